@@ -1,0 +1,58 @@
+"""Builds the Bolt app: client, middleware, listeners and the error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+import commands
+from bot.errors import handle_error
+from bot.settings import Settings
+from store.db import Database
+from store.types import utcnow
+
+Clock = Callable[[], datetime]
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client that retries rate-limited and dropped calls."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App:
+    """The Bolt app with every listener wired; Slack signatures verified unless in Socket Mode."""
+    settings.require_slack()
+    app = App(
+        client=make_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not settings.socket_mode,
+        logger=logging.getLogger("accountbot.bolt"),
+    )
+
+    @app.middleware
+    def attach_store(context: dict[str, Any], next: Callable[[], None]) -> None:
+        """Hand every listener the database and today's date."""
+        context["db"] = db
+        context["today"] = clock().date()
+        next()
+
+    app.error(handle_error)
+    commands.register(app)
+    return app

@@ -1,0 +1,97 @@
+"""The `accountbot` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.settings import Settings, SettingsError, load_settings
+from store.db import Database, current_revision
+
+cli = typer.Typer(
+    name="accountbot",
+    help="A Slack bot that keeps a living account record for B2B account teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"accountbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+
+
+@cli.command()
+def run() -> None:
+    """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
+    from bot.app import build_app
+    from bot.server import serve
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    try:
+        settings.require_slack()
+    except SettingsError as exc:
+        typer.echo(f"accountbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    db = Database(settings.database_url)
+    db.upgrade()
+    serve(settings, build_app(settings, db), db)
+
+
+@cli.command()
+def demo(
+    account: Annotated[
+        list[str] | None, typer.Option("--account", "-a", help="Show this account (repeatable).")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option(help="Pretend today is this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Seed a sample portfolio into the local store and print what Slack would show."""
+    from bot.demo import run_demo
+
+    settings = _settings()
+    _configure_logging("WARNING")
+    try:
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        typer.echo(f"accountbot: --today {today!r} is not a date: expected YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    run_demo(Database(settings.database_url), today=day, console=Console(), accounts=account or ())
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to DATABASE_URL."""
+    settings = _settings()
+    db = Database(settings.database_url)
+    db.upgrade()
+    typer.echo(f"database at revision {current_revision(db.engine)}")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the migration revision DATABASE_URL is at."""
+    settings = _settings()
+    typer.echo(current_revision(Database(settings.database_url).engine) or "empty (no migrations)")
+
+
+def main() -> None:
+    cli()

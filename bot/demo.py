@@ -1,0 +1,51 @@
+"""`accountbot demo`: a sample portfolio in the local store, shown as Slack would show it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from rich.console import Console
+
+from bot.terminal import print_message
+from commands.account import account_reply
+from commands.payloads import AccountRequest, SlashCommand
+from store.db import Database
+from store.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
+
+SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail")
+
+
+def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[str] = ()) -> None:
+    """Seed (or reuse) the sample portfolio and print what `/account` answers."""
+    db.upgrade()
+    with db.transaction() as session:
+        created = seed_sample_portfolio(session, team_id=DEMO_TEAM_ID, today=today)
+    where = db.engine.url.render_as_string(hide_password=True)
+    if created:
+        console.print(f"Seeded {created} sample accounts into [bold]{where}[/bold].")
+    else:
+        console.print(f"Reusing the sample portfolio already in [bold]{where}[/bold].")
+    console.print(
+        f"Today is {today:%A %-d %B %Y}. Sample team {DEMO_TEAM_ID}, viewer <@{DEMO_OWNER}>.\n"
+    )
+
+    show("/account", console=console, db=db, today=today)
+    for name in accounts or SHOWCASE:
+        show(f"/account {name}", console=console, db=db, today=today)
+    if not accounts:
+        others = ", ".join(s.name for s in SAMPLE_PORTFOLIO if s.name not in SHOWCASE)
+        console.print(
+            f"[dim]Also in the sample: {others}. Try `accountbot demo --account Initech`.[/dim]"
+        )
+
+
+def show(typed: str, *, console: Console, db: Database, today: date) -> None:
+    """Answer a typed slash command exactly as the Slack handler would, and print it."""
+    text = typed.removeprefix("/account").strip()
+    slash = SlashCommand(team_id=DEMO_TEAM_ID, user_id=DEMO_OWNER, channel_id="D0DEMO", text=text)
+    with db.transaction() as session:
+        blocks = account_reply(
+            session, slash=slash, request=AccountRequest.parse(text), today=today
+        )
+    print_message(console, typed, blocks)

@@ -1,0 +1,31 @@
+"""The one error handler: known errors become a clear message, unknown ones an error id."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from store.errors import StoreError
+
+logger = logging.getLogger("accountbot.errors")
+
+
+class UserError(Exception):
+    """Something the user can fix; the message is shown to them as is."""
+
+
+def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
+    """Tell the user what went wrong, ephemerally, without ever hiding the exception."""
+    if isinstance(error, UserError | StoreError):
+        message = str(error)
+        logger.info("refused: %s", message)
+    else:
+        error_id = uuid.uuid4().hex[:8]
+        logger.error("unhandled error %s", error_id, exc_info=error)
+        message = (
+            f"Something went wrong on our side. Please try again; if it keeps happening, "
+            f"quote error id `{error_id}` to whoever runs the bot."
+        )
+    if respond is not None:  # Bolt offers `respond` only when the payload has a response URL
+        respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)

@@ -1,0 +1,77 @@
+"""HTTP mode (Flask routes on waitress, a threaded production server) and Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from sqlalchemy import text
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from bot.settings import Settings
+from store.db import Database
+
+logger = logging.getLogger("accountbot.server")
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = 1_000_000
+
+
+def make_web_app(bolt_app: App, db: Database) -> Flask:
+    """`POST /slack/events` for commands, interactivity and events; `GET /healthz` for probes."""
+    web = Flask("accountbot")
+    web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    slack = SlackRequestHandler(bolt_app)
+
+    @web.post(EVENTS_PATH)
+    def slack_events() -> Response:
+        return slack.handle(request)
+
+    @web.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            logger.exception("health check: database unreachable")
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok"), 200
+
+    return web
+
+
+def make_http_server(
+    web: Flask, *, host: str, port: int, threads: int
+) -> BaseWSGIServer | MultiSocketServer:
+    """A waitress server; `.run()` serves until `.close()`."""
+    return create_server(
+        web,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=MAX_BODY_BYTES,
+        ident="accountbot",
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def serve(settings: Settings, bolt_app: App, db: Database) -> None:
+    """Run until interrupted, in Socket Mode when an app token is set, else over HTTP."""
+    if settings.socket_mode:
+        logger.info("starting in Socket Mode")
+        SocketModeHandler(bolt_app, settings.slack_app_token).start()
+        return
+    server = make_http_server(
+        make_web_app(bolt_app, db),
+        host="0.0.0.0",
+        port=settings.port,
+        threads=settings.http_threads,
+    )
+    logger.info("serving HTTP on port %s (POST %s, GET /healthz)", settings.port, EVENTS_PATH)
+    try:
+        server.run()
+    finally:
+        server.close()

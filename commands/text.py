@@ -1,0 +1,39 @@
+"""Safe text for Slack: user-supplied strings never become mentions, links or markup."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape(text: str | None) -> str:
+    """Escape `&`, `<` and `>` as Slack requires, so `<!channel>` or `<@U1>` show as text."""
+    return "" if text is None else text.translate(_ESCAPES)
+
+
+def user_mention(user_id: str | None) -> str:
+    """A mention of a Slack user id we stored ourselves (ids are validated on the way in)."""
+    return f"<@{user_id}>" if user_id else "_nobody_"
+
+
+def channel_mention(channel_id: str | None) -> str:
+    return f"<#{channel_id}>" if channel_id else "_no channel_"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`1234567.5, USD` -> `USD 1,234,568`: whole units are what account teams talk in."""
+    return f"{currency} {amount:,.0f}"
+
+
+def days_phrase(days: int) -> str:
+    if days == 0:
+        return "today"
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} ago"
+    return f"in {days} day{'s' if days != 1 else ''}"
+
+
+def short_date(value: date) -> str:
+    return f"{value:%a %-d %b %Y}"

@@ -1,0 +1,1 @@
+"""Monday digests for account channels and team leads."""

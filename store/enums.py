@@ -1,0 +1,59 @@
+"""Closed vocabularies of the account-strategy method, stored by value."""
+
+from enum import StrEnum
+
+
+class Segment(StrEnum):
+    ENTERPRISE = "enterprise"
+    MID_MARKET = "mid_market"
+    SMB = "smb"
+
+
+class Role(StrEnum):
+    CHAMPION = "champion"
+    ECONOMIC_BUYER = "economic_buyer"
+    DECISION_MAKER = "decision_maker"
+    INFLUENCER = "influencer"
+    END_USER = "end_user"
+    DETRACTOR = "detractor"
+    EXECUTIVE_SPONSOR = "executive_sponsor"
+
+
+class Influence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class StakeholderStatus(StrEnum):
+    ACTIVE = "active"
+    DEPARTED = "departed"
+
+
+class ContactChannel(StrEnum):
+    MEETING = "meeting"
+    CALL = "call"
+    EMAIL = "email"
+    EVENT = "event"
+    SLACK = "slack"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    BLOCKED = "blocked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.BLOCKED)
+
+
+def label(value: StrEnum) -> str:
+    """Human wording of a stored value: `economic_buyer` -> `Economic buyer`."""
+    return value.value.replace("_", " ").capitalize()

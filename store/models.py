@@ -1,0 +1,186 @@
+"""Tables of the account record. Every row carries the Slack team id it belongs to."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from store.enums import (
+    ActionStatus,
+    ContactChannel,
+    Influence,
+    Role,
+    Segment,
+    Sentiment,
+    StakeholderStatus,
+)
+from store.types import UTCDateTime, utcnow
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TEAM_ID_LENGTH = 32
+SLACK_ID_LENGTH = 32
+NAME_LENGTH = 150
+TEXT_LENGTH = 3000
+
+
+def enum_column(enum: type[StrEnum]) -> sa.Enum:
+    """Store an enum by its value, checked by the database, portable to SQLite and PostgreSQL."""
+    return sa.Enum(
+        enum,
+        name=enum.__name__.lower(),
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def created_at_field() -> datetime:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def team_field() -> str:
+    return Field(max_length=TEAM_ID_LENGTH, nullable=False)
+
+
+class Account(SQLModel, table=True):
+    """A customer we already sell to; its name is unique per team, ignoring case."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "name_key"),
+        sa.Index(None, "team_id", "owner_user_id"),
+        sa.Index(None, "team_id", "channel_id"),
+        sa.Index(None, "team_id", "renewal_date"),
+        sa.CheckConstraint("arr >= 0", name="arr_not_negative"),
+        sa.CheckConstraint("seats_licensed IS NULL OR seats_licensed >= 0", name="seats_licensed"),
+        sa.CheckConstraint("seats_active IS NULL OR seats_active >= 0", name="seats_active"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    name: str = Field(max_length=NAME_LENGTH)
+    name_key: str = Field(max_length=NAME_LENGTH)
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    owner_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    arr: Decimal = Field(default=Decimal("0"), max_digits=14, decimal_places=2)
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    renewal_date: date | None = None
+    contract_start: date | None = None
+    segment: Segment = Field(default=Segment.MID_MARKET, sa_type=enum_column(Segment))
+    seats_licensed: int | None = None
+    seats_active: int | None = None
+    products: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+    external_crm_id: str | None = Field(default=None, max_length=64)
+    archived: bool = Field(default=False)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class Stakeholder(SQLModel, table=True):
+    """A person at the customer who matters; departed people stay on the map."""
+
+    __table_args__ = (sa.Index(None, "team_id", "account_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    name: str = Field(max_length=NAME_LENGTH)
+    title: str | None = Field(default=None, max_length=NAME_LENGTH)
+    role: Role = Field(sa_type=enum_column(Role))
+    influence: Influence = Field(default=Influence.MEDIUM, sa_type=enum_column(Influence))
+    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, sa_type=enum_column(Sentiment))
+    status: StakeholderStatus = Field(
+        default=StakeholderStatus.ACTIVE, sa_type=enum_column(StakeholderStatus)
+    )
+    reports_to_id: int | None = Field(
+        default=None, foreign_key="stakeholder.id", ondelete="SET NULL"
+    )
+    relationship_owner_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    last_contacted_on: date | None = None
+    email: str | None = Field(default=None, max_length=254)
+    notes: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    departed_on: date | None = None
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class ContactLog(SQLModel, table=True):
+    """One touchpoint with one stakeholder; logs are appended, never edited away."""
+
+    __tablename__ = "contact_log"
+    __table_args__ = (
+        sa.Index(None, "account_id", "contacted_on"),
+        sa.Index(None, "stakeholder_id", "contacted_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id", ondelete="CASCADE")
+    contacted_on: date
+    channel: ContactChannel = Field(sa_type=enum_column(ContactChannel))
+    summary: str = Field(default="", max_length=TEXT_LENGTH)
+    message_link: str | None = Field(default=None, max_length=500)
+    logged_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    created_at: datetime = created_at_field()
+
+
+class StakeholderChange(SQLModel, table=True):
+    """One field of one stakeholder changed: the map's memory."""
+
+    __tablename__ = "stakeholder_change"
+    __table_args__ = (
+        sa.Index(None, "account_id", "changed_at"),
+        sa.Index(None, "stakeholder_id", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id", ondelete="CASCADE")
+    field: str = Field(max_length=64)
+    old_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    new_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    changed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    changed_at: datetime = created_at_field()
+
+
+class ActionItem(SQLModel, table=True):
+    """A mutual-action-plan commitment: an owner on each side and a due date."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (
+        sa.Index(None, "account_id", "status", "due_on"),
+        sa.Index(None, "team_id", "status", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    title: str = Field(max_length=NAME_LENGTH * 2)
+    our_owner_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    customer_owner_stakeholder_id: int | None = Field(
+        default=None, foreign_key="stakeholder.id", ondelete="SET NULL"
+    )
+    customer_owner_name: str | None = Field(default=None, max_length=NAME_LENGTH)
+    due_on: date
+    status: ActionStatus = Field(default=ActionStatus.OPEN, sa_type=enum_column(ActionStatus))
+    link: str | None = Field(default=None, max_length=500)
+    blocked_reason: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

@@ -1,0 +1,404 @@
+"""A realistic sample portfolio for the demo: healthy accounts and ones at risk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from store.accounts import create_account
+from store.actions import add_action_item
+from store.enums import ContactChannel, Influence, Role, Segment, Sentiment
+from store.models import Account
+from store.stakeholders import add_stakeholder, log_contact, mark_departed
+
+DEMO_TEAM_ID = "T0DEMO"
+DEMO_OWNER = "U0DEMOAM"
+DEMO_CSM = "U0DEMOCSM"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    title: str
+    role: Role
+    influence: Influence = Influence.MEDIUM
+    sentiment: Sentiment = Sentiment.NEUTRAL
+    contacted_days_ago: int | None = 10
+    departed_days_ago: int | None = None
+
+
+@dataclass(frozen=True)
+class Commitment:
+    title: str
+    due_in_days: int
+    customer_owner: str
+
+
+@dataclass(frozen=True)
+class SampleAccount:
+    name: str
+    segment: Segment
+    arr: int
+    renewal_in_days: int
+    seats: tuple[int, int]
+    products: tuple[str, ...]
+    people: tuple[Person, ...]
+    plan: tuple[Commitment, ...] = field(default=())
+    owner: str = DEMO_OWNER
+
+
+P, C = Person, Commitment
+SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
+    SampleAccount(
+        "Acme Logistics",
+        Segment.ENTERPRISE,
+        480_000,
+        41,
+        (900, 610),
+        ("Core", "Analytics"),
+        (
+            P(
+                "Dana Lee",
+                "VP Operations",
+                Role.CHAMPION,
+                Influence.HIGH,
+                Sentiment.POSITIVE,
+                20,
+                departed_days_ago=12,
+            ),
+            P("Raj Patel", "CFO", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.NEUTRAL, 74),
+            P("Olga Berg", "Head of IT", Role.DETRACTOR, Influence.HIGH, Sentiment.NEGATIVE, 30),
+            P("Sam Ortiz", "Ops Analyst", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 5),
+        ),
+        (
+            C("Security review sign-off", -9, "Olga Berg"),
+            C("Renewal proposal to CFO", 6, "Raj Patel"),
+        ),
+    ),
+    SampleAccount(
+        "Northwind Health",
+        Segment.ENTERPRISE,
+        720_000,
+        200,
+        (1500, 1390),
+        ("Core", "Analytics", "API"),
+        (
+            P(
+                "Priya Shah",
+                "Director of Digital",
+                Role.CHAMPION,
+                Influence.HIGH,
+                Sentiment.POSITIVE,
+                6,
+            ),
+            P("Tom Becker", "COO", Role.EXECUTIVE_SPONSOR, Influence.HIGH, Sentiment.POSITIVE, 21),
+            P(
+                "Grace Kim",
+                "VP Finance",
+                Role.ECONOMIC_BUYER,
+                Influence.HIGH,
+                Sentiment.NEUTRAL,
+                35,
+            ),
+            P(
+                "Luis Romero",
+                "Clinical Lead",
+                Role.INFLUENCER,
+                Influence.MEDIUM,
+                Sentiment.POSITIVE,
+                12,
+            ),
+            P("Ana Souza", "Nurse Manager", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 3),
+        ),
+        (C("QBR: 2027 roadmap review", 18, "Tom Becker"),),
+    ),
+    SampleAccount(
+        "Globex Retail",
+        Segment.MID_MARKET,
+        96_000,
+        58,
+        (250, 110),
+        ("Core",),
+        (
+            P(
+                "Mia Wong",
+                "Store Ops Manager",
+                Role.CHAMPION,
+                Influence.MEDIUM,
+                Sentiment.POSITIVE,
+                15,
+            ),
+        ),
+        (C("Training plan for regional managers", -3, "Mia Wong"),),
+    ),
+    SampleAccount(
+        "Initech",
+        Segment.MID_MARKET,
+        132_000,
+        120,
+        (300, 270),
+        ("Core", "Workflows"),
+        (
+            P(
+                "Bill Lumbergh",
+                "VP Engineering",
+                Role.ECONOMIC_BUYER,
+                Influence.HIGH,
+                Sentiment.NEUTRAL,
+                40,
+            ),
+            P("Peter Gibbons", "Team Lead", Role.CHAMPION, Influence.MEDIUM, Sentiment.POSITIVE, 8),
+            P("Samir N.", "Engineer", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 8),
+            P("Milton W.", "Facilities", Role.DETRACTOR, Influence.LOW, Sentiment.NEGATIVE, 90),
+        ),
+    ),
+    SampleAccount(
+        "Umbrella Labs",
+        Segment.ENTERPRISE,
+        350_000,
+        300,
+        (600, 240),
+        ("Core",),
+        (
+            P(
+                "Alice Chen",
+                "Research Director",
+                Role.CHAMPION,
+                Influence.HIGH,
+                Sentiment.NEUTRAL,
+                95,
+            ),
+            P("Victor Hale", "CTO", Role.DECISION_MAKER, Influence.HIGH, Sentiment.NEUTRAL, 110),
+        ),
+        (C("Adoption workshop", -20, "Alice Chen"),),
+    ),
+    SampleAccount(
+        "Stark Components",
+        Segment.ENTERPRISE,
+        610_000,
+        28,
+        (1200, 1130),
+        ("Core", "Analytics", "API"),
+        (
+            P(
+                "Pepper Potts",
+                "CEO",
+                Role.EXECUTIVE_SPONSOR,
+                Influence.HIGH,
+                Sentiment.POSITIVE,
+                14,
+            ),
+            P(
+                "Happy Hogan",
+                "Head of Security",
+                Role.DECISION_MAKER,
+                Influence.MEDIUM,
+                Sentiment.POSITIVE,
+                9,
+            ),
+            P(
+                "Maya Hansen",
+                "Procurement",
+                Role.ECONOMIC_BUYER,
+                Influence.HIGH,
+                Sentiment.NEUTRAL,
+                16,
+            ),
+            P(
+                "Ivan Vanko",
+                "Plant Manager",
+                Role.DETRACTOR,
+                Influence.MEDIUM,
+                Sentiment.NEGATIVE,
+                25,
+            ),
+            P("James Rhodes", "Ops Director", Role.CHAMPION, Influence.HIGH, Sentiment.POSITIVE, 4),
+        ),
+        (C("Order form to procurement", 5, "Maya Hansen"), C("Reference call", 12, "James Rhodes")),
+    ),
+    SampleAccount(
+        "Wayne Foods",
+        Segment.MID_MARKET,
+        84_000,
+        75,
+        (150, 60),
+        ("Core",),
+        (
+            P(
+                "Lucius Fox",
+                "IT Manager",
+                Role.CHAMPION,
+                Influence.MEDIUM,
+                Sentiment.POSITIVE,
+                50,
+                departed_days_ago=30,
+            ),
+            P("Selina Kyle", "Buyer", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.NEGATIVE, 65),
+        ),
+    ),
+    SampleAccount(
+        "Hooli",
+        Segment.SMB,
+        24_000,
+        160,
+        (40, 36),
+        ("Core",),
+        (
+            P("Gavin B.", "Founder", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.POSITIVE, 11),
+            P("Jared D.", "Operations", Role.CHAMPION, Influence.MEDIUM, Sentiment.POSITIVE, 2),
+            P("Erlich B.", "Advisor", Role.INFLUENCER, Influence.LOW, Sentiment.NEUTRAL, 19),
+        ),
+    ),
+    SampleAccount(
+        "Soylent Co",
+        Segment.SMB,
+        18_000,
+        33,
+        (25, 9),
+        ("Core",),
+        (P("Sol Roth", "Office Manager", Role.END_USER, Influence.LOW, Sentiment.NEUTRAL, 70),),
+        (C("Kick-off for second team", -14, "Sol Roth"),),
+    ),
+    SampleAccount(
+        "Cyberdyne Systems",
+        Segment.ENTERPRISE,
+        540_000,
+        95,
+        (800, 760),
+        ("Core", "API"),
+        (
+            P("Miles Dyson", "Director R&D", Role.CHAMPION, Influence.HIGH, Sentiment.POSITIVE, 7),
+            P(
+                "Sarah Connor",
+                "Security Lead",
+                Role.DETRACTOR,
+                Influence.HIGH,
+                Sentiment.NEGATIVE,
+                45,
+            ),
+            P(
+                "John Connor",
+                "Strategy VP",
+                Role.EXECUTIVE_SPONSOR,
+                Influence.HIGH,
+                Sentiment.NEUTRAL,
+                80,
+            ),
+            P("Kyle Reese", "Field Engineer", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 10),
+        ),
+        (C("Executive alignment meeting", 9, "John Connor"),),
+    ),
+    SampleAccount(
+        "Tyrell Analytics",
+        Segment.MID_MARKET,
+        150_000,
+        230,
+        (200, 185),
+        ("Core", "Analytics"),
+        (
+            P("Rachael T.", "Head of Data", Role.CHAMPION, Influence.HIGH, Sentiment.POSITIVE, 3),
+            P("Eldon T.", "CEO", Role.EXECUTIVE_SPONSOR, Influence.HIGH, Sentiment.POSITIVE, 28),
+            P("Hannibal C.", "CFO", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.POSITIVE, 33),
+            P("Roy B.", "Data Engineer", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 5),
+        ),
+        (C("Expansion scoping for Analytics Pro", 21, "Rachael T."),),
+    ),
+    SampleAccount(
+        "Vandelay Imports",
+        Segment.SMB,
+        12_000,
+        14,
+        (15, 14),
+        ("Core",),
+        (
+            P("Art Vandelay", "Owner", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.POSITIVE, 22),
+            P("George C.", "Sales", Role.CHAMPION, Influence.MEDIUM, Sentiment.POSITIVE, 22),
+        ),
+        (C("Send renewal order form", -2, "Art Vandelay"),),
+        owner=DEMO_CSM,
+    ),
+)
+
+
+def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int:
+    """Create the sample accounts unless the team has accounts already; returns how many were made."""
+    existing = session.execute(
+        select(func.count()).select_from(Account).where(Account.team_id == team_id)
+    ).scalar_one()
+    if existing:
+        return 0
+    for index, sample in enumerate(SAMPLE_PORTFOLIO):
+        _seed_account(session, team_id=team_id, today=today, sample=sample, index=index)
+    return len(SAMPLE_PORTFOLIO)
+
+
+def _seed_account(
+    session: Session, *, team_id: str, today: date, sample: SampleAccount, index: int
+) -> None:
+    renewal = today + timedelta(days=sample.renewal_in_days)
+    account = create_account(
+        session,
+        team_id=team_id,
+        name=sample.name,
+        owner_user_id=sample.owner,
+        channel_id=f"C0DEMO{index:03d}",
+        arr=Decimal(sample.arr),
+        renewal_date=renewal,
+        contract_start=renewal - timedelta(days=365),
+        segment=sample.segment,
+        seats_licensed=sample.seats[0],
+        seats_active=sample.seats[1],
+        products=sample.products,
+        external_crm_id=f"0015g00000DEMO{index:03d}",
+    )
+    account_id: int = account.id  # type: ignore[assignment]
+    by_name: dict[str, int] = {}
+    for person in sample.people:
+        stakeholder = add_stakeholder(
+            session,
+            team_id=team_id,
+            account_id=account_id,
+            name=person.name,
+            title=person.title,
+            role=person.role,
+            influence=person.influence,
+            sentiment=person.sentiment,
+            relationship_owner_user_id=sample.owner,
+            by_user_id=sample.owner,
+        )
+        by_name[person.name] = stakeholder.id  # type: ignore[assignment]
+        if person.contacted_days_ago is not None:
+            log_contact(
+                session,
+                team_id=team_id,
+                account_id=account_id,
+                stakeholder_ids=[stakeholder.id],  # type: ignore[list-item]
+                contacted_on=today - timedelta(days=person.contacted_days_ago),
+                channel=ContactChannel.MEETING,
+                summary=f"Check-in with {person.name}",
+                by_user_id=sample.owner,
+            )
+        if person.departed_days_ago is not None:
+            mark_departed(
+                session,
+                team_id=team_id,
+                stakeholder_id=stakeholder.id,  # type: ignore[arg-type]
+                on=today - timedelta(days=person.departed_days_ago),
+                by_user_id=sample.owner,
+            )
+    for commitment in sample.plan:
+        add_action_item(
+            session,
+            team_id=team_id,
+            account_id=account_id,
+            title=commitment.title,
+            due_on=today + timedelta(days=commitment.due_in_days),
+            our_owner_user_id=sample.owner,
+            customer_owner_stakeholder_id=by_name.get(commitment.customer_owner),
+            customer_owner_name=commitment.customer_owner,
+            by_user_id=sample.owner,
+        )
