@@ -123,7 +123,8 @@ def portfolio_blocks(
     if not summaries:
         return [
             section(
-                f"*{escape(title)}*\nNo accounts yet. Type `/account help` to see how to look one up."
+                f"*{escape(title)}*\nNo accounts yet. "
+                "Type `/account help` to see how to look one up."
             )
         ]
     return [header(title), section("\n".join(portfolio_lines(summaries, today=today)))]
@@ -132,7 +133,8 @@ def portfolio_blocks(
 def not_found_blocks(name: str) -> list[Block]:
     return [
         section(
-            f"No account is named *{escape(name)}*. Check the spelling, or type `/account` to list yours."
+            f"No account is named *{escape(name)}*. "
+            "Check the spelling, or type `/account` to list yours."
         )
     ]
 
@@ -142,7 +144,8 @@ def help_blocks() -> list[Block]:
         header("How to use /account"),
         section(
             "`/account Acme` shows the account named Acme (case does not matter).\n"
-            "`/account` in an account's channel shows that account; elsewhere it lists the accounts you own.\n"
+            "`/account` in an account's channel shows that account; "
+            "elsewhere it lists the accounts you own.\n"
             "`/account help` shows this message."
         ),
     ]

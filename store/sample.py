@@ -325,7 +325,7 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
 
 
 def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int:
-    """Create the sample accounts unless the team has accounts already; returns how many were made."""
+    """Create the sample accounts unless the team has some already; returns how many were made."""
     existing = session.execute(
         select(func.count()).select_from(Account).where(Account.team_id == team_id)
     ).scalar_one()
