@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy import text
-from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+from waitress import wasyncore
+from waitress.server import create_server
 
 from bot.settings import Settings
 from store.db import Database
@@ -43,19 +45,37 @@ def make_web_app(bolt_app: App, db: Database) -> Flask:
     return web
 
 
-def make_http_server(
-    web: Flask, *, host: str, port: int, threads: int
-) -> BaseWSGIServer | MultiSocketServer:
-    """A waitress server; `.run()` serves until `.close()`."""
-    return create_server(
-        web,
-        host=host,
-        port=port,
-        threads=threads,
-        max_request_body_size=MAX_BODY_BYTES,
-        ident="accountbot",
-        clear_untrusted_proxy_headers=True,
-    )
+class HttpServer:
+    """A waitress server (threaded, production grade) that can be stopped from any thread."""
+
+    def __init__(self, web: Flask, *, host: str, port: int, threads: int, **adjustments: Any):
+        self._sockets: dict[int, Any] = {}
+        self._server = create_server(
+            web,
+            map=self._sockets,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY_BYTES,
+            ident="accountbot",
+            clear_untrusted_proxy_headers=True,
+            **adjustments,
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)  # type: ignore[union-attr]
+
+    def run(self) -> None:
+        """Serve until `stop()`."""
+        try:
+            self._server.run()
+        finally:
+            self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        """Close every socket from inside the serving loop, which then returns."""
+        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))  # type: ignore[union-attr]
 
 
 def serve(settings: Settings, bolt_app: App, db: Database) -> None:
@@ -71,7 +91,4 @@ def serve(settings: Settings, bolt_app: App, db: Database) -> None:
         threads=settings.http_threads,
     )
     logger.info("serving HTTP on port %s (POST %s, GET /healthz)", settings.port, EVENTS_PATH)
-    try:
-        server.run()
-    finally:
-        server.close()
+    server.run()

@@ -1,0 +1,554 @@
+"""A synthetic portfolio at scale, written with batched Core inserts, so the store can be timed.
+
+python -m bench.generate [--accounts 10000] [--team T0BENCH] [--seed 7] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+
+from store.accounts import name_key
+from store.db import Database
+from store.enums import (
+    ActionStatus,
+    ContactChannel,
+    Influence,
+    Role,
+    Segment,
+    Sentiment,
+    StakeholderStatus,
+)
+from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+
+DEFAULT_TEAM = "T0BENCH"
+DEFAULT_ACCOUNTS = 10_000
+DEFAULT_SEED = 7
+BATCH_SIZE = 5_000
+ACCOUNTS_PER_CHUNK = 500
+OWNER_COUNT = 50
+CONTACT_LOGS_PER_ACCOUNT = 30
+ACTION_ITEMS_PER_ACCOUNT = 5
+STAKEHOLDERS_PER_ACCOUNT = (12, 18)
+DEPARTED_SHARE = 0.05
+CREATED = "created"
+
+Row = dict[str, Any]
+T = TypeVar("T")
+
+ACCOUNT: Table = Account.__table__  # type: ignore[attr-defined]
+STAKEHOLDER: Table = Stakeholder.__table__  # type: ignore[attr-defined]
+STAKEHOLDER_CHANGE: Table = StakeholderChange.__table__  # type: ignore[attr-defined]
+CONTACT_LOG: Table = ContactLog.__table__  # type: ignore[attr-defined]
+ACTION_ITEM: Table = ActionItem.__table__  # type: ignore[attr-defined]
+# Parents before children: the order rows are inserted in (and the reverse of deletion).
+TABLES: tuple[Table, ...] = (ACCOUNT, STAKEHOLDER, STAKEHOLDER_CHANGE, CONTACT_LOG, ACTION_ITEM)
+
+OWNERS = tuple(f"U0BENCH{n:03d}" for n in range(1, OWNER_COUNT + 1))
+CSMS = tuple(f"U0BENCHCS{n:02d}" for n in range(1, 11))
+
+NAME_PREFIXES = (
+    "Acme", "Apex", "Atlas", "Aurora", "Beacon", "Blue", "Bright", "Cascade", "Cedar", "Clear",
+    "Cobalt", "Crest", "Delta", "Eagle", "Echo", "Ember", "Evergreen", "Falcon", "First",
+    "Frontier", "Golden", "Granite", "Harbor", "Helix", "Horizon", "Iron", "Juniper", "Keystone",
+    "Lakeside", "Liberty", "Lumen", "Maple", "Meridian", "Metro", "Midland", "Nova", "Oak",
+    "Orbit", "Pacific", "Peak", "Pine", "Pioneer", "Polar", "Prairie", "Quantum", "Redwood",
+    "River", "Sable", "Silver", "Summit", "Sterling", "Sun", "Tidal", "Titan", "Union", "Vertex",
+    "Vista", "Willow", "Zenith", "Northwind",
+)  # fmt: skip
+NAME_CORES = (
+    "Logistics", "Health", "Foods", "Analytics", "Systems", "Energy", "Retail", "Capital", "Labs",
+    "Robotics", "Media", "Pharma", "Freight", "Insurance", "Software", "Motors", "Textiles",
+    "Clinics", "Telecom", "Biotech", "Aerospace", "Construction", "Hospitality", "Education",
+    "Payments", "Security", "Semiconductors", "Agritech", "Mining", "Marine", "Realty",
+    "Utilities", "Cloud", "Devices", "Materials", "Networks", "Studios", "Travel", "Water",
+    "Chemicals",
+)  # fmt: skip
+NAME_SUFFIXES = (
+    "", "Inc", "Group", "Holdings", "Co", "GmbH", "Ltd", "AG", "SA", "LLC", "Partners",
+    "International", "Corp", "BV", "Oy", "AB", "Pty", "KK", "Srl", "plc",
+)  # fmt: skip
+FIRST_NAMES = (
+    "Ana", "Ben", "Chloe", "Dana", "Elif", "Farah", "Grace", "Hugo", "Ines", "Jonas", "Kemal",
+    "Lena", "Marco", "Nadia", "Omar", "Priya", "Quinn", "Raj", "Sofia", "Tom", "Uma", "Victor",
+    "Wen", "Xavier", "Yuki", "Zoe", "Aiden", "Bianca", "Carlos", "Deepa", "Emil", "Fatima",
+    "Gabriel", "Hana", "Igor", "Julia", "Kwame", "Leila", "Mateo", "Nina", "Oscar", "Paula",
+    "Rosa", "Samir", "Tara", "Ulrich", "Vera", "Walter", "Ximena", "Yusuf",
+)  # fmt: skip
+LAST_NAMES = (
+    "Adams", "Berg", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Hansen", "Ito", "Jensen",
+    "Kim", "Lopez", "Moreau", "Nakamura", "Okafor", "Patel", "Quist", "Rossi", "Schmidt",
+    "Tanaka", "Ueda", "Varga", "Wong", "Xu", "Yilmaz", "Zhang", "Alvarez", "Becker", "Costa",
+    "Diaz", "Evans", "Ferreira", "Gupta", "Horvat", "Ibrahim", "Jovanovic", "Kowalski", "Larsen",
+    "Mendes", "Novak", "Olsen", "Petrov", "Reyes", "Silva", "Torres", "Urban", "Volkov",
+    "Weber", "Young", "Zimmer",
+)  # fmt: skip
+ROLE_TITLES: dict[Role, tuple[str, ...]] = {
+    Role.CHAMPION: ("Director of Operations", "Head of Digital", "VP Product", "Team Lead"),
+    Role.ECONOMIC_BUYER: ("CFO", "VP Finance", "Head of Procurement", "Budget Owner"),
+    Role.DECISION_MAKER: ("CTO", "CIO", "VP Engineering", "Head of IT"),
+    Role.INFLUENCER: ("Solutions Architect", "Security Lead", "Data Lead", "Program Manager"),
+    Role.END_USER: ("Analyst", "Engineer", "Coordinator", "Specialist", "Ops Manager"),
+    Role.DETRACTOR: ("Head of IT", "Security Lead", "Legacy System Owner", "Procurement"),
+    Role.EXECUTIVE_SPONSOR: ("CEO", "COO", "Chief Strategy Officer", "SVP Operations"),
+}
+ROLE_WEIGHTS: dict[Role, int] = {
+    Role.CHAMPION: 12,
+    Role.ECONOMIC_BUYER: 8,
+    Role.DECISION_MAKER: 10,
+    Role.INFLUENCER: 25,
+    Role.END_USER: 30,
+    Role.DETRACTOR: 7,
+    Role.EXECUTIVE_SPONSOR: 8,
+}
+SENIOR_ROLES = frozenset({Role.ECONOMIC_BUYER, Role.DECISION_MAKER, Role.EXECUTIVE_SPONSOR})
+SEGMENT_WEIGHTS: dict[Segment, int] = {
+    Segment.ENTERPRISE: 15,
+    Segment.MID_MARKET: 45,
+    Segment.SMB: 40,
+}
+SEGMENT_ARR: dict[Segment, tuple[int, int]] = {
+    Segment.ENTERPRISE: (250_000, 2_500_000),
+    Segment.MID_MARKET: (40_000, 250_000),
+    Segment.SMB: (5_000, 40_000),
+}
+SEGMENT_SEATS: dict[Segment, tuple[int, int]] = {
+    Segment.ENTERPRISE: (500, 5_000),
+    Segment.MID_MARKET: (80, 600),
+    Segment.SMB: (5, 80),
+}
+PRODUCTS = ("Core", "Analytics", "Workflows", "API", "SSO", "Premium Support")
+CHANNEL_WEIGHTS: dict[ContactChannel, int] = {
+    ContactChannel.MEETING: 30,
+    ContactChannel.CALL: 25,
+    ContactChannel.EMAIL: 25,
+    ContactChannel.SLACK: 15,
+    ContactChannel.EVENT: 5,
+}
+CONTACT_TOPICS = (
+    "renewal timeline", "adoption review", "pricing questions", "security questionnaire",
+    "roadmap preview", "support escalation", "expansion scoping", "QBR prep", "training plan",
+    "executive alignment",
+)  # fmt: skip
+ACTION_STATUS_WEIGHTS: dict[ActionStatus, int] = {
+    ActionStatus.OPEN: 40,
+    ActionStatus.DONE: 35,
+    ActionStatus.BLOCKED: 10,
+    ActionStatus.CANCELLED: 15,
+}
+ACTION_TITLES = (
+    "Send renewal order form", "Security review sign-off", "Adoption workshop",
+    "QBR: roadmap review", "Reference call", "Executive alignment meeting",
+    "Training plan for regional managers", "Expansion scoping", "Legal redlines on MSA",
+    "Usage report to sponsor",
+)  # fmt: skip
+BLOCKED_REASONS = (
+    "Waiting on legal", "Budget freeze until next quarter", "Champion on leave",
+    "Security questionnaire pending", "Procurement re-org",
+)  # fmt: skip
+
+
+class PortfolioExists(Exception):
+    """The team already has accounts; a second portfolio would mix with the first."""
+
+
+@dataclass
+class _Ids:
+    """The next free id per table, assigned here so inserts need no round trip per row."""
+
+    account: int
+    stakeholder: int
+    stakeholder_change: int
+    contact_log: int
+    action_item: int
+
+
+@dataclass
+class _Chunk:
+    """Rows of a slice of accounts, per table, ready for executemany."""
+
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {t.name: [] for t in TABLES})
+
+
+def account_names(rng: random.Random, count: int) -> list[str]:
+    """`count` distinct company names (distinct after name_key), in random order."""
+    combos = len(NAME_PREFIXES) * len(NAME_CORES) * len(NAME_SUFFIXES)
+    picks = rng.sample(range(combos), min(count, combos))
+    names = []
+    for round_number in range(count // combos + 1):
+        for index in picks[: count - len(names)]:
+            prefix, rest = divmod(index, len(NAME_CORES) * len(NAME_SUFFIXES))
+            core, suffix = divmod(rest, len(NAME_SUFFIXES))
+            words = [NAME_PREFIXES[prefix], NAME_CORES[core], NAME_SUFFIXES[suffix]]
+            if round_number:
+                words.append(str(round_number + 1))
+            names.append(" ".join(word for word in words if word))
+    return names
+
+
+def generate_portfolio(
+    engine: Engine,
+    *,
+    team_id: str,
+    accounts: int,
+    seed: int,
+    today: date,
+    replace: bool = False,
+    timings: dict[str, float] | None = None,
+) -> dict[str, int]:
+    """Write a synthetic portfolio for one team in one transaction; returns rows per table.
+
+    `timings`, when given, receives seconds spent per table inserting, building rows in Python
+    ("build") and deleting a replaced portfolio ("delete").
+    """
+    if accounts < 1:
+        raise ValueError("accounts must be at least 1")
+    spent = timings if timings is not None else {}
+    spent.update({t.name: 0.0 for t in TABLES} | {"build": 0.0, "delete": 0.0})
+    counts = {t.name: 0 for t in TABLES}
+    rng = random.Random(seed)
+    with engine.begin() as connection:
+        existing = connection.execute(
+            select(func.count()).select_from(ACCOUNT).where(ACCOUNT.c.team_id == team_id)
+        ).scalar_one()
+        if existing and not replace:
+            raise PortfolioExists(
+                f"Team {team_id} already has {existing} accounts; "
+                "pass --replace (replace=True) to delete them and generate afresh."
+            )
+        if existing:
+            started = time.perf_counter()
+            delete_team(connection, team_id=team_id)
+            spent["delete"] = time.perf_counter() - started
+        ids = _Ids(**{t.name: _next_id(connection, t) for t in TABLES})
+        names = account_names(rng, accounts)
+        for start in range(0, accounts, ACCOUNTS_PER_CHUNK):
+            started = time.perf_counter()
+            chunk = _Chunk()
+            for name in names[start : start + ACCOUNTS_PER_CHUNK]:
+                _add_account(chunk, rng=rng, ids=ids, team_id=team_id, name=name, today=today)
+            spent["build"] += time.perf_counter() - started
+            for table in TABLES:
+                rows = chunk.rows[table.name]
+                started = time.perf_counter()
+                insert_batches(connection, table, rows)
+                spent[table.name] += time.perf_counter() - started
+                counts[table.name] += len(rows)
+        if connection.dialect.name == "postgresql":
+            _advance_sequences(connection)
+    return counts
+
+
+def insert_batches(connection: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """executemany in batches of BATCH_SIZE rows: one statement per batch, not per row."""
+    for start in range(0, len(rows), BATCH_SIZE):
+        connection.execute(insert(table), rows[start : start + BATCH_SIZE])
+
+
+def delete_team(connection: Connection, *, team_id: str) -> None:
+    """Delete every row of a team, children first, one statement per table."""
+    connection.execute(
+        update(STAKEHOLDER)
+        .where(STAKEHOLDER.c.team_id == team_id, STAKEHOLDER.c.reports_to_id.is_not(None))
+        .values(reports_to_id=None)
+    )
+    for table in reversed(TABLES):
+        connection.execute(delete(table).where(table.c.team_id == team_id))
+
+
+def _next_id(connection: Connection, table: Table) -> int:
+    return int(connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
+def _advance_sequences(connection: Connection) -> None:
+    """Explicit ids leave PostgreSQL's serial sequences behind; move them past the new rows."""
+    for table in TABLES:
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
+            )
+        )
+
+
+def _pick(rng: random.Random, weights: dict[T, int]) -> T:
+    return rng.choices(tuple(weights), weights=tuple(weights.values()))[0]
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def _add_account(
+    chunk: _Chunk, *, rng: random.Random, ids: _Ids, team_id: str, name: str, today: date
+) -> None:
+    """Rows of one account: the account, its people, their history, its contact logs and plan."""
+    account_id = ids.account
+    ids.account += 1
+    segment = _pick(rng, SEGMENT_WEIGHTS)
+    low, high = SEGMENT_ARR[segment]
+    seats_low, seats_high = SEGMENT_SEATS[segment]
+    seats = rng.randint(seats_low, seats_high)
+    renewal = today + timedelta(days=rng.randint(-30, 400))
+    owner = OWNERS[rng.randrange(len(OWNERS))] if rng.random() > 0.01 else None
+    created = _at(today - timedelta(days=rng.randint(30, 1_100)), rng.randint(8, 18))
+    domain = "".join(ch for ch in name.split()[0].lower() if ch.isalnum()) + f"{account_id}.example"
+    chunk.rows["account"].append(
+        {
+            "id": account_id,
+            "team_id": team_id,
+            "name": name,
+            "name_key": name_key(name),
+            "channel_id": f"C0BENCH{account_id:06d}" if rng.random() < 0.9 else None,
+            "owner_user_id": owner,
+            "arr": Decimal(rng.randint(low * 100, high * 100)) / 100,
+            "currency": rng.choices(("USD", "EUR", "GBP"), weights=(70, 20, 10))[0],
+            "renewal_date": renewal,
+            "contract_start": renewal - timedelta(days=365 * rng.randint(1, 3)),
+            "segment": segment.value,
+            "seats_licensed": seats,
+            "seats_active": int(seats * rng.uniform(0.3, 1.08)),
+            "products": ["Core", *rng.sample(PRODUCTS[1:], rng.randint(0, 3))],
+            "external_crm_id": f"0015g{account_id:013d}",
+            "archived": rng.random() < 0.02,
+            "created_at": created,
+            "updated_at": created + timedelta(days=rng.randint(0, 29)),
+        }
+    )
+    people = _add_people(
+        chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
+        domain=domain, created=created, today=today,
+    )  # fmt: skip
+    _add_contact_logs(
+        chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
+        people=people, today=today,
+    )  # fmt: skip
+    _add_action_items(
+        chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
+        people=people, today=today,
+    )  # fmt: skip
+
+
+def _add_people(
+    chunk: _Chunk,
+    *,
+    rng: random.Random,
+    ids: _Ids,
+    team_id: str,
+    account_id: int,
+    owner: str | None,
+    domain: str,
+    created: datetime,
+    today: date,
+) -> list[Row]:
+    """Stakeholders of one account, each with its `created` change row."""
+    people: list[Row] = []
+    for position in range(rng.randint(*STAKEHOLDERS_PER_ACCOUNT)):
+        role = Role.EXECUTIVE_SPONSOR if position == 0 else _pick(rng, ROLE_WEIGHTS)
+        if role in SENIOR_ROLES:
+            influence = rng.choices((Influence.HIGH, Influence.MEDIUM), weights=(80, 20))[0]
+        elif role is Role.END_USER:
+            influence = rng.choices((Influence.LOW, Influence.MEDIUM), weights=(75, 25))[0]
+        else:
+            influence = rng.choice(tuple(Influence))
+        if role is Role.DETRACTOR:
+            sentiment = rng.choices((Sentiment.NEGATIVE, Sentiment.NEUTRAL), weights=(80, 20))[0]
+        else:
+            sentiment = rng.choices(tuple(Sentiment), weights=(45, 40, 15))[0]
+        departed = rng.random() < DEPARTED_SHARE
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        added = created + timedelta(days=rng.randint(0, 300), minutes=rng.randint(0, 600))
+        added = min(added, _at(today, 7))
+        person: Row = {
+            "id": ids.stakeholder,
+            "team_id": team_id,
+            "account_id": account_id,
+            "name": f"{first} {last}",
+            "title": rng.choice(ROLE_TITLES[role]),
+            "role": role.value,
+            "influence": influence.value,
+            "sentiment": sentiment.value,
+            "status": (StakeholderStatus.DEPARTED if departed else StakeholderStatus.ACTIVE).value,
+            "reports_to_id": (
+                people[rng.randrange(min(3, len(people)))]["id"]
+                if people and rng.random() < 0.7
+                else None
+            ),
+            "relationship_owner_user_id": owner if rng.random() < 0.7 else rng.choice(CSMS),
+            "last_contacted_on": None,
+            "email": f"{first}.{last}@{domain}".lower(),
+            "notes": f"Cares about {rng.choice(CONTACT_TOPICS)}." if rng.random() < 0.2 else None,
+            "departed_on": today - timedelta(days=rng.randint(1, 240)) if departed else None,
+            "created_at": added,
+            "updated_at": added,
+        }
+        ids.stakeholder += 1
+        people.append(person)
+        chunk.rows["stakeholder_change"].append(
+            {
+                "id": ids.stakeholder_change,
+                "team_id": team_id,
+                "account_id": account_id,
+                "stakeholder_id": person["id"],
+                "field": CREATED,
+                "old_value": None,
+                "new_value": person["name"],
+                "changed_by_user_id": owner,
+                "changed_at": added,
+            }
+        )
+        ids.stakeholder_change += 1
+    chunk.rows["stakeholder"].extend(people)
+    return people
+
+
+def _add_contact_logs(
+    chunk: _Chunk,
+    *,
+    rng: random.Random,
+    ids: _Ids,
+    team_id: str,
+    account_id: int,
+    owner: str | None,
+    people: Sequence[Row],
+    today: date,
+) -> None:
+    """Touchpoints spread unevenly over people; each person's last contact follows its logs."""
+    weights = [
+        (3 if p["influence"] == Influence.HIGH.value else 1) * rng.random() + 0.05 for p in people
+    ]
+    # Days since each person's most recent possible contact: most are recent, some go dark.
+    latest = [
+        (today - p["departed_on"]).days if p["departed_on"] else int(rng.expovariate(1 / 25))
+        for p in people
+    ]
+    for person_index in rng.choices(
+        range(len(people)), weights=weights, k=CONTACT_LOGS_PER_ACCOUNT
+    ):
+        person = people[person_index]
+        contacted_on = today - timedelta(days=latest[person_index] + rng.randint(0, 300))
+        channel = _pick(rng, CHANNEL_WEIGHTS)
+        log_id = ids.contact_log
+        ids.contact_log += 1
+        chunk.rows["contact_log"].append(
+            {
+                "id": log_id,
+                "team_id": team_id,
+                "account_id": account_id,
+                "stakeholder_id": person["id"],
+                "contacted_on": contacted_on,
+                "channel": channel.value,
+                "summary": f"{channel.value.capitalize()} about {rng.choice(CONTACT_TOPICS)}",
+                "message_link": (
+                    f"https://bench.slack.com/archives/C0BENCH{account_id:06d}/p{log_id:016d}"
+                    if channel is ContactChannel.SLACK
+                    else None
+                ),
+                "logged_by_user_id": owner,
+                "created_at": _at(contacted_on, 17),
+            }
+        )
+        if person["last_contacted_on"] is None or person["last_contacted_on"] < contacted_on:
+            person["last_contacted_on"] = contacted_on
+
+
+def _add_action_items(
+    chunk: _Chunk,
+    *,
+    rng: random.Random,
+    ids: _Ids,
+    team_id: str,
+    account_id: int,
+    owner: str | None,
+    people: Sequence[Row],
+    today: date,
+) -> None:
+    """A mutual action plan: open, done, blocked and cancelled items, due in the past and future."""
+    active = [p for p in people if p["departed_on"] is None] or list(people)
+    for _ in range(ACTION_ITEMS_PER_ACCOUNT):
+        status = _pick(rng, ACTION_STATUS_WEIGHTS)
+        due_on = today + timedelta(days=rng.randint(-60, 90))
+        customer = rng.choice(active) if rng.random() < 0.8 else None
+        completed_on = min(due_on - timedelta(days=rng.randint(0, 5)), today)
+        created = _at(min(due_on, today) - timedelta(days=rng.randint(7, 60)), 10)
+        chunk.rows["action_item"].append(
+            {
+                "id": ids.action_item,
+                "team_id": team_id,
+                "account_id": account_id,
+                "title": rng.choice(ACTION_TITLES),
+                "our_owner_user_id": owner,
+                "customer_owner_stakeholder_id": customer["id"] if customer else None,
+                "customer_owner_name": customer["name"] if customer else None,
+                "due_on": due_on,
+                "status": status.value,
+                "link": None,
+                "blocked_reason": (
+                    rng.choice(BLOCKED_REASONS) if status is ActionStatus.BLOCKED else None
+                ),
+                "completed_at": _at(completed_on, 15) if status is ActionStatus.DONE else None,
+                "completed_by_user_id": owner if status is ActionStatus.DONE else None,
+                "created_by_user_id": owner,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        ids.action_item += 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.generate", description="Fill a database with a synthetic portfolio."
+    )
+    parser.add_argument("--accounts", type=int, default=DEFAULT_ACCOUNTS)
+    parser.add_argument("--team", default=DEFAULT_TEAM, help="Slack team id to generate for")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: DATABASE_URL setting)")
+    parser.add_argument(
+        "--replace", action="store_true", help="delete the team's rows first, if it has any"
+    )
+    return parser
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    args = _parser().parse_args(None if argv is None else list(argv))
+    if args.database_url is None:
+        from bot.settings import load_settings
+
+        args.database_url = load_settings().database_url
+    database = Database(args.database_url)
+    try:
+        database.upgrade()
+        started = time.perf_counter()
+        counts = generate_portfolio(
+            database.engine,
+            team_id=args.team,
+            accounts=args.accounts,
+            seed=args.seed,
+            today=datetime.now(UTC).date(),
+            replace=args.replace,
+        )
+    except PortfolioExists as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        database.dispose()
+    elapsed = time.perf_counter() - started
+    total = sum(counts.values())
+    for table, count in counts.items():
+        print(f"{table:<20} {count:>10,}")
+    print(f"{'total':<20} {total:>10,} rows in {elapsed:.1f}s ({total / elapsed:,.0f} rows/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call the bot makes.
+
+It answers like Slack (`{"ok": true, ...}`), can be told to fail a channel with Slack's own error
+codes or to rate-limit a method with 429 and `Retry-After`, and also stands in for the
+`response_url` endpoints of slash commands and interactions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+TEAM_ID = "T0TEST"
+BOT_USER_ID = "U0BOT"
+
+
+@dataclass
+class Call:
+    """One request the bot sent: an API method (`chat.postMessage`) or a response URL."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)
+
+    def json_param(self, name: str) -> Any:
+        value = self.params.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class FakeSlack:
+    """Start with `start()`, point the WebClient's base_url at `api_url`, read `calls`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._failing_channels: dict[str, str] = {}
+        self._rate_limits: dict[str, list[int]] = {}
+        self._delays: dict[str, float] = {}
+        self._condition = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, token: str = "r1") -> str:
+        return f"{self.base_url}/response/{token}"
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- behaviour -------------------------------------------------------------------------
+    def fail_channel(self, channel: str, error: str) -> None:
+        """Every call naming this channel answers `{"ok": false, "error": error}`."""
+        self._failing_channels[channel] = error
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` answer 429 with `Retry-After: retry_after`."""
+        self._rate_limits[method] = [retry_after] * times
+
+    def delay(self, method: str, seconds: float) -> None:
+        self._delays[method] = seconds
+
+    # -- inspection ------------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._condition:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        *,
+        count: int = 1,
+        timeout: float = 5.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Block until `count` calls of `method` (matching `where`) arrived, then return them."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                found = [
+                    c for c in self.calls if c.method == method and (where is None or where(c))
+                ]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = sorted({c.method for c in self.calls})
+                    raise AssertionError(
+                        f"expected {count} call(s) to {method}, got {len(found)}; seen: {seen}"
+                    )
+                self._condition.wait(left)
+
+    def _record(self, call: Call) -> None:
+        with self._condition:
+            self.calls.append(call)
+            self._condition.notify_all()
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def _answer(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if pending := self._rate_limits.get(method):
+            retry_after = pending.pop(0)
+            return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
+        channel = params.get("channel") or params.get("channel_id")
+        if channel in self._failing_channels:
+            return 200, {}, {"ok": False, "error": self._failing_channels[channel]}
+        return 200, {}, self._success(method, params)
+
+    def _success(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://test.slack.com/",
+                "team": "Test Team",
+                "user": "accountbot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0BOT",
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method in {"views.open", "views.update", "views.push", "views.publish"}:
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view or {}
+            return {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}", "hash": ts}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
+        if method == "users.info":
+            return {"ok": True, "user": {"id": params.get("user"), "tz": "UTC", "is_admin": False}}
+        return {"ok": True}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                path = urlparse(self.path).path
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = dict(parse_qsl(raw, keep_blank_values=True))
+                if path.startswith("/response/"):
+                    method, status, headers, body = "response_url", 200, {}, {"ok": True}
+                else:
+                    method = path.removeprefix("/api/")
+                    if delay := fake._delays.get(method):
+                        time.sleep(delay)
+                    status, headers, body = fake._answer(method, params)
+                fake._record(Call(method, params, dict(self.headers), status=status))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST
+
+        return Handler

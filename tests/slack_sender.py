@@ -1,0 +1,138 @@
+"""Sends Slack's real payload shapes to the bot, signed as Slack signs them."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from tests.slack_fake import TEAM_ID
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class SlackSender:
+    """Posts to the bot's `/slack/events` with `X-Slack-Signature` and `X-Slack-Request-Timestamp`."""
+
+    def __init__(self, base_url: str, signing_secret: str, *, response_url: str) -> None:
+        self.base_url = base_url
+        self.events_url = f"{base_url}/slack/events"
+        self.verifier = SignatureVerifier(signing_secret)
+        self.response_url = response_url
+
+    def sign(self, body: str, *, timestamp: int | None = None) -> dict[str, str]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        return {
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
+        }
+
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+        timestamp: int | None = None,
+        url: str | None = None,
+    ) -> Reply:
+        all_headers = {"Content-Type": content_type}
+        if signed:
+            all_headers |= self.sign(body, timestamp=timestamp)
+        all_headers |= headers or {}
+        request = urllib.request.Request(
+            url or self.events_url, data=body.encode(), headers=all_headers, method="POST"
+        )
+        return _send(request)
+
+    def get(self, path: str) -> Reply:
+        return _send(urllib.request.Request(self.base_url + path, method="GET"))
+
+    # -- Slack's payload shapes ----------------------------------------------------------------
+    def command_body(
+        self,
+        text: str,
+        *,
+        command: str = "/account",
+        user_id: str = "U0ALICE",
+        channel_id: str = "C0GENERAL",
+        team_id: str = TEAM_ID,
+        response_url: str | None = None,
+    ) -> str:
+        """A slash command exactly as Slack form-encodes it."""
+        return urlencode(
+            {
+                "token": "deprecated-verification-token",
+                "team_id": team_id,
+                "team_domain": "test",
+                "channel_id": channel_id,
+                "channel_name": "general",
+                "user_id": user_id,
+                "user_name": user_id.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0ACCOUNTBOT",
+                "is_enterprise_install": "false",
+                "response_url": response_url or self.response_url,
+                "trigger_id": f"{int(time.time())}.1234.abcdef",
+            }
+        )
+
+    def command(self, text: str, **fields: Any) -> Reply:
+        return self.post(self.command_body(text, **fields), content_type=FORM)
+
+    def event(
+        self, event: dict[str, Any], *, team_id: str = TEAM_ID, retry: int | None = None
+    ) -> Reply:
+        """An Events API envelope (`event_callback`) around `event`."""
+        envelope = {
+            "token": "deprecated-verification-token",
+            "team_id": team_id,
+            "api_app_id": "A0ACCOUNTBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{int(time.time() * 1000)}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "team_id": team_id,
+                    "user_id": "U0BOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"} if retry else None
+        )
+        return self.post(json.dumps(envelope), content_type=JSON, headers=headers)
+
+    def interaction(self, payload: dict[str, Any]) -> Reply:
+        """`block_actions`, `view_submission`, shortcuts: form-encoded `payload=<json>`."""
+        return self.post(urlencode({"payload": json.dumps(payload)}), content_type=FORM)
+
+
+def _send(request: urllib.request.Request) -> Reply:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return Reply(response.status, response.read().decode(), dict(response.headers))
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, error.read().decode(), dict(error.headers))
