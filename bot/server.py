@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -84,11 +85,14 @@ def serve(settings: Settings, bolt_app: App, db: Database) -> None:
         logger.info("starting in Socket Mode")
         SocketModeHandler(bolt_app, settings.slack_app_token).start()
         return
-    server = make_http_server(
+    server = HttpServer(
         make_web_app(bolt_app, db),
         host="0.0.0.0",
         port=settings.port,
         threads=settings.http_threads,
     )
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: server.stop())
     logger.info("serving HTTP on port %s (POST %s, GET /healthz)", settings.port, EVENTS_PATH)
     server.run()
+    logger.info("HTTP server stopped")

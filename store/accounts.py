@@ -40,6 +40,8 @@ def create_account(
 ) -> Account:
     """Insert an account; a name already used in the team (ignoring case) is refused."""
     clean_name = " ".join(name.split())
+    if existing := find_account_by_name(session, team_id=team_id, name=clean_name):
+        raise _duplicate(existing)
     account = Account(
         team_id=team_id,
         name=clean_name,
@@ -61,10 +63,14 @@ def create_account(
             session.add(account)
             session.flush()
     except IntegrityError:
-        raise DuplicateAccountName(
-            f"An account named {clean_name} already exists.", field="name"
-        ) from None
+        if existing := find_account_by_name(session, team_id=team_id, name=clean_name):
+            raise _duplicate(existing) from None  # created concurrently since the check above
+        raise
     return account
+
+
+def _duplicate(existing: Account) -> DuplicateAccountName:
+    return DuplicateAccountName(f"An account named {existing.name} already exists.", field="name")
 
 
 def get_account(session: Session, *, team_id: str, account_id: int) -> Account | None:

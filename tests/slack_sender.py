@@ -29,7 +29,7 @@ class Reply:
 
 
 class SlackSender:
-    """Posts to the bot's `/slack/events` with `X-Slack-Signature` and `X-Slack-Request-Timestamp`."""
+    """Posts to `/slack/events` with `X-Slack-Signature` and `X-Slack-Request-Timestamp`."""
 
     def __init__(self, base_url: str, signing_secret: str, *, response_url: str) -> None:
         self.base_url = base_url

@@ -1,0 +1,86 @@
+"""`accountbot demo` seeds a realistic sample portfolio once and prints what Slack would show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from store.db import Database
+from store.enums import StakeholderStatus
+from store.models import Account, ActionItem, Stakeholder
+from store.sample import DEMO_TEAM_ID
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "120")
+    return url
+
+
+def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
+    first = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
+    assert first.exit_code == 0, first.output
+    assert "Seeded 12 sample accounts" in first.output
+    for shown in (
+        "Your accounts",
+        "Acme Logistics",
+        "Northwind Health",
+        "USD 480,000",
+        "in 41 days",
+    ):
+        assert shown in first.output
+    second = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
+    assert "Reusing the sample portfolio" in second.output
+    with Database(demo_db).transaction() as session:
+        assert session.execute(select(func.count()).select_from(Account)).scalar_one() == 12
+
+
+def test_sample_portfolio_has_the_situations_the_method_cares_about(demo_db: str) -> None:
+    runner.invoke(cli, ["demo", "--today", "2026-11-23"])
+    with Database(demo_db).transaction() as session:
+        accounts = (
+            session.execute(select(Account).where(Account.team_id == DEMO_TEAM_ID)).scalars().all()
+        )
+        people = session.execute(select(Stakeholder)).scalars().all()
+        overdue = session.execute(
+            select(func.count())
+            .select_from(ActionItem)
+            .where(ActionItem.due_on < accounts[0].created_at.date())
+        ).scalar_one()
+    segments = {a.segment for a in accounts}
+    assert len(segments) == 3
+    days_left = sorted((a.renewal_date - accounts[0].created_at.date()).days for a in accounts)
+    assert (
+        any(d <= 30 for d in days_left)
+        and any(45 <= d <= 60 for d in days_left)
+        and any(d >= 120 for d in days_left)
+    )
+    active_by_account: dict[int, int] = {}
+    for person in people:
+        active_by_account[person.account_id] = active_by_account.get(person.account_id, 0) + (
+            person.status is StakeholderStatus.ACTIVE
+        )
+    assert any(count < 3 for count in active_by_account.values())  # single-threaded maps
+    assert any(p.status is StakeholderStatus.DEPARTED and p.role == "champion" for p in people)
+    assert overdue >= 3
+
+
+def test_demo_shows_a_chosen_account(demo_db: str) -> None:
+    result = runner.invoke(cli, ["demo", "--account", "initech", "--today", "2026-11-23"])
+    assert result.exit_code == 0
+    assert "Initech" in result.output
+    assert "USD 132,000" in result.output
+
+
+def test_demo_refuses_a_bad_date(demo_db: str) -> None:
+    result = runner.invoke(cli, ["demo", "--today", "23/11/2026"])
+    assert result.exit_code == 2
+    assert "expected YYYY-MM-DD" in result.output
