@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from bot.settings import Settings, SettingsError, load_settings
-from store.db import Database, current_revision
+from store.db import Database, alembic_config, current_revision
 
 cli = typer.Typer(
     name="accountbot",
@@ -91,6 +91,19 @@ def db_current() -> None:
     """Print the migration revision DATABASE_URL is at."""
     settings = _settings()
     typer.echo(current_revision(Database(settings.database_url).engine) or "empty (no migrations)")
+
+
+@db_cli.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
+) -> None:
+    """Write a new migration from the difference between the models and DATABASE_URL (upgraded)."""
+    from alembic import command
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    db.upgrade()
+    command.revision(alembic_config(db.engine), message=message, autogenerate=True)
 
 
 def main() -> None:

@@ -120,7 +120,8 @@ def test_run_with_malformed_port_exits_with_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [[], ["run"], ["demo"], ["db"], ["db", "upgrade"], ["db", "current"]]
+    "args",
+    [[], ["run"], ["demo"], ["db"], ["db", "upgrade"], ["db", "current"], ["db", "revision"]],
 )
 def test_every_command_has_help(args: list[str]) -> None:
     result = runner.invoke(cli, [*args, "--help"])

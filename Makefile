@@ -1,0 +1,34 @@
+# Everything installs into .venv on first use; `make demo` and `make test` are all a fresh clone needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint format run bench clean
+
+$(BIN)/accountbot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/accountbot  ## seed the sample portfolio into ./accountbot.db and print what Slack shows
+	$(BIN)/accountbot demo
+
+test: lint  ## lint, then every test
+	$(BIN)/pytest
+
+lint: $(BIN)/accountbot
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/accountbot
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+run: $(BIN)/accountbot  ## serve Slack (needs SLACK_BOT_TOKEN and a signing secret or app token)
+	$(BIN)/accountbot run
+
+bench: $(BIN)/accountbot
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
