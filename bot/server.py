@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -81,9 +83,15 @@ class HttpServer:
 
 def serve(settings: Settings, bolt_app: App, db: Database) -> None:
     """Run until interrupted, in Socket Mode when an app token is set, else over HTTP."""
+    stopping = threading.Event()
     if settings.socket_mode:
-        logger.info("starting in Socket Mode")
-        SocketModeHandler(bolt_app, settings.slack_app_token).start()
+        handler = SocketModeHandler(bolt_app, settings.slack_app_token)
+        _on_stop_signal(stopping.set)
+        handler.connect()
+        logger.info("connected to Slack in Socket Mode")
+        stopping.wait()
+        handler.close()
+        logger.info("Socket Mode connection closed")
         return
     server = HttpServer(
         make_web_app(bolt_app, db),
@@ -91,8 +99,13 @@ def serve(settings: Settings, bolt_app: App, db: Database) -> None:
         port=settings.port,
         threads=settings.http_threads,
     )
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, lambda *_: server.stop())
+    _on_stop_signal(server.stop)
     logger.info("serving HTTP on port %s (POST %s, GET /healthz)", settings.port, EVENTS_PATH)
     server.run()
     logger.info("HTTP server stopped")
+
+
+def _on_stop_signal(stop: Callable[[], None]) -> None:
+    """SIGTERM (from an orchestrator) and SIGINT (Ctrl-C) both stop the bot cleanly."""
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: stop())

@@ -44,6 +44,7 @@ class FakeSlack:
         self._failing_channels: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
+        self.socket_mode_url: str | None = None
         self._condition = threading.Condition()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -145,6 +146,8 @@ class FakeSlack:
                 "bot_id": "B0BOT",
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open" and self.socket_mode_url:
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "chat.postMessage":
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
         if method == "chat.postEphemeral":

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from store.db import Database
+import pytest
+
+from store.db import Database, make_engine
 from store.enums import Role
 from store.stakeholders import add_stakeholder
 from tests.factories import make_account
@@ -133,3 +137,19 @@ def test_unknown_name_with_markup_is_escaped(bot: SlackSender, slack: FakeSlack)
     text = answer_text(slack)
     assert "&lt;!here&gt;" in text
     assert "<!here>" not in text
+
+
+def test_unexpected_failure_gives_an_error_id_and_is_logged(
+    bot: SlackSender, slack: FakeSlack, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    database.engine.dispose()
+    database.engine = make_engine("sqlite:////nonexistent-dir/accountbot.db")
+    with caplog.at_level(logging.ERROR, logger="accountbot.errors"):
+        assert bot.command("acme").status == 200
+        [call] = slack.wait_for("response_url")
+    assert call.params["response_type"] == "ephemeral"
+    match = re.search(r"error id `([0-9a-f]{8})`", call.params["text"])
+    assert match, call.params["text"]
+    assert any(
+        match.group(1) in record.getMessage() and record.exc_info for record in caplog.records
+    )

@@ -1,4 +1,4 @@
-"""`accountbot run` as a real process in HTTP mode: serves signed Slack requests, stops cleanly."""
+"""`accountbot run` as a real process, in HTTP mode and in Socket Mode; both stop on SIGTERM."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.slack_fake import FakeSlack
-from tests.slack_sender import SlackSender
+from tests.slack_sender import FORM, SlackSender
+from tests.socket_mode_fake import FakeSocketMode
+
+APP_TOKEN = "xapp-1-A0ACCOUNTBOT-test"
 
 
 def free_port() -> int:
@@ -21,34 +27,43 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_run_serves_http_and_stops_on_sigterm(tmp_path: Path, slack: FakeSlack) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")} | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
-        "PORT": str(port),
-    }
+@contextmanager
+def running_bot(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[str]]:
+    """`python -m bot run` with this environment; SIGTERM on exit must end it cleanly."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
-        env=env,
+        env=base | {"DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}"} | env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+        process.output = output  # type: ignore[attr-defined]
+    assert process.returncode == 0, output
+
+
+def test_http_mode_serves_signed_requests_and_stops_on_sigterm(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    port = free_port()
     sender = SlackSender(
         f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url=slack.response_url()
     )
-    try:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "PORT": str(port),
+    }
+    with running_bot(tmp_path, **env) as process:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if sender.get("/healthz").status == 200:
-                    break
-            except OSError:
-                pass
+        while not _healthy(sender):
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             assert time.monotonic() < deadline, "the bot did not start serving"
             time.sleep(0.1)
@@ -56,16 +71,43 @@ def test_run_serves_http_and_stops_on_sigterm(tmp_path: Path, slack: FakeSlack) 
         [answer] = slack.wait_for("response_url")
         assert "How to use /account" in str(answer.params["blocks"])
         assert (
-            sender.post(
-                sender.command_body("help"),
-                content_type="application/x-www-form-urlencoded",
-                signed=False,
-            ).status
-            == 401
+            sender.post(sender.command_body("help"), content_type=FORM, signed=False).status == 401
         )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=20)
-    assert process.returncode == 0, output
-    assert "HTTP server stopped" in output
+    assert "HTTP server stopped" in process.output  # type: ignore[attr-defined]
     assert (tmp_path / "run.db").exists()
+
+
+def test_socket_mode_answers_a_slash_command_and_stops_on_sigterm(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    sender = SlackSender("http://unused", SIGNING_SECRET, response_url=slack.response_url())
+    envelope = {
+        "envelope_id": "env-1",
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": dict(parse_qsl(sender.command_body("help"))),
+    }
+    socket_mode = FakeSocketMode([envelope]).start()
+    slack.socket_mode_url = socket_mode.url
+    try:
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_API_URL": slack.api_url,
+        }
+        with running_bot(tmp_path, **env):
+            ack = socket_mode.wait_for_ack("env-1", timeout=30)
+            [answer] = slack.wait_for("response_url", timeout=10)
+        assert ack == {"envelope_id": "env-1"}
+        assert "How to use /account" in str(answer.params["blocks"])
+        [opened] = slack.calls_to("apps.connections.open")
+        assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
+    finally:
+        socket_mode.stop()
+
+
+def _healthy(sender: SlackSender) -> bool:
+    try:
+        return sender.get("/healthz").status == 200
+    except OSError:
+        return False
