@@ -1,0 +1,315 @@
+"""Generate portfolios at two scales and time the store's queries on each, side by side.
+
+python -m bench.run [--accounts 10000] [--small 1000] [--repeats 200] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from bench.generate import (
+    DEFAULT_ACCOUNTS,
+    DEFAULT_SEED,
+    DEFAULT_TEAM,
+    OWNERS,
+    TABLES,
+    generate_portfolio,
+)
+from bench.stats import count_statements, peak_rss_bytes, percentiles, timed
+from store.accounts import find_account_by_channel, find_account_by_name, summarise_accounts
+from store.db import Database
+from store.models import Account
+
+SMALL_SCALE = 1_000
+REPEATS = 200
+WARMUP = 5
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What writing one portfolio cost."""
+
+    scale: int
+    counts: dict[str, int]
+    timings: dict[str, float]
+    seconds: float
+    size_bytes: int | None
+
+
+@dataclass(frozen=True)
+class QueryFigures:
+    """Latency percentiles and statements of one store call at one scale."""
+
+    name: str
+    scale: int
+    rows: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    statements: tuple[int, int]  # fewest and most per call, BEGIN not counted
+    full_scans: tuple[str, ...] | None  # tables SQLite's plan reads whole; None off SQLite
+
+
+@dataclass(frozen=True)
+class Case:
+    """A store call to time: `call(session, i)` runs repetition i and returns rows it got."""
+
+    name: str
+    call: Callable[[Session, int], int]
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    args = _parser().parse_args(None if argv is None else list(argv))
+    scales = sorted({min(args.small, args.accounts), args.accounts})
+    console = Console(width=None if sys.stdout.isatty() else 120)  # whole rows in a log file
+    today = datetime.now(UTC).date()
+    console.print(
+        f"[bold]accountbot bench[/] {today.isoformat()} · Python {platform.python_version()} · "
+        f"SQLAlchemy {sqlalchemy.__version__} · SQLite {sqlite3.sqlite_version} · "
+        f"{os.cpu_count()} CPUs · scales {', '.join(f'{s:,}' for s in scales)} accounts · "
+        f"{args.repeats} repetitions"
+    )
+    generations: list[Generation] = []
+    figures: list[QueryFigures] = []
+    with tempfile.TemporaryDirectory(prefix="accountbot-bench-") as scratch:
+        for scale in scales:
+            url = args.database_url or f"sqlite:///{Path(scratch) / f'bench-{scale}.db'}"
+            database = Database(url)
+            try:
+                database.upgrade()
+                generation = _generate(
+                    database.engine, scale=scale, team_id=args.team, seed=args.seed, today=today
+                )
+                generations.append(generation)
+                console.print(
+                    f"generated {scale:,} accounts in {generation.seconds:.1f}s, measuring queries…"
+                )
+                figures += measure_queries(
+                    database,
+                    team_id=args.team,
+                    scale=scale,
+                    today=today,
+                    repeats=args.repeats,
+                    seed=args.seed,
+                )
+            finally:
+                database.dispose()
+    console.print(_generation_table(generations))
+    console.print(_query_table(figures))
+    console.print(f"peak resident memory of this process: {peak_rss_bytes() / 2**20:,.0f} MiB")
+    return 0
+
+
+def _generate(engine: Engine, *, scale: int, team_id: str, seed: int, today: date) -> Generation:
+    timings: dict[str, float] = {}
+    with timed() as timer:
+        counts = generate_portfolio(
+            engine,
+            team_id=team_id,
+            accounts=scale,
+            seed=seed,
+            today=today,
+            replace=True,
+            timings=timings,
+        )
+    return Generation(scale, counts, timings, timer.seconds, database_size(engine))
+
+
+def database_size(engine: Engine) -> int | None:
+    """Bytes on disk: the SQLite file after a WAL checkpoint, or PostgreSQL's database size."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            return int(
+                connection.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+            )
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        return None
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    return sum(
+        Path(f"{path}{suffix}").stat().st_size
+        for suffix in ("", "-wal")
+        if Path(f"{path}{suffix}").exists()
+    )
+
+
+def measure_queries(
+    database: Database, *, team_id: str, scale: int, today: date, repeats: int, seed: int
+) -> list[QueryFigures]:
+    """Time each store query `repeats` times, one transaction per call as the bot does."""
+    rng = random.Random(seed)
+    with database.transaction() as session:
+        accounts = session.execute(
+            select(Account.id, Account.name, Account.channel_id).where(
+                Account.team_id == team_id,
+                Account.archived.is_(False),  # type: ignore[attr-defined]
+            )
+        ).all()
+    picks = [rng.choice(accounts) for _ in range(repeats + WARMUP)]
+    channels = [a.channel_id for a in accounts if a.channel_id]
+    channel_picks = [rng.choice(channels) for _ in range(repeats + WARMUP)]
+    owner = OWNERS[0]
+
+    def owner_portfolio(session: Session, _i: int) -> int:
+        return len(summarise_accounts(session, team_id=team_id, today=today, owner_user_id=owner))
+
+    def one_account(session: Session, i: int) -> int:
+        found = summarise_accounts(session, team_id=team_id, today=today, account_ids=[picks[i].id])
+        return len(found)
+
+    def by_name(session: Session, i: int) -> int:
+        messy = "  ".join(picks[i].name.upper().split())  # case and spacing as a user types it
+        return int(find_account_by_name(session, team_id=team_id, name=messy) is not None)
+
+    def by_channel(session: Session, i: int) -> int:
+        found = find_account_by_channel(session, team_id=team_id, channel_id=channel_picks[i])
+        return int(found is not None)
+
+    cases = (
+        Case(f"summarise_accounts(owner={owner})", owner_portfolio),
+        Case("summarise_accounts(account_ids=[id])", one_account),
+        Case("find_account_by_name", by_name),
+        Case("find_account_by_channel", by_channel),
+    )
+    return [_measure(database, case=case, scale=scale, repeats=repeats) for case in cases]
+
+
+def _measure(database: Database, *, case: Case, scale: int, repeats: int) -> QueryFigures:
+    samples: list[float] = []
+    per_call: list[int] = []
+    rows = 0
+    with count_statements(database.engine, keep=True) as first, database.transaction() as session:
+        case.call(session, 0)
+    scans = full_scans(database.engine, first.statements)
+    with count_statements(database.engine) as count:
+        for i in range(WARMUP + repeats):
+            before = count.queries
+            with timed() as timer, database.transaction() as session:
+                found = case.call(session, i)
+            if i >= WARMUP:
+                samples.append(timer.seconds * 1000)
+                per_call.append(count.queries - before)
+                rows += found
+    p = percentiles(samples, (50, 95, 99))
+    return QueryFigures(
+        case.name,
+        scale,
+        rows / repeats,
+        p[50],
+        p[95],
+        p[99],
+        (min(per_call), max(per_call)),
+        scans,
+    )
+
+
+def full_scans(engine: Engine, statements: Sequence[tuple[str, Any]]) -> tuple[str, ...] | None:
+    """Tables SQLite reads in full for these statements (EXPLAIN QUERY PLAN's `SCAN t`)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    scanned: list[str] = []
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            plan = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+            for *_, detail in plan:
+                words = detail.split()
+                if words[0] == "SCAN" and words[1] not in scanned:
+                    scanned.append(words[1])
+    return tuple(scanned)
+
+
+def _generation_table(generations: Sequence[Generation]) -> Table:
+    table = Table(title="Generation: one transaction, executemany in batches of 5,000 rows")
+    for column in ("scale", "step", "rows", "seconds", "rows/s", "DB size"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    for generation in generations:
+        scale = f"{generation.scale:,}"
+        for name in (t.name for t in TABLES):
+            rows, seconds = generation.counts[name], generation.timings[name]
+            table.add_row(
+                scale, f"insert {name}", f"{rows:,}", f"{seconds:.2f}", _rate(rows, seconds)
+            )
+        table.add_row(scale, "build rows in Python", "", f"{generation.timings['build']:.2f}")
+        total = sum(generation.counts.values())
+        size = generation.size_bytes
+        table.add_row(
+            scale,
+            "[bold]total[/]",
+            f"{total:,}",
+            f"{generation.seconds:.2f}",
+            _rate(total, generation.seconds),
+            "-" if size is None else f"{size / 2**20:,.1f} MiB",
+            end_section=True,
+        )
+    return table
+
+
+def _query_table(figures: Sequence[QueryFigures]) -> Table:
+    table = Table(title="Store queries: one transaction per call, milliseconds")
+    for column in ("query", "scale", "rows/call", "p50", "p95", "p99", "SQL/call", "full scans"):
+        table.add_column(column, justify="left" if column in ("query", "full scans") else "right")
+    order = list(dict.fromkeys(figure.name for figure in figures))
+    for figure in sorted(figures, key=lambda f: (order.index(f.name), f.scale)):
+        low, high = figure.statements
+        scans = figure.full_scans
+        table.add_row(
+            escape(figure.name),
+            f"{figure.scale:,}",
+            f"{figure.rows:,.1f}",
+            f"{figure.p50_ms:.2f}",
+            f"{figure.p95_ms:.2f}",
+            f"{figure.p99_ms:.2f}",
+            str(low) if low == high else f"{low}-{high}",
+            "n/a" if scans is None else ", ".join(scans) or "none",
+        )
+    return table
+
+
+def _rate(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f}" if seconds > 0 else "-"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description="Time generation and store queries at two scales."
+    )
+    parser.add_argument("--accounts", type=int, default=DEFAULT_ACCOUNTS, help="large scale")
+    parser.add_argument("--small", type=int, default=SMALL_SCALE, help="small scale to compare")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="timed calls per query")
+    parser.add_argument("--team", default=DEFAULT_TEAM)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--database-url",
+        help="use this database instead of fresh temporary SQLite files; "
+        "the team's rows there are deleted and regenerated at each scale",
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

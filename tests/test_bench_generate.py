@@ -1,0 +1,168 @@
+"""The benchmark generator writes a coherent portfolio and will not silently write a second one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from bench.generate import PortfolioExists, generate_portfolio
+from store.accounts import name_key
+from store.db import Database
+from store.enums import (
+    ActionStatus,
+    ContactChannel,
+    Influence,
+    Role,
+    Segment,
+    Sentiment,
+    StakeholderStatus,
+)
+from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+
+TEAM = "T0TESTBENCH"
+ACCOUNTS = 20
+TODAY = date(2026, 11, 23)
+MODELS = {
+    "account": Account,
+    "stakeholder": Stakeholder,
+    "stakeholder_change": StakeholderChange,
+    "contact_log": ContactLog,
+    "action_item": ActionItem,
+}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    database = Database(f"sqlite:///{tmp_path / 'bench.db'}")
+    database.upgrade()
+    yield database.engine
+    database.dispose()
+
+
+@pytest.fixture
+def counts(engine: Engine) -> dict[str, int]:
+    return generate_portfolio(engine, team_id=TEAM, accounts=ACCOUNTS, seed=7, today=TODAY)
+
+
+def rows_per_table(engine: Engine, *, team_id: str = TEAM) -> dict[str, int]:
+    with Session(engine) as session:
+        return {
+            name: session.execute(
+                select(func.count()).select_from(model).where(model.team_id == team_id)
+            ).scalar_one()
+            for name, model in MODELS.items()
+        }
+
+
+def test_row_counts_per_table(engine: Engine, counts: dict[str, int]) -> None:
+    assert rows_per_table(engine) == counts
+    assert counts["account"] == ACCOUNTS
+    assert 12 * ACCOUNTS <= counts["stakeholder"] <= 18 * ACCOUNTS
+    assert counts["stakeholder_change"] == counts["stakeholder"]
+    assert counts["contact_log"] == 30 * ACCOUNTS
+    assert counts["action_item"] == 5 * ACCOUNTS
+    with Session(engine) as session:
+        created = session.execute(
+            select(StakeholderChange.stakeholder_id, StakeholderChange.field)
+        ).all()
+        departed = session.execute(
+            select(func.count()).where(Stakeholder.status == StakeholderStatus.DEPARTED)
+        ).scalar_one()
+    assert {field for _, field in created} == {"created"}
+    assert len({stakeholder_id for stakeholder_id, _ in created}) == counts["stakeholder"]
+    assert 0 < departed < counts["stakeholder"] * 0.15
+
+
+def test_names_are_unique_by_name_key(engine: Engine, counts: dict[str, int]) -> None:
+    with Session(engine) as session:
+        rows = session.execute(select(Account.name, Account.name_key)).all()
+    assert len(rows) == ACCOUNTS
+    assert all(key == name_key(name) for name, key in rows)
+    assert len({key for _, key in rows}) == ACCOUNTS
+
+
+def test_last_contact_is_the_latest_log(engine: Engine, counts: dict[str, int]) -> None:
+    latest = (
+        select(ContactLog.stakeholder_id, func.max(ContactLog.contacted_on).label("latest"))
+        .group_by(ContactLog.stakeholder_id)
+        .subquery()
+    )
+    with Session(engine) as session:
+        rows = session.execute(
+            select(
+                Stakeholder.id,
+                Stakeholder.last_contacted_on,
+                Stakeholder.departed_on,
+                latest.c.latest,
+            ).outerjoin(latest, latest.c.stakeholder_id == Stakeholder.id)
+        ).all()
+        foreign_logs = session.execute(
+            select(func.count())
+            .select_from(ContactLog)
+            .join(Stakeholder, Stakeholder.id == ContactLog.stakeholder_id)
+            .where(Stakeholder.account_id != ContactLog.account_id)
+        ).scalar_one()
+    assert len(rows) == counts["stakeholder"]
+    mismatched = [(id_, last, log) for id_, last, _, log in rows if last != log]
+    assert mismatched == []
+    assert any(last is not None for _, last, _, _ in rows)
+    assert all(last <= TODAY for _, last, _, _ in rows if last is not None)
+    assert all(last <= gone for _, last, gone, _ in rows if last is not None and gone is not None)
+    assert foreign_logs == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "enum"),
+    [
+        (Account.segment, Segment),
+        (Stakeholder.role, Role),
+        (Stakeholder.influence, Influence),
+        (Stakeholder.sentiment, Sentiment),
+        (Stakeholder.status, StakeholderStatus),
+        (ContactLog.channel, ContactChannel),
+        (ActionItem.status, ActionStatus),
+    ],
+)
+def test_enum_columns_hold_valid_values(
+    engine: Engine, counts: dict[str, int], column: object, enum: type[StrEnum]
+) -> None:
+    with engine.connect() as connection:  # raw strings, before the ORM converts them
+        stored = set(connection.execute(select(column).distinct()).scalars())  # type: ignore[call-overload]
+    assert stored <= {member.value for member in enum}
+    assert len(stored) > 1, f"{enum.__name__} should be mixed"
+
+
+def test_rows_load_through_the_orm_with_aware_timestamps(
+    engine: Engine, counts: dict[str, int]
+) -> None:
+    with Session(engine) as session:
+        items = session.execute(select(ActionItem)).scalars().all()
+    assert {item.status for item in items} == set(ActionStatus)
+    assert all(item.created_at.tzinfo is UTC for item in items)
+    assert all(
+        (item.completed_at is not None) == (item.status is ActionStatus.DONE) for item in items
+    )
+    assert any(item.due_on < TODAY for item in items)
+    assert any(item.due_on > TODAY for item in items)
+
+
+def test_second_portfolio_is_refused_unless_replaced(
+    engine: Engine, counts: dict[str, int]
+) -> None:
+    other = generate_portfolio(engine, team_id="T0OTHER", accounts=3, seed=1, today=TODAY)
+    with pytest.raises(PortfolioExists, match=f"{TEAM} already has {ACCOUNTS} accounts"):
+        generate_portfolio(engine, team_id=TEAM, accounts=5, seed=8, today=TODAY)
+    assert rows_per_table(engine) == counts
+
+    replaced = generate_portfolio(
+        engine, team_id=TEAM, accounts=5, seed=8, today=TODAY, replace=True
+    )
+    assert rows_per_table(engine) == replaced
+    assert replaced["account"] == 5
+    assert rows_per_table(engine, team_id="T0OTHER") == other
