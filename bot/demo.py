@@ -8,7 +8,7 @@ from datetime import date
 from rich.console import Console
 
 from bot.terminal import print_message
-from commands.account import account_reply
+from commands.answers import answer_account_command
 from commands.payloads import AccountRequest, SlashCommand
 from store.db import Database
 from store.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
@@ -27,9 +27,8 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
     else:
         console.print(f"Reusing the sample portfolio already in [bold]{where}[/bold].")
     console.print(
-        f"Today is {today:%A %-d %B %Y}. Sample team {DEMO_TEAM_ID}, viewer <@{DEMO_OWNER}>.\n"
+        f"Today is {today:%A %-d %B %Y}. Sample team {DEMO_TEAM_ID}, viewer @{DEMO_OWNER}.\n"
     )
-
     show("/account", console=console, db=db, today=today)
     for name in accounts or SHOWCASE:
         show(f"/account {name}", console=console, db=db, today=today)
@@ -45,7 +44,10 @@ def show(typed: str, *, console: Console, db: Database, today: date) -> None:
     text = typed.removeprefix("/account").strip()
     slash = SlashCommand(team_id=DEMO_TEAM_ID, user_id=DEMO_OWNER, channel_id="D0DEMO", text=text)
     with db.transaction() as session:
-        blocks = account_reply(
+        reply = answer_account_command(
             session, slash=slash, request=AccountRequest.parse(text), today=today
         )
-    print_message(console, typed, blocks)
+    if reply.blocks is not None:
+        print_message(console, typed, reply.blocks)
+    else:
+        console.print(f"[dim]{typed} opens a form in Slack.[/dim]")

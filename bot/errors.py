@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -30,3 +31,28 @@ def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
         )
     if respond is not None:  # Bolt offers `respond` only when the payload has a response URL
         respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)
+
+
+Listener = Callable[..., None]
+
+
+def guarded(listener: Listener) -> Listener:
+    """Run a listener so that any error reaches `handle_error` and never escapes into Bolt.
+
+    Bolt's thread runner mishandles an exception raised after `ack()` (it can clear the ack and
+    report the request as unhandled), so listeners are wrapped here: the request is acked if it
+    was not yet, then the error is reported once, to the user too when the listener takes
+    `respond`. Bolt still sees (and injects) the listener's own arguments.
+    """
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is not None and ack.response is None:
+                ack()
+            handle_error(error, kwargs.get("respond"))
+
+    return run

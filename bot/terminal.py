@@ -35,7 +35,13 @@ def mrkdwn_to_rich(text: str) -> Text:
     return Text.from_markup("".join(out))
 
 
+# Slack's emoji names that rich spells differently.
+_EMOJI = {":large_green_circle:": "🟢", ":large_yellow_circle:": "🟡", ":red_circle:": "🔴"}
+
+
 def _inline(segment: str) -> str:
+    for name, glyph in _EMOJI.items():
+        segment = segment.replace(name, glyph)
     marked = rich_escape(html.unescape(segment))
     marked = _CODE.sub(r"[magenta]\1[/magenta]", marked)
     marked = _BOLD.sub(r"[bold]\1[/bold]", marked)

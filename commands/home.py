@@ -7,21 +7,22 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from commands import views
+from commands.answers import assessed_accounts
 from commands.payloads import AppHomeOpened
-from store.accounts import summarise_accounts
+from commands.views.home import home_view
+from store.actions import open_actions_owned_by
 from store.db import Database
 
 
 def handle_app_home_opened(
     event: dict[str, Any], context: dict[str, Any], client: WebClient, db: Database, today: date
 ) -> None:
-    """Publish the user's portfolio on their home tab."""
+    """Publish the user's portfolio, renewals ahead and open commitments on their home tab."""
     opened = AppHomeOpened.model_validate(event)
     if opened.tab != "home":
         return
+    team_id = context["team_id"]
     with db.transaction() as session:
-        mine = summarise_accounts(
-            session, team_id=context["team_id"], today=today, owner_user_id=opened.user
-        )
-    client.views_publish(user_id=opened.user, view=views.home_view(mine, today=today))
+        mine = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=opened.user)
+        actions = open_actions_owned_by(session, team_id=team_id, user_id=opened.user)
+    client.views_publish(user_id=opened.user, view=home_view(mine, actions, today=today))

@@ -1,10 +1,11 @@
-"""Typed views of the Slack payloads the bot reads."""
+"""Typed views of the Slack payloads the bot reads, and the grammar of `/account`."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class SlashCommand(BaseModel):
@@ -17,11 +18,54 @@ class SlashCommand(BaseModel):
     channel_id: str = Field(min_length=1)
     text: str = ""
     response_url: str | None = None
+    trigger_id: str | None = None
+
+    @property
+    def in_channel(self) -> bool:
+        """True in a public or private channel, False in a DM or group DM."""
+        return self.channel_id[:1] in {"C", "G"}
+
+
+class BlockAction(BaseModel):
+    """One click in a `block_actions` payload: who, where, which button and its value."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    team_id: str
+    user_id: str
+    action_id: str
+    value: str = ""
+    trigger_id: str | None = None
+    response_url: str | None = None
+    channel_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_body(cls, body: Any) -> Any:
+        if not isinstance(body, dict) or "actions" not in body:
+            return body
+        action = body["actions"][0]
+        selected = action.get("selected_option") or {}
+        return {
+            "team_id": (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id"),
+            "user_id": body["user"]["id"],
+            "action_id": action["action_id"],
+            "value": action.get("value") or selected.get("value") or "",
+            "trigger_id": body.get("trigger_id"),
+            "response_url": body.get("response_url"),
+            "channel_id": (body.get("channel") or {}).get("id"),
+        }
+
+    def value_id(self) -> int | None:
+        """The button's value as a row id, or None when it is not one."""
+        return int(self.value) if self.value.isdigit() and len(self.value) < 19 else None
 
 
 class AccountVerb(StrEnum):
     HELP = "help"
     SHOW = "show"
+    NEW = "new"
+    EDIT = "edit"
     HERE_OR_MINE = "here_or_mine"
 
 
@@ -38,8 +82,15 @@ class AccountRequest(BaseModel):
         words = text.split()
         if not words:
             return cls(verb=AccountVerb.HERE_OR_MINE)
-        if len(words) == 1 and words[0].casefold() in {"help", "?", "-h", "--help"}:
+        first, rest = words[0].casefold(), " ".join(words[1:])
+        if first in {"help", "?", "-h", "--help"} and not rest:
             return cls(verb=AccountVerb.HELP)
+        if first in {"new", "create", "add"}:
+            return cls(verb=AccountVerb.NEW, name=rest)
+        if first == "edit":
+            return cls(verb=AccountVerb.EDIT, name=rest)
+        if first == "show" and rest:
+            return cls(verb=AccountVerb.SHOW, name=rest)
         return cls(verb=AccountVerb.SHOW, name=" ".join(words))
 
 

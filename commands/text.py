@@ -37,3 +37,26 @@ def days_phrase(days: int) -> str:
 
 def short_date(value: date) -> str:
     return f"{value:%a %-d %b %Y}"
+
+
+def fallback_text(blocks: list[dict[str, object]]) -> str:
+    """Notification text (parsed as mrkdwn by Slack): the first header or section, made safe."""
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict) and text.get("text"):
+            value = str(text["text"])
+            return (escape(value) if text.get("type") == "plain_text" else value)[:300]
+    return "Account"
+
+
+def dated(day: date, today: date) -> str:
+    """`Sun 3 Jan 2027 (in 41 days)`."""
+    return f"{short_date(day)} ({days_phrase((day - today).days)})"
+
+
+def due_phrase(due: date, today: date) -> str:
+    """`due in 3 days`, `due today`, or `9 days overdue`."""
+    days = (due - today).days
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} overdue"
+    return f"due {days_phrase(days)}"

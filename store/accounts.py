@@ -6,14 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from store.enums import OPEN_ACTION_STATUSES, Role, Segment, StakeholderStatus
-from store.errors import DuplicateAccountName
-from store.models import Account, ActionItem, Stakeholder
+from store.enums import Segment
+from store.errors import DuplicateAccountName, NotFound
+from store.models import Account
+from store.types import utcnow
 
 
 def name_key(name: str) -> str:
@@ -73,6 +76,37 @@ def _duplicate(existing: Account) -> DuplicateAccountName:
     return DuplicateAccountName(f"An account named {existing.name} already exists.", field="name")
 
 
+def update_account(session: Session, *, team_id: str, account_id: int, **changes: Any) -> Account:
+    """Change an account's fields; a name another account of the team uses is refused."""
+    account = get_account(session, team_id=team_id, account_id=account_id)
+    if account is None:
+        raise NotFound("That account no longer exists.")
+    if "name" in changes:
+        changes["name"] = " ".join(str(changes["name"]).split())
+        other = find_account_by_name(session, team_id=team_id, name=changes["name"])
+        if other is not None and other.id != account.id:
+            raise _duplicate(other)
+        changes["name_key"] = name_key(changes["name"])
+    if "currency" in changes:
+        changes["currency"] = str(changes["currency"]).upper()
+    for field, value in changes.items():
+        if field not in _EDITABLE:
+            raise ValueError(f"{field} cannot be changed this way")
+        setattr(account, field, value)
+    account.updated_at = utcnow()
+    session.flush()
+    return account
+
+
+_EDITABLE = frozenset(
+    {
+        "name", "name_key", "owner_user_id", "channel_id", "arr", "currency", "renewal_date",
+        "contract_start", "segment", "seats_licensed", "seats_active", "products",
+        "external_crm_id", "archived",
+    }
+)  # fmt: skip
+
+
 def get_account(session: Session, *, team_id: str, account_id: int) -> Account | None:
     return session.execute(
         select(Account).where(Account.team_id == team_id, Account.id == account_id)
@@ -99,86 +133,53 @@ def find_account_by_channel(session: Session, *, team_id: str, channel_id: str) 
     ).scalar_one_or_none()
 
 
+FUZZY_CUTOFF = 75
+
+
 @dataclass(frozen=True, slots=True)
-class AccountSummary:
-    """An account with the counts a portfolio line needs, computed in one query."""
+class AccountMatches:
+    """What a typed name found: one account, several to choose from, or none."""
 
-    account: Account
-    active_stakeholders: int
-    departed_stakeholders: int
-    champions: int
-    open_actions: int
-    overdue_actions: int
-
-    def days_to_renewal(self, today: date) -> int | None:
-        renewal = self.account.renewal_date
-        return None if renewal is None else (renewal - today).days
+    exact: Account | None
+    candidates: tuple[Account, ...]
 
 
-def summarise_accounts(
-    session: Session,
-    *,
-    team_id: str,
-    today: date,
-    owner_user_id: str | None = None,
-    account_ids: Sequence[int] | None = None,
-) -> list[AccountSummary]:
-    """Accounts of a team (optionally one owner's, or given ids) with their counts, by name."""
-    scope = select(Account.id).where(
-        Account.team_id == team_id,
-        Account.archived.is_(False),  # type: ignore[attr-defined]
-    )
-    if owner_user_id is not None:
-        scope = scope.where(Account.owner_user_id == owner_user_id)
-    if account_ids is not None:
-        scope = scope.where(Account.id.in_(account_ids))  # type: ignore[union-attr]
-    active = Stakeholder.status == StakeholderStatus.ACTIVE
-    people = (
-        select(
-            Stakeholder.account_id,
-            func.sum(case((active, 1), else_=0)).label("active"),
-            func.sum(case((active, 0), else_=1)).label("departed"),
-            func.sum(case((active & (Stakeholder.role == Role.CHAMPION), 1), else_=0)).label(
-                "champions"
-            ),
+def search_accounts(session: Session, *, team_id: str, text: str, limit: int = 5) -> AccountMatches:
+    """Find accounts by name: exact (ignoring case), then containing the text, then small typos."""
+    key = name_key(text)
+    live = (Account.team_id == team_id, Account.archived.is_(False))  # type: ignore[attr-defined]
+    exact = session.execute(
+        select(Account).where(*live, Account.name_key == key)
+    ).scalar_one_or_none()
+    if exact is not None or not key:
+        return AccountMatches(exact=exact, candidates=())
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    containing = (
+        session.execute(
+            select(Account)
+            .where(*live, Account.name_key.like(pattern, escape="\\"))  # type: ignore[attr-defined]
+            .order_by(func.length(Account.name_key), Account.name_key)
+            .limit(limit)
         )
-        .where(Stakeholder.account_id.in_(scope))  # type: ignore[attr-defined]
-        .group_by(Stakeholder.account_id)
-        .subquery()
+        .scalars()
+        .all()
     )
-    is_open = ActionItem.status.in_(OPEN_ACTION_STATUSES)  # type: ignore[attr-defined]
-    actions = (
-        select(
-            ActionItem.account_id,
-            func.count().label("open"),
-            func.sum(case((ActionItem.due_on < today, 1), else_=0)).label("overdue"),
-        )
-        .where(ActionItem.account_id.in_(scope), is_open)  # type: ignore[attr-defined]
-        .group_by(ActionItem.account_id)
-        .subquery()
+    if containing:
+        return _matches(containing)
+    names = session.execute(select(Account.id, Account.name_key).where(*live)).all()
+    close = process.extract(
+        key,
+        {row.id: row.name_key for row in names},
+        scorer=fuzz.WRatio,
+        limit=limit,
+        score_cutoff=FUZZY_CUTOFF,
     )
-    query = (
-        select(
-            Account,
-            func.coalesce(people.c.active, 0),
-            func.coalesce(people.c.departed, 0),
-            func.coalesce(people.c.champions, 0),
-            func.coalesce(actions.c.open, 0),
-            func.coalesce(actions.c.overdue, 0),
-        )
-        .outerjoin(people, people.c.account_id == Account.id)
-        .outerjoin(actions, actions.c.account_id == Account.id)
-        .where(Account.id.in_(scope))  # type: ignore[union-attr]
-        .order_by(Account.name_key)
-    )
-    return [
-        AccountSummary(
-            account=row[0],
-            active_stakeholders=int(row[1]),
-            departed_stakeholders=int(row[2]),
-            champions=int(row[3]),
-            open_actions=int(row[4]),
-            overdue_actions=int(row[5]),
-        )
-        for row in session.execute(query)
-    ]
+    ids = [account_id for _name, _score, account_id in close]
+    found = {a.id: a for a in session.execute(select(Account).where(Account.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+    return _matches([found[i] for i in ids if i in found])
+
+
+def _matches(found: Sequence[Account]) -> AccountMatches:
+    if len(found) == 1:
+        return AccountMatches(exact=found[0], candidates=())
+    return AccountMatches(exact=None, candidates=tuple(found))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlmodel import Session
 
-from store.models import ActionItem
+from store.enums import OPEN_ACTION_STATUSES
+from store.models import Account, ActionItem
 
 
 def add_action_item(
@@ -37,3 +39,21 @@ def add_action_item(
     session.add(item)
     session.flush()
     return item
+
+
+def open_actions_owned_by(
+    session: Session, *, team_id: str, user_id: str
+) -> list[tuple[ActionItem, str]]:
+    """A user's open commitments across the team's live accounts, earliest due first."""
+    rows = session.execute(
+        select(ActionItem, Account.name)
+        .join(Account, Account.id == ActionItem.account_id)
+        .where(
+            ActionItem.team_id == team_id,
+            ActionItem.our_owner_user_id == user_id,
+            ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
+            Account.archived.is_(False),  # type: ignore[attr-defined]
+        )
+        .order_by(ActionItem.due_on, ActionItem.id)
+    )
+    return [(item, name) for item, name in rows]

@@ -91,7 +91,11 @@ class Account(SQLModel, table=True):
 class Stakeholder(SQLModel, table=True):
     """A person at the customer who matters; departed people stay on the map."""
 
-    __table_args__ = (sa.Index(None, "team_id", "account_id"),)
+    __table_args__ = (
+        sa.Index(None, "account_id"),
+        sa.Index(None, "team_id"),
+        sa.Index(None, "reports_to_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = team_field()
@@ -164,6 +168,8 @@ class ActionItem(SQLModel, table=True):
     __table_args__ = (
         sa.Index(None, "account_id", "status", "due_on"),
         sa.Index(None, "team_id", "status", "due_on"),
+        sa.Index(None, "team_id", "our_owner_user_id", "status"),
+        sa.Index(None, "customer_owner_stakeholder_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,4 +189,14 @@ class ActionItem(SQLModel, table=True):
     completed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class TeamSettings(SQLModel, table=True):
+    """A workspace's own choices: thresholds of the method's signals (validated by pydantic)."""
+
+    __tablename__ = "team_settings"
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    thresholds: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     updated_at: datetime = created_at_field()

@@ -155,6 +155,7 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
             P("Samir N.", "Engineer", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 8),
             P("Milton W.", "Facilities", Role.DETRACTOR, Influence.LOW, Sentiment.NEGATIVE, 90),
         ),
+        (C("Usage review with team leads", -5, "Peter Gibbons"),),
     ),
     SampleAccount(
         "Umbrella Labs",

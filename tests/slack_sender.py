@@ -136,3 +136,86 @@ def _send(request: urllib.request.Request) -> Reply:
             return Reply(response.status, response.read().decode(), dict(response.headers))
     except urllib.error.HTTPError as error:
         return Reply(error.code, error.read().decode(), dict(error.headers))
+
+
+def block_actions_payload(
+    action_id: str,
+    value: str,
+    *,
+    user_id: str = "U0ALICE",
+    channel_id: str = "C0GENERAL",
+    team_id: str = TEAM_ID,
+    response_url: str,
+    block_id: str = "b1",
+) -> dict[str, Any]:
+    """A button click on an ephemeral message, shaped as Slack sends `block_actions`."""
+    return {
+        "type": "block_actions",
+        "user": {
+            "id": user_id,
+            "username": user_id.lower(),
+            "name": user_id.lower(),
+            "team_id": team_id,
+        },
+        "api_app_id": "A0ACCOUNTBOT",
+        "token": "deprecated-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": channel_id,
+            "is_ephemeral": True,
+        },
+        "trigger_id": f"{int(time.time())}.5678.trigger",
+        "team": {"id": team_id, "domain": "test"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "general"},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "text": {"type": "plain_text", "text": "Button", "emoji": True},
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def view_submission_payload(
+    view: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    *,
+    user_id: str = "U0ALICE",
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """A modal submitted with `values` (block id -> element state), as Slack sends it."""
+    submitted = {
+        **view,
+        "id": "V0MODAL",
+        "team_id": team_id,
+        "app_id": "A0ACCOUNTBOT",
+        "bot_id": "B0BOT",
+        "hash": "1700000000.abc",
+        "state": {"values": {block: {"value": state} for block, state in values.items()}},
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "test"},
+        "user": {
+            "id": user_id,
+            "username": user_id.lower(),
+            "name": user_id.lower(),
+            "team_id": team_id,
+        },
+        "api_app_id": "A0ACCOUNTBOT",
+        "token": "deprecated-verification-token",
+        "trigger_id": f"{int(time.time())}.9999.trigger",
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }

@@ -1,4 +1,4 @@
-"""`/account` through the signed endpoint: lookup, portfolio, channel account, help, escaping."""
+"""`/account` through the signed endpoint: card, matching, portfolio, forms, help, escaping."""
 
 from __future__ import annotations
 
@@ -10,59 +10,174 @@ from decimal import Decimal
 
 import pytest
 
+from store.actions import add_action_item
 from store.db import Database, make_engine
-from store.enums import Role
-from store.stakeholders import add_stakeholder
+from store.enums import ContactChannel, Influence, Role, Sentiment
+from store.stakeholders import add_stakeholder, log_contact, mark_departed
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
+TODAY = date.today()  # noqa: DTZ011 (the bot's clock is real in these tests)
+
+
+def answer(slack: FakeSlack) -> dict:
+    [call] = slack.wait_for("response_url")
+    return call.params
+
 
 def answer_text(slack: FakeSlack) -> str:
-    [call] = slack.wait_for("response_url")
-    return json.dumps(call.params["blocks"])
+    return json.dumps(answer(slack)["blocks"])
 
 
-def test_account_by_name_ignores_case_and_spacing(
-    bot: SlackSender, slack: FakeSlack, database: Database
-) -> None:
-    make_account(
-        database, "Acme Logistics", arr=Decimal("480000"), seats_licensed=900, seats_active=610
-    )
-    assert bot.command("  ACME   logistics ").status == 200
-    [call] = slack.wait_for("response_url")
-    assert call.params["response_type"] == "ephemeral"
-    text = json.dumps(call.params["blocks"])
-    assert "Acme Logistics" in text
-    assert "USD 480,000" in text
-    assert "610 of 900 (68%)" in text
+def mrkdwn_texts(node: object) -> list[str]:
+    """Every mrkdwn text object in a Block Kit tree."""
+    if isinstance(node, dict):
+        found = [node["text"]] if node.get("type") == "mrkdwn" else []
+        return found + [t for value in node.values() for t in mrkdwn_texts(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in mrkdwn_texts(value)]
+    return []
 
 
-def test_card_counts_people_and_plan(
-    bot: SlackSender, slack: FakeSlack, database: Database
-) -> None:
-    account = make_account(database, "Acme")
+def add_people(
+    database: Database, account, people: list[tuple[str, Role, int | None]]
+) -> dict[str, int]:
+    """Put people on the map, each contacted `days` ago (None: never)."""
+    ids = {}
     with database.transaction() as session:
-        for name, role in [("Dana", Role.CHAMPION), ("Raj", Role.ECONOMIC_BUYER)]:
-            add_stakeholder(
-                session,
-                team_id=account.team_id,
-                account_id=account.id,
-                name=name,
-                role=role,
-                by_user_id="U0ALICE",
-            )
+        for name, role, days in people:
+            person = add_stakeholder(
+                session, team_id=account.team_id, account_id=account.id, name=name, role=role,
+                by_user_id="U0ALICE", influence=Influence.HIGH, sentiment=Sentiment.POSITIVE,
+            )  # fmt: skip
+            ids[name] = person.id
+            if days is not None:
+                log_contact(
+                    session,
+                    team_id=account.team_id,
+                    account_id=account.id,
+                    stakeholder_ids=[person.id],
+                    contacted_on=TODAY - timedelta(days=days),
+                    channel=ContactChannel.CALL,
+                    summary="",
+                    by_user_id="U0ALICE",
+                )
+    return ids
+
+
+def test_card_shows_snapshot_band_map_flags_and_plan(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(
+        database, "Acme Logistics", arr=Decimal("480000"), seats_licensed=900, seats_active=610,
+        renewal_date=TODAY + timedelta(days=41),
+    )  # fmt: skip
+    ids = add_people(
+        database,
+        account,
+        [
+            ("Dana Lee", Role.CHAMPION, 20),
+            ("Raj Patel", Role.ECONOMIC_BUYER, 74),
+            ("Sam Ortiz", Role.END_USER, 5),
+        ],
+    )
+    with database.transaction() as session:
+        mark_departed(
+            session,
+            team_id=account.team_id,
+            stakeholder_id=ids["Dana Lee"],
+            on=TODAY,
+            by_user_id="U0ALICE",
+        )
+        add_action_item(
+            session,
+            team_id=account.team_id,
+            account_id=account.id,
+            title="Security review",
+            due_on=TODAY - timedelta(days=9),
+            by_user_id="U0ALICE",
+            our_owner_user_id="U0ALICE",
+            customer_owner_stakeholder_id=ids["Raj Patel"],
+        )
+        add_action_item(
+            session,
+            team_id=account.team_id,
+            account_id=account.id,
+            title="Proposal",
+            due_on=TODAY + timedelta(days=6),
+            by_user_id="U0ALICE",
+            customer_owner_name="Procurement",
+        )
+    assert bot.command("acme logistics").status == 200
+    reply = answer(slack)
+    assert reply["response_type"] == "ephemeral"
+    blocks = reply["blocks"]
+    text = json.dumps(blocks)
+    assert blocks[0]["text"]["text"] == "Acme Logistics"
+    assert (
+        ":red_circle: *Red*: renewal in 41 days, champion departed, single-threaded"
+        in blocks[1]["text"]["text"]
+    )
+    assert "USD 480,000" in text and "610 of 900 (68%)" in text and "(in 41 days)" in text
+    assert "2 relationship threads (Raj Patel, Sam Ortiz)" in text
+    assert "*Economic buyers*" in text and "last contact 74 days ago" in text
+    assert "Departed: Dana Lee (champion, left today)" in text
+    assert "economic buyer uncontacted*: Raj Patel (economic buyer, 74 days)" in text
+    plan = next(
+        b["text"]["text"]
+        for b in blocks
+        if b.get("text", {}).get("text", "").startswith("*Mutual action plan*")
+    )
+    assert plan.index("Security review") < plan.index("Proposal")  # overdue first
+    assert "9 days overdue" in plan and "them: Raj Patel" in plan and "them: Procurement" in plan
+    buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["account.share", "account.edit"]
+    assert len(blocks) <= 50
+
+
+def test_small_typos_find_the_account(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    make_account(database, "Acme Logistics", channel_id="C1")
+    make_account(database, "Globex Retail", channel_id="C2")
+    bot.command("acme logstics")
+    assert answer(slack)["blocks"][0]["text"]["text"] == "Acme Logistics"
+
+
+def test_several_matches_offer_a_choice_and_picking_shows_the_card(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    from tests.slack_sender import block_actions_payload
+
+    make_account(database, "Acme Logistics", channel_id="C1")
+    health = make_account(database, "Acme Health", channel_id="C2")
     bot.command("acme")
-    text = answer_text(slack)
-    assert "2 active" in text
-    assert "1 champion" in text
+    reply = answer(slack)
+    assert "Several accounts match *acme*" in json.dumps(reply["blocks"])
+    [choice] = [b for b in reply["blocks"] if b["type"] == "actions"]
+    assert [(e["text"]["text"], e["action_id"]) for e in choice["elements"]] == [
+        ("Acme Health", "account.show"), ("Acme Logistics", "account.show"),
+    ]  # fmt: skip
+    picked = block_actions_payload(
+        "account.show", str(health.id), response_url=slack.response_url("pick")
+    )
+    assert bot.interaction(picked).status == 200
+    [_, shown] = slack.wait_for("response_url", count=2)
+    assert shown.params["replace_original"] is True
+    assert shown.params["blocks"][0]["text"]["text"] == "Acme Health"
 
 
-def test_unknown_account_says_so(bot: SlackSender, slack: FakeSlack, database: Database) -> None:
+def test_unknown_account_says_so_and_offers_to_create_it(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
     make_account(database, "Acme")
-    bot.command("Globex")
-    text = answer_text(slack)
-    assert "No account is named *Globex*" in text
+    bot.command("Zebra Corp")
+    blocks = answer(slack)["blocks"]
+    assert "No account matches *Zebra Corp*" in json.dumps(blocks)
+    [offer] = [b for b in blocks if b["type"] == "actions"]
+    assert offer["elements"][0]["action_id"] == "account.create"
+    assert offer["elements"][0]["value"] == "Zebra Corp"
 
 
 def test_other_teams_accounts_are_invisible(
@@ -70,7 +185,7 @@ def test_other_teams_accounts_are_invisible(
 ) -> None:
     make_account(database, "Acme", team_id="T0OTHER")
     bot.command("acme")
-    assert "No account is named *acme*" in answer_text(slack)
+    assert "No account matches *acme*" in answer_text(slack)
 
 
 def test_no_text_in_linked_channel_shows_that_account(
@@ -79,33 +194,27 @@ def test_no_text_in_linked_channel_shows_that_account(
     make_account(database, "Acme", channel_id="C0ACME")
     make_account(database, "Globex", channel_id="C0GLOBEX")
     bot.command("", channel_id="C0GLOBEX")
-    text = answer_text(slack)
-    assert "Globex" in text
-    assert "Acme" not in text
+    assert answer(slack)["blocks"][0]["text"]["text"] == "Globex"
 
 
-def test_no_text_elsewhere_lists_my_accounts_soonest_renewal_first(
+def test_no_text_elsewhere_lists_my_accounts_riskiest_first(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
-    today = date.today()  # noqa: DTZ011
-    make_account(
-        database,
-        "Later Corp",
-        owner_user_id="U0ALICE",
-        renewal_date=today + timedelta(days=200),
-        channel_id="C1",
+    healthy = make_account(
+        database, "Healthy Co", renewal_date=TODAY + timedelta(days=200), channel_id="C1"
     )
-    make_account(
+    add_people(
         database,
-        "Sooner Inc",
-        owner_user_id="U0ALICE",
-        renewal_date=today + timedelta(days=20),
-        channel_id="C2",
+        healthy,
+        [("A", Role.CHAMPION, 1), ("B", Role.ECONOMIC_BUYER, 1), ("C", Role.EXECUTIVE_SPONSOR, 1)],
     )
+    make_account(database, "Risky Inc", renewal_date=TODAY + timedelta(days=20), channel_id="C2")
     make_account(database, "Bobs Account", owner_user_id="U0BOB", channel_id="C3")
     bot.command("", user_id="U0ALICE", channel_id="D0ALICE")
     text = answer_text(slack)
-    assert text.index("Sooner Inc") < text.index("Later Corp")
+    assert "Your accounts (2)" in text
+    assert text.index("Risky Inc") < text.index("Healthy Co")
+    assert ":red_circle: *Risky Inc*" in text and "renewal in 20 days" in text
     assert "Bobs Account" not in text
 
 
@@ -114,29 +223,71 @@ def test_portfolio_of_someone_with_no_accounts(bot: SlackSender, slack: FakeSlac
     assert "No accounts yet" in answer_text(slack)
 
 
-def test_help_explains_the_forms(bot: SlackSender, slack: FakeSlack) -> None:
+def test_help_explains_every_form(bot: SlackSender, slack: FakeSlack) -> None:
     bot.command("help")
     text = answer_text(slack)
-    assert "/account Acme" in text
-    assert "/account help" in text
+    for form in ("/account Acme", "/account new", "/account edit Acme", "/account help"):
+        assert form in text
 
 
-def test_account_name_with_mentions_is_escaped(
+def test_new_opens_the_account_modal_with_channel_and_owner_defaults(
+    bot: SlackSender, slack: FakeSlack
+) -> None:
+    bot.command("new Zebra Corp", channel_id="C0ZEBRA", user_id="U0ALICE")
+    [opened] = slack.wait_for("views.open")
+    view = opened.json_param("view")
+    assert view["callback_id"] == "account.form"
+    assert opened.params["trigger_id"]
+    by_block = {b["block_id"]: b["element"] for b in view["blocks"]}
+    assert by_block["name"]["initial_value"] == "Zebra Corp"
+    assert by_block["channel_id"]["initial_conversation"] == "C0ZEBRA"
+    assert by_block["owner_user_id"]["initial_user"] == "U0ALICE"
+    assert json.loads(view["private_metadata"]) == {"response_url": slack.response_url()}
+
+
+def test_edit_opens_the_modal_filled_in(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
-    make_account(database, "<!channel> & <@U0BOSS>", owner_user_id="U0ALICE")
-    bot.command("", user_id="U0ALICE", channel_id="D0ALICE")
-    text = answer_text(slack)
-    assert "&lt;!channel&gt; &amp; &lt;@U0BOSS&gt;" in text
-    assert "<!channel>" not in text
-    assert "<@U0BOSS>" not in text
+    account = make_account(
+        database, "Acme", arr=Decimal("1234.50"), seats_licensed=10, seats_active=4
+    )
+    bot.command("edit acme")
+    view = slack.wait_for("views.open")[0].json_param("view")
+    by_block = {b["block_id"]: b["element"] for b in view["blocks"]}
+    assert by_block["name"]["initial_value"] == "Acme"
+    assert by_block["arr"]["initial_value"] == "1234.50"
+    assert by_block["seats_active"]["initial_value"] == "4"
+    assert json.loads(view["private_metadata"])["account_id"] == account.id
+
+
+def test_edit_without_a_name_outside_an_account_channel_explains(
+    bot: SlackSender, slack: FakeSlack
+) -> None:
+    bot.command("edit", channel_id="C0RANDOM")
+    assert "Which account? Try `/account edit Acme`" in answer_text(slack)
+
+
+def test_names_with_mentions_are_escaped_everywhere(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "<!channel> & <@U0BOSS>", owner_user_id="U0ALICE")
+    add_people(database, account, [("<!here> Eve", Role.CHAMPION, 1)])
+    bot.command("", user_id="U0ALICE", channel_id=account.channel_id)
+    reply = answer(slack)
+    parsed = [reply["text"], *mrkdwn_texts(reply["blocks"])]  # what Slack parses for mentions
+    assert any("&lt;!here&gt; Eve" in t for t in parsed)
+    assert any("&lt;!channel&gt; &amp; &lt;@U0BOSS&gt;" in t for t in parsed)
+    assert not [t for t in parsed if "<!" in t or "<@U0BOSS>" in t]
+    header = reply["blocks"][0]["text"]
+    assert header == {"type": "plain_text", "text": "<!channel> & <@U0BOSS>", "emoji": True}
 
 
 def test_unknown_name_with_markup_is_escaped(bot: SlackSender, slack: FakeSlack) -> None:
     bot.command("<!here>")
-    text = answer_text(slack)
-    assert "&lt;!here&gt;" in text
-    assert "<!here>" not in text
+    reply = answer(slack)
+    parsed = [reply["text"], *mrkdwn_texts(reply["blocks"])]
+    assert any("&lt;!here&gt;" in t for t in parsed)
+    assert not [t for t in parsed if "<!here>" in t]
 
 
 def test_unexpected_failure_gives_an_error_id_and_is_logged(
@@ -150,6 +301,5 @@ def test_unexpected_failure_gives_an_error_id_and_is_logged(
     assert call.params["response_type"] == "ephemeral"
     match = re.search(r"error id `([0-9a-f]{8})`", call.params["text"])
     assert match, call.params["text"]
-    assert any(
-        match.group(1) in record.getMessage() and record.exc_info for record in caplog.records
-    )
+    logged = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert logged and logged[0].exc_info

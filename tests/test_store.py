@@ -14,13 +14,13 @@ from store.accounts import (
     find_account_by_channel,
     find_account_by_name,
     get_account,
-    summarise_accounts,
 )
 from store.actions import add_action_item
 from store.db import Database
 from store.enums import ActionStatus, ContactChannel, Role, StakeholderStatus
 from store.errors import DuplicateAccountName, NotFound
 from store.models import Account, ContactLog, Stakeholder, StakeholderChange
+from store.snapshots import load_snapshots
 from store.stakeholders import add_stakeholder, log_contact, mark_departed
 from tests.factories import make_account
 
@@ -217,7 +217,7 @@ def test_departure_in_another_team_is_not_found(database: Database) -> None:
         mark_departed(session, team_id="T0OTHER", stakeholder_id=dana.id, on=TODAY, by_user_id="U2")
 
 
-def test_summaries_count_people_and_plan(database: Database) -> None:
+def test_snapshots_hold_people_open_plan_and_last_activity(database: Database) -> None:
     acme = make_account(database, "Acme", channel_id="C1")
     make_account(database, "Globex", channel_id="C2", owner_user_id="U0BOB")
     with database.transaction() as session:
@@ -234,46 +234,54 @@ def test_summaries_count_people_and_plan(database: Database) -> None:
         mark_departed(
             session, team_id=acme.team_id, stakeholder_id=ids[0], on=TODAY, by_user_id="U1"
         )
+        log_contact(
+            session, team_id=acme.team_id, account_id=acme.id, stakeholder_ids=[ids[2]],
+            contacted_on=date(2099, 1, 1), channel=ContactChannel.CALL, summary="", by_user_id="U1",
+        )  # fmt: skip
         for title, due, status in [
             ("late", -3, None),
             ("soon", 4, None),
             ("done", -10, ActionStatus.DONE),
         ]:
             item = add_action_item(
-                session,
-                team_id=acme.team_id,
-                account_id=acme.id,
-                title=title,
-                due_on=TODAY + timedelta(days=due),
-                by_user_id="U1",
-            )
+                session, team_id=acme.team_id, account_id=acme.id, title=title,
+                due_on=TODAY + timedelta(days=due), by_user_id="U1",
+            )  # fmt: skip
             if status:
                 item.status = status
     with database.transaction() as session:
-        summaries = {
-            s.account.name: s
-            for s in summarise_accounts(session, team_id=acme.team_id, today=TODAY)
-        }
-        mine = summarise_accounts(session, team_id=acme.team_id, today=TODAY, owner_user_id="U0BOB")
-    acme_summary = summaries["Acme"]
-    assert (
-        acme_summary.active_stakeholders,
-        acme_summary.departed_stakeholders,
-        acme_summary.champions,
-    ) == (2, 1, 1)
-    assert (acme_summary.open_actions, acme_summary.overdue_actions) == (2, 1)
-    assert (summaries["Globex"].active_stakeholders, summaries["Globex"].open_actions) == (0, 0)
+        snapshots = {s.account.name: s for s in load_snapshots(session, team_id=acme.team_id)}
+        mine = load_snapshots(session, team_id=acme.team_id, owner_user_id="U0BOB")
+        other_team = load_snapshots(session, team_id="T0OTHER")
+    acme_snapshot = snapshots["Acme"]
+    assert [p.name for p in acme_snapshot.stakeholders] == ["Dana", "Lee", "Raj"]
+    assert [a.title for a in acme_snapshot.open_actions] == ["late", "soon"]
+    assert acme_snapshot.last_map_activity == date(2099, 1, 1)
+    assert snapshots["Globex"].stakeholders == () and snapshots["Globex"].last_map_activity is None
     assert [s.account.name for s in mine] == ["Globex"]
+    assert other_team == []
 
 
-def test_summaries_use_a_fixed_number_of_statements(database: Database) -> None:
+@pytest.mark.parametrize("accounts", [3, 30])
+def test_snapshots_take_the_same_statements_whatever_the_count(
+    database: Database, accounts: int
+) -> None:
     from sqlalchemy import event
 
-    for index in range(30):
-        make_account(database, f"Account {index}", channel_id=f"C{index}")
+    for index in range(accounts):
+        account = make_account(database, f"Account {index}", channel_id=f"C{index}")
+        with database.transaction() as session:
+            add_stakeholder(
+                session,
+                team_id=account.team_id,
+                account_id=account.id,
+                name="P",
+                role=Role.CHAMPION,
+                by_user_id="U1",
+            )
     statements: list[str] = []
     event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     with database.transaction() as session:
-        summaries = summarise_accounts(session, team_id="T0TEST", today=TODAY)
-    assert len(summaries) == 30
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+        snapshots = load_snapshots(session, team_id="T0TEST")
+    assert len(snapshots) == accounts
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 5

@@ -1,0 +1,112 @@
+"""Buttons on account messages: show, share, edit, create."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.errors import UserError
+from commands.answers import card_blocks, edit_account_form
+from commands.forms import AccountFormMeta
+from commands.payloads import BlockAction
+from commands.text import fallback_text
+from commands.views.form import account_form
+from store.db import Database
+
+GONE = "That account no longer exists."
+
+
+def _account_id(click: BlockAction) -> int:
+    account_id = click.value_id()
+    if account_id is None:
+        raise UserError("That button no longer points at an account.")
+    return account_id
+
+
+def handle_show_account(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    db: Database,
+    today: date,
+) -> None:
+    """A pick among several matches: replace the choice with the card."""
+    ack()
+    click = BlockAction.model_validate(body)
+    with db.transaction() as session:
+        blocks = card_blocks(
+            session, team_id=click.team_id, account_id=_account_id(click), today=today
+        )
+    if blocks is None:
+        raise UserError(GONE)
+    respond(replace_original=True, text=fallback_text(blocks), blocks=blocks)
+
+
+def handle_share_card(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    db: Database,
+    today: date,
+) -> None:
+    """Post the card in the channel for everyone, credited to whoever shared it."""
+    ack()
+    click = BlockAction.model_validate(body)
+    with db.transaction() as session:
+        blocks = card_blocks(
+            session,
+            team_id=click.team_id,
+            account_id=_account_id(click),
+            today=today,
+            shared_by=click.user_id,
+        )
+    if blocks is None:
+        raise UserError(GONE)
+    respond(
+        response_type="in_channel",
+        replace_original=False,
+        text=fallback_text(blocks),
+        blocks=blocks,
+    )
+    respond(delete_original=True)
+
+
+def handle_edit_account(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    db: Database,
+) -> None:
+    """Open the account modal, filled in."""
+    ack()
+    click = BlockAction.model_validate(body)
+    with db.transaction() as session:
+        modal = edit_account_form(
+            session,
+            team_id=click.team_id,
+            account_id=_account_id(click),
+            response_url=click.response_url,
+        )
+    if modal is None:
+        raise UserError(GONE)
+    client.views_open(trigger_id=click.trigger_id, view=modal)
+
+
+def handle_create_account(
+    ack: Callable[..., None], body: dict[str, Any], respond: Callable[..., Any], client: WebClient
+) -> None:
+    """The offer after a name matched nothing: open the new-account modal with that name."""
+    ack()
+    click = BlockAction.model_validate(body)
+    channel = click.channel_id if click.channel_id and click.channel_id[:1] in {"C", "G"} else None
+    modal = account_form(
+        meta=AccountFormMeta(response_url=click.response_url),
+        name=click.value,
+        channel_id=channel,
+        owner_user_id=click.user_id,
+    )
+    client.views_open(trigger_id=click.trigger_id, view=modal)

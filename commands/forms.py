@@ -1,0 +1,178 @@
+"""Typed, validated contents of the bot's modals; errors are keyed by the modal's block ids."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from bot.ids import FIELD_ACTION, AccountField
+from store.enums import Segment
+
+CURRENCIES = (
+    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "SEK", "NOK", "DKK", "INR", "SGD",
+    "BRL", "MXN", "ZAR",
+)  # fmt: skip
+MAX_ARR = Decimal("999999999999.99")
+SLACK_ID = r"^[A-Z0-9]{2,32}$"
+
+
+class AccountFormMeta(BaseModel):
+    """What the account modal carries in `private_metadata`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: int | None = None
+    response_url: str | None = None
+
+
+class AccountForm(BaseModel):
+    """An account as typed in the modal; field names are the modal's block ids."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    name: Annotated[str, Field(max_length=150)]
+    channel_id: Annotated[str | None, Field(pattern=SLACK_ID)] = None
+    owner_user_id: Annotated[str | None, Field(pattern=SLACK_ID)] = None
+    arr: Decimal = Decimal("0")
+    currency: str = "USD"
+    contract_start: date | None = None
+    renewal_date: date | None = None
+    seats_licensed: Annotated[int | None, Field(le=10_000_000)] = None
+    seats_active: Annotated[int | None, Field(le=10_000_000)] = None
+    segment: Segment = Segment.MID_MARKET
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        cleaned = " ".join(value.split())
+        if not cleaned:
+            raise ValueError("Give the account a name.")
+        return cleaned
+
+    @field_validator("arr")
+    @classmethod
+    def _arr(cls, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("ARR must be a number.")
+        if value < 0:
+            raise ValueError("ARR cannot be negative.")
+        if value > MAX_ARR:
+            raise ValueError("ARR is too large.")
+        return value.quantize(Decimal("0.01"))
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value.upper() not in CURRENCIES:
+            raise ValueError(f"Pick one of {', '.join(CURRENCIES)}.")
+        return value.upper()
+
+    @field_validator("renewal_date")
+    @classmethod
+    def _renewal_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("contract_start")
+        if value is not None and start is not None and value <= start:
+            raise ValueError(f"The renewal must come after the contract start ({start:%-d %b %Y}).")
+        return value
+
+    @field_validator("seats_licensed", "seats_active")
+    @classmethod
+    def _seats_not_negative(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError("Seats cannot be negative.")
+        return value
+
+    @field_validator("seats_active")
+    @classmethod
+    def _active_within_licensed(cls, value: int | None, info: ValidationInfo) -> int | None:
+        licensed = info.data.get("seats_licensed")
+        if value is not None and licensed is not None and value > licensed:
+            raise ValueError(
+                f"Active seats ({value:,}) cannot exceed licensed seats ({licensed:,})."
+            )
+        return value
+
+
+class FormErrors(Exception):
+    """Inline errors for a modal, block id -> message, for `response_action: errors`."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+_MESSAGES = {
+    "missing": "This field is required.",
+    "string_too_long": "Too long: at most {max_length} characters.",
+    "string_pattern_mismatch": "That is not a Slack id.",
+    "decimal_parsing": "Enter a number, like 120000 or 120000.50.",
+    "int_parsing": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "date_from_datetime_parsing": "Pick a date.",
+    "date_parsing": "Pick a date.",
+    "enum": "Pick one of the options.",
+    "less_than_equal": "Too large: at most {le:,}.",
+}
+
+
+def form_errors(error: ValidationError) -> dict[str, str]:
+    """Turn pydantic's errors into one clear message per modal block."""
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        block = str(item["loc"][0]) if item["loc"] else AccountField.NAME.value
+        if item["type"] == "value_error":
+            message = str(item["ctx"]["error"]) if "ctx" in item else item["msg"]
+        elif item["type"] == "missing" and block == AccountField.NAME:
+            message = "Give the account a name."
+        else:
+            template = _MESSAGES.get(item["type"], item["msg"])
+            message = template.format(**item.get("ctx", {}))
+        errors.setdefault(block, message)
+    return errors
+
+
+def state_values(view: dict[str, Any]) -> dict[str, Any]:
+    """`view.state.values` flattened to block id -> the value of its one input element."""
+    flat: dict[str, Any] = {}
+    for block_id, elements in view.get("state", {}).get("values", {}).items():
+        element = elements.get(FIELD_ACTION) or next(iter(elements.values()), {})
+        flat[block_id] = _element_value(element)
+    return {k: v for k, v in flat.items() if v not in (None, "")}
+
+
+def _element_value(element: dict[str, Any]) -> Any:
+    kind = element.get("type")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "conversations_select":
+        return element.get("selected_conversation")
+    if kind == "channels_select":
+        return element.get("selected_channel")
+    if kind == "users_select":
+        return element.get("selected_user")
+    if kind in ("static_select", "radio_buttons"):
+        option = element.get("selected_option")
+        return option.get("value") if isinstance(option, dict) else option
+    if kind == "multi_static_select":
+        return [o["value"] for o in element.get("selected_options") or []]
+    if kind == "multi_users_select":
+        return element.get("selected_users") or []
+    return element.get("value")
+
+
+def parse_account_form(view: dict[str, Any]) -> AccountForm:
+    """Validate the account modal; raises FormErrors naming each bad field."""
+    try:
+        return AccountForm.model_validate(state_values(view))
+    except ValidationError as error:
+        raise FormErrors(form_errors(error)) from None

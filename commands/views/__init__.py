@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: data in, blocks out, no I/O; Slack's limits enforced in `blocks`."""

@@ -1,0 +1,235 @@
+"""The account card: snapshot, band and why, stakeholder map, flags and the open plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.ids import Action
+from commands.text import (
+    channel_mention,
+    dated,
+    days_phrase,
+    due_phrase,
+    escape,
+    money,
+    short_date,
+    user_mention,
+)
+from commands.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    fields,
+    fit,
+    header,
+    section,
+)
+from store.enums import Role, Sentiment, StakeholderStatus, label
+from store.models import ActionItem, Stakeholder
+from store.signals import AccountSnapshot, Assessment, Band, Severity, seat_utilisation
+
+BAND_ICON = {
+    Band.GREEN: ":large_green_circle:",
+    Band.YELLOW: ":large_yellow_circle:",
+    Band.RED: ":red_circle:",
+}
+SEVERITY_ICON = {
+    Severity.CRITICAL: ":rotating_light:",
+    Severity.RISK: ":warning:",
+    Severity.WATCH: ":eyes:",
+    Severity.OPPORTUNITY: ":seedling:",
+}
+SENTIMENT_ICON = {
+    Sentiment.POSITIVE: ":slightly_smiling_face:",
+    Sentiment.NEUTRAL: ":neutral_face:",
+    Sentiment.NEGATIVE: ":slightly_frowning_face:",
+}
+ROLE_ORDER = (
+    Role.CHAMPION,
+    Role.EXECUTIVE_SPONSOR,
+    Role.ECONOMIC_BUYER,
+    Role.DECISION_MAKER,
+    Role.INFLUENCER,
+    Role.END_USER,
+    Role.DETRACTOR,
+)
+ROLE_PLURAL = {
+    Role.CHAMPION: "Champions",
+    Role.EXECUTIVE_SPONSOR: "Executive sponsors",
+    Role.ECONOMIC_BUYER: "Economic buyers",
+    Role.DECISION_MAKER: "Decision makers",
+    Role.INFLUENCER: "Influencers",
+    Role.END_USER: "End users",
+    Role.DETRACTOR: "Detractors",
+}
+PEOPLE_PER_ROLE = 12
+PLAN_ITEMS = 10
+
+
+def band_line(assessment: Assessment) -> str:
+    """`:red_circle: *Red*: renewal in 41 days, single-threaded, champion departed`."""
+    reasons = ", ".join(escape(r) for r in assessment.reasons)
+    text = f"{BAND_ICON[assessment.band]} *{assessment.band.value.capitalize()}*"
+    return f"{text}: {reasons}" if reasons else f"{text}: no warning signs"
+
+
+def account_card(
+    snapshot: AccountSnapshot,
+    assessment: Assessment,
+    *,
+    today: date,
+    shared_by: str | None = None,
+) -> list[Block]:
+    """The whole card; buttons only on the private copy, a credit line on a shared one."""
+    account = snapshot.account
+    blocks: list[Block] = [
+        header(account.name),
+        section(band_line(assessment)),
+        fields(
+            f"*ARR*\n{money(account.arr, account.currency)}",
+            f"*Renewal*\n{_renewal(account.renewal_date, today)}",
+            f"*Owner*\n{user_mention(account.owner_user_id)}",
+            f"*Channel*\n{channel_mention(account.channel_id)}",
+            f"*Segment*\n{label(account.segment)}",
+            f"*Seats*\n{_seats(snapshot)}",
+        ),
+        divider(),
+        *_map_blocks(snapshot.stakeholders, assessment, today=today),
+        divider(),
+        *_flag_blocks(assessment),
+        divider(),
+        *_plan_blocks(snapshot, today=today),
+    ]
+    if shared_by is None:
+        blocks.append(
+            actions(
+                button("Share in channel", action_id=Action.SHARE_CARD, value=str(account.id)),
+                button("Edit account", action_id=Action.EDIT_ACCOUNT, value=str(account.id)),
+            )
+        )
+    footer = f"Products: {', '.join(escape(p) for p in account.products) or '_none recorded_'}"
+    if shared_by:
+        footer += f" · shared by {user_mention(shared_by)}"
+    blocks.append(context(footer))
+    return fit(blocks)
+
+
+def _renewal(renewal: date | None, today: date) -> str:
+    return "_no renewal date_" if renewal is None else dated(renewal, today)
+
+
+def _seats(snapshot: AccountSnapshot) -> str:
+    account = snapshot.account
+    utilisation = seat_utilisation(account)
+    if utilisation is None:
+        return "_not recorded_"
+    return f"{account.seats_active or 0:,} of {account.seats_licensed:,} ({utilisation:.0%})"
+
+
+def _person_line(person: Stakeholder, today: date) -> str:
+    title = f", {escape(person.title)}" if person.title else ""
+    if person.last_contacted_on is None:
+        contact = "never contacted"
+    else:
+        contact = f"last contact {days_phrase((person.last_contacted_on - today).days)}"
+    return (
+        f"• *{escape(person.name)}*{title} · {person.influence.value} influence · "
+        f"{SENTIMENT_ICON[person.sentiment]} {person.sentiment.value} · {contact}"
+    )
+
+
+def _map_blocks(
+    people: Sequence[Stakeholder], assessment: Assessment, *, today: date
+) -> list[Block]:
+    threads = assessment.threads
+    holders = ", ".join(escape(p.name) for p in threads) or "none"
+    blocks = [
+        section(
+            f"*Stakeholder map* · {len(threads)} relationship thread"
+            f"{'s' if len(threads) != 1 else ''} ({holders})"
+        )
+    ]
+    active = [p for p in people if p.status is StakeholderStatus.ACTIVE]
+    if not active:
+        blocks.append(section("_Nobody on the map yet._"))
+    for role in ROLE_ORDER:
+        group = [p for p in active if p.role is role]
+        if not group:
+            continue
+        lines = [_person_line(p, today) for p in group[:PEOPLE_PER_ROLE]]
+        if len(group) > PEOPLE_PER_ROLE:
+            lines.append(f"…and {len(group) - PEOPLE_PER_ROLE} more")
+        blocks.append(section(f"*{ROLE_PLURAL[role]}*\n" + "\n".join(lines)))
+    departed = [p for p in people if p.status is StakeholderStatus.DEPARTED]
+    if departed:
+        shown = ", ".join(
+            f"{escape(p.name)} ({label(p.role).lower()}"
+            + (f", left {days_phrase((p.departed_on - today).days)}" if p.departed_on else "")
+            + ")"
+            for p in departed[:PEOPLE_PER_ROLE]
+        )
+        more = (
+            f" …and {len(departed) - PEOPLE_PER_ROLE} more"
+            if len(departed) > PEOPLE_PER_ROLE
+            else ""
+        )
+        blocks.append(context(f"Departed: {shown}{more}"))
+    return blocks
+
+
+def _flag_blocks(assessment: Assessment) -> list[Block]:
+    lines = [
+        f"{SEVERITY_ICON[s.severity]} *{escape(s.reason)}*"
+        + (f": {escape(s.evidence)}" if s.evidence else "")
+        for s in assessment.signals
+        if s.severity is not Severity.OPPORTUNITY
+    ]
+    blocks = [section("*Flags*\n" + ("\n".join(lines) if lines else "None: keep it that way."))]
+    play = assessment.expansion_play
+    opportunity = assessment.of(Severity.OPPORTUNITY)
+    if play is not None:
+        blocks.append(
+            section(
+                f"{SEVERITY_ICON[Severity.OPPORTUNITY]} *{escape(play.reason)}*: "
+                f"{escape(play.evidence)}"
+            )
+        )
+    elif opportunity and assessment.band is Band.RED:
+        blocks.append(
+            context("Expansion signals are held while the account is red: save it first.")
+        )
+    elif opportunity:
+        signal = opportunity[0]
+        blocks.append(
+            context(
+                f"Observation, not yet a play: {escape(signal.reason)} "
+                f"({escape(signal.evidence)}). A play needs a champion, economic buyer or "
+                "sponsor who is positive and in touch."
+            )
+        )
+    return blocks
+
+
+def _plan_line(item: ActionItem, names: dict[int, str], today: date) -> str:
+    icon = ":warning: " if item.due_on < today else ""
+    theirs = names.get(item.customer_owner_stakeholder_id or -1) or item.customer_owner_name
+    blocked = " · _blocked_" if item.status.value == "blocked" else ""
+    return (
+        f"• {icon}*{escape(item.title)}* · {due_phrase(item.due_on, today)} "
+        f"({short_date(item.due_on)}) · us: {user_mention(item.our_owner_user_id)} · "
+        f"them: {escape(theirs) or '_nobody_'}{blocked}"
+    )
+
+
+def _plan_blocks(snapshot: AccountSnapshot, *, today: date) -> list[Block]:
+    items = sorted(snapshot.open_actions, key=lambda a: (a.due_on, a.id or 0))
+    if not items:
+        return [section("*Mutual action plan*\nNo open items.")]
+    names = {p.id: p.name for p in snapshot.stakeholders if p.id is not None}
+    lines = [_plan_line(item, names, today) for item in items[:PLAN_ITEMS]]
+    if len(items) > PLAN_ITEMS:
+        lines.append(f"…and {len(items) - PLAN_ITEMS} more")
+    return [section("*Mutual action plan*\n" + "\n".join(lines))]

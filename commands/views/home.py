@@ -1,0 +1,67 @@
+"""The App Home tab: my portfolio riskiest first, renewals ahead, my open commitments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from commands.text import dated, due_phrase, escape, money, short_date
+from commands.views.blocks import Block, context, divider, header, line_sections, section
+from commands.views.card import BAND_ICON
+from commands.views.portfolio import Assessed, portfolio_line, riskiest_first
+from store.models import ActionItem
+
+RENEWAL_HORIZON_DAYS = 90
+HOME_BLOCKS = 100
+
+
+def home_view(
+    assessed: Sequence[Assessed], actions: Sequence[tuple[ActionItem, str]], *, today: date
+) -> dict[str, Any]:
+    blocks: list[Block] = [header("Your accounts")]
+    if assessed:
+        lines = [portfolio_line(s, a, today) for s, a in riskiest_first(assessed)]
+        blocks += line_sections(lines, max_blocks=30)
+    else:
+        blocks.append(
+            section("You own no accounts yet. Type `/account new` in any channel to add one.")
+        )
+    blocks += [divider(), header(f"Renewals in the next {RENEWAL_HORIZON_DAYS} days")]
+    renewing = sorted(
+        (
+            (s, a)
+            for s, a in assessed
+            if s.account.renewal_date
+            and 0 <= (s.account.renewal_date - today).days <= RENEWAL_HORIZON_DAYS
+        ),
+        key=lambda pair: pair[0].account.renewal_date,  # type: ignore[arg-type,return-value]
+    )
+    if renewing:
+        blocks += line_sections(
+            [
+                f"{BAND_ICON[a.band]} *{escape(s.account.name)}* · "
+                f"{dated(s.account.renewal_date, today)} · "  # type: ignore[arg-type]
+                f"{money(s.account.arr, s.account.currency)}"
+                for s, a in renewing
+            ],
+            max_blocks=20,
+        )
+    else:
+        blocks.append(section("None of your accounts renews in that time."))
+    blocks += [divider(), header("Your action items")]
+    if actions:
+        blocks += line_sections(
+            [_action_line(item, account, today) for item, account in actions], max_blocks=20
+        )
+    else:
+        blocks.append(section("No open action items on your side."))
+    blocks.append(context("`/account <name>` shows any account · `/account help` lists every form"))
+    return {"type": "home", "blocks": blocks[:HOME_BLOCKS]}
+
+
+def _action_line(item: ActionItem, account_name: str, today: date) -> str:
+    when = due_phrase(item.due_on, today)
+    if item.due_on < today:
+        when = f":warning: *{when}*"
+    return f"• *{escape(item.title)}* · {escape(account_name)} · {when} ({short_date(item.due_on)})"

@@ -1,0 +1,54 @@
+"""Short replies of `/account`: help, no match, several matches, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.ids import Action
+from commands.text import escape
+from commands.views.blocks import Block, actions, button, context, header, section
+from store.models import Account
+
+HELP_TEXT = (
+    "`/account Acme` shows the account card of Acme: band and why, stakeholder map, flags and the "
+    "open mutual-action plan. Case and small typos do not matter; when several accounts match "
+    "you pick one.\n"
+    "`/account` in an account's linked channel shows that account; anywhere else it lists the "
+    "accounts you own, riskiest first.\n"
+    "`/account new` opens a form to add an account.\n"
+    "`/account edit Acme` opens the same form filled in, to change Acme.\n"
+    "`/account help` shows this message."
+)
+
+
+def help_blocks() -> list[Block]:
+    return [header("How to use /account"), section(HELP_TEXT)]
+
+
+def not_found_blocks(name: str) -> list[Block]:
+    """No match: say so, and offer to create the account under that name."""
+    return [
+        section(f"No account matches *{escape(name)}*."),
+        actions(
+            button(f"Create {name}", action_id=Action.CREATE_ACCOUNT, value=name, style="primary")
+        ),
+        context("Type `/account` to list your accounts."),
+    ]
+
+
+def choice_blocks(typed: str, candidates: Sequence[Account], *, edit: bool = False) -> list[Block]:
+    """Several matches: one button per account."""
+    action_id = Action.EDIT_ACCOUNT if edit else Action.SHOW_ACCOUNT
+    return [
+        section(f"Several accounts match *{escape(typed)}*. Which one?"),
+        actions(*(button(a.name, action_id=action_id, value=str(a.id)) for a in candidates)),
+    ]
+
+
+def usage_blocks(problem: str) -> list[Block]:
+    """A command we could not read: what was wrong and the forms that work."""
+    return [section(f":warning: {escape(problem)}"), context(HELP_TEXT.replace("\n", " · "))]
+
+
+def notice_blocks(text: str) -> list[Block]:
+    return [section(text)]

@@ -1,0 +1,108 @@
+"""Loads what the rules need for any number of accounts in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlmodel import Session
+
+from store.enums import OPEN_ACTION_STATUSES
+from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+from store.signals import AccountSnapshot
+
+
+def account_scope(
+    *,
+    team_id: str,
+    account_ids: Sequence[int] | None = None,
+    owner_user_id: str | None = None,
+) -> Select[tuple[int]]:
+    """The ids of a team's live accounts, optionally narrowed to some ids or one owner."""
+    scope = select(Account.id).where(
+        Account.team_id == team_id,
+        Account.archived.is_(False),  # type: ignore[attr-defined]
+    )
+    if account_ids is not None:
+        scope = scope.where(Account.id.in_(account_ids))  # type: ignore[union-attr]
+    if owner_user_id is not None:
+        scope = scope.where(Account.owner_user_id == owner_user_id)
+    return scope  # type: ignore[return-value]
+
+
+def load_snapshots(
+    session: Session,
+    *,
+    team_id: str,
+    account_ids: Sequence[int] | None = None,
+    owner_user_id: str | None = None,
+) -> list[AccountSnapshot]:
+    """Snapshots of the chosen accounts, by name; five queries whatever their number."""
+    scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
+    accounts = (
+        session.execute(
+            select(Account).where(Account.id.in_(scope)).order_by(Account.name_key)  # type: ignore[union-attr]
+        )
+        .scalars()
+        .all()
+    )
+    if not accounts:
+        return []
+    people: dict[int, list[Stakeholder]] = defaultdict(list)
+    for person in session.execute(
+        select(Stakeholder)
+        .where(Stakeholder.account_id.in_(scope))  # type: ignore[attr-defined]
+        .order_by(Stakeholder.account_id, Stakeholder.name)
+    ).scalars():
+        people[person.account_id].append(person)
+    actions: dict[int, list[ActionItem]] = defaultdict(list)
+    for item in session.execute(
+        select(ActionItem)
+        .where(
+            ActionItem.account_id.in_(scope),  # type: ignore[attr-defined]
+            ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
+        )
+        .order_by(ActionItem.due_on, ActionItem.id)
+    ).scalars():
+        actions[item.account_id].append(item)
+    activity = _last_map_activity(session, scope=scope)
+    return [
+        AccountSnapshot(
+            account=account,
+            stakeholders=tuple(people[account.id]),  # type: ignore[index]
+            open_actions=tuple(actions[account.id]),  # type: ignore[index]
+            last_map_activity=activity.get(account.id),  # type: ignore[arg-type]
+        )
+        for account in accounts
+    ]
+
+
+def _last_map_activity(session: Session, *, scope: Select[tuple[int]]) -> dict[int, date]:
+    """The latest day a stakeholder was added, changed or contacted, per account."""
+    latest: dict[int, date] = {}
+    changed = session.execute(
+        select(StakeholderChange.account_id, func.max(StakeholderChange.changed_at))
+        .where(StakeholderChange.account_id.in_(scope))  # type: ignore[attr-defined]
+        .group_by(StakeholderChange.account_id)
+    )
+    for account_id, at in changed:
+        latest[account_id] = _as_date(at)
+    contacted = session.execute(
+        select(ContactLog.account_id, func.max(ContactLog.contacted_on))
+        .where(ContactLog.account_id.in_(scope))  # type: ignore[attr-defined]
+        .group_by(ContactLog.account_id)
+    )
+    for account_id, on in contacted:
+        day = _as_date(on)
+        if account_id not in latest or day > latest[account_id]:
+            latest[account_id] = day
+    return latest
+
+
+def _as_date(value: object) -> date:
+    """Aggregates come back untyped on SQLite (ISO text); normalise them to dates."""
+    if isinstance(value, date):
+        return value if type(value) is date else value.date()  # type: ignore[attr-defined]
+    return date.fromisoformat(str(value)[:10])
