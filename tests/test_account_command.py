@@ -122,7 +122,8 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     assert "USD 480,000" in text and "610 of 900 (68%)" in text and "(in 41 days)" in text
     assert "2 relationship threads (Raj Patel, Sam Ortiz)" in text
     assert "*Economic buyers*" in text and "last contact 74 days ago" in text
-    assert "Departed: Dana Lee (champion, left today)" in text
+    departed = "*Departed*\\n• Dana Lee (champion, left today)"
+    assert departed in json.dumps(blocks, ensure_ascii=False)
     assert "economic buyer uncontacted*: Raj Patel (economic buyer, 74 days)" in text
     plan = next(
         b["text"]["text"]

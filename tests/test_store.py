@@ -285,3 +285,73 @@ def test_snapshots_take_the_same_statements_whatever_the_count(
         snapshots = load_snapshots(session, team_id="T0TEST")
     assert len(snapshots) == accounts
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 5
+
+
+@pytest.mark.parametrize(
+    ("typed", "exact", "candidates"),
+    [
+        ("acme logistics", "Acme Logistics", []),
+        ("  ACME   Logistics ", "Acme Logistics", []),
+        ("acme", None, ["Acme Health", "Acme Logistics"]),
+        ("logistics", "Acme Logistics", []),
+        ("Acme Logstics", "Acme Logistics", []),
+        ("initek", "Initech", []),
+        ("100%", "100% Widgets", []),
+        ("under_", "Under_score Co", []),
+        ("%", "100% Widgets", []),
+        ("zzzz", None, []),
+        ("archived co", None, []),
+    ],
+)
+def test_search_by_name_substring_and_small_typos(
+    database: Database, typed: str, exact: str | None, candidates: list[str]
+) -> None:
+    from store.accounts import search_accounts, update_account
+
+    for index, name in enumerate(
+        [
+            "Acme Logistics",
+            "Acme Health",
+            "Initech",
+            "100% Widgets",
+            "Under_score Co",
+            "Archived Co",
+        ]
+    ):
+        account = make_account(database, name, channel_id=f"C{index}")
+    make_account(database, "Acme Logistics", team_id="T0OTHER")
+    with database.transaction() as session:
+        update_account(session, team_id=account.team_id, account_id=account.id, archived=True)
+    with database.transaction() as session:
+        found = search_accounts(session, team_id="T0TEST", text=typed)
+    assert (found.exact.name if found.exact else None) == exact
+    assert [a.name for a in found.candidates] == candidates
+
+
+def test_thresholds_default_and_per_team(database: Database) -> None:
+    from store.settings import Thresholds, save_thresholds, thresholds_for
+
+    with database.transaction() as session:
+        assert thresholds_for(session, team_id="T1") == Thresholds()
+        save_thresholds(
+            session, team_id="T1", thresholds=Thresholds(min_threads=4, stale_map_days=21)
+        )
+    with database.transaction() as session:
+        assert thresholds_for(session, team_id="T1").min_threads == 4
+        assert thresholds_for(session, team_id="T1").stale_map_days == 21
+        assert thresholds_for(session, team_id="T2") == Thresholds()
+
+
+def test_update_account_refuses_unknown_fields_and_other_teams(database: Database) -> None:
+    from store.accounts import update_account
+
+    account = make_account(database, "Acme")
+    with (
+        pytest.raises(ValueError, match="created_at cannot be changed"),
+        database.transaction() as session,
+    ):
+        update_account(session, team_id=account.team_id, account_id=account.id, created_at=None)
+    with pytest.raises(NotFound), database.transaction() as session:
+        update_account(session, team_id="T0OTHER", account_id=account.id, name="Mine now")
+    with database.transaction() as session:
+        assert get_account(session, team_id=account.team_id, account_id=account.id).name == "Acme"

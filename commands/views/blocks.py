@@ -91,6 +91,24 @@ def clip(text: str, limit: int = MAX_SECTION_TEXT) -> str:
     return "\n".join(kept)
 
 
+def listing(title: str, lines: Sequence[str], *, max_lines: int = 50) -> str:
+    """A titled list within one section's limit, ending "…and N more" with the true N."""
+    shown: list[str] = []
+    used = len(title)
+    for index, line in enumerate(lines):
+        left = len(lines) - index
+        reserve = len(f"\n…and {left} more") if left > 1 else 0
+        if index >= max_lines or used + 1 + len(line) + reserve > MAX_SECTION_TEXT:
+            return (
+                "\n".join([title, *shown, f"…and {left} more"])
+                if title
+                else "\n".join([*shown, f"…and {left} more"])
+            )
+        shown.append(line)
+        used += 1 + len(line)
+    return "\n".join([title, *shown]) if title else "\n".join(shown)
+
+
 def line_sections(lines: Sequence[str], *, max_blocks: int, title: str = "") -> list[Block]:
     """Pack lines into as few sections as fit; past `max_blocks`, end with "and N more"."""
     blocks: list[Block] = []

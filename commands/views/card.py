@@ -25,7 +25,9 @@ from commands.views.blocks import (
     fields,
     fit,
     header,
+    listing,
     section,
+    shorten,
 )
 from store.enums import Role, Sentiment, StakeholderStatus, label
 from store.models import ActionItem, Stakeholder
@@ -67,6 +69,7 @@ ROLE_PLURAL = {
 }
 PEOPLE_PER_ROLE = 12
 PLAN_ITEMS = 10
+FLAG_LINE = 400
 
 
 def band_line(assessment: Assessment) -> str:
@@ -159,35 +162,31 @@ def _map_blocks(
         group = [p for p in active if p.role is role]
         if not group:
             continue
-        lines = [_person_line(p, today) for p in group[:PEOPLE_PER_ROLE]]
-        if len(group) > PEOPLE_PER_ROLE:
-            lines.append(f"…and {len(group) - PEOPLE_PER_ROLE} more")
-        blocks.append(section(f"*{ROLE_PLURAL[role]}*\n" + "\n".join(lines)))
+        lines = [_person_line(p, today) for p in group]
+        blocks.append(section(listing(f"*{ROLE_PLURAL[role]}*", lines, max_lines=PEOPLE_PER_ROLE)))
     departed = [p for p in people if p.status is StakeholderStatus.DEPARTED]
     if departed:
-        shown = ", ".join(
-            f"{escape(p.name)} ({label(p.role).lower()}"
+        lines = [
+            f"• {escape(p.name)} ({label(p.role).lower()}"
             + (f", left {days_phrase((p.departed_on - today).days)}" if p.departed_on else "")
             + ")"
-            for p in departed[:PEOPLE_PER_ROLE]
-        )
-        more = (
-            f" …and {len(departed) - PEOPLE_PER_ROLE} more"
-            if len(departed) > PEOPLE_PER_ROLE
-            else ""
-        )
-        blocks.append(context(f"Departed: {shown}{more}"))
+            for p in departed
+        ]
+        blocks.append(section(listing("*Departed*", lines, max_lines=PEOPLE_PER_ROLE)))
     return blocks
 
 
 def _flag_blocks(assessment: Assessment) -> list[Block]:
     lines = [
-        f"{SEVERITY_ICON[s.severity]} *{escape(s.reason)}*"
-        + (f": {escape(s.evidence)}" if s.evidence else "")
+        shorten(
+            f"{SEVERITY_ICON[s.severity]} *{escape(s.reason)}*"
+            + (f": {escape(s.evidence)}" if s.evidence else ""),
+            FLAG_LINE,
+        )
         for s in assessment.signals
         if s.severity is not Severity.OPPORTUNITY
     ]
-    blocks = [section("*Flags*\n" + ("\n".join(lines) if lines else "None: keep it that way."))]
+    blocks = [section(listing("*Flags*", lines) if lines else "*Flags*\nNone: keep it that way.")]
     play = assessment.expansion_play
     opportunity = assessment.of(Severity.OPPORTUNITY)
     if play is not None:
@@ -229,7 +228,5 @@ def _plan_blocks(snapshot: AccountSnapshot, *, today: date) -> list[Block]:
     if not items:
         return [section("*Mutual action plan*\nNo open items.")]
     names = {p.id: p.name for p in snapshot.stakeholders if p.id is not None}
-    lines = [_plan_line(item, names, today) for item in items[:PLAN_ITEMS]]
-    if len(items) > PLAN_ITEMS:
-        lines.append(f"…and {len(items) - PLAN_ITEMS} more")
-    return [section("*Mutual action plan*\n" + "\n".join(lines))]
+    lines = [_plan_line(item, names, today) for item in items]
+    return [section(listing("*Mutual action plan*", lines, max_lines=PLAN_ITEMS))]

@@ -1,0 +1,120 @@
+"""Views are pure: Slack's limits hold for any data, and user text never becomes markup."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commands.views.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, line_sections
+from commands.views.card import account_card
+from commands.views.portfolio import portfolio_blocks
+from store.enums import ActionStatus, Role, StakeholderStatus
+from store.models import Account, ActionItem, Stakeholder
+from store.settings import Thresholds
+from store.signals import AccountSnapshot, assess
+
+TODAY = date(2026, 11, 23)
+
+
+def big_snapshot(people: int, items: int, name_length: int = 140) -> AccountSnapshot:
+    account = Account(
+        id=1, team_id="T1", name="A" * name_length, name_key="a", arr=Decimal("1"), currency="USD",
+        renewal_date=TODAY + timedelta(days=30), products=["P" * 60] * 40,
+    )  # fmt: skip
+    roles = list(Role)
+    stakeholders = tuple(
+        Stakeholder(
+            id=i,
+            team_id="T1",
+            account_id=1,
+            name=f"Person {i} " + "x" * name_length,
+            title="Title " + "y" * 100,
+            role=roles[i % len(roles)],
+            status=StakeholderStatus.DEPARTED if i % 9 == 0 else StakeholderStatus.ACTIVE,
+            last_contacted_on=TODAY - timedelta(days=i),
+            departed_on=TODAY,
+        )
+        for i in range(people)
+    )
+    actions = tuple(
+        ActionItem(
+            id=i,
+            team_id="T1",
+            account_id=1,
+            title="Do " + "z" * 250,
+            due_on=TODAY + timedelta(days=i - 5),
+            status=ActionStatus.OPEN,
+            customer_owner_name="Someone " + "w" * 100,
+        )
+        for i in range(items)
+    )
+    return AccountSnapshot(
+        account=account, stakeholders=stakeholders, open_actions=actions, last_map_activity=TODAY
+    )
+
+
+def assert_within_slack_limits(blocks: list[dict]) -> None:
+    assert len(blocks) <= MAX_BLOCKS
+    for block in blocks:
+        if block["type"] == "section":
+            if "text" in block:
+                assert len(block["text"]["text"]) <= MAX_SECTION_TEXT
+            for field in block.get("fields", []):
+                assert len(field["text"]) <= 2000
+            assert len(block.get("fields", [])) <= 10
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "context":
+            assert all(len(e["text"]) <= 2000 for e in block["elements"])
+
+
+def test_a_huge_map_is_summarised_within_slacks_limits() -> None:
+    snapshot = big_snapshot(people=500, items=80)
+    blocks = account_card(
+        snapshot, assess(snapshot, today=TODAY, thresholds=Thresholds()), today=TODAY
+    )
+    assert_within_slack_limits(blocks)
+    text = json.dumps(blocks, ensure_ascii=False)
+    counts = [int(n) for n in re.findall(r"…and (\d+) more", text)]
+    assert len([n for n in counts if n >= 50]) == 8  # 7 roles show 12 people each; plus the plan
+    assert 44 in counts  # departed people, counted too
+    assert 74 in counts  # the plan's items beyond those shown  # says what it left out
+    assert blocks[-1]["type"] == "context"
+
+
+@settings(max_examples=40, deadline=None)
+@given(people=st.integers(0, 300), items=st.integers(0, 40), name_length=st.integers(1, 150))
+def test_card_limits_hold_for_any_size(people: int, items: int, name_length: int) -> None:
+    snapshot = big_snapshot(people=people, items=items, name_length=name_length)
+    blocks = account_card(
+        snapshot, assess(snapshot, today=TODAY, thresholds=Thresholds()), today=TODAY
+    )
+    assert_within_slack_limits(blocks)
+
+
+def test_a_huge_portfolio_is_summarised() -> None:
+    assessed = []
+    for i in range(2000):
+        snapshot = big_snapshot(people=3, items=1, name_length=40)
+        snapshot.account.id, snapshot.account.name = i, f"Account {i:04d}"
+        assessed.append((snapshot, assess(snapshot, today=TODAY, thresholds=Thresholds())))
+    blocks = portfolio_blocks(assessed, today=TODAY, title="Your accounts")
+    assert_within_slack_limits(blocks)
+    assert "more" in blocks[-1]["text"]["text"]
+
+
+@given(st.lists(st.text(min_size=0, max_size=400), max_size=60))
+def test_line_sections_never_exceed_limits_and_keep_order(lines: list[str]) -> None:
+    sections = line_sections(lines, max_blocks=5)
+    assert len(sections) <= 5
+    assert all(len(s["text"]["text"]) <= MAX_SECTION_TEXT for s in sections)
+
+
+@given(st.text(max_size=5000))
+def test_clip_never_exceeds_the_limit(text: str) -> None:
+    assert len(clip(text)) <= MAX_SECTION_TEXT
