@@ -116,6 +116,8 @@ class Stakeholder(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     notes: str | None = Field(default=None, max_length=TEXT_LENGTH)
     departed_on: date | None = None
+    left_for_company: str | None = Field(default=None, max_length=NAME_LENGTH)
+    left_for_title: str | None = Field(default=None, max_length=NAME_LENGTH)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -200,3 +202,13 @@ class TeamSettings(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
     thresholds: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     updated_at: datetime = created_at_field()
+
+
+class ProcessedRequest(SQLModel, table=True):
+    """A user action already carried out, so a double click or a retried delivery writes once."""
+
+    __tablename__ = "processed_request"
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    key: str = Field(primary_key=True, max_length=200)
+    created_at: datetime = created_at_field()

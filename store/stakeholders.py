@@ -1,19 +1,173 @@
-"""Stakeholders and contact logs; every change to a person leaves a StakeholderChange row."""
+"""Stakeholders and contact logs. Every change to a person leaves StakeholderChange rows, written
+in the same transaction as the change, so the map's history can be read back and replayed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
-from store.errors import NotFound
+from store.errors import NotFound, StoreError
 from store.models import ContactLog, Stakeholder, StakeholderChange
 from store.types import utcnow
 
 CREATED = "created"
+TRACKED_FIELDS = (
+    "name",
+    "title",
+    "role",
+    "influence",
+    "sentiment",
+    "status",
+    "reports_to_id",
+    "relationship_owner_user_id",
+    "email",
+    "notes",
+    "departed_on",
+    "left_for_company",
+    "left_for_title",
+)
+"""The fields of a person whose every change is remembered."""
+
+
+class DuplicateStakeholder(StoreError):
+    pass
+
+
+class InvalidReportsTo(StoreError):
+    pass
+
+
+def as_text(value: Any) -> str | None:
+    """How a field's value is written into the change history."""
+    if value is None:
+        return None
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _snapshot(person: Stakeholder) -> dict[str, str | None]:
+    return {field: as_text(getattr(person, field)) for field in TRACKED_FIELDS}
+
+
+def get_stakeholder(session: Session, *, team_id: str, stakeholder_id: int) -> Stakeholder | None:
+    return session.execute(
+        select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.id == stakeholder_id)
+    ).scalar_one_or_none()
+
+
+def _require(session: Session, *, team_id: str, stakeholder_id: int) -> Stakeholder:
+    person = get_stakeholder(session, team_id=team_id, stakeholder_id=stakeholder_id)
+    if person is None:
+        raise NotFound("That stakeholder is no longer on the map.")
+    return person
+
+
+def list_stakeholders(session: Session, *, team_id: str, account_id: int) -> list[Stakeholder]:
+    return list(
+        session.execute(
+            select(Stakeholder)
+            .where(Stakeholder.team_id == team_id, Stakeholder.account_id == account_id)
+            .order_by(Stakeholder.name)
+        ).scalars()
+    )
+
+
+def _check_duplicate(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    name: str,
+    email: str | None,
+    except_id: int | None = None,
+) -> None:
+    """The same person twice on one map (same name ignoring case, or same email) is refused."""
+    same = func.lower(Stakeholder.name) == " ".join(name.split()).lower()
+    if email:
+        same = or_(same, func.lower(Stakeholder.email) == email.strip().lower())
+    query = select(Stakeholder).where(
+        Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, same
+    )
+    if except_id is not None:
+        query = query.where(Stakeholder.id != except_id)
+    existing = session.execute(query.limit(1)).scalar_one_or_none()
+    if existing is None:
+        return
+    by_email = bool(email) and (existing.email or "").lower() == email.strip().lower()  # type: ignore[union-attr]
+    what = f"email {existing.email}" if by_email else f"name {existing.name}"
+    status = " (departed)" if existing.status is StakeholderStatus.DEPARTED else ""
+    raise DuplicateStakeholder(
+        f"{existing.name}{status} is already on the map with that {what.split()[0]}.",
+        field="email" if by_email else "name",
+    )
+
+
+def _check_reports_to(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    person_id: int | None,
+    reports_to_id: int | None,
+) -> None:
+    """A manager must be on the same account's map, and the chain must not loop."""
+    if reports_to_id is None:
+        return
+    managers = {
+        row.id: row.reports_to_id
+        for row in session.execute(
+            select(Stakeholder.id, Stakeholder.reports_to_id).where(
+                Stakeholder.team_id == team_id, Stakeholder.account_id == account_id
+            )
+        )
+    }
+    if reports_to_id not in managers:
+        raise InvalidReportsTo("Pick someone on this account's map.", field="reports_to_id")
+    seen: set[int] = set()
+    current: int | None = reports_to_id
+    while current is not None and current not in seen:
+        if current == person_id:
+            raise InvalidReportsTo(
+                "That would make a reporting loop: they already report to this person.",
+                field="reports_to_id",
+            )
+        seen.add(current)
+        current = managers.get(current)
+
+
+def _record(
+    session: Session,
+    person: Stakeholder,
+    *,
+    field: str,
+    old: str | None,
+    new: str | None,
+    by_user_id: str | None,
+    at: datetime,
+) -> None:
+    session.add(
+        StakeholderChange(
+            team_id=person.team_id,
+            account_id=person.account_id,
+            stakeholder_id=person.id,  # type: ignore[arg-type]
+            field=field,
+            old_value=old,
+            new_value=new,
+            changed_by_user_id=by_user_id,
+            changed_at=at,
+        )
+    )
 
 
 def add_stakeholder(
@@ -33,11 +187,17 @@ def add_stakeholder(
     email: str | None = None,
     notes: str | None = None,
 ) -> Stakeholder:
-    """Put a person on the map and record that they were added."""
+    """Put a person on the map and remember every field they started with."""
+    name = " ".join(name.split())
+    _check_duplicate(session, team_id=team_id, account_id=account_id, name=name, email=email)
+    _check_reports_to(
+        session, team_id=team_id, account_id=account_id, person_id=None, reports_to_id=reports_to_id
+    )
+    now = utcnow()
     person = Stakeholder(
         team_id=team_id,
         account_id=account_id,
-        name=" ".join(name.split()),
+        name=name,
         title=title,
         role=role,
         influence=influence,
@@ -45,49 +205,90 @@ def add_stakeholder(
         reports_to_id=reports_to_id,
         relationship_owner_user_id=relationship_owner_user_id,
         last_contacted_on=last_contacted_on,
-        email=email,
+        email=email.strip() if email else None,
         notes=notes,
+        created_at=now,
+        updated_at=now,
     )
     session.add(person)
     session.flush()
-    session.add(
-        StakeholderChange(
-            team_id=team_id,
-            account_id=account_id,
-            stakeholder_id=person.id,  # type: ignore[arg-type]
-            field=CREATED,
-            new_value=person.name,
-            changed_by_user_id=by_user_id,
-        )
+    _record(
+        session,
+        person,
+        field=CREATED,
+        old=None,
+        new=json.dumps(_snapshot(person)),
+        by_user_id=by_user_id,
+        at=now,
     )
+    return person
+
+
+def update_stakeholder(
+    session: Session, *, team_id: str, stakeholder_id: int, by_user_id: str | None, **changes: Any
+) -> Stakeholder:
+    """Change tracked fields of a person; each changed field leaves one history row."""
+    unknown = set(changes) - set(TRACKED_FIELDS)
+    if unknown:
+        raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")
+    person = _require(session, team_id=team_id, stakeholder_id=stakeholder_id)
+    if "name" in changes:
+        changes["name"] = " ".join(str(changes["name"]).split())
+    if changes.get("email"):
+        changes["email"] = str(changes["email"]).strip()
+    if "name" in changes or "email" in changes:
+        _check_duplicate(
+            session,
+            team_id=team_id,
+            account_id=person.account_id,
+            name=changes.get("name", person.name),
+            email=changes.get("email", person.email),
+            except_id=person.id,
+        )
+    if "reports_to_id" in changes:
+        _check_reports_to(
+            session,
+            team_id=team_id,
+            account_id=person.account_id,
+            person_id=person.id,
+            reports_to_id=changes["reports_to_id"],
+        )
+    now = utcnow()
+    changed = False
+    for field, value in changes.items():
+        old, new = as_text(getattr(person, field)), as_text(value)
+        if old == new:
+            continue
+        _record(session, person, field=field, old=old, new=new, by_user_id=by_user_id, at=now)
+        setattr(person, field, value)
+        changed = True
+    if changed:
+        person.updated_at = now
+        session.flush()
     return person
 
 
 def mark_departed(
-    session: Session, *, team_id: str, stakeholder_id: int, on: date, by_user_id: str | None
+    session: Session,
+    *,
+    team_id: str,
+    stakeholder_id: int,
+    on: date,
+    by_user_id: str | None,
+    left_for_company: str | None = None,
+    left_for_title: str | None = None,
 ) -> Stakeholder:
-    """Mark a person departed; they stay on the map, and the change is remembered."""
-    person = session.execute(
-        select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.id == stakeholder_id)
-    ).scalar_one_or_none()
-    if person is None:
-        raise NotFound("That stakeholder no longer exists.")
-    if person.status is not StakeholderStatus.DEPARTED:
-        session.add(
-            StakeholderChange(
-                team_id=team_id,
-                account_id=person.account_id,
-                stakeholder_id=stakeholder_id,
-                field="status",
-                old_value=person.status.value,
-                new_value=StakeholderStatus.DEPARTED.value,
-                changed_by_user_id=by_user_id,
-            )
-        )
-        person.status = StakeholderStatus.DEPARTED
-        person.departed_on = on
-        person.updated_at = utcnow()
-    return person
+    """Mark a person departed; they stay on the map (and where they went is a lead)."""
+    return update_stakeholder(
+        session,
+        team_id=team_id,
+        stakeholder_id=stakeholder_id,
+        by_user_id=by_user_id,
+        status=StakeholderStatus.DEPARTED,
+        departed_on=on,
+        left_for_company=left_for_company,
+        left_for_title=left_for_title,
+    )
 
 
 def log_contact(
@@ -103,17 +304,18 @@ def log_contact(
     message_link: str | None = None,
 ) -> list[ContactLog]:
     """Log one touchpoint with one or more people of an account and move their last contact."""
+    wanted = set(stakeholder_ids)
     found = set(
         session.execute(
             select(Stakeholder.id).where(
                 Stakeholder.team_id == team_id,
                 Stakeholder.account_id == account_id,
-                Stakeholder.id.in_(stakeholder_ids),  # type: ignore[union-attr]
+                Stakeholder.id.in_(wanted),  # type: ignore[union-attr]
             )
         ).scalars()
     )
-    if missing := set(stakeholder_ids) - found:
-        raise NotFound(f"{len(missing)} of those stakeholders are not on this account.")
+    if not wanted or wanted - found:
+        raise NotFound("Pick people on this account's map.", field="stakeholder_ids")
     logs = [
         ContactLog(
             team_id=team_id,
@@ -125,16 +327,78 @@ def log_contact(
             message_link=message_link,
             logged_by_user_id=by_user_id,
         )
-        for stakeholder_id in stakeholder_ids
+        for stakeholder_id in sorted(wanted)
     ]
     session.add_all(logs)
     session.execute(
         update(Stakeholder)
         .where(
-            Stakeholder.id.in_(stakeholder_ids),  # type: ignore[union-attr]
+            Stakeholder.id.in_(wanted),  # type: ignore[union-attr]
             (Stakeholder.last_contacted_on.is_(None))  # type: ignore[union-attr]
             | (Stakeholder.last_contacted_on < contacted_on),  # type: ignore[operator]
         )
         .values(last_contacted_on=contacted_on, updated_at=utcnow())
     )
     return logs
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One line of an account's history: a change to a person, or a contact with them."""
+
+    at: datetime
+    stakeholder_name: str
+    by_user_id: str | None
+    change: StakeholderChange | None = None
+    contact: ContactLog | None = None
+
+
+def account_history(
+    session: Session, *, team_id: str, account_id: int, offset: int = 0, limit: int = 10
+) -> tuple[list[HistoryEntry], bool]:
+    """Changes and contacts of an account, newest first, one page; and whether more follow."""
+    window = offset + limit + 1
+    names = dict(
+        session.execute(
+            select(Stakeholder.id, Stakeholder.name).where(
+                Stakeholder.team_id == team_id, Stakeholder.account_id == account_id
+            )
+        ).all()
+    )
+    changes = session.execute(
+        select(StakeholderChange)
+        .where(StakeholderChange.team_id == team_id, StakeholderChange.account_id == account_id)
+        .order_by(StakeholderChange.changed_at.desc(), StakeholderChange.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(window)
+    ).scalars()
+    contacts = session.execute(
+        select(ContactLog)
+        .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
+        .order_by(ContactLog.created_at.desc(), ContactLog.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(window)
+    ).scalars()
+    entries = [
+        HistoryEntry(c.changed_at, names.get(c.stakeholder_id, "?"), c.changed_by_user_id, change=c)
+        for c in changes
+    ] + [
+        HistoryEntry(c.created_at, names.get(c.stakeholder_id, "?"), c.logged_by_user_id, contact=c)
+        for c in contacts
+    ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[offset : offset + limit], len(entries) > offset + limit
+
+
+def replay(changes: Iterable[StakeholderChange]) -> dict[int, dict[str, str | None]]:
+    """Rebuild every person's tracked fields from the change history alone (oldest first)."""
+    people: dict[int, dict[str, str | None]] = {}
+    for change in sorted(changes, key=lambda c: (c.changed_at, c.id or 0)):
+        if change.field == CREATED:
+            people[change.stakeholder_id] = json.loads(change.new_value or "{}")
+        else:
+            people.setdefault(change.stakeholder_id, {})[change.field] = change.new_value
+    return people
+
+
+def current_fields(people: Iterable[Stakeholder]) -> dict[int, dict[str, str | None]]:
+    """Tracked fields of people as the map holds them now, in the history's text form."""
+    return {person.id: _snapshot(person) for person in people}  # type: ignore[misc]

@@ -48,9 +48,15 @@ def add_people(
     with database.transaction() as session:
         for name, role, days in people:
             person = add_stakeholder(
-                session, team_id=account.team_id, account_id=account.id, name=name, role=role,
-                by_user_id="U0ALICE", influence=Influence.HIGH, sentiment=Sentiment.POSITIVE,
-            )  # fmt: skip
+                session,
+                team_id=account.team_id,
+                account_id=account.id,
+                name=name,
+                role=role,
+                by_user_id="U0ALICE",
+                influence=Influence.HIGH,
+                sentiment=Sentiment.POSITIVE,
+            )
             ids[name] = person.id
             if days is not None:
                 log_contact(
@@ -70,9 +76,13 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     account = make_account(
-        database, "Acme Logistics", arr=Decimal("480000"), seats_licensed=900, seats_active=610,
+        database,
+        "Acme Logistics",
+        arr=Decimal("480000"),
+        seats_licensed=900,
+        seats_active=610,
         renewal_date=TODAY + timedelta(days=41),
-    )  # fmt: skip
+    )
     ids = add_people(
         database,
         account,
@@ -158,8 +168,9 @@ def test_several_matches_offer_a_choice_and_picking_shows_the_card(
     assert "Several accounts match *acme*" in json.dumps(reply["blocks"])
     [choice] = [b for b in reply["blocks"] if b["type"] == "actions"]
     assert [(e["text"]["text"], e["action_id"]) for e in choice["elements"]] == [
-        ("Acme Health", "account.show"), ("Acme Logistics", "account.show"),
-    ]  # fmt: skip
+        ("Acme Health", "account.show"),
+        ("Acme Logistics", "account.show"),
+    ]
     picked = block_actions_payload(
         "account.show", str(health.id), response_url=slack.response_url("pick")
     )

@@ -42,9 +42,13 @@ def person(
 
 def item(title: str, due_in: int) -> ActionItem:
     return ActionItem(
-        id=next(_ids), team_id="T1", account_id=1, title=title, status=ActionStatus.OPEN,
+        id=next(_ids),
+        team_id="T1",
+        account_id=1,
+        title=title,
+        status=ActionStatus.OPEN,
         due_on=TODAY + timedelta(days=due_in),
-    )  # fmt: skip
+    )
 
 
 def healthy_people() -> list[Stakeholder]:
@@ -66,10 +70,16 @@ def snapshot(
     arr: str = "250000",
 ) -> AccountSnapshot:
     account = Account(
-        id=1, team_id="T1", name="Acme", name_key="acme", arr=Decimal(arr), currency="USD",
+        id=1,
+        team_id="T1",
+        name="Acme",
+        name_key="acme",
+        arr=Decimal(arr),
+        currency="USD",
         renewal_date=None if renewal_in is None else TODAY + timedelta(days=renewal_in),
-        seats_licensed=seats[0] if seats else None, seats_active=seats[1] if seats else None,
-    )  # fmt: skip
+        seats_licensed=seats[0] if seats else None,
+        seats_active=seats[1] if seats else None,
+    )
     return AccountSnapshot(
         account=account,
         stakeholders=tuple(healthy_people() if people is None else people),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -181,12 +182,16 @@ def test_departure_keeps_the_person_and_remembers_the_change(database: Database)
             by_user_id="U1",
         )
     with database.transaction() as session:
-        mark_departed(
-            session, team_id=account.team_id, stakeholder_id=dana.id, on=TODAY, by_user_id="U2"
-        )
-        mark_departed(
-            session, team_id=account.team_id, stakeholder_id=dana.id, on=TODAY, by_user_id="U2"
-        )
+        for _ in range(2):  # marking twice changes nothing the second time
+            mark_departed(
+                session,
+                team_id=account.team_id,
+                stakeholder_id=dana.id,
+                on=TODAY,
+                by_user_id="U2",
+                left_for_company="Globex",
+                left_for_title="COO",
+            )
     with database.transaction() as session:
         person = session.get(Stakeholder, dana.id)
         changes = (
@@ -196,9 +201,13 @@ def test_departure_keeps_the_person_and_remembers_the_change(database: Database)
         )
     assert person.status is StakeholderStatus.DEPARTED
     assert person.departed_on == TODAY
-    assert [(c.field, c.old_value, c.new_value, c.changed_by_user_id) for c in changes] == [
-        ("created", None, "Dana", "U1"),
+    assert changes[0].field == "created"
+    assert json.loads(changes[0].new_value)["name"] == "Dana"
+    assert [(c.field, c.old_value, c.new_value, c.changed_by_user_id) for c in changes[1:]] == [
         ("status", "active", "departed", "U2"),
+        ("departed_on", None, TODAY.isoformat(), "U2"),
+        ("left_for_company", None, "Globex", "U2"),
+        ("left_for_title", None, "COO", "U2"),
     ]
 
 
@@ -235,18 +244,28 @@ def test_snapshots_hold_people_open_plan_and_last_activity(database: Database) -
             session, team_id=acme.team_id, stakeholder_id=ids[0], on=TODAY, by_user_id="U1"
         )
         log_contact(
-            session, team_id=acme.team_id, account_id=acme.id, stakeholder_ids=[ids[2]],
-            contacted_on=date(2099, 1, 1), channel=ContactChannel.CALL, summary="", by_user_id="U1",
-        )  # fmt: skip
+            session,
+            team_id=acme.team_id,
+            account_id=acme.id,
+            stakeholder_ids=[ids[2]],
+            contacted_on=date(2099, 1, 1),
+            channel=ContactChannel.CALL,
+            summary="",
+            by_user_id="U1",
+        )
         for title, due, status in [
             ("late", -3, None),
             ("soon", 4, None),
             ("done", -10, ActionStatus.DONE),
         ]:
             item = add_action_item(
-                session, team_id=acme.team_id, account_id=acme.id, title=title,
-                due_on=TODAY + timedelta(days=due), by_user_id="U1",
-            )  # fmt: skip
+                session,
+                team_id=acme.team_id,
+                account_id=acme.id,
+                title=title,
+                due_on=TODAY + timedelta(days=due),
+                by_user_id="U1",
+            )
             if status:
                 item.status = status
     with database.transaction() as session:

@@ -23,9 +23,15 @@ TODAY = date(2026, 11, 23)
 
 def big_snapshot(people: int, items: int, name_length: int = 140) -> AccountSnapshot:
     account = Account(
-        id=1, team_id="T1", name="A" * name_length, name_key="a", arr=Decimal("1"), currency="USD",
-        renewal_date=TODAY + timedelta(days=30), products=["P" * 60] * 40,
-    )  # fmt: skip
+        id=1,
+        team_id="T1",
+        name="A" * name_length,
+        name_key="a",
+        arr=Decimal("1"),
+        currency="USD",
+        renewal_date=TODAY + timedelta(days=30),
+        products=["P" * 60] * 40,
+    )
     roles = list(Role)
     stakeholders = tuple(
         Stakeholder(

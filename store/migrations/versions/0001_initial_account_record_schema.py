@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:16:30.784262
+Create Date: 2026-11-23 11:26:29.963891
 """
 
 from collections.abc import Sequence
@@ -76,6 +76,13 @@ def upgrade() -> None:
             batch_op.f("ix_account_team_id_renewal_date"), ["team_id", "renewal_date"], unique=False
         )
 
+    op.create_table(
+        "processed_request",
+        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "key", name=op.f("pk_processed_request")),
+    )
     op.create_table(
         "team_settings",
         sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -153,6 +160,8 @@ def upgrade() -> None:
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
         sa.Column("notes", sqlmodel.sql.sqltypes.AutoString(length=3000), nullable=True),
         sa.Column("departed_on", sa.Date(), nullable=True),
+        sa.Column("left_for_company", sqlmodel.sql.sqltypes.AutoString(length=150), nullable=True),
+        sa.Column("left_for_title", sqlmodel.sql.sqltypes.AutoString(length=150), nullable=True),
         sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -365,6 +374,7 @@ def downgrade() -> None:
 
     op.drop_table("stakeholder")
     op.drop_table("team_settings")
+    op.drop_table("processed_request")
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_team_id_renewal_date"))
         batch_op.drop_index(batch_op.f("ix_account_team_id_owner_user_id"))

@@ -1,0 +1,23 @@
+"""Once-only user actions: claim a request's key in the same transaction as its write."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from store.models import ProcessedRequest
+
+
+def claim(session: Session, *, team_id: str, key: str) -> bool:
+    """True the first time a key is claimed; False when the action was already carried out.
+
+    The claim commits or rolls back with the caller's transaction, so a failed write leaves the
+    key free to try again.
+    """
+    try:
+        with session.begin_nested():
+            session.add(ProcessedRequest(team_id=team_id, key=key[:200]))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
