@@ -43,11 +43,10 @@ def show(typed: str, *, console: Console, db: Database, today: date) -> None:
     """Answer a typed slash command exactly as the Slack handler would, and print it."""
     text = typed.removeprefix("/account").strip()
     slash = SlashCommand(team_id=DEMO_TEAM_ID, user_id=DEMO_OWNER, channel_id="D0DEMO", text=text)
-    with db.transaction() as session:
-        reply = answer_account_command(
-            session, slash=slash, request=AccountRequest.parse(text), today=today
-        )
-    if reply.blocks is not None:
-        print_message(console, typed, reply.blocks)
-    else:
+    request = AccountRequest.parse(text)
+    if request.opens_modal:
         console.print(f"[dim]{typed} opens a form in Slack.[/dim]")
+        return
+    with db.transaction() as session:
+        blocks = answer_account_command(session, slash=slash, request=request, today=today)
+    print_message(console, typed, blocks)

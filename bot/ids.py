@@ -11,17 +11,41 @@ class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
 
 
+class Shortcut(StrEnum):
+    LOG_MESSAGE = "log_message_contact"
+
+
 class Action(StrEnum):
-    """Buttons and menus on the bot's messages and views."""
+    """Buttons, menus and selects on the bot's messages and views."""
 
     SHARE_CARD = "account.share"
     SHOW_ACCOUNT = "account.show"
     EDIT_ACCOUNT = "account.edit"
     CREATE_ACCOUNT = "account.create"
+    ADD_STAKEHOLDER = "stakeholder.add"
+    STAKEHOLDER_MENU = "stakeholder.menu"
+    LOG_CONTACT = "contact.log"
+    CONTACT_ACCOUNT = "contact.account"
+    HISTORY_PAGE = "history.page"
+
+
+class StakeholderMenu(StrEnum):
+    """Options of the overflow menu beside each person on the card."""
+
+    EDIT = "edit"
+    SENTIMENT = "sentiment"
+    DEPARTED = "departed"
+    PROMOTED = "promoted"
 
 
 class View(StrEnum):
+    LOADING = "loading"
     ACCOUNT_FORM = "account.form"
+    STAKEHOLDER_FORM = "stakeholder.form"
+    SENTIMENT_FORM = "stakeholder.sentiment"
+    DEPARTED_FORM = "stakeholder.departed"
+    PROMOTED_FORM = "stakeholder.promoted"
+    CONTACT_FORM = "contact.form"
 
 
 class AccountField(StrEnum):
@@ -37,6 +61,34 @@ class AccountField(StrEnum):
     SEATS_LICENSED = "seats_licensed"
     SEATS_ACTIVE = "seats_active"
     SEGMENT = "segment"
+
+
+class StakeholderField(StrEnum):
+    """Block ids of the stakeholder modals."""
+
+    NAME = "name"
+    TITLE = "title"
+    ROLE = "role"
+    INFLUENCE = "influence"
+    SENTIMENT = "sentiment"
+    REPORTS_TO = "reports_to_id"
+    OWNER = "relationship_owner_user_id"
+    LAST_CONTACT = "last_contacted_on"
+    EMAIL = "email"
+    NOTES = "notes"
+    DEPARTED_ON = "departed_on"
+    LEFT_FOR_COMPANY = "left_for_company"
+    LEFT_FOR_TITLE = "left_for_title"
+
+
+class ContactField(StrEnum):
+    """Block ids of the contact modal."""
+
+    ACCOUNT = "account_id"
+    PEOPLE = "stakeholder_ids"
+    DATE = "contacted_on"
+    CHANNEL = "channel"
+    SUMMARY = "summary"
 
 
 FIELD_ACTION = "value"

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.errors import guarded
-from bot.ids import Action, Command, Event, View
+from bot.ids import Action, Command, Event, Shortcut, View
 from commands.account_actions import (
     handle_create_account,
     handle_edit_account,
@@ -12,15 +12,52 @@ from commands.account_actions import (
 )
 from commands.account_command import handle_account_command
 from commands.account_form import handle_account_form
+from commands.contacts import (
+    handle_account_chosen,
+    handle_account_options,
+    handle_contact_form,
+    handle_log_contact,
+    handle_log_message,
+)
+from commands.history import handle_history_page
 from commands.home import handle_app_home_opened
+from commands.people import (
+    handle_add_stakeholder,
+    handle_departed_form,
+    handle_promoted_form,
+    handle_sentiment_form,
+    handle_stakeholder_form,
+    handle_stakeholder_menu,
+)
+
+ACTIONS = {
+    Action.SHOW_ACCOUNT: handle_show_account,
+    Action.SHARE_CARD: handle_share_card,
+    Action.EDIT_ACCOUNT: handle_edit_account,
+    Action.CREATE_ACCOUNT: handle_create_account,
+    Action.ADD_STAKEHOLDER: handle_add_stakeholder,
+    Action.STAKEHOLDER_MENU: handle_stakeholder_menu,
+    Action.LOG_CONTACT: handle_log_contact,
+    Action.CONTACT_ACCOUNT: handle_account_chosen,
+    Action.HISTORY_PAGE: handle_history_page,
+}
+VIEWS = {
+    View.ACCOUNT_FORM: handle_account_form,
+    View.STAKEHOLDER_FORM: handle_stakeholder_form,
+    View.SENTIMENT_FORM: handle_sentiment_form,
+    View.DEPARTED_FORM: handle_departed_form,
+    View.PROMOTED_FORM: handle_promoted_form,
+    View.CONTACT_FORM: handle_contact_form,
+}
 
 
 def register(app: App) -> None:
     """Every entry point of the bot; each listener's errors go to the one error handler."""
     app.command(Command.ACCOUNT.value)(guarded(handle_account_command))
-    app.action(Action.SHOW_ACCOUNT.value)(guarded(handle_show_account))
-    app.action(Action.SHARE_CARD.value)(guarded(handle_share_card))
-    app.action(Action.EDIT_ACCOUNT.value)(guarded(handle_edit_account))
-    app.action(Action.CREATE_ACCOUNT.value)(guarded(handle_create_account))
-    app.view(View.ACCOUNT_FORM.value)(guarded(handle_account_form))
     app.event(Event.APP_HOME_OPENED.value)(guarded(handle_app_home_opened))
+    app.shortcut(Shortcut.LOG_MESSAGE.value)(guarded(handle_log_message))
+    app.options(Action.CONTACT_ACCOUNT.value)(guarded(handle_account_options))
+    for action, listener in ACTIONS.items():
+        app.action(action.value)(guarded(listener))
+    for view, listener in VIEWS.items():
+        app.view(view.value)(guarded(listener))

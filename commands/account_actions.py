@@ -7,13 +7,16 @@ from datetime import date
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.errors import UserError
-from commands.answers import card_blocks, edit_account_form
-from commands.forms import AccountFormMeta
+from commands.answers import card_blocks
+from commands.forms import ModalMeta
+from commands.modals import open_modal
 from commands.payloads import BlockAction
 from commands.text import fallback_text
 from commands.views.form import account_form
+from store.accounts import get_account
 from store.db import Database
 
 GONE = "That account no longer exists."
@@ -84,16 +87,16 @@ def handle_edit_account(
     """Open the account modal, filled in."""
     ack()
     click = BlockAction.model_validate(body)
-    with db.transaction() as session:
-        modal = edit_account_form(
-            session,
-            team_id=click.team_id,
-            account_id=_account_id(click),
-            response_url=click.response_url,
-        )
-    if modal is None:
-        raise UserError(GONE)
-    client.views_open(trigger_id=click.trigger_id, view=modal)
+    account_id = _account_id(click)
+
+    def build(session: Session) -> dict[str, Any] | str:
+        account = get_account(session, team_id=click.team_id, account_id=account_id)
+        if account is None:
+            return GONE
+        meta = ModalMeta(account_id=account_id, response_url=click.response_url, replace_card=True)
+        return account_form(meta=meta, account=account)
+
+    open_modal(client, db, trigger_id=click.trigger_id, title="Edit account", build=build)
 
 
 def handle_create_account(
@@ -104,7 +107,7 @@ def handle_create_account(
     click = BlockAction.model_validate(body)
     channel = click.channel_id if click.channel_id and click.channel_id[:1] in {"C", "G"} else None
     modal = account_form(
-        meta=AccountFormMeta(response_url=click.response_url),
+        meta=ModalMeta(response_url=click.response_url),
         name=click.value,
         channel_id=channel,
         owner_user_id=click.user_id,

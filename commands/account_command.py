@@ -8,10 +8,18 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from commands.answers import answer_account_command
-from commands.payloads import AccountRequest, SlashCommand
+from commands.answers import answer_account_command, command_modal
+from commands.modals import open_modal
+from commands.payloads import AccountRequest, AccountVerb, SlashCommand
 from commands.text import fallback_text
 from store.db import Database
+
+MODAL_TITLES = {
+    AccountVerb.NEW: "New account",
+    AccountVerb.EDIT: "Edit account",
+    AccountVerb.STAKEHOLDER: "Add stakeholder",
+    AccountVerb.CONTACT: "Log contact",
+}
 
 
 def handle_account_command(
@@ -22,19 +30,24 @@ def handle_account_command(
     db: Database,
     today: date,
 ) -> None:
-    """Ack at once; then open a modal, or answer ephemerally through the response URL."""
+    """Ack at once; open a modal before any database work, or answer through the response URL."""
     ack()
     slash = SlashCommand.model_validate(command)
+    request = AccountRequest.parse(slash.text)
+    if request.opens_modal:
+        open_modal(
+            client,
+            db,
+            trigger_id=slash.trigger_id,
+            title=MODAL_TITLES[request.verb],
+            build=lambda session: command_modal(session, slash=slash, request=request, today=today),
+        )
+        return
     with db.transaction() as session:
-        reply = answer_account_command(
-            session, slash=slash, request=AccountRequest.parse(slash.text), today=today
-        )
-    if reply.modal is not None:
-        client.views_open(trigger_id=slash.trigger_id, view=reply.modal)
-    elif reply.blocks is not None:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=fallback_text(reply.blocks),
-            blocks=reply.blocks,
-        )
+        blocks = answer_account_command(session, slash=slash, request=request, today=today)
+    respond(
+        response_type="ephemeral",
+        replace_original=False,
+        text=fallback_text(blocks),
+        blocks=blocks,
+    )

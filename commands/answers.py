@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session
 
-from commands.forms import AccountFormMeta
+from commands.forms import ModalMeta
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand
+from commands.text import escape
 from commands.views import messages
 from commands.views.blocks import Block
 from commands.views.card import account_card
 from commands.views.form import account_form
+from commands.views.people import contact_form, history_blocks, stakeholder_form
 from commands.views.portfolio import portfolio_blocks
 from store.accounts import find_account_by_channel, get_account, search_accounts
+from store.enums import Role
 from store.models import Account
 from store.settings import thresholds_for
 from store.signals import AccountSnapshot, Assessment, assess
 from store.snapshots import load_snapshots
+from store.stakeholders import account_history, list_stakeholders
 
-
-@dataclass(frozen=True)
-class Reply:
-    """Either blocks to answer with, or a modal to open."""
-
-    blocks: list[Block] | None = None
-    modal: dict[str, Any] | None = None
+HISTORY_PAGE = 10
 
 
 def assessed_accounts(
@@ -62,53 +59,112 @@ def portfolio_of(session: Session, *, team_id: str, user_id: str, today: date) -
     return portfolio_blocks(mine, today=today, title="Your accounts")
 
 
-def answer_account_command(
-    session: Session, *, slash: SlashCommand, request: AccountRequest, today: date
-) -> Reply:
-    """Decide what `/account …` shows or opens."""
-    team_id = slash.team_id
-    verb = request.verb
-    if verb is AccountVerb.HELP:
-        return Reply(blocks=messages.help_blocks())
-    if verb is AccountVerb.NEW:
-        return Reply(modal=new_account_form(slash=slash, name=request.name))
-    if request.name:
-        matches = search_accounts(session, team_id=team_id, text=request.name)
-        if matches.candidates:
-            edit = verb is AccountVerb.EDIT
-            return Reply(blocks=messages.choice_blocks(request.name, matches.candidates, edit=edit))
-        if matches.exact is None:
-            return Reply(blocks=messages.not_found_blocks(request.name))
-        account: Account | None = matches.exact
-    else:
-        account = find_account_by_channel(session, team_id=team_id, channel_id=slash.channel_id)
-    if account is None and verb is AccountVerb.EDIT:
-        return Reply(blocks=messages.usage_blocks("Which account? Try `/account edit Acme`."))
-    if account is None:
-        return Reply(
-            blocks=portfolio_of(session, team_id=team_id, user_id=slash.user_id, today=today)
-        )
-    if verb is AccountVerb.EDIT:
-        meta = AccountFormMeta(account_id=account.id, response_url=slash.response_url)
-        return Reply(modal=account_form(meta=meta, account=account))
-    return Reply(blocks=card_blocks(session, team_id=team_id, account_id=account.id, today=today))  # type: ignore[arg-type]
-
-
-def new_account_form(*, slash: SlashCommand, name: str = "") -> dict[str, Any]:
-    return account_form(
-        meta=AccountFormMeta(response_url=slash.response_url),
-        name=name,
-        channel_id=slash.channel_id if slash.in_channel else None,
-        owner_user_id=slash.user_id,
-    )
-
-
-def edit_account_form(
-    session: Session, *, team_id: str, account_id: int, response_url: str | None
-) -> dict[str, Any] | None:
+def history_of(
+    session: Session, *, team_id: str, account_id: int, offset: int = 0
+) -> list[Block] | None:
     account = get_account(session, team_id=team_id, account_id=account_id)
     if account is None:
         return None
-    return account_form(
-        meta=AccountFormMeta(account_id=account.id, response_url=response_url), account=account
+    entries, more = account_history(
+        session, team_id=team_id, account_id=account_id, offset=offset, limit=HISTORY_PAGE
+    )
+    return history_blocks(account, entries, offset=offset, more=more, page_size=HISTORY_PAGE)
+
+
+def resolve_account(session: Session, *, slash: SlashCommand, name: str) -> Account | list[Block]:
+    """The account a command names (or, with no name, the channel's), else what to say instead."""
+    if not name:
+        account = find_account_by_channel(
+            session, team_id=slash.team_id, channel_id=slash.channel_id
+        )
+        if account is None:
+            return messages.usage_blocks(
+                "Which account? Name it, like `/account edit Acme`, or use its linked channel."
+            )
+        return account
+    matches = search_accounts(session, team_id=slash.team_id, text=name)
+    if matches.exact is not None:
+        return matches.exact
+    if matches.candidates:
+        return messages.choice_blocks(name, matches.candidates)
+    return messages.not_found_blocks(name)
+
+
+def answer_account_command(
+    session: Session, *, slash: SlashCommand, request: AccountRequest, today: date
+) -> list[Block]:
+    """What `/account …` answers when it does not open a modal."""
+    team_id = slash.team_id
+    if request.verb is AccountVerb.HELP:
+        return messages.help_blocks()
+    if request.verb is AccountVerb.HERE_OR_MINE:
+        account = find_account_by_channel(session, team_id=team_id, channel_id=slash.channel_id)
+        if account is None:
+            return portfolio_of(session, team_id=team_id, user_id=slash.user_id, today=today)
+    else:
+        found = resolve_account(session, slash=slash, name=request.name)
+        if not isinstance(found, Account):
+            return found
+        account = found
+    if request.verb is AccountVerb.HISTORY:
+        return history_of(session, team_id=team_id, account_id=account.id) or []  # type: ignore[arg-type]
+    return card_blocks(session, team_id=team_id, account_id=account.id, today=today) or []  # type: ignore[arg-type]
+
+
+def command_modal(
+    session: Session, *, slash: SlashCommand, request: AccountRequest, today: date
+) -> dict[str, Any] | str:
+    """The modal `/account new|edit|… stakeholder|… contact` opens, or a notice in its place."""
+    if request.verb is AccountVerb.NEW:
+        return account_form(
+            meta=ModalMeta(response_url=slash.response_url),
+            name=request.name,
+            channel_id=slash.channel_id if slash.in_channel else None,
+            owner_user_id=slash.user_id,
+        )
+    found = resolve_account(session, slash=slash, name=request.name)
+    if not isinstance(found, Account):
+        return _notice_for(request)
+    meta = ModalMeta(account_id=found.id, response_url=slash.response_url)
+    if request.verb is AccountVerb.EDIT:
+        return account_form(meta=meta, account=found)
+    people = list_stakeholders(session, team_id=slash.team_id, account_id=found.id)  # type: ignore[arg-type]
+    if request.verb is AccountVerb.STAKEHOLDER:
+        return stakeholder_form(meta=meta, account=found, people=people, today=today)
+    return contact_form(meta=meta, account=found, people=people, today=today)
+
+
+def _notice_for(request: AccountRequest) -> str:
+    if not request.name:
+        return "Which account? Name it, like `/account Acme contact`, or use its linked channel."
+    return (
+        f"No single account matches *{escape(request.name)}*. "
+        "Type `/account` and the name to find it, then use the buttons on its card."
+    )
+
+
+def stakeholder_modal(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    today: date,
+    response_url: str | None,
+    role: Role | None = None,
+    stakeholder_id: int | None = None,
+    replace_card: bool = False,
+) -> dict[str, Any] | str:
+    """The add (or edit) stakeholder modal of an account."""
+    account = get_account(session, team_id=team_id, account_id=account_id)
+    if account is None:
+        return "That account no longer exists."
+    people = list_stakeholders(session, team_id=team_id, account_id=account_id)
+    person = next((p for p in people if p.id == stakeholder_id), None)
+    if stakeholder_id is not None and person is None:
+        return "That stakeholder is no longer on the map."
+    meta = ModalMeta(
+        account_id=account_id, stakeholder_id=stakeholder_id, response_url=response_url
+    )
+    return stakeholder_form(
+        meta=meta, account=account, people=people, person=person, role=role, today=today
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -23,16 +23,29 @@ CURRENCIES = (
     "BRL", "MXN", "ZAR",
 )  # fmt: skip
 MAX_ARR = Decimal("999999999999.99")
+FormModel = TypeVar("FormModel", bound=BaseModel)
 SLACK_ID = r"^[A-Z0-9]{2,32}$"
+URL = r"^https?://[^\s<>|]+$"
 
 
-class AccountFormMeta(BaseModel):
-    """What the account modal carries in `private_metadata`."""
+class ModalMeta(BaseModel):
+    """What a modal carries in `private_metadata` (at most 3,000 characters)."""
 
     model_config = ConfigDict(frozen=True)
 
     account_id: int | None = None
-    response_url: str | None = None
+    stakeholder_id: int | None = None
+    response_url: Annotated[str | None, Field(max_length=1000, pattern=URL)] = None
+    message_link: Annotated[str | None, Field(max_length=500, pattern=URL)] = None
+    replace_card: bool = False
+    """The modal was opened from a card: after saving, redraw that card in place."""
+
+    def dump(self) -> str:
+        return self.model_dump_json(exclude_none=True, exclude_defaults=True)
+
+    @classmethod
+    def load(cls, view: dict[str, Any]) -> ModalMeta:
+        return cls.model_validate_json(view.get("private_metadata") or "{}")
 
 
 class AccountForm(BaseModel):
@@ -54,10 +67,7 @@ class AccountForm(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        cleaned = " ".join(value.split())
-        if not cleaned:
-            raise ValueError("Give the account a name.")
-        return cleaned
+        return required_name(value, "Give the account a name.")
 
     @field_validator("arr")
     @classmethod
@@ -103,6 +113,13 @@ class AccountForm(BaseModel):
         return value
 
 
+def required_name(value: str, message: str = "Give a name.") -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise ValueError(message)
+    return cleaned
+
+
 class FormErrors(Exception):
     """Inline errors for a modal, block id -> message, for `response_action: errors`."""
 
@@ -110,6 +127,17 @@ class FormErrors(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
 
+
+MISSING = {
+    "name": "Give a name.",
+    "role": "Pick a role.",
+    "stakeholder_ids": "Pick at least one person.",
+    "account_id": "Pick the account.",
+    "channel": "Pick how you were in touch.",
+    "contacted_on": "Pick the date.",
+    "sentiment": "Pick a sentiment.",
+    "title": "Give the new title.",
+}
 
 _MESSAGES = {
     "missing": "This field is required.",
@@ -132,8 +160,8 @@ def form_errors(error: ValidationError) -> dict[str, str]:
         block = str(item["loc"][0]) if item["loc"] else AccountField.NAME.value
         if item["type"] == "value_error":
             message = str(item["ctx"]["error"]) if "ctx" in item else item["msg"]
-        elif item["type"] == "missing" and block == AccountField.NAME:
-            message = "Give the account a name."
+        elif item["type"] == "missing" and block in MISSING:
+            message = MISSING[block]
         else:
             template = _MESSAGES.get(item["type"], item["msg"])
             message = template.format(**item.get("ctx", {}))
@@ -160,7 +188,7 @@ def _element_value(element: dict[str, Any]) -> Any:
         return element.get("selected_channel")
     if kind == "users_select":
         return element.get("selected_user")
-    if kind in ("static_select", "radio_buttons"):
+    if kind in ("static_select", "external_select", "radio_buttons"):
         option = element.get("selected_option")
         return option.get("value") if isinstance(option, dict) else option
     if kind == "multi_static_select":
@@ -170,9 +198,15 @@ def _element_value(element: dict[str, Any]) -> Any:
     return element.get("value")
 
 
-def parse_account_form(view: dict[str, Any]) -> AccountForm:
-    """Validate the account modal; raises FormErrors naming each bad field."""
+def parse_form(
+    model: type[FormModel], view: dict[str, Any], *, today: date | None = None
+) -> FormModel:
+    """Validate a submitted modal against its form model; raises FormErrors per bad field."""
     try:
-        return AccountForm.model_validate(state_values(view))
+        return model.model_validate(state_values(view), context={"today": today})
     except ValidationError as error:
         raise FormErrors(form_errors(error)) from None
+
+
+def parse_account_form(view: dict[str, Any]) -> AccountForm:
+    return parse_form(AccountForm, view)

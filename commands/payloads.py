@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -67,6 +68,19 @@ class AccountVerb(StrEnum):
     NEW = "new"
     EDIT = "edit"
     HERE_OR_MINE = "here_or_mine"
+    STAKEHOLDER = "stakeholder"
+    CONTACT = "contact"
+    HISTORY = "history"
+
+
+MODAL_VERBS = frozenset(
+    {AccountVerb.NEW, AccountVerb.EDIT, AccountVerb.STAKEHOLDER, AccountVerb.CONTACT}
+)
+TRAILING_VERBS = {
+    "stakeholder": AccountVerb.STAKEHOLDER,
+    "contact": AccountVerb.CONTACT,
+    "history": AccountVerb.HISTORY,
+}
 
 
 class AccountRequest(BaseModel):
@@ -91,7 +105,47 @@ class AccountRequest(BaseModel):
             return cls(verb=AccountVerb.EDIT, name=rest)
         if first == "show" and rest:
             return cls(verb=AccountVerb.SHOW, name=rest)
+        last = words[-1].casefold()
+        if last in TRAILING_VERBS:
+            return cls(verb=TRAILING_VERBS[last], name=" ".join(words[:-1]))
         return cls(verb=AccountVerb.SHOW, name=" ".join(words))
+
+    @property
+    def opens_modal(self) -> bool:
+        return self.verb in MODAL_VERBS
+
+
+class MessageShortcut(BaseModel):
+    """A message shortcut (`message_action`): the message and where it was."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    message_ts: str
+    text: str = ""
+    trigger_id: str | None = None
+    response_url: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_body(cls, body: Any) -> Any:
+        if not isinstance(body, dict) or "message" not in body:
+            return body
+        return {
+            "team_id": (body.get("team") or {}).get("id"),
+            "user_id": body["user"]["id"],
+            "channel_id": body["channel"]["id"],
+            "message_ts": body.get("message_ts") or body["message"].get("ts"),
+            "text": body["message"].get("text") or "",
+            "trigger_id": body.get("trigger_id"),
+            "response_url": body.get("response_url"),
+        }
+
+    @property
+    def posted_on(self) -> date:
+        return datetime.fromtimestamp(float(self.message_ts), tz=UTC).date()
 
 
 class AppHomeOpened(BaseModel):

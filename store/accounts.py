@@ -153,11 +153,10 @@ def search_accounts(session: Session, *, team_id: str, text: str, limit: int = 5
     ).scalar_one_or_none()
     if exact is not None or not key:
         return AccountMatches(exact=exact, candidates=())
-    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     containing = (
         session.execute(
             select(Account)
-            .where(*live, Account.name_key.like(pattern, escape="\\"))  # type: ignore[attr-defined]
+            .where(*live, _contains(key))  # type: ignore[attr-defined]
             .order_by(func.length(Account.name_key), Account.name_key)
             .limit(limit)
         )
@@ -177,6 +176,31 @@ def search_accounts(session: Session, *, team_id: str, text: str, limit: int = 5
     ids = [account_id for _name, _score, account_id in close]
     found = {a.id: a for a in session.execute(select(Account).where(Account.id.in_(ids))).scalars()}  # type: ignore[union-attr]
     return _matches([found[i] for i in ids if i in found])
+
+
+def _contains(key: str) -> Any:
+    """`name_key LIKE %key%`, with the user's own `%`, `_` and `\\` taken literally."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Account.name_key.like(f"%{escaped}%", escape="\\")  # type: ignore[attr-defined]
+
+
+def suggest_accounts(
+    session: Session, *, team_id: str, text: str, limit: int = 20
+) -> list[Account]:
+    """Accounts for a type-ahead menu: names containing the text (all, when it is empty)."""
+    key = name_key(text)
+    return list(
+        session.execute(
+            select(Account)
+            .where(
+                Account.team_id == team_id,
+                Account.archived.is_(False),  # type: ignore[attr-defined]
+                _contains(key),  # type: ignore[attr-defined]
+            )
+            .order_by(func.length(Account.name_key), Account.name_key)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def _matches(found: Sequence[Account]) -> AccountMatches:

@@ -116,6 +116,14 @@ class FakeSlack:
                     )
                 self._condition.wait(left)
 
+    def opened_view(self, *, timeout: float = 5.0) -> dict[str, Any]:
+        """The modal the bot opened: a loading view at once, then the real one by views.update."""
+        [opened] = self.wait_for("views.open", timeout=timeout)
+        assert opened.json_param("view")["callback_id"] == "loading"
+        [updated] = self.wait_for("views.update", timeout=timeout)
+        assert opened.at <= updated.at
+        return updated.json_param("view")
+
     def _record(self, call: Call) -> None:
         with self._condition:
             self.calls.append(call)
@@ -156,6 +164,13 @@ class FakeSlack:
             view = params.get("view")
             view = json.loads(view) if isinstance(view, str) else view or {}
             return {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}", "hash": ts}}
+        if method == "chat.getPermalink":
+            channel, ts = params.get("channel"), str(params.get("message_ts", "")).replace(".", "")
+            return {
+                "ok": True,
+                "channel": channel,
+                "permalink": f"https://test.slack.com/archives/{channel}/p{ts}",
+            }
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
         if method == "users.info":

@@ -131,7 +131,14 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     )
     assert "USD 480,000" in text and "610 of 900 (68%)" in text and "(in 41 days)" in text
     assert "2 relationship threads (Raj Patel, Sam Ortiz)" in text
-    assert "*Economic buyers*" in text and "last contact 74 days ago" in text
+    raj = next(
+        b for b in blocks if "Raj Patel" in b.get("text", {}).get("text", "") and "accessory" in b
+    )
+    assert raj["text"]["text"].startswith("Economic buyer · *Raj Patel*")
+    assert "last contact 74 days ago" in raj["text"]["text"]
+    assert [o["value"] for o in raj["accessory"]["options"]] == [
+        f"{m}:{ids['Raj Patel']}" for m in ("edit", "sentiment", "departed", "promoted")
+    ]
     departed = "*Departed*\\n• Dana Lee (champion, left today)"
     assert departed in json.dumps(blocks, ensure_ascii=False)
     assert "economic buyer uncontacted*: Raj Patel (economic buyer, 74 days)" in text
@@ -143,7 +150,13 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     assert plan.index("Security review") < plan.index("Proposal")  # overdue first
     assert "9 days overdue" in plan and "them: Raj Patel" in plan and "them: Procurement" in plan
     buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["account.share", "account.edit"]
+    assert buttons == [
+        "stakeholder.add",
+        "contact.log",
+        "history.page",
+        "account.share",
+        "account.edit",
+    ]
     assert len(blocks) <= 50
 
 
@@ -246,10 +259,9 @@ def test_new_opens_the_account_modal_with_channel_and_owner_defaults(
     bot: SlackSender, slack: FakeSlack
 ) -> None:
     bot.command("new Zebra Corp", channel_id="C0ZEBRA", user_id="U0ALICE")
-    [opened] = slack.wait_for("views.open")
-    view = opened.json_param("view")
+    view = slack.opened_view()
     assert view["callback_id"] == "account.form"
-    assert opened.params["trigger_id"]
+    assert slack.calls_to("views.open")[0].params["trigger_id"]
     by_block = {b["block_id"]: b["element"] for b in view["blocks"]}
     assert by_block["name"]["initial_value"] == "Zebra Corp"
     assert by_block["channel_id"]["initial_conversation"] == "C0ZEBRA"
@@ -264,7 +276,7 @@ def test_edit_opens_the_modal_filled_in(
         database, "Acme", arr=Decimal("1234.50"), seats_licensed=10, seats_active=4
     )
     bot.command("edit acme")
-    view = slack.wait_for("views.open")[0].json_param("view")
+    view = slack.opened_view()
     by_block = {b["block_id"]: b["element"] for b in view["blocks"]}
     assert by_block["name"]["initial_value"] == "Acme"
     assert by_block["arr"]["initial_value"] == "1234.50"
@@ -276,7 +288,7 @@ def test_edit_without_a_name_outside_an_account_channel_explains(
     bot: SlackSender, slack: FakeSlack
 ) -> None:
     bot.command("edit", channel_id="C0RANDOM")
-    assert "Which account? Try `/account edit Acme`" in answer_text(slack)
+    assert "Which account?" in json.dumps(slack.opened_view())
 
 
 def test_names_with_mentions_are_escaped_everywhere(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from commands.forms import AccountFormMeta
+from commands.forms import ModalMeta
 from commands.views.form import account_form
 from store.accounts import find_account_by_name
 from store.db import Database
@@ -41,7 +41,7 @@ def values(**overrides: Any) -> dict[str, dict[str, Any]]:
 
 
 def submit(bot: SlackSender, slack: FakeSlack, *, account_id: int | None = None, **overrides: Any):
-    meta = AccountFormMeta(account_id=account_id, response_url=slack.response_url("form"))
+    meta = ModalMeta(account_id=account_id, response_url=slack.response_url("form"))
     view = account_form(meta=meta)
     return bot.interaction(view_submission_payload(view, values(**overrides)))
 
@@ -171,7 +171,7 @@ def test_edit_of_another_teams_account_is_refused(
 
 
 def test_the_modal_respects_slacks_limits() -> None:
-    view = account_form(meta=AccountFormMeta(response_url="https://hooks.slack.com/x"))
+    view = account_form(meta=ModalMeta(response_url="https://hooks.slack.com/x"))
     assert len(view["blocks"]) <= 100
     assert len(view["title"]["text"]) <= 24
     assert len(view["private_metadata"]) <= 3000
@@ -191,7 +191,7 @@ def test_renewal_can_be_left_empty(bot: SlackSender, slack: FakeSlack, database:
         "channel_id",
     ):
         state[optional] = {"type": state[optional]["type"]}
-    view = account_form(meta=AccountFormMeta())
+    view = account_form(meta=ModalMeta())
     assert bot.interaction(view_submission_payload(view, state)).body == ""
     with database.transaction() as session:
         account = find_account_by_name(session, team_id=TEAM_ID, name="Zebra Corp")

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.ids import Command, Event
+from bot.ids import Command, Event, Shortcut
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
@@ -40,6 +40,13 @@ def test_every_command_the_code_handles_is_declared_and_the_reverse(
 def test_every_event_the_code_handles_is_declared_and_the_reverse(manifest: dict[str, Any]) -> None:
     declared = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert declared == {e.value for e in Event}
+
+
+def test_every_shortcut_the_code_handles_is_declared_and_the_reverse(
+    manifest: dict[str, Any],
+) -> None:
+    declared = {s["callback_id"] for s in manifest["features"]["shortcuts"]}
+    assert declared == {s.value for s in Shortcut}
 
 
 def test_interactivity_app_home_and_socket_mode_are_on(manifest: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.ids import Action
+from bot.ids import Action, StakeholderMenu
 from commands.text import (
     channel_mention,
     dated,
@@ -58,16 +58,9 @@ ROLE_ORDER = (
     Role.END_USER,
     Role.DETRACTOR,
 )
-ROLE_PLURAL = {
-    Role.CHAMPION: "Champions",
-    Role.EXECUTIVE_SPONSOR: "Executive sponsors",
-    Role.ECONOMIC_BUYER: "Economic buyers",
-    Role.DECISION_MAKER: "Decision makers",
-    Role.INFLUENCER: "Influencers",
-    Role.END_USER: "End users",
-    Role.DETRACTOR: "Detractors",
-}
+ROLE_WORD = {role: label(role) for role in Role}
 PEOPLE_PER_ROLE = 12
+PEOPLE_SHOWN = 25
 PLAN_ITEMS = 10
 FLAG_LINE = 400
 
@@ -100,17 +93,21 @@ def account_card(
             f"*Seats*\n{_seats(snapshot)}",
         ),
         divider(),
-        *_map_blocks(snapshot.stakeholders, assessment, today=today),
+        *_map_blocks(snapshot.stakeholders, assessment, today=today, interactive=shared_by is None),
         divider(),
         *_flag_blocks(assessment),
         divider(),
         *_plan_blocks(snapshot, today=today),
     ]
     if shared_by is None:
+        account_id = str(account.id)
         blocks.append(
             actions(
-                button("Share in channel", action_id=Action.SHARE_CARD, value=str(account.id)),
-                button("Edit account", action_id=Action.EDIT_ACCOUNT, value=str(account.id)),
+                button("Add stakeholder", action_id=Action.ADD_STAKEHOLDER, value=account_id),
+                button("Log contact", action_id=Action.LOG_CONTACT, value=account_id),
+                button("History", action_id=Action.HISTORY_PAGE, value=f"{account_id}:0"),
+                button("Share in channel", action_id=Action.SHARE_CARD, value=account_id),
+                button("Edit account", action_id=Action.EDIT_ACCOUNT, value=account_id),
             )
         )
     footer = f"Products: {', '.join(escape(p) for p in account.products) or '_none recorded_'}"
@@ -144,8 +141,26 @@ def _person_line(person: Stakeholder, today: date) -> str:
     )
 
 
+def _person_menu(person: Stakeholder) -> dict[str, object]:
+    """The overflow beside a person: edit, sentiment, departed, promoted."""
+    words = {
+        StakeholderMenu.EDIT: "Edit",
+        StakeholderMenu.SENTIMENT: "Change sentiment",
+        StakeholderMenu.DEPARTED: "Mark departed",
+        StakeholderMenu.PROMOTED: "Mark promoted",
+    }
+    return {
+        "type": "overflow",
+        "action_id": Action.STAKEHOLDER_MENU.value,
+        "options": [
+            {"text": {"type": "plain_text", "text": text}, "value": f"{choice.value}:{person.id}"}
+            for choice, text in words.items()
+        ],
+    }
+
+
 def _map_blocks(
-    people: Sequence[Stakeholder], assessment: Assessment, *, today: date
+    people: Sequence[Stakeholder], assessment: Assessment, *, today: date, interactive: bool
 ) -> list[Block]:
     threads = assessment.threads
     holders = ", ".join(escape(p.name) for p in threads) or "none"
@@ -155,20 +170,25 @@ def _map_blocks(
             f"{'s' if len(threads) != 1 else ''} ({holders})"
         )
     ]
-    active = [p for p in people if p.status is StakeholderStatus.ACTIVE]
+    rank = {role: index for index, role in enumerate(ROLE_ORDER)}
+    active = sorted(
+        (p for p in people if p.status is StakeholderStatus.ACTIVE),
+        key=lambda p: (rank[p.role], p.name.casefold()),
+    )
     if not active:
         blocks.append(section("_Nobody on the map yet._"))
-    for role in ROLE_ORDER:
-        group = [p for p in active if p.role is role]
-        if not group:
-            continue
-        lines = [_person_line(p, today) for p in group]
-        blocks.append(section(listing(f"*{ROLE_PLURAL[role]}*", lines, max_lines=PEOPLE_PER_ROLE)))
+    for person in active[:PEOPLE_SHOWN]:
+        line = f"{ROLE_WORD[person.role]} · " + _person_line(person, today).removeprefix("• ")
+        blocks.append(section(line, accessory=_person_menu(person) if interactive else None))
+    if len(active) > PEOPLE_SHOWN:
+        rest = [f"• {escape(p.name)} ({ROLE_WORD[p.role].lower()})" for p in active[PEOPLE_SHOWN:]]
+        blocks.append(section(listing(f"*{len(rest)} more on the map*", rest, max_lines=40)))
     departed = [p for p in people if p.status is StakeholderStatus.DEPARTED]
     if departed:
         lines = [
             f"• {escape(p.name)} ({label(p.role).lower()}"
             + (f", left {days_phrase((p.departed_on - today).days)}" if p.departed_on else "")
+            + (f", now at {escape(p.left_for_company)}" if p.left_for_company else "")
             + ")"
             for p in departed
         ]

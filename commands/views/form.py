@@ -4,41 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ids import FIELD_ACTION, AccountField, View
-from commands.forms import CURRENCIES, AccountFormMeta
-from commands.views.blocks import plain
+from bot.ids import AccountField, View
+from commands.forms import CURRENCIES, ModalMeta
+from commands.views.modal import initial, input_block, modal, option
 from store.enums import Segment, label
 from store.models import Account
 
 F = AccountField
 
 
-def _option(value: str, text: str) -> dict[str, Any]:
-    return {"text": plain(text, 75), "value": value}
-
-
 def _input(
     block_id: F, title: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
 ) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id.value,
-        "label": plain(title, 2000),
-        "element": {**element, "action_id": FIELD_ACTION},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
-def _initial(element: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-    return {**element, key: value} if value not in (None, "") else element
+    return input_block(block_id.value, title, element, optional=optional, hint=hint)
 
 
 def account_form(
     *,
-    meta: AccountFormMeta,
+    meta: ModalMeta,
     account: Account | None = None,
     name: str = "",
     channel_id: str | None = None,
@@ -57,12 +40,12 @@ def account_form(
         _input(
             F.NAME,
             "Account name",
-            _initial({"type": "plain_text_input", "max_length": 150}, "initial_value", name),
+            initial({"type": "plain_text_input", "max_length": 150}, "initial_value", name),
         ),
         _input(
             F.CHANNEL,
             "Linked channel",
-            _initial(
+            initial(
                 {
                     "type": "conversations_select",
                     "filter": {"include": ["public", "private"], "exclude_bot_users": True},
@@ -76,13 +59,13 @@ def account_form(
         _input(
             F.OWNER,
             "Owner",
-            _initial({"type": "users_select"}, "initial_user", owner_user_id),
+            initial({"type": "users_select"}, "initial_user", owner_user_id),
             optional=True,
         ),
         _input(
             F.ARR,
             "ARR",
-            _initial(
+            initial(
                 {"type": "number_input", "is_decimal_allowed": True, "min_value": "0"},
                 "initial_value",
                 f"{account.arr:f}" if account else "",
@@ -94,14 +77,14 @@ def account_form(
             "Currency",
             {
                 "type": "static_select",
-                "options": [_option(c, c) for c in CURRENCIES],
-                "initial_option": _option(currency, currency),
+                "options": [option(c, c) for c in CURRENCIES],
+                "initial_option": option(currency, currency),
             },
         ),
         _input(
             F.CONTRACT_START,
             "Contract start",
-            _initial(
+            initial(
                 date_picker,
                 "initial_date",
                 account.contract_start.isoformat() if account and account.contract_start else None,
@@ -111,7 +94,7 @@ def account_form(
         _input(
             F.RENEWAL,
             "Renewal date",
-            _initial(
+            initial(
                 date_picker,
                 "initial_date",
                 account.renewal_date.isoformat() if account and account.renewal_date else None,
@@ -122,7 +105,7 @@ def account_form(
         _input(
             F.SEATS_LICENSED,
             "Seats licensed",
-            _initial(
+            initial(
                 number,
                 "initial_value",
                 str(account.seats_licensed)
@@ -134,7 +117,7 @@ def account_form(
         _input(
             F.SEATS_ACTIVE,
             "Seats active",
-            _initial(
+            initial(
                 number,
                 "initial_value",
                 str(account.seats_active) if account and account.seats_active is not None else None,
@@ -146,17 +129,15 @@ def account_form(
             "Segment",
             {
                 "type": "static_select",
-                "options": [_option(s.value, label(s)) for s in Segment],
-                "initial_option": _option(segment.value, label(segment)),
+                "options": [option(s.value, label(s)) for s in Segment],
+                "initial_option": option(segment.value, label(segment)),
             },
         ),
     ]
-    return {
-        "type": "modal",
-        "callback_id": View.ACCOUNT_FORM.value,
-        "title": plain("Edit account" if editing else "New account", 24),
-        "submit": plain("Save" if editing else "Create", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": meta.model_dump_json(exclude_none=True),
-        "blocks": blocks,
-    }
+    return modal(
+        callback_id=View.ACCOUNT_FORM,
+        title="Edit account" if editing else "New account",
+        submit="Save" if editing else "Create",
+        blocks=blocks,
+        meta=meta,
+    )

@@ -1,0 +1,315 @@
+"""The stakeholder map from Slack: add, edit, change sentiment, departures and promotions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.ids import StakeholderMenu
+from commands.answers import assessed_accounts, stakeholder_modal
+from commands.forms import ModalMeta, parse_form
+from commands.modals import open_modal
+from commands.payloads import BlockAction
+from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
+from commands.submissions import save_submission, show_card_after, submission_team
+from commands.text import channel_mention, fallback_text
+from commands.views.people import departed_form, departure_alert, promoted_form, sentiment_form
+from store.accounts import get_account
+from store.db import Database
+from store.enums import Role, StakeholderStatus
+from store.errors import NotFound
+from store.stakeholders import (
+    add_stakeholder,
+    get_stakeholder,
+    mark_departed,
+    update_stakeholder,
+)
+
+logger = logging.getLogger("accountbot.people")
+ALERT_ROLES = (Role.CHAMPION, Role.EXECUTIVE_SPONSOR)
+MENU_TITLES = {
+    StakeholderMenu.EDIT: "Edit stakeholder",
+    StakeholderMenu.SENTIMENT: "Change sentiment",
+    StakeholderMenu.DEPARTED: "Mark departed",
+    StakeholderMenu.PROMOTED: "Mark promoted",
+}
+GONE = "That stakeholder is no longer on the map."
+
+
+def _split_id(value: str) -> tuple[int, str]:
+    """`"12:champion"` -> `(12, "champion")`; anything else is a stale or forged button."""
+    head, _, tail = value.partition(":")
+    if not head.isdigit() or len(head) > 18:
+        raise UserError("That button no longer points at anything.")
+    return int(head), tail
+
+
+def handle_add_stakeholder(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+) -> None:
+    """Card button (value: account id) or departure alert (value: account id and role)."""
+    ack()
+    click = BlockAction.model_validate(body)
+    account_id, role_value = _split_id(click.value)
+    role = Role(role_value) if role_value in {r.value for r in Role} else None
+    open_modal(
+        client,
+        db,
+        trigger_id=click.trigger_id,
+        title="Add stakeholder",
+        build=lambda session: stakeholder_modal(
+            session,
+            team_id=click.team_id,
+            account_id=account_id,
+            today=today,
+            response_url=click.response_url,
+            role=role,
+            replace_card=role is None,
+        ),
+    )
+
+
+def handle_stakeholder_menu(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+) -> None:
+    """The overflow beside a person on the card: open the modal for the chosen change."""
+    ack()
+    click = BlockAction.model_validate(body)
+    choice, _, raw_id = click.value.partition(":")
+    if choice not in {m.value for m in StakeholderMenu}:
+        raise UserError("That menu option is not one the bot offers.")
+    menu = StakeholderMenu(choice)
+    stakeholder_id, _ = _split_id(raw_id)
+
+    def build(session: Session) -> dict[str, Any] | str:
+        person = get_stakeholder(session, team_id=click.team_id, stakeholder_id=stakeholder_id)
+        if person is None:
+            return GONE
+        if menu is StakeholderMenu.EDIT:
+            return stakeholder_modal(
+                session,
+                team_id=click.team_id,
+                account_id=person.account_id,
+                today=today,
+                response_url=click.response_url,
+                stakeholder_id=person.id,
+                replace_card=True,
+            )
+        meta = ModalMeta(
+            account_id=person.account_id,
+            stakeholder_id=person.id,
+            response_url=click.response_url,
+            replace_card=True,
+        )
+        if menu is StakeholderMenu.SENTIMENT:
+            return sentiment_form(meta=meta, person=person)
+        if menu is StakeholderMenu.DEPARTED:
+            return departed_form(meta=meta, person=person, today=today)
+        return promoted_form(meta=meta, person=person)
+
+    open_modal(client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build)
+
+
+def handle_stakeholder_form(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+) -> None:
+    """Add a person, or save an edit; duplicates and reporting loops are refused inline."""
+    meta = ModalMeta.load(view)
+    team_id = submission_team(body, view)
+    user_id = body["user"]["id"]
+
+    def write(session: Session) -> int:
+        form = parse_form(StakeholderForm, view, today=today)
+        if meta.stakeholder_id is not None:
+            fields = form.model_dump(exclude={"last_contacted_on"})
+            person = update_stakeholder(
+                session,
+                team_id=team_id,
+                stakeholder_id=meta.stakeholder_id,
+                by_user_id=user_id,
+                **fields,
+            )
+            return person.account_id
+        if (
+            meta.account_id is None
+            or get_account(session, team_id=team_id, account_id=meta.account_id) is None
+        ):
+            raise NotFound("That account no longer exists.", field="name")
+        add_stakeholder(
+            session,
+            team_id=team_id,
+            account_id=meta.account_id,
+            by_user_id=user_id,
+            **form.model_dump(),
+        )
+        return meta.account_id
+
+    account_id = save_submission(ack, body=body, view=view, db=db, write=write)
+    if account_id is not None:
+        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
+
+
+def _change_person(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    change: Callable[[Session, str, int, str], Any],
+    default_block: str,
+) -> int | None:
+    meta = ModalMeta.load(view)
+    team_id = submission_team(body, view)
+    if meta.stakeholder_id is None:
+        raise UserError(GONE)
+    stakeholder_id = meta.stakeholder_id
+
+    def write(session: Session) -> int:
+        person = change(session, team_id, stakeholder_id, body["user"]["id"])
+        return person.account_id
+
+    account_id = save_submission(
+        ack, body=body, view=view, db=db, write=write, default_block=default_block
+    )
+    if account_id is not None:
+        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
+    return account_id
+
+
+def handle_sentiment_form(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+) -> None:
+    def change(session: Session, team_id: str, stakeholder_id: int, user_id: str) -> Any:
+        form = parse_form(SentimentForm, view)
+        return update_stakeholder(
+            session,
+            team_id=team_id,
+            stakeholder_id=stakeholder_id,
+            by_user_id=user_id,
+            sentiment=form.sentiment,
+        )
+
+    _change_person(ack, body, view, db, today, change, "sentiment")
+
+
+def handle_promoted_form(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+) -> None:
+    def change(session: Session, team_id: str, stakeholder_id: int, user_id: str) -> Any:
+        form = parse_form(PromotedForm, view)
+        return update_stakeholder(
+            session,
+            team_id=team_id,
+            stakeholder_id=stakeholder_id,
+            by_user_id=user_id,
+            title=form.title,
+        )
+
+    _change_person(ack, body, view, db, today, change, "title")
+
+
+def handle_departed_form(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+) -> None:
+    """Mark a person departed; a champion or executive sponsor leaving alerts the channel."""
+    alert: dict[str, Any] = {}
+
+    def change(session: Session, team_id: str, stakeholder_id: int, user_id: str) -> Any:
+        form = parse_form(DepartedForm, view, today=today)
+        before = get_stakeholder(session, team_id=team_id, stakeholder_id=stakeholder_id)
+        was_active = before is not None and before.status is StakeholderStatus.ACTIVE
+        person = mark_departed(
+            session,
+            team_id=team_id,
+            stakeholder_id=stakeholder_id,
+            by_user_id=user_id,
+            **form.model_dump(exclude={"departed_on"}),
+            on=form.departed_on,
+        )
+        alert.update(send=was_active and person.role in ALERT_ROLES, person=person)
+        return person
+
+    account_id = _change_person(ack, body, view, db, today, change, "departed_on")
+    if account_id is not None and alert.get("send"):
+        meta = ModalMeta.load(view)
+        _post_departure_alert(
+            client,
+            db,
+            team_id=submission_team(body, view),
+            account_id=account_id,
+            person=alert["person"],
+            meta=meta,
+            today=today,
+        )
+
+
+def _post_departure_alert(
+    client: WebClient,
+    db: Database,
+    *,
+    team_id: str,
+    account_id: int,
+    person: Any,
+    meta: ModalMeta,
+    today: date,
+) -> None:
+    with db.transaction() as session:
+        account = get_account(session, team_id=team_id, account_id=account_id)
+        [(snapshot, assessment)] = assessed_accounts(
+            session, team_id=team_id, today=today, account_ids=[account_id]
+        )
+    if account is None:
+        return
+    champions = [
+        p
+        for p in snapshot.stakeholders
+        if p.role is Role.CHAMPION and p.status is StakeholderStatus.ACTIVE
+    ]
+    blocks = departure_alert(
+        account=account,
+        person=person,
+        threads_left=len(assessment.threads),
+        other_champions=len(champions),
+    )
+    problem = None
+    if not account.channel_id:
+        problem = "the account has no linked channel"
+    else:
+        try:
+            client.chat_postMessage(
+                channel=account.channel_id, text=fallback_text(blocks), blocks=blocks
+            )
+        except SlackApiError as error:
+            problem = f"Slack said `{error.response.get('error')}`"
+            logger.warning("departure alert for account %s not posted: %s", account_id, problem)
+    if problem and meta.response_url:
+        hint = " Invite the bot with `/invite @accountbot`." if "not_in_channel" in problem else ""
+        where = channel_mention(account.channel_id) if account.channel_id else "a channel"
+        WebhookClient(meta.response_url).send(
+            text=f":warning: The departure alert could not be posted in {where}: {problem}.{hint}",
+            response_type="ephemeral",
+            replace_original=False,
+        )

@@ -1,0 +1,75 @@
+"""Modal submissions: validate and write in one transaction, once, or answer with inline errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from slack_sdk.webhook import WebhookClient
+from sqlmodel import Session
+
+from commands.answers import card_blocks
+from commands.forms import FormErrors, ModalMeta
+from commands.text import fallback_text
+from store.db import Database
+from store.errors import StoreError
+from store.idempotency import claim
+
+logger = logging.getLogger("accountbot.submissions")
+Result = TypeVar("Result")
+
+
+def submission_team(body: dict[str, Any], view: dict[str, Any]) -> str:
+    return view.get("team_id") or body["team"]["id"]
+
+
+def save_submission(
+    ack: Callable[..., None],
+    *,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    write: Callable[[Session], Result],
+    default_block: str = "name",
+) -> Result | None:
+    """Run `write` once per submitted view; refused input keeps the modal open, writing nothing.
+
+    A double-clicked submit or a retried delivery carries the same view id and hash: the second
+    finds its claim taken, writes nothing and just closes the modal.
+    """
+    team_id = submission_team(body, view)
+    key = f"view:{view.get('id')}:{view.get('hash')}"
+    try:
+        with db.transaction() as session:
+            if not claim(session, team_id=team_id, key=key):
+                logger.info("submission %s already carried out", key)
+                ack()
+                return None
+            result = write(session)
+    except FormErrors as refused:
+        ack(response_action="errors", errors=refused.errors)
+        return None
+    except StoreError as refused:
+        ack(response_action="errors", errors={refused.field or default_block: refused.message})
+        return None
+    ack()
+    return result
+
+
+def show_card_after(
+    db: Database, *, meta: ModalMeta, team_id: str, account_id: int, today: date
+) -> None:
+    """Redraw the card the modal came from (or post it privately) with the change in it."""
+    if not meta.response_url:
+        return
+    with db.transaction() as session:
+        blocks = card_blocks(session, team_id=team_id, account_id=account_id, today=today)
+    if blocks:
+        WebhookClient(meta.response_url).send(
+            text=fallback_text(blocks),
+            blocks=blocks,
+            response_type="ephemeral",
+            replace_original=meta.replace_card,
+        )

@@ -1,0 +1,341 @@
+"""Modals and messages of the stakeholder map: people, contacts, history, departure alerts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.ids import Action, ContactField, StakeholderField, View
+from commands.forms import ModalMeta
+from commands.people_forms import EMAIL, NAME, TEXT
+from commands.text import escape, short_date, user_mention
+from commands.views.blocks import Block, actions, button, context, header, section
+from commands.views.modal import (
+    MAX_OPTIONS,
+    date_input,
+    enum_select,
+    initial,
+    input_block,
+    modal,
+    option,
+    text_input,
+)
+from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus, label
+from store.models import Account, Stakeholder
+from store.stakeholders import CREATED, HistoryEntry
+
+S = StakeholderField
+C = ContactField
+WORDS: dict[Any, str] = {
+    m: label(m) for enum in (Role, Influence, Sentiment, ContactChannel) for m in enum
+}
+WORDS[ContactChannel.SLACK] = "Slack"
+
+
+def _people_options(people: Sequence[Stakeholder]) -> list[dict[str, Any]]:
+    return [
+        option(
+            str(p.id),
+            f"{p.name} ({label(p.role).lower()})"
+            + (" - departed" if p.status is StakeholderStatus.DEPARTED else ""),
+        )
+        for p in people[:MAX_OPTIONS]
+    ]
+
+
+def stakeholder_form(
+    *,
+    meta: ModalMeta,
+    account: Account,
+    people: Sequence[Stakeholder],
+    person: Stakeholder | None = None,
+    role: Role | None = None,
+    today: date,
+) -> dict[str, Any]:
+    """Add a person (empty, contact date today) or edit one (filled in)."""
+    others = [p for p in people if person is None or p.id != person.id]
+    reports_to: dict[str, Any] = {"type": "static_select", "options": _people_options(others)}
+    if person and person.reports_to_id:
+        manager = next((p for p in others if p.id == person.reports_to_id), None)
+        if manager:
+            reports_to["initial_option"] = _people_options([manager])[0]
+    blocks = [
+        input_block(
+            S.NAME, "Name", text_input(max_length=NAME, value=person.name if person else None)
+        ),
+        input_block(
+            S.TITLE,
+            "Title",
+            text_input(max_length=NAME, value=person.title if person else None),
+            optional=True,
+        ),
+        input_block(
+            S.ROLE,
+            "Role",
+            enum_select(list(Role), value=person.role if person else role, words=WORDS),
+        ),
+        input_block(
+            S.INFLUENCE,
+            "Influence",
+            enum_select(
+                list(Influence), value=person.influence if person else Influence.MEDIUM, words=WORDS
+            ),
+        ),
+        input_block(
+            S.SENTIMENT,
+            "Sentiment",
+            enum_select(
+                list(Sentiment),
+                value=person.sentiment if person else Sentiment.NEUTRAL,
+                words=WORDS,
+            ),
+        ),
+    ]
+    if others:
+        blocks.append(input_block(S.REPORTS_TO, "Reports to", reports_to, optional=True))
+    blocks += [
+        input_block(
+            S.OWNER,
+            "Our relationship owner",
+            initial(
+                {"type": "users_select"},
+                "initial_user",
+                person.relationship_owner_user_id if person else None,
+            ),
+            optional=True,
+        ),
+        input_block(
+            S.LAST_CONTACT,
+            "Last contact",
+            date_input(person.last_contacted_on if person else today),
+            optional=True,
+        ),
+        input_block(
+            S.EMAIL,
+            "Email",
+            text_input(max_length=EMAIL, value=person.email if person else None),
+            optional=True,
+        ),
+        input_block(
+            S.NOTES,
+            "Notes",
+            text_input(max_length=TEXT, value=person.notes if person else None, multiline=True),
+            optional=True,
+        ),
+    ]
+    title = "Edit stakeholder" if person else "Add stakeholder"
+    view = modal(callback_id=View.STAKEHOLDER_FORM, title=title, blocks=blocks, meta=meta)
+    view["blocks"].insert(0, context(f"Stakeholder map of *{escape(account.name)}*"))
+    return view
+
+
+def sentiment_form(*, meta: ModalMeta, person: Stakeholder) -> dict[str, Any]:
+    blocks = [
+        section(f"How does *{escape(person.name)}* feel about us now?"),
+        input_block(
+            S.SENTIMENT,
+            "Sentiment",
+            enum_select(list(Sentiment), value=person.sentiment, words=WORDS),
+        ),
+    ]
+    return modal(
+        callback_id=View.SENTIMENT_FORM, title="Change sentiment", blocks=blocks, meta=meta
+    )
+
+
+def departed_form(*, meta: ModalMeta, person: Stakeholder, today: date) -> dict[str, Any]:
+    blocks = [
+        section(
+            f"*{escape(person.name)}* stays on the map, marked departed. "
+            "Where they went is a lead: a champion who leaves is a champion elsewhere."
+        ),
+        input_block(S.DEPARTED_ON, "Left on", date_input(today)),
+        input_block(
+            S.LEFT_FOR_COMPANY, "Left for (company)", text_input(max_length=NAME), optional=True
+        ),
+        input_block(S.LEFT_FOR_TITLE, "New role there", text_input(max_length=NAME), optional=True),
+    ]
+    return modal(callback_id=View.DEPARTED_FORM, title="Mark departed", blocks=blocks, meta=meta)
+
+
+def promoted_form(*, meta: ModalMeta, person: Stakeholder) -> dict[str, Any]:
+    current = f" (now {escape(person.title)})" if person.title else ""
+    blocks = [
+        section(f"What is *{escape(person.name)}*'s new title{current}?"),
+        input_block(S.TITLE, "New title", text_input(max_length=NAME)),
+    ]
+    return modal(callback_id=View.PROMOTED_FORM, title="Mark promoted", blocks=blocks, meta=meta)
+
+
+def contact_form(
+    *,
+    meta: ModalMeta,
+    people: Sequence[Stakeholder],
+    today: date,
+    account: Account | None = None,
+    choose_account: bool = False,
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Log a touchpoint. From a message shortcut the account is picked first (`choose_account`)."""
+    values = values or {}
+    blocks: list[dict[str, Any]] = []
+    if choose_account:
+        picker: dict[str, Any] = {
+            "type": "external_select",
+            "action_id": Action.CONTACT_ACCOUNT.value,
+            "min_query_length": 0,
+            "placeholder": {"type": "plain_text", "text": "Search accounts"},
+        }
+        if account is not None:
+            picker["initial_option"] = option(str(account.id), account.name)
+        blocks.append(input_block(C.ACCOUNT, "Account", picker, dispatch=True))
+    if account is None:
+        blocks.append(context("Pick the account to choose who you were in touch with."))
+    else:
+        active = [p for p in people if p.status is StakeholderStatus.ACTIVE] or list(people)
+        chosen = [
+            o
+            for o in _people_options(active)
+            if o["value"] in {str(v) for v in values.get(C.PEOPLE, [])}
+        ]
+        who = initial(
+            {"type": "multi_static_select", "options": _people_options(active)},
+            "initial_options",
+            chosen,
+        )
+        if active:
+            blocks.append(input_block(C.PEOPLE, "Who", who))
+        else:
+            blocks.append(
+                section(
+                    f"Nobody is on *{escape(account.name)}*'s map yet: add a stakeholder first."
+                )
+            )
+    channel = ContactChannel(
+        values.get(C.CHANNEL, ContactChannel.SLACK if meta.message_link else ContactChannel.MEETING)
+    )
+    blocks += [
+        input_block(
+            C.DATE,
+            "When",
+            date_input(date.fromisoformat(values[C.DATE]) if values.get(C.DATE) else today),
+        ),
+        input_block(
+            C.CHANNEL, "How", enum_select(list(ContactChannel), value=channel, words=WORDS)
+        ),
+        input_block(
+            C.SUMMARY,
+            "Summary",
+            text_input(max_length=TEXT, value=values.get(C.SUMMARY), multiline=True),
+            optional=True,
+        ),
+    ]
+    if meta.message_link:
+        blocks.append(context(f"From <{meta.message_link}|this message>"))
+    title = "Log contact"
+    return modal(callback_id=View.CONTACT_FORM, title=title, blocks=blocks, meta=meta, submit="Log")
+
+
+def _change_line(entry: HistoryEntry) -> str:
+    change = entry.change
+    assert change is not None
+    who = escape(entry.stakeholder_name)
+    if change.field == CREATED:
+        try:
+            role = json.loads(change.new_value or "{}").get("role")
+        except json.JSONDecodeError:
+            role = None
+        return f"added *{who}*" + (
+            f" as {Role(role).value.replace('_', ' ')}" if role in set(Role) else ""
+        )
+    field = change.field.replace("_id", "").replace("_", " ")
+    old = escape(change.old_value) if change.old_value else "_empty_"
+    new = escape(change.new_value) if change.new_value else "_empty_"
+    return f"*{who}*: {field} {old} → {new}"
+
+
+def _contact_line(entry: HistoryEntry) -> str:
+    contact = entry.contact
+    assert contact is not None
+    summary = f": {escape(contact.summary[:200])}" if contact.summary else ""
+    link = f" (<{contact.message_link}|message>)" if contact.message_link else ""
+    return (
+        f":speech_balloon: {WORDS[contact.channel].lower()} with "
+        f"*{escape(entry.stakeholder_name)}* on {short_date(contact.contacted_on)}{summary}{link}"
+    )
+
+
+def history_blocks(
+    account: Account, entries: Sequence[HistoryEntry], *, offset: int, more: bool, page_size: int
+) -> list[Block]:
+    """One page of an account's history, newest first, with Newer / Older buttons."""
+    blocks: list[Block] = [header(f"History of {account.name}")]
+    if not entries:
+        blocks.append(section("Nothing recorded yet."))
+    lines = [
+        f"`{entry.at:%Y-%m-%d %H:%M}` "
+        + (_change_line(entry) if entry.change else _contact_line(entry))
+        + (f" · by {user_mention(entry.by_user_id)}" if entry.by_user_id else "")
+        for entry in entries
+    ]
+    if lines:
+        blocks.append(section("\n".join(lines)))
+    buttons = []
+    if offset > 0:
+        buttons.append(
+            button(
+                "Newer",
+                action_id=Action.HISTORY_PAGE,
+                value=f"{account.id}:{max(0, offset - page_size)}:page",
+            )
+        )
+    if more:
+        buttons.append(
+            button(
+                "Older",
+                action_id=Action.HISTORY_PAGE,
+                value=f"{account.id}:{offset + page_size}:page",
+            )
+        )
+    if buttons:
+        blocks.append(actions(*buttons))
+    shown = f"Entries {offset + 1} to {offset + len(entries)}, newest first"
+    blocks.append(context(shown if entries else "Newest first"))
+    return blocks
+
+
+def departure_alert(
+    *, account: Account, person: Stakeholder, threads_left: int, other_champions: int
+) -> list[Block]:
+    """`Champion Dana Lee departed: 2 threads left; no other champion`, with a button to act."""
+    role = label(person.role)
+    went = ""
+    if person.left_for_company:
+        went = (
+            f" (now at {escape(person.left_for_company)}"
+            + (f" as {escape(person.left_for_title)}" if person.left_for_title else "")
+            + ")"
+        )
+    rest = f"{threads_left} thread{'s' if threads_left != 1 else ''} left"
+    if person.role is Role.CHAMPION:
+        rest += (
+            "; no other champion"
+            if other_champions == 0
+            else f"; {other_champions} other champion{'s' if other_champions != 1 else ''}"
+        )
+    return [
+        section(f":rotating_light: *{role} {escape(person.name)} departed*{went}: {rest}."),
+        actions(
+            button(
+                "Add their replacement",
+                action_id=Action.ADD_STAKEHOLDER,
+                value=f"{account.id}:{person.role.value}",
+                style="primary",
+            )
+        ),
+        context(
+            f"Account *{escape(account.name)}* · `/account {escape(account.name)}` shows the map"
+        ),
+    ]
