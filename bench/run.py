@@ -1,6 +1,8 @@
 """Generate portfolios at two scales and time the store's queries on each, side by side.
 
 python -m bench.run [--accounts 10000] [--small 1000] [--repeats 200] [--database-url URL]
+
+The end-to-end latency of `/account <name>` over HTTP is `python -m bench.card_latency`.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from bench.generate import (
     generate_portfolio,
 )
 from bench.stats import count_statements, peak_rss_bytes, percentiles, timed
-from store.accounts import find_account_by_channel, find_account_by_name, summarise_accounts
+from commands.answers import card_blocks
+from store.accounts import find_account_by_channel, find_account_by_name, search_accounts
 from store.db import Database
 from store.models import Account
+from store.snapshots import load_snapshots
 
 SMALL_SCALE = 1_000
 REPEATS = 200
@@ -114,6 +118,8 @@ def main(argv: Iterable[str] | None = None) -> int:
                 database.dispose()
     console.print(_generation_table(generations))
     console.print(_query_table(figures))
+    for line in statement_check(figures):
+        console.print(line)
     console.print(f"peak resident memory of this process: {peak_rss_bytes() / 2**20:,.0f} MiB")
     return 0
 
@@ -172,27 +178,72 @@ def measure_queries(
     owner = OWNERS[0]
 
     def owner_portfolio(session: Session, _i: int) -> int:
-        return len(summarise_accounts(session, team_id=team_id, today=today, owner_user_id=owner))
+        return len(load_snapshots(session, team_id=team_id, owner_user_id=owner))
 
     def one_account(session: Session, i: int) -> int:
-        found = summarise_accounts(session, team_id=team_id, today=today, account_ids=[picks[i].id])
-        return len(found)
+        return len(load_snapshots(session, team_id=team_id, account_ids=[picks[i].id]))
+
+    def search_exact(session: Session, i: int) -> int:
+        found = search_accounts(session, team_id=team_id, text=messy(picks[i].name))
+        return _found(found.exact, found.candidates)
+
+    def search_substring(session: Session, i: int) -> int:
+        found = search_accounts(session, team_id=team_id, text=words[i])
+        return _found(found.exact, found.candidates)
+
+    def search_typo(session: Session, i: int) -> int:
+        found = search_accounts(session, team_id=team_id, text=typos[i])
+        return _found(found.exact, found.candidates)
+
+    def card(session: Session, i: int) -> int:
+        blocks = card_blocks(session, team_id=team_id, account_id=picks[i].id, today=today)
+        return int(blocks is not None)
 
     def by_name(session: Session, i: int) -> int:
-        messy = "  ".join(picks[i].name.upper().split())  # case and spacing as a user types it
-        return int(find_account_by_name(session, team_id=team_id, name=messy) is not None)
+        found = find_account_by_name(session, team_id=team_id, name=messy(picks[i].name))
+        return int(found is not None)
 
     def by_channel(session: Session, i: int) -> int:
         found = find_account_by_channel(session, team_id=team_id, channel_id=channel_picks[i])
         return int(found is not None)
 
+    # A word of a name (its industry, such as "logistics") matches many accounts; a name with
+    # one letter dropped matches none exactly nor as a substring, so it takes the fuzzy path.
+    words = [pick.name.split()[1].lower() for pick in picks]
+    typos = [drop_letter(pick.name, rng) for pick in picks]
     cases = (
-        Case(f"summarise_accounts(owner={owner})", owner_portfolio),
-        Case("summarise_accounts(account_ids=[id])", one_account),
+        Case(f"load_snapshots(owner_user_id={owner})", owner_portfolio),
+        Case("load_snapshots(account_ids=[id])", one_account),
+        Case("search_accounts(exact name)", search_exact),
+        Case("search_accounts(one word: several)", search_substring),
+        Case("search_accounts(one letter dropped)", search_typo),
+        Case("card_blocks(account_id=id)", card),
         Case("find_account_by_name", by_name),
         Case("find_account_by_channel", by_channel),
     )
     return [_measure(database, case=case, scale=scale, repeats=repeats) for case in cases]
+
+
+def messy(name: str) -> str:
+    """A name as a user might type it: upper case, spaces doubled."""
+    return "  ".join(name.upper().split())
+
+
+def drop_letter(name: str, rng: random.Random) -> str:
+    """The name with one letter inside a word (neither its first nor its last) left out.
+
+    Dropping a word's last letter could leave a substring of the name ("Acme In" of "Acme Inc"),
+    which the substring step would find; a letter inside a word leaves only the fuzzy match.
+    """
+    inside = [i for i in range(1, len(name) - 1) if name[i - 1 : i + 2].isalpha()] or [
+        i for i, ch in enumerate(name) if ch.isalpha()
+    ]
+    cut = rng.choice(inside)
+    return name[:cut] + name[cut + 1 :]
+
+
+def _found(exact: object | None, candidates: Sequence[object]) -> int:
+    return len(candidates) or int(exact is not None)
 
 
 def _measure(database: Database, *, case: Case, scale: int, repeats: int) -> QueryFigures:
@@ -275,7 +326,6 @@ def _query_table(figures: Sequence[QueryFigures]) -> Table:
         table.add_column(column, justify="left" if column in ("query", "full scans") else "right")
     order = list(dict.fromkeys(figure.name for figure in figures))
     for figure in sorted(figures, key=lambda f: (order.index(f.name), f.scale)):
-        low, high = figure.statements
         scans = figure.full_scans
         table.add_row(
             escape(figure.name),
@@ -284,10 +334,32 @@ def _query_table(figures: Sequence[QueryFigures]) -> Table:
             f"{figure.p50_ms:.2f}",
             f"{figure.p95_ms:.2f}",
             f"{figure.p99_ms:.2f}",
-            str(low) if low == high else f"{low}-{high}",
+            _statements(figure.statements),
             "n/a" if scans is None else ", ".join(scans) or "none",
         )
     return table
+
+
+def statement_check(figures: Sequence[QueryFigures]) -> list[str]:
+    """One line per query: are its statements per call the same at every scale?"""
+    by_name: dict[str, list[QueryFigures]] = {}
+    for figure in figures:
+        by_name.setdefault(figure.name, []).append(figure)
+    lines = []
+    for name, measured in by_name.items():
+        if len(measured) < 2:
+            continue
+        measured.sort(key=lambda f: f.scale)
+        shown = ", ".join(f"{f.scale:,}: {_statements(f.statements)}" for f in measured)
+        same = len({f.statements for f in measured}) == 1
+        verdict = "[green]same at every scale[/]" if same else "[red]GROWS with the portfolio[/]"
+        lines.append(f"SQL/call {escape(name)}: {shown} - {verdict}")
+    return lines
+
+
+def _statements(statements: tuple[int, int]) -> str:
+    low, high = statements
+    return str(low) if low == high else f"{low}-{high}"
 
 
 def _rate(rows: int, seconds: float) -> str:

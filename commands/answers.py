@@ -163,7 +163,10 @@ def stakeholder_modal(
     if stakeholder_id is not None and person is None:
         return "That stakeholder is no longer on the map."
     meta = ModalMeta(
-        account_id=account_id, stakeholder_id=stakeholder_id, response_url=response_url
+        account_id=account_id,
+        stakeholder_id=stakeholder_id,
+        response_url=response_url,
+        replace_card=replace_card,
     )
     return stakeholder_form(
         meta=meta, account=account, people=people, person=person, role=role, today=today

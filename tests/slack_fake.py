@@ -30,6 +30,7 @@ class Call:
     headers: dict[str, str]
     status: int = 200
     at: float = field(default_factory=time.monotonic)
+    answer: dict[str, Any] = field(default_factory=dict)
 
     def json_param(self, name: str) -> Any:
         value = self.params.get(name)
@@ -122,7 +123,11 @@ class FakeSlack:
         assert opened.json_param("view")["callback_id"] == "loading"
         [updated] = self.wait_for("views.update", timeout=timeout)
         assert opened.at <= updated.at
-        return updated.json_param("view")
+        assert updated.params["view_id"] == opened.answer["view"]["id"]
+        return {
+            **updated.json_param("view"),
+            **{k: updated.answer["view"][k] for k in ("id", "hash")},
+        }
 
     def _record(self, call: Call) -> None:
         with self._condition:
@@ -199,7 +204,7 @@ class FakeSlack:
                     if delay := fake._delays.get(method):
                         time.sleep(delay)
                     status, headers, body = fake._answer(method, params)
-                fake._record(Call(method, params, dict(self.headers), status=status))
+                fake._record(Call(method, params, dict(self.headers), status=status, answer=body))
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -195,11 +195,11 @@ def view_submission_payload(
     """A modal submitted with `values` (block id -> element state), as Slack sends it."""
     submitted = {
         **view,
-        "id": "V0MODAL",
+        "id": view.get("id", "V0MODAL"),
         "team_id": team_id,
         "app_id": "A0ACCOUNTBOT",
         "bot_id": "B0BOT",
-        "hash": "1700000000.abc",
+        "hash": view.get("hash", "1700000000.abc"),
         "state": {"values": {block: {"value": state} for block, state in values.items()}},
     }
     return {
@@ -218,4 +218,101 @@ def view_submission_payload(
         "response_urls": [],
         "is_enterprise_install": False,
         "enterprise": None,
+    }
+
+
+def overflow_payload(
+    action_id: str, value: str, *, response_url: str, **fields: Any
+) -> dict[str, Any]:
+    """A choice in an overflow menu (or static select) on a message."""
+    payload = block_actions_payload(action_id, "", response_url=response_url, **fields)
+    payload["actions"] = [
+        {
+            "type": "overflow",
+            "action_id": action_id,
+            "block_id": "p1",
+            "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+            "action_ts": f"{time.time():.6f}",
+        }
+    ]
+    return payload
+
+
+def message_shortcut_payload(
+    *,
+    text: str,
+    channel_id: str = "C0GENERAL",
+    user_id: str = "U0ALICE",
+    team_id: str = TEAM_ID,
+    message_ts: str = "1763856000.000200",
+    response_url: str,
+) -> dict[str, Any]:
+    """A message shortcut (`message_action`) as Slack sends it."""
+    return {
+        "type": "message_action",
+        "token": "deprecated-verification-token",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": "test"},
+        "user": {
+            "id": user_id,
+            "username": user_id.lower(),
+            "team_id": team_id,
+            "name": user_id.lower(),
+        },
+        "channel": {"id": channel_id, "name": "acme"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": "log_message_contact",
+        "trigger_id": f"{int(time.time())}.777.trigger",
+        "response_url": response_url,
+        "message_ts": message_ts,
+        "message": {"type": "message", "user": "U0CUST", "ts": message_ts, "text": text},
+    }
+
+
+def view_block_action_payload(
+    view: dict[str, Any],
+    action: dict[str, Any],
+    *,
+    values: dict[str, dict[str, Any]] | None = None,
+    user_id: str = "U0ALICE",
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """A `block_actions` payload from an element inside an open modal."""
+    current = {
+        **view,
+        "id": "V0MODAL",
+        "hash": "1700000000.abc",
+        "team_id": team_id,
+        "state": {"values": {block: {"value": state} for block, state in (values or {}).items()}},
+    }
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+        "api_app_id": "A0ACCOUNTBOT",
+        "token": "deprecated-verification-token",
+        "container": {"type": "view", "view_id": "V0MODAL"},
+        "trigger_id": f"{int(time.time())}.888.trigger",
+        "team": {"id": team_id, "domain": "test"},
+        "is_enterprise_install": False,
+        "view": current,
+        "actions": [action],
+    }
+
+
+def block_suggestion_payload(
+    view: dict[str, Any], *, action_id: str, block_id: str, value: str, team_id: str = TEAM_ID
+) -> dict[str, Any]:
+    """The options request of an external select, as the user types."""
+    return {
+        "type": "block_suggestion",
+        "user": {"id": "U0ALICE", "team_id": team_id},
+        "team": {"id": team_id, "domain": "test"},
+        "api_app_id": "A0ACCOUNTBOT",
+        "token": "deprecated-verification-token",
+        "container": {"type": "view", "view_id": "V0MODAL"},
+        "view": {**view, "id": "V0MODAL", "team_id": team_id},
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
     }
