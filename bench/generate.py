@@ -256,34 +256,9 @@ def insert_batches(connection: Connection, table: Table, rows: Sequence[Row]) ->
 
 def delete_team(engine: Engine, *, team_id: str) -> None:
     """Delete every row of a team, children first, one statement per table, in one transaction."""
-    with engine.connect() as connection:
-        # SQLite checks each deleted stakeholder against the unindexed stakeholder.reports_to_id
-        # and action_item.customer_owner_stakeholder_id by scanning those tables: 24 s for 15,000
-        # stakeholders, hours at 150,000. Every row of the team goes, so skip the checks.
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            _sqlite_foreign_keys(connection, enabled=False)
-        try:
-            with connection.begin():
-                for table in reversed(TABLES):
-                    connection.execute(delete(table).where(table.c.team_id == team_id))
-        finally:
-            if sqlite:
-                _sqlite_foreign_keys(connection, enabled=True)
-
-
-def _sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
-    """Switch SQLite's foreign key checks on the raw connection (a no-op inside a transaction)."""
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
-        cursor.execute("PRAGMA foreign_keys")
-        if bool(cursor.fetchone()[0]) is not enabled:
-            raise RuntimeError("could not switch SQLite foreign keys: a transaction is open")
-    finally:
-        cursor.close()
+    with engine.begin() as connection:
+        for table in reversed(TABLES):
+            connection.execute(delete(table).where(table.c.team_id == team_id))
 
 
 def _next_id(connection: Connection, table: Table) -> int:
