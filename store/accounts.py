@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -134,6 +134,7 @@ def find_account_by_channel(session: Session, *, team_id: str, channel_id: str) 
 
 
 FUZZY_CUTOFF = 75
+PREFIX = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,19 @@ def search_accounts(session: Session, *, team_id: str, text: str, limit: int = 5
     )
     if containing:
         return _matches(containing)
-    names = session.execute(select(Account.id, Account.name_key).where(*live)).all()
+    # Typos rarely hit the first letters of every word: try names sharing a word's first three
+    # letters before scoring the whole portfolio.
+    starts = [_word_starting(word[:PREFIX]) for word in key.split() if len(word) >= PREFIX]
+    ids = _close_names(session, key, where=(*live, or_(*starts)), limit=limit) if starts else []
+    if not ids:
+        ids = _close_names(session, key, where=live, limit=limit)
+    found = {a.id: a for a in session.execute(select(Account).where(Account.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+    return _matches([found[i] for i in ids if i in found])
+
+
+def _close_names(session: Session, key: str, *, where: Sequence[Any], limit: int) -> list[int]:
+    """Ids of the names within a small edit of `key`, best first."""
+    names = session.execute(select(Account.id, Account.name_key).where(*where)).all()
     close = process.extract(
         key,
         {row.id: row.name_key for row in names},
@@ -173,15 +186,25 @@ def search_accounts(session: Session, *, team_id: str, text: str, limit: int = 5
         limit=limit,
         score_cutoff=FUZZY_CUTOFF,
     )
-    ids = [account_id for _name, _score, account_id in close]
-    found = {a.id: a for a in session.execute(select(Account).where(Account.id.in_(ids))).scalars()}  # type: ignore[union-attr]
-    return _matches([found[i] for i in ids if i in found])
+    return [account_id for _name, _score, account_id in close]
+
+
+def _word_starting(prefix: str) -> Any:
+    """A name with a word starting with `prefix` (its own `%`, `_`, `\\` taken literally)."""
+    escaped = _escape_like(prefix)
+    return or_(
+        Account.name_key.like(f"{escaped}%", escape="\\"),  # type: ignore[attr-defined]
+        Account.name_key.like(f"% {escaped}%", escape="\\"),  # type: ignore[attr-defined]
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _contains(key: str) -> Any:
     """`name_key LIKE %key%`, with the user's own `%`, `_` and `\\` taken literally."""
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Account.name_key.like(f"%{escaped}%", escape="\\")  # type: ignore[attr-defined]
+    return Account.name_key.like(f"%{_escape_like(key)}%", escape="\\")  # type: ignore[attr-defined]
 
 
 def suggest_accounts(
