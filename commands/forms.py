@@ -150,6 +150,8 @@ _MESSAGES = {
     "date_parsing": "Pick a date.",
     "enum": "Pick one of the options.",
     "less_than_equal": "Too large: at most {le:,}.",
+    "too_short": "Pick at least one.",
+    "too_long": "Too many: at most {max_length}.",
 }
 
 
