@@ -13,7 +13,7 @@ from store.accounts import create_account
 from store.actions import add_action_item
 from store.enums import ContactChannel, Influence, Role, Segment, Sentiment
 from store.models import Account
-from store.stakeholders import add_stakeholder, log_contact, mark_departed
+from store.stakeholders import add_stakeholder, log_contact, mark_departed, update_stakeholder
 
 DEMO_TEAM_ID = "T0DEMO"
 DEMO_OWNER = "U0DEMOAM"
@@ -29,6 +29,8 @@ class Person:
     sentiment: Sentiment = Sentiment.NEUTRAL
     contacted_days_ago: int | None = 10
     departed_days_ago: int | None = None
+    was: Sentiment | None = None
+    """The sentiment first recorded, when it has since changed (the history shows the move)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,15 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
                 departed_days_ago=12,
             ),
             P("Raj Patel", "CFO", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.NEUTRAL, 74),
-            P("Olga Berg", "Head of IT", Role.DETRACTOR, Influence.HIGH, Sentiment.NEGATIVE, 30),
+            P(
+                "Olga Berg",
+                "Head of IT",
+                Role.DETRACTOR,
+                Influence.HIGH,
+                Sentiment.NEGATIVE,
+                30,
+                was=Sentiment.NEUTRAL,
+            ),
             P("Sam Ortiz", "Ops Analyst", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 5),
         ),
         (
@@ -367,11 +377,19 @@ def _seed_account(
             title=person.title,
             role=person.role,
             influence=person.influence,
-            sentiment=person.sentiment,
+            sentiment=person.was or person.sentiment,
             relationship_owner_user_id=sample.owner,
             by_user_id=sample.owner,
         )
         by_name[person.name] = stakeholder.id  # type: ignore[assignment]
+        if person.was is not None:
+            update_stakeholder(
+                session,
+                team_id=team_id,
+                stakeholder_id=stakeholder.id,  # type: ignore[arg-type]
+                by_user_id=sample.owner,
+                sentiment=person.sentiment,
+            )
         if person.contacted_days_ago is not None:
             log_contact(
                 session,

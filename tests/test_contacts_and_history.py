@@ -298,3 +298,27 @@ def test_contacts_are_never_edited_away(
     with database.transaction() as session:
         assert session.execute(select(func.count()).select_from(ContactLog)).scalar_one() == 2
         assert session.get(Stakeholder, dana).last_contacted_on == TODAY - timedelta(days=1)
+
+
+def test_a_departure_reads_as_one_line_in_history(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    from store.stakeholders import mark_departed
+
+    account = make_account(database, "Acme")
+    dana = person(database, account, "Dana", Role.CHAMPION)
+    with database.transaction() as session:
+        mark_departed(
+            session,
+            team_id=TEAM_ID,
+            stakeholder_id=dana,
+            on=date(2026, 11, 2),
+            by_user_id="U0BOB",
+            left_for_company="Globex",
+            left_for_title="COO",
+        )
+    bot.command("acme history")
+    [reply] = slack.wait_for("response_url")
+    text = json.dumps(reply.params["blocks"], ensure_ascii=False)
+    assert "*Dana* departed on Mon 2 Nov 2026 (now at Globex as COO) · by <@U0BOB>" in text
+    assert "left for" not in text

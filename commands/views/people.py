@@ -238,22 +238,63 @@ def contact_form(
     return modal(callback_id=View.CONTACT_FORM, title=title, blocks=blocks, meta=meta, submit="Log")
 
 
-def _change_line(entry: HistoryEntry) -> str:
-    change = entry.change
-    assert change is not None
-    who = escape(entry.stakeholder_name)
+DEPARTURE_DETAILS = ("departed_on", "left_for_company", "left_for_title")
+
+
+def _change_text(change: Any) -> str:
     if change.field == CREATED:
         try:
             role = json.loads(change.new_value or "{}").get("role")
         except json.JSONDecodeError:
             role = None
-        return f"added *{who}*" + (
-            f" as {Role(role).value.replace('_', ' ')}" if role in set(Role) else ""
+        return "added" + (
+            f" as {role.replace('_', ' ')}" if role in {r.value for r in Role} else ""
         )
+    if change.field == "status" and change.new_value == StakeholderStatus.DEPARTED.value:
+        return "departed"
     field = change.field.replace("_id", "").replace("_", " ")
     old = escape(change.old_value) if change.old_value else "_empty_"
     new = escape(change.new_value) if change.new_value else "_empty_"
-    return f"*{who}*: {field} {old} → {new}"
+    return f"{field} {old} → {new}"
+
+
+def _changes_line(entries: Sequence[HistoryEntry]) -> str:
+    """The fields changed together in one action, on one line."""
+    who = escape(entries[0].stakeholder_name)
+    changes = {e.change.field: e.change.new_value for e in entries if e.change}
+    if changes.get("status") == StakeholderStatus.DEPARTED.value:
+        company, title = changes.get("left_for_company"), changes.get("left_for_title")
+        went = f"at {escape(company)}" if company else ""
+        went += f" as {escape(title)}" if title else ""
+        on = changes.get("departed_on")
+        when = f" on {short_date(date.fromisoformat(on))}" if on else ""
+        entries = [e for e in entries if e.change and e.change.field not in DEPARTURE_DETAILS]
+        departed = f"*{who}* departed{when}" + (f" (now {went.strip()})" if went else "")
+        rest = "; ".join(_change_text(e.change) for e in entries if e.change.field != "status")
+        return departed + (f"; {rest}" if rest else "")
+    parts = [_change_text(e.change) for e in entries]
+    if parts[0].startswith("added"):
+        return f"{parts[0].replace('added', f'added *{who}*', 1)}"
+    return f"*{who}*: " + "; ".join(parts)
+
+
+def _grouped(entries: Sequence[HistoryEntry]) -> list[list[HistoryEntry]]:
+    """Contacts alone; changes made together (same person, same moment) as one group."""
+    groups: list[list[HistoryEntry]] = []
+    for entry in entries:
+        last = groups[-1][-1] if groups else None
+        together = (
+            last is not None
+            and entry.change is not None
+            and last.change is not None
+            and last.change.stakeholder_id == entry.change.stakeholder_id
+            and last.at == entry.at
+        )
+        if together:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return [list(reversed(g)) if g[0].change else g for g in groups]
 
 
 def _contact_line(entry: HistoryEntry) -> str:
@@ -275,10 +316,10 @@ def history_blocks(
     if not entries:
         blocks.append(section("Nothing recorded yet."))
     lines = [
-        f"`{entry.at:%Y-%m-%d %H:%M}` "
-        + (_change_line(entry) if entry.change else _contact_line(entry))
-        + (f" · by {user_mention(entry.by_user_id)}" if entry.by_user_id else "")
-        for entry in entries
+        f"`{group[0].at:%Y-%m-%d %H:%M}` "
+        + (_changes_line(group) if group[0].change else _contact_line(group[0]))
+        + (f" · by {user_mention(group[0].by_user_id)}" if group[0].by_user_id else "")
+        for group in _grouped(entries)
     ]
     if lines:
         blocks.append(section("\n".join(lines)))
