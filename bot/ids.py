@@ -27,6 +27,19 @@ class Action(StrEnum):
     LOG_CONTACT = "contact.log"
     CONTACT_ACCOUNT = "contact.account"
     HISTORY_PAGE = "history.page"
+    ADD_ACTION = "action.add"
+    ACTION_DONE = "action.done"
+    ACTION_MENU = "action.menu"
+
+
+class ActionMenu(StrEnum):
+    """Options of the overflow menu beside each mutual-action item."""
+
+    EDIT = "edit"
+    RESCHEDULE = "reschedule"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    CANCEL = "cancel"
 
 
 class StakeholderMenu(StrEnum):
@@ -46,6 +59,9 @@ class View(StrEnum):
     DEPARTED_FORM = "stakeholder.departed"
     PROMOTED_FORM = "stakeholder.promoted"
     CONTACT_FORM = "contact.form"
+    ACTION_FORM = "action.form"
+    RESCHEDULE_FORM = "action.reschedule"
+    BLOCK_FORM = "action.block"
 
 
 class AccountField(StrEnum):
@@ -89,6 +105,18 @@ class ContactField(StrEnum):
     DATE = "contacted_on"
     CHANNEL = "channel"
     SUMMARY = "summary"
+
+
+class ActionField(StrEnum):
+    """Block ids of the mutual-action modals."""
+
+    TITLE = "title"
+    OUR_OWNER = "our_owner_user_id"
+    CUSTOMER_OWNER = "customer_owner_stakeholder_id"
+    CUSTOMER_OWNER_NAME = "customer_owner_name"
+    DUE = "due_on"
+    LINK = "link"
+    REASON = "blocked_reason"
 
 
 FIELD_ACTION = "value"

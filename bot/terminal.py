@@ -64,13 +64,14 @@ def _render(block: dict[str, Any]) -> RenderableType:
             *(mrkdwn_to_rich(e.get("text", "")) for e in block["elements"]), style="dim"
         )
     if kind == "actions":
-        return Text(
-            "  ".join(f"[ {e['text']['text']} ]" for e in block["elements"]), style="bold blue"
-        )
+        return Text("  ".join(_element(e) for e in block["elements"]), style="bold blue")
     if kind == "section":
         parts: list[RenderableType] = []
         if "text" in block:
-            parts.append(mrkdwn_to_rich(block["text"]["text"]))
+            line = mrkdwn_to_rich(block["text"]["text"])
+            if "accessory" in block:
+                line.append(f"  {_element(block['accessory'])}", style="bold blue")
+            parts.append(line)
         if "fields" in block:
             grid = Table.grid(padding=(0, 4))
             grid.add_column()
@@ -81,6 +82,13 @@ def _render(block: dict[str, Any]) -> RenderableType:
             parts.append(grid)
         return Group(*parts)
     return Text(f"({kind} block)", style="dim")
+
+
+def _element(element: dict[str, Any]) -> str:
+    """A button as `[ Done ]`; a menu as `[ ⋯ ]`."""
+    if "text" in element:
+        return f"[ {element['text']['text']} ]"
+    return "[ ⋯ ]" if element.get("type") == "overflow" else f"[ {element.get('type', '?')} ]"
 
 
 def print_message(console: Console, title: str, blocks: list[dict[str, Any]]) -> None:

@@ -29,6 +29,14 @@ from commands.people import (
     handle_stakeholder_form,
     handle_stakeholder_menu,
 )
+from commands.plan import (
+    handle_action_done,
+    handle_action_form,
+    handle_action_menu,
+    handle_add_action,
+    handle_block_form,
+    handle_reschedule_form,
+)
 
 ACTIONS = {
     Action.SHOW_ACCOUNT: handle_show_account,
@@ -40,6 +48,9 @@ ACTIONS = {
     Action.LOG_CONTACT: handle_log_contact,
     Action.CONTACT_ACCOUNT: handle_account_chosen,
     Action.HISTORY_PAGE: handle_history_page,
+    Action.ADD_ACTION: handle_add_action,
+    Action.ACTION_DONE: handle_action_done,
+    Action.ACTION_MENU: handle_action_menu,
 }
 VIEWS = {
     View.ACCOUNT_FORM: handle_account_form,
@@ -48,6 +59,9 @@ VIEWS = {
     View.DEPARTED_FORM: handle_departed_form,
     View.PROMOTED_FORM: handle_promoted_form,
     View.CONTACT_FORM: handle_contact_form,
+    View.ACTION_FORM: handle_action_form,
+    View.RESCHEDULE_FORM: handle_reschedule_form,
+    View.BLOCK_FORM: handle_block_form,
 }
 
 

@@ -19,6 +19,7 @@ MODAL_TITLES = {
     AccountVerb.EDIT: "Edit account",
     AccountVerb.STAKEHOLDER: "Add stakeholder",
     AccountVerb.CONTACT: "Log contact",
+    AccountVerb.ACTION: "Add action item",
 }
 
 

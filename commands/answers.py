@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -15,8 +15,10 @@ from commands.views.blocks import Block
 from commands.views.card import account_card
 from commands.views.form import account_form
 from commands.views.people import contact_form, history_blocks, stakeholder_form
+from commands.views.plan import action_form, plan_blocks
 from commands.views.portfolio import portfolio_blocks
 from store.accounts import find_account_by_channel, get_account, search_accounts
+from store.actions import get_action_item, plan_items
 from store.enums import Role
 from store.models import Account
 from store.settings import thresholds_for
@@ -25,6 +27,7 @@ from store.snapshots import load_snapshots
 from store.stakeholders import account_history, list_stakeholders
 
 HISTORY_PAGE = 10
+CLOSED_DAYS = 30
 
 
 def assessed_accounts(
@@ -71,6 +74,41 @@ def history_of(
     return history_blocks(account, entries, offset=offset, more=more, page_size=HISTORY_PAGE)
 
 
+def plan_of(session: Session, *, team_id: str, account_id: int, today: date) -> list[Block] | None:
+    """`/account Acme plan`: open items, and those closed in the last few weeks."""
+    account = get_account(session, team_id=team_id, account_id=account_id)
+    if account is None:
+        return None
+    since = datetime.combine(today - timedelta(days=CLOSED_DAYS), time(), tzinfo=UTC)
+    items = plan_items(session, team_id=team_id, account_id=account_id, closed_since=since)
+    return plan_blocks(account, items, today=today, closed_days=CLOSED_DAYS)
+
+
+def action_modal(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    today: date,
+    meta: ModalMeta,
+    user_id: str,
+    item_id: int | None = None,
+) -> dict[str, Any] | str:
+    """The add (or edit) action item modal of an account."""
+    account = get_account(session, team_id=team_id, account_id=account_id)
+    if account is None:
+        return "That account no longer exists."
+    item = None
+    if item_id is not None:
+        item = get_action_item(session, team_id=team_id, item_id=item_id)
+        if item is None:
+            return "That action item no longer exists."
+    people = list_stakeholders(session, team_id=team_id, account_id=account_id)
+    return action_form(
+        meta=meta, account=account, people=people, today=today, item=item, our_owner=user_id
+    )
+
+
 def resolve_account(session: Session, *, slash: SlashCommand, name: str) -> Account | list[Block]:
     """The account a command names (or, with no name, the channel's), else what to say instead."""
     if not name:
@@ -106,6 +144,8 @@ def answer_account_command(
         if not isinstance(found, Account):
             return found
         account = found
+    if request.verb is AccountVerb.PLAN:
+        return plan_of(session, team_id=team_id, account_id=account.id, today=today) or []  # type: ignore[arg-type]
     if request.verb is AccountVerb.HISTORY:
         return history_of(session, team_id=team_id, account_id=account.id) or []  # type: ignore[arg-type]
     return card_blocks(session, team_id=team_id, account_id=account.id, today=today) or []  # type: ignore[arg-type]
@@ -131,6 +171,10 @@ def command_modal(
     people = list_stakeholders(session, team_id=slash.team_id, account_id=found.id)  # type: ignore[arg-type]
     if request.verb is AccountVerb.STAKEHOLDER:
         return stakeholder_form(meta=meta, account=found, people=people, today=today)
+    if request.verb is AccountVerb.ACTION:
+        return action_form(
+            meta=meta, account=found, people=people, today=today, our_owner=slash.user_id
+        )
     return contact_form(meta=meta, account=found, people=people, today=today)
 
 

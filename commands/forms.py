@@ -37,6 +37,7 @@ class ModalMeta(BaseModel):
     stakeholder_id: int | None = None
     response_url: Annotated[str | None, Field(max_length=1000, pattern=URL)] = None
     message_link: Annotated[str | None, Field(max_length=500, pattern=URL)] = None
+    item_id: int | None = None
     replace_card: bool = False
     """The modal was opened from a card: after saving, redraw that card in place."""
 

@@ -39,6 +39,7 @@ class BlockAction(BaseModel):
     trigger_id: str | None = None
     response_url: str | None = None
     channel_id: str | None = None
+    block_id: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -55,6 +56,7 @@ class BlockAction(BaseModel):
             "trigger_id": body.get("trigger_id"),
             "response_url": body.get("response_url"),
             "channel_id": (body.get("channel") or {}).get("id"),
+            "block_id": action.get("block_id") or "",
         }
 
     def value_id(self) -> int | None:
@@ -71,16 +73,30 @@ class AccountVerb(StrEnum):
     STAKEHOLDER = "stakeholder"
     CONTACT = "contact"
     HISTORY = "history"
+    ACTION = "action"
+    PLAN = "plan"
 
 
 MODAL_VERBS = frozenset(
-    {AccountVerb.NEW, AccountVerb.EDIT, AccountVerb.STAKEHOLDER, AccountVerb.CONTACT}
+    {
+        AccountVerb.NEW,
+        AccountVerb.EDIT,
+        AccountVerb.STAKEHOLDER,
+        AccountVerb.CONTACT,
+        AccountVerb.ACTION,
+    }
 )
 TRAILING_VERBS = {
-    "stakeholder": AccountVerb.STAKEHOLDER,
-    "contact": AccountVerb.CONTACT,
-    "history": AccountVerb.HISTORY,
+    verb.value: verb
+    for verb in (
+        AccountVerb.STAKEHOLDER,
+        AccountVerb.CONTACT,
+        AccountVerb.HISTORY,
+        AccountVerb.ACTION,
+        AccountVerb.PLAN,
+    )
 }
+"""`/account Acme <verb>`: the last word names what to do with the account."""
 
 
 class AccountRequest(BaseModel):

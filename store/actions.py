@@ -1,14 +1,88 @@
-"""Mutual-action-plan items."""
+"""Mutual-action plans: commitments with an owner on each side and a date. Nothing is deleted;
+every state change is one transaction that also writes an ActionItemChange row."""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from store.enums import OPEN_ACTION_STATUSES
-from store.models import Account, ActionItem
+from store.enums import OPEN_ACTION_STATUSES, ActionStatus
+from store.errors import NotFound, StoreError
+from store.models import Account, ActionItem, ActionItemChange, Stakeholder
+from store.types import utcnow
+
+CREATED = "created"
+TRACKED_FIELDS = (
+    "title",
+    "our_owner_user_id",
+    "customer_owner_stakeholder_id",
+    "customer_owner_name",
+    "due_on",
+    "link",
+    "status",
+    "blocked_reason",
+    "completed_at",
+    "completed_by_user_id",
+)
+CLOSED = (ActionStatus.DONE, ActionStatus.CANCELLED)
+
+
+class ActionItemClosed(StoreError):
+    """The item is done or cancelled already: the change is not applied again."""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _record(
+    session: Session, item: ActionItem, field: str, old: Any, new: Any, by: str | None, at: datetime
+) -> None:
+    session.add(
+        ActionItemChange(
+            team_id=item.team_id,
+            account_id=item.account_id,
+            action_item_id=item.id,  # type: ignore[arg-type]
+            field=field,
+            old_value=old,
+            new_value=new,
+            changed_by_user_id=by,
+            changed_at=at,
+        )
+    )
+
+
+def _check_customer_owner(
+    session: Session, *, team_id: str, account_id: int, stakeholder_id: int | None
+) -> str | None:
+    """A customer owner picked from the map must be on this account's map; returns their name."""
+    if stakeholder_id is None:
+        return None
+    name = session.execute(
+        select(Stakeholder.name).where(
+            Stakeholder.team_id == team_id,
+            Stakeholder.account_id == account_id,
+            Stakeholder.id == stakeholder_id,
+        )
+    ).scalar_one_or_none()
+    if name is None:
+        raise StoreError(
+            "Pick someone on this account's map, or type their name.",
+            field="customer_owner_stakeholder_id",
+        )
+    return name
 
 
 def add_action_item(
@@ -25,6 +99,13 @@ def add_action_item(
     link: str | None = None,
 ) -> ActionItem:
     """Add a commitment with an owner on each side and a due date."""
+    name = _check_customer_owner(
+        session,
+        team_id=team_id,
+        account_id=account_id,
+        stakeholder_id=customer_owner_stakeholder_id,
+    )
+    now = utcnow()
     item = ActionItem(
         team_id=team_id,
         account_id=account_id,
@@ -32,13 +113,159 @@ def add_action_item(
         due_on=due_on,
         our_owner_user_id=our_owner_user_id,
         customer_owner_stakeholder_id=customer_owner_stakeholder_id,
-        customer_owner_name=customer_owner_name,
+        customer_owner_name=name or customer_owner_name,
         link=link,
         created_by_user_id=by_user_id,
+        created_at=now,
+        updated_at=now,
     )
     session.add(item)
     session.flush()
+    snapshot = {field: _text(getattr(item, field)) for field in TRACKED_FIELDS}
+    _record(session, item, CREATED, None, json.dumps(snapshot), by_user_id, now)
     return item
+
+
+def get_action_item(session: Session, *, team_id: str, item_id: int) -> ActionItem | None:
+    return session.execute(
+        select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)
+    ).scalar_one_or_none()
+
+
+def update_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str | None, **changes: Any
+) -> tuple[ActionItem, bool]:
+    """Change tracked fields; returns the item and whether anything changed (one row per field)."""
+    unknown = set(changes) - set(TRACKED_FIELDS)
+    if unknown:
+        raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")
+    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    if item is None:
+        raise NotFound("That action item no longer exists.")
+    if "customer_owner_stakeholder_id" in changes:
+        name = _check_customer_owner(
+            session,
+            team_id=team_id,
+            account_id=item.account_id,
+            stakeholder_id=changes["customer_owner_stakeholder_id"],
+        )
+        if name:
+            changes["customer_owner_name"] = name
+    now = utcnow()
+    changed = False
+    for field, value in changes.items():
+        old, new = _text(getattr(item, field)), _text(value)
+        if old != new:
+            _record(session, item, field, old, new, by_user_id, now)
+            setattr(item, field, value)
+            changed = True
+    if changed:
+        item.updated_at = now
+        session.flush()
+    return item, changed
+
+
+def _open_item(session: Session, *, team_id: str, item_id: int) -> ActionItem:
+    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    if item is None:
+        raise NotFound("That action item no longer exists.")
+    if item.status in CLOSED:
+        raise ActionItemClosed(f"That item is {item.status.value} already.")
+    return item
+
+
+def complete_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str
+) -> tuple[ActionItem, bool]:
+    """Mark done, recording who and when; a second click (or a retry) changes nothing."""
+    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    if item is None:
+        raise NotFound("That action item no longer exists.")
+    if item.status in CLOSED:
+        return item, False
+    return update_action_item(
+        session,
+        team_id=team_id,
+        item_id=item_id,
+        by_user_id=by_user_id,
+        status=ActionStatus.DONE,
+        completed_at=utcnow(),
+        completed_by_user_id=by_user_id,
+    )
+
+
+def cancel_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str
+) -> tuple[ActionItem, bool]:
+    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    if item is None:
+        raise NotFound("That action item no longer exists.")
+    if item.status in CLOSED:
+        return item, False
+    return update_action_item(
+        session,
+        team_id=team_id,
+        item_id=item_id,
+        by_user_id=by_user_id,
+        status=ActionStatus.CANCELLED,
+    )
+
+
+def block_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str, reason: str
+) -> tuple[ActionItem, bool]:
+    _open_item(session, team_id=team_id, item_id=item_id)
+    return update_action_item(
+        session,
+        team_id=team_id,
+        item_id=item_id,
+        by_user_id=by_user_id,
+        status=ActionStatus.BLOCKED,
+        blocked_reason=reason,
+    )
+
+
+def unblock_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str
+) -> tuple[ActionItem, bool]:
+    _open_item(session, team_id=team_id, item_id=item_id)
+    return update_action_item(
+        session,
+        team_id=team_id,
+        item_id=item_id,
+        by_user_id=by_user_id,
+        status=ActionStatus.OPEN,
+        blocked_reason=None,
+    )
+
+
+def reschedule_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str, due_on: date
+) -> tuple[ActionItem, bool]:
+    _open_item(session, team_id=team_id, item_id=item_id)
+    return update_action_item(
+        session, team_id=team_id, item_id=item_id, by_user_id=by_user_id, due_on=due_on
+    )
+
+
+def plan_items(
+    session: Session, *, team_id: str, account_id: int, closed_since: datetime
+) -> list[ActionItem]:
+    """The plan: open items, and items closed since the given time, earliest due first."""
+    return list(
+        session.execute(
+            select(ActionItem)
+            .where(
+                ActionItem.team_id == team_id,
+                ActionItem.account_id == account_id,
+                or_(
+                    ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
+                    ActionItem.updated_at >= closed_since,
+                ),
+            )
+            .order_by(ActionItem.due_on, ActionItem.id)
+        ).scalars()
+    )
 
 
 def open_actions_owned_by(
@@ -55,5 +282,22 @@ def open_actions_owned_by(
             Account.archived.is_(False),  # type: ignore[attr-defined]
         )
         .order_by(ActionItem.due_on, ActionItem.id)
+    )
+    return [(item, name) for item, name in rows]
+
+
+def items_due_around(session: Session, *, day: date) -> Sequence[tuple[ActionItem, str]]:
+    """Open items of every team with an owner on our side, due the day before to the day after
+    `day` (time zones put owners' local dates within a day of UTC's), with their account's name."""
+    rows = session.execute(
+        select(ActionItem, Account.name)
+        .join(Account, Account.id == ActionItem.account_id)
+        .where(
+            ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
+            ActionItem.our_owner_user_id.is_not(None),  # type: ignore[union-attr]
+            ActionItem.due_on.between(day - timedelta(days=1), day + timedelta(days=1)),  # type: ignore[attr-defined]
+            Account.archived.is_(False),  # type: ignore[attr-defined]
+        )
+        .order_by(ActionItem.id)
     )
     return [(item, name) for item, name in rows]

@@ -212,3 +212,44 @@ class ProcessedRequest(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
     key: str = Field(primary_key=True, max_length=200)
     created_at: datetime = created_at_field()
+
+
+class ActionItemChange(SQLModel, table=True):
+    """One field of one mutual-action item changed: the plan's history."""
+
+    __tablename__ = "action_item_change"
+    __table_args__ = (sa.Index(None, "action_item_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    action_item_id: int = Field(foreign_key="action_item.id", ondelete="CASCADE")
+    field: str = Field(max_length=64)
+    old_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    new_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    changed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    changed_at: datetime = created_at_field()
+
+
+class ActionReminder(SQLModel, table=True):
+    """The due-day reminder of one item on one local day: sent at most once."""
+
+    __tablename__ = "action_reminder"
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    action_item_id: int = Field(primary_key=True, foreign_key="action_item.id", ondelete="CASCADE")
+    local_day: date = Field(primary_key=True)
+    user_id: str = Field(max_length=SLACK_ID_LENGTH)
+    sent_at: datetime = created_at_field()
+
+
+class SlackUser(SQLModel, table=True):
+    """What the bot knows of a Slack user: their time zone (from users.info), refreshed daily."""
+
+    __tablename__ = "slack_user"
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    user_id: str = Field(primary_key=True, max_length=SLACK_ID_LENGTH)
+    tz: str = Field(default="UTC", max_length=64)
+    is_admin: bool = Field(default=False)
+    fetched_at: datetime = created_at_field()

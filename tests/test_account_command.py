@@ -142,16 +142,16 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     departed = "*Departed*\\n• Dana Lee (champion, left today)"
     assert departed in json.dumps(blocks, ensure_ascii=False)
     assert "economic buyer uncontacted*: Raj Patel (economic buyer, 74 days)" in text
-    plan = next(
-        b["text"]["text"]
-        for b in blocks
-        if b.get("text", {}).get("text", "").startswith("*Mutual action plan*")
-    )
+    texts = [b.get("text", {}).get("text", "") for b in blocks]
+    start = texts.index("*Mutual action plan* · 2 open")
+    plan = json.dumps(blocks[start:])
     assert plan.index("Security review") < plan.index("Proposal")  # overdue first
     assert "9 days overdue" in plan and "them: Raj Patel" in plan and "them: Procurement" in plan
     buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons == [
+        *["action.done", "action.menu"] * 2,  # each open item: Done and its menu
         "stakeholder.add",
+        "action.add",
         "contact.log",
         "history.page",
         "account.share",

@@ -10,10 +10,8 @@ from commands.text import (
     channel_mention,
     dated,
     days_phrase,
-    due_phrase,
     escape,
     money,
-    short_date,
     user_mention,
 )
 from commands.views.blocks import (
@@ -29,8 +27,9 @@ from commands.views.blocks import (
     section,
     shorten,
 )
+from commands.views.plan import plan_section
 from store.enums import Role, Sentiment, StakeholderStatus, label
-from store.models import ActionItem, Stakeholder
+from store.models import Stakeholder
 from store.signals import AccountSnapshot, Assessment, Band, Severity, seat_utilisation
 
 BAND_ICON = {
@@ -60,8 +59,8 @@ ROLE_ORDER = (
 )
 ROLE_WORD = {role: label(role) for role in Role}
 PEOPLE_PER_ROLE = 12
-PEOPLE_SHOWN = 25
-PLAN_ITEMS = 10
+PEOPLE_SHOWN = 20
+PLAN_SHOWN = 5
 FLAG_LINE = 400
 
 
@@ -97,13 +96,16 @@ def account_card(
         divider(),
         *_flag_blocks(assessment),
         divider(),
-        *_plan_blocks(snapshot, today=today),
+        *plan_section(
+            snapshot.open_actions, today=today, interactive=shared_by is None, shown=PLAN_SHOWN
+        ),
     ]
     if shared_by is None:
         account_id = str(account.id)
         blocks.append(
             actions(
                 button("Add stakeholder", action_id=Action.ADD_STAKEHOLDER, value=account_id),
+                button("Add action item", action_id=Action.ADD_ACTION, value=account_id),
                 button("Log contact", action_id=Action.LOG_CONTACT, value=account_id),
                 button("History", action_id=Action.HISTORY_PAGE, value=f"{account_id}:0"),
                 button("Share in channel", action_id=Action.SHARE_CARD, value=account_id),
@@ -230,23 +232,3 @@ def _flag_blocks(assessment: Assessment) -> list[Block]:
             )
         )
     return blocks
-
-
-def _plan_line(item: ActionItem, names: dict[int, str], today: date) -> str:
-    icon = ":warning: " if item.due_on < today else ""
-    theirs = names.get(item.customer_owner_stakeholder_id or -1) or item.customer_owner_name
-    blocked = " · _blocked_" if item.status.value == "blocked" else ""
-    return (
-        f"• {icon}*{escape(item.title)}* · {due_phrase(item.due_on, today)} "
-        f"({short_date(item.due_on)}) · us: {user_mention(item.our_owner_user_id)} · "
-        f"them: {escape(theirs) or '_nobody_'}{blocked}"
-    )
-
-
-def _plan_blocks(snapshot: AccountSnapshot, *, today: date) -> list[Block]:
-    items = sorted(snapshot.open_actions, key=lambda a: (a.due_on, a.id or 0))
-    if not items:
-        return [section("*Mutual action plan*\nNo open items.")]
-    names = {p.id: p.name for p in snapshot.stakeholders if p.id is not None}
-    lines = [_plan_line(item, names, today) for item in items]
-    return [section(listing("*Mutual action plan*", lines, max_lines=PLAN_ITEMS))]

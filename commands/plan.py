@@ -1,0 +1,303 @@
+"""Mutual-action plans from Slack: add, complete, edit, reschedule, block, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.ids import ActionMenu
+from commands.answers import action_modal, card_blocks, plan_of
+from commands.forms import FormErrors, ModalMeta, parse_form
+from commands.modals import open_modal
+from commands.payloads import BlockAction
+from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm
+from commands.submissions import save_submission, show_card_after, submission_team
+from commands.text import fallback_text
+from commands.views.blocks import Block
+from commands.views.plan import Origin, block_form, closed_note, reminder_blocks, reschedule_form
+from store.accounts import get_account
+from store.actions import (
+    add_action_item,
+    block_action_item,
+    cancel_action_item,
+    complete_action_item,
+    get_action_item,
+    reschedule_action_item,
+    unblock_action_item,
+    update_action_item,
+)
+from store.db import Database
+from store.enums import ActionStatus
+
+GONE = "That action item no longer exists."
+MENU_TITLES = {
+    ActionMenu.EDIT: "Edit action item",
+    ActionMenu.RESCHEDULE: "Reschedule",
+    ActionMenu.BLOCK: "Mark blocked",
+}
+
+
+def _item_id(text: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise UserError("That button no longer points at an action item.")
+    return int(text)
+
+
+def _origin(click: BlockAction) -> Origin:
+    head = click.block_id.partition(":")[0]
+    return Origin(head) if head in {o.value for o in Origin} else Origin.CARD
+
+
+def redraw(
+    session: Session, *, click: BlockAction, item_id: int, today: date
+) -> list[Block] | None:
+    """What the clicked message shows after the change: the card, the plan or the reminder."""
+    item = get_action_item(session, team_id=click.team_id, item_id=item_id)
+    if item is None:
+        return None
+    origin = _origin(click)
+    if origin is Origin.PLAN:
+        return plan_of(session, team_id=click.team_id, account_id=item.account_id, today=today)
+    if origin is Origin.REMINDER:
+        account = get_account(session, team_id=click.team_id, account_id=item.account_id)
+        name = account.name if account else ""
+        if item.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+            return closed_note(item, today)
+        return reminder_blocks(item, name, today)
+    return card_blocks(session, team_id=click.team_id, account_id=item.account_id, today=today)
+
+
+def _change_and_redraw(
+    respond: Callable[..., Any],
+    db: Database,
+    click: BlockAction,
+    today: date,
+    change: Callable[[Session, int], Any],
+) -> None:
+    """One transaction for the change; then the message the click came from is redrawn."""
+    item_id = _item_id(click.value.rpartition(":")[2])
+    with db.transaction() as session:
+        change(session, item_id)
+    with db.transaction() as session:
+        blocks = redraw(session, click=click, item_id=item_id, today=today)
+    if blocks is None:
+        raise UserError(GONE)
+    respond(replace_original=True, text=fallback_text(blocks), blocks=blocks)
+
+
+def handle_action_done(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    db: Database,
+    today: date,
+) -> None:
+    """ "Done": records who and when; a double click or a retry changes nothing the second time."""
+    ack()
+    click = BlockAction.model_validate(body)
+    _change_and_redraw(
+        respond,
+        db,
+        click,
+        today,
+        lambda session, item_id: complete_action_item(
+            session, team_id=click.team_id, item_id=item_id, by_user_id=click.user_id
+        ),
+    )
+
+
+def handle_add_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+) -> None:
+    """The card's (or plan's) "Add action item" button."""
+    ack()
+    click = BlockAction.model_validate(body)
+    account_id = _item_id(click.value)
+    meta = ModalMeta(account_id=account_id, response_url=click.response_url, replace_card=True)
+    open_modal(
+        client,
+        db,
+        trigger_id=click.trigger_id,
+        title="Add action item",
+        build=lambda session: action_modal(
+            session,
+            team_id=click.team_id,
+            account_id=account_id,
+            today=today,
+            meta=meta,
+            user_id=click.user_id,
+        ),
+    )
+
+
+def handle_action_menu(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+) -> None:
+    """The overflow beside an item: edit, reschedule, mark blocked open a modal; the rest act."""
+    ack()
+    click = BlockAction.model_validate(body)
+    choice, _, raw_id = click.value.partition(":")
+    if choice not in {m.value for m in ActionMenu}:
+        raise UserError("That menu option is not one the bot offers.")
+    menu, item_id = ActionMenu(choice), _item_id(raw_id)
+    if menu is ActionMenu.CANCEL:
+        _change_and_redraw(
+            respond,
+            db,
+            click,
+            today,
+            lambda session, i: cancel_action_item(
+                session, team_id=click.team_id, item_id=i, by_user_id=click.user_id
+            ),
+        )
+        return
+    if menu is ActionMenu.UNBLOCK:
+        _change_and_redraw(
+            respond,
+            db,
+            click,
+            today,
+            lambda session, i: unblock_action_item(
+                session, team_id=click.team_id, item_id=i, by_user_id=click.user_id
+            ),
+        )
+        return
+
+    def build(session: Session) -> dict[str, Any] | str:
+        item = get_action_item(session, team_id=click.team_id, item_id=item_id)
+        if item is None:
+            return GONE
+        if item.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+            return f"That item is {item.status.value} already."
+        meta = ModalMeta(
+            account_id=item.account_id,
+            stakeholder_id=None,
+            response_url=click.response_url,
+            replace_card=_origin(click) is Origin.CARD,
+            item_id=item.id,
+        )
+        if menu is ActionMenu.EDIT:
+            return action_modal(
+                session,
+                team_id=click.team_id,
+                account_id=item.account_id,
+                today=today,
+                meta=meta,
+                user_id=click.user_id,
+                item_id=item.id,
+            )
+        if menu is ActionMenu.RESCHEDULE:
+            return reschedule_form(meta=meta, item=item, today=today)
+        return block_form(meta=meta, item=item)
+
+    open_modal(client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build)
+
+
+def handle_action_form(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+) -> None:
+    """Add an item (due today or later), or save an edit; an owner on each side is required."""
+    meta = ModalMeta.load(view)
+    team_id = submission_team(body, view)
+    user_id = body["user"]["id"]
+
+    def write(session: Session) -> int:
+        if meta.item_id is not None:
+            form = parse_form(ActionForm, view, today=today)
+            item, _ = update_action_item(
+                session,
+                team_id=team_id,
+                item_id=meta.item_id,
+                by_user_id=user_id,
+                **form.model_dump(),
+            )
+            return item.account_id
+        form = parse_form(NewActionForm, view, today=today)
+        if (
+            meta.account_id is None
+            or get_account(session, team_id=team_id, account_id=meta.account_id) is None
+        ):
+            raise FormErrors({"title": "That account no longer exists."})
+        add_action_item(
+            session,
+            team_id=team_id,
+            account_id=meta.account_id,
+            by_user_id=user_id,
+            **form.model_dump(),
+        )
+        return meta.account_id
+
+    account_id = save_submission(
+        ack, body=body, view=view, db=db, write=write, default_block="title"
+    )
+    if account_id is not None:
+        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
+
+
+def _item_change_form(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    change: Callable[[Session, str, int, str], Any],
+    default_block: str,
+) -> None:
+    meta = ModalMeta.load(view)
+    team_id = submission_team(body, view)
+    if meta.item_id is None:
+        raise UserError(GONE)
+    item_id = meta.item_id
+
+    def write(session: Session) -> int:
+        item, _ = change(session, team_id, item_id, body["user"]["id"])
+        return item.account_id
+
+    account_id = save_submission(
+        ack, body=body, view=view, db=db, write=write, default_block=default_block
+    )
+    if account_id is not None:
+        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
+
+
+def handle_reschedule_form(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+) -> None:
+    def change(session: Session, team_id: str, item_id: int, user_id: str) -> Any:
+        form = parse_form(RescheduleForm, view, today=today)
+        return reschedule_action_item(
+            session, team_id=team_id, item_id=item_id, by_user_id=user_id, due_on=form.due_on
+        )
+
+    _item_change_form(ack, body, view, db, today, change, "due_on")
+
+
+def handle_block_form(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+) -> None:
+    def change(session: Session, team_id: str, item_id: int, user_id: str) -> Any:
+        form = parse_form(BlockForm, view)
+        return block_action_item(
+            session,
+            team_id=team_id,
+            item_id=item_id,
+            by_user_id=user_id,
+            reason=form.blocked_reason,
+        )
+
+    _item_change_form(ack, body, view, db, today, change, "blocked_reason")
