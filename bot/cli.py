@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
@@ -75,6 +75,36 @@ def demo(
         typer.echo(f"accountbot: --today {today!r} is not a date: expected YYYY-MM-DD", err=True)
         raise typer.Exit(2) from None
     run_demo(Database(settings.database_url), today=day, console=Console(), accounts=account or ())
+
+
+@cli.command()
+def remind(
+    now: Annotated[
+        str | None, typer.Option(help="Pretend it is this UTC time (ISO 8601), for a dry check.")
+    ] = None,
+) -> None:
+    """Send the due-day reminders owed right now (the scheduler does this every few minutes)."""
+    from bot.app import make_client
+    from digests.reminders import send_due_reminders
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    if not settings.slack_bot_token:
+        typer.echo(
+            "accountbot: SLACK_BOT_TOKEN is missing: reminders are sent through Slack", err=True
+        )
+        raise typer.Exit(2)
+    try:
+        moment = datetime.fromisoformat(now).astimezone(UTC) if now else datetime.now(UTC)
+    except ValueError:
+        typer.echo(f"accountbot: --now {now!r} is not a time: expected ISO 8601", err=True)
+        raise typer.Exit(2) from None
+    db = Database(settings.database_url)
+    db.upgrade()
+    run = send_due_reminders(db, make_client(settings), now=moment)
+    typer.echo(f"{len(run.sent)} reminder(s) sent, {len(run.failed)} failed")
+    for item_id, reason in run.failed.items():
+        typer.echo(f"  item {item_id}: {reason}")
 
 
 @db_cli.command("upgrade")

@@ -17,7 +17,9 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.settings import Settings
+from digests.scheduler import build_scheduler
 from store.db import Database
+from store.types import utcnow
 
 logger = logging.getLogger("accountbot.server")
 
@@ -82,7 +84,17 @@ class HttpServer:
 
 
 def serve(settings: Settings, bolt_app: App, db: Database) -> None:
-    """Run until interrupted, in Socket Mode when an app token is set, else over HTTP."""
+    """Run until interrupted, in Socket Mode when an app token is set, else over HTTP; the
+    scheduler (due-day reminders) runs beside either."""
+    scheduler = build_scheduler(db, bolt_app.client, clock=utcnow)
+    scheduler.start()
+    try:
+        _serve(settings, bolt_app, db)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
     stopping = threading.Event()
     if settings.socket_mode:
         handler = SocketModeHandler(bolt_app, settings.slack_app_token)

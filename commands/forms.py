@@ -140,10 +140,18 @@ MISSING = {
     "title": "Give the new title.",
 }
 
+PATTERNS = {
+    "link": "Give a web address starting with https://",
+    "channel_id": "That is not a Slack channel.",
+    "owner_user_id": "That is not a Slack user.",
+    "our_owner_user_id": "That is not a Slack user.",
+    "relationship_owner_user_id": "That is not a Slack user.",
+}
+
 _MESSAGES = {
     "missing": "This field is required.",
     "string_too_long": "Too long: at most {max_length} characters.",
-    "string_pattern_mismatch": "That is not a Slack id.",
+    "string_pattern_mismatch": "That is not in the expected form.",
     "decimal_parsing": "Enter a number, like 120000 or 120000.50.",
     "int_parsing": "Enter a whole number.",
     "int_from_float": "Enter a whole number.",
@@ -165,6 +173,8 @@ def form_errors(error: ValidationError) -> dict[str, str]:
             message = str(item["ctx"]["error"]) if "ctx" in item else item["msg"]
         elif item["type"] == "missing" and block in MISSING:
             message = MISSING[block]
+        elif item["type"] == "string_pattern_mismatch" and block in PATTERNS:
+            message = PATTERNS[block]
         else:
             template = _MESSAGES.get(item["type"], item["msg"])
             message = template.format(**item.get("ctx", {}))

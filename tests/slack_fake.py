@@ -46,6 +46,8 @@ class FakeSlack:
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
         self.socket_mode_url: str | None = None
+        self.users: dict[str, dict[str, Any]] = {}
+        """users.info answers by user id (`tz`, `is_admin`, …); unknown users are in UTC."""
         self._condition = threading.Condition()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -141,7 +143,7 @@ class FakeSlack:
         if pending := self._rate_limits.get(method):
             retry_after = pending.pop(0)
             return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
-        channel = params.get("channel") or params.get("channel_id")
+        channel = params.get("channel") or params.get("channel_id") or params.get("user")
         if channel in self._failing_channels:
             return 200, {}, {"ok": False, "error": self._failing_channels[channel]}
         return 200, {}, self._success(method, params)
@@ -179,7 +181,11 @@ class FakeSlack:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
         if method == "users.info":
-            return {"ok": True, "user": {"id": params.get("user"), "tz": "UTC", "is_admin": False}}
+            user_id = params.get("user")
+            if user_id in self.users and self.users[user_id].get("error"):
+                return {"ok": False, "error": self.users[user_id]["error"]}
+            known = {"id": user_id, "tz": "UTC", "is_admin": False}
+            return {"ok": True, "user": known | self.users.get(user_id, {})}
         return {"ok": True}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

@@ -95,7 +95,7 @@ def test_valid_submission_creates_the_account_and_shows_its_card(
         ({"currency": {"value": "XXX"}}, "currency", "Pick one of USD"),
         ({"segment": {"value": "galactic"}}, "segment", "Pick one of the options."),
         ({"segment": "not-an-option-object"}, "segment", "Pick one of the options."),
-        ({"channel_id": "<!channel>"}, "channel_id", "That is not a Slack id."),
+        ({"channel_id": "<!channel>"}, "channel_id", "That is not a Slack channel."),
     ],
 )
 def test_refused_input_keeps_the_modal_open_with_the_error_and_writes_nothing(

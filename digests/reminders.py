@@ -1,0 +1,106 @@
+"""Due-day reminders: the morning an item falls due, its owner on our side gets a direct message.
+
+Once per item per local day, in the owner's Slack time zone, from 09:00 their time. Runs every
+few minutes from the scheduler; a run missed while the bot was down catches up the same day.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from commands.text import fallback_text
+from commands.views.plan import reminder_blocks
+from store.actions import items_due_around
+from store.db import Database
+from store.users import UserKey, claim_reminder, known_zones, release_reminder, remember_user
+
+logger = logging.getLogger("accountbot.reminders")
+
+MORNING = time(9, 0)
+ZONE_FRESH_FOR = timedelta(days=1)
+GONE_FOR_GOOD = {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
+"""Slack errors that retrying will not fix: the day's claim is kept."""
+
+
+@dataclass
+class ReminderRun:
+    sent: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def owner_zones(
+    db: Database, client: WebClient, *, users: set[UserKey], now: datetime
+) -> dict[UserKey, ZoneInfo]:
+    """Owners' time zones: remembered ones from one query, the rest from users.info (then kept)."""
+    with db.transaction() as session:
+        zones = known_zones(session, users=users, fetched_after=now - ZONE_FRESH_FOR)
+    for team_id, user_id in sorted(users - zones.keys()):
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+            zones[(team_id, user_id)] = "UTC"
+            continue
+        zones[(team_id, user_id)] = user.get("tz") or "UTC"
+        with db.transaction() as session:
+            remember_user(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                tz=zones[(team_id, user_id)],
+                is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+                at=now,
+            )
+    return {key: _zone(name) for key, name in zones.items()}
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def send_due_reminders(db: Database, client: WebClient, *, now: datetime) -> ReminderRun:
+    """Send every reminder due by `now` that has not been sent today; one query finds them."""
+    run = ReminderRun()
+    with db.transaction() as session:
+        due = items_due_around(session, day=now.date())
+    owners = {(item.team_id, item.our_owner_user_id) for item, _ in due if item.our_owner_user_id}
+    zones = owner_zones(db, client, users=owners, now=now)  # type: ignore[arg-type]
+    for item, account_name in due:
+        owner = item.our_owner_user_id
+        local = now.astimezone(zones[(item.team_id, owner)])  # type: ignore[index]
+        if local.date() != item.due_on or local.time() < MORNING:
+            continue
+        with db.transaction() as session:
+            claimed = claim_reminder(
+                session,
+                team_id=item.team_id,
+                item_id=item.id,
+                local_day=local.date(),
+                user_id=owner,  # type: ignore[arg-type]
+            )
+        if not claimed:
+            continue
+        blocks = reminder_blocks(item, account_name, local.date())
+        try:
+            client.chat_postMessage(channel=owner, text=fallback_text(blocks), blocks=blocks)  # type: ignore[arg-type]
+        except SlackApiError as error:
+            reason = str(error.response.get("error"))
+            run.failed[item.id] = reason  # type: ignore[index]
+            logger.warning("reminder for item %s to %s failed: %s", item.id, owner, reason)
+            if reason not in GONE_FOR_GOOD:
+                with db.transaction() as session:
+                    release_reminder(
+                        session, team_id=item.team_id, item_id=item.id, local_day=local.date()
+                    )  # type: ignore[arg-type]
+            continue
+        run.sent.append(item.id)  # type: ignore[arg-type]
+    return run

@@ -1,0 +1,90 @@
+"""What the bot remembers of Slack users (their time zone), and once-a-day reminder claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from store.models import ActionReminder, SlackUser
+from store.types import utcnow
+
+UserKey = tuple[str, str]
+"""(team id, user id)"""
+
+
+def known_zones(
+    session: Session, *, users: Iterable[UserKey], fetched_after: datetime
+) -> dict[UserKey, str]:
+    """Time zones fetched recently enough, for the given users, in one query."""
+    wanted = list(set(users))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(SlackUser.team_id, SlackUser.user_id, SlackUser.tz).where(
+            tuple_(SlackUser.team_id, SlackUser.user_id).in_(wanted),
+            SlackUser.fetched_at >= fetched_after,
+        )
+    )
+    return {(team, user): tz for team, user, tz in rows}
+
+
+def remember_user(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    tz: str,
+    is_admin: bool,
+    at: datetime | None = None,
+) -> None:
+    """Insert or refresh a user in one statement, safe when two processes learn them at once."""
+    values = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "tz": tz,
+        "is_admin": is_admin,
+        "fetched_at": at or utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(SlackUser).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "user_id"],
+            set_={"tz": tz, "is_admin": is_admin, "fetched_at": values["fetched_at"]},
+        )
+    )
+
+
+def claim_reminder(
+    session: Session, *, team_id: str, item_id: int, local_day: date, user_id: str
+) -> bool:
+    """True for the first claim of an item's reminder on a day; False when it was sent already."""
+    try:
+        with session.begin_nested():
+            session.add(
+                ActionReminder(
+                    team_id=team_id, action_item_id=item_id, local_day=local_day, user_id=user_id
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_reminder(session: Session, *, team_id: str, item_id: int, local_day: date) -> None:
+    """Give a claim back after a failed send, so the next run tries again."""
+    session.execute(
+        delete(ActionReminder).where(
+            ActionReminder.team_id == team_id,
+            ActionReminder.action_item_id == item_id,
+            ActionReminder.local_day == local_day,
+        )
+    )
