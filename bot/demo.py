@@ -33,6 +33,7 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
     for name in accounts or SHOWCASE:
         show(f"/account {name}", console=console, db=db, today=today)
     if not accounts:
+        show(f"/account {SHOWCASE[0]} plan", console=console, db=db, today=today)
         show(f"/account {SHOWCASE[0]} history", console=console, db=db, today=today)
     if not accounts:
         others = ", ".join(s.name for s in SAMPLE_PORTFOLIO if s.name not in SHOWCASE)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from store.accounts import create_account
-from store.actions import add_action_item
+from store.actions import add_action_item, complete_action_item
 from store.enums import ContactChannel, Influence, Role, Segment, Sentiment
 from store.models import Account
 from store.stakeholders import add_stakeholder, log_contact, mark_departed, update_stakeholder
@@ -38,6 +38,7 @@ class Commitment:
     title: str
     due_in_days: int
     customer_owner: str
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
             P("Sam Ortiz", "Ops Analyst", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 5),
         ),
         (
+            C("Kick-off call with IT", -20, "Olga Berg", done=True),
             C("Security review sign-off", -9, "Olga Berg"),
             C("Renewal proposal to CFO", 6, "Raj Patel"),
         ),
@@ -410,7 +412,7 @@ def _seed_account(
                 by_user_id=sample.owner,
             )
     for commitment in sample.plan:
-        add_action_item(
+        item = add_action_item(
             session,
             team_id=team_id,
             account_id=account_id,
@@ -421,3 +423,10 @@ def _seed_account(
             customer_owner_name=commitment.customer_owner,
             by_user_id=sample.owner,
         )
+        if commitment.done:
+            complete_action_item(
+                session,
+                team_id=team_id,
+                item_id=item.id,
+                by_user_id=sample.owner,  # type: ignore[arg-type]
+            )
