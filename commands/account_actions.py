@@ -14,7 +14,7 @@ from commands.answers import card_blocks
 from commands.forms import ModalMeta
 from commands.modals import open_modal
 from commands.payloads import BlockAction
-from commands.text import fallback_text
+from commands.text import send_blocks
 from commands.views.form import account_form
 from store.accounts import get_account
 from store.db import Database
@@ -43,9 +43,7 @@ def handle_show_account(
         blocks = card_blocks(
             session, team_id=click.team_id, account_id=_account_id(click), today=today
         )
-    if blocks is None:
-        raise UserError(GONE)
-    respond(replace_original=True, text=fallback_text(blocks), blocks=blocks)
+    send_blocks(respond, blocks, missing=GONE, replace_original=True)
 
 
 def handle_share_card(
@@ -66,14 +64,7 @@ def handle_share_card(
             today=today,
             shared_by=click.user_id,
         )
-    if blocks is None:
-        raise UserError(GONE)
-    respond(
-        response_type="in_channel",
-        replace_original=False,
-        text=fallback_text(blocks),
-        blocks=blocks,
-    )
+    send_blocks(respond, blocks, missing=GONE, response_type="in_channel", replace_original=False)
     respond(delete_original=True)
 
 

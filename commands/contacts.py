@@ -16,7 +16,7 @@ from commands.forms import FormErrors, ModalMeta, parse_form, state_values
 from commands.modals import open_modal, update_modal
 from commands.payloads import BlockAction, MessageShortcut
 from commands.people_forms import TEXT, ContactForm
-from commands.submissions import save_submission, show_card_after, submission_team
+from commands.submissions import Submission, submit_and_show_card
 from commands.views.modal import option
 from commands.views.people import contact_form
 from store.accounts import find_account_by_channel, get_account, suggest_accounts
@@ -152,32 +152,34 @@ def handle_contact_form(
     ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
 ) -> None:
     """Log the contact for each person picked; their last contact and the map's activity move."""
-    meta = ModalMeta.load(view)
-    team_id = submission_team(body, view)
 
-    def write(session: Session) -> int:
+    def write(session: Session, sub: Submission) -> int:
         form = parse_form(ContactForm, view, today=today)
-        account_id = form.account_id or meta.account_id
+        account_id = form.account_id or sub.meta.account_id
         if (
             account_id is None
-            or get_account(session, team_id=team_id, account_id=account_id) is None
+            or get_account(session, team_id=sub.team_id, account_id=account_id) is None
         ):
             raise FormErrors({ContactField.ACCOUNT.value: "Pick the account."})
         log_contact(
             session,
-            team_id=team_id,
+            team_id=sub.team_id,
             account_id=account_id,
             stakeholder_ids=form.stakeholder_ids,
             contacted_on=form.contacted_on,
             channel=form.channel,
             summary=form.summary,
-            by_user_id=body["user"]["id"],
-            message_link=meta.message_link,
+            by_user_id=sub.user_id,
+            message_link=sub.meta.message_link,
         )
         return account_id
 
-    account_id = save_submission(
-        ack, body=body, view=view, db=db, write=write, default_block=ContactField.PEOPLE
+    submit_and_show_card(
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        today=today,
+        write=write,
+        default_block=ContactField.PEOPLE,
     )
-    if account_id is not None:
-        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)

@@ -8,7 +8,7 @@ from typing import Any
 from bot.errors import UserError
 from commands.answers import history_of
 from commands.payloads import BlockAction
-from commands.text import fallback_text
+from commands.text import send_blocks
 from store.db import Database
 
 
@@ -24,12 +24,11 @@ def handle_history_page(
     account_id, offset = int(parts[0]), int(parts[1])
     with db.transaction() as session:
         blocks = history_of(session, team_id=click.team_id, account_id=account_id, offset=offset)
-    if blocks is None:
-        raise UserError("That account no longer exists.")
     paging = parts[2:] == ["page"]
-    respond(
+    send_blocks(
+        respond,
+        blocks,
+        missing="That account no longer exists.",
         response_type="ephemeral",
         replace_original=paging,
-        text=fallback_text(blocks),
-        blocks=blocks,
     )

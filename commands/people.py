@@ -19,13 +19,14 @@ from commands.forms import ModalMeta, parse_form
 from commands.modals import open_modal
 from commands.payloads import BlockAction
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
-from commands.submissions import save_submission, show_card_after, submission_team
+from commands.submissions import Submission, submit_and_show_card
 from commands.text import channel_mention, fallback_text
 from commands.views.people import departed_form, departure_alert, promoted_form, sentiment_form
 from store.accounts import get_account
 from store.db import Database
 from store.enums import Role, StakeholderStatus
 from store.errors import NotFound
+from store.models import Stakeholder
 from store.stakeholders import (
     add_stakeholder,
     get_stakeholder,
@@ -132,98 +133,90 @@ def handle_stakeholder_form(
     ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
 ) -> None:
     """Add a person, or save an edit; duplicates and reporting loops are refused inline."""
-    meta = ModalMeta.load(view)
-    team_id = submission_team(body, view)
-    user_id = body["user"]["id"]
 
-    def write(session: Session) -> int:
+    def write(session: Session, sub: Submission) -> int:
         form = parse_form(StakeholderForm, view, today=today)
-        if meta.stakeholder_id is not None:
-            fields = form.model_dump(exclude={"last_contacted_on"})
+        if sub.meta.stakeholder_id is not None:
             person = update_stakeholder(
                 session,
-                team_id=team_id,
-                stakeholder_id=meta.stakeholder_id,
-                by_user_id=user_id,
-                **fields,
+                team_id=sub.team_id,
+                stakeholder_id=sub.meta.stakeholder_id,
+                by_user_id=sub.user_id,
+                **form.model_dump(exclude={"last_contacted_on"}),
             )
             return person.account_id
-        if (
-            meta.account_id is None
-            or get_account(session, team_id=team_id, account_id=meta.account_id) is None
-        ):
+        account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
+        if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
             raise NotFound("That account no longer exists.", field="name")
         add_stakeholder(
             session,
-            team_id=team_id,
-            account_id=meta.account_id,
-            by_user_id=user_id,
+            team_id=sub.team_id,
+            account_id=account_id,
+            by_user_id=sub.user_id,
             **form.model_dump(),
         )
-        return meta.account_id
+        return account_id
 
-    account_id = save_submission(ack, body=body, view=view, db=db, write=write)
-    if account_id is not None:
-        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
+    submit_and_show_card(ack, body=body, view=view, db=db, today=today, write=write)
 
 
-def _change_person(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    change: Callable[[Session, str, int, str], Any],
-    default_block: str,
-) -> int | None:
-    meta = ModalMeta.load(view)
-    team_id = submission_team(body, view)
-    if meta.stakeholder_id is None:
-        raise UserError(GONE)
-    stakeholder_id = meta.stakeholder_id
+def _person_change(
+    change: Callable[[Session, Submission, int], Stakeholder],
+) -> Callable[[Session, Submission], int]:
+    """A write that changes the person the modal is about and returns their account."""
 
-    def write(session: Session) -> int:
-        person = change(session, team_id, stakeholder_id, body["user"]["id"])
-        return person.account_id
+    def write(session: Session, sub: Submission) -> int:
+        return change(session, sub, sub.required(sub.meta.stakeholder_id, gone=GONE)).account_id
 
-    account_id = save_submission(
-        ack, body=body, view=view, db=db, write=write, default_block=default_block
-    )
-    if account_id is not None:
-        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
-    return account_id
+    return write
 
 
 def handle_sentiment_form(
     ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
 ) -> None:
-    def change(session: Session, team_id: str, stakeholder_id: int, user_id: str) -> Any:
-        form = parse_form(SentimentForm, view)
+    def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
+        sentiment = parse_form(SentimentForm, view).sentiment
         return update_stakeholder(
             session,
-            team_id=team_id,
+            team_id=sub.team_id,
             stakeholder_id=stakeholder_id,
-            by_user_id=user_id,
-            sentiment=form.sentiment,
+            by_user_id=sub.user_id,
+            sentiment=sentiment,
         )
 
-    _change_person(ack, body, view, db, today, change, "sentiment")
+    submit_and_show_card(
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        today=today,
+        write=_person_change(change),
+        default_block="sentiment",
+    )
 
 
 def handle_promoted_form(
     ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
 ) -> None:
-    def change(session: Session, team_id: str, stakeholder_id: int, user_id: str) -> Any:
-        form = parse_form(PromotedForm, view)
+    def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
+        title = parse_form(PromotedForm, view).title
         return update_stakeholder(
             session,
-            team_id=team_id,
+            team_id=sub.team_id,
             stakeholder_id=stakeholder_id,
-            by_user_id=user_id,
-            title=form.title,
+            by_user_id=sub.user_id,
+            title=title,
         )
 
-    _change_person(ack, body, view, db, today, change, "title")
+    submit_and_show_card(
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        today=today,
+        write=_person_change(change),
+        default_block="title",
+    )
 
 
 def handle_departed_form(
@@ -237,31 +230,40 @@ def handle_departed_form(
     """Mark a person departed; a champion or executive sponsor leaving alerts the channel."""
     alert: dict[str, Any] = {}
 
-    def change(session: Session, team_id: str, stakeholder_id: int, user_id: str) -> Any:
+    def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
         form = parse_form(DepartedForm, view, today=today)
-        before = get_stakeholder(session, team_id=team_id, stakeholder_id=stakeholder_id)
+        before = get_stakeholder(session, team_id=sub.team_id, stakeholder_id=stakeholder_id)
         was_active = before is not None and before.status is StakeholderStatus.ACTIVE
         person = mark_departed(
             session,
-            team_id=team_id,
+            team_id=sub.team_id,
             stakeholder_id=stakeholder_id,
-            by_user_id=user_id,
-            **form.model_dump(exclude={"departed_on"}),
+            by_user_id=sub.user_id,
             on=form.departed_on,
+            left_for_company=form.left_for_company,
+            left_for_title=form.left_for_title,
         )
         alert.update(send=was_active and person.role in ALERT_ROLES, person=person)
         return person
 
-    account_id = _change_person(ack, body, view, db, today, change, "departed_on")
+    account_id = submit_and_show_card(
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        today=today,
+        write=_person_change(change),
+        default_block="departed_on",
+    )
     if account_id is not None and alert.get("send"):
-        meta = ModalMeta.load(view)
+        sub = Submission.of(body, view)
         _post_departure_alert(
             client,
             db,
-            team_id=submission_team(body, view),
+            team_id=sub.team_id,
             account_id=account_id,
             person=alert["person"],
-            meta=meta,
+            meta=sub.meta,
             today=today,
         )
 

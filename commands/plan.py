@@ -16,8 +16,8 @@ from commands.forms import FormErrors, ModalMeta, parse_form
 from commands.modals import open_modal
 from commands.payloads import BlockAction
 from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm
-from commands.submissions import save_submission, show_card_after, submission_team
-from commands.text import fallback_text
+from commands.submissions import Submission, submit_and_show_card
+from commands.text import send_blocks
 from commands.views.blocks import Block
 from commands.views.plan import Origin, block_form, closed_note, reminder_blocks, reschedule_form
 from store.accounts import get_account
@@ -33,6 +33,7 @@ from store.actions import (
 )
 from store.db import Database
 from store.enums import ActionStatus
+from store.models import ActionItem
 
 GONE = "That action item no longer exists."
 MENU_TITLES = {
@@ -85,9 +86,7 @@ def _change_and_redraw(
         change(session, item_id)
     with db.transaction() as session:
         blocks = redraw(session, click=click, item_id=item_id, today=today)
-    if blocks is None:
-        raise UserError(GONE)
-    respond(replace_original=True, text=fallback_text(blocks), blocks=blocks)
+    send_blocks(respond, blocks, missing=GONE, replace_original=True)
 
 
 def handle_action_done(
@@ -212,92 +211,83 @@ def handle_action_form(
     ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
 ) -> None:
     """Add an item (due today or later), or save an edit; an owner on each side is required."""
-    meta = ModalMeta.load(view)
-    team_id = submission_team(body, view)
-    user_id = body["user"]["id"]
 
-    def write(session: Session) -> int:
-        if meta.item_id is not None:
+    def write(session: Session, sub: Submission) -> int:
+        if sub.meta.item_id is not None:
             form = parse_form(ActionForm, view, today=today)
             item, _ = update_action_item(
                 session,
-                team_id=team_id,
-                item_id=meta.item_id,
-                by_user_id=user_id,
+                team_id=sub.team_id,
+                item_id=sub.meta.item_id,
+                by_user_id=sub.user_id,
                 **form.model_dump(),
             )
             return item.account_id
         form = parse_form(NewActionForm, view, today=today)
-        if (
-            meta.account_id is None
-            or get_account(session, team_id=team_id, account_id=meta.account_id) is None
-        ):
+        account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
+        if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
             raise FormErrors({"title": "That account no longer exists."})
         add_action_item(
             session,
-            team_id=team_id,
-            account_id=meta.account_id,
-            by_user_id=user_id,
+            team_id=sub.team_id,
+            account_id=account_id,
+            by_user_id=sub.user_id,
             **form.model_dump(),
         )
-        return meta.account_id
+        return account_id
 
-    account_id = save_submission(
-        ack, body=body, view=view, db=db, write=write, default_block="title"
+    submit_and_show_card(
+        ack, body=body, view=view, db=db, today=today, write=write, default_block="title"
     )
-    if account_id is not None:
-        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
 
 
-def _item_change_form(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    change: Callable[[Session, str, int, str], Any],
-    default_block: str,
-) -> None:
-    meta = ModalMeta.load(view)
-    team_id = submission_team(body, view)
-    if meta.item_id is None:
-        raise UserError(GONE)
-    item_id = meta.item_id
+def _item_change(
+    change: Callable[[Session, Submission, int], tuple[ActionItem, bool]],
+) -> Callable[[Session, Submission], int]:
+    """A write that changes the item the modal is about and returns its account."""
 
-    def write(session: Session) -> int:
-        item, _ = change(session, team_id, item_id, body["user"]["id"])
+    def write(session: Session, sub: Submission) -> int:
+        item, _ = change(session, sub, sub.required(sub.meta.item_id, gone=GONE))
         return item.account_id
 
-    account_id = save_submission(
-        ack, body=body, view=view, db=db, write=write, default_block=default_block
-    )
-    if account_id is not None:
-        show_card_after(db, meta=meta, team_id=team_id, account_id=account_id, today=today)
+    return write
 
 
 def handle_reschedule_form(
     ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
 ) -> None:
-    def change(session: Session, team_id: str, item_id: int, user_id: str) -> Any:
-        form = parse_form(RescheduleForm, view, today=today)
+    def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
+        due_on = parse_form(RescheduleForm, view, today=today).due_on
         return reschedule_action_item(
-            session, team_id=team_id, item_id=item_id, by_user_id=user_id, due_on=form.due_on
+            session, team_id=sub.team_id, item_id=item_id, by_user_id=sub.user_id, due_on=due_on
         )
 
-    _item_change_form(ack, body, view, db, today, change, "due_on")
+    submit_and_show_card(
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        today=today,
+        write=_item_change(change),
+        default_block="due_on",
+    )
 
 
 def handle_block_form(
     ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
 ) -> None:
-    def change(session: Session, team_id: str, item_id: int, user_id: str) -> Any:
-        form = parse_form(BlockForm, view)
+    def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
+        reason = parse_form(BlockForm, view).blocked_reason
         return block_action_item(
-            session,
-            team_id=team_id,
-            item_id=item_id,
-            by_user_id=user_id,
-            reason=form.blocked_reason,
+            session, team_id=sub.team_id, item_id=item_id, by_user_id=sub.user_id, reason=reason
         )
 
-    _item_change_form(ack, body, view, db, today, change, "blocked_reason")
+    submit_and_show_card(
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        today=today,
+        write=_item_change(change),
+        default_block="blocked_reason",
+    )

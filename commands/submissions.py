@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -14,7 +15,7 @@ from commands.answers import card_blocks
 from commands.forms import FormErrors, ModalMeta
 from commands.text import fallback_text
 from store.db import Database
-from store.errors import StoreError
+from store.errors import NotFound, StoreError
 from store.idempotency import claim
 
 logger = logging.getLogger("accountbot.submissions")
@@ -23,6 +24,53 @@ Result = TypeVar("Result")
 
 def submission_team(body: dict[str, Any], view: dict[str, Any]) -> str:
     return view.get("team_id") or body["team"]["id"]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Who submitted a modal, in which workspace, and what the modal carried."""
+
+    team_id: str
+    user_id: str
+    meta: ModalMeta
+
+    @classmethod
+    def of(cls, body: dict[str, Any], view: dict[str, Any]) -> Submission:
+        return cls(submission_team(body, view), body["user"]["id"], ModalMeta.load(view))
+
+    def required(self, value: int | None, *, gone: str) -> int:
+        """An id the modal must carry; missing, the submission is refused inline."""
+        if value is None:
+            raise NotFound(gone)
+        return value
+
+
+def submit_and_show_card(
+    ack: Callable[..., None],
+    *,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    write: Callable[[Session, Submission], int],
+    default_block: str = "name",
+) -> int | None:
+    """Save a modal once (see `save_submission`); `write` returns the account it changed, whose
+    card is then redrawn for the user."""
+    submission = Submission.of(body, view)
+    account_id = save_submission(
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        write=lambda session: write(session, submission),
+        default_block=default_block,
+    )
+    if account_id is not None:
+        show_card_after(
+            db, meta=submission.meta, team_id=submission.team_id, account_id=account_id, today=today
+        )
+    return account_id
 
 
 def save_submission(

@@ -38,7 +38,9 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock up front, so two concurrent actions queue (busy
+        # timeout) instead of one failing when it upgrades a read snapshot to a write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
