@@ -107,6 +107,81 @@ def remind(
         typer.echo(f"  item {item_id}: {reason}")
 
 
+@cli.command()
+def digest(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print this week's digests; post nothing.")
+    ] = False,
+    now: Annotated[
+        bool, typer.Option("--now", help="Post this week's digests now (once a week).")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --now: post again even if already sent.")
+    ] = False,
+    account: Annotated[
+        list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
+    ] = None,
+    team: Annotated[
+        list[str] | None, typer.Option("--team", "-t", help="Only this team id (repeatable).")
+    ] = None,
+    at: Annotated[str | None, typer.Option(help="Pretend it is this time (ISO 8601).")] = None,
+) -> None:
+    """Print (--dry-run) or post (--now) this week's account-channel and portfolio digests."""
+    from digests.cli import UnknownAccount, post_digests, print_digests
+
+    if dry_run == now:
+        typer.echo("accountbot: choose one of --dry-run or --now", err=True)
+        raise typer.Exit(2)
+    if force and not now:
+        typer.echo("accountbot: --force goes with --now", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    _configure_logging("WARNING" if dry_run else settings.log_level)
+    try:
+        moment = datetime.fromisoformat(at).astimezone(UTC) if at else datetime.now(UTC)
+    except ValueError:
+        typer.echo(f"accountbot: --at {at!r} is not a time: expected ISO 8601", err=True)
+        raise typer.Exit(2) from None
+    db = Database(settings.database_url)
+    db.upgrade()
+    try:
+        if dry_run:
+            shown = print_digests(
+                db,
+                Console(),
+                now=moment,
+                defaults=settings.digest_defaults(),
+                teams=team or (),
+                accounts=account or (),
+            )
+            typer.echo(f"{shown} digest(s) shown; nothing was posted")
+            return
+        if not settings.slack_bot_token:
+            typer.echo(
+                "accountbot: SLACK_BOT_TOKEN is missing: digests are posted through Slack", err=True
+            )
+            raise typer.Exit(2)
+        from bot.app import make_client
+
+        runs = post_digests(
+            db,
+            make_client(settings),
+            now=moment,
+            defaults=settings.digest_defaults(),
+            force=force,
+            teams=team or (),
+            accounts=account or (),
+        )
+    except UnknownAccount as error:
+        typer.echo(f"accountbot: {error}", err=True)
+        raise typer.Exit(2) from None
+    for team_id, run in runs.items():
+        done = f"{len(run.sent)} sent, {len(run.failed)} failed, {len(run.skipped)} already sent"
+        typer.echo(f"{team_id} week of {run.week}: {done}")
+        for target, reason in run.failed.items():
+            typer.echo(f"  {target}: {reason}")
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration to DATABASE_URL."""

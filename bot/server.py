@@ -86,7 +86,9 @@ class HttpServer:
 def serve(settings: Settings, bolt_app: App, db: Database) -> None:
     """Run until interrupted, in Socket Mode when an app token is set, else over HTTP; the
     scheduler (due-day reminders) runs beside either."""
-    scheduler = build_scheduler(db, bolt_app.client, clock=utcnow)
+    scheduler = build_scheduler(
+        db, bolt_app.client, clock=utcnow, digest_defaults=settings.digest_defaults()
+    )
     scheduler.start()
     try:
         _serve(settings, bolt_app, db)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from store.settings import WEEKDAYS, DigestSettings
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
 
@@ -43,6 +47,22 @@ class Settings(BaseSettings):
     http_threads: Annotated[
         int, Field(ge=1, le=256, description="a number of server threads from 1 to 256")
     ] = 16
+    digest_day: str = Field(
+        default="monday",
+        pattern=r"(?i)^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$",
+        description="a day of the week, like monday",
+    )
+    digest_time: str = Field(
+        default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a time like 09:00"
+    )
+    digest_timezone: str = Field(
+        default="UTC", description="a time zone name like Europe/Paris or America/New_York"
+    )
+    digest_portfolio_channel: str | None = Field(
+        default=None, pattern=r"^[CG][A-Z0-9]{2,31}$", description="a channel id like C0123ABCD"
+    )
+    digest_all_clear: bool = Field(default=True, description="true or false")
+    digest_owner_dms: bool = Field(default=False, description="true or false")
     log_level: str = Field(
         default="INFO",
         pattern=r"^(DEBUG|INFO|WARNING|ERROR)$",
@@ -53,6 +73,27 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return value
+
+    def digest_defaults(self) -> DigestSettings:
+        """The deployment's digest settings; each team may override them with /account settings."""
+        hours, minutes = (int(part) for part in self.digest_time.split(":"))
+        return DigestSettings(
+            weekday=WEEKDAYS.index(self.digest_day.lower()),
+            at=time(hours, minutes),
+            timezone=self.digest_timezone,
+            all_clear=self.digest_all_clear,
+            portfolio_channel_id=self.digest_portfolio_channel,
+            owner_digests=self.digest_owner_dms,
+        )
 
     @property
     def socket_mode(self) -> bool:

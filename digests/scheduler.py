@@ -10,15 +10,24 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
+from digests.deliver import run_due_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
+from store.settings import DigestSettings
 
 logger = logging.getLogger("accountbot.scheduler")
 REMINDER_EVERY_MINUTES = 5
+DIGEST_EVERY_MINUTES = 5
+"""Digests are checked every few minutes: each team's goes out at its own time, and a run
+missed while the bot was down is caught up the same day."""
 
 
 def build_scheduler(
-    db: Database, client: WebClient, *, clock: Callable[[], datetime]
+    db: Database,
+    client: WebClient,
+    *,
+    clock: Callable[[], datetime],
+    digest_defaults: DigestSettings,
 ) -> BackgroundScheduler:
     """A scheduler with every job registered (not started)."""
     scheduler = BackgroundScheduler(
@@ -31,6 +40,26 @@ def build_scheduler(
         if run.sent or run.failed:
             logger.info("due-day reminders: %d sent, %d failed", len(run.sent), len(run.failed))
 
+    def digests() -> None:
+        for team_id, run in run_due_digests(
+            db, client, now=clock(), defaults=digest_defaults
+        ).items():
+            logger.info(
+                "digests of %s for week %s: %d sent, %d failed, %d already done",
+                team_id,
+                run.week,
+                len(run.sent),
+                len(run.failed),
+                len(run.skipped),
+            )
+
+    scheduler.add_job(
+        digests,
+        IntervalTrigger(minutes=DIGEST_EVERY_MINUTES),
+        id="weekly-digests",
+        name="weekly digests",
+        next_run_time=clock(),
+    )
     scheduler.add_job(
         reminders,
         IntervalTrigger(minutes=REMINDER_EVERY_MINUTES),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -195,12 +196,14 @@ class ActionItem(SQLModel, table=True):
 
 
 class TeamSettings(SQLModel, table=True):
-    """A workspace's own choices: thresholds of the method's signals (validated by pydantic)."""
+    """A workspace's own choices: thresholds of the method's signals and when digests go out.
+    Empty values fall back to the deployment's defaults (environment)."""
 
     __tablename__ = "team_settings"
 
     team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
     thresholds: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    digest: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     updated_at: datetime = created_at_field()
 
 
@@ -253,3 +256,27 @@ class SlackUser(SQLModel, table=True):
     tz: str = Field(default="UTC", max_length=64)
     is_admin: bool = Field(default=False)
     fetched_at: datetime = created_at_field()
+
+
+class DigestDelivery(SQLModel, table=True):
+    """The delivery ledger: one row per digest target per week, claimed before posting, so every
+    digest goes out exactly once across restarts and processes."""
+
+    __tablename__ = "digest_delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "week", "target"),
+        sa.Index(None, "team_id", "week", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    week: date
+    target: str = Field(max_length=80)
+    """`account:<id>`, `portfolio` or `owner:<user id>`."""
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="CASCADE")
+    status: str = Field(default="sending", max_length=16)
+    error: str | None = Field(default=None, max_length=200)
+    message_ts: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime = created_at_field()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

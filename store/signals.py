@@ -380,3 +380,57 @@ def _expansion_play(
 
 def _role_word(role: Role) -> str:
     return role.value.replace("_", " ")
+
+
+def next_steps(
+    snapshot: AccountSnapshot, assessment: Assessment, *, today: date, limit: int = 3
+) -> tuple[str, ...]:
+    """Two or three concrete next steps the signals suggest, most urgent first.
+
+    Each names a person, a meeting or a deliverable, never "strengthen the relationship".
+    """
+    steps: list[str] = []
+    kinds = {s.kind: s for s in assessment.signals}
+    active = [p for p in snapshot.stakeholders if p.status is StakeholderStatus.ACTIVE]
+    by_contact = sorted(
+        (p for p in assessment.threads), key=lambda p: p.last_contacted_on or date.min, reverse=True
+    )
+    if SignalKind.CHAMPION_DEPARTED in kinds:
+        gone = kinds[SignalKind.CHAMPION_DEPARTED].people[0]
+        ask = f"; ask {by_contact[0].name} who carries their work now" if by_contact else ""
+        steps.append(f"Find a new champion to replace {gone}{ask}")
+    if SignalKind.RENEWAL_AT_RISK in kinds and assessment.renewal_days is not None:
+        steps.append(
+            f"Start the renewal save plan now: {assessment.renewal_days} days left "
+            f"with {', '.join(r for r in assessment.reasons[1:3]) or 'open risks'}"
+        )
+    if SignalKind.KEY_PERSON_UNCONTACTED in kinds:
+        names = set(kinds[SignalKind.KEY_PERSON_UNCONTACTED].people)
+        for person in (p for p in active if p.name in names):
+            since = days_since(person.last_contacted_on, today)
+            when = "never contacted" if since is None else f"last contact {since} days ago"
+            steps.append(f"Book time with the {_role_word(person.role)} {person.name}: {when}")
+    overdue = sorted((a for a in snapshot.open_actions if a.due_on < today), key=lambda a: a.due_on)
+    for item in overdue[:1]:
+        owner = f" with {item.customer_owner_name}" if item.customer_owner_name else ""
+        steps.append(f'Close "{item.title}"{owner}: {(today - item.due_on).days} days overdue')
+    if SignalKind.HIGH_INFLUENCE_DETRACTOR in kinds:
+        steps.append(
+            f"Plan a conversation with {kinds[SignalKind.HIGH_INFLUENCE_DETRACTOR].people[0]}, "
+            "a high-influence detractor: hear the objection before the renewal does"
+        )
+    if SignalKind.SINGLE_THREADED in kinds:
+        holders = ", ".join(p.name for p in assessment.threads) or "nobody yet"
+        steps.append(
+            f"Open a new thread: meet someone beyond {holders} (a decision maker or end user)"
+        )
+    if SignalKind.NO_ECONOMIC_BUYER in kinds:
+        steps.append("Find out who signs: ask your champion to introduce the economic buyer")
+    if SignalKind.STALE_MAP in kinds:
+        steps.append("Refresh the map: log your latest conversations and who has moved")
+    if assessment.expansion_play is not None:
+        steps.append(
+            f"Explore expansion with {assessment.expansion_play.people[0]}: "
+            f"{assessment.expansion_play.reason.removeprefix('expansion: ')}"
+        )
+    return tuple(dict.fromkeys(steps))[:limit]

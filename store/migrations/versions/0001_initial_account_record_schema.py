@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:44:21.594425
+Create Date: 2026-11-23 11:56:01.130266
 """
 
 from collections.abc import Sequence
@@ -96,9 +96,41 @@ def upgrade() -> None:
         "team_settings",
         sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("thresholds", sa.JSON(), nullable=False),
+        sa.Column("digest", sa.JSON(), nullable=False),
         sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("team_id", name=op.f("pk_team_settings")),
     )
+    op.create_table(
+        "digest_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("target", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("message_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("claimed_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["account.id"],
+            name=op.f("fk_digest_delivery_account_id_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_digest_delivery")),
+        sa.UniqueConstraint(
+            "team_id", "week", "target", name=op.f("uq_digest_delivery_team_id_week_target")
+        ),
+    )
+    with op.batch_alter_table("digest_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_digest_delivery_team_id_week_status"),
+            ["team_id", "week", "status"],
+            unique=False,
+        )
+
     op.create_table(
         "stakeholder",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -440,6 +472,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_stakeholder_account_id"))
 
     op.drop_table("stakeholder")
+    with op.batch_alter_table("digest_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_digest_delivery_team_id_week_status"))
+
+    op.drop_table("digest_delivery")
     op.drop_table("team_settings")
     op.drop_table("slack_user")
     op.drop_table("processed_request")

@@ -1,0 +1,111 @@
+"""`accountbot digest`: print this week's digests, or post them now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.console import Console
+
+from bot.terminal import print_message
+from digests.content import build_portfolio_digest
+from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, team_digests
+from digests.render import account_digest_blocks, portfolio_blocks
+from store.accounts import search_accounts
+from store.db import Database
+from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
+
+
+class UnknownAccount(Exception):
+    pass
+
+
+def _selection(
+    db: Database, *, teams: Sequence[str], accounts: Sequence[str], defaults: DigestSettings
+) -> tuple[list[str], dict[str, DigestSettings], dict[str, list[int] | None]]:
+    """Teams to cover, their settings, and (with --account) which account ids of each."""
+    with db.transaction() as session:
+        known = teams_with_accounts(session)
+        chosen = [t for t in known if not teams or t in teams]
+        settings = digest_settings_of(session, team_ids=chosen, defaults=defaults)
+        picks: dict[str, list[int] | None] = {t: None for t in chosen}
+        if accounts:
+            for team in chosen:
+                ids = [
+                    m.exact.id
+                    for m in (search_accounts(session, team_id=team, text=a) for a in accounts)
+                    if m.exact
+                ]
+                picks[team] = ids  # type: ignore[assignment]
+            if not any(picks.values()):
+                raise UnknownAccount(f"no account matches {', '.join(accounts)}")
+            chosen = [t for t in chosen if picks[t]]
+    return chosen, settings, picks
+
+
+def print_digests(
+    db: Database,
+    console: Console,
+    *,
+    now: datetime,
+    defaults: DigestSettings,
+    teams: Sequence[str] = (),
+    accounts: Sequence[str] = (),
+) -> int:
+    """Print every digest this week would post (no Slack needed); returns how many."""
+    chosen, settings, picks = _selection(db, teams=teams, accounts=accounts, defaults=defaults)
+    shown = 0
+    for team in chosen:
+        week, digests, min_threads = team_digests(
+            db, team_id=team, now=now, settings=settings[team], account_ids=picks[team]
+        )
+        console.print(f"[bold]Team {team}[/bold] · digests of the week of {week:%a %-d %b %Y}")
+        for digest in digests:
+            rendered = account_digest_blocks(
+                digest, min_threads=min_threads, all_clear=settings[team].all_clear
+            )
+            if rendered is None:
+                continue
+            where = (
+                f"#{digest.account.channel_id}"
+                if digest.account.channel_id
+                else "no linked channel: not posted"
+            )
+            print_message(console, f"{digest.account.name} → {where}", rendered[0])
+            shown += 1
+        if picks[team] is None and digests:
+            blocks, _ = portfolio_blocks(build_portfolio_digest(digests, today=digests[0].today))
+            channel = settings[team].portfolio_channel_id
+            print_message(
+                console,
+                f"Portfolio → {('#' + channel) if channel else 'no portfolio channel set'}",
+                blocks,
+            )
+            shown += 1
+    return shown
+
+
+def post_digests(
+    db: Database,
+    client,  # type: ignore[no-untyped-def]
+    *,
+    now: datetime,
+    defaults: DigestSettings,
+    force: bool,
+    teams: Sequence[str] = (),
+    accounts: Sequence[str] = (),
+) -> dict[str, DeliveryRun]:
+    chosen, settings, picks = _selection(db, teams=teams, accounts=accounts, defaults=defaults)
+    return {
+        team: deliver_team_digests(
+            db,
+            client,
+            team_id=team,
+            settings=settings[team],
+            now=now,
+            pacer=Pacer(),
+            force=force,
+            account_ids=picks[team],
+        )
+        for team in chosen
+    }

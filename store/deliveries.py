@@ -1,0 +1,99 @@
+"""The digest delivery ledger: claim a (team, week, target) before posting, record how it went."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from store.models import DigestDelivery
+from store.types import utcnow
+
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+STALE_AFTER = timedelta(minutes=10)
+"""A claim still `sending` this long after it was taken belongs to a process that died."""
+
+
+def claim_delivery(
+    session: Session,
+    *,
+    team_id: str,
+    week: date,
+    target: str,
+    channel_id: str | None,
+    account_id: int | None = None,
+    now: datetime | None = None,
+) -> DigestDelivery | None:
+    """Take the right to post one digest this week; None when it is sent, failed or in flight."""
+    now = now or utcnow()
+    try:
+        with session.begin_nested():
+            row = DigestDelivery(
+                team_id=team_id,
+                week=week,
+                target=target,
+                channel_id=channel_id,
+                account_id=account_id,
+                claimed_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return row
+    except IntegrityError:
+        pass
+    existing = session.execute(
+        select(DigestDelivery).where(
+            DigestDelivery.team_id == team_id,
+            DigestDelivery.week == week,
+            DigestDelivery.target == target,
+        )
+    ).scalar_one()
+    if existing.status == SENDING and existing.claimed_at < now - STALE_AFTER:
+        existing.claimed_at, existing.channel_id = now, channel_id  # its process died: take over
+        return existing
+    return None
+
+
+def finish_delivery(
+    session: Session,
+    *,
+    delivery_id: int,
+    status: str,
+    error: str | None = None,
+    message_ts: str | None = None,
+) -> None:
+    row = session.get(DigestDelivery, delivery_id)
+    if row is not None:
+        row.status, row.error, row.message_ts, row.finished_at = status, error, message_ts, utcnow()
+
+
+def release_delivery(session: Session, *, delivery_id: int) -> None:
+    """Give the claim back (a transient failure): the next run tries again."""
+    session.execute(delete(DigestDelivery).where(DigestDelivery.id == delivery_id))
+
+
+def week_deliveries(session: Session, *, team_id: str, week: date) -> Sequence[DigestDelivery]:
+    return (
+        session.execute(
+            select(DigestDelivery)
+            .where(DigestDelivery.team_id == team_id, DigestDelivery.week == week)
+            .order_by(DigestDelivery.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def forget_week(
+    session: Session, *, team_id: str, week: date, targets: Sequence[str] | None = None
+) -> None:
+    """For a forced re-send: drop this week's ledger rows (all, or for some targets)."""
+    query = delete(DigestDelivery).where(
+        DigestDelivery.team_id == team_id, DigestDelivery.week == week
+    )
+    if targets is not None:
+        query = query.where(DigestDelivery.target.in_(targets))  # type: ignore[attr-defined]
+    session.execute(query)
