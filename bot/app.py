@@ -39,6 +39,7 @@ def make_client(settings: Settings) -> WebClient:
 def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App:
     """The Bolt app with every listener wired; Slack signatures verified unless in Socket Mode."""
     settings.require_slack()
+    digest_defaults = settings.digest_defaults()
     app = App(
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,
@@ -51,6 +52,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         """Hand every listener the database and today's date."""
         context["db"] = db
         context["today"] = clock().date()
+        context["digest_defaults"] = digest_defaults
         next()
 
     app.error(handle_error)

@@ -62,6 +62,7 @@ class View(StrEnum):
     ACTION_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"
+    SETTINGS_FORM = "team.settings"
 
 
 class AccountField(StrEnum):

@@ -37,6 +37,7 @@ from commands.plan import (
     handle_block_form,
     handle_reschedule_form,
 )
+from commands.team_settings import handle_settings_form
 
 ACTIONS = {
     Action.SHOW_ACCOUNT: handle_show_account,
@@ -62,6 +63,7 @@ VIEWS = {
     View.ACTION_FORM: handle_action_form,
     View.RESCHEDULE_FORM: handle_reschedule_form,
     View.BLOCK_FORM: handle_block_form,
+    View.SETTINGS_FORM: handle_settings_form,
 }
 
 

@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 from commands.answers import answer_account_command, command_modal
 from commands.modals import open_modal
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand
+from commands.team_settings import ADMINS_ONLY, is_admin, settings_modal
 from commands.text import fallback_text
 from store.db import Database
+from store.settings import DigestSettings
 
 MODAL_TITLES = {
     AccountVerb.NEW: "New account",
@@ -20,6 +22,7 @@ MODAL_TITLES = {
     AccountVerb.STAKEHOLDER: "Add stakeholder",
     AccountVerb.CONTACT: "Log contact",
     AccountVerb.ACTION: "Add action item",
+    AccountVerb.SETTINGS: "Digest settings",
 }
 
 
@@ -30,11 +33,31 @@ def handle_account_command(
     client: WebClient,
     db: Database,
     today: date,
+    digest_defaults: DigestSettings,
 ) -> None:
     """Ack at once; open a modal before any database work, or answer through the response URL."""
     ack()
     slash = SlashCommand.model_validate(command)
     request = AccountRequest.parse(slash.text)
+    if request.verb is AccountVerb.SETTINGS:
+        admin = is_admin(client, db, team_id=slash.team_id, user_id=slash.user_id)
+        open_modal(
+            client,
+            db,
+            trigger_id=slash.trigger_id,
+            title=MODAL_TITLES[request.verb],
+            build=lambda session: (
+                settings_modal(
+                    session,
+                    team_id=slash.team_id,
+                    defaults=digest_defaults,
+                    response_url=slash.response_url,
+                )
+                if admin
+                else ADMINS_ONLY
+            ),
+        )
+        return
     if request.opens_modal:
         open_modal(
             client,

@@ -206,6 +206,10 @@ def _element_value(element: dict[str, Any]) -> Any:
         return option.get("value") if isinstance(option, dict) else option
     if kind == "multi_static_select":
         return [o["value"] for o in element.get("selected_options") or []]
+    if kind == "timepicker":
+        return element.get("selected_time")
+    if kind == "checkboxes":
+        return [o["value"] for o in element.get("selected_options") or []]
     if kind == "multi_users_select":
         return element.get("selected_users") or []
     return element.get("value")

@@ -75,6 +75,7 @@ class AccountVerb(StrEnum):
     HISTORY = "history"
     ACTION = "action"
     PLAN = "plan"
+    SETTINGS = "settings"
 
 
 MODAL_VERBS = frozenset(
@@ -84,6 +85,7 @@ MODAL_VERBS = frozenset(
         AccountVerb.STAKEHOLDER,
         AccountVerb.CONTACT,
         AccountVerb.ACTION,
+        AccountVerb.SETTINGS,
     }
 )
 TRAILING_VERBS = {
@@ -115,6 +117,8 @@ class AccountRequest(BaseModel):
         first, rest = words[0].casefold(), " ".join(words[1:])
         if first in {"help", "?", "-h", "--help"} and not rest:
             return cls(verb=AccountVerb.HELP)
+        if first == "settings" and not rest:
+            return cls(verb=AccountVerb.SETTINGS)
         if first in {"new", "create", "add"}:
             return cls(verb=AccountVerb.NEW, name=rest)
         if first == "edit":

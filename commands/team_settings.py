@@ -1,0 +1,92 @@
+"""`/account settings`: when and where a team's digests go out. Workspace admins only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from commands.forms import FormErrors, ModalMeta, parse_form
+from commands.submissions import save_submission, submission_team
+from commands.views.settings import ALL_CLEAR, OWNER_DMS, settings_form
+from store.db import Database
+from store.settings import DigestSettings, digest_settings_of, save_digest_settings
+from store.users import remember_user
+
+ADMINS_ONLY = "Only workspace admins and owners can change the digest settings."
+
+
+class SettingsForm(BaseModel):
+    """The settings modal as typed (field names are its block ids)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    weekday: Annotated[int, Field(ge=0, le=6)]
+    at: time
+    timezone: str
+    portfolio_channel_id: Annotated[str | None, Field(pattern=r"^[CG][A-Z0-9]{2,31}$")] = None
+    options: list[str] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return DigestSettings.model_validate({"timezone": value}).timezone
+
+    def settings(self) -> DigestSettings:
+        return DigestSettings(
+            weekday=self.weekday,
+            at=self.at,
+            timezone=self.timezone,
+            portfolio_channel_id=self.portfolio_channel_id,
+            all_clear=ALL_CLEAR in self.options,
+            owner_digests=OWNER_DMS in self.options,
+        )
+
+
+def is_admin(client: WebClient, db: Database, *, team_id: str, user_id: str) -> bool:
+    """Asks Slack (users.info) whether the user is a workspace admin or owner, and remembers it."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return False
+    admin = bool(user.get("is_admin") or user.get("is_owner"))
+    with db.transaction() as session:
+        remember_user(
+            session, team_id=team_id, user_id=user_id, tz=user.get("tz") or "UTC", is_admin=admin
+        )
+    return admin
+
+
+def settings_modal(
+    session: Session, *, team_id: str, defaults: DigestSettings, response_url: str | None
+) -> dict[str, Any]:
+    current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
+    return settings_form(meta=ModalMeta(response_url=response_url), current=current)
+
+
+def handle_settings_form(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+) -> None:
+    """Save the team's digest settings; an admin check again at submission time."""
+    team_id = submission_team(body, view)
+    admin = is_admin(client, db, team_id=team_id, user_id=body["user"]["id"])
+
+    def write(session: Session) -> int:
+        if not admin:
+            raise FormErrors({"weekday": ADMINS_ONLY})
+        save_digest_settings(
+            session, team_id=team_id, settings=parse_form(SettingsForm, view).settings()
+        )
+        return 0
+
+    save_submission(ack, body=body, view=view, db=db, write=write, default_block="weekday")
