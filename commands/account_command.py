@@ -40,7 +40,7 @@ def handle_account_command(
     slash = SlashCommand.model_validate(command)
     request = AccountRequest.parse(slash.text)
     if request.verb is AccountVerb.SETTINGS:
-        admin = is_admin(client, db, team_id=slash.team_id, user_id=slash.user_id)
+        admin = is_admin(client, user_id=slash.user_id)
         open_modal(
             client,
             db,

@@ -16,7 +16,6 @@ from commands.submissions import save_submission, submission_team
 from commands.views.settings import ALL_CLEAR, OWNER_DMS, settings_form
 from store.db import Database
 from store.settings import DigestSettings, digest_settings_of, save_digest_settings
-from store.users import remember_user
 
 ADMINS_ONLY = "Only workspace admins and owners can change the digest settings."
 
@@ -48,18 +47,13 @@ class SettingsForm(BaseModel):
         )
 
 
-def is_admin(client: WebClient, db: Database, *, team_id: str, user_id: str) -> bool:
-    """Asks Slack (users.info) whether the user is a workspace admin or owner, and remembers it."""
+def is_admin(client: WebClient, *, user_id: str) -> bool:
+    """Asks Slack (users.info, no database work) whether the user is a workspace admin or owner."""
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError:
         return False
-    admin = bool(user.get("is_admin") or user.get("is_owner"))
-    with db.transaction() as session:
-        remember_user(
-            session, team_id=team_id, user_id=user_id, tz=user.get("tz") or "UTC", is_admin=admin
-        )
-    return admin
+    return bool(user.get("is_admin") or user.get("is_owner"))
 
 
 def settings_modal(
@@ -79,7 +73,7 @@ def handle_settings_form(
 ) -> None:
     """Save the team's digest settings; an admin check again at submission time."""
     team_id = submission_team(body, view)
-    admin = is_admin(client, db, team_id=team_id, user_id=body["user"]["id"])
+    admin = is_admin(client, user_id=body["user"]["id"])
 
     def write(session: Session) -> int:
         if not admin:
