@@ -1,0 +1,491 @@
+"""Weekly digests: what they say, Slack's limits, time zones, exactly-once delivery, failures."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from bot.app import make_client
+from bot.settings import Settings
+from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, run_due_digests
+from digests.scheduler import build_scheduler
+from store.actions import add_action_item
+from store.db import Database
+from store.enums import ContactChannel, Role, Sentiment
+from store.models import DigestDelivery
+from store.settings import DigestSettings, save_digest_settings
+from store.stakeholders import add_stakeholder, log_contact
+from tests.factories import make_account
+from tests.slack_fake import TEAM_ID, FakeSlack
+
+MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # a Monday, after 09:00 UTC
+TODAY = MONDAY.date()
+NO_WAIT = Pacer(per_channel=0, between=0)
+
+
+@pytest.fixture
+def client(settings: Settings):
+    return make_client(settings)
+
+
+def people(database: Database, account, *specs: tuple[str, Role, int, Sentiment]) -> None:
+    with database.transaction() as session:
+        for name, role, days, sentiment in specs:
+            person = add_stakeholder(
+                session,
+                team_id=account.team_id,
+                account_id=account.id,
+                name=name,
+                role=role,
+                by_user_id="U0ALICE",
+                sentiment=sentiment,
+                relationship_owner_user_id="U0ALICE",
+            )
+            log_contact(
+                session,
+                team_id=account.team_id,
+                account_id=account.id,
+                stakeholder_ids=[person.id],
+                contacted_on=TODAY - timedelta(days=days),
+                channel=ContactChannel.CALL,
+                summary="",
+                by_user_id="U0ALICE",
+            )
+
+
+def healthy(database: Database, name: str, channel: str, **fields: Any):
+    account = make_account(
+        database, name, channel_id=channel, renewal_date=TODAY + timedelta(days=300), **fields
+    )
+    people(
+        database,
+        account,
+        ("Cara", Role.CHAMPION, 3, Sentiment.POSITIVE),
+        ("Eve", Role.ECONOMIC_BUYER, 4, Sentiment.POSITIVE),
+        ("Sam", Role.EXECUTIVE_SPONSOR, 5, Sentiment.POSITIVE),
+    )
+    return account
+
+
+def risky(database: Database, name: str, channel: str, **fields: Any):
+    account = make_account(
+        database,
+        name,
+        channel_id=channel,
+        renewal_date=TODAY + timedelta(days=41),
+        arr=Decimal("480000"),
+        **fields,
+    )
+    people(database, account, ("Raj <!channel>", Role.ECONOMIC_BUYER, 74, Sentiment.NEUTRAL))
+    with database.transaction() as session:
+        add_action_item(
+            session,
+            team_id=account.team_id,
+            account_id=account.id,
+            title="Security review",
+            due_on=TODAY - timedelta(days=9),
+            by_user_id="U0ALICE",
+            our_owner_user_id="U0ALICE",
+            customer_owner_name="Olga",
+        )
+        add_action_item(
+            session,
+            team_id=account.team_id,
+            account_id=account.id,
+            title="Proposal",
+            due_on=TODAY + timedelta(days=3),
+            by_user_id="U0ALICE",
+            our_owner_user_id="U0BOB",
+            customer_owner_name="Raj",
+        )
+    return account
+
+
+def posts(slack: FakeSlack, channel: str | None = None) -> list:
+    return [
+        c
+        for c in slack.calls_to("chat.postMessage")
+        if c.status == 200 and (channel is None or c.params["channel"] == channel)
+    ]
+
+
+def deliver(database: Database, client, now: datetime = MONDAY, **settings: Any) -> DeliveryRun:
+    return deliver_team_digests(
+        database,
+        client,
+        team_id=TEAM_ID,
+        settings=DigestSettings(**settings),
+        now=now,
+        pacer=NO_WAIT,
+    )
+
+
+def test_a_risky_account_gets_every_section_with_the_band_first(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "Acme", "C0ACME")
+    run = deliver(database, client)
+    assert run.sent == ["account:1"]
+    [post] = posts(slack, "C0ACME")
+    blocks = post.json_param("blocks")
+    texts = [b.get("text", {}).get("text", "") for b in blocks]
+    assert texts[0] == "Acme · weekly digest"
+    assert texts[1].startswith(":red_circle: *Red*: renewal in 41 days")
+    body = "\n".join(texts)
+    assert (
+        "*Stale map*" in body
+        and "economic buyer uncontacted: Raj &lt;!channel&gt; (economic buyer, 74 days)"
+        in body.lower().replace("Raj", "raj").replace("raj", "Raj")
+    )
+    assert (
+        "*Single-threaded*\n1 active thread of 3, held by Raj &lt;!channel&gt; (<@U0ALICE>)" in body
+    )
+    assert "in 41 days: USD 480,000 at stake, with risks open: act now." in body
+    assert "Security review: 9 days overdue · us: <@U0ALICE> · them: Olga" in body
+    assert "Proposal: due Thu 26 Nov 2026 · us: <@U0BOB> · them: Raj" in body
+    assert "*Since the last digest*\n• Raj &lt;!channel&gt; joined the map" in body
+    assert (
+        "*Next steps*\n1. " in body
+        and "Book time with the economic buyer Raj &lt;!channel&gt;: last contact 74 days ago"
+        in body
+    )
+    assert "<!channel>" not in json.dumps(blocks) and "<!channel>" not in post.params["text"]
+    assert post.params["text"].startswith(
+        "Acme weekly digest: :red_circle: Red: renewal in 41 days"
+    )
+
+
+def test_a_healthy_account_gets_one_all_clear_line_or_nothing(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    healthy(database, "Calm Co", "C0CALM")
+    later = datetime(
+        2026, 12, 7, 9, 30, tzinfo=UTC
+    )  # a quiet week: nobody joined since the last one
+    assert deliver(database, client, now=later).sent == ["account:1"]
+    [post] = posts(slack)
+    assert post.json_param("blocks") == [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": ":large_green_circle: *Calm Co* is green this week: "
+                "3 relationship threads, nothing overdue, nothing to chase.",
+            },
+        }
+    ]
+    slack.calls.clear()
+    with database.transaction() as session:
+        session.execute(DigestDelivery.__table__.delete())
+    assert deliver(database, client, now=later, all_clear=False).sent == []
+    assert posts(slack) == []
+
+
+def test_an_account_without_a_channel_is_not_posted(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "No Channel", None)
+    assert deliver(database, client).sent == []
+
+
+def test_a_huge_account_stays_within_slacks_limits(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    account = risky(database, "Big", "C0BIG")
+    with database.transaction() as session:
+        for index in range(60):
+            add_action_item(
+                session,
+                team_id=TEAM_ID,
+                account_id=account.id,
+                title=f"Item {index} " + "x" * 200,
+                due_on=TODAY - timedelta(days=index + 1),
+                by_user_id="U0ALICE",
+                customer_owner_name="Y" * 100,
+            )
+            add_stakeholder(
+                session,
+                team_id=TEAM_ID,
+                account_id=account.id,
+                name=f"Person {index} " + "z" * 100,
+                role=Role.INFLUENCER,
+                by_user_id="U0ALICE",
+            )
+    deliver(database, client)
+    blocks = posts(slack)[0].json_param("blocks")
+    assert len(blocks) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+    body = json.dumps(blocks, ensure_ascii=False)
+    assert "…and 53 more overdue" in body and "more changes" in body
+
+
+def test_portfolio_ranks_risk_by_arr_and_lists_renewals_and_failures(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "Small Risk", "C0SMALL", owner_user_id="U0BOB")
+    big = risky(database, "Big Risk", "C0BIG")
+    with database.transaction() as session:
+        from store.accounts import update_account
+
+        update_account(session, team_id=TEAM_ID, account_id=big.id, arr=Decimal("900000"))
+    healthy(database, "Calm Co", "C0CALM")
+    slack.fail_channel("C0SMALL", "not_in_channel")
+    run = deliver(database, client, portfolio_channel_id="C0LEADS")
+    assert run.failed == {"account:1": "not_in_channel"}
+    [portfolio] = posts(slack, "C0LEADS")
+    text = json.dumps(portfolio.json_param("blocks"), ensure_ascii=False)
+    assert text.index("Big Risk") < text.index("Small Risk")  # most ARR at stake first
+    assert "USD 900,000 at stake" in text and "🔴" not in text and ":red_circle: 2 red" in text
+    assert "*Renewals in the next 90 days* (2)" in text
+    assert (
+        "*Digests not delivered* (1)" in text
+        and "*Small Risk* in <#C0SMALL>: `not_in_channel` (invite the bot)" in text
+    )
+
+
+def test_owners_get_their_own_accounts_by_dm_when_the_team_asks(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "Alices", "C1", owner_user_id="U0ALICE")
+    risky(database, "Bobs", "C2", owner_user_id="U0BOB")
+    healthy(database, "Carols", "C3", owner_user_id="U0CAROL")
+    deliver(database, client, owner_digests=True)
+    assert "Alices" in json.dumps(posts(slack, "U0ALICE")[0].json_param("blocks"))
+    assert "Alices" not in json.dumps(posts(slack, "U0BOB")[0].json_param("blocks"))
+    assert posts(slack, "U0CAROL") == []  # nothing at risk, nothing renewing: no DM
+
+
+@pytest.mark.parametrize(
+    "error", ["not_in_channel", "channel_not_found", "is_archived", "msg_too_long"]
+)
+def test_a_failing_channel_is_recorded_and_the_rest_still_go_out(
+    client, slack: FakeSlack, database: Database, error: str
+) -> None:
+    risky(database, "Broken", "C0BROKEN")
+    risky(database, "Fine", "C0FINE")
+    slack.fail_channel("C0BROKEN", error)
+    run = deliver(database, client)
+    assert run.failed == {"account:1": error} and run.sent == ["account:2"]
+    with database.transaction() as session:
+        rows = {
+            r.target: (r.status, r.error) for r in session.execute(select(DigestDelivery)).scalars()
+        }
+    assert rows == {"account:1": ("failed", error), "account:2": ("sent", None)}
+    assert deliver(database, client).sent == []  # recorded: not retried this week
+
+
+def test_a_429_waits_for_retry_after_and_delivers_once(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "Acme", "C0ACME")
+    slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    assert deliver(database, client).sent == ["account:1"]
+    assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_a_rate_limit_that_outlasts_retries_is_posted_by_the_next_run(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "Acme", "C0ACME")
+    slack.rate_limit("chat.postMessage", times=4, retry_after=0)
+    assert deliver(database, client).failed == {"account:1": "ratelimited"}
+    assert deliver(database, client).sent == ["account:1"]
+    assert len(posts(slack)) == 1
+
+
+def test_posts_to_one_channel_are_paced(client, slack: FakeSlack, database: Database) -> None:
+    risky(database, "One", "C0SHARED")
+    risky(database, "Two", "C0SHARED")
+    waits: list[float] = []
+    clock = [0.0]
+    pacer = Pacer(
+        per_channel=1.1,
+        between=0.05,
+        sleep=lambda s: (waits.append(s), clock.__setitem__(0, clock[0] + s)),
+        now=lambda: clock[0],
+    )
+    deliver_team_digests(
+        database, client, team_id=TEAM_ID, settings=DigestSettings(), now=MONDAY, pacer=pacer
+    )
+    assert waits == [pytest.approx(1.1)]
+
+
+def test_a_restart_mid_run_posts_only_what_is_missing(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    for index in range(5):
+        risky(database, f"Account {index}", f"C{index}")
+
+    class Killed(BaseException):
+        pass
+
+    class DiesOnThird(Pacer):
+        calls = 0
+
+        def wait(self, channel: str) -> None:
+            DiesOnThird.calls += 1
+            if DiesOnThird.calls == 3:
+                raise Killed  # the process is killed after claiming its third digest
+            super().wait(channel)
+
+    with pytest.raises(Killed):
+        deliver_team_digests(
+            database,
+            client,
+            team_id=TEAM_ID,
+            settings=DigestSettings(),
+            now=MONDAY,
+            pacer=DiesOnThird(per_channel=0, between=0),
+        )
+    assert len(posts(slack)) == 2
+    assert deliver(database, client, now=MONDAY + timedelta(minutes=1)).sent == [
+        "account:4",
+        "account:5",
+    ]
+    restarted = deliver(
+        database, client, now=MONDAY + timedelta(minutes=15)
+    )  # the dead claim is now stale
+    assert restarted.sent == ["account:3"]
+    assert sorted(p.params["channel"] for p in posts(slack)) == ["C0", "C1", "C2", "C3", "C4"]
+
+
+def test_two_schedulers_racing_never_post_twice(
+    settings: Settings, slack: FakeSlack, database: Database
+) -> None:
+    for index in range(15):
+        risky(database, f"Account {index}", f"C{index:02d}")
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def scheduler() -> None:
+        start.wait()
+        try:
+            run_due_digests(
+                database,
+                make_client(settings),
+                now=MONDAY,
+                defaults=DigestSettings(),
+                pacer=NO_WAIT,
+            )
+        except BaseException as error:  # pragma: no cover - surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    assert errors == []
+    channels = [p.params["channel"] for p in posts(slack)]
+    assert sorted(channels) == sorted(f"C{i:02d}" for i in range(15))
+
+
+def team(database: Database, team_id: str, channel: str, zone: str) -> None:
+    risky(database, f"Account of {team_id}", channel, team_id=team_id)
+    with database.transaction() as session:
+        save_digest_settings(session, team_id=team_id, settings=DigestSettings(timezone=zone))
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        ("2026-11-22T23:59:00+00:00", []),  # 08:59 Monday in Tokyo
+        ("2026-11-23T00:01:00+00:00", ["C0TOKYO"]),  # 09:01 Monday in Tokyo
+        ("2026-11-23T13:59:00+00:00", ["C0TOKYO"]),  # 08:59 in New York (EST)
+        ("2026-11-23T14:01:00+00:00", ["C0TOKYO", "C0NY"]),  # 09:01 in New York
+    ],
+)
+def test_each_team_gets_its_digest_at_its_own_nine(
+    client, slack: FakeSlack, database: Database, at: str, expected: list[str]
+) -> None:
+    team(database, "T0TOKYO", "C0TOKYO", "Asia/Tokyo")
+    team(database, "T0NY", "C0NY", "America/New_York")
+    moments = [
+        "2026-11-22T23:59:00+00:00",
+        "2026-11-23T00:01:00+00:00",
+        "2026-11-23T13:59:00+00:00",
+        "2026-11-23T14:01:00+00:00",
+    ]
+    for moment in moments[: moments.index(at) + 1]:
+        run_due_digests(
+            database,
+            client,
+            now=datetime.fromisoformat(moment),
+            defaults=DigestSettings(),
+            pacer=NO_WAIT,
+        )
+    assert [p.params["channel"] for p in posts(slack)] == expected
+
+
+@pytest.mark.parametrize(
+    ("monday", "utc_nine"),
+    [
+        (date(2026, 10, 26), time(13, 0)),
+        (date(2026, 11, 2), time(14, 0)),
+    ],  # EDT, then EST after 1 Nov
+)
+def test_daylight_saving_weeks_keep_nine_local(
+    client, slack: FakeSlack, database: Database, monday: date, utc_nine: time
+) -> None:
+    team(database, "T0NY", "C0NY", "America/New_York")
+    nine = datetime.combine(monday, utc_nine, tzinfo=UTC)
+    run_due_digests(
+        database, client, now=nine - timedelta(minutes=1), defaults=DigestSettings(), pacer=NO_WAIT
+    )
+    assert posts(slack) == []
+    run_due_digests(
+        database, client, now=nine + timedelta(minutes=1), defaults=DigestSettings(), pacer=NO_WAIT
+    )
+    assert len(posts(slack)) == 1
+
+
+def test_a_run_missed_while_down_is_caught_up_the_same_day_only(
+    settings: Settings, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "Acme", "C0ACME")
+    scheduler = build_scheduler(
+        database,
+        make_client(settings),
+        clock=lambda: datetime.now(UTC),
+        digest_defaults=DigestSettings(),
+    )
+    job = scheduler.get_job("weekly-digests")
+    with time_machine.travel(
+        datetime(2026, 11, 24, 10, tzinfo=UTC), tick=False
+    ):  # Tuesday: the Monday run was missed
+        job.func()
+    assert posts(slack) == []
+    with time_machine.travel(
+        datetime(2026, 11, 23, 16, tzinfo=UTC), tick=False
+    ):  # back up Monday afternoon
+        job.func()
+        job.func()
+    assert len(posts(slack)) == 1
+
+
+def test_digest_settings_come_from_the_team_over_the_environment(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    risky(database, "Acme", "C0ACME")
+    with database.transaction() as session:
+        save_digest_settings(
+            session,
+            team_id=TEAM_ID,
+            settings=DigestSettings(weekday=2, at=time(7, 30), timezone="Europe/Paris"),
+        )
+    defaults = DigestSettings(weekday=0)
+    run_due_digests(database, client, now=MONDAY, defaults=defaults, pacer=NO_WAIT)
+    assert posts(slack) == []  # the team chose Wednesday
+    run_due_digests(
+        database,
+        client,
+        now=datetime(2026, 11, 25, 6, 31, tzinfo=UTC),
+        defaults=defaults,
+        pacer=NO_WAIT,
+    )
+    assert len(posts(slack)) == 1  # 07:31 in Paris on Wednesday
