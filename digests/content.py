@@ -85,14 +85,15 @@ class PortfolioDigest:
 
 
 def _changes_since(
-    session: Session, *, team_id: str, since: datetime, names: dict[int, str]
+    session: Session, *, team_id: str, since: datetime, until: datetime, names: dict[int, str]
 ) -> dict[int, list[MapChange]]:
-    """Additions, departures and sentiment moves since `since`, per account, in one query."""
+    """Additions, departures and sentiment moves in [since, until), per account, in one query."""
     rows = session.execute(
         select(StakeholderChange)
         .where(
             StakeholderChange.team_id == team_id,
             StakeholderChange.changed_at >= since,
+            StakeholderChange.changed_at < until,
             StakeholderChange.field.in_([CREATED, "status", "sentiment"]),  # type: ignore[attr-defined]
         )
         .order_by(StakeholderChange.changed_at, StakeholderChange.id)
@@ -117,13 +118,15 @@ def build_account_digests(
     team_id: str,
     today: date,
     since: datetime,
+    until: datetime | None = None,
     account_ids: Sequence[int] | None = None,
 ) -> list[AccountDigest]:
     """Every live account's digest (linked channel or not): seven queries for the whole team."""
     thresholds = thresholds_for(session, team_id=team_id)
     snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids)
     names = {p.id: p.name for s in snapshots for p in s.stakeholders}  # type: ignore[misc]
-    changes = _changes_since(session, team_id=team_id, since=since, names=names)  # type: ignore[arg-type]
+    until = until or since + WEEK
+    changes = _changes_since(session, team_id=team_id, since=since, until=until, names=names)  # type: ignore[arg-type]
     week_end = today + timedelta(days=6)
     digests = []
     for snapshot in snapshots:

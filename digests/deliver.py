@@ -160,7 +160,7 @@ def team_digests(
     today = now.astimezone(settings.zone).date()
     with db.transaction() as session:
         digests = build_account_digests(
-            session, team_id=team_id, today=today, since=since, account_ids=account_ids
+            session, team_id=team_id, today=today, since=since, until=now, account_ids=account_ids
         )
         min_threads = thresholds_for(session, team_id=team_id).min_threads
     return day, digests, min_threads

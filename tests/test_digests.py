@@ -30,6 +30,13 @@ TODAY = MONDAY.date()
 NO_WAIT = Pacer(per_channel=0, between=0)
 
 
+@pytest.fixture(autouse=True)
+def monday_morning():
+    """The data of these tests is written at 08:00 UTC that Monday, before its digests go out."""
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), tick=True):
+        yield
+
+
 @pytest.fixture
 def client(settings: Settings):
     return make_client(settings)
