@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from rich.console import Console
 
 from bot.terminal import print_message
 from commands.answers import answer_account_command
 from commands.payloads import AccountRequest, SlashCommand
+from digests.cli import print_digests
 from store.db import Database
 from store.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
+from store.settings import DigestSettings
 
 SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail")
 
@@ -36,6 +38,17 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
         show(f"/account {SHOWCASE[0]} plan", console=console, db=db, today=today)
         show(f"/account {SHOWCASE[0]} history", console=console, db=db, today=today)
     if not accounts:
+        console.print(
+            "\n[bold]This Monday's digests[/bold] (as `accountbot digest --dry-run` prints them):"
+        )
+        monday = datetime.combine(today - timedelta(days=today.weekday()), time(9, 30), tzinfo=UTC)
+        print_digests(
+            db,
+            console,
+            now=monday,
+            defaults=DigestSettings(portfolio_channel_id="C0DEMOLEADS"),
+            teams=[DEMO_TEAM_ID],
+        )
         others = ", ".join(s.name for s in SAMPLE_PORTFOLIO if s.name not in SHOWCASE)
         console.print(
             f"[dim]Also in the sample: {others}. Try `accountbot demo --account Initech`.[/dim]"
