@@ -80,7 +80,10 @@ class HttpServer:
 
     def stop(self) -> None:
         """Close every socket from inside the serving loop, which then returns."""
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))  # type: ignore[union-attr]
+        try:
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))  # type: ignore[union-attr]
+        except OSError:  # the loop has already gone and closed its trigger: close what is left
+            wasyncore.close_all(self._sockets)
 
 
 def serve(settings: Settings, bolt_app: App, db: Database) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 from store.accounts import create_account
 from store.db import Database
+from store.enums import ContactChannel, Role
 from store.models import Account
+from store.stakeholders import add_stakeholder, log_contact
 from tests.slack_fake import TEAM_ID
 
 
@@ -25,3 +27,38 @@ def make_account(
     }
     with db.transaction() as session:
         return create_account(session, team_id=team_id, name=name, **(defaults | fields))
+
+
+def add_person(
+    db: Database,
+    account: Account,
+    name: str,
+    role: Role = Role.INFLUENCER,
+    *,
+    contacted_days_ago: int | None = None,
+    today: date | None = None,
+    **fields: Any,
+) -> int:
+    """Put someone on an account's map (optionally with a contact some days ago); their id."""
+    with db.transaction() as session:
+        person = add_stakeholder(
+            session,
+            team_id=account.team_id,
+            account_id=account.id,
+            name=name,
+            role=role,
+            by_user_id="U0ALICE",
+            **fields,
+        )
+        if contacted_days_ago is not None:
+            log_contact(
+                session,
+                team_id=account.team_id,
+                account_id=account.id,
+                stakeholder_ids=[person.id],  # type: ignore[list-item]
+                contacted_on=(today or date.today()) - timedelta(days=contacted_days_ago),  # noqa: DTZ011
+                channel=ContactChannel.CALL,
+                summary="",
+                by_user_id="U0ALICE",
+            )
+        return person.id  # type: ignore[return-value]

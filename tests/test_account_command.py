@@ -12,9 +12,9 @@ import pytest
 
 from store.actions import add_action_item
 from store.db import Database, make_engine
-from store.enums import ContactChannel, Influence, Role, Sentiment
-from store.stakeholders import add_stakeholder, log_contact, mark_departed
-from tests.factories import make_account
+from store.enums import Influence, Role, Sentiment
+from store.stakeholders import mark_departed
+from tests.factories import add_person, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
@@ -44,32 +44,18 @@ def add_people(
     database: Database, account, people: list[tuple[str, Role, int | None]]
 ) -> dict[str, int]:
     """Put people on the map, each contacted `days` ago (None: never)."""
-    ids = {}
-    with database.transaction() as session:
-        for name, role, days in people:
-            person = add_stakeholder(
-                session,
-                team_id=account.team_id,
-                account_id=account.id,
-                name=name,
-                role=role,
-                by_user_id="U0ALICE",
-                influence=Influence.HIGH,
-                sentiment=Sentiment.POSITIVE,
-            )
-            ids[name] = person.id
-            if days is not None:
-                log_contact(
-                    session,
-                    team_id=account.team_id,
-                    account_id=account.id,
-                    stakeholder_ids=[person.id],
-                    contacted_on=TODAY - timedelta(days=days),
-                    channel=ContactChannel.CALL,
-                    summary="",
-                    by_user_id="U0ALICE",
-                )
-    return ids
+    return {
+        name: add_person(
+            database,
+            account,
+            name,
+            role,
+            contacted_days_ago=days,
+            influence=Influence.HIGH,
+            sentiment=Sentiment.POSITIVE,
+        )
+        for name, role, days in people
+    }
 
 
 def test_card_shows_snapshot_band_map_flags_and_plan(

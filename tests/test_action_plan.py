@@ -17,9 +17,8 @@ from store.actions import add_action_item
 from store.db import Database
 from store.enums import ActionStatus, Role
 from store.models import ActionItem, ActionItemChange, ActionReminder
-from store.stakeholders import add_stakeholder
-from tests.factories import make_account
-from tests.slack_fake import TEAM_ID, FakeSlack
+from tests.factories import add_person, make_account
+from tests.slack_fake import FakeSlack
 from tests.slack_sender import (
     SlackSender,
     block_actions_payload,
@@ -31,15 +30,7 @@ TODAY = date.today()  # noqa: DTZ011
 
 
 def stakeholder(database: Database, account, name: str) -> int:
-    with database.transaction() as session:
-        return add_stakeholder(
-            session,
-            team_id=TEAM_ID,
-            account_id=account.id,
-            name=name,
-            role=Role.CHAMPION,
-            by_user_id="U0ALICE",
-        ).id
+    return add_person(database, account, name, Role.CHAMPION)
 
 
 def item(database: Database, account, title: str, due: date, **fields: Any) -> int:

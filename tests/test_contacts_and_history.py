@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from store.db import Database
 from store.enums import ContactChannel, Role, Sentiment
 from store.models import ContactLog, Stakeholder
-from store.stakeholders import add_stakeholder, update_stakeholder
-from tests.factories import make_account
+from store.stakeholders import update_stakeholder
+from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -28,15 +28,7 @@ TODAY = date.today()  # noqa: DTZ011
 
 
 def person(database: Database, account, name: str, role: Role = Role.INFLUENCER) -> int:
-    with database.transaction() as session:
-        return add_stakeholder(
-            session,
-            team_id=TEAM_ID,
-            account_id=account.id,
-            name=name,
-            role=role,
-            by_user_id="U0ALICE",
-        ).id
+    return add_person(database, account, name, role)
 
 
 def contact_values(people: list[int], **overrides: Any) -> dict[str, dict[str, Any]]:

@@ -18,11 +18,11 @@ from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, run_due_di
 from digests.scheduler import build_scheduler
 from store.actions import add_action_item
 from store.db import Database
-from store.enums import ContactChannel, Role, Sentiment
+from store.enums import Role, Sentiment
 from store.models import DigestDelivery
 from store.settings import DigestSettings, save_digest_settings
-from store.stakeholders import add_stakeholder, log_contact
-from tests.factories import make_account
+from store.stakeholders import add_stakeholder
+from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # a Monday, after 09:00 UTC
@@ -43,28 +43,17 @@ def client(settings: Settings):
 
 
 def people(database: Database, account, *specs: tuple[str, Role, int, Sentiment]) -> None:
-    with database.transaction() as session:
-        for name, role, days, sentiment in specs:
-            person = add_stakeholder(
-                session,
-                team_id=account.team_id,
-                account_id=account.id,
-                name=name,
-                role=role,
-                by_user_id="U0ALICE",
-                sentiment=sentiment,
-                relationship_owner_user_id="U0ALICE",
-            )
-            log_contact(
-                session,
-                team_id=account.team_id,
-                account_id=account.id,
-                stakeholder_ids=[person.id],
-                contacted_on=TODAY - timedelta(days=days),
-                channel=ContactChannel.CALL,
-                summary="",
-                by_user_id="U0ALICE",
-            )
+    for name, role, days, sentiment in specs:
+        add_person(
+            database,
+            account,
+            name,
+            role,
+            contacted_days_ago=days,
+            today=TODAY,
+            sentiment=sentiment,
+            relationship_owner_user_id="U0ALICE",
+        )
 
 
 def healthy(database: Database, name: str, channel: str, **fields: Any):

@@ -13,8 +13,8 @@ from sqlalchemy import event, func, select
 from store.db import Database
 from store.enums import ContactChannel, Role, Sentiment, StakeholderStatus
 from store.models import Stakeholder, StakeholderChange
-from store.stakeholders import add_stakeholder, log_contact
-from tests.factories import make_account
+from store.stakeholders import log_contact
+from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -29,16 +29,7 @@ TODAY = date.today()  # noqa: DTZ011
 def person(
     database: Database, account, name: str, role: Role = Role.INFLUENCER, **fields: Any
 ) -> int:
-    with database.transaction() as session:
-        return add_stakeholder(
-            session,
-            team_id=account.team_id,
-            account_id=account.id,
-            name=name,
-            role=role,
-            by_user_id="U0ALICE",
-            **fields,
-        ).id
+    return add_person(database, account, name, role, **fields)
 
 
 def open_form(bot: SlackSender, slack: FakeSlack, action: str, value: str) -> dict[str, Any]:
