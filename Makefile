@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format run bench clean
+.PHONY: demo test test-sqlite test-postgres lint format run bench clean
 
 $(BIN)/accountbot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,16 @@ $(BIN)/accountbot: pyproject.toml
 demo: $(BIN)/accountbot  ## seed the sample portfolio into ./accountbot.db and print what Slack shows
 	$(BIN)/accountbot demo
 
-test: lint  ## lint, then every test
+test: lint  ## lint, then every test on SQLite and on a throwaway PostgreSQL
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: lint
+	$(BIN)/pytest
+
+test-postgres: $(BIN)/accountbot  ## the whole suite against PostgreSQL (installed and started if needed)
+	@set -e; url=$$(scripts/postgres start); trap 'scripts/postgres stop' EXIT; \
+	echo "running the suite on $$url"; TEST_DATABASE_URL=$$url $(BIN)/pytest
 
 lint: $(BIN)/accountbot
 	$(BIN)/ruff check .

@@ -78,7 +78,11 @@ def _duplicate(existing: Account) -> DuplicateAccountName:
 
 def update_account(session: Session, *, team_id: str, account_id: int, **changes: Any) -> Account:
     """Change an account's fields; a name another account of the team uses is refused."""
-    account = get_account(session, team_id=team_id, account_id=account_id)
+    account = session.execute(
+        select(Account)
+        .where(Account.team_id == team_id, Account.id == account_id)
+        .with_for_update()
+    ).scalar_one_or_none()
     if account is None:
         raise NotFound("That account no longer exists.")
     if "name" in changes:

@@ -126,10 +126,14 @@ def add_action_item(
     return item
 
 
-def get_action_item(session: Session, *, team_id: str, item_id: int) -> ActionItem | None:
-    return session.execute(
-        select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)
-    ).scalar_one_or_none()
+def get_action_item(
+    session: Session, *, team_id: str, item_id: int, for_update: bool = False
+) -> ActionItem | None:
+    """The item; `for_update` locks its row until the transaction ends (concurrent clicks queue)."""
+    query = select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
 
 
 def update_action_item(
@@ -139,7 +143,7 @@ def update_action_item(
     unknown = set(changes) - set(TRACKED_FIELDS)
     if unknown:
         raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")
-    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
     if item is None:
         raise NotFound("That action item no longer exists.")
     if "customer_owner_stakeholder_id" in changes:
@@ -166,7 +170,7 @@ def update_action_item(
 
 
 def _open_item(session: Session, *, team_id: str, item_id: int) -> ActionItem:
-    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
     if item is None:
         raise NotFound("That action item no longer exists.")
     if item.status in CLOSED:
@@ -178,7 +182,7 @@ def complete_action_item(
     session: Session, *, team_id: str, item_id: int, by_user_id: str
 ) -> tuple[ActionItem, bool]:
     """Mark done, recording who and when; a second click (or a retry) changes nothing."""
-    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
     if item is None:
         raise NotFound("That action item no longer exists.")
     if item.status in CLOSED:
@@ -197,7 +201,7 @@ def complete_action_item(
 def cancel_action_item(
     session: Session, *, team_id: str, item_id: int, by_user_id: str
 ) -> tuple[ActionItem, bool]:
-    item = get_action_item(session, team_id=team_id, item_id=item_id)
+    item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
     if item is None:
         raise NotFound("That action item no longer exists.")
     if item.status in CLOSED:

@@ -60,14 +60,22 @@ def _snapshot(person: Stakeholder) -> dict[str, str | None]:
     return {field: as_text(getattr(person, field)) for field in TRACKED_FIELDS}
 
 
-def get_stakeholder(session: Session, *, team_id: str, stakeholder_id: int) -> Stakeholder | None:
-    return session.execute(
-        select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.id == stakeholder_id)
-    ).scalar_one_or_none()
+def get_stakeholder(
+    session: Session, *, team_id: str, stakeholder_id: int, for_update: bool = False
+) -> Stakeholder | None:
+    """The person; `for_update` locks the row until the transaction ends (no lost update)."""
+    query = select(Stakeholder).where(
+        Stakeholder.team_id == team_id, Stakeholder.id == stakeholder_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
 
 
 def _require(session: Session, *, team_id: str, stakeholder_id: int) -> Stakeholder:
-    person = get_stakeholder(session, team_id=team_id, stakeholder_id=stakeholder_id)
+    person = get_stakeholder(
+        session, team_id=team_id, stakeholder_id=stakeholder_id, for_update=True
+    )
     if person is None:
         raise NotFound("That stakeholder is no longer on the map.")
     return person

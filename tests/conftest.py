@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.app import build_app
 from bot.server import HttpServer, make_web_app
@@ -17,6 +20,7 @@ from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+_DATABASES = itertools.count()
 BOT_TOKEN = "xoxb-0000-test-token"
 
 
@@ -34,12 +38,51 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+"""A server's admin URL (as `scripts/postgres start` prints): runs the suite on PostgreSQL."""
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """On PostgreSQL: one migrated template database, copied for every test (fast and isolated)."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    template = f"accountbot_template_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{template}"'))
+    migrated = Database(
+        make_url(POSTGRES_URL).set(database=template).render_as_string(hide_password=False)
+    )
+    migrated.upgrade()
+    migrated.dispose()
+    yield template
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'accountbot-test.db'}")
-    db.upgrade()
+def database(tmp_path: Path, postgres_template: str | None) -> Iterator[Database]:
+    """A fresh, migrated database per test: a SQLite file, or a PostgreSQL copy of the template."""
+    if postgres_template is None:
+        db = Database(f"sqlite:///{tmp_path / 'accountbot-test.db'}")
+        db.upgrade()
+        yield db
+        db.dispose()
+        return
+    name = f"accountbot_test_{os.getpid()}_{next(_DATABASES)}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
+    db = Database(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))  # type: ignore[arg-type]
     yield db
     db.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture
