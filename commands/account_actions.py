@@ -84,7 +84,12 @@ def handle_edit_account(
         account = get_account(session, team_id=click.team_id, account_id=account_id)
         if account is None:
             return GONE
-        meta = ModalMeta(account_id=account_id, response_url=click.response_url, replace_card=True)
+        meta = ModalMeta(
+            account_id=account_id,
+            response_url=click.response_url,
+            replace_card=True,
+            version=account.version,
+        )
         return account_form(meta=meta, account=account)
 
     open_modal(client, db, trigger_id=click.trigger_id, title="Edit account", build=build)

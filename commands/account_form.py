@@ -23,7 +23,13 @@ def handle_account_form(
         values = parse_account_form(view).model_dump()
         if sub.meta.account_id is None:
             return create_account(session, team_id=sub.team_id, **values).id  # type: ignore[return-value]
-        update_account(session, team_id=sub.team_id, account_id=sub.meta.account_id, **values)
+        update_account(
+            session,
+            team_id=sub.team_id,
+            account_id=sub.meta.account_id,
+            expected_version=sub.meta.version,
+            **values,
+        )
         return sub.meta.account_id
 
     submit_and_show_card(ack, body=body, view=view, db=db, today=today, write=write)

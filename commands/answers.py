@@ -103,6 +103,7 @@ def action_modal(
         item = get_action_item(session, team_id=team_id, item_id=item_id)
         if item is None:
             return "That action item no longer exists."
+        meta = meta.model_copy(update={"version": item.version})
     people = list_stakeholders(session, team_id=team_id, account_id=account_id)
     return action_form(
         meta=meta, account=account, people=people, today=today, item=item, our_owner=user_id
@@ -167,7 +168,7 @@ def command_modal(
         return _notice_for(request)
     meta = ModalMeta(account_id=found.id, response_url=slash.response_url)
     if request.verb is AccountVerb.EDIT:
-        return account_form(meta=meta, account=found)
+        return account_form(meta=meta.model_copy(update={"version": found.version}), account=found)
     people = list_stakeholders(session, team_id=slash.team_id, account_id=found.id)  # type: ignore[arg-type]
     if request.verb is AccountVerb.STAKEHOLDER:
         return stakeholder_form(meta=meta, account=found, people=people, today=today)
@@ -211,6 +212,7 @@ def stakeholder_modal(
         stakeholder_id=stakeholder_id,
         response_url=response_url,
         replace_card=replace_card,
+        version=person.version if person else None,
     )
     return stakeholder_form(
         meta=meta, account=account, people=people, person=person, role=role, today=today

@@ -38,6 +38,8 @@ class ModalMeta(BaseModel):
     response_url: Annotated[str | None, Field(max_length=1000, pattern=URL)] = None
     message_link: Annotated[str | None, Field(max_length=500, pattern=URL)] = None
     item_id: int | None = None
+    version: int | None = None
+    """The version of the row being edited when the modal opened (see ChangedElsewhere)."""
     replace_card: bool = False
     """The modal was opened from a card: after saving, redraw that card in place."""
 

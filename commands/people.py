@@ -119,6 +119,7 @@ def handle_stakeholder_menu(
             stakeholder_id=person.id,
             response_url=click.response_url,
             replace_card=True,
+            version=person.version,
         )
         if menu is StakeholderMenu.SENTIMENT:
             return sentiment_form(meta=meta, person=person)
@@ -142,6 +143,7 @@ def handle_stakeholder_form(
                 team_id=sub.team_id,
                 stakeholder_id=sub.meta.stakeholder_id,
                 by_user_id=sub.user_id,
+                expected_version=sub.meta.version,
                 **form.model_dump(exclude={"last_contacted_on"}),
             )
             return person.account_id
@@ -181,6 +183,7 @@ def handle_sentiment_form(
             team_id=sub.team_id,
             stakeholder_id=stakeholder_id,
             by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
             sentiment=sentiment,
         )
 
@@ -205,6 +208,7 @@ def handle_promoted_form(
             team_id=sub.team_id,
             stakeholder_id=stakeholder_id,
             by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
             title=title,
         )
 
@@ -239,6 +243,7 @@ def handle_departed_form(
             team_id=sub.team_id,
             stakeholder_id=stakeholder_id,
             by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
             on=form.departed_on,
             left_for_company=form.left_for_company,
             left_for_title=form.left_for_title,

@@ -189,6 +189,7 @@ def handle_action_menu(
             response_url=click.response_url,
             replace_card=_origin(click) is Origin.CARD,
             item_id=item.id,
+            version=item.version,
         )
         if menu is ActionMenu.EDIT:
             return action_modal(
@@ -220,6 +221,7 @@ def handle_action_form(
                 team_id=sub.team_id,
                 item_id=sub.meta.item_id,
                 by_user_id=sub.user_id,
+                expected_version=sub.meta.version,
                 **form.model_dump(),
             )
             return item.account_id
@@ -259,7 +261,12 @@ def handle_reschedule_form(
     def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
         due_on = parse_form(RescheduleForm, view, today=today).due_on
         return reschedule_action_item(
-            session, team_id=sub.team_id, item_id=item_id, by_user_id=sub.user_id, due_on=due_on
+            session,
+            team_id=sub.team_id,
+            item_id=item_id,
+            by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
+            due_on=due_on,
         )
 
     submit_and_show_card(
@@ -279,7 +286,12 @@ def handle_block_form(
     def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
         reason = parse_form(BlockForm, view).blocked_reason
         return block_action_item(
-            session, team_id=sub.team_id, item_id=item_id, by_user_id=sub.user_id, reason=reason
+            session,
+            team_id=sub.team_id,
+            item_id=item_id,
+            by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
+            reason=reason,
         )
 
     submit_and_show_card(

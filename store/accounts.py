@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from store.enums import Segment
-from store.errors import DuplicateAccountName, NotFound
+from store.errors import DuplicateAccountName, NotFound, check_version
 from store.models import Account
 from store.types import utcnow
 
@@ -76,8 +76,16 @@ def _duplicate(existing: Account) -> DuplicateAccountName:
     return DuplicateAccountName(f"An account named {existing.name} already exists.", field="name")
 
 
-def update_account(session: Session, *, team_id: str, account_id: int, **changes: Any) -> Account:
-    """Change an account's fields; a name another account of the team uses is refused."""
+def update_account(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Account:
+    """Change an account's fields; a name another account of the team uses is refused, and so is
+    an edit made on a version someone else has changed since (`expected_version`)."""
     account = session.execute(
         select(Account)
         .where(Account.team_id == team_id, Account.id == account_id)
@@ -85,6 +93,7 @@ def update_account(session: Session, *, team_id: str, account_id: int, **changes
     ).scalar_one_or_none()
     if account is None:
         raise NotFound("That account no longer exists.")
+    check_version(expected_version, account.version, what=account.name)
     if "name" in changes:
         changes["name"] = " ".join(str(changes["name"]).split())
         other = find_account_by_name(session, team_id=team_id, name=changes["name"])
@@ -98,6 +107,7 @@ def update_account(session: Session, *, team_id: str, account_id: int, **changes
             raise ValueError(f"{field} cannot be changed this way")
         setattr(account, field, value)
     account.updated_at = utcnow()
+    account.version += 1
     session.flush()
     return account
 

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus
-from store.errors import NotFound, StoreError
+from store.errors import NotFound, StoreError, check_version
 from store.models import Account, ActionItem, ActionItemChange, Stakeholder
 from store.types import utcnow
 
@@ -137,7 +137,13 @@ def get_action_item(
 
 
 def update_action_item(
-    session: Session, *, team_id: str, item_id: int, by_user_id: str | None, **changes: Any
+    session: Session,
+    *,
+    team_id: str,
+    item_id: int,
+    by_user_id: str | None,
+    expected_version: int | None = None,
+    **changes: Any,
 ) -> tuple[ActionItem, bool]:
     """Change tracked fields; returns the item and whether anything changed (one row per field)."""
     unknown = set(changes) - set(TRACKED_FIELDS)
@@ -146,6 +152,7 @@ def update_action_item(
     item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
     if item is None:
         raise NotFound("That action item no longer exists.")
+    check_version(expected_version, item.version, what=f'"{item.title}"')
     if "customer_owner_stakeholder_id" in changes:
         name = _check_customer_owner(
             session,
@@ -165,6 +172,7 @@ def update_action_item(
             changed = True
     if changed:
         item.updated_at = now
+        item.version += 1
         session.flush()
     return item, changed
 
@@ -216,7 +224,13 @@ def cancel_action_item(
 
 
 def block_action_item(
-    session: Session, *, team_id: str, item_id: int, by_user_id: str, reason: str
+    session: Session,
+    *,
+    team_id: str,
+    item_id: int,
+    by_user_id: str,
+    reason: str,
+    expected_version: int | None = None,
 ) -> tuple[ActionItem, bool]:
     _open_item(session, team_id=team_id, item_id=item_id)
     return update_action_item(
@@ -224,6 +238,7 @@ def block_action_item(
         team_id=team_id,
         item_id=item_id,
         by_user_id=by_user_id,
+        expected_version=expected_version,
         status=ActionStatus.BLOCKED,
         blocked_reason=reason,
     )
@@ -244,11 +259,22 @@ def unblock_action_item(
 
 
 def reschedule_action_item(
-    session: Session, *, team_id: str, item_id: int, by_user_id: str, due_on: date
+    session: Session,
+    *,
+    team_id: str,
+    item_id: int,
+    by_user_id: str,
+    due_on: date,
+    expected_version: int | None = None,
 ) -> tuple[ActionItem, bool]:
     _open_item(session, team_id=team_id, item_id=item_id)
     return update_action_item(
-        session, team_id=team_id, item_id=item_id, by_user_id=by_user_id, due_on=due_on
+        session,
+        team_id=team_id,
+        item_id=item_id,
+        by_user_id=by_user_id,
+        expected_version=expected_version,
+        due_on=due_on,
     )
 
 

@@ -16,3 +16,19 @@ class DuplicateAccountName(StoreError):
 
 class NotFound(StoreError):
     pass
+
+
+class ChangedElsewhere(StoreError):
+    """Someone else saved a change after this form was opened: reload rather than overwrite."""
+
+    def __init__(self, what: str, *, field: str | None = None) -> None:
+        super().__init__(
+            f"{what} was changed by someone else after you opened this form. "
+            "Close it and open it again to see their change.",
+            field=field,
+        )
+
+
+def check_version(seen: int | None, current: int, *, what: str, field: str | None = None) -> None:
+    if seen is not None and seen != current:
+        raise ChangedElsewhere(what, field=field)

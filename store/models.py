@@ -85,6 +85,8 @@ class Account(SQLModel, table=True):
     products: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     external_crm_id: str | None = Field(default=None, max_length=64)
     archived: bool = Field(default=False)
+    version: int = Field(default=1)
+    """Raised by every edit: a form opened on an older version is refused (changed elsewhere)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -119,6 +121,7 @@ class Stakeholder(SQLModel, table=True):
     departed_on: date | None = None
     left_for_company: str | None = Field(default=None, max_length=NAME_LENGTH)
     left_for_title: str | None = Field(default=None, max_length=NAME_LENGTH)
+    version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -191,6 +194,7 @@ class ActionItem(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

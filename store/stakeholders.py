@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
-from store.errors import NotFound, StoreError
+from store.errors import NotFound, StoreError, check_version
 from store.models import ContactLog, Stakeholder, StakeholderChange
 from store.types import utcnow
 
@@ -233,13 +233,21 @@ def add_stakeholder(
 
 
 def update_stakeholder(
-    session: Session, *, team_id: str, stakeholder_id: int, by_user_id: str | None, **changes: Any
+    session: Session,
+    *,
+    team_id: str,
+    stakeholder_id: int,
+    by_user_id: str | None,
+    expected_version: int | None = None,
+    **changes: Any,
 ) -> Stakeholder:
-    """Change tracked fields of a person; each changed field leaves one history row."""
+    """Change tracked fields of a person; each changed field leaves one history row. With
+    `expected_version` (what the editor saw), a person changed since is refused, not overwritten."""
     unknown = set(changes) - set(TRACKED_FIELDS)
     if unknown:
         raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")
     person = _require(session, team_id=team_id, stakeholder_id=stakeholder_id)
+    check_version(expected_version, person.version, what=person.name)
     if "name" in changes:
         changes["name"] = " ".join(str(changes["name"]).split())
     if changes.get("email"):
@@ -272,6 +280,7 @@ def update_stakeholder(
         changed = True
     if changed:
         person.updated_at = now
+        person.version += 1
         session.flush()
     return person
 
@@ -285,6 +294,7 @@ def mark_departed(
     by_user_id: str | None,
     left_for_company: str | None = None,
     left_for_title: str | None = None,
+    expected_version: int | None = None,
 ) -> Stakeholder:
     """Mark a person departed; they stay on the map (and where they went is a lead)."""
     return update_stakeholder(
@@ -292,6 +302,7 @@ def mark_departed(
         team_id=team_id,
         stakeholder_id=stakeholder_id,
         by_user_id=by_user_id,
+        expected_version=expected_version,
         status=StakeholderStatus.DEPARTED,
         departed_on=on,
         left_for_company=left_for_company,

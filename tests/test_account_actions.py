@@ -43,6 +43,7 @@ def test_edit_button_opens_the_filled_modal(
         "account_id": account.id,
         "response_url": slack.response_url("click"),
         "replace_card": True,
+        "version": 1,
     }
     assert view["blocks"][0]["element"]["initial_value"] == "Acme"
 

@@ -46,6 +46,10 @@ def submit(bot: SlackSender, slack: FakeSlack, *, account_id: int | None = None,
     return bot.interaction(view_submission_payload(view, values(**overrides)))
 
 
+def submit_view(bot: SlackSender, view: dict[str, Any], state: dict[str, dict[str, Any]]):
+    return bot.interaction(view_submission_payload(view, state))
+
+
 def count_accounts(database: Database) -> int:
     with database.transaction() as session:
         return session.execute(select(func.count()).select_from(Account)).scalar_one()
@@ -197,3 +201,18 @@ def test_renewal_can_be_left_empty(bot: SlackSender, slack: FakeSlack, database:
         account = find_account_by_name(session, team_id=TEAM_ID, name="Zebra Corp")
     assert account.renewal_date is None and account.channel_id is None
     assert date.today() - timedelta(days=1) <= account.created_at.date()  # noqa: DTZ011
+
+
+def test_an_edit_on_an_account_changed_meanwhile_is_refused(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    from store.accounts import update_account
+
+    account = make_account(database, "Zebra", arr=Decimal("1"))
+    view = account_form(meta=ModalMeta(account_id=account.id, version=1))
+    with database.transaction() as session:
+        update_account(session, team_id=TEAM_ID, account_id=account.id, arr=Decimal("500"))
+    body = submit_view(bot, view, values(name="Zebra", arr="2")).json()
+    assert "changed by someone else" in body["errors"]["name"]
+    with database.transaction() as session:
+        assert session.get(Account, account.id).arr == Decimal("500.00")

@@ -410,3 +410,24 @@ def test_names_and_notes_are_escaped_on_the_card(
     text = json.dumps(reply.params["blocks"])
     assert "&lt;!channel&gt; Eve" in text and "&lt;@U0BOSS&gt;" in text
     assert "<!channel>" not in text and "<@U0BOSS>" not in text
+
+
+def test_an_edit_on_a_person_changed_meanwhile_is_refused_not_lost(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    dana = person(database, account, "Dana Lee", Role.CHAMPION)
+    view = open_form(bot, slack, "stakeholder.menu", f"edit:{dana}")
+    with database.transaction() as session:  # a colleague changes Dana while the form is open
+        from store.stakeholders import update_stakeholder
+
+        update_stakeholder(
+            session, team_id=TEAM_ID, stakeholder_id=dana, by_user_id="U0BOB", title="COO"
+        )
+    body = submit(bot, view, stakeholder_values(title="VP Operations")).json()
+    assert body["errors"] == {
+        "name": "Dana Lee was changed by someone else after you opened this form. "
+        "Close it and open it again to see their change."
+    }
+    with database.transaction() as session:
+        assert session.get(Stakeholder, dana).title == "COO"

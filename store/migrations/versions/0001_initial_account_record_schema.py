@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:56:01.130266
+Create Date: 2026-11-23 12:17:09.189425
 """
 
 from collections.abc import Sequence
@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("products", sa.JSON(), nullable=False),
         sa.Column("external_crm_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("archived", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("arr >= 0", name=op.f("ck_account_arr_not_negative")),
@@ -203,6 +204,7 @@ def upgrade() -> None:
         sa.Column("departed_on", sa.Date(), nullable=True),
         sa.Column("left_for_company", sqlmodel.sql.sqltypes.AutoString(length=150), nullable=True),
         sa.Column("left_for_title", sqlmodel.sql.sqltypes.AutoString(length=150), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -259,6 +261,7 @@ def upgrade() -> None:
             "completed_by_user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True
         ),
         sa.Column("created_by_user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
