@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -13,10 +16,13 @@ from slack_sdk import WebClient
 from digests.deliver import run_due_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
+from store.leases import hold_lease
 from store.settings import DigestSettings
 
 logger = logging.getLogger("accountbot.scheduler")
 REMINDER_EVERY_MINUTES = 5
+LEASE = timedelta(minutes=12)
+"""Longer than the jobs' interval: the holder renews it on every run; a dead holder's expires."""
 DIGEST_EVERY_MINUTES = 5
 """Digests are checked every few minutes: each team's goes out at its own time, and a run
 missed while the bot was down is caught up the same day."""
@@ -30,17 +36,28 @@ def build_scheduler(
     digest_defaults: DigestSettings,
 ) -> BackgroundScheduler:
     """A scheduler with every job registered (not started)."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def leader() -> bool:
+        """Only the lease holder runs jobs; the ledgers would stop a double post anyway."""
+        with db.transaction() as session:
+            return hold_lease(session, name="scheduler", holder=holder, now=clock(), ttl=LEASE)
+
     scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
 
     def reminders() -> None:
+        if not leader():
+            return
         run = send_due_reminders(db, client, now=clock())
         if run.sent or run.failed:
             logger.info("due-day reminders: %d sent, %d failed", len(run.sent), len(run.failed))
 
     def digests() -> None:
+        if not leader():
+            return
         for team_id, run in run_due_digests(
             db, client, now=clock(), defaults=digest_defaults
         ).items():

@@ -284,3 +284,13 @@ class DigestDelivery(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     claimed_at: datetime = created_at_field()
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process runs the scheduled jobs: one holder at a time, taken over when it expires."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -193,6 +193,7 @@ def test_done_records_who_and_when_and_a_double_click_changes_state_once(
     item_id = item(database, account, "Send proposal", TODAY - timedelta(days=2))
     click(bot, slack, "action.done", str(item_id))
     click(bot, slack, "action.done", str(item_id))
+    redrawn = slack.wait_for("response_url", count=2)  # both clicks handled (after their acks)
     [done] = items(database)
     assert (done.status, done.completed_by_user_id) == (ActionStatus.DONE, "U0ALICE")
     assert abs(done.completed_at - datetime.now(UTC)) < timedelta(minutes=1)
@@ -202,7 +203,6 @@ def test_done_records_who_and_when_and_a_double_click_changes_state_once(
         "completed_at",
         "completed_by_user_id",
     ]
-    redrawn = slack.wait_for("response_url", count=2)
     assert all(r.params["replace_original"] is True for r in redrawn)
     assert "Send proposal" not in json.dumps(
         redrawn[-1].params["blocks"]
@@ -248,6 +248,7 @@ def test_menu_reschedule_block_unblock_and_cancel(
     click(bot, slack, "action.menu", f"unblock:{item_id}")
     click(bot, slack, "action.menu", f"cancel:{item_id}")
     click(bot, slack, "action.menu", f"cancel:{item_id}")  # twice: nothing more happens
+    slack.wait_for("response_url", count=4)  # the plan, then each click's redraw
     [cancelled] = items(database)
     assert cancelled.status is ActionStatus.CANCELLED
     assert [c for c in changes(database) if c[0] != "created"] == [

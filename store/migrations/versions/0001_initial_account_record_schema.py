@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:17:09.189425
+Create Date: 2026-11-23 12:18:57.759472
 """
 
 from collections.abc import Sequence
@@ -83,6 +83,13 @@ def upgrade() -> None:
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "key", name=op.f("pk_processed_request")),
+    )
+    op.create_table(
+        "scheduler_lease",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("holder", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("expires_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_scheduler_lease")),
     )
     op.create_table(
         "slack_user",
@@ -481,6 +488,7 @@ def downgrade() -> None:
     op.drop_table("digest_delivery")
     op.drop_table("team_settings")
     op.drop_table("slack_user")
+    op.drop_table("scheduler_lease")
     op.drop_table("processed_request")
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_team_id_renewal_date"))

@@ -1,0 +1,30 @@
+"""A lease in the database, so that of several bot processes one runs the scheduled jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from store.models import SchedulerLease
+
+
+def hold_lease(session: Session, *, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take or renew the lease: True for its holder, or for anyone once it has expired."""
+    lease = session.execute(
+        select(SchedulerLease).where(SchedulerLease.name == name).with_for_update()
+    ).scalar_one_or_none()
+    if lease is None:
+        try:
+            with session.begin_nested():
+                session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
+                session.flush()
+        except IntegrityError:
+            return False  # another process took it at the same moment
+        return True
+    if lease.holder != holder and lease.expires_at > now:
+        return False
+    lease.holder, lease.expires_at = holder, now + ttl
+    return True
