@@ -21,8 +21,11 @@ def hold_lease(session: Session, *, name: str, holder: str, now: datetime, ttl: 
             with session.begin_nested():
                 session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
                 session.flush()
-        except IntegrityError:
-            return False  # another process took it at the same moment
+        except IntegrityError:  # someone took it at the same moment: was it us (another job)?
+            taken = session.execute(
+                select(SchedulerLease.holder).where(SchedulerLease.name == name)
+            ).scalar_one_or_none()
+            return taken == holder
         return True
     if lease.holder != holder and lease.expires_at > now:
         return False
