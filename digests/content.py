@@ -89,7 +89,13 @@ def _changes_since(
 ) -> dict[int, list[MapChange]]:
     """Additions, departures and sentiment moves in [since, until), per account, in one query."""
     rows = session.execute(
-        select(StakeholderChange)
+        select(
+            StakeholderChange.account_id,
+            StakeholderChange.stakeholder_id,
+            StakeholderChange.field,
+            StakeholderChange.old_value,
+            StakeholderChange.new_value,
+        )
         .where(
             StakeholderChange.team_id == team_id,
             StakeholderChange.changed_at >= since,
@@ -97,7 +103,7 @@ def _changes_since(
             StakeholderChange.field.in_([CREATED, "status", "sentiment"]),  # type: ignore[attr-defined]
         )
         .order_by(StakeholderChange.changed_at, StakeholderChange.id)
-    ).scalars()
+    )
     found: dict[int, list[MapChange]] = defaultdict(list)
     for change in rows:
         name = names.get(change.stakeholder_id, "someone")
@@ -123,7 +129,7 @@ def build_account_digests(
 ) -> list[AccountDigest]:
     """Every live account's digest (linked channel or not): seven queries for the whole team."""
     thresholds = thresholds_for(session, team_id=team_id)
-    snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids)
+    snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids, rows=True)
     names = {p.id: p.name for s in snapshots for p in s.stakeholders}  # type: ignore[misc]
     until = until or since + WEEK
     changes = _changes_since(session, team_id=team_id, since=since, until=until, names=names)  # type: ignore[arg-type]

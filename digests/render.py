@@ -24,6 +24,8 @@ from store.signals import Band
 
 TEMPLATES = Path(__file__).parent / "templates"
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
+MOST_LINES = 400
+"""More lines than 22 sections can hold: rendering the rest would be wasted ("and N more")."""
 
 
 class Safe(str):
@@ -53,6 +55,7 @@ def environment() -> Environment:
         autoescape=False,
         finalize=_finalize,
         undefined=StrictUndefined,
+        auto_reload=False,
         trim_blocks=False,
         keep_trailing_newline=False,
     )
@@ -121,8 +124,9 @@ def portfolio_blocks(portfolio: PortfolioDigest) -> tuple[list[Block], str]:
         if not digests:
             blocks.append(section(f"{title}\nNone."))
             continue
-        lines = [render(template, digest=d) for d in digests]
-        packed = line_sections(lines, max_blocks=max(1, budget // 2), title=title)
+        lines = [render(template, digest=d) for d in digests[:MOST_LINES]]
+        hidden = len(digests) - len(lines)
+        packed = line_sections(lines, max_blocks=max(1, budget // 2), title=title, hidden=hidden)
         budget -= len(packed)
         blocks += packed
     if portfolio.failures:

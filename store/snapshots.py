@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlmodel import Session
@@ -38,42 +39,50 @@ def load_snapshots(
     team_id: str,
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
+    rows: bool = False,
 ) -> list[AccountSnapshot]:
-    """Snapshots of the chosen accounts, by name; five queries whatever their number."""
+    """Snapshots of the chosen accounts, by name; five queries whatever their number.
+
+    With `rows`, accounts, people and items come back as plain read-only rows (typed values,
+    attribute access) instead of ORM objects: several times lighter for a whole team's digests.
+    """
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
-    accounts = (
-        session.execute(
-            select(Account).where(Account.id.in_(scope)).order_by(Account.name_key)  # type: ignore[union-attr]
-        )
-        .scalars()
-        .all()
+
+    def fetch(model: Any, query: Any) -> Any:
+        selected = select(model.__table__ if rows else model)
+        result = session.execute(query(selected))
+        return result.all() if rows else result.scalars().all()
+
+    accounts = fetch(
+        Account,
+        lambda q: q.where(Account.id.in_(scope)).order_by(Account.name_key),  # type: ignore[union-attr]
     )
     if not accounts:
         return []
     people: dict[int, list[Stakeholder]] = defaultdict(list)
-    for person in session.execute(
-        select(Stakeholder)
-        .where(Stakeholder.account_id.in_(scope))  # type: ignore[attr-defined]
-        .order_by(Stakeholder.account_id, Stakeholder.name)
-    ).scalars():
+    for person in fetch(
+        Stakeholder,
+        lambda q: q.where(Stakeholder.account_id.in_(scope)).order_by(  # type: ignore[attr-defined]
+            Stakeholder.account_id, Stakeholder.name
+        ),
+    ):
         people[person.account_id].append(person)
     actions: dict[int, list[ActionItem]] = defaultdict(list)
-    for item in session.execute(
-        select(ActionItem)
-        .where(
+    for item in fetch(
+        ActionItem,
+        lambda q: q.where(
             ActionItem.account_id.in_(scope),  # type: ignore[attr-defined]
             ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
-        )
-        .order_by(ActionItem.due_on, ActionItem.id)
-    ).scalars():
+        ).order_by(ActionItem.due_on, ActionItem.id),
+    ):
         actions[item.account_id].append(item)
     activity = _last_map_activity(session, scope=scope)
     return [
         AccountSnapshot(
             account=account,
-            stakeholders=tuple(people[account.id]),  # type: ignore[index]
-            open_actions=tuple(actions[account.id]),  # type: ignore[index]
-            last_map_activity=activity.get(account.id),  # type: ignore[arg-type]
+            stakeholders=tuple(people[account.id]),
+            open_actions=tuple(actions[account.id]),
+            last_map_activity=activity.get(account.id),
         )
         for account in accounts
     ]

@@ -109,8 +109,11 @@ def listing(title: str, lines: Sequence[str], *, max_lines: int = 50) -> str:
     return "\n".join([title, *shown]) if title else "\n".join(shown)
 
 
-def line_sections(lines: Sequence[str], *, max_blocks: int, title: str = "") -> list[Block]:
-    """Pack lines into as few sections as fit; past `max_blocks`, end with "and N more"."""
+def line_sections(
+    lines: Sequence[str], *, max_blocks: int, title: str = "", hidden: int = 0
+) -> list[Block]:
+    """Pack lines into as few sections as fit; past `max_blocks`, end with "and N more".
+    `hidden` counts further lines the caller did not even render."""
     blocks: list[Block] = []
     current = title
     for index, line in enumerate(lines):
@@ -119,11 +122,13 @@ def line_sections(lines: Sequence[str], *, max_blocks: int, title: str = "") -> 
             current = candidate
             continue
         if len(blocks) + 1 >= max_blocks:
-            left = len(lines) - index
+            left = len(lines) - index + hidden
             blocks.append(section(f"{current}\n…and {left} more"))
             return blocks
         blocks.append(section(current))
         current = line
+    if hidden:
+        current = f"{current}\n…and {hidden} more" if current else f"…and {hidden} more"
     if current:
         blocks.append(section(current))
     return blocks
