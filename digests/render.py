@@ -24,6 +24,8 @@ from store.signals import Band
 
 TEMPLATES = Path(__file__).parent / "templates"
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
+SEPARATOR = "\x1e"
+"""Between the sections of one rendered digest (the ASCII record separator)."""
 MOST_LINES = 400
 """More lines than 22 sections can hold: rendering the rest would be wasted ("and N more")."""
 
@@ -83,21 +85,17 @@ def account_digest_blocks(
             return None
         line = render("all_clear.md.j2", digest=digest)
         return [section(line)], f"{escape(account.name)} is green this week."
-    headline = render("headline.md.j2", digest=digest, band_icon=BAND_ICON[digest.assessment.band])
-    blocks: list[Block] = [header(f"{account.name} · weekly digest"), section(headline)]
-    parts = [
-        ("stale.md.j2", bool(digest.stale)),
-        ("single_threaded.md.j2", digest.single_threaded is not None),
-        ("renewal.md.j2", digest.renewal is not None),
-        ("plan.md.j2", bool(digest.overdue or digest.due_this_week)),
-        ("changes.md.j2", bool(digest.changes)),
-        ("next_steps.md.j2", bool(digest.next_steps)),
-    ]
-    for template, wanted in parts:
-        if wanted:
-            blocks.append(section(clip(render(template, digest=digest, min_threads=min_threads))))
+    headline, *parts = render(
+        "account_digest.md.j2",
+        digest=digest,
+        band_icon=BAND_ICON[digest.assessment.band],
+        min_threads=min_threads,
+        sep=Safe(SEPARATOR),
+    ).split(SEPARATOR)
+    blocks: list[Block] = [header(f"{account.name} · weekly digest"), section(headline.strip())]
+    blocks += [section(clip(part.strip())) for part in parts if part.strip()]
     blocks.append(context(f"`/account {escape(account.name)}` shows the whole card"))
-    fallback = f"{escape(account.name)} weekly digest: " + headline.replace("*", "")
+    fallback = f"{escape(account.name)} weekly digest: " + headline.strip().replace("*", "")
     return blocks[:50], clip(fallback, 3000)
 
 

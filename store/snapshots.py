@@ -33,6 +33,26 @@ def account_scope(
     return scope  # type: ignore[return-value]
 
 
+LIGHT_COLUMNS: dict[Any, tuple[Any, ...]] = {
+    Account: tuple(
+        c
+        for c in Account.__table__.columns
+        if c.name not in {"created_at", "updated_at", "version"}  # type: ignore[attr-defined]
+    ),
+    Stakeholder: tuple(
+        c
+        for c in Stakeholder.__table__.columns  # type: ignore[attr-defined]
+        if c.name not in {"created_at", "updated_at", "notes", "email", "version", "team_id"}
+    ),
+    ActionItem: tuple(
+        c
+        for c in ActionItem.__table__.columns  # type: ignore[attr-defined]
+        if c.name not in {"created_at", "created_by_user_id", "version", "team_id", "link"}
+    ),
+}
+"""What the rules, the digests and their templates read; rows carry nothing else."""
+
+
 def load_snapshots(
     session: Session,
     *,
@@ -49,7 +69,7 @@ def load_snapshots(
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
 
     def fetch(model: Any, query: Any) -> Any:
-        selected = select(model.__table__ if rows else model)
+        selected = select(*LIGHT_COLUMNS[model]) if rows else select(model)
         result = session.execute(query(selected))
         return result.all() if rows else result.scalars().all()
 
