@@ -50,8 +50,8 @@ from bench.stats import count_statements, peak_rss_bytes, timed, traced_memory
 from bot.app import make_client
 from bot.settings import load_settings
 from digests.content import build_portfolio_digest
-from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, team_digests
-from digests.render import account_digest_blocks, portfolio_blocks
+from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, render_team_digests
+from digests.render import portfolio_blocks
 from store.db import Database
 from store.deliveries import SENT
 from store.models import DigestDelivery
@@ -113,13 +113,9 @@ class BuildFigures:
 
 def build_all(db: Database, *, team_id: str, now: datetime) -> tuple[int, int, Counter[str]]:
     """What the scheduler builds for a team: every account digest in blocks, and the portfolio's."""
-    _week, digests, min_threads = team_digests(db, team_id=team_id, now=now, settings=SETTINGS)
-    rendered, shape = 0, Counter[str]()
+    week = render_team_digests(db, team_id=team_id, now=now, settings=SETTINGS)
+    digests, rendered, shape = week.digests, len(week.channel_digests), Counter[str]()
     for digest in digests:
-        blocks = account_digest_blocks(
-            digest, min_threads=min_threads, all_clear=SETTINGS.all_clear
-        )
-        rendered += blocks is not None
         shape[digest.assessment.band.value] += 1
         shape["all clear"] += digest.all_clear
         shape["with map changes"] += bool(digest.changes)
@@ -269,12 +265,9 @@ def time_retry_waits(client: WebClient) -> list[float]:
 def expected_channels(db: Database, *, team_id: str, now: datetime) -> set[str]:
     """Channels that must get exactly one post: accounts with a channel and a digest, and the
     portfolio channel."""
-    _week, digests, min_threads = team_digests(db, team_id=team_id, now=now, settings=SETTINGS)
+    week = render_team_digests(db, team_id=team_id, now=now, settings=SETTINGS)
     return {PORTFOLIO_CHANNEL} | {
-        d.account.channel_id
-        for d in digests
-        if d.account.channel_id
-        and account_digest_blocks(d, min_threads=min_threads, all_clear=SETTINGS.all_clear)
+        d.account.channel_id for d, _blocks, _text in week.channel_digests
     }
 
 

@@ -181,6 +181,41 @@ def team_digests(
     return day, digests, min_threads
 
 
+@dataclass
+class RenderedWeek:
+    """A team's digests of one week, built and rendered: what gets posted."""
+
+    week: date
+    digests: list[AccountDigest]
+    channel_digests: list[tuple[AccountDigest, list[Block], str]]
+    """Accounts with a linked channel and something to post: (digest, blocks, fallback text)."""
+
+
+def render_team_digests(
+    db: Database,
+    *,
+    team_id: str,
+    now: datetime,
+    settings: DigestSettings,
+    account_ids: Sequence[int] | None = None,
+) -> RenderedWeek:
+    """Build and render every channel digest of the week, the cycle collector paused meanwhile."""
+    week, digests, min_threads = team_digests(
+        db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
+    )
+    rendered = []
+    with gc_paused():
+        for digest in digests:
+            if not digest.account.channel_id:
+                continue
+            blocks = account_digest_blocks(
+                digest, min_threads=min_threads, all_clear=settings.all_clear
+            )
+            if blocks is not None:
+                rendered.append((digest, *blocks))
+    return RenderedWeek(week=week, digests=digests, channel_digests=rendered)
+
+
 def deliver_team_digests(
     db: Database,
     client: WebClient,
@@ -194,25 +229,18 @@ def deliver_team_digests(
 ) -> DeliveryRun:
     """Post this week's channel digests, then the portfolio digest (and owners' DMs if asked)."""
     pacer = pacer or Pacer()
-    week, digests, min_threads = team_digests(
+    rendered = render_team_digests(
         db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
     )
+    week, digests = rendered.week, rendered.digests
     run = DeliveryRun(week=week)
     whole_team = account_ids is None
     if force:
         targets = None if whole_team else [f"account:{i}" for i in account_ids]  # type: ignore[union-attr]
         with db.transaction() as session:
             forget_week(session, team_id=team_id, week=week, targets=targets)
-    for digest in digests:
+    for digest, blocks, text in rendered.channel_digests:
         account = digest.account
-        if not account.channel_id:
-            continue
-        rendered = account_digest_blocks(
-            digest, min_threads=min_threads, all_clear=settings.all_clear
-        )
-        if rendered is None:
-            continue
-        blocks, text = rendered
         _post(
             db,
             client,
