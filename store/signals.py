@@ -110,12 +110,11 @@ def is_thread(person: Stakeholder, *, today: date, thresholds: Thresholds) -> bo
 
 def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) -> Assessment:
     """Run every rule over one account and derive its band."""
-    people = snapshot.stakeholders
-    active = [p for p in people if p.status is StakeholderStatus.ACTIVE]
-    threads = tuple(p for p in active if is_thread(p, today=today, thresholds=thresholds))
+    census = _census(snapshot.stakeholders, today=today, thresholds=thresholds)
+    active, threads = census.active, tuple(census.threads)
     signals = [
-        *_relationship_signals(people, active, threads, today=today, thresholds=thresholds),
-        *_map_freshness_signals(snapshot, active, today=today, thresholds=thresholds),
+        *_relationship_signals(census, thresholds=thresholds),
+        *_map_freshness_signals(snapshot, census, today=today, thresholds=thresholds),
         *_plan_signals(snapshot.open_actions, today=today, thresholds=thresholds),
         *_seat_signals(snapshot.account, thresholds=thresholds),
     ]
@@ -175,15 +174,53 @@ def _names(people: Sequence[Stakeholder]) -> tuple[str, ...]:
     return tuple(p.name for p in people)
 
 
-def _relationship_signals(
-    people: Sequence[Stakeholder],
-    active: Sequence[Stakeholder],
-    threads: Sequence[Stakeholder],
-    *,
-    today: date,
-    thresholds: Thresholds,
-) -> list[Signal]:
+@dataclass(slots=True)
+class _Census:
+    """One pass over an account's people: everything the relationship rules count."""
+
+    active: list[Stakeholder] = field(default_factory=list)
+    threads: list[Stakeholder] = field(default_factory=list)
+    champions: int = 0
+    departed_champions: list[Stakeholder] = field(default_factory=list)
+    economic_buyer: bool = False
+    executive_sponsor: bool = False
+    detractors: list[Stakeholder] = field(default_factory=list)
+    uncontacted: list[tuple[Stakeholder, int | None]] = field(default_factory=list)
+
+
+def _census(people: Sequence[Stakeholder], *, today: date, thresholds: Thresholds) -> _Census:
+    census = _Census()
+    for person in people:
+        role = person.role
+        if person.status is not StakeholderStatus.ACTIVE:
+            if role is Role.CHAMPION:
+                census.departed_champions.append(person)
+            continue
+        census.active.append(person)
+        contacted = person.last_contacted_on
+        since = None if contacted is None else (today - contacted).days
+        if (
+            since is not None
+            and since <= thresholds.thread_contact_days
+            and person.sentiment is not Sentiment.NEGATIVE
+        ):
+            census.threads.append(person)
+        if role is Role.CHAMPION:
+            census.champions += 1
+        elif role is Role.ECONOMIC_BUYER:
+            census.economic_buyer = True
+        elif role is Role.EXECUTIVE_SPONSOR:
+            census.executive_sponsor = True
+        elif role is Role.DETRACTOR and person.influence is Influence.HIGH:
+            census.detractors.append(person)
+        if role in KEY_ROLES and (since is None or since >= thresholds.key_person_contact_days):
+            census.uncontacted.append((person, since))
+    return census
+
+
+def _relationship_signals(census: _Census, *, thresholds: Thresholds) -> list[Signal]:
     signals: list[Signal] = []
+    active, threads = census.active, census.threads
     if not active:
         signals.append(
             Signal(
@@ -201,50 +238,44 @@ def _relationship_signals(
                 _names(threads),
             )
         )
-    champions = [p for p in active if p.role is Role.CHAMPION]
-    departed_champions = [
-        p for p in people if p.role is Role.CHAMPION and p.status is StakeholderStatus.DEPARTED
-    ]
-    if departed_champions and not champions:
+    departed = census.departed_champions
+    if departed and not census.champions:
         signals.append(
             Signal(
                 SignalKind.CHAMPION_DEPARTED,
                 Severity.CRITICAL,
                 "champion departed",
-                f"{', '.join(_names(departed_champions))} left; no other champion",
-                _names(departed_champions),
+                f"{', '.join(_names(departed))} left; no other champion",
+                _names(departed),
             )
         )
-    elif not champions and active:
+    elif not census.champions and active:
         signals.append(Signal(SignalKind.NO_CHAMPION, Severity.RISK, "no champion"))
-    if active and not any(p.role is Role.ECONOMIC_BUYER for p in active):
+    if active and not census.economic_buyer:
         signals.append(
             Signal(SignalKind.NO_ECONOMIC_BUYER, Severity.RISK, "no known economic buyer")
         )
-    if active and not any(p.role is Role.EXECUTIVE_SPONSOR for p in active):
+    if active and not census.executive_sponsor:
         signals.append(
             Signal(SignalKind.NO_EXECUTIVE_SPONSOR, Severity.WATCH, "no executive sponsor")
         )
-    detractors = [p for p in active if p.role is Role.DETRACTOR and p.influence is Influence.HIGH]
-    if detractors:
+    if census.detractors:
         signals.append(
             Signal(
                 SignalKind.HIGH_INFLUENCE_DETRACTOR,
                 Severity.RISK,
                 "high-influence detractor",
-                ", ".join(f"{p.name}{f' ({p.title})' if p.title else ''}" for p in detractors),
-                _names(detractors),
+                ", ".join(
+                    f"{p.name}{f' ({p.title})' if p.title else ''}" for p in census.detractors
+                ),
+                _names(census.detractors),
             )
         )
     return signals
 
 
 def _map_freshness_signals(
-    snapshot: AccountSnapshot,
-    active: Sequence[Stakeholder],
-    *,
-    today: date,
-    thresholds: Thresholds,
+    snapshot: AccountSnapshot, census: _Census, *, today: date, thresholds: Thresholds
 ) -> list[Signal]:
     signals: list[Signal] = []
     idle = days_since(snapshot.last_map_activity, today)
@@ -257,13 +288,7 @@ def _map_freshness_signals(
                 f"nobody added, changed or contacted for {idle} days",
             )
         )
-    uncontacted = []
-    for person in active:
-        if person.role not in KEY_ROLES:
-            continue
-        since = days_since(person.last_contacted_on, today)
-        if since is None or since >= thresholds.key_person_contact_days:
-            uncontacted.append((person, since))
+    uncontacted = census.uncontacted
     if uncontacted:
         evidence = ", ".join(
             f"{p.name} ({_role_word(p.role)}, {'never contacted' if d is None else f'{d} days'})"
