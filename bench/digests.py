@@ -49,9 +49,7 @@ from bench.generate import DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_TEAM, generat
 from bench.stats import count_statements, peak_rss_bytes, timed, traced_memory
 from bot.app import make_client
 from bot.settings import load_settings
-from digests.content import build_portfolio_digest
 from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, render_team_digests
-from digests.render import portfolio_blocks
 from store.db import Database
 from store.deliveries import SENT
 from store.models import DigestDelivery
@@ -120,8 +118,7 @@ def build_all(db: Database, *, team_id: str, now: datetime) -> tuple[int, int, C
         shape["all clear"] += digest.all_clear
         shape["with map changes"] += bool(digest.changes)
         shape["with a channel"] += bool(digest.account.channel_id)
-    today = digests[0].today if digests else now.date()
-    portfolio_blocks(build_portfolio_digest(digests, today=today))
+    week.portfolio()
     return len(digests), rendered, shape
 
 

@@ -190,6 +190,17 @@ class RenderedWeek:
     channel_digests: list[tuple[AccountDigest, list[Block], str]]
     """Accounts with a linked channel and something to post: (digest, blocks, fallback text)."""
 
+    def portfolio(
+        self, *, failures: Sequence[tuple[str, str, str]] = (), title: str = "Portfolio at risk"
+    ) -> tuple[list[Block], str]:
+        """The portfolio digest of these accounts (with the collector paused: a whole team's
+        digests are millions of objects, and a full collection would scan them all)."""
+        with gc_paused():
+            today = self.digests[0].today if self.digests else self.week
+            return portfolio_blocks(
+                build_portfolio_digest(self.digests, today=today, failures=failures, title=title)
+            )
+
 
 def render_team_digests(
     db: Database,
@@ -264,11 +275,7 @@ def deliver_team_digests(
             if row.status == FAILED and row.target.startswith("account:")
         ]
     if settings.portfolio_channel_id:
-        blocks, text = portfolio_blocks(
-            build_portfolio_digest(
-                digests, today=digests[0].today if digests else week, failures=failures
-            )
-        )
+        blocks, text = rendered.portfolio(failures=failures)
         _post(
             db,
             client,
@@ -287,12 +294,13 @@ def deliver_team_digests(
             if digest.account.owner_user_id:
                 by_owner.setdefault(digest.account.owner_user_id, []).append(digest)
         for owner, mine in sorted(by_owner.items()):
-            portfolio = build_portfolio_digest(
-                mine, today=mine[0].today, title="Your accounts this week"
-            )
-            if not portfolio.at_risk and not portfolio.renewals:
-                continue
-            blocks, text = portfolio_blocks(portfolio)
+            with gc_paused():
+                portfolio = build_portfolio_digest(
+                    mine, today=mine[0].today, title="Your accounts this week"
+                )
+                if not portfolio.at_risk and not portfolio.renewals:
+                    continue
+                blocks, text = portfolio_blocks(portfolio)
             _post(
                 db,
                 client,
