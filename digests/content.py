@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -52,7 +52,6 @@ class AccountDigest:
     due_this_week: tuple[ActionItem, ...] = ()
     changes: tuple[MapChange, ...] = ()
     next_steps: tuple[str, ...] = ()
-    names: dict[int, str] = field(default_factory=dict)
 
     @property
     def account(self):  # type: ignore[no-untyped-def]
@@ -85,8 +84,8 @@ class PortfolioDigest:
 
 
 def _changes_since(
-    session: Session, *, team_id: str, since: datetime, until: datetime, names: dict[int, str]
-) -> dict[int, list[MapChange]]:
+    session: Session, *, team_id: str, since: datetime, until: datetime
+) -> dict[int, list[tuple[int, str, str | None, str | None]]]:
     """Additions, departures and sentiment moves in [since, until), per account, in one query."""
     rows = session.execute(
         select(
@@ -104,18 +103,32 @@ def _changes_since(
         )
         .order_by(StakeholderChange.changed_at, StakeholderChange.id)
     )
-    found: dict[int, list[MapChange]] = defaultdict(list)
+    found: dict[int, list[tuple[int, str, str | None, str | None]]] = defaultdict(list)
     for change in rows:
-        name = names.get(change.stakeholder_id, "someone")
         if change.field == CREATED:
-            found[change.account_id].append(MapChange(name, "added"))
+            kind = "added"
         elif change.field == "status" and change.new_value == "departed":
-            found[change.account_id].append(MapChange(name, "departed"))
+            kind = "departed"
         elif change.field == "sentiment":
-            found[change.account_id].append(
-                MapChange(name, "sentiment", change.old_value, change.new_value)
-            )
+            kind = "sentiment"
+        else:
+            continue
+        found[change.account_id].append(
+            (change.stakeholder_id, kind, change.old_value, change.new_value)
+        )
     return found
+
+
+def _named(
+    changes: Sequence[tuple[int, str, str | None, str | None]], snapshot: AccountSnapshot
+) -> tuple[MapChange, ...]:
+    """Name the people in an account's changes (looked up only for accounts that have some)."""
+    if not changes:
+        return ()
+    names = {p.id: p.name for p in snapshot.stakeholders}
+    return tuple(
+        MapChange(names.get(pid, "someone"), kind, old, new) for pid, kind, old, new in changes
+    )
 
 
 def build_account_digests(
@@ -130,9 +143,8 @@ def build_account_digests(
     """Every live account's digest (linked channel or not): seven queries for the whole team."""
     thresholds = thresholds_for(session, team_id=team_id)
     snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids, rows=True)
-    names = {p.id: p.name for s in snapshots for p in s.stakeholders}  # type: ignore[misc]
     until = until or since + WEEK
-    changes = _changes_since(session, team_id=team_id, since=since, until=until, names=names)  # type: ignore[arg-type]
+    changes = _changes_since(session, team_id=team_id, since=since, until=until)
     week_end = today + timedelta(days=6)
     digests = []
     for snapshot in snapshots:
@@ -157,9 +169,8 @@ def build_account_digests(
                 renewal=kinds.get(SignalKind.RENEWAL_AT_RISK) or kinds.get(SignalKind.RENEWAL_SOON),
                 overdue=tuple(a for a in open_items if a.due_on < today),
                 due_this_week=tuple(a for a in open_items if today <= a.due_on <= week_end),
-                changes=tuple(changes.get(snapshot.account.id, ())),  # type: ignore[arg-type]
+                changes=_named(changes.get(snapshot.account.id, ()), snapshot),
                 next_steps=next_steps(snapshot, assessment, today=today),
-                names=names,  # type: ignore[arg-type]
             )
         )
     return digests
