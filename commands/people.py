@@ -173,54 +173,42 @@ def _person_change(
     return write
 
 
-def handle_sentiment_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
-) -> None:
-    def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
-        sentiment = parse_form(SentimentForm, view).sentiment
-        return update_stakeholder(
-            session,
-            team_id=sub.team_id,
-            stakeholder_id=stakeholder_id,
-            by_user_id=sub.user_id,
-            expected_version=sub.meta.version,
-            sentiment=sentiment,
+def _one_field_form(form: type[SentimentForm | PromotedForm], field: str) -> Callable[..., None]:
+    """The listener of a modal that changes one field of one person (sentiment, title)."""
+
+    def listener(
+        ack: Callable[..., None],
+        body: dict[str, Any],
+        view: dict[str, Any],
+        db: Database,
+        today: date,
+    ) -> None:
+        def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
+            return update_stakeholder(
+                session,
+                team_id=sub.team_id,
+                stakeholder_id=stakeholder_id,
+                by_user_id=sub.user_id,
+                expected_version=sub.meta.version,
+                **{field: getattr(parse_form(form, view, today=today), field)},
+            )
+
+        submit_and_show_card(
+            ack,
+            body=body,
+            view=view,
+            db=db,
+            today=today,
+            write=_person_change(change),
+            default_block=field,
         )
 
-    submit_and_show_card(
-        ack,
-        body=body,
-        view=view,
-        db=db,
-        today=today,
-        write=_person_change(change),
-        default_block="sentiment",
-    )
+    listener.__name__ = f"handle_{field}_form"
+    return listener
 
 
-def handle_promoted_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
-) -> None:
-    def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
-        title = parse_form(PromotedForm, view).title
-        return update_stakeholder(
-            session,
-            team_id=sub.team_id,
-            stakeholder_id=stakeholder_id,
-            by_user_id=sub.user_id,
-            expected_version=sub.meta.version,
-            title=title,
-        )
-
-    submit_and_show_card(
-        ack,
-        body=body,
-        view=view,
-        db=db,
-        today=today,
-        write=_person_change(change),
-        default_block="title",
-    )
+handle_sentiment_form = _one_field_form(SentimentForm, "sentiment")
+handle_promoted_form = _one_field_form(PromotedForm, "title")
 
 
 def handle_departed_form(
