@@ -34,8 +34,14 @@ def make_web_app(bolt_app: App, db: Database) -> Flask:
     slack = SlackRequestHandler(bolt_app)
 
     @web.post(EVENTS_PATH)
-    def slack_events() -> Response:
-        return slack.handle(request)
+    def slack_events() -> Response | tuple[Response, int]:
+        try:
+            return slack.handle(request)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            # Bolt parses the body before it checks the signature; a body Slack would never
+            # send (broken JSON, a payload of the wrong shape) is refused, never a crash.
+            logger.warning("malformed request body refused: %s", type(error).__name__)
+            return jsonify(error="malformed request body"), 400
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -6,6 +6,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from store.db import Database, make_engine
@@ -124,3 +125,29 @@ def _assert_nothing_happened(slack: FakeSlack, database: Database) -> None:
     assert [c.method for c in slack.calls if c.method != "auth.test"] == []
     with database.transaction() as session:
         assert session.execute(select(func.count()).select_from(Account)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("payload=%7Bnot+json", FORM),
+        ("payload=%5B%5D", FORM),
+        ("{not json", "application/json"),
+        ("[1, 2, 3]", "application/json"),
+    ],
+)
+def test_malformed_bodies_get_a_4xx_and_change_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database, body: str, content_type: str
+) -> None:
+    reply = bot.post(body, content_type=content_type)
+    assert 400 <= reply.status < 500
+    _assert_nothing_happened(slack, database)
+    assert bot.get("/healthz").status == 200  # and the server carries on
+
+
+def test_an_oversized_body_is_refused(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    reply = bot.post("text=" + "x" * 1_100_000, content_type=FORM)
+    assert reply.status == 413
+    _assert_nothing_happened(slack, database)
