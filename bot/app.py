@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 import commands
 from bot.errors import handle_error
+from bot.logs import ContextExecutor, bind, new_request_id
 from bot.settings import Settings
 from store.db import Database
 from store.types import utcnow
@@ -44,12 +45,15 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not settings.socket_mode,
+        listener_executor=ContextExecutor(max_workers=settings.http_threads),
         logger=logging.getLogger("accountbot.bolt"),
     )
 
     @app.middleware
     def attach_store(context: dict[str, Any], next: Callable[[], None]) -> None:
         """Hand every listener the database and today's date."""
+        context["request_id"] = new_request_id()
+        bind(context)
         context["db"] = db
         context["today"] = clock().date()
         context["digest_defaults"] = digest_defaults

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, alembic_config, current_revision
 
@@ -31,10 +31,8 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+def _configure_logging(level: str, *, json: bool = False) -> None:
+    configure_logging(level, json=json)
 
 
 @cli.command()
@@ -44,7 +42,7 @@ def run() -> None:
     from bot.server import serve
 
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, json=settings.log_format == "json")
     try:
         settings.require_slack()
     except SettingsError as exc:

@@ -21,7 +21,8 @@ def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
     """Tell the user what went wrong, ephemerally, without ever hiding the exception."""
     if isinstance(error, UserError | StoreError):
         message = str(error)
-        logger.info("refused: %s", message)
+        logger.info("refused: %s", type(error).__name__)
+        logger.debug("refused with: %s", message)
     else:
         error_id = uuid.uuid4().hex[:8]
         logger.error("unhandled error %s", error_id, exc_info=error)

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     )
     digest_all_clear: bool = Field(default=True, description="true or false")
     digest_owner_dms: bool = Field(default=False, description="true or false")
+    log_format: str = Field(default="text", pattern=r"^(text|json)$", description="text or json")
     log_level: str = Field(
         default="INFO",
         pattern=r"^(DEBUG|INFO|WARNING|ERROR)$",

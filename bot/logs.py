@@ -1,0 +1,66 @@
+"""Logging: one line per event, JSON in production, with the request and team it belongs to.
+
+Nothing secret goes to the logs (tokens never; message and form contents only at DEBUG).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+team_id: ContextVar[str | None] = ContextVar("team_id", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class RequestContext(logging.Filter):
+    """Stamps every record with the current request id and Slack team id (or `-`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get() or "-"
+        record.team_id = team_id.get() or "-"
+        return True
+
+
+def bind(context: dict[str, Any]) -> None:
+    """Make a Bolt request's ids the current ones, for this thread and its listeners."""
+    request_id.set(context.get("request_id"))
+    team_id.set(context.get("team_id"))
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, carrying the submitting request's ids into the listener's thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+def configure_logging(level: str, *, json: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestContext())
+    fields = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(team_id)s %(message)s"
+    if json:
+        handler.setFormatter(
+            JsonFormatter(
+                fields, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(team_id)s] %(message)s"
+            )
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,37 @@
+"""Logs carry the request and team ids, as JSON when asked, and never a token or a message."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from bot.logs import configure_logging
+from store.db import Database, make_engine
+from tests.conftest import BOT_TOKEN
+from tests.slack_fake import TEAM_ID, FakeSlack
+from tests.slack_sender import SlackSender
+
+
+def test_json_lines_name_the_request_and_team_and_hold_no_secrets(
+    bot: SlackSender, slack: FakeSlack, database: Database, capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", json=True)
+    try:
+        database.engine.dispose()
+        database.engine = make_engine("sqlite:////nonexistent-dir/accountbot.db")
+        bot.command("<!channel> secret account name")
+        slack.wait_for("response_url")
+        lines = [
+            json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")
+        ]
+    finally:
+        logging.getLogger().handlers.clear()
+    [error] = [line for line in lines if line["message"].startswith("unhandled error")]
+    assert error["team_id"] == TEAM_ID
+    assert len(error["request_id"]) == 12 and error["request_id"] != "-"
+    assert error["level"] == "ERROR" and error["logger"] == "accountbot.errors"
+    everything = json.dumps(lines)
+    assert BOT_TOKEN not in everything
+    assert "secret account name" not in everything
