@@ -186,16 +186,25 @@ def _open_item(session: Session, *, team_id: str, item_id: int) -> ActionItem:
     return item
 
 
-def complete_action_item(
-    session: Session, *, team_id: str, item_id: int, by_user_id: str
+def _close_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str, **changes: Any
 ) -> tuple[ActionItem, bool]:
-    """Mark done, recording who and when; a second click (or a retry) changes nothing."""
+    """Close an open item once; closing it again (a double click, a retry) changes nothing."""
     item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
     if item is None:
         raise NotFound("That action item no longer exists.")
     if item.status in CLOSED:
         return item, False
     return update_action_item(
+        session, team_id=team_id, item_id=item_id, by_user_id=by_user_id, **changes
+    )
+
+
+def complete_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str
+) -> tuple[ActionItem, bool]:
+    """Mark done, recording who and when."""
+    return _close_item(
         session,
         team_id=team_id,
         item_id=item_id,
@@ -209,12 +218,7 @@ def complete_action_item(
 def cancel_action_item(
     session: Session, *, team_id: str, item_id: int, by_user_id: str
 ) -> tuple[ActionItem, bool]:
-    item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
-    if item is None:
-        raise NotFound("That action item no longer exists.")
-    if item.status in CLOSED:
-        return item, False
-    return update_action_item(
+    return _close_item(
         session,
         team_id=team_id,
         item_id=item_id,

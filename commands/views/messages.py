@@ -48,7 +48,3 @@ def choice_blocks(typed: str, candidates: Sequence[Account], *, edit: bool = Fal
 def usage_blocks(problem: str) -> list[Block]:
     """A command we could not read: what was wrong and the forms that work."""
     return [section(f":warning: {escape(problem)}"), context(HELP_TEXT.replace("\n", " · "))]
-
-
-def notice_blocks(text: str) -> list[Block]:
-    return [section(text)]
