@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+import store.installations  # the Slack installation tables
 import store.models  # noqa: F401  (registers the tables)
 
 config = context.config
