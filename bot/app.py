@@ -18,6 +18,7 @@ import commands
 from bot.errors import handle_error
 from bot.logs import ContextExecutor, bind, new_request_id
 from bot.settings import Settings
+from bot.workspaces import installation_store, oauth_settings
 from store.db import Database
 from store.types import utcnow
 
@@ -25,7 +26,8 @@ Clock = Callable[[], datetime]
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client that retries rate-limited and dropped calls."""
+    """A Web API client that retries rate-limited and dropped calls (with the one bot token,
+    or none when each workspace's token comes from its installation)."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
@@ -41,10 +43,14 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
     """The Bolt app with every listener wired; Slack signatures verified unless in Socket Mode."""
     settings.require_slack()
     digest_defaults = settings.digest_defaults()
+    many = settings.many_workspaces
     app = App(
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not settings.socket_mode,
+        oauth_settings=(
+            oauth_settings(settings, installation_store(settings, db)) if many else None
+        ),
         listener_executor=ContextExecutor(max_workers=settings.http_threads),
         logger=logging.getLogger("accountbot.bolt"),
     )
@@ -60,5 +66,5 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         next()
 
     app.error(handle_error)
-    commands.register(app)
+    commands.register(app, many_workspaces=many)
     return app

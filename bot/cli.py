@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,6 +11,9 @@ from rich.console import Console
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, alembic_config, current_revision
+
+if TYPE_CHECKING:
+    from digests.deliver import ClientFor
 
 cli = typer.Typer(
     name="accountbot",
@@ -33,6 +36,28 @@ def _settings() -> Settings:
 
 def _configure_logging(level: str, *, json: bool = False) -> None:
     configure_logging(level, json=json)
+
+
+def _require_tokens(settings: Settings, why: str) -> None:
+    if not settings.slack_bot_token and not settings.many_workspaces:
+        typer.echo(
+            f"accountbot: SLACK_BOT_TOKEN is missing: {why} "
+            "(or set SLACK_CLIENT_ID and the rest, for workspaces installed by OAuth)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if settings.many_workspaces and not settings.token_encryption_key:
+        typer.echo(
+            "accountbot: TOKEN_ENCRYPTION_KEY is missing: it opens the stored tokens", err=True
+        )
+        raise typer.Exit(2)
+
+
+def _team_clients(settings: Settings, db: Database) -> ClientFor:
+    from bot.app import make_client
+    from bot.workspaces import team_clients
+
+    return team_clients(settings, db, make_client(settings))
 
 
 @cli.command()
@@ -82,16 +107,11 @@ def remind(
     ] = None,
 ) -> None:
     """Send the due-day reminders owed right now (the scheduler does this every few minutes)."""
-    from bot.app import make_client
     from digests.reminders import send_due_reminders
 
     settings = _settings()
     _configure_logging(settings.log_level)
-    if not settings.slack_bot_token:
-        typer.echo(
-            "accountbot: SLACK_BOT_TOKEN is missing: reminders are sent through Slack", err=True
-        )
-        raise typer.Exit(2)
+    _require_tokens(settings, "reminders are sent through Slack")
     try:
         moment = datetime.fromisoformat(now).astimezone(UTC) if now else datetime.now(UTC)
     except ValueError:
@@ -99,7 +119,7 @@ def remind(
         raise typer.Exit(2) from None
     db = Database(settings.database_url)
     db.upgrade()
-    run = send_due_reminders(db, make_client(settings), now=moment)
+    run = send_due_reminders(db, _team_clients(settings, db), now=moment)
     typer.echo(f"{len(run.sent)} reminder(s) sent, {len(run.failed)} failed")
     for item_id, reason in run.failed.items():
         typer.echo(f"  item {item_id}: {reason}")
@@ -154,16 +174,10 @@ def digest(
             )
             typer.echo(f"{shown} digest(s) shown; nothing was posted")
             return
-        if not settings.slack_bot_token:
-            typer.echo(
-                "accountbot: SLACK_BOT_TOKEN is missing: digests are posted through Slack", err=True
-            )
-            raise typer.Exit(2)
-        from bot.app import make_client
-
+        _require_tokens(settings, "digests are posted through Slack")
         runs = post_digests(
             db,
-            make_client(settings),
+            _team_clients(settings, db),
             now=moment,
             defaults=settings.digest_defaults(),
             force=force,
@@ -178,6 +192,33 @@ def digest(
         typer.echo(f"{team_id} week of {run.week}: {done}")
         for target, reason in run.failed.items():
             typer.echo(f"  {target}: {reason}")
+
+
+@cli.command("token-key")
+def token_key() -> None:
+    """Print a new key for TOKEN_ENCRYPTION_KEY (Fernet: 32 random bytes, url-safe base64)."""
+    from store.installations import TokenCipher
+
+    typer.echo(TokenCipher.new_key())
+
+
+@cli.command("reseal-tokens")
+def reseal_tokens() -> None:
+    """Re-encrypt every stored token with the first TOKEN_ENCRYPTION_KEY (to retire old keys)."""
+    from bot.workspaces import installation_store
+
+    settings = _settings()
+    if not settings.many_workspaces or not settings.token_encryption_key:
+        typer.echo(
+            "accountbot: needs SLACK_CLIENT_ID and TOKEN_ENCRYPTION_KEY (new key first, then the "
+            "old ones)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    db = Database(settings.database_url)
+    db.upgrade()
+    changed = installation_store(settings, db).reseal_all()
+    typer.echo(f"{changed} stored installation(s) re-encrypted with the first key")
 
 
 @db_cli.command("upgrade")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +33,20 @@ class RequestContext(logging.Filter):
         return True
 
 
+SLACK_TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[abp])-[\w.-]+")
+
+
+class RedactTokens(logging.Filter):
+    """Blanks anything shaped like a Slack token, whoever logged it (slack_sdk logs whole API
+    answers at DEBUG, `oauth.v2.access` with the new bot token among them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "xox" in message or "xapp" in message:
+            record.msg, record.args = SLACK_TOKEN.sub(r"\1-(redacted)", message), None
+        return True
+
+
 def bind(context: dict[str, Any]) -> None:
     """Make a Bolt request's ids the current ones, for this thread and its listeners."""
     request_id.set(context.get("request_id"))
@@ -48,6 +63,7 @@ class ContextExecutor(ThreadPoolExecutor):
 def configure_logging(level: str, *, json: bool) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestContext())
+    handler.addFilter(RedactTokens())
     fields = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(team_id)s %(message)s"
     if json:
         handler.setFormatter(

@@ -17,6 +17,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.settings import Settings
+from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from digests.scheduler import build_scheduler
 from store.db import Database
 from store.types import utcnow
@@ -28,7 +29,8 @@ MAX_BODY_BYTES = 1_000_000
 
 
 def make_web_app(bolt_app: App, db: Database) -> Flask:
-    """`POST /slack/events` for commands, interactivity and events; `GET /healthz` for probes."""
+    """`POST /slack/events` for commands, interactivity and events; `GET /healthz` for probes;
+    with OAuth, `GET /slack/install` and `GET /slack/oauth_redirect`."""
     web = Flask("accountbot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     slack = SlackRequestHandler(bolt_app)
@@ -42,6 +44,13 @@ def make_web_app(bolt_app: App, db: Database) -> Flask:
             # send (broken JSON, a payload of the wrong shape) is refused, never a crash.
             logger.warning("malformed request body refused: %s", type(error).__name__)
             return jsonify(error="malformed request body"), 400
+
+    if bolt_app.oauth_flow is not None:  # many workspaces: Bolt serves the install flow
+
+        @web.get(INSTALL_PATH)
+        @web.get(REDIRECT_PATH)
+        def slack_oauth() -> Response:
+            return slack.handle(request)
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:
@@ -96,7 +105,10 @@ def serve(settings: Settings, bolt_app: App, db: Database) -> None:
     """Run until interrupted, in Socket Mode when an app token is set, else over HTTP; the
     scheduler (due-day reminders) runs beside either."""
     scheduler = build_scheduler(
-        db, bolt_app.client, clock=utcnow, digest_defaults=settings.digest_defaults()
+        db,
+        team_clients(settings, db, bolt_app.client),
+        clock=utcnow,
+        digest_defaults=settings.digest_defaults(),
     )
     scheduler.start()
     try:

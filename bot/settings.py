@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.installations import TokenCipher
 from store.settings import WEEKDAYS, DigestSettings
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
@@ -37,6 +38,30 @@ class Settings(BaseSettings):
         default=SLACK_API_URL_DEFAULT,
         pattern=r"^https?://\S+$",
         description="an http(s) URL of the Slack Web API",
+    )
+    slack_client_id: str | None = Field(
+        default=None,
+        pattern=r"^\d+\.\d+$",
+        description="the app's client id, like 1234567890.0987654321 (Basic Information page)",
+    )
+    slack_client_secret: str | None = Field(
+        default=None, min_length=8, description="the app's client secret (Basic Information page)"
+    )
+    slack_state_secret: str | None = Field(
+        default=None,
+        min_length=16,
+        description="a random secret of at least 16 characters that signs OAuth states",
+    )
+    slack_redirect_uri: str | None = Field(
+        default=None,
+        pattern=r"^https://\S+/slack/oauth_redirect$",
+        description="the https URL of /slack/oauth_redirect registered with the app",
+    )
+    token_encryption_key: str | None = Field(
+        default=None,
+        description=(
+            "Fernet keys, comma-separated, newest first (make one with `accountbot token-key`)"
+        ),
     )
     database_url: str = Field(
         default_factory=lambda: f"sqlite:///{Path.cwd() / 'accountbot.db'}",
@@ -75,6 +100,13 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("token_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            TokenCipher(token_keys(value))
+        return value
+
     @field_validator("digest_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -100,17 +132,63 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    @property
+    def many_workspaces(self) -> bool:
+        """Installed by OAuth into any number of workspaces, rather than one with one token."""
+        return any((self.slack_client_id, self.slack_client_secret, self.slack_state_secret))
+
     def require_slack(self) -> None:
-        """Serving Slack needs a bot token, and a signing secret unless Socket Mode is used."""
+        """Serving Slack needs a bot token (one workspace) or OAuth credentials (many), and a
+        signing secret unless Socket Mode is used."""
+        if self.many_workspaces:
+            self._require_oauth()
+            return
         if not self.slack_bot_token:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is missing: expected a bot token starting with xoxb-"
+                " (or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to serve "
+                "many workspaces)"
             )
         if not self.socket_mode and not self.slack_signing_secret:
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is missing: expected the app's signing secret "
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
             )
+
+    def _require_oauth(self) -> None:
+        for name in ("slack_client_id", "slack_client_secret", "slack_state_secret"):
+            if not getattr(self, name):
+                field = Settings.model_fields[name]
+                raise SettingsError(
+                    f"{name.upper()} is missing: serving many workspaces needs SLACK_CLIENT_ID, "
+                    f"SLACK_CLIENT_SECRET and SLACK_STATE_SECRET; expected {field.description}"
+                )
+        if self.slack_bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set as well as SLACK_CLIENT_ID: choose one workspace (a bot "
+                "token) or many (OAuth, with each workspace's token kept in the database)"
+            )
+        if self.socket_mode:
+            raise SettingsError(
+                "SLACK_APP_TOKEN is set as well as SLACK_CLIENT_ID: installing into many "
+                "workspaces needs HTTP mode, for /slack/install and /slack/oauth_redirect"
+            )
+        if not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is missing: expected the app's signing secret"
+            )
+        if not self.token_encryption_key:
+            raise SettingsError(
+                "TOKEN_ENCRYPTION_KEY is missing: workspaces' bot tokens are encrypted at rest; "
+                "make a key with `accountbot token-key`"
+            )
+
+    def token_cipher(self) -> TokenCipher:
+        return TokenCipher(token_keys(self.token_encryption_key or ""))
+
+
+def token_keys(value: str) -> list[str]:
+    return [key.strip() for key in value.split(",") if key.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

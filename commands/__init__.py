@@ -38,6 +38,7 @@ from commands.plan import (
     handle_reschedule_form,
 )
 from commands.team_settings import handle_settings_form
+from commands.workspace import handle_uninstalled
 
 ACTIONS = {
     Action.SHOW_ACCOUNT: handle_show_account,
@@ -67,10 +68,15 @@ VIEWS = {
 }
 
 
-def register(app: App) -> None:
+def register(app: App, *, many_workspaces: bool = False) -> None:
     """Every entry point of the bot; each listener's errors go to the one error handler."""
     app.command(Command.ACCOUNT.value)(guarded(handle_account_command))
     app.event(Event.APP_HOME_OPENED.value)(guarded(handle_app_home_opened))
+    if many_workspaces:  # Bolt deletes the workspace's stored tokens
+        app.enable_token_revocation_listeners()
+    else:
+        for event in (Event.APP_UNINSTALLED, Event.TOKENS_REVOKED):
+            app.event(event.value)(guarded(handle_uninstalled))
     app.shortcut(Shortcut.LOG_MESSAGE.value)(guarded(handle_log_message))
     app.options(Action.CONTACT_ACCOUNT.value)(guarded(handle_account_options))
     for action, listener in ACTIONS.items():

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from bot.terminal import print_message
 from digests.content import build_portfolio_digest
-from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, team_digests
+from digests.deliver import ClientFor, DeliveryRun, Pacer, deliver_team_digests, team_digests
 from digests.render import account_digest_blocks, portfolio_blocks
 from store.accounts import search_accounts
 from store.db import Database
@@ -87,7 +87,7 @@ def print_digests(
 
 def post_digests(
     db: Database,
-    client,  # type: ignore[no-untyped-def]
+    clients: ClientFor,
     *,
     now: datetime,
     defaults: DigestSettings,
@@ -95,7 +95,9 @@ def post_digests(
     teams: Sequence[str] = (),
     accounts: Sequence[str] = (),
 ) -> dict[str, DeliveryRun]:
+    """Post the chosen teams' digests now; workspaces that uninstalled the bot are left out."""
     chosen, settings, picks = _selection(db, teams=teams, accounts=accounts, defaults=defaults)
+    clients_of = {team: clients(team) for team in chosen}
     return {
         team: deliver_team_digests(
             db,
@@ -107,5 +109,6 @@ def post_digests(
             force=force,
             account_ids=picks[team],
         )
-        for team in chosen
+        for team, client in clients_of.items()
+        if client is not None
     }

@@ -44,6 +44,9 @@ TRANSIENT = {
 }
 PORTFOLIO = "portfolio"
 
+ClientFor = Callable[[str], WebClient | None]
+"""A team id to a Web API client holding that workspace's bot token (None: not installed)."""
+
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
@@ -318,7 +321,7 @@ def deliver_team_digests(
 
 def run_due_digests(
     db: Database,
-    client: WebClient,
+    clients: ClientFor,
     *,
     now: datetime,
     defaults: DigestSettings,
@@ -334,6 +337,9 @@ def run_due_digests(
         if not is_due(now, settings[team_id]):
             continue
         try:
+            client = clients(team_id)
+            if client is None:
+                continue
             runs[team_id] = deliver_team_digests(
                 db, client, team_id=team_id, settings=settings[team_id], now=now, pacer=pacer
             )

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from commands.text import fallback_text
 from commands.views.plan import reminder_blocks
+from digests.deliver import ClientFor
 from store.actions import items_due_around
 from store.db import Database
 from store.users import UserKey, claim_reminder, known_zones, release_reminder, remember_user
@@ -35,12 +35,15 @@ class ReminderRun:
 
 
 def owner_zones(
-    db: Database, client: WebClient, *, users: set[UserKey], now: datetime
+    db: Database, clients: ClientFor, *, users: set[UserKey], now: datetime
 ) -> dict[UserKey, ZoneInfo]:
     """Owners' time zones: remembered ones from one query, the rest from users.info (then kept)."""
     with db.transaction() as session:
         zones = known_zones(session, users=users, fetched_after=now - ZONE_FRESH_FOR)
     for team_id, user_id in sorted(users - zones.keys()):
+        client = clients(team_id)
+        if client is None:
+            continue
         try:
             user = client.users_info(user=user_id)["user"]
         except SlackApiError as error:
@@ -67,15 +70,25 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def send_due_reminders(db: Database, client: WebClient, *, now: datetime) -> ReminderRun:
-    """Send every reminder due by `now` that has not been sent today; one query finds them."""
+def send_due_reminders(db: Database, clients: ClientFor, *, now: datetime) -> ReminderRun:
+    """Send every reminder due by `now` that has not been sent today; one query finds them.
+    Workspaces that have uninstalled the bot are skipped."""
     run = ReminderRun()
     with db.transaction() as session:
         due = items_due_around(session, day=now.date())
-    owners = {(item.team_id, item.our_owner_user_id) for item, _ in due if item.our_owner_user_id}
-    zones = owner_zones(db, client, users=owners, now=now)  # type: ignore[arg-type]
+    teams = {item.team_id for item, _ in due}
+    client_of = {team: client for team in teams if (client := clients(team)) is not None}
+    owners = {
+        (item.team_id, item.our_owner_user_id)
+        for item, _ in due
+        if item.our_owner_user_id and item.team_id in client_of
+    }
+    zones = owner_zones(db, client_of.get, users=owners, now=now)  # type: ignore[arg-type]
     for item, account_name in due:
         owner = item.our_owner_user_id
+        if (item.team_id, owner) not in zones:
+            continue
+        client = client_of[item.team_id]
         local = now.astimezone(zones[(item.team_id, owner)])  # type: ignore[index]
         if local.date() != item.due_on or local.time() < MORNING:
             continue

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk import WebClient
 
-from digests.deliver import run_due_digests
+from digests.deliver import ClientFor, run_due_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
 from store.leases import hold_lease
@@ -30,7 +29,7 @@ missed while the bot was down is caught up the same day."""
 
 def build_scheduler(
     db: Database,
-    client: WebClient,
+    clients: ClientFor,
     *,
     clock: Callable[[], datetime],
     digest_defaults: DigestSettings,
@@ -51,7 +50,7 @@ def build_scheduler(
     def reminders() -> None:
         if not leader():
             return
-        run = send_due_reminders(db, client, now=clock())
+        run = send_due_reminders(db, clients, now=clock())
         if run.sent or run.failed:
             logger.info("due-day reminders: %d sent, %d failed", len(run.sent), len(run.failed))
 
@@ -59,7 +58,7 @@ def build_scheduler(
         if not leader():
             return
         for team_id, run in run_due_digests(
-            db, client, now=clock(), defaults=digest_defaults
+            db, clients, now=clock(), defaults=digest_defaults
         ).items():
             logger.info(
                 "digests of %s for week %s: %d sent, %d failed, %d already done",

@@ -6,6 +6,7 @@ import itertools
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             "PORT",
             "HTTP_THREADS",
             "LOG_LEVEL",
+            "TOKEN_ENCRYPTION_KEY",
         }:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
@@ -105,6 +107,39 @@ def settings(database: Database, slack: FakeSlack) -> Settings:
 @pytest.fixture
 def bot(settings: Settings, database: Database, slack: FakeSlack) -> Iterator[SlackSender]:
     """The real app in HTTP mode on 127.0.0.1, its WebClient pointed at the fake Slack."""
+    with serving(settings, database, slack) as sender:
+        yield sender
+
+
+TOKEN_KEY = "cw_0x689RpI-jtRR7oWOVLdVBNmiYnbRvoRfoaqoHmk="
+CLIENT_ID = "1234567890.0987654321"
+
+
+@pytest.fixture
+def oauth_settings(database: Database, slack: FakeSlack) -> Settings:
+    """Many workspaces: no bot token; each installed workspace's token is in the database."""
+    return load_settings(
+        slack_client_id=CLIENT_ID,
+        slack_client_secret="test-client-secret",
+        slack_state_secret="test-state-secret-0123456789",
+        slack_signing_secret=SIGNING_SECRET,
+        token_encryption_key=TOKEN_KEY,
+        slack_api_url=slack.api_url,
+        database_url=database.url,
+    )
+
+
+@pytest.fixture
+def oauth_bot(
+    oauth_settings: Settings, database: Database, slack: FakeSlack
+) -> Iterator[SlackSender]:
+    """The real app serving every workspace installed through OAuth."""
+    with serving(oauth_settings, database, slack) as sender:
+        yield sender
+
+
+@contextmanager
+def serving(settings: Settings, database: Database, slack: FakeSlack) -> Iterator[SlackSender]:
     server = HttpServer(
         make_web_app(build_app(settings, database), database),
         host="127.0.0.1",
@@ -115,7 +150,9 @@ def bot(settings: Settings, database: Database, slack: FakeSlack) -> Iterator[Sl
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.port}"
-    yield SlackSender(base_url, SIGNING_SECRET, response_url=slack.response_url())
-    server.stop()
-    thread.join(timeout=5)
+    try:
+        yield SlackSender(base_url, SIGNING_SECRET, response_url=slack.response_url())
+    finally:
+        server.stop()
+        thread.join(timeout=5)
     assert not thread.is_alive(), "the HTTP server did not stop"

@@ -48,6 +48,10 @@ class FakeSlack:
         self.socket_mode_url: str | None = None
         self.users: dict[str, dict[str, Any]] = {}
         """users.info answers by user id (`tz`, `is_admin`, …); unknown users are in UTC."""
+        self.grants: dict[str, dict[str, Any]] = {}
+        """OAuth codes `oauth.v2.access` accepts (once each): code -> the workspace's grant."""
+        self.token_teams: dict[str, str] = {}
+        """Bot tokens handed out by `oauth.v2.access`, and their team (auth.test answers it)."""
         self._condition = threading.Condition()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -85,6 +89,10 @@ class FakeSlack:
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls of `method` answer 429 with `Retry-After: retry_after`."""
         self._rate_limits[method] = [retry_after] * times
+
+    def grant(self, code: str, *, team_id: str, token: str, team_name: str = "Acme Corp") -> None:
+        """Accept `code` once at `oauth.v2.access`, installing the bot into `team_id`."""
+        self.grants[code] = {"team_id": team_id, "token": token, "team_name": team_name}
 
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
@@ -138,7 +146,7 @@ class FakeSlack:
 
     # -- HTTP ------------------------------------------------------------------------------
     def _answer(
-        self, method: str, params: dict[str, Any]
+        self, method: str, params: dict[str, Any], token: str | None = None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if pending := self._rate_limits.get(method):
             retry_after = pending.pop(0)
@@ -146,17 +154,21 @@ class FakeSlack:
         channel = params.get("channel") or params.get("channel_id") or params.get("user")
         if channel in self._failing_channels:
             return 200, {}, {"ok": False, "error": self._failing_channels[channel]}
-        return 200, {}, self._success(method, params)
+        return 200, {}, self._success(method, params, token)
 
-    def _success(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _success(
+        self, method: str, params: dict[str, Any], token: str | None = None
+    ) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ts):06d}"
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
         if method == "auth.test":
             return {
                 "ok": True,
                 "url": "https://test.slack.com/",
                 "team": "Test Team",
                 "user": "accountbot",
-                "team_id": TEAM_ID,
+                "team_id": self.token_teams.get(token or "", TEAM_ID),
                 "user_id": BOT_USER_ID,
                 "bot_id": "B0BOT",
                 "is_enterprise_install": False,
@@ -188,6 +200,24 @@ class FakeSlack:
             return {"ok": True, "user": known | self.users.get(user_id, {})}
         return {"ok": True}
 
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        grant = self.grants.pop(str(params.get("code")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        self.token_teams[grant["token"]] = grant["team_id"]
+        return {
+            "ok": True,
+            "app_id": "A0ACCOUNTBOT",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": "commands,chat:write,users:read,channels:read,groups:read",
+            "token_type": "bot",
+            "access_token": grant["token"],
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -209,7 +239,10 @@ class FakeSlack:
                     method = path.removeprefix("/api/")
                     if delay := fake._delays.get(method):
                         time.sleep(delay)
-                    status, headers, body = fake._answer(method, params)
+                    bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    status, headers, body = fake._answer(
+                        method, params, params.get("token") or bearer or None
+                    )
                 fake._record(Call(method, params, dict(self.headers), status=status, answer=body))
                 payload = json.dumps(body).encode()
                 self.send_response(status)

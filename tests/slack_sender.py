@@ -63,8 +63,9 @@ class SlackSender:
         )
         return _send(request)
 
-    def get(self, path: str) -> Reply:
-        return _send(urllib.request.Request(self.base_url + path, method="GET"))
+    def get(self, path: str, *, headers: dict[str, str] | None = None) -> Reply:
+        request = urllib.request.Request(self.base_url + path, headers=headers or {}, method="GET")
+        return _send(request)
 
     # -- Slack's payload shapes ----------------------------------------------------------------
     def command_body(

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.app import make_client
 from bot.settings import Settings
+from bot.workspaces import team_clients
 from digests.reminders import send_due_reminders
 from store.actions import add_action_item
 from store.db import Database
@@ -306,8 +307,9 @@ def test_an_item_of_another_team_cannot_be_touched(
 
 
 @pytest.fixture
-def client(settings: Settings):
-    return make_client(settings)
+def client(settings: Settings, database: Database):
+    """What the scheduler hands the reminders: the client of a team (here, the one token)."""
+    return team_clients(settings, database, make_client(settings))
 
 
 def dms(slack: FakeSlack) -> list:
@@ -382,7 +384,9 @@ def test_two_schedulers_racing_send_one_reminder(
         start.wait()
         results.append(
             send_due_reminders(
-                database, make_client(settings), now=datetime(2026, 11, 24, 10, tzinfo=UTC)
+                database,
+                team_clients(settings, database, make_client(settings)),
+                now=datetime(2026, 11, 24, 10, tzinfo=UTC),
             ).sent
         )
 

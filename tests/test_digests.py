@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.app import make_client
 from bot.settings import Settings
+from bot.workspaces import team_clients
 from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, run_due_digests
 from digests.scheduler import build_scheduler
 from store.actions import add_action_item
@@ -40,6 +41,12 @@ def monday_morning():
 @pytest.fixture
 def client(settings: Settings):
     return make_client(settings)
+
+
+@pytest.fixture
+def clients(settings: Settings, database: Database):
+    """What the scheduler hands the digests: the client of a team (here, the one token)."""
+    return team_clients(settings, database, make_client(settings))
 
 
 def people(database: Database, account, *specs: tuple[str, Role, int, Sentiment]) -> None:
@@ -365,7 +372,7 @@ def test_two_schedulers_racing_never_post_twice(
         try:
             run_due_digests(
                 database,
-                make_client(settings),
+                team_clients(settings, database, make_client(settings)),
                 now=MONDAY,
                 defaults=DigestSettings(),
                 pacer=NO_WAIT,
@@ -397,7 +404,7 @@ def team(database: Database, team_id: str, channel: str, zone: str) -> None:
     ],
 )
 def test_each_team_gets_its_digest_at_its_own_nine(
-    client, slack: FakeSlack, database: Database, at: str, expected: list[str]
+    clients, slack: FakeSlack, database: Database, at: str, expected: list[str]
 ) -> None:
     team(database, "T0TOKYO", "C0TOKYO", "Asia/Tokyo")
     team(database, "T0NY", "C0NY", "America/New_York")
@@ -410,7 +417,7 @@ def test_each_team_gets_its_digest_at_its_own_nine(
     for moment in moments[: moments.index(at) + 1]:
         run_due_digests(
             database,
-            client,
+            clients,
             now=datetime.fromisoformat(moment),
             defaults=DigestSettings(),
             pacer=NO_WAIT,
@@ -426,16 +433,16 @@ def test_each_team_gets_its_digest_at_its_own_nine(
     ],  # EDT, then EST after 1 Nov
 )
 def test_daylight_saving_weeks_keep_nine_local(
-    client, slack: FakeSlack, database: Database, monday: date, utc_nine: time
+    clients, slack: FakeSlack, database: Database, monday: date, utc_nine: time
 ) -> None:
     team(database, "T0NY", "C0NY", "America/New_York")
     nine = datetime.combine(monday, utc_nine, tzinfo=UTC)
     run_due_digests(
-        database, client, now=nine - timedelta(minutes=1), defaults=DigestSettings(), pacer=NO_WAIT
+        database, clients, now=nine - timedelta(minutes=1), defaults=DigestSettings(), pacer=NO_WAIT
     )
     assert posts(slack) == []
     run_due_digests(
-        database, client, now=nine + timedelta(minutes=1), defaults=DigestSettings(), pacer=NO_WAIT
+        database, clients, now=nine + timedelta(minutes=1), defaults=DigestSettings(), pacer=NO_WAIT
     )
     assert len(posts(slack)) == 1
 
@@ -446,7 +453,7 @@ def test_a_run_missed_while_down_is_caught_up_the_same_day_only(
     risky(database, "Acme", "C0ACME")
     scheduler = build_scheduler(
         database,
-        make_client(settings),
+        team_clients(settings, database, make_client(settings)),
         clock=lambda: datetime.now(UTC),
         digest_defaults=DigestSettings(),
     )
@@ -465,7 +472,7 @@ def test_a_run_missed_while_down_is_caught_up_the_same_day_only(
 
 
 def test_digest_settings_come_from_the_team_over_the_environment(
-    client, slack: FakeSlack, database: Database
+    clients, slack: FakeSlack, database: Database
 ) -> None:
     risky(database, "Acme", "C0ACME")
     with database.transaction() as session:
@@ -475,11 +482,11 @@ def test_digest_settings_come_from_the_team_over_the_environment(
             settings=DigestSettings(weekday=2, at=time(7, 30), timezone="Europe/Paris"),
         )
     defaults = DigestSettings(weekday=0)
-    run_due_digests(database, client, now=MONDAY, defaults=defaults, pacer=NO_WAIT)
+    run_due_digests(database, clients, now=MONDAY, defaults=defaults, pacer=NO_WAIT)
     assert posts(slack) == []  # the team chose Wednesday
     run_due_digests(
         database,
-        client,
+        clients,
         now=datetime(2026, 11, 25, 6, 31, tzinfo=UTC),
         defaults=defaults,
         pacer=NO_WAIT,

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot.ids import Command, Event, Shortcut
+from bot.workspaces import BOT_SCOPES
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
@@ -47,6 +48,10 @@ def test_every_shortcut_the_code_handles_is_declared_and_the_reverse(
 ) -> None:
     declared = {s["callback_id"] for s in manifest["features"]["shortcuts"]}
     assert declared == {s.value for s in Shortcut}
+
+
+def test_the_scopes_are_those_the_oauth_install_asks_for(manifest: dict[str, Any]) -> None:
+    assert manifest["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
 
 
 def test_interactivity_app_home_and_socket_mode_are_on(manifest: dict[str, Any]) -> None:

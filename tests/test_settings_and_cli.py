@@ -99,6 +99,8 @@ def test_run_without_token_exits_with_one_line_and_no_traceback(tmp_path: Path) 
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "accountbot: SLACK_BOT_TOKEN is missing: expected a bot token starting with xoxb-"
+        " (or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to serve many"
+        " workspaces)"
     ]
 
 
@@ -134,8 +136,8 @@ def test_db_upgrade_and_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert runner.invoke(cli, ["db", "current"]).output.strip() == "empty (no migrations)"
     upgraded = runner.invoke(cli, ["db", "upgrade"])
     assert upgraded.exit_code == 0
-    assert "database at revision 0001" in upgraded.output
-    assert runner.invoke(cli, ["db", "current"]).output.strip() == "0001"
+    assert "database at revision 0002" in upgraded.output
+    assert runner.invoke(cli, ["db", "current"]).output.strip() == "0002"
 
 
 def test_python_dash_m_bot_is_the_same_cli(tmp_path: Path) -> None:
