@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -19,6 +18,7 @@ from bot.errors import handle_error
 from bot.logs import ContextExecutor, bind, new_request_id
 from bot.settings import Settings
 from bot.workspaces import installation_store, oauth_settings
+from commands.access import Access, Directory
 from store.db import Database
 from store.types import utcnow
 
@@ -55,14 +55,22 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         logger=logging.getLogger("accountbot.bolt"),
     )
 
+    directory = Directory()
+
     @app.middleware
-    def attach_store(context: dict[str, Any], next: Callable[[], None]) -> None:
-        """Hand every listener the database and today's date."""
+    def attach_store(context: BoltContext, next: Callable[[], None]) -> None:
+        """Hand every listener the database, today's date and the user's rights."""
         context["request_id"] = new_request_id()
         bind(context)
         context["db"] = db
         context["today"] = clock().date()
         context["digest_defaults"] = digest_defaults
+        context["access"] = Access(
+            client=context.client,
+            directory=directory,
+            team_id=context.team_id or "",
+            user_id=context.user_id,
+        )
         next()
 
     app.error(handle_error)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from rich.console import Console
 
 from bot.terminal import print_message
+from commands.access import Access
 from commands.answers import answer_account_command
 from commands.payloads import AccountRequest, SlashCommand
 from digests.cli import print_digests
@@ -63,6 +64,11 @@ def show(typed: str, *, console: Console, db: Database, today: date) -> None:
     if request.opens_modal:
         console.print(f"[dim]{typed} opens a form in Slack.[/dim]")
         return
-    with db.transaction() as session:
-        blocks = answer_account_command(session, slash=slash, request=request, today=today)
+    blocks = answer_account_command(
+        db,
+        slash=slash,
+        request=request,
+        today=today,
+        access=Access.of_operator(team_id=DEMO_TEAM_ID),
+    )
     print_message(console, typed, blocks)

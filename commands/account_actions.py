@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.errors import UserError
+from commands.access import Access
 from commands.answers import card_blocks
 from commands.forms import ModalMeta
 from commands.modals import open_modal
@@ -35,10 +36,12 @@ def handle_show_account(
     respond: Callable[..., Any],
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """A pick among several matches: replace the choice with the card."""
     ack()
     click = BlockAction.model_validate(body)
+    access.require_view(db, account_id=_account_id(click))
     with db.transaction() as session:
         blocks = card_blocks(
             session, team_id=click.team_id, account_id=_account_id(click), today=today
@@ -52,10 +55,12 @@ def handle_share_card(
     respond: Callable[..., Any],
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """Post the card in the channel for everyone, credited to whoever shared it."""
     ack()
     click = BlockAction.model_validate(body)
+    access.require_view(db, account_id=_account_id(click))
     with db.transaction() as session:
         blocks = card_blocks(
             session,
@@ -74,6 +79,7 @@ def handle_edit_account(
     respond: Callable[..., Any],
     client: WebClient,
     db: Database,
+    access: Access,
 ) -> None:
     """Open the account modal, filled in."""
     ack()
@@ -92,7 +98,9 @@ def handle_edit_account(
         )
         return account_form(meta=meta, account=account)
 
-    open_modal(client, db, trigger_id=click.trigger_id, title="Edit account", build=build)
+    open_modal(
+        client, db, trigger_id=click.trigger_id, title="Edit account", build=build, access=access
+    )
 
 
 def handle_create_account(

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from commands.access import Access
 from commands.answers import answer_account_command, command_modal
 from commands.modals import open_modal
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand
@@ -34,6 +35,7 @@ def handle_account_command(
     db: Database,
     today: date,
     digest_defaults: DigestSettings,
+    access: Access,
 ) -> None:
     """Ack at once; open a modal before any database work, or answer through the response URL."""
     ack()
@@ -56,6 +58,7 @@ def handle_account_command(
                 if admin
                 else ADMINS_ONLY
             ),
+            access=access,
         )
         return
     if request.opens_modal:
@@ -65,10 +68,10 @@ def handle_account_command(
             trigger_id=slash.trigger_id,
             title=MODAL_TITLES[request.verb],
             build=lambda session: command_modal(session, slash=slash, request=request, today=today),
+            access=access,
         )
         return
-    with db.transaction() as session:
-        blocks = answer_account_command(session, slash=slash, request=request, today=today)
+    blocks = answer_account_command(db, slash=slash, request=request, today=today, access=access)
     respond(
         response_type="ephemeral",
         replace_original=False,

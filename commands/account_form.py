@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from commands.access import Access
 from commands.forms import parse_account_form
 from commands.submissions import Submission, submit_and_show_card
 from store.accounts import create_account, update_account
@@ -15,7 +16,12 @@ from store.db import Database
 
 
 def handle_account_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     """Create or change the account; then show its card."""
 
@@ -32,4 +38,4 @@ def handle_account_form(
         )
         return sub.meta.account_id
 
-    submit_and_show_card(ack, body=body, view=view, db=db, today=today, write=write)
+    submit_and_show_card(ack, body=body, view=view, db=db, today=today, write=write, access=access)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
+from commands.access import Access
 from commands.forms import ModalMeta
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand
 from commands.text import escape
@@ -19,6 +21,7 @@ from commands.views.plan import action_form, plan_blocks
 from commands.views.portfolio import portfolio_blocks
 from store.accounts import find_account_by_channel, get_account, search_accounts
 from store.actions import get_action_item, plan_items
+from store.db import Database
 from store.enums import Role
 from store.models import Account
 from store.settings import thresholds_for
@@ -110,46 +113,62 @@ def action_modal(
     )
 
 
-def resolve_account(session: Session, *, slash: SlashCommand, name: str) -> Account | list[Block]:
-    """The account a command names (or, with no name, the channel's), else what to say instead."""
+@dataclass(frozen=True)
+class Unresolved:
+    """A command that did not pick out one account: the near matches (perhaps none)."""
+
+    name: str
+    candidates: list[Account]
+
+    def blocks(self, access: Access) -> list[Block]:
+        """Near matches the user may see, or why there are none."""
+        if not self.name:
+            return messages.usage_blocks(
+                "Which account? Name it, like `/account edit Acme`, or use its linked channel."
+            )
+        visible = access.visible(self.candidates)
+        if visible:
+            return messages.choice_blocks(self.name, visible)
+        return messages.not_found_blocks(self.name)
+
+
+def resolve_account(session: Session, *, slash: SlashCommand, name: str) -> Account | Unresolved:
+    """The account a command names (or, with no name, the channel's)."""
     if not name:
         account = find_account_by_channel(
             session, team_id=slash.team_id, channel_id=slash.channel_id
         )
-        if account is None:
-            return messages.usage_blocks(
-                "Which account? Name it, like `/account edit Acme`, or use its linked channel."
-            )
-        return account
+        return account or Unresolved(name, [])
     matches = search_accounts(session, team_id=slash.team_id, text=name)
-    if matches.exact is not None:
-        return matches.exact
-    if matches.candidates:
-        return messages.choice_blocks(name, matches.candidates)
-    return messages.not_found_blocks(name)
+    return matches.exact or Unresolved(name, list(matches.candidates))
 
 
 def answer_account_command(
-    session: Session, *, slash: SlashCommand, request: AccountRequest, today: date
+    db: Database, *, slash: SlashCommand, request: AccountRequest, today: date, access: Access
 ) -> list[Block]:
-    """What `/account …` answers when it does not open a modal."""
+    """What `/account …` answers when it does not open a modal. Slack is asked who may see the
+    account between the two transactions, never inside one."""
     team_id = slash.team_id
     if request.verb is AccountVerb.HELP:
         return messages.help_blocks()
-    if request.verb is AccountVerb.HERE_OR_MINE:
-        account = find_account_by_channel(session, team_id=team_id, channel_id=slash.channel_id)
-        if account is None:
-            return portfolio_of(session, team_id=team_id, user_id=slash.user_id, today=today)
-    else:
-        found = resolve_account(session, slash=slash, name=request.name)
-        if not isinstance(found, Account):
-            return found
-        account = found
-    if request.verb is AccountVerb.PLAN:
-        return plan_of(session, team_id=team_id, account_id=account.id, today=today) or []  # type: ignore[arg-type]
-    if request.verb is AccountVerb.HISTORY:
-        return history_of(session, team_id=team_id, account_id=account.id) or []  # type: ignore[arg-type]
-    return card_blocks(session, team_id=team_id, account_id=account.id, today=today) or []  # type: ignore[arg-type]
+    with db.transaction() as session:
+        if request.verb is AccountVerb.HERE_OR_MINE:
+            found = find_account_by_channel(session, team_id=team_id, channel_id=slash.channel_id)
+            if found is None:
+                return portfolio_of(session, team_id=team_id, user_id=slash.user_id, today=today)
+        else:
+            found = resolve_account(session, slash=slash, name=request.name)
+    if isinstance(found, Unresolved):
+        return found.blocks(access)
+    if refusal := access.view_refusal(found):
+        return messages.refusal_blocks(refusal)
+    account_id: int = found.id  # type: ignore[assignment]
+    with db.transaction() as session:
+        if request.verb is AccountVerb.PLAN:
+            return plan_of(session, team_id=team_id, account_id=account_id, today=today) or []
+        if request.verb is AccountVerb.HISTORY:
+            return history_of(session, team_id=team_id, account_id=account_id) or []
+        return card_blocks(session, team_id=team_id, account_id=account_id, today=today) or []
 
 
 def command_modal(
@@ -164,7 +183,7 @@ def command_modal(
             owner_user_id=slash.user_id,
         )
     found = resolve_account(session, slash=slash, name=request.name)
-    if not isinstance(found, Account):
+    if isinstance(found, Unresolved):
         return _notice_for(request)
     meta = ModalMeta(account_id=found.id, response_url=slash.response_url)
     if request.verb is AccountVerb.EDIT:

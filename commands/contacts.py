@@ -12,12 +12,13 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.ids import ContactField
+from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
 from commands.modals import open_modal, update_modal
 from commands.payloads import BlockAction, MessageShortcut
 from commands.people_forms import TEXT, ContactForm
 from commands.submissions import Submission, submit_and_show_card
-from commands.views.modal import option
+from commands.views.modal import notice_view, option
 from commands.views.people import contact_form
 from store.accounts import find_account_by_channel, get_account, suggest_accounts
 from store.db import Database
@@ -63,6 +64,7 @@ def handle_log_contact(
     client: WebClient,
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """The card's "Log contact" button."""
     ack()
@@ -78,11 +80,17 @@ def handle_log_contact(
         build=lambda session: contact_modal(
             session, team_id=click.team_id, account_id=click.value_id(), today=today, meta=meta
         ),
+        access=access,
     )
 
 
 def handle_log_message(
-    ack: Callable[..., None], shortcut: dict[str, Any], client: WebClient, db: Database, today: date
+    ack: Callable[..., None],
+    shortcut: dict[str, Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     """The message shortcut: the message's text and link prefilled; pick account and people."""
     ack()
@@ -106,7 +114,9 @@ def handle_log_message(
             },
         )
 
-    open_modal(client, db, trigger_id=message.trigger_id, title="Log contact", build=build)
+    open_modal(
+        client, db, trigger_id=message.trigger_id, title="Log contact", build=build, access=access
+    )
 
 
 def _permalink(client: WebClient, message: MessageShortcut) -> str | None:
@@ -118,22 +128,34 @@ def _permalink(client: WebClient, message: MessageShortcut) -> str | None:
 
 
 def handle_account_options(
-    ack: Callable[..., None], payload: dict[str, Any], body: dict[str, Any], db: Database
+    ack: Callable[..., None],
+    payload: dict[str, Any],
+    body: dict[str, Any],
+    db: Database,
+    access: Access,
 ) -> None:
-    """Type-ahead of the account picker in the contact modal."""
+    """Type-ahead of the account picker in the contact modal (accounts the user may change)."""
     team_id = (body.get("team") or {}).get("id") or (body.get("view") or {}).get("team_id")
     with db.transaction() as session:
         found = suggest_accounts(session, team_id=team_id, text=payload.get("value", ""))
-    ack(options=[option(str(a.id), a.name) for a in found])
+    ack(options=[option(str(a.id), a.name) for a in found if access.can_change(a)])
 
 
 def handle_account_chosen(
-    ack: Callable[..., None], body: dict[str, Any], client: WebClient, db: Database, today: date
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    client: WebClient,
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     """Picking the account in the contact modal: redraw it with that account's people."""
     ack()
     click = BlockAction.model_validate(body)
     view = body["view"]
+    if refusal := access.refusal_for(db, ModalMeta(account_id=click.value_id())):
+        update_modal(client, body, notice_view("Log contact", refusal))
+        return
     with db.transaction() as session:
         built = contact_modal(
             session,
@@ -149,7 +171,12 @@ def handle_account_chosen(
 
 
 def handle_contact_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     """Log the contact for each person picked; their last contact and the map's activity move."""
 
@@ -181,5 +208,16 @@ def handle_contact_form(
         db=db,
         today=today,
         write=write,
+        access=access,
         default_block=ContactField.PEOPLE,
+        target=_chosen_account(view),
     )
+
+
+def _chosen_account(view: dict[str, Any]) -> ModalMeta:
+    """The account the contact is for: picked in the form, else the one the modal came with."""
+    picked = str(state_values(view).get(ContactField.ACCOUNT.value) or "")
+    meta = ModalMeta.load(view)
+    if picked.isdigit() and len(picked) < 19:
+        return meta.model_copy(update={"account_id": int(picked)})
+    return meta

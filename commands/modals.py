@@ -8,6 +8,8 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from commands.access import Access
+from commands.forms import ModalMeta
 from commands.views.modal import loading_view, notice_view
 from store.db import Database
 
@@ -16,12 +18,21 @@ Build = Callable[[Session], dict[str, Any] | str]
 
 
 def open_modal(
-    client: WebClient, db: Database, *, trigger_id: str | None, title: str, build: Build
+    client: WebClient,
+    db: Database,
+    *,
+    trigger_id: str | None,
+    title: str,
+    build: Build,
+    access: Access,
 ) -> None:
-    """Open a loading modal at once (no database work first), then fill it in with views.update."""
+    """Open a loading modal at once (no database work first), then fill it in with views.update;
+    a modal for a change the user may not make becomes a notice saying so."""
     opened = client.views_open(trigger_id=trigger_id, view=loading_view(title))
     with db.transaction() as session:
         built = build(session)
+    if not isinstance(built, str):
+        built = access.refusal_for(db, ModalMeta.load(built)) or built
     view = notice_view(title, built) if isinstance(built, str) else built
     client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
 

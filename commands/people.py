@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.ids import StakeholderMenu
+from commands.access import Access
 from commands.answers import assessed_accounts, stakeholder_modal
 from commands.forms import ModalMeta, parse_form
 from commands.modals import open_modal
@@ -60,6 +61,7 @@ def handle_add_stakeholder(
     client: WebClient,
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """Card button (value: account id) or departure alert (value: account id and role)."""
     ack()
@@ -80,6 +82,7 @@ def handle_add_stakeholder(
             role=role,
             replace_card=role is None,
         ),
+        access=access,
     )
 
 
@@ -90,6 +93,7 @@ def handle_stakeholder_menu(
     client: WebClient,
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """The overflow beside a person on the card: open the modal for the chosen change."""
     ack()
@@ -127,11 +131,18 @@ def handle_stakeholder_menu(
             return departed_form(meta=meta, person=person, today=today)
         return promoted_form(meta=meta, person=person)
 
-    open_modal(client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build)
+    open_modal(
+        client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build, access=access
+    )
 
 
 def handle_stakeholder_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     """Add a person, or save an edit; duplicates and reporting loops are refused inline."""
 
@@ -159,7 +170,7 @@ def handle_stakeholder_form(
         )
         return account_id
 
-    submit_and_show_card(ack, body=body, view=view, db=db, today=today, write=write)
+    submit_and_show_card(ack, body=body, view=view, db=db, today=today, write=write, access=access)
 
 
 def _person_change(
@@ -182,6 +193,7 @@ def _one_field_form(form: type[SentimentForm | PromotedForm], field: str) -> Cal
         view: dict[str, Any],
         db: Database,
         today: date,
+        access: Access,
     ) -> None:
         def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
             return update_stakeholder(
@@ -200,6 +212,7 @@ def _one_field_form(form: type[SentimentForm | PromotedForm], field: str) -> Cal
             db=db,
             today=today,
             write=_person_change(change),
+            access=access,
             default_block=field,
         )
 
@@ -218,6 +231,7 @@ def handle_departed_form(
     client: WebClient,
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """Mark a person departed; a champion or executive sponsor leaving alerts the channel."""
     alert: dict[str, Any] = {}
@@ -246,6 +260,7 @@ def handle_departed_form(
         db=db,
         today=today,
         write=_person_change(change),
+        access=access,
         default_block="departed_on",
     )
     if account_id is not None and alert.get("send"):

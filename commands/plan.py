@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.ids import ActionMenu
+from commands.access import Access
 from commands.answers import action_modal, card_blocks, plan_of
 from commands.forms import FormErrors, ModalMeta, parse_form
 from commands.modals import open_modal
@@ -79,9 +80,11 @@ def _change_and_redraw(
     click: BlockAction,
     today: date,
     change: Callable[[Session, int], Any],
+    access: Access,
 ) -> None:
     """One transaction for the change; then the message the click came from is redrawn."""
     item_id = _item_id(click.value.rpartition(":")[2])
+    access.require_change(db, ModalMeta(item_id=item_id))
     with db.transaction() as session:
         change(session, item_id)
     with db.transaction() as session:
@@ -95,6 +98,7 @@ def handle_action_done(
     respond: Callable[..., Any],
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """ "Done": records who and when; a double click or a retry changes nothing the second time."""
     ack()
@@ -107,6 +111,7 @@ def handle_action_done(
         lambda session, item_id: complete_action_item(
             session, team_id=click.team_id, item_id=item_id, by_user_id=click.user_id
         ),
+        access,
     )
 
 
@@ -117,6 +122,7 @@ def handle_add_action(
     client: WebClient,
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """The card's (or plan's) "Add action item" button."""
     ack()
@@ -136,6 +142,7 @@ def handle_add_action(
             meta=meta,
             user_id=click.user_id,
         ),
+        access=access,
     )
 
 
@@ -146,6 +153,7 @@ def handle_action_menu(
     client: WebClient,
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """The overflow beside an item: edit, reschedule, mark blocked open a modal; the rest act."""
     ack()
@@ -163,6 +171,7 @@ def handle_action_menu(
             lambda session, i: cancel_action_item(
                 session, team_id=click.team_id, item_id=i, by_user_id=click.user_id
             ),
+            access,
         )
         return
     if menu is ActionMenu.UNBLOCK:
@@ -174,6 +183,7 @@ def handle_action_menu(
             lambda session, i: unblock_action_item(
                 session, team_id=click.team_id, item_id=i, by_user_id=click.user_id
             ),
+            access,
         )
         return
 
@@ -205,11 +215,18 @@ def handle_action_menu(
             return reschedule_form(meta=meta, item=item, today=today)
         return block_form(meta=meta, item=item)
 
-    open_modal(client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build)
+    open_modal(
+        client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build, access=access
+    )
 
 
 def handle_action_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     """Add an item (due today or later), or save an edit; an owner on each side is required."""
 
@@ -239,7 +256,14 @@ def handle_action_form(
         return account_id
 
     submit_and_show_card(
-        ack, body=body, view=view, db=db, today=today, write=write, default_block="title"
+        ack,
+        body=body,
+        view=view,
+        db=db,
+        today=today,
+        write=write,
+        access=access,
+        default_block="title",
     )
 
 
@@ -256,7 +280,12 @@ def _item_change(
 
 
 def handle_reschedule_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
         due_on = parse_form(RescheduleForm, view, today=today).due_on
@@ -276,12 +305,18 @@ def handle_reschedule_form(
         db=db,
         today=today,
         write=_item_change(change),
+        access=access,
         default_block="due_on",
     )
 
 
 def handle_block_form(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], db: Database, today: date
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
 ) -> None:
     def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
         reason = parse_form(BlockForm, view).blocked_reason
@@ -301,5 +336,6 @@ def handle_block_form(
         db=db,
         today=today,
         write=_item_change(change),
+        access=access,
         default_block="blocked_reason",
     )

@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
+from commands.access import Access
 from commands.answers import card_blocks
 from commands.forms import FormErrors, ModalMeta
 from commands.text import fallback_text
+from commands.views.modal import notice_view
 from store.db import Database
 from store.errors import NotFound, StoreError
 from store.idempotency import claim
@@ -53,7 +55,9 @@ def submit_and_show_card(
     db: Database,
     today: date,
     write: Callable[[Session, Submission], int],
+    access: Access,
     default_block: str = "name",
+    target: ModalMeta | None = None,
 ) -> int | None:
     """Save a modal once (see `save_submission`); `write` returns the account it changed, whose
     card is then redrawn for the user."""
@@ -64,7 +68,9 @@ def submit_and_show_card(
         view=view,
         db=db,
         write=lambda session: write(session, submission),
+        access=access,
         default_block=default_block,
+        target=target,
     )
     if account_id is not None:
         show_card_after(
@@ -80,14 +86,22 @@ def save_submission(
     view: dict[str, Any],
     db: Database,
     write: Callable[[Session], Result],
+    access: Access,
     default_block: str = "name",
+    target: ModalMeta | None = None,
 ) -> Result | None:
     """Run `write` once per submitted view; refused input keeps the modal open, writing nothing.
 
     A double-clicked submit or a retried delivery carries the same view id and hash: the second
-    finds its claim taken, writes nothing and just closes the modal.
+    finds its claim taken, writes nothing and just closes the modal. A user who may not change
+    the account (any more) sees the modal turn into a notice saying so; `target` names what is
+    changed when the form, not the modal, picks the account.
     """
     team_id = submission_team(body, view)
+    if refusal := access.refusal_for(db, target or ModalMeta.load(view)):
+        title = (view.get("title") or {}).get("text") or "Not saved"
+        ack(response_action="update", view=notice_view(title, refusal))
+        return None
     key = f"view:{view.get('id')}:{view.get('hash')}"
     try:
         with db.transaction() as session:

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form
 from commands.submissions import save_submission, submission_team
 from commands.views.settings import ALL_CLEAR, OWNER_DMS, settings_form
@@ -70,6 +71,7 @@ def handle_settings_form(
     client: WebClient,
     db: Database,
     today: date,
+    access: Access,
 ) -> None:
     """Save the team's digest settings; an admin check again at submission time."""
     team_id = submission_team(body, view)
@@ -83,4 +85,6 @@ def handle_settings_form(
         )
         return 0
 
-    save_submission(ack, body=body, view=view, db=db, write=write, default_block="weekday")
+    save_submission(
+        ack, body=body, view=view, db=db, write=write, access=access, default_block="weekday"
+    )

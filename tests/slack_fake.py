@@ -30,6 +30,7 @@ class Call:
     headers: dict[str, str]
     status: int = 200
     at: float = field(default_factory=time.monotonic)
+    path: str = ""
     answer: dict[str, Any] = field(default_factory=dict)
 
     def json_param(self, name: str) -> Any:
@@ -48,6 +49,11 @@ class FakeSlack:
         self.socket_mode_url: str | None = None
         self.users: dict[str, dict[str, Any]] = {}
         """users.info answers by user id (`tz`, `is_admin`, …); unknown users are in UTC."""
+        self.channels: dict[str, dict[str, Any]] = {}
+        """conversations.info/members answers by channel id: `is_private`, `members`, or an
+        `error` (a private channel the bot is not in answers `channel_not_found`)."""
+        self.default_members = ["U0ALICE", "U0BOB"]
+        """Members of a channel not in `channels` (a public one)."""
         self.grants: dict[str, dict[str, Any]] = {}
         """OAuth codes `oauth.v2.access` accepts (once each): code -> the workspace's grant."""
         self.token_teams: dict[str, str] = {}
@@ -101,6 +107,10 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         with self._condition:
             return [c for c in self.calls if c.method == method]
+
+    def replies_to(self, token: str) -> list[Call]:
+        """What the bot sent to the response URL `response_url(token)`."""
+        return [c for c in self.calls_to("response_url") if c.path == f"/response/{token}"]
 
     def wait_for(
         self,
@@ -192,6 +202,8 @@ class FakeSlack:
             }
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
+        if method in {"conversations.info", "conversations.members"}:
+            return self._conversation(method, str(params.get("channel")))
         if method == "users.info":
             user_id = params.get("user")
             if user_id in self.users and self.users[user_id].get("error"):
@@ -199,6 +211,23 @@ class FakeSlack:
             known = {"id": user_id, "tz": "UTC", "is_admin": False}
             return {"ok": True, "user": known | self.users.get(user_id, {})}
         return {"ok": True}
+
+    def _conversation(self, method: str, channel_id: str) -> dict[str, Any]:
+        channel = {"is_private": False, "members": self.default_members} | self.channels.get(
+            channel_id, {}
+        )
+        if channel.get("error"):
+            return {"ok": False, "error": channel["error"]}
+        if method == "conversations.members":
+            return {
+                "ok": True,
+                "members": list(channel["members"]),
+                "response_metadata": {"next_cursor": ""},
+            }
+        return {
+            "ok": True,
+            "channel": {"id": channel_id, "is_channel": True, "is_private": channel["is_private"]},
+        }
 
     def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
         grant = self.grants.pop(str(params.get("code")), None)
@@ -243,7 +272,9 @@ class FakeSlack:
                     status, headers, body = fake._answer(
                         method, params, params.get("token") or bearer or None
                     )
-                fake._record(Call(method, params, dict(self.headers), status=status, answer=body))
+                fake._record(
+                    Call(method, params, dict(self.headers), status=status, answer=body, path=path)
+                )
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -302,12 +302,18 @@ def view_block_action_payload(
 
 
 def block_suggestion_payload(
-    view: dict[str, Any], *, action_id: str, block_id: str, value: str, team_id: str = TEAM_ID
+    view: dict[str, Any],
+    *,
+    action_id: str,
+    block_id: str,
+    value: str,
+    team_id: str = TEAM_ID,
+    user_id: str = "U0ALICE",
 ) -> dict[str, Any]:
     """The options request of an external select, as the user types."""
     return {
         "type": "block_suggestion",
-        "user": {"id": "U0ALICE", "team_id": team_id},
+        "user": {"id": user_id, "team_id": team_id},
         "team": {"id": team_id, "domain": "test"},
         "api_app_id": "A0ACCOUNTBOT",
         "token": "deprecated-verification-token",

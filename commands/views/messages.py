@@ -45,6 +45,11 @@ def choice_blocks(typed: str, candidates: Sequence[Account], *, edit: bool = Fal
     ]
 
 
+def refusal_blocks(refusal: str) -> list[Block]:
+    """Not for this user (`refusal` is mrkdwn, its user text already escaped)."""
+    return [section(f":lock: {refusal}")]
+
+
 def usage_blocks(problem: str) -> list[Block]:
     """A command we could not read: what was wrong and the forms that work."""
     return [section(f":warning: {escape(problem)}"), context(HELP_TEXT.replace("\n", " · "))]

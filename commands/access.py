@@ -1,0 +1,206 @@
+"""Who may see and change an account.
+
+- Seeing: anyone in the workspace, unless the account is linked to a private channel; then only
+  that channel's members (and, as for changing, its owner and workspace admins).
+- Changing: the account's owner, the members of its linked channel and workspace admins.
+
+What Slack says about channels and users is remembered for a short while (`Directory`), so a
+card costs no Web API call most of the time; checks never run inside a database transaction.
+A channel the bot cannot see (a private channel it was not invited to) counts as private with
+no known members: closed, not open.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import UserError
+from commands.forms import ModalMeta
+from commands.text import channel_mention, escape, user_mention
+from store.accounts import get_account
+from store.actions import get_action_item
+from store.db import Database
+from store.models import Account
+from store.stakeholders import get_stakeholder
+
+logger = logging.getLogger("accountbot.access")
+
+REMEMBER_SECONDS = 120
+"""How long a channel's privacy and members, or a user's admin flag, are trusted."""
+MEMBER_PAGES = 20
+"""conversations.members pages (1,000 each) read at most per channel."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    private: bool
+    members: frozenset[str]
+
+
+class Directory:
+    """Channels' privacy and members and users' admin flags, as Slack last said, per team."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = REMEMBER_SECONDS,
+        maxsize: int = 20_000,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._cache: TTLCache[tuple[str, ...], Any] = TTLCache(
+            maxsize=maxsize, ttl=ttl, timer=timer
+        )
+        self._lock = threading.Lock()
+
+    def channel(self, client: WebClient, *, team_id: str, channel_id: str) -> Channel:
+        return self._remembered(
+            ("channel", team_id, channel_id), lambda: _fetch_channel(client, channel_id)
+        )
+
+    def is_admin(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
+        return self._remembered(("admin", team_id, user_id), lambda: _fetch_admin(client, user_id))
+
+    def _remembered(self, key: tuple[str, ...], fetch: Any) -> Any:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = fetch()  # outside the lock: one slow answer must not hold up other teams
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+
+def _fetch_channel(client: WebClient, channel_id: str) -> Channel:
+    try:
+        info = client.conversations_info(channel=channel_id)["channel"]
+        members: set[str] = set()
+        cursor = None
+        for _ in range(MEMBER_PAGES):
+            page = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+            members.update(page["members"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return Channel(private=bool(info.get("is_private")), members=frozenset(members))
+    except SlackApiError as error:
+        logger.info(
+            "channel %s treated as private: Slack said %s",
+            channel_id,
+            error.response.get("error"),
+        )
+        return Channel(private=True, members=frozenset())
+
+
+def _fetch_admin(client: WebClient, user_id: str) -> bool:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+@dataclass
+class Access:
+    """One user's rights in one workspace, for the request at hand."""
+
+    client: WebClient | None
+    directory: Directory
+    team_id: str
+    user_id: str | None
+    operator: bool = False
+    """Whoever runs the bot, at its terminal (`accountbot demo`): they hold the database."""
+
+    @classmethod
+    def of_operator(cls, *, team_id: str) -> Access:
+        return cls(client=None, directory=Directory(), team_id=team_id, user_id=None, operator=True)
+
+    def can_view(self, account: Account) -> bool:
+        if self.operator or not account.channel_id:
+            return True
+        if not self._channel(account.channel_id).private:
+            return True
+        return self.can_change(account)
+
+    def can_change(self, account: Account) -> bool:
+        if self.operator:
+            return True
+        if self.user_id is None or self.client is None:
+            return False
+        if account.owner_user_id == self.user_id:
+            return True
+        if account.channel_id and self._is_member(account.channel_id):
+            return True
+        return self.directory.is_admin(self.client, team_id=self.team_id, user_id=self.user_id)
+
+    def view_refusal(self, account: Account) -> str | None:
+        """None when the user may see the account, else what to tell them."""
+        if self.can_view(account):
+            return None
+        return (
+            f"*{escape(account.name)}* is linked to a private channel you are not in. "
+            f"Ask its owner ({user_mention(account.owner_user_id)}) or a workspace admin."
+        )
+
+    def change_refusal(self, account: Account) -> str | None:
+        """None when the user may change the account, else what to tell them."""
+        if self.can_change(account):
+            return None
+        if not self.can_view(account):
+            return self.view_refusal(account)
+        channel = account.channel_id
+        members = f", members of {channel_mention(channel)}" if channel else ""
+        return (
+            f"You can't change *{escape(account.name)}*: only its owner "
+            f"({user_mention(account.owner_user_id)}){members} and workspace admins can. "
+            "Nothing was saved."
+        )
+
+    def visible(self, accounts: list[Account]) -> list[Account]:
+        return [account for account in accounts if self.can_view(account)]
+
+    def require_view(self, db: Database, *, account_id: int) -> None:
+        """Refuse (with the reason, to the user) unless they may see the account."""
+        account = target_account(db, team_id=self.team_id, meta=ModalMeta(account_id=account_id))
+        if account is not None and (refusal := self.view_refusal(account)):
+            raise UserError(refusal)
+
+    def require_change(self, db: Database, meta: ModalMeta) -> None:
+        """Refuse (with the reason, to the user) unless they may make the change."""
+        if refusal := self.refusal_for(db, meta):
+            raise UserError(refusal)
+
+    def refusal_for(self, db: Database, meta: ModalMeta) -> str | None:
+        """Whether the user may make the change a modal is about (None: yes, or a new account)."""
+        account = target_account(db, team_id=self.team_id, meta=meta)
+        return None if account is None else self.change_refusal(account)
+
+    def _channel(self, channel_id: str) -> Channel:
+        assert self.client is not None
+        return self.directory.channel(self.client, team_id=self.team_id, channel_id=channel_id)
+
+    def _is_member(self, channel_id: str) -> bool:
+        return self.user_id in self._channel(channel_id).members
+
+
+def target_account(db: Database, *, team_id: str, meta: ModalMeta) -> Account | None:
+    """The account a modal changes: the one its person or item belongs to, or its own."""
+    with db.transaction() as session:
+        account_id = meta.account_id
+        if meta.stakeholder_id is not None:
+            person = get_stakeholder(session, team_id=team_id, stakeholder_id=meta.stakeholder_id)
+            account_id = person.account_id if person else None
+        elif meta.item_id is not None:
+            item = get_action_item(session, team_id=team_id, item_id=meta.item_id)
+            account_id = item.account_id if item else None
+        if account_id is None:
+            return None
+        return get_account(session, team_id=team_id, account_id=account_id)
