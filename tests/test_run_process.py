@@ -111,3 +111,37 @@ def _healthy(sender: SlackSender) -> bool:
         return sender.get("/healthz").status == 200
     except OSError:
         return False
+
+
+def test_oauth_mode_installs_a_workspace_and_serves_it_as_a_real_process(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    from tests.conftest import CLIENT_ID, TOKEN_KEY
+    from tests.test_oauth import TEAM_A, TOKEN_A, install
+
+    port = free_port()
+    sender = SlackSender(
+        f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url=slack.response_url()
+    )
+    env = {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": "test-client-secret",
+        "SLACK_STATE_SECRET": "test-state-secret-0123456789",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
+        "SLACK_API_URL": slack.api_url,
+        "PORT": str(port),
+    }
+    with running_bot(tmp_path, **env) as process:
+        deadline = time.monotonic() + 30
+        while not _healthy(sender):
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "the bot did not start serving"
+            time.sleep(0.1)
+        assert "Thank you" in install(sender, slack, team_id=TEAM_A, token=TOKEN_A)
+        assert sender.command("new Initech", team_id=TEAM_A).status == 200
+        slack.wait_for("views.update")
+        assert [c.headers["Authorization"] for c in slack.calls_to("views.open")] == [
+            f"Bearer {TOKEN_A}"
+        ]
+    assert TOKEN_A not in process.output  # type: ignore[attr-defined]
