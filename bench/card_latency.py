@@ -1,6 +1,7 @@
 """End to end: how long `/account <name>` takes over HTTP, against a do-nothing slash command.
 
 python -m bench.card_latency [--accounts 10000] [--small 1000] [--requests 300] [--concurrency 1]
+                            [--pool N]
 
 For each scale it generates a portfolio into a fresh temporary SQLite file, builds the real Bolt
 app (`bot.app.build_app`) with its Web API client pointed at a fake Slack, serves it with the
@@ -129,6 +130,7 @@ class Options:
     warmup: int
     seed: int
     threads: int
+    pool: int
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -144,6 +146,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         warmup=args.warmup,
         seed=args.seed,
         threads=args.threads,
+        pool=args.pool,
     )
     console = Console(width=None if sys.stdout.isatty() else 120)
     today = datetime.now(UTC).date()
@@ -153,7 +156,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         f"SQLAlchemy {sqlalchemy.__version__} · SQLite {sqlite3.sqlite_version} · "
         f"{os.cpu_count()} CPUs · scales {', '.join(f'{s:,}' for s in scales)} accounts · "
         f"{args.requests} requests of each kind · concurrency {args.concurrency} · "
-        f"{args.threads} server threads"
+        f"{args.threads} server threads · "
+        + (f"names drawn from {args.pool} accounts" if args.pool else "names drawn from all")
     )
     results = []
     with tempfile.TemporaryDirectory(prefix="accountbot-card-") as scratch:
@@ -192,6 +196,8 @@ def measure_scale(path: Path, *, scale: int, today: date, options: Options) -> F
                 ).scalars()
             )
         rng = random.Random(options.seed)
+        if options.pool:  # a team's working set: channels already seen, rights remembered
+            names = rng.sample(names, min(options.pool, len(names)))
         picks = [rng.choice(names) for _ in range(options.warmup + options.requests)]
         with serving(database, threads=options.threads) as (slack, sender):
             return _measure(
@@ -400,6 +406,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=int, default=WARMUP, help="untimed requests per kind")
     parser.add_argument(
         "--threads", type=int, default=HTTP_THREADS, help="waitress threads (HTTP_THREADS)"
+    )
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=0,
+        help="draw names from this many accounts (0: all; every card then a channel not yet "
+        "seen, so each pays the Web API calls of the access check)",
     )
     parser.add_argument("--team", default=DEFAULT_TEAM)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

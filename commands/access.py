@@ -40,12 +40,6 @@ MEMBER_PAGES = 20
 """conversations.members pages (1,000 each) read at most per channel."""
 
 
-@dataclass(frozen=True)
-class Channel:
-    private: bool
-    members: frozenset[str]
-
-
 class Directory:
     """Channels' privacy and members and users' admin flags, as Slack last said, per team."""
 
@@ -61,9 +55,16 @@ class Directory:
         )
         self._lock = threading.Lock()
 
-    def channel(self, client: WebClient, *, team_id: str, channel_id: str) -> Channel:
+    def is_private(self, client: WebClient, *, team_id: str, channel_id: str) -> bool:
+        """True for a private channel, and for one the bot cannot see (closed, not open)."""
         return self._remembered(
-            ("channel", team_id, channel_id), lambda: _fetch_channel(client, channel_id)
+            ("private", team_id, channel_id), lambda: _fetch_private(client, channel_id)
+        )
+
+    def members(self, client: WebClient, *, team_id: str, channel_id: str) -> frozenset[str]:
+        """The channel's members (none known when the bot cannot see it)."""
+        return self._remembered(
+            ("members", team_id, channel_id), lambda: _fetch_members(client, channel_id)
         )
 
     def is_admin(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
@@ -79,25 +80,28 @@ class Directory:
         return value
 
 
-def _fetch_channel(client: WebClient, channel_id: str) -> Channel:
+def _fetch_private(client: WebClient, channel_id: str) -> bool:
     try:
-        info = client.conversations_info(channel=channel_id)["channel"]
-        members: set[str] = set()
-        cursor = None
+        return bool(client.conversations_info(channel=channel_id)["channel"].get("is_private"))
+    except SlackApiError as error:
+        logger.info("channel %s treated as private: %s", channel_id, error.response.get("error"))
+        return True
+
+
+def _fetch_members(client: WebClient, channel_id: str) -> frozenset[str]:
+    members: set[str] = set()
+    cursor = None
+    try:
         for _ in range(MEMBER_PAGES):
             page = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
             members.update(page["members"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-        return Channel(private=bool(info.get("is_private")), members=frozenset(members))
     except SlackApiError as error:
-        logger.info(
-            "channel %s treated as private: Slack said %s",
-            channel_id,
-            error.response.get("error"),
-        )
-        return Channel(private=True, members=frozenset())
+        logger.info("members of %s unknown: %s", channel_id, error.response.get("error"))
+        return frozenset()
+    return frozenset(members)
 
 
 def _fetch_admin(client: WebClient, user_id: str) -> bool:
@@ -124,9 +128,9 @@ class Access:
         return cls(client=None, directory=Directory(), team_id=team_id, user_id=None, operator=True)
 
     def can_view(self, account: Account) -> bool:
-        if self.operator or not account.channel_id:
+        if self.operator or not account.channel_id or account.owner_user_id == self.user_id:
             return True
-        if not self._channel(account.channel_id).private:
+        if not self._is_private(account.channel_id):
             return True
         return self.can_change(account)
 
@@ -183,12 +187,14 @@ class Access:
         account = target_account(db, team_id=self.team_id, meta=meta)
         return None if account is None else self.change_refusal(account)
 
-    def _channel(self, channel_id: str) -> Channel:
+    def _is_private(self, channel_id: str) -> bool:
         assert self.client is not None
-        return self.directory.channel(self.client, team_id=self.team_id, channel_id=channel_id)
+        return self.directory.is_private(self.client, team_id=self.team_id, channel_id=channel_id)
 
     def _is_member(self, channel_id: str) -> bool:
-        return self.user_id in self._channel(channel_id).members
+        assert self.client is not None
+        members = self.directory.members(self.client, team_id=self.team_id, channel_id=channel_id)
+        return self.user_id in members
 
 
 def target_account(db: Database, *, team_id: str, meta: ModalMeta) -> Account | None:
