@@ -7,7 +7,9 @@ import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.error import URLError
 
+from store.db import is_unavailable
 from store.errors import StoreError
 
 logger = logging.getLogger("accountbot.errors")
@@ -17,12 +19,31 @@ class UserError(Exception):
     """Something the user can fix; the message is shown to them as is."""
 
 
+STORE_DOWN = (
+    "The account store is not answering right now, so nothing was saved or shown. "
+    "Please try again in a minute."
+)
+SLACK_SLOW = "Slack did not answer in time, so this could not be finished. Please try again."
+
+
+def unavailable_message(error: BaseException) -> str | None:
+    """What to tell the user when a service we depend on failed (not a bug of ours), else None."""
+    if is_unavailable(error):
+        return STORE_DOWN
+    if isinstance(error, TimeoutError | URLError | ConnectionError):
+        return SLACK_SLOW
+    return None
+
+
 def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
     """Tell the user what went wrong, ephemerally, without ever hiding the exception."""
     if isinstance(error, UserError | StoreError):
         message = str(error)
         logger.info("refused: %s", type(error).__name__)
         logger.debug("refused with: %s", message)
+    elif unavailable := unavailable_message(error):
+        message = unavailable
+        logger.warning("unavailable: %s (%s)", type(error).__name__, _cause(error))
     else:
         error_id = uuid.uuid4().hex[:8]
         logger.error("unhandled error %s", error_id, exc_info=error)
@@ -32,6 +53,12 @@ def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
         )
     if respond is not None:  # Bolt offers `respond` only when the payload has a response URL
         respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)
+
+
+def _cause(error: BaseException) -> str:
+    """The driver's error class, never its message (which may quote SQL and user text)."""
+    original = getattr(error, "orig", None)
+    return type(original).__name__ if original is not None else type(error).__name__
 
 
 Listener = Callable[..., None]

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         pattern=r"^https?://\S+$",
         description="an http(s) URL of the Slack Web API",
     )
+    slack_api_timeout: Annotated[
+        float, Field(gt=0, le=120, description="seconds, more than 0 and at most 120")
+    ] = 10.0
     slack_client_id: str | None = Field(
         default=None,
         pattern=r"^\d+\.\d+$",

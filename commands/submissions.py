@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
+from bot.errors import STORE_DOWN
 from commands.access import Access
 from commands.answers import card_blocks
 from commands.forms import FormErrors, ModalMeta
 from commands.text import fallback_text
 from commands.views.modal import notice_view
-from store.db import Database
+from store.db import UNAVAILABLE, Database
 from store.errors import NotFound, StoreError
 from store.idempotency import claim
 
@@ -98,12 +99,12 @@ def save_submission(
     changed when the form, not the modal, picks the account.
     """
     team_id = submission_team(body, view)
-    if refusal := access.refusal_for(db, target or ModalMeta.load(view)):
-        title = (view.get("title") or {}).get("text") or "Not saved"
-        ack(response_action="update", view=notice_view(title, refusal))
-        return None
     key = f"view:{view.get('id')}:{view.get('hash')}"
     try:
+        if refusal := access.refusal_for(db, target or ModalMeta.load(view)):
+            title = (view.get("title") or {}).get("text") or "Not saved"
+            ack(response_action="update", view=notice_view(title, refusal))
+            return None
         with db.transaction() as session:
             if not claim(session, team_id=team_id, key=key):
                 logger.info("submission %s already carried out", key)
@@ -115,6 +116,10 @@ def save_submission(
         return None
     except StoreError as refused:
         ack(response_action="errors", errors={refused.field or default_block: refused.message})
+        return None
+    except UNAVAILABLE:  # the modal stays open with what was typed, to submit again
+        logger.warning("submission %s not saved: the database is unavailable", key)
+        ack(response_action="errors", errors={default_block: STORE_DOWN})
         return None
     ack()
     return result

@@ -10,6 +10,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 import store.installations  # registers the Slack installation tables too
@@ -18,12 +20,31 @@ import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine tuned for the backend: SQLite gets WAL, foreign keys and a busy timeout."""
+UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+"""What the database raises when it cannot be reached or is locked past the wait."""
+CONNECT_SECONDS = 5
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database did not answer (down, unreachable, locked too long): try again later."""
+    return isinstance(error, UNAVAILABLE)
+
+
+def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
+    """An engine tuned for the backend. A server database is pinged before each checkout, so
+    connections broken by a restart or an outage are replaced by themselves, and connecting
+    gives up after a few seconds; SQLite gets WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=CONNECT_SECONDS,
+            connect_args={"connect_timeout": CONNECT_SECONDS},
+        )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -49,9 +70,9 @@ def make_engine(url: str) -> Engine:
 class Database:
     """The store's entry point: hands out one transaction per user action."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_seconds: float = 30) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_seconds=busy_seconds)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

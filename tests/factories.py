@@ -9,7 +9,7 @@ from typing import Any
 from store.accounts import create_account
 from store.db import Database
 from store.enums import ContactChannel, Role
-from store.models import Account
+from store.models import Account, TeamSettings
 from store.stakeholders import add_stakeholder, log_contact
 from tests.slack_fake import TEAM_ID
 
@@ -62,3 +62,10 @@ def add_person(
                 by_user_id="U0ALICE",
             )
         return person.id  # type: ignore[return-value]
+
+
+def corrupt_team_settings(db: Database, *, team_id: str = TEAM_ID) -> None:
+    """Store thresholds no version of the bot wrote (as a botched manual edit would): reading
+    them fails, which the bot must report as its own fault, with an error id."""
+    with db.transaction() as session:
+        session.merge(TeamSettings(team_id=team_id, thresholds={"min_threads": 0}))

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 
 from store.actions import add_action_item
-from store.db import Database, make_engine
+from store.db import Database
 from store.enums import Influence, Role, Sentiment
 from store.stakeholders import mark_departed
-from tests.factories import add_person, make_account
+from tests.factories import add_person, corrupt_team_settings, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
@@ -303,8 +303,8 @@ def test_unknown_name_with_markup_is_escaped(bot: SlackSender, slack: FakeSlack)
 def test_unexpected_failure_gives_an_error_id_and_is_logged(
     bot: SlackSender, slack: FakeSlack, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    database.engine.dispose()
-    database.engine = make_engine("sqlite:////nonexistent-dir/accountbot.db")
+    make_account(database, "Acme")
+    corrupt_team_settings(database)  # a row our code cannot read: a bug, not the user's doing
     with caplog.at_level(logging.ERROR, logger="accountbot.errors"):
         assert bot.command("acme").status == 200
         [call] = slack.wait_for("response_url")

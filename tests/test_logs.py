@@ -8,8 +8,9 @@ import logging
 import pytest
 
 from bot.logs import configure_logging
-from store.db import Database, make_engine
+from store.db import Database
 from tests.conftest import BOT_TOKEN
+from tests.factories import corrupt_team_settings, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender
 
@@ -19,8 +20,8 @@ def test_json_lines_name_the_request_and_team_and_hold_no_secrets(
 ) -> None:
     configure_logging("INFO", json=True)
     try:
-        database.engine.dispose()
-        database.engine = make_engine("sqlite:////nonexistent-dir/accountbot.db")
+        make_account(database, "<!channel> secret account name")
+        corrupt_team_settings(database)
         bot.command("<!channel> secret account name")
         slack.wait_for("response_url")
         lines = [
