@@ -24,7 +24,9 @@ from digests.render import account_digest_blocks, portfolio_blocks
 from store.db import Database
 from store.deliveries import (
     FAILED,
+    INTERRUPTED,
     SENT,
+    TIMED_OUT,
     claim_delivery,
     finish_delivery,
     forget_week,
@@ -124,7 +126,12 @@ def _post(
     text: str,
     account_id: int | None = None,
     now: datetime,
+    settled: set[str],
 ) -> None:
+    if target in settled:  # sent or failed already this week: no pacing, no claim
+        run.skipped.append(target)
+        return
+    pacer.wait(channel)  # before the claim: a claim is only ever held while posting
     with db.transaction() as session:
         claim = claim_delivery(
             session,
@@ -135,11 +142,15 @@ def _post(
             account_id=account_id,
             now=now,
         )
-        claim_id = None if claim is None else claim.id
+        claim_id, claim_status, claim_error = (
+            (None, None, None) if claim is None else (claim.id, claim.status, claim.error)
+        )
     if claim_id is None:
         run.skipped.append(target)
         return
-    pacer.wait(channel)
+    if claim_status == FAILED:  # found interrupted: reported, not posted again
+        run.failed[target] = claim_error or INTERRUPTED
+        return
     try:
         answer = client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, unfurl_links=False
@@ -154,7 +165,13 @@ def _post(
             else:
                 finish_delivery(session, delivery_id=claim_id, status=FAILED, error=reason)
         return
-    except OSError as error:  # the network, not Slack: try again next run
+    except TimeoutError:  # sent, unanswered: Slack may have posted it, so never post it again
+        run.failed[target] = TIMED_OUT
+        logger.warning("digest %s to %s: %s", target, channel, TIMED_OUT)
+        with db.transaction() as session:
+            finish_delivery(session, delivery_id=claim_id, status=FAILED, error=TIMED_OUT)
+        return
+    except OSError as error:  # not sent (refused, unreachable): try again next run
         run.failed[target] = type(error).__name__
         with db.transaction() as session:
             release_delivery(session, delivery_id=claim_id)
@@ -253,6 +270,12 @@ def deliver_team_digests(
         targets = None if whole_team else [f"account:{i}" for i in account_ids]  # type: ignore[union-attr]
         with db.transaction() as session:
             forget_week(session, team_id=team_id, week=week, targets=targets)
+    with db.transaction() as session:
+        settled = {
+            row.target
+            for row in week_deliveries(session, team_id=team_id, week=week)
+            if row.status in (SENT, FAILED)
+        }
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
         _post(
@@ -267,6 +290,7 @@ def deliver_team_digests(
             text=text,
             account_id=account.id,
             now=now,
+            settled=settled,
         )
     if not whole_team:
         return run
@@ -290,6 +314,7 @@ def deliver_team_digests(
             blocks=blocks,
             text=text,
             now=now,
+            settled=settled,
         )
     if settings.owner_digests:
         by_owner: dict[str, list[AccountDigest]] = {}
@@ -315,6 +340,7 @@ def deliver_team_digests(
                 blocks=blocks,
                 text=text,
                 now=now,
+                settled=settled,
             )
     return run
 

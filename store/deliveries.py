@@ -15,6 +15,8 @@ from store.types import utcnow
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 STALE_AFTER = timedelta(minutes=10)
 """A claim still `sending` this long after it was taken belongs to a process that died."""
+INTERRUPTED = "interrupted: the bot stopped while posting it, so Slack may or may not have it"
+TIMED_OUT = "timed out: Slack did not answer, so it may or may not have been posted"
 
 
 def claim_delivery(
@@ -27,7 +29,12 @@ def claim_delivery(
     account_id: int | None = None,
     now: datetime | None = None,
 ) -> DigestDelivery | None:
-    """Take the right to post one digest this week; None when it is sent, failed or in flight."""
+    """Take the right to post one digest this week (claims are taken just before posting).
+
+    None when it is sent, failed or in flight. A claim left `sending` by a process that died is
+    a post that may have reached Slack: it is marked failed (`INTERRUPTED`) and returned so, to
+    be reported rather than posted a second time (`accountbot digest --now --force` re-sends).
+    """
     now = now or utcnow()
     try:
         with session.begin_nested():
@@ -52,7 +59,7 @@ def claim_delivery(
         )
     ).scalar_one()
     if existing.status == SENDING and existing.claimed_at < now - STALE_AFTER:
-        existing.claimed_at, existing.channel_id = now, channel_id  # its process died: take over
+        existing.status, existing.error, existing.finished_at = FAILED, INTERRUPTED, now
         return existing
     return None
 

@@ -19,6 +19,7 @@ from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, run_due_di
 from digests.scheduler import build_scheduler
 from store.actions import add_action_item
 from store.db import Database
+from store.deliveries import INTERRUPTED, claim_delivery
 from store.enums import Role, Sentiment
 from store.models import DigestDelivery
 from store.settings import DigestSettings, save_digest_settings
@@ -335,7 +336,7 @@ def test_a_restart_mid_run_posts_only_what_is_missing(
         def wait(self, channel: str) -> None:
             DiesOnThird.calls += 1
             if DiesOnThird.calls == 3:
-                raise Killed  # the process is killed after claiming its third digest
+                raise Killed  # the process is killed while waiting to post its third digest
             super().wait(channel)
 
     with pytest.raises(Killed):
@@ -348,15 +349,36 @@ def test_a_restart_mid_run_posts_only_what_is_missing(
             pacer=DiesOnThird(per_channel=0, between=0),
         )
     assert len(posts(slack)) == 2
-    assert deliver(database, client, now=MONDAY + timedelta(minutes=1)).sent == [
-        "account:4",
-        "account:5",
-    ]
-    restarted = deliver(
-        database, client, now=MONDAY + timedelta(minutes=15)
-    )  # the dead claim is now stale
-    assert restarted.sent == ["account:3"]
+    restarted = deliver(database, client, now=MONDAY + timedelta(minutes=1))
+    assert restarted.sent == ["account:3", "account:4", "account:5"]
+    assert restarted.skipped == ["account:1", "account:2"]
     assert sorted(p.params["channel"] for p in posts(slack)) == ["C0", "C1", "C2", "C3", "C4"]
+
+
+def test_a_digest_whose_process_died_while_posting_is_reported_not_posted_twice(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    for index in range(3):
+        risky(database, f"Account {index}", f"C{index}")
+    with database.transaction() as session:  # a process claimed it, then died mid-request
+        claim_delivery(
+            session,
+            team_id=TEAM_ID,
+            week=MONDAY.date(),
+            target="account:2",
+            channel_id="C1",
+            now=MONDAY,
+        )
+    soon = deliver(database, client, now=MONDAY + timedelta(minutes=1))
+    assert soon.sent == ["account:1", "account:3"] and soon.skipped == ["account:2"]  # in flight?
+    later = deliver(
+        database, client, now=MONDAY + timedelta(minutes=15), portfolio_channel_id="C0L"
+    )
+    assert later.failed == {"account:2": INTERRUPTED}  # Slack may have it: reported, not re-posted
+    assert [p.params["channel"] for p in posts(slack)] == ["C0", "C2", "C0L"]
+    portfolio = json.dumps(posts(slack)[-1].params["blocks"])
+    assert "Account 1" in portfolio and "interrupted" in portfolio
+    assert deliver(database, client, now=MONDAY + timedelta(minutes=20)).failed == {}  # once
 
 
 def test_two_schedulers_racing_never_post_twice(
