@@ -46,6 +46,7 @@ class FakeSlack:
         self._failing_channels: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
+        self._started: dict[str, int] = {}
         self.socket_mode_url: str | None = None
         self.users: dict[str, dict[str, Any]] = {}
         """users.info answers by user id (`tz`, `is_admin`, …); unknown users are in UTC."""
@@ -103,6 +104,10 @@ class FakeSlack:
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
 
+    def delay_channel(self, method: str, channel: str, seconds: float) -> None:
+        """Answer `method` for one channel only after `seconds` (the call still takes effect)."""
+        self._delays[f"{method}#{channel}"] = seconds
+
     # -- inspection ------------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
         with self._condition:
@@ -111,6 +116,15 @@ class FakeSlack:
     def replies_to(self, token: str) -> list[Call]:
         """What the bot sent to the response URL `response_url(token)`."""
         return [c for c in self.calls_to("response_url") if c.path == f"/response/{token}"]
+
+    def wait_for_start(self, method: str, *, count: int = 1, timeout: float = 5.0) -> None:
+        """Block until `count` requests to `method` have come in (recorded or not yet)."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._started.get(method, 0) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"expected {count} request(s) to {method} to start"
+                self._condition.wait(left)
 
     def wait_for(
         self,
@@ -266,7 +280,11 @@ class FakeSlack:
                     method, status, headers, body = "response_url", 200, {}, {"ok": True}
                 else:
                     method = path.removeprefix("/api/")
-                    if delay := fake._delays.get(method):
+                    with fake._condition:
+                        fake._started[method] = fake._started.get(method, 0) + 1
+                        fake._condition.notify_all()
+                    channel = str(params.get("channel") or "")
+                    if delay := fake._delays.get(f"{method}#{channel}") or fake._delays.get(method):
                         time.sleep(delay)
                     bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     status, headers, body = fake._answer(
