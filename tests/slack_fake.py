@@ -117,6 +117,11 @@ class FakeSlack:
         """What the bot sent to the response URL `response_url(token)`."""
         return [c for c in self.calls_to("response_url") if c.path == f"/response/{token}"]
 
+    def started(self, method: str) -> int:
+        """How many requests to `method` came in, answered yet or not."""
+        with self._condition:
+            return self._started.get(method, 0)
+
     def wait_for_start(self, method: str, *, count: int = 1, timeout: float = 5.0) -> None:
         """Block until `count` requests to `method` have come in (recorded or not yet)."""
         deadline = time.monotonic() + timeout

@@ -200,7 +200,8 @@ def test_a_web_api_call_that_times_out_is_explained_and_the_bot_carries_on(
         assert told.params["text"] == f":warning: {SLACK_SLOW}"
         assert card_or_warning(bot, slack, "next").startswith("Acme")  # no thread left hanging
     slack.wait_for("views.open")
-    assert len(slack.calls_to("views.open")) == 1  # not retried: a timed-out call may have worked
+    time.sleep(0.6)  # a retry would have started by now
+    assert slack.started("views.open") == 1  # not retried: a timed-out call may have worked
 
 
 def test_a_digest_post_that_times_out_is_recorded_and_never_posted_twice(
