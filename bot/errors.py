@@ -37,6 +37,14 @@ def unavailable_message(error: BaseException) -> str | None:
 
 def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
     """Tell the user what went wrong, ephemerally, without ever hiding the exception."""
+    message = explain(error)
+    if respond is not None:  # Bolt offers `respond` only when the payload has a response URL
+        respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)
+
+
+def explain(error: BaseException) -> str:
+    """Log the error for what it is (a refusal, an outage, or a bug with an id) and return what
+    to tell the user."""
     if isinstance(error, UserError | StoreError):
         message = str(error)
         logger.info("refused: %s", type(error).__name__)
@@ -51,8 +59,7 @@ def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
             f"Something went wrong on our side. Please try again; if it keeps happening, "
             f"quote error id `{error_id}` to whoever runs the bot."
         )
-    if respond is not None:  # Bolt offers `respond` only when the payload has a response URL
-        respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)
+    return message
 
 
 def _cause(error: BaseException) -> str:
@@ -70,7 +77,8 @@ def guarded(listener: Listener) -> Listener:
     Bolt's thread runner mishandles an exception raised after `ack()` (it can clear the ack and
     report the request as unhandled), so listeners are wrapped here: the request is acked if it
     was not yet, then the error is reported once, to the user too when the listener takes
-    `respond`. Bolt still sees (and injects) the listener's own arguments.
+    `respond`. A form submission not yet acked stays open with the message beside its first
+    input. Bolt still sees (and injects) the listener's own arguments.
     """
 
     @functools.wraps(listener)
@@ -79,8 +87,22 @@ def guarded(listener: Listener) -> Listener:
             listener(**kwargs)
         except Exception as error:
             ack = kwargs.get("ack")
-            if ack is not None and ack.response is None:
+            unanswered = ack is not None and ack.response is None
+            if unanswered and (field := _submitted_form_field(kwargs.get("body"))):
+                # an empty ack would close the form and lose what was typed, saying nothing
+                ack(response_action="errors", errors={field: explain(error)})
+                return
+            if unanswered:
                 ack()
             handle_error(error, kwargs.get("respond"))
 
     return run
+
+
+def _submitted_form_field(body: dict[str, Any] | None) -> str | None:
+    """The first input of a submitted form, to show an error beside; None for anything else."""
+    if not body or body.get("type") != "view_submission":
+        return None
+    blocks = (body.get("view") or {}).get("blocks") or []
+    inputs = (b.get("block_id") for b in blocks if b.get("type") == "input")
+    return next((block_id for block_id in inputs if block_id), None)

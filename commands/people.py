@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -315,6 +316,9 @@ def _post_departure_alert(
         except SlackApiError as error:
             problem = f"Slack said `{error.response.get('error')}`"
             logger.warning("departure alert for account %s not posted: %s", account_id, problem)
+        except (TimeoutError, URLError, ConnectionError) as error:
+            problem = "Slack did not answer in time, so it may or may not be there"
+            logger.warning("departure alert for account %s: %s", account_id, type(error).__name__)
     if problem and meta.response_url:
         hint = " Invite the bot with `/invite @accountbot`." if "not_in_channel" in problem else ""
         where = channel_mention(account.channel_id) if account.channel_id else "a channel"

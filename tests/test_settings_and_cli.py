@@ -59,6 +59,9 @@ def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pa
             "mysql://x",
             "DATABASE_URL is malformed (got 'mysql://x'): expected a SQLAlchemy URL",
         ),
+        ("SLACK_API_TIMEOUT", "0", "SLACK_API_TIMEOUT is malformed (got '0'): expected seconds"),
+        ("SLACK_API_TIMEOUT", "soon", "SLACK_API_TIMEOUT is malformed (got 'soon'): expected"),
+        ("SLACK_CLIENT_ID", "acme", "SLACK_CLIENT_ID is malformed (got 'acme'): expected the app"),
     ],
 )
 def test_malformed_setting_names_the_variable(

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from bot.settings import Settings
 from store.db import Database
 from store.enums import ContactChannel, Role, Sentiment, StakeholderStatus
 from store.models import Stakeholder, StakeholderChange
 from store.stakeholders import log_contact
+from tests.conftest import serving
 from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
@@ -341,6 +343,22 @@ def test_an_end_user_leaving_alerts_nobody(
     assert submit(bot, view, departed_values()).body == ""
     slack.wait_for("response_url")  # the redrawn card
     assert slack.calls_to("chat.postMessage") == []
+
+
+def test_an_alert_slack_answers_too_late_for_is_explained_and_the_departure_kept(
+    settings: Settings, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme", channel_id="C0SLOW")
+    dana = person(database, account, "Dana Lee", Role.CHAMPION)
+    slack.delay_channel("chat.postMessage", "C0SLOW", 1.5)
+    with serving(settings.model_copy(update={"slack_api_timeout": 0.5}), database, slack) as bot:
+        view = open_form(bot, slack, "stakeholder.menu", f"departed:{dana}")
+        assert submit(bot, view, departed_values()).body == ""
+        notices = slack.wait_for("response_url", count=2)
+    warning = next(n for n in notices if "could not be posted" in n.params.get("text", ""))
+    assert "Slack did not answer in time, so it may or may not be there" in warning.params["text"]
+    with database.transaction() as session:
+        assert session.get(Stakeholder, dana).status is StakeholderStatus.DEPARTED
 
 
 def test_an_alert_that_cannot_be_posted_is_explained_to_the_user(
