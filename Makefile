@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-sqlite test-postgres lint format run bench clean
+.PHONY: demo test test-sqlite test-postgres lint format run bench bench-load clean
 
 $(BIN)/accountbot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ run: $(BIN)/accountbot  ## serve Slack (needs SLACK_BOT_TOKEN and a signing secr
 
 bench: $(BIN)/accountbot
 	$(BIN)/python -m bench.run
+
+bench-load: $(BIN)/accountbot  ## 50 signed /account requests in flight for 60 s against one `accountbot run`
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
