@@ -94,14 +94,20 @@ def slack() -> Iterator[FakeSlack]:
     fake.stop()
 
 
-@pytest.fixture
-def settings(database: Database, slack: FakeSlack) -> Settings:
+def bot_settings(database: Database, slack: FakeSlack, **fields: object) -> Settings:
+    """One workspace (a bot token), on this database and this fake Slack."""
     return load_settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack.api_url,
         database_url=database.url,
+        **fields,
     )
+
+
+@pytest.fixture
+def settings(database: Database, slack: FakeSlack) -> Settings:
+    return bot_settings(database, slack)
 
 
 @pytest.fixture
@@ -115,8 +121,7 @@ TOKEN_KEY = "cw_0x689RpI-jtRR7oWOVLdVBNmiYnbRvoRfoaqoHmk="
 CLIENT_ID = "1234567890.0987654321"
 
 
-@pytest.fixture
-def oauth_settings(database: Database, slack: FakeSlack) -> Settings:
+def many_workspaces_settings(database: Database, **fields: object) -> Settings:
     """Many workspaces: no bot token; each installed workspace's token is in the database."""
     return load_settings(
         slack_client_id=CLIENT_ID,
@@ -124,9 +129,14 @@ def oauth_settings(database: Database, slack: FakeSlack) -> Settings:
         slack_state_secret="test-state-secret-0123456789",
         slack_signing_secret=SIGNING_SECRET,
         token_encryption_key=TOKEN_KEY,
-        slack_api_url=slack.api_url,
         database_url=database.url,
+        **fields,
     )
+
+
+@pytest.fixture
+def oauth_settings(database: Database, slack: FakeSlack) -> Settings:
+    return many_workspaces_settings(database, slack_api_url=slack.api_url)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from store.accounts import create_account
+from store.actions import add_action_item
 from store.db import Database
 from store.enums import ContactChannel, Role
 from store.models import Account, TeamSettings
@@ -69,3 +70,19 @@ def corrupt_team_settings(db: Database, *, team_id: str = TEAM_ID) -> None:
     them fails, which the bot must report as its own fault, with an error id."""
     with db.transaction() as session:
         session.merge(TeamSettings(team_id=team_id, thresholds={"min_threads": 0}))
+
+
+def add_item(db: Database, account: Account, title: str, due: date, **fields: Any) -> int:
+    """An open mutual-action item on the account (owners on both sides by default); its id."""
+    fields.setdefault("our_owner_user_id", "U0ALICE")
+    fields.setdefault("customer_owner_name", "Raj")
+    with db.transaction() as session:
+        return add_action_item(  # type: ignore[return-value]
+            session,
+            team_id=account.team_id,
+            account_id=account.id,  # type: ignore[arg-type]
+            title=title,
+            due_on=due,
+            by_user_id="U0ALICE",
+            **fields,
+        ).id

@@ -14,11 +14,10 @@ from bot.app import make_client
 from bot.settings import Settings
 from bot.workspaces import team_clients
 from digests.reminders import send_due_reminders
-from store.actions import add_action_item
 from store.db import Database
 from store.enums import ActionStatus, Role
 from store.models import ActionItem, ActionItemChange, ActionReminder
-from tests.factories import add_person, make_account
+from tests.factories import add_item, add_person, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -32,21 +31,6 @@ TODAY = date.today()  # noqa: DTZ011
 
 def stakeholder(database: Database, account, name: str) -> int:
     return add_person(database, account, name, Role.CHAMPION)
-
-
-def item(database: Database, account, title: str, due: date, **fields: Any) -> int:
-    fields.setdefault("our_owner_user_id", "U0ALICE")
-    fields.setdefault("customer_owner_name", "Raj")
-    with database.transaction() as session:
-        return add_action_item(
-            session,
-            team_id=account.team_id,
-            account_id=account.id,
-            title=title,
-            due_on=due,
-            by_user_id="U0ALICE",
-            **fields,
-        ).id
 
 
 def action_values(**overrides: Any) -> dict[str, dict[str, Any]]:
@@ -191,7 +175,7 @@ def test_done_records_who_and_when_and_a_double_click_changes_state_once(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     account = make_account(database, "Acme")
-    item_id = item(database, account, "Send proposal", TODAY - timedelta(days=2))
+    item_id = add_item(database, account, "Send proposal", TODAY - timedelta(days=2))
     click(bot, slack, "action.done", str(item_id))
     click(bot, slack, "action.done", str(item_id))
     redrawn = slack.wait_for("response_url", count=2)  # both clicks handled (after their acks)
@@ -214,7 +198,7 @@ def test_menu_reschedule_block_unblock_and_cancel(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     account = make_account(database, "Acme")
-    item_id = item(database, account, "Kick-off", TODAY - timedelta(days=3))
+    item_id = add_item(database, account, "Kick-off", TODAY - timedelta(days=3))
 
     click(bot, slack, "action.menu", f"reschedule:{item_id}")
     view = slack.opened_view()
@@ -270,9 +254,9 @@ def test_plan_lists_open_items_and_recently_closed_ones(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     account = make_account(database, "Acme")
-    late = item(database, account, "Late thing", TODAY - timedelta(days=4))
-    item(database, account, "Soon thing", TODAY + timedelta(days=2))
-    finished = item(database, account, "Finished thing", TODAY - timedelta(days=10))
+    late = add_item(database, account, "Late thing", TODAY - timedelta(days=4))
+    add_item(database, account, "Soon thing", TODAY + timedelta(days=2))
+    finished = add_item(database, account, "Finished thing", TODAY - timedelta(days=10))
     click(bot, slack, "action.done", str(finished))
     slack.wait_for("response_url")
     slack.calls.clear()
@@ -296,7 +280,7 @@ def test_an_item_of_another_team_cannot_be_touched(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     theirs = make_account(database, "Theirs", team_id="T0OTHER")
-    item_id = item(database, theirs, "Their secret", TODAY)
+    item_id = add_item(database, theirs, "Their secret", TODAY)
     click(bot, slack, "action.done", str(item_id))
     [reply] = slack.wait_for("response_url")
     assert reply.params["text"] == ":warning: That action item no longer exists."
@@ -323,10 +307,10 @@ def test_reminders_reach_each_owner_once_at_their_local_morning(
     slack.users["U0NY"] = {"tz": "America/New_York"}
     account = make_account(database, "Acme")
     due = date(2026, 11, 24)
-    tokyo = item(database, account, "Tokyo item", due, our_owner_user_id="U0TOKYO")
-    new_york = item(database, account, "New York item", due, our_owner_user_id="U0NY")
-    item(database, account, "Not due", due + timedelta(days=3), our_owner_user_id="U0NY")
-    item(database, account, "Nobody on our side", due, our_owner_user_id=None)
+    tokyo = add_item(database, account, "Tokyo item", due, our_owner_user_id="U0TOKYO")
+    new_york = add_item(database, account, "New York item", due, our_owner_user_id="U0NY")
+    add_item(database, account, "Not due", due + timedelta(days=3), our_owner_user_id="U0NY")
+    add_item(database, account, "Nobody on our side", due, our_owner_user_id=None)
 
     def run(at: str) -> list[int]:
         return send_due_reminders(database, client, now=datetime.fromisoformat(at)).sent
@@ -353,8 +337,8 @@ def test_daylight_saving_shift_keeps_the_local_morning(
 ) -> None:
     slack.users["U0NY"] = {"tz": "America/New_York"}
     account = make_account(database, "Acme")
-    summer = item(database, account, "Summer", date(2026, 7, 1), our_owner_user_id="U0NY")
-    winter = item(database, account, "Winter", date(2026, 12, 1), our_owner_user_id="U0NY")
+    summer = add_item(database, account, "Summer", date(2026, 7, 1), our_owner_user_id="U0NY")
+    winter = add_item(database, account, "Winter", date(2026, 12, 1), our_owner_user_id="U0NY")
     assert (
         send_due_reminders(database, client, now=datetime(2026, 7, 1, 12, 55, tzinfo=UTC)).sent
         == []
@@ -376,7 +360,7 @@ def test_two_schedulers_racing_send_one_reminder(
 ) -> None:
     account = make_account(database, "Acme")
     for index in range(12):
-        item(database, account, f"Item {index}", date(2026, 11, 24))
+        add_item(database, account, f"Item {index}", date(2026, 11, 24))
     start = threading.Barrier(2)
     results: list[list[int]] = []
 
@@ -405,7 +389,7 @@ def test_a_failed_reminder_is_retried_on_the_next_run(
     settings: Settings, client, slack: FakeSlack, database: Database
 ) -> None:
     account = make_account(database, "Acme")
-    item_id = item(database, account, "Item", date(2026, 11, 24))
+    item_id = add_item(database, account, "Item", date(2026, 11, 24))
     slack.fail_channel("U0ALICE", "internal_error")
     first = send_due_reminders(database, client, now=datetime(2026, 11, 24, 10, tzinfo=UTC))
     assert (first.sent, first.failed) == ([], {item_id: "internal_error"})
@@ -420,7 +404,7 @@ def test_done_from_the_reminder_closes_the_item_and_the_message(
     bot: SlackSender, settings: Settings, client, slack: FakeSlack, database: Database
 ) -> None:
     account = make_account(database, "Acme")
-    item_id = item(database, account, "Send proposal", TODAY)
+    item_id = add_item(database, account, "Send proposal", TODAY)
     click(bot, slack, "action.done", str(item_id), block_id=f"reminder:{item_id}")
     [reply] = slack.wait_for("response_url")
     assert reply.params["replace_original"] is True

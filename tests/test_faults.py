@@ -28,13 +28,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.errors import SLACK_SLOW, STORE_DOWN
-from bot.settings import Settings, load_settings
 from store.actions import add_action_item
 from store.db import Database
 from store.deliveries import FAILED, INTERRUPTED, SENT, TIMED_OUT
 from store.enums import ActionStatus
 from store.models import ActionItem, DigestDelivery, Stakeholder
-from tests.conftest import BOT_TOKEN, POSTGRES_URL, SIGNING_SECRET, serving
+from tests.conftest import BOT_TOKEN, POSTGRES_URL, bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import TEAM_ID, Call, FakeSlack
 from tests.slack_sender import FORM, SlackSender, block_actions_payload, view_submission_payload
@@ -104,16 +103,6 @@ def item_status(database: Database, item_id: int) -> ActionStatus:
 def people(database: Database) -> list[str]:
     with database.transaction() as session:
         return list(session.scalars(select(Stakeholder.name)))
-
-
-def bot_settings(database: Database, slack: FakeSlack, **fields: object) -> Settings:
-    return load_settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        database_url=database.url,
-        **fields,
-    )
 
 
 # -- the database away for a while -----------------------------------------------------------------

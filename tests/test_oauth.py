@@ -17,8 +17,8 @@ from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.workspaces import BOT_SCOPES, installation_store, team_clients
 from store.db import Database
-from store.installations import TokenCipher, is_sealed
-from tests.conftest import CLIENT_ID, SIGNING_SECRET, TOKEN_KEY
+from store.installations import EncryptedInstallationStore, TokenCipher, is_sealed
+from tests.conftest import CLIENT_ID, SIGNING_SECRET, TOKEN_KEY, many_workspaces_settings
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
@@ -115,16 +115,8 @@ def test_a_forged_or_replayed_state_installs_nothing(
     assert installation_store_of(database).find_bot(enterprise_id=None, team_id=TEAM_A) is None
 
 
-def installation_store_of(database: Database):  # type: ignore[no-untyped-def]
-    settings = load_settings(
-        slack_client_id=CLIENT_ID,
-        slack_client_secret="test-client-secret",
-        slack_state_secret="test-state-secret-0123456789",
-        slack_signing_secret=SIGNING_SECRET,
-        token_encryption_key=TOKEN_KEY,
-        database_url=database.url,
-    )
-    return installation_store(settings, database)
+def installation_store_of(database: Database) -> EncryptedInstallationStore:
+    return installation_store(many_workspaces_settings(database), database)
 
 
 @pytest.mark.parametrize("event_type", ["app_uninstalled", "tokens_revoked"])

@@ -16,11 +16,10 @@ from sqlalchemy import func, select
 from bot.app import make_client
 from bot.settings import Settings
 from commands.access import Access, Directory
-from store.actions import add_action_item
 from store.db import Database
 from store.enums import ActionStatus
 from store.models import ActionItem, ContactLog, Stakeholder
-from tests.factories import add_person, make_account
+from tests.factories import add_item, add_person, make_account
 from tests.slack_fake import TEAM_ID, Call, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -161,18 +160,8 @@ def test_a_button_that_changes_something_refuses_a_stranger_and_writes_nothing(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     acme = make_account(database, "Acme", channel_id="C0ACME")
-    with database.transaction() as session:
-        item = add_action_item(
-            session,
-            team_id=TEAM_ID,
-            account_id=acme.id,  # type: ignore[arg-type]
-            title="Send proposal",
-            due_on=TODAY + timedelta(days=3),
-            our_owner_user_id=OWNER,
-            customer_owner_name="Dana",
-            by_user_id=OWNER,
-        )
-    for action, value in [("action.done", str(item.id)), ("action.menu", f"cancel:{item.id}")]:
+    item_id = add_item(database, acme, "Send proposal", TODAY + timedelta(days=3))
+    for action, value in [("action.done", str(item_id)), ("action.menu", f"cancel:{item_id}")]:
         payload = block_actions_payload(
             action, value, user_id=STRANGER, response_url=slack.response_url(action)
         )
@@ -183,7 +172,7 @@ def test_a_button_that_changes_something_refuses_a_stranger_and_writes_nothing(
         assert REFUSED in said(reply), action
         slack.calls.clear()
     with database.transaction() as session:
-        assert session.get(ActionItem, item.id).status is ActionStatus.OPEN  # type: ignore[union-attr]
+        assert session.get(ActionItem, item_id).status is ActionStatus.OPEN  # type: ignore[union-attr]
 
 
 def test_a_modal_for_a_change_the_user_may_not_make_opens_as_a_notice(

@@ -62,11 +62,7 @@ def test_http_mode_serves_signed_requests_and_stops_on_sigterm(
         "PORT": str(port),
     }
     with running_bot(tmp_path, **env) as process:
-        deadline = time.monotonic() + 30
-        while not _healthy(sender):
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "the bot did not start serving"
-            time.sleep(0.1)
+        wait_until_serving(sender, process)
         assert sender.command("help").status == 200
         [answer] = slack.wait_for("response_url")
         assert "How to use /account" in str(answer.params["blocks"])
@@ -113,6 +109,14 @@ def _healthy(sender: SlackSender) -> bool:
         return False
 
 
+def wait_until_serving(sender: SlackSender, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while not _healthy(sender):
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert time.monotonic() < deadline, "the bot did not start serving"
+        time.sleep(0.1)
+
+
 def test_oauth_mode_installs_a_workspace_and_serves_it_as_a_real_process(
     tmp_path: Path, slack: FakeSlack
 ) -> None:
@@ -133,11 +137,7 @@ def test_oauth_mode_installs_a_workspace_and_serves_it_as_a_real_process(
         "PORT": str(port),
     }
     with running_bot(tmp_path, **env) as process:
-        deadline = time.monotonic() + 30
-        while not _healthy(sender):
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "the bot did not start serving"
-            time.sleep(0.1)
+        wait_until_serving(sender, process)
         assert "Thank you" in install(sender, slack, team_id=TEAM_A, token=TOKEN_A)
         assert sender.command("new Initech", team_id=TEAM_A).status == 200
         slack.wait_for("views.update")

@@ -18,12 +18,11 @@ from bot.workspaces import team_clients
 from commands.forms import ModalMeta
 from commands.views.form import account_form
 from digests.deliver import run_due_digests
-from store.actions import add_action_item
 from store.db import Database
 from store.enums import ActionStatus, Role
 from store.models import Account, ActionItem, ContactLog, Stakeholder
 from store.settings import DigestSettings
-from tests.factories import add_person, make_account
+from tests.factories import add_item, add_person, make_account
 from tests.slack_fake import Call, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -49,19 +48,9 @@ def a_and_b(oauth_bot: SlackSender, slack: FakeSlack, database: Database) -> dic
     acme_a = make_account(database, "Acme", team_id=TEAM_A, channel_id="C0AACME")
     make_account(database, "Acme", team_id=TEAM_B, channel_id="C0BACME", arr=Decimal("5000"))
     person = add_person(database, initech, "Dana Lee", Role.CHAMPION, contacted_days_ago=3)
-    with database.transaction() as session:
-        item = add_action_item(
-            session,
-            team_id=TEAM_A,
-            account_id=initech.id,  # type: ignore[arg-type]
-            title="Send the security review",
-            due_on=TODAY + timedelta(days=2),
-            our_owner_user_id="U0ALICE",
-            customer_owner_name="Dana Lee",
-            by_user_id="U0ALICE",
-        )
+    item = add_item(database, initech, "Send the security review", TODAY + timedelta(days=2))
     slack.calls.clear()
-    return {"initech": initech, "acme_a": acme_a, "person": person, "item": item.id}
+    return {"initech": initech, "acme_a": acme_a, "person": person, "item": item}
 
 
 def said(call: Call) -> str:
