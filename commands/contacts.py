@@ -17,7 +17,7 @@ from commands.forms import FormErrors, ModalMeta, parse_form, state_values
 from commands.modals import open_modal, update_modal
 from commands.payloads import BlockAction, MessageShortcut
 from commands.people_forms import TEXT, ContactForm
-from commands.submissions import Submission, submit_and_show_card
+from commands.submissions import Submission, card_form
 from commands.views.modal import notice_view, option
 from commands.views.people import contact_form
 from store.accounts import find_account_by_channel, get_account, suggest_accounts
@@ -170,48 +170,27 @@ def handle_account_chosen(
         update_modal(client, body, built)
 
 
-def handle_contact_form(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
+def _log_contact(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Log the contact for each person picked; their last contact and the map's activity move."""
-
-    def write(session: Session, sub: Submission) -> int:
-        form = parse_form(ContactForm, view, today=today)
-        account_id = form.account_id or sub.meta.account_id
-        if (
-            account_id is None
-            or get_account(session, team_id=sub.team_id, account_id=account_id) is None
-        ):
-            raise FormErrors({ContactField.ACCOUNT.value: "Pick the account."})
-        log_contact(
-            session,
-            team_id=sub.team_id,
-            account_id=account_id,
-            stakeholder_ids=form.stakeholder_ids,
-            contacted_on=form.contacted_on,
-            channel=form.channel,
-            summary=form.summary,
-            by_user_id=sub.user_id,
-            message_link=sub.meta.message_link,
-        )
-        return account_id
-
-    submit_and_show_card(
-        ack,
-        body=body,
-        view=view,
-        db=db,
-        today=today,
-        write=write,
-        access=access,
-        default_block=ContactField.PEOPLE,
-        target=_chosen_account(view),
+    form = parse_form(ContactForm, view, today=today)
+    account_id = form.account_id or sub.meta.account_id
+    if (
+        account_id is None
+        or get_account(session, team_id=sub.team_id, account_id=account_id) is None
+    ):
+        raise FormErrors({ContactField.ACCOUNT.value: "Pick the account."})
+    log_contact(
+        session,
+        team_id=sub.team_id,
+        account_id=account_id,
+        stakeholder_ids=form.stakeholder_ids,
+        contacted_on=form.contacted_on,
+        channel=form.channel,
+        summary=form.summary,
+        by_user_id=sub.user_id,
+        message_link=sub.meta.message_link,
     )
+    return account_id
 
 
 def _chosen_account(view: dict[str, Any]) -> ModalMeta:
@@ -221,3 +200,8 @@ def _chosen_account(view: dict[str, Any]) -> ModalMeta:
     if picked.isdigit() and len(picked) < 19:
         return meta.model_copy(update={"account_id": int(picked)})
     return meta
+
+
+handle_contact_form = card_form(
+    _log_contact, default_block=ContactField.PEOPLE, target=_chosen_account
+)

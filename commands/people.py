@@ -21,7 +21,7 @@ from commands.forms import ModalMeta, parse_form
 from commands.modals import open_modal
 from commands.payloads import BlockAction
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
-from commands.submissions import Submission, submit_and_show_card
+from commands.submissions import CardWrite, Submission, card_form, submit_and_show_card
 from commands.text import channel_mention, fallback_text
 from commands.views.people import departed_form, departure_alert, promoted_form, sentiment_form
 from store.accounts import get_account
@@ -137,92 +137,68 @@ def handle_stakeholder_menu(
     )
 
 
-def handle_stakeholder_form(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
+def _save_stakeholder(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Add a person, or save an edit; duplicates and reporting loops are refused inline."""
-
-    def write(session: Session, sub: Submission) -> int:
-        form = parse_form(StakeholderForm, view, today=today)
-        if sub.meta.stakeholder_id is not None:
-            person = update_stakeholder(
-                session,
-                team_id=sub.team_id,
-                stakeholder_id=sub.meta.stakeholder_id,
-                by_user_id=sub.user_id,
-                expected_version=sub.meta.version,
-                **form.model_dump(exclude={"last_contacted_on"}),
-            )
-            return person.account_id
-        account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
-        if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
-            raise NotFound("That account no longer exists.", field="name")
-        add_stakeholder(
+    form = parse_form(StakeholderForm, view, today=today)
+    if sub.meta.stakeholder_id is not None:
+        person = update_stakeholder(
             session,
             team_id=sub.team_id,
-            account_id=account_id,
+            stakeholder_id=sub.meta.stakeholder_id,
             by_user_id=sub.user_id,
-            **form.model_dump(),
+            expected_version=sub.meta.version,
+            **form.model_dump(exclude={"last_contacted_on"}),
         )
-        return account_id
+        return person.account_id
+    account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
+    if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
+        raise NotFound("That account no longer exists.", field="name")
+    add_stakeholder(
+        session,
+        team_id=sub.team_id,
+        account_id=account_id,
+        by_user_id=sub.user_id,
+        **form.model_dump(),
+    )
+    return account_id
 
-    submit_and_show_card(ack, body=body, view=view, db=db, today=today, write=write, access=access)
+
+PersonChange = Callable[[Session, Submission, dict[str, Any], date, int], Stakeholder]
 
 
-def _person_change(
-    change: Callable[[Session, Submission, int], Stakeholder],
-) -> Callable[[Session, Submission], int]:
+def _person_change(change: PersonChange) -> CardWrite:
     """A write that changes the person the modal is about and returns their account."""
 
-    def write(session: Session, sub: Submission) -> int:
-        return change(session, sub, sub.required(sub.meta.stakeholder_id, gone=GONE)).account_id
+    def write(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
+        stakeholder_id = sub.required(sub.meta.stakeholder_id, gone=GONE)
+        return change(session, sub, view, today, stakeholder_id).account_id
 
+    write.__name__ = change.__name__
     return write
 
 
-def _one_field_form(form: type[SentimentForm | PromotedForm], field: str) -> Callable[..., None]:
-    """The listener of a modal that changes one field of one person (sentiment, title)."""
+def _one_field(form: type[SentimentForm | PromotedForm], field: str) -> CardWrite:
+    """The write of a modal that changes one field of one person (sentiment, title)."""
 
-    def listener(
-        ack: Callable[..., None],
-        body: dict[str, Any],
-        view: dict[str, Any],
-        db: Database,
-        today: date,
-        access: Access,
-    ) -> None:
-        def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
-            return update_stakeholder(
-                session,
-                team_id=sub.team_id,
-                stakeholder_id=stakeholder_id,
-                by_user_id=sub.user_id,
-                expected_version=sub.meta.version,
-                **{field: getattr(parse_form(form, view, today=today), field)},
-            )
-
-        submit_and_show_card(
-            ack,
-            body=body,
-            view=view,
-            db=db,
-            today=today,
-            write=_person_change(change),
-            access=access,
-            default_block=field,
+    def change(
+        session: Session, sub: Submission, view: dict[str, Any], today: date, stakeholder_id: int
+    ) -> Stakeholder:
+        return update_stakeholder(
+            session,
+            team_id=sub.team_id,
+            stakeholder_id=stakeholder_id,
+            by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
+            **{field: getattr(parse_form(form, view, today=today), field)},
         )
 
-    listener.__name__ = f"handle_{field}_form"
-    return listener
+    change.__name__ = f"change_{field}"
+    return _person_change(change)
 
 
-handle_sentiment_form = _one_field_form(SentimentForm, "sentiment")
-handle_promoted_form = _one_field_form(PromotedForm, "title")
+handle_stakeholder_form = card_form(_save_stakeholder)
+handle_sentiment_form = card_form(_one_field(SentimentForm, "sentiment"), default_block="sentiment")
+handle_promoted_form = card_form(_one_field(PromotedForm, "title"), default_block="title")
 
 
 def handle_departed_form(
@@ -237,7 +213,9 @@ def handle_departed_form(
     """Mark a person departed; a champion or executive sponsor leaving alerts the channel."""
     alert: dict[str, Any] = {}
 
-    def change(session: Session, sub: Submission, stakeholder_id: int) -> Stakeholder:
+    def change(
+        session: Session, sub: Submission, view: dict[str, Any], today: date, stakeholder_id: int
+    ) -> Stakeholder:
         form = parse_form(DepartedForm, view, today=today)
         before = get_stakeholder(session, team_id=sub.team_id, stakeholder_id=stakeholder_id)
         was_active = before is not None and before.status is StakeholderStatus.ACTIVE
@@ -260,7 +238,7 @@ def handle_departed_form(
         view=view,
         db=db,
         today=today,
-        write=_person_change(change),
+        write=lambda session, sub: _person_change(change)(session, sub, view, today),
         access=access,
         default_block="departed_on",
     )

@@ -17,7 +17,7 @@ from commands.forms import FormErrors, ModalMeta, parse_form
 from commands.modals import open_modal
 from commands.payloads import BlockAction
 from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm
-from commands.submissions import Submission, submit_and_show_card
+from commands.submissions import CardWrite, Submission, card_form
 from commands.text import send_blocks
 from commands.views.blocks import Block
 from commands.views.plan import Origin, block_form, closed_note, reminder_blocks, reschedule_form
@@ -220,122 +220,73 @@ def handle_action_menu(
     )
 
 
-def handle_action_form(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
+def _save_item(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Add an item (due today or later), or save an edit; an owner on each side is required."""
-
-    def write(session: Session, sub: Submission) -> int:
-        if sub.meta.item_id is not None:
-            form = parse_form(ActionForm, view, today=today)
-            item, _ = update_action_item(
-                session,
-                team_id=sub.team_id,
-                item_id=sub.meta.item_id,
-                by_user_id=sub.user_id,
-                expected_version=sub.meta.version,
-                **form.model_dump(),
-            )
-            return item.account_id
-        form = parse_form(NewActionForm, view, today=today)
-        account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
-        if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
-            raise FormErrors({"title": "That account no longer exists."})
-        add_action_item(
+    if sub.meta.item_id is not None:
+        form = parse_form(ActionForm, view, today=today)
+        item, _ = update_action_item(
             session,
             team_id=sub.team_id,
-            account_id=account_id,
+            item_id=sub.meta.item_id,
             by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
             **form.model_dump(),
         )
-        return account_id
-
-    submit_and_show_card(
-        ack,
-        body=body,
-        view=view,
-        db=db,
-        today=today,
-        write=write,
-        access=access,
-        default_block="title",
+        return item.account_id
+    form = parse_form(NewActionForm, view, today=today)
+    account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
+    if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
+        raise FormErrors({"title": "That account no longer exists."})
+    add_action_item(
+        session,
+        team_id=sub.team_id,
+        account_id=account_id,
+        by_user_id=sub.user_id,
+        **form.model_dump(),
     )
+    return account_id
 
 
-def _item_change(
-    change: Callable[[Session, Submission, int], tuple[ActionItem, bool]],
-) -> Callable[[Session, Submission], int]:
+ItemChange = Callable[[Session, Submission, dict[str, Any], date, int], tuple[ActionItem, bool]]
+
+
+def _item_change(change: ItemChange) -> CardWrite:
     """A write that changes the item the modal is about and returns its account."""
 
-    def write(session: Session, sub: Submission) -> int:
-        item, _ = change(session, sub, sub.required(sub.meta.item_id, gone=GONE))
+    def write(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
+        item, _ = change(session, sub, view, today, sub.required(sub.meta.item_id, gone=GONE))
         return item.account_id
 
+    write.__name__ = change.__name__
     return write
 
 
-def handle_reschedule_form(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
-        due_on = parse_form(RescheduleForm, view, today=today).due_on
-        return reschedule_action_item(
-            session,
-            team_id=sub.team_id,
-            item_id=item_id,
-            by_user_id=sub.user_id,
-            expected_version=sub.meta.version,
-            due_on=due_on,
-        )
-
-    submit_and_show_card(
-        ack,
-        body=body,
-        view=view,
-        db=db,
-        today=today,
-        write=_item_change(change),
-        access=access,
-        default_block="due_on",
+def _reschedule(
+    session: Session, sub: Submission, view: dict[str, Any], today: date, item_id: int
+) -> tuple[ActionItem, bool]:
+    return reschedule_action_item(
+        session,
+        team_id=sub.team_id,
+        item_id=item_id,
+        by_user_id=sub.user_id,
+        expected_version=sub.meta.version,
+        due_on=parse_form(RescheduleForm, view, today=today).due_on,
     )
 
 
-def handle_block_form(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    def change(session: Session, sub: Submission, item_id: int) -> tuple[ActionItem, bool]:
-        reason = parse_form(BlockForm, view).blocked_reason
-        return block_action_item(
-            session,
-            team_id=sub.team_id,
-            item_id=item_id,
-            by_user_id=sub.user_id,
-            expected_version=sub.meta.version,
-            reason=reason,
-        )
-
-    submit_and_show_card(
-        ack,
-        body=body,
-        view=view,
-        db=db,
-        today=today,
-        write=_item_change(change),
-        access=access,
-        default_block="blocked_reason",
+def _block(
+    session: Session, sub: Submission, view: dict[str, Any], today: date, item_id: int
+) -> tuple[ActionItem, bool]:
+    return block_action_item(
+        session,
+        team_id=sub.team_id,
+        item_id=item_id,
+        by_user_id=sub.user_id,
+        expected_version=sub.meta.version,
+        reason=parse_form(BlockForm, view).blocked_reason,
     )
+
+
+handle_action_form = card_form(_save_item, default_block="title")
+handle_reschedule_form = card_form(_item_change(_reschedule), default_block="due_on")
+handle_block_form = card_form(_item_change(_block), default_block="blocked_reason")

@@ -48,6 +48,44 @@ class Submission:
         return value
 
 
+CardWrite = Callable[[Session, "Submission", dict[str, Any], date], int]
+"""One modal's change: given the session, the submission, the submitted view and today, write
+and return the id of the account changed."""
+
+
+def card_form(
+    write: CardWrite,
+    *,
+    default_block: str = "name",
+    target: Callable[[dict[str, Any]], ModalMeta] | None = None,
+) -> Callable[..., None]:
+    """The listener of a modal that saves one change, then redraws the account's card (see
+    `submit_and_show_card`); `target` reads from the view the account the form picked."""
+
+    def listener(
+        ack: Callable[..., None],
+        body: dict[str, Any],
+        view: dict[str, Any],
+        db: Database,
+        today: date,
+        access: Access,
+    ) -> None:
+        submit_and_show_card(
+            ack,
+            body=body,
+            view=view,
+            db=db,
+            today=today,
+            write=lambda session, submission: write(session, submission, view, today),
+            access=access,
+            default_block=default_block,
+            target=None if target is None else target(view),
+        )
+
+    listener.__name__, listener.__doc__ = write.__name__.lstrip("_"), write.__doc__
+    return listener
+
+
 def submit_and_show_card(
     ack: Callable[..., None],
     *,
