@@ -124,12 +124,10 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         with self.engine.begin() as connection:
             connection.execute(
                 update(self.installations)
-                .where(
+                .where(  # as the parent matches rows: `== None` is SQL's IS NULL
                     c.client_id == self.client_id,
-                    c.enterprise_id == enterprise_id
-                    if enterprise_id is not None
-                    else c.enterprise_id.is_(None),
-                    c.team_id == team_id if team_id is not None else c.team_id.is_(None),
+                    c.enterprise_id == enterprise_id,
+                    c.team_id == team_id,
                 )
                 .values(bot_token=None, bot_refresh_token=None)
             )
