@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-sqlite test-postgres lint format run bench bench-load clean
+.PHONY: demo test test-sqlite test-postgres test-far-tz lint format run bench bench-load clean
 
 $(BIN)/accountbot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ test-sqlite: lint
 test-postgres: $(BIN)/accountbot  ## the whole suite against PostgreSQL (installed and started if needed)
 	@set -e; url=$$(scripts/postgres start); trap 'scripts/postgres stop' EXIT; \
 	echo "running the suite on $$url"; TEST_DATABASE_URL=$$url $(BIN)/pytest
+
+# A zone whose date differs from UTC's right now (UTC+14 from 10:00 UTC, UTC-12 before noon UTC),
+# so a test that mixes the machine's local date with the bot's UTC date fails whenever it runs.
+FAR_TZ = $(shell $(PYTHON) -c 'import datetime as d; print("Pacific/Kiritimati" if d.datetime.now(d.timezone.utc).hour >= 10 else "Etc/GMT+12")')
+
+test-far-tz: $(BIN)/accountbot  ## the suite on SQLite in a time zone whose date is not UTC's
+	@echo "running the suite with TZ=$(FAR_TZ)"; TZ=$(FAR_TZ) $(BIN)/pytest
 
 lint: $(BIN)/accountbot
 	$(BIN)/ruff check .

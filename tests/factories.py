@@ -12,7 +12,13 @@ from store.db import Database
 from store.enums import ContactChannel, Role
 from store.models import Account, TeamSettings
 from store.stakeholders import add_stakeholder, log_contact
+from store.types import utcnow
 from tests.slack_fake import TEAM_ID
+
+
+def app_today() -> date:
+    """The day the bot itself takes as today: the UTC date, whatever the machine's time zone."""
+    return utcnow().date()
 
 
 def make_account(
@@ -22,7 +28,7 @@ def make_account(
         "owner_user_id": "U0ALICE",
         "channel_id": "C0ACME",
         "arr": Decimal("120000"),
-        "renewal_date": date.today() + timedelta(days=100),  # noqa: DTZ011
+        "renewal_date": app_today() + timedelta(days=100),
         "seats_licensed": 100,
         "seats_active": 80,
     }
@@ -57,7 +63,7 @@ def add_person(
                 team_id=account.team_id,
                 account_id=account.id,
                 stakeholder_ids=[person.id],  # type: ignore[list-item]
-                contacted_on=(today or date.today()) - timedelta(days=contacted_days_ago),  # noqa: DTZ011
+                contacted_on=(today or app_today()) - timedelta(days=contacted_days_ago),
                 channel=ContactChannel.CALL,
                 summary="",
                 by_user_id="U0ALICE",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,11 +14,11 @@ from store.actions import add_action_item
 from store.db import Database
 from store.enums import Influence, Role, Sentiment
 from store.stakeholders import mark_departed
-from tests.factories import add_person, corrupt_team_settings, make_account
+from tests.factories import add_person, app_today, corrupt_team_settings, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
-TODAY = date.today()  # noqa: DTZ011 (the bot's clock is real in these tests)
+TODAY = app_today()
 
 
 def answer(slack: FakeSlack) -> dict:

@@ -15,7 +15,7 @@ from commands.views.form import account_form
 from store.accounts import find_account_by_name
 from store.db import Database
 from store.models import Account
-from tests.factories import make_account
+from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
 
@@ -200,7 +200,7 @@ def test_renewal_can_be_left_empty(bot: SlackSender, slack: FakeSlack, database:
     with database.transaction() as session:
         account = find_account_by_name(session, team_id=TEAM_ID, name="Zebra Corp")
     assert account.renewal_date is None and account.channel_id is None
-    assert date.today() - timedelta(days=1) <= account.created_at.date()  # noqa: DTZ011
+    assert app_today() - timedelta(days=1) <= account.created_at.date()
 
 
 def test_an_edit_on_an_account_changed_meanwhile_is_refused(

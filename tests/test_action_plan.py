@@ -17,7 +17,7 @@ from digests.reminders import send_due_reminders
 from store.db import Database
 from store.enums import ActionStatus, Role
 from store.models import ActionItem, ActionItemChange, ActionReminder
-from tests.factories import add_item, add_person, make_account
+from tests.factories import add_item, add_person, app_today, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -26,7 +26,7 @@ from tests.slack_sender import (
     view_submission_payload,
 )
 
-TODAY = date.today()  # noqa: DTZ011
+TODAY = app_today()
 
 
 def stakeholder(database: Database, account, name: str) -> int:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from store.actions import add_action_item
 from store.db import Database
-from tests.factories import make_account
+from tests.factories import app_today, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
-TODAY = date.today()  # noqa: DTZ011
+TODAY = app_today()
 
 
 def home_event(user: str, tab: str = "home") -> dict[str, object]:

@@ -13,7 +13,7 @@ from store.db import Database
 from store.enums import ContactChannel, Role, Sentiment
 from store.models import ContactLog, Stakeholder
 from store.stakeholders import update_stakeholder
-from tests.factories import add_person, make_account
+from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -24,7 +24,7 @@ from tests.slack_sender import (
     view_submission_payload,
 )
 
-TODAY = date.today()  # noqa: DTZ011
+TODAY = app_today()
 
 
 def person(database: Database, account, name: str, role: Role = Role.INFLUENCER) -> int:

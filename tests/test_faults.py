@@ -20,7 +20,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ from store.deliveries import FAILED, INTERRUPTED, SENT, TIMED_OUT
 from store.enums import ActionStatus
 from store.models import ActionItem, DigestDelivery, Stakeholder
 from tests.conftest import BOT_TOKEN, POSTGRES_URL, bot_settings, serving
-from tests.factories import make_account
+from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, Call, FakeSlack
 from tests.slack_sender import FORM, SlackSender, block_actions_payload, view_submission_payload
 from tests.test_stakeholder_map import stakeholder_values
@@ -86,7 +86,7 @@ def open_item(database: Database, account_id: int) -> int:
             team_id=TEAM_ID,
             account_id=account_id,
             title="Send the security questionnaire",
-            due_on=date.today() + timedelta(days=7),  # noqa: DTZ011 (the card's own today)
+            due_on=app_today() + timedelta(days=7),
             by_user_id="U0ALICE",
             our_owner_user_id="U0ALICE",
             customer_owner_name="Olga",

@@ -8,7 +8,7 @@ is told why, and nothing is written.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from commands.access import Access, Directory
 from store.db import Database
 from store.enums import ActionStatus
 from store.models import ActionItem, ContactLog, Stakeholder
-from tests.factories import add_item, add_person, make_account
+from tests.factories import add_item, add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, Call, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -30,7 +30,7 @@ from tests.slack_sender import (
 )
 from tests.test_stakeholder_map import stakeholder_values
 
-TODAY = date.today()  # noqa: DTZ011
+TODAY = app_today()
 OWNER, MEMBER, STRANGER, ADMIN = "U0ALICE", "U0CAROL", "U0MALLORY", "U0ADMIN"
 REFUSED = "You can't change *Acme*: only its owner (<@U0ALICE>), members of <#C0ACME>"
 

@@ -16,7 +16,7 @@ from store.enums import ContactChannel, Role, Sentiment, StakeholderStatus
 from store.models import Stakeholder, StakeholderChange
 from store.stakeholders import log_contact
 from tests.conftest import serving
-from tests.factories import add_person, make_account
+from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -25,7 +25,7 @@ from tests.slack_sender import (
     view_submission_payload,
 )
 
-TODAY = date.today()  # noqa: DTZ011
+TODAY = app_today()
 
 
 def person(

@@ -4,7 +4,7 @@ neither see nor change workspace A's accounts, by name, by id or by a crafted pa
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from store.db import Database
 from store.enums import ActionStatus, Role
 from store.models import Account, ActionItem, ContactLog, Stakeholder
 from store.settings import DigestSettings
-from tests.factories import add_item, add_person, make_account
+from tests.factories import add_item, add_person, app_today, make_account
 from tests.slack_fake import Call, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -36,7 +36,7 @@ from tests.test_contacts_and_history import contact_values
 from tests.test_oauth import TEAM_A, TEAM_B, TOKEN_A, TOKEN_B, install
 from tests.test_stakeholder_map import stakeholder_values
 
-TODAY = date.today()  # noqa: DTZ011
+TODAY = app_today()
 
 
 @pytest.fixture
