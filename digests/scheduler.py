@@ -36,11 +36,22 @@ def build_scheduler(
 ) -> BackgroundScheduler:
     """A scheduler with every job registered (not started)."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    leading: list[bool] = []
 
     def leader() -> bool:
-        """Only the lease holder runs jobs; the ledgers would stop a double post anyway."""
+        """Only the lease holder runs jobs; the ledgers would stop a double post anyway. Each
+        change of role is logged once, so an operator sees which process does the work."""
         with db.transaction() as session:
-            return hold_lease(session, name="scheduler", holder=holder, now=clock(), ttl=LEASE)
+            held = hold_lease(session, name="scheduler", holder=holder, now=clock(), ttl=LEASE)
+        if leading[-1:] != [held]:
+            leading[:] = [held]
+            logger.info(
+                "scheduler lease taken: this process runs the scheduled jobs (%s)"
+                if held
+                else "scheduler lease held by another process: this one stands by (%s)",
+                holder,
+            )
+        return held
 
     scheduler = BackgroundScheduler(
         timezone=UTC,

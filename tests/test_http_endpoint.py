@@ -32,7 +32,7 @@ def test_unsigned_request_is_refused_and_changes_nothing(
 ) -> None:
     reply = bot.post(bot.command_body("help"), content_type=FORM, signed=False)
     assert reply.status == 401
-    _assert_nothing_happened(slack, database)
+    _assert_nothing_happened(bot, slack, database)
 
 
 def test_mis_signed_request_is_refused(
@@ -43,7 +43,7 @@ def test_mis_signed_request_is_refused(
     headers["X-Slack-Signature"] = "v0=" + "0" * 64
     reply = bot.post(body, content_type=FORM, signed=False, headers=headers)
     assert reply.status == 401
-    _assert_nothing_happened(slack, database)
+    _assert_nothing_happened(bot, slack, database)
 
 
 def test_body_tampered_after_signing_is_refused(
@@ -52,7 +52,7 @@ def test_body_tampered_after_signing_is_refused(
     headers = bot.sign(bot.command_body("help"))
     reply = bot.post(bot.command_body("acme"), content_type=FORM, signed=False, headers=headers)
     assert reply.status == 401
-    _assert_nothing_happened(slack, database)
+    _assert_nothing_happened(bot, slack, database)
 
 
 def test_stale_request_older_than_five_minutes_is_refused(
@@ -62,7 +62,7 @@ def test_stale_request_older_than_five_minutes_is_refused(
         bot.command_body("help"), content_type=FORM, timestamp=int(time.time()) - 6 * 60
     )
     assert reply.status == 401
-    _assert_nothing_happened(slack, database)
+    _assert_nothing_happened(bot, slack, database)
 
 
 def test_request_signed_four_minutes_ago_is_accepted(bot: SlackSender, slack: FakeSlack) -> None:
@@ -105,9 +105,7 @@ def test_a_stalled_client_does_not_block_other_requests(bot: SlackSender) -> Non
     host, port = bot.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as stalled:
         stalled.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-        started = time.monotonic()
-        assert bot.get("/healthz").status == 200
-        assert time.monotonic() - started < 2
+        assert bot.get("/healthz").status == 200  # served while the other waits for its body
 
 
 def test_concurrent_commands_are_all_answered(
@@ -120,9 +118,13 @@ def test_concurrent_commands_are_all_answered(
     slack.wait_for("response_url", count=24)
 
 
-def _assert_nothing_happened(slack: FakeSlack, database: Database) -> None:
-    time.sleep(0.2)
-    assert [c.method for c in slack.calls if c.method != "auth.test"] == []
+def _assert_nothing_happened(bot: SlackSender, slack: FakeSlack, database: Database) -> None:
+    """A refused request started no listener: a valid one sent after it is the first (and only)
+    thing the bot answers, its listener queued behind any the refused request had started."""
+    assert bot.command("help", response_url=slack.response_url("fence")).status == 200
+    slack.wait_for("response_url")
+    assert [c.method for c in slack.calls if c.method != "auth.test"] == ["response_url"]
+    assert slack.replies_to("fence") == slack.calls_to("response_url")
     with database.transaction() as session:
         assert session.execute(select(func.count()).select_from(Account)).scalar_one() == 0
 
@@ -141,7 +143,7 @@ def test_malformed_bodies_get_a_4xx_and_change_nothing(
 ) -> None:
     reply = bot.post(body, content_type=content_type)
     assert 400 <= reply.status < 500
-    _assert_nothing_happened(slack, database)
+    _assert_nothing_happened(bot, slack, database)
     assert bot.get("/healthz").status == 200  # and the server carries on
 
 
@@ -154,5 +156,5 @@ def test_an_oversized_body_is_refused(
     except OSError:  # urllib's URLError and ConnectionResetError are OSErrors
         status = 413
     assert status == 413
-    _assert_nothing_happened(slack, database)
+    _assert_nothing_happened(bot, slack, database)
     assert bot.get("/healthz").status == 200

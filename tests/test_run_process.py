@@ -7,10 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 from urllib.parse import parse_qsl
 
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
@@ -27,9 +29,41 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Output:
+    """What a process prints, read as it comes, so a test can wait for a line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._condition = threading.Condition()
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._condition:
+                self.lines.append(line)
+                self._condition.notify_all()
+
+    def wait_for(self, text: str, *, count: int = 1, timeout: float = 30) -> None:
+        """Block until `count` lines containing `text` have been printed."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while sum(text in line for line in self.lines) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"no line with {text!r} in:\n{''.join(self.lines)}"
+                self._condition.wait(left)
+
+    def text(self, *, timeout: float = 20) -> str:
+        """Everything printed, once the process has closed its output."""
+        self._reader.join(timeout)
+        with self._condition:
+            return "".join(self.lines)
+
+
 @contextmanager
 def running_bot(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[str]]:
-    """`python -m bot run` with this environment; SIGTERM on exit must end it cleanly."""
+    """`python -m bot run` with this environment; SIGTERM on exit must end it cleanly. What it
+    prints is in `process.printed` (an Output) while it runs and `process.output` after."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
@@ -39,12 +73,14 @@ def running_bot(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[str]]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert process.stdout is not None
+    process.printed = printed = Output(process.stdout)  # type: ignore[attr-defined]
     try:
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=20)
-        process.output = output  # type: ignore[attr-defined]
+        process.wait(timeout=20)
+        process.output = output = printed.text()  # type: ignore[attr-defined]
     assert process.returncode == 0, output
 
 
@@ -112,7 +148,7 @@ def _healthy(sender: SlackSender) -> bool:
 def wait_until_serving(sender: SlackSender, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 30
     while not _healthy(sender):
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert process.poll() is None, process.printed.text()  # type: ignore[attr-defined]
         assert time.monotonic() < deadline, "the bot did not start serving"
         time.sleep(0.1)
 

@@ -37,8 +37,8 @@ def test_two_processes_serve_one_database_and_post_each_digest_once(
     first_dir.mkdir()
     second_dir.mkdir()
     with (
-        running_bot(first_dir, PORT=str(ports[0]), **common),
-        running_bot(second_dir, PORT=str(ports[1]), **common),
+        running_bot(first_dir, PORT=str(ports[0]), **common) as first,
+        running_bot(second_dir, PORT=str(ports[1]), **common) as second,
     ):
         senders = [
             SlackSender(f"http://127.0.0.1:{p}", SIGNING_SECRET, response_url=slack.response_url())
@@ -52,7 +52,14 @@ def test_two_processes_serve_one_database_and_post_each_digest_once(
             assert sender.command("account 3").status == 200
         slack.wait_for("response_url", count=2, timeout=20)
         slack.wait_for("chat.postMessage", count=6, timeout=60)
-        time.sleep(3)  # give a second poster every chance to misbehave
+        # Both processes' first scheduled run is over: one posted (and said so), the other
+        # found the lease taken. Only then is "each digest once" a verdict.
+        outputs = [first.printed, second.printed]
+        for output in outputs:
+            output.wait_for("scheduler lease")
+        poster = next(o for o in outputs if any("lease taken" in line for line in o.lines))
+        poster.wait_for("digests of T0TEST")
+        assert sum(any("stands by" in line for line in o.lines) for o in outputs) == 1
     posted = Counter(c.params["channel"] for c in slack.calls_to("chat.postMessage"))
     assert posted == {f"C0SHARED{i}": 1 for i in range(6)}
     answers = [c.params["blocks"][0]["text"]["text"] for c in slack.calls_to("response_url")]
