@@ -32,6 +32,7 @@ class Action(StrEnum):
     ADD_ACTION = "action.add"
     ACTION_DONE = "action.done"
     ACTION_MENU = "action.menu"
+    SETTINGS_SECTION = "settings.section"
 
 
 class ActionMenu(StrEnum):
@@ -64,7 +65,9 @@ class View(StrEnum):
     ACTION_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"
+    SETTINGS_MENU = "team.settings.menu"
     SETTINGS_FORM = "team.settings"
+    THRESHOLDS_FORM = "team.thresholds"
 
 
 class AccountField(StrEnum):

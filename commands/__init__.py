@@ -37,7 +37,11 @@ from commands.plan import (
     handle_block_form,
     handle_reschedule_form,
 )
-from commands.team_settings import handle_settings_form
+from commands.team_settings import (
+    handle_settings_form,
+    handle_settings_section,
+    handle_thresholds_form,
+)
 from commands.workspace import handle_uninstalled
 
 ACTIONS = {
@@ -53,6 +57,7 @@ ACTIONS = {
     Action.ADD_ACTION: handle_add_action,
     Action.ACTION_DONE: handle_action_done,
     Action.ACTION_MENU: handle_action_menu,
+    Action.SETTINGS_SECTION: handle_settings_section,
 }
 VIEWS = {
     View.ACCOUNT_FORM: handle_account_form,
@@ -65,6 +70,7 @@ VIEWS = {
     View.RESCHEDULE_FORM: handle_reschedule_form,
     View.BLOCK_FORM: handle_block_form,
     View.SETTINGS_FORM: handle_settings_form,
+    View.THRESHOLDS_FORM: handle_thresholds_form,
 }
 
 

@@ -12,7 +12,7 @@ from commands.access import Access
 from commands.answers import answer_account_command, command_modal
 from commands.modals import open_modal
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand
-from commands.team_settings import ADMINS_ONLY, is_admin, settings_modal
+from commands.team_settings import ADMINS_ONLY, menu_modal
 from commands.text import fallback_text
 from store.db import Database
 from store.settings import DigestSettings
@@ -23,7 +23,7 @@ MODAL_TITLES = {
     AccountVerb.STAKEHOLDER: "Add stakeholder",
     AccountVerb.CONTACT: "Log contact",
     AccountVerb.ACTION: "Add action item",
-    AccountVerb.SETTINGS: "Digest settings",
+    AccountVerb.SETTINGS: "Team settings",
 }
 
 
@@ -42,19 +42,14 @@ def handle_account_command(
     slash = SlashCommand.model_validate(command)
     request = AccountRequest.parse(slash.text)
     if request.verb is AccountVerb.SETTINGS:
-        admin = is_admin(client, user_id=slash.user_id)
+        admin = access.is_admin()
         open_modal(
             client,
             db,
             trigger_id=slash.trigger_id,
             title=MODAL_TITLES[request.verb],
             build=lambda session: (
-                settings_modal(
-                    session,
-                    team_id=slash.team_id,
-                    defaults=digest_defaults,
-                    response_url=slash.response_url,
-                )
+                menu_modal(session, team_id=slash.team_id, defaults=digest_defaults)
                 if admin
                 else ADMINS_ONLY
             ),

@@ -161,6 +161,7 @@ _MESSAGES = {
     "date_parsing": "Pick a date.",
     "enum": "Pick one of the options.",
     "less_than_equal": "Too large: at most {le:,}.",
+    "greater_than_equal": "Too small: at least {ge:,}.",
     "too_short": "Pick at least one.",
     "too_long": "Too many: at most {max_length}.",
 }

@@ -1,28 +1,48 @@
-"""`/account settings`: when and where a team's digests go out. Workspace admins only."""
+"""`/account settings`: a menu of the team's settings, one form per section, every change
+recorded. Workspace admins only, checked when a form opens and again when it is saved."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.errors import UserError
 from commands.access import Access
-from commands.forms import FormErrors, ModalMeta, parse_form
+from commands.forms import FormErrors, ModalMeta, parse_form, state_values
+from commands.payloads import BlockAction
 from commands.submissions import save_submission, submission_team
-from commands.views.settings import ALL_CLEAR, OWNER_DMS, settings_form
+from commands.views.modal import notice_view
+from commands.views.settings import (
+    ALL_CLEAR,
+    OWNER_DMS,
+    settings_form,
+    settings_menu,
+    thresholds_form,
+)
 from store.db import Database
-from store.settings import DigestSettings, digest_settings_of, save_digest_settings
+from store.settings import (
+    DigestSettings,
+    SettingsSection,
+    Thresholds,
+    digest_settings_of,
+    save_digest_settings,
+    save_thresholds,
+    settings_history,
+    thresholds_for,
+)
 
-ADMINS_ONLY = "Only workspace admins and owners can change the digest settings."
+ADMINS_ONLY = "Only workspace admins and owners can change the team's settings."
+TITLE = "Team settings"
+REQUIRED = "This field is required."
 
 
 class SettingsForm(BaseModel):
-    """The settings modal as typed (field names are its block ids)."""
+    """The digest settings modal as typed (field names are its block ids)."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
@@ -48,43 +68,119 @@ class SettingsForm(BaseModel):
         )
 
 
-def is_admin(client: WebClient, *, user_id: str) -> bool:
-    """Asks Slack (users.info, no database work) whether the user is a workspace admin or owner."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError:
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
+def menu_modal(session: Session, *, team_id: str, defaults: DigestSettings) -> dict[str, Any]:
+    """The settings menu: what is in force in each section, and the latest changes."""
+    return settings_menu(
+        meta=ModalMeta(),
+        digests=digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id],
+        thresholds=thresholds_for(session, team_id=team_id),
+        history=settings_history(session, team_id=team_id),
+    )
 
 
-def settings_modal(
-    session: Session, *, team_id: str, defaults: DigestSettings, response_url: str | None
+def section_modal(
+    session: Session, *, team_id: str, section: SettingsSection, defaults: DigestSettings
 ) -> dict[str, Any]:
+    if section is SettingsSection.THRESHOLDS:
+        return thresholds_form(meta=ModalMeta(), current=thresholds_for(session, team_id=team_id))
     current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
-    return settings_form(meta=ModalMeta(response_url=response_url), current=current)
+    return settings_form(meta=ModalMeta(), current=current)
 
 
-def handle_settings_form(
+def handle_settings_section(
     ack: Callable[..., None],
     body: dict[str, Any],
-    view: dict[str, Any],
     client: WebClient,
     db: Database,
-    today: date,
+    digest_defaults: DigestSettings,
     access: Access,
 ) -> None:
-    """Save the team's digest settings; an admin check again at submission time."""
-    team_id = submission_team(body, view)
-    admin = is_admin(client, user_id=body["user"]["id"])
-
-    def write(session: Session) -> int:
-        if not admin:
-            raise FormErrors({"weekday": ADMINS_ONLY})
-        save_digest_settings(
-            session, team_id=team_id, settings=parse_form(SettingsForm, view).settings()
+    """A section's "Change" button in the menu: push that section's form on top of it."""
+    ack()
+    click = BlockAction.model_validate(body)
+    try:
+        section = SettingsSection(click.value)
+    except ValueError:
+        raise UserError("That button no longer points at a setting.") from None
+    if not access.is_admin():
+        client.views_push(trigger_id=click.trigger_id, view=notice_view(TITLE, ADMINS_ONLY))
+        return
+    with db.transaction() as session:
+        form = section_modal(
+            session, team_id=click.team_id, section=section, defaults=digest_defaults
         )
-        return 0
+    client.views_push(trigger_id=click.trigger_id, view=form)
 
-    save_submission(
-        ack, body=body, view=view, db=db, write=write, access=access, default_block="weekday"
+
+def _settings_listener(
+    save: Callable[[Session, str, dict[str, Any], DigestSettings, str], object],
+    *,
+    first_block: str,
+) -> Callable[..., None]:
+    """The listener of a section's form: admins only, saved with its history in one
+    transaction, then the menu underneath redrawn with the change in it."""
+
+    def listener(
+        ack: Callable[..., None],
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        db: Database,
+        digest_defaults: DigestSettings,
+        access: Access,
+    ) -> None:
+        team_id = submission_team(body, view)
+        user_id = body["user"]["id"]
+        admin = access.is_admin()
+
+        def write(session: Session) -> bool:
+            if not admin:
+                raise FormErrors({first_block: ADMINS_ONLY})
+            save(session, team_id, view, digest_defaults, user_id)
+            return True
+
+        saved = save_submission(
+            ack,
+            body=body,
+            view=view,
+            db=db,
+            write=write,
+            access=access,
+            default_block=first_block,
+        )
+        if saved and (menu_id := view.get("root_view_id")) and menu_id != view.get("id"):
+            with db.transaction() as session:
+                menu = menu_modal(session, team_id=team_id, defaults=digest_defaults)
+            client.views_update(view_id=menu_id, view=menu)
+
+    listener.__name__, listener.__doc__ = save.__name__.lstrip("_"), save.__doc__
+    return listener
+
+
+def _save_digests(
+    session: Session, team_id: str, view: dict[str, Any], defaults: DigestSettings, user_id: str
+) -> None:
+    """Save when and where the team's digests go out."""
+    save_digest_settings(
+        session,
+        team_id=team_id,
+        settings=parse_form(SettingsForm, view).settings(),
+        defaults=defaults,
+        by_user_id=user_id,
     )
+
+
+def _save_thresholds(
+    session: Session, team_id: str, view: dict[str, Any], defaults: DigestSettings, user_id: str
+) -> None:
+    """Save when each of the method's warning signals fires, for the whole team."""
+    typed = state_values(view)
+    if missing := {name: REQUIRED for name in Thresholds.model_fields if name not in typed}:
+        raise FormErrors(missing)  # never a default in place of what the form left out
+    save_thresholds(
+        session, team_id=team_id, thresholds=parse_form(Thresholds, view), by_user_id=user_id
+    )
+
+
+handle_settings_form = _settings_listener(_save_digests, first_block="weekday")
+handle_thresholds_form = _settings_listener(_save_thresholds, first_block="min_threads")

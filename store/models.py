@@ -211,6 +211,23 @@ class TeamSettings(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
+class TeamSettingsChange(SQLModel, table=True):
+    """One team setting changed in Slack: which, from what, to what, by whom and when. Rows are
+    only ever added: the settings' audit history."""
+
+    __tablename__ = "team_settings_change"
+    __table_args__ = (sa.Index(None, "team_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    section: str = Field(max_length=32)
+    field: str = Field(max_length=64)
+    old_value: str | None = Field(default=None, max_length=200)
+    new_value: str | None = Field(default=None, max_length=200)
+    changed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    changed_at: datetime = created_at_field()
+
+
 class ProcessedRequest(SQLModel, table=True):
     """A user action already carried out, so a double click or a retried delivery writes once."""
 

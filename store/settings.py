@@ -4,32 +4,106 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import time
+from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
-from store.models import Account, TeamSettings
+from store.models import Account, TeamSettings, TeamSettingsChange
+from store.types import utcnow
+
+
+class SettingsSection(StrEnum):
+    """The sections of a team's settings, each its own form, as named in their history."""
+
+    DIGESTS = "digests"
+    THRESHOLDS = "thresholds"
+
 
 Days = Annotated[int, Field(ge=1, le=3650)]
 Percent = Annotated[int, Field(ge=1, le=100)]
 
 
 class Thresholds(BaseModel):
-    """When a signal fires. Defaults follow the practice; a team may change any of them."""
+    """When a signal fires. Defaults follow the practice; a team may change any of them (its
+    admins, in `/account settings`). Each field's title and description are what Slack shows."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    min_threads: Annotated[int, Field(ge=1, le=20)] = 3
-    thread_contact_days: Days = 90
-    stale_map_days: Days = 30
-    key_person_contact_days: Days = 60
-    renewal_warning_days: Days = 90
-    action_due_soon_days: Annotated[int, Field(ge=0, le=60)] = 7
-    expansion_seat_percent: Percent = 80
-    adoption_risk_seat_percent: Percent = 50
+    min_threads: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=20,
+            title="Relationship threads needed",
+            description="Fewer live threads than this and the account is single-threaded.",
+        ),
+    ] = 3
+    thread_contact_days: Annotated[
+        Days,
+        Field(
+            title="A thread stays live for (days)",
+            description="Someone active, not negative and contacted within this many days.",
+        ),
+    ] = 90
+    stale_map_days: Annotated[
+        Days,
+        Field(
+            title="Stale map after (days)",
+            description="Nobody added, changed or contacted on the map for this long.",
+        ),
+    ] = 30
+    key_person_contact_days: Annotated[
+        Days,
+        Field(
+            title="Key people uncontacted after (days)",
+            description="A champion, economic buyer or executive sponsor not contacted this long.",
+        ),
+    ] = 60
+    renewal_warning_days: Annotated[
+        Days,
+        Field(
+            title="Renewal window (days)",
+            description="A renewal this close is watched, and critical when a risk holds too.",
+        ),
+    ] = 90
+    action_due_soon_days: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=60,
+            title="Action items due soon within (days)",
+            description="Open items due this soon are flagged to watch (0: only those due today).",
+        ),
+    ] = 7
+    expansion_seat_percent: Annotated[
+        Percent,
+        Field(
+            title="Expansion signal at seat use (%)",
+            description="Active seats at or above this share of licensed seats.",
+        ),
+    ] = 80
+    adoption_risk_seat_percent: Annotated[
+        Percent,
+        Field(
+            title="Low adoption below seat use (%)",
+            description="Active seats under this share of licensed seats is a risk.",
+        ),
+    ] = 50
+
+    @field_validator("adoption_risk_seat_percent")
+    @classmethod
+    def _below_expansion(cls, value: int, info: ValidationInfo) -> int:
+        expansion = info.data.get("expansion_seat_percent")
+        if expansion is not None and value >= expansion:
+            raise ValueError(
+                f"Low adoption must start below the expansion signal ({expansion}%), "
+                "or an account could be both at once."
+            )
+        return value
 
 
 def thresholds_for(session: Session, *, team_id: str) -> Thresholds:
@@ -40,10 +114,24 @@ def thresholds_for(session: Session, *, team_id: str) -> Thresholds:
     return Thresholds.model_validate(stored or {})
 
 
-def save_thresholds(session: Session, *, team_id: str, thresholds: Thresholds) -> None:
+def save_thresholds(
+    session: Session, *, team_id: str, thresholds: Thresholds, by_user_id: str | None = None
+) -> list[TeamSettingsChange]:
+    """Store the team's thresholds; each value that changed is written to the settings' history
+    in the same transaction (and returned)."""
+    before = thresholds_for(session, team_id=team_id)
     row = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id)
     row.thresholds = thresholds.model_dump()
+    row.updated_at = utcnow()
     session.add(row)
+    return _record_changes(
+        session,
+        team_id=team_id,
+        section=SettingsSection.THRESHOLDS,
+        before=before,
+        after=thresholds,
+        by=by_user_id,
+    )
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -96,10 +184,73 @@ def digest_settings_of(
     }
 
 
-def save_digest_settings(session: Session, *, team_id: str, settings: DigestSettings) -> None:
+def save_digest_settings(
+    session: Session,
+    *,
+    team_id: str,
+    settings: DigestSettings,
+    defaults: DigestSettings | None = None,
+    by_user_id: str | None = None,
+) -> list[TeamSettingsChange]:
+    """Store the team's digest settings; what changed from the settings in force (the team's
+    own over `defaults`) is written to the settings' history and returned."""
+    before = digest_settings_of(session, team_ids=[team_id], defaults=defaults or DigestSettings())
     row = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id)
     row.digest = settings.model_dump(mode="json")
+    row.updated_at = utcnow()
     session.add(row)
+    return _record_changes(
+        session,
+        team_id=team_id,
+        section=SettingsSection.DIGESTS,
+        before=before[team_id],
+        after=settings,
+        by=by_user_id,
+    )
+
+
+def _record_changes(
+    session: Session,
+    *,
+    team_id: str,
+    section: str,
+    before: BaseModel,
+    after: BaseModel,
+    by: str | None,
+) -> list[TeamSettingsChange]:
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    changes = [
+        TeamSettingsChange(
+            team_id=team_id,
+            section=section,
+            field=name,
+            old_value=_as_text(old.get(name)),
+            new_value=_as_text(value),
+            changed_by_user_id=by,
+        )
+        for name, value in new.items()
+        if old.get(name) != value
+    ]
+    session.add_all(changes)
+    return changes
+
+
+def _as_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def settings_history(
+    session: Session, *, team_id: str, limit: int = 10
+) -> list[TeamSettingsChange]:
+    """The team's latest settings changes, newest first."""
+    return list(
+        session.execute(
+            select(TeamSettingsChange)
+            .where(TeamSettingsChange.team_id == team_id)
+            .order_by(TeamSettingsChange.changed_at.desc(), TeamSettingsChange.id.desc())  # type: ignore[attr-defined, union-attr]
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def teams_with_accounts(session: Session) -> list[str]:

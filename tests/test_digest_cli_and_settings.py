@@ -1,8 +1,7 @@
-"""`accountbot digest` and `/account settings`, as an operator and a Slack admin would use them."""
+"""`accountbot digest` and the digest defaults from the environment, as an operator uses them."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -11,11 +10,9 @@ from typer.testing import CliRunner
 
 from bot.cli import cli
 from store.db import Database
-from store.settings import DigestSettings, digest_settings_of
 from tests.conftest import BOT_TOKEN
 from tests.factories import make_account
-from tests.slack_fake import TEAM_ID, FakeSlack
-from tests.slack_sender import SlackSender, view_submission_payload
+from tests.slack_fake import FakeSlack
 
 runner = CliRunner()
 AT = "2026-11-23T10:00:00+00:00"
@@ -79,83 +76,6 @@ def test_bad_digest_commands_explain_themselves(
     result = runner.invoke(cli, args)
     assert result.exit_code == 2
     assert message in result.output
-
-
-def settings_values(**overrides: object) -> dict[str, dict[str, object]]:
-    values: dict[str, dict[str, object]] = {
-        "weekday": {"type": "static_select", "selected_option": {"value": "2"}},
-        "at": {"type": "timepicker", "selected_time": "08:30"},
-        "timezone": {"type": "plain_text_input", "value": "Asia/Tokyo"},
-        "portfolio_channel_id": {
-            "type": "conversations_select",
-            "selected_conversation": "C0LEADS",
-        },
-        "options": {"type": "checkboxes", "selected_options": [{"value": "owner_digests"}]},
-    }
-    for block, value in overrides.items():
-        key = next(k for k in values[block] if k != "type")
-        values[block] = {**values[block], key: value}
-    return values
-
-
-def test_an_admin_changes_the_digest_settings(
-    bot: SlackSender, slack: FakeSlack, database: Database
-) -> None:
-    slack.users["U0ADMIN"] = {"is_admin": True}
-    bot.command("settings", user_id="U0ADMIN")
-    view = slack.opened_view()
-    assert view["callback_id"] == "team.settings"
-    blocks = {b.get("block_id"): b for b in view["blocks"]}
-    assert blocks["weekday"]["element"]["initial_option"]["value"] == "0"
-    assert blocks["at"]["element"]["initial_time"] == "09:00"
-    reply = bot.interaction(view_submission_payload(view, settings_values(), user_id="U0ADMIN"))
-    assert (reply.status, reply.body) == (200, "")
-    with database.transaction() as session:
-        saved = digest_settings_of(session, team_ids=[TEAM_ID], defaults=DigestSettings())[TEAM_ID]
-    assert (saved.weekday, saved.at.isoformat(), saved.timezone) == (2, "08:30:00", "Asia/Tokyo")
-    assert (saved.portfolio_channel_id, saved.owner_digests, saved.all_clear) == (
-        "C0LEADS",
-        True,
-        False,
-    )
-
-
-def test_a_bad_time_zone_is_refused_inline(
-    bot: SlackSender, slack: FakeSlack, database: Database
-) -> None:
-    slack.users["U0ADMIN"] = {"is_admin": True}
-    bot.command("settings", user_id="U0ADMIN")
-    view = slack.opened_view()
-    body = bot.interaction(
-        view_submission_payload(view, settings_values(timezone="Mars/Olympus"), user_id="U0ADMIN")
-    ).json()
-    assert body["response_action"] == "errors"
-    assert "'Mars/Olympus' is not a time zone name" in body["errors"]["timezone"]
-
-
-def test_someone_who_is_not_an_admin_is_refused(
-    bot: SlackSender, slack: FakeSlack, database: Database
-) -> None:
-    bot.command("settings", user_id="U0ALICE")
-    view = slack.opened_view()
-    assert "Only workspace admins and owners" in json.dumps(view)
-    forged = {
-        "type": "modal",
-        "callback_id": "team.settings",
-        "private_metadata": "{}",
-        "blocks": [],
-    }
-    body = bot.interaction(
-        view_submission_payload(forged, settings_values(), user_id="U0ALICE")
-    ).json()
-    assert body["errors"] == {
-        "weekday": "Only workspace admins and owners can change the digest settings."
-    }
-    with database.transaction() as session:
-        assert (
-            digest_settings_of(session, team_ids=[TEAM_ID], defaults=DigestSettings())[TEAM_ID]
-            == DigestSettings()
-        )
 
 
 def test_environment_defaults_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:

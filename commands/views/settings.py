@@ -1,17 +1,117 @@
-"""The digest settings modal."""
+"""`/account settings`: a menu of the team's settings sections, and each section's form."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from bot.ids import View
+from annotated_types import Ge, Le
+from pydantic.fields import FieldInfo
+
+from bot.ids import Action, View
 from commands.forms import ModalMeta
-from commands.views.blocks import context
+from commands.text import channel_mention, escape, short_date, user_mention
+from commands.views.blocks import Block, button, context, divider, section
 from commands.views.modal import initial, input_block, modal, option, text_input
-from store.settings import WEEKDAYS, DigestSettings
+from store.models import TeamSettingsChange
+from store.settings import WEEKDAYS, DigestSettings, SettingsSection, Thresholds
 
 ALL_CLEAR = "all_clear"
 OWNER_DMS = "owner_digests"
+DIGEST_LABELS = {
+    "weekday": "Digest day",
+    "at": "Digest time",
+    "timezone": "Time zone",
+    "portfolio_channel_id": "Portfolio digest channel",
+    "all_clear": "All-clear lines",
+    "owner_digests": "Owners' DMs",
+}
+
+
+def settings_menu(
+    *,
+    meta: ModalMeta,
+    digests: DigestSettings,
+    thresholds: Thresholds,
+    history: Sequence[TeamSettingsChange],
+) -> dict[str, Any]:
+    """Each section with what is in force and a button to change it, then the latest changes."""
+    blocks: list[Block] = [
+        context("Workspace admins only. Changes apply to the whole workspace and are recorded."),
+        _section_row(SettingsSection.DIGESTS, "Weekly digests", _digest_summary(digests)),
+        _section_row(
+            SettingsSection.THRESHOLDS, "Signal thresholds", _threshold_summary(thresholds)
+        ),
+        divider(),
+        section("*Recent changes*"),
+    ]
+    lines = [_change_line(change) for change in history]
+    blocks.append(
+        context("\n".join(lines) if lines else "None yet: the deployment's defaults are in force.")
+    )
+    return modal(
+        callback_id=View.SETTINGS_MENU, title="Team settings", blocks=blocks, meta=meta, submit=None
+    )
+
+
+def _section_row(section_id: SettingsSection, title: str, summary: str) -> Block:
+    return section(
+        f"*{title}*\n{summary}",
+        accessory=button("Change", action_id=Action.SETTINGS_SECTION, value=section_id.value),
+    )
+
+
+def _digest_summary(current: DigestSettings) -> str:
+    channel = current.portfolio_channel_id
+    day = WEEKDAYS[current.weekday].capitalize()
+    return " · ".join(
+        (
+            f"{day} {current.at:%H:%M} ({escape(current.timezone)})",
+            f"portfolio digest in {channel_mention(channel)}" if channel else "no portfolio digest",
+            f"all-clear lines {'on' if current.all_clear else 'off'}",
+            f"owners' DMs {'on' if current.owner_digests else 'off'}",
+        )
+    )
+
+
+def _threshold_summary(current: Thresholds) -> str:
+    return (
+        f"{current.min_threads} relationship threads, live for {current.thread_contact_days} days"
+        f" · stale map after {current.stale_map_days} days"
+        f" · key people uncontacted after {current.key_person_contact_days} days"
+        f" · renewal window {current.renewal_warning_days} days"
+        f" · items due within {current.action_due_soon_days} days"
+        f" · expansion at {current.expansion_seat_percent}% of seats"
+        f" · low adoption under {current.adoption_risk_seat_percent}%"
+    )
+
+
+def _change_line(change: TeamSettingsChange) -> str:
+    label = _label(change.section, change.field)
+    old, new = (_shown(change.field, v) for v in (change.old_value, change.new_value))
+    who = user_mention(change.changed_by_user_id) if change.changed_by_user_id else "someone"
+    return f"{short_date(change.changed_at.date())} · {who} · {label}: {old} → {new}"
+
+
+def _label(section_id: str, field: str) -> str:
+    if section_id == SettingsSection.THRESHOLDS and field in Thresholds.model_fields:
+        return Thresholds.model_fields[field].title or field
+    return DIGEST_LABELS.get(field, field)
+
+
+def _shown(field: str, value: str | None) -> str:
+    """A stored setting as people read it (day names, 09:00, #channel, on/off)."""
+    if value is None:
+        return "none"
+    if field == "weekday" and value.isdigit() and int(value) < len(WEEKDAYS):
+        return WEEKDAYS[int(value)].capitalize()
+    if field == "at":
+        return value[:5]
+    if field == "portfolio_channel_id":
+        return channel_mention(value)
+    if value in ("True", "False"):
+        return "on" if value == "True" else "off"
+    return escape(value)
 
 
 def settings_form(*, meta: ModalMeta, current: DigestSettings) -> dict[str, Any]:
@@ -60,3 +160,36 @@ def settings_form(*, meta: ModalMeta, current: DigestSettings) -> dict[str, Any]
         ),
     ]
     return modal(callback_id=View.SETTINGS_FORM, title="Digest settings", blocks=blocks, meta=meta)
+
+
+def thresholds_form(*, meta: ModalMeta, current: Thresholds) -> dict[str, Any]:
+    """One whole-number input per threshold, bounded as the rules allow, with its meaning."""
+    blocks: list[Block] = [
+        context("When each warning signal fires, for every account of the workspace."),
+        *(
+            input_block(
+                name,
+                field.title or name,
+                _number_input(field, getattr(current, name)),
+                hint=f"{field.description} Default {field.default}.",
+            )
+            for name, field in Thresholds.model_fields.items()
+        ),
+    ]
+    return modal(
+        callback_id=View.THRESHOLDS_FORM, title="Signal thresholds", blocks=blocks, meta=meta
+    )
+
+
+def _number_input(field: FieldInfo, value: int) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "initial_value": str(value),
+    }
+    for bound in field.metadata:
+        if isinstance(bound, Ge):
+            element["min_value"] = str(bound.ge)
+        elif isinstance(bound, Le):
+            element["max_value"] = str(bound.le)
+    return element
