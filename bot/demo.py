@@ -21,7 +21,8 @@ SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail")
 
 def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[str] = ()) -> None:
     """Seed (or reuse) the sample portfolio and print what `/account` answers."""
-    db.upgrade()
+    for note in db.upgrade(create=True):
+        console.print(note)
     with db.transaction() as session:
         created = seed_sample_portfolio(session, team_id=DEMO_TEAM_ID, today=today)
     where = db.engine.url.render_as_string(hide_password=True)
