@@ -18,7 +18,7 @@ from waitress.server import create_server
 from bot.settings import Settings
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from digests.scheduler import build_scheduler
-from store.db import Database, DatabaseFileMissing
+from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow
 
 logger = logging.getLogger("accountbot.server")
@@ -59,9 +59,12 @@ def make_web_app(bolt_app: App, db: Database) -> Flask:
         except DatabaseFileMissing:
             logger.exception("health check: the database file is missing")
             return jsonify(status="error", database="missing"), 503
+        except StoreNotWritable:
+            logger.exception("health check: the database refuses writes")
+            return jsonify(status="error", database="read-only"), 503
         except Exception:
-            logger.exception("health check: the database cannot be written")
-            return jsonify(status="error", database="unavailable"), 503
+            logger.exception("health check: database unreachable")
+            return jsonify(status="error", database="unreachable"), 503
         return jsonify(status="ok", database="ok"), 200
 
     return web

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
@@ -29,6 +29,10 @@ logger = logging.getLogger("accountbot.db")
 class DatabaseFileMissing(Exception):
     """The SQLite file is not where DATABASE_URL says (never there, deleted or replaced while
     the bot ran). The bot never creates an empty one in its place behind anyone's back."""
+
+
+class StoreNotWritable(Exception):
+    """The store answers but refuses to be written (read-only file, read-only database)."""
 
 
 UNAVAILABLE = (
@@ -170,23 +174,25 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only, rolled back at the end. On SQLite it does not queue for
+        """A session for reads only (the rows it loads stay usable after it). On SQLite it does
+        not queue for
         the write lock (WAL lets it read beside a writer), so a quick look-up made before
         opening a modal stays quick even while a long write holds the store."""
-        with (
-            Session(self._reader, expire_on_commit=False) as session,
-            session.begin() as transaction,
-        ):
+        with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
-            transaction.rollback()
 
     def check_writable(self) -> None:
-        """Make a write and undo it: raises when the store cannot be written (unreachable,
-        read-only, its file gone), which reading alone would not show."""
+        """Read, then make a write and undo it: raises when the store cannot be reached (or its
+        file is gone), and `StoreNotWritable` when it answers but refuses writes (a read-only
+        file or database), which reading alone would not show."""
         with self._turn(), self.engine.connect() as connection:
             transaction = connection.begin()
             try:
-                connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                connection.execute(text("SELECT 1"))
+                try:
+                    connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                except DBAPIError as refused:
+                    raise StoreNotWritable(str(refused.orig)) from refused
             finally:
                 transaction.rollback()
 

@@ -95,7 +95,7 @@ def test_a_read_only_sqlite_file_is_unhealthy(tmp_path: Path, slack: FakeSlack) 
         db = Database(prepared.url)
         try:
             with serving(bot_settings(db, slack), db, slack) as bot:
-                assert health(bot) == (503, {"status": "error", "database": "unavailable"})
+                assert health(bot) == (503, {"status": "error", "database": "read-only"})
         finally:
             db.dispose()
 
@@ -111,7 +111,7 @@ def test_a_read_only_postgresql_database_is_unhealthy(database: Database, slack:
             )
         database.dispose()  # new connections start read-only
         with serving(bot_settings(database, slack), database, slack) as bot:
-            assert health(bot) == (503, {"status": "error", "database": "unavailable"})
+            assert health(bot) == (503, {"status": "error", "database": "read-only"})
     finally:
         admin.dispose()
 
