@@ -91,21 +91,32 @@ def update_account(
     if account is None:
         raise NotFound("That account no longer exists.")
     check_version(expected_version, account.version, what=account.name)
-    if "name" in changes:
-        changes["name"] = clean_name(str(changes["name"]))
+    if unknown := set(changes) - _EDITABLE:
+        raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")
+
+    def check_name() -> None:
         other = find_account_by_name(session, team_id=team_id, name=changes["name"])
         if other is not None and other.id != account.id:
             raise _duplicate(other)
+
+    if "name" in changes:
+        changes["name"] = clean_name(str(changes["name"]))
+        check_name()
         changes["name_key"] = name_key(changes["name"])
     if "currency" in changes:
         changes["currency"] = str(changes["currency"]).upper()
-    for field, value in changes.items():
-        if field not in _EDITABLE:
-            raise ValueError(f"{field} cannot be changed this way")
-        setattr(account, field, value)
-    account.updated_at = utcnow()
-    account.version += 1
-    session.flush()
+    try:
+        with session.begin_nested():
+            for field, value in changes.items():
+                setattr(account, field, value)
+            account.updated_at = utcnow()
+            account.version += 1
+            session.flush()
+    except IntegrityError:
+        if "name" in changes:  # renamed to a name another account took meanwhile
+            with session.no_autoflush:
+                check_name()
+        raise
     return account
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from commands.forms import ModalMeta
+from commands.views.form import account_form
 from commands.views.people import stakeholder_form
 from store.db import Database
 from store.models import Account, Stakeholder
@@ -19,6 +20,7 @@ from tests.factories import add_person, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import Reply, SlackSender, view_submission_payload
 from tests.test_account_form import submit as submit_account
+from tests.test_account_form import values as account_values
 from tests.test_stakeholder_map import stakeholder_values
 
 TODAY = utcnow().date()
@@ -54,14 +56,20 @@ def submit_person(bot: SlackSender, view: dict[str, Any], name: str, email: str 
     return bot.interaction(view_submission_payload(view, values))
 
 
-def at_once(bot: SlackSender, submissions: list[tuple[dict[str, Any], str]]) -> list[Reply]:
+def at_once(
+    bot: SlackSender, submissions: list[tuple[dict[str, Any], str]], *, form: str = "person"
+) -> list[Reply]:
     """Submit each (view, name) from its own thread, all released at the same moment."""
     start = threading.Barrier(len(submissions))
     replies: list[Reply] = []
 
     def send(view: dict[str, Any], name: str) -> None:
         start.wait()
-        replies.append(submit_person(bot, view, name))
+        if form == "person":
+            replies.append(submit_person(bot, view, name))
+        else:
+            values = account_values(name=name, channel_id=None)
+            replies.append(bot.interaction(view_submission_payload(view, values)))
 
     threads = [threading.Thread(target=send, args=submission) for submission in submissions]
     for thread in threads:
@@ -125,6 +133,34 @@ def test_two_people_adding_the_same_person_at_once_store_them_once(
             {
                 "response_action": "errors",
                 "errors": {"name": f"{stored[0]} is already on the map with that name."},
+            }
+        ], outcomes
+
+
+def test_two_people_creating_the_same_account_at_once_create_it_once(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The account's own unique key settles the race the same way, twenty times over."""
+    outcomes: list[tuple[list[str], list[Any]]] = []
+    for trial in range(20):
+        names = [f"Société Générale {trial}", f"SOCIE\u0301TE\u0301 GE\u0301NE\u0301RALE {trial}"]
+        views = [
+            {**account_form(meta=ModalMeta(response_url=slack.response_url(f"a{trial}{i}"))),
+             "id": f"VA{trial}x{i}", "hash": f"{trial}.{i}"}
+            for i in range(2)
+        ]  # fmt: skip
+        replies = at_once(bot, list(zip(views, names, strict=True)), form="account")
+        with database.transaction() as session:
+            stored = list(
+                session.scalars(select(Account.name).where(Account.name_key == name_key(names[0])))
+            )
+        outcomes.append((stored, [r.json() for r in replies if r.body]))
+    for stored, refusals in outcomes:
+        assert len(stored) == 1, outcomes
+        assert refusals == [
+            {
+                "response_action": "errors",
+                "errors": {"name": f"An account named {stored[0]} already exists."},
             }
         ], outcomes
 
