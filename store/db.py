@@ -67,7 +67,8 @@ def is_unavailable(error: BaseException) -> bool:
 def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
     """An engine tuned for the backend. A server database is pinged before each checkout, so
     connections broken by a restart or an outage are replaced by themselves, and connecting
-    gives up after a few seconds; SQLite gets WAL, foreign keys and a busy timeout."""
+    gives up after a few seconds; SQLite gets WAL, foreign keys and a busy timeout, opens its
+    file only if it exists, and checks at every transaction that the file is still there."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(
@@ -81,7 +82,8 @@ def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds})
     path = sqlite_file(parsed)
     opened: list[tuple[int, int]] = []
-    """The file's identity (device, inode) when this engine first opened it."""
+    """The file's identity (device, inode) when this engine first opened it (then a marker once
+    its loss has been logged)."""
 
     @event.listens_for(engine, "do_connect")
     def _open_existing(_dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
@@ -112,8 +114,8 @@ def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
         if path is not None and opened and _identity(path) != opened[0]:
             # The file was deleted (or another put in its place) while we ran: our open
             # connections would go on writing into the orphaned copy, lost at the next start.
-            if not getattr(engine, "_file_gone_logged", False):
-                engine._file_gone_logged = True  # type: ignore[attr-defined]
+            if len(opened) == 1:  # said once, not on every request
+                opened.append((-1, -1))
                 logger.error(
                     "the database file %s was deleted or replaced while the bot was running: "
                     "nothing more is read or written; restore it and restart the bot",
