@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text
 
-from store.accounts import name_key
 from store.db import Database
 from store.enums import (
     ActionStatus,
@@ -29,6 +28,7 @@ from store.enums import (
     StakeholderStatus,
 )
 from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+from store.names import name_key
 
 DEFAULT_TEAM = "T0BENCH"
 DEFAULT_ACCOUNTS = 10_000
@@ -362,6 +362,8 @@ def _add_people(
             sentiment = rng.choices(tuple(Sentiment), weights=(45, 40, 15))[0]
         departed = rng.random() < DEPARTED_SHARE
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        while any(p["name_key"] == name_key(f"{first} {last}") for p in people):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)  # once per map
         added = created + timedelta(days=rng.randint(0, 300), minutes=rng.randint(0, 600))
         added = min(added, _at(today, 7))
         person: Row = {
@@ -369,6 +371,7 @@ def _add_people(
             "team_id": team_id,
             "account_id": account_id,
             "name": f"{first} {last}",
+            "name_key": name_key(f"{first} {last}"),
             "title": rng.choice(ROLE_TITLES[role]),
             "role": role.value,
             "influence": influence.value,

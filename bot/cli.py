@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +11,7 @@ from rich.console import Console
 
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-from store.db import Database, alembic_config, current_revision
+from store.db import Database, DatabaseFileMissing, alembic_config, current_revision
 
 if TYPE_CHECKING:
     from digests.deliver import ClientFor
@@ -24,6 +25,7 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+logger = logging.getLogger("accountbot.db")
 
 
 def _settings() -> Settings:
@@ -53,6 +55,21 @@ def _require_tokens(settings: Settings, why: str) -> None:
         raise typer.Exit(2)
 
 
+def _database(settings: Settings, *, create: bool = False) -> Database:
+    """DATABASE_URL, migrated to the latest schema; what the migrations report is logged. A
+    SQLite file that is not there is created only by the commands documented to create it
+    (`create`: `run`, `demo`, `db upgrade`); the others stop rather than work on an empty one."""
+    db = Database(settings.database_url)
+    try:
+        notes = db.upgrade(create=create)
+    except DatabaseFileMissing as missing:
+        typer.echo(f"accountbot: {missing}", err=True)
+        raise typer.Exit(2) from None
+    for note in notes:
+        logger.warning("%s", note)
+    return db
+
+
 def _team_clients(settings: Settings, db: Database) -> ClientFor:
     from bot.app import make_client
     from bot.workspaces import team_clients
@@ -73,8 +90,7 @@ def run() -> None:
     except SettingsError as exc:
         typer.echo(f"accountbot: {exc}", err=True)
         raise typer.Exit(2) from None
-    db = Database(settings.database_url)
-    db.upgrade()
+    db = _database(settings, create=True)
     serve(settings, build_app(settings, db), db)
 
 
@@ -117,8 +133,7 @@ def remind(
     except ValueError:
         typer.echo(f"accountbot: --now {now!r} is not a time: expected ISO 8601", err=True)
         raise typer.Exit(2) from None
-    db = Database(settings.database_url)
-    db.upgrade()
+    db = _database(settings)
     run = send_due_reminders(db, _team_clients(settings, db), now=moment)
     typer.echo(f"{len(run.sent)} reminder(s) sent, {len(run.failed)} failed")
     for item_id, reason in run.failed.items():
@@ -160,8 +175,7 @@ def digest(
     except ValueError:
         typer.echo(f"accountbot: --at {at!r} is not a time: expected ISO 8601", err=True)
         raise typer.Exit(2) from None
-    db = Database(settings.database_url)
-    db.upgrade()
+    db = _database(settings)
     try:
         if dry_run:
             shown = print_digests(
@@ -215,18 +229,24 @@ def reseal_tokens() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    db = Database(settings.database_url)
-    db.upgrade()
+    db = _database(settings)
     changed = installation_store(settings, db).reseal_all()
     typer.echo(f"{changed} stored installation(s) re-encrypted with the first key")
 
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every pending migration to DATABASE_URL."""
+    """Apply every pending migration to DATABASE_URL (a SQLite file is created if there is none),
+    printing each duplicate name a migration resolved."""
     settings = _settings()
     db = Database(settings.database_url)
-    db.upgrade()
+    try:
+        notes = db.upgrade(create=True)
+    except Exception as error:  # one transaction: reported, and nothing was applied
+        typer.echo(f"accountbot: the upgrade failed, so nothing was changed: {error}", err=True)
+        raise typer.Exit(1) from None
+    for note in notes:
+        typer.echo(note)
     typer.echo(f"database at revision {current_revision(db.engine)}")
 
 
@@ -234,7 +254,12 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Print the migration revision DATABASE_URL is at."""
     settings = _settings()
-    typer.echo(current_revision(Database(settings.database_url).engine) or "empty (no migrations)")
+    try:
+        revision = current_revision(Database(settings.database_url).engine)
+    except DatabaseFileMissing as missing:
+        typer.echo(f"accountbot: {missing}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(revision or "empty (no migrations)")
 
 
 @db_cli.command("revision")
@@ -245,8 +270,7 @@ def db_revision(
     from alembic import command
 
     settings = _settings()
-    db = Database(settings.database_url)
-    db.upgrade()
+    db = _database(settings, create=True)
     command.revision(alembic_config(db.engine), message=message, autogenerate=True)
 
 

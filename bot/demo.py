@@ -9,8 +9,8 @@ from rich.console import Console
 
 from bot.terminal import print_message
 from commands.access import Access
-from commands.answers import answer_account_command
-from commands.payloads import AccountRequest, SlashCommand
+from commands.answers import answer_account_command, read_command
+from commands.payloads import SlashCommand
 from digests.cli import print_digests
 from store.db import Database
 from store.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
@@ -21,7 +21,8 @@ SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail")
 
 def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[str] = ()) -> None:
     """Seed (or reuse) the sample portfolio and print what `/account` answers."""
-    db.upgrade()
+    for note in db.upgrade(create=True):
+        console.print(note)
     with db.transaction() as session:
         created = seed_sample_portfolio(session, team_id=DEMO_TEAM_ID, today=today)
     where = db.engine.url.render_as_string(hide_password=True)
@@ -60,7 +61,7 @@ def show(typed: str, *, console: Console, db: Database, today: date) -> None:
     """Answer a typed slash command exactly as the Slack handler would, and print it."""
     text = typed.removeprefix("/account").strip()
     slash = SlashCommand(team_id=DEMO_TEAM_ID, user_id=DEMO_OWNER, channel_id="D0DEMO", text=text)
-    request = AccountRequest.parse(text)
+    request, known = read_command(db, slash=slash)
     if request.opens_modal:
         console.print(f"[dim]{typed} opens a form in Slack.[/dim]")
         return
@@ -68,6 +69,7 @@ def show(typed: str, *, console: Console, db: Database, today: date) -> None:
         db,
         slash=slash,
         request=request,
+        known=known,
         today=today,
         access=Access.of_operator(team_id=DEMO_TEAM_ID),
     )

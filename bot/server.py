@@ -12,14 +12,13 @@ from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from sqlalchemy import text
 from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.settings import Settings
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from digests.scheduler import build_scheduler
-from store.db import Database
+from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow
 
 logger = logging.getLogger("accountbot.server")
@@ -54,9 +53,15 @@ def make_web_app(bolt_app: App, db: Database) -> Flask:
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:
+        """200 only when the store takes a write (a read would pass on a read-only file)."""
         try:
-            with db.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            db.check_writable()
+        except DatabaseFileMissing:
+            logger.exception("health check: the database file is missing")
+            return jsonify(status="error", database="missing"), 503
+        except StoreNotWritable:
+            logger.exception("health check: the database refuses writes")
+            return jsonify(status="error", database="read-only"), 503
         except Exception:
             logger.exception("health check: database unreachable")
             return jsonify(status="error", database="unreachable"), 503

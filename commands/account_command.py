@@ -9,9 +9,9 @@ from typing import Any
 from slack_sdk import WebClient
 
 from commands.access import Access
-from commands.answers import answer_account_command, command_modal
+from commands.answers import answer_account_command, command_modal, read_command
 from commands.modals import open_modal
-from commands.payloads import AccountRequest, AccountVerb, SlashCommand
+from commands.payloads import AccountVerb, SlashCommand
 from commands.team_settings import ADMINS_ONLY, menu_modal
 from commands.text import fallback_text
 from store.db import Database
@@ -37,10 +37,11 @@ def handle_account_command(
     digest_defaults: DigestSettings,
     access: Access,
 ) -> None:
-    """Ack at once; open a modal before any database work, or answer through the response URL."""
+    """Ack at once; read the text (one quick look-up of the account names it may be), then open a
+    modal before any other database work, or answer through the response URL."""
     ack()
     slash = SlashCommand.model_validate(command)
-    request = AccountRequest.parse(slash.text)
+    request, known = read_command(db, slash=slash)
     if request.verb is AccountVerb.SETTINGS:
         admin = access.is_admin()
         open_modal(
@@ -62,11 +63,15 @@ def handle_account_command(
             db,
             trigger_id=slash.trigger_id,
             title=MODAL_TITLES[request.verb],
-            build=lambda session: command_modal(session, slash=slash, request=request, today=today),
+            build=lambda session: command_modal(
+                session, slash=slash, request=request, known=known, today=today
+            ),
             access=access,
         )
         return
-    blocks = answer_account_command(db, slash=slash, request=request, today=today, access=access)
+    blocks = answer_account_command(
+        db, slash=slash, request=request, known=known, today=today, access=access
+    )
     respond(
         response_type="ephemeral",
         replace_original=False,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -19,11 +20,18 @@ from commands.views.form import account_form
 from commands.views.people import contact_form, history_blocks, stakeholder_form
 from commands.views.plan import action_form, plan_blocks
 from commands.views.portfolio import portfolio_blocks
-from store.accounts import find_account_by_channel, get_account, search_accounts
+from store.accounts import (
+    accounts_named,
+    find_account_by_channel,
+    get_account,
+    near_accounts,
+    search_accounts,
+)
 from store.actions import get_action_item, plan_items
-from store.db import Database
+from store.db import UNAVAILABLE, Database
 from store.enums import Role
 from store.models import Account
+from store.names import name_key
 from store.settings import thresholds_for
 from store.signals import AccountSnapshot, Assessment, assess
 from store.snapshots import load_snapshots
@@ -31,6 +39,7 @@ from store.stakeholders import account_history, list_stakeholders
 
 HISTORY_PAGE = 10
 CLOSED_DAYS = 30
+logger = logging.getLogger("accountbot.commands")
 
 
 def assessed_accounts(
@@ -132,32 +141,80 @@ class Unresolved:
         return messages.not_found_blocks(self.name)
 
 
-def resolve_account(session: Session, *, slash: SlashCommand, name: str) -> Account | Unresolved:
-    """The account a command names (or, with no name, the channel's)."""
-    if not name:
-        account = find_account_by_channel(
-            session, team_id=slash.team_id, channel_id=slash.channel_id
-        )
-        return account or Unresolved(name, [])
-    matches = search_accounts(session, team_id=slash.team_id, text=name)
-    return matches.exact or Unresolved(name, list(matches.candidates))
+@dataclass(frozen=True)
+class KnownNames:
+    """The team's accounts named exactly like a reading of a command's text, looked up (in one
+    query) before the text is parsed: the grammar's first rule needs them, and resolving the
+    command's account then costs nothing more."""
+
+    asked: frozenset[str] = frozenset()
+    """Keys looked up: a name among them but not found is no account's exact name."""
+    found: dict[str, Account] = field(default_factory=dict)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name_key(name) in self.found
+
+    def resolve(self, session: Session, *, slash: SlashCommand, name: str) -> Account | Unresolved:
+        """The account a command names (or, with no name, the channel's)."""
+        if not name:
+            account = find_account_by_channel(
+                session, team_id=slash.team_id, channel_id=slash.channel_id
+            )
+            return account or Unresolved(name, [])
+        key = name_key(name)
+        if key in self.found:
+            return self.found[key]
+        search = near_accounts if key in self.asked else search_accounts
+        matches = search(session, team_id=slash.team_id, text=name)
+        return matches.exact or Unresolved(name, list(matches.candidates))
+
+
+def read_command(db: Database, *, slash: SlashCommand) -> tuple[AccountRequest, KnownNames]:
+    """`/account <text>` read by the grammar (`AccountRequest`), with the accounts its readings
+    name exactly. The look-up only reads, so it does not wait behind a long write. If the store
+    does not answer, the text is read as if no account had its name (help still works); what
+    then needs the store says it is not answering."""
+    names = AccountRequest.names_in(slash.text)
+    known = KnownNames()
+    if names:
+        try:
+            with db.reading() as session:
+                found = accounts_named(session, team_id=slash.team_id, names=names)
+            known = KnownNames(asked=frozenset(name_key(n) for n in names), found=found)
+        except UNAVAILABLE as error:
+            logger.warning("account names not looked up: %s", type(error).__name__)
+    return AccountRequest.parse(slash.text, is_account=known.__contains__), known
 
 
 def answer_account_command(
-    db: Database, *, slash: SlashCommand, request: AccountRequest, today: date, access: Access
+    db: Database,
+    *,
+    slash: SlashCommand,
+    request: AccountRequest,
+    known: KnownNames,
+    today: date,
+    access: Access,
 ) -> list[Block]:
     """What `/account …` answers when it does not open a modal. Slack is asked who may see the
     account between the two transactions, never inside one."""
     team_id = slash.team_id
     if request.verb is AccountVerb.HELP:
         return messages.help_blocks()
-    with db.transaction() as session:
-        if request.verb is AccountVerb.HERE_OR_MINE:
-            found = find_account_by_channel(session, team_id=team_id, channel_id=slash.channel_id)
-            if found is None:
-                return portfolio_of(session, team_id=team_id, user_id=slash.user_id, today=today)
-        else:
-            found = resolve_account(session, slash=slash, name=request.name)
+    if request.verb is AccountVerb.USAGE:
+        return messages.usage_blocks(request.problem)
+    found: Account | Unresolved | None = known.found.get(name_key(request.name))
+    if found is None:  # not named exactly: find it (the exact look-up is not made again)
+        with db.transaction() as session:
+            if request.verb is AccountVerb.HERE_OR_MINE:
+                found = find_account_by_channel(
+                    session, team_id=team_id, channel_id=slash.channel_id
+                )
+                if found is None:
+                    return portfolio_of(
+                        session, team_id=team_id, user_id=slash.user_id, today=today
+                    )
+            else:
+                found = known.resolve(session, slash=slash, name=request.name)
     if isinstance(found, Unresolved):
         return found.blocks(access)
     if refusal := access.view_refusal(found):
@@ -172,7 +229,12 @@ def answer_account_command(
 
 
 def command_modal(
-    session: Session, *, slash: SlashCommand, request: AccountRequest, today: date
+    session: Session,
+    *,
+    slash: SlashCommand,
+    request: AccountRequest,
+    known: KnownNames,
+    today: date,
 ) -> dict[str, Any] | str:
     """The modal `/account new|edit|… stakeholder|… contact` opens, or a notice in its place."""
     if request.verb is AccountVerb.NEW:
@@ -182,7 +244,7 @@ def command_modal(
             channel_id=slash.channel_id if slash.in_channel else None,
             owner_user_id=slash.user_id,
         )
-    found = resolve_account(session, slash=slash, name=request.name)
+    found = known.resolve(session, slash=slash, name=request.name)
     if isinstance(found, Unresolved):
         return _notice_for(request)
     meta = ModalMeta(account_id=found.id, response_url=slash.response_url)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from store.names import NAME_LENGTH
 
 
 class SlashCommand(BaseModel):
@@ -76,6 +79,8 @@ class AccountVerb(StrEnum):
     ACTION = "action"
     PLAN = "plan"
     SETTINGS = "settings"
+    USAGE = "usage"
+    """Text the grammar cannot take (too long to be a name, words after `settings`)."""
 
 
 MODAL_VERBS = frozenset(
@@ -88,6 +93,17 @@ MODAL_VERBS = frozenset(
         AccountVerb.SETTINGS,
     }
 )
+RESERVED_WORDS = {
+    "new": AccountVerb.NEW,
+    "edit": AccountVerb.EDIT,
+    "show": AccountVerb.SHOW,
+    "help": AccountVerb.HELP,
+    "?": AccountVerb.HELP,
+    "-h": AccountVerb.HELP,
+    "--help": AccountVerb.HELP,
+    "settings": AccountVerb.SETTINGS,
+}
+"""`/account <word> …`: a first word that makes the text a command (rule 2)."""
 TRAILING_VERBS = {
     verb.value: verb
     for verb in (
@@ -98,37 +114,86 @@ TRAILING_VERBS = {
         AccountVerb.PLAN,
     )
 }
-"""`/account Acme <verb>`: the last word names what to do with the account."""
+"""`/account Acme <verb>`: the last word names what to do with the account (rule 3)."""
+TOO_LONG = f"That is too long to be an account name ({NAME_LENGTH} characters at most)."
+
+
+def _no_account(_name: str) -> bool:
+    return False
 
 
 class AccountRequest(BaseModel):
-    """What `/account <text>` asks for."""
+    """What `/account <text>` asks for. The grammar, one rule read in this order:
+
+    1. the text is exactly an account's name (by its key): that account's card; the text up to
+       a trailing verb is exactly one: that verb on that account (`/account Acme plan plan`);
+    2. the first word is reserved (`RESERVED_WORDS`): that command, the rest being its account
+       name (`show <anything>` always takes the rest as a name, verbs and all);
+    3. `<name> <verb>` (`TRAILING_VERBS`);
+    4. anything else is a name, matched ignoring case and small typos.
+
+    Text longer than any name could be is a usage error, answered without the store.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     verb: AccountVerb
     name: str = ""
+    problem: str = ""
+
+    @staticmethod
+    def names_in(text: str) -> tuple[str, ...]:
+        """Every reading of `text` as an account name that `parse` may ask about or resolve:
+        the whole text, the text before a trailing verb, the text after a reserved word (those
+        that fit in a name). The answering code looks them all up at once."""
+        words = text.split()
+        readings = [words, words[:-1] if words and words[-1].casefold() in TRAILING_VERBS else []]
+        if words and words[0].casefold() in RESERVED_WORDS:
+            readings.append(words[1:])
+        names = (" ".join(reading) for reading in readings if reading)
+        return tuple(dict.fromkeys(name for name in names if len(name) <= NAME_LENGTH))
 
     @classmethod
-    def parse(cls, text: str) -> AccountRequest:
+    def parse(cls, text: str, *, is_account: Callable[[str], bool] = _no_account) -> AccountRequest:
+        """Read `text` by the grammar; `is_account(name)` says whether a team's account has
+        exactly that name (only names from `names_in(text)` are asked about)."""
         words = text.split()
         if not words:
             return cls(verb=AccountVerb.HERE_OR_MINE)
+        whole, last = " ".join(words), words[-1].casefold()
+        before = " ".join(words[:-1]) if last in TRAILING_VERBS else ""
+        if len(whole) <= NAME_LENGTH and is_account(whole):
+            return cls(verb=AccountVerb.SHOW, name=whole)
+        if before and len(before) <= NAME_LENGTH and is_account(before):
+            return cls(verb=TRAILING_VERBS[last], name=before)
         first, rest = words[0].casefold(), " ".join(words[1:])
-        if first in {"help", "?", "-h", "--help"} and not rest:
-            return cls(verb=AccountVerb.HELP)
-        if first == "settings" and not rest:
-            return cls(verb=AccountVerb.SETTINGS)
-        if first in {"new", "create", "add"}:
-            return cls(verb=AccountVerb.NEW, name=rest)
-        if first == "edit":
-            return cls(verb=AccountVerb.EDIT, name=rest)
-        if first == "show" and rest:
-            return cls(verb=AccountVerb.SHOW, name=rest)
-        last = words[-1].casefold()
+        if first in RESERVED_WORDS:
+            return cls._command(RESERVED_WORDS[first], rest)
         if last in TRAILING_VERBS:
-            return cls(verb=TRAILING_VERBS[last], name=" ".join(words[:-1]))
-        return cls(verb=AccountVerb.SHOW, name=" ".join(words))
+            return cls._named(TRAILING_VERBS[last], before)
+        return cls._named(AccountVerb.SHOW, whole)
+
+    @classmethod
+    def _command(cls, verb: AccountVerb, rest: str) -> AccountRequest:
+        if verb is AccountVerb.HELP:
+            return cls(verb=verb)
+        if verb is AccountVerb.SETTINGS:
+            if rest:
+                return cls(
+                    verb=AccountVerb.USAGE, problem="`/account settings` takes nothing after it."
+                )
+            return cls(verb=verb)
+        if verb is AccountVerb.NEW:
+            return cls(verb=verb, name=rest)  # a suggestion for the form, cut to fit it
+        if verb is AccountVerb.SHOW and not rest:
+            return cls(verb=AccountVerb.HERE_OR_MINE)
+        return cls._named(verb, rest)
+
+    @classmethod
+    def _named(cls, verb: AccountVerb, name: str) -> AccountRequest:
+        if len(name) > NAME_LENGTH:
+            return cls(verb=AccountVerb.USAGE, problem=TOO_LONG)
+        return cls(verb=verb, name=name)
 
     @property
     def opens_modal(self) -> bool:

@@ -126,8 +126,8 @@ def _named(
     if not changes:
         return ()
     names = {p.id: p.name for p in snapshot.stakeholders}
-    return tuple(
-        MapChange(names.get(pid, "someone"), kind, old, new) for pid, kind, old, new in changes
+    return tuple(  # people no longer on the map (merged duplicates) are no news
+        MapChange(names[pid], kind, old, new) for pid, kind, old, new in changes if pid in names
     )
 
 

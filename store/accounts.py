@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,12 +16,8 @@ from sqlmodel import Session
 from store.enums import Segment
 from store.errors import DuplicateAccountName, NotFound, check_version
 from store.models import Account
+from store.names import NAME_LENGTH, clean_name, name_key
 from store.types import utcnow
-
-
-def name_key(name: str) -> str:
-    """The form names are compared in: spaces collapsed, case folded."""
-    return " ".join(name.split()).casefold()
 
 
 def create_account(
@@ -41,14 +37,15 @@ def create_account(
     products: Sequence[str] = (),
     external_crm_id: str | None = None,
 ) -> Account:
-    """Insert an account; a name already used in the team (ignoring case) is refused."""
-    clean_name = " ".join(name.split())
-    if existing := find_account_by_name(session, team_id=team_id, name=clean_name):
+    """Insert an account; a name the team already uses (by its key: ignoring case, accents typed
+    apart, letter widths and spacing) is refused, also when created at the same moment."""
+    name = clean_name(name)
+    if existing := find_account_by_name(session, team_id=team_id, name=name):
         raise _duplicate(existing)
     account = Account(
         team_id=team_id,
-        name=clean_name,
-        name_key=name_key(clean_name),
+        name=name,
+        name_key=name_key(name),
         owner_user_id=owner_user_id,
         channel_id=channel_id,
         arr=arr,
@@ -66,7 +63,7 @@ def create_account(
             session.add(account)
             session.flush()
     except IntegrityError:
-        if existing := find_account_by_name(session, team_id=team_id, name=clean_name):
+        if existing := find_account_by_name(session, team_id=team_id, name=name):
             raise _duplicate(existing) from None  # created concurrently since the check above
         raise
     return account
@@ -94,21 +91,32 @@ def update_account(
     if account is None:
         raise NotFound("That account no longer exists.")
     check_version(expected_version, account.version, what=account.name)
-    if "name" in changes:
-        changes["name"] = " ".join(str(changes["name"]).split())
+    if unknown := set(changes) - _EDITABLE:
+        raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")
+
+    def check_name() -> None:
         other = find_account_by_name(session, team_id=team_id, name=changes["name"])
         if other is not None and other.id != account.id:
             raise _duplicate(other)
+
+    if "name" in changes:
+        changes["name"] = clean_name(str(changes["name"]))
+        check_name()
         changes["name_key"] = name_key(changes["name"])
     if "currency" in changes:
         changes["currency"] = str(changes["currency"]).upper()
-    for field, value in changes.items():
-        if field not in _EDITABLE:
-            raise ValueError(f"{field} cannot be changed this way")
-        setattr(account, field, value)
-    account.updated_at = utcnow()
-    account.version += 1
-    session.flush()
+    try:
+        with session.begin_nested():
+            for field, value in changes.items():
+                setattr(account, field, value)
+            account.updated_at = utcnow()
+            account.version += 1
+            session.flush()
+    except IntegrityError:
+        if "name" in changes:  # renamed to a name another account took meanwhile
+            with session.no_autoflush:
+                check_name()
+        raise
     return account
 
 
@@ -128,7 +136,7 @@ def get_account(session: Session, *, team_id: str, account_id: int) -> Account |
 
 
 def find_account_by_name(session: Session, *, team_id: str, name: str) -> Account | None:
-    """The team's account with exactly this name, ignoring case and extra spaces."""
+    """The team's account with exactly this name, by its key (archived ones too)."""
     return session.execute(
         select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name))
     ).scalar_one_or_none()
@@ -159,15 +167,42 @@ class AccountMatches:
     candidates: tuple[Account, ...]
 
 
+def accounts_named(session: Session, *, team_id: str, names: Iterable[str]) -> dict[str, Account]:
+    """The team's live accounts with exactly one of these names (by key), keyed by name key: one
+    query for every reading of a command's text."""
+    keys = {name_key(name) for name in names}
+    if not keys:
+        return {}
+    found = session.execute(
+        select(Account).where(
+            Account.team_id == team_id,
+            Account.archived.is_(False),  # type: ignore[attr-defined]
+            Account.name_key.in_(keys),  # type: ignore[attr-defined]
+        )
+    ).scalars()
+    return {account.name_key: account for account in found}
+
+
 def search_accounts(session: Session, *, team_id: str, text: str, limit: int = 5) -> AccountMatches:
-    """Find accounts by name: exact (ignoring case), then containing the text, then small typos."""
+    """Find accounts by name: exact (by key), then containing the text, then small typos."""
     key = name_key(text)
-    live = (Account.team_id == team_id, Account.archived.is_(False))  # type: ignore[attr-defined]
-    exact = session.execute(
-        select(Account).where(*live, Account.name_key == key)
-    ).scalar_one_or_none()
+    exact = accounts_named(session, team_id=team_id, names=[text]).get(key) if key else None
     if exact is not None or not key:
         return AccountMatches(exact=exact, candidates=())
+    return near_accounts(session, team_id=team_id, text=text, limit=limit)
+
+
+MAX_PREFIXES = 10
+"""Words of a typed name whose first letters narrow the typo search (more add nothing)."""
+
+
+def near_accounts(session: Session, *, team_id: str, text: str, limit: int = 5) -> AccountMatches:
+    """Accounts whose name contains the text, or else is within a small typo of it (the caller
+    knows no name is exactly the text). Text longer than a name matches nothing."""
+    key = name_key(text)
+    if not key or len(clean_name(text)) > NAME_LENGTH:
+        return AccountMatches(exact=None, candidates=())
+    live = (Account.team_id == team_id, Account.archived.is_(False))  # type: ignore[attr-defined]
     containing = (
         session.execute(
             select(Account)
@@ -182,7 +217,8 @@ def search_accounts(session: Session, *, team_id: str, text: str, limit: int = 5
         return _matches(containing)
     # Typos rarely hit the first letters of every word: try names sharing a word's first three
     # letters before scoring the whole portfolio.
-    starts = [_word_starting(word[:PREFIX]) for word in key.split() if len(word) >= PREFIX]
+    prefixes = dict.fromkeys(word[:PREFIX] for word in key.split() if len(word) >= PREFIX)
+    starts = [_word_starting(prefix) for prefix in list(prefixes)[:MAX_PREFIXES]]
     ids = _close_names(session, key, where=(*live, or_(*starts)), limit=limit) if starts else []
     if not ids:
         ids = _close_names(session, key, where=live, limit=limit)

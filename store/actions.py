@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus
 from store.errors import NotFound, StoreError, check_version
-from store.models import Account, ActionItem, ActionItemChange, Stakeholder
+from store.models import ON_MAP, Account, ActionItem, ActionItemChange, Stakeholder
 from store.types import utcnow
 
 CREATED = "created"
@@ -75,6 +75,7 @@ def _check_customer_owner(
             Stakeholder.team_id == team_id,
             Stakeholder.account_id == account_id,
             Stakeholder.id == stakeholder_id,
+            ON_MAP,
         )
     ).scalar_one_or_none()
     if name is None:

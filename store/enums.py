@@ -34,6 +34,8 @@ class Sentiment(StrEnum):
 class StakeholderStatus(StrEnum):
     ACTIVE = "active"
     DEPARTED = "departed"
+    MERGED = "merged"
+    """A duplicate record of someone already on the map: off the map, kept for its history."""
 
 
 class ContactChannel(StrEnum):

@@ -19,6 +19,7 @@ from store.enums import (
     Sentiment,
     StakeholderStatus,
 )
+from store.names import NAME_KEY_LENGTH, NAME_LENGTH
 from store.types import UTCDateTime, utcnow
 
 SQLModel.metadata.naming_convention = {
@@ -31,7 +32,6 @@ SQLModel.metadata.naming_convention = {
 
 TEAM_ID_LENGTH = 32
 SLACK_ID_LENGTH = 32
-NAME_LENGTH = 150
 TEXT_LENGTH = 3000
 
 
@@ -57,7 +57,7 @@ def team_field() -> str:
 
 
 class Account(SQLModel, table=True):
-    """A customer we already sell to; its name is unique per team, ignoring case."""
+    """A customer we already sell to; its name is unique per team by its key (`name_key`)."""
 
     __table_args__ = (
         sa.UniqueConstraint("team_id", "name_key"),
@@ -72,7 +72,7 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = team_field()
     name: str = Field(max_length=NAME_LENGTH)
-    name_key: str = Field(max_length=NAME_LENGTH)
+    name_key: str = Field(max_length=NAME_KEY_LENGTH)
     channel_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     owner_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     arr: Decimal = Field(default=Decimal("0"), max_digits=14, decimal_places=2)
@@ -91,10 +91,23 @@ class Account(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
+LIVE_PERSON = sa.text("status != 'merged'")
+"""Everyone on a map but the duplicates merged into another record (kept for their history)."""
+
+
 class Stakeholder(SQLModel, table=True):
-    """A person at the customer who matters; departed people stay on the map."""
+    """A person at the customer who matters; departed people stay on the map. A person is on
+    an account's map once by their name's key; a duplicate found later is marked merged."""
 
     __table_args__ = (
+        sa.Index(
+            "uq_stakeholder_account_id_name_key",
+            "account_id",
+            "name_key",
+            unique=True,
+            sqlite_where=LIVE_PERSON,
+            postgresql_where=LIVE_PERSON,
+        ),
         sa.Index(None, "account_id"),
         sa.Index(None, "team_id"),
         sa.Index(None, "reports_to_id"),
@@ -104,6 +117,7 @@ class Stakeholder(SQLModel, table=True):
     team_id: str = team_field()
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
     name: str = Field(max_length=NAME_LENGTH)
+    name_key: str = Field(max_length=NAME_KEY_LENGTH)
     title: str | None = Field(default=None, max_length=NAME_LENGTH)
     role: Role = Field(sa_type=enum_column(Role))
     influence: Influence = Field(default=Influence.MEDIUM, sa_type=enum_column(Influence))
@@ -124,6 +138,10 @@ class Stakeholder(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+ON_MAP = Stakeholder.status != StakeholderStatus.MERGED
+"""People on a map, in queries: everyone but the duplicate records merged into another."""
 
 
 class ContactLog(SQLModel, table=True):

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from store.enums import OPEN_ACTION_STATUSES
-from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+from store.models import ON_MAP, Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
 from store.signals import AccountSnapshot
 
 
@@ -82,7 +82,7 @@ def load_snapshots(
     people: dict[int, list[Stakeholder]] = defaultdict(list)
     for person in fetch(
         Stakeholder,
-        lambda q: q.where(Stakeholder.account_id.in_(scope)).order_by(  # type: ignore[attr-defined]
+        lambda q: q.where(Stakeholder.account_id.in_(scope), ON_MAP).order_by(  # type: ignore[attr-defined]
             Stakeholder.account_id, Stakeholder.name
         ),
     ):

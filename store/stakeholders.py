@@ -4,18 +4,20 @@ in the same transaction as the change, so the map's history can be read back and
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
 from store.errors import NotFound, StoreError, check_version
-from store.models import ContactLog, Stakeholder, StakeholderChange
+from store.models import ON_MAP, ContactLog, Stakeholder, StakeholderChange
+from store.names import clean_name, name_key
 from store.types import utcnow
 
 CREATED = "created"
@@ -63,9 +65,10 @@ def _snapshot(person: Stakeholder) -> dict[str, str | None]:
 def get_stakeholder(
     session: Session, *, team_id: str, stakeholder_id: int, for_update: bool = False
 ) -> Stakeholder | None:
-    """The person; `for_update` locks the row until the transaction ends (no lost update)."""
+    """The person, if still on a map; `for_update` locks the row until the transaction ends
+    (no lost update)."""
     query = select(Stakeholder).where(
-        Stakeholder.team_id == team_id, Stakeholder.id == stakeholder_id
+        Stakeholder.team_id == team_id, Stakeholder.id == stakeholder_id, ON_MAP
     )
     if for_update:
         query = query.with_for_update()
@@ -85,7 +88,7 @@ def list_stakeholders(session: Session, *, team_id: str, account_id: int) -> lis
     return list(
         session.execute(
             select(Stakeholder)
-            .where(Stakeholder.team_id == team_id, Stakeholder.account_id == account_id)
+            .where(Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, ON_MAP)
             .order_by(Stakeholder.name)
         ).scalars()
     )
@@ -100,25 +103,40 @@ def _check_duplicate(
     email: str | None,
     except_id: int | None = None,
 ) -> None:
-    """The same person twice on one map (same name ignoring case, or same email) is refused."""
-    same = func.lower(Stakeholder.name) == " ".join(name.split()).lower()
+    """The same person twice on one map is refused: the same name by its key (case, accents
+    typed apart, letter widths and spacing ignored), or the same email ignoring case."""
+    same = Stakeholder.name_key == name_key(name)
     if email:
         same = or_(same, func.lower(Stakeholder.email) == email.strip().lower())
     query = select(Stakeholder).where(
-        Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, same
+        Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, ON_MAP, same
     )
     if except_id is not None:
         query = query.where(Stakeholder.id != except_id)
-    existing = session.execute(query.limit(1)).scalar_one_or_none()
+    existing = session.execute(query.order_by(Stakeholder.id).limit(1)).scalar_one_or_none()
     if existing is None:
         return
-    by_email = bool(email) and (existing.email or "").lower() == email.strip().lower()  # type: ignore[union-attr]
+    by_email = existing.name_key != name_key(name)
     what = f"email {existing.email}" if by_email else f"name {existing.name}"
     status = " (departed)" if existing.status is StakeholderStatus.DEPARTED else ""
     raise DuplicateStakeholder(
         f"{existing.name}{status} is already on the map with that {what.split()[0]}.",
         field="email" if by_email else "name",
     )
+
+
+def _saved_once(session: Session, *, write: Callable[[], None], check: Callable[[], None]) -> None:
+    """Make the change (`write`) and flush it in a savepoint. If the unique index refuses it,
+    someone saved the same person since `check` ran (two people adding them at once): `check`
+    again, now seeing them, raises the DuplicateStakeholder a sequential duplicate gets."""
+    try:
+        with session.begin_nested():
+            write()
+            session.flush()
+    except IntegrityError:
+        with session.no_autoflush:
+            check()
+        raise
 
 
 def _check_reports_to(
@@ -136,7 +154,7 @@ def _check_reports_to(
         row.id: row.reports_to_id
         for row in session.execute(
             select(Stakeholder.id, Stakeholder.reports_to_id).where(
-                Stakeholder.team_id == team_id, Stakeholder.account_id == account_id
+                Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, ON_MAP
             )
         )
     }
@@ -196,8 +214,12 @@ def add_stakeholder(
     notes: str | None = None,
 ) -> Stakeholder:
     """Put a person on the map and remember every field they started with."""
-    name = " ".join(name.split())
-    _check_duplicate(session, team_id=team_id, account_id=account_id, name=name, email=email)
+    name = clean_name(name)
+
+    def check() -> None:
+        _check_duplicate(session, team_id=team_id, account_id=account_id, name=name, email=email)
+
+    check()
     _check_reports_to(
         session, team_id=team_id, account_id=account_id, person_id=None, reports_to_id=reports_to_id
     )
@@ -206,6 +228,7 @@ def add_stakeholder(
         team_id=team_id,
         account_id=account_id,
         name=name,
+        name_key=name_key(name),
         title=title,
         role=role,
         influence=influence,
@@ -218,8 +241,7 @@ def add_stakeholder(
         created_at=now,
         updated_at=now,
     )
-    session.add(person)
-    session.flush()
+    _saved_once(session, write=lambda: session.add(person), check=check)
     _record(
         session,
         person,
@@ -249,10 +271,11 @@ def update_stakeholder(
     person = _require(session, team_id=team_id, stakeholder_id=stakeholder_id)
     check_version(expected_version, person.version, what=person.name)
     if "name" in changes:
-        changes["name"] = " ".join(str(changes["name"]).split())
+        changes["name"] = clean_name(str(changes["name"]))
     if changes.get("email"):
         changes["email"] = str(changes["email"]).strip()
-    if "name" in changes or "email" in changes:
+
+    def check() -> None:
         _check_duplicate(
             session,
             team_id=team_id,
@@ -261,6 +284,9 @@ def update_stakeholder(
             email=changes.get("email", person.email),
             except_id=person.id,
         )
+
+    if "name" in changes or "email" in changes:
+        check()
     if "reports_to_id" in changes:
         _check_reports_to(
             session,
@@ -270,18 +296,23 @@ def update_stakeholder(
             reports_to_id=changes["reports_to_id"],
         )
     now = utcnow()
-    changed = False
-    for field, value in changes.items():
-        old, new = as_text(getattr(person, field)), as_text(value)
-        if old == new:
-            continue
-        _record(session, person, field=field, old=old, new=new, by_user_id=by_user_id, at=now)
-        setattr(person, field, value)
-        changed = True
-    if changed:
+    changed = {
+        field: value
+        for field, value in changes.items()
+        if as_text(getattr(person, field)) != as_text(value)
+    }
+
+    def write() -> None:
+        for field, value in changed.items():
+            old, new = as_text(getattr(person, field)), as_text(value)
+            _record(session, person, field=field, old=old, new=new, by_user_id=by_user_id, at=now)
+            setattr(person, field, value)
+        person.name_key = name_key(person.name)
         person.updated_at = now
         person.version += 1
-        session.flush()
+
+    if changed:
+        _saved_once(session, write=write, check=check)
     return person
 
 
@@ -330,6 +361,7 @@ def log_contact(
                 Stakeholder.team_id == team_id,
                 Stakeholder.account_id == account_id,
                 Stakeholder.id.in_(wanted),  # type: ignore[union-attr]
+                ON_MAP,
             )
         ).scalars()
     )

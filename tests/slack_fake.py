@@ -183,6 +183,10 @@ class FakeSlack:
         channel = params.get("channel") or params.get("channel_id") or params.get("user")
         if channel in self._failing_channels:
             return 200, {}, {"ok": False, "error": self._failing_channels[channel]}
+        if method in {"views.open", "views.update", "views.push"} and (
+            broken := _overlong_inputs(params.get("view"))
+        ):
+            return 200, {}, {"ok": False, "error": "invalid_arguments", "messages": broken}
         return 200, {}, self._success(method, params, token)
 
     def _success(
@@ -310,3 +314,16 @@ class FakeSlack:
             do_GET = do_POST
 
         return Handler
+
+
+def _overlong_inputs(view: Any) -> list[str]:
+    """Slack refuses a view whose input starts with more text than it accepts."""
+    view = json.loads(view) if isinstance(view, str) else view or {}
+    return [
+        f"[ERROR] must be at most {element['max_length']} characters "
+        f"[json-pointer:/view/blocks/{index}/element/initial_value]"
+        for index, block in enumerate(view.get("blocks") or [])
+        if isinstance(element := block.get("element"), dict)
+        and "max_length" in element
+        and len(element.get("initial_value") or "") > element["max_length"]
+    ]

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from bench.generate import PortfolioExists, generate_portfolio
-from store.accounts import name_key
 from store.db import Database
 from store.enums import (
     ActionStatus,
@@ -24,6 +23,7 @@ from store.enums import (
     StakeholderStatus,
 )
 from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+from store.names import name_key
 
 TEAM = "T0TESTBENCH"
 ACCOUNTS = 20

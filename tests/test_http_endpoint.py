@@ -84,7 +84,7 @@ def test_healthz_reports_unreachable_database(bot: SlackSender, database: Databa
     database.engine = make_engine("sqlite:////nonexistent-dir/accountbot.db")
     reply = bot.get("/healthz")
     assert reply.status == 503
-    assert reply.json()["database"] == "unreachable"
+    assert reply.json()["database"] == "missing"
 
 
 def test_unknown_path_is_404(bot: SlackSender) -> None:

@@ -9,6 +9,7 @@ from commands.forms import CURRENCIES, ModalMeta
 from commands.views.modal import initial, input_block, modal, option
 from store.enums import Segment, label
 from store.models import Account
+from store.names import NAME_LENGTH
 
 F = AccountField
 
@@ -40,7 +41,7 @@ def account_form(
         _input(
             F.NAME,
             "Account name",
-            initial({"type": "plain_text_input", "max_length": 150}, "initial_value", name),
+            initial({"type": "plain_text_input", "max_length": NAME_LENGTH}, "initial_value", name),
         ),
         _input(
             F.CHANNEL,

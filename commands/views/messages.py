@@ -11,13 +11,23 @@ from store.models import Account
 
 HELP_TEXT = (
     "`/account Acme` shows the account card of Acme: band and why, stakeholder map, flags and the "
-    "open mutual-action plan. Case and small typos do not matter; when several accounts match "
-    "you pick one.\n"
+    "open mutual-action plan. Case, accents and small typos do not matter; when several accounts "
+    "match you pick one.\n"
+    "`/account Acme plan` and `/account Acme history` show its action plan and its history; "
+    "`/account Acme stakeholder`, `… contact` and `… action` open the form to add a stakeholder, "
+    "log a contact or add an action item.\n"
     "`/account` in an account's linked channel shows that account; anywhere else it lists the "
     "accounts you own, riskiest first.\n"
     "`/account new` opens a form to add an account.\n"
     "`/account edit Acme` opens the same form filled in, to change Acme.\n"
-    "`/account help` shows this message."
+    "`/account settings` (workspace admins) sets when digests go out.\n"
+    "`/account help` shows this message.\n"
+    "The text is read by the first of these that fits: (1) it is exactly an account's name: that "
+    "account (an account called New Horizons opens with `/account New Horizons`, and "
+    "`/account New Horizons plan` shows its plan); (2) its first word is `new`, `edit`, `show`, "
+    "`settings` or `help`: that command (`show` takes all the rest as the name: "
+    "`/account show Acme plan` opens the account called Acme plan); (3) a name, then `plan`, "
+    "`history`, `stakeholder`, `contact` or `action`; (4) a name, matched loosely."
 )
 
 

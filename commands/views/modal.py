@@ -44,7 +44,11 @@ def input_block(
 
 
 def initial(element: Element, key: str, value: Any) -> Element:
-    """Set an initial value only when there is one (Slack rejects empty initial values)."""
+    """Set an initial value only when there is one (Slack rejects empty initial values), and
+    never longer than the input takes (Slack rejects the whole view): text that came from
+    elsewhere (a typed command, a message) is cut to the input's `max_length`."""
+    if isinstance(value, str) and "max_length" in element:
+        value = value[: element["max_length"]].rstrip()
     return {**element, key: value} if value not in (None, "", []) else element
 
 

@@ -252,6 +252,8 @@ def _change_text(change: Any) -> str:
         )
     if change.field == "status" and change.new_value == StakeholderStatus.DEPARTED.value:
         return "departed"
+    if change.field == "status" and change.new_value == StakeholderStatus.MERGED.value:
+        return "merged into the earlier record of the same person (a duplicate)"
     field = change.field.replace("_id", "").replace("_", " ")
     old = escape(change.old_value) if change.old_value else "_empty_"
     new = escape(change.new_value) if change.new_value else "_empty_"
