@@ -42,13 +42,13 @@ import sqlalchemy
 from rich.console import Console
 from rich.table import Table
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 
 from bench.generate import DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_TEAM, generate_portfolio
 from bench.stats import count_statements, peak_rss_bytes, timed, traced_memory
 from bot.app import make_client
 from bot.settings import load_settings
+from commands.delivery import RateLimitRetryHandler
 from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, render_team_digests
 from store.db import Database
 from store.deliveries import SENT
@@ -206,7 +206,7 @@ class BurstySlack(FakeSlack):
             self._bursts, self._posts = dict(bursts), 0
 
     def _answer(
-        self, method: str, params: dict[str, Any]
+        self, method: str, params: dict[str, Any], token: str | None = None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if method == POST:
             with self._lock:
@@ -214,7 +214,7 @@ class BurstySlack(FakeSlack):
                 burst = self._bursts.pop(self._posts, None)
             if burst:
                 self.rate_limit(POST, times=burst[0], retry_after=burst[1])
-        return super()._answer(method, params)
+        return super()._answer(method, params, token)
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ class RunFigures:
 
     name: str
     seconds: float
-    waited: float  # of which sleeping for Retry-After (the client adds 0-1 s of jitter)
+    waited: float  # of which sleeping for Retry-After (as Slack said it, no jitter)
     posted: int
     rate_limited: int
     failed: int
@@ -247,7 +247,7 @@ def time_retry_waits(client: WebClient) -> list[float]:
     """Note the seconds of every Retry-After wait the client's rate-limit handler sleeps."""
     waits: list[float] = []
     for handler in client.retry_handlers:
-        if isinstance(handler, RateLimitErrorRetryHandler):
+        if isinstance(handler, RateLimitRetryHandler):
             prepare = handler.prepare_for_next_attempt
 
             def timed_prepare(*args: Any, _prepare: Any = prepare, **kwargs: Any) -> None:

@@ -8,10 +8,6 @@ from datetime import datetime
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 
 import commands
 from bot.errors import handle_error
@@ -19,6 +15,7 @@ from bot.logs import ContextExecutor, bind, new_request_id
 from bot.settings import Settings
 from bot.workspaces import installation_store, oauth_settings
 from commands.access import Access, Directory
+from commands.delivery import Respond, retry_handlers, slack_logger
 from store.db import Database
 from store.types import utcnow
 
@@ -26,21 +23,27 @@ Clock = Callable[[], datetime]
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client that retries rate-limited and dropped calls (with the one bot token,
-    or none when each workspace's token comes from its installation)."""
+    """A Web API client (with the one bot token, or none when each workspace's token comes from
+    its installation) that retries a call only when nothing was sent, or after a 429's
+    `Retry-After`: never one Slack may have carried out (see `commands.delivery`)."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_api_timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        retry_handlers=retry_handlers(),
+        logger=slack_logger(),
     )
 
 
-def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App:
-    """The Bolt app with every listener wired; Slack signatures verified unless in Socket Mode."""
+def build_app(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Clock = utcnow,
+    directory: Directory | None = None,
+) -> App:
+    """The Bolt app with every listener wired; Slack signatures verified unless in Socket Mode.
+    `directory` is what Slack said about channels and users (shared with the scheduler)."""
     settings.require_slack()
     digest_defaults = settings.digest_defaults()
     many = settings.many_workspaces
@@ -55,7 +58,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         logger=logging.getLogger("accountbot.bolt"),
     )
 
-    directory = Directory()
+    directory = Directory() if directory is None else directory
 
     @app.middleware
     def attach_store(context: BoltContext, next: Callable[[], None]) -> None:
@@ -63,6 +66,9 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         context["request_id"] = new_request_id()
         bind(context)
         context["db"] = db
+        context["respond"] = Respond(  # answers at most once (Bolt's own retries a reset)
+            response_url=context.response_url, timeout=settings.slack_api_timeout
+        )
         context["today"] = clock().date()
         context["digest_defaults"] = digest_defaults
         context["access"] = Access(

@@ -82,6 +82,7 @@ def run() -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
     from bot.app import build_app
     from bot.server import serve
+    from commands.access import Directory
 
     settings = _settings()
     _configure_logging(settings.log_level, json=settings.log_format == "json")
@@ -91,7 +92,8 @@ def run() -> None:
         typer.echo(f"accountbot: {exc}", err=True)
         raise typer.Exit(2) from None
     db = _database(settings, create=True)
-    serve(settings, build_app(settings, db), db)
+    directory = Directory()  # what Slack said of channels: the app's and the scheduler's
+    serve(settings, build_app(settings, db, directory=directory), db, directory=directory)
 
 
 @cli.command()
@@ -160,6 +162,7 @@ def digest(
     at: Annotated[str | None, typer.Option(help="Pretend it is this time (ISO 8601).")] = None,
 ) -> None:
     """Print (--dry-run) or post (--now) this week's account-channel and portfolio digests."""
+    from commands.delivery import SHARED_OUTSIDE
     from digests.cli import UnknownAccount, post_digests, print_digests
 
     if dry_run == now:
@@ -206,6 +209,8 @@ def digest(
         typer.echo(f"{team_id} week of {run.week}: {done}")
         for target, reason in run.failed.items():
             typer.echo(f"  {target}: {reason}")
+        for target, owner in run.to_owner.items():
+            typer.echo(f"  {target}: sent to {owner} by DM instead: {SHARED_OUTSIDE}")
 
 
 @cli.command("token-key")

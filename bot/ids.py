@@ -11,6 +11,8 @@ class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
     APP_UNINSTALLED = "app_uninstalled"
     TOKENS_REVOKED = "tokens_revoked"
+    CHANNEL_SHARED = "channel_shared"
+    CHANNEL_UNSHARED = "channel_unshared"
 
 
 class Shortcut(StrEnum):
@@ -33,6 +35,8 @@ class Action(StrEnum):
     ACTION_DONE = "action.done"
     ACTION_MENU = "action.menu"
     SETTINGS_SECTION = "settings.section"
+    ACCOUNT_CHANNEL = "account.channel"
+    """The linked-channel select of the account form (warns when the channel is shared)."""
 
 
 class ActionMenu(StrEnum):

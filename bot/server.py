@@ -17,6 +17,7 @@ from waitress.server import create_server
 
 from bot.settings import Settings
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
+from commands.access import Directory
 from digests.scheduler import build_scheduler
 from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow
@@ -106,14 +107,17 @@ class HttpServer:
             wasyncore.close_all(self._sockets)
 
 
-def serve(settings: Settings, bolt_app: App, db: Database) -> None:
+def serve(
+    settings: Settings, bolt_app: App, db: Database, *, directory: Directory | None = None
+) -> None:
     """Run until interrupted, in Socket Mode when an app token is set, else over HTTP; the
-    scheduler (due-day reminders) runs beside either."""
+    scheduler (due-day reminders) runs beside either, with the app's `directory`."""
     scheduler = build_scheduler(
         db,
         team_clients(settings, db, bolt_app.client),
         clock=utcnow,
         digest_defaults=settings.digest_defaults(),
+        directory=directory,
     )
     scheduler.start()
     try:

@@ -83,6 +83,7 @@ def team_clients(settings: Settings, db: Database, base: WebClient) -> ClientFor
             base_url=base.base_url,
             timeout=base.timeout,
             retry_handlers=list(base.retry_handlers),
+            logger=base.logger,
             team_id=team_id,
         )
 

@@ -11,7 +11,7 @@ from commands.account_actions import (
     handle_show_account,
 )
 from commands.account_command import handle_account_command
-from commands.account_form import handle_account_form
+from commands.account_form import handle_account_channel, handle_account_form
 from commands.contacts import (
     handle_account_chosen,
     handle_account_options,
@@ -42,7 +42,7 @@ from commands.team_settings import (
     handle_settings_section,
     handle_thresholds_form,
 )
-from commands.workspace import handle_uninstalled
+from commands.workspace import handle_channel_sharing, handle_uninstalled
 
 ACTIONS = {
     Action.SHOW_ACCOUNT: handle_show_account,
@@ -58,6 +58,7 @@ ACTIONS = {
     Action.ACTION_DONE: handle_action_done,
     Action.ACTION_MENU: handle_action_menu,
     Action.SETTINGS_SECTION: handle_settings_section,
+    Action.ACCOUNT_CHANNEL: handle_account_channel,
 }
 VIEWS = {
     View.ACCOUNT_FORM: handle_account_form,
@@ -78,6 +79,8 @@ def register(app: App, *, many_workspaces: bool = False) -> None:
     """Every entry point of the bot; each listener's errors go to the one error handler."""
     app.command(Command.ACCOUNT.value)(guarded(handle_account_command))
     app.event(Event.APP_HOME_OPENED.value)(guarded(handle_app_home_opened))
+    for event in (Event.CHANNEL_SHARED, Event.CHANNEL_UNSHARED):
+        app.event(event.value)(guarded(handle_channel_sharing))
     if many_workspaces:  # Bolt deletes the workspace's stored tokens
         app.enable_token_revocation_listeners()
     else:

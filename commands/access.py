@@ -7,7 +7,9 @@
 What Slack says about channels and users is remembered for a short while (`Directory`), so a
 card costs no Web API call most of the time; checks never run inside a database transaction.
 A channel the bot cannot see (a private channel it was not invited to) counts as private with
-no known members: closed, not open.
+no known members: closed, not open. The same answer of Slack's says whether a channel is shared
+with another organisation (`shared_outside`), which `commands.delivery` checks before every post;
+Slack failing to answer is never remembered as a fact about the channel.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from cachetools import TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import UserError
+from bot.errors import UserError, slack_trouble
 from commands.forms import ModalMeta
 from commands.text import channel_mention, escape, user_mention
 from store.accounts import get_account
@@ -40,8 +42,38 @@ MEMBER_PAGES = 20
 """conversations.members pages (1,000 each) read at most per channel."""
 
 
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What conversations.info said about a channel, as far as rights and delivery care."""
+
+    private: bool
+    shared_outside: bool
+    """Shared with another organisation, or on its way to be (see `shared_outside`)."""
+    unseen: str | None = None
+    """Slack's error when it would not describe the channel (a private channel the bot is not
+    in answers `channel_not_found`): then it counts as private, and not known to be internal."""
+
+
+def shared_outside(channel: dict[str, Any], *, team_id: str) -> bool:
+    """Whether people of another organisation can read the channel (Slack Connect), or soon
+    will: externally shared, an invitation pending, or shared with a workspace of another
+    organisation. A channel shared between the workspaces of one Enterprise organisation
+    (`is_org_shared`) stays inside; a share Slack does not qualify counts as outside."""
+    if channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"):
+        return True
+    if channel.get("pending_shared") or channel.get("pending_connected_team_ids"):
+        return True
+    if channel.get("is_org_shared"):
+        return False
+    if channel.get("is_shared"):
+        return True
+    teams = {*(channel.get("shared_team_ids") or ()), *(channel.get("connected_team_ids") or ())}
+    return bool(teams - {team_id})
+
+
 class Directory:
-    """Channels' privacy and members and users' admin flags, as Slack last said, per team."""
+    """Channels' privacy, sharing and members and users' admin flags, as Slack last said, per
+    team. `forget_channel` drops what is known of a channel (Slack said it changed)."""
 
     def __init__(
         self,
@@ -55,11 +87,32 @@ class Directory:
         )
         self._lock = threading.Lock()
 
+    def channel(
+        self, client: WebClient, *, team_id: str, channel_id: str, fresh: bool = False
+    ) -> ChannelFacts:
+        """What Slack says of the channel (`fresh`: ask again rather than remember)."""
+        key = ("channel", team_id, channel_id)
+        if fresh:
+            self._forget(key)
+        return self._remembered(key, lambda: _fetch_channel(client, team_id, channel_id))
+
     def is_private(self, client: WebClient, *, team_id: str, channel_id: str) -> bool:
         """True for a private channel, and for one the bot cannot see (closed, not open)."""
-        return self._remembered(
-            ("private", team_id, channel_id), lambda: _fetch_private(client, channel_id)
-        )
+        return self.channel(client, team_id=team_id, channel_id=channel_id).private
+
+    def remembered(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
+        """What is known of the channel now, without asking Slack."""
+        with self._lock:
+            return self._cache.get(("channel", team_id, channel_id))
+
+    def forget_channel(self, *, team_id: str, channel_id: str) -> None:
+        """Slack said the channel changed (shared, unshared): ask again next time."""
+        self._forget(("channel", team_id, channel_id), ("members", team_id, channel_id))
+
+    def _forget(self, *keys: tuple[str, ...]) -> None:
+        with self._lock:
+            for key in keys:
+                self._cache.pop(key, None)
 
     def members(self, client: WebClient, *, team_id: str, channel_id: str) -> frozenset[str]:
         """The channel's members (none known when the bot cannot see it)."""
@@ -80,12 +133,19 @@ class Directory:
         return value
 
 
-def _fetch_private(client: WebClient, channel_id: str) -> bool:
+def _fetch_channel(client: WebClient, team_id: str, channel_id: str) -> ChannelFacts:
     try:
-        return bool(client.conversations_info(channel=channel_id)["channel"].get("is_private"))
+        channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as error:
-        logger.info("channel %s treated as private: %s", channel_id, error.response.get("error"))
-        return True
+        if slack_trouble(error):  # Slack failing says nothing about the channel
+            raise
+        reason = str(error.response.get("error"))
+        logger.info("channel %s treated as private: %s", channel_id, reason)
+        return ChannelFacts(private=True, shared_outside=False, unseen=reason)
+    return ChannelFacts(
+        private=bool(channel.get("is_private")),
+        shared_outside=shared_outside(channel, team_id=team_id),
+    )
 
 
 def _fetch_members(client: WebClient, channel_id: str) -> frozenset[str]:
@@ -99,6 +159,8 @@ def _fetch_members(client: WebClient, channel_id: str) -> frozenset[str]:
             if not cursor:
                 break
     except SlackApiError as error:
+        if slack_trouble(error):
+            raise
         logger.info("members of %s unknown: %s", channel_id, error.response.get("error"))
         return frozenset()
     return frozenset(members)
@@ -107,7 +169,9 @@ def _fetch_members(client: WebClient, channel_id: str) -> frozenset[str]:
 def _fetch_admin(client: WebClient, user_id: str) -> bool:
     try:
         user = client.users_info(user=user_id)["user"]
-    except SlackApiError:
+    except SlackApiError as error:
+        if slack_trouble(error):
+            raise
         return False
     return bool(user.get("is_admin") or user.get("is_owner"))
 
@@ -194,6 +258,22 @@ class Access:
         """Whether the user may make the change a modal is about (None: yes, or a new account)."""
         account = target_account(db, team_id=self.team_id, meta=meta)
         return None if account is None else self.change_refusal(account)
+
+    def shared_outside(self, channel_id: str | None) -> bool:
+        """Whether the channel is shared with another organisation (False when Slack cannot
+        say: for a card's mark; posts check through `commands.delivery`, which says why)."""
+        if not channel_id or self.client is None:
+            return False
+        facts = self.directory.channel(self.client, team_id=self.team_id, channel_id=channel_id)
+        return facts.shared_outside
+
+    def known_shared_outside(self, channel_id: str | None) -> bool:
+        """`shared_outside` as far as already known, without asking Slack (for a card drawn
+        inside a transaction)."""
+        if not channel_id:
+            return False
+        facts = self.directory.remembered(team_id=self.team_id, channel_id=channel_id)
+        return facts is not None and facts.shared_outside
 
     def _is_private(self, channel_id: str) -> bool:
         assert self.client is not None

@@ -11,11 +11,12 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from commands.access import Access
-from commands.answers import card_blocks
+from commands.answers import card_of
+from commands.delivery import Delivered, Outcome, deliver
 from commands.forms import ModalMeta
 from commands.modals import open_modal
 from commands.payloads import BlockAction
-from commands.text import send_blocks
+from commands.text import channel_mention, fallback_text, send_blocks
 from commands.views.form import account_form
 from store.accounts import get_account
 from store.db import Database
@@ -42,10 +43,7 @@ def handle_show_account(
     ack()
     click = BlockAction.model_validate(body)
     access.require_view(db, account_id=_account_id(click))
-    with db.transaction() as session:
-        blocks = card_blocks(
-            session, team_id=click.team_id, account_id=_account_id(click), today=today
-        )
+    blocks = card_of(db, access, team_id=click.team_id, account_id=_account_id(click), today=today)
     send_blocks(respond, blocks, missing=GONE, replace_original=True)
 
 
@@ -53,24 +51,65 @@ def handle_share_card(
     ack: Callable[..., None],
     body: dict[str, Any],
     respond: Callable[..., Any],
+    client: WebClient,
     db: Database,
     today: date,
     access: Access,
 ) -> None:
-    """Post the card in the channel for everyone, credited to whoever shared it."""
+    """Post the card in the channel for everyone, credited to whoever shared it; never in a
+    channel shared with another organisation (`commands.delivery`), and at most once."""
     ack()
     click = BlockAction.model_validate(body)
     access.require_view(db, account_id=_account_id(click))
-    with db.transaction() as session:
-        blocks = card_blocks(
-            session,
-            team_id=click.team_id,
-            account_id=_account_id(click),
-            today=today,
-            shared_by=click.user_id,
-        )
-    send_blocks(respond, blocks, missing=GONE, response_type="in_channel", replace_original=False)
+    blocks = card_of(
+        db,
+        access,
+        team_id=click.team_id,
+        account_id=_account_id(click),
+        today=today,
+        shared_by=click.user_id,
+    )
+    if blocks is None:
+        raise UserError(GONE)
+    if not click.channel_id or not click.response_url:
+        raise UserError("This card cannot be shared from here: use `/account` in a channel.")
+    delivered = deliver(
+        client,
+        access.directory,
+        team_id=click.team_id,
+        channel=click.channel_id,
+        text=fallback_text(blocks),
+        blocks=blocks,
+        response_url=click.response_url,
+        replace_original=False,
+    )
+    if not delivered.sent:
+        raise UserError(share_refusal(delivered, channel=click.channel_id))
     respond(delete_original=True)
+
+
+def share_refusal(delivered: Delivered, *, channel: str) -> str:
+    """Why the card was not shared in `channel`, for whoever clicked."""
+    where = channel_mention(channel) if channel[:1] in {"C", "G"} else "this conversation"
+    if delivered.outcome is Outcome.SHARED_OUTSIDE:
+        return (
+            f":lock: Not shared: {where} is shared with another organisation, and the card is "
+            "your team's internal record. Share it in a channel only your workspace can read."
+        )
+    if delivered.outcome is Outcome.UNCHECKED:
+        return (
+            f":lock: Not shared: Slack would not say who can read {where} "
+            f"(`{delivered.reason}`), so the card stays private. Share it in a channel of your "
+            "workspace the bot is in."
+        )
+    if delivered.outcome is Outcome.UNCERTAIN:
+        return (
+            f"Slack did not confirm the share ({delivered.reason}): look in {where} before "
+            "sharing again."
+        )
+    if delivered.outcome is Outcome.REFUSED:
+        return f"Not shared: Slack said `{delivered.reason}`."
+    return f"Not shared: {delivered.reason}. Please try again."
 
 
 def handle_edit_account(

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.errors import slack_trouble
 from commands.access import Access
+from commands.delivery import SLACK_ERRORS
 from commands.forms import ModalMeta
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand
 from commands.text import escape
@@ -37,9 +39,9 @@ from store.signals import AccountSnapshot, Assessment, assess
 from store.snapshots import load_snapshots
 from store.stakeholders import account_history, list_stakeholders
 
+logger = logging.getLogger("accountbot.answers")
 HISTORY_PAGE = 10
 CLOSED_DAYS = 30
-logger = logging.getLogger("accountbot.commands")
 
 
 def assessed_accounts(
@@ -59,14 +61,52 @@ def assessed_accounts(
 
 
 def card_blocks(
-    session: Session, *, team_id: str, account_id: int, today: date, shared_by: str | None = None
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    today: date,
+    shared_by: str | None = None,
+    access: Access | None = None,
 ) -> list[Block] | None:
-    """The card of one account, or None when the team has no such account."""
+    """The card of one account, or None when the team has no such account. Inside a
+    transaction, so its channel is marked as shared outside only as far as `access` already
+    knows (see `card_of`, which asks Slack)."""
     found = assessed_accounts(session, team_id=team_id, today=today, account_ids=[account_id])
     if not found:
         return None
     snapshot, assessment = found[0]
-    return account_card(snapshot, assessment, today=today, shared_by=shared_by)
+    shared = access is not None and access.known_shared_outside(snapshot.account.channel_id)
+    return account_card(
+        snapshot, assessment, today=today, shared_by=shared_by, channel_shared_outside=shared
+    )
+
+
+def card_of(
+    db: Database,
+    access: Access,
+    *,
+    team_id: str,
+    account_id: int,
+    today: date,
+    shared_by: str | None = None,
+) -> list[Block] | None:
+    """The card of one account, its linked channel marked when Slack says it is shared with
+    another organisation (asked after the transaction, never inside it)."""
+    with db.transaction() as session:
+        found = assessed_accounts(session, team_id=team_id, today=today, account_ids=[account_id])
+    if not found:
+        return None
+    snapshot, assessment = found[0]
+    try:
+        shared = access.shared_outside(snapshot.account.channel_id)
+    except SLACK_ERRORS as error:  # the card is worth showing without the mark
+        why = slack_trouble(error) or type(error).__name__
+        logger.warning("card shown without its channel's sharing: Slack failed (%s)", why)
+        shared = False
+    return account_card(
+        snapshot, assessment, today=today, shared_by=shared_by, channel_shared_outside=shared
+    )
 
 
 def portfolio_of(session: Session, *, team_id: str, user_id: str, today: date) -> list[Block]:
@@ -220,12 +260,12 @@ def answer_account_command(
     if refusal := access.view_refusal(found):
         return messages.refusal_blocks(refusal)
     account_id: int = found.id  # type: ignore[assignment]
+    if request.verb not in (AccountVerb.PLAN, AccountVerb.HISTORY):
+        return card_of(db, access, team_id=team_id, account_id=account_id, today=today) or []
     with db.transaction() as session:
         if request.verb is AccountVerb.PLAN:
             return plan_of(session, team_id=team_id, account_id=account_id, today=today) or []
-        if request.verb is AccountVerb.HISTORY:
-            return history_of(session, team_id=team_id, account_id=account_id) or []
-        return card_blocks(session, team_id=team_id, account_id=account_id, today=today) or []
+        return history_of(session, team_id=team_id, account_id=account_id) or []
 
 
 def command_modal(

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.errors import STORE_DOWN
+from bot.errors import STORE_DOWN, slack_trouble, unavailable_message
+from bot.ids import View
 from commands.access import Access
+from commands.delivery import SLACK_ERRORS
 from commands.forms import ModalMeta
+from commands.views.form import channel_warning, linked_channel, with_channel_warning
 from commands.views.modal import loading_view, notice_view
 from store.db import UNAVAILABLE, Database
+
+logger = logging.getLogger("accountbot.modals")
 
 Build = Callable[[Session], dict[str, Any] | str]
 """Builds the modal from the store; a string instead is a notice to show in its place."""
@@ -28,7 +35,12 @@ def open_modal(
     access: Access,
 ) -> None:
     """Open a loading modal at once (no database work first), then fill it in with views.update;
-    a modal for a change the user may not make becomes a notice saying so."""
+    a modal for a change the user may not make becomes a notice saying so. An account form
+    linked to a channel shared with another organisation warns under the channel.
+
+    When Slack fails to take the filled-in form, the modal says so rather than stay on
+    "Loading…" (unless the form did arrive after all: the second update then finds the hash
+    moved on, and Slack refuses it)."""
     opened = client.views_open(trigger_id=trigger_id, view=loading_view(title))
     try:
         with db.transaction() as session:
@@ -37,11 +49,44 @@ def open_modal(
             built = access.refusal_for(db, ModalMeta.load(built)) or built
     except UNAVAILABLE:  # say so in the modal rather than leave it loading
         built = STORE_DOWN
+    if isinstance(built, dict) and built.get("callback_id") == View.ACCOUNT_FORM.value:
+        built = warn_if_shared(built, access, linked_channel(built))
     view = notice_view(title, built) if isinstance(built, str) else built
-    client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+    loading = opened["view"]
+    try:
+        client.views_update(view_id=loading["id"], hash=loading["hash"], view=view)
+    except SLACK_ERRORS as error:
+        message = unavailable_message(error)
+        if message is None:
+            raise
+        logger.warning("modal not filled in (%s): saying so in it", _why(error))
+        try:
+            client.views_update(
+                view_id=loading["id"], hash=loading["hash"], view=notice_view(title, message)
+            )
+        except SlackApiError as again:
+            if again.response.get("error") != "hash_conflict":
+                raise
+            logger.info("the form reached the modal after all")
 
 
 def update_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Replace the modal a block action came from, unless someone changed it meanwhile."""
     current = body["view"]
     client.views_update(view_id=current["id"], hash=current.get("hash"), view=view)
+
+
+def warn_if_shared(view: dict[str, Any], access: Access, channel_id: str | None) -> dict[str, Any]:
+    """The account form, warning under its linked channel when Slack says the channel is shared
+    with another organisation (without the warning when it is not, or Slack cannot say)."""
+    shared = False
+    if channel_id:
+        try:
+            shared = access.shared_outside(channel_id)
+        except SLACK_ERRORS as error:  # the form is worth having without the warning
+            logger.warning("channel %s not checked for sharing (%s)", channel_id, _why(error))
+    return with_channel_warning(view, channel_warning(channel_id) if shared else None)  # type: ignore[arg-type]
+
+
+def _why(error: BaseException) -> str:
+    return slack_trouble(error) or type(error).__name__

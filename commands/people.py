@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.ids import StakeholderMenu
-from commands.access import Access
+from commands.access import Access, Directory
 from commands.answers import assessed_accounts, stakeholder_modal
+from commands.delivery import Delivered, Outcome, deliver, webhook
 from commands.forms import ModalMeta, parse_form
 from commands.modals import open_modal
 from commands.payloads import BlockAction
@@ -26,6 +23,7 @@ from commands.text import channel_mention, fallback_text
 from commands.views.people import departed_form, departure_alert, promoted_form, sentiment_form
 from store.accounts import get_account
 from store.db import Database
+from store.deliveries import TIMED_OUT
 from store.enums import Role, StakeholderStatus
 from store.errors import NotFound
 from store.models import Stakeholder
@@ -36,7 +34,6 @@ from store.stakeholders import (
     update_stakeholder,
 )
 
-logger = logging.getLogger("accountbot.people")
 ALERT_ROLES = (Role.CHAMPION, Role.EXECUTIVE_SPONSOR)
 MENU_TITLES = {
     StakeholderMenu.EDIT: "Edit stakeholder",
@@ -247,6 +244,7 @@ def handle_departed_form(
         _post_departure_alert(
             client,
             db,
+            access.directory,
             team_id=sub.team_id,
             account_id=account_id,
             person=alert["person"],
@@ -258,6 +256,7 @@ def handle_departed_form(
 def _post_departure_alert(
     client: WebClient,
     db: Database,
+    directory: Directory,
     *,
     team_id: str,
     account_id: int,
@@ -287,21 +286,33 @@ def _post_departure_alert(
     if not account.channel_id:
         problem = "the account has no linked channel"
     else:
-        try:
-            client.chat_postMessage(
-                channel=account.channel_id, text=fallback_text(blocks), blocks=blocks
-            )
-        except SlackApiError as error:
-            problem = f"Slack said `{error.response.get('error')}`"
-            logger.warning("departure alert for account %s not posted: %s", account_id, problem)
-        except (TimeoutError, URLError, ConnectionError) as error:
-            problem = "Slack did not answer in time, so it may or may not be there"
-            logger.warning("departure alert for account %s: %s", account_id, type(error).__name__)
+        delivered = deliver(
+            client,
+            directory,
+            team_id=team_id,
+            channel=account.channel_id,
+            text=fallback_text(blocks),
+            blocks=blocks,
+        )
+        problem = None if delivered.sent else _alert_problem(delivered)
     if problem and meta.response_url:
         hint = " Invite the bot with `/invite @accountbot`." if "not_in_channel" in problem else ""
         where = channel_mention(account.channel_id) if account.channel_id else "a channel"
-        WebhookClient(meta.response_url).send(
+        webhook(meta.response_url, timeout=client.timeout).send(
             text=f":warning: The departure alert could not be posted in {where}: {problem}.{hint}",
             response_type="ephemeral",
             replace_original=False,
         )
+
+
+def _alert_problem(delivered: Delivered) -> str:
+    """Why the alert is not in the channel, for whoever marked the departure."""
+    if delivered.outcome is Outcome.SHARED_OUTSIDE:
+        return "the channel is shared with another organisation, and the alert is internal"
+    if delivered.outcome in (Outcome.REFUSED, Outcome.UNCHECKED):
+        return f"Slack said `{delivered.reason}`"
+    if delivered.reason == TIMED_OUT:
+        return "Slack did not answer in time, so it may or may not be there"
+    if delivered.outcome is Outcome.UNCERTAIN:
+        return "Slack did not confirm it (its answer was lost), so it may or may not be there"
+    return f"it was not sent ({delivered.reason})"

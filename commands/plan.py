@@ -56,7 +56,7 @@ def _origin(click: BlockAction) -> Origin:
 
 
 def redraw(
-    session: Session, *, click: BlockAction, item_id: int, today: date
+    session: Session, *, click: BlockAction, item_id: int, today: date, access: Access | None = None
 ) -> list[Block] | None:
     """What the clicked message shows after the change: the card, the plan or the reminder."""
     item = get_action_item(session, team_id=click.team_id, item_id=item_id)
@@ -71,7 +71,9 @@ def redraw(
         if item.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
             return closed_note(item, today)
         return reminder_blocks(item, name, today)
-    return card_blocks(session, team_id=click.team_id, account_id=item.account_id, today=today)
+    return card_blocks(
+        session, team_id=click.team_id, account_id=item.account_id, today=today, access=access
+    )
 
 
 def _change_and_redraw(
@@ -88,7 +90,7 @@ def _change_and_redraw(
     with db.transaction() as session:
         change(session, item_id)
     with db.transaction() as session:
-        blocks = redraw(session, click=click, item_id=item_id, today=today)
+        blocks = redraw(session, click=click, item_id=item_id, today=today, access=access)
     send_blocks(respond, blocks, missing=GONE, replace_original=True)
 
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
 from bot.errors import STORE_DOWN
 from commands.access import Access
-from commands.answers import card_blocks
+from commands.answers import card_of
+from commands.delivery import DEFAULT_TIMEOUT, webhook
 from commands.forms import FormErrors, ModalMeta
 from commands.text import fallback_text
 from commands.views.modal import notice_view
@@ -113,7 +113,12 @@ def submit_and_show_card(
     )
     if account_id is not None:
         show_card_after(
-            db, meta=submission.meta, team_id=submission.team_id, account_id=account_id, today=today
+            db,
+            meta=submission.meta,
+            team_id=submission.team_id,
+            account_id=account_id,
+            today=today,
+            access=access,
         )
     return account_id
 
@@ -164,15 +169,15 @@ def save_submission(
 
 
 def show_card_after(
-    db: Database, *, meta: ModalMeta, team_id: str, account_id: int, today: date
+    db: Database, *, meta: ModalMeta, team_id: str, account_id: int, today: date, access: Access
 ) -> None:
     """Redraw the card the modal came from (or post it privately) with the change in it."""
     if not meta.response_url:
         return
-    with db.transaction() as session:
-        blocks = card_blocks(session, team_id=team_id, account_id=account_id, today=today)
+    blocks = card_of(db, access, team_id=team_id, account_id=account_id, today=today)
     if blocks:
-        WebhookClient(meta.response_url).send(
+        timeout = access.client.timeout if access.client else DEFAULT_TIMEOUT
+        webhook(meta.response_url, timeout=timeout).send(
             text=fallback_text(blocks),
             blocks=blocks,
             response_type="ephemeral",

@@ -1,9 +1,12 @@
-"""A workspace removing the bot, when it runs with one bot token (OAuth installs are Bolt's)."""
+"""Workspace events: the bot removed (with one bot token; OAuth installs are Bolt's), and
+channels shared with another organisation or no longer."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from commands.access import Access
 
 logger = logging.getLogger("accountbot.workspace")
 
@@ -16,3 +19,13 @@ def handle_uninstalled(event: dict[str, Any], context: dict[str, Any]) -> None:
         event.get("type"),
         context.get("team_id"),
     )
+
+
+def handle_channel_sharing(event: dict[str, Any], access: Access) -> None:
+    """`channel_shared` / `channel_unshared`: forget what Slack said of the channel, so the next
+    post there (or card) asks again rather than trust a remembered answer."""
+    channel_id = str(event.get("channel") or "")
+    if not channel_id:
+        return
+    access.directory.forget_channel(team_id=access.team_id, channel_id=channel_id)
+    logger.info("%s: %s will be asked about again", event.get("type"), channel_id)

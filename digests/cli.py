@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.console import Console
 
 from bot.terminal import print_message
+from commands.access import Directory
 from digests.content import build_portfolio_digest
 from digests.deliver import ClientFor, DeliveryRun, Pacer, deliver_team_digests, team_digests
 from digests.render import account_digest_blocks, portfolio_blocks
@@ -98,6 +99,7 @@ def post_digests(
     """Post the chosen teams' digests now; workspaces that uninstalled the bot are left out."""
     chosen, settings, picks = _selection(db, teams=teams, accounts=accounts, defaults=defaults)
     clients_of = {team: clients(team) for team in chosen}
+    directory = Directory()
     return {
         team: deliver_team_digests(
             db,
@@ -108,6 +110,7 @@ def post_digests(
             pacer=Pacer(),
             force=force,
             account_ids=picks[team],
+            directory=directory,
         )
         for team, client in clients_of.items()
         if client is not None

@@ -81,6 +81,9 @@ class PortfolioDigest:
     failures: tuple[tuple[str, str, str], ...] = ()
     """(account name, channel id, Slack's error)"""
     title: str = "Portfolio at risk"
+    to_owners: tuple[tuple[str, str, str], ...] = ()
+    """Digests sent to the owner by DM, their channel being shared with another organisation:
+    (account name, channel id, owner's user id)"""
 
 
 def _changes_since(
@@ -183,6 +186,7 @@ def build_portfolio_digest(
     failures: Sequence[tuple[str, str, str]] = (),
     renewal_days: int = 90,
     title: str = "Portfolio at risk",
+    to_owners: Sequence[tuple[str, str, str]] = (),
 ) -> PortfolioDigest:
     at_risk = sorted(
         (d for d in digests if d.assessment.band is not Band.GREEN),
@@ -208,4 +212,5 @@ def build_portfolio_digest(
         counts=counts,
         failures=tuple(failures),
         title=title,
+        to_owners=tuple(to_owners),
     )

@@ -1,8 +1,12 @@
 """Posting the week's digests exactly once: claim in the ledger, pace, post, record.
 
-One failing channel is recorded and skipped, never stopping the rest; rate limits wait for
-`Retry-After` (the WebClient's retry handler) and a limit that outlasts the retries, like any
-transient fault, gives the claim back so the next run posts it.
+Every post goes through `commands.delivery.deliver`: an account channel shared with another
+organisation gets nothing (its digest goes to the account's owner by DM instead, and the
+portfolio digest says so), and a post is never sent twice. One failing channel is recorded and
+skipped, never stopping the rest: a post Slack refused (`not_in_channel`, …) or may have carried
+out without saying so (a reset, an answer cut off or not JSON, a timeout) is recorded as failed
+and reported; only what never reached Slack (a refused connection, a 429 that outlasts the
+retries) gives the claim back, so the next run posts it.
 """
 
 from __future__ import annotations
@@ -12,21 +16,23 @@ import logging
 import time as clock
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from commands.access import Directory
+from commands.delivery import SHARED_OUTSIDE, Outcome, deliver
 from commands.views.blocks import Block
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
-from digests.render import account_digest_blocks, portfolio_blocks
+from digests.render import account_digest_blocks, portfolio_blocks, to_owner_blocks
 from store.db import Database
 from store.deliveries import (
+    DONE,
     FAILED,
     INTERRUPTED,
     SENT,
-    TIMED_OUT,
+    TO_OWNER,
     claim_delivery,
     finish_delivery,
     forget_week,
@@ -37,14 +43,8 @@ from store.settings import DigestSettings, digest_settings_of, teams_with_accoun
 
 logger = logging.getLogger("accountbot.digests")
 
-TRANSIENT = {
-    "ratelimited",
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-}
 PORTFOLIO = "portfolio"
+NO_OWNER = f"{SHARED_OUTSIDE}, and the account has no owner to send it to"
 
 ClientFor = Callable[[str], WebClient | None]
 """A team id to a Web API client holding that workspace's bot token (None: not installed)."""
@@ -95,6 +95,21 @@ class DeliveryRun:
     sent: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    to_owner: dict[str, str] = field(default_factory=dict)
+    """Sent (among `sent`) to the owner by DM, their channel being shared: target -> owner."""
+
+
+@dataclass(frozen=True)
+class Post:
+    """One digest to post: where, what, and (for an account's) whose DM takes it instead when
+    the channel is shared with another organisation."""
+
+    target: str
+    channel: str
+    blocks: list[Block]
+    text: str
+    account_id: int | None = None
+    owner: str | None = None
 
 
 def scheduled_day(now: datetime, settings: DigestSettings) -> date:
@@ -116,30 +131,28 @@ def is_due(now: datetime, settings: DigestSettings) -> bool:
 def _post(
     db: Database,
     client: WebClient,
+    directory: Directory,
     run: DeliveryRun,
     pacer: Pacer,
+    post: Post,
     *,
     team_id: str,
-    target: str,
-    channel: str,
-    blocks: list[Block],
-    text: str,
-    account_id: int | None = None,
     now: datetime,
     settled: set[str],
 ) -> None:
+    target = post.target
     if target in settled:  # sent or failed already this week: no pacing, no claim
         run.skipped.append(target)
         return
-    pacer.wait(channel)  # before the claim: a claim is only ever held while posting
+    pacer.wait(post.channel)  # before the claim: a claim is only ever held while posting
     with db.transaction() as session:
         claim = claim_delivery(
             session,
             team_id=team_id,
             week=run.week,
             target=target,
-            channel_id=channel,
-            account_id=account_id,
+            channel_id=post.channel,
+            account_id=post.account_id,
             now=now,
         )
         claim_id, claim_status, claim_error = (
@@ -151,34 +164,47 @@ def _post(
     if claim_status == FAILED:  # found interrupted: reported, not posted again
         run.failed[target] = claim_error or INTERRUPTED
         return
-    try:
-        answer = client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, unfurl_links=False
-        )
-    except SlackApiError as error:
-        reason = str(error.response.get("error") or f"http_{error.response.status_code}")
-        run.failed[target] = reason
-        logger.warning("digest %s to %s failed: %s", target, channel, reason)
+    status, prefix = SENT, ""
+    delivered = deliver(
+        client,
+        directory,
+        team_id=team_id,
+        channel=post.channel,
+        text=post.text,
+        blocks=post.blocks,
+        unfurl_links=False,
+    )
+    if delivered.outcome is Outcome.SHARED_OUTSIDE and post.account_id is not None:
+        if post.owner is None:
+            delivered = replace(delivered, reason=NO_OWNER)
+        else:  # the owner gets it by DM, told why
+            status, prefix = TO_OWNER, f"{SHARED_OUTSIDE}; the DM to its owner failed: "
+            blocks, text = to_owner_blocks(post.blocks, post.text, channel_id=post.channel)
+            pacer.wait(post.owner)
+            delivered = deliver(
+                client,
+                directory,
+                team_id=team_id,
+                channel=post.owner,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+            )
+    if delivered.sent:
         with db.transaction() as session:
-            if reason in TRANSIENT:
-                release_delivery(session, delivery_id=claim_id)
-            else:
-                finish_delivery(session, delivery_id=claim_id, status=FAILED, error=reason)
+            finish_delivery(session, delivery_id=claim_id, status=status, message_ts=delivered.ts)
+        run.sent.append(target)
+        if status == TO_OWNER:
+            run.to_owner[target] = post.owner  # type: ignore[assignment]
         return
-    except TimeoutError:  # sent, unanswered: Slack may have posted it, so never post it again
-        run.failed[target] = TIMED_OUT
-        logger.warning("digest %s to %s: %s", target, channel, TIMED_OUT)
-        with db.transaction() as session:
-            finish_delivery(session, delivery_id=claim_id, status=FAILED, error=TIMED_OUT)
-        return
-    except OSError as error:  # not sent (refused, unreachable): try again next run
-        run.failed[target] = type(error).__name__
-        with db.transaction() as session:
-            release_delivery(session, delivery_id=claim_id)
-        return
+    reason = prefix + delivered.reason
+    run.failed[target] = reason
+    logger.warning("digest %s to %s not delivered: %s", target, post.channel, reason)
     with db.transaction() as session:
-        finish_delivery(session, delivery_id=claim_id, status=SENT, message_ts=answer.get("ts"))
-    run.sent.append(target)
+        if delivered.outcome is Outcome.NOT_SENT:  # Slack has nothing: the next run posts it
+            release_delivery(session, delivery_id=claim_id)
+        else:  # refused, or Slack may have it: reported, never posted again by itself
+            finish_delivery(session, delivery_id=claim_id, status=FAILED, error=reason)
 
 
 def team_digests(
@@ -211,14 +237,24 @@ class RenderedWeek:
     """Accounts with a linked channel and something to post: (digest, blocks, fallback text)."""
 
     def portfolio(
-        self, *, failures: Sequence[tuple[str, str, str]] = (), title: str = "Portfolio at risk"
+        self,
+        *,
+        failures: Sequence[tuple[str, str, str]] = (),
+        to_owners: Sequence[tuple[str, str, str]] = (),
+        title: str = "Portfolio at risk",
     ) -> tuple[list[Block], str]:
         """The portfolio digest of these accounts (with the collector paused: a whole team's
         digests are millions of objects, and a full collection would scan them all)."""
         with gc_paused():
             today = self.digests[0].today if self.digests else self.week
             return portfolio_blocks(
-                build_portfolio_digest(self.digests, today=today, failures=failures, title=title)
+                build_portfolio_digest(
+                    self.digests,
+                    today=today,
+                    failures=failures,
+                    to_owners=to_owners,
+                    title=title,
+                )
             )
 
 
@@ -257,9 +293,12 @@ def deliver_team_digests(
     pacer: Pacer | None = None,
     force: bool = False,
     account_ids: Sequence[int] | None = None,
+    directory: Directory | None = None,
 ) -> DeliveryRun:
-    """Post this week's channel digests, then the portfolio digest (and owners' DMs if asked)."""
+    """Post this week's channel digests, then the portfolio digest (and owners' DMs if asked).
+    `directory` remembers what Slack said of the channels (the app's, in `accountbot run`)."""
     pacer = pacer or Pacer()
+    directory = Directory() if directory is None else directory
     rendered = render_team_digests(
         db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
     )
@@ -274,47 +313,48 @@ def deliver_team_digests(
         settled = {
             row.target
             for row in week_deliveries(session, team_id=team_id, week=week)
-            if row.status in (SENT, FAILED)
+            if row.status in DONE
         }
+
+    def post(one: Post) -> None:
+        _post(db, client, directory, run, pacer, one, team_id=team_id, now=now, settled=settled)
+
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
-        _post(
-            db,
-            client,
-            run,
-            pacer,
-            team_id=team_id,
-            target=f"account:{account.id}",
-            channel=account.channel_id,
-            blocks=blocks,
-            text=text,
-            account_id=account.id,
-            now=now,
-            settled=settled,
+        post(
+            Post(
+                target=f"account:{account.id}",
+                channel=account.channel_id,  # type: ignore[arg-type]
+                blocks=blocks,
+                text=text,
+                account_id=account.id,
+                owner=account.owner_user_id,
+            )
         )
     if not whole_team:
         return run
-    names = {f"account:{d.account.id}": d.account.name for d in digests}
+    accounts = {f"account:{d.account.id}": d.account for d in digests}
     with db.transaction() as session:
-        failures = [
-            (names.get(row.target, row.target), row.channel_id or "", row.error or "")
+        rows = [
+            row
             for row in week_deliveries(session, team_id=team_id, week=week)
-            if row.status == FAILED and row.target.startswith("account:")
+            if row.target.startswith("account:")
         ]
+    named = [(row, accounts.get(row.target)) for row in rows]
+    failures = [
+        (account.name if account else row.target, row.channel_id or "", row.error or "")
+        for row, account in named
+        if row.status == FAILED
+    ]
+    to_owners = [
+        (account.name, row.channel_id or "", account.owner_user_id or "")
+        for row, account in named
+        if row.status == TO_OWNER and account is not None
+    ]
     if settings.portfolio_channel_id:
-        blocks, text = rendered.portfolio(failures=failures)
-        _post(
-            db,
-            client,
-            run,
-            pacer,
-            team_id=team_id,
-            target=PORTFOLIO,
-            channel=settings.portfolio_channel_id,
-            blocks=blocks,
-            text=text,
-            now=now,
-            settled=settled,
+        blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners)
+        post(
+            Post(target=PORTFOLIO, channel=settings.portfolio_channel_id, blocks=blocks, text=text)
         )
     if settings.owner_digests:
         by_owner: dict[str, list[AccountDigest]] = {}
@@ -329,19 +369,7 @@ def deliver_team_digests(
                 if not portfolio.at_risk and not portfolio.renewals:
                     continue
                 blocks, text = portfolio_blocks(portfolio)
-            _post(
-                db,
-                client,
-                run,
-                pacer,
-                team_id=team_id,
-                target=f"owner:{owner}",
-                channel=owner,
-                blocks=blocks,
-                text=text,
-                now=now,
-                settled=settled,
-            )
+            post(Post(target=f"owner:{owner}", channel=owner, blocks=blocks, text=text))
     return run
 
 
@@ -352,6 +380,7 @@ def run_due_digests(
     now: datetime,
     defaults: DigestSettings,
     pacer: Pacer | None = None,
+    directory: Directory | None = None,
 ) -> dict[str, DeliveryRun]:
     """Every team whose digest time has come today (in its own zone) gets this week's digests;
     the ledger makes a second call, or a second process, post nothing twice."""
@@ -367,7 +396,13 @@ def run_due_digests(
             if client is None:
                 continue
             runs[team_id] = deliver_team_digests(
-                db, client, team_id=team_id, settings=settings[team_id], now=now, pacer=pacer
+                db,
+                client,
+                team_id=team_id,
+                settings=settings[team_id],
+                now=now,
+                pacer=pacer,
+                directory=directory,
             )
         except Exception:  # one team's failure must not stop the others
             logger.exception("digests of team %s failed", team_id)

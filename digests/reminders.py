@@ -2,6 +2,9 @@
 
 Once per item per local day, in the owner's Slack time zone, from 09:00 their time. Runs every
 few minutes from the scheduler; a run missed while the bot was down catches up the same day.
+The day's claim is given back only when Slack has nothing (a refused connection, a 429 that
+outlasts the retries, a refusal that may pass); a reminder Slack may have delivered without
+saying so (a reset, an answer cut off or not JSON, a timeout) keeps its claim and is reported.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import slack_trouble
+from commands.access import Directory
+from commands.delivery import SLACK_ERRORS, Outcome, deliver
 from commands.text import fallback_text
 from commands.views.plan import reminder_blocks
 from digests.deliver import ClientFor
@@ -37,7 +43,9 @@ class ReminderRun:
 def owner_zones(
     db: Database, clients: ClientFor, *, users: set[UserKey], now: datetime
 ) -> dict[UserKey, ZoneInfo]:
-    """Owners' time zones: remembered ones from one query, the rest from users.info (then kept)."""
+    """Owners' time zones: remembered ones from one query, the rest from users.info (then kept).
+    An owner Slack fails to describe (an outage, a garbled answer) is left out of this run, to
+    be reminded by the next; one Slack does not know is in UTC."""
     with db.transaction() as session:
         zones = known_zones(session, users=users, fetched_after=now - ZONE_FRESH_FOR)
     for team_id, user_id in sorted(users - zones.keys()):
@@ -47,8 +55,15 @@ def owner_zones(
         try:
             user = client.users_info(user=user_id)["user"]
         except SlackApiError as error:
+            if trouble := slack_trouble(error):
+                logger.warning("users.info for %s failed (%s): next run", user_id, trouble)
+                continue
             logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
             zones[(team_id, user_id)] = "UTC"
+            continue
+        except SLACK_ERRORS as error:  # the network, or an answer Slack garbled
+            why = slack_trouble(error) or type(error).__name__
+            logger.warning("users.info for %s failed (%s): next run", user_id, why)
             continue
         zones[(team_id, user_id)] = user.get("tz") or "UTC"
         with db.transaction() as session:
@@ -84,6 +99,7 @@ def send_due_reminders(db: Database, clients: ClientFor, *, now: datetime) -> Re
         if item.our_owner_user_id and item.team_id in client_of
     }
     zones = owner_zones(db, client_of.get, users=owners, now=now)  # type: ignore[arg-type]
+    directory = Directory()  # reminders are DMs: no channel to check
     for item, account_name in due:
         owner = item.our_owner_user_id
         if (item.team_id, owner) not in zones:
@@ -103,17 +119,24 @@ def send_due_reminders(db: Database, clients: ClientFor, *, now: datetime) -> Re
         if not claimed:
             continue
         blocks = reminder_blocks(item, account_name, local.date())
-        try:
-            client.chat_postMessage(channel=owner, text=fallback_text(blocks), blocks=blocks)  # type: ignore[arg-type]
-        except SlackApiError as error:
-            reason = str(error.response.get("error"))
-            run.failed[item.id] = reason  # type: ignore[index]
-            logger.warning("reminder for item %s to %s failed: %s", item.id, owner, reason)
-            if reason not in GONE_FOR_GOOD:
-                with db.transaction() as session:
-                    release_reminder(
-                        session, team_id=item.team_id, item_id=item.id, local_day=local.date()
-                    )  # type: ignore[arg-type]
+        delivered = deliver(
+            client,
+            directory,
+            team_id=item.team_id,
+            channel=owner,  # type: ignore[arg-type]
+            text=fallback_text(blocks),
+            blocks=blocks,
+        )
+        if delivered.sent:
+            run.sent.append(item.id)  # type: ignore[arg-type]
             continue
-        run.sent.append(item.id)  # type: ignore[arg-type]
+        run.failed[item.id] = delivered.reason  # type: ignore[index]
+        logger.warning("reminder for item %s to %s failed: %s", item.id, owner, delivered.reason)
+        if delivered.outcome is Outcome.NOT_SENT or (
+            delivered.outcome is Outcome.REFUSED and delivered.reason not in GONE_FOR_GOOD
+        ):
+            with db.transaction() as session:
+                release_reminder(
+                    session, team_id=item.team_id, item_id=item.id, local_day=local.date()
+                )  # type: ignore[arg-type]
     return run

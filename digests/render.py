@@ -135,9 +135,28 @@ def portfolio_blocks(portfolio: PortfolioDigest) -> tuple[list[Block], str]:
         blocks += line_sections(
             lines, max_blocks=4, title=f"*Digests not delivered* ({len(lines)})"
         )
+    if portfolio.to_owners:
+        lines = [
+            render("to_owner_line.md.j2", name=n, channel=c, owner=o)
+            for n, c, o in portfolio.to_owners
+        ]
+        blocks += line_sections(
+            lines,
+            max_blocks=2,
+            title=f"*Sent to the owner by DM instead* ({len(lines)}): their channel is shared "
+            "with another organisation",
+        )
     red = portfolio.counts.get(Band.RED, 0)
     fallback = (
         f"{portfolio.title}: {red} red, {len(portfolio.at_risk)} at risk, "
         f"{len(portfolio.renewals)} renewals in 90 days"
     )
     return blocks[:50], fallback
+
+
+def to_owner_blocks(blocks: list[Block], text: str, *, channel_id: str) -> tuple[list[Block], str]:
+    """An account's digest as its owner gets it by DM when the account's channel is shared with
+    another organisation: the same, saying where it did not go and why."""
+    note = context(render("to_owner_note.md.j2", channel=channel_id))
+    at = 1 if blocks and blocks[0].get("type") == "header" else 0
+    return [*blocks[:at], note, *blocks[at:]][:50], clip(f"(By DM) {text}", 3000)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from commands.access import Directory
 from digests.deliver import ClientFor, run_due_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
@@ -33,8 +34,10 @@ def build_scheduler(
     *,
     clock: Callable[[], datetime],
     digest_defaults: DigestSettings,
+    directory: Directory | None = None,
 ) -> BackgroundScheduler:
-    """A scheduler with every job registered (not started)."""
+    """A scheduler with every job registered (not started); `directory` is the app's memory of
+    what Slack said about channels, kept honest by its `channel_shared` events."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     leading: list[bool] = []
 
@@ -62,6 +65,8 @@ def build_scheduler(
         if not leader():
             return
         run = send_due_reminders(db, clients, now=clock())
+        for item_id, reason in run.failed.items():
+            logger.warning("reminder for item %s not delivered: %s", item_id, reason)
         if run.sent or run.failed:
             logger.info("due-day reminders: %d sent, %d failed", len(run.sent), len(run.failed))
 
@@ -69,7 +74,7 @@ def build_scheduler(
         if not leader():
             return
         for team_id, run in run_due_digests(
-            db, clients, now=clock(), defaults=digest_defaults
+            db, clients, now=clock(), defaults=digest_defaults, directory=directory
         ).items():
             logger.info(
                 "digests of %s for week %s: %d sent, %d failed, %d already done",

@@ -13,6 +13,11 @@ from store.models import DigestDelivery
 from store.types import utcnow
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
+TO_OWNER = "sent_to_owner"
+"""Sent to the account's owner by DM instead: its channel is shared with another organisation."""
+DONE = (SENT, TO_OWNER, FAILED)
+"""Settled for the week: never posted again by a later run (`--force` re-sends)."""
+ERROR_LENGTH = 200
 STALE_AFTER = timedelta(minutes=10)
 """A claim still `sending` this long after it was taken belongs to a process that died."""
 INTERRUPTED = "interrupted: the bot stopped while posting it, so Slack may or may not have it"
@@ -74,7 +79,8 @@ def finish_delivery(
 ) -> None:
     row = session.get(DigestDelivery, delivery_id)
     if row is not None:
-        row.status, row.error, row.message_ts, row.finished_at = status, error, message_ts, utcnow()
+        row.status, row.message_ts, row.finished_at = status, message_ts, utcnow()
+        row.error = error[:ERROR_LENGTH] if error else None
 
 
 def release_delivery(session: Session, *, delivery_id: int) -> None:

@@ -2,13 +2,17 @@
 
 It answers like Slack (`{"ok": true, ...}`), can be told to fail a channel with Slack's own error
 codes or to rate-limit a method with 429 and `Retry-After`, and also stands in for the
-`response_url` endpoints of slash commands and interactions.
+`response_url` endpoints of slash commands and interactions. `fault()` makes it misbehave as a
+network or an overloaded Slack does, after it has read the request: reset or close the
+connection without answering, answer a 5xx, an HTML page, broken JSON, an empty or cut-off body.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +23,18 @@ from urllib.parse import parse_qsl, urlparse
 
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
+FAULTS = ("reset", "close", "cut_off", "status", "html", "broken_json", "empty")
+"""What `FakeSlack.fault` can do to a request it has read (see there)."""
+FAULTED = 0
+"""The `status` recorded for a call that got no proper answer (reset, closed, cut off)."""
+
+
+@dataclass
+class Fault:
+    kind: str
+    status: int
+    channel: str | None
+    left: int
 
 
 @dataclass
@@ -47,12 +63,15 @@ class FakeSlack:
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
         self._started: dict[str, int] = {}
+        self._faults: dict[str, list[Fault]] = {}
         self.socket_mode_url: str | None = None
         self.users: dict[str, dict[str, Any]] = {}
         """users.info answers by user id (`tz`, `is_admin`, …); unknown users are in UTC."""
         self.channels: dict[str, dict[str, Any]] = {}
         """conversations.info/members answers by channel id: `is_private`, `members`, or an
-        `error` (a private channel the bot is not in answers `channel_not_found`)."""
+        `error` (a private channel the bot is not in answers `channel_not_found`); any other key
+        (`is_ext_shared`, `is_shared`, `shared_team_ids`, …) is part of conversations.info's
+        channel as given."""
         self.default_members = ["U0ALICE", "U0BOB"]
         """Members of a channel not in `channels` (a public one)."""
         self.grants: dict[str, dict[str, Any]] = {}
@@ -93,9 +112,48 @@ class FakeSlack:
         """Every call naming this channel answers `{"ok": false, "error": error}`."""
         self._failing_channels[channel] = error
 
-    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
-        """The next `times` calls of `method` answer 429 with `Retry-After: retry_after`."""
-        self._rate_limits[method] = [retry_after] * times
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: float = 1) -> None:
+        """The next `times` calls of `method` answer 429 with `Retry-After: retry_after` (a
+        fraction, like 1.5, is sent as such)."""
+        self._rate_limits[method] = [retry_after] * times  # type: ignore[list-item]
+
+    def fault(
+        self,
+        method: str,
+        kind: str,
+        *,
+        times: int = 1,
+        status: int | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """The next `times` calls of `method` (only those naming `channel`, when given; the
+        method `response_url` for the response URLs) are read, recorded, then answered badly:
+
+        - `reset`: the connection is reset (RST) without an answer;
+        - `close`: the connection is closed (FIN) without an answer;
+        - `cut_off`: a 200 whose Content-Length promises more than is sent before closing;
+        - `status`: an HTTP `status` (default 503) with Slack's JSON error body;
+        - `html`: an HTML error page with `status` (default 502), as a proxy answers;
+        - `broken_json`: a 200 whose JSON body stops half-way;
+        - `empty`: `status` (default 200) with an empty body.
+
+        Slack may well have carried such a request out: it counts among `calls` (with status
+        `FAULTED` when no status line was sent).
+        """
+        assert kind in FAULTS, f"unknown fault {kind!r}: one of {FAULTS}"
+        default = {"status": 503, "html": 502}.get(kind, 200)
+        with self._condition:
+            self._faults.setdefault(method, []).append(
+                Fault(kind, status or default, channel, times)
+            )
+
+    def _take_fault(self, method: str, channel: str | None) -> Fault | None:
+        with self._condition:
+            for fault in self._faults.get(method, []):
+                if fault.left > 0 and fault.channel in (None, channel):
+                    fault.left -= 1
+                    return fault
+        return None
 
     def grant(self, code: str, *, team_id: str, token: str, team_name: str = "Acme Corp") -> None:
         """Accept `code` once at `oauth.v2.access`, installing the bot into `team_id`."""
@@ -247,10 +305,8 @@ class FakeSlack:
                 "members": list(channel["members"]),
                 "response_metadata": {"next_cursor": ""},
             }
-        return {
-            "ok": True,
-            "channel": {"id": channel_id, "is_channel": True, "is_private": channel["is_private"]},
-        }
+        flags = {k: v for k, v in channel.items() if k not in {"members", "error"}}
+        return {"ok": True, "channel": {"id": channel_id, "is_channel": True, **flags}}
 
     def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
         grant = self.grants.pop(str(params.get("code")), None)
@@ -285,16 +341,28 @@ class FakeSlack:
                     params = json.loads(raw or "{}")
                 else:
                     params = dict(parse_qsl(raw, keep_blank_values=True))
+                channel = str(params.get("channel") or params.get("user") or "")
                 if path.startswith("/response/"):
+                    if fault := fake._take_fault("response_url", None):
+                        call = Call("response_url", params, dict(self.headers), path=path)
+                        call.status = FAULTED if fault.kind in {"reset", "close"} else fault.status
+                        fake._record(call)
+                        self._misbehave(fault)
+                        return
                     method, status, headers, body = "response_url", 200, {}, {"ok": True}
                 else:
                     method = path.removeprefix("/api/")
                     with fake._condition:
                         fake._started[method] = fake._started.get(method, 0) + 1
                         fake._condition.notify_all()
-                    channel = str(params.get("channel") or "")
                     if delay := fake._delays.get(f"{method}#{channel}") or fake._delays.get(method):
                         time.sleep(delay)
+                    if fault := fake._take_fault(method, channel):
+                        call = Call(method, params, dict(self.headers), path=path)
+                        call.status = FAULTED if fault.kind in {"reset", "close"} else fault.status
+                        fake._record(call)
+                        self._misbehave(fault)
+                        return
                     bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     status, headers, body = fake._answer(
                         method, params, params.get("token") or bearer or None
@@ -312,6 +380,38 @@ class FakeSlack:
                 self.wfile.write(payload)
 
             do_GET = do_POST
+
+            def _misbehave(self, fault: Fault) -> None:
+                """Answer a request already read as `fault` says (see `FakeSlack.fault`)."""
+                self.close_connection = True
+                if fault.kind == "close":
+                    return  # the server closes the connection: FIN, no status line
+                if fault.kind == "reset":  # SO_LINGER 0: close() sends RST, not FIN
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.rfile.close()  # drop the makefile reference, or close() waits for it
+                    self.connection.close()
+                    return
+                body, content_type = {
+                    "cut_off": (b'{"ok": true, "channel": "C', "application/json"),
+                    "status": (
+                        b'{"ok": false, "error": "service_unavailable"}',
+                        "application/json",
+                    ),
+                    "html": (b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+                    "broken_json": (
+                        b'{"ok": true, "ts": "1700000000.0001", "chan',
+                        "application/json",
+                    ),
+                    "empty": (b"", "application/json"),
+                }[fault.kind]
+                self.send_response(fault.status)
+                self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+                length = len(body) + (500 if fault.kind == "cut_off" else 0)
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+                self.wfile.write(body)
 
         return Handler
 

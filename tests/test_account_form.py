@@ -179,9 +179,10 @@ def test_the_modal_respects_slacks_limits() -> None:
     assert len(view["blocks"]) <= 100
     assert len(view["title"]["text"]) <= 24
     assert len(view["private_metadata"]) <= 3000
-    assert all(
-        b["type"] == "input" and b["element"]["action_id"] == "value" for b in view["blocks"]
-    )
+    assert all(b["type"] == "input" for b in view["blocks"])
+    assert {b["block_id"]: b["element"]["action_id"] for b in view["blocks"]} == dict.fromkeys(
+        [b["block_id"] for b in view["blocks"]], "value"
+    ) | {"channel_id": "account.channel"}  # the channel warns as soon as it is picked
     assert json.loads(view["private_metadata"]) == {"response_url": "https://hooks.slack.com/x"}
 
 

@@ -95,7 +95,7 @@ def test_a_workspace_that_never_installed_is_not_served(
     oauth_bot.command("new Globex", team_id=TEAM_A)
     slack.wait_for("views.update")
     methods = [c.method for c in slack.calls[calls:] if c.method != "auth.test"]
-    assert methods == ["response_url", "views.open", "views.update"]
+    assert methods == ["response_url", "views.open", "conversations.info", "views.update"]
     assert bearer(slack, "views.open") == [f"Bearer {TOKEN_A}"]
 
 
@@ -156,7 +156,7 @@ def test_uninstall_or_revocation_removes_only_that_workspaces_tokens(
     slack.wait_for("views.update")
     assert bearer(slack, "views.open") == [f"Bearer {TOKEN_B}"]
     methods = [c.method for c in slack.calls[calls:] if c.method != "auth.test"]
-    assert methods == ["response_url", "views.open", "views.update"]
+    assert methods == ["response_url", "views.open", "conversations.info", "views.update"]
 
 
 def test_no_token_reaches_the_logs_even_at_debug(

@@ -58,6 +58,9 @@ ROLE_ORDER = (
     Role.DETRACTOR,
 )
 ROLE_WORD = {role: label(role) for role in Role}
+SHARED_OUTSIDE_MARK = (
+    ":globe_with_meridians: shared with another organisation: the bot posts nothing internal there"
+)
 PEOPLE_PER_ROLE = 12
 PEOPLE_SHOWN = 20
 PLAN_SHOWN = 5
@@ -77,9 +80,14 @@ def account_card(
     *,
     today: date,
     shared_by: str | None = None,
+    channel_shared_outside: bool = False,
 ) -> list[Block]:
-    """The whole card; buttons only on the private copy, a credit line on a shared one."""
+    """The whole card; buttons only on the private copy, a credit line on a shared one. A
+    linked channel shared with another organisation is marked: nothing internal goes there."""
     account = snapshot.account
+    channel = channel_mention(account.channel_id)
+    if channel_shared_outside:
+        channel += f"\n{SHARED_OUTSIDE_MARK}"
     blocks: list[Block] = [
         header(account.name),
         section(band_line(assessment)),
@@ -87,7 +95,7 @@ def account_card(
             f"*ARR*\n{money(account.arr, account.currency)}",
             f"*Renewal*\n{_renewal(account.renewal_date, today)}",
             f"*Owner*\n{user_mention(account.owner_user_id)}",
-            f"*Channel*\n{channel_mention(account.channel_id)}",
+            f"*Channel*\n{channel}",
             f"*Segment*\n{label(account.segment)}",
             f"*Seats*\n{_seats(snapshot)}",
         ),

@@ -4,20 +4,65 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ids import AccountField, View
+from bot.ids import AccountField, Action, View
 from commands.forms import CURRENCIES, ModalMeta
+from commands.text import channel_mention
+from commands.views.blocks import context
 from commands.views.modal import initial, input_block, modal, option
 from store.enums import Segment, label
 from store.models import Account
 from store.names import NAME_LENGTH
 
 F = AccountField
+CHANNEL_WARNING = "channel_warning"
+"""Block id of the warning under the linked channel when that channel is shared outside."""
+VIEW_KEYS = frozenset(
+    {"type", "title", "blocks", "close", "submit", "private_metadata", "callback_id"}
+)
+"""What of a view Slack sent back may be sent to views.update again."""
 
 
 def _input(
-    block_id: F, title: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+    block_id: F,
+    title: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str = "",
+    dispatch: bool = False,
 ) -> dict[str, Any]:
-    return input_block(block_id.value, title, element, optional=optional, hint=hint)
+    return input_block(
+        block_id.value, title, element, optional=optional, hint=hint, dispatch=dispatch
+    )
+
+
+def linked_channel(view: dict[str, Any]) -> str | None:
+    """The channel the account form names at first (its initial conversation)."""
+    for block in view.get("blocks") or []:
+        if block.get("block_id") == F.CHANNEL.value:
+            return (block.get("element") or {}).get("initial_conversation")
+    return None
+
+
+def channel_warning(channel_id: str) -> str:
+    return (
+        f":warning: {channel_mention(channel_id)} is shared with another organisation. The bot "
+        "will post nothing internal there: this account's digests go to its owner by DM "
+        "instead, and its card cannot be shared there."
+    )
+
+
+def with_channel_warning(view: dict[str, Any], warning: str | None) -> dict[str, Any]:
+    """The account form with `warning` under its linked channel (None: without one), ready
+    for views.update (what Slack added to the view it sent back is left out)."""
+    blocks = [b for b in view.get("blocks") or [] if b.get("block_id") != CHANNEL_WARNING]
+    if warning:
+        at = next(
+            (i + 1 for i, b in enumerate(blocks) if b.get("block_id") == F.CHANNEL.value),
+            len(blocks),
+        )
+        blocks.insert(at, {**context(warning), "block_id": CHANNEL_WARNING})
+    return {k: v for k, v in view.items() if k in VIEW_KEYS} | {"blocks": blocks}
 
 
 def account_form(
@@ -49,6 +94,7 @@ def account_form(
             initial(
                 {
                     "type": "conversations_select",
+                    "action_id": Action.ACCOUNT_CHANNEL.value,
                     "filter": {"include": ["public", "private"], "exclude_bot_users": True},
                 },
                 "initial_conversation",
@@ -56,6 +102,7 @@ def account_form(
             ),
             optional=True,
             hint="The account's channel gets the card on /account and its Monday digest.",
+            dispatch=True,  # picking a channel tells the bot, which warns if it is shared
         ),
         _input(
             F.OWNER,
