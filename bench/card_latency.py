@@ -230,7 +230,7 @@ def serving(
         app = build_app(settings, database)
         add_noop(app)
         server = HttpServer(
-            make_web_app(app, database),
+            make_web_app(app, database, signing_secret=SIGNING_SECRET),
             host="127.0.0.1",
             port=0,
             threads=threads,

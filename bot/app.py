@@ -40,14 +40,16 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App:
-    """The Bolt app with every listener wired; Slack signatures verified unless in Socket Mode."""
+    """The Bolt app with every listener wired (served over HTTP by `bot.server.make_web_app`,
+    which verifies Slack's signatures, or in Socket Mode)."""
     settings.require_slack()
     digest_defaults = settings.digest_defaults()
     many = settings.many_workspaces
     app = App(
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,
-        request_verification_enabled=not settings.socket_mode,
+        # HTTP requests are verified at the door, before their body is parsed (bot.inbound)
+        request_verification_enabled=False,
         oauth_settings=(
             oauth_settings(settings, installation_store(settings, db)) if many else None
         ),

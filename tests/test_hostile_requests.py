@@ -1,0 +1,279 @@
+"""Nothing a hostile, clumsy or unlucky request does may double-post, leak, crash or lose data.
+
+Each test sends what a black-box probe of `accountbot run` sent, through the signed endpoint,
+then reads the database (nothing written) and what the user was shown (the fake Slack records
+response-URL replies and views calls).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.logs import configure_logging
+from commands.forms import ModalMeta
+from commands.views.form import account_form
+from store.db import Database
+from store.enums import Role
+from store.models import Account, ActionItem, ContactLog, Stakeholder
+from store.types import utcnow
+from tests.conftest import bot_settings, serving
+from tests.factories import add_item, add_person, make_account
+from tests.slack_fake import TEAM_ID, Call, FakeSlack
+from tests.slack_sender import (
+    FORM,
+    JSON,
+    SlackSender,
+    block_actions_payload,
+    message_shortcut_payload,
+    overflow_payload,
+    view_submission_payload,
+)
+from tests.test_account_form import values as account_values
+from tests.test_contacts_and_history import contact_values
+from tests.test_oauth import TEAM_A, TEAM_B, TOKEN_A, TOKEN_B, install
+from tests.test_stakeholder_map import stakeholder_values
+
+OWNER, MEMBER, STRANGER = "U0ALICE", "U0CAROL", "U0MALLORY"
+
+
+@pytest.fixture(autouse=True)
+def workspace(slack: FakeSlack) -> None:
+    slack.channels["C0OPEN"] = {"is_private": False, "members": [OWNER, MEMBER, STRANGER]}
+    slack.channels["C0SECRET"] = {"is_private": True, "members": [OWNER, MEMBER]}
+
+
+def count(database: Database, model: type) -> int:
+    with database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def name_of(database: Database, account_id: int) -> str:
+    with database.transaction() as session:
+        return session.get(Account, account_id).name  # type: ignore[union-attr]
+
+
+def said(call: Call) -> str:
+    return str(call.params.get("text", "")) + json.dumps(call.params.get("blocks") or [])
+
+
+def everything_said(slack: FakeSlack) -> str:
+    return " ".join(said(c) for c in slack.calls) + json.dumps([c.params for c in slack.calls])
+
+
+# -- 3. the id that is checked is the id that is written --------------------------------------
+
+
+
+
+
+
+# -- 4. one team per request ------------------------------------------------------------------
+
+
+def edit_submission(
+    database: Database, account: Account, *, user_id: str, name: str, **teams: str
+) -> dict[str, Any]:
+    """The account modal of `account`, submitted renamed, with some team ids replaced."""
+    meta = ModalMeta(account_id=account.id, version=account.version)
+    view = account_form(meta=meta, account=account)
+    payload = view_submission_payload(view, account_values(name=name), user_id=user_id)
+    if "team" in teams:
+        payload["team"]["id"] = teams["team"]
+    if "view" in teams:
+        payload["view"]["team_id"] = teams["view"]
+    if "user" in teams:
+        payload["user"]["team_id"] = teams["user"]
+    return payload
+
+
+
+
+
+
+
+
+# -- 5. acknowledgements are not starved by a slow Web API -------------------------------------
+
+
+
+
+# -- 7. a refused request logs one line, never its body ---------------------------------------
+
+FORGED = "2026-01-01 00:00:00,000 ERROR accountbot.errors [0123456789ab T0TEST] FORGED"
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
+
+
+@contextmanager
+def text_logs(capfd: pytest.CaptureFixture[str]) -> Iterator[list[str]]:
+    """The production text format, on the stderr this test captures: the lines written."""
+    configure_logging("INFO", json=False)
+    capfd.readouterr()
+    lines: list[str] = []
+    try:
+        yield lines
+        lines.extend(capfd.readouterr().err.splitlines())
+    finally:
+        logging.getLogger().handlers.clear()
+
+
+def test_an_unsigned_request_logs_one_line_without_its_body(
+    bot: SlackSender, capfd: pytest.CaptureFixture[str]
+) -> None:
+    body = "command=/account&text=acme\n" + FORGED + "\n" + "x" * 900_000
+    with text_logs(capfd) as lines:
+        reply = bot.post(body, content_type=FORM, signed=False)
+    assert reply.status == 401
+    assert [line for line in lines if "refused" in line] == lines, lines
+    [line] = lines
+    assert "401" in line and "X-Slack-Request-Timestamp" in line and "127.0.0.1" in line
+    assert str(len(body.encode())) in line
+    assert "FORGED" not in line and len(line) < 300
+
+
+
+
+# -- 8. a timestamp that is not one plain number is unsigned ----------------------------------
+
+
+def post_raw(bot: SlackSender, body: bytes, headers: list[tuple[str, str]]) -> int:
+    """POST with exactly these headers, repeated ones included (urllib merges them)."""
+    host, port = bot.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("POST", "/slack/events")
+        for name, value in [*headers, ("Content-Length", str(len(body)))]:
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "", "1e9", "0x10", "½"])
+def test_a_malformed_timestamp_is_a_401(
+    bot: SlackSender, slack: FakeSlack, database: Database, timestamp: str
+) -> None:
+    body = bot.command_body("new Acme")
+    signature = bot.verifier.generate_signature(timestamp=timestamp, body=body)
+    headers = [
+        ("Content-Type", FORM),
+        ("X-Slack-Request-Timestamp", timestamp),
+        ("X-Slack-Signature", signature or ""),
+    ]
+    assert post_raw(bot, body.encode(), headers) == 401
+    assert_nothing_happened(slack, database)
+
+
+def test_a_timestamp_sent_twice_or_a_non_ascii_signature_is_a_401(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    body = bot.command_body("new Acme")
+    signed = bot.sign(body)
+    timestamp, signature = signed["X-Slack-Request-Timestamp"], signed["X-Slack-Signature"]
+    twice = [
+        ("Content-Type", FORM),
+        ("X-Slack-Request-Timestamp", timestamp),
+        ("X-Slack-Request-Timestamp", timestamp),
+        ("X-Slack-Signature", signature),
+    ]
+    assert post_raw(bot, body.encode(), twice) == 401
+    accented = [
+        ("Content-Type", FORM),
+        ("X-Slack-Request-Timestamp", timestamp),
+        ("X-Slack-Signature", "v0=" + "é" * 64),
+    ]
+    assert post_raw(bot, body.encode(), accented) == 401
+    assert_nothing_happened(slack, database)
+
+
+def assert_nothing_happened(slack: FakeSlack, database: Database) -> None:
+    time.sleep(0.2)
+    assert [c.method for c in slack.calls if c.method != "auth.test"] == []
+    assert count(database, Account) == 0
+
+
+# -- 12. crafted payloads get a 400 or a clear answer -----------------------------------------
+
+
+def crafted_clicks(response_url: str) -> list[dict[str, Any]]:
+    def click(**changes: Any) -> dict[str, Any]:
+        return block_actions_payload("account.show", "1", response_url=response_url) | changes
+
+    no_action_id = click()
+    del no_action_id["actions"][0]["action_id"]
+    return [
+        click(actions=[]),
+        no_action_id,
+        click(actions=[{"action_id": 7, "value": "1"}]),
+        click(actions="account.show"),
+        click(actions=[{"action_id": "account.show", "value": 1}]),
+        click(user="U0ALICE") | {"user": None},
+        click(view="a view"),
+        click(channel=["C0GENERAL"]),
+        click(enterprise=5),
+    ]
+
+
+def test_malformed_clicks_are_a_400_and_change_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    make_account(database, "Acme")
+    for payload in crafted_clicks(slack.response_url()):
+        reply = bot.interaction(payload)
+        assert reply.status == 400, (payload, reply)
+    for envelope in [
+        {"type": "event_callback", "team_id": TEAM_ID, "event": ["app_home_opened"]},
+        {"type": "event_callback", "team_id": TEAM_ID, "event": {"type": "app_home_opened"}}
+        | {"authorizations": "T0TEST"},
+        {"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": "U0ALICE"}},
+        {"type": "workflow_step_edit", "callback_id": "x"},
+    ]:
+        assert bot.post(json.dumps(envelope), content_type=JSON).status == 400, envelope
+    shortcut = message_shortcut_payload(
+        text="hi", message_ts="1e20", response_url=slack.response_url()
+    )
+    assert bot.interaction(shortcut).status == 400
+    time.sleep(0.2)
+    assert [c.method for c in slack.calls if c.method != "auth.test"] == []
+    assert bot.get("/healthz").status == 200
+
+
+
+
+
+
+def test_nul_characters_never_reach_the_database(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """PostgreSQL refuses NUL in text; Slack never sends one. On both databases it arrives as
+    U+FFFD, so the same request gets the same clear answer."""
+    bot.command("Ac\x00me", response_url=slack.response_url("search"))
+    [answer] = slack.wait_for("response_url")
+    assert "No account matches *Ac\ufffdme*" in said(answer)
+
+    view = account_form(meta=ModalMeta(response_url=slack.response_url("form")))
+    payload = view_submission_payload(view, account_values(name="Ac\x00me\ud800"))
+    reply = bot.interaction(payload)  # JSON carries them as \u0000 and \ud800
+    assert (reply.status, reply.body) == (200, "")
+    with database.transaction() as session:
+        assert session.scalars(select(Account.name)).all() == ["Ac\ufffdme\ufffd"]
+
+    shortcut = message_shortcut_payload(
+        text="Notes\x00 from the call", channel_id="C0RANDOM", response_url=slack.response_url()
+    )
+    assert bot.interaction(shortcut).status == 200
+    modal = slack.opened_view()
+    assert "Notes\ufffd from the call" in json.dumps(modal, ensure_ascii=False)
+    assert "error id" not in everything_said(slack)
