@@ -142,6 +142,19 @@ def test_an_unsigned_request_logs_one_line_without_its_body(
     assert "FORGED" not in line and len(line) < 300
 
 
+def test_no_text_a_request_carries_starts_a_log_line(
+    bot: SlackSender, slack: FakeSlack, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Signed payloads whose fields reach a log line (an unknown action id, which Bolt quotes;
+    a view id, logged when a submission repeats) cannot start a line of their own."""
+    with text_logs(capfd) as lines:
+        unknown = block_actions_payload("x\n" + FORGED, "1", response_url=slack.response_url())
+        assert bot.interaction(unknown).status == 404
+        view = account_form(meta=ModalMeta()) | {"id": "V1\n" + FORGED}
+        submitted = view_submission_payload(view, account_values())
+        assert [bot.interaction(submitted).status for _ in range(2)] == [200, 200]
+    assert len(lines) >= 2 and all(LOG_LINE.match(line) for line in lines), lines
+    assert not any(line.startswith(FORGED[:10]) for line in lines)
 
 
 # -- 8. a timestamp that is not one plain number is unsigned ----------------------------------
