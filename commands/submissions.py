@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -99,8 +99,11 @@ def submit_and_show_card(
     target: ModalMeta | None = None,
 ) -> int | None:
     """Save a modal once (see `save_submission`); `write` returns the account it changed, whose
-    card is then redrawn for the user."""
+    card is then redrawn for the user. With a `target`, the submission carries that meta, so the
+    write sees the very ids access was checked against."""
     submission = Submission.of(body, view)
+    if target is not None:
+        submission = replace(submission, meta=target)
     account_id = save_submission(
         ack,
         body=body,

@@ -75,8 +75,60 @@ def everything_said(slack: FakeSlack) -> str:
 # -- 3. the id that is checked is the id that is written --------------------------------------
 
 
+@pytest.mark.parametrize("shape", ["{} ", " {}", "+{}", "{}.0", "0000000000000000{}", "{}\u200b"])
+def test_a_contact_for_an_account_picked_with_a_padded_id_is_refused_not_written(
+    bot: SlackSender, slack: FakeSlack, database: Database, shape: str
+) -> None:
+    """A non-member logs a contact from an account they may change, picking a private one by a
+    value the access check used not to read as an id but the write did; they got its card."""
+    open_account = make_account(database, "Open", channel_id="C0OPEN")
+    secret = make_account(database, "Secret Deal", channel_id="C0SECRET")
+    dana = add_person(database, secret, "Dana Lee")
+    bot.interaction(
+        block_actions_payload(
+            "contact.log",
+            str(open_account.id),
+            user_id=STRANGER,
+            response_url=slack.response_url("card"),
+        )
+    )
+    view = slack.opened_view()
+    picked = shape.format(secret.id)
+    state = contact_values([dana]) | {
+        "account_id": {"type": "external_select", "selected_option": {"value": picked}},
+    }
+    reply = bot.interaction(view_submission_payload(view, state, user_id=STRANGER))
+    assert reply.json() == {
+        "response_action": "errors",
+        "errors": {"account_id": "Pick the account."},
+    }
+    assert count(database, ContactLog) == 0
+    time.sleep(0.2)  # a card would be on its way by now
+    assert slack.replies_to("card") == []
 
 
+def test_a_padded_stakeholder_id_is_refused_beside_the_field(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    dana = add_person(database, account, "Dana Lee")
+    bot.interaction(
+        block_actions_payload("contact.log", str(account.id), response_url=slack.response_url())
+    )
+    view = slack.opened_view()
+    for value in (f" {dana}", f"+{dana}", "99999999999999999999", "²"):
+        state = contact_values([dana]) | {
+            "stakeholder_ids": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": value}],
+            }
+        }
+        reply = bot.interaction(view_submission_payload(view, state))
+        assert reply.json() == {
+            "response_action": "errors",
+            "errors": {"stakeholder_ids": "Pick one of the options offered."},
+        }, value
+    assert count(database, ContactLog) == 0
 
 
 # -- 4. one team per request ------------------------------------------------------------------
@@ -263,8 +315,90 @@ def test_malformed_clicks_are_a_400_and_change_nothing(
     assert bot.get("/healthz").status == 200
 
 
+@pytest.mark.parametrize(
+    "number", ["²", "\u0661", "¹²", "-1", "1e3", "2147483648", "99999999999", "9" * 20]
+)
+def test_buttons_whose_value_is_not_an_id_get_a_clear_answer(
+    bot: SlackSender, slack: FakeSlack, database: Database, number: str
+) -> None:
+    account = make_account(database, "Acme")
+    person = add_person(database, account, "Dana Lee", Role.CHAMPION)
+    add_item(database, account, "Ship", utcnow().date() + timedelta(days=3))
+    clicks = [
+        block_actions_payload(action, value, response_url=slack.response_url())
+        for action, value in [
+            ("account.show", number),
+            ("account.share", number),
+            ("account.edit", number),
+            ("contact.log", number),
+            ("stakeholder.add", number),
+            ("stakeholder.add", f"{number}:champion"),
+            ("history.page", f"{number}:0"),
+            ("history.page", f"{account.id}:{number}"),
+            ("action.add", number),
+            ("action.done", number),
+        ]
+    ] + [
+        overflow_payload(action, value, response_url=slack.response_url())
+        for action, value in [
+            ("stakeholder.menu", f"edit:{number}"),
+            ("action.menu", f"edit:{number}"),
+            ("action.menu", f"cancel:{number}"),
+        ]
+    ]
+    for click in clicks:
+        assert bot.interaction(click).status == 200
+    replies = slack.wait_for("response_url", count=len(clicks))
+    for reply in replies:
+        assert "no longer points at" in said(reply), said(reply)
+        assert "error id" not in said(reply)
+    assert slack.calls_to("views.open") == []
+    with database.transaction() as session:
+        assert session.get(Stakeholder, person).name == "Dana Lee"  # type: ignore[union-attr]
+        assert session.scalar(select(ActionItem.status)).value == "open"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "not json",
+        "[]",
+        '{"account_id": "x"}',
+        '{"account_id": 1e30}',
+        '{"account_id": 99999999999999999999}',
+        '{"account_id": " 1"}',
+        '{"stakeholder_id": -1}',
+        '{"version": "new"}',
+        '{"response_url": "javascript:alert(1)"}',
+    ],
+)
+@pytest.mark.parametrize("callback_id", ["account.form", "stakeholder.form", "contact.form"])
+def test_a_form_with_metadata_the_bot_did_not_write_is_refused_beside_its_first_field(
+    bot: SlackSender, slack: FakeSlack, database: Database, metadata: str, callback_id: str
+) -> None:
+    account = make_account(database, "Acme")
+    dana = add_person(database, account, "Dana Lee")
+    state = {
+        "account.form": account_values(),
+        "stakeholder.form": stakeholder_values(),
+        "contact.form": contact_values([dana]),
+    }[callback_id]
+    view = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Form"},
+        "blocks": [{"type": "input", "block_id": block} for block in state],
+    }
+    reply = bot.interaction(view_submission_payload(view, state))
+    first = next(iter(state))
+    assert reply.json() == {
+        "response_action": "errors",
+        "errors": {first: "This form no longer matches what the bot knows, so nothing was "
+                   "saved. Close it and open it again."},
+    }  # fmt: skip
+    assert (count(database, Account), count(database, Stakeholder)) == (1, 1)
+    assert count(database, ContactLog) == 0
 
 
 def test_nul_characters_never_reach_the_database(
