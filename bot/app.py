@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -19,10 +20,12 @@ from bot.logs import ContextExecutor, bind, new_request_id
 from bot.settings import Settings
 from bot.workspaces import installation_store, oauth_settings
 from commands.access import Access, Directory
+from commands.payloads import request_team
 from store.db import Database
 from store.types import utcnow
 
 Clock = Callable[[], datetime]
+logger = logging.getLogger("accountbot.app")
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -60,9 +63,21 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
     directory = Directory()
 
     @app.middleware
-    def attach_store(context: BoltContext, next: Callable[[], None]) -> None:
-        """Hand every listener the database, today's date and the user's rights."""
+    def attach_store(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """Hand every listener the request's one team (see `request_team`: a payload naming
+        another team is refused), the database, today's date and the user's rights."""
         context["request_id"] = new_request_id()
+        authorized = context.authorize_result
+        team_id = request_team(
+            body, installed=(authorized and authorized.team_id) or context.team_id
+        )
+        if team_id is None:
+            bind(context)
+            logger.warning("request refused: the team ids it names disagree with its workspace")
+            return BoltResponse(status=400, body={"error": "team ids disagree"})
+        context["team_id"] = team_id
         bind(context)
         context["db"] = db
         context["today"] = clock().date()
@@ -70,10 +85,11 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         context["access"] = Access(
             client=context.client,
             directory=directory,
-            team_id=context.team_id or "",
+            team_id=team_id,
             user_id=context.user_id,
         )
         next()
+        return None
 
     app.error(handle_error)
     commands.register(app, many_workspaces=many)

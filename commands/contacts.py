@@ -15,7 +15,7 @@ from bot.ids import ContactField
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
 from commands.modals import open_modal, update_modal
-from commands.payloads import BlockAction, MessageShortcut, payload_id
+from commands.payloads import BlockAction, MessageShortcut, payload_id, payload_team
 from commands.people_forms import TEXT, ContactForm
 from commands.submissions import Submission, card_form
 from commands.views.modal import notice_view, option
@@ -136,7 +136,7 @@ def handle_account_options(
     access: Access,
 ) -> None:
     """Type-ahead of the account picker in the contact modal (accounts the user may change)."""
-    team_id = (body.get("team") or {}).get("id") or (body.get("view") or {}).get("team_id")
+    team_id = payload_team(body) or ""
     with db.transaction() as session:
         found = suggest_accounts(session, team_id=team_id, text=payload.get("value", ""))
     ack(options=[option(str(a.id), a.name) for a in found if access.can_change(a)])

@@ -55,6 +55,36 @@ PayloadId = Annotated[int, BeforeValidator(_strict_id)]
 also take `" 2"`, `"+2"` or `2.0`, and numbers too large for the database)."""
 
 
+def request_team(body: dict[str, Any], *, installed: str | None) -> str | None:
+    """The one team id of a request: the workspace Bolt authorised it for (`installed`: the
+    team of the installation it found, or of the one bot token), when every team id the payload
+    names agrees with it: `team.id` (or `team`), `team_id` (a slash command's, an event
+    envelope's), `user.team_id`, `view.team_id` and `view.app_installed_team_id`. None when
+    any disagrees or none is named, and the request is refused (see `bot.app`); so in a request
+    that is served, whichever of those fields a listener reads, it reads this team."""
+    claims = {claim for claim in _team_claims(body) if claim is not None}
+    if installed is None or claims != {installed}:
+        return None
+    return installed
+
+
+def payload_team(body: dict[str, Any]) -> str | None:
+    """The team a payload names, wherever this kind of payload puts it (a served request's
+    fields all agree with `request_team`, so this is that team)."""
+    return next((claim for claim in _team_claims(body) if isinstance(claim, str) and claim), None)
+
+
+def _team_claims(body: dict[str, Any]) -> list[object]:
+    team, user, view = body.get("team"), body.get("user"), body.get("view")
+    return [
+        team.get("id") if isinstance(team, dict) else team,
+        body.get("team_id"),
+        user.get("team_id") if isinstance(user, dict) else None,
+        view.get("team_id") if isinstance(view, dict) else None,
+        view.get("app_installed_team_id") if isinstance(view, dict) else None,
+    ]
+
+
 class SlashCommand(BaseModel):
     """A slash command as Slack posts it (form fields)."""
 
@@ -95,7 +125,7 @@ class BlockAction(BaseModel):
         action = body["actions"][0]
         selected = action.get("selected_option") or {}
         return {
-            "team_id": (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id"),
+            "team_id": payload_team(body),
             "user_id": body["user"]["id"],
             "action_id": action["action_id"],
             "value": action.get("value") or selected.get("value") or "",
@@ -200,7 +230,7 @@ class MessageShortcut(BaseModel):
         if not isinstance(body, dict) or "message" not in body:
             return body
         return {
-            "team_id": (body.get("team") or {}).get("id"),
+            "team_id": payload_team(body),
             "user_id": body["user"]["id"],
             "channel_id": body["channel"]["id"],
             "message_ts": body.get("message_ts") or body["message"].get("ts"),

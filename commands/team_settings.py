@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form
-from commands.submissions import save_submission, submission_team
+from commands.payloads import payload_team
+from commands.submissions import save_submission
 from commands.views.settings import ALL_CLEAR, OWNER_DMS, settings_form
 from store.db import Database
 from store.settings import DigestSettings, digest_settings_of, save_digest_settings
@@ -74,7 +75,7 @@ def handle_settings_form(
     access: Access,
 ) -> None:
     """Save the team's digest settings; an admin check again at submission time."""
-    team_id = submission_team(body, view)
+    team_id = payload_team(body) or ""
     admin = is_admin(client, user_id=body["user"]["id"])
 
     def write(session: Session) -> int:

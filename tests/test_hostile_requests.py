@@ -150,10 +150,65 @@ def edit_submission(
     return payload
 
 
+@pytest.mark.parametrize(
+    "teams",
+    [
+        {"team": "T0OTHER"},
+        {"view": "T0OTHER"},
+        {"user": "T0OTHER"},
+        {"team": "T0OTHER", "user": "T0OTHER"},
+    ],
+)
+def test_a_submission_naming_two_teams_is_refused_and_writes_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database, teams: dict[str, str]
+) -> None:
+    """With `team.id` another team's, access was checked there (no such account: allowed) and
+    the write went to `view.team_id`: an outsider renamed a private account."""
+    secret = make_account(database, "Secret Deal", channel_id="C0SECRET")
+    reply = bot.interaction(
+        edit_submission(database, secret, user_id=STRANGER, name="Pwned", **teams)
+    )
+    assert reply.status == 400
+    assert name_of(database, secret.id) == "Secret Deal"  # type: ignore[arg-type]
+    assert [c.method for c in slack.calls if c.method != "auth.test"] == []
 
 
+def test_a_click_or_command_naming_another_team_is_refused(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    theirs = make_account(database, "Theirs", team_id="T0OTHER")
+    assert bot.command("Theirs", team_id="T0OTHER").status == 400
+    click = block_actions_payload("account.show", str(theirs.id), response_url=slack.response_url())
+    click["team"]["id"] = "T0OTHER"
+    assert bot.interaction(click).status == 400
+    time.sleep(0.2)
+    assert "Theirs" not in everything_said(slack)
 
 
+def test_one_workspace_cannot_rename_anothers_account_by_naming_it_in_the_view(
+    oauth_bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Two installed workspaces: B's request (authorised with B's token) claims A in
+    `view.team_id`; the write used to land in A."""
+    install(oauth_bot, slack, team_id=TEAM_A, token=TOKEN_A)
+    install(oauth_bot, slack, team_id=TEAM_B, token=TOKEN_B)
+    initech = make_account(database, "Initech", team_id=TEAM_A, owner_user_id=STRANGER)
+    payload = edit_submission(
+        database, initech, user_id=STRANGER, name="Pwned", team=TEAM_B, user=TEAM_B, view=TEAM_A
+    )
+    assert oauth_bot.interaction(payload).status == 400
+    assert name_of(database, initech.id) == "Initech"  # type: ignore[arg-type]
+    same = edit_submission(
+        database,
+        initech,
+        user_id=STRANGER,
+        name="Initech Two",
+        team=TEAM_A,
+        user=TEAM_A,
+        view=TEAM_A,
+    )
+    assert oauth_bot.interaction(same).status == 200  # A's own owner still can
+    assert name_of(database, initech.id) == "Initech Two"  # type: ignore[arg-type]
 
 
 # -- 5. acknowledgements are not starved by a slow Web API -------------------------------------
