@@ -199,7 +199,7 @@ def measure_scale(path: Path, *, scale: int, today: date, options: Options) -> F
         if options.pool:  # a team's working set: channels already seen, rights remembered
             names = rng.sample(names, min(options.pool, len(names)))
         picks = [rng.choice(names) for _ in range(options.warmup + options.requests)]
-        with serving(database, threads=options.threads) as (slack, sender):
+        with serving(database, team=options.team, threads=options.threads) as (slack, sender):
             return _measure(
                 database,
                 slack,
@@ -215,10 +215,12 @@ def measure_scale(path: Path, *, scale: int, today: date, options: Options) -> F
 
 @contextmanager
 def serving(
-    database: Database, *, threads: int = HTTP_THREADS
+    database: Database, *, team: str, threads: int = HTTP_THREADS
 ) -> Iterator[tuple[TokenSlack, SlackSender]]:
-    """The real app with `/noop` added, served over HTTP, its Web API client on a fake Slack."""
+    """The real app with `/noop` added, served over HTTP, its Web API client on a fake Slack
+    whose bot token belongs to `team` (requests naming another team are refused)."""
     slack = TokenSlack().start()
+    slack.token_teams[BOT_TOKEN] = team
     try:
         settings = load_settings(
             slack_bot_token=BOT_TOKEN,
@@ -230,7 +232,7 @@ def serving(
         app = build_app(settings, database)
         add_noop(app)
         server = HttpServer(
-            make_web_app(app, database),
+            make_web_app(app, database, signing_secret=SIGNING_SECRET),
             host="127.0.0.1",
             port=0,
             threads=threads,

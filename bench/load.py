@@ -401,6 +401,7 @@ def run_load(options: Options, *, console: Console | None = None) -> Result:
             digest_day=digest_day,
         )
         slack = LoadSlack().start()
+        slack.token_teams[BOT_TOKEN] = options.team  # the bot token's workspace (auth.test)
         try:
             with bot_process(
                 database_url=url,

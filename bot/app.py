@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 import commands
@@ -16,10 +17,12 @@ from bot.settings import Settings
 from bot.workspaces import installation_store, oauth_settings
 from commands.access import Access, Directory
 from commands.delivery import Respond, retry_handlers, slack_logger
+from commands.payloads import request_team
 from store.db import Database
 from store.types import utcnow
 
 Clock = Callable[[], datetime]
+logger = logging.getLogger("accountbot.app")
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -42,15 +45,17 @@ def build_app(
     clock: Clock = utcnow,
     directory: Directory | None = None,
 ) -> App:
-    """The Bolt app with every listener wired; Slack signatures verified unless in Socket Mode.
-    `directory` is what Slack said about channels and users (shared with the scheduler)."""
+    """The Bolt app with every listener wired (served over HTTP by `bot.server.make_web_app`,
+    which verifies Slack's signatures, or in Socket Mode). `directory` is what Slack said about
+    channels and users (shared with the scheduler)."""
     settings.require_slack()
     digest_defaults = settings.digest_defaults()
     many = settings.many_workspaces
     app = App(
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,
-        request_verification_enabled=not settings.socket_mode,
+        # HTTP requests are verified at the door, before their body is parsed (bot.inbound)
+        request_verification_enabled=False,
         oauth_settings=(
             oauth_settings(settings, installation_store(settings, db)) if many else None
         ),
@@ -61,9 +66,21 @@ def build_app(
     directory = Directory() if directory is None else directory
 
     @app.middleware
-    def attach_store(context: BoltContext, next: Callable[[], None]) -> None:
-        """Hand every listener the database, today's date and the user's rights."""
+    def attach_store(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """Hand every listener the request's one team (see `request_team`: a payload naming
+        another team is refused), the database, today's date and the user's rights."""
         context["request_id"] = new_request_id()
+        authorized = context.authorize_result
+        team_id = request_team(
+            body, installed=(authorized and authorized.team_id) or context.team_id
+        )
+        if team_id is None:
+            bind(context)
+            logger.warning("request refused: the team ids it names disagree with its workspace")
+            return BoltResponse(status=400, body={"error": "team ids disagree"})
+        context["team_id"] = team_id
         bind(context)
         context["db"] = db
         context["respond"] = Respond(  # answers at most once (Bolt's own retries a reset)
@@ -74,10 +91,11 @@ def build_app(
         context["access"] = Access(
             client=context.client,
             directory=directory,
-            team_id=context.team_id or "",
+            team_id=team_id,
             user_id=context.user_id,
         )
         next()
+        return None
 
     app.error(handle_error)
     commands.register(app, many_workspaces=many)

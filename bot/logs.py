@@ -1,6 +1,7 @@
 """Logging: one line per event, JSON in production, with the request and team it belongs to.
 
-Nothing secret goes to the logs (tokens never; message and form contents only at DEBUG).
+Nothing secret goes to the logs (tokens never; message and form contents only at DEBUG), and
+nothing a request carries can start a line of its own (newlines are escaped, in text and JSON).
 """
 
 from __future__ import annotations
@@ -47,6 +48,34 @@ class RedactTokens(logging.Filter):
         return True
 
 
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(text: str) -> str:
+    """`a\nb` -> `a\\nb`: every control character (but tab) as its escape, visibly."""
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
+
+
+class OneLineFormatter(logging.Formatter):
+    """Text lines nothing user-controlled can break: a message's newlines and other control
+    characters are escaped, and a traceback's lines are indented under its record, so every
+    line that starts at the margin is a record of ours (a forged one cannot be told apart)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = _escaped(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return self._indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return self._indented(super().formatStack(stack_info))
+
+    @staticmethod
+    def _indented(text: str) -> str:
+        return "\n".join("    " + _escaped(line) for line in text.split("\n"))
+
+
 def bind(context: dict[str, Any]) -> None:
     """Make a Bolt request's ids the current ones, for this thread and its listeners."""
     request_id.set(context.get("request_id"))
@@ -73,7 +102,7 @@ def configure_logging(level: str, *, json: bool) -> None:
         )
     else:
         handler.setFormatter(
-            logging.Formatter(
+            OneLineFormatter(
                 "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(team_id)s] %(message)s"
             )
         )

@@ -11,10 +11,13 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.inbound import Refused, slack_request
 from bot.settings import Settings
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from commands.access import Directory
@@ -28,22 +31,29 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1_000_000
 
 
-def make_web_app(bolt_app: App, db: Database) -> Flask:
+def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
     """`POST /slack/events` for commands, interactivity and events; `GET /healthz` for probes;
     with OAuth, `GET /slack/install` and `GET /slack/oauth_redirect`."""
     web = Flask("accountbot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     slack = SlackRequestHandler(bolt_app)
+    verifier = SignatureVerifier(signing_secret)
 
     @web.post(EVENTS_PATH)
     def slack_events() -> Response | tuple[Response, int]:
+        """Signed, parsed and shaped at the door (`bot.inbound`), then handed to Bolt."""
         try:
-            return slack.handle(request)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            # Bolt parses the body before it checks the signature; a body Slack would never
-            # send (broken JSON, a payload of the wrong shape) is refused, never a crash.
-            logger.warning("malformed request body refused: %s", type(error).__name__)
-            return jsonify(error="malformed request body"), 400
+            bolt_request = slack_request(request, verifier)
+        except Refused as refused:
+            logger.info(
+                "request refused with %s: %s (%s bytes from %s)",
+                refused.status,
+                refused.reason,
+                request.content_length,
+                request.remote_addr,
+            )
+            return jsonify(error=refused.reason), refused.status
+        return to_flask_response(bolt_app.dispatch(bolt_request))
 
     if bolt_app.oauth_flow is not None:  # many workspaces: Bolt serves the install flow
 
@@ -138,7 +148,7 @@ def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
         logger.info("Socket Mode connection closed")
         return
     server = HttpServer(
-        make_web_app(bolt_app, db),
+        make_web_app(bolt_app, db, signing_secret=settings.slack_signing_secret or ""),
         host="0.0.0.0",
         port=settings.port,
         threads=settings.http_threads,

@@ -15,7 +15,7 @@ from bot.ids import ContactField
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
 from commands.modals import open_modal, update_modal
-from commands.payloads import BlockAction, MessageShortcut
+from commands.payloads import BlockAction, MessageShortcut, payload_id, payload_team
 from commands.people_forms import TEXT, ContactForm
 from commands.submissions import Submission, card_form
 from commands.views.modal import notice_view, option
@@ -69,7 +69,8 @@ def handle_log_contact(
     """The card's "Log contact" button."""
     ack()
     click = BlockAction.model_validate(body)
-    if click.value_id() is None:
+    account_id = click.value_id()
+    if account_id is None:
         raise UserError("That button no longer points at an account.")
     meta = ModalMeta(response_url=click.response_url, replace_card=True)
     open_modal(
@@ -78,7 +79,7 @@ def handle_log_contact(
         trigger_id=click.trigger_id,
         title="Log contact",
         build=lambda session: contact_modal(
-            session, team_id=click.team_id, account_id=click.value_id(), today=today, meta=meta
+            session, team_id=click.team_id, account_id=account_id, today=today, meta=meta
         ),
         access=access,
     )
@@ -135,7 +136,7 @@ def handle_account_options(
     access: Access,
 ) -> None:
     """Type-ahead of the account picker in the contact modal (accounts the user may change)."""
-    team_id = (body.get("team") or {}).get("id") or (body.get("view") or {}).get("team_id")
+    team_id = payload_team(body) or ""
     with db.transaction() as session:
         found = suggest_accounts(session, team_id=team_id, text=payload.get("value", ""))
     ack(options=[option(str(a.id), a.name) for a in found if access.can_change(a)])
@@ -153,14 +154,15 @@ def handle_account_chosen(
     ack()
     click = BlockAction.model_validate(body)
     view = body["view"]
-    if refusal := access.refusal_for(db, ModalMeta(account_id=click.value_id())):
+    account_id = click.value_id()
+    if refusal := access.refusal_for(db, ModalMeta(account_id=account_id)):
         update_modal(client, body, notice_view("Log contact", refusal))
         return
     with db.transaction() as session:
         built = contact_modal(
             session,
             team_id=click.team_id,
-            account_id=click.value_id(),
+            account_id=account_id,
             today=today,
             meta=ModalMeta.load(view),
             choose_account=True,
@@ -171,9 +173,10 @@ def handle_account_chosen(
 
 
 def _log_contact(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
-    """Log the contact for each person picked; their last contact and the map's activity move."""
+    """Log the contact for each person picked; their last contact and the map's activity move.
+    The account is the one access was checked against (`_chosen_account`, in `sub.meta`)."""
     form = parse_form(ContactForm, view, today=today)
-    account_id = form.account_id or sub.meta.account_id
+    account_id = sub.meta.account_id
     if (
         account_id is None
         or get_account(session, team_id=sub.team_id, account_id=account_id) is None
@@ -194,12 +197,13 @@ def _log_contact(session: Session, sub: Submission, view: dict[str, Any], today:
 
 
 def _chosen_account(view: dict[str, Any]) -> ModalMeta:
-    """The account the contact is for: picked in the form, else the one the modal came with."""
-    picked = str(state_values(view).get(ContactField.ACCOUNT.value) or "")
+    """The account the contact is for, read once: picked in the form, else the one the modal
+    came with. A pick that is not an account id leaves none (the form then asks for one)."""
     meta = ModalMeta.load(view)
-    if picked.isdigit() and len(picked) < 19:
-        return meta.model_copy(update={"account_id": int(picked)})
-    return meta
+    picked = state_values(view).get(ContactField.ACCOUNT.value)
+    if picked is None:
+        return meta
+    return meta.model_copy(update={"account_id": payload_id(picked)})
 
 
 handle_contact_form = card_form(

@@ -8,7 +8,7 @@ from typing import Any
 from bot.errors import UserError
 from commands.access import Access
 from commands.answers import history_of
-from commands.payloads import BlockAction
+from commands.payloads import BlockAction, payload_id, payload_offset
 from commands.text import send_blocks
 from store.db import Database
 
@@ -24,9 +24,10 @@ def handle_history_page(
     ack()
     click = BlockAction.model_validate(body)
     parts = click.value.split(":")
-    if len(parts) < 2 or not all(p.isdigit() and len(p) < 10 for p in parts[:2]):
+    account_id = payload_id(parts[0])
+    offset = payload_offset(parts[1]) if len(parts) > 1 else None
+    if account_id is None or offset is None:
         raise UserError("That button no longer points at an account.")
-    account_id, offset = int(parts[0]), int(parts[1])
     access.require_view(db, account_id=account_id)
     with db.transaction() as session:
         blocks = history_of(session, team_id=click.team_id, account_id=account_id, offset=offset)

@@ -2,14 +2,90 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from store.names import NAME_LENGTH
+
+_WHOLE = re.compile(r"0|[1-9][0-9]{0,9}")
+"""A whole number as the bot writes it: ASCII digits, no sign, space, point or leading zero."""
+LARGEST_ID = 2**31 - 1
+"""Ids and versions are INTEGER columns: PostgreSQL refuses a larger number (SQLite would not)."""
+
+
+def payload_id(value: object) -> int | None:
+    """The one parser of a row id read from a payload: a button's value (or the number in it),
+    an option picked in a form, a modal's private metadata. It accepts exactly what the bot
+    writes: a positive whole number up to LARGEST_ID, in ASCII digits with no sign, space,
+    decimal point or leading zero (or that number as a JSON integer). Anything else (`" 2"`,
+    `"+2"`, `"2.0"`, `"02"`, `"²"`) is None, so a value can never be read as another row than
+    the one that is checked: parse once with this, then check and write that same int."""
+    number = _whole(value)
+    return number if number else None
+
+
+def payload_offset(value: object) -> int | None:
+    """A page offset in a button's value: 0 or a number by the same rule as `payload_id`."""
+    return _whole(value)
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= LARGEST_ID else None
+    if isinstance(value, str) and _WHOLE.fullmatch(value) and int(value) <= LARGEST_ID:
+        return int(value)
+    return None
+
+
+def _strict_id(value: object) -> int | None:
+    if value is None:
+        return None
+    parsed = payload_id(value)
+    if parsed is None:
+        raise ValueError("Pick one of the options offered.")
+    return parsed
+
+
+PayloadId = Annotated[int, BeforeValidator(_strict_id)]
+"""A pydantic field holding a row id, parsed by `payload_id` (pydantic's own int parsing would
+also take `" 2"`, `"+2"` or `2.0`, and numbers too large for the database)."""
+
+
+def request_team(body: dict[str, Any], *, installed: str | None) -> str | None:
+    """The one team id of a request: the workspace Bolt authorised it for (`installed`: the
+    team of the installation it found, or of the one bot token), when every team id the payload
+    names agrees with it: `team.id` (or `team`), `team_id` (a slash command's, an event
+    envelope's), `user.team_id`, `view.team_id` and `view.app_installed_team_id`. None when
+    any disagrees or none is named, and the request is refused (see `bot.app`); so in a request
+    that is served, whichever of those fields a listener reads, it reads this team."""
+    claims = {claim for claim in _team_claims(body) if claim is not None}
+    if installed is None or claims != {installed}:
+        return None
+    return installed
+
+
+def payload_team(body: dict[str, Any]) -> str | None:
+    """The team a payload names, wherever this kind of payload puts it (a served request's
+    fields all agree with `request_team`, so this is that team)."""
+    return next((claim for claim in _team_claims(body) if isinstance(claim, str) and claim), None)
+
+
+def _team_claims(body: dict[str, Any]) -> list[object]:
+    team, user, view = body.get("team"), body.get("user"), body.get("view")
+    return [
+        team.get("id") if isinstance(team, dict) else team,
+        body.get("team_id"),
+        user.get("team_id") if isinstance(user, dict) else None,
+        view.get("team_id") if isinstance(view, dict) else None,
+        view.get("app_installed_team_id") if isinstance(view, dict) else None,
+    ]
 
 
 class SlashCommand(BaseModel):
@@ -52,7 +128,7 @@ class BlockAction(BaseModel):
         action = body["actions"][0]
         selected = action.get("selected_option") or {}
         return {
-            "team_id": (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id"),
+            "team_id": payload_team(body),
             "user_id": body["user"]["id"],
             "action_id": action["action_id"],
             "value": action.get("value") or selected.get("value") or "",
@@ -64,7 +140,7 @@ class BlockAction(BaseModel):
 
     def value_id(self) -> int | None:
         """The button's value as a row id, or None when it is not one."""
-        return int(self.value) if self.value.isdigit() and len(self.value) < 19 else None
+        return payload_id(self.value)
 
 
 class AccountVerb(StrEnum):
@@ -219,7 +295,7 @@ class MessageShortcut(BaseModel):
         if not isinstance(body, dict) or "message" not in body:
             return body
         return {
-            "team_id": (body.get("team") or {}).get("id"),
+            "team_id": payload_team(body),
             "user_id": body["user"]["id"],
             "channel_id": body["channel"]["id"],
             "message_ts": body.get("message_ts") or body["message"].get("ts"),

@@ -16,7 +16,7 @@ from commands.answers import assessed_accounts, stakeholder_modal
 from commands.delivery import Delivered, Outcome, deliver, webhook
 from commands.forms import ModalMeta, parse_form
 from commands.modals import open_modal
-from commands.payloads import BlockAction
+from commands.payloads import BlockAction, payload_id
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
 from commands.submissions import CardWrite, Submission, card_form, submit_and_show_card
 from commands.text import channel_mention, fallback_text
@@ -47,9 +47,10 @@ GONE = "That stakeholder is no longer on the map."
 def _split_id(value: str) -> tuple[int, str]:
     """`"12:champion"` -> `(12, "champion")`; anything else is a stale or forged button."""
     head, _, tail = value.partition(":")
-    if not head.isdigit() or len(head) > 18:
+    row_id = payload_id(head)
+    if row_id is None:
         raise UserError("That button no longer points at anything.")
-    return int(head), tail
+    return row_id, tail
 
 
 def handle_add_stakeholder(

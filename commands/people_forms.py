@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from commands.forms import SLACK_ID, required_name
+from commands.payloads import PayloadId
 from store.enums import ContactChannel, Influence, Role, Sentiment
 
 NAME = 150
@@ -51,7 +52,7 @@ class StakeholderForm(BaseModel):
     role: Role
     influence: Influence = Influence.MEDIUM
     sentiment: Sentiment = Sentiment.NEUTRAL
-    reports_to_id: int | None = None
+    reports_to_id: PayloadId | None = None
     relationship_owner_user_id: Annotated[str | None, Field(pattern=SLACK_ID)] = None
     last_contacted_on: date | None = None
     email: Annotated[str | None, Field(max_length=EMAIL)] = None
@@ -71,12 +72,12 @@ class StakeholderForm(BaseModel):
 
 
 class ContactForm(BaseModel):
-    """A touchpoint as typed in the contact modal."""
+    """A touchpoint as typed in the contact modal (the account picked, if any, is read once by
+    `commands.contacts._chosen_account`)."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    account_id: int | None = None
-    stakeholder_ids: Annotated[list[int], Field(min_length=1, max_length=100)]
+    stakeholder_ids: Annotated[list[PayloadId], Field(min_length=1, max_length=100)]
     contacted_on: date
     channel: ContactChannel
     summary: Annotated[str, Field(max_length=TEXT)] = ""

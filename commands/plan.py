@@ -15,7 +15,7 @@ from commands.access import Access
 from commands.answers import action_modal, card_blocks, plan_of
 from commands.forms import FormErrors, ModalMeta, parse_form
 from commands.modals import open_modal
-from commands.payloads import BlockAction
+from commands.payloads import BlockAction, payload_id
 from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm
 from commands.submissions import CardWrite, Submission, card_form
 from commands.text import send_blocks
@@ -45,9 +45,10 @@ MENU_TITLES = {
 
 
 def _item_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    item_id = payload_id(text)
+    if item_id is None:
         raise UserError("That button no longer points at an action item.")
-    return int(text)
+    return item_id
 
 
 def _origin(click: BlockAction) -> Origin:

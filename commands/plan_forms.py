@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from commands.forms import SLACK_ID, URL, FormErrors, required_name
+from commands.payloads import PayloadId
 from commands.people_forms import NAME, TEXT, optional_text
 
 TITLE = 300
@@ -31,7 +32,7 @@ class ActionForm(BaseModel):
 
     title: Annotated[str, Field(max_length=TITLE)]
     our_owner_user_id: Annotated[str, Field(pattern=SLACK_ID)]
-    customer_owner_stakeholder_id: int | None = None
+    customer_owner_stakeholder_id: PayloadId | None = None
     customer_owner_name: Annotated[str | None, Field(max_length=NAME)] = None
     due_on: date
     link: Annotated[str | None, Field(max_length=500, pattern=URL)] = None

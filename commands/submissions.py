@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from commands.access import Access
 from commands.answers import card_of
 from commands.delivery import DEFAULT_TIMEOUT, webhook
 from commands.forms import FormErrors, ModalMeta
+from commands.payloads import payload_team
 from commands.text import fallback_text
 from commands.views.modal import notice_view
 from store.db import UNAVAILABLE, Database
@@ -23,10 +24,6 @@ from store.idempotency import claim
 
 logger = logging.getLogger("accountbot.submissions")
 Result = TypeVar("Result")
-
-
-def submission_team(body: dict[str, Any], view: dict[str, Any]) -> str:
-    return view.get("team_id") or body["team"]["id"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class Submission:
 
     @classmethod
     def of(cls, body: dict[str, Any], view: dict[str, Any]) -> Submission:
-        return cls(submission_team(body, view), body["user"]["id"], ModalMeta.load(view))
+        return cls(payload_team(body) or "", body["user"]["id"], ModalMeta.load(view))
 
     def required(self, value: int | None, *, gone: str) -> int:
         """An id the modal must carry; missing, the submission is refused inline."""
@@ -99,8 +96,11 @@ def submit_and_show_card(
     target: ModalMeta | None = None,
 ) -> int | None:
     """Save a modal once (see `save_submission`); `write` returns the account it changed, whose
-    card is then redrawn for the user."""
+    card is then redrawn for the user. With a `target`, the submission carries that meta, so the
+    write sees the very ids access was checked against."""
     submission = Submission.of(body, view)
+    if target is not None:
+        submission = replace(submission, meta=target)
     account_id = save_submission(
         ack,
         body=body,
@@ -141,7 +141,7 @@ def save_submission(
     the account (any more) sees the modal turn into a notice saying so; `target` names what is
     changed when the form, not the modal, picks the account.
     """
-    team_id = submission_team(body, view)
+    team_id = payload_team(body) or ""
     key = f"view:{view.get('id')}:{view.get('hash')}"
     try:
         if refusal := access.refusal_for(db, target or ModalMeta.load(view)):

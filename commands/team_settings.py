@@ -14,8 +14,8 @@ from sqlmodel import Session
 from bot.errors import UserError
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
-from commands.payloads import BlockAction
-from commands.submissions import save_submission, submission_team
+from commands.payloads import BlockAction, payload_team
+from commands.submissions import save_submission
 from commands.views.modal import notice_view
 from commands.views.settings import (
     ALL_CLEAR,
@@ -129,7 +129,7 @@ def _settings_listener(
         digest_defaults: DigestSettings,
         access: Access,
     ) -> None:
-        team_id = submission_team(body, view)
+        team_id = payload_team(body) or ""
         user_id = body["user"]["id"]
         admin = access.is_admin()
 

@@ -151,7 +151,11 @@ def oauth_bot(
 @contextmanager
 def serving(settings: Settings, database: Database, slack: FakeSlack) -> Iterator[SlackSender]:
     server = HttpServer(
-        make_web_app(build_app(settings, database), database),
+        make_web_app(
+            build_app(settings, database),
+            database,
+            signing_secret=settings.slack_signing_secret or "",
+        ),
         host="127.0.0.1",
         port=0,
         threads=4,

@@ -214,6 +214,15 @@ class FakeSlack:
                     )
                 self._condition.wait(left)
 
+    def wait_until(self, seen: Callable[[list[Call]], bool], *, timeout: float = 5.0) -> None:
+        """Block until `seen(calls)` holds for what the bot has sent so far."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while not seen(self.calls):
+                left = deadline - time.monotonic()
+                assert left > 0, f"not seen; calls: {sorted({c.method for c in self.calls})}"
+                self._condition.wait(left)
+
     def opened_view(self, *, timeout: float = 5.0) -> dict[str, Any]:
         """The modal the bot opened: a loading view at once, then the real one by views.update."""
         [opened] = self.wait_for("views.open", timeout=timeout)
