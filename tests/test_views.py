@@ -134,3 +134,51 @@ def test_line_sections_never_exceed_limits_and_keep_order(lines: list[str]) -> N
 @given(st.text(max_size=5000))
 def test_clip_never_exceeds_the_limit(text: str) -> None:
     assert len(clip(text)) <= MAX_SECTION_TEXT
+
+
+def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None:
+    """`/account help` names each modal by the title Slack shows, and each word of the grammar."""
+    from commands.forms import ModalMeta
+    from commands.payloads import TRAILING_VERBS
+    from commands.views.form import account_form
+    from commands.views.messages import help_blocks
+    from commands.views.people import (
+        contact_form,
+        departed_form,
+        promoted_form,
+        sentiment_form,
+        stakeholder_form,
+    )
+    from commands.views.plan import action_form, block_form, reschedule_form
+    from commands.views.settings import settings_form, settings_menu, thresholds_form
+    from store.settings import DigestSettings
+
+    meta = ModalMeta()
+    account = Account(id=1, team_id="T1", name="Acme", name_key="acme")
+    person = Stakeholder(id=2, team_id="T1", account_id=1, name="Ana", role=Role.CHAMPION)
+    item = ActionItem(id=3, team_id="T1", account_id=1, title="Order form", due_on=TODAY)
+    forms = [
+        account_form(meta=meta),
+        account_form(meta=meta, account=account),
+        stakeholder_form(meta=meta, account=account, people=[], today=TODAY),
+        stakeholder_form(meta=meta, account=account, people=[person], person=person, today=TODAY),
+        sentiment_form(meta=meta, person=person),
+        departed_form(meta=meta, person=person, today=TODAY),
+        promoted_form(meta=meta, person=person),
+        contact_form(meta=meta, people=[person], today=TODAY, account=account),
+        action_form(meta=meta, account=account, people=[person], today=TODAY),
+        action_form(meta=meta, account=account, people=[person], today=TODAY, item=item),
+        reschedule_form(meta=meta, item=item, today=TODAY),
+        block_form(meta=meta, item=item),
+        settings_menu(meta=meta, digests=DigestSettings(), thresholds=Thresholds(), history=[]),
+        settings_form(meta=meta, current=DigestSettings()),
+        thresholds_form(meta=meta, current=Thresholds()),
+    ]
+    shown = json.dumps(help_blocks())
+    titles = {form["title"]["text"] for form in forms}
+    assert {title for title in titles if title.casefold() not in shown.casefold()} == set()
+    words = {*TRAILING_VERBS, "new", "edit", "show", "settings", "help"}
+    assert {
+        word for word in words if f"`{word}`" not in shown and f" {word}`" not in shown
+    } == set()
+    assert "Log as account contact" in shown  # the message shortcut

@@ -9,30 +9,66 @@ from commands.text import escape
 from commands.views.blocks import Block, actions, button, context, header, section
 from store.models import Account
 
-HELP_TEXT = (
-    "`/account Acme` shows the account card of Acme: band and why, stakeholder map, flags and the "
-    "open mutual-action plan. Case, accents and small typos do not matter; when several accounts "
-    "match you pick one.\n"
-    "`/account Acme plan` and `/account Acme history` show its action plan and its history; "
-    "`/account Acme stakeholder`, `… contact` and `… action` open the form to add a stakeholder, "
-    "log a contact or add an action item.\n"
+HELP_COMMANDS = (
+    "`/account Acme` shows the account card of Acme, privately: ARR, renewal, band and why, "
+    "stakeholder map, relationship threads, flags and the open mutual-action plan, with buttons "
+    "to share it in the channel, edit it, add a stakeholder, log a contact, add an action item "
+    "and page through its history. Case, accents and small typos do not matter; when several "
+    "accounts match you pick one; when none does you are offered to create it.\n"
     "`/account` in an account's linked channel shows that account; anywhere else it lists the "
     "accounts you own, riskiest first.\n"
-    "`/account new` opens a form to add an account.\n"
-    "`/account edit Acme` opens the same form filled in, to change Acme.\n"
-    "`/account settings` (workspace admins) sets when digests go out.\n"
-    "`/account help` shows this message.\n"
-    "The text is read by the first of these that fits: (1) it is exactly an account's name: that "
-    "account (an account called New Horizons opens with `/account New Horizons`, and "
-    "`/account New Horizons plan` shows its plan); (2) its first word is `new`, `edit`, `show`, "
-    "`settings` or `help`: that command (`show` takes all the rest as the name: "
-    "`/account show Acme plan` opens the account called Acme plan); (3) a name, then `plan`, "
-    "`history`, `stakeholder`, `contact` or `action`; (4) a name, matched loosely."
+    "`/account Acme plan` shows its mutual action plan (open items, and those closed in the "
+    "last 30 days); `/account Acme history` pages through every change to its map and every "
+    "contact, newest first.\n"
+    "`/account Acme stakeholder`, `/account Acme contact` and `/account Acme action` open the "
+    "forms below for Acme.\n"
+    "`/account new` opens the account form empty; `/account edit Acme` opens it filled in.\n"
+    "`/account settings` opens the team's settings (workspace admins).\n"
+    "`/account help` shows this message."
+)
+HELP_GRAMMAR = (
+    "The text after `/account` is read by the first of these that fits: (1) it is exactly an "
+    "account's name: that account (an account called New Horizons opens with "
+    "`/account New Horizons`, and `/account New Horizons plan` shows its plan); (2) its first "
+    "word is `new`, `edit`, `show`, `settings` or `help`: that command (`show` takes all the "
+    "rest as the name: `/account show Acme plan` opens the account called Acme plan); (3) a "
+    "name, then `plan`, `history`, `stakeholder`, `contact` or `action`; (4) a name, matched "
+    "loosely. A text over 150 characters is too long to be a name."
+)
+HELP_FORMS = (
+    "*Account* (New account, Edit account): name (unique in the workspace, ignoring case and "
+    "accents), linked channel, owner, ARR and currency, contract start and renewal dates, seats "
+    "licensed and active, segment. Refused: an empty or taken name, negative ARR, a renewal "
+    "before the contract start, more active than licensed seats.\n"
+    "*Add stakeholder* / *Edit stakeholder*: name, title, role (champion, economic buyer, "
+    "decision maker, influencer, end user, detractor, executive sponsor), influence, sentiment, "
+    "reports to, our relationship owner, last contact, email and notes. Someone already on the "
+    "map (same name or email) is refused, naming them; so is a reporting loop.\n"
+    "Each person's menu on the card: *Edit*, *Change sentiment*, *Mark departed* (when, and "
+    "where they went: a champion who leaves is a lead elsewhere; the channel is told when a "
+    "champion or sponsor goes) and *Mark promoted* (the new title).\n"
+    "*Log contact*: the account (picked first from a message), who was there, the date (not in "
+    "the future), how (meeting, call, email, event, Slack) and a summary; their last contact "
+    "moves. The message shortcut *Log as account contact* fills it in from any message.\n"
+    "*Add action item* / *Edit action item*: what, our owner, their owner (someone on the map "
+    "or a typed name), due date (today or later) and a link. Each item has *Done* and a menu: "
+    "edit, *Reschedule* (a new date), *Mark blocked* (with a reason), unblock, cancel.\n"
+    "*Team settings* (admins): *Weekly digests* (day, time, time zone, portfolio channel, "
+    "all-clear lines, owners' DMs) and *Signal thresholds* (when each warning fires), every "
+    "change recorded.\n"
+    "A refused field is marked beside it and nothing is saved; you may change an account if "
+    "you own it, are in its linked channel, or are an admin."
 )
 
 
 def help_blocks() -> list[Block]:
-    return [header("How to use /account"), section(HELP_TEXT)]
+    return [
+        header("How to use /account"),
+        section(HELP_COMMANDS),
+        context(HELP_GRAMMAR),
+        header("The forms"),
+        section(HELP_FORMS),
+    ]
 
 
 def not_found_blocks(name: str) -> list[Block]:
@@ -62,4 +98,10 @@ def refusal_blocks(refusal: str) -> list[Block]:
 
 def usage_blocks(problem: str) -> list[Block]:
     """A command we could not read: what was wrong and the forms that work."""
-    return [section(f":warning: {escape(problem)}"), context(HELP_TEXT.replace("\n", " · "))]
+    return [
+        section(f":warning: {escape(problem)}"),
+        context(
+            "`/account Acme`, `/account Acme plan`, `/account new`, `/account edit Acme`; "
+            "`/account help` explains every command and form."
+        ),
+    ]

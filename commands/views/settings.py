@@ -159,7 +159,7 @@ def settings_form(*, meta: ModalMeta, current: DigestSettings) -> dict[str, Any]
             optional=True,
         ),
     ]
-    return modal(callback_id=View.SETTINGS_FORM, title="Digest settings", blocks=blocks, meta=meta)
+    return modal(callback_id=View.SETTINGS_FORM, title="Weekly digests", blocks=blocks, meta=meta)
 
 
 def thresholds_form(*, meta: ModalMeta, current: Thresholds) -> dict[str, Any]:
