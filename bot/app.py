@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import App, BoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 import commands
 from bot.errors import handle_error
-from bot.logs import ContextExecutor, bind, new_request_id
+from bot.logs import ContextExecutor, DropMessage, bind, new_request_id
 from bot.settings import Settings
 from bot.workspaces import installation_store, oauth_settings
 from commands.access import Access, Directory
@@ -23,6 +24,11 @@ from store.db import Database
 from store.types import utcnow
 
 Clock = Callable[[], datetime]
+
+BOLT_LOGGER = logging.getLogger("accountbot.bolt")
+# Bolt reads SLACK_BOT_TOKEN itself and warns that the client given wins over it: that client
+# holds the same token.
+BOLT_LOGGER.addFilter(DropMessage(warning_client_prioritized_and_token_skipped()))
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -52,7 +58,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
             oauth_settings(settings, installation_store(settings, db)) if many else None
         ),
         listener_executor=ContextExecutor(max_workers=settings.http_threads),
-        logger=logging.getLogger("accountbot.bolt"),
+        logger=BOLT_LOGGER,
     )
 
     directory = Directory()

@@ -13,6 +13,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, alembic_config, current_revision
 
 if TYPE_CHECKING:
+    from slack_bolt import App
+
     from digests.deliver import ClientFor
 
 cli = typer.Typer(
@@ -63,19 +65,37 @@ def _team_clients(settings: Settings, db: Database) -> ClientFor:
 @cli.command()
 def run() -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
-    from bot.app import build_app
     from bot.server import serve
 
     settings = _settings()
     _configure_logging(settings.log_level, json=settings.log_format == "json")
     try:
         settings.require_slack()
+        db = Database(settings.database_url)
+        db.upgrade()
+        serve(settings, _checked_app(settings, db), db)
     except SettingsError as exc:
         typer.echo(f"accountbot: {exc}", err=True)
         raise typer.Exit(2) from None
-    db = Database(settings.database_url)
-    db.upgrade()
-    serve(settings, build_app(settings, db), db)
+
+
+def _checked_app(settings: Settings, db: Database) -> App:
+    """The Bolt app; Bolt checks the bot token with `auth.test` as it starts."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import build_app
+
+    try:
+        return build_app(settings, db)
+    except BoltError as error:
+        refused = error.__context__
+        if not isinstance(refused, SlackApiError):
+            raise
+        raise SettingsError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({refused.response.get('error')}): expected "
+            "the bot token (xoxb-…) of the workspace this app is installed in"
+        ) from None
 
 
 @cli.command()
