@@ -55,6 +55,7 @@ comes about 10 s before it closes a connection)."""
 RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 MAX_MESSAGE_BYTES = 16 * 2**20
 ENVELOPE_TYPES = frozenset({"events_api", "slash_commands", "interactive"})
+VIEW_PAYLOADS = frozenset({"view_submission", "view_closed"})
 DROPPED_STATUSES = frozenset({400, 404})
 """Bolt's answers that Slack sending the envelope again would not change: malformed, unhandled."""
 
@@ -320,13 +321,11 @@ class SocketModeClient(BaseSocketModeClient):
             self._replace(connection, str(message.get("reason")))
             return
         envelope_id = message.get("envelope_id")
-        payload = message.get("payload")
-        if kind not in ENVELOPE_TYPES or not isinstance(payload, dict) or not payload:
+        if problem := _malformed(message):
             self.logger.warning(
-                "malformed Socket Mode envelope %s (type %r, payload %s) acknowledged and dropped",
+                "malformed Socket Mode envelope %s (%s) acknowledged and dropped",
                 envelope_id,
-                kind,
-                type(payload).__name__ if payload else "empty",
+                problem,
             )
             if isinstance(envelope_id, str) and envelope_id:
                 self._send(json.dumps({"envelope_id": envelope_id}), preferred=connection)
@@ -366,6 +365,18 @@ class SocketModeClient(BaseSocketModeClient):
         return False
 
 
+def _malformed(message: dict[str, Any]) -> str | None:
+    """What makes an envelope one no listener could take, or None."""
+    kind, payload = message.get("type"), message.get("payload")
+    if kind not in ENVELOPE_TYPES:
+        return f"unknown type {kind!r}"
+    if not isinstance(payload, dict) or not payload:
+        return f"{kind} with {'a ' + type(payload).__name__ if payload else 'no'} payload"
+    if payload.get("type") in VIEW_PAYLOADS and not isinstance(payload.get("view"), dict):
+        return f"{payload['type']} without a view"
+    return None
+
+
 class SocketModeHandler(BaseSocketModeHandler):
     """Bolt's Socket Mode adapter on `SocketModeClient`. Every envelope is acknowledged, also
     one that Bolt finds malformed or that no listener handles: sending it again would not help."""
@@ -383,12 +394,21 @@ class SocketModeHandler(BaseSocketModeHandler):
             self._drop(client, req, f"{type(error).__name__}: {error}")
             return
         if response.status in DROPPED_STATUSES:
-            self._drop(client, req, f"status {response.status}")
+            # Bolt has said why already ("Unhandled request", or the refusal's own line).
+            self._drop(client, req, f"status {response.status}", level=logging.INFO)
             return
         send_response(client, req, response, start)
 
-    def _drop(self, client: BaseSocketModeClient, req: SocketModeRequest, why: str) -> None:
-        client.logger.warning(
+    def _drop(
+        self,
+        client: BaseSocketModeClient,
+        req: SocketModeRequest,
+        why: str,
+        *,
+        level: int = logging.WARNING,
+    ) -> None:
+        client.logger.log(
+            level,
             "Socket Mode envelope %s (%s, %s) not handled (%s): acknowledged and dropped",
             req.envelope_id,
             req.type,

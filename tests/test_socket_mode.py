@@ -262,13 +262,15 @@ def test_an_envelopes_log_lines_never_carry_an_earlier_request_id(
 def test_malformed_envelopes_are_acknowledged_and_dropped_with_one_line_each(
     tmp_path: Path, slack: FakeSlack, fake: FakeSocketMode
 ) -> None:
-    view_submission = {"type": "view_submission", "team": {"id": "T0TEST"}}
+    no_view = {"type": "view_submission", "team": {"id": "T0TEST"}, "user": {"id": "U0ALICE"}}
+    view_without_type = no_view | {"view": {"callback_id": "account_form"}}  # Bolt: KeyError
     malformed = [
         {"envelope_id": "bad-type", "type": "mystery", "payload": {"a": 1}},
         {"envelope_id": "bad-empty", "type": "slash_commands", "payload": {}},
         {"envelope_id": "bad-missing", "type": "events_api"},
         {"envelope_id": "bad-text", "type": "interactive", "payload": "text"},
-        {"envelope_id": "bad-view", "type": "interactive", "payload": view_submission},
+        {"envelope_id": "bad-view", "type": "interactive", "payload": no_view},
+        {"envelope_id": "bad-shape", "type": "interactive", "payload": view_without_type},
     ]
     with socket_mode_bot(tmp_path, slack, fake) as bot:
         fake.wait_for_connections(1, timeout=30)
@@ -282,6 +284,7 @@ def test_malformed_envelopes_are_acknowledged_and_dropped_with_one_line_each(
         fake.wait_for_ack("good")
         slack.wait_for("response_url")
     assert "Traceback" not in bot.output
+    assert "Unhandled request" not in bot.output
     for envelope in malformed:
         said = [line for line in bot.output.splitlines() if envelope["envelope_id"] in line]
         assert len(said) == 1 and "acknowledged and dropped" in said[0], bot.output
