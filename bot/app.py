@@ -18,7 +18,7 @@ import commands
 from bot.errors import handle_error
 from bot.logs import ContextExecutor, DropMessage, bind, new_request_id
 from bot.settings import Settings
-from bot.workspaces import installation_store, oauth_settings
+from bot.workspaces import install_flow
 from commands.access import Access, Directory
 from store.db import Database
 from store.types import utcnow
@@ -54,9 +54,7 @@ def build_app(settings: Settings, db: Database, *, clock: Clock = utcnow) -> App
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not settings.socket_mode,
-        oauth_settings=(
-            oauth_settings(settings, installation_store(settings, db)) if many else None
-        ),
+        oauth_flow=install_flow(settings, db) if many else None,
         listener_executor=ContextExecutor(max_workers=settings.http_threads),
         logger=BOLT_LOGGER,
     )
