@@ -3,21 +3,25 @@ token, and uninstalling (or revoking) removes that workspace's tokens."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import time_machine
 from sqlalchemy import text
 
 from bot.app import make_client
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-from bot.workspaces import BOT_SCOPES, installation_store, team_clients
+from bot.workspaces import BOT_SCOPES, STATE_EXPIRES_SECONDS, installation_store, team_clients
 from store.db import Database
 from store.installations import EncryptedInstallationStore, TokenCipher, is_sealed
+from store.types import utcnow
 from tests.conftest import (
     CLIENT_ID,
     SIGNING_SECRET,
@@ -163,6 +167,20 @@ def test_a_state_works_once_in_every_process(
         )
 
 
+def test_an_install_link_older_than_five_minutes_says_it_expired(
+    oauth_bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    state, cookie = open_install_page(oauth_bot)
+    later = utcnow() + timedelta(seconds=STATE_EXPIRES_SECONDS + 1)
+    with time_machine.travel(later, tick=True):
+        page = come_back(oauth_bot, slack, state, cookie, team_id=TEAM_A, token=TOKEN_A)
+    assert page.status == 400
+    assert "This install link has expired" in page.body
+    assert 'href="/slack/install"' in page.body
+    assert slack.calls_to("oauth.v2.access") == []
+    assert installation_store_of(database).find_bot(enterprise_id=None, team_id=TEAM_A) is None
+
+
 def test_a_cancelled_install_says_so(
     oauth_bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
@@ -241,15 +259,19 @@ def test_uninstall_or_revocation_removes_only_that_workspaces_tokens(
     assert methods == ["response_url", "views.open", "views.update"]
 
 
-def test_no_token_reaches_the_logs_even_at_debug(
-    oauth_bot: SlackSender, slack: FakeSlack, capfd: pytest.CaptureFixture[str]
-) -> None:
+def test_no_token_reaches_the_logs_even_at_debug(oauth_bot: SlackSender, slack: FakeSlack) -> None:
     configure_logging("DEBUG", json=False)
+    # The log handler writes into a buffer of its own, not the captured stderr: reading that
+    # (capfd) while the bot's threads still log moves the file offset under them, and the
+    # first lines were lost about one run in forty.
+    output = io.StringIO()
+    [handler] = logging.getLogger().handlers
+    handler.setStream(output)  # type: ignore[attr-defined]
     try:
         install(oauth_bot, slack, team_id=TEAM_A, token=TOKEN_A)
         oauth_bot.command("new Initech", team_id=TEAM_A)
         slack.wait_for("views.update")
-        logged = capfd.readouterr().err
+        logged = output.getvalue()
     finally:
         logging.getLogger().handlers.clear()
         logging.getLogger().setLevel(logging.WARNING)
