@@ -198,30 +198,39 @@ class SocketModeClient(BaseSocketModeClient):
 
     # -- connections ---------------------------------------------------------------------------
     def _supervise(self, url: str | None) -> None:
-        """Open a connection whenever one is wanted, retrying with growing delays."""
+        """Open a connection whenever the current one is gone or replaced (asked for through
+        `_wanted`), retrying with growing delays."""
         failures = 0
         while not self._stopping.is_set():
-            try:
-                self._open(url or self.issue_new_wss_url())
-                failures = 0
-            except Exception as error:
-                delay = self._retry_delays[min(failures, len(self._retry_delays) - 1)]
-                failures += 1
-                expected = isinstance(error, SlackClientError | OSError | WebSocketException)
-                self.logger.warning(
-                    "could not connect to Slack in Socket Mode (%s: %s): retrying in %g s",
-                    type(error).__name__,
-                    error,
-                    delay,
-                    exc_info=not expected,
-                )
-                url = None
-                if self._stopping.wait(delay):
-                    return
-                continue
-            url = None
+            if self._needs_connection():
+                try:
+                    self._open(url or self.issue_new_wss_url())
+                    failures = 0
+                except Exception as error:
+                    delay = self._retry_delays[min(failures, len(self._retry_delays) - 1)]
+                    failures += 1
+                    expected = isinstance(error, SlackClientError | OSError | WebSocketException)
+                    self.logger.warning(
+                        "could not connect to Slack in Socket Mode (%s: %s): retrying in %g s",
+                        type(error).__name__,
+                        error,
+                        delay,
+                        exc_info=not expected,
+                    )
+                    if self._stopping.wait(delay):
+                        return
+                    continue
+                finally:
+                    url = None
+            # Several reasons may have asked for the connection just opened (a notice, then
+            # the old connection closing): the check above opens one, not one per reason.
             self._wanted.wait()
             self._wanted.clear()
+
+    def _needs_connection(self) -> bool:
+        with self._lock:
+            current = self._current
+            return current is None or current.replaced or not current.is_open
 
     def _open(self, url: str) -> None:
         number = next(self._numbers)
@@ -243,6 +252,9 @@ class SocketModeClient(BaseSocketModeClient):
         ended: Exception | None = None
         try:
             with connect(url, **options) as websocket:
+                if self._stopping.is_set():  # close() came while it opened: leave it unread
+                    opened.set_result(Connection(number, websocket))
+                    return
                 connection = Connection(number, websocket)
                 self._adopt(connection)
                 opened.set_result(connection)

@@ -166,6 +166,24 @@ def test_after_a_disconnect_notice_the_new_connection_is_served_while_the_old_on
     assert len(fake.links) == 2  # one new connection, not one per notice or per close
 
 
+def test_a_notice_with_the_close_right_behind_it_opens_one_new_connection(
+    tmp_path: Path, slack: FakeSlack, fake: FakeSocketMode
+) -> None:
+    url = slack.response_url
+    with socket_mode_bot(tmp_path, slack, fake):
+        fake.wait_for_connections(1, timeout=30)
+        fake.send(command_envelope("env-1", response_url=url("1")))
+        fake.wait_for_ack("env-1")
+        fake.disconnect("refresh_requested", connection=0)
+        fake.close(connection=0)  # two reasons to reconnect, for one connection
+        fake.wait_for_connections(2)
+        for envelope_id in ("env-2", "env-3"):
+            fake.send(command_envelope(envelope_id, response_url=url(envelope_id)), connection=1)
+            fake.wait_for_ack(envelope_id)
+        slack.wait_for("response_url", count=3)
+    assert len(fake.links) == 2, fake.events
+
+
 @pytest.mark.parametrize("fault", ["reset", "fin", "silence"])
 def test_a_dead_or_silent_connection_is_replaced(
     tmp_path: Path, slack: FakeSlack, fake: FakeSocketMode, fault: str
