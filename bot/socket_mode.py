@@ -1,10 +1,11 @@
 """Socket Mode: slack_sdk's Socket Mode client contract on the `websockets` threading client.
 
-None of slack_sdk's own clients keeps a Socket Mode connection as Slack expects (tried against a
-stand-in server, `tests/test_socket_mode.py`, `bench/socket_mode.py`): the builtin one reads
-nothing on a new connection until the old connection's 3 s read times out, and notices a dead
-connection only after 19 to 50 s; the websocket-client one closes the old connection before the
-new one is read and never times out a ping; the asyncio ones need an asyncio Bolt app.
+None of slack_sdk's own clients keeps a Socket Mode connection as Slack expects. The builtin one
+(tried against the stand-in server of `tests/test_socket_mode.py`, figures in `bench/README.md`)
+reads nothing on a new connection until the old connection's 3 s read times out, and takes 50 to
+60 s to notice a connection closed without a close frame or gone silent. By their source, the
+websocket-client one closes the old connection before it starts reading the new one and passes
+no ping timeout (a silent connection is never noticed); the asyncio ones need an asyncio Bolt app.
 
 So this client keeps slack_sdk's parts (listeners, `SocketModeRequest`/`SocketModeResponse`,
 Bolt's adapter contract) and lets `websockets` run each connection: it pings every

@@ -99,7 +99,7 @@ def _success(args: SuccessArgs) -> BoltResponse:
 
 def _failure(args: FailureArgs) -> BoltResponse:
     page = failure_page(args.reason)
-    logger.info("install not finished: %s", args.reason)
+    logger.info("install not finished: %r", args.reason)
     return BoltResponse(
         status=page.status,
         headers={
