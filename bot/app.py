@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 import commands
 from bot.errors import handle_error
-from bot.logs import ContextExecutor, bind, new_request_id
+from bot.logs import ContextExecutor, DropMessage, bind, new_request_id
 from bot.settings import Settings
-from bot.workspaces import installation_store, oauth_settings
+from bot.workspaces import install_flow
 from commands.access import Access, Directory
 from commands.delivery import Respond, retry_handlers, slack_logger
 from commands.payloads import request_team
@@ -23,6 +24,11 @@ from store.types import utcnow
 
 Clock = Callable[[], datetime]
 logger = logging.getLogger("accountbot.app")
+
+BOLT_LOGGER = logging.getLogger("accountbot.bolt")
+# Bolt reads SLACK_BOT_TOKEN itself and warns that the client given wins over it: that client
+# holds the same token.
+BOLT_LOGGER.addFilter(DropMessage(warning_client_prioritized_and_token_skipped()))
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -56,11 +62,9 @@ def build_app(
         signing_secret=settings.slack_signing_secret,
         # HTTP requests are verified at the door, before their body is parsed (bot.inbound)
         request_verification_enabled=False,
-        oauth_settings=(
-            oauth_settings(settings, installation_store(settings, db)) if many else None
-        ),
+        oauth_flow=install_flow(settings, db) if many else None,
         listener_executor=ContextExecutor(max_workers=settings.http_threads),
-        logger=logging.getLogger("accountbot.bolt"),
+        logger=BOLT_LOGGER,
     )
 
     directory = Directory() if directory is None else directory

@@ -14,6 +14,9 @@ from bot.settings import Settings, SettingsError, load_settings
 from store.db import Database, DatabaseFileMissing, alembic_config, current_revision
 
 if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from commands.access import Directory
     from digests.deliver import ClientFor
 
 cli = typer.Typer(
@@ -80,7 +83,6 @@ def _team_clients(settings: Settings, db: Database) -> ClientFor:
 @cli.command()
 def run() -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
-    from bot.app import build_app
     from bot.server import serve
     from commands.access import Directory
 
@@ -88,12 +90,31 @@ def run() -> None:
     _configure_logging(settings.log_level, json=settings.log_format == "json")
     try:
         settings.require_slack()
+        db = _database(settings, create=True)
+        directory = Directory()  # what Slack said of channels: the app's and the scheduler's
+        serve(settings, _checked_app(settings, db, directory), db, directory=directory)
     except SettingsError as exc:
         typer.echo(f"accountbot: {exc}", err=True)
         raise typer.Exit(2) from None
-    db = _database(settings, create=True)
-    directory = Directory()  # what Slack said of channels: the app's and the scheduler's
-    serve(settings, build_app(settings, db, directory=directory), db, directory=directory)
+
+
+def _checked_app(settings: Settings, db: Database, directory: Directory) -> App:
+    """The Bolt app; Bolt checks the bot token with `auth.test` as it starts."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import build_app
+
+    try:
+        return build_app(settings, db, directory=directory)
+    except BoltError as error:
+        refused = error.__context__
+        if not isinstance(refused, SlackApiError):
+            raise
+        raise SettingsError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({refused.response.get('error')}): expected "
+            "the bot token (xoxb-…) of the workspace this app is installed in"
+        ) from None
 
 
 @cli.command()

@@ -76,6 +76,17 @@ class OneLineFormatter(logging.Formatter):
         return "\n".join("    " + _escaped(line) for line in text.split("\n"))
 
 
+class DropMessage(logging.Filter):
+    """Drops one exact message (a library's warning that does not apply to us)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
 def bind(context: dict[str, Any]) -> None:
     """Make a Bolt request's ids the current ones, for this thread and its listeners."""
     request_id.set(context.get("request_id"))

@@ -12,13 +12,13 @@ from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.flask.handler import to_flask_response
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.inbound import Refused, slack_request
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from commands.access import Directory
 from digests.scheduler import build_scheduler
@@ -139,10 +139,16 @@ def serve(
 def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
     stopping = threading.Event()
     if settings.socket_mode:
-        handler = SocketModeHandler(bolt_app, settings.slack_app_token)
+        handler = socket_mode_handler(bolt_app, settings.slack_app_token or "")
         _on_stop_signal(stopping.set)
-        handler.connect()
-        logger.info("connected to Slack in Socket Mode")
+        try:
+            handler.connect()  # "connected to Slack in Socket Mode" once a connection is open
+        except AppTokenRefused as refused:
+            handler.close()
+            raise SettingsError(
+                f"SLACK_APP_TOKEN was refused by Slack ({refused}): expected an app-level token "
+                "(xapp-…) of this app with the connections:write scope"
+            ) from None
         stopping.wait()
         handler.close()
         logger.info("Socket Mode connection closed")

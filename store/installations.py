@@ -16,7 +16,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from sqlalchemy import Engine, MetaData, Table, Text, select, update
+from sqlalchemy import Engine, MetaData, Table, Text, delete, select, update
 from sqlmodel import SQLModel
 
 logger = logging.getLogger("accountbot.installations")
@@ -118,16 +118,24 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         return None if found is None else self._opened(found)
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        """Forget the bot's tokens: its rows, and the copy each installation row keeps."""
-        super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
-        c = self.installations.c
+        """Forget the bot's tokens in one transaction: its rows (as the parent deletes them),
+        and the copy each installation row keeps. Once the bot is gone no copy is left, not
+        for a moment, nor after a failure half-way."""
+        b, i = self.bots.c, self.installations.c
         with self.engine.begin() as connection:
             connection.execute(
+                delete(self.bots).where(  # as the parent matches rows: `== None` is IS NULL
+                    b.client_id == self.client_id,
+                    b.enterprise_id == enterprise_id,
+                    b.team_id == team_id,
+                )
+            )
+            connection.execute(
                 update(self.installations)
-                .where(  # as the parent matches rows: `== None` is SQL's IS NULL
-                    c.client_id == self.client_id,
-                    c.enterprise_id == enterprise_id,
-                    c.team_id == team_id,
+                .where(
+                    i.client_id == self.client_id,
+                    i.enterprise_id == enterprise_id,
+                    i.team_id == team_id,
                 )
                 .values(bot_token=None, bot_refresh_token=None)
             )

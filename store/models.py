@@ -329,3 +329,13 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=200)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class UsedOAuthState(SQLModel, table=True):
+    """An OAuth `state` that finished an install, kept until it expires: a replay of it is
+    refused by whichever process it reaches."""
+
+    __tablename__ = "used_oauth_state"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)

@@ -78,6 +78,8 @@ class FakeSlack:
         """OAuth codes `oauth.v2.access` accepts (once each): code -> the workspace's grant."""
         self.token_teams: dict[str, str] = {}
         """Bot tokens handed out by `oauth.v2.access`, and their team (auth.test answers it)."""
+        self.refused_tokens: dict[str, str] = {}
+        """Tokens every method refuses, with Slack's error code (`invalid_auth`)."""
         self._condition = threading.Condition()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -244,6 +246,8 @@ class FakeSlack:
     def _answer(
         self, method: str, params: dict[str, Any], token: str | None = None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if token in self.refused_tokens:
+            return 200, {}, {"ok": False, "error": self.refused_tokens[token]}
         if pending := self._rate_limits.get(method):
             retry_after = pending.pop(0)
             return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}

@@ -1,7 +1,7 @@
 """The audit history of team settings changed in Slack
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 11:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.types
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
