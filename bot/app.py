@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 import commands
 from bot.errors import handle_error
-from bot.logs import ContextExecutor, DropMessage, bind, new_request_id
+from bot.logs import ContextExecutor, DropMessage, bind, new_request_id, request_id
 from bot.settings import Settings
 from bot.workspaces import install_flow
 from commands.access import Access, Directory
@@ -75,7 +75,7 @@ def build_app(
     ) -> BoltResponse | None:
         """Hand every listener the request's one team (see `request_team`: a payload naming
         another team is refused), the database, today's date and the user's rights."""
-        context["request_id"] = new_request_id()
+        context["request_id"] = request_id.get() or new_request_id()  # HTTP: the door's
         authorized = context.authorize_result
         team_id = request_team(
             body, installed=(authorized and authorized.team_id) or context.team_id

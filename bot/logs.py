@@ -25,6 +25,13 @@ def new_request_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def begin_request() -> None:
+    """A new request on this thread: a fresh id and no team yet, so no line it logs (a refusal
+    at the door, say) carries the ids of the request this server thread served before."""
+    request_id.set(new_request_id())
+    team_id.set(None)
+
+
 class RequestContext(logging.Filter):
     """Stamps every record with the current request id and Slack team id (or `-`)."""
 

@@ -17,6 +17,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.inbound import Refused, slack_request
+from bot.logs import begin_request
 from bot.settings import Settings, SettingsError
 from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
@@ -38,6 +39,8 @@ def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     slack = SlackRequestHandler(bolt_app)
     verifier = SignatureVerifier(signing_secret)
+
+    web.before_request(begin_request)
 
     @web.post(EVENTS_PATH)
     def slack_events() -> Response | tuple[Response, int]:

@@ -149,7 +149,10 @@ def oauth_bot(
 
 
 @contextmanager
-def serving(settings: Settings, database: Database, slack: FakeSlack) -> Iterator[SlackSender]:
+def serving(
+    settings: Settings, database: Database, slack: FakeSlack, *, threads: int = 4
+) -> Iterator[SlackSender]:
+    """The real app over HTTP on 127.0.0.1 (`threads` waitress threads take the requests)."""
     server = HttpServer(
         make_web_app(
             build_app(settings, database),
@@ -158,7 +161,7 @@ def serving(settings: Settings, database: Database, slack: FakeSlack) -> Iterato
         ),
         host="127.0.0.1",
         port=0,
-        threads=4,
+        threads=threads,
         asyncore_loop_timeout=0.05,
     )
     thread = threading.Thread(target=server.run, daemon=True)
