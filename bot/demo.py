@@ -40,10 +40,13 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
         show(f"/account {SHOWCASE[0]} plan", console=console, db=db, today=today)
         show(f"/account {SHOWCASE[0]} history", console=console, db=db, today=today)
     if not accounts:
-        console.print(
-            "\n[bold]This Monday's digests[/bold] (as `accountbot digest --dry-run` prints them):"
-        )
         monday = datetime.combine(today - timedelta(days=today.weekday()), time(9, 30), tzinfo=UTC)
+        console.print(
+            "\n[bold]This Monday's digests[/bold] (as `accountbot digest --dry-run --at "
+            f"{monday.isoformat()}` prints them, with DIGEST_PORTFOLIO_CHANNEL=C0DEMOLEADS):",
+            markup=True,
+            highlight=False,
+        )
         print_digests(
             db,
             console,
