@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.installations import TokenCipher
-from store.settings import WEEKDAYS, DigestSettings
+from store.settings import WEEKDAYS, DigestSettings, zone_name
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
 
@@ -113,11 +112,7 @@ class Settings(BaseSettings):
     @field_validator("digest_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone") from None
-        return value
+        return zone_name(value)
 
     def digest_defaults(self) -> DigestSettings:
         """The deployment's digest settings; each team may override them with /account settings."""
