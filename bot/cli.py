@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from bot.logs import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import DATABASE, DIGESTS, WEB_API, Needs, Settings, SettingsError, load_settings
 from store.db import Database, DatabaseFileMissing, alembic_config, current_revision
 
 if TYPE_CHECKING:
@@ -31,11 +31,14 @@ cli.add_typer(db_cli, name="db")
 logger = logging.getLogger("accountbot.db")
 
 
-def _settings() -> Settings:
+def _settings(uses: frozenset[str] | None = None, needs: Needs | None = None) -> Settings:
+    """The settings a command `uses` (all by default) and `needs`; every problem with them
+    stops it, one line each."""
     try:
-        return load_settings()
+        return load_settings(uses=uses, needs=needs)
     except SettingsError as exc:
-        typer.echo(f"accountbot: {exc}", err=True)
+        for problem in exc.problems:
+            typer.echo(f"accountbot: {problem}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -43,19 +46,20 @@ def _configure_logging(level: str, *, json: bool = False) -> None:
     configure_logging(level, json=json)
 
 
-def _require_tokens(settings: Settings, why: str) -> None:
-    if not settings.slack_bot_token and not settings.many_workspaces:
-        typer.echo(
-            f"accountbot: SLACK_BOT_TOKEN is missing: {why} "
-            "(or set SLACK_CLIENT_ID and the rest, for workspaces installed by OAuth)",
-            err=True,
-        )
-        raise typer.Exit(2)
-    if settings.many_workspaces and not settings.token_encryption_key:
-        typer.echo(
-            "accountbot: TOKEN_ENCRYPTION_KEY is missing: it opens the stored tokens", err=True
-        )
-        raise typer.Exit(2)
+def _tokens(why: str) -> Needs:
+    """Posting through Slack needs a bot token, or the key that opens the stored ones."""
+
+    def missing(settings: Settings) -> list[str]:
+        if not settings.slack_bot_token and not settings.many_workspaces:
+            return [
+                f"SLACK_BOT_TOKEN is missing: {why} "
+                "(or set SLACK_CLIENT_ID and the rest, for workspaces installed by OAuth)"
+            ]
+        if settings.many_workspaces and not settings.token_encryption_key:
+            return ["TOKEN_ENCRYPTION_KEY is missing: it opens the stored tokens"]
+        return []
+
+    return missing
 
 
 def _database(settings: Settings, *, create: bool = False) -> Database:
@@ -86,7 +90,7 @@ def run() -> None:
     from bot.server import serve
     from commands.access import Directory
 
-    settings = _settings()
+    settings = _settings(needs=Settings.slack_problems)
     _configure_logging(settings.log_level, json=settings.log_format == "json")
     try:
         settings.require_slack()
@@ -129,7 +133,7 @@ def demo(
     """Seed a sample portfolio into the local store and print what Slack would show."""
     from bot.demo import run_demo
 
-    settings = _settings()
+    settings = _settings(DATABASE)
     _configure_logging("WARNING")
     try:
         day = date.fromisoformat(today) if today else date.today()  # noqa: DTZ011 (the viewer's own day)
@@ -148,9 +152,10 @@ def remind(
     """Send the due-day reminders owed right now (the scheduler does this every few minutes)."""
     from digests.reminders import send_due_reminders
 
-    settings = _settings()
+    settings = _settings(
+        DATABASE | WEB_API | {"log_level"}, needs=_tokens("reminders are sent through Slack")
+    )
     _configure_logging(settings.log_level)
-    _require_tokens(settings, "reminders are sent through Slack")
     try:
         moment = datetime.fromisoformat(now).astimezone(UTC) if now else datetime.now(UTC)
     except ValueError:
@@ -192,7 +197,11 @@ def digest(
     if force and not now:
         typer.echo("accountbot: --force goes with --now", err=True)
         raise typer.Exit(2)
-    settings = _settings()
+    if dry_run:
+        settings = _settings(DATABASE | DIGESTS)
+    else:
+        posting = DATABASE | DIGESTS | WEB_API | {"log_level"}
+        settings = _settings(posting, needs=_tokens("digests are posted through Slack"))
     _configure_logging("WARNING" if dry_run else settings.log_level)
     try:
         moment = datetime.fromisoformat(at).astimezone(UTC) if at else datetime.now(UTC)
@@ -212,7 +221,6 @@ def digest(
             )
             typer.echo(f"{shown} digest(s) shown; nothing was posted")
             return
-        _require_tokens(settings, "digests are posted through Slack")
         runs = post_digests(
             db,
             _team_clients(settings, db),
@@ -247,24 +255,23 @@ def reseal_tokens() -> None:
     """Re-encrypt every stored token with the first TOKEN_ENCRYPTION_KEY (to retire old keys)."""
     from bot.workspaces import installation_store
 
-    settings = _settings()
-    if not settings.many_workspaces or not settings.token_encryption_key:
-        typer.echo(
-            "accountbot: needs SLACK_CLIENT_ID and TOKEN_ENCRYPTION_KEY (new key first, then the "
-            "old ones)",
-            err=True,
-        )
-        raise typer.Exit(2)
+    settings = _settings(DATABASE | WEB_API, needs=_keys)
     db = _database(settings)
     changed = installation_store(settings, db).reseal_all()
     typer.echo(f"{changed} stored installation(s) re-encrypted with the first key")
+
+
+def _keys(settings: Settings) -> list[str]:
+    if settings.many_workspaces and settings.token_encryption_key:
+        return []
+    return ["needs SLACK_CLIENT_ID and TOKEN_ENCRYPTION_KEY (new key first, then the old ones)"]
 
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration to DATABASE_URL (a SQLite file is created if there is none),
     printing each duplicate name a migration resolved."""
-    settings = _settings()
+    settings = _settings(DATABASE)
     db = Database(settings.database_url)
     try:
         notes = db.upgrade(create=True)
@@ -279,7 +286,7 @@ def db_upgrade() -> None:
 @db_cli.command("current")
 def db_current() -> None:
     """Print the migration revision DATABASE_URL is at."""
-    settings = _settings()
+    settings = _settings(DATABASE)
     try:
         revision = current_revision(Database(settings.database_url).engine)
     except DatabaseFileMissing as missing:
@@ -295,7 +302,7 @@ def db_revision(
     """Write a new migration from the difference between the models and DATABASE_URL (upgraded)."""
     from alembic import command
 
-    settings = _settings()
+    settings = _settings(DATABASE)
     db = _database(settings, create=True)
     command.revision(alembic_config(db.engine), message=message, autogenerate=True)
 

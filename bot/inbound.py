@@ -1,6 +1,7 @@
-"""The HTTP front door: what a request to `POST /slack/events` must be before Bolt sees it.
+"""The front door: what a request must be before Bolt sees it, over HTTP or Socket Mode.
 
-In this order, each step refusing with one log line (why, how big, from where; never the body):
+Over HTTP (`POST /slack/events`), in this order, each step refusing with one log line (why, how
+big, from where; never the body):
 
 1. Slack's signature over the raw bytes, with slack_sdk's verifier (401). A timestamp that is
    not one plain number, or a header sent twice, is simply unsigned.
@@ -11,9 +12,14 @@ In this order, each step refusing with one log line (why, how big, from where; n
    pair (which no database can store) becomes U+FFFD, so every store sees the same text.
 4. The payload's shape, as far as Bolt's routing and our listeners read it (400): a
    `block_actions` without actions, an action without `action_id`, a `view` that is a string
-   would otherwise crash inside Bolt or a listener.
+   would otherwise crash inside Bolt or a listener. Beyond what every payload of a type must
+   hold, `ACTION_SHAPES` and `EVENT_SHAPES` say what each listener reads (a modal to redraw, a
+   response URL to answer on): a new listener adds a line there.
 
 Then the parsed body goes to Bolt as a `BoltRequest`, which Bolt does not parse again.
+
+A Socket Mode envelope (`envelope_payload`) is already authenticated by its connection; its
+payload goes through steps 3 and 4, and must be what its envelope type carries.
 """
 
 from __future__ import annotations
@@ -26,10 +32,21 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from flask import Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 from slack_bolt import BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
+
+from bot.ids import Action, Event
 
 logger = logging.getLogger("accountbot.inbound")
 
@@ -74,6 +91,33 @@ def slack_request(request: Request, verifier: SignatureVerifier) -> BoltRequest:
         query=request.query_string.decode("latin-1"),
         headers=dict(request.headers.items()),
     )
+
+
+ENVELOPE_PAYLOADS = {
+    "slash_commands": frozenset({"command"}),
+    "interactive": frozenset(
+        {"block_actions", "view_submission", "view_closed", "block_suggestion"}
+        | {"message_action", "shortcut"}
+    ),
+    "events_api": frozenset({"event_callback"}),
+}
+"""Socket Mode envelope types, and the payloads each carries (by `type`, or `command`)."""
+
+
+def envelope_payload(message: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a Socket Mode envelope, made harmless and checked as an HTTP request's
+    body is (steps 3 and 4); raises Refused when no listener could take it."""
+    kind, payload = message.get("type"), message.get("payload")
+    if kind not in ENVELOPE_PAYLOADS:
+        raise Refused(400, "envelope of unknown type")
+    if not isinstance(payload, dict) or not payload:
+        raise Refused(400, f"{kind} envelope without a payload")
+    carried = payload.get("type", "command" if "command" in payload else None)
+    if carried not in ENVELOPE_PAYLOADS[kind]:
+        raise Refused(400, f"{_kind(payload)} in a {kind} envelope")
+    body = harmless(payload)
+    check_shape(body)
+    return body
 
 
 def check_signature(
@@ -265,12 +309,64 @@ class _Action(_Shape):
     block_id: str | None = None
     value: str | None = None
     selected_option: _Option | None = None
+    selected_conversation: str | None = None
+    selected_channel: str | None = None
+    selected_user: str | None = None
 
 
 class _BlockActions(_Payload):
     type: Literal["block_actions"]
     user: _User
     actions: Annotated[list[_Action], Field(min_length=1)]
+
+
+Filled = Annotated[str, Field(min_length=1)]
+
+
+class _Answered(_BlockActions):
+    """A click on a message, answered through its `response_url` (Bolt's `respond`)."""
+
+    response_url: Filled
+
+
+class _OpensModal(_Answered):
+    """A click on a message that opens a modal, with the click's `trigger_id`."""
+
+    trigger_id: Filled
+
+
+class _OpenView(_View):
+    id: Filled
+
+
+class _InModal(_BlockActions):
+    """An element inside an open modal, whose listener redraws that modal (by its id)."""
+
+    view: _OpenView
+
+
+class _PushesModal(_InModal):
+    trigger_id: Filled
+
+
+ACTION_SHAPES: dict[str, type[_BlockActions]] = {
+    Action.SHOW_ACCOUNT: _Answered,
+    Action.SHARE_CARD: _Answered,
+    Action.EDIT_ACCOUNT: _OpensModal,
+    Action.CREATE_ACCOUNT: _OpensModal,
+    Action.ADD_STAKEHOLDER: _OpensModal,
+    Action.STAKEHOLDER_MENU: _OpensModal,
+    Action.LOG_CONTACT: _OpensModal,
+    Action.HISTORY_PAGE: _Answered,
+    Action.ADD_ACTION: _OpensModal,
+    Action.ACTION_DONE: _Answered,
+    Action.ACTION_MENU: _OpensModal,
+    Action.CONTACT_ACCOUNT: _InModal,
+    Action.ACCOUNT_CHANNEL: _InModal,
+    Action.SETTINGS_SECTION: _PushesModal,
+}
+"""What each block action's listener reads beyond any `block_actions` payload, by the action id
+of its first action (as Bolt routes it)."""
 
 
 class _ViewSubmission(_Payload):
@@ -294,13 +390,26 @@ class _ShortcutMessage(_Message):
     ts: SlackTs | None = None
 
 
+class _Channel(_Shape):
+    id: Filled
+
+
 class _MessageShortcut(_Payload):
+    """A message shortcut: the message, its channel and its timestamp (in `message_ts`, or the
+    message's own `ts`), all of which the shortcut's listener reads."""
+
     type: Literal["message_action"]
     callback_id: str
     user: _User
-    channel: _Ref
+    channel: _Channel
     message_ts: SlackTs | None = None
     message: _ShortcutMessage
+
+    @model_validator(mode="after")
+    def _timestamped(self) -> _MessageShortcut:
+        if self.message_ts is None and self.message.ts is None:
+            raise ValueError("no message timestamp")
+        return self
 
 
 class _GlobalShortcut(_Payload):
@@ -313,6 +422,28 @@ class _EventCallback(_Payload):
     type: Literal["event_callback"]
     team_id: str
     event: _Event
+
+
+class _HomeOpened(_Event):
+    user: Filled
+    tab: str | None = None
+
+
+class _ChannelEvent(_Event):
+    channel: Filled
+
+
+EVENT_SHAPES: dict[str, type[_Event]] = {
+    Event.APP_HOME_OPENED: _HomeOpened,
+    Event.CHANNEL_SHARED: _ChannelEvent,
+    Event.CHANNEL_UNSHARED: _ChannelEvent,
+}
+"""What each event's listener reads of the event, beyond what any event holds."""
+
+_EVENT_CALLBACKS = {
+    kind: create_model(f"_{shape.__name__}Callback", __base__=_EventCallback, event=(shape, ...))
+    for kind, shape in EVENT_SHAPES.items()
+}
 
 
 class _UrlVerification(_Payload):
@@ -358,16 +489,25 @@ def check_shape(body: dict[str, Any]) -> None:
     """Refuse (400) a payload Slack would not send: an unknown type, or a field Bolt or a
     listener reads that is missing or of the wrong kind."""
     try:
-        if "type" in body:
-            _TYPED.validate_python(body)
-        elif "command" in body:
-            _SlashCommand.model_validate(body)
-        else:
-            _SslCheck.model_validate(body)
+        if "type" not in body:
+            (_SlashCommand if "command" in body else _SslCheck).model_validate(body)
+            return
+        _TYPED.validate_python(body)
+        if listener_shape := _listener_shape(body):
+            listener_shape.model_validate(body)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) if _NAME.fullmatch(str(part)) else "?" for part in first["loc"])
         raise Refused(400, f"malformed {_kind(body)} ({first['type']} at {where})") from None
+
+
+def _listener_shape(body: dict[str, Any]) -> type[_Shape] | None:
+    """The shape the listener of a payload (already of its type's shape) needs, if any."""
+    if body["type"] == "block_actions":
+        return ACTION_SHAPES.get(body["actions"][0]["action_id"])
+    if body["type"] == "event_callback":
+        return _EVENT_CALLBACKS.get(body["event"]["type"])
+    return None
 
 
 def _kind(body: dict[str, Any]) -> str:

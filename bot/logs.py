@@ -1,7 +1,8 @@
 """Logging: one line per event, JSON in production, with the request and team it belongs to.
 
 Nothing secret goes to the logs (tokens never; message and form contents only at DEBUG), and
-nothing a request carries can start a line of its own (newlines are escaped, in text and JSON).
+nothing a request carries can start a line of its own (newlines are escaped in every field, in
+text and JSON).
 """
 
 from __future__ import annotations
@@ -64,13 +65,14 @@ def _escaped(text: str) -> str:
 
 
 class OneLineFormatter(logging.Formatter):
-    """Text lines nothing user-controlled can break: a message's newlines and other control
-    characters are escaped, and a traceback's lines are indented under its record, so every
-    line that starts at the margin is a record of ours (a forged one cannot be told apart)."""
+    """Text lines nothing user-controlled can break: newlines and other control characters are
+    escaped in every field of the line (the message, and the team id, request id and logger
+    name, which a payload can reach too), and a traceback's lines are indented under its
+    record, so every line that starts at the margin is a record of ours (a forged one cannot be
+    told apart)."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = _escaped(record.message)
-        return super().formatMessage(record)
+        return _escaped(super().formatMessage(record))  # the format's own text has none
 
     def formatException(self, ei: Any) -> str:
         return self._indented(super().formatException(ei))

@@ -1,23 +1,32 @@
-"""Configuration from the environment (and an optional `.env`), validated once at start-up."""
+"""Configuration from the environment (and an optional `.env`), validated once at start-up.
+
+Every problem is reported at once, one line each naming its variable; a command asks only for
+the settings it uses (`load_settings(uses=…)`), so a malformed PORT does not stop
+`accountbot digest --dry-run`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import time
 from pathlib import Path
-from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.installations import TokenCipher
-from store.settings import WEEKDAYS, DigestSettings
+from store.settings import WEEKDAYS, DigestSettings, zone_name
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
 
 
 class SettingsError(Exception):
-    """A missing or malformed setting; its message is one line naming the variable."""
+    """Missing or malformed settings: one line each (`problems`), naming the variable."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
 
 
 class Settings(BaseSettings):
@@ -113,11 +122,7 @@ class Settings(BaseSettings):
     @field_validator("digest_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone") from None
-        return value
+        return zone_name(value)
 
     def digest_defaults(self) -> DigestSettings:
         """The deployment's digest settings; each team may override them with /account settings."""
@@ -143,48 +148,53 @@ class Settings(BaseSettings):
     def require_slack(self) -> None:
         """Serving Slack needs a bot token (one workspace) or OAuth credentials (many), and a
         signing secret unless Socket Mode is used."""
+        if problems := self.slack_problems():
+            raise SettingsError(*problems)
+
+    def slack_problems(self) -> list[str]:
+        """What serving Slack still needs (see `require_slack`), one line each."""
         if self.many_workspaces:
-            self._require_oauth()
-            return
+            return self._oauth_problems()
+        problems = []
         if not self.slack_bot_token:
-            raise SettingsError(
+            problems.append(
                 "SLACK_BOT_TOKEN is missing: expected a bot token starting with xoxb-"
                 " (or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to serve "
                 "many workspaces)"
             )
         if not self.socket_mode and not self.slack_signing_secret:
-            raise SettingsError(
+            problems.append(
                 "SLACK_SIGNING_SECRET is missing: expected the app's signing secret "
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
             )
+        return problems
 
-    def _require_oauth(self) -> None:
-        for name in ("slack_client_id", "slack_client_secret", "slack_state_secret"):
-            if not getattr(self, name):
-                field = Settings.model_fields[name]
-                raise SettingsError(
-                    f"{name.upper()} is missing: serving many workspaces needs SLACK_CLIENT_ID, "
-                    f"SLACK_CLIENT_SECRET and SLACK_STATE_SECRET; expected {field.description}"
-                )
+    def _oauth_problems(self) -> list[str]:
+        problems = [
+            f"{name.upper()} is missing: serving many workspaces needs SLACK_CLIENT_ID, "
+            f"SLACK_CLIENT_SECRET and SLACK_STATE_SECRET; expected "
+            f"{Settings.model_fields[name].description}"
+            for name in ("slack_client_id", "slack_client_secret", "slack_state_secret")
+            if not getattr(self, name)
+        ]
         if self.slack_bot_token:
-            raise SettingsError(
+            problems.append(
                 "SLACK_BOT_TOKEN is set as well as SLACK_CLIENT_ID: choose one workspace (a bot "
                 "token) or many (OAuth, with each workspace's token kept in the database)"
             )
         if self.socket_mode:
-            raise SettingsError(
+            problems.append(
                 "SLACK_APP_TOKEN is set as well as SLACK_CLIENT_ID: installing into many "
                 "workspaces needs HTTP mode, for /slack/install and /slack/oauth_redirect"
             )
         if not self.slack_signing_secret:
-            raise SettingsError(
-                "SLACK_SIGNING_SECRET is missing: expected the app's signing secret"
-            )
+            problems.append("SLACK_SIGNING_SECRET is missing: expected the app's signing secret")
         if not self.token_encryption_key:
-            raise SettingsError(
+            problems.append(
                 "TOKEN_ENCRYPTION_KEY is missing: workspaces' bot tokens are encrypted at rest; "
                 "make a key with `accountbot token-key`"
             )
+        return problems
 
     def token_cipher(self) -> TokenCipher:
         return TokenCipher(token_keys(self.token_encryption_key or ""))
@@ -194,17 +204,58 @@ def token_keys(value: str) -> list[str]:
     return [key.strip() for key in value.split(",") if key.strip()]
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning the first validation error into one readable line."""
+DATABASE = frozenset({"database_url"})
+DIGESTS = frozenset(
+    {"digest_day", "digest_time", "digest_timezone", "digest_portfolio_channel"}
+    | {"digest_all_clear", "digest_owner_dms"}
+)
+WEB_API = frozenset(
+    {"slack_bot_token", "slack_api_url", "slack_api_timeout", "slack_client_id"}
+    | {"slack_client_secret", "slack_state_secret", "token_encryption_key"}
+)
+"""Calling Slack's Web API for one workspace (a bot token) or many (tokens in the database)."""
+
+Needs = Callable[[Settings], list[str]]
+"""What a command needs of the settings beyond their form: a line per missing one."""
+
+
+def load_settings(
+    *, uses: Collection[str] | None = None, needs: Needs | None = None, **overrides: object
+) -> Settings:
+    """Read the settings (`overrides` first), or raise SettingsError listing every problem at
+    once: each malformed setting among `uses` (every setting by default), then whatever
+    `needs` says is missing. A malformed setting outside `uses` is left at its default: the
+    command does not read it."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings, problems = Settings(**overrides), []  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+        settings, problems = _despite(exc, uses, overrides)
+    reported = {line.split(" ", 1)[0] for line in problems}
+    missing = needs(settings) if needs else []
+    problems += [line for line in missing if line.split(" ", 1)[0] not in reported]
+    if problems:
+        raise SettingsError(*problems)
+    return settings
 
 
-def _describe(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    name = str(error["loc"][0]) if error["loc"] else "setting"
+def _despite(
+    exc: ValidationError, uses: Collection[str] | None, overrides: dict[str, Any]
+) -> tuple[Settings, list[str]]:
+    """The settings with every malformed one at its default, and a line for each of `uses`."""
+    problems: dict[str, str] = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "setting"
+        if uses is None or name in uses:
+            problems.setdefault(name, _describe(name, error))
+    defaults = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in Settings.model_fields.items()
+        if any(error["loc"][:1] == (name,) for error in exc.errors())
+    }
+    return Settings(**(overrides | defaults)), list(problems.values())  # type: ignore[arg-type]
+
+
+def _describe(name: str, error: Any) -> str:
     field = Settings.model_fields.get(name)
     expected = field.description if field and field.description else error["msg"]
     value = error.get("input")

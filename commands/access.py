@@ -217,6 +217,18 @@ class Access:
             return False
         return self.directory.is_admin(self.client, team_id=self.team_id, user_id=self.user_id)
 
+    def can_link(self, channel_id: str) -> bool:
+        """Whether the user may link an account to the channel: one they can see (public, or
+        private with them among its members) or, for an admin, any. A channel the bot cannot
+        see counts as private with no known members."""
+        if self.operator:
+            return True
+        if self.user_id is None or self.client is None:
+            return False
+        if not self._is_private(channel_id) or self._is_member(channel_id):
+            return True
+        return self.is_admin()
+
     def view_refusal(self, account: Account) -> str | None:
         """None when the user may see the account, else what to tell them."""
         if self.can_view(account):

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from store.names import NAME_LENGTH
+from store.names import NAME_LENGTH, name_key
 
 _WHOLE = re.compile(r"0|[1-9][0-9]{0,9}")
 """A whole number as the bot writes it: ASCII digits, no sign, space, point or leading zero."""
@@ -179,7 +179,16 @@ RESERVED_WORDS = {
     "--help": AccountVerb.HELP,
     "settings": AccountVerb.SETTINGS,
 }
-"""`/account <word> …`: a first word that makes the text a command (rule 2)."""
+"""`/account <word> …`: a first word that makes the text a command (rule 2). No account may be
+named exactly like one (`command_word`): the word alone is always the command."""
+_COMMAND_KEYS = {name_key(word): word for word in RESERVED_WORDS}
+
+
+def command_word(name: str) -> str | None:
+    """The reserved word `name` is, compared as account names are (by their key), or None."""
+    return _COMMAND_KEYS.get(name_key(name))
+
+
 TRAILING_VERBS = {
     verb.value: verb
     for verb in (
@@ -201,8 +210,9 @@ def _no_account(_name: str) -> bool:
 class AccountRequest(BaseModel):
     """What `/account <text>` asks for. The grammar, one rule read in this order:
 
-    1. the text is exactly an account's name (by its key): that account's card; the text up to
-       a trailing verb is exactly one: that verb on that account (`/account Acme plan plan`);
+    1. the text is exactly an account's name (by its key), and not a reserved word alone:
+       that account's card; the text up to a trailing verb is exactly one: that verb on that
+       account (`/account Acme plan plan`);
     2. the first word is reserved (`RESERVED_WORDS`): that command, the rest being its account
        name (`show <anything>` always takes the rest as a name, verbs and all);
     3. `<name> <verb>` (`TRAILING_VERBS`);
@@ -238,7 +248,7 @@ class AccountRequest(BaseModel):
             return cls(verb=AccountVerb.HERE_OR_MINE)
         whole, last = " ".join(words), words[-1].casefold()
         before = " ".join(words[:-1]) if last in TRAILING_VERBS else ""
-        if len(whole) <= NAME_LENGTH and is_account(whole):
+        if len(whole) <= NAME_LENGTH and command_word(whole) is None and is_account(whole):
             return cls(verb=AccountVerb.SHOW, name=whole)
         if before and len(before) <= NAME_LENGTH and is_account(before):
             return cls(verb=TRAILING_VERBS[last], name=before)

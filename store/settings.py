@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import time
 from enum import StrEnum
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
@@ -134,6 +135,29 @@ def save_thresholds(
     )
 
 
+NOT_PLACES = frozenset({"Factory", "localtime"})
+"""Zone files that are no place's time: tzdata's `Factory` ("zone not set") and the machine's
+own `localtime` (a link some systems keep beside the zones)."""
+STORED = "stored"
+"""Validation context of settings read back from the store (see `DigestSettings`)."""
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) - NOT_PLACES
+
+
+def zone_name(value: str) -> str:
+    """`value` when it is a place's IANA time zone name (`Europe/Paris`, `UTC`), else ValueError.
+
+    `ZoneInfo` loads any zone file, `posixrules` and the `posix/` and `right/` copies
+    included; Python's list of available zones leaves those out, and `NOT_PLACES` the rest.
+    The one rule for the settings form and DIGEST_TIMEZONE."""
+    if value not in _zone_names():
+        raise ValueError(f"{value!r} is not a time zone name like Europe/Paris")
+    return value
+
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -154,8 +178,10 @@ class DigestSettings(BaseModel):
 
     @field_validator("timezone")
     @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
+    def _zone(cls, value: str, info: ValidationInfo) -> str:
+        if not (info.context or {}).get(STORED):
+            return zone_name(value)
+        try:  # saved before `zone_name` was the rule: it still needs to load, not to be asked
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a time zone name like Europe/Paris") from None
@@ -179,7 +205,9 @@ def digest_settings_of(
         ).all()
     )
     return {
-        team: DigestSettings.model_validate(defaults.model_dump() | (stored.get(team) or {}))
+        team: DigestSettings.model_validate(
+            defaults.model_dump() | (stored.get(team) or {}), context={STORED: True}
+        )
         for team in wanted
     }
 

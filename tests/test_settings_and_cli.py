@@ -102,15 +102,18 @@ def test_run_without_token_exits_with_one_line_and_no_traceback(tmp_path: Path) 
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
+    assert result.stderr.strip().splitlines() == [  # everything missing, one line each
         "accountbot: SLACK_BOT_TOKEN is missing: expected a bot token starting with xoxb-"
         " (or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to serve many"
-        " workspaces)"
+        " workspaces)",
+        "accountbot: SLACK_SIGNING_SECRET is missing: expected the app's signing secret (or set"
+        " SLACK_APP_TOKEN for Socket Mode)",
     ]
 
 
 def test_run_with_malformed_port_exits_with_one_line(tmp_path: Path) -> None:
-    env = dict(os.environ) | {"PORT": "http"}
+    env = dict(os.environ) | {"PORT": "http", "SLACK_BOT_TOKEN": "xoxb-1"}
+    env |= {"SLACK_SIGNING_SECRET": "a-signing-secret"}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,

@@ -28,8 +28,9 @@ HELP_COMMANDS = (
 )
 HELP_GRAMMAR = (
     "The text after `/account` is read by the first of these that fits: (1) it is exactly an "
-    "account's name: that account (an account called New Horizons opens with "
-    "`/account New Horizons`, and `/account New Horizons plan` shows its plan); (2) its first "
+    "account's name, and not a command word alone: that account (an account called New "
+    "Horizons opens with `/account New Horizons`, and `/account New Horizons plan` shows its "
+    "plan; an older account named like a command opens with `/account show`); (2) its first "
     "word is `new`, `edit`, `show`, `settings` or `help`: that command (`show` takes all the "
     "rest as the name: `/account show Acme plan` opens the account called Acme plan); (3) a "
     "name, then `plan`, `history`, `stakeholder`, `contact` or `action`; (4) a name, matched "
@@ -38,8 +39,10 @@ HELP_GRAMMAR = (
 HELP_FORMS = (
     "*Account* (New account, Edit account): name (unique in the workspace, ignoring case and "
     "accents), linked channel, owner, ARR and currency, contract start and renewal dates, seats "
-    "licensed and active, segment. Refused: an empty or taken name, negative ARR, a renewal "
-    "before the contract start, more active than licensed seats.\n"
+    "licensed and active, segment. Refused: an empty or taken name, a name that is a command "
+    "word (`new`, `edit`, `show`, `settings`, `help`), a private channel you are not in (admins "
+    "may link any), negative ARR, a renewal before the contract start, more active than "
+    "licensed seats.\n"
     "*Add stakeholder* / *Edit stakeholder*: name, title, role (champion, economic buyer, "
     "decision maker, influencer, end user, detractor, executive sponsor), influence, sentiment, "
     "reports to, our relationship owner, last contact, email and notes. Someone already on the "
