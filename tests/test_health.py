@@ -17,12 +17,12 @@ from sqlalchemy.engine import make_url
 from bot.errors import STORE_DOWN
 from store.db import Database
 from store.models import Account
-from tests.conftest import BOT_TOKEN, POSTGRES_URL, SIGNING_SECRET, bot_settings, serving
+from tests.conftest import BOT_TOKEN, POSTGRES_URL, bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 from tests.test_account_form import submit as submit_account
-from tests.test_run_process import free_port, running_bot, wait_until_serving
+from tests.test_run_process import http_bot
 
 
 def health(bot: SlackSender) -> tuple[int, dict[str, str]]:
@@ -150,17 +150,6 @@ def test_commands_that_read_the_store_refuse_a_missing_sqlite_file_rather_than_c
 def test_the_first_run_creates_the_sqlite_file_and_says_so(
     tmp_path: Path, slack: FakeSlack
 ) -> None:
-    port = free_port()
-    sender = SlackSender(
-        f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url=slack.response_url()
-    )
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "PORT": str(port),
-    }
-    with running_bot(tmp_path, **env) as process:
-        wait_until_serving(sender, process)
-    output = process.output  # type: ignore[attr-defined]
-    assert f"created a new, empty database at {tmp_path / 'run.db'}" in output
+    with http_bot(tmp_path, slack) as (bot, _sender):
+        pass
+    assert f"created a new, empty database at {tmp_path / 'run.db'}" in bot.output
