@@ -299,7 +299,7 @@ class Access:
 
 def target_account(db: Database, *, team_id: str, meta: ModalMeta) -> Account | None:
     """The account a modal changes: the one its person or item belongs to, or its own."""
-    with db.transaction() as session:
+    with db.reading() as session:
         account_id = meta.account_id
         if meta.stakeholder_id is not None:
             person = get_stakeholder(session, team_id=team_id, stakeholder_id=meta.stakeholder_id)

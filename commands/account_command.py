@@ -37,13 +37,13 @@ def handle_account_command(
     digest_defaults: DigestSettings,
     access: Access,
 ) -> None:
-    """Ack at once; read the text (one quick look-up of the account names it may be), then open a
-    modal before any other database work, or answer through the response URL."""
+    """Ack at once; read the text (a glance at the account names it may be, given up within half
+    a second), then open a modal before any other work (the store, or asking Slack whether the
+    user is an admin, comes after the loading view is up), or answer through the response URL."""
     ack()
     slash = SlashCommand.model_validate(command)
     request, known = read_command(db, slash=slash)
     if request.verb is AccountVerb.SETTINGS:
-        admin = access.is_admin()
         open_modal(
             client,
             db,
@@ -51,7 +51,7 @@ def handle_account_command(
             title=MODAL_TITLES[request.verb],
             build=lambda session: (
                 menu_modal(session, team_id=slash.team_id, defaults=digest_defaults)
-                if admin
+                if access.is_admin()
                 else ADMINS_ONLY
             ),
             access=access,
@@ -64,7 +64,7 @@ def handle_account_command(
             trigger_id=slash.trigger_id,
             title=MODAL_TITLES[request.verb],
             build=lambda session: command_modal(
-                session, slash=slash, request=request, known=known, today=today
+                session, slash=slash, request=request, known=known, today=today, access=access
             ),
             access=access,
         )

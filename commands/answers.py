@@ -13,7 +13,7 @@ from bot.errors import slack_trouble
 from commands.access import Access
 from commands.delivery import SLACK_ERRORS
 from commands.forms import ModalMeta
-from commands.payloads import AccountRequest, AccountVerb, SlashCommand
+from commands.payloads import AccountRequest, AccountVerb, SlashCommand, readings
 from commands.text import escape
 from commands.views import messages
 from commands.views.blocks import Block
@@ -22,13 +22,7 @@ from commands.views.form import account_form
 from commands.views.people import contact_form, history_blocks, stakeholder_form
 from commands.views.plan import action_form, plan_blocks
 from commands.views.portfolio import portfolio_blocks
-from store.accounts import (
-    accounts_named,
-    find_account_by_channel,
-    get_account,
-    near_accounts,
-    search_accounts,
-)
+from store.accounts import accounts_named, find_account_by_channel, get_account, near_accounts
 from store.actions import get_action_item, plan_items
 from store.db import UNAVAILABLE, Database
 from store.enums import Role
@@ -60,28 +54,6 @@ def assessed_accounts(
     return [(s, assess(s, today=today, thresholds=thresholds)) for s in snapshots]
 
 
-def card_blocks(
-    session: Session,
-    *,
-    team_id: str,
-    account_id: int,
-    today: date,
-    shared_by: str | None = None,
-    access: Access | None = None,
-) -> list[Block] | None:
-    """The card of one account, or None when the team has no such account. Inside a
-    transaction, so its channel is marked as shared outside only as far as `access` already
-    knows (see `card_of`, which asks Slack)."""
-    found = assessed_accounts(session, team_id=team_id, today=today, account_ids=[account_id])
-    if not found:
-        return None
-    snapshot, assessment = found[0]
-    shared = access is not None and access.known_shared_outside(snapshot.account.channel_id)
-    return account_card(
-        snapshot, assessment, today=today, shared_by=shared_by, channel_shared_outside=shared
-    )
-
-
 def card_of(
     db: Database,
     access: Access,
@@ -91,9 +63,10 @@ def card_of(
     today: date,
     shared_by: str | None = None,
 ) -> list[Block] | None:
-    """The card of one account, its linked channel marked when Slack says it is shared with
-    another organisation (asked after the transaction, never inside it)."""
-    with db.transaction() as session:
+    """The card of one account, or None when the team has no such account: read in one
+    read-only transaction, drawn after it, its linked channel marked as shared with another
+    organisation as `access` says (never asked inside the transaction)."""
+    with db.reading() as session:
         found = assessed_accounts(session, team_id=team_id, today=today, account_ids=[account_id])
     if not found:
         return None
@@ -182,6 +155,24 @@ class Unresolved:
 
 
 @dataclass(frozen=True)
+class Found:
+    """The one account a command names: by its exact name (or as its channel's account), or as
+    the only near match of what was typed."""
+
+    account: Account
+    exact: bool
+
+    def shown_to(self, access: Access, *, name: str) -> Found | Unresolved:
+        """What the user may learn of it: a near match to an account they may not see is no
+        match at all (its name and owner are not theirs to know); an exact name keeps the
+        refusal that names its owner. Asks Slack (cached), so never call it while a write
+        transaction is open."""
+        if self.exact or access.can_view(self.account):
+            return self
+        return Unresolved(name, [])
+
+
+@dataclass(frozen=True)
 class KnownNames:
     """The team's accounts named exactly like a reading of a command's text, looked up (in one
     query) before the text is parsed: the grammar's first rule needs them, and resolving the
@@ -194,31 +185,38 @@ class KnownNames:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name_key(name) in self.found
 
-    def resolve(self, session: Session, *, slash: SlashCommand, name: str) -> Account | Unresolved:
-        """The account a command names (or, with no name, the channel's)."""
+    def resolve(self, session: Session, *, slash: SlashCommand, name: str) -> Found | Unresolved:
+        """The account a command names (or, with no name, the channel's); the only place that
+        looks a name up by its key. A name looked up already costs no statement."""
         if not name:
             account = find_account_by_channel(
                 session, team_id=slash.team_id, channel_id=slash.channel_id
             )
-            return account or Unresolved(name, [])
+            return Found(account, exact=True) if account else Unresolved(name, [])
         key = name_key(name)
         if key in self.found:
-            return self.found[key]
-        search = near_accounts if key in self.asked else search_accounts
-        matches = search(session, team_id=slash.team_id, text=name)
-        return matches.exact or Unresolved(name, list(matches.candidates))
+            return Found(self.found[key], exact=True)
+        if key not in self.asked and (
+            exact := accounts_named(session, team_id=slash.team_id, names=[name]).get(key)
+        ):
+            return Found(exact, exact=True)
+        near = near_accounts(session, team_id=slash.team_id, text=name)
+        if near.exact is not None:  # the only account close to what was typed
+            return Found(near.exact, exact=False)
+        return Unresolved(name, list(near.candidates))
 
 
 def read_command(db: Database, *, slash: SlashCommand) -> tuple[AccountRequest, KnownNames]:
     """`/account <text>` read by the grammar (`AccountRequest`), with the accounts its readings
-    name exactly. The look-up only reads, so it does not wait behind a long write. If the store
-    does not answer, the text is read as if no account had its name (help still works); what
+    name exactly. The look-up is a glance (`Database.glance`: it gives up within half a second),
+    made before the command's modal opens inside Slack's 3-second window. If the store does not
+    answer by then, the text is read as if no account had its name (help still works); what
     then needs the store says it is not answering."""
-    names = AccountRequest.names_in(slash.text)
+    names = readings(slash.text).names
     known = KnownNames()
     if names:
         try:
-            with db.reading() as session:
+            with db.glance() as session:
                 found = accounts_named(session, team_id=slash.team_id, names=names)
             known = KnownNames(asked=frozenset(name_key(n) for n in names), found=found)
         except UNAVAILABLE as error:
@@ -235,34 +233,31 @@ def answer_account_command(
     today: date,
     access: Access,
 ) -> list[Block]:
-    """What `/account …` answers when it does not open a modal. Slack is asked who may see the
-    account between the two transactions, never inside one."""
+    """What `/account …` answers when it does not open a modal. Every read is read-only, and
+    Slack is asked who may see the account between them, never inside one."""
     team_id = slash.team_id
     if request.verb is AccountVerb.HELP:
         return messages.help_blocks()
     if request.verb is AccountVerb.USAGE:
         return messages.usage_blocks(request.problem)
-    found: Account | Unresolved | None = known.found.get(name_key(request.name))
-    if found is None:  # not named exactly: find it (the exact look-up is not made again)
-        with db.transaction() as session:
-            if request.verb is AccountVerb.HERE_OR_MINE:
-                found = find_account_by_channel(
-                    session, team_id=team_id, channel_id=slash.channel_id
-                )
-                if found is None:
-                    return portfolio_of(
-                        session, team_id=team_id, user_id=slash.user_id, today=today
-                    )
-            else:
-                found = known.resolve(session, slash=slash, name=request.name)
+    with db.reading() as session:  # no statement at all when the name was looked up already
+        if request.verb is AccountVerb.HERE_OR_MINE:
+            here = find_account_by_channel(session, team_id=team_id, channel_id=slash.channel_id)
+            if here is None:
+                return portfolio_of(session, team_id=team_id, user_id=slash.user_id, today=today)
+            found: Found | Unresolved = Found(here, exact=True)
+        else:
+            found = known.resolve(session, slash=slash, name=request.name)
+    if isinstance(found, Found):
+        found = found.shown_to(access, name=request.name)
     if isinstance(found, Unresolved):
         return found.blocks(access)
-    if refusal := access.view_refusal(found):
+    if refusal := access.view_refusal(found.account):
         return messages.refusal_blocks(refusal)
-    account_id: int = found.id  # type: ignore[assignment]
+    account_id: int = found.account.id  # type: ignore[assignment]
     if request.verb not in (AccountVerb.PLAN, AccountVerb.HISTORY):
         return card_of(db, access, team_id=team_id, account_id=account_id, today=today) or []
-    with db.transaction() as session:
+    with db.reading() as session:
         if request.verb is AccountVerb.PLAN:
             return plan_of(session, team_id=team_id, account_id=account_id, today=today) or []
         return history_of(session, team_id=team_id, account_id=account_id) or []
@@ -275,8 +270,11 @@ def command_modal(
     request: AccountRequest,
     known: KnownNames,
     today: date,
+    access: Access,
 ) -> dict[str, Any] | str:
-    """The modal `/account new|edit|… stakeholder|… contact` opens, or a notice in its place."""
+    """The modal `/account new|edit|… stakeholder|… contact` opens, or a notice in its place.
+    Built in a read-only session (see `commands.modals.open_modal`), so asking Slack whether a
+    near match may be shown holds no lock."""
     if request.verb is AccountVerb.NEW:
         return account_form(
             meta=ModalMeta(response_url=slash.response_url),
@@ -285,26 +283,32 @@ def command_modal(
             owner_user_id=slash.user_id,
         )
     found = known.resolve(session, slash=slash, name=request.name)
+    if isinstance(found, Found):
+        found = found.shown_to(access, name=request.name)
     if isinstance(found, Unresolved):
-        return _notice_for(request)
-    meta = ModalMeta(account_id=found.id, response_url=slash.response_url)
+        return _notice_for(found)
+    account = found.account
+    meta = ModalMeta(account_id=account.id, response_url=slash.response_url)
     if request.verb is AccountVerb.EDIT:
-        return account_form(meta=meta.model_copy(update={"version": found.version}), account=found)
-    people = list_stakeholders(session, team_id=slash.team_id, account_id=found.id)  # type: ignore[arg-type]
+        return account_form(
+            meta=meta.model_copy(update={"version": account.version}), account=account
+        )
+    people = list_stakeholders(session, team_id=slash.team_id, account_id=account.id)  # type: ignore[arg-type]
     if request.verb is AccountVerb.STAKEHOLDER:
-        return stakeholder_form(meta=meta, account=found, people=people, today=today)
+        return stakeholder_form(meta=meta, account=account, people=people, today=today)
     if request.verb is AccountVerb.ACTION:
         return action_form(
-            meta=meta, account=found, people=people, today=today, our_owner=slash.user_id
+            meta=meta, account=account, people=people, today=today, our_owner=slash.user_id
         )
-    return contact_form(meta=meta, account=found, people=people, today=today)
+    return contact_form(meta=meta, account=account, people=people, today=today)
 
 
-def _notice_for(request: AccountRequest) -> str:
-    if not request.name:
+def _notice_for(unresolved: Unresolved) -> str:
+    if not unresolved.name:
         return "Which account? Name it, like `/account Acme contact`, or use its linked channel."
+    which = "single account matches" if unresolved.candidates else "account matches"
     return (
-        f"No single account matches *{escape(request.name)}*. "
+        f"No {which} *{escape(unresolved.name)}*. "
         "Type `/account` and the name to find it, then use the buttons on its card."
     )
 

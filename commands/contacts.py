@@ -15,7 +15,7 @@ from bot.ids import ContactField
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
 from commands.modals import open_modal, update_modal
-from commands.payloads import BlockAction, MessageShortcut, payload_id, payload_team
+from commands.payloads import BlockAction, MessageShortcut, payload_id
 from commands.people_forms import TEXT, ContactForm
 from commands.submissions import Submission, card_form
 from commands.views.modal import notice_view, option
@@ -131,13 +131,12 @@ def _permalink(client: WebClient, message: MessageShortcut) -> str | None:
 def handle_account_options(
     ack: Callable[..., None],
     payload: dict[str, Any],
-    body: dict[str, Any],
+    team_id: str,
     db: Database,
     access: Access,
 ) -> None:
     """Type-ahead of the account picker in the contact modal (accounts the user may change)."""
-    team_id = payload_team(body) or ""
-    with db.transaction() as session:
+    with db.reading() as session:
         found = suggest_accounts(session, team_id=team_id, text=payload.get("value", ""))
     ack(options=[option(str(a.id), a.name) for a in found if access.can_change(a)])
 
@@ -158,7 +157,7 @@ def handle_account_chosen(
     if refusal := access.refusal_for(db, ModalMeta(account_id=account_id)):
         update_modal(client, body, notice_view("Log contact", refusal))
         return
-    with db.transaction() as session:
+    with db.reading() as session:
         built = contact_modal(
             session,
             team_id=click.team_id,

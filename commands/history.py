@@ -29,7 +29,7 @@ def handle_history_page(
     if account_id is None or offset is None:
         raise UserError("That button no longer points at an account.")
     access.require_view(db, account_id=account_id)
-    with db.transaction() as session:
+    with db.reading() as session:
         blocks = history_of(session, team_id=click.team_id, account_id=account_id, offset=offset)
     paging = parts[2:] == ["page"]
     send_blocks(

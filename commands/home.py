@@ -15,14 +15,13 @@ from store.db import Database
 
 
 def handle_app_home_opened(
-    event: dict[str, Any], context: dict[str, Any], client: WebClient, db: Database, today: date
+    event: dict[str, Any], team_id: str, client: WebClient, db: Database, today: date
 ) -> None:
     """Publish the user's portfolio, renewals ahead and open commitments on their home tab."""
     opened = AppHomeOpened.model_validate(event)
     if opened.tab != "home":
         return
-    team_id = context["team_id"]
-    with db.transaction() as session:
+    with db.reading() as session:
         mine = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=opened.user)
         actions = open_actions_owned_by(session, team_id=team_id, user_id=opened.user)
     client.views_publish(user_id=opened.user, view=home_view(mine, actions, today=today))

@@ -33,17 +33,21 @@ def open_modal(
     title: str,
     build: Build,
     access: Access,
+    push: bool = False,
 ) -> None:
     """Open a loading modal at once (no database work first), then fill it in with views.update;
     a modal for a change the user may not make becomes a notice saying so. An account form
-    linked to a channel shared with another organisation warns under the channel.
+    linked to a channel shared with another organisation warns under the channel. `build` runs
+    in a read-only session (it only reads; a check it asks Slack for holds no write lock).
+    `push`: on top of the modal the click came from (views.push) rather than a new one.
 
     When Slack fails to take the filled-in form, the modal says so rather than stay on
     "Loading…" (unless the form did arrive after all: the second update then finds the hash
     moved on, and Slack refuses it)."""
-    opened = client.views_open(trigger_id=trigger_id, view=loading_view(title))
+    start = client.views_push if push else client.views_open
+    opened = start(trigger_id=trigger_id, view=loading_view(title))
     try:
-        with db.transaction() as session:
+        with db.reading() as session:
             built = build(session)
         if not isinstance(built, str):
             built = access.refusal_for(db, ModalMeta.load(built)) or built

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -203,6 +204,46 @@ TRAILING_VERBS = {
 TOO_LONG = f"That is too long to be an account name ({NAME_LENGTH} characters at most)."
 
 
+@dataclass(frozen=True)
+class Readings:
+    """The ways the grammar may read a command's text (`readings`): what `AccountRequest.parse`
+    decides between, and the account names looked up before it does."""
+
+    whole: str
+    """The text, its spacing collapsed."""
+    verb: AccountVerb | None = None
+    """The trailing verb (`/account Acme plan`), if the last word is one."""
+    before: str = ""
+    """The text before that trailing verb (empty without one)."""
+    command: AccountVerb | None = None
+    """The command of a reserved first word (`/account edit Acme`), if the first word is one."""
+    rest: str = ""
+    """The text after the first word."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every reading that may be an account's exact name and fits in one: the whole text,
+        the text before a trailing verb, the text after a reserved word. A command's answer
+        looks them all up at once."""
+        candidates = (self.whole, self.before, self.rest if self.command else "")
+        return tuple(dict.fromkeys(n for n in candidates if n and len(n) <= NAME_LENGTH))
+
+
+def readings(text: str) -> Readings:
+    """`/account <text>` taken apart as the grammar reads it (see `AccountRequest`)."""
+    words = text.split()
+    if not words:
+        return Readings(whole="")
+    first, last = words[0].casefold(), words[-1].casefold()
+    return Readings(
+        whole=" ".join(words),
+        verb=TRAILING_VERBS.get(last),
+        before=" ".join(words[:-1]) if last in TRAILING_VERBS else "",
+        command=RESERVED_WORDS.get(first),
+        rest=" ".join(words[1:]),
+    )
+
+
 def _no_account(_name: str) -> bool:
     return False
 
@@ -227,37 +268,26 @@ class AccountRequest(BaseModel):
     name: str = ""
     problem: str = ""
 
-    @staticmethod
-    def names_in(text: str) -> tuple[str, ...]:
-        """Every reading of `text` as an account name that `parse` may ask about or resolve:
-        the whole text, the text before a trailing verb, the text after a reserved word (those
-        that fit in a name). The answering code looks them all up at once."""
-        words = text.split()
-        readings = [words, words[:-1] if words and words[-1].casefold() in TRAILING_VERBS else []]
-        if words and words[0].casefold() in RESERVED_WORDS:
-            readings.append(words[1:])
-        names = (" ".join(reading) for reading in readings if reading)
-        return tuple(dict.fromkeys(name for name in names if len(name) <= NAME_LENGTH))
-
     @classmethod
     def parse(cls, text: str, *, is_account: Callable[[str], bool] = _no_account) -> AccountRequest:
         """Read `text` by the grammar; `is_account(name)` says whether a team's account has
-        exactly that name (only names from `names_in(text)` are asked about)."""
-        words = text.split()
-        if not words:
+        exactly that name (only names from `readings(text).names` are asked about)."""
+        read = readings(text)
+        if not read.whole:
             return cls(verb=AccountVerb.HERE_OR_MINE)
-        whole, last = " ".join(words), words[-1].casefold()
-        before = " ".join(words[:-1]) if last in TRAILING_VERBS else ""
-        if len(whole) <= NAME_LENGTH and command_word(whole) is None and is_account(whole):
-            return cls(verb=AccountVerb.SHOW, name=whole)
-        if before and len(before) <= NAME_LENGTH and is_account(before):
-            return cls(verb=TRAILING_VERBS[last], name=before)
-        first, rest = words[0].casefold(), " ".join(words[1:])
-        if first in RESERVED_WORDS:
-            return cls._command(RESERVED_WORDS[first], rest)
-        if last in TRAILING_VERBS:
-            return cls._named(TRAILING_VERBS[last], before)
-        return cls._named(AccountVerb.SHOW, whole)
+
+        def named(name: str) -> bool:
+            return 0 < len(name) <= NAME_LENGTH and is_account(name)
+
+        if command_word(read.whole) is None and named(read.whole):
+            return cls(verb=AccountVerb.SHOW, name=read.whole)
+        if read.verb and named(read.before):
+            return cls(verb=read.verb, name=read.before)
+        if read.command:
+            return cls._command(read.command, read.rest)
+        if read.verb:
+            return cls._named(read.verb, read.before)
+        return cls._named(AccountVerb.SHOW, read.whole)
 
     @classmethod
     def _command(cls, verb: AccountVerb, rest: str) -> AccountRequest:

@@ -241,7 +241,7 @@ def handle_departed_form(
         default_block="departed_on",
     )
     if account_id is not None and alert.get("send"):
-        sub = Submission.of(body, view)
+        sub = Submission.of(access.team_id, body, view)
         _post_departure_alert(
             client,
             db,

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.ids import ActionMenu
 from commands.access import Access
-from commands.answers import action_modal, card_blocks, plan_of
+from commands.answers import action_modal, card_of, plan_of
 from commands.forms import FormErrors, ModalMeta, parse_form
 from commands.modals import open_modal
 from commands.payloads import BlockAction, payload_id
@@ -57,24 +57,24 @@ def _origin(click: BlockAction) -> Origin:
 
 
 def redraw(
-    session: Session, *, click: BlockAction, item_id: int, today: date, access: Access | None = None
+    db: Database, *, click: BlockAction, item_id: int, today: date, access: Access
 ) -> list[Block] | None:
-    """What the clicked message shows after the change: the card, the plan or the reminder."""
-    item = get_action_item(session, team_id=click.team_id, item_id=item_id)
-    if item is None:
-        return None
-    origin = _origin(click)
-    if origin is Origin.PLAN:
-        return plan_of(session, team_id=click.team_id, account_id=item.account_id, today=today)
-    if origin is Origin.REMINDER:
-        account = get_account(session, team_id=click.team_id, account_id=item.account_id)
-        name = account.name if account else ""
-        if item.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
-            return closed_note(item, today)
-        return reminder_blocks(item, name, today)
-    return card_blocks(
-        session, team_id=click.team_id, account_id=item.account_id, today=today, access=access
-    )
+    """What the clicked message shows after the change: the card, the plan or the reminder
+    (read-only; the card is read and drawn by `card_of`)."""
+    with db.reading() as session:
+        item = get_action_item(session, team_id=click.team_id, item_id=item_id)
+        if item is None:
+            return None
+        origin = _origin(click)
+        if origin is Origin.PLAN:
+            return plan_of(session, team_id=click.team_id, account_id=item.account_id, today=today)
+        if origin is Origin.REMINDER:
+            account = get_account(session, team_id=click.team_id, account_id=item.account_id)
+            name = account.name if account else ""
+            if item.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+                return closed_note(item, today)
+            return reminder_blocks(item, name, today)
+    return card_of(db, access, team_id=click.team_id, account_id=item.account_id, today=today)
 
 
 def _change_and_redraw(
@@ -90,8 +90,7 @@ def _change_and_redraw(
     access.require_change(db, ModalMeta(item_id=item_id))
     with db.transaction() as session:
         change(session, item_id)
-    with db.transaction() as session:
-        blocks = redraw(session, click=click, item_id=item_id, today=today, access=access)
+    blocks = redraw(db, click=click, item_id=item_id, today=today, access=access)
     send_blocks(respond, blocks, missing=GONE, replace_original=True)
 
 

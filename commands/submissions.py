@@ -15,7 +15,6 @@ from commands.access import Access
 from commands.answers import card_of
 from commands.delivery import DEFAULT_TIMEOUT, webhook
 from commands.forms import FormErrors, ModalMeta
-from commands.payloads import payload_team
 from commands.text import fallback_text
 from commands.views.modal import notice_view
 from store.db import UNAVAILABLE, Database
@@ -35,8 +34,9 @@ class Submission:
     meta: ModalMeta
 
     @classmethod
-    def of(cls, body: dict[str, Any], view: dict[str, Any]) -> Submission:
-        return cls(payload_team(body) or "", body["user"]["id"], ModalMeta.load(view))
+    def of(cls, team_id: str, body: dict[str, Any], view: dict[str, Any]) -> Submission:
+        """`team_id`: the request's one team, as the middleware set it (`context["team_id"]`)."""
+        return cls(team_id, body["user"]["id"], ModalMeta.load(view))
 
     def required(self, value: int | None, *, gone: str) -> int:
         """An id the modal must carry; missing, the submission is refused inline."""
@@ -98,7 +98,7 @@ def submit_and_show_card(
     """Save a modal once (see `save_submission`); `write` returns the account it changed, whose
     card is then redrawn for the user. With a `target`, the submission carries that meta, so the
     write sees the very ids access was checked against."""
-    submission = Submission.of(body, view)
+    submission = Submission.of(access.team_id, body, view)
     if target is not None:
         submission = replace(submission, meta=target)
     account_id = save_submission(
@@ -139,9 +139,10 @@ def save_submission(
     A double-clicked submit or a retried delivery carries the same view id and hash: the second
     finds its claim taken, writes nothing and just closes the modal. A user who may not change
     the account (any more) sees the modal turn into a notice saying so; `target` names what is
-    changed when the form, not the modal, picks the account.
+    changed when the form, not the modal, picks the account. The claim is the request's team's
+    (`access` is the rights of the request's one team and user).
     """
-    team_id = payload_team(body) or ""
+    team_id = access.team_id
     key = f"view:{view.get('id')}:{view.get('hash')}"
     try:
         if refusal := access.refusal_for(db, target or ModalMeta.load(view)):

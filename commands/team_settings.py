@@ -7,16 +7,16 @@ from collections.abc import Callable
 from datetime import time
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.errors import UserError
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
-from commands.payloads import BlockAction, payload_team
+from commands.modals import open_modal
+from commands.payloads import BlockAction
 from commands.submissions import save_submission
-from commands.views.modal import notice_view
 from commands.views.settings import (
     ALL_CLEAR,
     OWNER_DMS,
@@ -30,9 +30,9 @@ from store.settings import (
     SettingsSection,
     Thresholds,
     digest_settings_of,
-    save_digest_settings,
-    save_thresholds,
+    save_settings,
     settings_history,
+    settings_version,
     thresholds_for,
 )
 
@@ -81,10 +81,12 @@ def menu_modal(session: Session, *, team_id: str, defaults: DigestSettings) -> d
 def section_modal(
     session: Session, *, team_id: str, section: SettingsSection, defaults: DigestSettings
 ) -> dict[str, Any]:
+    """A section's form, carrying the version of the settings it shows (see `save_settings`)."""
+    meta = ModalMeta(version=settings_version(session, team_id=team_id))
     if section is SettingsSection.THRESHOLDS:
-        return thresholds_form(meta=ModalMeta(), current=thresholds_for(session, team_id=team_id))
+        return thresholds_form(meta=meta, current=thresholds_for(session, team_id=team_id))
     current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
-    return settings_form(meta=ModalMeta(), current=current)
+    return settings_form(meta=meta, current=current)
 
 
 def handle_settings_section(
@@ -92,33 +94,43 @@ def handle_settings_section(
     body: dict[str, Any],
     client: WebClient,
     db: Database,
+    team_id: str,
     digest_defaults: DigestSettings,
     access: Access,
 ) -> None:
-    """A section's "Change" button in the menu: push that section's form on top of it."""
+    """A section's "Change" button in the menu: push that section's form on top of it, a
+    loading view first (no database read or Slack call before it), filled in once the user is
+    known to be an admin and the section is read."""
     ack()
     click = BlockAction.model_validate(body)
     try:
         section = SettingsSection(click.value)
     except ValueError:
         raise UserError("That button no longer points at a setting.") from None
-    if not access.is_admin():
-        client.views_push(trigger_id=click.trigger_id, view=notice_view(TITLE, ADMINS_ONLY))
-        return
-    with db.transaction() as session:
-        form = section_modal(
-            session, team_id=click.team_id, section=section, defaults=digest_defaults
-        )
-    client.views_push(trigger_id=click.trigger_id, view=form)
+    open_modal(
+        client,
+        db,
+        trigger_id=click.trigger_id,
+        title=TITLE,
+        build=lambda session: (
+            section_modal(session, team_id=team_id, section=section, defaults=digest_defaults)
+            if access.is_admin()
+            else ADMINS_ONLY
+        ),
+        access=access,
+        push=True,
+    )
 
 
 def _settings_listener(
-    save: Callable[[Session, str, dict[str, Any], DigestSettings, str], object],
+    section: SettingsSection,
+    read: Callable[[dict[str, Any]], Thresholds | DigestSettings],
     *,
     first_block: str,
 ) -> Callable[..., None]:
-    """The listener of a section's form: admins only, saved with its history in one
-    transaction, then the menu underneath redrawn with the change in it."""
+    """The listener of a section's form (`read` types what was submitted): admins only, saved
+    with its history in one transaction unless the settings changed since the form opened,
+    then the menu underneath redrawn with the change in it."""
 
     def listener(
         ack: Callable[..., None],
@@ -126,17 +138,24 @@ def _settings_listener(
         view: dict[str, Any],
         client: WebClient,
         db: Database,
+        team_id: str,
         digest_defaults: DigestSettings,
         access: Access,
     ) -> None:
-        team_id = payload_team(body) or ""
-        user_id = body["user"]["id"]
         admin = access.is_admin()
 
         def write(session: Session) -> bool:
             if not admin:
                 raise FormErrors({first_block: ADMINS_ONLY})
-            save(session, team_id, view, digest_defaults, user_id)
+            save_settings(
+                session,
+                team_id=team_id,
+                section=section,
+                values=read(view),
+                defaults=digest_defaults,
+                by_user_id=access.user_id,
+                expected_version=ModalMeta.load(view).version,
+            )
             return True
 
         saved = save_submission(
@@ -149,38 +168,47 @@ def _settings_listener(
             default_block=first_block,
         )
         if saved and (menu_id := view.get("root_view_id")) and menu_id != view.get("id"):
-            with db.transaction() as session:
+            with db.reading() as session:
                 menu = menu_modal(session, team_id=team_id, defaults=digest_defaults)
             client.views_update(view_id=menu_id, view=menu)
 
-    listener.__name__, listener.__doc__ = save.__name__.lstrip("_"), save.__doc__
+    listener.__name__, listener.__doc__ = read.__name__.lstrip("_"), read.__doc__
     return listener
 
 
-def _save_digests(
-    session: Session, team_id: str, view: dict[str, Any], defaults: DigestSettings, user_id: str
-) -> None:
+class ThresholdsForm(Thresholds):
+    """The thresholds as an admin saves them: every number within its bounds, and low adoption
+    starting below the expansion signal (checked here, when saving, never when reading what is
+    stored)."""
+
+    @field_validator("adoption_risk_seat_percent")
+    @classmethod
+    def _below_expansion(cls, value: int, info: ValidationInfo) -> int:
+        expansion = info.data.get("expansion_seat_percent")
+        if expansion is not None and value >= expansion:
+            raise ValueError(
+                f"Low adoption must start below the expansion signal ({expansion}%), "
+                "or an account could be both at once."
+            )
+        return value
+
+
+def _digest_settings(view: dict[str, Any]) -> DigestSettings:
     """Save when and where the team's digests go out."""
-    save_digest_settings(
-        session,
-        team_id=team_id,
-        settings=parse_form(SettingsForm, view).settings(),
-        defaults=defaults,
-        by_user_id=user_id,
-    )
+    return parse_form(SettingsForm, view).settings()
 
 
-def _save_thresholds(
-    session: Session, team_id: str, view: dict[str, Any], defaults: DigestSettings, user_id: str
-) -> None:
+def _thresholds(view: dict[str, Any]) -> Thresholds:
     """Save when each of the method's warning signals fires, for the whole team."""
     typed = state_values(view)
     if missing := {name: REQUIRED for name in Thresholds.model_fields if name not in typed}:
         raise FormErrors(missing)  # never a default in place of what the form left out
-    save_thresholds(
-        session, team_id=team_id, thresholds=parse_form(Thresholds, view), by_user_id=user_id
-    )
+    return parse_form(ThresholdsForm, view)
 
 
-handle_settings_form = _settings_listener(_save_digests, first_block="weekday")
-handle_thresholds_form = _settings_listener(_save_thresholds, first_block="min_threads")
+handle_settings_form = _settings_listener(
+    SettingsSection.DIGESTS, _digest_settings, first_block="weekday"
+)
+handle_thresholds_form = _settings_listener(
+    SettingsSection.THRESHOLDS, _thresholds, first_block="min_threads"
+)

@@ -10,7 +10,6 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from store.enums import Segment
@@ -18,6 +17,7 @@ from store.errors import DuplicateAccountName, NotFound, check_version
 from store.models import Account
 from store.names import NAME_LENGTH, clean_name, name_key
 from store.types import utcnow
+from store.unique import saved_once
 
 
 def create_account(
@@ -40,8 +40,6 @@ def create_account(
     """Insert an account; a name the team already uses (by its key: ignoring case, accents typed
     apart, letter widths and spacing) is refused, also when created at the same moment."""
     name = clean_name(name)
-    if existing := find_account_by_name(session, team_id=team_id, name=name):
-        raise _duplicate(existing)
     account = Account(
         team_id=team_id,
         name=name,
@@ -58,14 +56,13 @@ def create_account(
         products=list(products),
         external_crm_id=external_crm_id,
     )
-    try:
-        with session.begin_nested():
-            session.add(account)
-            session.flush()
-    except IntegrityError:
+
+    def check() -> None:
         if existing := find_account_by_name(session, team_id=team_id, name=name):
-            raise _duplicate(existing) from None  # created concurrently since the check above
-        raise
+            raise _duplicate(existing)
+
+    check()
+    saved_once(session, write=lambda: session.add(account), check=check)
     return account
 
 
@@ -95,28 +92,26 @@ def update_account(
         raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")
 
     def check_name() -> None:
+        if "name" not in changes:
+            return
         other = find_account_by_name(session, team_id=team_id, name=changes["name"])
         if other is not None and other.id != account.id:
             raise _duplicate(other)
 
     if "name" in changes:
         changes["name"] = clean_name(str(changes["name"]))
-        check_name()
         changes["name_key"] = name_key(changes["name"])
+    check_name()
     if "currency" in changes:
         changes["currency"] = str(changes["currency"]).upper()
-    try:
-        with session.begin_nested():
-            for field, value in changes.items():
-                setattr(account, field, value)
-            account.updated_at = utcnow()
-            account.version += 1
-            session.flush()
-    except IntegrityError:
-        if "name" in changes:  # renamed to a name another account took meanwhile
-            with session.no_autoflush:
-                check_name()
-        raise
+
+    def write() -> None:
+        for field, value in changes.items():
+            setattr(account, field, value)
+        account.updated_at = utcnow()
+        account.version += 1
+
+    saved_once(session, write=write, check=check_name)
     return account
 
 

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from alembic import command
@@ -44,8 +45,13 @@ UNAVAILABLE = (
 )
 """What the database raises when it cannot be reached, is locked past the wait, or is gone."""
 CONNECT_SECONDS = 5
+GLANCE_SECONDS = 0.5
+"""How long `Database.glance()` waits on the database at each step (SQLite's busy wait; on
+PostgreSQL the pool and each statement) before giving up."""
+GLANCE_CONNECT_SECONDS = 2
+"""Connecting to PostgreSQL for a glance: libpq's (and psycopg's) least connect timeout."""
 READING = "accountbot_reading"
-"""Execution option of `Database.reading()` sessions: SQLite begins them without the write lock."""
+"""Execution option of read-only sessions: SQLite begins them without the write lock."""
 
 
 def sqlite_file(url: str | URL) -> Path | None:
@@ -64,13 +70,75 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, UNAVAILABLE)
 
 
-def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
+class FileWatch:
+    """The SQLite file as this process first opened it. Every transaction checks it is still
+    that file and not emptied: deleted, replaced by another file or truncated to nothing while
+    the bot runs, it is lost for good (until a restart), and nothing more is read or written,
+    rather than writes going on into an orphaned copy or a file SQLite no longer reads back.
+    (A file copied over the live one keeps its identity and size: that cannot be told apart
+    from the bot's own writes; the README says how to restore safely.)"""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._opened: tuple[int, int] | None = None
+        self._lost: str | None = None
+        self._lock = threading.Lock()
+
+    def opened(self) -> None:
+        """A connection opened the file: the first one fixes which file it is."""
+        with self._lock:
+            if self._opened is None:
+                found = _stat(self.path)
+                self._opened = (found.st_dev, found.st_ino) if found else (0, 0)
+
+    def check(self) -> None:
+        """Raise `DatabaseFileMissing` if the file is gone, another or empty (said once)."""
+        found = _stat(self.path)
+        with self._lock:
+            if self._lost is None and self._opened is not None:
+                if found is None or (found.st_dev, found.st_ino) != self._opened:
+                    self._lost = "deleted or replaced"
+                elif found.st_size == 0:
+                    self._lost = "emptied (truncated to 0 bytes)"
+                if self._lost is not None:
+                    logger.error(
+                        "the database file %s was %s while the bot was running: nothing more "
+                        "is read or written; restore it and restart the bot",
+                        self.path,
+                        self._lost,
+                    )
+            lost = self._lost
+        if lost is not None:
+            raise DatabaseFileMissing(f"the database file {self.path} was {lost}")
+
+
+def make_engine(
+    url: str, *, busy_seconds: float = 30, glance: bool = False, watch: FileWatch | None = None
+) -> Engine:
     """An engine tuned for the backend. A server database is pinged before each checkout, so
     connections broken by a restart or an outage are replaced by themselves, and connecting
     gives up after a few seconds; SQLite gets WAL, foreign keys and a busy timeout, opens its
-    file only if it exists, and checks at every transaction that the file is still there."""
+    file only if it exists, and checks at every transaction that the file is still there
+    (`watch`, shared by the engines of one database).
+
+    A `glance` engine is for quick reads that must not hold anyone up: read-only, its own small
+    pool, and every wait cut to `GLANCE_SECONDS` (connecting to PostgreSQL to
+    `GLANCE_CONNECT_SECONDS`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if glance:
+            return create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=2,
+                max_overflow=8,
+                pool_timeout=GLANCE_SECONDS,
+                connect_args={
+                    "connect_timeout": GLANCE_CONNECT_SECONDS,
+                    "options": f"-c statement_timeout={int(GLANCE_SECONDS * 1000)}",
+                },
+                execution_options={"postgresql_readonly": True},
+            )
         return create_engine(
             url,
             pool_pre_ping=True,
@@ -79,11 +147,14 @@ def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
             pool_timeout=CONNECT_SECONDS,
             connect_args={"connect_timeout": CONNECT_SECONDS},
         )
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds})
+    busy = min(busy_seconds, GLANCE_SECONDS) if glance else busy_seconds
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": busy}}
+    if glance:
+        options |= {"pool_timeout": GLANCE_SECONDS, "execution_options": {READING: True}}
+    engine = create_engine(url, **options)
     path = sqlite_file(parsed)
-    opened: list[tuple[int, int]] = []
-    """The file's identity (device, inode) when this engine first opened it (then a marker once
-    its loss has been logged)."""
+    if path is not None and watch is None:
+        watch = FileWatch(path)
 
     @event.listens_for(engine, "do_connect")
     def _open_existing(_dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
@@ -92,6 +163,8 @@ def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
         if path is not None:
             if not path.exists():
                 raise DatabaseFileMissing(_missing(path))
+            if watch is not None:
+                watch.check()
             cargs[0] = f"file:{quote(str(path))}?mode=rw"
             cparams["uri"] = True
 
@@ -105,38 +178,31 @@ def make_engine(url: str, *, busy_seconds: float = 30) -> Engine:
         if parsed.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if glance:
+            cursor.execute("PRAGMA query_only=ON")  # it only ever reads
         cursor.close()
-        if path is not None and not opened:
-            opened.append(_identity(path) or (0, 0))
+        if watch is not None:
+            watch.opened()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # type: ignore[no-untyped-def]
-        if path is not None and opened and _identity(path) != opened[0]:
-            # The file was deleted (or another put in its place) while we ran: our open
-            # connections would go on writing into the orphaned copy, lost at the next start.
-            if len(opened) == 1:  # said once, not on every request
-                opened.append((-1, -1))
-                logger.error(
-                    "the database file %s was deleted or replaced while the bot was running: "
-                    "nothing more is read or written; restore it and restart the bot",
-                    path,
-                )
-            raise DatabaseFileMissing(f"the database file {path} was deleted or replaced")
+        if watch is not None:
+            watch.check()
         # IMMEDIATE: take the write lock up front, so two concurrent actions queue (busy
         # timeout) instead of one failing when it upgrades a read snapshot to a write. A
-        # `Database.reading()` session takes no lock until it would write (it never does).
+        # read-only session (`Database.reading()`) takes no lock until it would write: its
+        # reads see the last commit beside a writer (WAL).
         reading = connection.get_execution_options().get(READING)
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        found = path.stat()
+        return path.stat()
     except FileNotFoundError:
         return None
-    return found.st_dev, found.st_ino
 
 
 def _missing(path: Path) -> str:
@@ -151,18 +217,22 @@ class Database:
 
     def __init__(self, url: str, *, busy_seconds: float = 30) -> None:
         self.url = url
-        self.engine = make_engine(url, busy_seconds=busy_seconds)
+        self.path = sqlite_file(url)
+        """The SQLite file, when the store is one."""
+        watch = FileWatch(self.path) if self.path is not None else None
+        self.engine = make_engine(url, busy_seconds=busy_seconds, watch=watch)
         self._busy_seconds = busy_seconds
         # SQLite has one writer at a time and every transaction takes its lock up front. This
         # process's threads queue for it here, each woken as soon as it is free, rather than in
         # SQLite's busy wait, which polls with sleeps of up to 100 ms and lets late comers
         # overtake: with 50 requests in flight some waited seconds (bench/load.py).
-        self._sqlite_turn = (
-            threading.RLock() if make_url(url).get_backend_name() == "sqlite" else None
-        )
-        self._reader = self.engine.execution_options(**{READING: True})
-        self.path = sqlite_file(url)
-        """The SQLite file, when the store is one."""
+        sqlite = make_url(url).get_backend_name() == "sqlite"
+        self._sqlite_turn = threading.RLock() if sqlite else None
+        read_only = {READING: True} if sqlite else {"postgresql_readonly": True}
+        self._reader = self.engine.execution_options(**read_only)
+        self._glancer: Engine | None = None
+        self._glancer_lock = threading.Lock()
+        self._watch = watch
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -176,12 +246,30 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only (the rows it loads stay usable after it). On SQLite it does
-        not queue for
-        the write lock (WAL lets it read beside a writer), so a quick look-up made before
-        opening a modal stays quick even while a long write holds the store."""
+        """A session for reads only (the rows it loads stay usable after it): on SQLite it takes
+        no write lock (it neither queues for this process's turn nor begins IMMEDIATE; WAL lets
+        it read beside a writer); on PostgreSQL it is a READ ONLY transaction."""
         with Session(self._reader, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def glance(self) -> Iterator[Session]:
+        """`reading()` for a look-up that must not hold up what follows it (the names in a
+        command's text, read before its modal opens inside Slack's 3-second window): on its own
+        small pool, each wait cut to `GLANCE_SECONDS`; past it, the store counts as not
+        answering (UNAVAILABLE)."""
+        with Session(self.glance_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @property
+    def glance_engine(self) -> Engine:
+        """The engine of `glance()` sessions (made on first use)."""
+        with self._glancer_lock:
+            if self._glancer is None:
+                self._glancer = make_engine(
+                    self.url, busy_seconds=self._busy_seconds, glance=True, watch=self._watch
+                )
+            return self._glancer
 
     def check_writable(self) -> None:
         """Read, then make a write and undo it: raises when the store cannot be reached (or its
@@ -227,6 +315,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        with self._glancer_lock:
+            if self._glancer is not None:
+                self._glancer.dispose()
+                self._glancer = None
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -19,7 +19,7 @@ from store.enums import (
     Sentiment,
     StakeholderStatus,
 )
-from store.names import NAME_KEY_LENGTH, NAME_LENGTH
+from store.names import EMAIL_KEY_LENGTH, EMAIL_LENGTH, NAME_KEY_LENGTH, NAME_LENGTH
 from store.types import UTCDateTime, utcnow
 
 SQLModel.metadata.naming_convention = {
@@ -97,13 +97,22 @@ LIVE_PERSON = sa.text("status != 'merged'")
 
 class Stakeholder(SQLModel, table=True):
     """A person at the customer who matters; departed people stay on the map. A person is on
-    an account's map once by their name's key; a duplicate found later is marked merged."""
+    an account's map once by their name's key, and once by their email's key (`email_key`);
+    a duplicate found later is marked merged."""
 
     __table_args__ = (
         sa.Index(
             "uq_stakeholder_account_id_name_key",
             "account_id",
             "name_key",
+            unique=True,
+            sqlite_where=LIVE_PERSON,
+            postgresql_where=LIVE_PERSON,
+        ),
+        sa.Index(
+            "uq_stakeholder_account_id_email_key",
+            "account_id",
+            "email_key",
             unique=True,
             sqlite_where=LIVE_PERSON,
             postgresql_where=LIVE_PERSON,
@@ -130,7 +139,9 @@ class Stakeholder(SQLModel, table=True):
     )
     relationship_owner_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     last_contacted_on: date | None = None
-    email: str | None = Field(default=None, max_length=254)
+    email: str | None = Field(default=None, max_length=EMAIL_LENGTH)
+    email_key: str | None = Field(default=None, max_length=EMAIL_KEY_LENGTH)
+    """The email as compared (`store.names.email_key`); none without an email."""
     notes: str | None = Field(default=None, max_length=TEXT_LENGTH)
     departed_on: date | None = None
     left_for_company: str | None = Field(default=None, max_length=NAME_LENGTH)
@@ -226,6 +237,8 @@ class TeamSettings(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
     thresholds: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     digest: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    version: int = Field(default=0)
+    """Raised by every save: a settings form opened on an older version is refused."""
     updated_at: datetime = created_at_field()
 
 

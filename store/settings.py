@@ -6,13 +6,15 @@ import functools
 from collections.abc import Iterable
 from datetime import time
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from store.errors import check_version
 from store.models import Account, TeamSettings, TeamSettingsChange
 from store.types import utcnow
 
@@ -95,16 +97,9 @@ class Thresholds(BaseModel):
         ),
     ] = 50
 
-    @field_validator("adoption_risk_seat_percent")
-    @classmethod
-    def _below_expansion(cls, value: int, info: ValidationInfo) -> int:
-        expansion = info.data.get("expansion_seat_percent")
-        if expansion is not None and value >= expansion:
-            raise ValueError(
-                f"Low adoption must start below the expansion signal ({expansion}%), "
-                "or an account could be both at once."
-            )
-        return value
+    # The rule that low adoption starts below the expansion signal is checked when an admin
+    # saves the form (`commands.team_settings.ThresholdsForm`), not here: a stored row that
+    # breaks it (written by hand, or by an older version) must not fail every card.
 
 
 def thresholds_for(session: Session, *, team_id: str) -> Thresholds:
@@ -113,26 +108,6 @@ def thresholds_for(session: Session, *, team_id: str) -> Thresholds:
         select(TeamSettings.thresholds).where(TeamSettings.team_id == team_id)
     ).scalar_one_or_none()
     return Thresholds.model_validate(stored or {})
-
-
-def save_thresholds(
-    session: Session, *, team_id: str, thresholds: Thresholds, by_user_id: str | None = None
-) -> list[TeamSettingsChange]:
-    """Store the team's thresholds; each value that changed is written to the settings' history
-    in the same transaction (and returned)."""
-    before = thresholds_for(session, team_id=team_id)
-    row = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id)
-    row.thresholds = thresholds.model_dump()
-    row.updated_at = utcnow()
-    session.add(row)
-    return _record_changes(
-        session,
-        team_id=team_id,
-        section=SettingsSection.THRESHOLDS,
-        before=before,
-        after=thresholds,
-        by=by_user_id,
-    )
 
 
 NOT_PLACES = frozenset({"Factory", "localtime"})
@@ -212,29 +187,62 @@ def digest_settings_of(
     }
 
 
-def save_digest_settings(
+def settings_version(session: Session, *, team_id: str) -> int:
+    """The version of the team's settings (0 before its first save): a form carries the one it
+    was opened on, and a save over a change made since is refused."""
+    stored = session.execute(
+        select(TeamSettings.version).where(TeamSettings.team_id == team_id)
+    ).scalar_one_or_none()
+    return stored or 0
+
+
+def save_settings(
     session: Session,
     *,
     team_id: str,
-    settings: DigestSettings,
+    section: SettingsSection,
+    values: Thresholds | DigestSettings,
     defaults: DigestSettings | None = None,
     by_user_id: str | None = None,
+    expected_version: int | None = None,
 ) -> list[TeamSettingsChange]:
-    """Store the team's digest settings; what changed from the settings in force (the team's
-    own over `defaults`) is written to the settings' history and returned."""
-    before = digest_settings_of(session, team_ids=[team_id], defaults=defaults or DigestSettings())
-    row = session.get(TeamSettings, team_id) or TeamSettings(team_id=team_id)
-    row.digest = settings.model_dump(mode="json")
-    row.updated_at = utcnow()
-    session.add(row)
-    return _record_changes(
-        session,
-        team_id=team_id,
-        section=SettingsSection.DIGESTS,
-        before=before[team_id],
-        after=settings,
-        by=by_user_id,
+    """Store one section of the team's settings; what changed from the values in force (the
+    team's own over `defaults`) is written to the settings' history in the same transaction,
+    and returned. The team's row is made if missing (two first saves at once make one) and
+    locked, so the old values recorded are the ones replaced and no save is lost; a form
+    opened on another version than the row's now (`expected_version`) is refused."""
+    session.execute(
+        _insert(session)(TeamSettings)
+        .values(team_id=team_id, thresholds={}, digest={}, version=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["team_id"])
     )
+    row = session.execute(
+        select(TeamSettings)
+        .where(TeamSettings.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    check_version(expected_version, row.version, what="Team settings")
+    before: BaseModel
+    if section is SettingsSection.THRESHOLDS:
+        before = Thresholds.model_validate(row.thresholds)
+        row.thresholds = values.model_dump()
+    else:
+        in_force = (defaults or DigestSettings()).model_dump() | row.digest
+        before = DigestSettings.model_validate(in_force)
+        row.digest = values.model_dump(mode="json")
+    row.version += 1
+    row.updated_at = utcnow()
+    return _record_changes(
+        session, team_id=team_id, section=section, before=before, after=values, by=by_user_id
+    )
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which can skip a row that exists (ON CONFLICT DO NOTHING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def _record_changes(

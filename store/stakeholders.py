@@ -4,21 +4,21 @@ in the same transaction as the change, so the map's history can be read back and
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
 from store.errors import NotFound, StoreError, check_version
 from store.models import ON_MAP, ContactLog, Stakeholder, StakeholderChange
-from store.names import clean_name, name_key
+from store.names import clean_name, email_key, name_key
 from store.types import utcnow
+from store.unique import saved_once
 
 CREATED = "created"
 TRACKED_FIELDS = (
@@ -106,8 +106,8 @@ def _check_duplicate(
     """The same person twice on one map is refused: the same name by its key (case, accents
     typed apart, letter widths and spacing ignored), or the same email ignoring case."""
     same = Stakeholder.name_key == name_key(name)
-    if email:
-        same = or_(same, func.lower(Stakeholder.email) == email.strip().lower())
+    if key := email_key(email):
+        same = or_(same, Stakeholder.email_key == key)
     query = select(Stakeholder).where(
         Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, ON_MAP, same
     )
@@ -123,20 +123,6 @@ def _check_duplicate(
         f"{existing.name}{status} is already on the map with that {what.split()[0]}.",
         field="email" if by_email else "name",
     )
-
-
-def _saved_once(session: Session, *, write: Callable[[], None], check: Callable[[], None]) -> None:
-    """Make the change (`write`) and flush it in a savepoint. If the unique index refuses it,
-    someone saved the same person since `check` ran (two people adding them at once): `check`
-    again, now seeing them, raises the DuplicateStakeholder a sequential duplicate gets."""
-    try:
-        with session.begin_nested():
-            write()
-            session.flush()
-    except IntegrityError:
-        with session.no_autoflush:
-            check()
-        raise
 
 
 def _check_reports_to(
@@ -237,11 +223,12 @@ def add_stakeholder(
         relationship_owner_user_id=relationship_owner_user_id,
         last_contacted_on=last_contacted_on,
         email=email.strip() if email else None,
+        email_key=email_key(email),
         notes=notes,
         created_at=now,
         updated_at=now,
     )
-    _saved_once(session, write=lambda: session.add(person), check=check)
+    saved_once(session, write=lambda: session.add(person), check=check)
     _record(
         session,
         person,
@@ -308,11 +295,12 @@ def update_stakeholder(
             _record(session, person, field=field, old=old, new=new, by_user_id=by_user_id, at=now)
             setattr(person, field, value)
         person.name_key = name_key(person.name)
+        person.email_key = email_key(person.email)
         person.updated_at = now
         person.version += 1
 
     if changed:
-        _saved_once(session, write=write, check=check)
+        saved_once(session, write=write, check=check)
     return person
 
 

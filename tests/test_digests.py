@@ -22,7 +22,7 @@ from store.db import Database
 from store.deliveries import INTERRUPTED, claim_delivery
 from store.enums import Role, Sentiment
 from store.models import DigestDelivery
-from store.settings import DigestSettings, save_digest_settings
+from store.settings import DigestSettings, SettingsSection, save_settings
 from store.stakeholders import add_stakeholder
 from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
@@ -413,7 +413,12 @@ def test_two_schedulers_racing_never_post_twice(
 def team(database: Database, team_id: str, channel: str, zone: str) -> None:
     risky(database, f"Account of {team_id}", channel, team_id=team_id)
     with database.transaction() as session:
-        save_digest_settings(session, team_id=team_id, settings=DigestSettings(timezone=zone))
+        save_settings(
+            session,
+            team_id=team_id,
+            section=SettingsSection.DIGESTS,
+            values=DigestSettings(timezone=zone),
+        )
 
 
 @pytest.mark.parametrize(
@@ -498,10 +503,11 @@ def test_digest_settings_come_from_the_team_over_the_environment(
 ) -> None:
     risky(database, "Acme", "C0ACME")
     with database.transaction() as session:
-        save_digest_settings(
+        save_settings(
             session,
             team_id=TEAM_ID,
-            settings=DigestSettings(weekday=2, at=time(7, 30), timezone="Europe/Paris"),
+            section=SettingsSection.DIGESTS,
+            values=DigestSettings(weekday=2, at=time(7, 30), timezone="Europe/Paris"),
         )
     defaults = DigestSettings(weekday=0)
     run_due_digests(database, clients, now=MONDAY, defaults=defaults, pacer=NO_WAIT)

@@ -15,14 +15,17 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.errors import STORE_DOWN
+from commands.forms import ModalMeta
+from commands.views.form import account_form
 from store.db import Database
 from store.models import Account
-from tests.conftest import BOT_TOKEN, POSTGRES_URL, SIGNING_SECRET, bot_settings, serving
+from tests.conftest import BOT_TOKEN, POSTGRES_URL, bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
-from tests.slack_sender import SlackSender
+from tests.slack_sender import SlackSender, view_submission_payload
 from tests.test_account_form import submit as submit_account
-from tests.test_run_process import free_port, running_bot, wait_until_serving
+from tests.test_account_form import values
+from tests.test_run_process import http_bot
 
 
 def health(bot: SlackSender) -> tuple[int, dict[str, str]]:
@@ -69,6 +72,33 @@ def test_a_sqlite_file_deleted_while_the_bot_runs_is_noticed_and_nothing_is_writ
         assert not path.exists()  # nothing recreated it behind the operator's back
     finally:
         db.dispose()
+
+
+def test_a_sqlite_file_emptied_while_the_bot_runs_is_reported_missing_and_nothing_is_saved(
+    tmp_path: Path, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`: > store.db` (or a copy that failed half-way) while the bot runs: the file is still
+    there, with the same inode, but SQLite no longer reads back what was in it."""
+    db = sqlite_file(tmp_path)
+    path = Path(make_url(db.url).database or "")
+    make_account(db, "Acme")
+    try:
+        with serving(bot_settings(db, slack), db, slack) as bot:
+            assert submit_account(bot, slack, name="Globex").body == ""  # saved before
+            with path.open("r+b") as emptied:
+                emptied.truncate(0)
+            assert health(bot) == (503, {"status": "error", "database": "missing"})
+            another = {**account_form(meta=ModalMeta()), "id": "V0OTHER"}  # not a retry
+            reply = bot.interaction(view_submission_payload(another, values(name="Initech")))
+            refused = reply.json()
+            assert refused == {"response_action": "errors", "errors": {"name": STORE_DOWN}}
+            assert bot.command("acme", response_url=slack.response_url("card")).status == 200
+            [told] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+            assert told.params["text"] == f":warning: {STORE_DOWN}"
+            assert health(bot)[1]["database"] == "missing"  # for good, until a restart
+    finally:
+        db.dispose()
+    assert "unhandled error" not in caplog.text  # no error id anywhere
 
 
 @contextmanager
@@ -150,17 +180,6 @@ def test_commands_that_read_the_store_refuse_a_missing_sqlite_file_rather_than_c
 def test_the_first_run_creates_the_sqlite_file_and_says_so(
     tmp_path: Path, slack: FakeSlack
 ) -> None:
-    port = free_port()
-    sender = SlackSender(
-        f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url=slack.response_url()
-    )
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "PORT": str(port),
-    }
-    with running_bot(tmp_path, **env) as process:
-        wait_until_serving(sender, process)
-    output = process.output  # type: ignore[attr-defined]
-    assert f"created a new, empty database at {tmp_path / 'run.db'}" in output
+    with http_bot(tmp_path, slack) as (bot, _sender):
+        pass
+    assert f"created a new, empty database at {tmp_path / 'run.db'}" in bot.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,8 +12,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 from urllib.parse import parse_qsl
 
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
@@ -29,41 +30,66 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Output:
-    """What a process prints, read as it comes, so a test can wait for a line."""
+@dataclass
+class Line:
+    text: str
+    at: float = field(default_factory=time.monotonic)
 
-    def __init__(self, stream: IO[str]) -> None:
-        self.lines: list[str] = []
+
+class RunningBot:
+    """`python -m bot run` whose output (stdout and stderr) is read line by line as it is
+    written, so a test can wait for a line, and tell which came first."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[Line] = []
         self._condition = threading.Condition()
-        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
-    def _read(self, stream: IO[str]) -> None:
-        for line in stream:
-            with self._condition:
-                self.lines.append(line)
-                self._condition.notify_all()
+    @property
+    def output(self) -> str:
+        with self._condition:
+            return "\n".join(line.text for line in self.lines)
 
-    def wait_for(self, text: str, *, count: int = 1, timeout: float = 30) -> None:
-        """Block until `count` lines containing `text` have been printed."""
+    def wait_for_line(self, pattern: str, *, count: int = 1, timeout: float = 30) -> Line:
+        """The `count`-th line matching `pattern` (a regular expression), once written."""
         deadline = time.monotonic() + timeout
         with self._condition:
-            while sum(text in line for line in self.lines) < count:
+            while True:
+                found = [line for line in self.lines if re.search(pattern, line.text)]
+                if len(found) >= count:
+                    return found[count - 1]
                 left = deadline - time.monotonic()
-                assert left > 0, f"no line with {text!r} in:\n{''.join(self.lines)}"
-                self._condition.wait(left)
+                if left <= 0 or not self._reader.is_alive():
+                    raise AssertionError(f"no line matching {pattern!r} in:\n{self.output}")
+                self._condition.wait(min(left, 0.5))
 
-    def text(self, *, timeout: float = 20) -> str:
-        """Everything printed, once the process has closed its output."""
-        self._reader.join(timeout)
+    def first(self, pattern: str) -> Line:
         with self._condition:
-            return "".join(self.lines)
+            return next(line for line in self.lines if re.search(pattern, line.text))
+
+    def stop(self) -> int:
+        """SIGTERM (if it still runs); its exit status once it has ended."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=20)
+        self._reader.join(timeout=5)
+        return code
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for text in self.process.stdout:
+            with self._condition:
+                self.lines.append(Line(text.rstrip("\n")))
+                self._condition.notify_all()
+        with self._condition:
+            self._condition.notify_all()
 
 
-@contextmanager
-def running_bot(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[str]]:
-    """`python -m bot run` with this environment; SIGTERM on exit must end it cleanly. What it
-    prints is in `process.printed` (an Output) while it runs and `process.output` after."""
+def start_bot(tmp_path: Path, **env: str) -> RunningBot:
+    """`python -m bot run` in `tmp_path` with this environment (no SLACK_* of the test run's
+    own; the database `run.db` there unless DATABASE_URL says otherwise)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
@@ -73,39 +99,49 @@ def running_bot(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[str]]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert process.stdout is not None
-    process.printed = printed = Output(process.stdout)  # type: ignore[attr-defined]
+    return RunningBot(process)
+
+
+@contextmanager
+def running_bot(tmp_path: Path, **env: str) -> Iterator[RunningBot]:
+    """`start_bot`; SIGTERM on leaving must end it cleanly (exit status 0)."""
+    bot = start_bot(tmp_path, **env)
     try:
-        yield process
+        yield bot
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-        process.output = output = printed.text()  # type: ignore[attr-defined]
-    assert process.returncode == 0, output
+        code = bot.stop()
+    assert code == 0, bot.output
+
+
+@contextmanager
+def http_bot(
+    tmp_path: Path, slack: FakeSlack, **env: str
+) -> Iterator[tuple[RunningBot, SlackSender]]:
+    """`running_bot` in HTTP mode on a free port, talking to the fake Slack, once it serves
+    (`/healthz` answers 200); and a sender signing requests for it. One workspace (the test bot
+    token) unless `env` says otherwise."""
+    port = free_port()
+    sender = SlackSender(
+        f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url=slack.response_url()
+    )
+    workspace = {} if "SLACK_CLIENT_ID" in env else {"SLACK_BOT_TOKEN": BOT_TOKEN}
+    settings = {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.api_url}
+    with running_bot(tmp_path, **(workspace | settings | {"PORT": str(port)} | env)) as bot:
+        wait_until_serving(sender, bot)
+        yield bot, sender
 
 
 def test_http_mode_serves_signed_requests_and_stops_on_sigterm(
     tmp_path: Path, slack: FakeSlack
 ) -> None:
-    port = free_port()
-    sender = SlackSender(
-        f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url=slack.response_url()
-    )
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "PORT": str(port),
-    }
-    with running_bot(tmp_path, **env) as process:
-        wait_until_serving(sender, process)
+    with http_bot(tmp_path, slack) as (bot, sender):
         assert sender.command("help").status == 200
         [answer] = slack.wait_for("response_url")
         assert "How to use /account" in str(answer.params["blocks"])
         assert (
             sender.post(sender.command_body("help"), content_type=FORM, signed=False).status == 401
         )
-    assert "HTTP server stopped" in process.output  # type: ignore[attr-defined]
+    assert "HTTP server stopped" in bot.output
     assert (tmp_path / "run.db").exists()
 
 
@@ -145,10 +181,10 @@ def _healthy(sender: SlackSender) -> bool:
         return False
 
 
-def wait_until_serving(sender: SlackSender, process: subprocess.Popen[str]) -> None:
+def wait_until_serving(sender: SlackSender, bot: RunningBot) -> None:
     deadline = time.monotonic() + 30
     while not _healthy(sender):
-        assert process.poll() is None, process.printed.text()  # type: ignore[attr-defined]
+        assert bot.process.poll() is None, bot.output
         assert time.monotonic() < deadline, "the bot did not start serving"
         time.sleep(0.1)
 
@@ -159,25 +195,17 @@ def test_oauth_mode_installs_a_workspace_and_serves_it_as_a_real_process(
     from tests.conftest import CLIENT_ID, TOKEN_KEY
     from tests.test_oauth import TEAM_A, TOKEN_A, install
 
-    port = free_port()
-    sender = SlackSender(
-        f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url=slack.response_url()
-    )
     env = {
         "SLACK_CLIENT_ID": CLIENT_ID,
         "SLACK_CLIENT_SECRET": "test-client-secret",
         "SLACK_STATE_SECRET": "test-state-secret-0123456789",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
-        "SLACK_API_URL": slack.api_url,
-        "PORT": str(port),
     }
-    with running_bot(tmp_path, **env) as process:
-        wait_until_serving(sender, process)
+    with http_bot(tmp_path, slack, **env) as (bot, sender):
         assert "Thank you" in install(sender, slack, team_id=TEAM_A, token=TOKEN_A)
         assert sender.command("new Initech", team_id=TEAM_A).status == 200
         slack.wait_for("views.update")
         assert [c.headers["Authorization"] for c in slack.calls_to("views.open")] == [
             f"Bearer {TOKEN_A}"
         ]
-    assert TOKEN_A not in process.output  # type: ignore[attr-defined]
+    assert TOKEN_A not in bot.output

@@ -3,17 +3,10 @@ connection survives Slack's refreshes and the network's faults, and bad input is
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,79 +18,11 @@ from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 from tests.socket_mode_fake import FakeSocketMode
+from tests.test_run_process import APP_TOKEN, RunningBot, running_bot, start_bot
 
-APP_TOKEN = "xapp-1-A0ACCOUNTBOT-test"
 REPLACED_WITHIN = 15
 """Seconds a test waits for a dead connection to be replaced (the target is 10 s; the old
 client took 19 to 50 s)."""
-
-
-@dataclass
-class Line:
-    text: str
-    at: float = field(default_factory=time.monotonic)
-
-
-class RunningBot:
-    """`python -m bot run` whose output is read line by line as it is written."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-        self.lines: list[Line] = []
-        self._condition = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    @property
-    def output(self) -> str:
-        with self._condition:
-            return "\n".join(line.text for line in self.lines)
-
-    def wait_for_line(self, pattern: str, *, count: int = 1, timeout: float = 15) -> Line:
-        """The `count`-th line matching `pattern`, once it has been written."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while True:
-                found = [line for line in self.lines if re.search(pattern, line.text)]
-                if len(found) >= count:
-                    return found[count - 1]
-                left = deadline - time.monotonic()
-                if left <= 0 or not self._reader.is_alive():
-                    raise AssertionError(f"no line matching {pattern!r} in:\n{self.output}")
-                self._condition.wait(min(left, 0.5))
-
-    def first(self, pattern: str) -> Line:
-        with self._condition:
-            return next(line for line in self.lines if re.search(pattern, line.text))
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=20)
-        self._reader.join(timeout=5)
-        return code
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for text in self.process.stdout:
-            with self._condition:
-                self.lines.append(Line(text.rstrip("\n")))
-                self._condition.notify_all()
-        with self._condition:
-            self._condition.notify_all()
-
-
-def start_bot(tmp_path: Path, **env: str) -> RunningBot:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=base | {"DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}"} | env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return RunningBot(process)
 
 
 @contextmanager
@@ -107,18 +32,9 @@ def socket_mode_bot(
     """The bot in Socket Mode; SIGTERM at the end must stop it cleanly."""
     if fake is not None:
         slack.socket_mode_url = fake.url
-    bot = start_bot(
-        tmp_path,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_APP_TOKEN=APP_TOKEN,
-        SLACK_API_URL=slack.api_url,
-        **env,
-    )
-    try:
+    socket_mode = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
+    with running_bot(tmp_path, **(socket_mode | {"SLACK_API_URL": slack.api_url} | env)) as bot:
         yield bot
-    finally:
-        code = bot.stop()
-    assert code == 0, bot.output
 
 
 @pytest.fixture

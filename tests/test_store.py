@@ -348,12 +348,15 @@ def test_search_by_name_substring_and_small_typos(
 
 
 def test_thresholds_default_and_per_team(database: Database) -> None:
-    from store.settings import Thresholds, save_thresholds, thresholds_for
+    from store.settings import SettingsSection, Thresholds, save_settings, thresholds_for
 
     with database.transaction() as session:
         assert thresholds_for(session, team_id="T1") == Thresholds()
-        save_thresholds(
-            session, team_id="T1", thresholds=Thresholds(min_threads=4, stale_map_days=21)
+        save_settings(
+            session,
+            team_id="T1",
+            section=SettingsSection.THRESHOLDS,
+            values=Thresholds(min_threads=4, stale_map_days=21),
         )
     with database.transaction() as session:
         assert thresholds_for(session, team_id="T1").min_threads == 4

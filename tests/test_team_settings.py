@@ -56,7 +56,8 @@ def open_menu(bot: SlackSender, slack: FakeSlack, user_id: str = ADMIN) -> dict[
 def open_section(
     bot: SlackSender, slack: FakeSlack, menu: dict[str, Any], section: str, user_id: str = ADMIN
 ) -> dict[str, Any]:
-    """Click a section's "Change" in the menu: its form is pushed on top (the menu stays)."""
+    """Click a section's "Change" in the menu: a loading view is pushed on top (the menu stays),
+    then filled in with the section's form."""
     before = len(slack.calls_to("views.push"))
     bot.interaction(
         view_block_action_payload(
@@ -66,12 +67,22 @@ def open_section(
         )
     )
     pushed = slack.wait_for("views.push", count=before + 1)[-1]
+    assert pushed.json_param("view")["callback_id"] == "loading"
+    [filled] = slack.wait_for(
+        "views.update", where=lambda c: c.params["view_id"] == pushed.answer["view"]["id"]
+    )
     return {
-        **pushed.json_param("view"),
-        "id": pushed.answer["view"]["id"],
-        "hash": pushed.answer["view"]["hash"],
+        **filled.json_param("view"),
+        "id": filled.answer["view"]["id"],
+        "hash": filled.answer["view"]["hash"],
         "root_view_id": menu["id"],
     }
+
+
+def menu_redrawn(slack: FakeSlack, menu: dict[str, Any]) -> Any:
+    """The menu underneath redrawn after a section was saved (the root view of the form)."""
+    [redrawn] = slack.wait_for("views.update", where=lambda c: c.params["view_id"] == menu["id"])
+    return redrawn
 
 
 def submit(
@@ -117,8 +128,7 @@ def test_an_admin_changes_the_digests_and_the_menu_shows_the_change(
         ("timezone", "UTC", "Asia/Tokyo"),
         ("weekday", "0", "2"),
     ]
-    [redrawn] = slack.wait_for("views.update", count=2)[1:]  # the first filled the menu in
-    assert redrawn.params["view_id"] == menu["id"]
+    redrawn = menu_redrawn(slack, menu)
     text = json.dumps(redrawn.json_param("view"), ensure_ascii=False)
     assert "Wednesday 08:30 (Asia/Tokyo)" in text
     assert "<@U0ADMIN> · Digest day: Monday → Wednesday" in text
@@ -149,7 +159,8 @@ def test_an_admin_changes_a_threshold_and_the_card_follows(
     bot.command("acme")
     assert "single-threaded" in json.dumps(slack.wait_for("response_url")[0].params)
 
-    form = open_section(bot, slack, open_menu(bot, slack), "thresholds")
+    menu = open_menu(bot, slack)
+    form = open_section(bot, slack, menu, "thresholds")
     assert form["callback_id"] == "team.thresholds"
     element = next(b for b in form["blocks"] if b.get("block_id") == "min_threads")["element"]
     assert element == {
@@ -171,7 +182,7 @@ def test_an_admin_changes_a_threshold_and_the_card_follows(
         "2",
     )
     assert change.changed_by_user_id == ADMIN
-    redrawn = slack.wait_for("views.update", count=2)[-1]
+    redrawn = menu_redrawn(slack, menu)
     assert "Relationship threads needed: 3 → 2" in json.dumps(
         redrawn.json_param("view"), ensure_ascii=False
     )

@@ -54,12 +54,12 @@ def test_two_processes_serve_one_database_and_post_each_digest_once(
         slack.wait_for("chat.postMessage", count=6, timeout=60)
         # Both processes' first scheduled run is over: one posted (and said so), the other
         # found the lease taken. Only then is "each digest once" a verdict.
-        outputs = [first.printed, second.printed]
+        outputs = [first, second]
         for output in outputs:
-            output.wait_for("scheduler lease")
-        poster = next(o for o in outputs if any("lease taken" in line for line in o.lines))
-        poster.wait_for("digests of T0TEST")
-        assert sum(any("stands by" in line for line in o.lines) for o in outputs) == 1
+            output.wait_for_line("scheduler lease")
+        poster = next(o for o in outputs if any("lease taken" in ln.text for ln in o.lines))
+        poster.wait_for_line("digests of T0TEST")
+        assert sum(any("stands by" in ln.text for ln in o.lines) for o in outputs) == 1
     posted = Counter(c.params["channel"] for c in slack.calls_to("chat.postMessage"))
     assert posted == {f"C0SHARED{i}": 1 for i in range(6)}
     answers = [c.params["blocks"][0]["text"]["text"] for c in slack.calls_to("response_url")]
