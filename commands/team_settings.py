@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.errors import UserError
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
+from commands.modals import push_modal
 from commands.payloads import BlockAction, payload_team
 from commands.submissions import save_submission
 from commands.views.modal import notice_view
@@ -37,6 +37,7 @@ from store.settings import (
 )
 
 ADMINS_ONLY = "Only workspace admins and owners can change the team's settings."
+NO_SECTION = "That button no longer points at a setting."
 TITLE = "Team settings"
 REQUIRED = "This field is required."
 
@@ -95,21 +96,23 @@ def handle_settings_section(
     digest_defaults: DigestSettings,
     access: Access,
 ) -> None:
-    """A section's "Change" button in the menu: push that section's form on top of it."""
+    """A section's "Change" button in the menu: push that section's form on top of it (or a
+    notice saying why not: the click has no response URL to answer through)."""
     ack()
     click = BlockAction.model_validate(body)
     try:
         section = SettingsSection(click.value)
     except ValueError:
-        raise UserError("That button no longer points at a setting.") from None
+        push_modal(client, body, title=TITLE, view=notice_view(TITLE, NO_SECTION))
+        return
     if not access.is_admin():
-        client.views_push(trigger_id=click.trigger_id, view=notice_view(TITLE, ADMINS_ONLY))
+        push_modal(client, body, title=TITLE, view=notice_view(TITLE, ADMINS_ONLY))
         return
     with db.transaction() as session:
         form = section_modal(
             session, team_id=click.team_id, section=section, defaults=digest_defaults
         )
-    client.views_push(trigger_id=click.trigger_id, view=form)
+    push_modal(client, body, title=TITLE, view=form)
 
 
 def _settings_listener(
