@@ -56,7 +56,8 @@ class Call:
 
 
 class FakeSlack:
-    """Start with `start()`, point the WebClient's base_url at `api_url`, read `calls`."""
+    """Start with `start()`, point the WebClient's base_url at `api_url`, read `calls`. It
+    listens on `port` when given (a Slack that comes up after the bot started), else any."""
 
     def __init__(self, *, port: int = 0) -> None:
         self.calls: list[Call] = []
