@@ -16,8 +16,9 @@ from bot.errors import handle_error
 from bot.logs import ContextExecutor, DropMessage, bind, new_request_id, request_id
 from bot.settings import Settings
 from bot.workspaces import install_flow
-from commands.access import Access, Directory
+from commands.access import Access
 from commands.delivery import Respond, retry_handlers, slack_logger
+from commands.directory import Directory
 from commands.payloads import request_team
 from store.db import Database
 from store.types import utcnow

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +18,7 @@ from store.db import Database, DatabaseFileMissing, alembic_config, current_revi
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from commands.access import Directory
+    from commands.directory import Directory
     from digests.deliver import ClientFor
 
 cli = typer.Typer(
@@ -29,6 +31,8 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 logger = logging.getLogger("accountbot.db")
+startup_logger = logging.getLogger("accountbot.startup")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _settings(uses: frozenset[str] | None = None, needs: Needs | None = None) -> Settings:
@@ -88,7 +92,7 @@ def _team_clients(settings: Settings, db: Database) -> ClientFor:
 def run() -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
     from bot.server import serve
-    from commands.access import Directory
+    from commands.directory import Directory
 
     settings = _settings(needs=Settings.slack_problems)
     _configure_logging(settings.log_level, json=settings.log_format == "json")
@@ -96,29 +100,56 @@ def run() -> None:
         settings.require_slack()
         db = _database(settings, create=True)
         directory = Directory()  # what Slack said of channels: the app's and the scheduler's
-        serve(settings, _checked_app(settings, db, directory), db, directory=directory)
+        app = _checked_app(settings, db, directory)
+        if app is None:  # stopped while Slack did not answer
+            return
+        serve(settings, app, db, directory=directory)
     except SettingsError as exc:
         typer.echo(f"accountbot: {exc}", err=True)
         raise typer.Exit(2) from None
 
 
-def _checked_app(settings: Settings, db: Database, directory: Directory) -> App:
-    """The Bolt app; Bolt checks the bot token with `auth.test` as it starts."""
+def _checked_app(settings: Settings, db: Database, directory: Directory) -> App | None:
+    """The Bolt app; Bolt checks the bot token with `auth.test` as it starts. A token Slack
+    refuses stops the start (one line); Slack down, unreachable or answering badly is tried
+    again with a back-off, one line an attempt, until it answers, or SIGTERM / SIGINT (None)."""
     from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError
 
     from bot.app import build_app
+    from bot.socket_mode import RETRY_DELAYS
+    from commands.slack_failures import Outcome, classify
 
+    stop = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in STOP_SIGNALS}
+    attempt = 0
     try:
-        return build_app(settings, db, directory=directory)
-    except BoltError as error:
-        refused = error.__context__
-        if not isinstance(refused, SlackApiError):
-            raise
-        raise SettingsError(
-            f"SLACK_BOT_TOKEN was refused by Slack ({refused.response.get('error')}): expected "
-            "the bot token (xoxb-…) of the workspace this app is installed in"
-        ) from None
+        while True:
+            try:
+                return build_app(settings, db, directory=directory)
+            except Exception as error:
+                # Bolt wraps only Slack's JSON answers (a BoltError from the SlackApiError)
+                answer = error.__context__ if isinstance(error, BoltError) else error
+                failure = classify(answer) if answer is not None else None
+                if failure is None:
+                    raise
+                if failure.outcome is Outcome.REFUSED:
+                    raise SettingsError(
+                        f"SLACK_BOT_TOKEN was refused by Slack ({failure.code}): expected the bot "
+                        "token (xoxb-…) of the workspace this app is installed in"
+                    ) from None
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                attempt += 1
+                startup_logger.warning(
+                    "could not check SLACK_BOT_TOKEN with Slack (%s): retrying in %g s",
+                    failure.trouble or failure.cause,
+                    delay,
+                )
+                if stop.wait(delay):
+                    startup_logger.warning("stopped before Slack answered")
+                    return None
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @cli.command()

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import functools
-import http.client
-import json
 import logging
-import traceback
 import uuid
 from collections.abc import Callable
-from typing import Any
-from urllib.error import URLError
-
-from slack_sdk.errors import SlackApiError
+from typing import TYPE_CHECKING, Any
 
 from store.db import is_unavailable
 from store.errors import StoreError
+
+if TYPE_CHECKING:
+    from commands.slack_failures import Failure
 
 logger = logging.getLogger("accountbot.errors")
 
@@ -33,60 +30,35 @@ SLACK_TROUBLE = (
     "Slack is having trouble right now ({what}), so this could not be finished. "
     "Please try again in a minute."
 )
-SLACK_SIDE_ERRORS = frozenset(
-    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
-)
-"""Error codes in which Slack reports its own failure (or overload), not a fault of the call."""
-NOT_JSON = "Received a response in a non-JSON format"
-"""How slack_sdk's `error` begins when Slack's answer was not JSON (an HTML page, nothing)."""
 
 
 def slack_trouble(error: BaseException) -> str | None:
     """What went wrong on Slack's side of a Web API call, in a few words (`it answered HTTP
     503`); None when the error is not Slack or the network failing: a refusal such as
-    `not_in_channel`, a timeout (see SLACK_SLOW), or a bug of ours."""
-    if isinstance(error, SlackApiError):
-        status = error.response.status_code
-        data = error.response.data if isinstance(error.response.data, dict) else {}
-        code = str(data.get("error") or "")
-        if status == 429 or code == "ratelimited":
-            return "it keeps rate-limiting the bot"
-        if status >= 500:
-            return f"it answered HTTP {status}"
-        if code.startswith(NOT_JSON):
-            return f"its answer was not JSON, HTTP {status}"
-        if code in SLACK_SIDE_ERRORS:
-            return f"it answered `{code}`"
-        return None
-    if isinstance(error, http.client.RemoteDisconnected):
-        return "the connection was closed before it answered"
-    if isinstance(error, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
-        return "the connection was reset"
-    if isinstance(error, http.client.IncompleteRead):
-        return "its answer was cut off"
-    garbled = isinstance(error, json.JSONDecodeError | http.client.HTTPException)
-    if garbled and _from_slack_sdk(error):
-        return "its answer was not valid JSON"
-    return None
+    `not_in_channel`, a timeout (see SLACK_SLOW), or a bug of ours. Read from the one
+    classifier of Slack's failures, `commands.slack_failures`."""
+    failure = _slack_failure(error)
+    return None if failure is None else failure.trouble
 
 
-def _from_slack_sdk(error: BaseException) -> bool:
-    """Raised while slack_sdk read an answer (not by our own parsing of something else)."""
-    return any(
-        frame.f_globals.get("__name__", "").startswith("slack_sdk.")
-        for frame, _ in traceback.walk_tb(error.__traceback__)
-    )
+def _slack_failure(error: BaseException) -> Failure | None:
+    # Imported here: importing `commands` runs its __init__, which imports this module.
+    from commands.slack_failures import classify
+
+    return classify(error)
 
 
 def unavailable_message(error: BaseException) -> str | None:
     """What to tell the user when a service we depend on failed (not a bug of ours), else None."""
     if is_unavailable(error):
         return STORE_DOWN
-    if what := slack_trouble(error):
-        return SLACK_TROUBLE.format(what=what)
-    if isinstance(error, TimeoutError | URLError | ConnectionError):
-        return SLACK_SLOW
-    return None
+    if (failure := _slack_failure(error)) is None or failure.said is not None:
+        return None
+    if failure.trouble:
+        return SLACK_TROUBLE.format(what=failure.trouble)
+    if failure.code:  # Slack refused the call: the bot asked for something it may not
+        return None
+    return SLACK_SLOW  # no answer in time, or Slack could not be reached
 
 
 def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
@@ -103,6 +75,9 @@ def explain(error: BaseException) -> str:
         message = str(error)
         logger.info("refused: %s", type(error).__name__)
         logger.debug("refused with: %s", message)
+    elif (failure := _slack_failure(error)) is not None and failure.said is not None:
+        message = failure.said  # Slack turned the call down for a reason the user can act on
+        logger.warning("Slack turned the call down (%s): the user was told", failure.code)
     elif unavailable := unavailable_message(error):
         message = unavailable
         cause = slack_trouble(error) or _cause(error)

@@ -21,7 +21,7 @@ from bot.logs import begin_request
 from bot.settings import Settings, SettingsError
 from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
-from commands.access import Directory
+from commands.directory import Directory
 from digests.scheduler import build_scheduler
 from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow
@@ -143,7 +143,12 @@ def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
     stopping = threading.Event()
     if settings.socket_mode:
         handler = socket_mode_handler(bolt_app, settings.slack_app_token or "")
-        _on_stop_signal(stopping.set)
+
+        def stop() -> None:  # also while connect() still waits for Slack to answer
+            stopping.set()
+            handler.client.interrupt()
+
+        _on_stop_signal(stop)
         try:
             handler.connect()  # "connected to Slack in Socket Mode" once a connection is open
         except AppTokenRefused as refused:

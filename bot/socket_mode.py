@@ -35,7 +35,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode.base_handler import BaseSocketModeHandler
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError, SlackClientNotConnectedError
+from slack_sdk.errors import SlackClientNotConnectedError
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -45,6 +45,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from bot.inbound import Refused, envelope_payload
 from bot.logs import ContextExecutor
+from commands.slack_failures import MalformedAnswer, Outcome, classify
 
 PING_INTERVAL = 2.0
 PING_TIMEOUT = 3.0
@@ -54,7 +55,8 @@ OPEN_TIMEOUT = 10.0
 DRAIN_SECONDS = 10.0
 """How long a replaced connection is still read if Slack does not close it (Slack's `warning`
 comes about 10 s before it closes a connection)."""
-RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+"""Seconds between attempts to reach Slack (the last one repeats), at start and after."""
 MAX_MESSAGE_BYTES = 16 * 2**20
 DROPPED_STATUSES = frozenset({400, 404})
 """Bolt's answers that Slack sending the envelope again would not change: malformed, unhandled."""
@@ -144,19 +146,51 @@ class SocketModeClient(BaseSocketModeClient):
     # -- slack_sdk's client interface --------------------------------------------------------
     def issue_new_wss_url(self) -> str:
         """A single-use WebSocket URL (the Web API client already retries 429s and drops)."""
-        return str(self.web_client.apps_connections_open(app_token=self.app_token)["url"])
+        answer = self.web_client.apps_connections_open(app_token=self.app_token)
+        url = answer.get("url")
+        if not isinstance(url, str) or not url.startswith(("wss://", "ws://")):
+            raise MalformedAnswer("apps.connections.open answered without a WebSocket `url`")
+        return url
 
     def connect(self) -> None:
         """Check the app token, then keep a connection open from a background thread; a
-        connection that cannot be opened is retried (and logged) until `close()`."""
-        try:
-            url = self.issue_new_wss_url()
-        except SlackApiError as error:
-            raise AppTokenRefused(str(error.response.get("error") or "refused")) from None
+        connection that cannot be opened is retried (and logged) until `close()`.
+
+        A token Slack refuses raises `AppTokenRefused`. Slack down, unreachable or answering
+        badly is no refusal: asked again with a back-off, one line an attempt, until it answers,
+        or `interrupt()` / `close()` (then nothing is opened)."""
+        url = self._first_url()
+        if url is None:
+            return
         self._supervisor = threading.Thread(
             target=self._supervise, args=(url,), name="socket-mode", daemon=True
         )
         self._supervisor.start()
+
+    def interrupt(self) -> None:
+        """Stop trying to connect (SIGTERM): `connect()` returns, the supervisor opens no more."""
+        self._stopping.set()
+        self._wanted.set()
+
+    def _first_url(self) -> str | None:
+        attempt = 0
+        while True:
+            try:
+                return self.issue_new_wss_url()
+            except Exception as error:
+                if (failure := classify(error)) is None:
+                    raise
+                if failure.outcome is Outcome.REFUSED:
+                    raise AppTokenRefused(failure.code) from None
+                delay = self._retry_delays[min(attempt, len(self._retry_delays) - 1)]
+                attempt += 1
+                self.logger.warning(
+                    "could not connect to Slack in Socket Mode (%s): retrying in %g s",
+                    failure.trouble or failure.cause,
+                    delay,
+                )
+                if self._stopping.wait(delay):
+                    return None
 
     def is_connected(self) -> bool:
         with self._lock:
@@ -209,7 +243,9 @@ class SocketModeClient(BaseSocketModeClient):
                 except Exception as error:
                     delay = self._retry_delays[min(failures, len(self._retry_delays) - 1)]
                     failures += 1
-                    expected = isinstance(error, SlackClientError | OSError | WebSocketException)
+                    expected = isinstance(error, OSError | WebSocketException) or bool(
+                        classify(error)
+                    )
                     self.logger.warning(
                         "could not connect to Slack in Socket Mode (%s: %s): retrying in %g s",
                         type(error).__name__,

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.install_pages import failure_page
 from bot.settings import Settings
+from commands.slack_failures import classify
 from digests.deliver import ClientFor
 from store.db import Database
 from store.installations import EncryptedInstallationStore
@@ -83,7 +84,18 @@ class SingleUseStateStore(StatelessOAuthStateStore):
 
 class InstallFlow(OAuthFlow):
     """Bolt's install flow; a database error while saving the installation shows the "could
-    not be saved" page (Bolt expects the store to fail with a BoltError) instead of a bare 500."""
+    not be saved" page (Bolt expects the store to fail with a BoltError) instead of a bare 500,
+    and so does Slack or the network failing the code's exchange (Bolt catches only Slack's
+    JSON errors): the "did not finish, try again" page."""
+
+    def run_installation(self, code: str) -> Installation | None:
+        try:
+            return super().run_installation(code)
+        except Exception as error:
+            if (failure := classify(error)) is None:
+                raise
+            self.logger.warning("the install's code exchange failed: %s", failure.cause)
+            return None
 
     def store_installation(self, request: BoltRequest, installation: Installation) -> None:
         try:

@@ -4,29 +4,25 @@
   that channel's members (and, as for changing, its owner and workspace admins).
 - Changing: the account's owner, the members of its linked channel and workspace admins.
 
-What Slack says about channels and users is remembered for a short while (`Directory`), so a
-card costs no Web API call most of the time; checks never run inside a database transaction.
-A channel the bot cannot see (a private channel it was not invited to) counts as private with
-no known members: closed, not open. The same answer of Slack's says whether a channel is shared
-with another organisation (`shared_outside`), which `commands.delivery` checks before every post;
-Slack failing to answer is never remembered as a fact about the channel.
+What Slack says about channels and users is remembered for a short while
+(`commands.directory.Directory`), so a card costs no Web API call most of the time; checks
+never run inside a database transaction. A channel the bot cannot see (a private channel it was
+not invited to) counts as private with no known members: closed, not open. Whether a channel is
+shared with another organisation is read from the same answers, for a card's mark and the
+account form's warning; posts ask Slack afresh (`commands.delivery`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from cachetools import TTLCache
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.errors import UserError, slack_trouble
+from bot.errors import UserError
+from commands.directory import Directory
 from commands.forms import ModalMeta
+from commands.slack_failures import classify
 from commands.text import channel_mention, escape, user_mention
 from store.accounts import get_account
 from store.actions import get_action_item
@@ -35,145 +31,6 @@ from store.models import Account
 from store.stakeholders import get_stakeholder
 
 logger = logging.getLogger("accountbot.access")
-
-REMEMBER_SECONDS = 120
-"""How long a channel's privacy and members, or a user's admin flag, are trusted."""
-MEMBER_PAGES = 20
-"""conversations.members pages (1,000 each) read at most per channel."""
-
-
-@dataclass(frozen=True)
-class ChannelFacts:
-    """What conversations.info said about a channel, as far as rights and delivery care."""
-
-    private: bool
-    shared_outside: bool
-    """Shared with another organisation, or on its way to be (see `shared_outside`)."""
-    unseen: str | None = None
-    """Slack's error when it would not describe the channel (a private channel the bot is not
-    in answers `channel_not_found`): then it counts as private, and not known to be internal."""
-
-
-def shared_outside(channel: dict[str, Any], *, team_id: str) -> bool:
-    """Whether people of another organisation can read the channel (Slack Connect), or soon
-    will: externally shared, an invitation pending, or shared with a workspace of another
-    organisation. A channel shared between the workspaces of one Enterprise organisation
-    (`is_org_shared`) stays inside; a share Slack does not qualify counts as outside."""
-    if channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"):
-        return True
-    if channel.get("pending_shared") or channel.get("pending_connected_team_ids"):
-        return True
-    if channel.get("is_org_shared"):
-        return False
-    if channel.get("is_shared"):
-        return True
-    teams = {*(channel.get("shared_team_ids") or ()), *(channel.get("connected_team_ids") or ())}
-    return bool(teams - {team_id})
-
-
-class Directory:
-    """Channels' privacy, sharing and members and users' admin flags, as Slack last said, per
-    team. `forget_channel` drops what is known of a channel (Slack said it changed)."""
-
-    def __init__(
-        self,
-        *,
-        ttl: float = REMEMBER_SECONDS,
-        maxsize: int = 20_000,
-        timer: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._cache: TTLCache[tuple[str, ...], Any] = TTLCache(
-            maxsize=maxsize, ttl=ttl, timer=timer
-        )
-        self._lock = threading.Lock()
-
-    def channel(
-        self, client: WebClient, *, team_id: str, channel_id: str, fresh: bool = False
-    ) -> ChannelFacts:
-        """What Slack says of the channel (`fresh`: ask again rather than remember)."""
-        key = ("channel", team_id, channel_id)
-        if fresh:
-            self._forget(key)
-        return self._remembered(key, lambda: _fetch_channel(client, team_id, channel_id))
-
-    def is_private(self, client: WebClient, *, team_id: str, channel_id: str) -> bool:
-        """True for a private channel, and for one the bot cannot see (closed, not open)."""
-        return self.channel(client, team_id=team_id, channel_id=channel_id).private
-
-    def remembered(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
-        """What is known of the channel now, without asking Slack."""
-        with self._lock:
-            return self._cache.get(("channel", team_id, channel_id))
-
-    def forget_channel(self, *, team_id: str, channel_id: str) -> None:
-        """Slack said the channel changed (shared, unshared): ask again next time."""
-        self._forget(("channel", team_id, channel_id), ("members", team_id, channel_id))
-
-    def _forget(self, *keys: tuple[str, ...]) -> None:
-        with self._lock:
-            for key in keys:
-                self._cache.pop(key, None)
-
-    def members(self, client: WebClient, *, team_id: str, channel_id: str) -> frozenset[str]:
-        """The channel's members (none known when the bot cannot see it)."""
-        return self._remembered(
-            ("members", team_id, channel_id), lambda: _fetch_members(client, channel_id)
-        )
-
-    def is_admin(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
-        return self._remembered(("admin", team_id, user_id), lambda: _fetch_admin(client, user_id))
-
-    def _remembered(self, key: tuple[str, ...], fetch: Any) -> Any:
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = fetch()  # outside the lock: one slow answer must not hold up other teams
-        with self._lock:
-            self._cache[key] = value
-        return value
-
-
-def _fetch_channel(client: WebClient, team_id: str, channel_id: str) -> ChannelFacts:
-    try:
-        channel = client.conversations_info(channel=channel_id)["channel"]
-    except SlackApiError as error:
-        if slack_trouble(error):  # Slack failing says nothing about the channel
-            raise
-        reason = str(error.response.get("error"))
-        logger.info("channel %s treated as private: %s", channel_id, reason)
-        return ChannelFacts(private=True, shared_outside=False, unseen=reason)
-    return ChannelFacts(
-        private=bool(channel.get("is_private")),
-        shared_outside=shared_outside(channel, team_id=team_id),
-    )
-
-
-def _fetch_members(client: WebClient, channel_id: str) -> frozenset[str]:
-    members: set[str] = set()
-    cursor = None
-    try:
-        for _ in range(MEMBER_PAGES):
-            page = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
-            members.update(page["members"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-    except SlackApiError as error:
-        if slack_trouble(error):
-            raise
-        logger.info("members of %s unknown: %s", channel_id, error.response.get("error"))
-        return frozenset()
-    return frozenset(members)
-
-
-def _fetch_admin(client: WebClient, user_id: str) -> bool:
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError as error:
-        if slack_trouble(error):
-            raise
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
 
 
 @dataclass
@@ -272,16 +129,23 @@ class Access:
         return None if account is None else self.change_refusal(account)
 
     def shared_outside(self, channel_id: str | None) -> bool:
-        """Whether the channel is shared with another organisation (False when Slack cannot
-        say: for a card's mark; posts check through `commands.delivery`, which says why)."""
+        """Whether Slack says the channel is shared with another organisation, as remembered or
+        asked now (for the account form's warning); False when Slack cannot say, the failure
+        logged. Posts ask Slack themselves, afresh (`commands.delivery`)."""
         if not channel_id or self.client is None:
             return False
-        facts = self.directory.channel(self.client, team_id=self.team_id, channel_id=channel_id)
+        try:
+            facts = self.directory.channel(self.client, team_id=self.team_id, channel_id=channel_id)
+        except Exception as error:
+            if (failure := classify(error)) is None:
+                raise
+            logger.warning("channel %s not checked for sharing: %s", channel_id, failure.cause)
+            return False
         return facts.shared_outside
 
     def known_shared_outside(self, channel_id: str | None) -> bool:
-        """`shared_outside` as far as already known, without asking Slack (for a card drawn
-        inside a transaction)."""
+        """`shared_outside` as far as already known, without asking Slack (a card's mark: the
+        card of an account's owner costs no Web API call)."""
         if not channel_id:
             return False
         facts = self.directory.remembered(team_id=self.team_id, channel_id=channel_id)

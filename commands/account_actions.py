@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -12,14 +13,16 @@ from sqlmodel import Session
 from bot.errors import UserError
 from commands.access import Access
 from commands.answers import card_of
-from commands.delivery import Delivered, Outcome, deliver
+from commands.delivery import Outcome, deliver, is_channel
 from commands.forms import ModalMeta
 from commands.modals import open_modal
 from commands.payloads import BlockAction
-from commands.text import channel_mention, fallback_text, send_blocks
+from commands.text import fallback_text, send_blocks
 from commands.views.form import account_form
 from store.accounts import get_account
 from store.db import Database
+
+logger = logging.getLogger("accountbot.account_actions")
 
 GONE = "That account no longer exists."
 
@@ -84,32 +87,10 @@ def handle_share_card(
         replace_original=False,
     )
     if not delivered.sent:
-        raise UserError(share_refusal(delivered, channel=click.channel_id))
+        level = logging.INFO if delivered.outcome is Outcome.SHARED_OUTSIDE else logging.WARNING
+        logger.log(level, "card not shared in %s: %s", click.channel_id, delivered.reason)
+        raise UserError(delivered.explain("the card", channel=click.channel_id))
     respond(delete_original=True)
-
-
-def share_refusal(delivered: Delivered, *, channel: str) -> str:
-    """Why the card was not shared in `channel`, for whoever clicked."""
-    where = channel_mention(channel) if channel[:1] in {"C", "G"} else "this conversation"
-    if delivered.outcome is Outcome.SHARED_OUTSIDE:
-        return (
-            f":lock: Not shared: {where} is shared with another organisation, and the card is "
-            "your team's internal record. Share it in a channel only your workspace can read."
-        )
-    if delivered.outcome is Outcome.UNCHECKED:
-        return (
-            f":lock: Not shared: Slack would not say who can read {where} "
-            f"(`{delivered.reason}`), so the card stays private. Share it in a channel of your "
-            "workspace the bot is in."
-        )
-    if delivered.outcome is Outcome.UNCERTAIN:
-        return (
-            f"Slack did not confirm the share ({delivered.reason}): look in {where} before "
-            "sharing again."
-        )
-    if delivered.outcome is Outcome.REFUSED:
-        return f"Not shared: Slack said `{delivered.reason}`."
-    return f"Not shared: {delivered.reason}. Please try again."
 
 
 def handle_edit_account(
@@ -148,7 +129,9 @@ def handle_create_account(
     """The offer after a name matched nothing: open the new-account modal with that name."""
     ack()
     click = BlockAction.model_validate(body)
-    channel = click.channel_id if click.channel_id and click.channel_id[:1] in {"C", "G"} else None
+    channel = (
+        click.channel_id if click.channel_id and is_channel(click.channel_id, dm=False) else None
+    )
     modal = account_form(
         meta=ModalMeta(response_url=click.response_url),
         name=click.value,

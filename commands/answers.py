@@ -9,9 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.errors import slack_trouble
 from commands.access import Access
-from commands.delivery import SLACK_ERRORS
 from commands.forms import ModalMeta
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand, readings
 from commands.text import escape
@@ -64,19 +62,14 @@ def card_of(
     shared_by: str | None = None,
 ) -> list[Block] | None:
     """The card of one account, or None when the team has no such account: read in one
-    read-only transaction, drawn after it, its linked channel marked as shared with another
-    organisation as `access` says (never asked inside the transaction)."""
+    read-only transaction, drawn after it, its linked channel marked when the bot already knows
+    it is shared with another organisation (no Web API call for the mark)."""
     with db.reading() as session:
         found = assessed_accounts(session, team_id=team_id, today=today, account_ids=[account_id])
     if not found:
         return None
     snapshot, assessment = found[0]
-    try:
-        shared = access.shared_outside(snapshot.account.channel_id)
-    except SLACK_ERRORS as error:  # the card is worth showing without the mark
-        why = slack_trouble(error) or type(error).__name__
-        logger.warning("card shown without its channel's sharing: Slack failed (%s)", why)
-        shared = False
+    shared = access.known_shared_outside(snapshot.account.channel_id)
     return account_card(
         snapshot, assessment, today=today, shared_by=shared_by, channel_shared_outside=shared
     )

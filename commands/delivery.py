@@ -2,68 +2,52 @@
 and never twice.
 
 - `deliver` is what every post of internal content goes through (digests, the portfolio digest,
-  departure alerts, "Share in channel"). Before posting to a channel it asks Slack (remembered
-  for a short while, see `commands.access.Directory`; Slack's `channel_shared` and
-  `channel_unshared` events make it ask again) whether the channel is shared with another
-  organisation; such a channel gets nothing. Its answer (`Delivered`) says what happened.
-- At most once: a request written to the socket is never sent again by us, because Slack may have
-  carried it out. Only a connection refused (nothing sent) is retried, and a 429 after its
-  `Retry-After` (Slack refused the call). A post whose answer is lost (reset, closed, cut off,
-  not JSON, a 5xx, a timeout) is `UNCERTAIN`: reported, never re-sent automatically.
+  departure alerts, "Share in channel"). Before posting to a channel it asks Slack, afresh and
+  once, whether the channel is shared with another organisation (`commands.directory`); such a
+  channel gets nothing. Its answer (`Delivered`) says what happened, and `Delivered.explain`
+  says it to whoever asked for the post.
+- At most once: a request written to the socket is never sent again by us, because Slack may
+  have carried it out. Only a connection refused (nothing sent) is retried, and a 429 after its
+  `Retry-After` (Slack refused the call). What a failure means is read in one place,
+  `commands.slack_failures`: a post whose answer is lost or failed (reset, closed, cut off, not
+  JSON, any 5xx, a timeout) is `UNCERTAIN`: reported, never re-sent automatically.
   `retry_handlers()` is the policy of every Web API client and response-URL post of the bot.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
 import math
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
-from urllib.error import HTTPError, URLError
 
 from slack_bolt.context.respond import Respond as BoltRespond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from bot.errors import NOT_JSON, slack_trouble
-from commands.access import Directory
+from commands.directory import Directory, channel_facts
+from commands.slack_failures import Failure, Outcome, classify, classify_answer, never_sent
+from commands.text import channel_mention
 from commands.views.blocks import Block
 from store.deliveries import TIMED_OUT
 
 logger = logging.getLogger("accountbot.delivery")
 
-SLACK_ERRORS = (SlackApiError, OSError, http.client.HTTPException, json.JSONDecodeError)
-"""What a Web API call or a response-URL post raises when Slack or the network fails."""
 LONGEST_RETRY_AFTER = 60.0
 """A 429 asking to wait longer than this (seconds) is not waited for: the call fails."""
-MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
-"""Slack's errors after which "some aspect of the operation" may have succeeded (its docs)."""
-TRY_LATER = frozenset({"ratelimited", "service_unavailable", "request_timeout"})
-"""Slack's errors for a call it did not carry out, which may work later."""
 DEFAULT_TIMEOUT = 10.0
 """Seconds a response-URL post may take when no client says otherwise (SLACK_API_TIMEOUT's
 default)."""
 SHARED_OUTSIDE = "the channel is shared with another organisation, so internal content stays out"
+NOT_CHECKED = "not checked whether the channel is shared with another organisation"
+NOT_IN = frozenset({"not_in_channel", "channel_not_found"})
+"""Slack's answers when the bot is not in a channel (a private one it was not invited to)."""
 
 
 # -- retries ----------------------------------------------------------------------------------
-
-
-def never_sent(error: BaseException | None) -> bool:
-    """True when the request cannot have reached Slack: the connection was refused, or the host
-    name did not resolve. urllib wraps what failed before the answer in URLError; an error
-    while reading the answer (a reset, a close) comes bare, and the request was sent."""
-    if isinstance(error, URLError) and not isinstance(error, HTTPError):
-        error = error.reason  # type: ignore[assignment]
-    return isinstance(error, ConnectionRefusedError | socket.gaierror)
 
 
 class NotSentRetryHandler(RetryHandler):
@@ -142,21 +126,23 @@ def retry_handlers() -> list[RetryHandler]:
     return [NotSentRetryHandler(max_retry_count=2), RateLimitRetryHandler(max_retry_count=3)]
 
 
-class _SlackFailuresAreWarnings(logging.Filter):
-    """slack_sdk logs a failed call (a reset, an answer that is not JSON) at ERROR; it is
-    Slack's or the network's failure, which the bot reports itself: a WARNING."""
+class _SlackFailuresAtDebug(logging.Filter):
+    """slack_sdk logs a failed call (a reset, an answer that is not JSON) at ERROR; the bot
+    logs each failure itself, once, where what failed is known: slack_sdk's line is a DEBUG
+    detail."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.ERROR:
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        if record.levelno >= logging.WARNING:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger("accountbot.slack_sdk").isEnabledFor(logging.DEBUG)
         return True
 
 
 def slack_logger() -> logging.Logger:
     """The logger handed to slack_sdk's clients."""
     sdk_logger = logging.getLogger("accountbot.slack_sdk")
-    if not any(isinstance(f, _SlackFailuresAreWarnings) for f in sdk_logger.filters):
-        sdk_logger.addFilter(_SlackFailuresAreWarnings())
+    if not any(isinstance(f, _SlackFailuresAtDebug) for f in sdk_logger.filters):
+        sdk_logger.addFilter(_SlackFailuresAtDebug())
     return sdk_logger
 
 
@@ -194,70 +180,67 @@ class Respond(BoltRespond):
 # -- delivery ---------------------------------------------------------------------------------
 
 
-class Outcome(StrEnum):
-    SENT = "sent"
-    SHARED_OUTSIDE = "shared_outside"
-    """Not posted: the channel is shared with another organisation."""
-    UNCHECKED = "unchecked"
-    """Not posted: Slack would not describe the channel (`channel_not_found`, `missing_scope`)."""
-    REFUSED = "refused"
-    """Not posted: Slack refused it for good (`not_in_channel`, `is_archived`, …)."""
-    NOT_SENT = "not_sent"
-    """Not posted, and nothing reached Slack (or Slack asked to come back): may be tried again."""
-    UNCERTAIN = "uncertain"
-    """Sent, but its answer was lost: Slack may have it. Reported, never sent again by itself."""
-
-
 @dataclass(frozen=True)
 class Delivered:
     outcome: Outcome
     reason: str = ""
+    """Why it was not posted, for the delivery ledger and reports."""
     ts: str | None = None
+    cause: str = ""
+    """What failed, in a few words (`Slack answered HTTP 503`), when Slack may have it."""
 
     @property
     def sent(self) -> bool:
         return self.outcome is Outcome.SENT
 
+    @classmethod
+    def failed(cls, failure: Failure) -> Delivered:
+        """A post that raised: not done (given back, or refused), or perhaps done."""
+        if failure.outcome is not Outcome.UNCERTAIN:
+            return cls(failure.outcome, failure.code or failure.cause)
+        reason = (
+            TIMED_OUT
+            if failure.timed_out
+            else f"uncertain: {failure.cause}, so it may or may not have been posted"
+        )
+        return cls(Outcome.UNCERTAIN, reason, cause=failure.cause)
 
-def failure_of(error: BaseException) -> Delivered:
-    """What a post that raised `error` (one of SLACK_ERRORS) means for whether Slack has it."""
-    if isinstance(error, SlackApiError):
-        status = error.response.status_code
-        data = error.response.data if isinstance(error.response.data, dict) else {}
-        code = str(data.get("error") or "")
-        if status == 429 or code in TRY_LATER:
-            return Delivered(Outcome.NOT_SENT, code or "ratelimited")
-        if status >= 500:
-            return _uncertain(f"Slack answered HTTP {status}")
-        if code.startswith(NOT_JSON):
-            return _uncertain(f"Slack's answer was not JSON (HTTP {status})")
-        if code in MAYBE_DONE:
-            return _uncertain(f"Slack answered `{code}`")
-        return Delivered(Outcome.REFUSED, code or f"http_{status}")
-    if isinstance(error, TimeoutError):
-        return Delivered(Outcome.UNCERTAIN, TIMED_OUT)
-    if never_sent(error):
-        return Delivered(Outcome.NOT_SENT, "Slack could not be reached (connection refused)")
-    if isinstance(error, http.client.RemoteDisconnected):
-        return _uncertain("connection closed after sending, before Slack answered")
-    if isinstance(error, ConnectionError):
-        return _uncertain("connection reset after sending")
-    if isinstance(error, http.client.IncompleteRead):
-        return _uncertain("Slack's answer was cut off")
-    if isinstance(error, json.JSONDecodeError):
-        return _uncertain("Slack's answer was not valid JSON")
-    if isinstance(error, URLError):
-        return _uncertain(f"the connection failed while sending ({type(error.reason).__name__})")
-    return _uncertain(f"{type(error).__name__} after sending")
+    def explain(self, what: str, *, channel: str) -> str:
+        """Why `what` ("the card") is not, or may not be, in `channel`, for whoever asked."""
+        where = place(channel)
+        subject = what[:1].upper() + what[1:]
+        if self.outcome is Outcome.SHARED_OUTSIDE:
+            return (
+                f":lock: {subject} was not posted: {where} is shared with another organisation, "
+                f"and {what} is internal to your team."
+            )
+        invite = " Invite the bot there with `/invite @accountbot`." * (self.reason in NOT_IN)
+        if self.outcome is Outcome.UNCHECKED:
+            return (
+                f":lock: {subject} was not posted: Slack would not say who can read {where} "
+                f"(`{self.reason}`), so {what} stays private.{invite}"
+            )
+        if self.outcome is Outcome.REFUSED:
+            return f"{subject} was not posted in {where}: Slack said `{self.reason}`.{invite}"
+        if self.outcome is Outcome.UNCERTAIN:
+            why = (
+                "Slack did not answer in time"
+                if self.reason == TIMED_OUT
+                else f"Slack did not confirm it ({self.cause})"
+            )
+            return f"{subject} may or may not be in {where}: {why}. Look there before trying again."
+        return f"{subject} was not posted in {where}: {self.reason}. Please try again in a minute."
 
 
-def _uncertain(what: str) -> Delivered:
-    return Delivered(Outcome.UNCERTAIN, f"uncertain: {what}, so it may or may not have been posted")
+def is_channel(conversation: str, *, dm: bool = True) -> bool:
+    """A channel or conversation id (C…, G…, and D… unless `dm` is False), as opposed to a
+    user id (a DM to them)."""
+    return conversation[:1] in ({"C", "G", "D"} if dm else {"C", "G"})
 
 
-def is_channel(conversation: str) -> bool:
-    """A channel or conversation id (C…, G…, D…), as opposed to a user id (a DM to them)."""
-    return conversation[:1] in {"C", "G", "D"}
+def place(channel: str) -> str:
+    """How to name `channel` to a user: its mention, or "this conversation" (a DM, a group DM)."""
+    return channel_mention(channel) if is_channel(channel, dm=False) else "this conversation"
 
 
 def deliver(
@@ -276,18 +259,14 @@ def deliver(
     A channel shared with another organisation is refused before anything is sent, and so is
     one Slack will not describe; a DM to a user of the workspace needs no check. With a
     `response_url` the message goes there, `in_channel` (Share in channel), else by
-    chat.postMessage. Never raises for Slack or the network: the answer says what happened.
+    chat.postMessage. Never raises for Slack or the network: the answer says what happened,
+    and the caller, who knows what the post was, logs it (here only at DEBUG).
     """
     refused = _refusal(client, directory, team_id=team_id, channel=channel)
     delivered = refused or _send(
         client, channel=channel, text=text, blocks=blocks, response_url=response_url, **options
     )
-    if delivered.outcome is Outcome.SHARED_OUTSIDE:  # the rule at work, not a failure
-        logger.info("nothing posted to %s: %s", channel, delivered.reason)
-    elif not delivered.sent:
-        logger.warning(
-            "post to %s not delivered (%s): %s", channel, delivered.outcome, delivered.reason
-        )
+    logger.debug("post to %s: %s %s", channel, delivered.outcome, delivered.reason)
     return delivered
 
 
@@ -308,40 +287,38 @@ def _send(
             )
             return _webhook_outcome(answer)
         posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, **options)
-        return Delivered(Outcome.SENT, ts=posted.get("ts"))
-    except SLACK_ERRORS as error:
-        return failure_of(error)
+    except Exception as error:
+        if (failure := classify(error)) is None:
+            raise  # a bug of ours, not Slack's answer
+        return Delivered.failed(failure)
+    ts = posted.get("ts")
+    return Delivered(Outcome.SENT, ts=ts if isinstance(ts, str) else None)
 
 
 def _refusal(
     client: WebClient, directory: Directory, *, team_id: str, channel: str
 ) -> Delivered | None:
-    """Why internal content may not go to `channel`, or None when it may (a user id: a DM)."""
+    """Why internal content may not go to `channel`, or None when it may (a user id: a DM).
+
+    Slack is asked afresh for every post: exactly one conversations.info, never an answer this
+    process remembers, since another process may have been told the channel was shared since,
+    and an invitation pending sends no event at all. (A later performance issue replaces this
+    with a database-backed cache that Slack's channel events keep honest for every process.)
+    """
     if not is_channel(channel):
         return None
     try:
-        facts = directory.channel(client, team_id=team_id, channel_id=channel)
-        if facts.unseen:  # perhaps remembered from before the bot was invited: ask again
-            facts = directory.channel(client, team_id=team_id, channel_id=channel, fresh=True)
-    except SLACK_ERRORS as error:
-        return Delivered(
-            Outcome.NOT_SENT,
-            "not checked whether the channel is shared with another organisation: "
-            + _what_failed(error),
-        )
+        facts = channel_facts(client, team_id=team_id, channel_id=channel)
+    except Exception as error:
+        if (failure := classify(error)) is None:
+            raise
+        return Delivered(Outcome.NOT_SENT, f"{NOT_CHECKED}: {failure.cause}")
+    directory.remember_channel(team_id=team_id, channel_id=channel, facts=facts)
     if facts.unseen:
         return Delivered(Outcome.UNCHECKED, facts.unseen)
     if facts.shared_outside:
         return Delivered(Outcome.SHARED_OUTSIDE, SHARED_OUTSIDE)
     return None
-
-
-def _what_failed(error: BaseException) -> str:
-    if isinstance(error, TimeoutError):
-        return "Slack did not answer in time"
-    if never_sent(error):
-        return "Slack could not be reached"
-    return f"Slack failed ({slack_trouble(error) or type(error).__name__})"
 
 
 def _webhook_outcome(answer: WebhookResponse) -> Delivered:
@@ -350,8 +327,4 @@ def _webhook_outcome(answer: WebhookResponse) -> Delivered:
     if status == 200:
         return Delivered(Outcome.SENT)
     word = answer.body.strip() if answer.body and len(answer.body) < 60 else f"http_{status}"
-    if status == 429:
-        return Delivered(Outcome.NOT_SENT, "ratelimited")
-    if status >= 500:
-        return _uncertain(f"Slack answered HTTP {status}")
-    return Delivered(Outcome.REFUSED, word)
+    return Delivered.failed(classify_answer(status, word))

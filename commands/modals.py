@@ -8,13 +8,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
-from bot.errors import STORE_DOWN, slack_trouble, unavailable_message
+from bot.errors import STORE_DOWN, explain, unavailable_message
 from bot.ids import View
 from commands.access import Access
-from commands.delivery import SLACK_ERRORS
 from commands.forms import ModalMeta
+from commands.payloads import BlockAction
+from commands.slack_failures import classify
 from commands.views.form import channel_warning, linked_channel, with_channel_warning
 from commands.views.modal import loading_view, notice_view
 from store.db import UNAVAILABLE, Database
@@ -33,19 +35,22 @@ def open_modal(
     title: str,
     build: Build,
     access: Access,
-    push: bool = False,
+    over: dict[str, Any] | None = None,
 ) -> None:
     """Open a loading modal at once (no database work first), then fill it in with views.update;
     a modal for a change the user may not make becomes a notice saying so. An account form
     linked to a channel shared with another organisation warns under the channel. `build` runs
     in a read-only session (it only reads; a check it asks Slack for holds no write lock).
-    `push`: on top of the modal the click came from (views.push) rather than a new one.
+    `over`: the block action of a click inside a modal, to push the form on top of that modal
+    rather than open a new one (see `push_modal`).
 
     When Slack fails to take the filled-in form, the modal says so rather than stay on
     "Loading…" (unless the form did arrive after all: the second update then finds the hash
     moved on, and Slack refuses it)."""
-    start = client.views_push if push else client.views_open
-    opened = start(trigger_id=trigger_id, view=loading_view(title))
+    if over is None:
+        opened = client.views_open(trigger_id=trigger_id, view=loading_view(title))
+    elif (opened := push_modal(client, over, title=title, view=loading_view(title))) is None:
+        return
     try:
         with db.reading() as session:
             built = build(session)
@@ -59,9 +64,9 @@ def open_modal(
     loading = opened["view"]
     try:
         client.views_update(view_id=loading["id"], hash=loading["hash"], view=view)
-    except SLACK_ERRORS as error:
+    except Exception as error:
         message = unavailable_message(error)
-        if message is None:
+        if message is None:  # a bug, or Slack turning it down (closed): for the error handler
             raise
         logger.warning("modal not filled in (%s): saying so in it", _why(error))
         try:
@@ -80,17 +85,29 @@ def update_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) 
     client.views_update(view_id=current["id"], hash=current.get("hash"), view=view)
 
 
+def push_modal(
+    client: WebClient, body: dict[str, Any], *, title: str, view: dict[str, Any]
+) -> SlackResponse | None:
+    """Push `view` on top of the modal a block action came from (Slack's answer, or None). Such
+    a click has no response URL, so when Slack does not take the view (it failed, or the
+    trigger expired), what went wrong replaces the modal underneath, rather than nothing
+    happening."""
+    click = BlockAction.model_validate(body)
+    try:
+        return client.views_push(trigger_id=click.trigger_id, view=view)
+    except Exception as error:
+        message = explain(error)  # logged for what it is: Slack's failure, or a bug with its id
+        update_modal(client, body, notice_view(title, message))
+        return None
+
+
 def warn_if_shared(view: dict[str, Any], access: Access, channel_id: str | None) -> dict[str, Any]:
     """The account form, warning under its linked channel when Slack says the channel is shared
     with another organisation (without the warning when it is not, or Slack cannot say)."""
-    shared = False
-    if channel_id:
-        try:
-            shared = access.shared_outside(channel_id)
-        except SLACK_ERRORS as error:  # the form is worth having without the warning
-            logger.warning("channel %s not checked for sharing (%s)", channel_id, _why(error))
+    shared = access.shared_outside(channel_id)
     return with_channel_warning(view, channel_warning(channel_id) if shared else None)  # type: ignore[arg-type]
 
 
 def _why(error: BaseException) -> str:
-    return slack_trouble(error) or type(error).__name__
+    failure = classify(error)
+    return failure.cause if failure is not None else type(error).__name__

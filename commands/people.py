@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -11,19 +12,19 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.ids import StakeholderMenu
-from commands.access import Access, Directory
+from commands.access import Access
 from commands.answers import assessed_accounts, stakeholder_modal
-from commands.delivery import Delivered, Outcome, deliver, webhook
+from commands.delivery import Outcome, deliver, webhook
+from commands.directory import Directory
 from commands.forms import ModalMeta, parse_form
 from commands.modals import open_modal
 from commands.payloads import BlockAction, payload_id
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
 from commands.submissions import CardWrite, Submission, card_form, submit_and_show_card
-from commands.text import channel_mention, fallback_text
+from commands.text import fallback_text
 from commands.views.people import departed_form, departure_alert, promoted_form, sentiment_form
 from store.accounts import get_account
 from store.db import Database
-from store.deliveries import TIMED_OUT
 from store.enums import Role, StakeholderStatus
 from store.errors import NotFound
 from store.models import Stakeholder
@@ -33,6 +34,8 @@ from store.stakeholders import (
     mark_departed,
     update_stakeholder,
 )
+
+logger = logging.getLogger("accountbot.people")
 
 ALERT_ROLES = (Role.CHAMPION, Role.EXECUTIVE_SPONSOR)
 MENU_TITLES = {
@@ -283,9 +286,8 @@ def _post_departure_alert(
         threads_left=len(assessment.threads),
         other_champions=len(champions),
     )
-    problem = None
     if not account.channel_id:
-        problem = "the account has no linked channel"
+        problem = "The departure alert was not posted: the account has no linked channel."
     else:
         delivered = deliver(
             client,
@@ -295,25 +297,18 @@ def _post_departure_alert(
             text=fallback_text(blocks),
             blocks=blocks,
         )
-        problem = None if delivered.sent else _alert_problem(delivered)
-    if problem and meta.response_url:
-        hint = " Invite the bot with `/invite @accountbot`." if "not_in_channel" in problem else ""
-        where = channel_mention(account.channel_id) if account.channel_id else "a channel"
-        webhook(meta.response_url, timeout=client.timeout).send(
-            text=f":warning: The departure alert could not be posted in {where}: {problem}.{hint}",
-            response_type="ephemeral",
-            replace_original=False,
+        if delivered.sent:
+            return
+        problem = delivered.explain("the departure alert", channel=account.channel_id)
+        level = logging.INFO if delivered.outcome is Outcome.SHARED_OUTSIDE else logging.WARNING
+        logger.log(
+            level,
+            "departure alert of account %s not posted in %s: %s",
+            account_id,
+            account.channel_id,
+            delivered.reason,
         )
-
-
-def _alert_problem(delivered: Delivered) -> str:
-    """Why the alert is not in the channel, for whoever marked the departure."""
-    if delivered.outcome is Outcome.SHARED_OUTSIDE:
-        return "the channel is shared with another organisation, and the alert is internal"
-    if delivered.outcome in (Outcome.REFUSED, Outcome.UNCHECKED):
-        return f"Slack said `{delivered.reason}`"
-    if delivered.reason == TIMED_OUT:
-        return "Slack did not answer in time, so it may or may not be there"
-    if delivered.outcome is Outcome.UNCERTAIN:
-        return "Slack did not confirm it (its answer was lost), so it may or may not be there"
-    return f"it was not sent ({delivered.reason})"
+    if meta.response_url:
+        webhook(meta.response_url, timeout=client.timeout).send(
+            text=f":warning: {problem}", response_type="ephemeral", replace_original=False
+        )

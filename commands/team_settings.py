@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.errors import UserError
 from commands.access import Access
 from commands.forms import FormErrors, ModalMeta, parse_form, state_values
-from commands.modals import open_modal
+from commands.modals import open_modal, push_modal
 from commands.payloads import BlockAction
 from commands.submissions import save_submission
+from commands.views.modal import notice_view
 from commands.views.settings import (
     ALL_CLEAR,
     OWNER_DMS,
@@ -37,6 +37,7 @@ from store.settings import (
 )
 
 ADMINS_ONLY = "Only workspace admins and owners can change the team's settings."
+NO_SECTION = "That button no longer points at a setting."
 TITLE = "Team settings"
 REQUIRED = "This field is required."
 
@@ -100,13 +101,15 @@ def handle_settings_section(
 ) -> None:
     """A section's "Change" button in the menu: push that section's form on top of it, a
     loading view first (no database read or Slack call before it), filled in once the user is
-    known to be an admin and the section is read."""
+    known to be an admin and the section is read. Such a click has no response URL: what goes
+    wrong is shown in a modal."""
     ack()
     click = BlockAction.model_validate(body)
     try:
         section = SettingsSection(click.value)
     except ValueError:
-        raise UserError("That button no longer points at a setting.") from None
+        push_modal(client, body, title=TITLE, view=notice_view(TITLE, NO_SECTION))
+        return
     open_modal(
         client,
         db,
@@ -118,7 +121,7 @@ def handle_settings_section(
             else ADMINS_ONLY
         ),
         access=access,
-        push=True,
+        over=body,
     )
 
 

@@ -22,8 +22,9 @@ def handle_uninstalled(event: dict[str, Any], context: dict[str, Any]) -> None:
 
 
 def handle_channel_sharing(event: dict[str, Any], access: Access) -> None:
-    """`channel_shared` / `channel_unshared`: forget what Slack said of the channel, so the next
-    post there (or card) asks again rather than trust a remembered answer."""
+    """`channel_shared` / `channel_unshared`: forget what this process remembers of the channel,
+    so the next card or form reading it asks again. (Posts ask Slack afresh anyway: the event
+    reaches one process of several, and a pending invitation sends none.)"""
     channel_id = str(event.get("channel") or "")
     if not channel_id:
         return

@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.console import Console
 
 from bot.terminal import print_message
-from commands.access import Directory
+from commands.directory import Directory
 from digests.content import build_portfolio_digest
 from digests.deliver import ClientFor, DeliveryRun, Pacer, deliver_team_digests, team_digests
 from digests.render import account_digest_blocks, portfolio_blocks

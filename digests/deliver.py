@@ -4,9 +4,10 @@ Every post goes through `commands.delivery.deliver`: an account channel shared w
 organisation gets nothing (its digest goes to the account's owner by DM instead, and the
 portfolio digest says so), and a post is never sent twice. One failing channel is recorded and
 skipped, never stopping the rest: a post Slack refused (`not_in_channel`, …) or may have carried
-out without saying so (a reset, an answer cut off or not JSON, a timeout) is recorded as failed
-and reported; only what never reached Slack (a refused connection, a 429 that outlasts the
-retries) gives the claim back, so the next run posts it.
+out (any 5xx, a reset, an answer cut off, not JSON or not Slack's, a timeout) is recorded as
+failed and reported; only what Slack did not do (a refused connection, a 429 that outlasts the
+retries, a channel Slack could not be asked about) gives the claim back, so the next run posts
+it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from commands.access import Directory
 from commands.delivery import SHARED_OUTSIDE, Outcome, deliver
+from commands.directory import Directory
 from commands.views.blocks import Block
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
 from digests.render import account_digest_blocks, portfolio_blocks, to_owner_blocks
@@ -296,7 +297,8 @@ def deliver_team_digests(
     directory: Directory | None = None,
 ) -> DeliveryRun:
     """Post this week's channel digests, then the portfolio digest (and owners' DMs if asked).
-    `directory` remembers what Slack said of the channels (the app's, in `accountbot run`)."""
+    Each post asks Slack about its channel afresh; what it says is kept in `directory` (the
+    app's, in `accountbot run`) for the cards and forms that read it."""
     pacer = pacer or Pacer()
     directory = Directory() if directory is None else directory
     rendered = render_team_digests(

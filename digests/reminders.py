@@ -3,8 +3,9 @@
 Once per item per local day, in the owner's Slack time zone, from 09:00 their time. Runs every
 few minutes from the scheduler; a run missed while the bot was down catches up the same day.
 The day's claim is given back only when Slack has nothing (a refused connection, a 429 that
-outlasts the retries, a refusal that may pass); a reminder Slack may have delivered without
-saying so (a reset, an answer cut off or not JSON, a timeout) keeps its claim and is reported.
+outlasts the retries, a refusal that may pass); a reminder Slack may have delivered (any 5xx, a
+reset, an answer cut off, not JSON or not Slack's, a timeout) keeps its claim and is reported.
+Each failure is logged once, here.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.errors import SlackApiError
-
-from bot.errors import slack_trouble
-from commands.access import Directory
-from commands.delivery import SLACK_ERRORS, Outcome, deliver
+from commands.delivery import Outcome, deliver
+from commands.directory import Directory, user_facts
+from commands.slack_failures import classify
 from commands.text import fallback_text
 from commands.views.plan import reminder_blocks
 from digests.deliver import ClientFor
@@ -44,8 +43,8 @@ def owner_zones(
     db: Database, clients: ClientFor, *, users: set[UserKey], now: datetime
 ) -> dict[UserKey, ZoneInfo]:
     """Owners' time zones: remembered ones from one query, the rest from users.info (then kept).
-    An owner Slack fails to describe (an outage, a garbled answer) is left out of this run, to
-    be reminded by the next; one Slack does not know is in UTC."""
+    An owner Slack fails to describe (an outage, an answer that is not Slack's) is left out of
+    this run, to be reminded by the next; one Slack does not know is in UTC."""
     with db.transaction() as session:
         zones = known_zones(session, users=users, fetched_after=now - ZONE_FRESH_FOR)
     for team_id, user_id in sorted(users - zones.keys()):
@@ -53,26 +52,24 @@ def owner_zones(
         if client is None:
             continue
         try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError as error:
-            if trouble := slack_trouble(error):
-                logger.warning("users.info for %s failed (%s): next run", user_id, trouble)
+            user = user_facts(client, user_id=user_id)
+        except Exception as error:
+            if (failure := classify(error)) is None:
+                raise
+            if failure.outcome is not Outcome.REFUSED:
+                logger.warning("users.info for %s failed (%s): next run", user_id, failure.cause)
                 continue
-            logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+            logger.warning("users.info for %s refused (%s): in UTC", user_id, failure.code)
             zones[(team_id, user_id)] = "UTC"
             continue
-        except SLACK_ERRORS as error:  # the network, or an answer Slack garbled
-            why = slack_trouble(error) or type(error).__name__
-            logger.warning("users.info for %s failed (%s): next run", user_id, why)
-            continue
-        zones[(team_id, user_id)] = user.get("tz") or "UTC"
+        zones[(team_id, user_id)] = user.tz or "UTC"
         with db.transaction() as session:
             remember_user(
                 session,
                 team_id=team_id,
                 user_id=user_id,
                 tz=zones[(team_id, user_id)],
-                is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+                is_admin=user.admin,
                 at=now,
             )
     return {key: _zone(name) for key, name in zones.items()}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from commands.access import Directory
+from commands.directory import Directory
 from digests.deliver import ClientFor, run_due_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
@@ -37,7 +37,7 @@ def build_scheduler(
     directory: Directory | None = None,
 ) -> BackgroundScheduler:
     """A scheduler with every job registered (not started); `directory` is the app's memory of
-    what Slack said about channels, kept honest by its `channel_shared` events."""
+    what Slack said about channels, which each digest post refreshes (posts ask Slack afresh)."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     leading: list[bool] = []
 
@@ -64,9 +64,7 @@ def build_scheduler(
     def reminders() -> None:
         if not leader():
             return
-        run = send_due_reminders(db, clients, now=clock())
-        for item_id, reason in run.failed.items():
-            logger.warning("reminder for item %s not delivered: %s", item_id, reason)
+        run = send_due_reminders(db, clients, now=clock())  # it logs each failure
         if run.sent or run.failed:
             logger.info("due-day reminders: %d sent, %d failed", len(run.sent), len(run.failed))
 

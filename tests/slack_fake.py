@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlparse
 
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
-FAULTS = ("reset", "close", "cut_off", "status", "html", "broken_json", "empty")
+FAULTS = ("reset", "close", "cut_off", "status", "html", "broken_json", "empty", "body")
 """What `FakeSlack.fault` can do to a request it has read (see there)."""
 FAULTED = 0
 """The `status` recorded for a call that got no proper answer (reset, closed, cut off)."""
@@ -35,6 +35,7 @@ class Fault:
     status: int
     channel: str | None
     left: int
+    body: bytes = b""
 
 
 @dataclass
@@ -55,9 +56,10 @@ class Call:
 
 
 class FakeSlack:
-    """Start with `start()`, point the WebClient's base_url at `api_url`, read `calls`."""
+    """Start with `start()`, point the WebClient's base_url at `api_url`, read `calls`. It
+    listens on `port` when given (a Slack that comes up after the bot started), else any."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
         self.calls: list[Call] = []
         self._failing_channels: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}
@@ -82,7 +84,7 @@ class FakeSlack:
         """Tokens every method refuses, with Slack's error code (`invalid_auth`)."""
         self._condition = threading.Condition()
         self._ts = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -127,6 +129,7 @@ class FakeSlack:
         times: int = 1,
         status: int | None = None,
         channel: str | None = None,
+        body: bytes = b"",
     ) -> None:
         """The next `times` calls of `method` (only those naming `channel`, when given; the
         method `response_url` for the response URLs) are read, recorded, then answered badly:
@@ -137,7 +140,9 @@ class FakeSlack:
         - `status`: an HTTP `status` (default 503) with Slack's JSON error body;
         - `html`: an HTML error page with `status` (default 502), as a proxy answers;
         - `broken_json`: a 200 whose JSON body stops half-way;
-        - `empty`: `status` (default 200) with an empty body.
+        - `empty`: `status` (default 200) with an empty body;
+        - `body`: `status` (default 200) with `body` as it is, as JSON (`[1]`, `"ok"`, bytes
+          that are not UTF-8, `{"ok": true}` without the fields the method answers).
 
         Slack may well have carried such a request out: it counts among `calls` (with status
         `FAULTED` when no status line was sent).
@@ -146,7 +151,7 @@ class FakeSlack:
         default = {"status": 503, "html": 502}.get(kind, 200)
         with self._condition:
             self._faults.setdefault(method, []).append(
-                Fault(kind, status or default, channel, times)
+                Fault(kind, status or default, channel, times, body)
             )
 
     def _take_fault(self, method: str, channel: str | None) -> Fault | None:
@@ -418,6 +423,7 @@ class FakeSlack:
                         "application/json",
                     ),
                     "empty": (b"", "application/json"),
+                    "body": (fault.body, "application/json"),
                 }[fault.kind]
                 self.send_response(fault.status)
                 self.send_header("Content-Type", f"{content_type}; charset=utf-8")

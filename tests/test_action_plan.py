@@ -390,7 +390,8 @@ def test_a_failed_reminder_is_retried_on_the_next_run(
 ) -> None:
     account = make_account(database, "Acme")
     item_id = add_item(database, account, "Item", date(2026, 11, 24))
-    slack.fault("chat.postMessage", "status", status=503)  # service_unavailable: not carried out
+    down = b'{"ok": false, "error": "service_unavailable"}'  # with a 200: not carried out
+    slack.fault("chat.postMessage", "body", body=down)
     first = send_due_reminders(database, client, now=datetime(2026, 11, 24, 10, tzinfo=UTC))
     assert (first.sent, first.failed) == ([], {item_id: "service_unavailable"})
     assert send_due_reminders(

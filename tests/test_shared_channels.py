@@ -36,8 +36,19 @@ SHARED_WAYS = {
     "C0PENDING": {"is_pending_ext_shared": True, "pending_shared": [CUSTOMER]},
     "C0TEAMS": {"is_shared": True, "shared_team_ids": [TEAM_ID, CUSTOMER]},
 }
-ORG_SHARED = {"is_shared": True, "is_org_shared": True, "shared_team_ids": [TEAM_ID, "T0SISTER"]}
+ORG_SHARED = {
+    "is_shared": True,
+    "is_org_shared": True,
+    "shared_team_ids": [TEAM_ID, "T0SISTER"],
+    "internal_team_ids": [TEAM_ID, "T0SISTER"],
+}
 """Shared between two workspaces of one Enterprise organisation: still inside."""
+ORG_AND_OUTSIDE = {
+    "C0ORGCONNECTED": ORG_SHARED | {"connected_team_ids": [TEAM_ID, CUSTOMER]},
+    "C0ORGNAMED": ORG_SHARED | {"shared_team_ids": [TEAM_ID, "T0SISTER", CUSTOMER]},
+    "C0ORGPENDING": ORG_SHARED | {"pending_connected_team_ids": [CUSTOMER]},
+}
+"""Shared inside the organisation, and also with (or on the way to) a team outside it."""
 SHARED = "the channel is shared with another organisation, so internal content stays out"
 
 
@@ -164,6 +175,22 @@ def test_a_channel_shared_since_the_last_digest_is_caught_at_the_next_post(
     }
 
 
+def test_a_channel_of_the_organisation_also_shared_outside_it_gets_no_digest(
+    database: Database, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`is_org_shared` is inside only while Slack names no team outside the organisation."""
+    for index, channel in enumerate(sorted(ORG_AND_OUTSIDE)):
+        make_account(database, f"Account {index}", channel_id=channel, owner_user_id="U0BOB")
+    make_account(database, "Org Wide", channel_id="C0ORG")
+    slack.channels |= ORG_AND_OUTSIDE | {"C0ORG": ORG_SHARED}
+    output = digests(slack, database, tmp_path)
+    assert "4 sent, 0 failed" in output
+    assert {channel: len(texts) for channel, texts in posts(slack).items()} == {
+        "C0ORG": 1,
+        "U0BOB": 3,
+    }
+
+
 def test_a_shared_portfolio_channel_gets_nothing_and_the_run_says_so(
     database: Database, slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -186,7 +213,7 @@ def test_share_in_channel_is_refused_where_another_organisation_reads(
     [told] = replies(slack, "ext")
     assert told.params["response_type"] == "ephemeral"
     assert told.params["text"].startswith(
-        ":warning: :lock: Not shared: <#C0EXT> is shared with another organisation, and the card"
+        ":warning: :lock: The card was not posted: <#C0EXT> is shared with another organisation,"
     )
     assert [c for c in slack.calls_to("response_url") if c.params.get("blocks")] == []
 
@@ -243,16 +270,38 @@ def card_fields(card: Call) -> str:
 def test_the_card_marks_a_linked_channel_shared_outside(
     bot: SlackSender, slack: FakeSlack, database: Database, channel: str
 ) -> None:
+    """Marked as far as the bot knows already: Bob's right to see each account made it ask
+    Slack about the channel, and the card takes the answer from there."""
     make_account(database, "Acme", channel_id=channel)
     make_account(database, "Inside", channel_id="C0ORG")
     slack.channels |= SHARED_WAYS | {"C0ORG": ORG_SHARED}
-    assert bot.command("Acme", response_url=slack.response_url("acme")).status == 200
-    assert bot.command("Inside", response_url=slack.response_url("inside")).status == 200
+    for name, token in (("Acme", "acme"), ("Inside", "inside")):
+        url = slack.response_url(token)
+        assert bot.command(name, user_id="U0BOB", response_url=url).status == 200
     [acme], [inside] = replies(slack, "acme"), replies(slack, "inside")
     assert f"<#{channel}>\\n:globe_with_meridians: shared with another organisation" in (
         card_fields(acme)
     )
     assert "shared with another organisation" not in card_fields(inside)
+
+
+def test_an_owners_card_asks_slack_nothing_for_its_mark(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The owner may see the account whatever the channel: no Web API call, so no mark until
+    the bot has heard about the channel (here, from a share of the card refused there)."""
+    acme = make_account(database, "Acme", channel_id="C0EXT", owner_user_id="U0ALICE")
+    slack.channels["C0EXT"] = EXTERNAL
+    assert bot.command("Acme", response_url=slack.response_url("first")).status == 200
+    [first] = replies(slack, "first")
+    assert slack.calls_to("conversations.info") == []
+    assert "shared with another organisation" not in card_fields(first)
+    share(bot, slack, acme.id, channel="C0EXT", token="ext")  # type: ignore[arg-type]
+    replies(slack, "ext")
+    assert bot.command("Acme", response_url=slack.response_url("again")).status == 200
+    [again] = replies(slack, "again")
+    assert "shared with another organisation" in card_fields(again)
+    assert len(slack.calls_to("conversations.info")) == 1  # the share's own check
 
 
 def test_a_departure_alert_is_not_posted_where_another_organisation_reads(
@@ -264,10 +313,10 @@ def test_a_departure_alert_is_not_posted_where_another_organisation_reads(
     view = open_form(bot, slack, "stakeholder.menu", f"departed:{dana}")
     assert submit(bot, view, departed_values()).body == ""
     notices = slack.wait_for("response_url", count=2)
-    [warning] = [n for n in notices if "could not be posted" in n.params.get("text", "")]
+    [warning] = [n for n in notices if "departure alert" in n.params.get("text", "")]
     assert warning.params["text"] == (
-        ":warning: The departure alert could not be posted in <#C0EXT>: the channel is shared "
-        "with another organisation, and the alert is internal."
+        ":warning: :lock: The departure alert was not posted: <#C0EXT> is shared with another "
+        "organisation, and the departure alert is internal to your team."
     )
     assert slack.calls_to("chat.postMessage") == []
 

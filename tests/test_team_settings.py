@@ -287,4 +287,5 @@ def test_a_section_button_with_a_tampered_value_is_refused(
             user_id=ADMIN,
         )
     )
-    assert slack.calls_to("views.push") == []
+    [pushed] = slack.wait_for("views.push")  # a notice saying why, no form
+    assert "That button no longer points at a setting." in json.dumps(pushed.json_param("view"))

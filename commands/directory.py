@@ -1,0 +1,214 @@
+"""What Slack says about channels and users: asked, read strictly, and remembered a short while.
+
+`channel_facts` asks Slack about a channel now; `commands.delivery` does so before every post
+of internal content. `Directory` remembers answers for two minutes, for reading only: who may
+see an account (a private channel's members, a user's admin flag), a card's "shared" mark, the
+account form's warning. Slack failing to answer is never remembered as a fact about a channel,
+and an answer that is not what Slack sends raises `MalformedAnswer` rather than read as one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
+from pydantic import BaseModel, ConfigDict
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from commands.slack_failures import Outcome, answered, classify
+
+logger = logging.getLogger("accountbot.directory")
+
+REMEMBER_SECONDS = 120
+"""How long a channel's privacy and members, or a user's admin flag, are trusted (for reading)."""
+MEMBER_PAGES = 20
+"""conversations.members pages (1,000 each) read at most per channel."""
+
+TeamIds = list[str] | None
+
+
+class SlackChannel(BaseModel):
+    """The part of conversations.info's `channel` the bot reads."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    is_private: bool | None = None
+    is_shared: bool | None = None
+    is_ext_shared: bool | None = None
+    is_org_shared: bool | None = None
+    is_pending_ext_shared: bool | None = None
+    pending_shared: TeamIds = None
+    pending_connected_team_ids: TeamIds = None
+    shared_team_ids: TeamIds = None
+    connected_team_ids: TeamIds = None
+    internal_team_ids: TeamIds = None
+    """The workspaces of this organisation the channel is in (Enterprise Grid)."""
+
+    def shared_outside(self, *, team_id: str) -> bool:
+        """Whether people of another organisation can read the channel (Slack Connect), or soon
+        will: externally shared, any share pending, or a team named that is not one of ours
+        (this workspace, or the organisation's workspaces Slack lists as internal). A channel
+        shared between the workspaces of one Enterprise organisation (`is_org_shared`) stays
+        inside only while no other team is named; a share Slack does not qualify is outside."""
+        if self.is_ext_shared or self.is_pending_ext_shared:
+            return True
+        if self.pending_shared or self.pending_connected_team_ids:
+            return True
+        ours = {team_id, *(self.internal_team_ids or ())}
+        named = {*(self.shared_team_ids or ()), *(self.connected_team_ids or ())}
+        if named - ours:
+            return True
+        return bool(self.is_shared and not self.is_org_shared)
+
+
+class SlackUser(BaseModel):
+    """The part of users.info's `user` the bot reads."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    tz: str | None = None
+    is_admin: bool | None = None
+    is_owner: bool | None = None
+
+    @property
+    def admin(self) -> bool:
+        return bool(self.is_admin or self.is_owner)
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What conversations.info said about a channel, as far as rights and delivery care."""
+
+    private: bool
+    shared_outside: bool
+    """Shared with another organisation, or on its way to be (see `SlackChannel`)."""
+    unseen: str | None = None
+    """Slack's error when it would not describe the channel (a private channel the bot is not
+    in answers `channel_not_found`): then it counts as private, and not known to be internal."""
+
+
+def channel_facts(client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
+    """What Slack says of the channel now: one conversations.info. A refusal
+    (`channel_not_found`, `missing_scope`) is a fact (`unseen`); Slack or the network failing,
+    or an answer Slack does not send, raises (it says nothing about the channel)."""
+    try:
+        answer = client.conversations_info(channel=channel_id)
+    except SlackApiError as error:
+        failure = classify(error)
+        if failure is None or failure.outcome is not Outcome.REFUSED:
+            raise
+        logger.debug("channel %s treated as private: %s", channel_id, failure.code)
+        return ChannelFacts(private=True, shared_outside=False, unseen=failure.code)
+    channel = answered(SlackChannel, answer, "channel")
+    return ChannelFacts(
+        private=bool(channel.is_private), shared_outside=channel.shared_outside(team_id=team_id)
+    )
+
+
+def user_facts(client: WebClient, *, user_id: str) -> SlackUser:
+    """What Slack says of a user now (users.info); raises as the call did, or `MalformedAnswer`."""
+    return answered(SlackUser, client.users_info(user=user_id), "user")
+
+
+class Directory:
+    """Channels' privacy, sharing and members and users' admin flags, as Slack last said, per
+    team, for reading. `forget_channel` drops what is known of a channel (Slack said it
+    changed); `remember_channel` keeps what a post just asked."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = REMEMBER_SECONDS,
+        maxsize: int = 20_000,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._cache: TTLCache[tuple[str, ...], Any] = TTLCache(
+            maxsize=maxsize, ttl=ttl, timer=timer
+        )
+        self._lock = threading.Lock()
+
+    def channel(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
+        """What Slack says of the channel, remembered for a while."""
+        return self._remembered(
+            ("channel", team_id, channel_id),
+            lambda: channel_facts(client, team_id=team_id, channel_id=channel_id),
+        )
+
+    def is_private(self, client: WebClient, *, team_id: str, channel_id: str) -> bool:
+        """True for a private channel, and for one the bot cannot see (closed, not open)."""
+        return self.channel(client, team_id=team_id, channel_id=channel_id).private
+
+    def remembered(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
+        """What is known of the channel now, without asking Slack."""
+        with self._lock:
+            return self._cache.get(("channel", team_id, channel_id))
+
+    def remember_channel(self, *, team_id: str, channel_id: str, facts: ChannelFacts) -> None:
+        """Slack has just said this of the channel (asked by a post): readings use it from now."""
+        with self._lock:
+            self._cache[("channel", team_id, channel_id)] = facts
+
+    def forget_channel(self, *, team_id: str, channel_id: str) -> None:
+        """Slack said the channel changed (shared, unshared): ask again next time."""
+        with self._lock:
+            for key in (("channel", team_id, channel_id), ("members", team_id, channel_id)):
+                self._cache.pop(key, None)
+
+    def members(self, client: WebClient, *, team_id: str, channel_id: str) -> frozenset[str]:
+        """The channel's members (none known when the bot cannot see it)."""
+        return self._remembered(
+            ("members", team_id, channel_id), lambda: _fetch_members(client, channel_id)
+        )
+
+    def is_admin(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
+        return self._remembered(("admin", team_id, user_id), lambda: _fetch_admin(client, user_id))
+
+    def _remembered(self, key: tuple[str, ...], fetch: Any) -> Any:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = fetch()  # outside the lock: one slow answer must not hold up other teams
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+
+def _refused(error: SlackApiError) -> str | None:
+    """Slack's code when it refused the call; None (raise) when Slack failed."""
+    failure = classify(error)
+    return failure.code if failure is not None and failure.outcome is Outcome.REFUSED else None
+
+
+def _fetch_members(client: WebClient, channel_id: str) -> frozenset[str]:
+    members: set[str] = set()
+    cursor = None
+    try:
+        for _ in range(MEMBER_PAGES):
+            page = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+            members.update(answered(list[str], page, "members"))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    except SlackApiError as error:
+        if (code := _refused(error)) is None:
+            raise
+        logger.debug("members of %s unknown: %s", channel_id, code)
+        return frozenset()
+    return frozenset(members)
+
+
+def _fetch_admin(client: WebClient, user_id: str) -> bool:
+    try:
+        return user_facts(client, user_id=user_id).admin
+    except SlackApiError as error:
+        if _refused(error) is None:
+            raise
+        return False
