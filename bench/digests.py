@@ -48,7 +48,7 @@ from bench.generate import DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_TEAM, generat
 from bench.stats import count_statements, peak_rss_bytes, timed, traced_memory
 from bot.app import make_client
 from bot.settings import load_settings
-from commands.delivery import RateLimitRetryHandler
+from commands.ui.delivery import RateLimitRetryHandler
 from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, render_team_digests
 from store.db import Database
 from store.deliveries import SENT

@@ -37,7 +37,7 @@ from bench.generate import (
 )
 from bench.stats import count_statements, peak_rss_bytes, percentiles, timed
 from commands.access import Access
-from commands.answers import card_of
+from commands.replies import card_of
 from store.accounts import find_account_by_channel, find_account_by_name, search_accounts
 from store.db import Database
 from store.models import Account

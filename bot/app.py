@@ -12,14 +12,14 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 
 import commands
-from bot.errors import handle_error
 from bot.logs import ContextExecutor, DropMessage, bind, new_request_id, request_id
 from bot.settings import Settings
 from bot.workspaces import install_flow
 from commands.access import Access
-from commands.delivery import Respond, retry_handlers, slack_logger
-from commands.directory import Directory
+from commands.errors import handle_error
 from commands.payloads import request_team
+from commands.ui.delivery import Respond, retry_handlers, slack_logger
+from commands.ui.directory import Directory
 from store.db import Database
 from store.types import utcnow
 
@@ -35,7 +35,7 @@ BOLT_LOGGER.addFilter(DropMessage(warning_client_prioritized_and_token_skipped()
 def make_client(settings: Settings) -> WebClient:
     """A Web API client (with the one bot token, or none when each workspace's token comes from
     its installation) that retries a call only when nothing was sent, or after a 429's
-    `Retry-After`: never one Slack may have carried out (see `commands.delivery`)."""
+    `Retry-After`: never one Slack may have carried out (see `commands.ui.delivery`)."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,

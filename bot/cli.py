@@ -18,7 +18,7 @@ from store.db import Database, DatabaseFileMissing, alembic_config, current_revi
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from commands.directory import Directory
+    from commands.ui.directory import Directory
     from digests.deliver import ClientFor
 
 cli = typer.Typer(
@@ -92,7 +92,7 @@ def _team_clients(settings: Settings, db: Database) -> ClientFor:
 def run() -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
     from bot.server import serve
-    from commands.directory import Directory
+    from commands.ui.directory import Directory
 
     settings = _settings(needs=Settings.slack_problems)
     _configure_logging(settings.log_level, json=settings.log_format == "json")
@@ -117,7 +117,7 @@ def _checked_app(settings: Settings, db: Database, directory: Directory) -> App 
 
     from bot.app import build_app
     from bot.socket_mode import RETRY_DELAYS
-    from commands.slack_failures import Outcome, classify
+    from commands.ui.slack_failures import Outcome, classify
 
     stop = threading.Event()
     previous = {number: signal.signal(number, lambda *_: stop.set()) for number in STOP_SIGNALS}
@@ -219,7 +219,7 @@ def digest(
     at: Annotated[str | None, typer.Option(help="Pretend it is this time (ISO 8601).")] = None,
 ) -> None:
     """Print (--dry-run) or post (--now) this week's account-channel and portfolio digests."""
-    from commands.delivery import SHARED_OUTSIDE
+    from commands.ui.delivery import SHARED_OUTSIDE
     from digests.cli import UnknownAccount, post_digests, print_digests
 
     if dry_run == now:

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from rich.console import Console
 
-from bot.terminal import print_message
+from bot.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
 from commands.access import Access
-from commands.answers import answer_account_command, read_command
 from commands.payloads import SlashCommand
+from commands.replies import answer_account_command, read_command
+from commands.ui.terminal import print_message
 from digests.cli import print_digests
 from store.db import Database
-from store.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
 from store.settings import DigestSettings
 
 SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail")

@@ -46,7 +46,7 @@ from slack_bolt import BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
-from bot.ids import Action, Event
+from commands.ui.ids import Action, Event
 
 logger = logging.getLogger("accountbot.inbound")
 

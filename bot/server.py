@@ -21,7 +21,7 @@ from bot.logs import begin_request
 from bot.settings import Settings, SettingsError
 from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
-from commands.directory import Directory
+from commands.ui.directory import Directory
 from digests.scheduler import build_scheduler
 from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow

@@ -45,7 +45,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from bot.inbound import Refused, envelope_payload
 from bot.logs import ContextExecutor
-from commands.slack_failures import MalformedAnswer, Outcome, classify
+from commands.ui.slack_failures import MalformedAnswer, Outcome, classify
 
 PING_INTERVAL = 2.0
 PING_TIMEOUT = 3.0

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.install_pages import failure_page
 from bot.settings import Settings
-from commands.slack_failures import classify
+from commands.ui.slack_failures import classify
 from digests.deliver import ClientFor
 from store.db import Database
 from store.installations import EncryptedInstallationStore

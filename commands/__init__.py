@@ -2,16 +2,15 @@
 
 from slack_bolt import App
 
-from bot.errors import guarded
-from bot.ids import Action, Command, Event, Shortcut, View
-from commands.account_actions import (
+from commands.account import (
+    handle_account_channel,
+    handle_account_command,
+    handle_account_form,
     handle_create_account,
     handle_edit_account,
     handle_share_card,
     handle_show_account,
 )
-from commands.account_command import handle_account_command
-from commands.account_form import handle_account_channel, handle_account_form
 from commands.contacts import (
     handle_account_chosen,
     handle_account_options,
@@ -19,6 +18,7 @@ from commands.contacts import (
     handle_log_contact,
     handle_log_message,
 )
+from commands.errors import guarded
 from commands.history import handle_history_page
 from commands.home import handle_app_home_opened
 from commands.people import (
@@ -42,6 +42,7 @@ from commands.team_settings import (
     handle_settings_section,
     handle_thresholds_form,
 )
+from commands.ui.ids import Action, Command, Event, Shortcut, View
 from commands.workspace import handle_channel_sharing, handle_uninstalled
 
 ACTIONS = {

@@ -5,11 +5,11 @@
 - Changing: the account's owner, the members of its linked channel and workspace admins.
 
 What Slack says about channels and users is remembered for a short while
-(`commands.directory.Directory`), so a card costs no Web API call most of the time; checks
+(`commands.ui.directory.Directory`), so a card costs no Web API call most of the time; checks
 never run inside a database transaction. A channel the bot cannot see (a private channel it was
 not invited to) counts as private with no known members: closed, not open. Whether a channel is
 shared with another organisation is read from the same answers, for a card's mark and the
-account form's warning; posts ask Slack afresh (`commands.delivery`).
+account form's warning; posts ask Slack afresh (`commands.ui.delivery`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.errors import UserError
-from commands.directory import Directory
-from commands.forms import ModalMeta
-from commands.slack_failures import classify
-from commands.text import channel_mention, escape, user_mention
+from commands.ui.directory import Directory
+from commands.ui.errors import UserError
+from commands.ui.slack_failures import classify
+from commands.ui.text import channel_mention, escape, user_mention
+from commands.ui.values import ModalMeta
 from store.accounts import get_account
 from store.actions import get_action_item
 from store.db import Database
@@ -131,7 +131,7 @@ class Access:
     def shared_outside(self, channel_id: str | None) -> bool:
         """Whether Slack says the channel is shared with another organisation, as remembered or
         asked now (for the account form's warning); False when Slack cannot say, the failure
-        logged. Posts ask Slack themselves, afresh (`commands.delivery`)."""
+        logged. Posts ask Slack themselves, afresh (`commands.ui.delivery`)."""
         if not channel_id or self.client is None:
             return False
         try:

@@ -10,16 +10,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.errors import UserError
-from bot.ids import ContactField
 from commands.access import Access
-from commands.forms import FormErrors, ModalMeta, parse_form, state_values
+from commands.forms import FormErrors, parse_form, state_values
 from commands.modals import open_modal, update_modal
-from commands.payloads import BlockAction, MessageShortcut, payload_id
-from commands.people_forms import TEXT, ContactForm
+from commands.payloads import BlockAction, MessageShortcut
+from commands.people_forms import ContactForm
 from commands.submissions import Submission, card_form
-from commands.views.modal import notice_view, option
-from commands.views.people import contact_form
+from commands.ui.errors import UserError
+from commands.ui.fields import TEXT
+from commands.ui.ids import ContactField
+from commands.ui.values import ModalMeta, payload_id
+from commands.ui.views.modal import notice_view, option
+from commands.ui.views.people import contact_form
 from store.accounts import find_account_by_channel, get_account, suggest_accounts
 from store.db import Database
 from store.stakeholders import list_stakeholders, log_contact

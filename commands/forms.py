@@ -15,52 +15,12 @@ from pydantic import (
     field_validator,
 )
 
-from bot.errors import UserError
-from bot.ids import FIELD_ACTION, AccountField
-from commands.payloads import LARGEST_ID, PayloadId
+from commands.ui.fields import CURRENCIES, SLACK_ID
+from commands.ui.ids import FIELD_ACTION, AccountField
 from store.enums import Segment
 
-CURRENCIES = (
-    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "SEK", "NOK", "DKK", "INR", "SGD",
-    "BRL", "MXN", "ZAR",
-)  # fmt: skip
 MAX_ARR = Decimal("999999999999.99")
 FormModel = TypeVar("FormModel", bound=BaseModel)
-SLACK_ID = r"^[A-Z0-9]{2,32}$"
-URL = r"^https?://[^\s<>|]+$"
-
-
-STALE_FORM = (
-    "This form no longer matches what the bot knows, so nothing was saved. "
-    "Close it and open it again."
-)
-
-
-class ModalMeta(BaseModel):
-    """What a modal carries in `private_metadata` (at most 3,000 characters)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    account_id: PayloadId | None = None
-    stakeholder_id: PayloadId | None = None
-    response_url: Annotated[str | None, Field(max_length=1000, pattern=URL)] = None
-    message_link: Annotated[str | None, Field(max_length=500, pattern=URL)] = None
-    item_id: PayloadId | None = None
-    version: Annotated[int | None, Field(ge=0, le=LARGEST_ID)] = None
-    """The version of the row being edited when the modal opened (see ChangedElsewhere)."""
-    replace_card: bool = False
-    """The modal was opened from a card: after saving, redraw that card in place."""
-
-    def dump(self) -> str:
-        return self.model_dump_json(exclude_none=True, exclude_defaults=True)
-
-    @classmethod
-    def load(cls, view: dict[str, Any]) -> ModalMeta:
-        """What the bot stored in the view; metadata it did not write is refused, clearly."""
-        try:
-            return cls.model_validate_json(view.get("private_metadata") or "{}")
-        except ValidationError:
-            raise UserError(STALE_FORM) from None
 
 
 class AccountForm(BaseModel):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.errors import UserError
 from commands.access import Access
-from commands.answers import history_of
-from commands.payloads import BlockAction, payload_id, payload_offset
-from commands.text import send_blocks
+from commands.payloads import BlockAction
+from commands.replies import history_of, send_blocks
+from commands.ui.errors import UserError
+from commands.ui.values import payload_id, payload_offset
 from store.db import Database
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from commands.answers import assessed_accounts
 from commands.payloads import AppHomeOpened
-from commands.views.home import home_view
+from commands.replies import assessed_accounts
+from commands.ui.views.home import home_view
 from store.actions import open_actions_owned_by
 from store.db import Database
 

@@ -11,14 +11,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
-from bot.errors import STORE_DOWN, explain, unavailable_message
-from bot.ids import View
 from commands.access import Access
-from commands.forms import ModalMeta
+from commands.errors import explain
 from commands.payloads import BlockAction
-from commands.slack_failures import classify
-from commands.views.form import channel_warning, linked_channel, with_channel_warning
-from commands.views.modal import loading_view, notice_view
+from commands.ui.errors import STORE_DOWN, unavailable_message
+from commands.ui.ids import View
+from commands.ui.slack_failures import classify
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import channel_warning, linked_channel, with_channel_warning
+from commands.ui.views.modal import loading_view, notice_view
 from store.db import UNAVAILABLE, Database
 
 logger = logging.getLogger("accountbot.modals")

@@ -2,61 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from commands.ui.values import payload_id
 from store.names import NAME_LENGTH, name_key
-
-_WHOLE = re.compile(r"0|[1-9][0-9]{0,9}")
-"""A whole number as the bot writes it: ASCII digits, no sign, space, point or leading zero."""
-LARGEST_ID = 2**31 - 1
-"""Ids and versions are INTEGER columns: PostgreSQL refuses a larger number (SQLite would not)."""
-
-
-def payload_id(value: object) -> int | None:
-    """The one parser of a row id read from a payload: a button's value (or the number in it),
-    an option picked in a form, a modal's private metadata. It accepts exactly what the bot
-    writes: a positive whole number up to LARGEST_ID, in ASCII digits with no sign, space,
-    decimal point or leading zero (or that number as a JSON integer). Anything else (`" 2"`,
-    `"+2"`, `"2.0"`, `"02"`, `"²"`) is None, so a value can never be read as another row than
-    the one that is checked: parse once with this, then check and write that same int."""
-    number = _whole(value)
-    return number if number else None
-
-
-def payload_offset(value: object) -> int | None:
-    """A page offset in a button's value: 0 or a number by the same rule as `payload_id`."""
-    return _whole(value)
-
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 <= value <= LARGEST_ID else None
-    if isinstance(value, str) and _WHOLE.fullmatch(value) and int(value) <= LARGEST_ID:
-        return int(value)
-    return None
-
-
-def _strict_id(value: object) -> int | None:
-    if value is None:
-        return None
-    parsed = payload_id(value)
-    if parsed is None:
-        raise ValueError("Pick one of the options offered.")
-    return parsed
-
-
-PayloadId = Annotated[int, BeforeValidator(_strict_id)]
-"""A pydantic field holding a row id, parsed by `payload_id` (pydantic's own int parsing would
-also take `" 2"`, `"+2"` or `2.0`, and numbers too large for the database)."""
 
 
 def request_team(body: dict[str, Any], *, installed: str | None) -> str | None:

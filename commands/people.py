@@ -10,19 +10,20 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.errors import UserError
-from bot.ids import StakeholderMenu
 from commands.access import Access
-from commands.answers import assessed_accounts, stakeholder_modal
-from commands.delivery import Outcome, deliver, webhook
-from commands.directory import Directory
-from commands.forms import ModalMeta, parse_form
+from commands.forms import parse_form
 from commands.modals import open_modal
-from commands.payloads import BlockAction, payload_id
+from commands.payloads import BlockAction
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
+from commands.replies import assessed_accounts, stakeholder_modal
 from commands.submissions import CardWrite, Submission, card_form, submit_and_show_card
-from commands.text import fallback_text
-from commands.views.people import departed_form, departure_alert, promoted_form, sentiment_form
+from commands.ui.delivery import Outcome, deliver, webhook
+from commands.ui.directory import Directory
+from commands.ui.errors import UserError
+from commands.ui.ids import StakeholderMenu
+from commands.ui.text import fallback_text
+from commands.ui.values import ModalMeta, payload_id
+from commands.ui.views.people import departed_form, departure_alert, promoted_form, sentiment_form
 from store.accounts import get_account
 from store.db import Database
 from store.enums import Role, StakeholderStatus

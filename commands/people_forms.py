@@ -8,13 +8,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from commands.forms import SLACK_ID, required_name
-from commands.payloads import PayloadId
+from commands.forms import required_name
+from commands.ui.fields import EMAIL, NAME, SLACK_ID, TEXT
+from commands.ui.values import PayloadId
 from store.enums import ContactChannel, Influence, Role, Sentiment
 
-NAME = 150
-EMAIL = 254
-TEXT = 3000
 MAX_YEARS_BACK = 10
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 

@@ -9,18 +9,18 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.errors import UserError
-from bot.ids import ActionMenu
 from commands.access import Access
-from commands.answers import action_modal, card_of, plan_of
-from commands.forms import FormErrors, ModalMeta, parse_form
+from commands.forms import FormErrors, parse_form
 from commands.modals import open_modal
-from commands.payloads import BlockAction, payload_id
+from commands.payloads import BlockAction
 from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm
+from commands.replies import action_modal, card_of, plan_of, send_blocks
 from commands.submissions import CardWrite, Submission, card_form
-from commands.text import send_blocks
-from commands.views.blocks import Block
-from commands.views.plan import Origin, block_form, closed_note, reminder_blocks, reschedule_form
+from commands.ui.errors import UserError
+from commands.ui.ids import ActionMenu
+from commands.ui.values import ModalMeta, payload_id
+from commands.ui.views.blocks import Block
+from commands.ui.views.plan import Origin, block_form, closed_note, reminder_blocks, reschedule_form
 from store.accounts import get_account
 from store.actions import (
     add_action_item,

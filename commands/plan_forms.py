@@ -7,11 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from commands.forms import SLACK_ID, URL, FormErrors, required_name
-from commands.payloads import PayloadId
-from commands.people_forms import NAME, TEXT, optional_text
-
-TITLE = 300
+from commands.forms import FormErrors, required_name
+from commands.people_forms import optional_text
+from commands.ui.fields import NAME, SLACK_ID, TEXT, TITLE
+from commands.ui.values import URL, PayloadId
 
 
 def _today(info: ValidationInfo) -> date:

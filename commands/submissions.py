@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from bot.errors import STORE_DOWN
 from commands.access import Access
-from commands.answers import card_of
-from commands.delivery import DEFAULT_TIMEOUT, webhook
-from commands.forms import FormErrors, ModalMeta
-from commands.text import fallback_text
-from commands.views.modal import notice_view
+from commands.forms import FormErrors
+from commands.replies import card_of
+from commands.ui.delivery import DEFAULT_TIMEOUT, webhook
+from commands.ui.errors import STORE_DOWN
+from commands.ui.text import fallback_text
+from commands.ui.values import ModalMeta
+from commands.ui.views.modal import notice_view
 from store.db import UNAVAILABLE, Database
 from store.errors import NotFound, StoreError
 from store.idempotency import claim

@@ -12,12 +12,13 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from commands.access import Access
-from commands.forms import FormErrors, ModalMeta, parse_form, state_values
+from commands.forms import FormErrors, parse_form, state_values
 from commands.modals import open_modal, push_modal
 from commands.payloads import BlockAction
 from commands.submissions import save_submission
-from commands.views.modal import notice_view
-from commands.views.settings import (
+from commands.ui.values import ModalMeta
+from commands.ui.views.modal import notice_view
+from commands.ui.views.settings import (
     ALL_CLEAR,
     OWNER_DMS,
     settings_form,

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from rich.console import Console
 
-from bot.terminal import print_message
-from commands.directory import Directory
+from commands.ui.directory import Directory
+from commands.ui.terminal import print_message
 from digests.content import build_portfolio_digest
 from digests.deliver import ClientFor, DeliveryRun, Pacer, deliver_team_digests, team_digests
-from digests.render import account_digest_blocks, portfolio_blocks
+from digests.render import account_digest_blocks, portfolio_digest_blocks
 from store.accounts import search_accounts
 from store.db import Database
 from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
@@ -75,7 +75,9 @@ def print_digests(
             print_message(console, f"{digest.account.name} → {where}", rendered[0])
             shown += 1
         if picks[team] is None and digests:
-            blocks, _ = portfolio_blocks(build_portfolio_digest(digests, today=digests[0].today))
+            blocks, _ = portfolio_digest_blocks(
+                build_portfolio_digest(digests, today=digests[0].today)
+            )
             channel = settings[team].portfolio_channel_id
             print_message(
                 console,

@@ -1,6 +1,6 @@
 """Posting the week's digests exactly once: claim in the ledger, pace, post, record.
 
-Every post goes through `commands.delivery.deliver`: an account channel shared with another
+Every post goes through `commands.ui.delivery.deliver`: an account channel shared with another
 organisation gets nothing (its digest goes to the account's owner by DM instead, and the
 portfolio digest says so), and a post is never sent twice. One failing channel is recorded and
 skipped, never stopping the rest: a post Slack refused (`not_in_channel`, …) or may have carried
@@ -22,11 +22,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from commands.delivery import SHARED_OUTSIDE, Outcome, deliver
-from commands.directory import Directory
-from commands.views.blocks import Block
+from commands.ui.delivery import SHARED_OUTSIDE, Outcome, deliver
+from commands.ui.directory import Directory
+from commands.ui.views.blocks import Block
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
-from digests.render import account_digest_blocks, portfolio_blocks, to_owner_blocks
+from digests.render import account_digest_blocks, portfolio_digest_blocks, to_owner_blocks
 from store.db import Database
 from store.deliveries import (
     DONE,
@@ -248,7 +248,7 @@ class RenderedWeek:
         digests are millions of objects, and a full collection would scan them all)."""
         with gc_paused():
             today = self.digests[0].today if self.digests else self.week
-            return portfolio_blocks(
+            return portfolio_digest_blocks(
                 build_portfolio_digest(
                     self.digests,
                     today=today,
@@ -370,7 +370,7 @@ def deliver_team_digests(
                 )
                 if not portfolio.at_risk and not portfolio.renewals:
                     continue
-                blocks, text = portfolio_blocks(portfolio)
+                blocks, text = portfolio_digest_blocks(portfolio)
             post(Post(target=f"owner:{owner}", channel=owner, blocks=blocks, text=text))
     return run
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from commands.delivery import Outcome, deliver
-from commands.directory import Directory, user_facts
-from commands.slack_failures import classify
-from commands.text import fallback_text
-from commands.views.plan import reminder_blocks
+from commands.ui.delivery import Outcome, deliver
+from commands.ui.directory import Directory, user_facts
+from commands.ui.slack_failures import classify
+from commands.ui.text import fallback_text
+from commands.ui.views.plan import reminder_blocks
 from digests.deliver import ClientFor
 from store.actions import items_due_around
 from store.db import Database

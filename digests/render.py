@@ -16,9 +16,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from commands.text import escape, money, short_date
-from commands.views.blocks import Block, clip, context, header, line_sections, section
-from commands.views.card import BAND_ICON
+from commands.ui.text import escape, money, short_date
+from commands.ui.views.blocks import Block, clip, context, header, line_sections, section
+from commands.ui.views.card import BAND_ICON
 from digests.content import AccountDigest, PortfolioDigest
 from store.signals import Band
 
@@ -99,7 +99,7 @@ def account_digest_blocks(
     return blocks[:50], clip(fallback, 3000)
 
 
-def portfolio_blocks(portfolio: PortfolioDigest) -> tuple[list[Block], str]:
+def portfolio_digest_blocks(portfolio: PortfolioDigest) -> tuple[list[Block], str]:
     """The team lead's digest: at risk by ARR, renewals in 90 days, bands, undelivered digests."""
     blocks: list[Block] = [
         header(portfolio.title),

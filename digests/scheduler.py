@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from commands.directory import Directory
+from commands.ui.directory import Directory
 from digests.deliver import ClientFor, run_due_digests
 from digests.reminders import send_due_reminders
 from store.db import Database

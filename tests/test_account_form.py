@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from commands.forms import ModalMeta
-from commands.views.form import account_form
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import account_form
 from store.accounts import find_account_by_name
 from store.db import Database
 from store.models import Account

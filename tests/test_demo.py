@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import cli
+from bot.sample import DEMO_TEAM_ID
 from store.db import Database
 from store.enums import StakeholderStatus
 from store.models import Account, ActionItem, Stakeholder
-from store.sample import DEMO_TEAM_ID
 
 runner = CliRunner()
 

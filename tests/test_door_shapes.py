@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import commands
-from bot.ids import Action
+from commands.ui.ids import Action
 from store.db import Database
 from tests.factories import make_account
 from tests.slack_fake import TEAM_ID, FakeSlack

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.errors import SLACK_SLOW, STORE_DOWN
+from commands.ui.errors import SLACK_SLOW, STORE_DOWN
 from store.actions import add_action_item
 from store.db import Database
 from store.deliveries import FAILED, INTERRUPTED, SENT, TIMED_OUT

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from bot.errors import STORE_DOWN
-from commands.forms import ModalMeta
-from commands.views.form import account_form
+from commands.ui.errors import STORE_DOWN
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import account_form
 from store.db import Database
 from store.models import Account
 from tests.conftest import BOT_TOKEN, POSTGRES_URL, bot_settings, serving

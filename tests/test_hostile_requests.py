@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.logs import configure_logging
-from commands.forms import ModalMeta
-from commands.views.form import account_form
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import account_form
 from store.db import Database
 from store.enums import Role
 from store.models import Account, ActionItem, ContactLog, Stakeholder

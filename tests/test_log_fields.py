@@ -12,8 +12,8 @@ from contextlib import contextmanager
 import pytest
 
 from bot.logs import configure_logging
-from commands.forms import ModalMeta
-from commands.views.form import account_form
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import account_form
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
 from tests.test_account_form import values as account_values

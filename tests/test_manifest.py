@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.ids import Command, Event, Shortcut
 from bot.workspaces import BOT_SCOPES
+from commands.ui.ids import Command, Event, Shortcut
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from commands.forms import ModalMeta
-from commands.views.form import account_form
-from commands.views.people import stakeholder_form
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import account_form
+from commands.ui.views.people import stakeholder_form
 from store.db import Database
 from store.models import Account, Stakeholder
 from store.names import name_key

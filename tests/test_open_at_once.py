@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import STORE_DOWN
+from commands.ui.errors import STORE_DOWN
 from store.db import Database
 from tests.conftest import bot_settings, serving
 from tests.factories import make_account

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commands.forms import ModalMeta
+from commands.ui.values import ModalMeta
 from store.db import Database
 from store.models import Stakeholder
 from tests.factories import make_account

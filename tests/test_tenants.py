@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import make_client
-from bot.ids import View
 from bot.settings import Settings
 from bot.workspaces import team_clients
-from commands.forms import ModalMeta
-from commands.views.form import account_form
+from commands.ui.ids import View
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import account_form
 from digests.deliver import run_due_digests
 from store.db import Database
 from store.enums import ActionStatus, Role

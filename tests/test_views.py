@@ -10,9 +10,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.views.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, line_sections
-from commands.views.card import account_card
-from commands.views.portfolio import portfolio_blocks
+from commands.ui.views.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, line_sections
+from commands.ui.views.card import account_card
+from commands.ui.views.portfolio import portfolio_blocks
 from store.enums import ActionStatus, Role, StakeholderStatus
 from store.models import Account, ActionItem, Stakeholder
 from store.settings import Thresholds
@@ -138,19 +138,19 @@ def test_clip_never_exceeds_the_limit(text: str) -> None:
 
 def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None:
     """`/account help` names each modal by the title Slack shows, and each word of the grammar."""
-    from commands.forms import ModalMeta
     from commands.payloads import TRAILING_VERBS
-    from commands.views.form import account_form
-    from commands.views.messages import help_blocks
-    from commands.views.people import (
+    from commands.ui.values import ModalMeta
+    from commands.ui.views.account import account_form
+    from commands.ui.views.messages import help_blocks
+    from commands.ui.views.people import (
         contact_form,
         departed_form,
         promoted_form,
         sentiment_form,
         stakeholder_form,
     )
-    from commands.views.plan import action_form, block_form, reschedule_form
-    from commands.views.settings import settings_form, settings_menu, thresholds_form
+    from commands.ui.views.plan import action_form, block_form, reschedule_form
+    from commands.ui.views.settings import settings_form, settings_menu, thresholds_form
     from store.settings import DigestSettings
 
     meta = ModalMeta()

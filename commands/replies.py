@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -10,16 +11,17 @@ from typing import Any
 from sqlmodel import Session
 
 from commands.access import Access
-from commands.forms import ModalMeta
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand, readings
-from commands.text import escape
-from commands.views import messages
-from commands.views.blocks import Block
-from commands.views.card import account_card
-from commands.views.form import account_form
-from commands.views.people import contact_form, history_blocks, stakeholder_form
-from commands.views.plan import action_form, plan_blocks
-from commands.views.portfolio import portfolio_blocks
+from commands.ui.errors import UserError
+from commands.ui.text import escape, fallback_text
+from commands.ui.values import ModalMeta
+from commands.ui.views import messages
+from commands.ui.views.account import account_form
+from commands.ui.views.blocks import Block
+from commands.ui.views.card import account_card
+from commands.ui.views.people import contact_form, history_blocks, stakeholder_form
+from commands.ui.views.plan import action_form, plan_blocks
+from commands.ui.views.portfolio import portfolio_blocks
 from store.accounts import accounts_named, find_account_by_channel, get_account, near_accounts
 from store.actions import get_action_item, plan_items
 from store.db import UNAVAILABLE, Database
@@ -335,3 +337,16 @@ def stakeholder_modal(
     return stakeholder_form(
         meta=meta, account=account, people=people, person=person, role=role, today=today
     )
+
+
+def send_blocks(
+    respond: Callable[..., Any],
+    blocks: list[dict[str, Any]] | None,
+    *,
+    missing: str,
+    **options: Any,
+) -> None:
+    """Answer through the response URL, or tell the user what is gone (via the error handler)."""
+    if blocks is None:
+        raise UserError(missing)
+    respond(text=fallback_text(blocks), blocks=blocks, **options)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from bot.ids import FIELD_ACTION, View
-from commands.forms import ModalMeta
-from commands.views.blocks import plain, section
+from commands.ui.ids import FIELD_ACTION, View
+from commands.ui.values import ModalMeta
+from commands.ui.views.blocks import plain, section
 
 Element = dict[str, Any]
 

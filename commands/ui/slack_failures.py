@@ -1,5 +1,5 @@
 """The one reading of a failed Web API call or response-URL post: did Slack (maybe) carry it out,
-and what do we tell the user. `commands.delivery` records posts by it and `bot.errors` words
+and what do we tell the user. `commands.ui.delivery` records posts by it and `commands.errors` words
 its messages by it, so a code or a status is read here and nowhere else.
 
 - 429: Slack refused the call and did nothing (`NOT_SENT`); so did a connection refused or a

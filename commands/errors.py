@@ -6,59 +6,13 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from store.db import is_unavailable
+from commands.ui.errors import UserError, slack_trouble, unavailable_message
+from commands.ui.slack_failures import classify
 from store.errors import StoreError
 
-if TYPE_CHECKING:
-    from commands.slack_failures import Failure
-
 logger = logging.getLogger("accountbot.errors")
-
-
-class UserError(Exception):
-    """Something the user can fix; the message is shown to them as is."""
-
-
-STORE_DOWN = (
-    "The account store is not answering right now, so nothing was saved or shown. "
-    "Please try again in a minute."
-)
-SLACK_SLOW = "Slack did not answer in time, so this could not be finished. Please try again."
-SLACK_TROUBLE = (
-    "Slack is having trouble right now ({what}), so this could not be finished. "
-    "Please try again in a minute."
-)
-
-
-def slack_trouble(error: BaseException) -> str | None:
-    """What went wrong on Slack's side of a Web API call, in a few words (`it answered HTTP
-    503`); None when the error is not Slack or the network failing: a refusal such as
-    `not_in_channel`, a timeout (see SLACK_SLOW), or a bug of ours. Read from the one
-    classifier of Slack's failures, `commands.slack_failures`."""
-    failure = _slack_failure(error)
-    return None if failure is None else failure.trouble
-
-
-def _slack_failure(error: BaseException) -> Failure | None:
-    # Imported here: importing `commands` runs its __init__, which imports this module.
-    from commands.slack_failures import classify
-
-    return classify(error)
-
-
-def unavailable_message(error: BaseException) -> str | None:
-    """What to tell the user when a service we depend on failed (not a bug of ours), else None."""
-    if is_unavailable(error):
-        return STORE_DOWN
-    if (failure := _slack_failure(error)) is None or failure.said is not None:
-        return None
-    if failure.trouble:
-        return SLACK_TROUBLE.format(what=failure.trouble)
-    if failure.code:  # Slack refused the call: the bot asked for something it may not
-        return None
-    return SLACK_SLOW  # no answer in time, or Slack could not be reached
 
 
 def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
@@ -75,7 +29,7 @@ def explain(error: BaseException) -> str:
         message = str(error)
         logger.info("refused: %s", type(error).__name__)
         logger.debug("refused with: %s", message)
-    elif (failure := _slack_failure(error)) is not None and failure.said is not None:
+    elif (failure := classify(error)) is not None and failure.said is not None:
         message = failure.said  # Slack turned the call down for a reason the user can act on
         logger.warning("Slack turned the call down (%s): the user was told", failure.code)
     elif unavailable := unavailable_message(error):

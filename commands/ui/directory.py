@@ -1,6 +1,6 @@
 """What Slack says about channels and users: asked, read strictly, and remembered a short while.
 
-`channel_facts` asks Slack about a channel now; `commands.delivery` does so before every post
+`channel_facts` asks Slack about a channel now; `commands.ui.delivery` does so before every post
 of internal content. `Directory` remembers answers for two minutes, for reading only: who may
 see an account (a private channel's members, a user's admin flag), a card's "shared" mark, the
 account form's warning. Slack failing to answer is never remembered as a fact about a channel,
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from commands.slack_failures import Outcome, answered, classify
+from commands.ui.slack_failures import Outcome, answered, classify
 
 logger = logging.getLogger("accountbot.directory")
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.ids import Action, ContactField, StakeholderField, View
-from commands.forms import ModalMeta
-from commands.people_forms import EMAIL, NAME, TEXT
-from commands.text import escape, short_date, user_mention
-from commands.views.blocks import Block, actions, button, context, header, section
-from commands.views.modal import (
+from commands.ui.fields import EMAIL, NAME, TEXT
+from commands.ui.ids import Action, ContactField, StakeholderField, View
+from commands.ui.text import escape, short_date, user_mention
+from commands.ui.values import ModalMeta
+from commands.ui.views.blocks import Block, actions, button, context, header, section
+from commands.ui.views.modal import (
     MAX_OPTIONS,
     date_input,
     enum_select,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ids import AccountField, Action, View
-from commands.forms import CURRENCIES, ModalMeta
-from commands.text import channel_mention
-from commands.views.blocks import context
-from commands.views.modal import initial, input_block, modal, option
+from commands.ui.fields import CURRENCIES
+from commands.ui.ids import AccountField, Action, View
+from commands.ui.text import channel_mention
+from commands.ui.values import ModalMeta
+from commands.ui.views.blocks import context
+from commands.ui.views.modal import initial, input_block, modal, option
 from store.enums import Segment, label
 from store.models import Account
 from store.names import NAME_LENGTH

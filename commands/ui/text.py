@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
-
-from bot.errors import UserError
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
@@ -64,16 +60,3 @@ def due_phrase(due: date, today: date) -> str:
     if days < 0:
         return f"{-days} day{'s' if days != -1 else ''} overdue"
     return f"due {days_phrase(days)}"
-
-
-def send_blocks(
-    respond: Callable[..., Any],
-    blocks: list[dict[str, Any]] | None,
-    *,
-    missing: str,
-    **options: Any,
-) -> None:
-    """Answer through the response URL, or tell the user what is gone (via the error handler)."""
-    if blocks is None:
-        raise UserError(missing)
-    respond(text=fallback_text(blocks), blocks=blocks, **options)

@@ -7,13 +7,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from bot.ids import Action, ActionField, ActionMenu, View
-from commands.forms import ModalMeta
-from commands.people_forms import NAME, TEXT
-from commands.plan_forms import TITLE
-from commands.text import due_phrase, escape, short_date, user_mention
-from commands.views.blocks import Block, actions, button, context, header, listing, section
-from commands.views.modal import (
+from commands.ui.fields import NAME, TEXT, TITLE
+from commands.ui.ids import Action, ActionField, ActionMenu, View
+from commands.ui.text import due_phrase, escape, short_date, user_mention
+from commands.ui.values import ModalMeta
+from commands.ui.views.blocks import Block, actions, button, context, header, listing, section
+from commands.ui.views.modal import (
     MAX_OPTIONS,
     date_input,
     initial,

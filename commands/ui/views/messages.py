@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.ids import Action
-from commands.text import escape
-from commands.views.blocks import Block, actions, button, context, header, section
+from commands.ui.ids import Action
+from commands.ui.text import escape
+from commands.ui.views.blocks import Block, actions, button, context, header, section
 from store.models import Account
 
 HELP_COMMANDS = (

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from commands.text import dated, due_phrase, escape, money, short_date
-from commands.views.blocks import Block, context, divider, header, line_sections, section
-from commands.views.card import BAND_ICON
-from commands.views.portfolio import Assessed, portfolio_line, riskiest_first
+from commands.ui.text import dated, due_phrase, escape, money, short_date
+from commands.ui.views.blocks import Block, context, divider, header, line_sections, section
+from commands.ui.views.card import BAND_ICON
+from commands.ui.views.portfolio import Assessed, portfolio_line, riskiest_first
 from store.models import ActionItem
 
 RENEWAL_HORIZON_DAYS = 90

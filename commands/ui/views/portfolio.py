@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from commands.text import dated, escape, money
-from commands.views.blocks import Block, context, header, line_sections, section
-from commands.views.card import BAND_ICON
+from commands.ui.text import dated, escape, money
+from commands.ui.views.blocks import Block, context, header, line_sections, section
+from commands.ui.views.card import BAND_ICON
 from store.signals import AccountSnapshot, Assessment, Band
 
 Assessed = tuple[AccountSnapshot, Assessment]

@@ -8,11 +8,11 @@ from typing import Any
 from annotated_types import Ge, Le
 from pydantic.fields import FieldInfo
 
-from bot.ids import Action, View
-from commands.forms import ModalMeta
-from commands.text import channel_mention, escape, short_date, user_mention
-from commands.views.blocks import Block, button, context, divider, section
-from commands.views.modal import initial, input_block, modal, option, text_input
+from commands.ui.ids import Action, View
+from commands.ui.text import channel_mention, escape, short_date, user_mention
+from commands.ui.values import ModalMeta
+from commands.ui.views.blocks import Block, button, context, divider, section
+from commands.ui.views.modal import initial, input_block, modal, option, text_input
 from store.models import TeamSettingsChange
 from store.settings import WEEKDAYS, DigestSettings, SettingsSection, Thresholds
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.ids import Action, StakeholderMenu
-from commands.text import (
-    channel_mention,
-    dated,
-    days_phrase,
-    escape,
-    money,
-    user_mention,
-)
-from commands.views.blocks import (
+from commands.ui.ids import Action, StakeholderMenu
+from commands.ui.text import channel_mention, dated, days_phrase, escape, money, user_mention
+from commands.ui.views.blocks import (
     Block,
     actions,
     button,
@@ -27,7 +20,7 @@ from commands.views.blocks import (
     section,
     shorten,
 )
-from commands.views.plan import plan_section
+from commands.ui.views.plan import plan_section
 from store.enums import Role, Sentiment, StakeholderStatus, label
 from store.models import Stakeholder
 from store.signals import AccountSnapshot, Assessment, Band, Severity, seat_utilisation

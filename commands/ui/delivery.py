@@ -3,13 +3,13 @@ and never twice.
 
 - `deliver` is what every post of internal content goes through (digests, the portfolio digest,
   departure alerts, "Share in channel"). Before posting to a channel it asks Slack, afresh and
-  once, whether the channel is shared with another organisation (`commands.directory`); such a
+  once, whether the channel is shared with another organisation (`commands.ui.directory`); such a
   channel gets nothing. Its answer (`Delivered`) says what happened, and `Delivered.explain`
   says it to whoever asked for the post.
 - At most once: a request written to the socket is never sent again by us, because Slack may
   have carried it out. Only a connection refused (nothing sent) is retried, and a 429 after its
   `Retry-After` (Slack refused the call). What a failure means is read in one place,
-  `commands.slack_failures`: a post whose answer is lost or failed (reset, closed, cut off, not
+  `commands.ui.slack_failures`: a post whose answer is lost or failed (reset, closed, cut off, not
   JSON, any 5xx, a timeout) is `UNCERTAIN`: reported, never re-sent automatically.
   `retry_handlers()` is the policy of every Web API client and response-URL post of the bot.
 """
@@ -28,10 +28,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from commands.directory import Directory, channel_facts
-from commands.slack_failures import Failure, Outcome, classify, classify_answer, never_sent
-from commands.text import channel_mention
-from commands.views.blocks import Block
+from commands.ui.directory import Directory, channel_facts
+from commands.ui.slack_failures import Failure, Outcome, classify, classify_answer, never_sent
+from commands.ui.text import channel_mention
+from commands.ui.views.blocks import Block
 from store.deliveries import TIMED_OUT
 
 logger = logging.getLogger("accountbot.delivery")
