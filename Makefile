@@ -31,9 +31,10 @@ FAR_TZ = $(shell $(PYTHON) -c 'import datetime as d; print("Pacific/Kiritimati" 
 test-far-tz: $(BIN)/accountbot  ## the suite on SQLite in a time zone whose date is not UTC's
 	@echo "running the suite with TZ=$(FAR_TZ)"; TZ=$(FAR_TZ) $(BIN)/pytest
 
-lint: $(BIN)/accountbot
+lint: $(BIN)/accountbot  ## ruff, then the import contracts (layers point one way; see ARCHITECTURE.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(BIN)/accountbot
 	$(BIN)/ruff check --fix .
