@@ -40,11 +40,14 @@ from store.deliveries import (
     release_delivery,
     week_deliveries,
 )
+from store.leads import team_leads
 from store.settings import DigestSettings, digest_settings_of, teams_with_accounts, thresholds_for
 
 logger = logging.getLogger("accountbot.digests")
 
 PORTFOLIO = "portfolio"
+LEAD = "lead:"
+"""The ledger's target of a lead's portfolio DM: `lead:U123`."""
 NO_OWNER = f"{SHARED_OUTSIDE}, and the account has no owner to send it to"
 
 ClientFor = Callable[[str], WebClient | None]
@@ -296,7 +299,8 @@ def deliver_team_digests(
     account_ids: Sequence[int] | None = None,
     directory: Directory | None = None,
 ) -> DeliveryRun:
-    """Post this week's channel digests, then the portfolio digest (and owners' DMs if asked).
+    """Post this week's channel digests, then the portfolio digest (in its channel, and to each
+    of the team's leads by DM), and owners' DMs if asked.
     Each post asks Slack about its channel afresh; what it says is kept in `directory` (the
     app's, in `accountbot run`) for the cards and forms that read it."""
     pacer = pacer or Pacer()
@@ -342,6 +346,7 @@ def deliver_team_digests(
             for row in week_deliveries(session, team_id=team_id, week=week)
             if row.target.startswith("account:")
         ]
+        leads = team_leads(session, team_id=team_id)
     named = [(row, accounts.get(row.target)) for row in rows]
     failures = [
         (account.name if account else row.target, row.channel_id or "", row.error or "")
@@ -353,11 +358,14 @@ def deliver_team_digests(
         for row, account in named
         if row.status == TO_OWNER and account is not None
     ]
-    if settings.portfolio_channel_id:
+    if settings.portfolio_channel_id or leads:
         blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners)
+    if settings.portfolio_channel_id:
         post(
             Post(target=PORTFOLIO, channel=settings.portfolio_channel_id, blocks=blocks, text=text)
         )
+    for lead in leads:  # the team's leads get it by DM, each once a week (the ledger's target)
+        post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
     if settings.owner_digests:
         by_owner: dict[str, list[AccountDigest]] = {}
         for digest in digests:

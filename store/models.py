@@ -237,6 +237,8 @@ class TeamSettings(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
     thresholds: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     digest: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    leads: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+    """The team's leads (Slack user ids): they see the team's portfolio, as admins do."""
     version: int = Field(default=0)
     """Raised by every save: a settings form opened on an older version is refused."""
     updated_at: datetime = created_at_field()

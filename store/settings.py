@@ -24,6 +24,7 @@ class SettingsSection(StrEnum):
 
     DIGESTS = "digests"
     THRESHOLDS = "thresholds"
+    LEADS = "leads"
 
 
 Days = Annotated[int, Field(ge=1, le=3650)]
@@ -211,18 +212,7 @@ def save_settings(
     and returned. The team's row is made if missing (two first saves at once make one) and
     locked, so the old values recorded are the ones replaced and no save is lost; a form
     opened on another version than the row's now (`expected_version`) is refused."""
-    session.execute(
-        _insert(session)(TeamSettings)
-        .values(team_id=team_id, thresholds={}, digest={}, version=0, updated_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["team_id"])
-    )
-    row = session.execute(
-        select(TeamSettings)
-        .where(TeamSettings.team_id == team_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    check_version(expected_version, row.version, what="Team settings")
+    row = locked_settings(session, team_id=team_id, expected_version=expected_version)
     before: BaseModel
     if section is SettingsSection.THRESHOLDS:
         before = Thresholds.model_validate(row.thresholds)
@@ -236,6 +226,27 @@ def save_settings(
     return _record_changes(
         session, team_id=team_id, section=section, before=before, after=values, by=by_user_id
     )
+
+
+def locked_settings(
+    session: Session, *, team_id: str, expected_version: int | None
+) -> TeamSettings:
+    """The team's settings row, made if missing (two first saves at once make one) and locked
+    for the rest of the transaction (the caller raises its version); a save from a form opened
+    on another version (`expected_version`) is refused (`ChangedElsewhere`)."""
+    session.execute(
+        _insert(session)(TeamSettings)
+        .values(team_id=team_id, thresholds={}, digest={}, leads=[], version=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+    row = session.execute(
+        select(TeamSettings)
+        .where(TeamSettings.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    check_version(expected_version, row.version, what="Team settings")
+    return row
 
 
 def _insert(session: Session) -> Any:
