@@ -120,6 +120,7 @@ PATTERNS = {
     "owner_user_id": "That is not a Slack user.",
     "our_owner_user_id": "That is not a Slack user.",
     "relationship_owner_user_id": "That is not a Slack user.",
+    "leads": "Pick people of the workspace.",
 }
 
 _MESSAGES = {

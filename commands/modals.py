@@ -9,7 +9,6 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlmodel import Session
 
 from commands.access import Access
 from commands.errors import explain
@@ -17,33 +16,31 @@ from commands.payloads import BlockAction
 from commands.ui.errors import STORE_DOWN, unavailable_message
 from commands.ui.ids import View
 from commands.ui.slack_failures import classify
-from commands.ui.values import ModalMeta
 from commands.ui.views.account import channel_warning, linked_channel, with_channel_warning
 from commands.ui.views.modal import loading_view, notice_view
-from store.db import UNAVAILABLE, Database
+from store.db import UNAVAILABLE
 
 logger = logging.getLogger("accountbot.modals")
 
-Build = Callable[[Session], dict[str, Any] | str]
-"""Builds the modal from the store; a string instead is a notice to show in its place."""
+Fill = Callable[[], dict[str, Any] | str]
+"""What fills the modal in, once the loading view is up: the access check the route declares,
+then its loader in a read-only session (`commands.contract`); a string is a notice to show in
+the form's place."""
 
 
 def open_modal(
     client: WebClient,
-    db: Database,
     *,
     trigger_id: str | None,
     title: str,
-    build: Build,
+    fill: Fill,
     access: Access,
     over: dict[str, Any] | None = None,
 ) -> None:
-    """Open a loading modal at once (no database work first), then fill it in with views.update;
-    a modal for a change the user may not make becomes a notice saying so. An account form
-    linked to a channel shared with another organisation warns under the channel. `build` runs
-    in a read-only session (it only reads; a check it asks Slack for holds no write lock).
-    `over`: the block action of a click inside a modal, to push the form on top of that modal
-    rather than open a new one (see `push_modal`).
+    """Open a loading modal at once (no database work nor Slack call first), then fill it in
+    with views.update. An account form linked to a channel shared with another organisation
+    warns under the channel. `over`: the block action of a click inside a modal, to push the
+    form on top of that modal rather than open a new one (see `push_modal`).
 
     When Slack fails to take the filled-in form, the modal says so rather than stay on
     "Loading…" (unless the form did arrive after all: the second update then finds the hash
@@ -53,10 +50,7 @@ def open_modal(
     elif (opened := push_modal(client, over, title=title, view=loading_view(title))) is None:
         return
     try:
-        with db.reading() as session:
-            built = build(session)
-        if not isinstance(built, str):
-            built = access.refusal_for(db, ModalMeta.load(built)) or built
+        built = fill()
     except UNAVAILABLE:  # say so in the modal rather than leave it loading
         built = STORE_DOWN
     if isinstance(built, dict) and built.get("callback_id") == View.ACCOUNT_FORM.value:

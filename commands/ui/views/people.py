@@ -10,7 +10,7 @@ from typing import Any
 from commands.ui.fields import EMAIL, NAME, TEXT
 from commands.ui.ids import Action, ContactField, StakeholderField, View
 from commands.ui.text import escape, short_date, user_mention
-from commands.ui.values import ModalMeta
+from commands.ui.values import HistoryValue, ModalMeta, NewPersonValue
 from commands.ui.views.blocks import Block, actions, button, context, header, section
 from commands.ui.views.modal import (
     MAX_OPTIONS,
@@ -331,7 +331,11 @@ def history_blocks(
             button(
                 "Newer",
                 action_id=Action.HISTORY_PAGE,
-                value=f"{account.id}:{max(0, offset - page_size)}:page",
+                value=HistoryValue(
+                    account_id=account.id,
+                    offset=max(0, offset - page_size),
+                    page="page",
+                ).encode(),
             )
         )
     if more:
@@ -339,7 +343,11 @@ def history_blocks(
             button(
                 "Older",
                 action_id=Action.HISTORY_PAGE,
-                value=f"{account.id}:{offset + page_size}:page",
+                value=HistoryValue(
+                    account_id=account.id,
+                    offset=offset + page_size,
+                    page="page",
+                ).encode(),
             )
         )
     if buttons:
@@ -374,7 +382,7 @@ def departure_alert(
             button(
                 "Add their replacement",
                 action_id=Action.ADD_STAKEHOLDER,
-                value=f"{account.id}:{person.role.value}",
+                value=NewPersonValue(account_id=account.id, role=person.role).encode(),
                 style="primary",
             )
         ),
