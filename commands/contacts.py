@@ -54,7 +54,7 @@ def account_options(
         found = suggest_accounts(session, team_id=team_id, text=payload.get("value", ""))
     ack(
         options=[
-            option(AccountPick(account_id=a.id).encode(), a.name)  # type: ignore[arg-type]
+            option(AccountPick.write(account_id=a.id), a.name)
             for a in found
             if access.can_change(a)
         ]

@@ -5,12 +5,14 @@ before any listener runs, with a clear answer and nothing written, on every kind
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from slack_bolt import App
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlmodel import Session
 
 from bot.inbound import ACTION_SHAPES
 from commands.contract import Answer, Form, InModal, Listen, Modal, Verb
@@ -258,3 +260,39 @@ def test_a_button_posted_before_the_values_were_typed_still_works(
     form = slack.opened_view()
     blocks = {b.get("block_id"): b for b in form["blocks"]}
     assert blocks["role"]["element"]["initial_option"]["value"] == "champion"
+
+
+# -- Slack is never asked inside a database transaction -------------------------------------------
+
+
+def asked_inside(slack: FakeSlack, spans: Any, method: str) -> list[float]:
+    calls = slack.calls_to(method)
+    assert calls, f"Slack was never asked {method}"
+    return [c.at for c in calls for start, end in spans.values() if start <= c.at <= end]
+
+
+def test_who_is_an_admin_or_a_lead_is_asked_outside_any_transaction(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    spans: dict[int, list[float]] = {}
+
+    def began(session: Any, transaction: Any) -> None:
+        if transaction.parent is None:
+            spans[id(transaction)] = [time.monotonic(), float("inf")]
+
+    def ended(session: Any, transaction: Any) -> None:
+        if transaction.parent is None and id(transaction) in spans:
+            spans[id(transaction)][1] = time.monotonic()
+
+    event.listen(Session, "after_transaction_create", began)
+    event.listen(Session, "after_transaction_end", ended)
+    try:
+        bot.command("settings", user_id="U0ADMIN")
+        assert slack.opened_view()["callback_id"] == "team.settings.menu"
+        assert bot.command("portfolio", user_id="U0ADMIN").status == 200
+        slack.wait_for("response_url")
+    finally:
+        event.remove(Session, "after_transaction_create", began)
+        event.remove(Session, "after_transaction_end", ended)
+    assert asked_inside(slack, spans, "users.info") == []

@@ -128,6 +128,12 @@ class ButtonValue(BaseModel):
 
     refused: ClassVar[str] = "That button no longer points at anything."
 
+    @classmethod
+    def write(cls, **fields: Any) -> str:
+        """The value a view writes into a button: its fields are the bot's own rows (validated
+        when read back, `decode`), so writing never fails on data."""
+        return cls.model_construct(**fields).encode()
+
     def encode(self) -> str:
         parts = [_text(getattr(self, name)) for name in type(self).model_fields]
         while parts and parts[-1] == "":

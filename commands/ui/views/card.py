@@ -103,8 +103,8 @@ def account_card(
         ),
     ]
     if shared_by is None:
-        this = AccountValue(account_id=account.id).encode()
-        history = HistoryValue(account_id=account.id, offset=0).encode()
+        this = AccountValue.write(account_id=account.id)
+        history = HistoryValue.write(account_id=account.id, offset=0)
         blocks.append(
             actions(
                 button("Add stakeholder", action_id=Action.ADD_STAKEHOLDER, value=this),
@@ -160,7 +160,7 @@ def _person_menu(person: Stakeholder) -> dict[str, object]:
         "options": [
             {
                 "text": {"type": "plain_text", "text": text},
-                "value": PersonMenuValue(choice=choice, stakeholder_id=person.id).encode(),
+                "value": PersonMenuValue.write(choice=choice, stakeholder_id=person.id),
             }
             for choice, text in words.items()
         ],

@@ -88,7 +88,7 @@ def not_found_blocks(name: str) -> list[Block]:
             button(
                 f"Create {name}",
                 action_id=Action.CREATE_ACCOUNT,
-                value=NewAccountValue(name=name[:MAX_VALUE]).encode(),
+                value=NewAccountValue.write(name=name[:MAX_VALUE]),
                 style="primary",
             )
         ),
@@ -103,7 +103,7 @@ def choice_blocks(typed: str, candidates: Sequence[Account], *, edit: bool = Fal
         section(f"Several accounts match *{escape(typed)}*. Which one?"),
         actions(
             *(
-                button(a.name, action_id=action_id, value=AccountValue(account_id=a.id).encode())
+                button(a.name, action_id=action_id, value=AccountValue.write(account_id=a.id))
                 for a in candidates
             )
         ),

@@ -331,11 +331,11 @@ def history_blocks(
             button(
                 "Newer",
                 action_id=Action.HISTORY_PAGE,
-                value=HistoryValue(
+                value=HistoryValue.write(
                     account_id=account.id,
                     offset=max(0, offset - page_size),
                     page="page",
-                ).encode(),
+                ),
             )
         )
     if more:
@@ -343,11 +343,11 @@ def history_blocks(
             button(
                 "Older",
                 action_id=Action.HISTORY_PAGE,
-                value=HistoryValue(
+                value=HistoryValue.write(
                     account_id=account.id,
                     offset=offset + page_size,
                     page="page",
-                ).encode(),
+                ),
             )
         )
     if buttons:
@@ -382,7 +382,7 @@ def departure_alert(
             button(
                 "Add their replacement",
                 action_id=Action.ADD_STAKEHOLDER,
-                value=NewPersonValue(account_id=account.id, role=person.role).encode(),
+                value=NewPersonValue.write(account_id=account.id, role=person.role),
                 style="primary",
             )
         ),

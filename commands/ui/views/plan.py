@@ -71,7 +71,7 @@ def item_menu(item: ActionItem) -> dict[str, Any]:
         "options": [
             {
                 "text": {"type": "plain_text", "text": MENU_WORDS[c]},
-                "value": ItemMenuValue(choice=c, item_id=item.id).encode(),
+                "value": ItemMenuValue.write(choice=c, item_id=item.id),
             }
             for c in choices
         ],
@@ -100,7 +100,7 @@ def item_blocks(item: ActionItem, today: date, *, origin: Origin) -> list[Block]
             button(
                 "Done",
                 action_id=Action.ITEM_DONE,
-                value=ItemValue(item_id=item.id).encode(),
+                value=ItemValue.write(item_id=item.id),
                 style="primary",
             ),
             item_menu(item),
@@ -162,7 +162,7 @@ def plan_blocks(
             button(
                 "Add action item",
                 action_id=Action.ADD_ITEM,
-                value=AccountValue(account_id=account.id).encode(),
+                value=AccountValue.write(account_id=account.id),
             )
         )
     )

@@ -36,7 +36,7 @@ def settings_menu(
     meta: ModalMeta,
     digests: DigestSettings,
     thresholds: Thresholds,
-    leads: Sequence[str],
+    leads: Sequence[str] = (),
     history: Sequence[TeamSettingsChange],
 ) -> dict[str, Any]:
     """Each section with what is in force and a button to change it, then the latest changes."""
@@ -65,7 +65,7 @@ def _section_row(section_id: SettingsSection, title: str, summary: str) -> Block
         accessory=button(
             "Change",
             action_id=Action.SETTINGS_SECTION,
-            value=SectionValue(section=section_id).encode(),
+            value=SectionValue.write(section=section_id),
         ),
     )
 
