@@ -94,7 +94,7 @@ Read = TypeVar("Read")
 def answered(kind: type[Read], answer: Any, field: str) -> Read:
     """`answer[field]` read as `kind` (a pydantic model, `list[str]`, …); `MalformedAnswer`
     when Slack's answer lacks it or it is not of that shape."""
-    adapter: TypeAdapter[Read] = _adapter(kind)  # type: ignore[arg-type]  # a class is hashable (python/mypy#11470)
+    adapter: TypeAdapter[Read] = _adapter(kind)  # type: ignore[arg-type]  # mypy counts no class as Hashable (python/mypy#11470)
     try:
         return adapter.validate_python(answer.get(field))
     except ValidationError:
