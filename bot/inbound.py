@@ -115,7 +115,7 @@ def envelope_payload(message: dict[str, Any]) -> dict[str, Any]:
     carried = payload.get("type", "command" if "command" in payload else None)
     if carried not in ENVELOPE_PAYLOADS[kind]:
         raise Refused(400, f"{_kind(payload)} in a {kind} envelope")
-    body = harmless(payload)
+    body: dict[str, Any] = harmless(payload)
     check_shape(body)
     return body
 
@@ -390,7 +390,7 @@ class _ShortcutMessage(_Message):
     ts: SlackTs | None = None
 
 
-class _Channel(_Shape):
+class _Channel(_Ref):
     id: Filled
 
 

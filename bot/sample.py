@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from store.accounts import create_account
 from store.actions import add_action_item, complete_action_item
 from store.enums import ContactChannel, Influence, Role, Segment, Sentiment
-from store.models import Account
+from store.models import Account, saved_id
 from store.stakeholders import add_stakeholder, log_contact, mark_departed, update_stakeholder
 
 DEMO_TEAM_ID = "T0DEMO"
@@ -339,9 +339,9 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
 
 def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int:
     """Create the sample accounts unless the team has some already; returns how many were made."""
-    existing = session.execute(
+    existing = session.exec(
         select(func.count()).select_from(Account).where(Account.team_id == team_id)
-    ).scalar_one()
+    ).one()
     if existing:
         return 0
     for index, sample in enumerate(SAMPLE_PORTFOLIO):
@@ -368,7 +368,7 @@ def _seed_account(
         products=sample.products,
         external_crm_id=f"0015g00000DEMO{index:03d}",
     )
-    account_id: int = account.id  # type: ignore[assignment]
+    account_id = saved_id(account.id)
     by_name: dict[str, int] = {}
     for person in sample.people:
         stakeholder = add_stakeholder(
@@ -383,12 +383,12 @@ def _seed_account(
             relationship_owner_user_id=sample.owner,
             by_user_id=sample.owner,
         )
-        by_name[person.name] = stakeholder.id  # type: ignore[assignment]
+        stakeholder_id = by_name[person.name] = saved_id(stakeholder.id)
         if person.was is not None:
             update_stakeholder(
                 session,
                 team_id=team_id,
-                stakeholder_id=stakeholder.id,  # type: ignore[arg-type]
+                stakeholder_id=stakeholder_id,
                 by_user_id=sample.owner,
                 sentiment=person.sentiment,
             )
@@ -397,7 +397,7 @@ def _seed_account(
                 session,
                 team_id=team_id,
                 account_id=account_id,
-                stakeholder_ids=[stakeholder.id],  # type: ignore[list-item]
+                stakeholder_ids=[stakeholder_id],
                 contacted_on=today - timedelta(days=person.contacted_days_ago),
                 channel=ContactChannel.MEETING,
                 summary=f"Check-in with {person.name}",
@@ -407,7 +407,7 @@ def _seed_account(
             mark_departed(
                 session,
                 team_id=team_id,
-                stakeholder_id=stakeholder.id,  # type: ignore[arg-type]
+                stakeholder_id=stakeholder_id,
                 on=today - timedelta(days=person.departed_days_ago),
                 by_user_id=sample.owner,
             )
@@ -427,6 +427,6 @@ def _seed_account(
             complete_action_item(
                 session,
                 team_id=team_id,
-                item_id=item.id,
-                by_user_id=sample.owner,  # type: ignore[arg-type]
+                item_id=saved_id(item.id),
+                by_user_id=sample.owner,
             )

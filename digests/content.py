@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.enums import ActionStatus
-from store.models import ActionItem, StakeholderChange
+from store.models import Account, ActionItem, StakeholderChange, saved_id
 from store.settings import thresholds_for
 from store.signals import (
     AccountSnapshot,
@@ -54,7 +54,7 @@ class AccountDigest:
     next_steps: tuple[str, ...] = ()
 
     @property
-    def account(self):  # type: ignore[no-untyped-def]
+    def account(self) -> Account:
         return self.snapshot.account
 
     @property
@@ -92,19 +92,19 @@ def _changes_since(
     """Additions, departures and sentiment moves in [since, until), per account, in one query."""
     rows = session.execute(
         select(
-            StakeholderChange.account_id,
-            StakeholderChange.stakeholder_id,
-            StakeholderChange.field,
-            StakeholderChange.old_value,
-            StakeholderChange.new_value,
+            col(StakeholderChange.account_id),
+            col(StakeholderChange.stakeholder_id),
+            col(StakeholderChange.field),
+            col(StakeholderChange.old_value),
+            col(StakeholderChange.new_value),
         )
         .where(
-            StakeholderChange.team_id == team_id,
-            StakeholderChange.changed_at >= since,
-            StakeholderChange.changed_at < until,
-            StakeholderChange.field.in_([CREATED, "status", "sentiment"]),  # type: ignore[attr-defined]
+            col(StakeholderChange.team_id) == team_id,
+            col(StakeholderChange.changed_at) >= since,
+            col(StakeholderChange.changed_at) < until,
+            col(StakeholderChange.field).in_([CREATED, "status", "sentiment"]),
         )
-        .order_by(StakeholderChange.changed_at, StakeholderChange.id)
+        .order_by(col(StakeholderChange.changed_at), col(StakeholderChange.id))
     )
     found: dict[int, list[tuple[int, str, str | None, str | None]]] = defaultdict(list)
     for change in rows:
@@ -172,7 +172,7 @@ def build_account_digests(
                 renewal=kinds.get(SignalKind.RENEWAL_AT_RISK) or kinds.get(SignalKind.RENEWAL_SOON),
                 overdue=tuple(a for a in open_items if a.due_on < today),
                 due_this_week=tuple(a for a in open_items if today <= a.due_on <= week_end),
-                changes=_named(changes.get(snapshot.account.id, ()), snapshot),
+                changes=_named(changes.get(saved_id(snapshot.account.id), ()), snapshot),
                 next_steps=next_steps(snapshot, assessment, today=today),
             )
         )

@@ -22,8 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from commands.ui.delivery import SHARED_OUTSIDE, Outcome, deliver
+from commands.ui.delivery import SHARED_OUTSIDE, deliver
 from commands.ui.directory import Directory
+from commands.ui.slack_failures import Outcome
 from commands.ui.views.blocks import Block
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
 from digests.render import account_digest_blocks, portfolio_digest_blocks, to_owner_blocks
@@ -198,8 +199,8 @@ def _post(
         with db.transaction() as session:
             finish_delivery(session, delivery_id=claim_id, status=status, message_ts=delivered.ts)
         run.sent.append(target)
-        if status == TO_OWNER:
-            run.to_owner[target] = post.owner  # type: ignore[assignment]
+        if status == TO_OWNER and post.owner is not None:
+            run.to_owner[target] = post.owner
         return
     reason = prefix + delivered.reason
     run.failed[target] = reason
@@ -312,7 +313,7 @@ def deliver_team_digests(
     run = DeliveryRun(week=week)
     whole_team = account_ids is None
     if force:
-        targets = None if whole_team else [f"account:{i}" for i in account_ids]  # type: ignore[union-attr]
+        targets = None if account_ids is None else [f"account:{i}" for i in account_ids]
         with db.transaction() as session:
             forget_week(session, team_id=team_id, week=week, targets=targets)
     with db.transaction() as session:
@@ -327,10 +328,11 @@ def deliver_team_digests(
 
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
+        assert account.channel_id, "render_team_digests renders only accounts with a channel"
         post(
             Post(
                 target=f"account:{account.id}",
-                channel=account.channel_id,  # type: ignore[arg-type]
+                channel=account.channel_id,
                 blocks=blocks,
                 text=text,
                 account_id=account.id,

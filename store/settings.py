@@ -10,9 +10,8 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.errors import check_version
 from store.models import Account, TeamSettings, TeamSettingsChange
@@ -173,11 +172,11 @@ def digest_settings_of(
 ) -> dict[str, DigestSettings]:
     """Each team's digest settings over the deployment's defaults, in one query."""
     wanted = list(team_ids)
-    stored = dict(
+    stored: dict[str, dict[str, Any]] = dict(
         session.execute(
             select(TeamSettings.team_id, TeamSettings.digest).where(
-                TeamSettings.team_id.in_(wanted)
-            )  # type: ignore[attr-defined]
+                col(TeamSettings.team_id).in_(wanted)
+            )
         ).all()
     )
     return {
@@ -294,7 +293,7 @@ def settings_history(
         session.execute(
             select(TeamSettingsChange)
             .where(TeamSettingsChange.team_id == team_id)
-            .order_by(TeamSettingsChange.changed_at.desc(), TeamSettingsChange.id.desc())  # type: ignore[attr-defined, union-attr]
+            .order_by(col(TeamSettingsChange.changed_at).desc(), col(TeamSettingsChange.id).desc())
             .limit(limit)
         ).scalars()
     )
@@ -305,8 +304,8 @@ def teams_with_accounts(session: Session) -> list[str]:
     return list(
         session.execute(
             select(Account.team_id)
-            .where(Account.archived.is_(False))
+            .where(col(Account.archived).is_(False))
             .distinct()
-            .order_by(Account.team_id)  # type: ignore[attr-defined]
+            .order_by(Account.team_id)
         ).scalars()
     )

@@ -23,7 +23,7 @@ from commands.ui.views.modal import (
     text_input,
 )
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus, label
-from store.models import Account, Stakeholder
+from store.models import Account, Stakeholder, StakeholderChange
 from store.stakeholders import CREATED, HistoryEntry
 
 S = StakeholderField
@@ -241,7 +241,7 @@ def contact_form(
 DEPARTURE_DETAILS = ("departed_on", "left_for_company", "left_for_title")
 
 
-def _change_text(change: Any) -> str:
+def _change_text(change: StakeholderChange) -> str:
     if change.field == CREATED:
         try:
             role = json.loads(change.new_value or "{}").get("role")
@@ -263,18 +263,19 @@ def _change_text(change: Any) -> str:
 def _changes_line(entries: Sequence[HistoryEntry]) -> str:
     """The fields changed together in one action, on one line."""
     who = escape(entries[0].stakeholder_name)
-    changes = {e.change.field: e.change.new_value for e in entries if e.change}
+    made = [e.change for e in entries if e.change]
+    changes = {change.field: change.new_value for change in made}
     if changes.get("status") == StakeholderStatus.DEPARTED.value:
         company, title = changes.get("left_for_company"), changes.get("left_for_title")
         went = f"at {escape(company)}" if company else ""
         went += f" as {escape(title)}" if title else ""
         on = changes.get("departed_on")
         when = f" on {short_date(date.fromisoformat(on))}" if on else ""
-        entries = [e for e in entries if e.change and e.change.field not in DEPARTURE_DETAILS]
+        made = [change for change in made if change.field not in DEPARTURE_DETAILS]
         departed = f"*{who}* departed{when}" + (f" (now {went.strip()})" if went else "")
-        rest = "; ".join(_change_text(e.change) for e in entries if e.change.field != "status")
+        rest = "; ".join(_change_text(change) for change in made if change.field != "status")
         return departed + (f"; {rest}" if rest else "")
-    parts = [_change_text(e.change) for e in entries]
+    parts = [_change_text(change) for change in made]
     if parts[0].startswith("added"):
         return f"{parts[0].replace('added', f'added *{who}*', 1)}"
     return f"*{who}*: " + "; ".join(parts)
