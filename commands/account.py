@@ -19,14 +19,15 @@ from commands.modals import update_modal, warn_if_shared
 from commands.payloads import BlockAction, command_word
 from commands.replies import card_of, send_blocks
 from commands.submissions import Submission, submit_and_show_card
-from commands.ui.delivery import Outcome, deliver
+from commands.ui.delivery import deliver
 from commands.ui.errors import UserError
 from commands.ui.ids import AccountField
+from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
 from commands.ui.values import AccountValue, ChannelPick, ModalMeta
 from store.accounts import create_account, update_account
 from store.db import Database
-from store.models import Account
+from store.models import Account, saved_id
 from store.names import name_key
 
 logger = logging.getLogger("accountbot.account")
@@ -138,8 +139,9 @@ def _refusals(form: AccountForm, current: Account | None, access: Access) -> dic
             f"That name is a command of /account: `/account {word}` would not open this "
             "account. Pick another name."
         )
-    relinked = form.channel_id and (current is None or current.channel_id != form.channel_id)
-    if relinked and not access.can_link(form.channel_id):  # type: ignore[arg-type]
+    channel = form.channel_id
+    relinked = channel is not None and (current is None or current.channel_id != channel)
+    if relinked and channel is not None and not access.can_link(channel):
         errors[AccountField.CHANNEL] = NOT_YOURS
     return errors
 
@@ -148,7 +150,7 @@ def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> in
     """Create or change the account (the form read again, as it is written)."""
     values = parse_account_form(view).model_dump()
     if sub.meta.account_id is None:
-        return create_account(session, team_id=sub.team_id, **values).id  # type: ignore[return-value]
+        return saved_id(create_account(session, team_id=sub.team_id, **values).id)
     update_account(
         session,
         team_id=sub.team_id,

@@ -33,7 +33,9 @@ def with_permalink(message: MessageShortcut, request: Request) -> MessageShortcu
     return message.model_copy(update={"permalink": _permalink(request.client, message)})
 
 
-def _permalink(client: WebClient, message: MessageShortcut) -> str | None:
+def _permalink(client: WebClient | None, message: MessageShortcut) -> str | None:
+    if client is None:  # the bot's terminal asks Slack nothing
+        return None
     try:
         found = client.chat_getPermalink(channel=message.channel_id, message_ts=message.message_ts)
     except SlackApiError:

@@ -199,7 +199,8 @@ def run_modal(route: Modal, args: Args, value: Any) -> None:
     request = Request.of(args)
     trigger_id = args.body.get("trigger_id")
     if not route.reads_store:
-        built = route.loader(None, value, request)  # type: ignore[arg-type]
+        built = route.loader(None, value, request)  # type: ignore[arg-type]  # reads no store
+        assert isinstance(built, dict), "a form built from the click alone is always a form"
         args.client.views_open(trigger_id=trigger_id, view=built)
         return
 
@@ -336,7 +337,9 @@ def command_listener(verbs: Sequence[Verb]) -> Callable[[Args], None]:
                 open_verb_modal(route, args, request, asked)
                 return
             blocks = answer_verb(route, request, asked)
-            args.context.respond(
+            respond = args.context.respond
+            assert respond is not None, "a slash command always carries a response URL"
+            respond(
                 response_type="ephemeral",
                 replace_original=False,
                 text=fallback_text(blocks),

@@ -162,7 +162,7 @@ def state_values(view: dict[str, Any]) -> dict[str, Any]:
     """`view.state.values` flattened to block id -> the value of its one input element."""
     flat: dict[str, Any] = {}
     for block_id, elements in view.get("state", {}).get("values", {}).items():
-        element = elements.get(FIELD_ACTION) or next(iter(elements.values()), {})
+        element: dict[str, Any] = elements.get(FIELD_ACTION) or next(iter(elements.values()), {})
         flat[block_id] = _element_value(element)
     return {k: v for k, v in flat.items() if v not in (None, "")}
 

@@ -40,7 +40,7 @@ from store.accounts import find_account_by_channel, get_account
 from store.actions import get_action_item
 from store.enums import ActionStatus, Role
 from store.leads import team_leads
-from store.models import Account
+from store.models import Account, saved_id
 from store.settings import (
     DigestSettings,
     SettingsSection,
@@ -71,7 +71,7 @@ def new_account(session: Session, asked: AskedCommand, request: Request) -> View
     )
 
 
-def new_account_offered(session: None, value: NewAccountValue, request: Request) -> View:
+def new_account_offered(session: Session | None, value: NewAccountValue, request: Request) -> View:
     """ "Create …" after a name matched nothing (built from the click alone)."""
     channel = request.channel_id
     return account_form(
@@ -124,7 +124,9 @@ def person_named(session: Session, asked: AskedCommand, request: Request) -> Vie
     """`/account Acme stakeholder`."""
 
     def build(session: Session, account: Account, meta: ModalMeta, request: Request) -> View:
-        people = list_stakeholders(session, team_id=request.team_id, account_id=account.id)  # type: ignore[arg-type]
+        people = list_stakeholders(
+            session, team_id=request.team_id, account_id=saved_id(account.id)
+        )
         return stakeholder_form(meta=meta, account=account, people=people, today=request.today)
 
     return _named(session, asked, request, build)
@@ -251,7 +253,7 @@ def contact_view(
     people = (
         []
         if account is None
-        else list_stakeholders(session, team_id=team_id, account_id=account.id)  # type: ignore[arg-type]
+        else list_stakeholders(session, team_id=team_id, account_id=saved_id(account.id))
     )
     return contact_form(
         meta=meta.model_copy(update={"account_id": account_id}),
@@ -278,7 +280,7 @@ def item_named(session: Session, asked: AskedCommand, request: Request) -> View 
     """`/account Acme action`."""
 
     def build(session: Session, account: Account, meta: ModalMeta, request: Request) -> View | str:
-        return _item_form(session, request, account_id=account.id, meta=meta)  # type: ignore[arg-type]
+        return _item_form(session, request, account_id=saved_id(account.id), meta=meta)
 
     return _named(session, asked, request, build)
 
@@ -382,7 +384,7 @@ def _named(session: Session, asked: AskedCommand, request: Request, build: Named
     account = asked.account
     if account is None:
         return ACCOUNT_GONE
-    current = get_account(session, team_id=request.team_id, account_id=account.id)  # type: ignore[arg-type]
+    current = get_account(session, team_id=request.team_id, account_id=saved_id(account.id))
     if current is None:
         return ACCOUNT_GONE
     meta = ModalMeta(account_id=current.id, response_url=asked.slash.response_url)

@@ -45,6 +45,7 @@ def open_modal(
     When Slack fails to take the filled-in form, the modal says so rather than stay on
     "Loading…" (unless the form did arrive after all: the second update then finds the hash
     moved on, and Slack refuses it)."""
+    opened: SlackResponse | None
     if over is None:
         opened = client.views_open(trigger_id=trigger_id, view=loading_view(title))
     elif (opened := push_modal(client, over, title=title, view=loading_view(title))) is None:
@@ -100,7 +101,8 @@ def warn_if_shared(view: dict[str, Any], access: Access, channel_id: str | None)
     """The account form, warning under its linked channel when Slack says the channel is shared
     with another organisation (without the warning when it is not, or Slack cannot say)."""
     shared = access.shared_outside(channel_id)
-    return with_channel_warning(view, channel_warning(channel_id) if shared else None)  # type: ignore[arg-type]
+    warning = channel_warning(channel_id) if shared and channel_id is not None else None
+    return with_channel_warning(view, warning)
 
 
 def _why(error: BaseException) -> str:

@@ -35,7 +35,8 @@ class Check:
 
 
 class Need(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def refusal(self, check: Check) -> str | None: ...
 

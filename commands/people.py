@@ -16,8 +16,9 @@ from commands.forms import parse_form
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
 from commands.replies import assessed_accounts
 from commands.submissions import CardWrite, Submission, card_form, submit_and_show_card
-from commands.ui.delivery import Outcome, deliver, webhook
+from commands.ui.delivery import deliver, webhook
 from commands.ui.directory import Directory
+from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
 from commands.ui.values import ModalMeta
 from commands.ui.views.people import departure_alert

@@ -24,7 +24,7 @@ from commands.ui.views.portfolio import portfolio_blocks
 from store.accounts import accounts_named, find_account_by_channel, get_account, near_accounts
 from store.actions import plan_items
 from store.db import UNAVAILABLE, Database
-from store.models import Account
+from store.models import Account, saved_id
 from store.names import name_key
 from store.settings import thresholds_for
 from store.signals import AccountSnapshot, Assessment, Band, assess
@@ -261,8 +261,8 @@ def card_answer(*, request: Request, asked: AskedCommand, account: Account | Non
         request.db,
         request.access,
         team_id=request.team_id,
-        account_id=account.id,
-        today=request.today,  # type: ignore[arg-type]
+        account_id=saved_id(account.id),
+        today=request.today,
     )
     return shown or []
 

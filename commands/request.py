@@ -52,4 +52,6 @@ class Loader(Protocol):
     """Builds a form from the store (in a read-only session): the view, or a notice in its
     place. Every loader lives in `commands.loaders`."""
 
-    def __call__(self, session: Session, value: Any, request: Request) -> dict[str, Any] | str: ...
+    def __call__(
+        self, session: Session, value: Any, request: Request, /
+    ) -> dict[str, Any] | str: ...

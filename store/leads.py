@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.models import TeamSettings, TeamSettingsChange
 from store.settings import SettingsSection, locked_settings
@@ -45,13 +44,14 @@ def team_leads(session: Session, *, team_id: str) -> list[str]:
 def leads_of(session: Session, *, team_ids: Iterable[str]) -> dict[str, list[str]]:
     """Each team's leads (none named: an empty list), in one query."""
     wanted = list(team_ids)
-    stored = dict(
-        session.execute(
+    stored: dict[str, Sequence[str]] = {
+        team: leads
+        for team, leads in session.exec(
             select(TeamSettings.team_id, TeamSettings.leads).where(
-                TeamSettings.team_id.in_(wanted)  # type: ignore[attr-defined]
+                col(TeamSettings.team_id).in_(wanted)
             )
-        ).all()
-    )
+        )
+    }
     return {team: [str(u) for u in stored.get(team) or []] for team in wanted}
 
 

@@ -238,12 +238,12 @@ def locked_settings(
         .values(team_id=team_id, thresholds={}, digest={}, leads=[], version=0, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["team_id"])
     )
-    row = session.execute(
+    row = session.exec(
         select(TeamSettings)
         .where(TeamSettings.team_id == team_id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).scalar_one()
+    ).one()
     check_version(expected_version, row.version, what="Team settings")
     return row
 
