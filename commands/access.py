@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from commands.ui.directory import Directory
+from commands.ui.errors import UserError
 from commands.ui.slack_failures import classify
 from commands.ui.text import channel_mention, escape, user_mention
-from commands.ui.values import ModalMeta
+from commands.ui.values import STALE_FORM, ModalMeta
 from store.accounts import get_account
 from store.actions import get_action_item
 from store.db import Database
@@ -145,15 +146,23 @@ class Access:
 
 
 def target_account(db: Database, *, team_id: str, meta: ModalMeta) -> Account | None:
-    """The account a modal changes: the one its person or item belongs to, or its own."""
+    """The account a modal changes: the one every id it carries (its account, person, item)
+    belongs to. Ids of two accounts, or one naming nothing beside another, cannot come from a
+    form the bot built: refused whole (`STALE_FORM`), since a listener may write through any of
+    them. None when the one id it carries names nothing (the listener says it is gone)."""
     with db.reading() as session:
-        account_id = meta.account_id
+        owners: set[int | None] = set()
+        if meta.account_id is not None:
+            owners.add(meta.account_id)
         if meta.stakeholder_id is not None:
             person = get_stakeholder(session, team_id=team_id, stakeholder_id=meta.stakeholder_id)
-            account_id = person.account_id if person else None
-        elif meta.item_id is not None:
+            owners.add(person.account_id if person else None)
+        if meta.item_id is not None:
             item = get_action_item(session, team_id=team_id, item_id=meta.item_id)
-            account_id = item.account_id if item else None
+            owners.add(item.account_id if item else None)
+        if len(owners) > 1:
+            raise UserError(STALE_FORM)
+        account_id = next(iter(owners), None)
         if account_id is None:
             return None
         return get_account(session, team_id=team_id, account_id=account_id)

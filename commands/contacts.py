@@ -119,7 +119,10 @@ def chosen_account(view: dict[str, Any]) -> ModalMeta:
     picked = state_values(view).get(ContactField.ACCOUNT.value)
     if picked is None:
         return meta
-    return meta.model_copy(update={"account_id": payload_id(picked)})
+    # the pick replaces every id the modal came with: the contact is written to the pick alone
+    return meta.model_copy(
+        update={"account_id": payload_id(picked), "stakeholder_id": None, "item_id": None}
+    )
 
 
 save_contact = card_form(_log_contact, default_block=ContactField.PEOPLE)

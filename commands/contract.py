@@ -186,10 +186,15 @@ def respond_of(args: Args) -> Callable[..., Any] | None:
     return args.context.respond if args.context.response_url else None
 
 
+def pointed_at(route: Answer | InModal, value: ButtonValue) -> ModalMeta | None:
+    """What the need is checked against: the row the value points at (`Find.VALUE`), or none."""
+    return value.target() if route.account is Find.VALUE else None
+
+
 def run_answer(route: Answer, args: Args, value: ButtonValue) -> None:
     args.ack()
     request = Request.of(args)
-    if message := refusal(route, request, value.target()):
+    if message := refusal(route, request, pointed_at(route, value)):
         raise UserError(message)
     call(route.listener, args, value=value)
 
@@ -228,7 +233,7 @@ def run_modal(route: Modal, args: Args, value: Any) -> None:
 def run_in_modal(route: InModal, args: Args, value: ButtonValue) -> None:
     args.ack()
     request = Request.of(args)
-    if message := refusal(route, request, value.target()):
+    if message := refusal(route, request, pointed_at(route, value)):
         update_modal(args.client, args.body, notice_view(route.title, message))
         return
     call(route.listener, args, value=value)
@@ -237,7 +242,7 @@ def run_in_modal(route: InModal, args: Args, value: ButtonValue) -> None:
 def run_form(route: Form, args: Args) -> None:
     view = args.body["view"]
     meta = route.target(view)  # a form the bot did not write is refused beside its first input
-    message = refusal(route, Request.of(args), meta)
+    message = refusal(route, Request.of(args), meta if route.account is Find.FORM else None)
     if message and route.refused_beside:
         args.ack(response_action="errors", errors={route.refused_beside: message})
     elif message:

@@ -14,6 +14,12 @@ from commands.access import Access
 from store.db import Database
 from store.settings import DigestSettings
 
+CONTEXT = frozenset(
+    {"request_id", "team_id", "db", "respond", "today", "digest_defaults", "access"}
+)
+"""What the bot's middleware puts in Bolt's context for every request (`bot/app.py`): a listener
+may name any of these, any of Bolt's own arguments (`slack_bolt.Args`), and `value`."""
+
 
 @dataclass(frozen=True)
 class Request:

@@ -9,12 +9,13 @@ runs, a refusal answered where the user looks. A new listener is a new line here
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, Args
 
 from commands import account, contacts, history, home, loaders, people, plan, replies, team_settings
 from commands import workspace as ws
@@ -39,7 +40,7 @@ from commands.needs import ADMIN, ANYONE, CHANGE, LEAD, SEE
 from commands.payloads import AccountVerb as V
 from commands.payloads import MessageShortcut, SlashCommand
 from commands.replies import read_command
-from commands.request import Request
+from commands.request import CONTEXT, Request
 from commands.ui.ids import Action as A
 from commands.ui.ids import Command, Event, ItemMenu, Shortcut, StakeholderMenu
 from commands.ui.ids import View as F
@@ -248,13 +249,50 @@ class Undeclared(Exception):
     """A route registered without what the contract asks of it (a need; a value model)."""
 
 
+ABOUT_AN_ACCOUNT = {SEE.name, CHANGE.name}
+"""Needs checked against an account: a route with one must say how it finds the account."""
+
+
 def check(routes: Sequence[Route]) -> None:
-    """Every route declares its need, every action and form its typed value: refused at start."""
+    """Every route declares its need, every action and form its typed value, and a need that a
+    route can really check: refused at start, so no declaration is decorative."""
+    shared: dict[str, list[Answer | Modal | InModal]] = defaultdict(list)
     for route in routes:
-        if getattr(route, "need", None) is None:
+        need = getattr(route, "need", None)
+        if need is None:
             raise Undeclared(f"{route_id(route)} declares no need (see commands.needs)")
         if isinstance(route, Answer | Modal | InModal) and getattr(route, "value", None) is None:
             raise Undeclared(f"{route_id(route)} declares no value model")
+        if need.name in ABOUT_AN_ACCOUNT and getattr(route, "account", None) is Find.NONE:
+            raise Undeclared(f"{route_id(route)} needs {need.name} but finds no account")
+        if isinstance(route, Listen) and need.name in ABOUT_AN_ACCOUNT:
+            raise Undeclared(f"{route_id(route)}: a {route.kind} has no account to check")
+        if isinstance(route, Modal) and not route.reads_store and need is not ANYONE:
+            raise Undeclared(f"{route_id(route)} is built from the click alone: it checks nothing")
+        if isinstance(route, Listen) and route.kind == "command" and need is not ANYONE:
+            raise Undeclared(f"{route_id(route)}: each verb declares its own need")
+        if isinstance(route, Answer | Modal | InModal) and not isinstance(route.id, Shortcut):
+            shared[str(route.id)].append(route)
+        _check_arguments(route)
+    for action, served in shared.items():
+        if len({r.value for r in served}) > 1:
+            raise Undeclared(f"{action}: the routes of one action read one value model")
+        if len({getattr(r, "choice", None) for r in served}) < len(served):
+            raise Undeclared(f"{action}: two routes serve the same option")
+
+
+BOLT_ARGUMENTS = frozenset(inspect.signature(Args.__init__).parameters) - {"self", "kwargs"}
+
+
+def _check_arguments(route: Route) -> None:
+    """A listener names only arguments it will get (`commands.contract.call` fills them by name),
+    so a misspelt one stops `register` rather than the first click."""
+    listener = getattr(route, "listener", None)
+    if listener is None or isinstance(route, Verb) or getattr(route, "kind", None) == "command":
+        return
+    unknown = set(inspect.signature(listener).parameters) - BOLT_ARGUMENTS - CONTEXT - {"value"}
+    if unknown:
+        raise Undeclared(f"{route_id(route)}: its listener asks for {', '.join(sorted(unknown))}")
 
 
 def route_id(route: Route) -> str:
@@ -290,20 +328,21 @@ def register(
         elif isinstance(route, Listen):
             _listen(app, route)
     for action_id, served in actions.items():
-        app.action(action_id)(_named(action_listener(served), served[0]))
+        app.action(action_id)(_named(action_listener(served), *served))
 
 
 def _listen(app: App, route: Listen) -> None:
     if route.kind == "command":
-        app.command(route.id.value)(route.listener)
+        app.command(route.id.value)(_named(route.listener, route))
     elif route.kind == "options":
         app.options(route.id.value)(_named(plain_listener(route), route))
     else:
         app.event(route.id.value)(_named(plain_listener(route), route))
 
 
-def _named(run: Any, route: Route) -> Any:
+def _named(run: Any, route: Route, *also: Route) -> Any:
     """The runner named after what it serves, as Bolt's debug log says `Running listener: …`."""
     served = getattr(route, "listener", None) or getattr(route, "loader", None)
     run.__name__ = getattr(served, "__name__", route_id(route))
+    run.__routes__ = (route, *also)  # what `tests/test_contract.py` checks Bolt's listeners by
     return run

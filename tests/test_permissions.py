@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -222,6 +223,60 @@ def test_a_contact_for_an_account_picked_in_the_form_is_checked_against_that_acc
     )
     assert answer["response_action"] == "update" and REFUSED in json.dumps(answer["view"])
     assert count(database, ContactLog) == 0
+
+
+@pytest.mark.parametrize(
+    ("callback_id", "forged", "state"),
+    [
+        pytest.param(  # an item they own beside the account they may not change
+            "stakeholder.form",
+            lambda acme, item, person: {"account_id": acme, "item_id": item},
+            stakeholder_values(),
+            id="a person added to the account named beside their own item",
+        ),
+        pytest.param(  # their own person beside an item they may not change
+            "action.block",
+            lambda acme, item, person: {"item_id": item, "stakeholder_id": person, "version": 1},
+            {"blocked_reason": {"type": "plain_text_input", "value": "pwned"}},
+            id="an item blocked beside their own person",
+        ),
+    ],
+)
+def test_a_form_naming_ids_of_two_accounts_is_refused_whichever_is_checked(
+    bot: SlackSender,
+    slack: FakeSlack,
+    database: Database,
+    callback_id: str,
+    forged: Any,
+    state: dict[str, Any],
+) -> None:
+    """A hand-crafted submission whose metadata mixes an id the user may change with one of an
+    account they may not: the write would land on the second, so the form is refused whole."""
+    secret = make_account(database, "Acme", channel_id="C0SECRET")
+    theirs = make_account(database, "Mallory Co", channel_id=None, owner_user_id=STRANGER)
+    secret_item = add_item(database, secret, "Order form", TODAY + timedelta(days=3))
+    own_item = add_item(database, theirs, "Their step", TODAY + timedelta(days=3))
+    own_person = add_person(database, theirs, "Pat")
+    target = {
+        "stakeholder.form": (secret.id, own_item, None),
+        "action.block": (None, secret_item, own_person),
+    }[callback_id]
+    view = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": "Form"},
+        "blocks": [{"type": "input", "block_id": next(iter(state))}],
+        "private_metadata": json.dumps(forged(*target)),
+    }
+    answer = bot.interaction(view_submission_payload(view, state, user_id=STRANGER)).body
+    assert "no longer matches what the bot knows" in answer
+    with database.transaction() as session:
+        on_secret = session.scalar(
+            select(func.count()).select_from(Stakeholder).where(Stakeholder.account_id == secret.id)
+        )
+        item = session.get(ActionItem, secret_item)
+        assert on_secret == 0
+        assert item is not None and item.status is ActionStatus.OPEN and not item.blocked_reason
 
 
 # -- what Slack is asked --------------------------------------------------------------------------

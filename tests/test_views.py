@@ -150,7 +150,15 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         stakeholder_form,
     )
     from commands.ui.views.plan import action_form, block_form, reschedule_form
-    from commands.ui.views.settings import settings_form, settings_menu, thresholds_form
+    from commands.contract import Modal
+    from commands.payloads import RESERVED_WORDS
+    from commands.routes import ROUTES, VERBS
+    from commands.ui.views.settings import (
+        leads_form,
+        settings_form,
+        settings_menu,
+        thresholds_form,
+    )
     from store.settings import DigestSettings
 
     meta = ModalMeta()
@@ -173,11 +181,14 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         settings_menu(meta=meta, digests=DigestSettings(), thresholds=Thresholds(), history=[]),
         settings_form(meta=meta, current=DigestSettings()),
         thresholds_form(meta=meta, current=Thresholds()),
+        leads_form(meta=meta, current=["U0DANA"]),
     ]
     shown = json.dumps(help_blocks())
     titles = {form["title"]["text"] for form in forms}
+    titles |= {r.title for r in ROUTES if isinstance(r, Modal)}  # every form a route opens
+    titles |= {v.title for v in VERBS if v.title}  # and every form a word opens
     assert {title for title in titles if title.casefold() not in shown.casefold()} == set()
-    words = {*TRAILING_VERBS, "new", "edit", "show", "settings", "help"}
+    words = {*TRAILING_VERBS, *(w for w in RESERVED_WORDS if w.isalpha())}  # not `-h`, `?`
     assert {
         word for word in words if f"`{word}`" not in shown and f" {word}`" not in shown
     } == set()
