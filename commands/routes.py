@@ -187,9 +187,11 @@ ROUTES: tuple[Route, ...] = (
         over=True,
     ),
     InModal(A.CONTACT_ACCOUNT, contacts.redraw_for_account, AccountPick, CHANGE, "Log contact"),
+    # the account form's channel picked: a warning redrawn, nothing read (saving re-checks it)
     InModal(
         A.ACCOUNT_CHANNEL, account.warn_about_channel, ChannelPick, ANYONE, "Account", Find.NONE
     ),
+    # the type-ahead offers only accounts the user may change (it filters by their rights)
     Listen(A.CONTACT_ACCOUNT, contacts.account_options, ANYONE, kind="options"),
     # forms submitted: the need checked again against what the write touches
     Form(F.ACCOUNT_FORM, account.save_account_form, CHANGE),
@@ -201,13 +203,26 @@ ROUTES: tuple[Route, ...] = (
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),
     Form(F.RESCHEDULE_FORM, plan.save_reschedule, CHANGE),
     Form(F.BLOCK_FORM, plan.save_block, CHANGE),
-    *(
-        Form(view, save, ADMIN, account=Find.NONE, refused_beside=SETTINGS_BLOCKS[section])
-        for view, save, section in (
-            (F.SETTINGS_FORM, team_settings.save_digest_settings, SettingsSection.DIGESTS),
-            (F.THRESHOLDS_FORM, team_settings.save_thresholds, SettingsSection.THRESHOLDS),
-            (F.LEADS_FORM, team_settings.save_leads_form, SettingsSection.LEADS),
-        )
+    Form(
+        F.SETTINGS_FORM,
+        team_settings.save_digest_settings,
+        ADMIN,
+        account=Find.NONE,
+        refused_beside=SETTINGS_BLOCKS[SettingsSection.DIGESTS],
+    ),
+    Form(
+        F.THRESHOLDS_FORM,
+        team_settings.save_thresholds,
+        ADMIN,
+        account=Find.NONE,
+        refused_beside=SETTINGS_BLOCKS[SettingsSection.THRESHOLDS],
+    ),
+    Form(
+        F.LEADS_FORM,
+        team_settings.save_leads_form,
+        ADMIN,
+        account=Find.NONE,
+        refused_beside=SETTINGS_BLOCKS[SettingsSection.LEADS],
     ),
     # events
     Listen(Event.APP_HOME_OPENED, home.publish_home, ANYONE),  # the user's own accounts only
