@@ -56,7 +56,7 @@ def test_the_bot_log_counts_errors_and_tracebacks() -> None:
         {
             "level": "WARNING",
             "logger": "waitress.queue",
-            "message": "Task queue: 7 request(s) waited for a free thread over 9.5 s, depth up to 3",
+            "message": "Task queue: 7 request(s) waited for a free thread over 9 s, depth up to 3",
             "queued": 7,
             "deepest": 3,
         },
