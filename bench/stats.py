@@ -15,6 +15,13 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+BROKEN = 1
+"""Exit status of a benchmark that found something broken (errors, a post lost or sent twice, a
+wait that gave up, an unclean stop), as of one that raised: its figures cannot be trusted."""
+TARGET_MISSED = 3
+"""Exit status of a benchmark that measured everything, found nothing broken, and printed that a
+time or memory target was missed. `tests/test_bench_smoke.py` accepts it (a tiny run on a busy
+machine may well miss a target); it fails on anything else but 0."""
 
 
 @dataclass

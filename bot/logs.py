@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -94,6 +96,65 @@ class DropMessage(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() != self.message
+
+
+SUMMARY = "Task queue: %d request(s) waited for a free thread over %.1f s, depth up to %d"
+
+
+class QueueSummary(logging.Filter):
+    """Turns waitress's "Task queue depth is N" (one WARNING per request that finds no free
+    thread: thousands a minute under load) into one summary line at most every `every`
+    seconds: how many requests waited and the deepest the queue got since the last line.
+
+    The first queued request after a line is let through (rewritten as the summary), so an
+    operator sees queueing begin; the next ones are counted and dropped until `every` seconds
+    have passed; `flush()` (the server stopping) writes what is left. Installed once per
+    process on the `waitress.queue` logger; every server of the process counts together.
+    """
+
+    def __init__(self, *, every: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.every = every
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._queued = 0
+        self._deepest = 0
+        self._since: float | None = None  # when the first request counted here waited
+        self._last_line: float | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "queue_summary", False):  # our own line, from flush()
+            return True
+        depth = record.args[0] if isinstance(record.args, tuple) and record.args else 0
+        now = self._clock()
+        with self._lock:
+            self._queued += 1
+            self._deepest = max(self._deepest, depth if isinstance(depth, int) else 0)
+            self._since = now if self._since is None else self._since
+            if self._last_line is not None and now - self._last_line < self.every:
+                return False
+            self._summarise(record, now)
+        return True
+
+    def flush(self, logger: logging.Logger) -> None:
+        """Log the requests counted since the last line, if any, and start afresh."""
+        with self._lock:
+            if not self._queued:
+                self._last_line = None
+                return
+            record = logger.makeRecord(logger.name, logging.WARNING, __file__, 0, SUMMARY, (), None)
+            self._summarise(record, self._clock())
+            self._last_line = None  # the next queued request is told at once
+        record.queue_summary = True
+        logger.handle(record)
+
+    def _summarise(self, record: logging.LogRecord, now: float) -> None:
+        """Rewrite `record` as the summary of what was counted, and start a new window."""
+        assert self._since is not None
+        record.msg = SUMMARY
+        record.args = (self._queued, now - self._since, self._deepest)
+        record.queued, record.deepest = self._queued, self._deepest
+        self._queued, self._deepest, self._since, self._last_line = 0, 0, None, now
 
 
 def bind(context: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
 from bot.inbound import Refused, slack_request
-from bot.logs import begin_request
+from bot.logs import QueueSummary, begin_request
 from bot.settings import Settings, SettingsError
 from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
@@ -30,6 +30,11 @@ logger = logging.getLogger("accountbot.server")
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1_000_000
+QUEUE_SUMMARY_SECONDS = 10.0
+"""At most one line this often about requests waiting for a free HTTP thread (per process)."""
+QUEUE_LOGGER = logging.getLogger("waitress.queue")
+QUEUE_SUMMARY = QueueSummary(every=QUEUE_SUMMARY_SECONDS)
+QUEUE_LOGGER.addFilter(QUEUE_SUMMARY)
 
 
 def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
@@ -114,6 +119,7 @@ class HttpServer:
             self._server.run()
         finally:
             self._server.task_dispatcher.shutdown()
+            QUEUE_SUMMARY.flush(QUEUE_LOGGER)  # the requests queued since the last line
 
     def stop(self) -> None:
         """Close every socket from inside the serving loop, which then returns."""

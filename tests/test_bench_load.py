@@ -11,7 +11,9 @@ from tests.slack_fake import Call
 
 
 def test_a_short_load_run_gets_every_card_and_stops_the_bot_cleanly() -> None:
-    result = run_load(Options(accounts=300, concurrency=5, duration=3, warmup=1))
+    """Five clients on one HTTP thread, so requests queue behind it: the bot's log says so in
+    a summary line or two (at the first one, every 10 s, at the stop), not a line each."""
+    result = run_load(Options(accounts=300, concurrency=5, duration=3, warmup=1, http_threads=1))
 
     assert result.requests > 0
     assert result.live_accounts > 0
@@ -28,6 +30,10 @@ def test_a_short_load_run_gets_every_card_and_stops_the_bot_cleanly() -> None:
     assert result.web_api["response_url"] == result.requests + result.warmup_requests
     assert result.late_cards == 0
     assert result.bot_cpu_seconds is not None and result.bot_cpu_seconds > 0
+    lines, queued, deepest = result.bot_queue
+    assert 0 < lines < queued, result.bot_queue
+    assert 0 < deepest <= 5  # never more than the clients
+    assert result.bot_levels["WARNING"] == lines  # nothing else warned
 
 
 def test_only_the_card_of_the_account_asked_for_counts_as_an_answer() -> None:
@@ -48,6 +54,13 @@ def test_the_bot_log_counts_errors_and_tracebacks() -> None:
         {"level": "INFO", "logger": "accountbot.server", "message": "serving HTTP"},
         {"level": "WARNING", "logger": "waitress.queue", "message": "Task queue depth is 2"},
         {
+            "level": "WARNING",
+            "logger": "waitress.queue",
+            "message": "Task queue: 7 request(s) waited for a free thread over 9 s, depth up to 3",
+            "queued": 7,
+            "deepest": 3,
+        },
+        {
             "level": "ERROR",
             "logger": "accountbot.errors",
             "message": "unhandled error 1234abcd",
@@ -58,6 +71,7 @@ def test_the_bot_log_counts_errors_and_tracebacks() -> None:
     log = BotLog()
     log.read(io.StringIO("\n".join(lines) + "\n"))
 
-    assert log.levels == {"INFO": 1, "WARNING": 1, "ERROR": 2, "unstructured": 1}
+    assert log.levels == {"INFO": 1, "WARNING": 2, "ERROR": 2, "unstructured": 1}
+    assert (log.queue_lines, log.queued, log.deepest) == (2, 8, 3)
     assert log.error_records == 2
     assert log.errors[0] == "accountbot.errors unhandled error 1234abcd | ValueError: boom"
