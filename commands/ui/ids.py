@@ -37,6 +37,8 @@ class Action(StrEnum):
     SETTINGS_SECTION = "settings.section"
     ACCOUNT_CHANNEL = "account.channel"
     """The linked-channel select of the account form (warns when the channel is shared)."""
+    FULL_CARD = "digest.card"
+    """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
 
 
 class ActionMenu(StrEnum):

@@ -88,3 +88,25 @@ class ModalMeta(BaseModel):
             return cls.model_validate_json(view.get("private_metadata") or "{}")
         except ValidationError:
             raise UserError(STALE_FORM) from None
+
+
+NO_ACCOUNT = "That button no longer points at an account."
+
+
+class FullCardValue(BaseModel):
+    """The value of a digest's "Full card" button: the account, as its id in plain digits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: PayloadId
+
+    def dump(self) -> str:
+        return str(self.account_id)
+
+    @classmethod
+    def load(cls, value: object) -> FullCardValue:
+        """The account of a click; a value the bot did not write is refused, clearly."""
+        try:
+            return cls(account_id=value)  # type: ignore[arg-type]
+        except ValidationError:
+            raise UserError(NO_ACCOUNT) from None
