@@ -31,10 +31,11 @@ FAR_TZ = $(shell $(PYTHON) -c 'import datetime as d; print("Pacific/Kiritimati" 
 test-far-tz: $(BIN)/accountbot  ## the suite on SQLite in a time zone whose date is not UTC's
 	@echo "running the suite with TZ=$(FAR_TZ)"; TZ=$(FAR_TZ) $(BIN)/pytest
 
-lint: $(BIN)/accountbot  ## ruff, then the import contracts (layers point one way; see ARCHITECTURE.md)
+lint: $(BIN)/accountbot  ## ruff, the import contracts (layers point one way; see ARCHITECTURE.md), mypy --strict
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(BIN)/accountbot
 	$(BIN)/ruff check --fix .

@@ -39,7 +39,7 @@ def make_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=settings.slack_api_timeout,
+        timeout=settings.slack_api_timeout,  # type: ignore[arg-type]  # slack_sdk says int; urllib takes a float
         retry_handlers=retry_handlers(),
         logger=slack_logger(),
     )

@@ -10,7 +10,7 @@ from rich.console import Console
 from bot.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
 from commands.access import Access
 from commands.payloads import SlashCommand
-from commands.replies import answer_account_command, read_command
+from commands.routes import answer_typed
 from commands.ui.terminal import print_message
 from digests.cli import print_digests
 from store.db import Database
@@ -64,16 +64,9 @@ def show(typed: str, *, console: Console, db: Database, today: date) -> None:
     """Answer a typed slash command exactly as the Slack handler would, and print it."""
     text = typed.removeprefix("/account").strip()
     slash = SlashCommand(team_id=DEMO_TEAM_ID, user_id=DEMO_OWNER, channel_id="D0DEMO", text=text)
-    request, known = read_command(db, slash=slash)
-    if request.opens_modal:
+    access = Access.of_operator(team_id=DEMO_TEAM_ID)
+    blocks = answer_typed(db, slash, today=today, access=access, defaults=DigestSettings())
+    if blocks is None:
         console.print(f"[dim]{typed} opens a form in Slack.[/dim]")
         return
-    blocks = answer_account_command(
-        db,
-        slash=slash,
-        request=request,
-        known=known,
-        today=today,
-        access=Access.of_operator(team_id=DEMO_TEAM_ID),
-    )
     print_message(console, typed, blocks)

@@ -115,7 +115,7 @@ def envelope_payload(message: dict[str, Any]) -> dict[str, Any]:
     carried = payload.get("type", "command" if "command" in payload else None)
     if carried not in ENVELOPE_PAYLOADS[kind]:
         raise Refused(400, f"{_kind(payload)} in a {kind} envelope")
-    body = harmless(payload)
+    body: dict[str, Any] = harmless(payload)
     check_shape(body)
     return body
 
@@ -358,9 +358,9 @@ ACTION_SHAPES: dict[str, type[_BlockActions]] = {
     Action.STAKEHOLDER_MENU: _OpensModal,
     Action.LOG_CONTACT: _OpensModal,
     Action.HISTORY_PAGE: _Answered,
-    Action.ADD_ACTION: _OpensModal,
-    Action.ACTION_DONE: _Answered,
-    Action.ACTION_MENU: _OpensModal,
+    Action.ADD_ITEM: _OpensModal,
+    Action.ITEM_DONE: _Answered,
+    Action.ITEM_MENU: _OpensModal,
     Action.CONTACT_ACCOUNT: _InModal,
     Action.ACCOUNT_CHANNEL: _InModal,
     Action.SETTINGS_SECTION: _PushesModal,
@@ -390,7 +390,7 @@ class _ShortcutMessage(_Message):
     ts: SlackTs | None = None
 
 
-class _Channel(_Shape):
+class _Channel(_Ref):
     id: Filled
 
 

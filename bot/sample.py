@@ -13,7 +13,14 @@ from store.accounts import create_account
 from store.actions import add_action_item, complete_action_item
 from store.digest_bands import ShownNow, record_bands
 from store.enums import Band, ContactChannel, Influence, RenewalStage, Role, Segment, Sentiment
-from store.models import Account, ActionItem, ActionItemChange, ContactLog, StakeholderChange
+from store.models import (
+    Account,
+    ActionItem,
+    ActionItemChange,
+    ContactLog,
+    StakeholderChange,
+    saved_id,
+)
 from store.overrides import set_band_override
 from store.settings import thresholds_for
 from store.signals import SignalKind, assess
@@ -406,9 +413,9 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
 
 def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int:
     """Create the sample accounts unless the team has some already; returns how many were made."""
-    existing = session.execute(
+    existing = session.exec(
         select(func.count()).select_from(Account).where(Account.team_id == team_id)
-    ).scalar_one()
+    ).one()
     if existing:
         return 0
     for index, sample in enumerate(SAMPLE_PORTFOLIO):
@@ -458,7 +465,7 @@ def _seed_account(
         renewal_signed_on=signed,
         notice_date=notice,
     )
-    account_id: int = account.id  # type: ignore[assignment]
+    account_id = saved_id(account.id)
     by_name: dict[str, int] = {}
     for person in sample.people:
         stakeholder = add_stakeholder(
@@ -473,12 +480,12 @@ def _seed_account(
             relationship_owner_user_id=sample.owner,
             by_user_id=sample.owner,
         )
-        by_name[person.name] = stakeholder.id  # type: ignore[assignment]
+        stakeholder_id = by_name[person.name] = saved_id(stakeholder.id)
         if person.was is not None:
             update_stakeholder(
                 session,
                 team_id=team_id,
-                stakeholder_id=stakeholder.id,  # type: ignore[arg-type]
+                stakeholder_id=stakeholder_id,
                 by_user_id=sample.owner,
                 sentiment=person.sentiment,
             )
@@ -487,7 +494,7 @@ def _seed_account(
                 session,
                 team_id=team_id,
                 account_id=account_id,
-                stakeholder_ids=[stakeholder.id],  # type: ignore[list-item]
+                stakeholder_ids=[stakeholder_id],
                 contacted_on=today - timedelta(days=person.contacted_days_ago),
                 channel=ContactChannel.MEETING,
                 summary=f"Check-in with {person.name}",
@@ -497,7 +504,7 @@ def _seed_account(
             mark_departed(
                 session,
                 team_id=team_id,
-                stakeholder_id=stakeholder.id,  # type: ignore[arg-type]
+                stakeholder_id=stakeholder_id,
                 on=today - timedelta(days=person.departed_days_ago),
                 by_user_id=sample.owner,
             )
@@ -517,8 +524,8 @@ def _seed_account(
             complete_action_item(
                 session,
                 team_id=team_id,
-                item_id=item.id,
-                by_user_id=sample.owner,  # type: ignore[arg-type]
+                item_id=saved_id(item.id),
+                by_user_id=sample.owner,
             )
     _backdate(session, account_id=account_id, today=today, sample=sample, people=by_name)
     if sample.override is not None:

@@ -14,7 +14,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, create_server
 
 from bot.inbound import Refused, slack_request
 from bot.logs import begin_request
@@ -89,7 +89,7 @@ class HttpServer:
 
     def __init__(self, web: Flask, *, host: str, port: int, threads: int, **adjustments: Any):
         self._sockets: dict[int, Any] = {}
-        self._server = create_server(
+        server = create_server(
             web,
             map=self._sockets,
             host=host,
@@ -100,22 +100,25 @@ class HttpServer:
             clear_untrusted_proxy_headers=True,
             **adjustments,
         )
+        # One host and port make one server (only several `listen` addresses make more).
+        assert isinstance(server, BaseWSGIServer)
+        self._server = server
 
     @property
     def port(self) -> int:
-        return int(self._server.effective_port)  # type: ignore[union-attr]
+        return int(self._server.effective_port)  # type: ignore[attr-defined]  # set on binding; types-waitress leaves it out
 
     def run(self) -> None:
         """Serve until `stop()`."""
         try:
             self._server.run()
         finally:
-            self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+            self._server.task_dispatcher.shutdown()
 
     def stop(self) -> None:
         """Close every socket from inside the serving loop, which then returns."""
         try:
-            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))  # type: ignore[union-attr]
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))  # type: ignore[attr-defined]  # types-waitress says int: it is waitress's trigger
         except OSError:  # the loop has already gone and closed its trigger: close what is left
             wasyncore.close_all(self._sockets)
 

@@ -222,14 +222,15 @@ Needs = Callable[[Settings], list[str]]
 
 
 def load_settings(
-    *, uses: Collection[str] | None = None, needs: Needs | None = None, **overrides: object
+    *, uses: Collection[str] | None = None, needs: Needs | None = None, **overrides: Any
 ) -> Settings:
     """Read the settings (`overrides` first), or raise SettingsError listing every problem at
     once: each malformed setting among `uses` (every setting by default), then whatever
     `needs` says is missing. A malformed setting outside `uses` is left at its default: the
     command does not read it."""
+    problems: list[str] = []
     try:
-        settings, problems = Settings(**overrides), []  # type: ignore[arg-type]
+        settings = Settings(**overrides)
     except ValidationError as exc:
         settings, problems = _despite(exc, uses, overrides)
     reported = {line.split(" ", 1)[0] for line in problems}
@@ -254,7 +255,7 @@ def _despite(
         for name, field in Settings.model_fields.items()
         if any(error["loc"][:1] == (name,) for error in exc.errors())
     }
-    return Settings(**(overrides | defaults)), list(problems.values())  # type: ignore[arg-type]
+    return Settings(**(overrides | defaults)), list(problems.values())
 
 
 def _describe(name: str, error: Any) -> str:

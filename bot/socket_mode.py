@@ -419,10 +419,19 @@ class SocketModeHandler(BaseSocketModeHandler):
     """Bolt's Socket Mode adapter on `SocketModeClient`. Every envelope is acknowledged, also
     one that Bolt finds malformed or that no listener handles: sending it again would not help."""
 
+    client: SocketModeClient
+
     def __init__(self, app: App, client: SocketModeClient) -> None:
         self.app = app
         self.client = client
         client.socket_mode_request_listeners.append(self.handle)
+
+    # Bolt's connect() and close() do just this, unannotated.
+    def connect(self) -> None:
+        self.client.connect()
+
+    def close(self) -> None:
+        self.client.close()
 
     def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
         start = time.time()

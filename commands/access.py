@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from commands.ui.directory import Directory
-from commands.ui.errors import UserError
 from commands.ui.slack_failures import classify
 from commands.ui.text import channel_mention, escape, user_mention
 from commands.ui.values import ModalMeta
@@ -111,22 +110,6 @@ class Access:
 
     def visible(self, accounts: list[Account]) -> list[Account]:
         return [account for account in accounts if self.can_view(account)]
-
-    def require_view(self, db: Database, *, account_id: int) -> None:
-        """Refuse (with the reason, to the user) unless they may see the account."""
-        account = target_account(db, team_id=self.team_id, meta=ModalMeta(account_id=account_id))
-        if account is not None and (refusal := self.view_refusal(account)):
-            raise UserError(refusal)
-
-    def require_change(self, db: Database, meta: ModalMeta) -> None:
-        """Refuse (with the reason, to the user) unless they may make the change."""
-        if refusal := self.refusal_for(db, meta):
-            raise UserError(refusal)
-
-    def refusal_for(self, db: Database, meta: ModalMeta) -> str | None:
-        """Whether the user may make the change a modal is about (None: yes, or a new account)."""
-        account = target_account(db, team_id=self.team_id, meta=meta)
-        return None if account is None else self.change_refusal(account)
 
     def shared_outside(self, channel_id: str | None) -> bool:
         """Whether Slack says the channel is shared with another organisation, as remembered or

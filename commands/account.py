@@ -1,5 +1,6 @@
-"""The account itself from Slack: `/account` (read by its grammar), the buttons on an account's
-messages (show, share, edit, create) and the account form."""
+"""The account itself from Slack: the buttons on an account's messages that answer there (show,
+share), the account form's save and its channel warning. (`/account`'s verbs and the forms the
+buttons open are routed in `commands.routes`; the forms are built in `commands.loaders`.)"""
 
 from __future__ import annotations
 
@@ -14,122 +15,40 @@ from sqlmodel import Session
 
 from commands.access import Access, target_account
 from commands.forms import AccountForm, FormErrors, parse_account_form
-from commands.modals import open_modal, update_modal, warn_if_shared
-from commands.payloads import AccountVerb, BlockAction, SlashCommand, command_word
-from commands.replies import (
-    answer_account_command,
-    card_of,
-    command_modal,
-    read_command,
-    send_blocks,
-)
+from commands.modals import update_modal, warn_if_shared
+from commands.payloads import BlockAction, command_word
+from commands.replies import card_of, send_blocks
 from commands.submissions import Submission, submit_and_show_card
-from commands.team_settings import ADMINS_ONLY, menu_modal
-from commands.ui.delivery import Outcome, deliver, is_channel
+from commands.ui.delivery import deliver
 from commands.ui.errors import UserError
 from commands.ui.ids import AccountField
+from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
-from commands.ui.values import ModalMeta
-from commands.ui.views.account import account_form
-from store.accounts import create_account, get_account, update_account
+from commands.ui.values import AccountValue, ChannelPick, ModalMeta
+from store.accounts import create_account, update_account
 from store.db import Database
-from store.models import Account
+from store.models import Account, saved_id
 from store.names import name_key
-from store.settings import DigestSettings
-
-MODAL_TITLES = {
-    AccountVerb.NEW: "New account",
-    AccountVerb.EDIT: "Edit account",
-    AccountVerb.STAKEHOLDER: "Add stakeholder",
-    AccountVerb.CONTACT: "Log contact",
-    AccountVerb.ACTION: "Add action item",
-    AccountVerb.SETTINGS: "Team settings",
-}
-
-
-def handle_account_command(
-    ack: Callable[..., None],
-    command: dict[str, Any],
-    respond: Callable[..., Any],
-    client: WebClient,
-    db: Database,
-    today: date,
-    digest_defaults: DigestSettings,
-    access: Access,
-) -> None:
-    """Ack at once; read the text (a glance at the account names it may be, given up within half
-    a second), then open a modal before any other work (the store, or asking Slack whether the
-    user is an admin, comes after the loading view is up), or answer through the response URL."""
-    ack()
-    slash = SlashCommand.model_validate(command)
-    request, known = read_command(db, slash=slash)
-    if request.verb is AccountVerb.SETTINGS:
-        open_modal(
-            client,
-            db,
-            trigger_id=slash.trigger_id,
-            title=MODAL_TITLES[request.verb],
-            build=lambda session: (
-                menu_modal(session, team_id=slash.team_id, defaults=digest_defaults)
-                if access.is_admin()
-                else ADMINS_ONLY
-            ),
-            access=access,
-        )
-        return
-    if request.opens_modal:
-        open_modal(
-            client,
-            db,
-            trigger_id=slash.trigger_id,
-            title=MODAL_TITLES[request.verb],
-            build=lambda session: command_modal(
-                session, slash=slash, request=request, known=known, today=today, access=access
-            ),
-            access=access,
-        )
-        return
-    blocks = answer_account_command(
-        db, slash=slash, request=request, known=known, today=today, access=access
-    )
-    respond(
-        response_type="ephemeral",
-        replace_original=False,
-        text=fallback_text(blocks),
-        blocks=blocks,
-    )
-
 
 logger = logging.getLogger("accountbot.account")
 
 GONE = "That account no longer exists."
 
 
-def _account_id(click: BlockAction) -> int:
-    account_id = click.value_id()
-    if account_id is None:
-        raise UserError("That button no longer points at an account.")
-    return account_id
-
-
-def handle_show_account(
-    ack: Callable[..., None],
-    body: dict[str, Any],
+def show_account(
+    value: AccountValue,
     respond: Callable[..., Any],
     db: Database,
     today: date,
     access: Access,
 ) -> None:
     """A pick among several matches: replace the choice with the card."""
-    ack()
-    click = BlockAction.model_validate(body)
-    access.require_view(db, account_id=_account_id(click))
-    blocks = card_of(db, access, team_id=click.team_id, account_id=_account_id(click), today=today)
+    blocks = card_of(db, access, team_id=access.team_id, account_id=value.account_id, today=today)
     send_blocks(respond, blocks, missing=GONE, replace_original=True)
 
 
-def handle_share_card(
-    ack: Callable[..., None],
+def share_card(
+    value: AccountValue,
     body: dict[str, Any],
     respond: Callable[..., Any],
     client: WebClient,
@@ -139,14 +58,12 @@ def handle_share_card(
 ) -> None:
     """Post the card in the channel for everyone, credited to whoever shared it; never in a
     channel shared with another organisation (`commands.ui.delivery`), and at most once."""
-    ack()
     click = BlockAction.model_validate(body)
-    access.require_view(db, account_id=_account_id(click))
     blocks = card_of(
         db,
         access,
         team_id=click.team_id,
-        account_id=_account_id(click),
+        account_id=value.account_id,
         today=today,
         shared_by=click.user_id,
     )
@@ -171,61 +88,14 @@ def handle_share_card(
     respond(delete_original=True)
 
 
-def handle_edit_account(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    respond: Callable[..., Any],
-    client: WebClient,
-    db: Database,
-    access: Access,
-) -> None:
-    """Open the account modal, filled in."""
-    ack()
-    click = BlockAction.model_validate(body)
-    account_id = _account_id(click)
-
-    def build(session: Session) -> dict[str, Any] | str:
-        account = get_account(session, team_id=click.team_id, account_id=account_id)
-        if account is None:
-            return GONE
-        meta = ModalMeta(
-            account_id=account_id,
-            response_url=click.response_url,
-            replace_card=True,
-            version=account.version,
-        )
-        return account_form(meta=meta, account=account)
-
-    open_modal(
-        client, db, trigger_id=click.trigger_id, title="Edit account", build=build, access=access
-    )
-
-
-def handle_create_account(
-    ack: Callable[..., None], body: dict[str, Any], respond: Callable[..., Any], client: WebClient
-) -> None:
-    """The offer after a name matched nothing: open the new-account modal with that name."""
-    ack()
-    click = BlockAction.model_validate(body)
-    channel = (
-        click.channel_id if click.channel_id and is_channel(click.channel_id, dm=False) else None
-    )
-    modal = account_form(
-        meta=ModalMeta(response_url=click.response_url),
-        name=click.value,
-        channel_id=channel,
-        owner_user_id=click.user_id,
-    )
-    client.views_open(trigger_id=click.trigger_id, view=modal)
-
-
 NOT_YOURS = (
     "Pick a channel you are in: this one is private, and Slack does not list you among its "
     "members (if you are one, invite the bot to it first)."
 )
 
 
-def handle_account_form(
+def save_account_form(
+    value: ModalMeta,
     ack: Callable[..., None],
     body: dict[str, Any],
     view: dict[str, Any],
@@ -233,28 +103,25 @@ def handle_account_form(
     today: date,
     access: Access,
 ) -> None:
-    """Create or change the account, then show its card. Beyond its fields, the form may not
-    name the account like a word of `/account`, nor link it to a private channel the user is
-    not in (an admin may): what the form changes is checked here, before the write, since
-    Slack is never asked inside a transaction. Someone who may not change the account at all
-    is told so by the write's own check, first."""
-    meta = ModalMeta.load(view)
+    """Create or change the account, then show its card (the user may change it: the route
+    checked). Beyond its fields, the form may not name the account like a word of `/account`,
+    nor link it to a private channel the user is not in (an admin may): what the form changes
+    is checked here, before the write, since Slack is never asked inside a transaction."""
     current = (
-        None if meta.account_id is None else target_account(db, team_id=access.team_id, meta=meta)
+        None if value.account_id is None else target_account(db, team_id=access.team_id, meta=value)
     )
-    if current is None or access.change_refusal(current) is None:
-        try:
-            form = parse_account_form(view)
-        except FormErrors as refused:
-            ack(response_action="errors", errors=refused.errors)
-            return
-        if errors := _refusals(form, current, access):
-            ack(response_action="errors", errors=errors)
-            return
+    try:
+        form = parse_account_form(view)
+    except FormErrors as refused:
+        ack(response_action="errors", errors=refused.errors)
+        return
+    if errors := _refusals(form, current, access):
+        ack(response_action="errors", errors=errors)
+        return
     submit_and_show_card(
         ack,
         body=body,
-        view=view,
+        meta=value,
         db=db,
         today=today,
         write=lambda session, submission: _save_account(session, submission, view),
@@ -272,8 +139,9 @@ def _refusals(form: AccountForm, current: Account | None, access: Access) -> dic
             f"That name is a command of /account: `/account {word}` would not open this "
             "account. Pick another name."
         )
-    relinked = form.channel_id and (current is None or current.channel_id != form.channel_id)
-    if relinked and not access.can_link(form.channel_id):  # type: ignore[arg-type]
+    channel = form.channel_id
+    relinked = channel is not None and (current is None or current.channel_id != channel)
+    if relinked and channel is not None and not access.can_link(channel):
         errors[AccountField.CHANNEL] = NOT_YOURS
     return errors
 
@@ -282,7 +150,7 @@ def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> in
     """Create or change the account (the form read again, as it is written)."""
     values = parse_account_form(view).model_dump()
     if sub.meta.account_id is None:
-        return create_account(session, team_id=sub.team_id, **values).id  # type: ignore[return-value]
+        return saved_id(create_account(session, team_id=sub.team_id, **values).id)
     update_account(
         session,
         team_id=sub.team_id,
@@ -293,14 +161,12 @@ def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> in
     return sub.meta.account_id
 
 
-def handle_account_channel(
-    ack: Callable[..., None], body: dict[str, Any], client: WebClient, access: Access
+def warn_about_channel(
+    value: ChannelPick, body: dict[str, Any], client: WebClient, access: Access
 ) -> None:
     """A channel picked in the account form: warn under it when it is shared with another
     organisation (the bot will post nothing internal there), or take the warning away."""
-    ack()
-    action = (body.get("actions") or [{}])[0]
-    view = warn_if_shared(body["view"], access, action.get("selected_conversation"))
+    view = warn_if_shared(body["view"], access, value.channel_id)
     try:
         update_modal(client, body, view)
     except SlackApiError as error:

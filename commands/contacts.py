@@ -1,4 +1,5 @@
-"""Logging contacts: from the card, from `/account Acme contact`, and from any message."""
+"""Logging contacts: the account picker's type-ahead and redraw, the message shortcut's link,
+and the contact form saved (the forms are built in `commands.loaders`)."""
 
 from __future__ import annotations
 
@@ -12,117 +13,29 @@ from sqlmodel import Session
 
 from commands.access import Access
 from commands.forms import FormErrors, parse_form, state_values
-from commands.modals import open_modal, update_modal
-from commands.payloads import BlockAction, MessageShortcut
+from commands.loaders import contact_view
+from commands.modals import update_modal
+from commands.payloads import MessageShortcut
 from commands.people_forms import ContactForm
+from commands.request import Request
 from commands.submissions import Submission, card_form
-from commands.ui.errors import UserError
-from commands.ui.fields import TEXT
 from commands.ui.ids import ContactField
-from commands.ui.values import ModalMeta, payload_id
-from commands.ui.views.modal import notice_view, option
-from commands.ui.views.people import contact_form
-from store.accounts import find_account_by_channel, get_account, suggest_accounts
+from commands.ui.values import AccountPick, ModalMeta, payload_id
+from commands.ui.views.modal import option
+from store.accounts import get_account, suggest_accounts
 from store.db import Database
-from store.stakeholders import list_stakeholders, log_contact
-
-GONE = "That account no longer exists."
+from store.stakeholders import log_contact
 
 
-def contact_modal(
-    session: Session,
-    *,
-    team_id: str,
-    account_id: int | None,
-    today: date,
-    meta: ModalMeta,
-    choose_account: bool = False,
-    values: dict[str, Any] | None = None,
-) -> dict[str, Any] | str:
-    account = (
-        None if account_id is None else get_account(session, team_id=team_id, account_id=account_id)
-    )
-    if account_id is not None and account is None:
-        return GONE
-    people = (
-        []
-        if account is None
-        else list_stakeholders(session, team_id=team_id, account_id=account.id)
-    )  # type: ignore[arg-type]
-    return contact_form(
-        meta=meta.model_copy(update={"account_id": account_id}),
-        people=people,
-        today=today,
-        account=account,
-        choose_account=choose_account,
-        values=values,
-    )
+def with_permalink(message: MessageShortcut, request: Request) -> MessageShortcut:
+    """The shortcut's message with its link, asked of Slack once the loading view is up and
+    before the store is read (none when Slack will not say)."""
+    return message.model_copy(update={"permalink": _permalink(request.client, message)})
 
 
-def handle_log_contact(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    respond: Callable[..., Any],
-    client: WebClient,
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    """The card's "Log contact" button."""
-    ack()
-    click = BlockAction.model_validate(body)
-    account_id = click.value_id()
-    if account_id is None:
-        raise UserError("That button no longer points at an account.")
-    meta = ModalMeta(response_url=click.response_url, replace_card=True)
-    open_modal(
-        client,
-        db,
-        trigger_id=click.trigger_id,
-        title="Log contact",
-        build=lambda session: contact_modal(
-            session, team_id=click.team_id, account_id=account_id, today=today, meta=meta
-        ),
-        access=access,
-    )
-
-
-def handle_log_message(
-    ack: Callable[..., None],
-    shortcut: dict[str, Any],
-    client: WebClient,
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    """The message shortcut: the message's text and link prefilled; pick account and people."""
-    ack()
-    message = MessageShortcut.model_validate(shortcut)
-
-    def build(session: Session) -> dict[str, Any] | str:
-        account = find_account_by_channel(
-            session, team_id=message.team_id, channel_id=message.channel_id
-        )
-        meta = ModalMeta(message_link=_permalink(client, message))
-        return contact_modal(
-            session,
-            team_id=message.team_id,
-            account_id=None if account is None else account.id,
-            today=today,
-            meta=meta,
-            choose_account=True,
-            values={
-                ContactField.SUMMARY: message.text[:TEXT],
-                ContactField.DATE: message.posted_on.isoformat(),
-            },
-        )
-
-    open_modal(
-        client, db, trigger_id=message.trigger_id, title="Log contact", build=build, access=access
-    )
-
-
-def _permalink(client: WebClient, message: MessageShortcut) -> str | None:
+def _permalink(client: WebClient | None, message: MessageShortcut) -> str | None:
+    if client is None:  # the bot's terminal asks Slack nothing
+        return None
     try:
         found = client.chat_getPermalink(channel=message.channel_id, message_ts=message.message_ts)
     except SlackApiError:
@@ -130,41 +43,43 @@ def _permalink(client: WebClient, message: MessageShortcut) -> str | None:
     return found.get("permalink")
 
 
-def handle_account_options(
+def account_options(
     ack: Callable[..., None],
     payload: dict[str, Any],
     team_id: str,
     db: Database,
     access: Access,
 ) -> None:
-    """Type-ahead of the account picker in the contact modal (accounts the user may change)."""
+    """Type-ahead of the account picker in the contact modal: only accounts the user may
+    change (asked of Slack after the read)."""
     with db.reading() as session:
         found = suggest_accounts(session, team_id=team_id, text=payload.get("value", ""))
-    ack(options=[option(str(a.id), a.name) for a in found if access.can_change(a)])
+    ack(
+        options=[
+            option(AccountPick.write(account_id=a.id), a.name)
+            for a in found
+            if access.can_change(a)
+        ]
+    )
 
 
-def handle_account_chosen(
-    ack: Callable[..., None],
+def redraw_for_account(
+    value: AccountPick,
     body: dict[str, Any],
     client: WebClient,
     db: Database,
     today: date,
     access: Access,
 ) -> None:
-    """Picking the account in the contact modal: redraw it with that account's people."""
-    ack()
-    click = BlockAction.model_validate(body)
+    """Picking the account in the contact modal (one the user may change: the route checked):
+    redraw it with that account's people, keeping what was typed."""
     view = body["view"]
-    account_id = click.value_id()
-    if refusal := access.refusal_for(db, ModalMeta(account_id=account_id)):
-        update_modal(client, body, notice_view("Log contact", refusal))
-        return
     with db.reading() as session:
-        built = contact_modal(
+        built = contact_view(
             session,
-            team_id=click.team_id,
-            account_id=account_id,
+            team_id=access.team_id,
             today=today,
+            account_id=value.account_id,
             meta=ModalMeta.load(view),
             choose_account=True,
             values=state_values(view),
@@ -175,7 +90,7 @@ def handle_account_chosen(
 
 def _log_contact(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Log the contact for each person picked; their last contact and the map's activity move.
-    The account is the one access was checked against (`_chosen_account`, in `sub.meta`)."""
+    The account is the one access was checked against (`chosen_account`, in `sub.meta`)."""
     form = parse_form(ContactForm, view, today=today)
     account_id = sub.meta.account_id
     if (
@@ -197,7 +112,7 @@ def _log_contact(session: Session, sub: Submission, view: dict[str, Any], today:
     return account_id
 
 
-def _chosen_account(view: dict[str, Any]) -> ModalMeta:
+def chosen_account(view: dict[str, Any]) -> ModalMeta:
     """The account the contact is for, read once: picked in the form, else the one the modal
     came with. A pick that is not an account id leaves none (the form then asks for one)."""
     meta = ModalMeta.load(view)
@@ -207,6 +122,4 @@ def _chosen_account(view: dict[str, Any]) -> ModalMeta:
     return meta.model_copy(update={"account_id": payload_id(picked)})
 
 
-handle_contact_form = card_form(
-    _log_contact, default_block=ContactField.PEOPLE, target=_chosen_account
-)
+save_contact = card_form(_log_contact, default_block=ContactField.PEOPLE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -52,35 +51,32 @@ def _cause(error: BaseException) -> str:
     return type(original).__name__ if original is not None else type(error).__name__
 
 
-Listener = Callable[..., None]
-
-
-def guarded(listener: Listener) -> Listener:
-    """Run a listener so that any error reaches `handle_error` and never escapes into Bolt.
+def answering_errors(
+    work: Callable[[], None],
+    *,
+    ack: Any,
+    body: dict[str, Any] | None,
+    respond: Callable[..., Any] | None,
+) -> None:
+    """Run a listener's work so that any error reaches `handle_error` and never escapes into
+    Bolt (every route runs through here, see `commands.contract`).
 
     Bolt's thread runner mishandles an exception raised after `ack()` (it can clear the ack and
-    report the request as unhandled), so listeners are wrapped here: the request is acked if it
-    was not yet, then the error is reported once, to the user too when the listener takes
-    `respond`. A form submission not yet acked stays open with the message beside its first
-    input. Bolt still sees (and injects) the listener's own arguments.
+    report the request as unhandled): the request is acked if it was not yet, then the error is
+    reported once, to the user too when the payload has a response URL (`respond`). A form
+    submission not yet acked stays open with the message beside its first input.
     """
-
-    @functools.wraps(listener)
-    def run(**kwargs: Any) -> None:
-        try:
-            listener(**kwargs)
-        except Exception as error:
-            ack = kwargs.get("ack")
-            unanswered = ack is not None and ack.response is None
-            if unanswered and (field := _submitted_form_field(kwargs.get("body"))):
-                # an empty ack would close the form and lose what was typed, saying nothing
-                ack(response_action="errors", errors={field: explain(error)})
-                return
-            if unanswered:
-                ack()
-            handle_error(error, kwargs.get("respond"))
-
-    return run
+    try:
+        work()
+    except Exception as error:
+        unanswered = ack is not None and ack.response is None
+        if unanswered and (field := _submitted_form_field(body)):
+            # an empty ack would close the form and lose what was typed, saying nothing
+            ack(response_action="errors", errors={field: explain(error)})
+            return
+        if unanswered:
+            ack()
+        handle_error(error, respond)
 
 
 def _submitted_form_field(body: dict[str, Any] | None) -> str | None:

@@ -120,6 +120,7 @@ PATTERNS = {
     "owner_user_id": "That is not a Slack user.",
     "our_owner_user_id": "That is not a Slack user.",
     "relationship_owner_user_id": "That is not a Slack user.",
+    "leads": "Pick people of the workspace.",
 }
 
 _MESSAGES = {
@@ -161,7 +162,7 @@ def state_values(view: dict[str, Any]) -> dict[str, Any]:
     """`view.state.values` flattened to block id -> the value of its one input element."""
     flat: dict[str, Any] = {}
     for block_id, elements in view.get("state", {}).get("values", {}).items():
-        element = elements.get(FIELD_ACTION) or next(iter(elements.values()), {})
+        element: dict[str, Any] = elements.get(FIELD_ACTION) or next(iter(elements.values()), {})
         flat[block_id] = _element_value(element)
     return {k: v for k, v in flat.items() if v not in (None, "")}
 

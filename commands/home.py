@@ -14,7 +14,7 @@ from store.actions import open_actions_owned_by
 from store.db import Database
 
 
-def handle_app_home_opened(
+def publish_home(
     event: dict[str, Any], team_id: str, client: WebClient, db: Database, today: date
 ) -> None:
     """Publish the user's portfolio, renewals ahead and open commitments on their home tab."""

@@ -9,7 +9,6 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlmodel import Session
 
 from commands.access import Access
 from commands.errors import explain
@@ -17,46 +16,42 @@ from commands.payloads import BlockAction
 from commands.ui.errors import STORE_DOWN, unavailable_message
 from commands.ui.ids import View
 from commands.ui.slack_failures import classify
-from commands.ui.values import ModalMeta
 from commands.ui.views.account import channel_warning, linked_channel, with_channel_warning
 from commands.ui.views.modal import loading_view, notice_view
-from store.db import UNAVAILABLE, Database
+from store.db import UNAVAILABLE
 
 logger = logging.getLogger("accountbot.modals")
 
-Build = Callable[[Session], dict[str, Any] | str]
-"""Builds the modal from the store; a string instead is a notice to show in its place."""
+Fill = Callable[[], dict[str, Any] | str]
+"""What fills the modal in, once the loading view is up: the access check the route declares,
+then its loader in a read-only session (`commands.contract`); a string is a notice to show in
+the form's place."""
 
 
 def open_modal(
     client: WebClient,
-    db: Database,
     *,
     trigger_id: str | None,
     title: str,
-    build: Build,
+    fill: Fill,
     access: Access,
     over: dict[str, Any] | None = None,
 ) -> None:
-    """Open a loading modal at once (no database work first), then fill it in with views.update;
-    a modal for a change the user may not make becomes a notice saying so. An account form
-    linked to a channel shared with another organisation warns under the channel. `build` runs
-    in a read-only session (it only reads; a check it asks Slack for holds no write lock).
-    `over`: the block action of a click inside a modal, to push the form on top of that modal
-    rather than open a new one (see `push_modal`).
+    """Open a loading modal at once (no database work nor Slack call first), then fill it in
+    with views.update. An account form linked to a channel shared with another organisation
+    warns under the channel. `over`: the block action of a click inside a modal, to push the
+    form on top of that modal rather than open a new one (see `push_modal`).
 
     When Slack fails to take the filled-in form, the modal says so rather than stay on
     "Loading…" (unless the form did arrive after all: the second update then finds the hash
     moved on, and Slack refuses it)."""
+    opened: SlackResponse | None
     if over is None:
         opened = client.views_open(trigger_id=trigger_id, view=loading_view(title))
     elif (opened := push_modal(client, over, title=title, view=loading_view(title))) is None:
         return
     try:
-        with db.reading() as session:
-            built = build(session)
-        if not isinstance(built, str):
-            built = access.refusal_for(db, ModalMeta.load(built)) or built
+        built = fill()
     except UNAVAILABLE:  # say so in the modal rather than leave it loading
         built = STORE_DOWN
     if isinstance(built, dict) and built.get("callback_id") == View.ACCOUNT_FORM.value:
@@ -106,7 +101,8 @@ def warn_if_shared(view: dict[str, Any], access: Access, channel_id: str | None)
     """The account form, warning under its linked channel when Slack says the channel is shared
     with another organisation (without the warning when it is not, or Slack cannot say)."""
     shared = access.shared_outside(channel_id)
-    return with_channel_warning(view, channel_warning(channel_id) if shared else None)  # type: ignore[arg-type]
+    warning = channel_warning(channel_id) if shared and channel_id is not None else None
+    return with_channel_warning(view, warning)
 
 
 def _why(error: BaseException) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from commands.ui.values import payload_id
 from store.names import NAME_LENGTH, name_key
 
 
@@ -63,7 +62,9 @@ class SlashCommand(BaseModel):
 
 
 class BlockAction(BaseModel):
-    """One click in a `block_actions` payload: who, where, which button and its value."""
+    """One click in a `block_actions` payload: who, where, which button, and its value as Slack
+    sent it (a button's, a menu option's or a conversation picked), for its route to decode
+    (`commands.ui.values.ButtonValue`)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -87,16 +88,15 @@ class BlockAction(BaseModel):
             "team_id": payload_team(body),
             "user_id": body["user"]["id"],
             "action_id": action["action_id"],
-            "value": action.get("value") or selected.get("value") or "",
+            "value": action.get("value")
+            or selected.get("value")
+            or action.get("selected_conversation")
+            or "",
             "trigger_id": body.get("trigger_id"),
             "response_url": body.get("response_url"),
             "channel_id": (body.get("channel") or {}).get("id"),
             "block_id": action.get("block_id") or "",
         }
-
-    def value_id(self) -> int | None:
-        """The button's value as a row id, or None when it is not one."""
-        return payload_id(self.value)
 
 
 class AccountVerb(StrEnum):
@@ -108,23 +108,16 @@ class AccountVerb(StrEnum):
     STAKEHOLDER = "stakeholder"
     CONTACT = "contact"
     HISTORY = "history"
-    ACTION = "action"
+    ITEM = "action"
+    """`/account Acme action`: add a mutual-action item (the word users type stays `action`)."""
     PLAN = "plan"
     SETTINGS = "settings"
+    PORTFOLIO = "portfolio"
+    """`/account portfolio`: the team's accounts at risk (leads and admins)."""
     USAGE = "usage"
     """Text the grammar cannot take (too long to be a name, words after `settings`)."""
 
 
-MODAL_VERBS = frozenset(
-    {
-        AccountVerb.NEW,
-        AccountVerb.EDIT,
-        AccountVerb.STAKEHOLDER,
-        AccountVerb.CONTACT,
-        AccountVerb.ACTION,
-        AccountVerb.SETTINGS,
-    }
-)
 RESERVED_WORDS = {
     "new": AccountVerb.NEW,
     "edit": AccountVerb.EDIT,
@@ -134,6 +127,7 @@ RESERVED_WORDS = {
     "-h": AccountVerb.HELP,
     "--help": AccountVerb.HELP,
     "settings": AccountVerb.SETTINGS,
+    "portfolio": AccountVerb.PORTFOLIO,
 }
 """`/account <word> …`: a first word that makes the text a command (rule 2). No account may be
 named exactly like one (`command_word`): the word alone is always the command."""
@@ -151,7 +145,7 @@ TRAILING_VERBS = {
         AccountVerb.STAKEHOLDER,
         AccountVerb.CONTACT,
         AccountVerb.HISTORY,
-        AccountVerb.ACTION,
+        AccountVerb.ITEM,
         AccountVerb.PLAN,
     )
 }
@@ -248,10 +242,11 @@ class AccountRequest(BaseModel):
     def _command(cls, verb: AccountVerb, rest: str) -> AccountRequest:
         if verb is AccountVerb.HELP:
             return cls(verb=verb)
-        if verb is AccountVerb.SETTINGS:
+        if verb in (AccountVerb.SETTINGS, AccountVerb.PORTFOLIO):
             if rest:
                 return cls(
-                    verb=AccountVerb.USAGE, problem="`/account settings` takes nothing after it."
+                    verb=AccountVerb.USAGE,
+                    problem=f"`/account {verb.value}` takes nothing after it.",
                 )
             return cls(verb=verb)
         if verb is AccountVerb.NEW:
@@ -266,10 +261,6 @@ class AccountRequest(BaseModel):
             return cls(verb=AccountVerb.USAGE, problem=TOO_LONG)
         return cls(verb=verb, name=name)
 
-    @property
-    def opens_modal(self) -> bool:
-        return self.verb in MODAL_VERBS
-
 
 class MessageShortcut(BaseModel):
     """A message shortcut (`message_action`): the message and where it was."""
@@ -283,6 +274,8 @@ class MessageShortcut(BaseModel):
     text: str = ""
     trigger_id: str | None = None
     response_url: str | None = None
+    permalink: str | None = None
+    """The message's link, asked of Slack once the form's loading view is up."""
 
     @model_validator(mode="before")
     @classmethod

@@ -1,4 +1,5 @@
-"""The stakeholder map from Slack: add, edit, change sentiment, departures and promotions."""
+"""The stakeholder map from Slack: saving a person added or edited, a sentiment, a departure (and
+its alert) or a promotion. (Their forms are built in `commands.loaders`.)"""
 
 from __future__ import annotations
 
@@ -12,18 +13,15 @@ from sqlmodel import Session
 
 from commands.access import Access
 from commands.forms import parse_form
-from commands.modals import open_modal
-from commands.payloads import BlockAction
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
-from commands.replies import assessed_accounts, stakeholder_modal
+from commands.replies import assessed_accounts
 from commands.submissions import CardWrite, Submission, card_form, submit_and_show_card
-from commands.ui.delivery import Outcome, deliver, webhook
+from commands.ui.delivery import deliver, webhook
 from commands.ui.directory import Directory
-from commands.ui.errors import UserError
-from commands.ui.ids import StakeholderMenu
+from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
-from commands.ui.values import ModalMeta, payload_id
-from commands.ui.views.people import departed_form, departure_alert, promoted_form, sentiment_form
+from commands.ui.values import ModalMeta
+from commands.ui.views.people import departure_alert
 from store.accounts import get_account
 from store.db import Database
 from store.enums import Role, StakeholderStatus
@@ -39,104 +37,7 @@ from store.stakeholders import (
 logger = logging.getLogger("accountbot.people")
 
 ALERT_ROLES = (Role.CHAMPION, Role.EXECUTIVE_SPONSOR)
-MENU_TITLES = {
-    StakeholderMenu.EDIT: "Edit stakeholder",
-    StakeholderMenu.SENTIMENT: "Change sentiment",
-    StakeholderMenu.DEPARTED: "Mark departed",
-    StakeholderMenu.PROMOTED: "Mark promoted",
-}
 GONE = "That stakeholder is no longer on the map."
-
-
-def _split_id(value: str) -> tuple[int, str]:
-    """`"12:champion"` -> `(12, "champion")`; anything else is a stale or forged button."""
-    head, _, tail = value.partition(":")
-    row_id = payload_id(head)
-    if row_id is None:
-        raise UserError("That button no longer points at anything.")
-    return row_id, tail
-
-
-def handle_add_stakeholder(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    respond: Callable[..., Any],
-    client: WebClient,
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    """Card button (value: account id) or departure alert (value: account id and role)."""
-    ack()
-    click = BlockAction.model_validate(body)
-    account_id, role_value = _split_id(click.value)
-    role = Role(role_value) if role_value in {r.value for r in Role} else None
-    open_modal(
-        client,
-        db,
-        trigger_id=click.trigger_id,
-        title="Add stakeholder",
-        build=lambda session: stakeholder_modal(
-            session,
-            team_id=click.team_id,
-            account_id=account_id,
-            today=today,
-            response_url=click.response_url,
-            role=role,
-            replace_card=role is None,
-        ),
-        access=access,
-    )
-
-
-def handle_stakeholder_menu(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    respond: Callable[..., Any],
-    client: WebClient,
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    """The overflow beside a person on the card: open the modal for the chosen change."""
-    ack()
-    click = BlockAction.model_validate(body)
-    choice, _, raw_id = click.value.partition(":")
-    if choice not in {m.value for m in StakeholderMenu}:
-        raise UserError("That menu option is not one the bot offers.")
-    menu = StakeholderMenu(choice)
-    stakeholder_id, _ = _split_id(raw_id)
-
-    def build(session: Session) -> dict[str, Any] | str:
-        person = get_stakeholder(session, team_id=click.team_id, stakeholder_id=stakeholder_id)
-        if person is None:
-            return GONE
-        if menu is StakeholderMenu.EDIT:
-            return stakeholder_modal(
-                session,
-                team_id=click.team_id,
-                account_id=person.account_id,
-                today=today,
-                response_url=click.response_url,
-                stakeholder_id=person.id,
-                replace_card=True,
-            )
-        meta = ModalMeta(
-            account_id=person.account_id,
-            stakeholder_id=person.id,
-            response_url=click.response_url,
-            replace_card=True,
-            version=person.version,
-        )
-        if menu is StakeholderMenu.SENTIMENT:
-            return sentiment_form(meta=meta, person=person)
-        if menu is StakeholderMenu.DEPARTED:
-            return departed_form(meta=meta, person=person, today=today)
-        return promoted_form(meta=meta, person=person)
-
-    open_modal(
-        client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build, access=access
-    )
 
 
 def _save_stakeholder(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
@@ -198,12 +99,13 @@ def _one_field(form: type[SentimentForm | PromotedForm], field: str) -> CardWrit
     return _person_change(change)
 
 
-handle_stakeholder_form = card_form(_save_stakeholder)
-handle_sentiment_form = card_form(_one_field(SentimentForm, "sentiment"), default_block="sentiment")
-handle_promoted_form = card_form(_one_field(PromotedForm, "title"), default_block="title")
+save_stakeholder_form = card_form(_save_stakeholder)
+save_sentiment = card_form(_one_field(SentimentForm, "sentiment"), default_block="sentiment")
+save_promotion = card_form(_one_field(PromotedForm, "title"), default_block="title")
 
 
-def handle_departed_form(
+def save_departure(
+    value: ModalMeta,
     ack: Callable[..., None],
     body: dict[str, Any],
     view: dict[str, Any],
@@ -237,7 +139,7 @@ def handle_departed_form(
     account_id = submit_and_show_card(
         ack,
         body=body,
-        view=view,
+        meta=value,
         db=db,
         today=today,
         write=lambda session, sub: _person_change(change)(session, sub, view, today),
@@ -245,15 +147,14 @@ def handle_departed_form(
         default_block="departed_on",
     )
     if account_id is not None and alert.get("send"):
-        sub = Submission.of(access.team_id, body, view)
         _post_departure_alert(
             client,
             db,
             access.directory,
-            team_id=sub.team_id,
+            team_id=access.team_id,
             account_id=account_id,
             person=alert["person"],
-            meta=sub.meta,
+            meta=value,
             today=today,
         )
 

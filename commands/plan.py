@@ -1,4 +1,5 @@
-"""Mutual-action plans from Slack: add, complete, edit, reschedule, block, cancel."""
+"""Mutual-action plans from Slack: an item completed, cancelled or unblocked from its buttons, and
+the item forms saved (add, edit, reschedule, block; built in `commands.loaders`)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,17 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
 from commands.access import Access
 from commands.forms import FormErrors, parse_form
-from commands.modals import open_modal
 from commands.payloads import BlockAction
 from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm
-from commands.replies import action_modal, card_of, plan_of, send_blocks
+from commands.replies import card_of, plan_of, send_blocks
 from commands.submissions import CardWrite, Submission, card_form
-from commands.ui.errors import UserError
-from commands.ui.ids import ActionMenu
-from commands.ui.values import ModalMeta, payload_id
+from commands.ui.values import ItemMenuValue, ItemValue
 from commands.ui.views.blocks import Block
-from commands.ui.views.plan import Origin, block_form, closed_note, reminder_blocks, reschedule_form
+from commands.ui.views.plan import Origin, closed_note, origin_of, reminder_blocks
 from store.accounts import get_account
 from store.actions import (
     add_action_item,
@@ -37,23 +34,6 @@ from store.enums import ActionStatus
 from store.models import ActionItem
 
 GONE = "That action item no longer exists."
-MENU_TITLES = {
-    ActionMenu.EDIT: "Edit action item",
-    ActionMenu.RESCHEDULE: "Reschedule",
-    ActionMenu.BLOCK: "Mark blocked",
-}
-
-
-def _item_id(text: str) -> int:
-    item_id = payload_id(text)
-    if item_id is None:
-        raise UserError("That button no longer points at an action item.")
-    return item_id
-
-
-def _origin(click: BlockAction) -> Origin:
-    head = click.block_id.partition(":")[0]
-    return Origin(head) if head in {o.value for o in Origin} else Origin.CARD
 
 
 def redraw(
@@ -65,7 +45,7 @@ def redraw(
         item = get_action_item(session, team_id=click.team_id, item_id=item_id)
         if item is None:
             return None
-        origin = _origin(click)
+        origin = origin_of(click.block_id)
         if origin is Origin.PLAN:
             return plan_of(session, team_id=click.team_id, account_id=item.account_id, today=today)
         if origin is Origin.REMINDER:
@@ -77,149 +57,51 @@ def redraw(
     return card_of(db, access, team_id=click.team_id, account_id=item.account_id, today=today)
 
 
-def _change_and_redraw(
-    respond: Callable[..., Any],
-    db: Database,
-    click: BlockAction,
-    today: date,
-    change: Callable[[Session, int], Any],
-    access: Access,
-) -> None:
-    """One transaction for the change; then the message the click came from is redrawn."""
-    item_id = _item_id(click.value.rpartition(":")[2])
-    access.require_change(db, ModalMeta(item_id=item_id))
-    with db.transaction() as session:
-        change(session, item_id)
-    blocks = redraw(db, click=click, item_id=item_id, today=today, access=access)
-    send_blocks(respond, blocks, missing=GONE, replace_original=True)
+ItemClick = Callable[[Session, str, int, str], Any]
+"""A change of one item from a click: (session, team, item id, who clicked)."""
 
 
-def handle_action_done(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    respond: Callable[..., Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    """ "Done": records who and when; a double click or a retry changes nothing the second time."""
-    ack()
-    click = BlockAction.model_validate(body)
-    _change_and_redraw(
-        respond,
-        db,
-        click,
-        today,
-        lambda session, item_id: complete_action_item(
-            session, team_id=click.team_id, item_id=item_id, by_user_id=click.user_id
-        ),
-        access,
-    )
+def _item_click(change: ItemClick, doc: str) -> Callable[..., None]:
+    """The listener of a click that changes an item at once (the user may change it: the route
+    checked): one transaction, then the message the click came from is redrawn. A double click
+    or a retry changes nothing the second time."""
+
+    def listener(
+        value: ItemValue | ItemMenuValue,
+        body: dict[str, Any],
+        respond: Callable[..., Any],
+        db: Database,
+        today: date,
+        access: Access,
+    ) -> None:
+        click = BlockAction.model_validate(body)
+        with db.transaction() as session:
+            change(session, click.team_id, value.item_id, click.user_id)
+        blocks = redraw(db, click=click, item_id=value.item_id, today=today, access=access)
+        send_blocks(respond, blocks, missing=GONE, replace_original=True)
+
+    listener.__doc__ = doc
+    return listener
 
 
-def handle_add_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    respond: Callable[..., Any],
-    client: WebClient,
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    """The card's (or plan's) "Add action item" button."""
-    ack()
-    click = BlockAction.model_validate(body)
-    account_id = _item_id(click.value)
-    meta = ModalMeta(account_id=account_id, response_url=click.response_url, replace_card=True)
-    open_modal(
-        client,
-        db,
-        trigger_id=click.trigger_id,
-        title="Add action item",
-        build=lambda session: action_modal(
-            session,
-            team_id=click.team_id,
-            account_id=account_id,
-            today=today,
-            meta=meta,
-            user_id=click.user_id,
-        ),
-        access=access,
-    )
-
-
-def handle_action_menu(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    respond: Callable[..., Any],
-    client: WebClient,
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
-    """The overflow beside an item: edit, reschedule, mark blocked open a modal; the rest act."""
-    ack()
-    click = BlockAction.model_validate(body)
-    choice, _, raw_id = click.value.partition(":")
-    if choice not in {m.value for m in ActionMenu}:
-        raise UserError("That menu option is not one the bot offers.")
-    menu, item_id = ActionMenu(choice), _item_id(raw_id)
-    if menu is ActionMenu.CANCEL:
-        _change_and_redraw(
-            respond,
-            db,
-            click,
-            today,
-            lambda session, i: cancel_action_item(
-                session, team_id=click.team_id, item_id=i, by_user_id=click.user_id
-            ),
-            access,
-        )
-        return
-    if menu is ActionMenu.UNBLOCK:
-        _change_and_redraw(
-            respond,
-            db,
-            click,
-            today,
-            lambda session, i: unblock_action_item(
-                session, team_id=click.team_id, item_id=i, by_user_id=click.user_id
-            ),
-            access,
-        )
-        return
-
-    def build(session: Session) -> dict[str, Any] | str:
-        item = get_action_item(session, team_id=click.team_id, item_id=item_id)
-        if item is None:
-            return GONE
-        if item.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
-            return f"That item is {item.status.value} already."
-        meta = ModalMeta(
-            account_id=item.account_id,
-            stakeholder_id=None,
-            response_url=click.response_url,
-            replace_card=_origin(click) is Origin.CARD,
-            item_id=item.id,
-            version=item.version,
-        )
-        if menu is ActionMenu.EDIT:
-            return action_modal(
-                session,
-                team_id=click.team_id,
-                account_id=item.account_id,
-                today=today,
-                meta=meta,
-                user_id=click.user_id,
-                item_id=item.id,
-            )
-        if menu is ActionMenu.RESCHEDULE:
-            return reschedule_form(meta=meta, item=item, today=today)
-        return block_form(meta=meta, item=item)
-
-    open_modal(
-        client, db, trigger_id=click.trigger_id, title=MENU_TITLES[menu], build=build, access=access
-    )
+complete_item = _item_click(
+    lambda session, team_id, item_id, user_id: complete_action_item(
+        session, team_id=team_id, item_id=item_id, by_user_id=user_id
+    ),
+    """ "Done": records who and when.""",
+)
+cancel_item = _item_click(
+    lambda session, team_id, item_id, user_id: cancel_action_item(
+        session, team_id=team_id, item_id=item_id, by_user_id=user_id
+    ),
+    'The menu\'s "Cancel item".',
+)
+unblock_item = _item_click(
+    lambda session, team_id, item_id, user_id: unblock_action_item(
+        session, team_id=team_id, item_id=item_id, by_user_id=user_id
+    ),
+    'The menu\'s "Unblock".',
+)
 
 
 def _save_item(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
@@ -289,6 +171,6 @@ def _block(
     )
 
 
-handle_action_form = card_form(_save_item, default_block="title")
-handle_reschedule_form = card_form(_item_change(_reschedule), default_block="due_on")
-handle_block_form = card_form(_item_change(_block), default_block="blocked_reason")
+save_item_form = card_form(_save_item, default_block="title")
+save_reschedule = card_form(_item_change(_reschedule), default_block="due_on")
+save_block = card_form(_item_change(_block), default_block="blocked_reason")

@@ -12,26 +12,24 @@ from sqlmodel import Session
 
 from commands.access import Access
 from commands.payloads import AccountRequest, AccountVerb, SlashCommand, readings
+from commands.request import Request
 from commands.ui.errors import UserError
 from commands.ui.text import escape, fallback_text
-from commands.ui.values import ModalMeta
 from commands.ui.views import messages
-from commands.ui.views.account import account_form
 from commands.ui.views.blocks import Block
 from commands.ui.views.card import account_card
-from commands.ui.views.people import contact_form, history_blocks, stakeholder_form
-from commands.ui.views.plan import action_form, plan_blocks
+from commands.ui.views.people import history_blocks
+from commands.ui.views.plan import plan_blocks
 from commands.ui.views.portfolio import portfolio_blocks
 from store.accounts import accounts_named, find_account_by_channel, get_account, near_accounts
-from store.actions import get_action_item, plan_items
+from store.actions import plan_items
 from store.db import UNAVAILABLE, Database
-from store.enums import Role
-from store.models import Account
+from store.models import Account, saved_id
 from store.names import name_key
 from store.settings import thresholds_for
-from store.signals import AccountSnapshot, Assessment, assess
+from store.signals import AccountSnapshot, Assessment, Band, assess
 from store.snapshots import load_snapshots
-from store.stakeholders import account_history, list_stakeholders
+from store.stakeholders import account_history
 
 logger = logging.getLogger("accountbot.answers")
 HISTORY_PAGE = 10
@@ -104,32 +102,6 @@ def plan_of(session: Session, *, team_id: str, account_id: int, today: date) -> 
     return plan_blocks(account, items, today=today, closed_days=CLOSED_DAYS)
 
 
-def action_modal(
-    session: Session,
-    *,
-    team_id: str,
-    account_id: int,
-    today: date,
-    meta: ModalMeta,
-    user_id: str,
-    item_id: int | None = None,
-) -> dict[str, Any] | str:
-    """The add (or edit) action item modal of an account."""
-    account = get_account(session, team_id=team_id, account_id=account_id)
-    if account is None:
-        return "That account no longer exists."
-    item = None
-    if item_id is not None:
-        item = get_action_item(session, team_id=team_id, item_id=item_id)
-        if item is None:
-            return "That action item no longer exists."
-        meta = meta.model_copy(update={"version": item.version})
-    people = list_stakeholders(session, team_id=team_id, account_id=account_id)
-    return action_form(
-        meta=meta, account=account, people=people, today=today, item=item, our_owner=user_id
-    )
-
-
 @dataclass(frozen=True)
 class Unresolved:
     """A command that did not pick out one account: the near matches (perhaps none)."""
@@ -147,6 +119,18 @@ class Unresolved:
         if visible:
             return messages.choice_blocks(self.name, visible)
         return messages.not_found_blocks(self.name)
+
+    def notice(self) -> str:
+        """Said in place of the form a command would have opened."""
+        if not self.name:
+            return (
+                "Which account? Name it, like `/account Acme contact`, or use its linked channel."
+            )
+        which = "single account matches" if self.candidates else "account matches"
+        return (
+            f"No {which} *{escape(self.name)}*. "
+            "Type `/account` and the name to find it, then use the buttons on its card."
+        )
 
 
 @dataclass(frozen=True)
@@ -201,7 +185,18 @@ class KnownNames:
         return Unresolved(name, list(near.candidates))
 
 
-def read_command(db: Database, *, slash: SlashCommand) -> tuple[AccountRequest, KnownNames]:
+@dataclass(frozen=True)
+class AskedCommand:
+    """`/account <text>` as the grammar read it: the typed value of the command's routes."""
+
+    slash: SlashCommand
+    request: AccountRequest
+    known: KnownNames
+    account: Account | None = None
+    """The account the text names, once found (`named_account`), for a form's loader."""
+
+
+def read_command(db: Database, *, slash: SlashCommand) -> AskedCommand:
     """`/account <text>` read by the grammar (`AccountRequest`), with the accounts its readings
     name exactly. The look-up is a glance (`Database.glance`: it gives up within half a second),
     made before the command's modal opens inside Slack's 3-second window. If the store does not
@@ -216,126 +211,88 @@ def read_command(db: Database, *, slash: SlashCommand) -> tuple[AccountRequest, 
             known = KnownNames(asked=frozenset(name_key(n) for n in names), found=found)
         except UNAVAILABLE as error:
             logger.warning("account names not looked up: %s", type(error).__name__)
-    return AccountRequest.parse(slash.text, is_account=known.__contains__), known
+    request = AccountRequest.parse(slash.text, is_account=known.__contains__)
+    return AskedCommand(slash=slash, request=request, known=known)
 
 
-def answer_account_command(
-    db: Database,
-    *,
-    slash: SlashCommand,
-    request: AccountRequest,
-    known: KnownNames,
-    today: date,
-    access: Access,
-) -> list[Block]:
-    """What `/account …` answers when it does not open a modal. Every read is read-only, and
-    Slack is asked who may see the account between them, never inside one."""
-    team_id = slash.team_id
-    if request.verb is AccountVerb.HELP:
-        return messages.help_blocks()
-    if request.verb is AccountVerb.USAGE:
-        return messages.usage_blocks(request.problem)
+def named_account(db: Database, asked: AskedCommand, access: Access) -> Account | Unresolved | None:
+    """The account a command names (`Find.NAMED`): by its name, or with none the channel's
+    (None when the channel has no account: `/account` alone then lists the user's own). A name
+    that picks out no account the user may know of is Unresolved (the near matches they may
+    see, or none). Read-only; asks Slack (cached) after the read, never inside it."""
+    slash, request = asked.slash, asked.request
     with db.reading() as session:  # no statement at all when the name was looked up already
         if request.verb is AccountVerb.HERE_OR_MINE:
-            here = find_account_by_channel(session, team_id=team_id, channel_id=slash.channel_id)
+            here = find_account_by_channel(
+                session, team_id=slash.team_id, channel_id=slash.channel_id
+            )
             if here is None:
-                return portfolio_of(session, team_id=team_id, user_id=slash.user_id, today=today)
+                return None
             found: Found | Unresolved = Found(here, exact=True)
         else:
-            found = known.resolve(session, slash=slash, name=request.name)
+            found = asked.known.resolve(session, slash=slash, name=request.name)
     if isinstance(found, Found):
         found = found.shown_to(access, name=request.name)
     if isinstance(found, Unresolved):
-        return found.blocks(access)
-    if refusal := access.view_refusal(found.account):
-        return messages.refusal_blocks(refusal)
-    account_id: int = found.account.id  # type: ignore[assignment]
-    if request.verb not in (AccountVerb.PLAN, AccountVerb.HISTORY):
-        return card_of(db, access, team_id=team_id, account_id=account_id, today=today) or []
-    with db.reading() as session:
-        if request.verb is AccountVerb.PLAN:
-            return plan_of(session, team_id=team_id, account_id=account_id, today=today) or []
-        return history_of(session, team_id=team_id, account_id=account_id) or []
+        return found
+    return found.account
 
 
-def command_modal(
-    session: Session,
-    *,
-    slash: SlashCommand,
-    request: AccountRequest,
-    known: KnownNames,
-    today: date,
-    access: Access,
-) -> dict[str, Any] | str:
-    """The modal `/account new|edit|… stakeholder|… contact` opens, or a notice in its place.
-    Built in a read-only session (see `commands.modals.open_modal`), so asking Slack whether a
-    near match may be shown holds no lock."""
-    if request.verb is AccountVerb.NEW:
-        return account_form(
-            meta=ModalMeta(response_url=slash.response_url),
-            name=request.name,
-            channel_id=slash.channel_id if slash.in_channel else None,
-            owner_user_id=slash.user_id,
-        )
-    found = known.resolve(session, slash=slash, name=request.name)
-    if isinstance(found, Found):
-        found = found.shown_to(access, name=request.name)
-    if isinstance(found, Unresolved):
-        return _notice_for(found)
-    account = found.account
-    meta = ModalMeta(account_id=account.id, response_url=slash.response_url)
-    if request.verb is AccountVerb.EDIT:
-        return account_form(
-            meta=meta.model_copy(update={"version": account.version}), account=account
-        )
-    people = list_stakeholders(session, team_id=slash.team_id, account_id=account.id)  # type: ignore[arg-type]
-    if request.verb is AccountVerb.STAKEHOLDER:
-        return stakeholder_form(meta=meta, account=account, people=people, today=today)
-    if request.verb is AccountVerb.ACTION:
-        return action_form(
-            meta=meta, account=account, people=people, today=today, our_owner=slash.user_id
-        )
-    return contact_form(meta=meta, account=account, people=people, today=today)
+# -- what /account answers (its verbs' answers; `commands.routes` says which is whose) --------
 
 
-def _notice_for(unresolved: Unresolved) -> str:
-    if not unresolved.name:
-        return "Which account? Name it, like `/account Acme contact`, or use its linked channel."
-    which = "single account matches" if unresolved.candidates else "account matches"
-    return (
-        f"No {which} *{escape(unresolved.name)}*. "
-        "Type `/account` and the name to find it, then use the buttons on its card."
-    )
+def help_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
+    return messages.help_blocks()
 
 
-def stakeholder_modal(
-    session: Session,
-    *,
-    team_id: str,
-    account_id: int,
-    today: date,
-    response_url: str | None,
-    role: Role | None = None,
-    stakeholder_id: int | None = None,
-    replace_card: bool = False,
-) -> dict[str, Any] | str:
-    """The add (or edit) stakeholder modal of an account."""
-    account = get_account(session, team_id=team_id, account_id=account_id)
+def usage_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
+    return messages.usage_blocks(asked.request.problem)
+
+
+def card_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
+    """The account's card; `/account` alone outside an account's channel: the user's own
+    accounts, riskiest first."""
     if account is None:
-        return "That account no longer exists."
-    people = list_stakeholders(session, team_id=team_id, account_id=account_id)
-    person = next((p for p in people if p.id == stakeholder_id), None)
-    if stakeholder_id is not None and person is None:
-        return "That stakeholder is no longer on the map."
-    meta = ModalMeta(
-        account_id=account_id,
-        stakeholder_id=stakeholder_id,
-        response_url=response_url,
-        replace_card=replace_card,
-        version=person.version if person else None,
+        with request.db.reading() as session:
+            return portfolio_of(
+                session, team_id=request.team_id, user_id=request.user_id, today=request.today
+            )
+    shown = card_of(
+        request.db,
+        request.access,
+        team_id=request.team_id,
+        account_id=saved_id(account.id),
+        today=request.today,
     )
-    return stakeholder_form(
-        meta=meta, account=account, people=people, person=person, role=role, today=today
+    return shown or []
+
+
+def plan_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
+    assert account is not None and account.id is not None
+    with request.db.reading() as session:
+        return (
+            plan_of(session, team_id=request.team_id, account_id=account.id, today=request.today)
+            or []
+        )
+
+
+def history_answer(
+    *, request: Request, asked: AskedCommand, account: Account | None
+) -> list[Block]:
+    assert account is not None and account.id is not None
+    with request.db.reading() as session:
+        return history_of(session, team_id=request.team_id, account_id=account.id) or []
+
+
+def team_portfolio_answer(
+    *, request: Request, asked: AskedCommand, account: Account | None
+) -> list[Block]:
+    """`/account portfolio` (leads and admins): the team's accounts at risk, riskiest first."""
+    with request.db.reading() as session:
+        assessed = assessed_accounts(session, team_id=request.team_id, today=request.today)
+    at_risk = [(s, a) for s, a in assessed if a.band is not Band.GREEN]
+    return portfolio_blocks(
+        at_risk, today=request.today, title="Team portfolio at risk", empty="No account is at risk."
     )
 
 

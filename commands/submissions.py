@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -17,7 +17,6 @@ from commands.ui.delivery import DEFAULT_TIMEOUT, webhook
 from commands.ui.errors import STORE_DOWN
 from commands.ui.text import fallback_text
 from commands.ui.values import ModalMeta
-from commands.ui.views.modal import notice_view
 from store.db import UNAVAILABLE, Database
 from store.errors import NotFound, StoreError
 from store.idempotency import claim
@@ -28,16 +27,12 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True)
 class Submission:
-    """Who submitted a modal, in which workspace, and what the modal carried."""
+    """Who submitted a modal, in which workspace, and what it changes (`meta`: the route read it
+    from the form, and checked the user's rights against it)."""
 
     team_id: str
     user_id: str
     meta: ModalMeta
-
-    @classmethod
-    def of(cls, team_id: str, body: dict[str, Any], view: dict[str, Any]) -> Submission:
-        """`team_id`: the request's one team, as the middleware set it (`context["team_id"]`)."""
-        return cls(team_id, body["user"]["id"], ModalMeta.load(view))
 
     def required(self, value: int | None, *, gone: str) -> int:
         """An id the modal must carry; missing, the submission is refused inline."""
@@ -51,16 +46,12 @@ CardWrite = Callable[[Session, "Submission", dict[str, Any], date], int]
 and return the id of the account changed."""
 
 
-def card_form(
-    write: CardWrite,
-    *,
-    default_block: str = "name",
-    target: Callable[[dict[str, Any]], ModalMeta] | None = None,
-) -> Callable[..., None]:
+def card_form(write: CardWrite, *, default_block: str = "name") -> Callable[..., None]:
     """The listener of a modal that saves one change, then redraws the account's card (see
-    `submit_and_show_card`); `target` reads from the view the account the form picked."""
+    `submit_and_show_card`)."""
 
     def listener(
+        value: ModalMeta,
         ack: Callable[..., None],
         body: dict[str, Any],
         view: dict[str, Any],
@@ -71,13 +62,12 @@ def card_form(
         submit_and_show_card(
             ack,
             body=body,
-            view=view,
+            meta=value,
             db=db,
             today=today,
             write=lambda session, submission: write(session, submission, view, today),
             access=access,
             default_block=default_block,
-            target=None if target is None else target(view),
         )
 
     listener.__name__, listener.__doc__ = write.__name__.lstrip("_"), write.__doc__
@@ -88,29 +78,24 @@ def submit_and_show_card(
     ack: Callable[..., None],
     *,
     body: dict[str, Any],
-    view: dict[str, Any],
+    meta: ModalMeta,
     db: Database,
     today: date,
     write: Callable[[Session, Submission], int],
     access: Access,
     default_block: str = "name",
-    target: ModalMeta | None = None,
 ) -> int | None:
     """Save a modal once (see `save_submission`); `write` returns the account it changed, whose
-    card is then redrawn for the user. With a `target`, the submission carries that meta, so the
-    write sees the very ids access was checked against."""
-    submission = Submission.of(access.team_id, body, view)
-    if target is not None:
-        submission = replace(submission, meta=target)
+    card is then redrawn for the user. The write sees `meta`: the very ids access was checked
+    against."""
+    submission = Submission(access.team_id, body["user"]["id"], meta)
     account_id = save_submission(
         ack,
         body=body,
-        view=view,
         db=db,
         write=lambda session: write(session, submission),
         access=access,
         default_block=default_block,
-        target=target,
     )
     if account_id is not None:
         show_card_after(
@@ -128,30 +113,23 @@ def save_submission(
     ack: Callable[..., None],
     *,
     body: dict[str, Any],
-    view: dict[str, Any],
     db: Database,
     write: Callable[[Session], Result],
     access: Access,
     default_block: str = "name",
-    target: ModalMeta | None = None,
 ) -> Result | None:
     """Run `write` once per submitted view; refused input keeps the modal open, writing nothing.
 
     A double-clicked submit or a retried delivery carries the same view id and hash: the second
-    finds its claim taken, writes nothing and just closes the modal. A user who may not change
-    the account (any more) sees the modal turn into a notice saying so; `target` names what is
-    changed when the form, not the modal, picks the account. The claim is the request's team's
-    (`access` is the rights of the request's one team and user).
+    finds its claim taken, writes nothing and just closes the modal. (Whether the user may make
+    the change was checked by the form's route, before this.) The claim is the request's
+    team's (`access` is the rights of the request's one team and user).
     """
-    team_id = access.team_id
+    view = body["view"]
     key = f"view:{view.get('id')}:{view.get('hash')}"
     try:
-        if refusal := access.refusal_for(db, target or ModalMeta.load(view)):
-            title = (view.get("title") or {}).get("text") or "Not saved"
-            ack(response_action="update", view=notice_view(title, refusal))
-            return None
         with db.transaction() as session:
-            if not claim(session, team_id=team_id, key=key):
+            if not claim(session, team_id=access.team_id, key=key):
                 logger.info("submission %s already carried out", key)
                 ack()
                 return None

@@ -1,5 +1,6 @@
-"""`/account settings`: a menu of the team's settings, one form per section, every change
-recorded. Workspace admins only, checked when a form opens and again when it is saved."""
+"""`/account settings`: each section's form saved, every change recorded (the menu and the forms
+are built in `commands.loaders`). Workspace admins only: their routes declare it, checked when a
+form opens and again when it is saved."""
 
 from __future__ import annotations
 
@@ -13,33 +14,14 @@ from sqlmodel import Session
 
 from commands.access import Access
 from commands.forms import FormErrors, parse_form, state_values
-from commands.modals import open_modal, push_modal
-from commands.payloads import BlockAction
+from commands.loaders import settings_menu_of
 from commands.submissions import save_submission
 from commands.ui.values import ModalMeta
-from commands.ui.views.modal import notice_view
-from commands.ui.views.settings import (
-    ALL_CLEAR,
-    OWNER_DMS,
-    settings_form,
-    settings_menu,
-    thresholds_form,
-)
+from commands.ui.views.settings import ALL_CLEAR, LEADS_BLOCK, OWNER_DMS
 from store.db import Database
-from store.settings import (
-    DigestSettings,
-    SettingsSection,
-    Thresholds,
-    digest_settings_of,
-    save_settings,
-    settings_history,
-    settings_version,
-    thresholds_for,
-)
+from store.leads import MAX_LEADS, USER_ID, TeamLeads, save_leads
+from store.settings import DigestSettings, SettingsSection, Thresholds, save_settings
 
-ADMINS_ONLY = "Only workspace admins and owners can change the team's settings."
-NO_SECTION = "That button no longer points at a setting."
-TITLE = "Team settings"
 REQUIRED = "This field is required."
 
 
@@ -70,73 +52,18 @@ class SettingsForm(BaseModel):
         )
 
 
-def menu_modal(session: Session, *, team_id: str, defaults: DigestSettings) -> dict[str, Any]:
-    """The settings menu: what is in force in each section, and the latest changes."""
-    return settings_menu(
-        meta=ModalMeta(),
-        digests=digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id],
-        thresholds=thresholds_for(session, team_id=team_id),
-        history=settings_history(session, team_id=team_id),
-    )
-
-
-def section_modal(
-    session: Session, *, team_id: str, section: SettingsSection, defaults: DigestSettings
-) -> dict[str, Any]:
-    """A section's form, carrying the version of the settings it shows (see `save_settings`)."""
-    meta = ModalMeta(version=settings_version(session, team_id=team_id))
-    if section is SettingsSection.THRESHOLDS:
-        return thresholds_form(meta=meta, current=thresholds_for(session, team_id=team_id))
-    current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
-    return settings_form(meta=meta, current=current)
-
-
-def handle_settings_section(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    client: WebClient,
-    db: Database,
-    team_id: str,
-    digest_defaults: DigestSettings,
-    access: Access,
-) -> None:
-    """A section's "Change" button in the menu: push that section's form on top of it, a
-    loading view first (no database read or Slack call before it), filled in once the user is
-    known to be an admin and the section is read. Such a click has no response URL: what goes
-    wrong is shown in a modal."""
-    ack()
-    click = BlockAction.model_validate(body)
-    try:
-        section = SettingsSection(click.value)
-    except ValueError:
-        push_modal(client, body, title=TITLE, view=notice_view(TITLE, NO_SECTION))
-        return
-    open_modal(
-        client,
-        db,
-        trigger_id=click.trigger_id,
-        title=TITLE,
-        build=lambda session: (
-            section_modal(session, team_id=team_id, section=section, defaults=digest_defaults)
-            if access.is_admin()
-            else ADMINS_ONLY
-        ),
-        access=access,
-        over=body,
-    )
+SettingsValues = Thresholds | DigestSettings | TeamLeads
 
 
 def _settings_listener(
-    section: SettingsSection,
-    read: Callable[[dict[str, Any]], Thresholds | DigestSettings],
-    *,
-    first_block: str,
+    section: SettingsSection, read: Callable[[dict[str, Any]], SettingsValues], *, first_block: str
 ) -> Callable[..., None]:
-    """The listener of a section's form (`read` types what was submitted): admins only, saved
-    with its history in one transaction unless the settings changed since the form opened,
-    then the menu underneath redrawn with the change in it."""
+    """The listener of a section's form (`read` types what was submitted; the user is an admin:
+    the route checked): saved with its history in one transaction unless the settings changed
+    since the form opened, then the menu underneath redrawn with the change in it."""
 
     def listener(
+        value: ModalMeta,
         ack: Callable[..., None],
         body: dict[str, Any],
         view: dict[str, Any],
@@ -146,34 +73,34 @@ def _settings_listener(
         digest_defaults: DigestSettings,
         access: Access,
     ) -> None:
-        admin = access.is_admin()
-
         def write(session: Session) -> bool:
-            if not admin:
-                raise FormErrors({first_block: ADMINS_ONLY})
+            values = read(view)
+            if isinstance(values, TeamLeads):
+                save_leads(
+                    session,
+                    team_id=team_id,
+                    leads=values,
+                    by_user_id=access.user_id,
+                    expected_version=value.version,
+                )
+                return True
             save_settings(
                 session,
                 team_id=team_id,
                 section=section,
-                values=read(view),
+                values=values,
                 defaults=digest_defaults,
                 by_user_id=access.user_id,
-                expected_version=ModalMeta.load(view).version,
+                expected_version=value.version,
             )
             return True
 
         saved = save_submission(
-            ack,
-            body=body,
-            view=view,
-            db=db,
-            write=write,
-            access=access,
-            default_block=first_block,
+            ack, body=body, db=db, write=write, access=access, default_block=first_block
         )
         if saved and (menu_id := view.get("root_view_id")) and menu_id != view.get("id"):
             with db.reading() as session:
-                menu = menu_modal(session, team_id=team_id, defaults=digest_defaults)
+                menu = settings_menu_of(session, team_id=team_id, defaults=digest_defaults)
             client.views_update(view_id=menu_id, view=menu)
 
     listener.__name__, listener.__doc__ = read.__name__.lstrip("_"), read.__doc__
@@ -210,9 +137,34 @@ def _thresholds(view: dict[str, Any]) -> Thresholds:
     return parse_form(ThresholdsForm, view)
 
 
-handle_settings_form = _settings_listener(
-    SettingsSection.DIGESTS, _digest_settings, first_block="weekday"
+def _leads(view: dict[str, Any]) -> TeamLeads:
+    """Save who the team's leads are (they see the team's portfolio, as admins do)."""
+    return parse_form(LeadsForm, view).team_leads()
+
+
+class LeadsForm(BaseModel):
+    """The leads' form as typed (its one block id): people of the workspace, at most 100."""
+
+    model_config = ConfigDict(frozen=True)
+
+    leads: Annotated[list[Annotated[str, Field(pattern=USER_ID)]], Field(max_length=MAX_LEADS)] = []
+
+    def team_leads(self) -> TeamLeads:
+        return TeamLeads(user_ids=tuple(self.leads))
+
+
+FIRST_BLOCKS = {
+    SettingsSection.DIGESTS: "weekday",
+    SettingsSection.THRESHOLDS: "min_threads",
+    SettingsSection.LEADS: LEADS_BLOCK,
+}
+"""Each section's first input: a refusal at submission is shown beside it."""
+save_digest_settings = _settings_listener(
+    SettingsSection.DIGESTS, _digest_settings, first_block=FIRST_BLOCKS[SettingsSection.DIGESTS]
 )
-handle_thresholds_form = _settings_listener(
-    SettingsSection.THRESHOLDS, _thresholds, first_block="min_threads"
+save_thresholds = _settings_listener(
+    SettingsSection.THRESHOLDS, _thresholds, first_block=FIRST_BLOCKS[SettingsSection.THRESHOLDS]
+)
+save_leads_form = _settings_listener(
+    SettingsSection.LEADS, _leads, first_block=FIRST_BLOCKS[SettingsSection.LEADS]
 )

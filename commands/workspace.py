@@ -11,7 +11,7 @@ from commands.access import Access
 logger = logging.getLogger("accountbot.workspace")
 
 
-def handle_uninstalled(event: dict[str, Any], context: dict[str, Any]) -> None:
+def report_uninstalled(event: dict[str, Any], context: dict[str, Any]) -> None:
     """With one SLACK_BOT_TOKEN there is nothing stored to delete: say loudly that it is dead."""
     logger.warning(
         "Slack reports %s for team %s: SLACK_BOT_TOKEN no longer works; scheduled digests and "
@@ -21,7 +21,7 @@ def handle_uninstalled(event: dict[str, Any], context: dict[str, Any]) -> None:
     )
 
 
-def handle_channel_sharing(event: dict[str, Any], access: Access) -> None:
+def forget_channel(event: dict[str, Any], access: Access) -> None:
     """`channel_shared` / `channel_unshared`: forget what this process remembers of the channel,
     so the next card or form reading it asks again. (Posts ask Slack afresh anyway: the event
     reaches one process of several, and a pending invitation sends none.)"""

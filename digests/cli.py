@@ -14,6 +14,7 @@ from digests.deliver import ClientFor, DeliveryRun, Pacer, deliver_team_digests,
 from digests.render import account_digest_blocks, portfolio_digest_blocks
 from store.accounts import search_accounts
 from store.db import Database
+from store.models import saved_id
 from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
 
 
@@ -32,12 +33,11 @@ def _selection(
         picks: dict[str, list[int] | None] = {t: None for t in chosen}
         if accounts:
             for team in chosen:
-                ids = [
-                    m.exact.id
+                picks[team] = [
+                    saved_id(m.exact.id)
                     for m in (search_accounts(session, team_id=team, text=a) for a in accounts)
                     if m.exact
                 ]
-                picks[team] = ids  # type: ignore[assignment]
             if not any(picks.values()):
                 raise UnknownAccount(f"no account matches {', '.join(accounts)}")
             chosen = [t for t in chosen if picks[t]]

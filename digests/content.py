@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.digest_bands import ShownBefore, bands_before
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Band
-from store.models import ActionItem, ActionItemChange, StakeholderChange
+from store.models import Account, ActionItem, ActionItemChange, StakeholderChange, saved_id
 from store.settings import thresholds_for
 from store.signals import (
     SIGNAL_NAMES,
@@ -86,7 +86,7 @@ class AccountDigest:
     steps: tuple[Step, ...] = ()
 
     @property
-    def account(self):  # type: ignore[no-untyped-def]
+    def account(self) -> Account:
         return self.snapshot.account
 
     @property
@@ -224,19 +224,19 @@ def _changes_since(
     """Additions, departures and sentiment moves in [since, until), per account, in one query."""
     rows = session.execute(
         select(
-            StakeholderChange.account_id,
-            StakeholderChange.stakeholder_id,
-            StakeholderChange.field,
-            StakeholderChange.old_value,
-            StakeholderChange.new_value,
+            col(StakeholderChange.account_id),
+            col(StakeholderChange.stakeholder_id),
+            col(StakeholderChange.field),
+            col(StakeholderChange.old_value),
+            col(StakeholderChange.new_value),
         )
         .where(
-            StakeholderChange.team_id == team_id,
-            StakeholderChange.changed_at >= since,
-            StakeholderChange.changed_at < until,
-            StakeholderChange.field.in_([CREATED, "status", "sentiment"]),  # type: ignore[attr-defined]
+            col(StakeholderChange.team_id) == team_id,
+            col(StakeholderChange.changed_at) >= since,
+            col(StakeholderChange.changed_at) < until,
+            col(StakeholderChange.field).in_([CREATED, "status", "sentiment"]),
         )
-        .order_by(StakeholderChange.changed_at, StakeholderChange.id)
+        .order_by(col(StakeholderChange.changed_at), col(StakeholderChange.id))
     )
     found: dict[int, list[tuple[int, str, str | None, str | None]]] = defaultdict(list)
     for change in rows:

@@ -22,8 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from commands.ui.delivery import SHARED_OUTSIDE, Outcome, deliver
+from commands.ui.delivery import SHARED_OUTSIDE, deliver
 from commands.ui.directory import Directory
+from commands.ui.slack_failures import Outcome
 from commands.ui.views.blocks import Block
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
 from digests.render import account_digest_blocks, portfolio_digest_blocks, to_owner_blocks
@@ -41,11 +42,14 @@ from store.deliveries import (
     week_deliveries,
 )
 from store.digest_bands import ShownNow, record_bands
-from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
+from store.leads import team_leads
+from store.settings import DigestSettings, digest_settings_of, teams_with_accounts, thresholds_for
 
 logger = logging.getLogger("accountbot.digests")
 
 PORTFOLIO = "portfolio"
+LEAD = "lead:"
+"""The ledger's target of a lead's portfolio DM: `lead:U123`."""
 NO_OWNER = f"{SHARED_OUTSIDE}, and the account has no owner to send it to"
 
 ClientFor = Callable[[str], WebClient | None]
@@ -196,8 +200,8 @@ def _post(
         with db.transaction() as session:
             finish_delivery(session, delivery_id=claim_id, status=status, message_ts=delivered.ts)
         run.sent.append(target)
-        if status == TO_OWNER:
-            run.to_owner[target] = post.owner  # type: ignore[assignment]
+        if status == TO_OWNER and post.owner is not None:
+            run.to_owner[target] = post.owner
         return
     reason = prefix + delivered.reason
     run.failed[target] = reason
@@ -315,7 +319,8 @@ def deliver_team_digests(
     account_ids: Sequence[int] | None = None,
     directory: Directory | None = None,
 ) -> DeliveryRun:
-    """Post this week's channel digests, then the portfolio digest (and owners' DMs if asked).
+    """Post this week's channel digests, then the portfolio digest (in its channel, and to each
+    of the team's leads by DM), and owners' DMs if asked.
     Each post asks Slack about its channel afresh; what it says is kept in `directory` (the
     app's, in `accountbot run`) for the cards and forms that read it."""
     pacer = pacer or Pacer()
@@ -328,7 +333,7 @@ def deliver_team_digests(
     run = DeliveryRun(week=week)
     whole_team = account_ids is None
     if force:
-        targets = None if whole_team else [f"account:{i}" for i in account_ids]  # type: ignore[union-attr]
+        targets = None if account_ids is None else [f"account:{i}" for i in account_ids]
         with db.transaction() as session:
             forget_week(session, team_id=team_id, week=week, targets=targets)
     with db.transaction() as session:
@@ -343,10 +348,11 @@ def deliver_team_digests(
 
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
+        assert account.channel_id, "render_team_digests renders only accounts with a channel"
         post(
             Post(
                 target=f"account:{account.id}",
-                channel=account.channel_id,  # type: ignore[arg-type]
+                channel=account.channel_id,
                 blocks=blocks,
                 text=text,
                 account_id=account.id,
@@ -362,6 +368,7 @@ def deliver_team_digests(
             for row in week_deliveries(session, team_id=team_id, week=week)
             if row.target.startswith("account:")
         ]
+        leads = team_leads(session, team_id=team_id)
     named = [(row, accounts.get(row.target)) for row in rows]
     failures = [
         (account.name if account else row.target, row.channel_id or "", row.error or "")
@@ -373,11 +380,14 @@ def deliver_team_digests(
         for row, account in named
         if row.status == TO_OWNER and account is not None
     ]
-    if settings.portfolio_channel_id:
+    if settings.portfolio_channel_id or leads:
         blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners)
+    if settings.portfolio_channel_id:
         post(
             Post(target=PORTFOLIO, channel=settings.portfolio_channel_id, blocks=blocks, text=text)
         )
+    for lead in leads:  # the team's leads get it by DM, each once a week (the ledger's target)
+        post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
     if settings.owner_digests:
         by_owner: dict[str, list[AccountDigest]] = {}
         for digest in digests:

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from commands.ui.delivery import Outcome, deliver
+from commands.ui.delivery import deliver
 from commands.ui.directory import Directory, user_facts
-from commands.ui.slack_failures import classify
+from commands.ui.slack_failures import Outcome, classify
 from commands.ui.text import fallback_text
 from commands.ui.views.plan import reminder_blocks
 from digests.deliver import ClientFor
 from store.actions import items_due_around
 from store.db import Database
+from store.models import saved_id
 from store.users import UserKey, claim_reminder, known_zones, release_reminder, remember_user
 
 logger = logging.getLogger("accountbot.reminders")
@@ -95,23 +96,24 @@ def send_due_reminders(db: Database, clients: ClientFor, *, now: datetime) -> Re
         for item, _ in due
         if item.our_owner_user_id and item.team_id in client_of
     }
-    zones = owner_zones(db, client_of.get, users=owners, now=now)  # type: ignore[arg-type]
+    zones = owner_zones(db, client_of.get, users=owners, now=now)
     directory = Directory()  # reminders are DMs: no channel to check
     for item, account_name in due:
         owner = item.our_owner_user_id
-        if (item.team_id, owner) not in zones:
+        if not owner or (item.team_id, owner) not in zones:
             continue
+        item_id = saved_id(item.id)
         client = client_of[item.team_id]
-        local = now.astimezone(zones[(item.team_id, owner)])  # type: ignore[index]
+        local = now.astimezone(zones[(item.team_id, owner)])
         if local.date() != item.due_on or local.time() < MORNING:
             continue
         with db.transaction() as session:
             claimed = claim_reminder(
                 session,
                 team_id=item.team_id,
-                item_id=item.id,
+                item_id=item_id,
                 local_day=local.date(),
-                user_id=owner,  # type: ignore[arg-type]
+                user_id=owner,
             )
         if not claimed:
             continue
@@ -120,20 +122,20 @@ def send_due_reminders(db: Database, clients: ClientFor, *, now: datetime) -> Re
             client,
             directory,
             team_id=item.team_id,
-            channel=owner,  # type: ignore[arg-type]
+            channel=owner,
             text=fallback_text(blocks),
             blocks=blocks,
         )
         if delivered.sent:
-            run.sent.append(item.id)  # type: ignore[arg-type]
+            run.sent.append(item_id)
             continue
-        run.failed[item.id] = delivered.reason  # type: ignore[index]
-        logger.warning("reminder for item %s to %s failed: %s", item.id, owner, delivered.reason)
+        run.failed[item_id] = delivered.reason
+        logger.warning("reminder for item %s to %s failed: %s", item_id, owner, delivered.reason)
         if delivered.outcome is Outcome.NOT_SENT or (
             delivered.outcome is Outcome.REFUSED and delivered.reason not in GONE_FOR_GOOD
         ):
             with db.transaction() as session:
                 release_reminder(
-                    session, team_id=item.team_id, item_id=item.id, local_day=local.date()
-                )  # type: ignore[arg-type]
+                    session, team_id=item.team_id, item_id=item_id, local_day=local.date()
+                )
     return run

@@ -145,7 +145,7 @@ def full_card_button(account_id: int) -> dict[str, Any]:
     return button(
         "Full card",
         action_id=Action.FULL_CARD,
-        value=FullCardValue(account_id=account_id).dump(),
+        value=FullCardValue.write(account_id=account_id),
     )
 
 

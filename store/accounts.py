@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
 
 from store.enums import RenewalStage, Segment
 from store.errors import DuplicateAccountName, NotFound, StoreError, check_version
-from store.models import Account
+from store.models import Account, saved_id
 from store.names import NAME_LENGTH, clean_name, name_key
 from store.types import utcnow
 from store.unique import saved_once
@@ -126,11 +126,11 @@ def update_account(
     an edit made on a version someone else has changed since (`expected_version`), and renewal
     facts that cannot all be true once changed (`check_renewal`). Moving the stage off signed
     clears the signed date."""
-    account = session.execute(
+    account = session.exec(
         select(Account)
         .where(Account.team_id == team_id, Account.id == account_id)
         .with_for_update()
-    ).scalar_one_or_none()
+    ).one_or_none()
     if account is None:
         raise NotFound("That account no longer exists.")
     check_version(expected_version, account.version, what=account.name)
@@ -205,29 +205,29 @@ def set_renewal_stage(
 
 
 def get_account(session: Session, *, team_id: str, account_id: int) -> Account | None:
-    return session.execute(
+    return session.exec(
         select(Account).where(Account.team_id == team_id, Account.id == account_id)
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 def find_account_by_name(session: Session, *, team_id: str, name: str) -> Account | None:
     """The team's account with exactly this name, by its key (archived ones too)."""
-    return session.execute(
+    return session.exec(
         select(Account).where(Account.team_id == team_id, Account.name_key == name_key(name))
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 def find_account_by_channel(session: Session, *, team_id: str, channel_id: str) -> Account | None:
-    return session.execute(
+    return session.exec(
         select(Account)
         .where(
             Account.team_id == team_id,
             Account.channel_id == channel_id,
-            Account.archived.is_(False),  # type: ignore[attr-defined]
+            col(Account.archived).is_(False),
         )
-        .order_by(Account.id)
+        .order_by(col(Account.id))
         .limit(1)
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 FUZZY_CUTOFF = 75
@@ -248,13 +248,13 @@ def accounts_named(session: Session, *, team_id: str, names: Iterable[str]) -> d
     keys = {name_key(name) for name in names}
     if not keys:
         return {}
-    found = session.execute(
+    found = session.exec(
         select(Account).where(
             Account.team_id == team_id,
-            Account.archived.is_(False),  # type: ignore[attr-defined]
-            Account.name_key.in_(keys),  # type: ignore[attr-defined]
+            col(Account.archived).is_(False),
+            col(Account.name_key).in_(keys),
         )
-    ).scalars()
+    )
     return {account.name_key: account for account in found}
 
 
@@ -277,17 +277,13 @@ def near_accounts(session: Session, *, team_id: str, text: str, limit: int = 5) 
     key = name_key(text)
     if not key or len(clean_name(text)) > NAME_LENGTH:
         return AccountMatches(exact=None, candidates=())
-    live = (Account.team_id == team_id, Account.archived.is_(False))  # type: ignore[attr-defined]
-    containing = (
-        session.execute(
-            select(Account)
-            .where(*live, _contains(key))  # type: ignore[attr-defined]
-            .order_by(func.length(Account.name_key), Account.name_key)
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
+    live = (col(Account.team_id) == team_id, col(Account.archived).is_(False))
+    containing = session.exec(
+        select(Account)
+        .where(*live, _contains(key))
+        .order_by(func.length(Account.name_key), Account.name_key)
+        .limit(limit)
+    ).all()
     if containing:
         return _matches(containing)
     # Typos rarely hit the first letters of every word: try names sharing a word's first three
@@ -297,16 +293,18 @@ def near_accounts(session: Session, *, team_id: str, text: str, limit: int = 5) 
     ids = _close_names(session, key, where=(*live, or_(*starts)), limit=limit) if starts else []
     if not ids:
         ids = _close_names(session, key, where=live, limit=limit)
-    found = {a.id: a for a in session.execute(select(Account).where(Account.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+    found = {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids)))}
     return _matches([found[i] for i in ids if i in found])
 
 
-def _close_names(session: Session, key: str, *, where: Sequence[Any], limit: int) -> list[int]:
+def _close_names(
+    session: Session, key: str, *, where: Sequence[ColumnElement[bool]], limit: int
+) -> list[int]:
     """Ids of the names within a small edit of `key`, best first."""
-    names = session.execute(select(Account.id, Account.name_key).where(*where)).all()
+    names = session.exec(select(col(Account.id), Account.name_key).where(*where)).all()
     close = process.extract(
         key,
-        {row.id: row.name_key for row in names},
+        {saved_id(account_id): name for account_id, name in names},
         scorer=fuzz.WRatio,
         limit=limit,
         score_cutoff=FUZZY_CUTOFF,
@@ -314,12 +312,12 @@ def _close_names(session: Session, key: str, *, where: Sequence[Any], limit: int
     return [account_id for _name, _score, account_id in close]
 
 
-def _word_starting(prefix: str) -> Any:
+def _word_starting(prefix: str) -> ColumnElement[bool]:
     """A name with a word starting with `prefix` (its own `%`, `_`, `\\` taken literally)."""
     escaped = _escape_like(prefix)
     return or_(
-        Account.name_key.like(f"{escaped}%", escape="\\"),  # type: ignore[attr-defined]
-        Account.name_key.like(f"% {escaped}%", escape="\\"),  # type: ignore[attr-defined]
+        col(Account.name_key).like(f"{escaped}%", escape="\\"),
+        col(Account.name_key).like(f"% {escaped}%", escape="\\"),
     )
 
 
@@ -327,9 +325,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains(key: str) -> Any:
+def _contains(key: str) -> ColumnElement[bool]:
     """`name_key LIKE %key%`, with the user's own `%`, `_` and `\\` taken literally."""
-    return Account.name_key.like(f"%{_escape_like(key)}%", escape="\\")  # type: ignore[attr-defined]
+    return col(Account.name_key).like(f"%{_escape_like(key)}%", escape="\\")
 
 
 def suggest_accounts(
@@ -338,16 +336,16 @@ def suggest_accounts(
     """Accounts for a type-ahead menu: names containing the text (all, when it is empty)."""
     key = name_key(text)
     return list(
-        session.execute(
+        session.exec(
             select(Account)
             .where(
                 Account.team_id == team_id,
-                Account.archived.is_(False),  # type: ignore[attr-defined]
-                _contains(key),  # type: ignore[attr-defined]
+                col(Account.archived).is_(False),
+                _contains(key),
             )
             .order_by(func.length(Account.name_key), Account.name_key)
             .limit(limit)
-        ).scalars()
+        )
     )
 
 

@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus
 from store.errors import NotFound, StoreError, check_version
-from store.models import ON_MAP, Account, ActionItem, ActionItemChange, Stakeholder
+from store.models import ON_MAP, Account, ActionItem, ActionItemChange, Stakeholder, saved_id
 from store.types import utcnow
 
 CREATED = "created"
@@ -54,7 +54,7 @@ def _record(
         ActionItemChange(
             team_id=item.team_id,
             account_id=item.account_id,
-            action_item_id=item.id,  # type: ignore[arg-type]
+            action_item_id=saved_id(item.id),
             field=field,
             old_value=old,
             new_value=new,
@@ -70,14 +70,14 @@ def _check_customer_owner(
     """A customer owner picked from the map must be on this account's map; returns their name."""
     if stakeholder_id is None:
         return None
-    name = session.execute(
+    name = session.exec(
         select(Stakeholder.name).where(
             Stakeholder.team_id == team_id,
             Stakeholder.account_id == account_id,
             Stakeholder.id == stakeholder_id,
             ON_MAP,
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
     if name is None:
         raise StoreError(
             "Pick someone on this account's map, or type their name.",
@@ -134,7 +134,7 @@ def get_action_item(
     query = select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.id == item_id)
     if for_update:
         query = query.with_for_update()
-    return session.execute(query).scalar_one_or_none()
+    return session.exec(query).one_or_none()
 
 
 def update_action_item(
@@ -288,18 +288,18 @@ def plan_items(
 ) -> list[ActionItem]:
     """The plan: open items, and items closed since the given time, earliest due first."""
     return list(
-        session.execute(
+        session.exec(
             select(ActionItem)
             .where(
                 ActionItem.team_id == team_id,
                 ActionItem.account_id == account_id,
                 or_(
-                    ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
-                    ActionItem.updated_at >= closed_since,
+                    col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+                    col(ActionItem.updated_at) >= closed_since,
                 ),
             )
-            .order_by(ActionItem.due_on, ActionItem.id)
-        ).scalars()
+            .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        )
     )
 
 
@@ -307,16 +307,16 @@ def open_actions_owned_by(
     session: Session, *, team_id: str, user_id: str
 ) -> list[tuple[ActionItem, str]]:
     """A user's open commitments across the team's live accounts, earliest due first."""
-    rows = session.execute(
+    rows = session.exec(
         select(ActionItem, Account.name)
-        .join(Account, Account.id == ActionItem.account_id)
+        .join(Account, col(Account.id) == ActionItem.account_id)
         .where(
             ActionItem.team_id == team_id,
             ActionItem.our_owner_user_id == user_id,
-            ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
-            Account.archived.is_(False),  # type: ignore[attr-defined]
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+            col(Account.archived).is_(False),
         )
-        .order_by(ActionItem.due_on, ActionItem.id)
+        .order_by(col(ActionItem.due_on), col(ActionItem.id))
     )
     return [(item, name) for item, name in rows]
 
@@ -324,15 +324,15 @@ def open_actions_owned_by(
 def items_due_around(session: Session, *, day: date) -> Sequence[tuple[ActionItem, str]]:
     """Open items of every team with an owner on our side, due the day before to the day after
     `day` (time zones put owners' local dates within a day of UTC's), with their account's name."""
-    rows = session.execute(
+    rows = session.exec(
         select(ActionItem, Account.name)
-        .join(Account, Account.id == ActionItem.account_id)
+        .join(Account, col(Account.id) == ActionItem.account_id)
         .where(
-            ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
-            ActionItem.our_owner_user_id.is_not(None),  # type: ignore[union-attr]
-            ActionItem.due_on.between(day - timedelta(days=1), day + timedelta(days=1)),  # type: ignore[attr-defined]
-            Account.archived.is_(False),  # type: ignore[attr-defined]
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+            col(ActionItem.our_owner_user_id).is_not(None),
+            col(ActionItem.due_on).between(day - timedelta(days=1), day + timedelta(days=1)),
+            col(Account.archived).is_(False),
         )
-        .order_by(ActionItem.id)
+        .order_by(col(ActionItem.id))
     )
     return [(item, name) for item, name in rows]

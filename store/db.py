@@ -15,9 +15,10 @@ from urllib.parse import quote
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 import store.installations  # registers the Slack installation tables too
@@ -60,9 +61,9 @@ def sqlite_file(url: str | URL) -> Path | None:
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
         return None
-    if parsed.query.get("uri") or database.startswith("file:"):  # type: ignore[union-attr]
+    if parsed.query.get("uri") or database.startswith("file:"):
         return None
-    return Path(os.path.abspath(database))  # type: ignore[arg-type]
+    return Path(os.path.abspath(database))
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -157,7 +158,9 @@ def make_engine(
         watch = FileWatch(path)
 
     @event.listens_for(engine, "do_connect")
-    def _open_existing(_dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+    def _open_existing(
+        _dialect: Dialect, _record: ConnectionPoolEntry, cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
         # Open the file read-write but never create it (SQLite's default would make an empty
         # database wherever the URL points): creating is `Database.upgrade(create=True)`'s job.
         if path is not None:
@@ -169,7 +172,7 @@ def make_engine(
             cparams["uri"] = True
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin, so SAVEPOINTs and
         # rollbacks behave (see SQLAlchemy's "Serializable isolation / Savepoints" notes).
         dbapi_connection.isolation_level = None
@@ -185,7 +188,7 @@ def make_engine(
             watch.opened()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection):  # type: ignore[no-untyped-def]
+    def _begin(connection: Connection) -> None:
         if watch is not None:
             watch.check()
         # IMMEDIATE: take the write lock up front, so two concurrent actions queue (busy

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.models import DigestDelivery
 from store.types import utcnow
@@ -56,13 +56,13 @@ def claim_delivery(
             return row
     except IntegrityError:
         pass
-    existing = session.execute(
+    existing = session.exec(
         select(DigestDelivery).where(
             DigestDelivery.team_id == team_id,
             DigestDelivery.week == week,
             DigestDelivery.target == target,
         )
-    ).scalar_one()
+    ).one()
     if existing.status == SENDING and existing.claimed_at < now - STALE_AFTER:
         existing.status, existing.error, existing.finished_at = FAILED, INTERRUPTED, now
         return existing
@@ -85,19 +85,15 @@ def finish_delivery(
 
 def release_delivery(session: Session, *, delivery_id: int) -> None:
     """Give the claim back (a transient failure): the next run tries again."""
-    session.execute(delete(DigestDelivery).where(DigestDelivery.id == delivery_id))
+    session.execute(delete(DigestDelivery).where(col(DigestDelivery.id) == delivery_id))
 
 
 def week_deliveries(session: Session, *, team_id: str, week: date) -> Sequence[DigestDelivery]:
-    return (
-        session.execute(
-            select(DigestDelivery)
-            .where(DigestDelivery.team_id == team_id, DigestDelivery.week == week)
-            .order_by(DigestDelivery.id)
-        )
-        .scalars()
-        .all()
-    )
+    return session.exec(
+        select(DigestDelivery)
+        .where(DigestDelivery.team_id == team_id, DigestDelivery.week == week)
+        .order_by(col(DigestDelivery.id))
+    ).all()
 
 
 def forget_week(
@@ -105,8 +101,8 @@ def forget_week(
 ) -> None:
     """For a forced re-send: drop this week's ledger rows (all, or for some targets)."""
     query = delete(DigestDelivery).where(
-        DigestDelivery.team_id == team_id, DigestDelivery.week == week
+        col(DigestDelivery.team_id) == team_id, col(DigestDelivery.week) == week
     )
     if targets is not None:
-        query = query.where(DigestDelivery.target.in_(targets))  # type: ignore[attr-defined]
+        query = query.where(col(DigestDelivery.target).in_(targets))
     session.execute(query)

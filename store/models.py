@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from store.enums import (
     ActionStatus,
@@ -51,12 +51,22 @@ def enum_column(enum: type[StrEnum], *, name: str | None = None) -> sa.Enum:
     )
 
 
-def created_at_field() -> datetime:
+# Like sqlmodel's own `Field`, these return its FieldInfo typed as Any, so that the annotation
+# of the column they fill (`created_at: datetime = created_at_field()`) is the type checked.
+def created_at_field() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-def team_field() -> str:
+def team_field() -> Any:
     return Field(max_length=TEAM_ID_LENGTH, nullable=False)
+
+
+def saved_id(row_id: int | None) -> int:
+    """The id of a row read from or flushed to the database. Id columns are typed `int | None`
+    only because a new row has none until its INSERT: None here is a bug (an unflushed row)."""
+    if row_id is None:
+        raise ValueError("this row has no id: it was never written to the database")
+    return row_id
 
 
 class Account(SQLModel, table=True):
@@ -223,7 +233,7 @@ class Stakeholder(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-ON_MAP = Stakeholder.status != StakeholderStatus.MERGED
+ON_MAP = col(Stakeholder.status) != StakeholderStatus.MERGED
 """People on a map, in queries: everyone but the duplicate records merged into another."""
 
 
@@ -309,6 +319,8 @@ class TeamSettings(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
     thresholds: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     digest: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    leads: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+    """The team's leads (Slack user ids): they see the team's portfolio, as admins do."""
     version: int = Field(default=0)
     """Raised by every save: a settings form opened on an older version is refused."""
     updated_at: datetime = created_at_field()

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.models import UsedOAuthState
 
@@ -16,7 +16,7 @@ from store.models import UsedOAuthState
 def use_state(session: Session, *, state: str, expires_at: datetime, now: datetime) -> bool:
     """True the first time `state` is used; False when it was used before. States past their
     expiry are forgotten on the way (they are refused for being expired anyway)."""
-    session.execute(delete(UsedOAuthState).where(UsedOAuthState.expires_at <= now))
+    session.execute(delete(UsedOAuthState).where(col(UsedOAuthState.expires_at) <= now))
     state_hash = hashlib.sha256(state.encode()).hexdigest()
     try:
         with session.begin_nested():

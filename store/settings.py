@@ -10,9 +10,8 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.enums import Segment
 from store.errors import check_version
@@ -25,6 +24,7 @@ class SettingsSection(StrEnum):
 
     DIGESTS = "digests"
     THRESHOLDS = "thresholds"
+    LEADS = "leads"
 
 
 Days = Annotated[int, Field(ge=1, le=3650)]
@@ -271,11 +271,11 @@ def digest_settings_of(
 ) -> dict[str, DigestSettings]:
     """Each team's digest settings over the deployment's defaults, in one query."""
     wanted = list(team_ids)
-    stored = dict(
+    stored: dict[str, dict[str, Any]] = dict(
         session.execute(
             select(TeamSettings.team_id, TeamSettings.digest).where(
-                TeamSettings.team_id.in_(wanted)
-            )  # type: ignore[attr-defined]
+                col(TeamSettings.team_id).in_(wanted)
+            )
         ).all()
     )
     return {
@@ -310,18 +310,7 @@ def save_settings(
     and returned. The team's row is made if missing (two first saves at once make one) and
     locked, so the old values recorded are the ones replaced and no save is lost; a form
     opened on another version than the row's now (`expected_version`) is refused."""
-    session.execute(
-        _insert(session)(TeamSettings)
-        .values(team_id=team_id, thresholds={}, digest={}, version=0, updated_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["team_id"])
-    )
-    row = session.execute(
-        select(TeamSettings)
-        .where(TeamSettings.team_id == team_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    check_version(expected_version, row.version, what="Team settings")
+    row = locked_settings(session, team_id=team_id, expected_version=expected_version)
     before: BaseModel
     if section is SettingsSection.THRESHOLDS:
         before = Thresholds.model_validate(row.thresholds)
@@ -335,6 +324,27 @@ def save_settings(
     return _record_changes(
         session, team_id=team_id, section=section, before=before, after=values, by=by_user_id
     )
+
+
+def locked_settings(
+    session: Session, *, team_id: str, expected_version: int | None
+) -> TeamSettings:
+    """The team's settings row, made if missing (two first saves at once make one) and locked
+    for the rest of the transaction (the caller raises its version); a save from a form opened
+    on another version (`expected_version`) is refused (`ChangedElsewhere`)."""
+    session.execute(
+        _insert(session)(TeamSettings)
+        .values(team_id=team_id, thresholds={}, digest={}, leads=[], version=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+    row = session.exec(
+        select(TeamSettings)
+        .where(TeamSettings.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    check_version(expected_version, row.version, what="Team settings")
+    return row
 
 
 def _insert(session: Session) -> Any:
@@ -382,7 +392,7 @@ def settings_history(
         session.execute(
             select(TeamSettingsChange)
             .where(TeamSettingsChange.team_id == team_id)
-            .order_by(TeamSettingsChange.changed_at.desc(), TeamSettingsChange.id.desc())  # type: ignore[attr-defined, union-attr]
+            .order_by(col(TeamSettingsChange.changed_at).desc(), col(TeamSettingsChange.id).desc())
             .limit(limit)
         ).scalars()
     )
@@ -393,8 +403,8 @@ def teams_with_accounts(session: Session) -> list[str]:
     return list(
         session.execute(
             select(Account.team_id)
-            .where(Account.archived.is_(False))
+            .where(col(Account.archived).is_(False))
             .distinct()
-            .order_by(Account.team_id)  # type: ignore[attr-defined]
+            .order_by(Account.team_id)
         ).scalars()
     )

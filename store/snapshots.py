@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
-from sqlmodel import Session
+from sqlalchemy import Select, and_, func, inspect
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from store.enums import OPEN_ACTION_STATUSES
 from store.models import (
@@ -28,33 +29,31 @@ def account_scope(
     team_id: str,
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
-) -> Select[tuple[int]]:
+) -> Select[int | None]:
     """The ids of a team's live accounts, optionally narrowed to some ids or one owner."""
-    scope = select(Account.id).where(
+    scope = select(col(Account.id)).where(
         Account.team_id == team_id,
-        Account.archived.is_(False),  # type: ignore[attr-defined]
+        col(Account.archived).is_(False),
     )
     if account_ids is not None:
-        scope = scope.where(Account.id.in_(account_ids))  # type: ignore[union-attr]
+        scope = scope.where(col(Account.id).in_(account_ids))
     if owner_user_id is not None:
         scope = scope.where(Account.owner_user_id == owner_user_id)
-    return scope  # type: ignore[return-value]
+    return scope
 
 
 LIGHT_COLUMNS: dict[Any, tuple[Any, ...]] = {
     Account: tuple(
-        c
-        for c in Account.__table__.columns
-        if c.name not in {"created_at", "updated_at", "version"}  # type: ignore[attr-defined]
+        c for c in inspect(Account).columns if c.name not in {"created_at", "updated_at", "version"}
     ),
     Stakeholder: tuple(
         c
-        for c in Stakeholder.__table__.columns  # type: ignore[attr-defined]
+        for c in inspect(Stakeholder).columns
         if c.name not in {"created_at", "updated_at", "notes", "email", "version", "team_id"}
     ),
     ActionItem: tuple(
         c
-        for c in ActionItem.__table__.columns  # type: ignore[attr-defined]
+        for c in inspect(ActionItem).columns
         if c.name not in {"created_at", "created_by_user_id", "version", "team_id", "link"}
     ),
 }
@@ -70,7 +69,7 @@ OVERRIDE_COLUMNS = (
 """An account's uncleared override, read in the accounts' own query (an outer join)."""
 UNCLEARED_OVERRIDE = and_(
     BandOverride.account_id == Account.id,
-    BandOverride.cleared_at.is_(None),  # type: ignore[union-attr]
+    col(BandOverride.cleared_at).is_(None),
 )
 
 
@@ -97,9 +96,9 @@ def load_snapshots(
 
     account_columns = LIGHT_COLUMNS[Account] if rows else (Account,)
     found = session.execute(
-        select(*account_columns, *OVERRIDE_COLUMNS)
+        select_columns(*account_columns, *OVERRIDE_COLUMNS)
         .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
-        .where(Account.id.in_(scope))  # type: ignore[union-attr]
+        .where(col(Account.id).in_(scope))
         .order_by(Account.name_key)
     ).all()
     if not found:
@@ -110,7 +109,7 @@ def load_snapshots(
     people: dict[int, list[Stakeholder]] = defaultdict(list)
     for person in fetch(
         Stakeholder,
-        lambda q: q.where(Stakeholder.account_id.in_(scope), ON_MAP).order_by(  # type: ignore[attr-defined]
+        lambda q: q.where(col(Stakeholder.account_id).in_(scope), ON_MAP).order_by(
             Stakeholder.account_id, Stakeholder.name
         ),
     ):
@@ -119,8 +118,8 @@ def load_snapshots(
     for item in fetch(
         ActionItem,
         lambda q: q.where(
-            ActionItem.account_id.in_(scope),  # type: ignore[attr-defined]
-            ActionItem.status.in_(OPEN_ACTION_STATUSES),  # type: ignore[attr-defined]
+            col(ActionItem.account_id).in_(scope),
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
         ).order_by(ActionItem.due_on, ActionItem.id),
     ):
         actions[item.account_id].append(item)
@@ -152,20 +151,20 @@ def _override(values: Sequence[Any]) -> Override | None:
     )
 
 
-def _last_map_activity(session: Session, *, scope: Select[tuple[int]]) -> dict[int, date]:
+def _last_map_activity(session: Session, *, scope: Select[int | None]) -> dict[int, date]:
     """The latest day a stakeholder was added, changed or contacted, per account."""
     latest: dict[int, date] = {}
     changed = session.execute(
         select(StakeholderChange.account_id, func.max(StakeholderChange.changed_at))
-        .where(StakeholderChange.account_id.in_(scope))  # type: ignore[attr-defined]
-        .group_by(StakeholderChange.account_id)
+        .where(col(StakeholderChange.account_id).in_(scope))
+        .group_by(col(StakeholderChange.account_id))
     )
     for account_id, at in changed:
         latest[account_id] = _as_date(at)
     contacted = session.execute(
         select(ContactLog.account_id, func.max(ContactLog.contacted_on))
-        .where(ContactLog.account_id.in_(scope))  # type: ignore[attr-defined]
-        .group_by(ContactLog.account_id)
+        .where(col(ContactLog.account_id).in_(scope))
+        .group_by(col(ContactLog.account_id))
     )
     for account_id, on in contacted:
         day = _as_date(on)
@@ -177,5 +176,5 @@ def _last_map_activity(session: Session, *, scope: Select[tuple[int]]) -> dict[i
 def _as_date(value: object) -> date:
     """Aggregates come back untyped on SQLite (ISO text); normalise them to dates."""
     if isinstance(value, date):
-        return value if type(value) is date else value.date()  # type: ignore[attr-defined]
+        return value.date() if isinstance(value, datetime) else value
     return date.fromisoformat(str(value)[:10])

@@ -10,12 +10,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, or_, update
+from sqlmodel import Session, col, select
 
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
 from store.errors import NotFound, StoreError, check_version
-from store.models import ON_MAP, ContactLog, Stakeholder, StakeholderChange
+from store.models import ON_MAP, ContactLog, Stakeholder, StakeholderChange, saved_id
 from store.names import clean_name, email_key, name_key
 from store.types import utcnow
 from store.unique import saved_once
@@ -72,7 +72,7 @@ def get_stakeholder(
     )
     if for_update:
         query = query.with_for_update()
-    return session.execute(query).scalar_one_or_none()
+    return session.exec(query).one_or_none()
 
 
 def _require(session: Session, *, team_id: str, stakeholder_id: int) -> Stakeholder:
@@ -86,11 +86,11 @@ def _require(session: Session, *, team_id: str, stakeholder_id: int) -> Stakehol
 
 def list_stakeholders(session: Session, *, team_id: str, account_id: int) -> list[Stakeholder]:
     return list(
-        session.execute(
+        session.exec(
             select(Stakeholder)
             .where(Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, ON_MAP)
             .order_by(Stakeholder.name)
-        ).scalars()
+        )
     )
 
 
@@ -105,15 +105,15 @@ def _check_duplicate(
 ) -> None:
     """The same person twice on one map is refused: the same name by its key (case, accents
     typed apart, letter widths and spacing ignored), or the same email ignoring case."""
-    same = Stakeholder.name_key == name_key(name)
+    same: ColumnElement[bool] = col(Stakeholder.name_key) == name_key(name)
     if key := email_key(email):
-        same = or_(same, Stakeholder.email_key == key)
+        same = or_(same, col(Stakeholder.email_key) == key)
     query = select(Stakeholder).where(
         Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, ON_MAP, same
     )
     if except_id is not None:
         query = query.where(Stakeholder.id != except_id)
-    existing = session.execute(query.order_by(Stakeholder.id).limit(1)).scalar_one_or_none()
+    existing = session.exec(query.order_by(col(Stakeholder.id)).limit(1)).one_or_none()
     if existing is None:
         return
     by_email = existing.name_key != name_key(name)
@@ -137,9 +137,9 @@ def _check_reports_to(
     if reports_to_id is None:
         return
     managers = {
-        row.id: row.reports_to_id
-        for row in session.execute(
-            select(Stakeholder.id, Stakeholder.reports_to_id).where(
+        saved_id(person): manager
+        for person, manager in session.exec(
+            select(col(Stakeholder.id), col(Stakeholder.reports_to_id)).where(
                 Stakeholder.team_id == team_id, Stakeholder.account_id == account_id, ON_MAP
             )
         )
@@ -172,7 +172,7 @@ def _record(
         StakeholderChange(
             team_id=person.team_id,
             account_id=person.account_id,
-            stakeholder_id=person.id,  # type: ignore[arg-type]
+            stakeholder_id=saved_id(person.id),
             field=field,
             old_value=old,
             new_value=new,
@@ -344,14 +344,14 @@ def log_contact(
     """Log one touchpoint with one or more people of an account and move their last contact."""
     wanted = set(stakeholder_ids)
     found = set(
-        session.execute(
-            select(Stakeholder.id).where(
+        session.exec(
+            select(col(Stakeholder.id)).where(
                 Stakeholder.team_id == team_id,
                 Stakeholder.account_id == account_id,
-                Stakeholder.id.in_(wanted),  # type: ignore[union-attr]
+                col(Stakeholder.id).in_(wanted),
                 ON_MAP,
             )
-        ).scalars()
+        )
     )
     if not wanted or wanted - found:
         raise NotFound("Pick people on this account's map.", field="stakeholder_ids")
@@ -372,9 +372,9 @@ def log_contact(
     session.execute(
         update(Stakeholder)
         .where(
-            Stakeholder.id.in_(wanted),  # type: ignore[union-attr]
-            (Stakeholder.last_contacted_on.is_(None))  # type: ignore[union-attr]
-            | (Stakeholder.last_contacted_on < contacted_on),  # type: ignore[operator]
+            col(Stakeholder.id).in_(wanted),
+            col(Stakeholder.last_contacted_on).is_(None)
+            | (col(Stakeholder.last_contacted_on) < contacted_on),
         )
         .values(last_contacted_on=contacted_on, updated_at=utcnow())
     )
@@ -397,25 +397,26 @@ def account_history(
 ) -> tuple[list[HistoryEntry], bool]:
     """Changes and contacts of an account, newest first, one page; and whether more follow."""
     window = offset + limit + 1
-    names = dict(
-        session.execute(
-            select(Stakeholder.id, Stakeholder.name).where(
+    names = {
+        saved_id(person): name
+        for person, name in session.exec(
+            select(col(Stakeholder.id), Stakeholder.name).where(
                 Stakeholder.team_id == team_id, Stakeholder.account_id == account_id
             )
-        ).all()
-    )
-    changes = session.execute(
+        )
+    }
+    changes = session.exec(
         select(StakeholderChange)
         .where(StakeholderChange.team_id == team_id, StakeholderChange.account_id == account_id)
-        .order_by(StakeholderChange.changed_at.desc(), StakeholderChange.id.desc())  # type: ignore[attr-defined,union-attr]
+        .order_by(col(StakeholderChange.changed_at).desc(), col(StakeholderChange.id).desc())
         .limit(window)
-    ).scalars()
-    contacts = session.execute(
+    )
+    contacts = session.exec(
         select(ContactLog)
         .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
-        .order_by(ContactLog.created_at.desc(), ContactLog.id.desc())  # type: ignore[attr-defined,union-attr]
+        .order_by(col(ContactLog.created_at).desc(), col(ContactLog.id).desc())
         .limit(window)
-    ).scalars()
+    )
     entries = [
         HistoryEntry(c.changed_at, names.get(c.stakeholder_id, "?"), c.changed_by_user_id, change=c)
         for c in changes
@@ -440,4 +441,4 @@ def replay(changes: Iterable[StakeholderChange]) -> dict[int, dict[str, str | No
 
 def current_fields(people: Iterable[Stakeholder]) -> dict[int, dict[str, str | None]]:
     """Tracked fields of people as the map holds them now, in the history's text form."""
-    return {person.id: _snapshot(person) for person in people}  # type: ignore[misc]
+    return {saved_id(person.id): _snapshot(person) for person in people}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.models import ActionReminder, SlackUser
 from store.types import utcnow
@@ -25,9 +25,9 @@ def known_zones(
     wanted = list(set(users))
     if not wanted:
         return {}
-    rows = session.execute(
+    rows = session.exec(
         select(SlackUser.team_id, SlackUser.user_id, SlackUser.tz).where(
-            tuple_(SlackUser.team_id, SlackUser.user_id).in_(wanted),
+            tuple_(col(SlackUser.team_id), col(SlackUser.user_id)).in_(wanted),
             SlackUser.fetched_at >= fetched_after,
         )
     )
@@ -83,8 +83,8 @@ def release_reminder(session: Session, *, team_id: str, item_id: int, local_day:
     """Give a claim back after a failed send, so the next run tries again."""
     session.execute(
         delete(ActionReminder).where(
-            ActionReminder.team_id == team_id,
-            ActionReminder.action_item_id == item_id,
-            ActionReminder.local_day == local_day,
+            col(ActionReminder.team_id) == team_id,
+            col(ActionReminder.action_item_id) == item_id,
+            col(ActionReminder.local_day) == local_day,
         )
     )

@@ -4,14 +4,14 @@ rather than giving the user an error id: what each listener reads is part of the
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from typing import Any
 
 import pytest
 
-import commands
+from commands.contract import Answer, Modal
+from commands.routes import ROUTES
 from commands.ui.ids import Action
 from store.db import Database
 from tests.factories import make_account
@@ -68,12 +68,16 @@ def test_the_same_modal_element_as_slack_sends_it_still_works(
     slack.wait_for("views.update")
 
 
-ANSWERED = [
-    action
-    for action, listener in commands.ACTIONS.items()
-    if "respond" in inspect.signature(listener).parameters
-]
-"""Every button whose listener answers through the response URL (Bolt's `respond`)."""
+ANSWERED = sorted(
+    {
+        str(route.id)
+        for route in ROUTES
+        if isinstance(route, Answer) or (isinstance(route, Modal) and route.id in Action)
+        if not getattr(route, "over", False)
+    }
+)
+"""Every button or menu on a message, answered through its response URL (Bolt's `respond`):
+the buttons that open a form answer there when the form cannot open."""
 
 
 @pytest.mark.parametrize("action_id", ANSWERED)

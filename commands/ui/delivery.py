@@ -69,9 +69,9 @@ def retry_after(response: HttpResponse) -> float:
     """Seconds a 429 asks to wait: fractions (`1.5`) allowed; missing or malformed, one."""
     for name, value in response.headers.items():
         if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list | tuple) and value else value
+            raw = value if isinstance(value, str) else next(iter(value), "")
             try:
-                seconds = float(raw)  # type: ignore[arg-type]
+                seconds = float(raw)
             except (TypeError, ValueError):
                 return 1.0
             return seconds if math.isfinite(seconds) and seconds >= 0 else 1.0
@@ -150,7 +150,7 @@ def webhook(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> WebhookClient:
     """A response-URL client with the bot's retry policy (slack_sdk's default retries a reset)."""
     return WebhookClient(
         url,
-        timeout=timeout,  # type: ignore[arg-type]
+        timeout=timeout,  # type: ignore[arg-type]  # slack_sdk says int; urllib takes a float
         retry_handlers=retry_handlers(),
         logger=slack_logger(),
     )
@@ -165,7 +165,7 @@ class Respond(BoltRespond):
         super().__init__(response_url=response_url)
         self.timeout = timeout
 
-    def __call__(self, text: str | dict[str, Any] = "", **fields: Any) -> WebhookResponse:  # type: ignore[override]
+    def __call__(self, text: str | dict[str, Any] = "", **fields: Any) -> WebhookResponse:  # type: ignore[override]  # Bolt's fields by keyword only: no caller passes them by position
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
         message = dict(text) if isinstance(text, dict) else {"text": text, **fields}

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict
@@ -118,6 +118,9 @@ def user_facts(client: WebClient, *, user_id: str) -> SlackUser:
     return answered(SlackUser, client.users_info(user=user_id), "user")
 
 
+Fact = TypeVar("Fact")
+
+
 class Directory:
     """Channels' privacy, sharing and members and users' admin flags, as Slack last said, per
     team, for reading. `forget_channel` drops what is known of a channel (Slack said it
@@ -171,10 +174,12 @@ class Directory:
     def is_admin(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
         return self._remembered(("admin", team_id, user_id), lambda: _fetch_admin(client, user_id))
 
-    def _remembered(self, key: tuple[str, ...], fetch: Any) -> Any:
+    def _remembered(self, key: tuple[str, ...], fetch: Callable[[], Fact]) -> Fact:
+        """The fact under `key` (its kind first: each kind is one type), or else `fetch`'s."""
         with self._lock:
             if key in self._cache:
-                return self._cache[key]
+                known: Fact = self._cache[key]
+                return known
         value = fetch()  # outside the lock: one slow answer must not hold up other teams
         with self._lock:
             self._cache[key] = value

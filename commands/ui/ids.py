@@ -20,7 +20,9 @@ class Shortcut(StrEnum):
 
 
 class Action(StrEnum):
-    """Buttons, menus and selects on the bot's messages and views."""
+    """Slack's block actions: the buttons, menus and selects on the bot's messages and views
+    (each carries a typed value, `commands.ui.values`). The strings are in messages already
+    posted and in manifest.yml: they never change, whatever the members are called."""
 
     SHARE_CARD = "account.share"
     SHOW_ACCOUNT = "account.show"
@@ -31,9 +33,10 @@ class Action(StrEnum):
     LOG_CONTACT = "contact.log"
     CONTACT_ACCOUNT = "contact.account"
     HISTORY_PAGE = "history.page"
-    ADD_ACTION = "action.add"
-    ACTION_DONE = "action.done"
-    ACTION_MENU = "action.menu"
+    ADD_ITEM = "action.add"
+    """Add a mutual-action item (the strings of items say `action`, as they always did)."""
+    ITEM_DONE = "action.done"
+    ITEM_MENU = "action.menu"
     SETTINGS_SECTION = "settings.section"
     ACCOUNT_CHANNEL = "account.channel"
     """The linked-channel select of the account form (warns when the channel is shared)."""
@@ -41,7 +44,7 @@ class Action(StrEnum):
     """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
 
 
-class ActionMenu(StrEnum):
+class ItemMenu(StrEnum):
     """Options of the overflow menu beside each mutual-action item."""
 
     EDIT = "edit"
@@ -68,12 +71,13 @@ class View(StrEnum):
     DEPARTED_FORM = "stakeholder.departed"
     PROMOTED_FORM = "stakeholder.promoted"
     CONTACT_FORM = "contact.form"
-    ACTION_FORM = "action.form"
+    ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"
     SETTINGS_MENU = "team.settings.menu"
     SETTINGS_FORM = "team.settings"
     THRESHOLDS_FORM = "team.thresholds"
+    LEADS_FORM = "team.leads"
 
 
 class AccountField(StrEnum):
@@ -119,8 +123,8 @@ class ContactField(StrEnum):
     SUMMARY = "summary"
 
 
-class ActionField(StrEnum):
-    """Block ids of the mutual-action modals."""
+class ItemField(StrEnum):
+    """Block ids of the mutual-action item modals."""
 
     TITLE = "title"
     OUR_OWNER = "our_owner_user_id"

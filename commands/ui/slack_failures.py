@@ -94,8 +94,9 @@ Read = TypeVar("Read")
 def answered(kind: type[Read], answer: Any, field: str) -> Read:
     """`answer[field]` read as `kind` (a pydantic model, `list[str]`, …); `MalformedAnswer`
     when Slack's answer lacks it or it is not of that shape."""
+    adapter: TypeAdapter[Read] = _adapter(kind)  # type: ignore[arg-type]  # mypy counts no class as Hashable (python/mypy#11470)
     try:
-        return _adapter(kind).validate_python(answer.get(field))
+        return adapter.validate_python(answer.get(field))
     except ValidationError:
         method = str(getattr(answer, "api_url", "")).rsplit("/", 1)[-1] or "Slack"
         raise MalformedAnswer(f"{method} answered without a valid `{field}`") from None
@@ -178,7 +179,7 @@ def never_sent(error: BaseException | None) -> bool:
     name did not resolve. urllib wraps what failed before the answer in URLError; an error
     while reading the answer (a reset, a close) comes bare, and the request was sent."""
     if isinstance(error, URLError) and not isinstance(error, HTTPError):
-        error = error.reason  # type: ignore[assignment]
+        return isinstance(error.reason, ConnectionRefusedError | socket.gaierror)
     return isinstance(error, ConnectionRefusedError | socket.gaierror)
 
 

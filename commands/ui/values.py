@@ -1,14 +1,20 @@
-"""Typed values the bot writes into Slack and reads back: row ids in buttons and options (one
-strict parser), and what a modal carries in its private metadata (`ModalMeta`)."""
+"""Typed values the bot writes into Slack and reads back: row ids (one strict parser), what a
+modal carries in its private metadata (`ModalMeta`), and what each button or menu option carries
+(`ButtonValue` and its models: the view encodes one, the route decodes it before its listener
+runs, see `commands.routes`)."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from commands.ui.errors import UserError
+from commands.ui.ids import ItemMenu, StakeholderMenu
+from store.enums import Role
+from store.settings import SettingsSection
 
 URL = r"^https?://[^\s<>|]+$"
 _WHOLE = re.compile(r"0|[1-9][0-9]{0,9}")
@@ -57,6 +63,17 @@ PayloadId = Annotated[int, BeforeValidator(_strict_id)]
 also take `" 2"`, `"+2"` or `2.0`, and numbers too large for the database)."""
 
 
+def _strict_offset(value: object) -> int:
+    parsed = payload_offset(value)
+    if parsed is None:
+        raise ValueError("not a page offset")
+    return parsed
+
+
+PayloadOffset = Annotated[int, BeforeValidator(_strict_offset)]
+"""A page offset: 0 or a whole number by the rule of `payload_id`."""
+
+
 STALE_FORM = (
     "This form no longer matches what the bot knows, so nothing was saved. "
     "Close it and open it again."
@@ -90,23 +107,161 @@ class ModalMeta(BaseModel):
             raise UserError(STALE_FORM) from None
 
 
-NO_ACCOUNT = "That button no longer points at an account."
+class StaleValue(UserError):
+    """A button or menu value the bot did not write (tampered, or from a message so old that it
+    no longer means anything): refused before any listener runs, saying what it pointed at."""
 
 
-class FullCardValue(BaseModel):
-    """The value of a digest's "Full card" button: the account, as its id in plain digits."""
+MAX_VALUE = 2000
+"""Slack's limit on a button's or an option's value."""
+SEPARATOR = ":"
 
-    model_config = ConfigDict(frozen=True)
 
-    account_id: PayloadId
+class ButtonValue(BaseModel):
+    """What one button or menu option carries, as a model: its fields in order, written as
+    `12`, `edit:12` or `12:10:page` (each field's text, `:` between them, a trailing empty field
+    left out; the last field takes the rest, colons and all). The same encoding as the values
+    in messages posted before these models, so an old card's buttons still decode. Anything
+    else is refused with `refused`: the same clear answer for a stale or a forged value."""
 
-    def dump(self) -> str:
-        return str(self.account_id)
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    refused: ClassVar[str] = "That button no longer points at anything."
 
     @classmethod
-    def load(cls, value: object) -> FullCardValue:
-        """The account of a click; a value the bot did not write is refused, clearly."""
+    def write(cls, **fields: Any) -> str:
+        """The value a view writes into a button: its fields are the bot's own rows (validated
+        when read back, `decode`), so writing never fails on data."""
+        return cls.model_construct(**fields).encode()
+
+    def encode(self) -> str:
+        parts = [_text(getattr(self, name)) for name in type(self).model_fields]
+        while parts and parts[-1] == "":
+            parts.pop()
+        encoded = SEPARATOR.join(parts)
+        if len(encoded) > MAX_VALUE:  # a model's fields are bounded so that this never happens
+            raise ValueError(f"{type(self).__name__} does not fit in a button's value")
+        return encoded
+
+    @classmethod
+    def decode(cls, text: object) -> Self:
+        """The value as the bot wrote it, or StaleValue (`refused`)."""
+        if not isinstance(text, str) or len(text) > MAX_VALUE:
+            raise StaleValue(cls.refused)
+        names = list(cls.model_fields)
+        parts = text.split(SEPARATOR, len(names) - 1) if text else []
+        fields = {name: part for name, part in zip(names, parts, strict=False) if part != ""}
         try:
-            return cls(account_id=value)  # type: ignore[arg-type]
+            return cls.model_validate(fields)
         except ValidationError:
-            raise UserError(NO_ACCOUNT) from None
+            raise StaleValue(cls.refused) from None
+
+    def target(self) -> ModalMeta:
+        """The row the value points at, for the route's access check (none by default)."""
+        return ModalMeta()
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, StrEnum):
+        return value.value
+    return str(value)
+
+
+class AccountValue(ButtonValue):
+    """An account's buttons: show, share, edit, log contact, add action item (`12`)."""
+
+    refused: ClassVar[str] = "That button no longer points at an account."
+    account_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(account_id=self.account_id)
+
+
+class AccountPick(AccountValue):
+    """The account picked in the contact form (the option's value, `12`)."""
+
+    refused: ClassVar[str] = "That choice no longer points at an account."
+
+
+class NewAccountValue(ButtonValue):
+    """ "Create …" after a name matched nothing: the name typed (the form cuts it to fit)."""
+
+    name: Annotated[str, Field(max_length=MAX_VALUE)] = ""
+
+
+class HistoryValue(ButtonValue):
+    """The History button (`12:0`) and the history's Newer/Older buttons (`12:10:page`, which
+    turn the page in place)."""
+
+    refused: ClassVar[str] = "That button no longer points at an account."
+    account_id: PayloadId
+    offset: PayloadOffset
+    page: Literal["page"] | None = None
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(account_id=self.account_id)
+
+
+class NewPersonValue(ButtonValue):
+    """ "Add stakeholder" on a card (`12`), or "Add their replacement" under a departure alert
+    (`12:champion`: the role to fill)."""
+
+    refused: ClassVar[str] = "That button no longer points at an account."
+    account_id: PayloadId
+    role: Role | None = None
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(account_id=self.account_id)
+
+
+class PersonMenuValue(ButtonValue):
+    """An option of the menu beside a person on the card (`sentiment:12`)."""
+
+    refused: ClassVar[str] = "That menu no longer points at anyone on the map."
+    choice: StakeholderMenu
+    stakeholder_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(stakeholder_id=self.stakeholder_id)
+
+
+class ItemValue(ButtonValue):
+    """An action item's Done button (`12`)."""
+
+    refused: ClassVar[str] = "That button no longer points at an action item."
+    item_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(item_id=self.item_id)
+
+
+class ItemMenuValue(ButtonValue):
+    """An option of the menu beside an action item (`reschedule:12`)."""
+
+    refused: ClassVar[str] = "That menu no longer points at an action item."
+    choice: ItemMenu
+    item_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(item_id=self.item_id)
+
+
+class SectionValue(ButtonValue):
+    """A settings section's Change button (`digests`)."""
+
+    refused: ClassVar[str] = "That button no longer points at a setting."
+    section: SettingsSection
+
+
+class ChannelPick(ButtonValue):
+    """The channel picked in the account form (Slack's `selected_conversation`; none when
+    cleared)."""
+
+    refused: ClassVar[str] = "That choice is not a channel."
+    channel_id: Annotated[str | None, Field(pattern=r"^[CGD][A-Z0-9]{2,31}$")] = None
+
+
+class FullCardValue(AccountValue):
+    """A weekly digest's "Full card" button (`12`): the account's card, to whoever clicks."""

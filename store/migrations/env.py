@@ -54,7 +54,7 @@ def check_foreign_keys(connection: Connection) -> None:
 
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine") or create_engine(
-        config.get_main_option("sqlalchemy.url")
+        config.get_main_option("sqlalchemy.url", "")  # `store.db.alembic_config` sets it
     )
     with engine.connect() as connection, sqlite_rebuilds_allowed(connection):
         context.configure(

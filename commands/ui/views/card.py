@@ -7,6 +7,7 @@ from datetime import date
 
 from commands.ui.ids import Action, StakeholderMenu
 from commands.ui.text import channel_mention, dated, days_phrase, escape, money, user_mention
+from commands.ui.values import AccountValue, HistoryValue, PersonMenuValue
 from commands.ui.views.blocks import (
     Block,
     actions,
@@ -102,15 +103,16 @@ def account_card(
         ),
     ]
     if shared_by is None:
-        account_id = str(account.id)
+        this = AccountValue.write(account_id=account.id)
+        history = HistoryValue.write(account_id=account.id, offset=0)
         blocks.append(
             actions(
-                button("Add stakeholder", action_id=Action.ADD_STAKEHOLDER, value=account_id),
-                button("Add action item", action_id=Action.ADD_ACTION, value=account_id),
-                button("Log contact", action_id=Action.LOG_CONTACT, value=account_id),
-                button("History", action_id=Action.HISTORY_PAGE, value=f"{account_id}:0"),
-                button("Share in channel", action_id=Action.SHARE_CARD, value=account_id),
-                button("Edit account", action_id=Action.EDIT_ACCOUNT, value=account_id),
+                button("Add stakeholder", action_id=Action.ADD_STAKEHOLDER, value=this),
+                button("Add action item", action_id=Action.ADD_ITEM, value=this),
+                button("Log contact", action_id=Action.LOG_CONTACT, value=this),
+                button("History", action_id=Action.HISTORY_PAGE, value=history),
+                button("Share in channel", action_id=Action.SHARE_CARD, value=this),
+                button("Edit account", action_id=Action.EDIT_ACCOUNT, value=this),
             )
         )
     footer = f"Products: {', '.join(escape(p) for p in account.products) or '_none recorded_'}"
@@ -156,7 +158,10 @@ def _person_menu(person: Stakeholder) -> dict[str, object]:
         "type": "overflow",
         "action_id": Action.STAKEHOLDER_MENU.value,
         "options": [
-            {"text": {"type": "plain_text", "text": text}, "value": f"{choice.value}:{person.id}"}
+            {
+                "text": {"type": "plain_text", "text": text},
+                "value": PersonMenuValue.write(choice=choice, stakeholder_id=person.id),
+            }
             for choice, text in words.items()
         ],
     }

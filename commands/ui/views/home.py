@@ -30,20 +30,20 @@ def home_view(
     blocks += [divider(), header(f"Renewals in the next {RENEWAL_HORIZON_DAYS} days")]
     renewing = sorted(
         (
-            (s, a)
+            (s.account.renewal_date, s, a)
             for s, a in assessed
             if s.account.renewal_date
             and 0 <= (s.account.renewal_date - today).days <= RENEWAL_HORIZON_DAYS
         ),
-        key=lambda pair: pair[0].account.renewal_date,  # type: ignore[arg-type,return-value]
+        key=lambda found: found[0],
     )
     if renewing:
         blocks += line_sections(
             [
                 f"{BAND_ICON[a.band]} *{escape(s.account.name)}* · "
-                f"{dated(s.account.renewal_date, today)} · "  # type: ignore[arg-type]
+                f"{dated(renews, today)} · "
                 f"{money(s.account.arr, s.account.currency)}"
-                for s, a in renewing
+                for renews, s, a in renewing
             ],
             max_blocks=20,
         )

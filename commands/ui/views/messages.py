@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from commands.ui.ids import Action
 from commands.ui.text import escape
+from commands.ui.values import MAX_VALUE, AccountValue, NewAccountValue
 from commands.ui.views.blocks import Block, actions, button, context, header, section
 from store.models import Account
 
@@ -24,6 +25,8 @@ HELP_COMMANDS = (
     "forms below for Acme.\n"
     "`/account new` opens the account form empty; `/account edit Acme` opens it filled in.\n"
     "`/account settings` opens the team's settings (workspace admins).\n"
+    "`/account portfolio` lists the team's accounts at risk, riskiest first (the team's leads "
+    "and workspace admins).\n"
     "`/account help` shows this message."
 )
 HELP_GRAMMAR = (
@@ -31,8 +34,9 @@ HELP_GRAMMAR = (
     "account's name, and not a command word alone: that account (an account called New "
     "Horizons opens with `/account New Horizons`, and `/account New Horizons plan` shows its "
     "plan; an older account named like a command opens with `/account show`); (2) its first "
-    "word is `new`, `edit`, `show`, `settings` or `help`: that command (`show` takes all the "
-    "rest as the name: `/account show Acme plan` opens the account called Acme plan); (3) a "
+    "word is `new`, `edit`, `show`, `settings`, `portfolio` or `help`: that command (`show` "
+    "takes all the rest as the name: `/account show Acme plan` opens the account called Acme "
+    "plan); (3) a "
     "name, then `plan`, `history`, `stakeholder`, `contact` or `action`; (4) a name, matched "
     "loosely. A text over 150 characters is too long to be a name."
 )
@@ -40,9 +44,9 @@ HELP_FORMS = (
     "*Account* (New account, Edit account): name (unique in the workspace, ignoring case and "
     "accents), linked channel, owner, ARR and currency, contract start and renewal dates, seats "
     "licensed and active, segment. Refused: an empty or taken name, a name that is a command "
-    "word (`new`, `edit`, `show`, `settings`, `help`), a private channel you are not in (admins "
-    "may link any), negative ARR, a renewal before the contract start, more active than "
-    "licensed seats.\n"
+    "word (`new`, `edit`, `show`, `settings`, `portfolio`, `help`), a private channel you are "
+    "not in (admins may link any), negative ARR, a renewal before the contract start, more "
+    "active than licensed seats.\n"
     "*Add stakeholder* / *Edit stakeholder*: name, title, role (champion, economic buyer, "
     "decision maker, influencer, end user, detractor, executive sponsor), influence, sentiment, "
     "reports to, our relationship owner, last contact, email and notes. Someone already on the "
@@ -57,10 +61,12 @@ HELP_FORMS = (
     "or a typed name), due date (today or later) and a link. Each item has *Done* and a menu: "
     "edit, *Reschedule* (a new date), *Mark blocked* (with a reason), unblock, cancel.\n"
     "*Team settings* (admins): *Weekly digests* (day, time, time zone, portfolio channel, "
-    "all-clear lines, owners' DMs) and *Signal thresholds* (when each warning fires), every "
-    "change recorded.\n"
+    "all-clear lines, owners' DMs), *Signal thresholds* (when each warning fires) and *Team "
+    "leads* (people who see the team's portfolio and get its weekly digest by DM), every change "
+    "recorded.\n"
     "A refused field is marked beside it and nothing is saved; you may change an account if "
-    "you own it, are in its linked channel, or are an admin."
+    "you own it, are in its linked channel, or are an admin; you may see it unless it is linked "
+    "to a private channel you are not in."
 )
 
 
@@ -79,7 +85,12 @@ def not_found_blocks(name: str) -> list[Block]:
     return [
         section(f"No account matches *{escape(name)}*."),
         actions(
-            button(f"Create {name}", action_id=Action.CREATE_ACCOUNT, value=name, style="primary")
+            button(
+                f"Create {name}",
+                action_id=Action.CREATE_ACCOUNT,
+                value=NewAccountValue.write(name=name[:MAX_VALUE]),
+                style="primary",
+            )
         ),
         context("Type `/account` to list your accounts."),
     ]
@@ -90,7 +101,12 @@ def choice_blocks(typed: str, candidates: Sequence[Account], *, edit: bool = Fal
     action_id = Action.EDIT_ACCOUNT if edit else Action.SHOW_ACCOUNT
     return [
         section(f"Several accounts match *{escape(typed)}*. Which one?"),
-        actions(*(button(a.name, action_id=action_id, value=str(a.id)) for a in candidates)),
+        actions(
+            *(
+                button(a.name, action_id=action_id, value=AccountValue.write(account_id=a.id))
+                for a in candidates
+            )
+        ),
     ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from commands.ui.fields import EMAIL, NAME, TEXT
 from commands.ui.ids import Action, ContactField, StakeholderField, View
 from commands.ui.text import escape, short_date, user_mention
-from commands.ui.values import ModalMeta
+from commands.ui.values import HistoryValue, ModalMeta, NewPersonValue
 from commands.ui.views.blocks import Block, actions, button, context, header, section
 from commands.ui.views.modal import (
     MAX_OPTIONS,
@@ -23,7 +23,7 @@ from commands.ui.views.modal import (
     text_input,
 )
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus, label
-from store.models import Account, Stakeholder
+from store.models import Account, Stakeholder, StakeholderChange
 from store.stakeholders import CREATED, HistoryEntry
 
 S = StakeholderField
@@ -241,7 +241,7 @@ def contact_form(
 DEPARTURE_DETAILS = ("departed_on", "left_for_company", "left_for_title")
 
 
-def _change_text(change: Any) -> str:
+def _change_text(change: StakeholderChange) -> str:
     if change.field == CREATED:
         try:
             role = json.loads(change.new_value or "{}").get("role")
@@ -263,18 +263,19 @@ def _change_text(change: Any) -> str:
 def _changes_line(entries: Sequence[HistoryEntry]) -> str:
     """The fields changed together in one action, on one line."""
     who = escape(entries[0].stakeholder_name)
-    changes = {e.change.field: e.change.new_value for e in entries if e.change}
+    made = [e.change for e in entries if e.change]
+    changes = {change.field: change.new_value for change in made}
     if changes.get("status") == StakeholderStatus.DEPARTED.value:
         company, title = changes.get("left_for_company"), changes.get("left_for_title")
         went = f"at {escape(company)}" if company else ""
         went += f" as {escape(title)}" if title else ""
         on = changes.get("departed_on")
         when = f" on {short_date(date.fromisoformat(on))}" if on else ""
-        entries = [e for e in entries if e.change and e.change.field not in DEPARTURE_DETAILS]
+        made = [change for change in made if change.field not in DEPARTURE_DETAILS]
         departed = f"*{who}* departed{when}" + (f" (now {went.strip()})" if went else "")
-        rest = "; ".join(_change_text(e.change) for e in entries if e.change.field != "status")
+        rest = "; ".join(_change_text(change) for change in made if change.field != "status")
         return departed + (f"; {rest}" if rest else "")
-    parts = [_change_text(e.change) for e in entries]
+    parts = [_change_text(change) for change in made]
     if parts[0].startswith("added"):
         return f"{parts[0].replace('added', f'added *{who}*', 1)}"
     return f"*{who}*: " + "; ".join(parts)
@@ -331,7 +332,11 @@ def history_blocks(
             button(
                 "Newer",
                 action_id=Action.HISTORY_PAGE,
-                value=f"{account.id}:{max(0, offset - page_size)}:page",
+                value=HistoryValue.write(
+                    account_id=account.id,
+                    offset=max(0, offset - page_size),
+                    page="page",
+                ),
             )
         )
     if more:
@@ -339,7 +344,11 @@ def history_blocks(
             button(
                 "Older",
                 action_id=Action.HISTORY_PAGE,
-                value=f"{account.id}:{offset + page_size}:page",
+                value=HistoryValue.write(
+                    account_id=account.id,
+                    offset=offset + page_size,
+                    page="page",
+                ),
             )
         )
     if buttons:
@@ -374,7 +383,7 @@ def departure_alert(
             button(
                 "Add their replacement",
                 action_id=Action.ADD_STAKEHOLDER,
-                value=f"{account.id}:{person.role.value}",
+                value=NewPersonValue.write(account_id=account.id, role=person.role),
                 style="primary",
             )
         ),

@@ -8,9 +8,9 @@ from enum import StrEnum
 from typing import Any
 
 from commands.ui.fields import NAME, TEXT, TITLE
-from commands.ui.ids import Action, ActionField, ActionMenu, View
+from commands.ui.ids import Action, ItemField, ItemMenu, View
 from commands.ui.text import due_phrase, escape, short_date, user_mention
-from commands.ui.values import ModalMeta
+from commands.ui.values import AccountValue, ItemMenuValue, ItemValue, ModalMeta
 from commands.ui.views.blocks import Block, actions, button, context, header, listing, section
 from commands.ui.views.modal import (
     MAX_OPTIONS,
@@ -24,13 +24,13 @@ from commands.ui.views.modal import (
 from store.enums import ActionStatus, StakeholderStatus, label
 from store.models import Account, ActionItem, Stakeholder
 
-A = ActionField
+A = ItemField
 MENU_WORDS = {
-    ActionMenu.EDIT: "Edit",
-    ActionMenu.RESCHEDULE: "Reschedule",
-    ActionMenu.BLOCK: "Mark blocked",
-    ActionMenu.UNBLOCK: "Unblock",
-    ActionMenu.CANCEL: "Cancel item",
+    ItemMenu.EDIT: "Edit",
+    ItemMenu.RESCHEDULE: "Reschedule",
+    ItemMenu.BLOCK: "Mark blocked",
+    ItemMenu.UNBLOCK: "Unblock",
+    ItemMenu.CANCEL: "Cancel item",
 }
 
 
@@ -62,14 +62,17 @@ def item_line(item: ActionItem, today: date) -> str:
 
 
 def item_menu(item: ActionItem) -> dict[str, Any]:
-    choices = [ActionMenu.EDIT, ActionMenu.RESCHEDULE]
-    choices.append(ActionMenu.UNBLOCK if item.status is ActionStatus.BLOCKED else ActionMenu.BLOCK)
-    choices.append(ActionMenu.CANCEL)
+    choices = [ItemMenu.EDIT, ItemMenu.RESCHEDULE]
+    choices.append(ItemMenu.UNBLOCK if item.status is ActionStatus.BLOCKED else ItemMenu.BLOCK)
+    choices.append(ItemMenu.CANCEL)
     return {
         "type": "overflow",
-        "action_id": Action.ACTION_MENU.value,
+        "action_id": Action.ITEM_MENU.value,
         "options": [
-            {"text": {"type": "plain_text", "text": MENU_WORDS[c]}, "value": f"{c.value}:{item.id}"}
+            {
+                "text": {"type": "plain_text", "text": MENU_WORDS[c]},
+                "value": ItemMenuValue.write(choice=c, item_id=item.id),
+            }
             for c in choices
         ],
     }
@@ -83,12 +86,23 @@ class Origin(StrEnum):
     REMINDER = "reminder"
 
 
+def origin_of(block_id: str) -> Origin:
+    """Where a clicked item's buttons sat, from their block id (`plan:12`); a card by default."""
+    head = block_id.partition(":")[0]
+    return Origin(head) if head in {o.value for o in Origin} else Origin.CARD
+
+
 def item_blocks(item: ActionItem, today: date, *, origin: Origin) -> list[Block]:
     """An open item with its "Done" button and menu."""
     return [
         section(item_line(item, today)),
         actions(
-            button("Done", action_id=Action.ACTION_DONE, value=str(item.id), style="primary"),
+            button(
+                "Done",
+                action_id=Action.ITEM_DONE,
+                value=ItemValue.write(item_id=item.id),
+                style="primary",
+            ),
             item_menu(item),
             block_id=f"{origin.value}:{item.id}",
         ),
@@ -144,7 +158,13 @@ def plan_blocks(
             section(listing(f"*Closed in the last {closed_days} days*", lines, max_lines=15))
         )
     blocks.append(
-        actions(button("Add action item", action_id=Action.ADD_ACTION, value=str(account.id)))
+        actions(
+            button(
+                "Add action item",
+                action_id=Action.ADD_ITEM,
+                value=AccountValue.write(account_id=account.id),
+            )
+        )
     )
     return blocks[:50]
 
@@ -212,7 +232,7 @@ def action_form(
     ]
     title = "Edit action item" if item else "Add action item"
     return modal(
-        callback_id=View.ACTION_FORM,
+        callback_id=View.ITEM_FORM,
         title=title,
         blocks=blocks,
         meta=meta,

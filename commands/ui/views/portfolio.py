@@ -36,8 +36,16 @@ def portfolio_line(snapshot: AccountSnapshot, assessment: Assessment, today: dat
 
 
 def portfolio_blocks(
-    assessed: Sequence[Assessed], *, today: date, title: str, max_blocks: int = 45
+    assessed: Sequence[Assessed],
+    *,
+    today: date,
+    title: str,
+    max_blocks: int = 45,
+    empty: str | None = None,
 ) -> list[Block]:
+    """`empty`: what to say when there is nothing to list (by default: no accounts yet)."""
+    if not assessed and empty is not None:
+        return [section(f"*{escape(title)}*\n{escape(empty)}")]
     if not assessed:
         return [
             section(f"*{escape(title)}*\nNo accounts yet."),

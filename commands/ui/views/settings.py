@@ -10,14 +10,17 @@ from pydantic.fields import FieldInfo
 
 from commands.ui.ids import Action, View
 from commands.ui.text import channel_mention, escape, short_date, user_mention
-from commands.ui.values import ModalMeta
+from commands.ui.values import ModalMeta, SectionValue
 from commands.ui.views.blocks import Block, button, context, divider, section
 from commands.ui.views.modal import initial, input_block, modal, option, text_input
+from store.leads import LEAD_FIELD, MAX_LEADS
 from store.models import TeamSettingsChange
 from store.settings import WEEKDAYS, DigestSettings, SettingsSection, Thresholds
 
 ALL_CLEAR = "all_clear"
 OWNER_DMS = "owner_digests"
+LEADS_BLOCK = "leads"
+"""The leads' form's one input (a `multi_users_select`)."""
 DIGEST_LABELS = {
     "weekday": "Digest day",
     "at": "Digest time",
@@ -33,6 +36,7 @@ def settings_menu(
     meta: ModalMeta,
     digests: DigestSettings,
     thresholds: Thresholds,
+    leads: Sequence[str] = (),
     history: Sequence[TeamSettingsChange],
 ) -> dict[str, Any]:
     """Each section with what is in force and a button to change it, then the latest changes."""
@@ -42,6 +46,7 @@ def settings_menu(
         _section_row(
             SettingsSection.THRESHOLDS, "Signal thresholds", _threshold_summary(thresholds)
         ),
+        _section_row(SettingsSection.LEADS, "Team leads", _leads_summary(leads)),
         divider(),
         section("*Recent changes*"),
     ]
@@ -57,7 +62,11 @@ def settings_menu(
 def _section_row(section_id: SettingsSection, title: str, summary: str) -> Block:
     return section(
         f"*{title}*\n{summary}",
-        accessory=button("Change", action_id=Action.SETTINGS_SECTION, value=section_id.value),
+        accessory=button(
+            "Change",
+            action_id=Action.SETTINGS_SECTION,
+            value=SectionValue.write(section=section_id),
+        ),
     )
 
 
@@ -86,6 +95,16 @@ def _threshold_summary(current: Thresholds) -> str:
     )
 
 
+def _leads_summary(leads: Sequence[str]) -> str:
+    if not leads:
+        return "None named: only admins see the team's portfolio."
+    shown = ", ".join(user_mention(u) for u in leads[:20])
+    more = f" and {len(leads) - 20} more" if len(leads) > 20 else ""
+    return (
+        f"{shown}{more} · they see the team's portfolio (`/account portfolio`) and get its digest"
+    )
+
+
 def _change_line(change: TeamSettingsChange) -> str:
     label = _label(change.section, change.field)
     old, new = (_shown(change.field, v) for v in (change.old_value, change.new_value))
@@ -94,6 +113,8 @@ def _change_line(change: TeamSettingsChange) -> str:
 
 
 def _label(section_id: str, field: str) -> str:
+    if section_id == SettingsSection.LEADS:
+        return "Team lead"
     if section_id == SettingsSection.THRESHOLDS and field in Thresholds.model_fields:
         return Thresholds.model_fields[field].title or field
     return DIGEST_LABELS.get(field, field)
@@ -109,6 +130,8 @@ def _shown(field: str, value: str | None) -> str:
         return value[:5]
     if field == "portfolio_channel_id":
         return channel_mention(value)
+    if field == LEAD_FIELD:
+        return user_mention(value)
     if value in ("True", "False"):
         return "on" if value == "True" else "off"
     return escape(value)
@@ -179,6 +202,27 @@ def thresholds_form(*, meta: ModalMeta, current: Thresholds) -> dict[str, Any]:
     return modal(
         callback_id=View.THRESHOLDS_FORM, title="Signal thresholds", blocks=blocks, meta=meta
     )
+
+
+def leads_form(*, meta: ModalMeta, current: Sequence[str]) -> dict[str, Any]:
+    """Who the team's leads are: people who see the team's portfolio, as admins do."""
+    blocks: list[Block] = [
+        context(
+            "Leads see the team's accounts at risk with `/account portfolio` and get the weekly "
+            "portfolio digest by direct message. Admins always can."
+        ),
+        input_block(
+            LEADS_BLOCK,
+            "Team leads",
+            initial(
+                {"type": "multi_users_select", "max_selected_items": MAX_LEADS},
+                "initial_users",
+                list(current) or None,
+            ),
+            optional=True,
+        ),
+    ]
+    return modal(callback_id=View.LEADS_FORM, title="Team leads", blocks=blocks, meta=meta)
 
 
 def _number_input(field: FieldInfo, value: int) -> dict[str, Any]:

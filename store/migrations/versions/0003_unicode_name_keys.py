@@ -22,9 +22,12 @@ Revises: 0002
 Create Date: 2026-11-30 10:00:00
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -130,7 +133,7 @@ def _rekey_accounts(now: datetime) -> None:
     ).all()
     final = {row.id: name_key(row.name) for row in rows}
     taken = {(row.team_id, final[row.id]) for row in rows}
-    first: dict[tuple[str, str], sa.Row] = {}
+    first: dict[tuple[str, str], sa.Row[*tuple[Any, ...]]] = {}
     renamed: dict[int, str] = {}
     for row in rows:
         owner = first.setdefault((row.team_id, final[row.id]), row)
@@ -147,6 +150,7 @@ def _rekey_accounts(now: datetime) -> None:
     changing = [row for row in rows if row.name_key != final[row.id] or row.id in renamed]
     # The unique (team, key) constraint is checked row by row: park the changing keys on values
     # no name can have (keys never hold a line break) before writing the final ones.
+    key_of: Callable[[sa.Row[*tuple[Any, ...]]], str]
     for key_of in (lambda row: f"\n{row.id}", lambda row: final[row.id]):
         for row in changing:
             bind.execute(
@@ -192,7 +196,7 @@ def _key_and_merge_people(now: datetime) -> None:
             .values(name_key=sa.bindparam("key")),
             [{"person": row.id, "key": name_key(row.name)} for row in rows],
         )
-    same: dict[tuple[int, str], list[sa.Row]] = defaultdict(list)
+    same: dict[tuple[int, str], list[sa.Row[*tuple[Any, ...]]]] = defaultdict(list)
     for row in rows:
         if row.status != "merged":
             same[(row.account_id, name_key(row.name))].append(row)
@@ -209,7 +213,13 @@ def _key_and_merge_people(now: datetime) -> None:
             _merge(duplicate, into=survivor, account_name=names[account_id], now=now)
 
 
-def _merge(duplicate: sa.Row, *, into: sa.Row, account_name: str, now: datetime) -> None:
+def _merge(
+    duplicate: sa.Row[*tuple[Any, ...]],
+    *,
+    into: sa.Row[*tuple[Any, ...]],
+    account_name: str,
+    now: datetime,
+) -> None:
     bind = op.get_bind()
     survivor = into.id
     contacts = bind.execute(
@@ -309,12 +319,13 @@ def downgrade() -> None:
         batch.drop_column("name_key")
     rows = bind.execute(sa.select(account.c.id, account.c.name)).all()
     old_keys = {row.id: " ".join(row.name.split()).casefold()[:OLD_KEY_LENGTH] for row in rows}
-    for key_of in (lambda account_id: f"\n{account_id}", old_keys.__getitem__):
+    old_key_of: Callable[[int], str]
+    for old_key_of in (lambda account_id: f"\n{account_id}", old_keys.__getitem__):
         for account_id in old_keys:
             bind.execute(
                 account.update()
                 .where(account.c.id == account_id)
-                .values(name_key=key_of(account_id))
+                .values(name_key=old_key_of(account_id))
             )
     with op.batch_alter_table("account") as batch:
         batch.alter_column(

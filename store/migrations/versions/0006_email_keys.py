@@ -16,9 +16,12 @@ Revises: 0005
 Create Date: 2026-12-07 10:00:00
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -100,8 +103,8 @@ def _key_emails(now: datetime) -> None:
         .where(stakeholder.c.email.is_not(None))
         .order_by(stakeholder.c.account_id, stakeholder.c.created_at, stakeholder.c.id)
     ).all()
-    keeper: dict[tuple[int, str], sa.Row] = {}
-    cleared: list[tuple[sa.Row, sa.Row]] = []
+    keeper: dict[tuple[int, str], sa.Row[*tuple[Any, ...]]] = {}
+    cleared: list[tuple[sa.Row[*tuple[Any, ...]], sa.Row[*tuple[Any, ...]]]] = []
     keys: list[dict[str, object]] = []
     for row in rows:
         key = _email_key(row.email)

@@ -10,7 +10,7 @@ band and signals of its latest weekly digest and of the one before, for "since l
 slipped that week.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 13:20:00
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 import store.types
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,399 @@
+"""The contract between Slack and the bot: the kinds of route (`commands.routes` lists them all)
+and how each is served. Before any listener or loader runs, its route decodes what Slack sent
+into its typed value (a button's `ButtonValue`, a form's `ModalMeta`), finds the account the
+request touches, and checks the need it declares (`commands.needs`), outside any database
+transaction. A refusal is answered where the user looks: ephemerally for a button on a message
+(through the one error handler), in the modal for a form (its content when a form would have
+opened, in its place at submission), in a pushed notice for a button inside a modal.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from slack_bolt import Args
+
+from commands.access import Access, target_account
+from commands.errors import answering_errors
+from commands.modals import open_modal, push_modal, update_modal
+from commands.needs import Check, Need
+from commands.payloads import BlockAction, SlashCommand
+from commands.replies import AskedCommand, Unresolved, named_account, read_command
+from commands.request import Loader, Request
+from commands.ui.errors import UserError
+from commands.ui.ids import Action, Command, Event, Shortcut, View
+from commands.ui.text import fallback_text
+from commands.ui.values import ButtonValue, ModalMeta, StaleValue
+from commands.ui.views.blocks import Block
+from commands.ui.views.messages import refusal_blocks
+from commands.ui.views.modal import notice_view
+from store.db import Database
+from store.models import Account
+
+Listener = Callable[..., Any]
+
+
+class Find(StrEnum):
+    """How a route finds the account its need is checked against."""
+
+    NONE = "none"
+    """No account: the need is about the user alone (anyone, an admin, a lead)."""
+    VALUE = "value"
+    """The row the typed value points at (an account, a person, an item), before the listener."""
+    BUILT = "built"
+    """The account of the form the loader built, before the form is shown (a form whose account
+    is found by a name or a channel)."""
+    FORM = "form"
+    """The account of the submitted form (what `Form.target` reads of it), before the write."""
+    NAMED = "named"
+    """The account `/account`'s text names (or, with no name, the channel's), as the grammar
+    reads it (`commands.replies.named_account`)."""
+
+
+# -- route kinds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A button or menu option on a message, answered in that message (its response URL)."""
+
+    id: Action
+    listener: Listener
+    value: type[ButtonValue]
+    need: Need
+    account: Find = Find.VALUE
+    choice: StrEnum | None = None
+    """For a menu whose options are routed apart: the option this entry serves."""
+
+
+@dataclass(frozen=True)
+class Modal:
+    """A button, menu option or shortcut that opens a form: the loading view inside Slack's
+    3-second window, then the need is checked, then `loader` fills the form in."""
+
+    id: Action | Shortcut
+    title: str
+    loader: Loader
+    value: type[BaseModel]
+    """A `ButtonValue` for a button; the typed payload for a shortcut."""
+    need: Need
+    account: Find = Find.VALUE
+    choice: StrEnum | None = None
+    over: bool = False
+    """Pushed over the modal the button is in (such a click has no response URL: a refused
+    value is pushed as a notice)."""
+    reads_store: bool = True
+    """False: the form is built from the click alone, and opened at once without a loading view."""
+    prepare: Callable[[Any, Request], Any] | None = None
+    """Asks Slack what the form needs beyond the store (once the loading view is up, before the
+    store is read): returns the value the loader gets."""
+
+
+@dataclass(frozen=True)
+class InModal:
+    """A select inside a form that redraws it (a refusal replaces the form with a notice)."""
+
+    id: Action
+    listener: Listener
+    value: type[ButtonValue]
+    need: Need
+    title: str
+    account: Find = Find.VALUE
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form submitted: the need is checked again against the account the write touches."""
+
+    view: View
+    listener: Listener
+    need: Need
+    account: Find = Find.FORM
+    target: Callable[[dict[str, Any]], ModalMeta] = ModalMeta.load
+    """What the form changes, read once from the submitted view: the listener writes to this
+    very `value`."""
+    refused_beside: str | None = None
+    """A refusal is shown beside this input (the form stays); by default the form is replaced
+    by a notice saying why."""
+
+
+@dataclass(frozen=True)
+class Verb:
+    """`/account <verb> …`: answered privately (`answer`), or a form (`title` and `loader`)."""
+
+    verb: StrEnum
+    need: Need
+    answer: Listener | None = None
+    title: str | None = None
+    loader: Loader | None = None
+    account: Find = Find.NONE
+
+
+@dataclass(frozen=True)
+class Listen:
+    """An event, the slash command itself, or a type-ahead's options."""
+
+    id: Event | Command | Action
+    listener: Listener
+    need: Need
+    kind: str = "event"
+    """`event`, `command` or `options`: how Bolt routes it."""
+
+
+Route = Answer | Modal | InModal | Form | Verb | Listen
+
+
+# -- serving ----------------------------------------------------------------------------------
+
+
+def decode(value: type[BaseModel], body: dict[str, Any]) -> Any:
+    """The typed value of a request: a button's or option's value, or the whole payload."""
+    if issubclass(value, ButtonValue):
+        return value.decode(BlockAction.model_validate(body).value)
+    return value.model_validate(body)
+
+
+def account_of(db: Database, access: Access, meta: ModalMeta | None) -> Account | None:
+    """The account a value or form points at (None: it points at none, or that row is gone)."""
+    if meta is None or (meta.account_id, meta.stakeholder_id, meta.item_id) == (None, None, None):
+        return None
+    return target_account(db, team_id=access.team_id, meta=meta)
+
+
+def refusal(route: Route, request: Request, meta: ModalMeta | None) -> str | None:
+    """What the route's need says of this user and the account `meta` points at."""
+    account = account_of(request.db, request.access, meta)
+    return route.need.refusal(Check(access=request.access, db=request.db, account=account))
+
+
+def call(listener: Listener, args: Args, **extra: Any) -> Any:
+    """Call a listener with the arguments it names: Bolt's own (`ack`, `body`, `client`, …),
+    what the middleware put in the context (`db`, `today`, `access`, …), and `extra`."""
+    available = {**args.context, **extra}
+    kwargs = {}
+    for name in inspect.signature(listener).parameters:
+        kwargs[name] = available[name] if name in available else getattr(args, name)
+    return listener(**kwargs)
+
+
+def respond_of(args: Args) -> Callable[..., Any] | None:
+    """The request's `respond`, when its payload has a response URL to answer on."""
+    return args.context.respond if args.context.response_url else None
+
+
+def run_answer(route: Answer, args: Args, value: ButtonValue) -> None:
+    args.ack()
+    request = Request.of(args)
+    if message := refusal(route, request, value.target()):
+        raise UserError(message)
+    call(route.listener, args, value=value)
+
+
+def run_modal(route: Modal, args: Args, value: Any) -> None:
+    args.ack()
+    request = Request.of(args)
+    trigger_id = args.body.get("trigger_id")
+    if not route.reads_store:
+        built = route.loader(None, value, request)  # type: ignore[arg-type]  # reads no store
+        assert isinstance(built, dict), "a form built from the click alone is always a form"
+        args.client.views_open(trigger_id=trigger_id, view=built)
+        return
+
+    def fill() -> dict[str, Any] | str:
+        meta = value.target() if route.account is Find.VALUE else None
+        if route.account is not Find.BUILT and (message := refusal(route, request, meta)):
+            return message
+        prepared = value if route.prepare is None else route.prepare(value, request)
+        with request.db.reading() as session:
+            built = route.loader(session, prepared, request)
+        if route.account is Find.BUILT and isinstance(built, dict):
+            return refusal(route, request, ModalMeta.load(built)) or built
+        return built
+
+    open_modal(
+        args.client,
+        trigger_id=trigger_id,
+        title=route.title,
+        fill=fill,
+        access=request.access,
+        over=args.body if route.over else None,
+    )
+
+
+def run_in_modal(route: InModal, args: Args, value: ButtonValue) -> None:
+    args.ack()
+    request = Request.of(args)
+    if message := refusal(route, request, value.target()):
+        update_modal(args.client, args.body, notice_view(route.title, message))
+        return
+    call(route.listener, args, value=value)
+
+
+def run_form(route: Form, args: Args) -> None:
+    view = args.body["view"]
+    meta = route.target(view)  # a form the bot did not write is refused beside its first input
+    message = refusal(route, Request.of(args), meta)
+    if message and route.refused_beside:
+        args.ack(response_action="errors", errors={route.refused_beside: message})
+    elif message:
+        title = (view.get("title") or {}).get("text") or "Not saved"
+        args.ack(response_action="update", view=notice_view(title, message))
+    else:
+        call(route.listener, args, value=meta)
+
+
+def refuse_value(route: Route, args: Args, stale: StaleValue) -> None:
+    """A value the bot did not write: said where the user looks, before anything runs."""
+    if isinstance(route, Modal) and route.over:
+        args.ack()
+        push_modal(
+            args.client, args.body, title=route.title, view=notice_view(route.title, str(stale))
+        )
+        return
+    if isinstance(route, InModal):
+        args.ack()
+        update_modal(args.client, args.body, notice_view(route.title, str(stale)))
+        return
+    raise stale
+
+
+def action_listener(routes: Sequence[Answer | Modal | InModal]) -> Callable[[Args], None]:
+    """The one Bolt listener of an action id: its value decoded once, then the route of the
+    option chosen (a menu's options may be routed apart) checked and run."""
+    first = routes[0]
+    by_choice: Mapping[StrEnum | None, Answer | Modal | InModal] = {
+        getattr(r, "choice", None): r for r in routes
+    }
+
+    def run(args: Args) -> None:
+        def work() -> None:
+            try:
+                value = decode(first.value, args.body)
+            except StaleValue as stale:
+                refuse_value(first, args, stale)
+                return
+            route = by_choice[getattr(value, "choice", None)]
+            if isinstance(route, Answer):
+                run_answer(route, args, value)
+            elif isinstance(route, Modal):
+                run_modal(route, args, value)
+            else:
+                run_in_modal(route, args, value)
+
+        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+
+    return run
+
+
+def form_listener(route: Form) -> Callable[[Args], None]:
+    def run(args: Args) -> None:
+        answering_errors(lambda: run_form(route, args), ack=args.ack, body=args.body, respond=None)
+
+    return run
+
+
+def shortcut_listener(route: Modal) -> Callable[[Args], None]:
+    def run(args: Args) -> None:
+        def work() -> None:
+            run_modal(route, args, decode(route.value, args.body))
+
+        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+
+    return run
+
+
+def plain_listener(route: Listen) -> Callable[[Args], None]:
+    """Events, options and the slash command: the need (about the user alone) checked first."""
+
+    def run(args: Args) -> None:
+        def work() -> None:
+            if message := refusal(route, Request.of(args), None):
+                raise UserError(message)
+            call(route.listener, args)
+
+        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+
+    return run
+
+
+def command_listener(verbs: Sequence[Verb]) -> Callable[[Args], None]:
+    """The one Bolt listener of `/account`: the text read by the grammar (a glance at the names
+    it may be, given up within half a second), then the verb's route: a form opens before any
+    other work (the need is checked once the loading view is up), an answer is sent privately."""
+    by_verb = {route.verb: route for route in verbs}
+
+    def handle_account_command(args: Args) -> None:
+        def work() -> None:
+            args.ack()
+            request = Request.of(args)
+            asked = read_command(request.db, slash=SlashCommand.model_validate(args.body))
+            route = by_verb[asked.request.verb]
+            if route.loader is not None:
+                open_verb_modal(route, args, request, asked)
+                return
+            blocks = answer_verb(route, request, asked)
+            respond = args.context.respond
+            assert respond is not None, "a slash command always carries a response URL"
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=fallback_text(blocks),
+                blocks=blocks,
+            )
+
+        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+
+    return handle_account_command
+
+
+def open_verb_modal(route: Verb, args: Args, request: Request, asked: AskedCommand) -> None:
+    """A verb's form: the loading view, then its account found by name (`Find.NAMED`) and the
+    need checked, then the loader (the account found handed to it in `asked.account`)."""
+    loader, title = route.loader, route.title
+    assert loader is not None and title is not None
+
+    def fill() -> dict[str, Any] | str:
+        account = None
+        if route.account is Find.NAMED:
+            found = named_account(request.db, asked, request.access)
+            if isinstance(found, Unresolved):
+                return found.notice()
+            if found is None:
+                return Unresolved("", []).notice()
+            account = found
+        check = Check(access=request.access, db=request.db, account=account)
+        if message := route.need.refusal(check):
+            return message
+        with request.db.reading() as session:
+            built: dict[str, Any] | str = loader(session, replace(asked, account=account), request)
+        return built
+
+    open_modal(
+        args.client,
+        trigger_id=asked.slash.trigger_id,
+        title=title,
+        fill=fill,
+        access=request.access,
+    )
+
+
+def answer_verb(route: Verb, request: Request, asked: AskedCommand) -> list[Block]:
+    """An answered verb: its account found by name (or its refusal), its need checked, then
+    its answer; every read is read-only, and Slack is asked between them, never inside one."""
+    assert route.answer is not None
+    account = None
+    if route.account is Find.NAMED:
+        found = named_account(request.db, asked, request.access)
+        if isinstance(found, Unresolved):
+            return found.blocks(request.access)  # no match, several, or none the user may know
+        account = found
+    check = Check(access=request.access, db=request.db, account=account)
+    if message := route.need.refusal(check):
+        return refusal_blocks(message)
+    blocks: list[Block] = route.answer(request=request, asked=asked, account=account)
+    return blocks

@@ -1,0 +1,401 @@
+"""Every form the bot opens, built from the store: each loader takes the read-only session, the
+route's typed value and the request (`commands.request.Request`), and returns the view, or a
+notice to show in its place. They run once the loading view is up and the route's need has
+been checked (`commands.contract`), so they neither ask Slack nor check rights themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from commands.payloads import AccountVerb, BlockAction, MessageShortcut
+from commands.replies import AskedCommand
+from commands.request import Request
+from commands.ui.delivery import is_channel
+from commands.ui.fields import TEXT
+from commands.ui.ids import ContactField, ItemMenu, StakeholderMenu
+from commands.ui.values import (
+    AccountValue,
+    ItemMenuValue,
+    ModalMeta,
+    NewAccountValue,
+    NewPersonValue,
+    PersonMenuValue,
+    SectionValue,
+)
+from commands.ui.views.account import account_form
+from commands.ui.views.people import (
+    contact_form,
+    departed_form,
+    promoted_form,
+    sentiment_form,
+    stakeholder_form,
+)
+from commands.ui.views.plan import Origin, action_form, block_form, origin_of, reschedule_form
+from commands.ui.views.settings import leads_form, settings_form, settings_menu, thresholds_form
+from store.accounts import find_account_by_channel, get_account
+from store.actions import get_action_item
+from store.enums import ActionStatus, Role
+from store.leads import team_leads
+from store.models import Account, saved_id
+from store.settings import (
+    DigestSettings,
+    SettingsSection,
+    digest_settings_of,
+    settings_history,
+    settings_version,
+    thresholds_for,
+)
+from store.stakeholders import get_stakeholder, list_stakeholders
+
+View = dict[str, Any]
+ACCOUNT_GONE = "That account no longer exists."
+PERSON_GONE = "That stakeholder is no longer on the map."
+ITEM_GONE = "That action item no longer exists."
+
+
+# -- the account --------------------------------------------------------------------------------
+
+
+def new_account(session: Session, asked: AskedCommand, request: Request) -> View:
+    """`/account new [name]`: the name suggested, the channel it was typed in linked."""
+    slash = asked.slash
+    return account_form(
+        meta=ModalMeta(response_url=slash.response_url),
+        name=asked.request.name,
+        channel_id=slash.channel_id if slash.in_channel else None,
+        owner_user_id=slash.user_id,
+    )
+
+
+def new_account_offered(session: Session | None, value: NewAccountValue, request: Request) -> View:
+    """ "Create …" after a name matched nothing (built from the click alone)."""
+    channel = request.channel_id
+    return account_form(
+        meta=ModalMeta(response_url=request.response_url),
+        name=value.name,
+        channel_id=channel if channel and is_channel(channel, dm=False) else None,
+        owner_user_id=request.user_id,
+    )
+
+
+def edit_account(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Edit account" (or a pick among several names): the form, filled in."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    meta = ModalMeta(
+        account_id=account.id,
+        response_url=request.response_url,
+        replace_card=True,
+        version=account.version,
+    )
+    return account_form(meta=meta, account=account)
+
+
+def edit_named(session: Session, asked: AskedCommand, request: Request) -> View | str:
+    """`/account edit Acme`."""
+    return _named(session, asked, request, _edit_form)
+
+
+def _edit_form(session: Session, account: Account, meta: ModalMeta, request: Request) -> View:
+    return account_form(meta=meta.model_copy(update={"version": account.version}), account=account)
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+def new_person(session: Session, value: NewPersonValue, request: Request) -> View | str:
+    """The card's "Add stakeholder", or "Add their replacement" under a departure alert (the
+    departed person's role chosen; the alert is not a card, so nothing is redrawn)."""
+    return _person_form(
+        session,
+        request,
+        account_id=value.account_id,
+        role=value.role,
+        replace_card=value.role is None,
+    )
+
+
+def person_named(session: Session, asked: AskedCommand, request: Request) -> View | str:
+    """`/account Acme stakeholder`."""
+
+    def build(session: Session, account: Account, meta: ModalMeta, request: Request) -> View:
+        people = list_stakeholders(
+            session, team_id=request.team_id, account_id=saved_id(account.id)
+        )
+        return stakeholder_form(meta=meta, account=account, people=people, today=request.today)
+
+    return _named(session, asked, request, build)
+
+
+def edit_person(session: Session, value: PersonMenuValue, request: Request) -> View | str:
+    person = get_stakeholder(session, team_id=request.team_id, stakeholder_id=value.stakeholder_id)
+    if person is None:
+        return PERSON_GONE
+    return _person_form(
+        session, request, account_id=person.account_id, stakeholder_id=person.id, replace_card=True
+    )
+
+
+def change_person(session: Session, value: PersonMenuValue, request: Request) -> View | str:
+    """The one-field changes of the menu beside a person: sentiment, departed, promoted."""
+    person = get_stakeholder(session, team_id=request.team_id, stakeholder_id=value.stakeholder_id)
+    if person is None:
+        return PERSON_GONE
+    meta = ModalMeta(
+        account_id=person.account_id,
+        stakeholder_id=person.id,
+        response_url=request.response_url,
+        replace_card=True,
+        version=person.version,
+    )
+    if value.choice is StakeholderMenu.SENTIMENT:
+        return sentiment_form(meta=meta, person=person)
+    if value.choice is StakeholderMenu.DEPARTED:
+        return departed_form(meta=meta, person=person, today=request.today)
+    return promoted_form(meta=meta, person=person)
+
+
+def _person_form(
+    session: Session,
+    request: Request,
+    *,
+    account_id: int,
+    role: Role | None = None,
+    stakeholder_id: int | None = None,
+    replace_card: bool = False,
+) -> View | str:
+    """The add (or edit) stakeholder form of an account."""
+    account = get_account(session, team_id=request.team_id, account_id=account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    people = list_stakeholders(session, team_id=request.team_id, account_id=account_id)
+    person = next((p for p in people if p.id == stakeholder_id), None)
+    if stakeholder_id is not None and person is None:
+        return PERSON_GONE
+    meta = ModalMeta(
+        account_id=account_id,
+        stakeholder_id=stakeholder_id,
+        response_url=request.response_url,
+        replace_card=replace_card,
+        version=person.version if person else None,
+    )
+    return stakeholder_form(
+        meta=meta, account=account, people=people, person=person, role=role, today=request.today
+    )
+
+
+# -- contacts -------------------------------------------------------------------------------------
+
+
+def log_contact(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Log contact"."""
+    meta = ModalMeta(response_url=request.response_url, replace_card=True)
+    return contact_view(
+        session,
+        team_id=request.team_id,
+        today=request.today,
+        account_id=value.account_id,
+        meta=meta,
+    )
+
+
+def contact_named(session: Session, asked: AskedCommand, request: Request) -> View | str:
+    """`/account Acme contact`."""
+
+    def build(session: Session, account: Account, meta: ModalMeta, request: Request) -> View | str:
+        return contact_view(
+            session, team_id=request.team_id, today=request.today, account_id=account.id, meta=meta
+        )
+
+    return _named(session, asked, request, build)
+
+
+def log_message(session: Session, value: MessageShortcut, request: Request) -> View | str:
+    """The message shortcut: the message's text, date and link filled in (the link asked of
+    Slack beforehand, `commands.contacts.with_permalink`); in an account's channel that account
+    picked, elsewhere the user picks one."""
+    account = find_account_by_channel(session, team_id=request.team_id, channel_id=value.channel_id)
+    return contact_view(
+        session,
+        team_id=request.team_id,
+        today=request.today,
+        account_id=None if account is None else account.id,
+        meta=ModalMeta(message_link=value.permalink),
+        choose_account=True,
+        values={
+            ContactField.SUMMARY: value.text[:TEXT],
+            ContactField.DATE: value.posted_on.isoformat(),
+        },
+    )
+
+
+def contact_view(
+    session: Session,
+    *,
+    team_id: str,
+    today: date,
+    account_id: int | None,
+    meta: ModalMeta,
+    choose_account: bool = False,
+    values: dict[str, Any] | None = None,
+) -> View | str:
+    """The contact form of an account (or, with `choose_account`, of the one to pick)."""
+    account = (
+        None if account_id is None else get_account(session, team_id=team_id, account_id=account_id)
+    )
+    if account_id is not None and account is None:
+        return ACCOUNT_GONE
+    people = (
+        []
+        if account is None
+        else list_stakeholders(session, team_id=team_id, account_id=saved_id(account.id))
+    )
+    return contact_form(
+        meta=meta.model_copy(update={"account_id": account_id}),
+        people=people,
+        today=today,
+        account=account,
+        choose_account=choose_account,
+        values=values,
+    )
+
+
+# -- mutual-action items --------------------------------------------------------------------------
+
+
+def add_item(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's (or plan's) "Add action item"."""
+    meta = ModalMeta(
+        account_id=value.account_id, response_url=request.response_url, replace_card=True
+    )
+    return _item_form(session, request, account_id=value.account_id, meta=meta)
+
+
+def item_named(session: Session, asked: AskedCommand, request: Request) -> View | str:
+    """`/account Acme action`."""
+
+    def build(session: Session, account: Account, meta: ModalMeta, request: Request) -> View | str:
+        return _item_form(session, request, account_id=saved_id(account.id), meta=meta)
+
+    return _named(session, asked, request, build)
+
+
+def change_item(session: Session, value: ItemMenuValue, request: Request) -> View | str:
+    """The menu beside an item: edit, reschedule, mark blocked (a closed item is said so)."""
+    item = get_action_item(session, team_id=request.team_id, item_id=value.item_id)
+    if item is None:
+        return ITEM_GONE
+    if item.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+        return f"That item is {item.status.value} already."
+    meta = ModalMeta(
+        account_id=item.account_id,
+        response_url=request.response_url,
+        replace_card=_from_card(request),
+        item_id=item.id,
+        version=item.version,
+    )
+    if value.choice is ItemMenu.EDIT:
+        return _item_form(session, request, account_id=item.account_id, meta=meta, item_id=item.id)
+    if value.choice is ItemMenu.RESCHEDULE:
+        return reschedule_form(meta=meta, item=item, today=request.today)
+    return block_form(meta=meta, item=item)
+
+
+def _from_card(request: Request) -> bool:
+    """Whether the click came from a card (not the plan or a reminder): the card is redrawn."""
+    return origin_of(BlockAction.model_validate(request.body).block_id) is Origin.CARD
+
+
+def _item_form(
+    session: Session,
+    request: Request,
+    *,
+    account_id: int,
+    meta: ModalMeta,
+    item_id: int | None = None,
+) -> View | str:
+    """The add (or edit) action item form of an account."""
+    account = get_account(session, team_id=request.team_id, account_id=account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    item = None
+    if item_id is not None:
+        item = get_action_item(session, team_id=request.team_id, item_id=item_id)
+        if item is None:
+            return ITEM_GONE
+        meta = meta.model_copy(update={"version": item.version})
+    people = list_stakeholders(session, team_id=request.team_id, account_id=account_id)
+    return action_form(
+        meta=meta,
+        account=account,
+        people=people,
+        today=request.today,
+        item=item,
+        our_owner=request.user_id,
+    )
+
+
+# -- team settings --------------------------------------------------------------------------------
+
+
+def settings_menu_of(session: Session, *, team_id: str, defaults: DigestSettings) -> View:
+    """The settings menu: what is in force in each section, and the latest changes."""
+    return settings_menu(
+        meta=ModalMeta(),
+        digests=digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id],
+        thresholds=thresholds_for(session, team_id=team_id),
+        leads=team_leads(session, team_id=team_id),
+        history=settings_history(session, team_id=team_id),
+    )
+
+
+def team_settings(session: Session, asked: AskedCommand, request: Request) -> View:
+    """`/account settings` (admins: checked before, once the loading view is up)."""
+    return settings_menu_of(session, team_id=request.team_id, defaults=request.digest_defaults)
+
+
+def settings_section(session: Session, value: SectionValue, request: Request) -> View:
+    """A section's form, carrying the version of the settings it shows (see `save_settings`)."""
+    team_id = request.team_id
+    meta = ModalMeta(version=settings_version(session, team_id=team_id))
+    if value.section is SettingsSection.THRESHOLDS:
+        return thresholds_form(meta=meta, current=thresholds_for(session, team_id=team_id))
+    if value.section is SettingsSection.LEADS:
+        return leads_form(meta=meta, current=team_leads(session, team_id=team_id))
+    defaults = request.digest_defaults
+    current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
+    return settings_form(meta=meta, current=current)
+
+
+# -- forms of an account named in /account's text ---------------------------------------------
+
+NamedForm = Callable[[Session, Account, ModalMeta, Request], "View | str"]
+"""A form of the account `/account`'s text names, found and checked before (`Find.NAMED`)."""
+
+
+def _named(session: Session, asked: AskedCommand, request: Request, build: NamedForm) -> View | str:
+    """The form `/account edit|… stakeholder|… contact|… action` opens for the account its text
+    names (or the channel's), as found (and checked) before the loader runs."""
+    account = asked.account
+    if account is None:
+        return ACCOUNT_GONE
+    current = get_account(session, team_id=request.team_id, account_id=saved_id(account.id))
+    if current is None:
+        return ACCOUNT_GONE
+    meta = ModalMeta(account_id=current.id, response_url=asked.slash.response_url)
+    return build(session, current, meta, request)
+
+
+COMMAND_TITLES = {
+    AccountVerb.NEW: "New account",
+    AccountVerb.EDIT: "Edit account",
+    AccountVerb.STAKEHOLDER: "Add stakeholder",
+    AccountVerb.CONTACT: "Log contact",
+    AccountVerb.ITEM: "Add action item",
+    AccountVerb.SETTINGS: "Team settings",
+}

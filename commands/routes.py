@@ -1,0 +1,309 @@
+"""Everything the bot answers, and who may use it: one entry per listener, wired by `register`.
+
+Each entry names the Slack kind and id (`commands.ui.ids`), what serves it (a listener, or the
+title and loader of the form it opens), the typed value it reads (`commands.ui.values`), its
+need (`commands.needs`) and how the account the need is checked against is found (`Find`).
+`commands.contract` serves them: the value decoded and the need checked before the listener
+runs, a refusal answered where the user looks. A new listener is a new line here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from slack_bolt import App
+
+from commands import account, contacts, history, home, loaders, people, plan, replies, team_settings
+from commands import workspace as ws
+from commands.access import Access
+from commands.contract import (
+    Answer,
+    Find,
+    Form,
+    InModal,
+    Listen,
+    Modal,
+    Route,
+    Verb,
+    action_listener,
+    answer_verb,
+    command_listener,
+    form_listener,
+    plain_listener,
+    shortcut_listener,
+)
+from commands.needs import ADMIN, ANYONE, CHANGE, LEAD, SEE
+from commands.payloads import AccountVerb as V
+from commands.payloads import MessageShortcut, SlashCommand
+from commands.replies import read_command
+from commands.request import Request
+from commands.ui.ids import Action as A
+from commands.ui.ids import Command, Event, ItemMenu, Shortcut, StakeholderMenu
+from commands.ui.ids import View as F
+from commands.ui.values import (
+    AccountPick,
+    AccountValue,
+    ChannelPick,
+    HistoryValue,
+    ItemMenuValue,
+    ItemValue,
+    NewAccountValue,
+    NewPersonValue,
+    PersonMenuValue,
+    SectionValue,
+)
+from commands.ui.views.blocks import Block
+from store.db import Database
+from store.settings import DigestSettings, SettingsSection
+
+TITLES = loaders.COMMAND_TITLES
+SETTINGS_BLOCKS = team_settings.FIRST_BLOCKS
+
+VERBS: tuple[Verb, ...] = (
+    # /account <text>, read by the grammar (commands.payloads); each verb answered or a form
+    Verb(V.HELP, ANYONE, answer=replies.help_answer),
+    Verb(V.USAGE, ANYONE, answer=replies.usage_answer),
+    Verb(V.HERE_OR_MINE, SEE, answer=replies.card_answer, account=Find.NAMED),
+    Verb(V.SHOW, SEE, answer=replies.card_answer, account=Find.NAMED),
+    Verb(V.PLAN, SEE, answer=replies.plan_answer, account=Find.NAMED),
+    Verb(V.HISTORY, SEE, answer=replies.history_answer, account=Find.NAMED),
+    Verb(V.PORTFOLIO, LEAD, answer=replies.team_portfolio_answer),
+    Verb(V.NEW, ANYONE, title=TITLES[V.NEW], loader=loaders.new_account),
+    Verb(V.EDIT, CHANGE, title=TITLES[V.EDIT], loader=loaders.edit_named, account=Find.NAMED),
+    Verb(
+        V.STAKEHOLDER,
+        CHANGE,
+        title=TITLES[V.STAKEHOLDER],
+        loader=loaders.person_named,
+        account=Find.NAMED,
+    ),
+    Verb(
+        V.CONTACT, CHANGE, title=TITLES[V.CONTACT], loader=loaders.contact_named, account=Find.NAMED
+    ),
+    Verb(V.ITEM, CHANGE, title=TITLES[V.ITEM], loader=loaders.item_named, account=Find.NAMED),
+    Verb(V.SETTINGS, ADMIN, title=TITLES[V.SETTINGS], loader=loaders.team_settings),
+)
+
+ROUTES: tuple[Route, ...] = (
+    Listen(Command.ACCOUNT, command_listener(VERBS), ANYONE, kind="command"),  # each verb: above
+    # buttons and menus on messages (cards, plans, reminders, alerts, choices)
+    Answer(A.SHOW_ACCOUNT, account.show_account, AccountValue, SEE),
+    Answer(A.SHARE_CARD, account.share_card, AccountValue, SEE),
+    Answer(A.HISTORY_PAGE, history.show_history, HistoryValue, SEE),
+    Answer(A.ITEM_DONE, plan.complete_item, ItemValue, CHANGE),
+    Answer(A.ITEM_MENU, plan.cancel_item, ItemMenuValue, CHANGE, choice=ItemMenu.CANCEL),
+    Answer(A.ITEM_MENU, plan.unblock_item, ItemMenuValue, CHANGE, choice=ItemMenu.UNBLOCK),
+    Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
+    Modal(
+        A.CREATE_ACCOUNT,
+        "New account",
+        loaders.new_account_offered,
+        NewAccountValue,
+        ANYONE,
+        account=Find.NONE,
+        reads_store=False,
+    ),
+    Modal(A.ADD_STAKEHOLDER, "Add stakeholder", loaders.new_person, NewPersonValue, CHANGE),
+    Modal(
+        A.STAKEHOLDER_MENU,
+        "Edit stakeholder",
+        loaders.edit_person,
+        PersonMenuValue,
+        CHANGE,
+        choice=StakeholderMenu.EDIT,
+    ),
+    Modal(
+        A.STAKEHOLDER_MENU,
+        "Change sentiment",
+        loaders.change_person,
+        PersonMenuValue,
+        CHANGE,
+        choice=StakeholderMenu.SENTIMENT,
+    ),
+    Modal(
+        A.STAKEHOLDER_MENU,
+        "Mark departed",
+        loaders.change_person,
+        PersonMenuValue,
+        CHANGE,
+        choice=StakeholderMenu.DEPARTED,
+    ),
+    Modal(
+        A.STAKEHOLDER_MENU,
+        "Mark promoted",
+        loaders.change_person,
+        PersonMenuValue,
+        CHANGE,
+        choice=StakeholderMenu.PROMOTED,
+    ),
+    Modal(A.LOG_CONTACT, "Log contact", loaders.log_contact, AccountValue, CHANGE),
+    Modal(A.ADD_ITEM, "Add action item", loaders.add_item, AccountValue, CHANGE),
+    Modal(
+        A.ITEM_MENU,
+        "Edit action item",
+        loaders.change_item,
+        ItemMenuValue,
+        CHANGE,
+        choice=ItemMenu.EDIT,
+    ),
+    Modal(
+        A.ITEM_MENU,
+        "Reschedule",
+        loaders.change_item,
+        ItemMenuValue,
+        CHANGE,
+        choice=ItemMenu.RESCHEDULE,
+    ),
+    Modal(
+        A.ITEM_MENU,
+        "Mark blocked",
+        loaders.change_item,
+        ItemMenuValue,
+        CHANGE,
+        choice=ItemMenu.BLOCK,
+    ),
+    # a shortcut on any message
+    Modal(
+        Shortcut.LOG_MESSAGE,
+        "Log contact",
+        loaders.log_message,
+        MessageShortcut,
+        CHANGE,
+        account=Find.BUILT,
+        prepare=contacts.with_permalink,
+    ),
+    # inside forms
+    Modal(
+        A.SETTINGS_SECTION,
+        "Team settings",
+        loaders.settings_section,
+        SectionValue,
+        ADMIN,
+        account=Find.NONE,
+        over=True,
+    ),
+    InModal(A.CONTACT_ACCOUNT, contacts.redraw_for_account, AccountPick, CHANGE, "Log contact"),
+    InModal(
+        A.ACCOUNT_CHANNEL, account.warn_about_channel, ChannelPick, ANYONE, "Account", Find.NONE
+    ),
+    Listen(A.CONTACT_ACCOUNT, contacts.account_options, ANYONE, kind="options"),
+    # forms submitted: the need checked again against what the write touches
+    Form(F.ACCOUNT_FORM, account.save_account_form, CHANGE),
+    Form(F.STAKEHOLDER_FORM, people.save_stakeholder_form, CHANGE),
+    Form(F.SENTIMENT_FORM, people.save_sentiment, CHANGE),
+    Form(F.DEPARTED_FORM, people.save_departure, CHANGE),
+    Form(F.PROMOTED_FORM, people.save_promotion, CHANGE),
+    Form(F.CONTACT_FORM, contacts.save_contact, CHANGE, target=contacts.chosen_account),
+    Form(F.ITEM_FORM, plan.save_item_form, CHANGE),
+    Form(F.RESCHEDULE_FORM, plan.save_reschedule, CHANGE),
+    Form(F.BLOCK_FORM, plan.save_block, CHANGE),
+    *(
+        Form(view, save, ADMIN, account=Find.NONE, refused_beside=SETTINGS_BLOCKS[section])
+        for view, save, section in (
+            (F.SETTINGS_FORM, team_settings.save_digest_settings, SettingsSection.DIGESTS),
+            (F.THRESHOLDS_FORM, team_settings.save_thresholds, SettingsSection.THRESHOLDS),
+            (F.LEADS_FORM, team_settings.save_leads_form, SettingsSection.LEADS),
+        )
+    ),
+    # events
+    Listen(Event.APP_HOME_OPENED, home.publish_home, ANYONE),  # the user's own accounts only
+    Listen(Event.CHANNEL_SHARED, ws.forget_channel, ANYONE),
+    Listen(Event.CHANNEL_UNSHARED, ws.forget_channel, ANYONE),
+)
+ONE_TOKEN_ROUTES: tuple[Route, ...] = (
+    # with many workspaces, Bolt's own listeners delete a workspace's stored tokens instead
+    Listen(Event.APP_UNINSTALLED, ws.report_uninstalled, ANYONE),
+    Listen(Event.TOKENS_REVOKED, ws.report_uninstalled, ANYONE),
+)
+
+
+def answer_typed(
+    db: Database, slash: SlashCommand, *, today: date, access: Access, defaults: DigestSettings
+) -> list[Block] | None:
+    """What `/account <text>` answers, served by its verb's route as in Slack (None: the verb
+    opens a form). For the bot's terminal (`accountbot demo`)."""
+    asked = read_command(db, slash=slash)
+    verb = {route.verb: route for route in VERBS}[asked.request.verb]
+    if verb.answer is None:
+        return None
+    request = Request(
+        team_id=slash.team_id,
+        user_id=slash.user_id,
+        today=today,
+        access=access,
+        db=db,
+        client=None,
+        digest_defaults=defaults,
+        response_url=slash.response_url,
+        channel_id=slash.channel_id,
+        body={},
+    )
+    return answer_verb(verb, request, asked)
+
+
+class Undeclared(Exception):
+    """A route registered without what the contract asks of it (a need; a value model)."""
+
+
+def check(routes: Sequence[Route]) -> None:
+    """Every route declares its need, every action and form its typed value: refused at start."""
+    for route in routes:
+        if getattr(route, "need", None) is None:
+            raise Undeclared(f"{route_id(route)} declares no need (see commands.needs)")
+        if isinstance(route, Answer | Modal | InModal) and getattr(route, "value", None) is None:
+            raise Undeclared(f"{route_id(route)} declares no value model")
+
+
+def route_id(route: Route) -> str:
+    for name in ("id", "view", "verb"):
+        if (value := getattr(route, name, None)) is not None:
+            return str(value)
+    return repr(route)
+
+
+def register(
+    app: App, *, many_workspaces: bool = False, routes: Sequence[Route] | None = None
+) -> None:
+    """Wire every route into Bolt: one listener per Slack id (a menu's options routed apart
+    share one), each serving its routes as `commands.contract` says."""
+    chosen = list(ROUTES if routes is None else routes)
+    if routes is None and not many_workspaces:
+        chosen += ONE_TOKEN_ROUTES
+    check(chosen)
+    if routes is None:
+        check(VERBS)
+    if many_workspaces:  # Bolt deletes the workspace's stored tokens
+        app.enable_token_revocation_listeners()
+    actions: dict[str, list[Answer | Modal | InModal]] = defaultdict(list)
+    for route in chosen:
+        if isinstance(route, Answer | InModal) or (
+            isinstance(route, Modal) and not isinstance(route.id, Shortcut)
+        ):
+            actions[str(route.id)].append(route)
+        elif isinstance(route, Modal):
+            app.shortcut(route.id.value)(_named(shortcut_listener(route), route))
+        elif isinstance(route, Form):
+            app.view(route.view.value)(_named(form_listener(route), route))
+        elif isinstance(route, Listen):
+            _listen(app, route)
+    for action_id, served in actions.items():
+        app.action(action_id)(_named(action_listener(served), served[0]))
+
+
+def _listen(app: App, route: Listen) -> None:
+    if route.kind == "command":
+        app.command(route.id.value)(route.listener)
+    elif route.kind == "options":
+        app.options(route.id.value)(_named(plain_listener(route), route))
+    else:
+        app.event(route.id.value)(_named(plain_listener(route), route))
+
+
+def _named(run: Any, route: Route) -> Any:
+    """The runner named after what it serves, as Bolt's debug log says `Running listener: …`."""
+    served = getattr(route, "listener", None) or getattr(route, "loader", None)
+    run.__name__ = getattr(served, "__name__", route_id(route))
+    return run
