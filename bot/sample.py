@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
 from store.accounts import create_account
 from store.actions import add_action_item, complete_action_item
@@ -556,7 +556,10 @@ def _backdate(
     long_ago = _at(today - timedelta(days=300))
     session.execute(
         update(StakeholderChange)
-        .where(StakeholderChange.account_id == account_id, StakeholderChange.field == CREATED)
+        .where(
+            col(StakeholderChange.account_id) == account_id,
+            col(StakeholderChange.field) == CREATED,
+        )
         .values(changed_at=long_ago)
     )
     for person in sample.people:
@@ -570,13 +573,15 @@ def _backdate(
             session.execute(
                 update(StakeholderChange)
                 .where(
-                    StakeholderChange.stakeholder_id == people[person.name],
-                    StakeholderChange.field == field_name,
+                    col(StakeholderChange.stakeholder_id) == people[person.name],
+                    col(StakeholderChange.field) == field_name,
                 )
                 .values(changed_at=_at(day))
             )
     logs = session.execute(
-        select(ContactLog.id, ContactLog.contacted_on).where(ContactLog.account_id == account_id)
+        select(ContactLog.id, col(ContactLog.contacted_on)).where(
+            ContactLog.account_id == account_id
+        )
     ).all()
     for log_id, contacted_on in logs:
         session.execute(
@@ -585,9 +590,9 @@ def _backdate(
             .values(created_at=_at(contacted_on, 17))
         )
     done = session.execute(
-        select(ActionItem.id, ActionItem.due_on).where(
-            ActionItem.account_id == account_id,
-            ActionItem.completed_at.is_not(None),  # type: ignore[union-attr]
+        select(ActionItem.id, col(ActionItem.due_on)).where(
+            col(ActionItem.account_id) == account_id,
+            col(ActionItem.completed_at).is_not(None),
         )
     ).all()
     for item_id, due_on in done:
@@ -596,6 +601,8 @@ def _backdate(
         )
         session.execute(
             update(ActionItemChange)
-            .where(ActionItemChange.action_item_id == item_id, ActionItemChange.field != CREATED)
+            .where(
+                ActionItemChange.action_item_id == item_id, col(ActionItemChange.field) != CREATED
+            )
             .values(changed_at=_at(due_on, 15))
         )

@@ -47,6 +47,7 @@ from commands.ui.values import (
     AccountPick,
     AccountValue,
     ChannelPick,
+    FullCardValue,
     HistoryValue,
     ItemMenuValue,
     ItemValue,
@@ -92,6 +93,7 @@ ROUTES: tuple[Route, ...] = (
     # buttons and menus on messages (cards, plans, reminders, alerts, choices)
     Answer(A.SHOW_ACCOUNT, account.show_account, AccountValue, SEE),
     Answer(A.SHARE_CARD, account.share_card, AccountValue, SEE),
+    Answer(A.FULL_CARD, account.full_card, FullCardValue, SEE),  # a weekly digest's button
     Answer(A.HISTORY_PAGE, history.show_history, HistoryValue, SEE),
     Answer(A.ITEM_DONE, plan.complete_item, ItemValue, CHANGE),
     Answer(A.ITEM_MENU, plan.cancel_item, ItemMenuValue, CHANGE, choice=ItemMenu.CANCEL),

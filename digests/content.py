@@ -260,27 +260,27 @@ def _item_moves(
     """Items done, and open items pushed back, in [since, until), per account, in one query."""
     rows = session.execute(
         select(
-            ActionItemChange.account_id,
-            ActionItemChange.field,
-            ActionItemChange.old_value,
-            ActionItemChange.new_value,
-            ActionItem.title,
-            ActionItem.status,
+            col(ActionItemChange.account_id),
+            col(ActionItemChange.field),
+            col(ActionItemChange.old_value),
+            col(ActionItemChange.new_value),
+            col(ActionItem.title),
+            col(ActionItem.status),
         )
-        .join(ActionItem, ActionItem.id == ActionItemChange.action_item_id)  # type: ignore[arg-type]
+        .join(ActionItem, col(ActionItem.id) == col(ActionItemChange.action_item_id))
         .where(
-            ActionItemChange.team_id == team_id,
-            ActionItemChange.changed_at >= since,
-            ActionItemChange.changed_at < until,
+            col(ActionItemChange.team_id) == team_id,
+            col(ActionItemChange.changed_at) >= since,
+            col(ActionItemChange.changed_at) < until,
             or_(
                 and_(
-                    ActionItemChange.field == "status",
-                    ActionItemChange.new_value == ActionStatus.DONE.value,
+                    col(ActionItemChange.field) == "status",
+                    col(ActionItemChange.new_value) == ActionStatus.DONE.value,
                 ),
-                ActionItemChange.field == "due_on",
+                col(ActionItemChange.field) == "due_on",
             ),
         )
-        .order_by(ActionItemChange.changed_at, ActionItemChange.id)
+        .order_by(col(ActionItemChange.changed_at), col(ActionItemChange.id))
     )
     found: dict[int, list[ItemChange]] = defaultdict(list)
     for account_id, name, old, new, title, status in rows:
@@ -336,7 +336,7 @@ def build_account_digests(
     since_day = since.date()
     digests = []
     for snapshot in snapshots:
-        account_id = snapshot.account.id
+        account_id = saved_id(snapshot.account.id)
         assessment = assess(snapshot, today=today, thresholds=thresholds)
         items = _fell_overdue(snapshot, since=since_day, today=today) + moves.get(account_id, [])
         digests.append(

@@ -43,7 +43,8 @@ from store.deliveries import (
 )
 from store.digest_bands import ShownNow, record_bands
 from store.leads import team_leads
-from store.settings import DigestSettings, digest_settings_of, teams_with_accounts, thresholds_for
+from store.models import saved_id
+from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
 
 logger = logging.getLogger("accountbot.digests")
 
@@ -244,7 +245,9 @@ def remember_bands(
     """Record each account's band this week, for next week's "since last week" (one
     transaction; a second run of the same week keeps what the week before showed)."""
     shown = [
-        ShownNow(d.account.id, d.band, tuple(k.value for k in d.assessment.weighing_kinds))
+        ShownNow(
+            saved_id(d.account.id), d.band, tuple(k.value for k in d.assessment.weighing_kinds)
+        )
         for d in digests
     ]
     with db.transaction() as session:

@@ -25,6 +25,7 @@ from commands.ui.views.blocks import Block, button, clip, context, header, line_
 from commands.ui.views.card import BAND_ICON
 from digests.content import AccountDigest, OwnerBook, PortfolioDigest
 from store.enums import Band, Segment, label
+from store.models import saved_id
 from store.signals import RENEWAL_KINDS, RISK_ORDER, stage_words
 from store.wording import compact_money, dated, day, plural
 
@@ -136,7 +137,7 @@ def account_digest_blocks(
         if more
         else "The map, the plan and every flag are on the full card"
     )
-    blocks.append(section(note, accessory=full_card_button(account.id)))
+    blocks.append(section(note, accessory=full_card_button(saved_id(account.id))))
     first = headline.strip().split("\n")[0].replace("*", "")
     return blocks, clip(first, 3000)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.enums import Band
 from store.models import DigestBand
@@ -45,14 +45,14 @@ def bands_before(session: Session, *, team_id: str, week: date) -> dict[int, Sho
     found: dict[int, ShownBefore] = {}
     rows = session.execute(
         select(
-            DigestBand.account_id,
-            DigestBand.week,
-            DigestBand.band,
-            DigestBand.signals,
-            DigestBand.previous_week,
-            DigestBand.previous_band,
-            DigestBand.previous_signals,
-        ).where(DigestBand.team_id == team_id)
+            col(DigestBand.account_id),
+            col(DigestBand.week),
+            col(DigestBand.band),
+            col(DigestBand.signals),
+            col(DigestBand.previous_week),
+            col(DigestBand.previous_band),
+            col(DigestBand.previous_signals),
+        ).where(col(DigestBand.team_id) == team_id)
     )
     for account_id, at, band, signals, previous_at, previous, previous_signals in rows:
         if at < week:
@@ -69,8 +69,11 @@ def record_bands(session: Session, *, team_id: str, week: date, shown: Iterable[
         account_id: (at, band, signals)
         for account_id, at, band, signals in session.execute(
             select(
-                DigestBand.account_id, DigestBand.week, DigestBand.band, DigestBand.signals
-            ).where(DigestBand.team_id == team_id)
+                col(DigestBand.account_id),
+                col(DigestBand.week),
+                col(DigestBand.band),
+                col(DigestBand.signals),
+            ).where(col(DigestBand.team_id) == team_id)
         )
     }
     new: list[dict[str, Any]] = []

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.enums import Band
 from store.errors import NotFound, StoreError
@@ -94,34 +93,34 @@ def override_history(
     """The account's overrides, newest first: each with who set it, when, why, until when,
     what the rules said then, and who ended it early (cleared) if anyone did."""
     return list(
-        session.execute(
+        session.exec(
             select(BandOverride)
             .where(BandOverride.team_id == team_id, BandOverride.account_id == account_id)
-            .order_by(BandOverride.set_at.desc(), BandOverride.id.desc())  # type: ignore[attr-defined, union-attr]
+            .order_by(col(BandOverride.set_at).desc(), col(BandOverride.id).desc())
             .limit(limit)
-        ).scalars()
+        )
     )
 
 
 def _locked_account(session: Session, *, team_id: str, account_id: int) -> Account:
     """The account, locked for this transaction (two overrides at once replace in turn)."""
-    account = session.execute(
+    account = session.exec(
         select(Account)
         .where(Account.team_id == team_id, Account.id == account_id)
         .with_for_update()
-    ).scalar_one_or_none()
+    ).one_or_none()
     if account is None:
         raise NotFound("That account no longer exists.")
     return account
 
 
 def _clear(session: Session, *, account_id: int, by_user_id: str) -> BandOverride | None:
-    current = session.execute(
+    current = session.exec(
         select(BandOverride).where(
             BandOverride.account_id == account_id,
-            BandOverride.cleared_at.is_(None),  # type: ignore[union-attr]
+            col(BandOverride.cleared_at).is_(None),
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
     if current is not None:
         current.cleared_at, current.cleared_by_user_id = utcnow(), by_user_id
         session.flush()

@@ -805,6 +805,7 @@ def next_steps(
             when = (
                 "never contacted" if since is None else f"last contact {plural(since, 'day')} ago"
             )
+            called.add(name)
             add(f"Book time with the {ROLE_WORDS[person.role]} {name}: {when}", later, name)
     for kind in (SignalKind.NEGATIVE_CHAMPION, SignalKind.NEGATIVE_SPONSOR):
         for name in kinds[kind].people[:1] if kind in kinds else ():
@@ -823,11 +824,12 @@ def next_steps(
             add(f"Add a live contact beyond {beyond}: a decision maker or an end user", later)
         elif active and SignalKind.GONE_DARK not in kinds:
             person = max(active, key=lambda p: p.last_contacted_on or date.min)
-            add(
-                f"Reconnect with {person.name}: nobody has been contacted lately",
-                later,
-                person.name,
-            )
+            if person.name not in called:  # a step with them already: no second one
+                add(
+                    f"Reconnect with {person.name}: nobody has been contacted lately",
+                    later,
+                    person.name,
+                )
     if SignalKind.NO_ECONOMIC_BUYER in kinds and active:
         add(
             f"Find out who signs: ask {champion or 'your main contact'} to introduce "

@@ -58,7 +58,7 @@ LIGHT_COLUMNS: dict[Any, tuple[Any, ...]] = {
     ),
 }
 """What the rules, the digests and their templates read; rows carry nothing else."""
-OVERRIDE_COLUMNS = (
+OVERRIDE_COLUMNS: tuple[Any, ...] = (
     BandOverride.band,
     BandOverride.reason,
     BandOverride.expires_on,
@@ -68,7 +68,7 @@ OVERRIDE_COLUMNS = (
 )
 """An account's uncleared override, read in the accounts' own query (an outer join)."""
 UNCLEARED_OVERRIDE = and_(
-    BandOverride.account_id == Account.id,
+    col(BandOverride.account_id) == col(Account.id),
     col(BandOverride.cleared_at).is_(None),
 )
 
@@ -94,7 +94,7 @@ def load_snapshots(
         result = session.execute(query(selected))
         return result.all() if rows else result.scalars().all()
 
-    account_columns = LIGHT_COLUMNS[Account] if rows else (Account,)
+    account_columns: tuple[Any, ...] = LIGHT_COLUMNS[Account] if rows else (Account,)
     found = session.execute(
         select_columns(*account_columns, *OVERRIDE_COLUMNS)
         .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
@@ -104,7 +104,7 @@ def load_snapshots(
     if not found:
         return []
     width = len(account_columns)
-    accounts = [row if rows else row[0] for row in found]
+    accounts: list[Any] = [row if rows else row[0] for row in found]
     overrides = [_override(row[width:]) for row in found]
     people: dict[int, list[Stakeholder]] = defaultdict(list)
     for person in fetch(

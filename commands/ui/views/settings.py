@@ -84,11 +84,24 @@ def _digest_summary(current: DigestSettings) -> str:
 
 
 def _threshold_summary(current: Thresholds) -> str:
+    watched = [
+        name
+        for name, on in (
+            ("enterprise", current.sponsor_watch_enterprise),
+            ("mid-market", current.sponsor_watch_mid_market),
+            ("SMB", current.sponsor_watch_smb),
+        )
+        if on
+    ]
     return (
-        f"{current.min_threads} relationship threads, live for {current.thread_contact_days} days"
+        f"{current.min_threads} live contacts ({current.min_threads_smb} for SMB)"
+        f" · recent contact within {current.recent_contact_days} days"
+        f" · gone dark after {current.gone_dark_days} days"
         f" · stale map after {current.stale_map_days} days"
-        f" · key people uncontacted after {current.key_person_contact_days} days"
-        f" · renewal window {current.renewal_warning_days} days"
+        f" · renewal window {current.renewal_window_enterprise_days} days enterprise,"
+        f" {current.renewal_window_mid_market_days} mid-market,"
+        f" {current.renewal_window_smb_days} SMB"
+        f" · no sponsor watched for {', '.join(watched) if watched else 'no segment'}"
         f" · items due within {current.action_due_soon_days} days"
         f" · expansion at {current.expansion_seat_percent}% of seats"
         f" · low adoption under {current.adoption_risk_seat_percent}%"

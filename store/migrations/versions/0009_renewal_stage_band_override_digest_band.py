@@ -17,7 +17,7 @@ Create Date: 2026-11-30 13:20:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import store.types
