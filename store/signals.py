@@ -766,15 +766,17 @@ def next_steps(
         gone = kinds[SignalKind.SPONSOR_DEPARTED].people[-1]
         ask = f": ask {champion or live[0].name} who owns this now" if champion or live else ""
         add(f"Find a new executive sponsor to replace {gone}{ask}", friday)
+    called: set[str] = set()
+    """People a step already names: no second step with them."""
     if SignalKind.NEGATIVE_ECONOMIC_BUYER in kinds:
         for name in kinds[SignalKind.NEGATIVE_ECONOMIC_BUYER].people[:1]:
+            called.add(name)
             add(
                 f"Hear out the economic buyer {name}, who is negative: book a meeting and bring "
                 "the value delivered",
                 friday,
                 name,
             )
-    called: set[str] = set()
     if SignalKind.GONE_DARK in kinds:
         key = next((p for p in active if p.role in KEY_ROLES), active[0] if active else None)
         if key is not None:

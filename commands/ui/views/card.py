@@ -22,9 +22,17 @@ from commands.ui.views.blocks import (
     shorten,
 )
 from commands.ui.views.plan import plan_section
-from store.enums import Role, Sentiment, StakeholderStatus, label
+from store.enums import RenewalStage, Role, Sentiment, StakeholderStatus, label
 from store.models import Stakeholder
-from store.signals import AccountSnapshot, Assessment, Band, Severity, seat_utilisation
+from store.signals import (
+    AccountSnapshot,
+    Assessment,
+    Band,
+    Severity,
+    seat_utilisation,
+    stage_words,
+)
+from store.wording import day, plural
 
 BAND_ICON = {
     Band.GREEN: ":large_green_circle:",
@@ -61,11 +69,20 @@ PLAN_SHOWN = 5
 FLAG_LINE = 400
 
 
-def band_line(assessment: Assessment) -> str:
-    """`:red_circle: *Red*: renewal in 41 days, single-threaded, champion departed`."""
-    reasons = ", ".join(escape(r) for r in assessment.reasons)
+def band_line(assessment: Assessment, today: date) -> str:
+    """`:red_circle: *Red*: renewal in 41 days with 2 risks open, champion departed …`; an
+    owner's override says so, why and until when, with the rules' band and reasons beside it."""
+    reasons = ", ".join(escape(r) for r in assessment.rule_reasons)
     text = f"{BAND_ICON[assessment.band]} *{assessment.band.value.capitalize()}*"
-    return f"{text}: {reasons}" if reasons else f"{text}: no warning signs"
+    override = assessment.override
+    if override is None:
+        return f"{text}: {reasons}" if reasons else f"{text}: no warning signs"
+    rules = f"{BAND_ICON[assessment.rules_band]} rules say {assessment.rules_band.value}"
+    return (
+        f"{text} by override until {day(override.expires_on, today)}: "
+        f"“{escape(override.reason)}” ({user_mention(override.set_by_user_id)})\n"
+        f"{rules}" + (f": {reasons}" if reasons else ": no warning signs")
+    )
 
 
 def account_card(
@@ -84,10 +101,10 @@ def account_card(
         channel += f"\n{SHARED_OUTSIDE_MARK}"
     blocks: list[Block] = [
         header(account.name),
-        section(band_line(assessment)),
+        section(band_line(assessment, today)),
         fields(
             f"*ARR*\n{money(account.arr, account.currency)}",
-            f"*Renewal*\n{_renewal(account.renewal_date, today)}",
+            f"*Renewal*\n{_renewal(snapshot, assessment, today)}",
             f"*Owner*\n{user_mention(account.owner_user_id)}",
             f"*Channel*\n{channel}",
             f"*Segment*\n{label(account.segment)}",
@@ -122,8 +139,18 @@ def account_card(
     return fit(blocks)
 
 
-def _renewal(renewal: date | None, today: date) -> str:
-    return "_no renewal date_" if renewal is None else dated(renewal, today)
+def _renewal(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> str:
+    """The date, then (inside the window, or once work on it started) the renewal's stage, and
+    the notice date when there is one."""
+    account = snapshot.account
+    if account.renewal_date is None:
+        return "_no renewal date_"
+    parts = [dated(account.renewal_date, today)]
+    if assessment.in_window or account.renewal_stage is not RenewalStage.NOT_STARTED:
+        parts.append(stage_words(account, today))
+    if account.notice_date is not None:
+        parts.append(f"notice by {day(account.notice_date, today)}")
+    return "\n".join(parts)
 
 
 def _seats(snapshot: AccountSnapshot) -> str:
@@ -171,11 +198,11 @@ def _map_blocks(
     people: Sequence[Stakeholder], assessment: Assessment, *, today: date, interactive: bool
 ) -> list[Block]:
     threads = assessment.threads
-    holders = ", ".join(escape(p.name) for p in threads) or "none"
+    holders = ", ".join(escape(p.name) for p in threads) or "nobody"
     blocks = [
         section(
-            f"*Stakeholder map* · {len(threads)} relationship thread"
-            f"{'s' if len(threads) != 1 else ''} ({holders})"
+            f"*Stakeholder map* · {plural(len(threads), 'live contact')} "
+            f"(target {assessment.threads_needed}): {holders}"
         )
     ]
     rank = {role: index for index, role in enumerate(ROLE_ORDER)}
