@@ -137,6 +137,25 @@ def test_an_admin_changes_the_digests_and_the_menu_shows_the_change(
     assert "Portfolio digest channel: none → <#C0LEADS>" in text
 
 
+def test_an_admin_keeps_weekly_all_clears_and_the_menu_says_so(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    slack.users[ADMIN] = {"is_admin": True}
+    menu = open_menu(bot, slack)
+    assert "all-clear lines when an account turns green" in json.dumps(menu)
+    form = open_section(bot, slack, menu, "digests")
+    kept = [{"value": "all_clear"}, {"value": "weekly_all_clear"}]
+    assert submit(bot, form, digest_values(options=kept)) is None
+    with database.transaction() as session:
+        saved = digest_settings_of(session, team_ids=[TEAM_ID], defaults=DigestSettings())[TEAM_ID]
+        history = [(c.field, c.new_value) for c in settings_history(session, team_id=TEAM_ID)]
+    assert (saved.all_clear, saved.weekly_all_clear) == (True, True)
+    assert ("weekly_all_clear", "True") in history
+    text = json.dumps(menu_redrawn(slack, menu).json_param("view"), ensure_ascii=False)
+    assert "all-clear lines every week" in text
+    assert "Weekly all-clear lines: off → on" in text
+
+
 def test_a_bad_time_zone_is_refused_inline_and_nothing_is_written(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
