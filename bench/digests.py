@@ -356,15 +356,15 @@ def build_table(results: list[BuildFigures]) -> Table:
     return table
 
 
-def band_distribution(shape: Mapping[str, int], *, accounts: int) -> str:
-    """`Bands of the synthetic 10,000-account portfolio: red 1,234 (12%) · yellow … · green …`:
+def band_distribution(shape: Mapping[str, int], *, accounts: int, scale: int) -> str:
+    """`Bands of the synthetic 10,000-account portfolio (9,813 live): red 1,234 (13%) · …`:
     whether red still means something (issue 19: half the book red means nothing)."""
     counts = [(band, shape.get(band.value, 0)) for band in (Band.RED, Band.YELLOW, Band.GREEN)]
     shares = " · ".join(
         f"{band.value} {count:,} ({count / accounts:.0%})" if accounts else f"{band.value} 0"
         for band, count in counts
     )
-    return f"Bands of the synthetic {accounts:,}-account portfolio: {shares}"
+    return f"Bands of the synthetic {scale:,}-account portfolio ({accounts:,} live): {shares}"
 
 
 def build_verdict(results: list[BuildFigures]) -> list[str]:
@@ -376,7 +376,7 @@ def build_verdict(results: list[BuildFigures]) -> list[str]:
     small = max(largest.rss_peak, largest.traced_peak) < TARGET_BYTES
     shape = ", ".join(f"{k} {v:,}" for k, v in sorted(largest.shape.items()))
     return [
-        band_distribution(largest.shape, accounts=largest.digests),
+        band_distribution(largest.shape, accounts=largest.digests, scale=largest.scale),
         f"At {largest.scale:,} accounts: {shape}.",
         f"SQL statements per build: {per_scale} - "
         + ("[green]same at every scale[/]" if same else "[red]GROWS with the portfolio[/]"),

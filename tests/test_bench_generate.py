@@ -179,10 +179,10 @@ def test_the_digest_bench_prints_the_band_distribution_of_the_synthetic_portfoli
     generate_portfolio(database.engine, team_id=TEAM, accounts=ACCOUNTS, seed=7, today=TODAY)
     built, _, shape = build_all(database, team_id=TEAM, now=digest_moment(TODAY))
     database.dispose()
-    line = band_distribution(shape, accounts=built)
-    assert line.startswith(f"Bands of the synthetic {ACCOUNTS}-account portfolio: red ")
+    line = band_distribution(shape, accounts=built, scale=ACCOUNTS)
+    assert line.startswith(f"Bands of the synthetic {ACCOUNTS}-account portfolio ({built} live): ")
     counts = [int(part.split()[1]) for part in line.split(": ", 1)[1].split(" · ")]
-    assert sum(counts) == built == ACCOUNTS
+    assert sum(counts) == built and 0 < built <= ACCOUNTS
     assert [part.split()[0] for part in line.split(": ", 1)[1].split(" · ")] == [
         "red",
         "yellow",
