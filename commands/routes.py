@@ -16,7 +16,18 @@ from typing import Any
 
 from slack_bolt import App
 
-from commands import account, contacts, history, home, loaders, people, plan, replies, team_settings
+from commands import (
+    account,
+    contacts,
+    history,
+    home,
+    loaders,
+    override,
+    people,
+    plan,
+    replies,
+    team_settings,
+)
 from commands import workspace as ws
 from commands.access import Access
 from commands.contract import (
@@ -99,6 +110,7 @@ ROUTES: tuple[Route, ...] = (
     Answer(A.ITEM_MENU, plan.cancel_item, ItemMenuValue, CHANGE, choice=ItemMenu.CANCEL),
     Answer(A.ITEM_MENU, plan.unblock_item, ItemMenuValue, CHANGE, choice=ItemMenu.UNBLOCK),
     Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
+    Modal(A.OVERRIDE_BAND, "Override band", loaders.override_band, AccountValue, CHANGE),
     Modal(
         A.CREATE_ACCOUNT,
         "New account",
@@ -197,6 +209,7 @@ ROUTES: tuple[Route, ...] = (
     Form(F.STAKEHOLDER_FORM, people.save_stakeholder_form, CHANGE),
     Form(F.SENTIMENT_FORM, people.save_sentiment, CHANGE),
     Form(F.DEPARTED_FORM, people.save_departure, CHANGE),
+    Form(F.OVERRIDE_FORM, override.save_override, CHANGE),
     Form(F.PROMOTED_FORM, people.save_promotion, CHANGE),
     Form(F.CONTACT_FORM, contacts.save_contact, CHANGE, target=contacts.chosen_account),
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),

@@ -15,7 +15,14 @@ from sqlmodel import Session, col, select
 
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
 from store.errors import NotFound, StoreError, check_version
-from store.models import ON_MAP, ContactLog, Stakeholder, StakeholderChange, saved_id
+from store.models import (
+    ON_MAP,
+    BandOverride,
+    ContactLog,
+    Stakeholder,
+    StakeholderChange,
+    saved_id,
+)
 from store.names import clean_name, email_key, name_key
 from store.types import utcnow
 from store.unique import saved_once
@@ -390,6 +397,9 @@ class HistoryEntry:
     by_user_id: str | None
     change: StakeholderChange | None = None
     contact: ContactLog | None = None
+    override: BandOverride | None = None
+    """An owner's band override set (or, with `ended`, ended early by `by_user_id`)."""
+    ended: bool = False
 
 
 def account_history(
@@ -417,13 +427,34 @@ def account_history(
         .order_by(col(ContactLog.created_at).desc(), col(ContactLog.id).desc())
         .limit(window)
     )
-    entries = [
-        HistoryEntry(c.changed_at, names.get(c.stakeholder_id, "?"), c.changed_by_user_id, change=c)
-        for c in changes
-    ] + [
-        HistoryEntry(c.created_at, names.get(c.stakeholder_id, "?"), c.logged_by_user_id, contact=c)
-        for c in contacts
-    ]
+    overrides = list(
+        session.exec(
+            select(BandOverride)
+            .where(BandOverride.team_id == team_id, BandOverride.account_id == account_id)
+            .order_by(col(BandOverride.set_at).desc(), col(BandOverride.id).desc())
+            .limit(window)
+        )
+    )
+    entries = (
+        [
+            HistoryEntry(
+                c.changed_at, names.get(c.stakeholder_id, "?"), c.changed_by_user_id, change=c
+            )
+            for c in changes
+        ]
+        + [
+            HistoryEntry(
+                c.created_at, names.get(c.stakeholder_id, "?"), c.logged_by_user_id, contact=c
+            )
+            for c in contacts
+        ]
+        + [HistoryEntry(o.set_at, "", o.set_by_user_id, override=o) for o in overrides]
+        + [
+            HistoryEntry(o.cleared_at, "", o.cleared_by_user_id, override=o, ended=True)
+            for o in overrides
+            if o.cleared_at is not None
+        ]
+    )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[offset : offset + limit], len(entries) > offset + limit
 

@@ -16,7 +16,7 @@ from commands.ui.views.portfolio import portfolio_blocks
 from store.enums import ActionStatus, Role, StakeholderStatus
 from store.models import Account, ActionItem, Stakeholder
 from store.settings import Thresholds
-from store.signals import AccountSnapshot, assess
+from store.signals import AccountSnapshot, Assessment, Band, assess
 
 TODAY = date(2026, 11, 23)
 
@@ -142,6 +142,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
     from commands.ui.values import ModalMeta
     from commands.ui.views.account import account_form
     from commands.ui.views.messages import help_blocks
+    from commands.ui.views.override import override_form
     from commands.ui.views.people import (
         contact_form,
         departed_form,
@@ -173,6 +174,12 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         settings_menu(meta=meta, digests=DigestSettings(), thresholds=Thresholds(), history=[]),
         settings_form(meta=meta, current=DigestSettings()),
         thresholds_form(meta=meta, current=Thresholds()),
+        override_form(
+            meta=meta,
+            name="Acme",
+            assessment=Assessment(band=Band.RED, signals=(), threads=(), rules_band=Band.RED),
+            today=TODAY,
+        ),
     ]
     shown = json.dumps(help_blocks())
     titles = {form["title"]["text"] for form in forms}

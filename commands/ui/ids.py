@@ -40,6 +40,8 @@ class Action(StrEnum):
     SETTINGS_SECTION = "settings.section"
     ACCOUNT_CHANNEL = "account.channel"
     """The linked-channel select of the account form (warns when the channel is shared)."""
+    OVERRIDE_BAND = "account.override"
+    """The card's "Override band": the owner's band, why and until when."""
     FULL_CARD = "digest.card"
     """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
 
@@ -71,6 +73,7 @@ class View(StrEnum):
     DEPARTED_FORM = "stakeholder.departed"
     PROMOTED_FORM = "stakeholder.promoted"
     CONTACT_FORM = "contact.form"
+    OVERRIDE_FORM = "account.override"
     ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"

@@ -300,6 +300,19 @@ def _grouped(entries: Sequence[HistoryEntry]) -> list[list[HistoryEntry]]:
     return [list(reversed(g)) if g[0].change else g for g in groups]
 
 
+def _override_line(entry: HistoryEntry) -> str:
+    """`:pushpin: band overridden to yellow until 23 Dec 2026 (rules: red): Lab move`."""
+    override = entry.override
+    assert override is not None
+    if entry.ended:
+        return f":pushpin: band override ({override.band.value}) ended"
+    rules = f" (rules: {override.rules_band.value})" if override.rules_band else ""
+    return (
+        f":pushpin: band overridden to {override.band.value} until "
+        f"{short_date(override.expires_on)}{rules}: {escape(override.reason[:200])}"
+    )
+
+
 def _contact_line(entry: HistoryEntry) -> str:
     contact = entry.contact
     assert contact is not None
@@ -320,7 +333,13 @@ def history_blocks(
         blocks.append(section("Nothing recorded yet."))
     lines = [
         f"`{group[0].at:%Y-%m-%d %H:%M}` "
-        + (_changes_line(group) if group[0].change else _contact_line(group[0]))
+        + (
+            _changes_line(group)
+            if group[0].change
+            else _override_line(group[0])
+            if group[0].override
+            else _contact_line(group[0])
+        )
         + (f" · by {user_mention(group[0].by_user_id)}" if group[0].by_user_id else "")
         for group in _grouped(entries)
     ]
