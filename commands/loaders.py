@@ -27,7 +27,7 @@ from commands.ui.values import (
     SectionValue,
 )
 from commands.ui.views.account import account_form
-from commands.ui.views.override import override_form
+from commands.ui.views.override import override_form, renewal_form
 from commands.ui.views.people import (
     contact_form,
     departed_form,
@@ -103,6 +103,20 @@ def override_band(session: Session, value: AccountValue, request: Request) -> Vi
     return override_form(
         meta=meta, name=snapshot.account.name, assessment=assessment, today=request.today
     )
+
+
+def renewal_stage(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Renewal stage": the stage, signed date and notice date, filled in."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    meta = ModalMeta(
+        account_id=account.id,
+        response_url=request.response_url,
+        replace_card=True,
+        version=account.version,
+    )
+    return renewal_form(meta=meta, account=account, today=request.today)
 
 
 def edit_account(session: Session, value: AccountValue, request: Request) -> View | str:

@@ -1,5 +1,6 @@
-"""An owner's band override from Slack: the form's save. (The form opens from the card's
-"Override band" button, routed in `commands.routes`; its loader is in `commands.loaders`.)"""
+"""The owner's band override and renewal stage from Slack: the forms' saves. (The forms open from
+the card's "Override band" and "Renewal stage" buttons, routed in `commands.routes`; their
+loaders are in `commands.loaders`.)"""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from commands.access import Access
 from commands.forms import parse_form
 from commands.submissions import Submission, submit_and_show_card
 from commands.ui.values import ModalMeta
-from commands.ui.views.override import BAND
+from commands.ui.views.override import BAND, STAGE
+from store.accounts import update_account
 from store.db import Database
-from store.enums import Band
+from store.enums import Band, RenewalStage
 from store.overrides import REASON_LENGTH, set_band_override
 
 
@@ -68,4 +70,53 @@ def save_override(
         write=write,
         access=access,
         default_block=BAND,
+    )
+
+
+class RenewalForm(BaseModel):
+    """The renewal stage form as typed; the store checks that the facts can all be true."""
+
+    model_config = ConfigDict(frozen=True)
+
+    renewal_stage: RenewalStage
+    renewal_signed_on: date | None = None
+    notice_date: date | None = None
+
+
+def save_renewal(
+    value: ModalMeta,
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
+) -> None:
+    """Move the renewal to a stage and set its notice date, then show the card. A notice date
+    after the renewal date, or signed without the day it was signed, is refused beside its
+    field, nothing written; so is a save over a change someone made since the form opened."""
+
+    def write(session: Session, sub: Submission) -> int:
+        form = parse_form(RenewalForm, view, today=today)
+        assert sub.meta.account_id is not None, "the form is opened for one account"
+        update_account(
+            session,
+            team_id=sub.team_id,
+            account_id=sub.meta.account_id,
+            expected_version=sub.meta.version,
+            renewal_stage=form.renewal_stage,
+            renewal_signed_on=form.renewal_signed_on,
+            notice_date=form.notice_date,
+        )
+        return sub.meta.account_id
+
+    submit_and_show_card(
+        ack,
+        body=body,
+        meta=value,
+        db=db,
+        today=today,
+        write=write,
+        access=access,
+        default_block=STAGE,
     )

@@ -111,6 +111,7 @@ ROUTES: tuple[Route, ...] = (
     Answer(A.ITEM_MENU, plan.unblock_item, ItemMenuValue, CHANGE, choice=ItemMenu.UNBLOCK),
     Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
     Modal(A.OVERRIDE_BAND, "Override band", loaders.override_band, AccountValue, CHANGE),
+    Modal(A.RENEWAL_STAGE, "Renewal stage", loaders.renewal_stage, AccountValue, CHANGE),
     Modal(
         A.CREATE_ACCOUNT,
         "New account",
@@ -210,6 +211,7 @@ ROUTES: tuple[Route, ...] = (
     Form(F.SENTIMENT_FORM, people.save_sentiment, CHANGE),
     Form(F.DEPARTED_FORM, people.save_departure, CHANGE),
     Form(F.OVERRIDE_FORM, override.save_override, CHANGE),
+    Form(F.RENEWAL_FORM, override.save_renewal, CHANGE),
     Form(F.PROMOTED_FORM, people.save_promotion, CHANGE),
     Form(F.CONTACT_FORM, contacts.save_contact, CHANGE, target=contacts.chosen_account),
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from store.db import Database
-from store.models import BandOverride
+from store.enums import RenewalStage
+from store.models import Account, BandOverride
 from store.types import utcnow
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
@@ -122,3 +123,87 @@ def test_someone_who_may_not_change_the_account_is_refused_in_the_form(
     answer = bot.interaction(view_submission_payload(forged, values(), user_id="U0STRANGER"))
     assert answer.status == 200 and "Nothing was saved." in answer.body
     assert stored(database) == 0
+
+
+# -- the renewal stage ---------------------------------------------------------------------------
+
+
+def renewal_values(stage: str, *, signed_on=None, notice_on=None) -> dict[str, Any]:
+    return {
+        "renewal_stage": {"type": "static_select", "selected_option": {"value": stage}},
+        "renewal_signed_on": {
+            "type": "datepicker",
+            "selected_date": signed_on.isoformat() if signed_on else None,
+        },
+        "notice_date": {
+            "type": "datepicker",
+            "selected_date": notice_on.isoformat() if notice_on else None,
+        },
+    }
+
+
+def open_renewal(bot: SlackSender, slack: FakeSlack, account_id: int) -> dict[str, Any]:
+    click = block_actions_payload(
+        "account.renewal", str(account_id), response_url=slack.response_url("card")
+    )
+    assert bot.interaction(click).status == 200
+    return slack.opened_view()
+
+
+def test_the_owner_moves_the_renewal_on_and_the_card_shows_stage_and_notice_date(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Stark", renewal_date=TODAY + timedelta(days=28))
+    form = open_renewal(bot, slack, account.id)
+    assert form["callback_id"] == "account.renewal"
+    assert "renews " in json.dumps(form) and "(in 28 days)" in json.dumps(form)
+    notice = TODAY + timedelta(days=10)
+    assert submit(bot, form, renewal_values("proposal_sent", notice_on=notice)) is None
+    [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    renewal = next(
+        f["text"]
+        for b in card.params["blocks"]
+        for f in b.get("fields", [])
+        if f["text"].startswith("*Renewal*")
+    )
+    assert renewal.split("\n")[2:] == ["proposal sent", f"notice by {notice:%-d %b}"]
+    with database.transaction() as session:
+        stored_account = session.get(Account, account.id)
+        assert stored_account is not None
+        assert (stored_account.renewal_stage, stored_account.notice_date) == (
+            RenewalStage.PROPOSAL_SENT,
+            notice,
+        )
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "start"),
+    [
+        (renewal_values("signed"), "renewal_signed_on", "A signed renewal needs the day"),
+        (
+            renewal_values("verbal_yes", notice_on=TODAY + timedelta(days=29)),
+            "notice_date",
+            "The notice date (",
+        ),
+    ],
+)
+def test_a_renewal_that_cannot_be_true_is_refused_beside_its_field_and_nothing_written(
+    bot: SlackSender,
+    slack: FakeSlack,
+    database: Database,
+    typed: dict[str, Any],
+    field: str,
+    start: str,
+) -> None:
+    account = make_account(database, "Stark", renewal_date=TODAY + timedelta(days=28))
+    answer = submit(bot, open_renewal(bot, slack, account.id), typed)
+    assert answer is not None and answer["response_action"] == "errors"
+    [(refused, message)] = answer["errors"].items()
+    assert refused == field and message.startswith(start), answer
+    with database.transaction() as session:
+        stored_account = session.get(Account, account.id)
+        assert stored_account is not None
+        assert (stored_account.renewal_stage, stored_account.notice_date) == (
+            RenewalStage.NOT_STARTED,
+            None,
+        )

@@ -142,7 +142,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
     from commands.ui.values import ModalMeta
     from commands.ui.views.account import account_form
     from commands.ui.views.messages import help_blocks
-    from commands.ui.views.override import override_form
+    from commands.ui.views.override import override_form, renewal_form
     from commands.ui.views.people import (
         contact_form,
         departed_form,
@@ -180,6 +180,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
             assessment=Assessment(band=Band.RED, signals=(), threads=(), rules_band=Band.RED),
             today=TODAY,
         ),
+        renewal_form(meta=meta, account=account, today=TODAY),
     ]
     shown = json.dumps(help_blocks())
     titles = {form["title"]["text"] for form in forms}

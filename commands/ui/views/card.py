@@ -130,6 +130,7 @@ def account_card(
                 button("History", action_id=Action.HISTORY_PAGE, value=history),
                 button("Share in channel", action_id=Action.SHARE_CARD, value=this),
                 button("Edit account", action_id=Action.EDIT_ACCOUNT, value=this),
+                button("Renewal stage", action_id=Action.RENEWAL_STAGE, value=this),
                 button("Override band", action_id=Action.OVERRIDE_BAND, value=this),
             )
         )

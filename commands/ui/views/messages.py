@@ -60,6 +60,8 @@ HELP_FORMS = (
     "*Override band* (a card button): the band to show, why (required) and until when (today "
     "to 90 days ahead); shown as an override everywhere with the rules' band beside it, and "
     "kept in the history.\n"
+    "*Renewal stage* (a card button): not started, proposal sent, verbal yes or signed (with "
+    "the day it was signed), and the notice date (on or before the renewal date).\n"
     "*Add action item* / *Edit action item*: what, our owner, their owner (someone on the map "
     "or a typed name), due date (today or later) and a link. Each item has *Done* and a menu: "
     "edit, *Reschedule* (a new date), *Mark blocked* (with a reason), unblock, cancel.\n"

@@ -1,5 +1,6 @@
-"""The band override form: the band, why, and until when; the rules' band and reasons above it,
-so the owner overrides knowing what the rules see."""
+"""The owner's forms about the band and the renewal: the band override (the band, why, and until
+when; the rules' band and reasons above it, so the owner overrides knowing what the rules see)
+and the renewal stage (stage, signed date, notice date)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from commands.ui.ids import View
-from commands.ui.text import escape
+from commands.ui.text import dated, escape
 from commands.ui.values import ModalMeta
 from commands.ui.views.blocks import context, section
 from commands.ui.views.modal import date_input, enum_select, input_block, modal, text_input
-from store.enums import Band
+from store.enums import Band, RenewalStage
+from store.models import Account
 from store.overrides import MAX_OVERRIDE_DAYS, REASON_LENGTH
 from store.signals import Assessment
 from store.wording import day
@@ -59,3 +61,45 @@ def override_form(
         ),
     ]
     return modal(callback_id=View.OVERRIDE_FORM, title="Override band", blocks=blocks, meta=meta)
+
+
+STAGE = "renewal_stage"
+SIGNED_ON = "renewal_signed_on"
+NOTICE = "notice_date"
+"""Block ids: the store's refusals name these fields (`store.accounts.RenewalRefused`)."""
+STAGE_WORDS = {
+    RenewalStage.NOT_STARTED: "Not started",
+    RenewalStage.PROPOSAL_SENT: "Proposal sent",
+    RenewalStage.VERBAL_YES: "Verbal yes",
+    RenewalStage.SIGNED: "Signed",
+}
+
+
+def renewal_form(*, meta: ModalMeta, account: Account, today: date) -> dict[str, Any]:
+    """Where the coming renewal stands: its stage, the day it was signed (signed only) and the
+    notice date (on or before the renewal date)."""
+    renewal = account.renewal_date
+    when = dated(renewal, today) if renewal else "no renewal date yet"
+    blocks = [
+        section(f"*{escape(account.name)}* renews {when}."),
+        input_block(
+            STAGE,
+            "Stage",
+            enum_select(list(RenewalStage), value=account.renewal_stage, words=STAGE_WORDS),
+        ),
+        input_block(
+            SIGNED_ON,
+            "Signed on",
+            date_input(account.renewal_signed_on),
+            optional=True,
+            hint="Needed once signed.",
+        ),
+        input_block(
+            NOTICE,
+            "Notice date",
+            date_input(account.notice_date),
+            optional=True,
+            hint="The last day the customer may give notice: on or before the renewal date.",
+        ),
+    ]
+    return modal(callback_id=View.RENEWAL_FORM, title="Renewal stage", blocks=blocks, meta=meta)
