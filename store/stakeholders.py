@@ -473,3 +473,42 @@ def replay(changes: Iterable[StakeholderChange]) -> dict[int, dict[str, str | No
 def current_fields(people: Iterable[Stakeholder]) -> dict[int, dict[str, str | None]]:
     """Tracked fields of people as the map holds them now, in the history's text form."""
     return {saved_id(person.id): _snapshot(person) for person in people}
+
+
+@dataclass(frozen=True)
+class LastTouch:
+    """The latest contact with anyone on an account's map: when, who was there, how, and the
+    first line of its summary (what a CSM reads before a call)."""
+
+    contacted_on: date
+    people: tuple[str, ...]
+    channel: ContactChannel
+    summary: str
+
+
+def last_touch(session: Session, *, team_id: str, account_id: int) -> LastTouch | None:
+    """The account's latest touchpoint (by the day it happened, then the latest logged), with
+    everyone logged in that same touch (same day, way, summary and author: one row is written
+    per person); two queries."""
+    latest = session.exec(
+        select(ContactLog)
+        .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
+        .order_by(col(ContactLog.contacted_on).desc(), col(ContactLog.created_at).desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return None
+    names = session.exec(
+        select(Stakeholder.name)
+        .join(ContactLog, col(ContactLog.stakeholder_id) == col(Stakeholder.id))
+        .where(
+            ContactLog.account_id == account_id,
+            ContactLog.contacted_on == latest.contacted_on,
+            ContactLog.channel == latest.channel,
+            ContactLog.summary == latest.summary,
+            ContactLog.logged_by_user_id == latest.logged_by_user_id,
+        )
+        .order_by(Stakeholder.name)
+    ).all()
+    first_line = latest.summary.strip().split("\n", 1)[0] if latest.summary else ""
+    return LastTouch(latest.contacted_on, tuple(names), latest.channel, first_line)

@@ -22,7 +22,7 @@ from commands.ui.views.blocks import (
     shorten,
 )
 from commands.ui.views.plan import plan_section
-from store.enums import RenewalStage, Role, Sentiment, StakeholderStatus, label
+from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
 from store.models import Stakeholder
 from store.signals import (
     AccountSnapshot,
@@ -32,6 +32,8 @@ from store.signals import (
     seat_utilisation,
     stage_words,
 )
+from store.stakeholders import LastTouch
+from store.wording import dated as dated_words
 from store.wording import day, plural
 
 BAND_ICON = {
@@ -60,6 +62,9 @@ ROLE_ORDER = (
     Role.DETRACTOR,
 )
 ROLE_WORD = {role: label(role) for role in Role}
+CONTACT_WORDS = {channel: channel.value for channel in ContactChannel} | {
+    ContactChannel.SLACK: "Slack"
+}
 SHARED_OUTSIDE_MARK = (
     ":globe_with_meridians: shared with another organisation: the bot posts nothing internal there"
 )
@@ -92,6 +97,7 @@ def account_card(
     today: date,
     shared_by: str | None = None,
     channel_shared_outside: bool = False,
+    last: LastTouch | None = None,
 ) -> list[Block]:
     """The whole card; buttons only on the private copy, a credit line on a shared one. A
     linked channel shared with another organisation is marked: nothing internal goes there."""
@@ -110,6 +116,7 @@ def account_card(
             f"*Segment*\n{label(account.segment)}",
             f"*Seats*\n{_seats(snapshot)}",
         ),
+        section(_touches(snapshot, last, today)),
         divider(),
         *_map_blocks(snapshot.stakeholders, assessment, today=today, interactive=shared_by is None),
         divider(),
@@ -153,6 +160,28 @@ def _renewal(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> 
     if account.notice_date is not None:
         parts.append(f"notice by {day(account.notice_date, today)}")
     return "\n".join(parts)
+
+
+def _touches(snapshot: AccountSnapshot, last: LastTouch | None, today: date) -> str:
+    """Before a call: the last touch (when, how, with whom, what was said) and the next one
+    planned (the first open mutual-action item due from today), or that none is booked."""
+    if last is None:
+        said = "_no contact logged yet_"
+    else:
+        who = ", ".join(escape(n) for n in last.people) or "someone no longer on the map"
+        summary = f": {escape(shorten(last.summary, 200))}" if last.summary else ""
+        how = CONTACT_WORDS.get(last.channel, last.channel.value)
+        said = f"{dated_words(last.contacted_on, today)} · {how} with {who}{summary}"
+    ahead = sorted((a for a in snapshot.open_actions if a.due_on >= today), key=lambda a: a.due_on)
+    if ahead:
+        item = ahead[0]
+        names = {p.id: p.name for p in snapshot.stakeholders}
+        name = item.customer_owner_name or names.get(item.customer_owner_stakeholder_id)
+        them = f" with {escape(name)}" if name else ""
+        planned = f"“{escape(item.title)}”{them} · {dated_words(item.due_on, today)}"
+    else:
+        planned = f"{SEVERITY_ICON[Severity.WATCH]} none booked"
+    return f"*Last touch* {said}\n*Next touch* {planned}"
 
 
 def _seats(snapshot: AccountSnapshot) -> str:
