@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -400,12 +400,22 @@ class HistoryEntry:
     override: BandOverride | None = None
     """An owner's band override set (or, with `ended`, ended early by `by_user_id`)."""
     ended: bool = False
+    logged_at: datetime | None = None
+    """When a contact was logged, kept beside `at`, when it happened."""
+
+
+def happened_at(contact: ContactLog) -> datetime:
+    """When a contact happened, for ordering history: the moment it was logged if that was on
+    its day, else the end of its day (a call logged two days later sorts on the call's day)."""
+    end_of_day = datetime.combine(contact.contacted_on, time.max, tzinfo=UTC)
+    return min(contact.created_at, end_of_day)
 
 
 def account_history(
     session: Session, *, team_id: str, account_id: int, offset: int = 0, limit: int = 10
 ) -> tuple[list[HistoryEntry], bool]:
-    """Changes and contacts of an account, newest first, one page; and whether more follow."""
+    """Changes, contacts and band overrides of an account, newest first by when they happened
+    (a contact by its day, its logging time kept beside it), one page; and whether more follow."""
     window = offset + limit + 1
     names = {
         saved_id(person): name
@@ -424,7 +434,11 @@ def account_history(
     contacts = session.exec(
         select(ContactLog)
         .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
-        .order_by(col(ContactLog.created_at).desc(), col(ContactLog.id).desc())
+        .order_by(
+            col(ContactLog.contacted_on).desc(),
+            col(ContactLog.created_at).desc(),
+            col(ContactLog.id).desc(),
+        )
         .limit(window)
     )
     overrides = list(
@@ -444,7 +458,11 @@ def account_history(
         ]
         + [
             HistoryEntry(
-                c.created_at, names.get(c.stakeholder_id, "?"), c.logged_by_user_id, contact=c
+                happened_at(c),
+                names.get(c.stakeholder_id, "?"),
+                c.logged_by_user_id,
+                contact=c,
+                logged_at=c.created_at,
             )
             for c in contacts
         ]

@@ -313,14 +313,26 @@ def _override_line(entry: HistoryEntry) -> str:
     )
 
 
+def _logged_late(entry: HistoryEntry) -> bool:
+    return entry.logged_at is not None and entry.logged_at.date() > entry.at.date()
+
+
+def _when(entry: HistoryEntry) -> str:
+    """`2026-11-18 17:00`; a contact logged on a later day: its day alone (when it happened)."""
+    return f"{entry.at:%Y-%m-%d}" if _logged_late(entry) else f"{entry.at:%Y-%m-%d %H:%M}"
+
+
 def _contact_line(entry: HistoryEntry) -> str:
     contact = entry.contact
     assert contact is not None
     summary = f": {escape(contact.summary[:200])}" if contact.summary else ""
     link = f" (<{contact.message_link}|message>)" if contact.message_link else ""
+    logged = entry.logged_at
+    late = f" · logged {short_date(logged.date())}" if logged and _logged_late(entry) else ""
     return (
         f":speech_balloon: {WORDS[contact.channel].lower()} with "
         f"*{escape(entry.stakeholder_name)}* on {short_date(contact.contacted_on)}{summary}{link}"
+        f"{late}"
     )
 
 
@@ -332,7 +344,7 @@ def history_blocks(
     if not entries:
         blocks.append(section("Nothing recorded yet."))
     lines = [
-        f"`{group[0].at:%Y-%m-%d %H:%M}` "
+        f"`{_when(group[0])}` "
         + (
             _changes_line(group)
             if group[0].change
