@@ -117,7 +117,7 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
         "successor, single-threaded: 1 live contact (target 3), no recent contact with the "
         "economic buyer, 1 action item overdue"
     )
-    assert "USD 480,000" in text and "610 of 900 (68%)" in text and "(in 41 days)" in text
+    assert "$480k" in text and "610 of 900 (68%)" in text and "(in 41 days)" in text
     assert "1 live contact (target 3): Sam Ortiz" in text  # Raj: no contact in 74 days
     assert "renewal not started" in text
     raj = next(

@@ -34,7 +34,7 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "Riskiest first: ARR at stake, then how soon it renews, then severity",
         "Acme Logistics",
         "Northwind Health",
-        "USD 480,000",
+        "$480k",
         "in 41 days",
         "notice by 4 Dec",  # renewal stages and notice dates
         "proposal sent",
@@ -88,7 +88,7 @@ def test_demo_shows_a_chosen_account(demo_db: str) -> None:
     result = runner.invoke(cli, ["demo", "--account", "initech", "--today", "2026-11-23"])
     assert result.exit_code == 0
     assert "Initech" in result.output
-    assert "USD 132,000" in result.output
+    assert "$132k" in result.output
 
 
 def test_demo_refuses_a_bad_date(demo_db: str) -> None:

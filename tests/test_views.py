@@ -190,3 +190,14 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         word for word in words if f"`{word}`" not in shown and f" {word}`" not in shown
     } == set()
     assert "Log as account contact" in shown  # the message shortcut
+
+
+def test_help_has_a_legend_of_every_emoji_the_bot_shows() -> None:
+    from commands.ui.views.card import BAND_ICON, SENTIMENT_ICON, SEVERITY_ICON
+    from commands.ui.views.messages import help_blocks
+
+    shown = json.dumps(help_blocks())
+    icons = {*BAND_ICON.values(), *SEVERITY_ICON.values(), *SENTIMENT_ICON.values()}
+    icons |= {":pushpin:", ":speech_balloon:", ":globe_with_meridians:", ":lock:"}
+    assert {icon for icon in icons if icon not in shown} == set()
+    assert "What the emoji mean" in shown
