@@ -493,6 +493,10 @@ def current_fields(people: Iterable[Stakeholder]) -> dict[int, dict[str, str | N
     return {saved_id(person.id): _snapshot(person) for person in people}
 
 
+TOUCH_ROWS = 50
+"""Contact rows read for the last touch: everyone in it, unless it had more people than this."""
+
+
 @dataclass(frozen=True)
 class LastTouch:
     """The latest contact with anyone on an account's map: when, who was there, how, and the
@@ -507,26 +511,26 @@ class LastTouch:
 def last_touch(session: Session, *, team_id: str, account_id: int) -> LastTouch | None:
     """The account's latest touchpoint (by the day it happened, then the latest logged), with
     everyone logged in that same touch (same day, way, summary and author: one row is written
-    per person); two queries."""
-    latest = session.exec(
-        select(ContactLog)
+    per person); one query over the latest few rows."""
+    rows = session.exec(
+        select(ContactLog, Stakeholder.name)
+        .join(Stakeholder, col(ContactLog.stakeholder_id) == col(Stakeholder.id))
         .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
         .order_by(col(ContactLog.contacted_on).desc(), col(ContactLog.created_at).desc())
-        .limit(1)
-    ).first()
-    if latest is None:
-        return None
-    names = session.exec(
-        select(Stakeholder.name)
-        .join(ContactLog, col(ContactLog.stakeholder_id) == col(Stakeholder.id))
-        .where(
-            ContactLog.account_id == account_id,
-            ContactLog.contacted_on == latest.contacted_on,
-            ContactLog.channel == latest.channel,
-            ContactLog.summary == latest.summary,
-            ContactLog.logged_by_user_id == latest.logged_by_user_id,
-        )
-        .order_by(Stakeholder.name)
+        .limit(TOUCH_ROWS)
     ).all()
+    if not rows:
+        return None
+    latest = rows[0][0]
+
+    def same(log: ContactLog) -> bool:
+        return (log.contacted_on, log.channel, log.summary, log.logged_by_user_id) == (
+            latest.contacted_on,
+            latest.channel,
+            latest.summary,
+            latest.logged_by_user_id,
+        )
+
+    names = sorted({name for log, name in rows if same(log)})
     first_line = latest.summary.strip().split("\n", 1)[0] if latest.summary else ""
     return LastTouch(latest.contacted_on, tuple(names), latest.channel, first_line)
