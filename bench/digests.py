@@ -62,6 +62,7 @@ from commands.ui.delivery import RateLimitRetryHandler
 from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, render_team_digests
 from store.db import Database
 from store.deliveries import SENT
+from store.enums import Band
 from store.models import DigestDelivery
 from store.settings import DigestSettings
 from tests.slack_fake import FakeSlack
@@ -127,7 +128,7 @@ def build_all(db: Database, *, team_id: str, now: datetime) -> tuple[int, int, C
     digests, rendered, shape = week.digests, len(week.channel_digests), Counter[str]()
     for digest in digests:
         shape[digest.assessment.band.value] += 1
-        shape["all clear"] += digest.all_clear
+        shape["all clear"] += digest.quiet
         shape["with map changes"] += bool(digest.changes)
         shape["with a channel"] += bool(digest.account.channel_id)
     week.portfolio()
@@ -385,6 +386,17 @@ def build_met(figures: BuildFigures) -> tuple[bool, bool]:
     return fast, max(figures.rss_peak, figures.traced_peak) < TARGET_BYTES
 
 
+def band_distribution(shape: Mapping[str, int], *, accounts: int, scale: int) -> str:
+    """`Bands of the synthetic 10,000-account portfolio (9,813 live): red 1,234 (13%) · …`:
+    whether red still means something (issue 19: half the book red means nothing)."""
+    counts = [(band, shape.get(band.value, 0)) for band in (Band.RED, Band.YELLOW, Band.GREEN)]
+    shares = " · ".join(
+        f"{band.value} {count:,} ({count / accounts:.0%})" if accounts else f"{band.value} 0"
+        for band, count in counts
+    )
+    return f"Bands of the synthetic {scale:,}-account portfolio ({accounts:,} live): {shares}"
+
+
 def build_verdict(results: list[BuildFigures]) -> list[str]:
     """Statements per scale and whether the largest scale met 5 s and 300 MB."""
     same = len({f.statements for f in results}) == 1
@@ -393,6 +405,7 @@ def build_verdict(results: list[BuildFigures]) -> list[str]:
     fast, small = build_met(largest)
     shape = ", ".join(f"{k} {v:,}" for k, v in sorted(largest.shape.items()))
     return [
+        band_distribution(largest.shape, accounts=largest.digests, scale=largest.scale),
         f"At {largest.scale:,} accounts: {shape}.",
         f"SQL statements per build: {per_scale} - "
         + ("[green]same at every scale[/]" if same else "[red]GROWS with the portfolio[/]"),

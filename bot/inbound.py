@@ -352,6 +352,9 @@ class _PushesModal(_InModal):
 ACTION_SHAPES: dict[str, type[_BlockActions]] = {
     Action.SHOW_ACCOUNT: _Answered,
     Action.SHARE_CARD: _Answered,
+    Action.FULL_CARD: _Answered,
+    Action.OVERRIDE_BAND: _OpensModal,
+    Action.RENEWAL_STAGE: _OpensModal,
     Action.EDIT_ACCOUNT: _OpensModal,
     Action.CREATE_ACCOUNT: _OpensModal,
     Action.ADD_STAKEHOLDER: _OpensModal,

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
 from store.accounts import create_account
 from store.actions import add_action_item, complete_action_item
-from store.enums import ContactChannel, Influence, Role, Segment, Sentiment
-from store.models import Account, saved_id
-from store.stakeholders import add_stakeholder, log_contact, mark_departed, update_stakeholder
+from store.digest_bands import ShownNow, record_bands
+from store.enums import Band, ContactChannel, Influence, RenewalStage, Role, Segment, Sentiment
+from store.models import (
+    Account,
+    ActionItem,
+    ActionItemChange,
+    ContactLog,
+    StakeholderChange,
+    saved_id,
+)
+from store.overrides import set_band_override
+from store.settings import thresholds_for
+from store.signals import SignalKind, assess
+from store.snapshots import load_snapshots
+from store.stakeholders import (
+    CREATED,
+    add_stakeholder,
+    log_contact,
+    mark_departed,
+    update_stakeholder,
+)
 
 DEMO_TEAM_ID = "T0DEMO"
 DEMO_OWNER = "U0DEMOAM"
@@ -31,6 +49,8 @@ class Person:
     departed_days_ago: int | None = None
     was: Sentiment | None = None
     """The sentiment first recorded, when it has since changed (the history shows the move)."""
+    changed_days_ago: int = 3
+    """When the sentiment moved to what it is now."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,18 @@ class SampleAccount:
     people: tuple[Person, ...]
     plan: tuple[Commitment, ...] = field(default=())
     owner: str = DEMO_OWNER
+    stage: RenewalStage = RenewalStage.NOT_STARTED
+    signed_days_ago: int | None = None
+    notice_in_days: int | None = None
+    """The last day to give notice, counted from today."""
+    last_week: Band | None = None
+    """The band of last Monday's digest (None: as the rules say now)."""
+    new_this_week: tuple[SignalKind, ...] = ()
+    """Risk signals last Monday's digest did not have."""
+    cleared_this_week: tuple[SignalKind, ...] = ()
+    """Risk signals last Monday's digest had that no longer hold."""
+    override: tuple[Band, str, int] | None = None
+    """The owner's band, why, and for how many more days."""
 
 
 P, C = Person, Commitment
@@ -90,6 +122,7 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
             C("Security review sign-off", -9, "Olga Berg"),
             C("Renewal proposal to CFO", 6, "Raj Patel"),
         ),
+        notice_in_days=11,
     ),
     SampleAccount(
         "Northwind Health",
@@ -168,6 +201,8 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
             P("Milton W.", "Facilities", Role.DETRACTOR, Influence.LOW, Sentiment.NEGATIVE, 90),
         ),
         (C("Usage review with team leads", -5, "Peter Gibbons"),),
+        last_week=Band.GREEN,
+        new_this_week=(SignalKind.ACTIONS_OVERDUE,),
     ),
     SampleAccount(
         "Umbrella Labs",
@@ -188,6 +223,12 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
             P("Victor Hale", "CTO", Role.DECISION_MAKER, Influence.HIGH, Sentiment.NEUTRAL, 110),
         ),
         (C("Adoption workshop", -20, "Alice Chen"),),
+        override=(
+            Band.YELLOW,
+            "Research is paused for the lab move, not gone: Alice Chen is back on the 7th and "
+            "our call is booked",
+            30,
+        ),
     ),
     SampleAccount(
         "Stark Components",
@@ -232,6 +273,7 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
             P("James Rhodes", "Ops Director", Role.CHAMPION, Influence.HIGH, Sentiment.POSITIVE, 4),
         ),
         (C("Order form to procurement", 5, "Maya Hansen"), C("Reference call", 12, "James Rhodes")),
+        stage=RenewalStage.PROPOSAL_SENT,
     ),
     SampleAccount(
         "Wayne Foods",
@@ -261,10 +303,12 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
         (40, 36),
         ("Core",),
         (
-            P("Gavin B.", "Founder", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.POSITIVE, 11),
+            P("Gavin B.", "Founder", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.POSITIVE, 4),
             P("Jared D.", "Operations", Role.CHAMPION, Influence.MEDIUM, Sentiment.POSITIVE, 2),
             P("Erlich B.", "Advisor", Role.INFLUENCER, Influence.LOW, Sentiment.NEUTRAL, 19),
         ),
+        last_week=Band.YELLOW,
+        cleared_this_week=(SignalKind.NO_RECENT_CONTACT,),
     ),
     SampleAccount(
         "Soylent Co",
@@ -313,12 +357,22 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
         (200, 185),
         ("Core", "Analytics"),
         (
-            P("Rachael T.", "Head of Data", Role.CHAMPION, Influence.HIGH, Sentiment.POSITIVE, 3),
+            P(
+                "Rachael T.",
+                "Head of Data",
+                Role.CHAMPION,
+                Influence.HIGH,
+                Sentiment.POSITIVE,
+                5,
+                departed_days_ago=3,
+            ),
             P("Eldon T.", "CEO", Role.EXECUTIVE_SPONSOR, Influence.HIGH, Sentiment.POSITIVE, 28),
             P("Hannibal C.", "CFO", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.POSITIVE, 33),
             P("Roy B.", "Data Engineer", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 5),
         ),
-        (C("Expansion scoping for Analytics Pro", 21, "Rachael T."),),
+        (C("Expansion scoping for Analytics Pro", 21, "Eldon T."),),
+        last_week=Band.GREEN,
+        new_this_week=(SignalKind.CHAMPION_DEPARTED,),
     ),
     SampleAccount(
         "Vandelay Imports",
@@ -333,6 +387,26 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
         ),
         (C("Send renewal order form", -2, "Art Vandelay"),),
         owner=DEMO_CSM,
+        stage=RenewalStage.VERBAL_YES,
+        last_week=Band.GREEN,
+        new_this_week=(SignalKind.ACTIONS_OVERDUE,),
+    ),
+    SampleAccount(
+        "Massive Dynamic",
+        Segment.MID_MARKET,
+        210_000,
+        45,
+        (300, 246),
+        ("Core", "Workflows"),
+        (
+            P("Nina Sharpe", "COO", Role.EXECUTIVE_SPONSOR, Influence.HIGH, Sentiment.POSITIVE, 30),
+            P("Walter Bishop", "Head of R&D", Role.CHAMPION, Influence.HIGH, Sentiment.POSITIVE, 9),
+            P("Phillip Broyles", "CFO", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.POSITIVE, 6),
+            P("Astrid F.", "Analyst", Role.END_USER, Influence.LOW, Sentiment.POSITIVE, 12),
+        ),
+        (C("Countersigned order form", -6, "Phillip Broyles", done=True),),
+        stage=RenewalStage.SIGNED,
+        signed_days_ago=6,
     ),
 )
 
@@ -346,13 +420,33 @@ def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int
         return 0
     for index, sample in enumerate(SAMPLE_PORTFOLIO):
         _seed_account(session, team_id=team_id, today=today, sample=sample, index=index)
+    _last_weeks_digest(session, team_id=team_id, today=today)
     return len(SAMPLE_PORTFOLIO)
+
+
+def _last_weeks_digest(session: Session, *, team_id: str, today: date) -> None:
+    """The bands last Monday's digests showed: as the rules say now, but for the accounts whose
+    sample says what moved this week (so this Monday's digests have a change to tell)."""
+    monday = today - timedelta(days=today.weekday())
+    samples = {sample.name: sample for sample in SAMPLE_PORTFOLIO}
+    thresholds = thresholds_for(session, team_id=team_id)
+    shown = []
+    for snapshot in load_snapshots(session, team_id=team_id):
+        sample = samples[snapshot.account.name]
+        now = assess(snapshot, today=today, thresholds=thresholds)
+        kinds = {k.value for k in now.weighing_kinds} - {k.value for k in sample.new_this_week}
+        kinds |= {k.value for k in sample.cleared_this_week}
+        band = sample.last_week or now.rules_band
+        shown.append(ShownNow(snapshot.account.id, band, tuple(sorted(kinds))))  # type: ignore[arg-type]
+    record_bands(session, team_id=team_id, week=monday - timedelta(days=7), shown=shown)
 
 
 def _seed_account(
     session: Session, *, team_id: str, today: date, sample: SampleAccount, index: int
 ) -> None:
     renewal = today + timedelta(days=sample.renewal_in_days)
+    signed = None if sample.signed_days_ago is None else today - timedelta(sample.signed_days_ago)
+    notice = None if sample.notice_in_days is None else today + timedelta(sample.notice_in_days)
     account = create_account(
         session,
         team_id=team_id,
@@ -367,6 +461,9 @@ def _seed_account(
         seats_active=sample.seats[1],
         products=sample.products,
         external_crm_id=f"0015g00000DEMO{index:03d}",
+        renewal_stage=sample.stage,
+        renewal_signed_on=signed,
+        notice_date=notice,
     )
     account_id = saved_id(account.id)
     by_name: dict[str, int] = {}
@@ -430,3 +527,82 @@ def _seed_account(
                 item_id=saved_id(item.id),
                 by_user_id=sample.owner,
             )
+    _backdate(session, account_id=account_id, today=today, sample=sample, people=by_name)
+    if sample.override is not None:
+        band, reason, days = sample.override
+        set_band_override(
+            session,
+            team_id=team_id,
+            account_id=account_id,
+            band=band,
+            reason=reason,
+            expires_on=today + timedelta(days=days),
+            by_user_id=sample.owner,
+            today=today,
+        )
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def _backdate(
+    session: Session, *, account_id: int, today: date, sample: SampleAccount, people: dict[str, int]
+) -> None:
+    """Lay the sample's history out on the days it describes rather than the moment it was
+    seeded: people added long ago, moves on the day they happened, contacts logged the day they
+    were held, items closed on their due day. (The store stamps its rows with the time of the
+    write; only the sample portfolio is written after the fact.)"""
+    long_ago = _at(today - timedelta(days=300))
+    session.execute(
+        update(StakeholderChange)
+        .where(
+            col(StakeholderChange.account_id) == account_id,
+            col(StakeholderChange.field) == CREATED,
+        )
+        .values(changed_at=long_ago)
+    )
+    for person in sample.people:
+        moves = {}
+        if person.was is not None:
+            moves["sentiment"] = today - timedelta(days=person.changed_days_ago)
+        if person.departed_days_ago is not None:
+            moves["status"] = today - timedelta(days=person.departed_days_ago)
+            moves["departed_on"] = moves["status"]
+        for field_name, day in moves.items():
+            session.execute(
+                update(StakeholderChange)
+                .where(
+                    col(StakeholderChange.stakeholder_id) == people[person.name],
+                    col(StakeholderChange.field) == field_name,
+                )
+                .values(changed_at=_at(day))
+            )
+    logs = session.execute(
+        select(ContactLog.id, col(ContactLog.contacted_on)).where(
+            ContactLog.account_id == account_id
+        )
+    ).all()
+    for log_id, contacted_on in logs:
+        session.execute(
+            update(ContactLog)
+            .where(ContactLog.id == log_id)
+            .values(created_at=_at(contacted_on, 17))
+        )
+    done = session.execute(
+        select(ActionItem.id, col(ActionItem.due_on)).where(
+            col(ActionItem.account_id) == account_id,
+            col(ActionItem.completed_at).is_not(None),
+        )
+    ).all()
+    for item_id, due_on in done:
+        session.execute(
+            update(ActionItem).where(ActionItem.id == item_id).values(completed_at=_at(due_on, 15))
+        )
+        session.execute(
+            update(ActionItemChange)
+            .where(
+                ActionItemChange.action_item_id == item_id, col(ActionItemChange.field) != CREATED
+            )
+            .values(changed_at=_at(due_on, 15))
+        )

@@ -99,6 +99,7 @@ class Settings(BaseSettings):
         default=None, pattern=r"^[CG][A-Z0-9]{2,31}$", description="a channel id like C0123ABCD"
     )
     digest_all_clear: bool = Field(default=True, description="true or false")
+    digest_weekly_all_clear: bool = Field(default=False, description="true or false")
     digest_owner_dms: bool = Field(default=False, description="true or false")
     log_format: str = Field(default="text", pattern=r"^(text|json)$", description="text or json")
     log_level: str = Field(
@@ -132,6 +133,7 @@ class Settings(BaseSettings):
             at=time(hours, minutes),
             timezone=self.digest_timezone,
             all_clear=self.digest_all_clear,
+            weekly_all_clear=self.digest_weekly_all_clear,
             portfolio_channel_id=self.digest_portfolio_channel,
             owner_digests=self.digest_owner_dms,
         )
@@ -207,7 +209,7 @@ def token_keys(value: str) -> list[str]:
 DATABASE = frozenset({"database_url"})
 DIGESTS = frozenset(
     {"digest_day", "digest_time", "digest_timezone", "digest_portfolio_channel"}
-    | {"digest_all_clear", "digest_owner_dms"}
+    | {"digest_all_clear", "digest_weekly_all_clear", "digest_owner_dms"}
 )
 WEB_API = frozenset(
     {"slack_bot_token", "slack_api_url", "slack_api_timeout", "slack_client_id"}

@@ -24,7 +24,7 @@ from commands.ui.errors import UserError
 from commands.ui.ids import AccountField
 from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
-from commands.ui.values import AccountValue, ChannelPick, ModalMeta
+from commands.ui.values import AccountValue, ChannelPick, FullCardValue, ModalMeta
 from store.accounts import create_account, update_account
 from store.db import Database
 from store.models import Account, saved_id
@@ -45,6 +45,19 @@ def show_account(
     """A pick among several matches: replace the choice with the card."""
     blocks = card_of(db, access, team_id=access.team_id, account_id=value.account_id, today=today)
     send_blocks(respond, blocks, missing=GONE, replace_original=True)
+
+
+def full_card(
+    value: FullCardValue,
+    respond: Callable[..., Any],
+    db: Database,
+    today: date,
+    access: Access,
+) -> None:
+    """A weekly digest's "Full card": the card to whoever clicked, the digest left as it is
+    for the rest of the channel."""
+    blocks = card_of(db, access, team_id=access.team_id, account_id=value.account_id, today=today)
+    send_blocks(respond, blocks, missing=GONE, response_type="ephemeral", replace_original=False)
 
 
 def share_card(

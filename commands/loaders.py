@@ -27,6 +27,7 @@ from commands.ui.values import (
     SectionValue,
 )
 from commands.ui.views.account import account_form
+from commands.ui.views.override import override_form, renewal_form
 from commands.ui.views.people import (
     contact_form,
     departed_form,
@@ -49,6 +50,8 @@ from store.settings import (
     settings_version,
     thresholds_for,
 )
+from store.signals import assess
+from store.snapshots import load_snapshots
 from store.stakeholders import get_stakeholder, list_stakeholders
 
 View = dict[str, Any]
@@ -80,6 +83,40 @@ def new_account_offered(session: Session | None, value: NewAccountValue, request
         channel_id=channel if channel and is_channel(channel, dm=False) else None,
         owner_user_id=request.user_id,
     )
+
+
+def override_band(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Override band": the rules' band and reasons, then the owner's band, why and
+    until when (the override in force, if any, filled in)."""
+    snapshots = load_snapshots(session, team_id=request.team_id, account_ids=[value.account_id])
+    if not snapshots:
+        return ACCOUNT_GONE
+    [snapshot] = snapshots
+    assessment = assess(
+        snapshot,
+        today=request.today,
+        thresholds=thresholds_for(session, team_id=request.team_id),
+    )
+    meta = ModalMeta(
+        account_id=value.account_id, response_url=request.response_url, replace_card=True
+    )
+    return override_form(
+        meta=meta, name=snapshot.account.name, assessment=assessment, today=request.today
+    )
+
+
+def renewal_stage(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Renewal stage": the stage, signed date and notice date, filled in."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    meta = ModalMeta(
+        account_id=account.id,
+        response_url=request.response_url,
+        replace_card=True,
+        version=account.version,
+    )
+    return renewal_form(meta=meta, account=account, today=request.today)
 
 
 def edit_account(session: Session, value: AccountValue, request: Request) -> View | str:

@@ -29,7 +29,7 @@ from store.names import name_key
 from store.settings import thresholds_for
 from store.signals import AccountSnapshot, Assessment, Band, assess
 from store.snapshots import load_snapshots
-from store.stakeholders import account_history
+from store.stakeholders import account_history, last_touch
 
 logger = logging.getLogger("accountbot.answers")
 HISTORY_PAGE = 10
@@ -66,12 +66,18 @@ def card_of(
     it is shared with another organisation (no Web API call for the mark)."""
     with db.reading() as session:
         found = assessed_accounts(session, team_id=team_id, today=today, account_ids=[account_id])
+        touch = last_touch(session, team_id=team_id, account_id=account_id) if found else None
     if not found:
         return None
     snapshot, assessment = found[0]
     shared = access.known_shared_outside(snapshot.account.channel_id)
     return account_card(
-        snapshot, assessment, today=today, shared_by=shared_by, channel_shared_outside=shared
+        snapshot,
+        assessment,
+        today=today,
+        shared_by=shared_by,
+        channel_shared_outside=shared,
+        last=touch,
     )
 
 

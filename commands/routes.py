@@ -17,7 +17,18 @@ from typing import Any
 
 from slack_bolt import App, Args
 
-from commands import account, contacts, history, home, loaders, people, plan, replies, team_settings
+from commands import (
+    account,
+    contacts,
+    history,
+    home,
+    loaders,
+    override,
+    people,
+    plan,
+    replies,
+    team_settings,
+)
 from commands import workspace as ws
 from commands.access import Access
 from commands.contract import (
@@ -48,6 +59,7 @@ from commands.ui.values import (
     AccountPick,
     AccountValue,
     ChannelPick,
+    FullCardValue,
     HistoryValue,
     ItemMenuValue,
     ItemValue,
@@ -93,11 +105,14 @@ ROUTES: tuple[Route, ...] = (
     # buttons and menus on messages (cards, plans, reminders, alerts, choices)
     Answer(A.SHOW_ACCOUNT, account.show_account, AccountValue, SEE),
     Answer(A.SHARE_CARD, account.share_card, AccountValue, SEE),
+    Answer(A.FULL_CARD, account.full_card, FullCardValue, SEE),  # a weekly digest's button
     Answer(A.HISTORY_PAGE, history.show_history, HistoryValue, SEE),
     Answer(A.ITEM_DONE, plan.complete_item, ItemValue, CHANGE),
     Answer(A.ITEM_MENU, plan.cancel_item, ItemMenuValue, CHANGE, choice=ItemMenu.CANCEL),
     Answer(A.ITEM_MENU, plan.unblock_item, ItemMenuValue, CHANGE, choice=ItemMenu.UNBLOCK),
     Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
+    Modal(A.OVERRIDE_BAND, "Override band", loaders.override_band, AccountValue, CHANGE),
+    Modal(A.RENEWAL_STAGE, "Renewal stage", loaders.renewal_stage, AccountValue, CHANGE),
     Modal(
         A.CREATE_ACCOUNT,
         "New account",
@@ -198,6 +213,8 @@ ROUTES: tuple[Route, ...] = (
     Form(F.STAKEHOLDER_FORM, people.save_stakeholder_form, CHANGE),
     Form(F.SENTIMENT_FORM, people.save_sentiment, CHANGE),
     Form(F.DEPARTED_FORM, people.save_departure, CHANGE),
+    Form(F.OVERRIDE_FORM, override.save_override, CHANGE),
+    Form(F.RENEWAL_FORM, override.save_renewal, CHANGE),
     Form(F.PROMOTED_FORM, people.save_promotion, CHANGE),
     Form(F.CONTACT_FORM, contacts.save_contact, CHANGE, target=contacts.chosen_account),
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),

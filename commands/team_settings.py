@@ -17,7 +17,7 @@ from commands.forms import FormErrors, parse_form, state_values
 from commands.loaders import settings_menu_of
 from commands.submissions import save_submission
 from commands.ui.values import ModalMeta
-from commands.ui.views.settings import ALL_CLEAR, LEADS_BLOCK, OWNER_DMS
+from commands.ui.views.settings import ALL_CLEAR, LEADS_BLOCK, OWNER_DMS, WEEKLY_ALL_CLEAR
 from store.db import Database
 from store.leads import MAX_LEADS, USER_ID, TeamLeads, save_leads
 from store.settings import DigestSettings, SettingsSection, Thresholds, save_settings
@@ -48,6 +48,7 @@ class SettingsForm(BaseModel):
             timezone=self.timezone,
             portfolio_channel_id=self.portfolio_channel_id,
             all_clear=ALL_CLEAR in self.options,
+            weekly_all_clear=WEEKLY_ALL_CLEAR in self.options,
             owner_digests=OWNER_DMS in self.options,
         )
 

@@ -57,13 +57,15 @@ def print_digests(
     chosen, settings, picks = _selection(db, teams=teams, accounts=accounts, defaults=defaults)
     shown = 0
     for team in chosen:
-        week, digests, min_threads = team_digests(
+        week, digests = team_digests(
             db, team_id=team, now=now, settings=settings[team], account_ids=picks[team]
         )
         console.print(f"[bold]Team {team}[/bold] · digests of the week of {week:%a %-d %b %Y}")
         for digest in digests:
             rendered = account_digest_blocks(
-                digest, min_threads=min_threads, all_clear=settings[team].all_clear
+                digest,
+                all_clear=settings[team].all_clear,
+                weekly_all_clear=settings[team].weekly_all_clear,
             )
             if rendered is None:
                 continue

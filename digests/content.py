@@ -1,31 +1,45 @@
-"""What this week's digests say, built for a whole team in a fixed number of queries."""
+"""What this week's digests say, built for a whole team in a fixed number of queries.
+
+A channel digest says what changed: the band and its move since last week's digest, then what
+changed (signals that appeared or cleared, people, items closed or slipped), then at most three
+next steps, each with an owner and a date; the rest is on the full card. The portfolio digest
+is in money: total ARR, red ARR and its share, ARR renewing within its window and how much of it
+is red, new reds and recoveries, accounts grouped by owner in the one risk order.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
-from store.enums import ActionStatus
-from store.models import Account, ActionItem, StakeholderChange, saved_id
+from store.digest_bands import ShownBefore, bands_before
+from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Band
+from store.models import Account, ActionItem, ActionItemChange, StakeholderChange, saved_id
 from store.settings import thresholds_for
 from store.signals import (
+    SIGNAL_NAMES,
     AccountSnapshot,
     Assessment,
-    Band,
-    Signal,
     SignalKind,
+    Step,
     assess,
     next_steps,
+    riskiest_first,
 )
 from store.snapshots import load_snapshots
 from store.stakeholders import CREATED
 
 WEEK = timedelta(days=7)
+ACTIONS_SHOWN = 3
+STEPS_KEPT = 6
+"""Steps worked out per account: three shown, the rest counted ("on the full card")."""
+BAND_RANK = {Band.GREEN: 0, Band.YELLOW: 1, Band.RED: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,52 +52,170 @@ class MapChange:
     new: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """A mutual-action item closed this week (`done`), or slipped: it fell overdue this week
+    (`overdue`, `days` late now) or was pushed back (`pushed`, to `due_on`)."""
+
+    title: str
+    kind: str
+    days: int = 0
+    due_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepGroup:
+    """Next steps of one owner on our side: the owner is named once, above their steps."""
+
+    owner_user_id: str | None
+    steps: tuple[tuple[int, Step], ...]
+    """(number shown, step)"""
+
+
 @dataclass(frozen=True)
 class AccountDigest:
-    """One account channel's digest: only the sections that have something to say."""
+    """One account's digest: its band and the move since last week, what changed, what next."""
 
     snapshot: AccountSnapshot
     assessment: Assessment
     today: date
-    stale: tuple[Signal, ...] = ()
-    single_threaded: Signal | None = None
-    renewal: Signal | None = None
-    overdue: tuple[ActionItem, ...] = ()
-    due_this_week: tuple[ActionItem, ...] = ()
+    before: ShownBefore | None = None
+    """What last week's digest run showed (None: no digest run to compare with)."""
     changes: tuple[MapChange, ...] = ()
-    next_steps: tuple[str, ...] = ()
+    items: tuple[ItemChange, ...] = ()
+    steps: tuple[Step, ...] = ()
 
     @property
     def account(self) -> Account:
         return self.snapshot.account
 
     @property
-    def all_clear(self) -> bool:
-        """Green and nothing to report: one short line is enough."""
-        return self.assessment.band is Band.GREEN and not (
-            self.stale
-            or self.single_threaded
-            or self.renewal
-            or self.overdue
-            or self.due_this_week
-            or self.changes
+    def band(self) -> Band:
+        return self.assessment.band
+
+    @property
+    def previous(self) -> Band | None:
+        return None if self.before is None else self.before.band
+
+    @property
+    def moved(self) -> bool:
+        return self.previous is not None and self.previous is not self.band
+
+    @property
+    def improved(self) -> bool:
+        previous = self.previous
+        return previous is not None and BAND_RANK[self.band] < BAND_RANK[previous]
+
+    @property
+    def newly_red(self) -> bool:
+        return self.band is Band.RED and self.previous not in (None, Band.RED)
+
+    @property
+    def recovered(self) -> bool:
+        return self.previous is Band.RED and self.band is not Band.RED
+
+    @property
+    def appeared(self) -> tuple[str, ...]:
+        """Reasons of risk or critical signals last week's digest did not have."""
+        if self.before is None:
+            return ()
+        kinds = set(self.assessment.weighing_kinds) - self.before.signals
+        return tuple(s.reason for s in self.assessment.signals if s.kind in kinds)
+
+    @property
+    def cleared(self) -> tuple[str, ...]:
+        """Signals last week's digest had that no longer hold, in a few words each."""
+        if self.before is None:
+            return ()
+        now = {k.value for k in self.assessment.weighing_kinds}
+        gone = sorted(self.before.signals - now)
+        return tuple(
+            SIGNAL_NAMES[SignalKind(k)] for k in gone if k in SignalKind._value2member_map_
         )
+
+    @property
+    def anything_changed(self) -> bool:
+        return bool(self.moved or self.appeared or self.cleared or self.changes or self.items)
+
+    @property
+    def shown_steps(self) -> tuple[Step, ...]:
+        return self.steps[:ACTIONS_SHOWN]
+
+    @property
+    def step_groups(self) -> tuple[StepGroup, ...]:
+        """The steps shown, grouped by owner in the order they first come (numbers kept)."""
+        groups: dict[str | None, list[tuple[int, Step]]] = {}
+        for number, step in enumerate(self.shown_steps, start=1):
+            groups.setdefault(step.owner_user_id, []).append((number, step))
+        return tuple(StepGroup(owner, tuple(steps)) for owner, steps in groups.items())
+
+    @property
+    def more_on_card(self) -> int:
+        """Flags beyond the three reasons of the headline, and steps beyond the three shown."""
+        flags = sum(1 for s in self.assessment.signals if s.severity.value != "opportunity")
+        shown = min(len(self.assessment.rule_reasons), 3)
+        return max(0, flags - shown) + max(0, len(self.steps) - ACTIONS_SHOWN)
+
+    @property
+    def quiet(self) -> bool:
+        """Green with nothing to do this week: no open renewal, no step due within the week."""
+        week_end = self.today + timedelta(days=6)
+        return (
+            self.band is Band.GREEN
+            and not self.assessment.renewal_open
+            and not any(s.due_on <= week_end for s in self.shown_steps)
+        )
+
+    def posts(self, *, all_clear: bool, weekly_all_clear: bool) -> bool:
+        """Whether its channel gets this week's digest: always unless green and quiet; a quiet
+        green one only when the band improved (or every week, if the team keeps those)."""
+        if not self.quiet:
+            return True
+        return all_clear and (self.improved or weekly_all_clear)
+
+
+@dataclass(frozen=True)
+class OwnerBook:
+    """One owner's accounts in the portfolio digest: totals, and the ones at risk in order."""
+
+    owner_user_id: str | None
+    accounts: int
+    arr: dict[str, Decimal]
+    red: dict[str, Decimal]
+    at_risk: tuple[AccountDigest, ...]
 
 
 @dataclass(frozen=True)
 class PortfolioDigest:
-    """For team leads: at-risk accounts by ARR, renewals ahead, bands and failed deliveries."""
+    """For team leads, in money: the book's ARR, what is red, what renews within its window,
+    what turned red or recovered this week, and the accounts at risk by owner."""
 
     today: date
-    at_risk: tuple[AccountDigest, ...]
-    renewals: tuple[AccountDigest, ...]
-    counts: dict[Band, int]
+    digests: tuple[AccountDigest, ...]
+    title: str = "Portfolio this week"
     failures: tuple[tuple[str, str, str], ...] = ()
     """(account name, channel id, Slack's error)"""
-    title: str = "Portfolio at risk"
     to_owners: tuple[tuple[str, str, str], ...] = ()
     """Digests sent to the owner by DM, their channel being shared with another organisation:
     (account name, channel id, owner's user id)"""
+    by_owner: bool = True
+    """Group the accounts at risk by owner (an owner's own digest has one owner: no heading)."""
+    total: dict[str, Decimal] = field(default_factory=dict)
+    red: dict[str, Decimal] = field(default_factory=dict)
+    renewing: dict[str, Decimal] = field(default_factory=dict)
+    renewing_red: dict[str, Decimal] = field(default_factory=dict)
+    renewing_signed: dict[str, Decimal] = field(default_factory=dict)
+    counts: dict[Band, int] = field(default_factory=dict)
+    new_reds: tuple[AccountDigest, ...] = ()
+    recoveries: tuple[AccountDigest, ...] = ()
+    owners: tuple[OwnerBook, ...] = ()
+    renewals: tuple[AccountDigest, ...] = ()
+    windows: tuple[tuple[str, int], ...] = ()
+    """(segment label, window days) of the segments present, for the renewals' heading."""
+
+    @property
+    def at_risk(self) -> tuple[AccountDigest, ...]:
+        return tuple(d for book in self.owners for d in book.at_risk)
 
 
 def _changes_since(
@@ -122,6 +254,45 @@ def _changes_since(
     return found
 
 
+def _item_moves(
+    session: Session, *, team_id: str, since: datetime, until: datetime
+) -> dict[int, list[ItemChange]]:
+    """Items done, and open items pushed back, in [since, until), per account, in one query."""
+    rows = session.execute(
+        select(
+            col(ActionItemChange.account_id),
+            col(ActionItemChange.field),
+            col(ActionItemChange.old_value),
+            col(ActionItemChange.new_value),
+            col(ActionItem.title),
+            col(ActionItem.status),
+        )
+        .join(ActionItem, col(ActionItem.id) == col(ActionItemChange.action_item_id))
+        .where(
+            col(ActionItemChange.team_id) == team_id,
+            col(ActionItemChange.changed_at) >= since,
+            col(ActionItemChange.changed_at) < until,
+            or_(
+                and_(
+                    col(ActionItemChange.field) == "status",
+                    col(ActionItemChange.new_value) == ActionStatus.DONE.value,
+                ),
+                col(ActionItemChange.field) == "due_on",
+            ),
+        )
+        .order_by(col(ActionItemChange.changed_at), col(ActionItemChange.id))
+    )
+    found: dict[int, list[ItemChange]] = defaultdict(list)
+    for account_id, name, old, new, title, status in rows:
+        if name == "status":
+            found[account_id].append(ItemChange(title, "done"))
+        elif status in OPEN_ACTION_STATUSES and old and new and new > old:
+            later = date.fromisoformat(new)
+            days = (later - date.fromisoformat(old)).days
+            found[account_id].append(ItemChange(title, "pushed", days, later))
+    return found
+
+
 def _named(
     changes: Sequence[tuple[int, str, str | None, str | None]], snapshot: AccountSnapshot
 ) -> tuple[MapChange, ...]:
@@ -134,6 +305,15 @@ def _named(
     )
 
 
+def _fell_overdue(snapshot: AccountSnapshot, *, since: date, today: date) -> list[ItemChange]:
+    """Open items whose due day passed since the last digest."""
+    return [
+        ItemChange(item.title, "overdue", (today - item.due_on).days, item.due_on)
+        for item in snapshot.open_actions
+        if since <= item.due_on < today
+    ]
+
+
 def build_account_digests(
     session: Session,
     *,
@@ -141,42 +321,40 @@ def build_account_digests(
     today: date,
     since: datetime,
     until: datetime | None = None,
+    week: date | None = None,
     account_ids: Sequence[int] | None = None,
 ) -> list[AccountDigest]:
-    """Every live account's digest (linked channel or not): seven queries for the whole team."""
+    """Every live account's digest (linked channel or not): nine queries for the whole team.
+    `week` is the digest's week (its scheduled day): what the runs before it showed is the
+    comparison."""
     thresholds = thresholds_for(session, team_id=team_id)
     snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids, rows=True)
     until = until or since + WEEK
     changes = _changes_since(session, team_id=team_id, since=since, until=until)
-    week_end = today + timedelta(days=6)
+    moves = _item_moves(session, team_id=team_id, since=since, until=until)
+    before = bands_before(session, team_id=team_id, week=week or today)
+    since_day = since.date()
     digests = []
     for snapshot in snapshots:
+        account_id = saved_id(snapshot.account.id)
         assessment = assess(snapshot, today=today, thresholds=thresholds)
-        kinds = {s.kind: s for s in assessment.signals}
-        open_items = [
-            a
-            for a in snapshot.open_actions
-            if a.status in (ActionStatus.OPEN, ActionStatus.BLOCKED)
-        ]
+        items = _fell_overdue(snapshot, since=since_day, today=today) + moves.get(account_id, [])
         digests.append(
             AccountDigest(
                 snapshot=snapshot,
                 assessment=assessment,
                 today=today,
-                stale=tuple(
-                    kinds[k]
-                    for k in (SignalKind.STALE_MAP, SignalKind.KEY_PERSON_UNCONTACTED)
-                    if k in kinds
-                ),
-                single_threaded=kinds.get(SignalKind.SINGLE_THREADED),
-                renewal=kinds.get(SignalKind.RENEWAL_AT_RISK) or kinds.get(SignalKind.RENEWAL_SOON),
-                overdue=tuple(a for a in open_items if a.due_on < today),
-                due_this_week=tuple(a for a in open_items if today <= a.due_on <= week_end),
-                changes=_named(changes.get(saved_id(snapshot.account.id), ()), snapshot),
-                next_steps=next_steps(snapshot, assessment, today=today),
+                before=before.get(account_id),
+                changes=_named(changes.get(account_id, ()), snapshot),
+                items=tuple(items),
+                steps=next_steps(snapshot, assessment, today=today, limit=STEPS_KEPT),
             )
         )
     return digests
+
+
+def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> None:
+    totals[currency] = totals.get(currency, Decimal(0)) + amount
 
 
 def build_portfolio_digest(
@@ -184,33 +362,82 @@ def build_portfolio_digest(
     *,
     today: date,
     failures: Sequence[tuple[str, str, str]] = (),
-    renewal_days: int = 90,
-    title: str = "Portfolio at risk",
+    title: str = "Portfolio this week",
     to_owners: Sequence[tuple[str, str, str]] = (),
+    by_owner: bool = True,
 ) -> PortfolioDigest:
-    at_risk = sorted(
-        (d for d in digests if d.assessment.band is not Band.GREEN),
-        key=lambda d: (d.assessment.band is not Band.RED, -d.account.arr, d.account.name_key),
+    """The money view of these accounts: totals per currency (never added across currencies),
+    new reds and recoveries, the ones at risk by owner in the one risk order, renewals ahead."""
+    total: dict[str, Decimal] = {}
+    red: dict[str, Decimal] = {}
+    renewing: dict[str, Decimal] = {}
+    renewing_red: dict[str, Decimal] = {}
+    renewing_signed: dict[str, Decimal] = {}
+    books: dict[str | None, list[AccountDigest]] = defaultdict(list)
+    windows: dict[str, int] = {}
+    for digest in digests:
+        account, assessment = digest.account, digest.assessment
+        currency, arr = account.currency, account.arr
+        _add(total, currency, arr)
+        books[account.owner_user_id].append(digest)
+        if digest.band is Band.RED:
+            _add(red, currency, arr)
+        if assessment.in_window:
+            _add(renewing, currency, arr)
+            if digest.band is Band.RED:
+                _add(renewing_red, currency, arr)
+            if not assessment.renewal_open:
+                _add(renewing_signed, currency, arr)
+        windows[account.segment.value] = assessment.renewal_window
+    ordered = riskiest_first(digests, pick=lambda d: (d.account, d.assessment))
+    owners = [
+        OwnerBook(
+            owner_user_id=owner,
+            accounts=len(mine),
+            arr=_sum(mine),
+            red=_sum(d for d in mine if d.band is Band.RED),
+            at_risk=tuple(
+                d
+                for d in riskiest_first(mine, pick=lambda d: (d.account, d.assessment))
+                if d.band is not Band.GREEN
+            ),
+        )
+        for owner, mine in books.items()
+    ]
+    owners.sort(
+        key=lambda b: (-sum(d.assessment.at_stake for d in b.at_risk), b.owner_user_id or "~")
     )
     renewals = sorted(
-        (
-            d
-            for d in digests
-            if d.assessment.renewal_days is not None
-            and 0 <= d.assessment.renewal_days <= renewal_days
-        ),
+        (d for d in digests if d.assessment.in_window),
         key=lambda d: (d.assessment.renewal_days, d.account.name_key),
     )
-    counts = {
-        band: sum(d.assessment.band is band for d in digests)
-        for band in (Band.RED, Band.YELLOW, Band.GREEN)
-    }
+    order = {"enterprise": 0, "mid_market": 1, "smb": 2}
     return PortfolioDigest(
         today=today,
-        at_risk=tuple(at_risk),
-        renewals=tuple(renewals),
-        counts=counts,
-        failures=tuple(failures),
+        digests=tuple(ordered),
         title=title,
+        failures=tuple(failures),
         to_owners=tuple(to_owners),
+        by_owner=by_owner,
+        total=total,
+        red=red,
+        renewing=renewing,
+        renewing_red=renewing_red,
+        renewing_signed=renewing_signed,
+        counts={
+            band: sum(d.band is band for d in digests)
+            for band in (Band.RED, Band.YELLOW, Band.GREEN)
+        },
+        new_reds=tuple(d for d in ordered if d.newly_red),
+        recoveries=tuple(d for d in ordered if d.recovered),
+        owners=tuple(b for b in owners if b.at_risk or not by_owner),
+        renewals=tuple(renewals),
+        windows=tuple(sorted(windows.items(), key=lambda w: order.get(w[0], 9))),
     )
+
+
+def _sum(digests: Iterable[AccountDigest]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for digest in digests:
+        _add(totals, digest.account.currency, digest.account.arr)
+    return totals

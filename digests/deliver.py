@@ -41,8 +41,10 @@ from store.deliveries import (
     release_delivery,
     week_deliveries,
 )
+from store.digest_bands import ShownNow, record_bands
 from store.leads import team_leads
-from store.settings import DigestSettings, digest_settings_of, teams_with_accounts, thresholds_for
+from store.models import saved_id
+from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
 
 logger = logging.getLogger("accountbot.digests")
 
@@ -219,17 +221,37 @@ def team_digests(
     now: datetime,
     settings: DigestSettings,
     account_ids: Sequence[int] | None = None,
-) -> tuple[date, list[AccountDigest], int]:
-    """This week's account digests of a team (for posting or printing), with the threads minimum."""
+) -> tuple[date, list[AccountDigest]]:
+    """This week's account digests of a team (for posting or printing), and the week's day."""
     day = scheduled_day(now, settings)
     since = scheduled_moment(now, settings).astimezone(UTC) - timedelta(days=7)
     today = now.astimezone(settings.zone).date()
     with db.transaction() as session, gc_paused():
         digests = build_account_digests(
-            session, team_id=team_id, today=today, since=since, until=now, account_ids=account_ids
+            session,
+            team_id=team_id,
+            today=today,
+            since=since,
+            until=now,
+            week=day,
+            account_ids=account_ids,
         )
-        min_threads = thresholds_for(session, team_id=team_id).min_threads
-    return day, digests, min_threads
+    return day, digests
+
+
+def remember_bands(
+    db: Database, *, team_id: str, week: date, digests: Sequence[AccountDigest]
+) -> None:
+    """Record each account's band this week, for next week's "since last week" (one
+    transaction; a second run of the same week keeps what the week before showed)."""
+    shown = [
+        ShownNow(
+            saved_id(d.account.id), d.band, tuple(k.value for k in d.assessment.weighing_kinds)
+        )
+        for d in digests
+    ]
+    with db.transaction() as session:
+        record_bands(session, team_id=team_id, week=week, shown=shown)
 
 
 @dataclass
@@ -246,7 +268,7 @@ class RenderedWeek:
         *,
         failures: Sequence[tuple[str, str, str]] = (),
         to_owners: Sequence[tuple[str, str, str]] = (),
-        title: str = "Portfolio at risk",
+        title: str = "Portfolio this week",
     ) -> tuple[list[Block], str]:
         """The portfolio digest of these accounts (with the collector paused: a whole team's
         digests are millions of objects, and a full collection would scan them all)."""
@@ -272,7 +294,7 @@ def render_team_digests(
     account_ids: Sequence[int] | None = None,
 ) -> RenderedWeek:
     """Build and render every channel digest of the week, the cycle collector paused meanwhile."""
-    week, digests, min_threads = team_digests(
+    week, digests = team_digests(
         db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
     )
     rendered = []
@@ -281,7 +303,7 @@ def render_team_digests(
             if not digest.account.channel_id:
                 continue
             blocks = account_digest_blocks(
-                digest, min_threads=min_threads, all_clear=settings.all_clear
+                digest, all_clear=settings.all_clear, weekly_all_clear=settings.weekly_all_clear
             )
             if blocks is not None:
                 rendered.append((digest, *blocks))
@@ -310,6 +332,7 @@ def deliver_team_digests(
         db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
     )
     week, digests = rendered.week, rendered.digests
+    remember_bands(db, team_id=team_id, week=week, digests=digests)
     run = DeliveryRun(week=week)
     whole_team = account_ids is None
     if force:
@@ -376,7 +399,7 @@ def deliver_team_digests(
         for owner, mine in sorted(by_owner.items()):
             with gc_paused():
                 portfolio = build_portfolio_digest(
-                    mine, today=mine[0].today, title="Your accounts this week"
+                    mine, today=mine[0].today, title="Your accounts this week", by_owner=False
                 )
                 if not portfolio.at_risk and not portfolio.renewals:
                     continue

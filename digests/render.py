@@ -2,12 +2,14 @@
 
 Every value a template prints is escaped for Slack unless it is a mention the bot built itself,
 so user text can never ping `@channel` or forge a mention. Slack's limits are kept by the block
-helpers: at most 50 blocks, 3,000 characters a section, "and N more" past that.
+helpers: at most 50 blocks, 3,000 characters a section, "and N more" past that. Words, days and
+money read the same everywhere (`store.wording`): `17 Sep (in 41 days)`, `$480k`, `2 days`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -16,18 +18,25 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from commands.ui.text import escape, money, short_date
-from commands.ui.views.blocks import Block, clip, context, header, line_sections, section
+from commands.ui.ids import Action
+from commands.ui.text import escape
+from commands.ui.values import FullCardValue
+from commands.ui.views.blocks import Block, button, clip, context, header, line_sections, section
 from commands.ui.views.card import BAND_ICON
-from digests.content import AccountDigest, PortfolioDigest
-from store.signals import Band
+from digests.content import AccountDigest, OwnerBook, PortfolioDigest
+from store.enums import Band, Segment, label
+from store.models import saved_id
+from store.signals import RENEWAL_KINDS, RISK_ORDER, stage_words
+from store.wording import compact_money, dated, day, plural
 
 TEMPLATES = Path(__file__).parent / "templates"
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
 SEPARATOR = "\x1e"
-"""Between the sections of one rendered digest (the ASCII record separator)."""
+"""Between the parts of one rendered digest (the ASCII record separator)."""
 MOST_LINES = 400
 """More lines than 22 sections can hold: rendering the rest would be wasted ("and N more")."""
+OWNER_LINES = 12
+"""Accounts at risk listed under each owner in the portfolio digest; the rest are counted."""
 
 
 class Safe(str):
@@ -64,8 +73,10 @@ def environment() -> Environment:
     env.filters.update(
         mention=_mention,
         channel=_channel,
-        day=lambda value: short_date(value) if isinstance(value, date) else "",
-        money=lambda amount, currency: money(Decimal(amount), currency),
+        day=lambda value, today: day(value, today) if isinstance(value, date) else "",
+        dated=lambda value, today: dated(value, today) if isinstance(value, date) else "",
+        money=lambda amount, currency: compact_money(Decimal(amount), currency),
+        plural=plural,
     )
     return env
 
@@ -74,84 +85,197 @@ def render(template: str, **values: Any) -> str:
     return environment().get_template(template).render(icons=BAND_ICON, **values).strip()
 
 
+def headline_reasons(digest: AccountDigest) -> list[str]:
+    """The rules' reasons for line 1; inside the window the renewal has a line of its own."""
+    assessment = digest.assessment
+    if not assessment.in_window:
+        return list(assessment.rule_reasons)
+    return [
+        s.reason
+        for s in assessment.signals
+        if s.kind not in RENEWAL_KINDS and s.severity.value in ("critical", "risk")
+    ]
+
+
+def _since_words(digest: AccountDigest) -> str:
+    before = digest.before
+    if before is None or (digest.today - before.week).days <= 7:
+        return "last week"
+    return f"the digest of {day(before.week, digest.today)}"
+
+
 def account_digest_blocks(
-    digest: AccountDigest, *, min_threads: int, all_clear: bool = True
+    digest: AccountDigest, *, all_clear: bool = True, weekly_all_clear: bool = False
 ) -> tuple[list[Block], str] | None:
     """The channel digest of one account and its plain-text fallback; None when nothing is owed
-    (a healthy account, with the team's all-clear lines turned off)."""
+    (green and quiet, unless it just turned green or the team keeps weekly all-clears)."""
     account = digest.account
-    if digest.all_clear:
-        if not all_clear:
-            return None
-        line = render("all_clear.md.j2", digest=digest)
-        return [section(line)], f"{escape(account.name)} is green this week."
-    headline, *parts = render(
+    today = digest.today
+    if not digest.posts(all_clear=all_clear, weekly_all_clear=weekly_all_clear):
+        return None
+    if digest.quiet:
+        line = render("all_clear.md.j2", digest=digest, today=today)
+        fallback = f"{escape(account.name)} is green " + (
+            "again." if digest.improved else "this week."
+        )
+        return [section(line)], fallback
+    headline, changes, steps = render(
         "account_digest.md.j2",
         digest=digest,
-        band_icon=BAND_ICON[digest.assessment.band],
-        min_threads=min_threads,
+        today=today,
+        reasons=headline_reasons(digest),
+        stage=stage_words(account, today),
+        since_words=_since_words(digest),
         sep=Safe(SEPARATOR),
     ).split(SEPARATOR)
-    blocks: list[Block] = [header(f"{account.name} · weekly digest"), section(headline.strip())]
-    blocks += [section(clip(part.strip())) for part in parts if part.strip()]
-    blocks.append(context(f"`/account {escape(account.name)}` shows the whole card"))
-    fallback = f"{escape(account.name)} weekly digest: " + headline.strip().replace("*", "")
-    return blocks[:50], clip(fallback, 3000)
+    blocks: list[Block] = [
+        section(part.strip()) for part in (headline, changes, steps) if part.strip()
+    ]
+    more = digest.more_on_card
+    note = (
+        f"{plural(more, 'more flag or step', 'more flags and steps')} on the full card"
+        if more
+        else "The map, the plan and every flag are on the full card"
+    )
+    blocks.append(section(note, accessory=full_card_button(saved_id(account.id))))
+    first = headline.strip().split("\n")[0].replace("*", "")
+    return blocks, clip(first, 3000)
+
+
+def full_card_button(account_id: int) -> dict[str, Any]:
+    return button(
+        "Full card",
+        action_id=Action.FULL_CARD,
+        value=FullCardValue.write(account_id=account_id),
+    )
+
+
+def _amounts(totals: Mapping[str, Decimal]) -> str:
+    """`$3.22M`, or `$2.1M + €480k` (currencies are never added together)."""
+    shown = [compact_money(v, c) for c, v in sorted(totals.items(), key=lambda kv: -kv[1]) if v]
+    return " + ".join(shown)
+
+
+def _share(part: Mapping[str, Decimal], whole: Mapping[str, Decimal]) -> str:
+    """`$1.49M (46%)`, per currency."""
+    return " + ".join(
+        f"{compact_money(v, c)} ({v / whole[c]:.0%})"
+        for c, v in sorted(part.items(), key=lambda kv: -kv[1])
+        if v and whole.get(c)
+    )
+
+
+def _line(digest: AccountDigest, *, step: bool = False) -> str:
+    return render(
+        "portfolio_line.md.j2",
+        digest=digest,
+        today=digest.today,
+        reasons=headline_reasons(digest),
+        stage=stage_words(digest.account, digest.today),
+        step=digest.steps[0] if step and digest.steps else None,
+    )
+
+
+def _owner_lines(book: OwnerBook, *, with_heading: bool, with_steps: bool) -> list[str]:
+    lines = []
+    if with_heading:
+        lines.append(
+            render("owner_line.md.j2", book=book, arr=_amounts(book.arr), red=_amounts(book.red))
+        )
+    lines += [_line(d, step=with_steps) for d in book.at_risk[:OWNER_LINES]]
+    if len(book.at_risk) > OWNER_LINES:
+        lines.append(f"…and {len(book.at_risk) - OWNER_LINES} more at risk")
+    return lines
 
 
 def portfolio_digest_blocks(portfolio: PortfolioDigest) -> tuple[list[Block], str]:
-    """The team lead's digest: at risk by ARR, renewals in 90 days, bands, undelivered digests."""
+    """The team lead's digest in money, then the accounts at risk by owner (riskiest first),
+    renewals within their window, and digests that could not be delivered."""
+    today = portfolio.today
+    summary = render(
+        "portfolio_summary.md.j2",
+        portfolio=portfolio,
+        total=_amounts(portfolio.total) or compact_money(0, "USD"),
+        red=Band.RED,
+        red_share=_share(portfolio.red, portfolio.total),
+        renewing=_amounts(portfolio.renewing),
+        renewing_red=_amounts(portfolio.renewing_red),
+        renewing_signed=_amounts(portfolio.renewing_signed),
+    )
     blocks: list[Block] = [
         header(portfolio.title),
-        context(render("portfolio_header.md.j2", portfolio=portfolio)),
+        context(render("portfolio_header.md.j2", portfolio=portfolio, order=RISK_ORDER)),
+        section(summary),
     ]
-    sections = [
-        (
-            f"*At risk* ({len(portfolio.at_risk)}), most ARR first",
-            portfolio.at_risk,
-            "portfolio_line.md.j2",
-        ),
-        (
-            f"*Renewals in the next 90 days* ({len(portfolio.renewals)})",
-            portfolio.renewals,
-            "renewal_line.md.j2",
-        ),
-    ]
-    budget = 44
-    for title, digests, template in sections:
-        if not digests:
-            blocks.append(section(f"{title}\nNone."))
-            continue
-        lines = [render(template, digest=d) for d in digests[:MOST_LINES]]
-        hidden = len(digests) - len(lines)
-        packed = line_sections(lines, max_blocks=max(1, budget // 2), title=title, hidden=hidden)
-        budget -= len(packed)
-        blocks += packed
+    lines: list[str] = []
+    for book in portfolio.owners:
+        if len(lines) >= MOST_LINES:
+            break
+        lines += _owner_lines(
+            book, with_heading=portfolio.by_owner, with_steps=not portfolio.by_owner
+        )
+    at_risk = len(portfolio.at_risk)
+    title = f"*At risk* ({at_risk})" + (", by owner" if portfolio.by_owner else "")
+    budget = 40
+    if lines:
+        packed = line_sections(lines[:MOST_LINES], max_blocks=budget // 2, title=title)
+    else:
+        packed = [section(f"{title}\nNone.")]
+    budget -= len(packed)
+    blocks += packed
+    windows = ", ".join(f"{label_of(s)} {d} days" for s, d in portfolio.windows)
+    renewal_title = f"*Renewals within their window* ({len(portfolio.renewals)})" + (
+        f": {windows}" if windows else ""
+    )
+    if portfolio.renewals:
+        renewal_lines = [
+            render(
+                "renewal_line.md.j2",
+                digest=d,
+                today=today,
+                stage=stage_words(d.account, today),
+            )
+            for d in portfolio.renewals[:MOST_LINES]
+        ]
+        hidden = len(portfolio.renewals) - len(renewal_lines)
+        blocks += line_sections(
+            renewal_lines, max_blocks=max(1, budget), title=renewal_title, hidden=hidden
+        )
+    else:
+        blocks.append(section(f"{renewal_title}\nNone."))
     if portfolio.failures:
-        lines = [
+        failed = [
             render("failure_line.md.j2", name=n, channel=c, error=e)
             for n, c, e in portfolio.failures
         ]
         blocks += line_sections(
-            lines, max_blocks=4, title=f"*Digests not delivered* ({len(lines)})"
+            failed, max_blocks=4, title=f"*Digests not delivered* ({len(failed)})"
         )
     if portfolio.to_owners:
-        lines = [
+        moved = [
             render("to_owner_line.md.j2", name=n, channel=c, owner=o)
             for n, c, o in portfolio.to_owners
         ]
         blocks += line_sections(
-            lines,
+            moved,
             max_blocks=2,
-            title=f"*Sent to the owner by DM instead* ({len(lines)}): their channel is shared "
+            title=f"*Sent to the owner by DM instead* ({len(moved)}): their channel is shared "
             "with another organisation",
         )
     red = portfolio.counts.get(Band.RED, 0)
     fallback = (
-        f"{portfolio.title}: {red} red, {len(portfolio.at_risk)} at risk, "
-        f"{len(portfolio.renewals)} renewals in 90 days"
+        f"{portfolio.title}: {_amounts(portfolio.total) or '$0'} ARR, "
+        f"{_share(portfolio.red, portfolio.total) or 'nothing'} red, {red} red accounts"
     )
-    return blocks[:50], fallback
+    return blocks[:50], escape(fallback)
+
+
+SEGMENT_WORDS = {Segment.ENTERPRISE: "enterprise", Segment.MID_MARKET: "mid-market"}
+
+
+def label_of(segment: str) -> str:
+    """`enterprise`, `mid-market`, `SMB`: a segment inside a sentence."""
+    return SEGMENT_WORDS.get(Segment(segment)) or label(Segment(segment))
 
 
 def to_owner_blocks(blocks: list[Block], text: str, *, channel_id: str) -> tuple[list[Block], str]:

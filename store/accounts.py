@@ -12,12 +12,43 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
-from store.enums import Segment
-from store.errors import DuplicateAccountName, NotFound, check_version
+from store.enums import RenewalStage, Segment
+from store.errors import DuplicateAccountName, NotFound, StoreError, check_version
 from store.models import Account, saved_id
 from store.names import NAME_LENGTH, clean_name, name_key
 from store.types import utcnow
 from store.unique import saved_once
+
+
+class RenewalRefused(StoreError):
+    """Renewal facts that cannot all be true; `field` names the input at fault."""
+
+
+def check_renewal(
+    *,
+    renewal_date: date | None,
+    notice_date: date | None,
+    stage: RenewalStage,
+    signed_on: date | None,
+    changed: frozenset[str] = frozenset(),
+) -> None:
+    """A notice date after the renewal date, or a renewal signed without its signed date, is
+    refused; the field named is the one changed (the notice date when both are)."""
+    if notice_date is not None and renewal_date is not None and notice_date > renewal_date:
+        field = (
+            "renewal_date"
+            if "renewal_date" in changed and "notice_date" not in changed
+            else "notice_date"
+        )
+        raise RenewalRefused(
+            f"The notice date ({notice_date:%-d %b %Y}) must be on or before the renewal date "
+            f"({renewal_date:%-d %b %Y}): it is the last day the customer may give notice.",
+            field=field,
+        )
+    if stage is RenewalStage.SIGNED and signed_on is None:
+        raise RenewalRefused(
+            "A signed renewal needs the day it was signed.", field="renewal_signed_on"
+        )
 
 
 def create_account(
@@ -36,10 +67,20 @@ def create_account(
     seats_active: int | None = None,
     products: Sequence[str] = (),
     external_crm_id: str | None = None,
+    renewal_stage: RenewalStage = RenewalStage.NOT_STARTED,
+    renewal_signed_on: date | None = None,
+    notice_date: date | None = None,
 ) -> Account:
     """Insert an account; a name the team already uses (by its key: ignoring case, accents typed
-    apart, letter widths and spacing) is refused, also when created at the same moment."""
+    apart, letter widths and spacing) is refused, also when created at the same moment, and so
+    are renewal facts that cannot all be true (`check_renewal`). A signed date is kept only
+    with the signed stage."""
     name = clean_name(name)
+    stage = RenewalStage(renewal_stage)
+    signed_on = renewal_signed_on if stage is RenewalStage.SIGNED else None
+    check_renewal(
+        renewal_date=renewal_date, notice_date=notice_date, stage=stage, signed_on=signed_on
+    )
     account = Account(
         team_id=team_id,
         name=name,
@@ -55,6 +96,9 @@ def create_account(
         seats_active=seats_active,
         products=list(products),
         external_crm_id=external_crm_id,
+        renewal_stage=stage,
+        renewal_signed_on=signed_on,
+        notice_date=notice_date,
     )
 
     def check() -> None:
@@ -79,7 +123,9 @@ def update_account(
     **changes: Any,
 ) -> Account:
     """Change an account's fields; a name another account of the team uses is refused, and so is
-    an edit made on a version someone else has changed since (`expected_version`)."""
+    an edit made on a version someone else has changed since (`expected_version`), and renewal
+    facts that cannot all be true once changed (`check_renewal`). Moving the stage off signed
+    clears the signed date."""
     account = session.exec(
         select(Account)
         .where(Account.team_id == team_id, Account.id == account_id)
@@ -104,6 +150,19 @@ def update_account(
     check_name()
     if "currency" in changes:
         changes["currency"] = str(changes["currency"]).upper()
+    if _RENEWAL_FIELDS & changes.keys():
+        final = {f: changes.get(f, getattr(account, f)) for f in _RENEWAL_FIELDS}
+        stage = RenewalStage(final["renewal_stage"] or RenewalStage.NOT_STARTED)
+        changes["renewal_stage"] = stage
+        if stage is not RenewalStage.SIGNED:
+            changes["renewal_signed_on"] = final["renewal_signed_on"] = None
+        check_renewal(
+            renewal_date=final["renewal_date"],
+            notice_date=final["notice_date"],
+            stage=stage,
+            signed_on=final["renewal_signed_on"],
+            changed=frozenset(changes),
+        )
 
     def write() -> None:
         for field, value in changes.items():
@@ -119,9 +178,30 @@ _EDITABLE = frozenset(
     {
         "name", "name_key", "owner_user_id", "channel_id", "arr", "currency", "renewal_date",
         "contract_start", "segment", "seats_licensed", "seats_active", "products",
-        "external_crm_id", "archived",
+        "external_crm_id", "archived", "renewal_stage", "renewal_signed_on", "notice_date",
     }
 )  # fmt: skip
+_RENEWAL_FIELDS = frozenset({"renewal_date", "notice_date", "renewal_stage", "renewal_signed_on"})
+
+
+def set_renewal_stage(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    stage: RenewalStage,
+    signed_on: date | None = None,
+    expected_version: int | None = None,
+) -> Account:
+    """Move the renewal to a stage; signed needs the day it was signed (refused otherwise)."""
+    return update_account(
+        session,
+        team_id=team_id,
+        account_id=account_id,
+        expected_version=expected_version,
+        renewal_stage=stage,
+        renewal_signed_on=signed_on,
+    )
 
 
 def get_account(session: Session, *, team_id: str, account_id: int) -> Account | None:

@@ -56,6 +56,26 @@ class ActionStatus(StrEnum):
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.BLOCKED)
 
 
+class RenewalStage(StrEnum):
+    """Where this term's renewal stands, from nothing done to signed."""
+
+    NOT_STARTED = "not_started"
+    PROPOSAL_SENT = "proposal_sent"
+    VERBAL_YES = "verbal_yes"
+    SIGNED = "signed"
+
+
+class Band(StrEnum):
+    """An account's health band: green gets expansion plays, yellow stabilisation, red a save."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+_WORDS = {"smb": "SMB", "mid_market": "Mid-market"}
+
+
 def label(value: StrEnum) -> str:
-    """Human wording of a stored value: `economic_buyer` -> `Economic buyer`."""
-    return value.value.replace("_", " ").capitalize()
+    """Human wording of a stored value: `economic_buyer` -> `Economic buyer`, `smb` -> `SMB`."""
+    return _WORDS.get(value.value) or value.value.replace("_", " ").capitalize()

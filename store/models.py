@@ -12,8 +12,10 @@ from sqlmodel import Field, SQLModel, col
 
 from store.enums import (
     ActionStatus,
+    Band,
     ContactChannel,
     Influence,
+    RenewalStage,
     Role,
     Segment,
     Sentiment,
@@ -35,11 +37,12 @@ SLACK_ID_LENGTH = 32
 TEXT_LENGTH = 3000
 
 
-def enum_column(enum: type[StrEnum]) -> sa.Enum:
-    """Store an enum by its value, checked by the database, portable to SQLite and PostgreSQL."""
+def enum_column(enum: type[StrEnum], *, name: str | None = None) -> sa.Enum:
+    """Store an enum by its value, checked by the database, portable to SQLite and PostgreSQL.
+    `name` names the check when a table has two columns of one enum."""
     return sa.Enum(
         enum,
-        name=enum.__name__.lower(),
+        name=name or enum.__name__.lower(),
         native_enum=False,
         create_constraint=True,
         length=32,
@@ -77,6 +80,14 @@ class Account(SQLModel, table=True):
         sa.CheckConstraint("arr >= 0", name="arr_not_negative"),
         sa.CheckConstraint("seats_licensed IS NULL OR seats_licensed >= 0", name="seats_licensed"),
         sa.CheckConstraint("seats_active IS NULL OR seats_active >= 0", name="seats_active"),
+        sa.CheckConstraint(
+            "notice_date IS NULL OR renewal_date IS NULL OR notice_date <= renewal_date",
+            name="notice_before_renewal",
+        ),
+        sa.CheckConstraint(
+            "renewal_stage != 'signed' OR renewal_signed_on IS NOT NULL",
+            name="signed_on_when_signed",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,12 +104,73 @@ class Account(SQLModel, table=True):
     seats_licensed: int | None = None
     seats_active: int | None = None
     products: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+    renewal_stage: RenewalStage = Field(
+        default=RenewalStage.NOT_STARTED, sa_type=enum_column(RenewalStage)
+    )
+    """Where the coming renewal stands; signed needs `renewal_signed_on`."""
+    renewal_signed_on: date | None = None
+    notice_date: date | None = None
+    """The last day the customer may give notice not to renew: on or before the renewal date."""
     external_crm_id: str | None = Field(default=None, max_length=64)
     archived: bool = Field(default=False)
     version: int = Field(default=1)
     """Raised by every edit: a form opened on an older version is refused (changed elsewhere)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+UNCLEARED = sa.text("cleared_at IS NULL")
+
+
+class BandOverride(SQLModel, table=True):
+    """An owner's manual band for an account: why, until when, who and when. Rows are never
+    deleted: replacing or removing one marks it cleared, so the rows are the overrides' history.
+    At most one is uncleared per account; it is in force until its expiry date has passed."""
+
+    __tablename__ = "band_override"
+    __table_args__ = (
+        sa.Index(
+            "uq_band_override_account_id",
+            "account_id",
+            unique=True,
+            sqlite_where=UNCLEARED,
+            postgresql_where=UNCLEARED,
+        ),
+        sa.Index(None, "account_id", "set_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    band: Band = Field(sa_type=enum_column(Band))
+    rules_band: Band | None = Field(default=None, sa_type=enum_column(Band, name="rules_band"))
+    """What the rules said when the override was set."""
+    reason: str = Field(max_length=500)
+    expires_on: date
+    set_by_user_id: str = Field(max_length=SLACK_ID_LENGTH)
+    set_at: datetime = created_at_field()
+    cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cleared_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+
+
+class DigestBand(SQLModel, table=True):
+    """The band (and the signals behind it) each account was shown with in its latest weekly
+    digest, and in the digest before: what "since last week" compares with. One row per account,
+    rewritten by each week's delivery run; a second run in the same week keeps the week before."""
+
+    __tablename__ = "digest_band"
+    __table_args__ = (sa.Index(None, "team_id"),)
+
+    account_id: int = Field(primary_key=True, foreign_key="account.id", ondelete="CASCADE")
+    team_id: str = team_field()
+    week: date
+    band: Band = Field(sa_type=enum_column(Band))
+    signals: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+    previous_week: date | None = None
+    previous_band: Band | None = Field(
+        default=None, sa_type=enum_column(Band, name="previous_band")
+    )
+    previous_signals: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
 
 
 LIVE_PERSON = sa.text("status != 'merged'")
@@ -285,7 +357,10 @@ class ActionItemChange(SQLModel, table=True):
     """One field of one mutual-action item changed: the plan's history."""
 
     __tablename__ = "action_item_change"
-    __table_args__ = (sa.Index(None, "action_item_id", "changed_at"),)
+    __table_args__ = (
+        sa.Index(None, "action_item_id", "changed_at"),
+        sa.Index(None, "team_id", "changed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = team_field()

@@ -9,10 +9,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from store.enums import Segment
 from store.errors import check_version
 from store.models import Account, TeamSettings, TeamSettingsChange
 from store.types import utcnow
@@ -28,28 +29,48 @@ class SettingsSection(StrEnum):
 
 Days = Annotated[int, Field(ge=1, le=3650)]
 Percent = Annotated[int, Field(ge=1, le=100)]
+Threads = Annotated[int, Field(ge=1, le=20)]
+YesNo = Annotated[int, Field(ge=0, le=1)]
+"""A choice the settings form shows as a number: 1 yes, 0 no (its inputs are all numbers)."""
+
+OLD_RENEWAL_WINDOW = 90
+"""The one renewal window before windows were per segment (and its default)."""
 
 
 class Thresholds(BaseModel):
     """When a signal fires. Defaults follow the practice; a team may change any of them (its
-    admins, in `/account settings`). Each field's title and description are what Slack shows."""
+    admins, in `/account settings`). Each field's title and description are what Slack shows;
+    where the practice differs by segment, there is one field per segment."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     min_threads: Annotated[
-        int,
+        Threads,
         Field(
-            ge=1,
-            le=20,
-            title="Relationship threads needed",
-            description="Fewer live threads than this and the account is single-threaded.",
+            title="Live contacts needed",
+            description="Enterprise and mid-market: fewer live contacts is thin coverage.",
         ),
     ] = 3
-    thread_contact_days: Annotated[
+    min_threads_smb: Annotated[
+        Threads,
+        Field(
+            title="Live contacts needed, SMB",
+            description="SMB accounts: fewer live contacts is thin coverage.",
+        ),
+    ] = 2
+    recent_contact_days: Annotated[
         Days,
         Field(
-            title="A thread stays live for (days)",
-            description="Someone active, not negative and contacted within this many days.",
+            title="Recent contact within (days)",
+            description="Contacted this recently (active, not negative): a live contact. A "
+            "champion, economic buyer or sponsor not contacted this long: no recent contact.",
+        ),
+    ] = 60
+    gone_dark_days: Annotated[
+        Days,
+        Field(
+            title="Gone dark after (days)",
+            description="No contact with anyone on the map for this long is critical.",
         ),
     ] = 90
     stale_map_days: Annotated[
@@ -59,20 +80,48 @@ class Thresholds(BaseModel):
             description="Nobody added, changed or contacted on the map for this long.",
         ),
     ] = 30
-    key_person_contact_days: Annotated[
+    renewal_window_enterprise_days: Annotated[
         Days,
         Field(
-            title="Key people uncontacted after (days)",
-            description="A champion, economic buyer or executive sponsor not contacted this long.",
+            title="Renewal window, enterprise (days)",
+            description="A renewal this close is watched, and critical with two or more risks.",
         ),
-    ] = 60
-    renewal_warning_days: Annotated[
+    ] = 180
+    renewal_window_mid_market_days: Annotated[
         Days,
         Field(
-            title="Renewal window (days)",
-            description="A renewal this close is watched, and critical when a risk holds too.",
+            title="Renewal window, mid-market (days)",
+            description="A renewal this close is watched, and critical with two or more risks.",
+        ),
+    ] = 120
+    renewal_window_smb_days: Annotated[
+        Days,
+        Field(
+            title="Renewal window, SMB (days)",
+            description="A renewal this close is watched, and critical with two or more risks.",
         ),
     ] = 90
+    sponsor_watch_enterprise: Annotated[
+        YesNo,
+        Field(
+            title="Watch for no sponsor, enterprise (1 yes, 0 no)",
+            description="1: an enterprise account with no executive sponsor is a watch item.",
+        ),
+    ] = 1
+    sponsor_watch_mid_market: Annotated[
+        YesNo,
+        Field(
+            title="Watch for no sponsor, mid-market (1 yes, 0 no)",
+            description="1: a mid-market account with no executive sponsor is a watch item.",
+        ),
+    ] = 1
+    sponsor_watch_smb: Annotated[
+        YesNo,
+        Field(
+            title="Watch for no sponsor, SMB (1 yes, 0 no)",
+            description="1: an SMB account with no executive sponsor is a watch item.",
+        ),
+    ] = 0
     action_due_soon_days: Annotated[
         int,
         Field(
@@ -100,6 +149,54 @@ class Thresholds(BaseModel):
     # The rule that low adoption starts below the expansion signal is checked when an admin
     # saves the form (`commands.team_settings.ThresholdsForm`), not here: a stored row that
     # breaks it (written by hand, or by an older version) must not fail every card.
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_settings(cls, stored: Any) -> Any:
+        """Read thresholds saved before the windows were one per team and per segment.
+
+        The live-thread window and the key-people window become the one recent-contact window
+        (the shorter of the two, as "recent" meant the stricter); a renewal window a team had
+        changed applies to every segment, the old default leaves the segments' own defaults."""
+        if not isinstance(stored, dict):
+            return stored
+        values = dict(stored)
+        windows = ("thread_contact_days", "key_person_contact_days")
+        older = [values.pop(key) for key in windows if key in values]
+        if older and "recent_contact_days" not in values:
+            values["recent_contact_days"] = min(older, key=_as_number)
+        window = values.pop("renewal_warning_days", None)
+        if window is not None and window != OLD_RENEWAL_WINDOW:
+            for segment in ("enterprise", "mid_market", "smb"):
+                values.setdefault(f"renewal_window_{segment}_days", window)
+        return values
+
+    def renewal_window(self, segment: Segment) -> int:
+        return {
+            Segment.ENTERPRISE: self.renewal_window_enterprise_days,
+            Segment.MID_MARKET: self.renewal_window_mid_market_days,
+            Segment.SMB: self.renewal_window_smb_days,
+        }[segment]
+
+    def threads_needed(self, segment: Segment) -> int:
+        return self.min_threads_smb if segment is Segment.SMB else self.min_threads
+
+    def sponsor_watched(self, segment: Segment) -> bool:
+        return bool(
+            {
+                Segment.ENTERPRISE: self.sponsor_watch_enterprise,
+                Segment.MID_MARKET: self.sponsor_watch_mid_market,
+                Segment.SMB: self.sponsor_watch_smb,
+            }[segment]
+        )
+
+
+def _as_number(value: Any) -> float:
+    """Orders stored values that may not be numbers at all (validation then says so)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("-inf")
 
 
 def thresholds_for(session: Session, *, team_id: str) -> Thresholds:
@@ -146,7 +243,9 @@ class DigestSettings(BaseModel):
     at: time = time(9, 0)
     timezone: str = "UTC"
     all_clear: bool = True
-    """Post a one-line all-clear into healthy accounts' channels."""
+    """Post a one-line all-clear into a channel when its account turns green."""
+    weekly_all_clear: bool = False
+    """Keep posting the all-clear every week while an account stays green."""
     portfolio_channel_id: Annotated[str | None, Field(pattern=r"^[CG][A-Z0-9]{2,31}$")] = None
     owner_digests: bool = False
     """Also send each account owner their own at-risk accounts by direct message."""

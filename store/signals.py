@@ -1,28 +1,36 @@
 """The account-strategy rules: pure functions from an account's stored facts to its signals.
 
 Every signal carries a plain-language reason and its evidence. The health band is derived from
-the signals by one transparent rule (see `band_for`), so the card can always say why.
+the signals by one transparent rule (see `band_for`), so the card can always say why. An owner's
+override, while in force, is the band shown; the rules' band is still computed beside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
-from store.enums import Influence, Role, Sentiment, StakeholderStatus
+from store.enums import Band, Influence, RenewalStage, Role, Sentiment, StakeholderStatus
 from store.models import Account, ActionItem, Stakeholder
 from store.settings import Thresholds
+from store.wording import day, days_from, plural
+
+__all__ = ["Band"]  # the band lives in store.enums; the rules are where everyone reads it
 
 KEY_ROLES = (Role.CHAMPION, Role.ECONOMIC_BUYER, Role.EXECUTIVE_SPONSOR)
-
-
-class Band(StrEnum):
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
+ROLE_WORDS = {role: role.value.replace("_", " ") for role in Role}
+STAGE_WORDS = {
+    RenewalStage.NOT_STARTED: "renewal not started",
+    RenewalStage.PROPOSAL_SENT: "proposal sent",
+    RenewalStage.VERBAL_YES: "verbal yes",
+    RenewalStage.SIGNED: "signed",
+}
+RISK_ORDER = "riskiest first: ARR at stake, then how soon it renews, then severity"
+"""The one order of every list of accounts (`riskiest_first`), as its header says it."""
 
 
 class Severity(StrEnum):
@@ -35,21 +43,56 @@ class Severity(StrEnum):
 
 
 class SignalKind(StrEnum):
-    SINGLE_THREADED = "single_threaded"
-    STALE_MAP = "stale_map"
-    KEY_PERSON_UNCONTACTED = "key_person_uncontacted"
-    NO_CHAMPION = "no_champion"
+    """What fired. Values are stored (the signals a digest showed), so they never change."""
+
+    NO_STAKEHOLDERS = "no_stakeholders"
+    GONE_DARK = "gone_dark"
     CHAMPION_DEPARTED = "champion_departed"
+    SPONSOR_DEPARTED = "sponsor_departed"
+    NEGATIVE_ECONOMIC_BUYER = "negative_economic_buyer"
+    NEGATIVE_CHAMPION = "negative_champion"
+    NEGATIVE_SPONSOR = "negative_sponsor"
+    THIN_COVERAGE = "thin_coverage"
+    NO_RECENT_CONTACT = "no_recent_contact"
+    NO_CHAMPION = "no_champion"
     NO_ECONOMIC_BUYER = "no_economic_buyer"
     NO_EXECUTIVE_SPONSOR = "no_executive_sponsor"
     HIGH_INFLUENCE_DETRACTOR = "high_influence_detractor"
-    NO_STAKEHOLDERS = "no_stakeholders"
-    RENEWAL_SOON = "renewal_soon"
-    RENEWAL_AT_RISK = "renewal_at_risk"
+    STALE_MAP = "stale_map"
     ACTIONS_OVERDUE = "actions_overdue"
     ACTIONS_DUE_SOON = "actions_due_soon"
     ADOPTION_RISK = "adoption_risk"
+    RENEWAL_SOON = "renewal_soon"
+    RENEWAL_AT_RISK = "renewal_at_risk"
+    RENEWAL_SIGNED = "renewal_signed"
     EXPANSION_SEATS = "expansion_seats"
+
+
+RENEWAL_KINDS = frozenset({SignalKind.RENEWAL_SOON, SignalKind.RENEWAL_AT_RISK})
+SIGNAL_NAMES = {
+    SignalKind.NO_STAKEHOLDERS: "no active stakeholders",
+    SignalKind.GONE_DARK: "gone dark",
+    SignalKind.CHAMPION_DEPARTED: "champion departed",
+    SignalKind.SPONSOR_DEPARTED: "executive sponsor departed",
+    SignalKind.NEGATIVE_ECONOMIC_BUYER: "negative economic buyer",
+    SignalKind.NEGATIVE_CHAMPION: "negative champion",
+    SignalKind.NEGATIVE_SPONSOR: "negative executive sponsor",
+    SignalKind.THIN_COVERAGE: "thin coverage",
+    SignalKind.NO_RECENT_CONTACT: "no recent contact with key people",
+    SignalKind.NO_CHAMPION: "no champion",
+    SignalKind.NO_ECONOMIC_BUYER: "no known economic buyer",
+    SignalKind.NO_EXECUTIVE_SPONSOR: "no executive sponsor",
+    SignalKind.HIGH_INFLUENCE_DETRACTOR: "high-influence detractor",
+    SignalKind.STALE_MAP: "stale map",
+    SignalKind.ACTIONS_OVERDUE: "overdue action items",
+    SignalKind.ACTIONS_DUE_SOON: "action items due soon",
+    SignalKind.ADOPTION_RISK: "low adoption",
+    SignalKind.RENEWAL_SOON: "renewal inside its window",
+    SignalKind.RENEWAL_AT_RISK: "renewal at risk",
+    SignalKind.RENEWAL_SIGNED: "renewal signed",
+    SignalKind.EXPANSION_SEATS: "expansion signal",
+}
+"""Each signal in two or three words, for saying one no longer holds ("cleared: stale map")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +105,19 @@ class Signal:
 
 
 @dataclass(frozen=True, slots=True)
+class Override:
+    """An owner's band for an account, why, and until when (the last day it holds)."""
+
+    band: Band
+    reason: str
+    expires_on: date
+    set_by_user_id: str
+    set_at: datetime | None = None
+    rules_band: Band | None = None
+    """What the rules said when it was set."""
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """What the rules need about one account, loaded in a fixed number of queries."""
 
@@ -69,28 +125,76 @@ class AccountSnapshot:
     stakeholders: tuple[Stakeholder, ...]
     open_actions: tuple[ActionItem, ...]
     last_map_activity: date | None
+    override: Override | None = None
+    """The account's uncleared override, if any (expired or not: the rules look at the day)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """The rules' verdict on an account."""
+    """The rules' verdict on an account, and the band shown (an owner's override in force)."""
 
     band: Band
     signals: tuple[Signal, ...]
     threads: tuple[Stakeholder, ...]
+    """The live contacts: active, not negative, contacted within the recent-contact window."""
     expansion_play: Signal | None = None
     renewal_days: int | None = None
     at_stake: Decimal = Decimal("0")
+    """The ARR at stake: an account shown red or yellow whose renewal is open inside its
+    window (0 otherwise): the risk order's first key."""
     risk_score: int = field(default=0)
+    rules_band: Band = Band.GREEN
+    override: Override | None = None
+    """The override in force (the band shown is its band)."""
+    renewal_window: int = 90
+    renewal_stage: RenewalStage = RenewalStage.NOT_STARTED
+    threads_needed: int = 3
+    override_note: str = ""
+    first_move: str = ""
+    """With an open renewal and one risk: what to do first (`close "Order form"`)."""
+
+    @property
+    def in_window(self) -> bool:
+        """The renewal is inside its segment's window (today up to the window's last day)."""
+        days = self.renewal_days
+        return days is not None and 0 <= days <= self.renewal_window
+
+    @property
+    def renewal_open(self) -> bool:
+        """Inside the window and not signed yet: the renewal is what to work on."""
+        return self.in_window and self.renewal_stage is not RenewalStage.SIGNED
+
+    @property
+    def rule_reasons(self) -> tuple[str, ...]:
+        """The rules' reasons, most severe first (an open renewal's urgency included)."""
+        return tuple(
+            s.reason for s in self.signals if s.severity in _WEIGHING or s.kind in RENEWAL_KINDS
+        )
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """The band's reasons, most severe first."""
-        weighing = (Severity.CRITICAL, Severity.RISK)
-        return tuple(s.reason for s in self.signals if s.severity in weighing)
+        """The band's reasons: an override in force first, saying so, then the rules'."""
+        note = (self.override_note,) if self.override_note else ()
+        return note + self.rule_reasons
+
+    @property
+    def weighing_kinds(self) -> tuple[SignalKind, ...]:
+        """The risk and critical signals behind the band (an open renewal's urgency apart):
+        what a digest remembers, to say next week which appeared and which cleared."""
+        return tuple(
+            s.kind for s in self.signals if s.severity in _WEIGHING and s.kind not in RENEWAL_KINDS
+        )
+
+    @property
+    def risks(self) -> int:
+        """How many risk or critical signals hold (an open renewal's own urgency apart)."""
+        return sum(s.severity in _WEIGHING and s.kind not in RENEWAL_KINDS for s in self.signals)
 
     def of(self, severity: Severity) -> tuple[Signal, ...]:
         return tuple(s for s in self.signals if s.severity is severity)
+
+
+_WEIGHING = (Severity.CRITICAL, Severity.RISK)
 
 
 def days_since(day: date | None, today: date) -> int | None:
@@ -98,50 +202,88 @@ def days_since(day: date | None, today: date) -> int | None:
 
 
 def is_thread(person: Stakeholder, *, today: date, thresholds: Thresholds) -> bool:
-    """An active, recently contacted, not hostile relationship."""
+    """A live contact: active, recently contacted, not hostile."""
     since = days_since(person.last_contacted_on, today)
     return (
         person.status is StakeholderStatus.ACTIVE
         and since is not None
-        and since <= thresholds.thread_contact_days
+        and since <= thresholds.recent_contact_days
         and person.sentiment is not Sentiment.NEGATIVE
     )
 
 
+def override_in_force(override: Override | None, today: date) -> Override | None:
+    """The override while it holds: through its expiry date, not after."""
+    return override if override is not None and override.expires_on >= today else None
+
+
 def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) -> Assessment:
-    """Run every rule over one account and derive its band."""
+    """Run every rule over one account and derive its band (and the band shown)."""
+    account = snapshot.account
+    segment = account.segment
     census = _census(snapshot.stakeholders, today=today, thresholds=thresholds)
-    active, threads = census.active, tuple(census.threads)
+    window = thresholds.renewal_window(segment)
+    renewal_days = None if account.renewal_date is None else (account.renewal_date - today).days
+    stage = account.renewal_stage or RenewalStage.NOT_STARTED
+    renewal_open = (
+        renewal_days is not None
+        and 0 <= renewal_days <= window
+        and stage is not RenewalStage.SIGNED
+    )
+    needed = thresholds.threads_needed(segment)
     signals = [
-        *_relationship_signals(census, thresholds=thresholds),
+        *_presence_signals(census, today=today, thresholds=thresholds),
+        *_relationship_signals(
+            census, renewal_open=renewal_open, needed=needed, thresholds=thresholds
+        ),
+        *_sponsor_watch(census, watched=thresholds.sponsor_watched(segment)),
         *_map_freshness_signals(snapshot, census, today=today, thresholds=thresholds),
         *_plan_signals(snapshot.open_actions, today=today, thresholds=thresholds),
-        *_seat_signals(snapshot.account, thresholds=thresholds),
+        *_seat_signals(account, thresholds=thresholds),
     ]
-    account = snapshot.account
-    renewal_days = None if account.renewal_date is None else (account.renewal_date - today).days
-    risks = [s for s in signals if s.severity in (Severity.CRITICAL, Severity.RISK)]
-    if renewal_days is not None and 0 <= renewal_days <= thresholds.renewal_warning_days:
-        signals.insert(0, _renewal_signal(account, renewal_days, at_risk=bool(risks)))
-    band = band_for(signals)
+    first = ""
+    if renewal_days is not None and 0 <= renewal_days <= window:
+        weighing = [s for s in signals if s.severity in _WEIGHING]
+        if renewal_open and len(weighing) == 1:
+            first = _first_move(weighing[0], census, snapshot.open_actions, today)
+        signals.insert(0, _renewal_signal(account, renewal_days, weighing, first, today=today))
+    rules_band = band_for(signals)
+    override = override_in_force(snapshot.override, today)
+    band = override.band if override is not None else rules_band
     expansion = next((s for s in signals if s.kind is SignalKind.EXPANSION_SEATS), None)
     play = None
-    if expansion is not None and band is not Band.RED:
-        play = _expansion_play(expansion, active, today=today, thresholds=thresholds)
-    ordered = tuple(sorted(signals, key=lambda s: _SEVERITY_ORDER[s.severity]))
+    if expansion is not None and Band.RED not in (band, rules_band):
+        play = _expansion_play(expansion, census.active, today=today, thresholds=thresholds)
+    ordered = tuple(sorted(signals, key=_shown_order))
+    note = ""
+    if override is not None:
+        note = (
+            f"{override.band.value} by override until {day(override.expires_on, today)} "
+            f"(rules: {rules_band.value}): {override.reason}"
+        )
     return Assessment(
         band=band,
         signals=ordered,
-        threads=threads,
+        threads=tuple(census.threads),
         expansion_play=play,
         renewal_days=renewal_days,
-        at_stake=account.arr if band is not Band.GREEN else Decimal("0"),
+        at_stake=account.arr if band is not Band.GREEN and renewal_open else Decimal("0"),
         risk_score=_risk_score(ordered, band),
+        rules_band=rules_band,
+        override=override,
+        renewal_window=window,
+        renewal_stage=stage,
+        threads_needed=needed,
+        override_note=note,
+        first_move=first,
     )
 
 
 def band_for(signals: Sequence[Signal]) -> Band:
-    """Red: any critical signal, or three or more risks. Yellow: one or two risks. Else green."""
+    """Red: any critical signal, or three or more risks. Yellow: one or two risks. Else green.
+
+    (An open renewal with two or more risks is itself a critical signal: see `_renewal_signal`.)
+    """
     if any(s.severity is Severity.CRITICAL for s in signals):
         return Band.RED
     risks = sum(s.severity is Severity.RISK for s in signals)
@@ -158,8 +300,15 @@ _SEVERITY_ORDER = {
 }
 
 
+def _shown_order(signal: Signal) -> float:
+    """Most severe first; an open renewal's urgency right after the critical signals."""
+    if signal.kind in RENEWAL_KINDS and signal.severity is not Severity.CRITICAL:
+        return 0.5
+    return _SEVERITY_ORDER[signal.severity]
+
+
 def _risk_score(signals: Sequence[Signal], band: Band) -> int:
-    """Orders a portfolio riskiest first: band, then the weight of what fires."""
+    """Severity as one number: the band, then the weight of what fires."""
     weights = {
         Severity.CRITICAL: 100,
         Severity.RISK: 10,
@@ -170,8 +319,38 @@ def _risk_score(signals: Sequence[Signal], band: Band) -> int:
     return base + sum(weights[s.severity] for s in signals)
 
 
+T = TypeVar("T")
+
+
+def risk_order_key(account: Account, assessment: Assessment) -> tuple[object, ...]:
+    """The one risk order (`RISK_ORDER`): ARR at stake first (red or yellow, renewal open
+    inside its window), then how soon it renews (no date or a date passed last), then severity
+    (band, then the weight of what fires), then the name."""
+    days = assessment.renewal_days
+    soon = days if days is not None and days >= 0 else 10**6
+    return (-assessment.at_stake, soon, -assessment.risk_score, account.name_key)
+
+
+def riskiest_first(
+    items: Iterable[T], *, pick: Callable[[T], tuple[Account, Assessment]]
+) -> list[T]:
+    """Accounts (or anything holding one and its assessment) in the one risk order."""
+    return sorted(items, key=lambda item: risk_order_key(*pick(item)))
+
+
 def _names(people: Sequence[Stakeholder]) -> tuple[str, ...]:
     return tuple(p.name for p in people)
+
+
+def _listed(names: Sequence[str]) -> str:
+    """`Ana`, `Ana and Ben`, `Ana, Ben and Cy`."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _titled(person: Stakeholder) -> str:
+    return f"{person.name} ({person.title})" if person.title else person.name
 
 
 @dataclass(slots=True)
@@ -180,84 +359,146 @@ class _Census:
 
     active: list[Stakeholder] = field(default_factory=list)
     threads: list[Stakeholder] = field(default_factory=list)
-    champions: int = 0
-    departed_champions: list[Stakeholder] = field(default_factory=list)
-    economic_buyer: bool = False
-    executive_sponsor: bool = False
+    by_role: dict[Role, list[Stakeholder]] = field(default_factory=dict)
+    departed: dict[Role, list[Stakeholder]] = field(default_factory=dict)
     detractors: list[Stakeholder] = field(default_factory=list)
-    uncontacted: list[tuple[Stakeholder, int | None]] = field(default_factory=list)
+    no_recent_contact: list[tuple[Stakeholder, int | None]] = field(default_factory=list)
+    last_contact: Stakeholder | None = None
+    gone_dark: bool = False
+    """People on the map, and none contacted within the gone-dark window (or ever)."""
+
+    def holding(self, role: Role) -> list[Stakeholder]:
+        return self.by_role.get(role, [])
 
 
 def _census(people: Sequence[Stakeholder], *, today: date, thresholds: Thresholds) -> _Census:
     census = _Census()
+    recent = thresholds.recent_contact_days
     for person in people:
         role = person.role
         if person.status is not StakeholderStatus.ACTIVE:
-            if role is Role.CHAMPION:
-                census.departed_champions.append(person)
+            census.departed.setdefault(role, []).append(person)
             continue
         census.active.append(person)
+        census.by_role.setdefault(role, []).append(person)
         contacted = person.last_contacted_on
         since = None if contacted is None else (today - contacted).days
-        if (
-            since is not None
-            and since <= thresholds.thread_contact_days
-            and person.sentiment is not Sentiment.NEGATIVE
+        if contacted is not None and (
+            census.last_contact is None or contacted > census.last_contact.last_contacted_on  # type: ignore[operator]
         ):
+            census.last_contact = person
+        if since is not None and since <= recent and person.sentiment is not Sentiment.NEGATIVE:
             census.threads.append(person)
-        if role is Role.CHAMPION:
-            census.champions += 1
-        elif role is Role.ECONOMIC_BUYER:
-            census.economic_buyer = True
-        elif role is Role.EXECUTIVE_SPONSOR:
-            census.executive_sponsor = True
-        elif role is Role.DETRACTOR and person.influence is Influence.HIGH:
+        if role is Role.DETRACTOR and person.influence is Influence.HIGH:
             census.detractors.append(person)
-        if role in KEY_ROLES and (since is None or since >= thresholds.key_person_contact_days):
-            census.uncontacted.append((person, since))
+        if role in KEY_ROLES and (since is None or since > recent):
+            census.no_recent_contact.append((person, since))
+    last = census.last_contact
+    census.gone_dark = bool(census.active) and (
+        last is None or (today - last.last_contacted_on).days >= thresholds.gone_dark_days  # type: ignore[operator]
+    )
     return census
 
 
-def _relationship_signals(census: _Census, *, thresholds: Thresholds) -> list[Signal]:
-    signals: list[Signal] = []
-    active, threads = census.active, census.threads
-    if not active:
-        signals.append(
+def _presence_signals(census: _Census, *, today: date, thresholds: Thresholds) -> list[Signal]:
+    """The critical ones: nobody on the map, nobody heard from, a key person gone unreplaced."""
+    if not census.active:
+        return [
             Signal(
                 SignalKind.NO_STAKEHOLDERS, Severity.CRITICAL, "no active stakeholders on the map"
             )
+        ]
+    signals = []
+    last = census.last_contact
+    if census.gone_dark:
+        since = days_since(last.last_contacted_on, today) if last is not None else None
+        evidence = (
+            "nobody on the map has been contacted"
+            if last is None or since is None
+            else f"last contact {plural(since, 'day')} ago, with {last.name}"
         )
-    if len(threads) < thresholds.min_threads:
-        holders = ", ".join(_names(threads)) or "nobody"
+        dark = thresholds.gone_dark_days
         signals.append(
             Signal(
-                SignalKind.SINGLE_THREADED,
-                Severity.RISK,
-                "single-threaded",
-                f"{len(threads)} of {thresholds.min_threads} relationship threads: {holders}",
-                _names(threads),
-            )
-        )
-    departed = census.departed_champions
-    if departed and not census.champions:
-        signals.append(
-            Signal(
-                SignalKind.CHAMPION_DEPARTED,
+                SignalKind.GONE_DARK,
                 Severity.CRITICAL,
-                "champion departed",
-                f"{', '.join(_names(departed))} left; no other champion",
-                _names(departed),
+                f"gone dark: no contact with anyone in {plural(dark, 'day')}",
+                evidence,
             )
         )
-    elif not census.champions and active:
+    for role, kind in (
+        (Role.CHAMPION, SignalKind.CHAMPION_DEPARTED),
+        (Role.EXECUTIVE_SPONSOR, SignalKind.SPONSOR_DEPARTED),
+    ):
+        gone = census.departed.get(role, [])
+        if gone and not census.holding(role):
+            left = "; ".join(
+                f"{p.name} left"
+                + (f" {days_from(p.departed_on, today)}" if p.departed_on else "")
+                + (f", now at {p.left_for_company}" if p.left_for_company else "")
+                for p in gone[-3:]
+            )
+            signals.append(
+                Signal(
+                    kind,
+                    Severity.CRITICAL,
+                    f"{ROLE_WORDS[role]} departed with no successor",
+                    left,
+                    _names(gone),
+                )
+            )
+    return signals
+
+
+def _relationship_signals(
+    census: _Census, *, renewal_open: bool, needed: int, thresholds: Thresholds
+) -> list[Signal]:
+    signals: list[Signal] = []
+    if not census.active:
+        return signals
+    for role, kind in (
+        (Role.ECONOMIC_BUYER, SignalKind.NEGATIVE_ECONOMIC_BUYER),
+        (Role.CHAMPION, SignalKind.NEGATIVE_CHAMPION),
+        (Role.EXECUTIVE_SPONSOR, SignalKind.NEGATIVE_SPONSOR),
+    ):
+        negative = [p for p in census.holding(role) if p.sentiment is Sentiment.NEGATIVE]
+        if not negative:
+            continue
+        critical = role is Role.ECONOMIC_BUYER and renewal_open
+        signals.append(
+            Signal(
+                kind,
+                Severity.CRITICAL if critical else Severity.RISK,
+                f"negative {ROLE_WORDS[role]}",
+                ", ".join(_titled(p) for p in negative)
+                + ("; the renewal is inside its window" if critical else ""),
+                _names(negative),
+            )
+        )
+    live = len(census.threads)
+    if live < needed:
+        target = f"(target {needed})"
+        if live == 0:
+            reason = f"no live contacts {target}"
+            evidence = (
+                f"nobody contacted in the last {plural(thresholds.recent_contact_days, 'day')}"
+            )
+        elif live == 1:
+            reason = f"single-threaded: 1 live contact {target}"
+            evidence = census.threads[0].name
+        else:
+            reason = f"thin coverage: {plural(live, 'live contact')} {target}"
+            evidence = _listed(_names(census.threads))
+        signals.append(
+            Signal(
+                SignalKind.THIN_COVERAGE, Severity.RISK, reason, evidence, _names(census.threads)
+            )
+        )
+    if not census.holding(Role.CHAMPION) and not census.departed.get(Role.CHAMPION):
         signals.append(Signal(SignalKind.NO_CHAMPION, Severity.RISK, "no champion"))
-    if active and not census.economic_buyer:
+    if not census.holding(Role.ECONOMIC_BUYER):
         signals.append(
             Signal(SignalKind.NO_ECONOMIC_BUYER, Severity.RISK, "no known economic buyer")
-        )
-    if active and not census.executive_sponsor:
-        signals.append(
-            Signal(SignalKind.NO_EXECUTIVE_SPONSOR, Severity.WATCH, "no executive sponsor")
         )
     if census.detractors:
         signals.append(
@@ -265,13 +506,20 @@ def _relationship_signals(census: _Census, *, thresholds: Thresholds) -> list[Si
                 SignalKind.HIGH_INFLUENCE_DETRACTOR,
                 Severity.RISK,
                 "high-influence detractor",
-                ", ".join(
-                    f"{p.name}{f' ({p.title})' if p.title else ''}" for p in census.detractors
-                ),
+                ", ".join(_titled(p) for p in census.detractors),
                 _names(census.detractors),
             )
         )
     return signals
+
+
+def _sponsor_watch(census: _Census, *, watched: bool) -> list[Signal]:
+    """No executive sponsor is worth watching only where the team expects one (by segment)."""
+    if not watched or not census.active or census.holding(Role.EXECUTIVE_SPONSOR):
+        return []
+    if census.departed.get(Role.EXECUTIVE_SPONSOR):
+        return []  # a sponsor gone unreplaced is critical already
+    return [Signal(SignalKind.NO_EXECUTIVE_SPONSOR, Severity.WATCH, "no executive sponsor")]
 
 
 def _map_freshness_signals(
@@ -279,30 +527,34 @@ def _map_freshness_signals(
 ) -> list[Signal]:
     signals: list[Signal] = []
     idle = days_since(snapshot.last_map_activity, today)
-    if idle is not None and idle >= thresholds.stale_map_days:
+    if idle is not None and idle >= thresholds.stale_map_days and not census.gone_dark:
         signals.append(
             Signal(
                 SignalKind.STALE_MAP,
                 Severity.RISK,
                 "stale map",
-                f"nobody added, changed or contacted for {idle} days",
+                f"nobody added, changed or contacted for {plural(idle, 'day')}",
             )
         )
-    uncontacted = census.uncontacted
-    if uncontacted:
-        evidence = ", ".join(
-            f"{p.name} ({_role_word(p.role)}, {'never contacted' if d is None else f'{d} days'})"
-            for p, d in uncontacted
+    quiet = census.no_recent_contact
+    if quiet:
+        evidence = "; ".join(
+            f"{p.name} ({ROLE_WORDS[p.role]}): "
+            + ("never contacted" if d is None else f"last contact {plural(d, 'day')} ago")
+            for p, d in quiet
+        )
+        reason = (
+            f"no recent contact with {plural(len(quiet), 'key person', 'key people')}"
+            if len(quiet) > 1
+            else f"no recent contact with the {ROLE_WORDS[quiet[0][0].role]}"
         )
         signals.append(
             Signal(
-                SignalKind.KEY_PERSON_UNCONTACTED,
+                SignalKind.NO_RECENT_CONTACT,
                 Severity.RISK,
-                "key people uncontacted"
-                if len(uncontacted) > 1
-                else f"{_role_word(uncontacted[0][0].role)} uncontacted",
+                reason,
                 evidence,
-                tuple(p.name for p, _ in uncontacted),
+                tuple(p.name for p, _ in quiet),
             )
         )
     return signals
@@ -312,27 +564,27 @@ def _plan_signals(
     actions: Sequence[ActionItem], *, today: date, thresholds: Thresholds
 ) -> list[Signal]:
     signals: list[Signal] = []
-    overdue = [a for a in actions if a.due_on < today]
-    due_soon = [
-        a for a in actions if 0 <= (a.due_on - today).days <= thresholds.action_due_soon_days
-    ]
+    overdue = sorted((a for a in actions if a.due_on < today), key=lambda a: a.due_on)
+    soon = thresholds.action_due_soon_days
+    due_soon = [a for a in actions if 0 <= (a.due_on - today).days <= soon]
     if overdue:
-        oldest = max((today - a.due_on).days for a in overdue)
+        late = plural((today - overdue[0].due_on).days, "day")
+        titles = "; ".join(a.title for a in overdue[:3])
         signals.append(
             Signal(
                 SignalKind.ACTIONS_OVERDUE,
                 Severity.RISK,
-                f"{len(overdue)} action item{'s' if len(overdue) != 1 else ''} overdue",
-                f"oldest {oldest} days late: " + "; ".join(a.title for a in overdue[:3]),
+                f"{plural(len(overdue), 'action item')} overdue",
+                f"{titles} ({late} late)" if len(overdue) == 1 else f"oldest {late} late: {titles}",
             )
         )
     if due_soon:
+        within = "today" if soon == 0 else f"within {plural(soon, 'day')}"
         signals.append(
             Signal(
                 SignalKind.ACTIONS_DUE_SOON,
                 Severity.WATCH,
-                f"{len(due_soon)} action item{'s' if len(due_soon) != 1 else ''} due within "
-                f"{thresholds.action_due_soon_days} days",
+                f"{plural(len(due_soon), 'action item')} due {within}",
                 "; ".join(a.title for a in due_soon[:3]),
             )
         )
@@ -364,21 +616,76 @@ def _seat_signals(account: Account, *, thresholds: Thresholds) -> list[Signal]:
             Signal(
                 SignalKind.ADOPTION_RISK,
                 Severity.RISK,
-                f"low adoption ({utilisation:.0%} of seats)",
+                f"low adoption: {utilisation:.0%} of seats active",
                 evidence,
             )
         ]
     return []
 
 
-def _renewal_signal(account: Account, days: int, *, at_risk: bool) -> Signal:
-    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-    evidence = (
-        f"{account.currency} {account.arr:,.0f} at stake; renews {account.renewal_date:%-d %b %Y}"
-    )
-    if at_risk:
-        return Signal(SignalKind.RENEWAL_AT_RISK, Severity.CRITICAL, f"renewal {when}", evidence)
+def stage_words(account: Account, today: date) -> str:
+    """`renewal not started`, `proposal sent`, `verbal yes`, `signed 3 Nov`."""
+    stage = account.renewal_stage or RenewalStage.NOT_STARTED
+    if stage is RenewalStage.SIGNED and account.renewal_signed_on is not None:
+        return f"signed {day(account.renewal_signed_on, today)}"
+    return STAGE_WORDS[stage]
+
+
+def _renewal_signal(
+    account: Account,
+    days: int,
+    weighing: Sequence[Signal],
+    first: str,
+    *,
+    today: date,
+) -> Signal:
+    """The renewal inside its window: signed, watched, or (two or more risks) critical; with
+    one risk it says what to do first."""
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {plural(days, 'day')}"
+    facts = [f"renews {day(account.renewal_date, today)}", stage_words(account, today)]  # type: ignore[arg-type]
+    if account.notice_date is not None:
+        facts.append(f"notice by {day(account.notice_date, today)}")
+    evidence = "; ".join(facts)
+    if account.renewal_stage is RenewalStage.SIGNED:
+        return Signal(
+            SignalKind.RENEWAL_SIGNED, Severity.WATCH, f"renewal {when}: signed", evidence
+        )
+    if len(weighing) >= 2:
+        return Signal(
+            SignalKind.RENEWAL_AT_RISK,
+            Severity.CRITICAL,
+            f"renewal {when} with {len(weighing)} risks open",
+            evidence,
+        )
+    if len(weighing) == 1:
+        return Signal(
+            SignalKind.RENEWAL_SOON,
+            Severity.WATCH,
+            f"renewal {when} with 1 risk open: {first} first",
+            evidence,
+        )
     return Signal(SignalKind.RENEWAL_SOON, Severity.WATCH, f"renewal {when}", evidence)
+
+
+def _first_move(signal: Signal, census: _Census, actions: Sequence[ActionItem], today: date) -> str:
+    """What to do about one risk, in a few words (`close "Order form"`, `meet Olga Berg`)."""
+    named = signal.people[0] if signal.people else ""
+    if signal.kind is SignalKind.ACTIONS_OVERDUE:
+        late = sorted((a for a in actions if a.due_on < today), key=lambda a: a.due_on)
+        return f'close "{late[0].title}"' if len(late) == 1 else "close the overdue items"
+    champion = next(iter(_names(census.holding(Role.CHAMPION))), "your champion")
+    moves = {
+        SignalKind.THIN_COVERAGE: "open another live contact",
+        SignalKind.NO_RECENT_CONTACT: f"book time with {named}",
+        SignalKind.HIGH_INFLUENCE_DETRACTOR: f"meet {named}",
+        SignalKind.NEGATIVE_CHAMPION: f"hear out {named}",
+        SignalKind.NEGATIVE_SPONSOR: f"hear out {named}",
+        SignalKind.NO_ECONOMIC_BUYER: f"ask {champion} who signs",
+        SignalKind.NO_CHAMPION: "find a champion",
+        SignalKind.STALE_MAP: "refresh the map",
+        SignalKind.ADOPTION_RISK: "book an adoption review",
+    }
+    return moves.get(signal.kind, signal.reason)
 
 
 def _expansion_play(
@@ -398,64 +705,190 @@ def _expansion_play(
         SignalKind.EXPANSION_SEATS,
         Severity.OPPORTUNITY,
         f"expansion: {expansion.reason}",
-        f"{expansion.evidence}; who cares: {', '.join(_names(sponsors))}",
+        f"{expansion.evidence}; positive and in touch: {_listed(_names(sponsors))}",
         _names(sponsors),
     )
 
 
-def _role_word(role: Role) -> str:
-    return role.value.replace("_", " ")
+# -- next steps ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One concrete next step: what (a call, a meeting, a deliverable), who on our side, by when.
+    `overdue` counts the days an item-based step is late."""
+
+    text: str
+    owner_user_id: str | None
+    due_on: date
+    overdue: int = 0
+
+
+def end_of_week(today: date) -> date:
+    """This week's Friday (or the next one, from Saturday)."""
+    return today + timedelta(days=(4 - today.weekday()) % 7)
 
 
 def next_steps(
     snapshot: AccountSnapshot, assessment: Assessment, *, today: date, limit: int = 3
-) -> tuple[str, ...]:
-    """Two or three concrete next steps the signals suggest, most urgent first.
+) -> tuple[Step, ...]:
+    """The next steps the signals suggest, most urgent first, each with an owner and a date.
 
-    Each names a person, a meeting or a deliverable, never "strengthen the relationship".
-    """
-    steps: list[str] = []
+    Critical signals first, then overdue items, then the risks (so with one risk inside the
+    renewal window, what to do first leads); then, while the renewal is open, the items due
+    soon and the next step toward signature; expansion only when no renewal is open and the
+    account is not red. Each names a person, a meeting or a deliverable, never "strengthen the
+    relationship"."""
+    account = snapshot.account
+    owner = account.owner_user_id
     kinds = {s.kind: s for s in assessment.signals}
     active = [p for p in snapshot.stakeholders if p.status is StakeholderStatus.ACTIVE]
-    by_contact = sorted(
-        (p for p in assessment.threads), key=lambda p: p.last_contacted_on or date.min, reverse=True
-    )
+    by_name = {p.name: p for p in active}
+    live = sorted(assessment.threads, key=lambda p: p.last_contacted_on or date.min, reverse=True)
+    champion = next((p.name for p in active if p.role is Role.CHAMPION), None)
+    buyer = next((p.name for p in active if p.role is Role.ECONOMIC_BUYER), None)
+    friday = end_of_week(today)
+    later = friday + timedelta(days=7) if not assessment.renewal_open else friday
+    steps: list[Step] = []
+
+    def add(text: str, due: date, person: str | None = None) -> None:
+        holder = by_name.get(person) if person else None
+        who = (holder.relationship_owner_user_id if holder else None) or owner
+        steps.append(Step(text, who, due))
+
+    if SignalKind.NO_STAKEHOLDERS in kinds:
+        add("Map the account: add the champion and the economic buyer you work with", friday)
     if SignalKind.CHAMPION_DEPARTED in kinds:
-        gone = kinds[SignalKind.CHAMPION_DEPARTED].people[0]
-        ask = f"; ask {by_contact[0].name} who carries their work now" if by_contact else ""
-        steps.append(f"Find a new champion to replace {gone}{ask}")
-    if SignalKind.RENEWAL_AT_RISK in kinds and assessment.renewal_days is not None:
-        steps.append(
-            f"Start the renewal save plan now: {assessment.renewal_days} days left "
-            f"with {', '.join(r for r in assessment.reasons[1:3]) or 'open risks'}"
-        )
-    if SignalKind.KEY_PERSON_UNCONTACTED in kinds:
-        names = set(kinds[SignalKind.KEY_PERSON_UNCONTACTED].people)
-        for person in (p for p in active if p.name in names):
-            since = days_since(person.last_contacted_on, today)
-            when = "never contacted" if since is None else f"last contact {since} days ago"
-            steps.append(f"Book time with the {_role_word(person.role)} {person.name}: {when}")
+        gone = kinds[SignalKind.CHAMPION_DEPARTED].people[-1]
+        ask = f": ask {live[0].name} who carries their work now" if live else ""
+        add(f"Find a successor to {gone}, the champion who left{ask}", friday)
+    if SignalKind.SPONSOR_DEPARTED in kinds:
+        gone = kinds[SignalKind.SPONSOR_DEPARTED].people[-1]
+        ask = f": ask {champion or live[0].name} who owns this now" if champion or live else ""
+        add(f"Find a new executive sponsor to replace {gone}{ask}", friday)
+    called: set[str] = set()
+    """People a step already names: no second step with them."""
+    if SignalKind.NEGATIVE_ECONOMIC_BUYER in kinds:
+        for name in kinds[SignalKind.NEGATIVE_ECONOMIC_BUYER].people[:1]:
+            called.add(name)
+            add(
+                f"Hear out the economic buyer {name}, who is negative: book a meeting and bring "
+                "the value delivered",
+                friday,
+                name,
+            )
+    if SignalKind.GONE_DARK in kinds:
+        key = next((p for p in active if p.role in KEY_ROLES), active[0] if active else None)
+        if key is not None:
+            called.add(key.name)
+            add(
+                f"Call the {ROLE_WORDS[key.role]} {key.name} this week: nobody on the map has "
+                "been heard from in months",
+                friday,
+                key.name,
+            )
     overdue = sorted((a for a in snapshot.open_actions if a.due_on < today), key=lambda a: a.due_on)
-    for item in overdue[:1]:
-        owner = f" with {item.customer_owner_name}" if item.customer_owner_name else ""
-        steps.append(f'Close "{item.title}"{owner}: {(today - item.due_on).days} days overdue')
+    for item in overdue[:2]:
+        them = f" with {item.customer_owner_name}" if item.customer_owner_name else ""
+        steps.append(
+            Step(
+                f'Close "{item.title}"{them}',
+                item.our_owner_user_id or owner,
+                item.due_on,
+                (today - item.due_on).days,
+            )
+        )
+    if SignalKind.NO_RECENT_CONTACT in kinds:
+        for name in kinds[SignalKind.NO_RECENT_CONTACT].people:
+            person = by_name.get(name)
+            if person is None or name in called:
+                continue
+            since = days_since(person.last_contacted_on, today)
+            when = (
+                "never contacted" if since is None else f"last contact {plural(since, 'day')} ago"
+            )
+            called.add(name)
+            add(f"Book time with the {ROLE_WORDS[person.role]} {name}: {when}", later, name)
+    for kind in (SignalKind.NEGATIVE_CHAMPION, SignalKind.NEGATIVE_SPONSOR):
+        for name in kinds[kind].people[:1] if kind in kinds else ():
+            role = ROLE_WORDS[by_name[name].role] if name in by_name else "contact"
+            add(f"Find out what turned the {role} {name} negative: meet them", later, name)
     if SignalKind.HIGH_INFLUENCE_DETRACTOR in kinds:
-        steps.append(
-            f"Plan a conversation with {kinds[SignalKind.HIGH_INFLUENCE_DETRACTOR].people[0]}, "
-            "a high-influence detractor: hear the objection before the renewal does"
+        name = kinds[SignalKind.HIGH_INFLUENCE_DETRACTOR].people[0]
+        add(
+            f"Meet {name}, a high-influence detractor: hear the objection before the renewal does",
+            later,
+            name,
         )
-    if SignalKind.SINGLE_THREADED in kinds:
-        holders = ", ".join(p.name for p in assessment.threads) or "nobody yet"
-        steps.append(
-            f"Open a new thread: meet someone beyond {holders} (a decision maker or end user)"
+    if SignalKind.THIN_COVERAGE in kinds:
+        if live:
+            beyond = _listed(_names(live))
+            add(f"Add a live contact beyond {beyond}: a decision maker or an end user", later)
+        elif active and SignalKind.GONE_DARK not in kinds:
+            person = max(active, key=lambda p: p.last_contacted_on or date.min)
+            if person.name not in called:  # a step with them already: no second one
+                add(
+                    f"Reconnect with {person.name}: nobody has been contacted lately",
+                    later,
+                    person.name,
+                )
+    if SignalKind.NO_ECONOMIC_BUYER in kinds and active:
+        add(
+            f"Find out who signs: ask {champion or 'your main contact'} to introduce "
+            "the economic buyer",
+            later,
         )
-    if SignalKind.NO_ECONOMIC_BUYER in kinds:
-        steps.append("Find out who signs: ask your champion to introduce the economic buyer")
+    if SignalKind.NO_CHAMPION in kinds and live:
+        add(f"Find a champion: who among {_listed(_names(live[:3]))} sells for us inside?", later)
+    if SignalKind.ADOPTION_RISK in kinds:
+        who = champion or (live[0].name if live else "the customer")
+        add(
+            f"Book an adoption review with {who}: {kinds[SignalKind.ADOPTION_RISK].evidence}", later
+        )
     if SignalKind.STALE_MAP in kinds:
-        steps.append("Refresh the map: log your latest conversations and who has moved")
-    if assessment.expansion_play is not None:
-        steps.append(
-            f"Explore expansion with {assessment.expansion_play.people[0]}: "
-            f"{assessment.expansion_play.reason.removeprefix('expansion: ')}"
+        add("Refresh the map: log your latest conversations and who has moved", later)
+    if assessment.renewal_open:
+        soon = sorted(
+            (a for a in snapshot.open_actions if a.due_on >= today), key=lambda a: a.due_on
         )
-    return tuple(dict.fromkeys(steps))[:limit]
+        for item in soon[:2]:
+            them = f" with {item.customer_owner_name}" if item.customer_owner_name else ""
+            steps.append(
+                Step(f'Close "{item.title}"{them}', item.our_owner_user_id or owner, item.due_on)
+            )
+        steps.append(_signature_step(account, buyer, owner=owner, today=today, friday=friday))
+    if SignalKind.NO_EXECUTIVE_SPONSOR in kinds and (champion or buyer):
+        add(
+            f"Ask {champion or buyer} to introduce an executive sponsor",
+            friday + timedelta(days=14),
+        )
+    play = assessment.expansion_play
+    if play is not None and not assessment.renewal_open and assessment.band is not Band.RED:
+        add(
+            f"Explore expansion with {play.people[0]}: {play.reason.removeprefix('expansion: ')}",
+            friday + timedelta(days=14),
+            play.people[0],
+        )
+    seen: set[str] = set()
+    unique = [s for s in steps if not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
+    return tuple(unique[:limit])
+
+
+def _signature_step(
+    account: Account, buyer: str | None, *, owner: str | None, today: date, friday: date
+) -> Step:
+    """The next step toward signature at the renewal's stage, due before the notice date."""
+    who = buyer or "the economic buyer"
+    deadline = account.notice_date or account.renewal_date or friday
+    stage = account.renewal_stage or RenewalStage.NOT_STARTED
+    if stage is RenewalStage.NOT_STARTED:
+        return Step(f"Send the renewal proposal to {who}", owner, min(friday, deadline))
+    if stage is RenewalStage.PROPOSAL_SENT:
+        due = min(friday + timedelta(days=7), deadline)
+        return Step(f"Get a verbal yes on the proposal from {who}", owner, due)
+    before = "the notice date" if account.notice_date else "the renewal"
+    return Step(
+        f"Get the order form signed by {who} before {before}, {day(deadline, today)}",
+        owner,
+        min(friday + timedelta(days=7), deadline),
+    )

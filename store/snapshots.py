@@ -7,12 +7,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, inspect
+from sqlalchemy import Select, and_, func, inspect
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from store.enums import OPEN_ACTION_STATUSES
-from store.models import ON_MAP, Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
-from store.signals import AccountSnapshot
+from store.models import (
+    ON_MAP,
+    Account,
+    ActionItem,
+    BandOverride,
+    ContactLog,
+    Stakeholder,
+    StakeholderChange,
+)
+from store.signals import AccountSnapshot, Override
 
 
 def account_scope(
@@ -49,6 +58,19 @@ LIGHT_COLUMNS: dict[Any, tuple[Any, ...]] = {
     ),
 }
 """What the rules, the digests and their templates read; rows carry nothing else."""
+OVERRIDE_COLUMNS: tuple[Any, ...] = (
+    BandOverride.band,
+    BandOverride.reason,
+    BandOverride.expires_on,
+    BandOverride.set_by_user_id,
+    BandOverride.set_at,
+    BandOverride.rules_band,
+)
+"""An account's uncleared override, read in the accounts' own query (an outer join)."""
+UNCLEARED_OVERRIDE = and_(
+    col(BandOverride.account_id) == col(Account.id),
+    col(BandOverride.cleared_at).is_(None),
+)
 
 
 def load_snapshots(
@@ -59,7 +81,8 @@ def load_snapshots(
     owner_user_id: str | None = None,
     rows: bool = False,
 ) -> list[AccountSnapshot]:
-    """Snapshots of the chosen accounts, by name; five queries whatever their number.
+    """Snapshots of the chosen accounts, by name, each with its uncleared override; five
+    queries whatever their number.
 
     With `rows`, accounts, people and items come back as plain read-only rows (typed values,
     attribute access) instead of ORM objects: several times lighter for a whole team's digests.
@@ -71,12 +94,18 @@ def load_snapshots(
         result = session.execute(query(selected))
         return result.all() if rows else result.scalars().all()
 
-    accounts = fetch(
-        Account,
-        lambda q: q.where(col(Account.id).in_(scope)).order_by(Account.name_key),
-    )
-    if not accounts:
+    account_columns: tuple[Any, ...] = LIGHT_COLUMNS[Account] if rows else (Account,)
+    found = session.execute(
+        select_columns(*account_columns, *OVERRIDE_COLUMNS)
+        .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
+        .where(col(Account.id).in_(scope))
+        .order_by(Account.name_key)
+    ).all()
+    if not found:
         return []
+    width = len(account_columns)
+    accounts: list[Any] = [row if rows else row[0] for row in found]
+    overrides = [_override(row[width:]) for row in found]
     people: dict[int, list[Stakeholder]] = defaultdict(list)
     for person in fetch(
         Stakeholder,
@@ -101,9 +130,25 @@ def load_snapshots(
             stakeholders=tuple(people[account.id]),
             open_actions=tuple(actions[account.id]),
             last_map_activity=activity.get(account.id),
+            override=override,
         )
-        for account in accounts
+        for account, override in zip(accounts, overrides, strict=True)
     ]
+
+
+def _override(values: Sequence[Any]) -> Override | None:
+    """The override columns of an account's row (all None without one)."""
+    band, reason, expires_on, by, at, rules_band = values
+    if band is None:
+        return None
+    return Override(
+        band=band,
+        reason=reason,
+        expires_on=expires_on,
+        set_by_user_id=by,
+        set_at=at,
+        rules_band=rules_band,
+    )
 
 
 def _last_map_activity(session: Session, *, scope: Select[int | None]) -> dict[int, date]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -15,7 +15,14 @@ from sqlmodel import Session, col, select
 
 from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
 from store.errors import NotFound, StoreError, check_version
-from store.models import ON_MAP, ContactLog, Stakeholder, StakeholderChange, saved_id
+from store.models import (
+    ON_MAP,
+    BandOverride,
+    ContactLog,
+    Stakeholder,
+    StakeholderChange,
+    saved_id,
+)
 from store.names import clean_name, email_key, name_key
 from store.types import utcnow
 from store.unique import saved_once
@@ -390,12 +397,25 @@ class HistoryEntry:
     by_user_id: str | None
     change: StakeholderChange | None = None
     contact: ContactLog | None = None
+    override: BandOverride | None = None
+    """An owner's band override set (or, with `ended`, ended early by `by_user_id`)."""
+    ended: bool = False
+    logged_at: datetime | None = None
+    """When a contact was logged, kept beside `at`, when it happened."""
+
+
+def happened_at(contact: ContactLog) -> datetime:
+    """When a contact happened, for ordering history: the moment it was logged if that was on
+    its day, else the end of its day (a call logged two days later sorts on the call's day)."""
+    end_of_day = datetime.combine(contact.contacted_on, time.max, tzinfo=UTC)
+    return min(contact.created_at, end_of_day)
 
 
 def account_history(
     session: Session, *, team_id: str, account_id: int, offset: int = 0, limit: int = 10
 ) -> tuple[list[HistoryEntry], bool]:
-    """Changes and contacts of an account, newest first, one page; and whether more follow."""
+    """Changes, contacts and band overrides of an account, newest first by when they happened
+    (a contact by its day, its logging time kept beside it), one page; and whether more follow."""
     window = offset + limit + 1
     names = {
         saved_id(person): name
@@ -414,16 +434,45 @@ def account_history(
     contacts = session.exec(
         select(ContactLog)
         .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
-        .order_by(col(ContactLog.created_at).desc(), col(ContactLog.id).desc())
+        .order_by(
+            col(ContactLog.contacted_on).desc(),
+            col(ContactLog.created_at).desc(),
+            col(ContactLog.id).desc(),
+        )
         .limit(window)
     )
-    entries = [
-        HistoryEntry(c.changed_at, names.get(c.stakeholder_id, "?"), c.changed_by_user_id, change=c)
-        for c in changes
-    ] + [
-        HistoryEntry(c.created_at, names.get(c.stakeholder_id, "?"), c.logged_by_user_id, contact=c)
-        for c in contacts
-    ]
+    overrides = list(
+        session.exec(
+            select(BandOverride)
+            .where(BandOverride.team_id == team_id, BandOverride.account_id == account_id)
+            .order_by(col(BandOverride.set_at).desc(), col(BandOverride.id).desc())
+            .limit(window)
+        )
+    )
+    entries = (
+        [
+            HistoryEntry(
+                c.changed_at, names.get(c.stakeholder_id, "?"), c.changed_by_user_id, change=c
+            )
+            for c in changes
+        ]
+        + [
+            HistoryEntry(
+                happened_at(c),
+                names.get(c.stakeholder_id, "?"),
+                c.logged_by_user_id,
+                contact=c,
+                logged_at=c.created_at,
+            )
+            for c in contacts
+        ]
+        + [HistoryEntry(o.set_at, "", o.set_by_user_id, override=o) for o in overrides]
+        + [
+            HistoryEntry(o.cleared_at, "", o.cleared_by_user_id, override=o, ended=True)
+            for o in overrides
+            if o.cleared_at is not None
+        ]
+    )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[offset : offset + limit], len(entries) > offset + limit
 
@@ -442,3 +491,46 @@ def replay(changes: Iterable[StakeholderChange]) -> dict[int, dict[str, str | No
 def current_fields(people: Iterable[Stakeholder]) -> dict[int, dict[str, str | None]]:
     """Tracked fields of people as the map holds them now, in the history's text form."""
     return {saved_id(person.id): _snapshot(person) for person in people}
+
+
+TOUCH_ROWS = 50
+"""Contact rows read for the last touch: everyone in it, unless it had more people than this."""
+
+
+@dataclass(frozen=True)
+class LastTouch:
+    """The latest contact with anyone on an account's map: when, who was there, how, and the
+    first line of its summary (what a CSM reads before a call)."""
+
+    contacted_on: date
+    people: tuple[str, ...]
+    channel: ContactChannel
+    summary: str
+
+
+def last_touch(session: Session, *, team_id: str, account_id: int) -> LastTouch | None:
+    """The account's latest touchpoint (by the day it happened, then the latest logged), with
+    everyone logged in that same touch (same day, way, summary and author: one row is written
+    per person); one query over the latest few rows."""
+    rows = session.exec(
+        select(ContactLog, Stakeholder.name)
+        .join(Stakeholder, col(ContactLog.stakeholder_id) == col(Stakeholder.id))
+        .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
+        .order_by(col(ContactLog.contacted_on).desc(), col(ContactLog.created_at).desc())
+        .limit(TOUCH_ROWS)
+    ).all()
+    if not rows:
+        return None
+    latest = rows[0][0]
+
+    def same(log: ContactLog) -> bool:
+        return (log.contacted_on, log.channel, log.summary, log.logged_by_user_id) == (
+            latest.contacted_on,
+            latest.channel,
+            latest.summary,
+            latest.logged_by_user_id,
+        )
+
+    names = sorted({name for log, name in rows if same(log)})
+    first_line = latest.summary.strip().split("\n", 1)[0] if latest.summary else ""
+    return LastTouch(latest.contacted_on, tuple(names), latest.channel, first_line)

@@ -12,8 +12,9 @@ import pytest
 
 from store.actions import add_action_item
 from store.db import Database
-from store.enums import Influence, Role, Sentiment
-from store.stakeholders import mark_departed
+from store.enums import ContactChannel, Influence, Role, Sentiment
+from store.stakeholders import log_contact, mark_departed
+from store.wording import dated
 from tests.factories import add_person, app_today, corrupt_team_settings, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
@@ -111,12 +112,14 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     blocks = reply["blocks"]
     text = json.dumps(blocks)
     assert blocks[0]["text"]["text"] == "Acme Logistics"
-    assert (
-        ":red_circle: *Red*: renewal in 41 days, champion departed, single-threaded"
-        in blocks[1]["text"]["text"]
+    assert blocks[1]["text"]["text"] == (
+        ":red_circle: *Red*: renewal in 41 days with 4 risks open, champion departed with no "
+        "successor, single-threaded: 1 live contact (target 3), no recent contact with the "
+        "economic buyer, 1 action item overdue"
     )
-    assert "USD 480,000" in text and "610 of 900 (68%)" in text and "(in 41 days)" in text
-    assert "2 relationship threads (Raj Patel, Sam Ortiz)" in text
+    assert "$480k" in text and "610 of 900 (68%)" in text and "(in 41 days)" in text
+    assert "1 live contact (target 3): Sam Ortiz" in text  # Raj: no contact in 74 days
+    assert "renewal not started" in text
     raj = next(
         b for b in blocks if "Raj Patel" in b.get("text", {}).get("text", "") and "accessory" in b
     )
@@ -127,7 +130,10 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     ]
     departed = "*Departed*\\n• Dana Lee (champion, left today)"
     assert departed in json.dumps(blocks, ensure_ascii=False)
-    assert "economic buyer uncontacted*: Raj Patel (economic buyer, 74 days)" in text
+    assert (
+        "no recent contact with the economic buyer*: Raj Patel (economic buyer): "
+        "last contact 74 days ago" in text
+    )
     texts = [b.get("text", {}).get("text", "") for b in blocks]
     start = texts.index("*Mutual action plan* · 2 open")
     plan = json.dumps(blocks[start:])
@@ -142,6 +148,8 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
         "history.page",
         "account.share",
         "account.edit",
+        "account.renewal",
+        "account.override",
     ]
     assert len(blocks) <= 50
 
@@ -313,3 +321,46 @@ def test_unexpected_failure_gives_an_error_id_and_is_logged(
     assert match, call.params["text"]
     logged = [r for r in caplog.records if match.group(1) in r.getMessage()]
     assert logged and logged[0].exc_info
+
+
+def test_the_card_before_a_call_says_the_last_touch_and_the_next_one_booked(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    acme = make_account(database, "Acme")
+    sam = add_person(database, acme, "Sam Ortiz", Role.CHAMPION)
+    ana = add_person(database, acme, "Ana Souza", Role.END_USER)
+    with database.transaction() as session:
+        for days, summary in ((12, "Kick-off"), (5, "Renewal call\nthey want a discount")):
+            log_contact(
+                session,
+                team_id=acme.team_id,
+                account_id=acme.id,
+                stakeholder_ids=[sam, ana],
+                contacted_on=TODAY - timedelta(days=days),
+                channel=ContactChannel.CALL,
+                summary=summary,
+                by_user_id="U0ALICE",
+            )
+    bot.command("acme")
+    touches = next(b["text"]["text"] for b in answer(slack)["blocks"] if "*Last touch*" in str(b))
+    day = TODAY - timedelta(days=5)
+    assert touches == (
+        f"*Last touch* {dated(day, TODAY)} · call with Ana Souza, Sam Ortiz: Renewal call\n"
+        "*Next touch* :eyes: none booked"
+    )
+    slack.calls.clear()
+    with database.transaction() as session:
+        add_action_item(
+            session,
+            team_id=acme.team_id,
+            account_id=acme.id,
+            title="QBR",
+            due_on=TODAY + timedelta(days=3),
+            by_user_id="U0ALICE",
+            customer_owner_stakeholder_id=sam,
+        )
+    bot.command("acme")
+    touches = next(b["text"]["text"] for b in answer(slack)["blocks"] if "*Last touch*" in str(b))
+    due = TODAY + timedelta(days=3)
+    assert touches.endswith(f"*Next touch* “QBR” with Sam Ortiz · {dated(due, TODAY)}")
+    assert dated(due, TODAY).endswith(" (in 3 days)")

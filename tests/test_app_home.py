@@ -77,9 +77,10 @@ def test_home_tab_shows_portfolio_renewals_and_my_items(
     assert view["type"] == "home"
     text = json.dumps(view)
     portfolio, renewals, items = (
-        text.split('"Renewals in the next 90 days"')[0],
-        *text.split('"Renewals in the next 90 days"')[1].split('"Your action items"'),
+        text.split('"Renewals within their window"')[0],
+        *text.split('"Renewals within their window"')[1].split('"Your action items"'),
     )
+    assert "Riskiest first: ARR at stake, then how soon it renews, then severity" in portfolio
     assert "Acme" in portfolio and "Later Co" in portfolio and "Globex" not in portfolio
     assert "Acme" in renewals and "Later Co" not in renewals
     assert items.index("Send proposal") < items.index("Help Bob")

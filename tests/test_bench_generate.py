@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from bench.digests import band_distribution, build_all, digest_moment
 from bench.generate import PortfolioExists, generate_portfolio
 from store.db import Database
 from store.enums import (
@@ -166,3 +167,24 @@ def test_second_portfolio_is_refused_unless_replaced(
     assert rows_per_table(engine) == replaced
     assert replaced["account"] == 5
     assert rows_per_table(engine, team_id="T0OTHER") == other
+
+
+def test_the_digest_bench_prints_the_band_distribution_of_the_synthetic_portfolio(
+    tmp_path: Path,
+) -> None:
+    """The line the benchmark prints for the 10,000-account portfolio, here on 20: every account
+    counted once, in one of the three bands."""
+    database = Database(f"sqlite:///{tmp_path / 'bands.db'}")
+    database.upgrade()
+    generate_portfolio(database.engine, team_id=TEAM, accounts=ACCOUNTS, seed=7, today=TODAY)
+    built, _, shape = build_all(database, team_id=TEAM, now=digest_moment(TODAY))
+    database.dispose()
+    line = band_distribution(shape, accounts=built, scale=ACCOUNTS)
+    assert line.startswith(f"Bands of the synthetic {ACCOUNTS}-account portfolio ({built} live): ")
+    counts = [int(part.split()[1]) for part in line.split(": ", 1)[1].split(" · ")]
+    assert sum(counts) == built and 0 < built <= ACCOUNTS
+    assert [part.split()[0] for part in line.split(": ", 1)[1].split(" · ")] == [
+        "red",
+        "yellow",
+        "green",
+    ]

@@ -198,7 +198,8 @@ def test_a_card_costs_the_same_statements_by_exact_name_by_verb_word_or_near_nam
         statements.clear()
         reply_blocks(bot, slack, text, f"s{index}")
         counts[text] = sum(s.lstrip().upper().startswith("SELECT") for s in statements)
-    assert counts == {"acme": 7, "Acme plan": 7, "new horizons": 7, "horizons": 8}
+    # one of them the last touch (issue 19: the card before a call)
+    assert counts == {"acme": 8, "Acme plan": 8, "new horizons": 8, "horizons": 9}
 
 
 # -- text too long to be a name, and forms filled in within their limits -------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from store.db import Database
 from store.enums import ContactChannel, Role, Sentiment
 from store.models import ContactLog, Stakeholder
-from store.stakeholders import update_stakeholder
+from store.stakeholders import log_contact, update_stakeholder
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
@@ -314,3 +314,37 @@ def test_a_departure_reads_as_one_line_in_history(
     text = json.dumps(reply.params["blocks"], ensure_ascii=False)
     assert "*Dana* departed on Mon 2 Nov 2026 (now at Globex as COO) · by <@U0BOB>" in text
     assert "left for" not in text
+
+
+def test_history_is_ordered_by_when_things_happened_and_keeps_when_they_were_logged(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    dana = person(database, account, "Dana", Role.CHAMPION)
+    with database.transaction() as session:  # today: Dana's sentiment moves
+        update_stakeholder(
+            session,
+            team_id=TEAM_ID,
+            stakeholder_id=dana,
+            by_user_id="U0BOB",
+            sentiment=Sentiment.POSITIVE,
+        )
+    call_day = TODAY - timedelta(days=3)
+    with database.transaction() as session:  # then a call of three days ago is logged
+        log_contact(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            stakeholder_ids=[dana],
+            contacted_on=call_day,
+            channel=ContactChannel.CALL,
+            summary="Pricing call",
+            by_user_id="U0BOB",
+        )
+    bot.command("acme history")
+    [shown] = slack.wait_for("response_url")
+    lines = shown.params["blocks"][1]["text"]["text"].split("\n")
+    assert "neutral → positive" in lines[0]  # today's change first, though logged earlier
+    assert "added *Dana* as champion" in lines[1]
+    assert lines[2].startswith(f"`{call_day:%Y-%m-%d}` :speech_balloon: call with *Dana*")
+    assert lines[2].endswith(f"Pricing call · logged {TODAY:%a %-d %b %Y} · by <@U0BOB>")

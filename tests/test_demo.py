@@ -28,19 +28,30 @@ def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
     first = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
     assert first.exit_code == 0, first.output
-    assert "Seeded 12 sample accounts" in first.output
+    assert "Seeded 13 sample accounts" in first.output
     for shown in (
         "Your accounts",
+        "Riskiest first: ARR at stake, then how soon it renews, then severity",
         "Acme Logistics",
         "Northwind Health",
-        "USD 480,000",
+        "$480k",
         "in 41 days",
+        "notice by 4 Dec",  # renewal stages and notice dates
+        "proposal sent",
+        "signed 17 Nov",
+        "Umbrella Labs is now yellow by override until 23 Dec",  # an override, rules beside it
+        "rules say red: gone dark: no contact with anyone",
+        "🟢→🔴 Tyrell Analytics is now red (green last week)",  # a digest with its move
+        "Since last week: new: champion departed with no successor · Rachael T. departed",
+        "$3.43M ARR in 13 accounts · 🔴 $1.37M (40%) red",  # the portfolio digest in money
+        "New reds this week: Tyrell Analytics ($150k)",
+        "At risk (9), by owner",
     ):
         assert shown in first.output
     second = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
     assert "Reusing the sample portfolio" in second.output
     with Database(demo_db).transaction() as session:
-        assert session.execute(select(func.count()).select_from(Account)).scalar_one() == 12
+        assert session.execute(select(func.count()).select_from(Account)).scalar_one() == 13
 
 
 def test_sample_portfolio_has_the_situations_the_method_cares_about(demo_db: str) -> None:
@@ -77,7 +88,7 @@ def test_demo_shows_a_chosen_account(demo_db: str) -> None:
     result = runner.invoke(cli, ["demo", "--account", "initech", "--today", "2026-11-23"])
     assert result.exit_code == 0
     assert "Initech" in result.output
-    assert "USD 132,000" in result.output
+    assert "$132k" in result.output
 
 
 def test_demo_refuses_a_bad_date(demo_db: str) -> None:

@@ -69,9 +69,9 @@ def test_a_private_channel_account_shows_only_to_members_owner_and_admins(
     make_account(database, "Secret Deal", channel_id="C0SECRET", owner_user_id="U0OWNER2")
     answers = ask(bot, slack, "Secret Deal", MEMBER, ADMIN, "U0OWNER2", STRANGER)
     for user in (MEMBER, ADMIN, "U0OWNER2"):
-        assert "USD 120,000" in answers[user], user  # the card, with its ARR
+        assert "$120k" in answers[user], user  # the card, with its ARR
     assert ":lock: *Secret Deal* is linked to a private channel you are not in" in answers[STRANGER]
-    assert "USD 120,000" not in answers[STRANGER]
+    assert "$120k" not in answers[STRANGER]
 
 
 def test_near_matches_leave_out_private_accounts_the_user_cannot_see(
@@ -91,7 +91,7 @@ def test_a_channel_the_bot_cannot_see_is_closed_not_open(
     make_account(database, "Hidden", channel_id="C0HIDDEN")
     answers = ask(bot, slack, "Hidden", STRANGER, OWNER)
     assert "private channel you are not in" in answers[STRANGER]
-    assert "USD 120,000" in answers[OWNER]
+    assert "$120k" in answers[OWNER]
 
 
 def test_cards_buttons_and_history_of_a_private_account_are_refused_too(

@@ -128,7 +128,9 @@ def test_a_stored_row_breaking_the_forms_rule_never_fails_a_card(
 ) -> None:
     """Low adoption at or above the expansion signal is refused when an admin saves the form;
     a row that breaks that rule anyway (written by hand, or before the rule) is read as it is."""
-    acme = make_account(database, "Acme", seats_licensed=100, seats_active=85)
+    acme = make_account(
+        database, "Acme", seats_licensed=100, seats_active=85, renewal_date=None
+    )  # no renewal inside its window: yellow, so the expansion signal shows
     add_person(database, acme, "Ana", Role.CHAMPION, contacted_days_ago=3)
     with database.transaction() as session:
         session.merge(

@@ -141,7 +141,7 @@ def test_a_shared_channel_never_gets_its_digest_its_owner_does_by_dm(
     assert sorted(sent) == ["C0LEADS", "C0ORG", "C0PLAIN", "U0ALICE", "U0BOB"]
     assert len(sent["U0BOB"]) == 2  # Pending's and Two Teams'
     [to_alice] = sent["U0ALICE"]
-    assert "Olga Berg" in to_alice and "Acme \\u00b7 weekly digest" in to_alice
+    assert "Olga Berg" in to_alice and ":red_circle: *Acme* is *red*" in to_alice
     assert ":lock: Sent to you by DM instead of <#C0EXT>: that channel is shared" in to_alice
     assert "Olga Berg" not in "".join(sent["C0LEADS"] + sent["C0ORG"] + sent["C0PLAIN"])
 

@@ -1,19 +1,43 @@
-"""The account-strategy rules, as pure functions over in-memory rows."""
+"""The account-strategy rules, as pure functions over in-memory rows.
+
+The first test is a table of accounts a CSM would recognise, each with the band they would give
+it and the reason that should lead; the rest pin each rule and its wording.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
 import pytest
 
-from store.enums import ActionStatus, Influence, Role, Sentiment, StakeholderStatus
+from store.enums import (
+    ActionStatus,
+    Influence,
+    RenewalStage,
+    Role,
+    Segment,
+    Sentiment,
+    StakeholderStatus,
+)
 from store.models import Account, ActionItem, Stakeholder
 from store.settings import Thresholds
-from store.signals import AccountSnapshot, Band, Severity, SignalKind, assess, band_for
+from store.signals import (
+    AccountSnapshot,
+    Band,
+    Override,
+    Severity,
+    Signal,
+    SignalKind,
+    assess,
+    band_for,
+    next_steps,
+    riskiest_first,
+)
 
-TODAY = date(2026, 11, 23)
+TODAY = date(2026, 11, 23)  # a Monday
 DEFAULTS = Thresholds()
 _ids = count(1)
 
@@ -26,21 +50,24 @@ def person(
     sentiment: Sentiment = Sentiment.POSITIVE,
     influence: Influence = Influence.MEDIUM,
     departed: bool = False,
+    title: str | None = None,
 ) -> Stakeholder:
     return Stakeholder(
         id=next(_ids),
         team_id="T1",
         account_id=1,
         name=name,
+        title=title,
         role=role,
         influence=influence,
         sentiment=sentiment,
         status=StakeholderStatus.DEPARTED if departed else StakeholderStatus.ACTIVE,
         last_contacted_on=None if days_ago is None else TODAY - timedelta(days=days_ago),
+        relationship_owner_user_id="U0AM",
     )
 
 
-def item(title: str, due_in: int) -> ActionItem:
+def item(title: str, due_in: int, *, them: str | None = None) -> ActionItem:
     return ActionItem(
         id=next(_ids),
         team_id="T1",
@@ -48,6 +75,8 @@ def item(title: str, due_in: int) -> ActionItem:
         title=title,
         status=ActionStatus.OPEN,
         due_on=TODAY + timedelta(days=due_in),
+        our_owner_user_id="U0AM",
+        customer_owner_name=them,
     )
 
 
@@ -68,15 +97,28 @@ def snapshot(
     seats: tuple[int, int] | None = (100, 70),
     activity_days_ago: int | None = 2,
     arr: str = "250000",
+    segment: Segment = Segment.ENTERPRISE,
+    stage: RenewalStage = RenewalStage.NOT_STARTED,
+    signed_days_ago: int | None = None,
+    notice_in: int | None = None,
+    override: Override | None = None,
+    name: str = "Acme",
 ) -> AccountSnapshot:
     account = Account(
-        id=1,
+        id=next(_ids),
         team_id="T1",
-        name="Acme",
-        name_key="acme",
+        name=name,
+        name_key=name.casefold(),
         arr=Decimal(arr),
         currency="USD",
+        owner_user_id="U0AM",
+        segment=segment,
         renewal_date=None if renewal_in is None else TODAY + timedelta(days=renewal_in),
+        renewal_stage=stage,
+        renewal_signed_on=None
+        if signed_days_ago is None
+        else TODAY - timedelta(days=signed_days_ago),
+        notice_date=None if notice_in is None else TODAY + timedelta(days=notice_in),
         seats_licensed=seats[0] if seats else None,
         seats_active=seats[1] if seats else None,
     )
@@ -87,140 +129,435 @@ def snapshot(
         last_map_activity=None
         if activity_days_ago is None
         else TODAY - timedelta(days=activity_days_ago),
+        override=override,
     )
 
 
+def verdict(snap: AccountSnapshot, thresholds: Thresholds = DEFAULTS):  # type: ignore[no-untyped-def]
+    return assess(snap, today=TODAY, thresholds=thresholds)
+
+
 def kinds(snap: AccountSnapshot, thresholds: Thresholds = DEFAULTS) -> set[SignalKind]:
-    return {s.kind for s in assess(snap, today=TODAY, thresholds=thresholds).signals}
+    return {s.kind for s in verdict(snap, thresholds).signals}
 
 
-def test_a_healthy_account_is_green_with_no_reasons() -> None:
-    verdict = assess(snapshot(), today=TODAY, thresholds=DEFAULTS)
-    assert verdict.band is Band.GREEN
-    assert verdict.reasons == ()
-    assert {p.name for p in verdict.threads} == {"Cara", "Eve", "Sam", "Uma"}
+def signal(snap: AccountSnapshot, kind: SignalKind) -> Signal:
+    return next(s for s in verdict(snap).signals if s.kind is kind)
 
 
-def test_threads_need_recent_contact_active_status_and_no_hostility() -> None:
+# -- accounts a CSM would recognise --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    story: str
+    snap: AccountSnapshot
+    band: Band
+    leads_with: str = ""
+    """The start of the band's first reason, as the card and the digest show it."""
+    also: tuple[str, ...] = field(default=())
+    """Other reasons (their starts) that must be there."""
+
+
+CASES = [
+    Case(
+        "Healthy enterprise account, renewal next autumn: nothing to say",
+        snapshot(),
+        Band.GREEN,
+    ),
+    Case(
+        "Vandelay Imports (issue 19): SMB, renewal in 14 days, positive buyer and champion "
+        "heard from 22 days ago, order form two days late: yellow with urgency, not red",
+        snapshot(
+            [
+                person("Art Vandelay", Role.ECONOMIC_BUYER, days_ago=22),
+                person("George C.", Role.CHAMPION, days_ago=22),
+            ],
+            [item("Send renewal order form", -2, them="Art Vandelay")],
+            renewal_in=14,
+            seats=(15, 14),
+            arr="12000",
+            segment=Segment.SMB,
+            stage=RenewalStage.VERBAL_YES,
+        ),
+        Band.YELLOW,
+        'renewal in 14 days with 1 risk open: close "Send renewal order form" first',
+        ("1 action item overdue",),
+    ),
+    Case(
+        "Stark Components: $610k enterprise renewing in 28 days, everyone engaged, proposal "
+        "sent: green, and the renewal leads",
+        snapshot(
+            [
+                person("Pepper", Role.EXECUTIVE_SPONSOR, days_ago=14),
+                person("Maya", Role.ECONOMIC_BUYER, days_ago=16, sentiment=Sentiment.NEUTRAL),
+                person("James", Role.CHAMPION, days_ago=4),
+                person("Happy", Role.DECISION_MAKER, days_ago=9),
+            ],
+            [item("Order form to procurement", 5, them="Maya")],
+            renewal_in=28,
+            seats=(1200, 1130),
+            arr="610000",
+            stage=RenewalStage.PROPOSAL_SENT,
+        ),
+        Band.GREEN,
+        "renewal in 28 days",
+    ),
+    Case(
+        "Acme Logistics: the champion left, the CFO not heard from in 74 days, a hostile head "
+        "of IT, renewal in 41 days: red, the renewal at risk first",
+        snapshot(
+            [
+                person("Dana Lee", Role.CHAMPION, departed=True),
+                person("Raj Patel", Role.ECONOMIC_BUYER, days_ago=74, sentiment=Sentiment.NEUTRAL),
+                person(
+                    "Olga Berg",
+                    Role.DETRACTOR,
+                    days_ago=30,
+                    sentiment=Sentiment.NEGATIVE,
+                    influence=Influence.HIGH,
+                ),
+                person("Sam Ortiz", Role.END_USER, days_ago=5),
+            ],
+            [item("Security review sign-off", -9)],
+            renewal_in=41,
+            arr="480000",
+            seats=(900, 610),
+        ),
+        Band.RED,
+        "renewal in 41 days with 5 risks open",
+        (
+            "champion departed with no successor",
+            "single-threaded: 1 live contact (target 3)",
+            "no recent contact with the economic buyer",
+        ),
+    ),
+    Case(
+        "Wayne Foods: the economic buyer turned negative 75 days before a mid-market renewal",
+        snapshot(
+            [
+                person("Lucius", Role.CHAMPION, days_ago=20),
+                person("Selina Kyle", Role.ECONOMIC_BUYER, sentiment=Sentiment.NEGATIVE),
+                person("Ana", Role.DECISION_MAKER),
+                person("Bo", Role.END_USER),
+            ],
+            renewal_in=75,
+            segment=Segment.MID_MARKET,
+        ),
+        Band.RED,
+        "negative economic buyer",
+    ),
+    Case(
+        "The same negative economic buyer with the renewal ten months away: a risk, not yet red",
+        snapshot(
+            [
+                person("Lucius", Role.CHAMPION),
+                person("Selina Kyle", Role.ECONOMIC_BUYER, sentiment=Sentiment.NEGATIVE),
+                person("Ana", Role.DECISION_MAKER),
+                person("Bo", Role.END_USER),
+                person("Sam", Role.EXECUTIVE_SPONSOR),
+            ],
+            renewal_in=300,
+        ),
+        Band.YELLOW,
+        "negative economic buyer",
+    ),
+    Case(
+        "Umbrella Labs: nobody on the map heard from in 95 days",
+        snapshot(
+            [
+                person("Alice", Role.CHAMPION, days_ago=95, sentiment=Sentiment.NEUTRAL),
+                person("Victor", Role.DECISION_MAKER, days_ago=110),
+            ],
+            renewal_in=300,
+            activity_days_ago=95,
+        ),
+        Band.RED,
+        "gone dark: no contact with anyone in 90 days",
+    ),
+    Case(
+        "The executive sponsor left and nobody replaced them",
+        snapshot(
+            [
+                *healthy_people()[:2],
+                healthy_people()[3],
+                person("Tom", Role.EXECUTIVE_SPONSOR, departed=True),
+            ]
+        ),
+        Band.RED,
+        "executive sponsor departed with no successor",
+    ),
+    Case("A new account with nobody on the map", snapshot([]), Band.RED, "no active stakeholders"),
+    Case(
+        "Three risks and no renewal in sight: one contact, no buyer, a third of seats used",
+        snapshot(
+            [person("Cara", Role.CHAMPION), person("Ian", Role.INFLUENCER, days_ago=80)],
+            seats=(300, 100),
+            renewal_in=300,
+        ),
+        Band.RED,
+        "single-threaded: 1 live contact (target 3)",
+        ("no known economic buyer", "low adoption: 33% of seats active"),
+    ),
+    Case(
+        "Two risks and no renewal in sight: yellow, stabilise",
+        snapshot(
+            [person("Cara", Role.CHAMPION), person("Ian", Role.INFLUENCER), person("Dee")],
+            renewal_in=300,
+        ),
+        Band.YELLOW,
+        "no known economic buyer",
+    ),
+    Case(
+        "The same two risks inside the renewal window: red",
+        snapshot(
+            [person("Cara", Role.CHAMPION), person("Ian", Role.INFLUENCER)],
+            renewal_in=100,
+        ),
+        Band.RED,
+        "renewal in 100 days with 2 risks open",
+    ),
+    Case(
+        "SMB account with its owner and a champion, no sponsor: as covered as SMB gets",
+        snapshot(
+            [person("Gavin", Role.ECONOMIC_BUYER), person("Jared", Role.CHAMPION)],
+            segment=Segment.SMB,
+            arr="18000",
+            renewal_in=160,
+        ),
+        Band.GREEN,
+    ),
+    Case(
+        "Enterprise account without an executive sponsor: green, and watched",
+        snapshot(
+            [person("Cara", Role.CHAMPION), person("Eve", Role.ECONOMIC_BUYER), person("Uma")]
+        ),
+        Band.GREEN,
+    ),
+    Case(
+        "Renewal signed last week, one overdue item: yellow, the renewal no longer at risk",
+        snapshot(
+            actions=[item("Kick-off", -3)],
+            renewal_in=20,
+            stage=RenewalStage.SIGNED,
+            signed_days_ago=6,
+        ),
+        Band.YELLOW,
+        "1 action item overdue",
+    ),
+    Case(
+        "Owner's override: the rules say red (gone dark), the owner knows why and says yellow",
+        snapshot(
+            [person("Alice", Role.CHAMPION, days_ago=95)],
+            activity_days_ago=95,
+            override=Override(
+                Band.YELLOW, "Lab move: back on the 7th", TODAY + timedelta(days=14), "U0AM"
+            ),
+        ),
+        Band.YELLOW,
+        "yellow by override until 7 Dec (rules: red): Lab move: back on the 7th",
+        ("gone dark: no contact with anyone in 90 days",),
+    ),
+    Case(
+        "An override that ended yesterday: the rules' band again",
+        snapshot(
+            [person("Alice", Role.CHAMPION, days_ago=95)],
+            activity_days_ago=95,
+            override=Override(Band.GREEN, "Fine", TODAY - timedelta(days=1), "U0AM"),
+        ),
+        Band.RED,
+        "gone dark",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.story[:60] for c in CASES])
+def test_accounts_a_csm_would_recognise_get_the_band_they_would_give(case: Case) -> None:
+    result = verdict(case.snap)
+    assert result.band is case.band, result.reasons
+    if case.leads_with:
+        assert result.reasons and result.reasons[0].startswith(case.leads_with), result.reasons
+    else:
+        assert result.reasons == ()
+    for reason in case.also:
+        assert any(r.startswith(reason) for r in result.reasons), (reason, result.reasons)
+
+
+# -- each rule and its words ---------------------------------------------------------------------
+
+
+def test_a_healthy_account_is_green_with_its_live_contacts() -> None:
+    result = verdict(snapshot())
+    assert result.band is Band.GREEN and result.rules_band is Band.GREEN
+    assert {p.name for p in result.threads} == {"Cara", "Eve", "Sam", "Uma"}
+
+
+def test_one_window_decides_live_contacts_and_no_recent_contact() -> None:
     people = [
-        person("Recent", Role.CHAMPION, days_ago=90),
-        person("Too old", Role.ECONOMIC_BUYER, days_ago=91),
-        person("Never", Role.INFLUENCER, days_ago=None),
+        person("On the day", Role.CHAMPION, days_ago=60),
+        person("A day late", Role.ECONOMIC_BUYER, days_ago=61, title="CFO"),
+        person("Never", Role.EXECUTIVE_SPONSOR, days_ago=None),
         person("Hostile", Role.INFLUENCER, sentiment=Sentiment.NEGATIVE),
         person("Gone", Role.END_USER, departed=True),
         person("Neutral", Role.END_USER, sentiment=Sentiment.NEUTRAL),
     ]
-    verdict = assess(snapshot(people), today=TODAY, thresholds=DEFAULTS)
-    assert {p.name for p in verdict.threads} == {"Recent", "Neutral"}
-    single = next(s for s in verdict.signals if s.kind is SignalKind.SINGLE_THREADED)
-    assert single.evidence == "2 of 3 relationship threads: Recent, Neutral"
-
-
-def test_three_threads_are_enough_and_the_minimum_is_a_team_setting() -> None:
-    three = [person("A", Role.CHAMPION), person("B", Role.ECONOMIC_BUYER), person("C")]
-    assert SignalKind.SINGLE_THREADED not in kinds(snapshot(three))
-    assert SignalKind.SINGLE_THREADED in kinds(snapshot(three), Thresholds(min_threads=4))
-
-
-def test_stale_map_after_thirty_days_without_activity() -> None:
-    assert SignalKind.STALE_MAP not in kinds(snapshot(activity_days_ago=29))
-    verdict = assess(snapshot(activity_days_ago=30), today=TODAY, thresholds=DEFAULTS)
-    stale = next(s for s in verdict.signals if s.kind is SignalKind.STALE_MAP)
-    assert stale.evidence == "nobody added, changed or contacted for 30 days"
-
-
-def test_key_people_uncontacted_for_sixty_days_are_named_with_their_days() -> None:
-    people = [
-        person("Cara", Role.CHAMPION, days_ago=59),
-        person("Eve", Role.ECONOMIC_BUYER, days_ago=74),
-        person("Sam", Role.EXECUTIVE_SPONSOR, days_ago=None),
-        person("Uma", Role.END_USER, days_ago=200),
-    ]
-    verdict = assess(snapshot(people), today=TODAY, thresholds=DEFAULTS)
-    signal = next(s for s in verdict.signals if s.kind is SignalKind.KEY_PERSON_UNCONTACTED)
-    assert (
-        signal.evidence == "Eve (economic buyer, 74 days), Sam (executive sponsor, never contacted)"
+    result = verdict(snapshot(people))
+    assert {p.name for p in result.threads} == {"On the day", "Neutral"}
+    quiet = signal(snapshot(people), SignalKind.NO_RECENT_CONTACT)
+    assert quiet.reason == "no recent contact with 2 key people"
+    assert quiet.evidence == (
+        "A day late (economic buyer): last contact 61 days ago; "
+        "Never (executive sponsor): never contacted"
     )
-    assert signal.people == ("Eve", "Sam")
-
-
-def test_missing_roles_are_flagged() -> None:
-    found = kinds(
-        snapshot(
-            [person("Uma"), person("Ian", Role.INFLUENCER), person("Dee", Role.DECISION_MAKER)]
-        )
-    )
-    assert {
-        SignalKind.NO_CHAMPION,
-        SignalKind.NO_ECONOMIC_BUYER,
-        SignalKind.NO_EXECUTIVE_SPONSOR,
-    } <= found
-
-
-def test_departed_champion_with_no_other_champion_is_critical_and_turns_red() -> None:
-    people = [*healthy_people()[1:], person("Dana", Role.CHAMPION, departed=True)]
-    verdict = assess(snapshot(people), today=TODAY, thresholds=DEFAULTS)
-    departed = next(s for s in verdict.signals if s.kind is SignalKind.CHAMPION_DEPARTED)
-    assert departed.severity is Severity.CRITICAL
-    assert departed.evidence == "Dana left; no other champion"
-    assert SignalKind.NO_CHAMPION not in {s.kind for s in verdict.signals}
-    assert verdict.band is Band.RED
-
-
-def test_departed_champion_is_fine_while_another_champion_remains() -> None:
-    people = [*healthy_people(), person("Dana", Role.CHAMPION, departed=True)]
-    assert SignalKind.CHAMPION_DEPARTED not in kinds(snapshot(people))
-
-
-def test_only_high_influence_detractors_are_a_risk() -> None:
-    low = [
-        *healthy_people(),
-        person("Olga", Role.DETRACTOR, influence=Influence.LOW, sentiment=Sentiment.NEGATIVE),
-    ]
-    high = [
-        *healthy_people(),
-        person("Olga", Role.DETRACTOR, influence=Influence.HIGH, sentiment=Sentiment.NEGATIVE),
-    ]
-    assert SignalKind.HIGH_INFLUENCE_DETRACTOR not in kinds(snapshot(low))
-    assert SignalKind.HIGH_INFLUENCE_DETRACTOR in kinds(snapshot(high))
+    shorter = Thresholds(recent_contact_days=30)
+    assert {p.name for p in verdict(snapshot(people), shorter).threads} == {"Neutral"}
 
 
 @pytest.mark.parametrize(
-    ("days", "fires"), [(91, False), (90, True), (41, True), (0, True), (-1, False)]
+    ("live", "reason", "evidence"),
+    [
+        (2, "thin coverage: 2 live contacts (target 3)", "Cara and Eve"),
+        (1, "single-threaded: 1 live contact (target 3)", "Cara"),
+        (0, "no live contacts (target 3)", "nobody contacted in the last 60 days"),
+    ],
 )
-def test_renewal_window_is_ninety_days(days: int, fires: bool) -> None:
-    found = kinds(snapshot(renewal_in=days))
-    assert (SignalKind.RENEWAL_SOON in found) is fires
+def test_coverage_is_named_by_what_it_is(live: int, reason: str, evidence: str) -> None:
+    people = [person("Cara", Role.CHAMPION), person("Eve", Role.ECONOMIC_BUYER)][:live]
+    people += [person("Old", Role.INFLUENCER, days_ago=70)]
+    coverage = signal(snapshot(people), SignalKind.THIN_COVERAGE)
+    assert (coverage.reason, coverage.evidence) == (reason, evidence)
 
 
-def test_renewal_with_any_risk_is_critical_and_shows_arr_at_stake() -> None:
-    people = [person("Cara", Role.CHAMPION), person("Eve", Role.ECONOMIC_BUYER)]  # single-threaded
-    verdict = assess(
-        snapshot(people, renewal_in=41, arr="480000"), today=TODAY, thresholds=DEFAULTS
+def test_live_contacts_needed_depend_on_the_segment_and_are_team_settings() -> None:
+    two = [person("Gavin", Role.ECONOMIC_BUYER), person("Jared", Role.CHAMPION)]
+    assert SignalKind.THIN_COVERAGE in kinds(snapshot(two, segment=Segment.MID_MARKET))
+    assert SignalKind.THIN_COVERAGE not in kinds(snapshot(two, segment=Segment.SMB))
+    smb_three = Thresholds(min_threads_smb=3)
+    assert SignalKind.THIN_COVERAGE in kinds(snapshot(two, segment=Segment.SMB), smb_three)
+    assert SignalKind.NO_EXECUTIVE_SPONSOR not in kinds(snapshot(two, segment=Segment.SMB))
+
+
+@pytest.mark.parametrize(
+    ("segment", "watched"),
+    [(Segment.ENTERPRISE, True), (Segment.MID_MARKET, True), (Segment.SMB, False)],
+)
+def test_no_sponsor_is_watched_only_where_the_team_expects_one(
+    segment: Segment, watched: bool
+) -> None:
+    people = [person("Cara", Role.CHAMPION), person("Eve", Role.ECONOMIC_BUYER), person("Uma")]
+    assert (SignalKind.NO_EXECUTIVE_SPONSOR in kinds(snapshot(people, segment=segment))) is watched
+    everywhere = Thresholds(sponsor_watch_smb=1)
+    assert SignalKind.NO_EXECUTIVE_SPONSOR in kinds(
+        snapshot(people, segment=Segment.SMB), everywhere
     )
-    assert verdict.band is Band.RED
-    assert verdict.reasons[:2] == ("renewal in 41 days", "single-threaded")
-    renewal = verdict.signals[0]
-    assert renewal.kind is SignalKind.RENEWAL_AT_RISK
-    assert renewal.evidence == "USD 480,000 at stake; renews 3 Jan 2027"
 
 
-def test_renewal_alone_on_a_healthy_account_is_only_watched() -> None:
-    verdict = assess(snapshot(renewal_in=28), today=TODAY, thresholds=DEFAULTS)
-    assert verdict.band is Band.GREEN
-    assert [s.kind for s in verdict.of(Severity.WATCH)] == [SignalKind.RENEWAL_SOON]
+@pytest.mark.parametrize(
+    ("segment", "window"),
+    [(Segment.ENTERPRISE, 180), (Segment.MID_MARKET, 120), (Segment.SMB, 90)],
+)
+def test_the_renewal_window_depends_on_the_segment(segment: Segment, window: int) -> None:
+    inside = verdict(snapshot(renewal_in=window, segment=segment))
+    outside = verdict(snapshot(renewal_in=window + 1, segment=segment))
+    assert inside.in_window and SignalKind.RENEWAL_SOON in {s.kind for s in inside.signals}
+    assert not outside.in_window and outside.renewal_window == window
+    assert not verdict(snapshot(renewal_in=-1, segment=segment)).in_window
 
 
-def test_overdue_and_due_soon_action_items() -> None:
-    verdict = assess(
-        snapshot(actions=[item("Late", -9), item("Soon", 7), item("Later", 8)]),
-        today=TODAY,
-        thresholds=DEFAULTS,
+def test_stored_thresholds_of_before_are_read_into_the_new_windows() -> None:
+    default_saved = Thresholds.model_validate(
+        {"min_threads": 3, "thread_contact_days": 90, "key_person_contact_days": 60,
+         "renewal_warning_days": 90, "stale_map_days": 21}
+    )  # fmt: skip
+    assert default_saved.recent_contact_days == 60
+    assert default_saved.stale_map_days == 21
+    assert (
+        default_saved.renewal_window_enterprise_days,
+        default_saved.renewal_window_mid_market_days,
+        default_saved.renewal_window_smb_days,
+    ) == (180, 120, 90)
+    chosen = Thresholds.model_validate({"renewal_warning_days": 60, "thread_contact_days": 45})
+    assert chosen.recent_contact_days == 45
+    assert chosen.renewal_window(Segment.ENTERPRISE) == chosen.renewal_window(Segment.SMB) == 60
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Thresholds.model_validate({"key_person_contact_days": 0})
+
+
+def test_gone_dark_counts_anyone_on_the_map_and_is_critical() -> None:
+    people = [
+        person("Alice", Role.CHAMPION, days_ago=95),
+        person("Victor", Role.DECISION_MAKER, days_ago=120),
+    ]
+    dark = signal(snapshot(people), SignalKind.GONE_DARK)
+    assert dark.severity is Severity.CRITICAL
+    assert dark.evidence == "last contact 95 days ago, with Alice"
+    people.append(person("Bo", days_ago=89))
+    assert SignalKind.GONE_DARK not in kinds(snapshot(people))
+    never = signal(snapshot([person("New", Role.CHAMPION, days_ago=None)]), SignalKind.GONE_DARK)
+    assert never.evidence == "nobody on the map has been contacted"
+
+
+def test_gone_dark_says_it_all_without_a_stale_map_beside_it() -> None:
+    people = [person("Alice", Role.CHAMPION, days_ago=95)]
+    assert SignalKind.STALE_MAP not in kinds(snapshot(people, activity_days_ago=95))
+    assert SignalKind.STALE_MAP in kinds(snapshot(activity_days_ago=30))
+    assert SignalKind.STALE_MAP not in kinds(snapshot(activity_days_ago=29))
+    stale = signal(snapshot(activity_days_ago=30), SignalKind.STALE_MAP)
+    assert stale.evidence == "nobody added, changed or contacted for 30 days"
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "reason"),
+    [
+        (Role.ECONOMIC_BUYER, SignalKind.NEGATIVE_ECONOMIC_BUYER, "negative economic buyer"),
+        (Role.CHAMPION, SignalKind.NEGATIVE_CHAMPION, "negative champion"),
+        (Role.EXECUTIVE_SPONSOR, SignalKind.NEGATIVE_SPONSOR, "negative executive sponsor"),
+    ],
+)
+def test_a_negative_key_person_is_a_risk_of_its_own(
+    role: Role, kind: SignalKind, reason: str
+) -> None:
+    people = [
+        *(p for p in healthy_people() if p.role is not role),
+        person("Grumpy", role, sentiment=Sentiment.NEGATIVE, title="VP"),
+    ]
+    found = signal(snapshot(people, renewal_in=300), kind)
+    assert (found.severity, found.reason, found.evidence) == (Severity.RISK, reason, "Grumpy (VP)")
+    inside = signal(snapshot(people, renewal_in=60), kind)
+    critical = role is Role.ECONOMIC_BUYER
+    assert (inside.severity is Severity.CRITICAL) is critical
+
+
+def test_a_departed_champion_is_critical_until_a_successor_is_on_the_map() -> None:
+    people = [*healthy_people()[1:], person("Dana", Role.CHAMPION, departed=True)]
+    departed = signal(snapshot(people), SignalKind.CHAMPION_DEPARTED)
+    assert departed.severity is Severity.CRITICAL
+    assert departed.evidence == "Dana left"
+    assert SignalKind.NO_CHAMPION not in kinds(snapshot(people))
+    assert SignalKind.CHAMPION_DEPARTED not in kinds(
+        snapshot([*people, person("Nia", Role.CHAMPION)])
     )
-    overdue = next(s for s in verdict.signals if s.kind is SignalKind.ACTIONS_OVERDUE)
-    due = next(s for s in verdict.signals if s.kind is SignalKind.ACTIONS_DUE_SOON)
-    assert overdue.reason == "1 action item overdue" and "9 days late: Late" in overdue.evidence
-    assert due.reason == "1 action item due within 7 days" and due.evidence == "Soon"
+
+
+def test_only_high_influence_detractors_are_a_risk() -> None:
+    low = person("Olga", Role.DETRACTOR, influence=Influence.LOW, sentiment=Sentiment.NEGATIVE)
+    high = person("Olga", Role.DETRACTOR, influence=Influence.HIGH, sentiment=Sentiment.NEGATIVE)
+    assert SignalKind.HIGH_INFLUENCE_DETRACTOR not in kinds(snapshot([*healthy_people(), low]))
+    assert SignalKind.HIGH_INFLUENCE_DETRACTOR in kinds(snapshot([*healthy_people(), high]))
+
+
+def test_items_overdue_and_due_soon_are_counted_in_words() -> None:
+    snap = snapshot(actions=[item("Late", -9), item("Soon", 7), item("Later", 8)])
+    overdue = signal(snap, SignalKind.ACTIONS_OVERDUE)
+    due = signal(snap, SignalKind.ACTIONS_DUE_SOON)
+    assert (overdue.reason, overdue.evidence) == ("1 action item overdue", "Late (9 days late)")
+    assert (due.reason, due.evidence) == ("1 action item due within 7 days", "Soon")
+    two = signal(snapshot(actions=[item("A", -1), item("B", -3)]), SignalKind.ACTIONS_OVERDUE)
+    assert (two.reason, two.evidence) == ("2 action items overdue", "oldest 3 days late: B; A")
+    one_day = signal(snapshot(actions=[item("A", -1)]), SignalKind.ACTIONS_OVERDUE)
+    assert one_day.evidence == "A (1 day late)"
 
 
 @pytest.mark.parametrize(
@@ -236,8 +573,6 @@ def test_seat_utilisation_thresholds(active: int, expected: SignalKind | None) -
 
 
 def test_band_rule_is_transparent() -> None:
-    from store.signals import Signal
-
     risk = Signal(SignalKind.STALE_MAP, Severity.RISK, "r")
     critical = Signal(SignalKind.CHAMPION_DEPARTED, Severity.CRITICAL, "c")
     watch = Signal(SignalKind.RENEWAL_SOON, Severity.WATCH, "w")
@@ -249,43 +584,121 @@ def test_band_rule_is_transparent() -> None:
     assert band_for([critical]) is Band.RED
 
 
-def test_expansion_is_a_play_only_with_a_stakeholder_who_cares_and_never_on_red() -> None:
-    green = assess(snapshot(seats=(100, 90)), today=TODAY, thresholds=DEFAULTS)
-    assert green.band is Band.GREEN
-    assert green.expansion_play is not None
-    assert "who cares: Cara, Eve, Sam" in green.expansion_play.evidence
+def test_the_renewal_says_its_stage_and_notice_date() -> None:
+    snap = snapshot(renewal_in=28, stage=RenewalStage.PROPOSAL_SENT, notice_in=10)
+    renewal = signal(snap, SignalKind.RENEWAL_SOON)
+    assert renewal.reason == "renewal in 28 days"
+    assert renewal.evidence == "renews 21 Dec; proposal sent; notice by 3 Dec"
+    signed = signal(
+        snapshot(renewal_in=28, stage=RenewalStage.SIGNED, signed_days_ago=2),
+        SignalKind.RENEWAL_SIGNED,
+    )
+    assert (signed.severity, signed.reason) == (Severity.WATCH, "renewal in 28 days: signed")
+    assert "signed 21 Nov" in signed.evidence
+    assert signal(snapshot(renewal_in=0), SignalKind.RENEWAL_SOON).reason == "renewal today"
+    assert signal(snapshot(renewal_in=1), SignalKind.RENEWAL_SOON).reason == "renewal tomorrow"
 
+
+def test_expansion_is_a_play_only_with_someone_who_cares_and_never_on_red() -> None:
+    green = verdict(snapshot(seats=(100, 90)))
+    assert green.band is Band.GREEN and green.expansion_play is not None
+    assert "positive and in touch: Cara, Eve and Sam" in green.expansion_play.evidence
     lukewarm = [
         person(n, r, sentiment=Sentiment.NEUTRAL)
         for n, r in [("Cara", Role.CHAMPION), ("Eve", Role.ECONOMIC_BUYER), ("Uma", Role.END_USER)]
     ]
-    observed = assess(snapshot(lukewarm, seats=(100, 90)), today=TODAY, thresholds=DEFAULTS)
-    assert observed.expansion_play is None
-    assert SignalKind.EXPANSION_SEATS in {s.kind for s in observed.signals}
-
+    assert verdict(snapshot(lukewarm, seats=(100, 90))).expansion_play is None
     people = [*healthy_people()[1:], person("Dana", Role.CHAMPION, departed=True)]
-    red = assess(snapshot(people, seats=(100, 95)), today=TODAY, thresholds=DEFAULTS)
-    assert red.band is Band.RED
-    assert red.expansion_play is None
+    red = verdict(snapshot(people, seats=(100, 95)))
+    assert red.band is Band.RED and red.expansion_play is None
 
 
-def test_an_empty_map_is_critical() -> None:
-    verdict = assess(snapshot([]), today=TODAY, thresholds=DEFAULTS)
-    assert verdict.band is Band.RED
-    assert verdict.reasons[0] == "no active stakeholders on the map"
+# -- next steps ----------------------------------------------------------------------------------
 
 
-def test_riskier_accounts_score_higher() -> None:
-    red = assess(snapshot([person("Uma")], renewal_in=20), today=TODAY, thresholds=DEFAULTS)
-    yellow = assess(snapshot(activity_days_ago=40), today=TODAY, thresholds=DEFAULTS)
-    green = assess(snapshot(), today=TODAY, thresholds=DEFAULTS)
-    assert red.risk_score > yellow.risk_score > green.risk_score
+def test_green_inside_the_window_works_toward_signature_not_expansion() -> None:
+    snap = snapshot(
+        actions=[item("Order form to procurement", 5, them="Eve"), item("Reference call", 30)],
+        renewal_in=28,
+        seats=(100, 95),
+        stage=RenewalStage.PROPOSAL_SENT,
+    )
+    result = verdict(snap)
+    assert result.band is Band.GREEN and result.renewal_open
+    steps = next_steps(snap, result, today=TODAY)
+    assert [s.text for s in steps] == [
+        'Close "Order form to procurement" with Eve',
+        'Close "Reference call"',
+        "Get a verbal yes on the proposal from Eve",
+    ]
+    assert steps[0].due_on == TODAY + timedelta(days=5) and steps[0].owner_user_id == "U0AM"
+    assert not any("xpansion" in s.text for s in next_steps(snap, result, today=TODAY, limit=9))
+    signed = snapshot(renewal_in=28, seats=(100, 95), stage=RenewalStage.SIGNED, signed_days_ago=1)
+    assert next_steps(signed, verdict(signed), today=TODAY)[0].text.startswith("Explore expansion")
 
 
-def test_thresholds_are_validated() -> None:
-    from pydantic import ValidationError
+@pytest.mark.parametrize(
+    ("stage", "text"),
+    [
+        (RenewalStage.NOT_STARTED, "Send the renewal proposal to Eve"),
+        (RenewalStage.PROPOSAL_SENT, "Get a verbal yes on the proposal from Eve"),
+        (
+            RenewalStage.VERBAL_YES,
+            "Get the order form signed by Eve before the notice date, 3 Dec",
+        ),
+    ],
+)
+def test_the_next_step_toward_signature_follows_the_stage(stage: RenewalStage, text: str) -> None:
+    snap = snapshot(renewal_in=40, stage=stage, notice_in=10)
+    steps = next_steps(snap, verdict(snap), today=TODAY)
+    assert steps[-1].text == text
+    assert steps[-1].due_on <= TODAY + timedelta(days=10)  # never after the notice date
 
-    with pytest.raises(ValidationError):
-        Thresholds(min_threads=0)
-    with pytest.raises(ValidationError):
-        Thresholds(expansion_seat_percent=120)
+
+def test_with_one_risk_inside_the_window_what_to_do_first_leads() -> None:
+    snap = CASES[1].snap  # Vandelay Imports
+    result = verdict(snap)
+    steps = next_steps(snap, result, today=TODAY)
+    assert result.first_move == 'close "Send renewal order form"'
+    assert steps[0].text == 'Close "Send renewal order form" with Art Vandelay'
+    assert steps[0].overdue == 2
+    assert steps[1].text == ("Get the order form signed by Art Vandelay before the renewal, 7 Dec")
+
+
+def test_every_step_has_an_owner_and_a_date_and_names_someone() -> None:
+    snap = CASES[3].snap  # Acme Logistics
+    steps = next_steps(snap, verdict(snap), today=TODAY, limit=9)
+    assert steps[0].text == (
+        "Find a successor to Dana Lee, the champion who left: ask Sam Ortiz who carries "
+        "their work now"
+    )
+    assert steps[0].due_on == date(2026, 11, 27)  # this Friday
+    assert all(s.owner_user_id == "U0AM" for s in steps)
+    assert 'Close "Security review sign-off"' in [s.text for s in steps]
+
+
+# -- the one risk order --------------------------------------------------------------------------
+
+
+def test_one_risk_order_money_at_stake_then_how_soon_then_severity() -> None:
+    weak = [person("Cara", Role.CHAMPION), person("Ian", Role.INFLUENCER)]
+    accounts = {
+        "small red soon": snapshot(weak, renewal_in=33, arr="18000", name="Soylent"),
+        "big red later": snapshot(weak, renewal_in=95, arr="540000", name="Cyberdyne"),
+        "red far away": snapshot(weak, renewal_in=300, arr="350000", name="Umbrella"),
+        "green soon": snapshot(renewal_in=28, arr="610000", name="Stark"),
+        "yellow no date": snapshot(
+            [*healthy_people(), person("X", Role.DETRACTOR, influence=Influence.HIGH)],
+            renewal_in=None,
+            name="Hooli",
+        ),
+    }
+    pairs = [(s, verdict(s)) for s in accounts.values()]
+    ordered = riskiest_first(pairs, pick=lambda p: (p[0].account, p[1]))
+    assert [s.account.name for s, _ in ordered] == [
+        "Cyberdyne",  # $540k at stake
+        "Soylent",  # $18k at stake
+        "Stark",  # nothing at stake (green), renews in 28 days
+        "Umbrella",  # renews in 300 days
+        "Hooli",  # no renewal date
+    ]

@@ -24,6 +24,7 @@ from store.stakeholders import (
     replay,
     update_stakeholder,
 )
+from store.types import utcnow
 from tests.factories import make_account
 
 TODAY = date(2026, 11, 23)
@@ -190,7 +191,7 @@ def test_history_is_newest_first_and_paged(database: Database) -> None:
             team_id=account.team_id,
             account_id=account.id,
             stakeholder_ids=[dana.id],
-            contacted_on=TODAY,
+            contacted_on=utcnow().date(),  # today: history goes by when things happened
             channel=ContactChannel.CALL,
             summary="Called",
             by_user_id="U1",

@@ -100,7 +100,9 @@ def test_an_admin_changes_the_digests_and_the_menu_shows_the_change(
     menu = open_menu(bot, slack)
     assert menu["callback_id"] == "team.settings.menu"
     shown = json.dumps(menu)
-    assert "Monday 09:00 (UTC)" in shown and "3 relationship threads" in shown
+    assert "Monday 09:00 (UTC)" in shown and "3 live contacts (2 for SMB)" in shown
+    assert "renewal window 180 days enterprise, 120 mid-market, 90 SMB" in shown
+    assert "no sponsor watched for enterprise, mid-market" in shown
     assert "None yet" in shown
     form = open_section(bot, slack, menu, "digests")
     assert form["callback_id"] == "team.settings"
@@ -135,6 +137,25 @@ def test_an_admin_changes_the_digests_and_the_menu_shows_the_change(
     assert "Portfolio digest channel: none → <#C0LEADS>" in text
 
 
+def test_an_admin_keeps_weekly_all_clears_and_the_menu_says_so(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    slack.users[ADMIN] = {"is_admin": True}
+    menu = open_menu(bot, slack)
+    assert "all-clear lines when an account turns green" in json.dumps(menu)
+    form = open_section(bot, slack, menu, "digests")
+    kept = [{"value": "all_clear"}, {"value": "weekly_all_clear"}]
+    assert submit(bot, form, digest_values(options=kept)) is None
+    with database.transaction() as session:
+        saved = digest_settings_of(session, team_ids=[TEAM_ID], defaults=DigestSettings())[TEAM_ID]
+        history = [(c.field, c.new_value) for c in settings_history(session, team_id=TEAM_ID)]
+    assert (saved.all_clear, saved.weekly_all_clear) == (True, True)
+    assert ("weekly_all_clear", "True") in history
+    text = json.dumps(menu_redrawn(slack, menu).json_param("view"), ensure_ascii=False)
+    assert "all-clear lines every week" in text
+    assert "Weekly all-clear lines: off → on" in text
+
+
 def test_a_bad_time_zone_is_refused_inline_and_nothing_is_written(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
@@ -157,7 +178,9 @@ def test_an_admin_changes_a_threshold_and_the_card_follows(
     for name, role in (("Ana", Role.CHAMPION), ("Ben", Role.ECONOMIC_BUYER)):
         add_person(database, acme, name, role, contacted_days_ago=5)
     bot.command("acme")
-    assert "single-threaded" in json.dumps(slack.wait_for("response_url")[0].params)
+    assert "thin coverage: 2 live contacts (target 3)" in json.dumps(
+        slack.wait_for("response_url")[0].params
+    )
 
     menu = open_menu(bot, slack)
     form = open_section(bot, slack, menu, "thresholds")
@@ -183,13 +206,13 @@ def test_an_admin_changes_a_threshold_and_the_card_follows(
     )
     assert change.changed_by_user_id == ADMIN
     redrawn = menu_redrawn(slack, menu)
-    assert "Relationship threads needed: 3 → 2" in json.dumps(
+    assert "Live contacts needed: 3 → 2" in json.dumps(
         redrawn.json_param("view"), ensure_ascii=False
     )
 
     bot.command("acme", response_url=slack.response_url("after"))
     slack.wait_for("response_url", where=lambda c: c.path.endswith("/after"))
-    assert "single-threaded" not in json.dumps(slack.replies_to("after")[0].params)
+    assert "thin coverage" not in json.dumps(slack.replies_to("after")[0].params)
 
 
 @pytest.mark.parametrize(
@@ -198,7 +221,14 @@ def test_an_admin_changes_a_threshold_and_the_card_follows(
         ({"min_threads": "0"}, {"min_threads": "Too small: at least 1."}),
         ({"min_threads": "21"}, {"min_threads": "Too large: at most 20."}),
         ({"stale_map_days": "2.5"}, {"stale_map_days": "Enter a whole number."}),
-        ({"renewal_warning_days": "soon"}, {"renewal_warning_days": "Enter a whole number."}),
+        (
+            {"renewal_window_enterprise_days": "soon"},
+            {"renewal_window_enterprise_days": "Enter a whole number."},
+        ),
+        ({"renewal_window_smb_days": "0"}, {"renewal_window_smb_days": "Too small: at least 1."}),
+        ({"gone_dark_days": "4000"}, {"gone_dark_days": "Too large: at most 3,650."}),
+        ({"sponsor_watch_smb": "2"}, {"sponsor_watch_smb": "Too large: at most 1."}),
+        ({"min_threads_smb": "0"}, {"min_threads_smb": "Too small: at least 1."}),
         ({"action_due_soon_days": "-1"}, {"action_due_soon_days": "Too small: at least 0."}),
         (
             {"adoption_risk_seat_percent": "85"},

@@ -73,12 +73,12 @@ def test_by_name_each_workspace_sees_only_its_own(
 ) -> None:
     oauth_bot.command("Acme", team_id=TEAM_B)
     mine = reply(slack)
-    assert "USD 5,000" in mine and "USD 120,000" not in mine
+    assert "$5k" in mine and "$120k" not in mine
     for typed in ("Initech", "Init", "initech plan", "initech history"):
         oauth_bot.command(typed, team_id=TEAM_B)
         answer = reply(slack)
         assert "No account matches" in answer, typed
-        assert "Dana" not in answer and "USD 120,000" not in answer, typed
+        assert "Dana" not in answer and "$120k" not in answer, typed
     oauth_bot.command("Initech", team_id=TEAM_A)
     assert "Dana Lee" in reply(slack)  # A sees its own
 

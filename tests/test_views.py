@@ -16,7 +16,7 @@ from commands.ui.views.portfolio import portfolio_blocks
 from store.enums import ActionStatus, Role, StakeholderStatus
 from store.models import Account, ActionItem, Stakeholder
 from store.settings import Thresholds
-from store.signals import AccountSnapshot, assess
+from store.signals import AccountSnapshot, Assessment, Band, assess
 
 TODAY = date(2026, 11, 23)
 
@@ -144,6 +144,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
     from commands.ui.values import ModalMeta
     from commands.ui.views.account import account_form
     from commands.ui.views.messages import help_blocks
+    from commands.ui.views.override import override_form, renewal_form
     from commands.ui.views.people import (
         contact_form,
         departed_form,
@@ -181,6 +182,13 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         settings_form(meta=meta, current=DigestSettings()),
         thresholds_form(meta=meta, current=Thresholds()),
         leads_form(meta=meta, current=["U0DANA"]),
+        override_form(
+            meta=meta,
+            name="Acme",
+            assessment=Assessment(band=Band.RED, signals=(), threads=(), rules_band=Band.RED),
+            today=TODAY,
+        ),
+        renewal_form(meta=meta, account=account, today=TODAY),
     ]
     shown = json.dumps(help_blocks())
     titles = {form["title"]["text"] for form in forms}
@@ -192,3 +200,14 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         word for word in words if f"`{word}`" not in shown and f" {word}`" not in shown
     } == set()
     assert "Log as account contact" in shown  # the message shortcut
+
+
+def test_help_has_a_legend_of_every_emoji_the_bot_shows() -> None:
+    from commands.ui.views.card import BAND_ICON, SENTIMENT_ICON, SEVERITY_ICON
+    from commands.ui.views.messages import help_blocks
+
+    shown = json.dumps(help_blocks())
+    icons = {*BAND_ICON.values(), *SEVERITY_ICON.values(), *SENTIMENT_ICON.values()}
+    icons |= {":pushpin:", ":speech_balloon:", ":globe_with_meridians:", ":lock:"}
+    assert {icon for icon in icons if icon not in shown} == set()
+    assert "What the emoji mean" in shown

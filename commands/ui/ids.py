@@ -40,6 +40,12 @@ class Action(StrEnum):
     SETTINGS_SECTION = "settings.section"
     ACCOUNT_CHANNEL = "account.channel"
     """The linked-channel select of the account form (warns when the channel is shared)."""
+    OVERRIDE_BAND = "account.override"
+    """The card's "Override band": the owner's band, why and until when."""
+    RENEWAL_STAGE = "account.renewal"
+    """The card's "Renewal stage": stage, signed date, notice date."""
+    FULL_CARD = "digest.card"
+    """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
 
 
 class ItemMenu(StrEnum):
@@ -69,6 +75,8 @@ class View(StrEnum):
     DEPARTED_FORM = "stakeholder.departed"
     PROMOTED_FORM = "stakeholder.promoted"
     CONTACT_FORM = "contact.form"
+    OVERRIDE_FORM = "account.override"
+    RENEWAL_FORM = "account.renewal"
     ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"

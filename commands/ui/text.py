@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from store import wording
+from store.wording import compact_money
+
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -23,8 +26,9 @@ def channel_mention(channel_id: str | None) -> str:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """`1234567.5, USD` -> `USD 1,234,568`: whole units are what account teams talk in."""
-    return f"{currency} {amount:,.0f}"
+    """`480000, USD` -> `$480k`, `1234567.5, CHF` -> `CHF 1.23M`: compact, and each currency
+    always shown the same way (`store.wording.compact_money`)."""
+    return compact_money(amount, currency)
 
 
 def days_phrase(days: int) -> str:
@@ -50,8 +54,8 @@ def fallback_text(blocks: list[dict[str, object]]) -> str:
 
 
 def dated(day: date, today: date) -> str:
-    """`Sun 3 Jan 2027 (in 41 days)`."""
-    return f"{short_date(day)} ({days_phrase((day - today).days)})"
+    """`3 Jan (in 41 days)`; the year only when it would otherwise be guessed wrong."""
+    return wording.dated(day, today)
 
 
 def due_phrase(due: date, today: date) -> str:

@@ -261,3 +261,7 @@ class ChannelPick(ButtonValue):
 
     refused: ClassVar[str] = "That choice is not a channel."
     channel_id: Annotated[str | None, Field(pattern=r"^[CGD][A-Z0-9]{2,31}$")] = None
+
+
+class FullCardValue(AccountValue):
+    """A weekly digest's "Full card" button (`12`): the account's card, to whoever clicks."""

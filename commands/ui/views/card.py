@@ -22,9 +22,19 @@ from commands.ui.views.blocks import (
     shorten,
 )
 from commands.ui.views.plan import plan_section
-from store.enums import Role, Sentiment, StakeholderStatus, label
+from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
 from store.models import Stakeholder
-from store.signals import AccountSnapshot, Assessment, Band, Severity, seat_utilisation
+from store.signals import (
+    AccountSnapshot,
+    Assessment,
+    Band,
+    Severity,
+    seat_utilisation,
+    stage_words,
+)
+from store.stakeholders import LastTouch
+from store.wording import dated as dated_words
+from store.wording import day, plural
 
 BAND_ICON = {
     Band.GREEN: ":large_green_circle:",
@@ -52,6 +62,9 @@ ROLE_ORDER = (
     Role.DETRACTOR,
 )
 ROLE_WORD = {role: label(role) for role in Role}
+CONTACT_WORDS = {channel: channel.value for channel in ContactChannel} | {
+    ContactChannel.SLACK: "Slack"
+}
 SHARED_OUTSIDE_MARK = (
     ":globe_with_meridians: shared with another organisation: the bot posts nothing internal there"
 )
@@ -61,11 +74,20 @@ PLAN_SHOWN = 5
 FLAG_LINE = 400
 
 
-def band_line(assessment: Assessment) -> str:
-    """`:red_circle: *Red*: renewal in 41 days, single-threaded, champion departed`."""
-    reasons = ", ".join(escape(r) for r in assessment.reasons)
+def band_line(assessment: Assessment, today: date) -> str:
+    """`:red_circle: *Red*: renewal in 41 days with 2 risks open, champion departed …`; an
+    owner's override says so, why and until when, with the rules' band and reasons beside it."""
+    reasons = ", ".join(escape(r) for r in assessment.rule_reasons)
     text = f"{BAND_ICON[assessment.band]} *{assessment.band.value.capitalize()}*"
-    return f"{text}: {reasons}" if reasons else f"{text}: no warning signs"
+    override = assessment.override
+    if override is None:
+        return f"{text}: {reasons}" if reasons else f"{text}: no warning signs"
+    rules = f"{BAND_ICON[assessment.rules_band]} rules say {assessment.rules_band.value}"
+    return (
+        f"{text} by override until {day(override.expires_on, today)}: "
+        f"“{escape(override.reason)}” ({user_mention(override.set_by_user_id)})\n"
+        f"{rules}" + (f": {reasons}" if reasons else ": no warning signs")
+    )
 
 
 def account_card(
@@ -75,6 +97,7 @@ def account_card(
     today: date,
     shared_by: str | None = None,
     channel_shared_outside: bool = False,
+    last: LastTouch | None = None,
 ) -> list[Block]:
     """The whole card; buttons only on the private copy, a credit line on a shared one. A
     linked channel shared with another organisation is marked: nothing internal goes there."""
@@ -84,15 +107,16 @@ def account_card(
         channel += f"\n{SHARED_OUTSIDE_MARK}"
     blocks: list[Block] = [
         header(account.name),
-        section(band_line(assessment)),
+        section(band_line(assessment, today)),
         fields(
             f"*ARR*\n{money(account.arr, account.currency)}",
-            f"*Renewal*\n{_renewal(account.renewal_date, today)}",
+            f"*Renewal*\n{_renewal(snapshot, assessment, today)}",
             f"*Owner*\n{user_mention(account.owner_user_id)}",
             f"*Channel*\n{channel}",
             f"*Segment*\n{label(account.segment)}",
             f"*Seats*\n{_seats(snapshot)}",
         ),
+        section(_touches(snapshot, last, today)),
         divider(),
         *_map_blocks(snapshot.stakeholders, assessment, today=today, interactive=shared_by is None),
         divider(),
@@ -113,6 +137,8 @@ def account_card(
                 button("History", action_id=Action.HISTORY_PAGE, value=history),
                 button("Share in channel", action_id=Action.SHARE_CARD, value=this),
                 button("Edit account", action_id=Action.EDIT_ACCOUNT, value=this),
+                button("Renewal stage", action_id=Action.RENEWAL_STAGE, value=this),
+                button("Override band", action_id=Action.OVERRIDE_BAND, value=this),
             )
         )
     footer = f"Products: {', '.join(escape(p) for p in account.products) or '_none recorded_'}"
@@ -122,8 +148,40 @@ def account_card(
     return fit(blocks)
 
 
-def _renewal(renewal: date | None, today: date) -> str:
-    return "_no renewal date_" if renewal is None else dated(renewal, today)
+def _renewal(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> str:
+    """The date, then (inside the window, or once work on it started) the renewal's stage, and
+    the notice date when there is one."""
+    account = snapshot.account
+    if account.renewal_date is None:
+        return "_no renewal date_"
+    parts = [dated(account.renewal_date, today)]
+    if assessment.in_window or account.renewal_stage is not RenewalStage.NOT_STARTED:
+        parts.append(stage_words(account, today))
+    if account.notice_date is not None:
+        parts.append(f"notice by {day(account.notice_date, today)}")
+    return "\n".join(parts)
+
+
+def _touches(snapshot: AccountSnapshot, last: LastTouch | None, today: date) -> str:
+    """Before a call: the last touch (when, how, with whom, what was said) and the next one
+    planned (the first open mutual-action item due from today), or that none is booked."""
+    if last is None:
+        said = "_no contact logged yet_"
+    else:
+        who = ", ".join(escape(n) for n in last.people) or "someone no longer on the map"
+        summary = f": {escape(shorten(last.summary, 200))}" if last.summary else ""
+        how = CONTACT_WORDS.get(last.channel, last.channel.value)
+        said = f"{dated_words(last.contacted_on, today)} · {how} with {who}{summary}"
+    ahead = sorted((a for a in snapshot.open_actions if a.due_on >= today), key=lambda a: a.due_on)
+    if ahead:
+        item = ahead[0]
+        names = {p.id: p.name for p in snapshot.stakeholders}
+        name = item.customer_owner_name or names.get(item.customer_owner_stakeholder_id)
+        them = f" with {escape(name)}" if name else ""
+        planned = f"“{escape(item.title)}”{them} · {dated_words(item.due_on, today)}"
+    else:
+        planned = f"{SEVERITY_ICON[Severity.WATCH]} none booked"
+    return f"*Last touch* {said}\n*Next touch* {planned}"
 
 
 def _seats(snapshot: AccountSnapshot) -> str:
@@ -171,11 +229,11 @@ def _map_blocks(
     people: Sequence[Stakeholder], assessment: Assessment, *, today: date, interactive: bool
 ) -> list[Block]:
     threads = assessment.threads
-    holders = ", ".join(escape(p.name) for p in threads) or "none"
+    holders = ", ".join(escape(p.name) for p in threads) or "nobody"
     blocks = [
         section(
-            f"*Stakeholder map* · {len(threads)} relationship thread"
-            f"{'s' if len(threads) != 1 else ''} ({holders})"
+            f"*Stakeholder map* · {plural(len(threads), 'live contact')} "
+            f"(target {assessment.threads_needed}): {holders}"
         )
     ]
     rank = {role: index for index, role in enumerate(ROLE_ORDER)}

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from commands.ui.text import dated, due_phrase, escape, money, short_date
+from commands.ui.text import dated, due_phrase, escape, short_date
 from commands.ui.views.blocks import Block, context, divider, header, line_sections, section
 from commands.ui.views.card import BAND_ICON
 from commands.ui.views.portfolio import Assessed, portfolio_line, riskiest_first
 from store.models import ActionItem
+from store.signals import RISK_ORDER, stage_words
+from store.wording import compact_money
 
-RENEWAL_HORIZON_DAYS = 90
 HOME_BLOCKS = 100
 
 
@@ -22,18 +23,18 @@ def home_view(
     blocks: list[Block] = [header("Your accounts")]
     if assessed:
         lines = [portfolio_line(s, a, today) for s, a in riskiest_first(assessed)]
+        blocks.append(context(RISK_ORDER[:1].upper() + RISK_ORDER[1:]))
         blocks += line_sections(lines, max_blocks=30)
     else:
         blocks.append(
             section("You own no accounts yet. Type `/account new` in any channel to add one.")
         )
-    blocks += [divider(), header(f"Renewals in the next {RENEWAL_HORIZON_DAYS} days")]
+    blocks += [divider(), header("Renewals within their window")]
     renewing = sorted(
         (
             (s.account.renewal_date, s, a)
             for s, a in assessed
-            if s.account.renewal_date
-            and 0 <= (s.account.renewal_date - today).days <= RENEWAL_HORIZON_DAYS
+            if s.account.renewal_date and a.in_window
         ),
         key=lambda found: found[0],
     )
@@ -42,13 +43,14 @@ def home_view(
             [
                 f"{BAND_ICON[a.band]} *{escape(s.account.name)}* · "
                 f"{dated(renews, today)} · "
-                f"{money(s.account.arr, s.account.currency)}"
+                f"{compact_money(s.account.arr, s.account.currency)} · "
+                f"{stage_words(s.account, today)}"
                 for renews, s, a in renewing
             ],
             max_blocks=20,
         )
     else:
-        blocks.append(section("None of your accounts renews in that time."))
+        blocks.append(section("None of your accounts renews within its window."))
     blocks += [divider(), header("Your action items")]
     if actions:
         blocks += line_sections(

@@ -8,7 +8,37 @@ from commands.ui.ids import Action
 from commands.ui.text import escape
 from commands.ui.values import MAX_VALUE, AccountValue, NewAccountValue
 from commands.ui.views.blocks import Block, actions, button, context, header, section
+from commands.ui.views.card import BAND_ICON, SENTIMENT_ICON, SEVERITY_ICON
+from store.enums import Band, Sentiment
 from store.models import Account
+from store.signals import Severity
+
+SEVERITY_WORDS = {
+    Severity.CRITICAL: "critical: turns the band red",
+    Severity.RISK: "risk: three, or two with the renewal inside its window, turn it red",
+    Severity.WATCH: "watch: never moves the band",
+    Severity.OPPORTUNITY: "expansion",
+}
+BAND_WORDS = {
+    Band.RED: "red: save the account",
+    Band.YELLOW: "yellow: stabilise it",
+    Band.GREEN: "green: grow it",
+}
+
+
+def emoji_legend() -> str:
+    """What each emoji of the card, the lists and the digests means, one line per family."""
+    bands = " · ".join(f"{BAND_ICON[b]} {BAND_WORDS[b]}" for b in BAND_WORDS)
+    flags = " · ".join(f"{SEVERITY_ICON[s]} {SEVERITY_WORDS[s]}" for s in SEVERITY_WORDS)
+    moods = " · ".join(f"{SENTIMENT_ICON[s]} {s.value}" for s in Sentiment)
+    return (
+        f"*Bands* {bands} ({BAND_ICON[Band.YELLOW]}→{BAND_ICON[Band.RED]}: the move since last "
+        f"week's digest)\n*Flags* {flags}\n*Sentiment* {moods}\n"
+        "*History* :speech_balloon: a contact · :pushpin: a band override\n"
+        "*Channels* :globe_with_meridians: shared with another organisation (nothing internal is "
+        "posted there) · :lock: a digest sent to you by DM instead of such a channel"
+    )
+
 
 HELP_COMMANDS = (
     "`/account Acme` shows the account card of Acme, privately: ARR, renewal, band and why, "
@@ -57,6 +87,11 @@ HELP_FORMS = (
     "*Log contact*: the account (picked first from a message), who was there, the date (not in "
     "the future), how (meeting, call, email, event, Slack) and a summary; their last contact "
     "moves. The message shortcut *Log as account contact* fills it in from any message.\n"
+    "*Override band* (a card button): the band to show, why (required) and until when (today "
+    "to 90 days ahead); shown as an override everywhere with the rules' band beside it, and "
+    "kept in the history.\n"
+    "*Renewal stage* (a card button): not started, proposal sent, verbal yes or signed (with "
+    "the day it was signed), and the notice date (on or before the renewal date).\n"
     "*Add action item* / *Edit action item*: what, our owner, their owner (someone on the map "
     "or a typed name), due date (today or later) and a link. Each item has *Done* and a menu: "
     "edit, *Reschedule* (a new date), *Mark blocked* (with a reason), unblock, cancel.\n"
@@ -77,6 +112,8 @@ def help_blocks() -> list[Block]:
         context(HELP_GRAMMAR),
         header("The forms"),
         section(HELP_FORMS),
+        header("What the emoji mean"),
+        section(emoji_legend()),
     ]
 
 

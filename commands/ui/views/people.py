@@ -300,14 +300,39 @@ def _grouped(entries: Sequence[HistoryEntry]) -> list[list[HistoryEntry]]:
     return [list(reversed(g)) if g[0].change else g for g in groups]
 
 
+def _override_line(entry: HistoryEntry) -> str:
+    """`:pushpin: band overridden to yellow until 23 Dec 2026 (rules: red): Lab move`."""
+    override = entry.override
+    assert override is not None
+    if entry.ended:
+        return f":pushpin: band override ({override.band.value}) ended"
+    rules = f" (rules: {override.rules_band.value})" if override.rules_band else ""
+    return (
+        f":pushpin: band overridden to {override.band.value} until "
+        f"{short_date(override.expires_on)}{rules}: {escape(override.reason[:200])}"
+    )
+
+
+def _logged_late(entry: HistoryEntry) -> bool:
+    return entry.logged_at is not None and entry.logged_at.date() > entry.at.date()
+
+
+def _when(entry: HistoryEntry) -> str:
+    """`2026-11-18 17:00`; a contact logged on a later day: its day alone (when it happened)."""
+    return f"{entry.at:%Y-%m-%d}" if _logged_late(entry) else f"{entry.at:%Y-%m-%d %H:%M}"
+
+
 def _contact_line(entry: HistoryEntry) -> str:
     contact = entry.contact
     assert contact is not None
     summary = f": {escape(contact.summary[:200])}" if contact.summary else ""
     link = f" (<{contact.message_link}|message>)" if contact.message_link else ""
+    logged = entry.logged_at
+    late = f" · logged {short_date(logged.date())}" if logged and _logged_late(entry) else ""
     return (
         f":speech_balloon: {WORDS[contact.channel].lower()} with "
         f"*{escape(entry.stakeholder_name)}* on {short_date(contact.contacted_on)}{summary}{link}"
+        f"{late}"
     )
 
 
@@ -319,8 +344,14 @@ def history_blocks(
     if not entries:
         blocks.append(section("Nothing recorded yet."))
     lines = [
-        f"`{group[0].at:%Y-%m-%d %H:%M}` "
-        + (_changes_line(group) if group[0].change else _contact_line(group[0]))
+        f"`{_when(group[0])}` "
+        + (
+            _changes_line(group)
+            if group[0].change
+            else _override_line(group[0])
+            if group[0].override
+            else _contact_line(group[0])
+        )
         + (f" · by {user_mention(group[0].by_user_id)}" if group[0].by_user_id else "")
         for group in _grouped(entries)
     ]

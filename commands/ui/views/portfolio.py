@@ -5,33 +5,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from commands.ui.text import dated, escape, money
+from commands.ui.text import dated, escape
 from commands.ui.views.blocks import Block, context, header, line_sections, section
 from commands.ui.views.card import BAND_ICON
-from store.signals import AccountSnapshot, Assessment, Band
+from store.signals import RISK_ORDER, AccountSnapshot, Assessment, Band, stage_words
+from store.signals import riskiest_first as risk_order
+from store.wording import compact_money
 
 Assessed = tuple[AccountSnapshot, Assessment]
 
 
 def riskiest_first(assessed: Sequence[Assessed]) -> list[Assessed]:
-    """Band and weight of signals first, then ARR (more at stake first), then name."""
-    return sorted(
-        assessed,
-        key=lambda pair: (-pair[1].risk_score, -pair[0].account.arr, pair[0].account.name_key),
-    )
+    """The one risk order of every list of accounts (`store.signals.RISK_ORDER`)."""
+    return risk_order(assessed, pick=lambda pair: (pair[0].account, pair[1]))
 
 
 def portfolio_line(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> str:
+    """`🔴 *Acme* · $480k at stake · renews … · proposal sent · reasons`: "at stake" only for a
+    renewal open inside its window, "ARR" otherwise; an override says so, with the rules' band."""
     account = snapshot.account
+    amount = compact_money(account.arr, account.currency)
+    amount += " at stake" if assessment.renewal_open and assessment.at_stake else " ARR"
     renewal = (
         f"renews {dated(account.renewal_date, today)}"
         if account.renewal_date
         else "no renewal date"
     )
-    reasons = ", ".join(escape(r) for r in assessment.reasons[:3])
-    return (
-        f"{BAND_ICON[assessment.band]} *{escape(account.name)}* · "
-        f"{money(account.arr, account.currency)} · {renewal}" + (f" · {reasons}" if reasons else "")
+    if assessment.in_window:
+        renewal += f" · {stage_words(account, today)}"
+    if assessment.override is not None:
+        renewal += f" · override, rules say {assessment.rules_band.value}"
+    reasons = ", ".join(escape(r) for r in assessment.rule_reasons[:3])
+    return f"{BAND_ICON[assessment.band]} *{escape(account.name)}* · {amount} · {renewal}" + (
+        f" · {reasons}" if reasons else ""
     )
 
 
@@ -61,6 +67,6 @@ def portfolio_blocks(
     lines = [portfolio_line(s, a, today) for s, a in ordered]
     return [
         header(f"{title} ({len(ordered)})"),
-        context(f"Riskiest first · {counts}"),
+        context(f"{RISK_ORDER[:1].upper() + RISK_ORDER[1:]} · {counts}"),
         *line_sections(lines, max_blocks=max_blocks - 2),
     ]

@@ -18,6 +18,7 @@ from store.models import TeamSettingsChange
 from store.settings import WEEKDAYS, DigestSettings, SettingsSection, Thresholds
 
 ALL_CLEAR = "all_clear"
+WEEKLY_ALL_CLEAR = "weekly_all_clear"
 OWNER_DMS = "owner_digests"
 LEADS_BLOCK = "leads"
 """The leads' form's one input (a `multi_users_select`)."""
@@ -27,6 +28,7 @@ DIGEST_LABELS = {
     "timezone": "Time zone",
     "portfolio_channel_id": "Portfolio digest channel",
     "all_clear": "All-clear lines",
+    "weekly_all_clear": "Weekly all-clear lines",
     "owner_digests": "Owners' DMs",
 }
 
@@ -77,18 +79,37 @@ def _digest_summary(current: DigestSettings) -> str:
         (
             f"{day} {current.at:%H:%M} ({escape(current.timezone)})",
             f"portfolio digest in {channel_mention(channel)}" if channel else "no portfolio digest",
-            f"all-clear lines {'on' if current.all_clear else 'off'}",
+            f"all-clear lines {_all_clear(current)}",
             f"owners' DMs {'on' if current.owner_digests else 'off'}",
         )
     )
 
 
+def _all_clear(current: DigestSettings) -> str:
+    if not current.all_clear:
+        return "off"
+    return "every week" if current.weekly_all_clear else "when an account turns green"
+
+
 def _threshold_summary(current: Thresholds) -> str:
+    watched = [
+        name
+        for name, on in (
+            ("enterprise", current.sponsor_watch_enterprise),
+            ("mid-market", current.sponsor_watch_mid_market),
+            ("SMB", current.sponsor_watch_smb),
+        )
+        if on
+    ]
     return (
-        f"{current.min_threads} relationship threads, live for {current.thread_contact_days} days"
+        f"{current.min_threads} live contacts ({current.min_threads_smb} for SMB)"
+        f" · recent contact within {current.recent_contact_days} days"
+        f" · gone dark after {current.gone_dark_days} days"
         f" · stale map after {current.stale_map_days} days"
-        f" · key people uncontacted after {current.key_person_contact_days} days"
-        f" · renewal window {current.renewal_warning_days} days"
+        f" · renewal window {current.renewal_window_enterprise_days} days enterprise,"
+        f" {current.renewal_window_mid_market_days} mid-market,"
+        f" {current.renewal_window_smb_days} SMB"
+        f" · no sponsor watched for {', '.join(watched) if watched else 'no segment'}"
         f" · items due within {current.action_due_soon_days} days"
         f" · expansion at {current.expansion_seat_percent}% of seats"
         f" · low adoption under {current.adoption_risk_seat_percent}%"
@@ -140,7 +161,8 @@ def _shown(field: str, value: str | None) -> str:
 def settings_form(*, meta: ModalMeta, current: DigestSettings) -> dict[str, Any]:
     days = [option(str(i), day.capitalize()) for i, day in enumerate(WEEKDAYS)]
     choices = [
-        option(ALL_CLEAR, "Post a one-line all-clear into healthy accounts' channels"),
+        option(ALL_CLEAR, "Post a one-line all-clear into a channel when its account turns green"),
+        option(WEEKLY_ALL_CLEAR, "Keep posting it every week while the account stays green"),
         option(OWNER_DMS, "Also send each account owner their at-risk accounts by DM"),
     ]
     chosen = [o for o in choices if getattr(current, o["value"])]
