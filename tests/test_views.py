@@ -138,7 +138,9 @@ def test_clip_never_exceeds_the_limit(text: str) -> None:
 
 def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None:
     """`/account help` names each modal by the title Slack shows, and each word of the grammar."""
-    from commands.payloads import TRAILING_VERBS
+    from commands.contract import Modal
+    from commands.payloads import RESERVED_WORDS, TRAILING_VERBS
+    from commands.routes import ROUTES, VERBS
     from commands.ui.values import ModalMeta
     from commands.ui.views.account import account_form
     from commands.ui.views.messages import help_blocks
@@ -150,9 +152,6 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         stakeholder_form,
     )
     from commands.ui.views.plan import action_form, block_form, reschedule_form
-    from commands.contract import Modal
-    from commands.payloads import RESERVED_WORDS
-    from commands.routes import ROUTES, VERBS
     from commands.ui.views.settings import (
         leads_form,
         settings_form,

@@ -1,10 +1,15 @@
-"""What Slack says about channels and users: asked, read strictly, and remembered a short while.
+"""What Slack says about channels and users: asked, read strictly, and remembered.
 
-`channel_facts` asks Slack about a channel now; `commands.ui.delivery` does so before every post
-of internal content. `Directory` remembers answers for two minutes, for reading only: who may
-see an account (a private channel's members, a user's admin flag), a card's "shared" mark, the
-account form's warning. Slack failing to answer is never remembered as a fact about a channel,
-and an answer that is not what Slack sends raises `MalformedAnswer` rather than read as one.
+`channel_facts` asks Slack about a channel now. Before a post of internal content,
+`Directory.for_post` says whether another organisation can read the channel from what Slack
+last said, kept in the database for every process (`store.channels`): Slack's channel events
+rewrite it at once (`commands.workspace`), and Slack is asked again when nothing is known, when
+an event left it in doubt, or when it is older than `max_age` (CHANNEL_FACTS_MAX_AGE: the window
+in which an event missed, or a pending invitation that sends none, could matter). In memory,
+`Directory` also remembers answers for two minutes, for reading only: who may see an account (a
+private channel's members, a user's admin flag), a card's "shared" mark, the account form's
+warning. Slack failing to answer is never remembered as a fact about a channel, and an answer
+that is not what Slack sends raises `MalformedAnswer` rather than read as one.
 """
 
 from __future__ import annotations
@@ -14,14 +19,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from commands.ui.slack_failures import Outcome, answered, classify
+from store.channels import FACTS_MAX_AGE, channel_fact, record_answer
+from store.db import Database
+from store.types import utcnow
 
 logger = logging.getLogger("accountbot.directory")
 
@@ -123,20 +133,66 @@ Fact = TypeVar("Fact")
 
 class Directory:
     """Channels' privacy, sharing and members and users' admin flags, as Slack last said, per
-    team, for reading. `forget_channel` drops what is known of a channel (Slack said it
-    changed); `remember_channel` keeps what a post just asked."""
+    team: for posts (`for_post`), from the database shared by every process (`db`; without
+    one, each post asks Slack); for reading, from this process's memory. `forget_channel`
+    drops what this process remembers of a channel (Slack said it changed)."""
 
     def __init__(
         self,
+        db: Database | None = None,
         *,
+        max_age: float = FACTS_MAX_AGE,
         ttl: float = REMEMBER_SECONDS,
         maxsize: int = 20_000,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.db, self.max_age = db, timedelta(seconds=max_age)
         self._cache: TTLCache[tuple[str, ...], Any] = TTLCache(
             maxsize=maxsize, ttl=ttl, timer=timer
         )
         self._lock = threading.Lock()
+
+    def for_post(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
+        """What a post of internal content may believe of the channel: the stored fact while it
+        is younger than `max_age` and no event left it in doubt; else Slack's answer now
+        (kept for every process, unless it is a refusal: a channel Slack will not describe
+        is asked about at each post). Raises as `channel_facts` does when Slack cannot say."""
+        stored = self._stored(team_id=team_id, channel_id=channel_id)
+        if stored is not None:
+            return stored
+        asked_at = utcnow()
+        facts = channel_facts(client, team_id=team_id, channel_id=channel_id)
+        self.remember_channel(team_id=team_id, channel_id=channel_id, facts=facts)
+        if facts.unseen is None and self.db is not None:
+            try:
+                with self.db.transaction() as session:
+                    record_answer(
+                        session,
+                        team_id=team_id,
+                        channel_id=channel_id,
+                        shared_outside=facts.shared_outside,
+                        private=facts.private,
+                        asked_at=asked_at,
+                    )
+            except SQLAlchemyError as error:  # the answer stands; the next post asks again
+                logger.warning("what Slack said of %s was not stored: %s", channel_id, error)
+        return facts
+
+    def _stored(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
+        """The stored fact a post may believe, or None (unknown, in doubt, too old, or the
+        store not answering: then Slack is asked)."""
+        if self.db is None or not self.max_age:
+            return None
+        try:
+            with self.db.reading() as session:
+                fact = channel_fact(session, team_id=team_id, channel_id=channel_id)
+        except SQLAlchemyError as error:
+            logger.warning("stored facts of %s not read, Slack is asked: %s", channel_id, error)
+            return None
+        if fact is None or fact.in_doubt or utcnow() - fact.said_at > self.max_age:
+            return None
+        # privacy an event did not say counts as private: closed, not open
+        return ChannelFacts(private=fact.private is not False, shared_outside=fact.shared_outside)
 
     def channel(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
         """What Slack says of the channel, remembered for a while."""
@@ -155,7 +211,7 @@ class Directory:
             return self._cache.get(("channel", team_id, channel_id))
 
     def remember_channel(self, *, team_id: str, channel_id: str, facts: ChannelFacts) -> None:
-        """Slack has just said this of the channel (asked by a post): readings use it from now."""
+        """Slack has just said this of the channel (asked for a post): readings use it from now."""
         with self._lock:
             self._cache[("channel", team_id, channel_id)] = facts
 
