@@ -39,6 +39,14 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    reached: threading.Event
+    """Set when an answer is made and held."""
+    release: threading.Event
+    """Set it to send the answers held."""
+
+
+@dataclass
 class Call:
     """One request the bot sent: an API method (`chat.postMessage`) or a response URL."""
 
@@ -64,6 +72,7 @@ class FakeSlack:
         self._failing_channels: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
+        self._holds: dict[str, Hold] = {}
         self._started: dict[str, int] = {}
         self._faults: dict[str, list[Fault]] = {}
         self.socket_mode_url: str | None = None
@@ -168,6 +177,12 @@ class FakeSlack:
 
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
+
+    def hold(self, method: str, channel: str) -> Hold:
+        """Answers of `method` for `channel` are made, then held until `release` is set (Slack
+        said it, and the answer is on its way while the world changes)."""
+        self._holds[f"{method}#{channel}"] = held = Hold(threading.Event(), threading.Event())
+        return held
 
     def delay_channel(self, method: str, channel: str, seconds: float) -> None:
         """Answer `method` for one channel only after `seconds` (the call still takes effect)."""
@@ -385,6 +400,9 @@ class FakeSlack:
                     status, headers, body = fake._answer(
                         method, params, params.get("token") or bearer or None
                     )
+                    if held := fake._holds.get(f"{method}#{channel}"):
+                        held.reached.set()
+                        held.release.wait(10)
                 fake._record(
                     Call(method, params, dict(self.headers), status=status, answer=body, path=path)
                 )

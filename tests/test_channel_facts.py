@@ -89,6 +89,26 @@ def test_a_channel_shared_is_refused_by_the_app_that_missed_the_event_with_no_we
     assert info_calls(slack, "C0GEN") == 1  # the first share's: the refusals read the database
 
 
+def test_an_answer_asked_before_an_event_never_undoes_it(
+    database: Database, slack: FakeSlack
+) -> None:
+    """One app asks Slack (not shared yet) while the other is told `channel_shared`; the older
+    answer arrives after the event: it is not stored over it, and the next share is refused."""
+    acme = make_account(database, "Acme")
+    settings = bot_settings(database, slack)
+    with serving(settings, database, slack) as first, serving(settings, database, slack) as second:
+        held = slack.hold("conversations.info", "C0GEN")
+        share(second, slack, acme.id, channel="C0GEN", token="racing")  # type: ignore[arg-type]
+        assert held.reached.wait(10)
+        slack.channels["C0GEN"] = EXTERNAL
+        sent_to(first, channel_event("channel_shared", "C0GEN"))
+        held.release.set()
+        replies(slack, "racing")  # asked before the share, it was posted: the race Slack allows
+        share(second, slack, acme.id, channel="C0GEN", token="after")  # type: ignore[arg-type]
+        assert "<#C0GEN> is shared with another organisation" in refusal(slack, "after")
+    assert info_calls(slack, "C0GEN") == 1
+
+
 def test_posts_within_the_bound_ask_slack_once_whichever_process_posts(
     bot: SlackSender, slack: FakeSlack, database: Database, tmp_path: Path
 ) -> None:
