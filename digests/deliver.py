@@ -326,6 +326,9 @@ def deliver_team_digests(
     def post(one: Post) -> None:
         _post(db, client, directory, run, pacer, one, team_id=team_id, now=now, settled=settled)
 
+    due = {f"account:{d.account.id}": d.account.channel_id for d, _, _ in rendered.channel_digests}
+    channels = [channel for target, channel in due.items() if channel and target not in settled]
+    directory.refresh(client, team_id=team_id, channel_ids=channels)  # one call, not one a post
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
         assert account.channel_id, "render_team_digests renders only accounts with a channel"

@@ -10,6 +10,7 @@ Two kinds of news write it, each in one statement, safe when processes write at 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from store.models import ChannelFact
 
 ANSWER = "conversations.info"
+LISTED = "conversations.list"
 FACTS_MAX_AGE = 3600
 """Seconds a stored fact is believed by posts, by default (CHANNEL_FACTS_MAX_AGE): the window in
 which an event missed, or an invitation pending (which sends none), could matter."""
@@ -45,15 +47,23 @@ def record_answer(
 ) -> None:
     """Keep conversations.info's answer, asked at `asked_at`, unless newer news is kept (an
     answer "shared" is kept whatever its age)."""
-    insert = _insert(session)(ChannelFact).values(
-        team_id=team_id,
-        channel_id=channel_id,
-        shared_outside=shared_outside,
-        private=private,
-        in_doubt=False,
-        said_at=asked_at,
-        source=ANSWER,
+    record_answers(
+        session, team_id=team_id, answers={channel_id: (shared_outside, private)}, asked_at=asked_at
     )
+
+
+def record_answers(
+    session: Session,
+    *,
+    team_id: str,
+    answers: Mapping[str, tuple[bool, bool]],
+    asked_at: datetime,
+    source: str = ANSWER,
+) -> None:
+    """`record_answer` for many channels at once: channel id -> (shared outside, private)."""
+    if not answers:
+        return
+    insert = _insert(session)(ChannelFact)
     news = insert.excluded
     session.execute(
         insert.on_conflict_do_update(
@@ -66,6 +76,31 @@ def record_answer(
                 "source": news.source,
             },
             where=or_(col(ChannelFact.said_at) <= news.said_at, news.shared_outside),
+        ),
+        [
+            {
+                "team_id": team_id,
+                "channel_id": channel_id,
+                "shared_outside": shared,
+                "private": private,
+                "in_doubt": False,
+                "said_at": asked_at,
+                "source": source,
+            }
+            for channel_id, (shared, private) in answers.items()
+        ],
+    )
+
+
+def fresh_channels(session: Session, *, team_id: str, since: datetime) -> set[str]:
+    """The team's channels Slack said something of since `since`, and no event put in doubt."""
+    return set(
+        session.exec(
+            select(ChannelFact.channel_id).where(
+                ChannelFact.team_id == team_id,
+                ChannelFact.said_at >= since,
+                col(ChannelFact.in_doubt).is_(False),
+            )
         )
     )
 

@@ -83,6 +83,10 @@ class FakeSlack:
         `error` (a private channel the bot is not in answers `channel_not_found`); any other key
         (`is_ext_shared`, `is_shared`, `shared_team_ids`, …) is part of conversations.info's
         channel as given."""
+        self.workspace_channels: list[str] = []
+        """Channels conversations.list names beside those of `channels` the bot can see."""
+        self.list_page = 1000
+        """The most channels a page of conversations.list holds (Slack's own limit too)."""
         self.default_members = ["U0ALICE", "U0BOB"]
         """Members of a channel not in `channels` (a public one)."""
         self.grants: dict[str, dict[str, Any]] = {}
@@ -318,6 +322,8 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
         if method in {"conversations.info", "conversations.members"}:
             return self._conversation(method, str(params.get("channel")))
+        if method == "conversations.list":
+            return self._channel_list(params)
         if method == "users.info":
             user_id = params.get("user")
             if user_id in self.users and self.users[user_id].get("error"):
@@ -340,6 +346,21 @@ class FakeSlack:
             }
         flags = {k: v for k, v in channel.items() if k not in {"members", "error"}}
         return {"ok": True, "channel": {"id": channel_id, "is_channel": True, **flags}}
+
+    def _channel_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A page of the channels the bot can see, as conversations.info describes them; the
+        cursor is where the next page starts."""
+        hidden = {c for c, flags in self.channels.items() if flags.get("error")}
+        ids = sorted((set(self.channels) | set(self.workspace_channels)) - hidden)
+        start = int(params.get("cursor") or 0)
+        end = start + min(int(params.get("limit") or 100), self.list_page)
+        return {
+            "ok": True,
+            "channels": [
+                self._conversation("conversations.info", c)["channel"] for c in ids[start:end]
+            ],
+            "response_metadata": {"next_cursor": str(end) if end < len(ids) else ""},
+        }
 
     def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
         grant = self.grants.pop(str(params.get("code")), None)

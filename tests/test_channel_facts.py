@@ -279,3 +279,50 @@ def test_a_channel_slack_will_not_describe_is_asked_about_once_per_post(
     output = digests(slack, database, tmp_path)
     assert "account:1: channel_not_found" in output
     assert info_calls(slack, "C0HIDDEN") == 2
+
+
+def many_accounts(database: Database, slack: FakeSlack, count: int = 12) -> list[str]:
+    """`count` accounts of Alice's, each in its own public channel, which Slack lists."""
+    channels = [f"C0MANY{n:02d}" for n in range(count)]
+    for n, channel in enumerate(channels):
+        make_account(database, f"Account {n:02d}", channel_id=channel, owner_user_id="U0ALICE")
+    slack.workspace_channels = channels
+    return channels
+
+
+def test_a_teams_digests_list_its_channels_once_instead_of_asking_one_by_one(
+    slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    """Twelve digests into channels Slack said nothing of lately: conversations.list, read a
+    page of five at a time, says what each is (one shared with the customer); no post asks."""
+    channels = many_accounts(database, slack)
+    slack.list_page = 5
+    slack.channels[channels[3]] = EXTERNAL
+    output = digests(slack, database, tmp_path)
+    assert "12 sent, 0 failed" in output
+    assert "account:4: sent to U0ALICE by DM instead" in output
+    assert sorted(posts(slack)) == sorted({*channels} - {channels[3]} | {"U0ALICE"})
+    assert len(slack.calls_to("conversations.list")) == 3
+    assert slack.calls_to("conversations.info") == []
+
+
+def test_a_channel_the_list_leaves_out_is_asked_about_by_its_post(
+    slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    """A private channel the bot was not invited to is not listed: its post asks, and Slack
+    will not describe it."""
+    channels = many_accounts(database, slack)
+    slack.channels[channels[0]] = {"error": "channel_not_found"}
+    output = digests(slack, database, tmp_path)
+    assert "11 sent, 1 failed" in output
+    assert "account:1: channel_not_found" in output
+    assert [c.params["channel"] for c in slack.calls_to("conversations.info")] == [channels[0]]
+
+
+def test_a_list_slack_fails_to_give_leaves_each_post_to_ask(
+    slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    channels = many_accounts(database, slack)
+    slack.fault("conversations.list", "status", status=503)
+    assert "12 sent, 0 failed" in digests(slack, database, tmp_path)
+    assert sorted(c.params["channel"] for c in slack.calls_to("conversations.info")) == channels

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -29,7 +29,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from commands.ui.slack_failures import Outcome, answered, classify
-from store.channels import FACTS_MAX_AGE, channel_fact, record_answer
+from store.channels import (
+    FACTS_MAX_AGE,
+    LISTED,
+    channel_fact,
+    fresh_channels,
+    record_answer,
+    record_answers,
+)
 from store.db import Database
 from store.types import utcnow
 
@@ -39,6 +46,10 @@ REMEMBER_SECONDS = 120
 """How long a channel's privacy and members, or a user's admin flag, are trusted (for reading)."""
 MEMBER_PAGES = 20
 """conversations.members pages (1,000 each) read at most per channel."""
+LIST_FROM = 10
+"""Channels about to be asked about one by one from which a team's channels are listed instead."""
+LIST_PAGES = 10
+"""conversations.list pages (1,000 channels each) read at most before a team's digests."""
 
 TeamIds = list[str] | None
 
@@ -177,6 +188,46 @@ class Directory:
             except SQLAlchemyError as error:  # the answer stands; the next post asks again
                 logger.warning("what Slack said of %s was not stored: %s", channel_id, error)
         return facts
+
+    def refresh(self, client: WebClient, *, team_id: str, channel_ids: Collection[str]) -> None:
+        """Before many posts (a team's digests): when at least `LIST_FROM` of `channel_ids`
+        would each ask Slack (nothing fresh stored), what Slack says of every channel the bot
+        can see is read in pages of conversations.list (at most `LIST_PAGES`, stopping once
+        all of them are seen) and stored for those: one call per thousand channels instead of
+        one per post. A channel not listed (a private one the bot is not in) is asked about
+        by its post; Slack failing here is logged, and each post asks for itself."""
+        if self.db is None or not self.max_age:
+            return
+        with self.db.reading() as session:
+            fresh = fresh_channels(session, team_id=team_id, since=utcnow() - self.max_age)
+        wanted = {c for c in channel_ids if c[:1] in {"C", "G"}} - fresh
+        if len(wanted) < LIST_FROM:
+            return
+        asked_at, cursor = utcnow(), None
+        found: dict[str, tuple[bool, bool]] = {}
+        try:
+            for _ in range(LIST_PAGES):
+                page = client.conversations_list(
+                    types="public_channel,private_channel", limit=1000, cursor=cursor
+                )
+                for channel in answered(list[SlackChannel], page, "channels"):
+                    if channel.id in wanted:
+                        found[channel.id] = (
+                            channel.shared_outside(team_id=team_id),
+                            bool(channel.is_private),
+                        )
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor or len(found) == len(wanted):
+                    break
+        except Exception as error:
+            if (failure := classify(error)) is None:
+                raise
+            logger.warning("channels of %s not listed, each post asks: %s", team_id, failure.cause)
+        with self.db.transaction() as session:
+            record_answers(
+                session, team_id=team_id, answers=found, asked_at=asked_at, source=LISTED
+            )
+        logger.debug("%d of %d channels described by conversations.list", len(found), len(wanted))
 
     def _stored(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
         """The stored fact a post may believe, or None (unknown, in doubt, too old, or the
