@@ -198,8 +198,12 @@ class Directory:
         by its post; Slack failing here is logged, and each post asks for itself."""
         if self.db is None or not self.max_age:
             return
-        with self.db.reading() as session:
-            fresh = fresh_channels(session, team_id=team_id, since=utcnow() - self.max_age)
+        try:
+            with self.db.reading() as session:
+                fresh = fresh_channels(session, team_id=team_id, since=utcnow() - self.max_age)
+        except SQLAlchemyError as error:  # only a saving missed: each post reads for itself
+            logger.warning("stored facts of %s not read, channels not listed: %s", team_id, error)
+            return
         wanted = {c for c in channel_ids if c[:1] in {"C", "G"}} - fresh
         if len(wanted) < LIST_FROM:
             return
@@ -223,10 +227,14 @@ class Directory:
             if (failure := classify(error)) is None:
                 raise
             logger.warning("channels of %s not listed, each post asks: %s", team_id, failure.cause)
-        with self.db.transaction() as session:
-            record_answers(
-                session, team_id=team_id, answers=found, asked_at=asked_at, source=LISTED
-            )
+        try:
+            with self.db.transaction() as session:
+                record_answers(
+                    session, team_id=team_id, answers=found, asked_at=asked_at, source=LISTED
+                )
+        except SQLAlchemyError as error:
+            logger.warning("what Slack listed of %s was not stored: %s", team_id, error)
+            return
         logger.debug("%d of %d channels described by conversations.list", len(found), len(wanted))
 
     def _stored(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
