@@ -68,7 +68,8 @@ def build_app(
         logger=BOLT_LOGGER,
     )
 
-    directory = Directory() if directory is None else directory
+    if directory is None:
+        directory = Directory(db, max_age=settings.channel_facts_max_age)
 
     @app.middleware
     def attach_store(

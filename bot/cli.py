@@ -99,7 +99,8 @@ def run() -> None:
     try:
         settings.require_slack()
         db = _database(settings, create=True)
-        directory = Directory()  # what Slack said of channels: the app's and the scheduler's
+        # what Slack said of channels: the app's and the scheduler's
+        directory = Directory(db, max_age=settings.channel_facts_max_age)
         app = _checked_app(settings, db, directory)
         if app is None:  # stopped while Slack did not answer
             return
@@ -220,6 +221,7 @@ def digest(
 ) -> None:
     """Print (--dry-run) or post (--now) this week's account-channel and portfolio digests."""
     from commands.ui.delivery import SHARED_OUTSIDE
+    from commands.ui.directory import Directory
     from digests.cli import UnknownAccount, post_digests, print_digests
 
     if dry_run == now:
@@ -255,6 +257,7 @@ def digest(
         runs = post_digests(
             db,
             _team_clients(settings, db),
+            directory=Directory(db, max_age=settings.channel_facts_max_age),
             now=moment,
             defaults=settings.digest_defaults(),
             force=force,

@@ -436,10 +436,29 @@ class _ChannelEvent(_Event):
     channel: Filled
 
 
+class _FilledRef(_Ref):
+    id: Filled
+
+
+class _InviteEvent(_Event):
+    """A Slack Connect invitation's event: its channel is an object."""
+
+    channel: _FilledRef
+
+
 EVENT_SHAPES: dict[str, type[_Event]] = {
     Event.APP_HOME_OPENED: _HomeOpened,
     Event.CHANNEL_SHARED: _ChannelEvent,
     Event.CHANNEL_UNSHARED: _ChannelEvent,
+    Event.INVITE_ACCEPTED: _InviteEvent,
+    Event.INVITE_APPROVED: _InviteEvent,
+    Event.INVITE_DECLINED: _InviteEvent,
+    Event.CHANNEL_ARCHIVE: _ChannelEvent,
+    Event.CHANNEL_UNARCHIVE: _ChannelEvent,
+    Event.CHANNEL_DELETED: _ChannelEvent,
+    Event.GROUP_ARCHIVE: _ChannelEvent,
+    Event.GROUP_UNARCHIVE: _ChannelEvent,
+    Event.GROUP_DELETED: _ChannelEvent,
 }
 """What each event's listener reads of the event, beyond what any event holds."""
 

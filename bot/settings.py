@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.channels import FACTS_MAX_AGE
 from store.installations import TokenCipher
 from store.settings import WEEKDAYS, DigestSettings, zone_name
 
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     slack_api_timeout: Annotated[
         float, Field(gt=0, le=120, description="seconds, more than 0 and at most 120")
     ] = 10.0
+    channel_facts_max_age: Annotated[
+        int,
+        Field(ge=0, le=86400, description="seconds from 0 (ask Slack before every post) to 86400"),
+    ] = FACTS_MAX_AGE
     slack_client_id: str | None = Field(
         default=None,
         pattern=r"^\d+\.\d+$",
@@ -214,6 +219,7 @@ DIGESTS = frozenset(
 WEB_API = frozenset(
     {"slack_bot_token", "slack_api_url", "slack_api_timeout", "slack_client_id"}
     | {"slack_client_secret", "slack_state_secret", "token_encryption_key"}
+    | {"channel_facts_max_age"}
 )
 """Calling Slack's Web API for one workspace (a bot token) or many (tokens in the database)."""
 

@@ -9,7 +9,8 @@ What Slack says about channels and users is remembered for a short while
 never run inside a database transaction. A channel the bot cannot see (a private channel it was
 not invited to) counts as private with no known members: closed, not open. Whether a channel is
 shared with another organisation is read from the same answers, for a card's mark and the
-account form's warning; posts ask Slack afresh (`commands.ui.delivery`).
+account form's warning; posts read the facts stored for every process
+(`Directory.for_post`).
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Access:
     def shared_outside(self, channel_id: str | None) -> bool:
         """Whether Slack says the channel is shared with another organisation, as remembered or
         asked now (for the account form's warning); False when Slack cannot say, the failure
-        logged. Posts ask Slack themselves, afresh (`commands.ui.delivery`)."""
+        logged. Posts read the facts stored for every process (`Directory.for_post`)."""
         if not channel_id or self.client is None:
             return False
         try:

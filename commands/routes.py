@@ -243,8 +243,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     # events
     Listen(Event.APP_HOME_OPENED, home.publish_home, ANYONE),  # the user's own accounts only
-    Listen(Event.CHANNEL_SHARED, ws.forget_channel, ANYONE),
-    Listen(Event.CHANNEL_UNSHARED, ws.forget_channel, ANYONE),
+    # what Slack says of a channel's sharing, for every process (`commands.workspace`)
+    *(Listen(event, ws.channel_changed, ANYONE) for event in ws.CHANNEL_EVENTS),
 )
 ONE_TOKEN_ROUTES: tuple[Route, ...] = (
     # with many workspaces, Bolt's own listeners delete a workspace's stored tokens instead

@@ -1,5 +1,5 @@
 """Workspace events: the bot removed (with one bot token; OAuth installs are Bolt's), and
-channels shared with another organisation or no longer."""
+channels shared with another organisation, no longer, or changed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import logging
 from typing import Any
 
 from commands.access import Access
+from commands.ui.ids import Event
+from store.channels import forget_channel_fact, record_event
+from store.db import Database
+from store.types import utcnow
 
 logger = logging.getLogger("accountbot.workspace")
 
@@ -21,12 +25,50 @@ def report_uninstalled(event: dict[str, Any], context: dict[str, Any]) -> None:
     )
 
 
-def forget_channel(event: dict[str, Any], access: Access) -> None:
-    """`channel_shared` / `channel_unshared`: forget what this process remembers of the channel,
-    so the next card or form reading it asks again. (Posts ask Slack afresh anyway: the event
-    reaches one process of several, and a pending invitation sends none.)"""
-    channel_id = str(event.get("channel") or "")
-    if not channel_id:
-        return
-    access.directory.forget_channel(team_id=access.team_id, channel_id=channel_id)
-    logger.info("%s: %s will be asked about again", event.get("type"), channel_id)
+SHARED = (Event.CHANNEL_SHARED, Event.INVITE_ACCEPTED, Event.INVITE_APPROVED)
+"""Another organisation can read the channel, or soon will (accepted, awaiting approval)."""
+IN_DOUBT = (
+    Event.CHANNEL_UNSHARED,  # unless it says the channel is still shared outside
+    Event.INVITE_DECLINED,
+    Event.CHANNEL_ARCHIVE,
+    Event.CHANNEL_UNARCHIVE,
+    Event.GROUP_ARCHIVE,
+    Event.GROUP_UNARCHIVE,
+)
+"""The channel changed in a way the event does not say: the next post asks Slack."""
+GONE = (Event.CHANNEL_DELETED, Event.GROUP_DELETED)
+CHANNEL_EVENTS = (*SHARED, *IN_DOUBT, *GONE)
+
+
+def channel_changed(event: dict[str, Any], access: Access, db: Database) -> None:
+    """Slack says a channel changed: what every process believes of it is rewritten at once
+    (`store.channels`), and this process's memory of it (for reading) forgotten. The event
+    reaches one process of several; the others read the database before each post."""
+    kind = Event(event["type"])
+    channel = event["channel"]
+    channel_id = str(channel["id"] if isinstance(channel, dict) else channel)
+    team_id = access.team_id
+    shared = kind in SHARED or (
+        kind is Event.CHANNEL_UNSHARED and event.get("is_ext_shared") is True
+    )
+    with db.transaction() as session:
+        if kind in GONE:
+            forget_channel_fact(session, team_id=team_id, channel_id=channel_id)
+        else:
+            record_event(
+                session,
+                team_id=team_id,
+                channel_id=channel_id,
+                shared_outside=True if shared else None,
+                at=utcnow(),
+                source=kind.value,
+            )
+    access.directory.forget_channel(team_id=team_id, channel_id=channel_id)
+    now = (
+        "gone"
+        if kind in GONE
+        else "shared with another organisation"
+        if shared
+        else "asked about again before the next post"
+    )
+    logger.info("%s: %s is %s", kind.value, channel_id, now)

@@ -99,11 +99,13 @@ def post_digests(
     force: bool,
     teams: Sequence[str] = (),
     accounts: Sequence[str] = (),
+    directory: Directory | None = None,
 ) -> dict[str, DeliveryRun]:
-    """Post the chosen teams' digests now; workspaces that uninstalled the bot are left out."""
+    """Post the chosen teams' digests now; workspaces that uninstalled the bot are left out.
+    `directory` reads what Slack said of channels (CHANNEL_FACTS_MAX_AGE's, from the CLI)."""
     chosen, settings, picks = _selection(db, teams=teams, accounts=accounts, defaults=defaults)
     clients_of = {team: clients(team) for team in chosen}
-    directory = Directory()
+    directory = Directory(db) if directory is None else directory
     return {
         team: deliver_team_digests(
             db,

@@ -324,10 +324,10 @@ def deliver_team_digests(
 ) -> DeliveryRun:
     """Post this week's channel digests, then the portfolio digest (in its channel, and to each
     of the team's leads by DM), and owners' DMs if asked.
-    Each post asks Slack about its channel afresh; what it says is kept in `directory` (the
-    app's, in `accountbot run`) for the cards and forms that read it."""
+    Each post reads what Slack last said of its channel through `directory` (stored for every
+    process; Slack asked when it is unknown, in doubt or too old)."""
     pacer = pacer or Pacer()
-    directory = Directory() if directory is None else directory
+    directory = Directory(db) if directory is None else directory
     rendered = render_team_digests(
         db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
     )
@@ -349,6 +349,9 @@ def deliver_team_digests(
     def post(one: Post) -> None:
         _post(db, client, directory, run, pacer, one, team_id=team_id, now=now, settled=settled)
 
+    due = {f"account:{d.account.id}": d.account.channel_id for d, _, _ in rendered.channel_digests}
+    channels = [channel for target, channel in due.items() if channel and target not in settled]
+    directory.refresh(client, team_id=team_id, channel_ids=channels)  # one call, not one a post
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
         assert account.channel_id, "render_team_digests renders only accounts with a channel"

@@ -36,8 +36,8 @@ def build_scheduler(
     digest_defaults: DigestSettings,
     directory: Directory | None = None,
 ) -> BackgroundScheduler:
-    """A scheduler with every job registered (not started); `directory` is the app's memory of
-    what Slack said about channels, which each digest post refreshes (posts ask Slack afresh)."""
+    """A scheduler with every job registered (not started); `directory` is the app's: what
+    Slack said about channels, which each digest post reads (stored for every process)."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     leading: list[bool] = []
 

@@ -439,3 +439,25 @@ class UsedOAuthState(SQLModel, table=True):
 
     state_hash: str = Field(primary_key=True, max_length=64)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class ChannelFact(SQLModel, table=True):
+    """What Slack last said of a channel, for every process: whether another organisation can
+    read it (or soon will), whether it is private, and when Slack said so. Posts of internal
+    content read it instead of asking Slack each time (`commands.ui.directory`); Slack's channel
+    events rewrite it at once."""
+
+    __tablename__ = "channel_fact"
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    channel_id: str = Field(primary_key=True, max_length=SLACK_ID_LENGTH)
+    shared_outside: bool
+    """Shared with another organisation: externally shared, or a share pending."""
+    private: bool | None = Field(default=None)
+    """None when what said it (an event) does not say."""
+    in_doubt: bool = Field(default=False)
+    """An event said the channel changed without saying how (unshared, archived): ask again."""
+    said_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    """When Slack said it: when the question was sent, or the event came."""
+    source: str = Field(max_length=40)
+    """`conversations.info`, or the event's type."""

@@ -39,6 +39,14 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    reached: threading.Event
+    """Set when an answer is made and held."""
+    release: threading.Event
+    """Set it to send the answers held."""
+
+
+@dataclass
 class Call:
     """One request the bot sent: an API method (`chat.postMessage`) or a response URL."""
 
@@ -64,6 +72,7 @@ class FakeSlack:
         self._failing_channels: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
+        self._holds: dict[str, Hold] = {}
         self._started: dict[str, int] = {}
         self._faults: dict[str, list[Fault]] = {}
         self.socket_mode_url: str | None = None
@@ -74,6 +83,10 @@ class FakeSlack:
         `error` (a private channel the bot is not in answers `channel_not_found`); any other key
         (`is_ext_shared`, `is_shared`, `shared_team_ids`, …) is part of conversations.info's
         channel as given."""
+        self.workspace_channels: list[str] = []
+        """Channels conversations.list names beside those of `channels` the bot can see."""
+        self.list_page = 1000
+        """The most channels a page of conversations.list holds (Slack's own limit too)."""
         self.default_members = ["U0ALICE", "U0BOB"]
         """Members of a channel not in `channels` (a public one)."""
         self.grants: dict[str, dict[str, Any]] = {}
@@ -168,6 +181,12 @@ class FakeSlack:
 
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
+
+    def hold(self, method: str, channel: str) -> Hold:
+        """Answers of `method` for `channel` are made, then held until `release` is set (Slack
+        said it, and the answer is on its way while the world changes)."""
+        self._holds[f"{method}#{channel}"] = held = Hold(threading.Event(), threading.Event())
+        return held
 
     def delay_channel(self, method: str, channel: str, seconds: float) -> None:
         """Answer `method` for one channel only after `seconds` (the call still takes effect)."""
@@ -303,6 +322,8 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
         if method in {"conversations.info", "conversations.members"}:
             return self._conversation(method, str(params.get("channel")))
+        if method == "conversations.list":
+            return self._channel_list(params)
         if method == "users.info":
             user_id = params.get("user")
             if user_id in self.users and self.users[user_id].get("error"):
@@ -325,6 +346,21 @@ class FakeSlack:
             }
         flags = {k: v for k, v in channel.items() if k not in {"members", "error"}}
         return {"ok": True, "channel": {"id": channel_id, "is_channel": True, **flags}}
+
+    def _channel_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A page of the channels the bot can see, as conversations.info describes them; the
+        cursor is where the next page starts."""
+        hidden = {c for c, flags in self.channels.items() if flags.get("error")}
+        ids = sorted((set(self.channels) | set(self.workspace_channels)) - hidden)
+        start = int(params.get("cursor") or 0)
+        end = start + min(int(params.get("limit") or 100), self.list_page)
+        return {
+            "ok": True,
+            "channels": [
+                self._conversation("conversations.info", c)["channel"] for c in ids[start:end]
+            ],
+            "response_metadata": {"next_cursor": str(end) if end < len(ids) else ""},
+        }
 
     def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
         grant = self.grants.pop(str(params.get("code")), None)
@@ -385,6 +421,9 @@ class FakeSlack:
                     status, headers, body = fake._answer(
                         method, params, params.get("token") or bearer or None
                     )
+                    if held := fake._holds.get(f"{method}#{channel}"):
+                        held.reached.set()
+                        held.release.wait(10)
                 fake._record(
                     Call(method, params, dict(self.headers), status=status, answer=body, path=path)
                 )

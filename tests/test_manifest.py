@@ -77,10 +77,11 @@ def test_every_declared_command_is_really_handled(
 
 def test_every_declared_event_is_really_handled(manifest: dict[str, Any], bot: SlackSender) -> None:
     for event_type in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        invitation = event_type.startswith("shared_channel_invite")  # its channel: an object
         event = {
             "type": event_type,
             "user": "U0ALICE",
-            "channel": "D0ALICE",
+            "channel": {"id": "C0ALICE"} if invitation else "D0ALICE",
             "tab": "home",
             "event_ts": "1.2",
         }

@@ -2,10 +2,11 @@
 and never twice.
 
 - `deliver` is what every post of internal content goes through (digests, the portfolio digest,
-  departure alerts, "Share in channel"). Before posting to a channel it asks Slack, afresh and
-  once, whether the channel is shared with another organisation (`commands.ui.directory`); such a
-  channel gets nothing. Its answer (`Delivered`) says what happened, and `Delivered.explain`
-  says it to whoever asked for the post.
+  departure alerts, "Share in channel"). Before posting to a channel it reads whether the
+  channel is shared with another organisation, from what Slack last said (stored for every
+  process, kept honest by Slack's channel events) or by asking Slack now
+  (`commands.ui.directory`); such a channel gets nothing. Its answer (`Delivered`) says what
+  happened, and `Delivered.explain` says it to whoever asked for the post.
 - At most once: a request written to the socket is never sent again by us, because Slack may
   have carried it out. Only a connection refused (nothing sent) is retried, and a 429 after its
   `Retry-After` (Slack refused the call). What a failure means is read in one place,
@@ -28,7 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from commands.ui.directory import Directory, channel_facts
+from commands.ui.directory import Directory
 from commands.ui.slack_failures import Failure, Outcome, classify, classify_answer, never_sent
 from commands.ui.text import channel_mention
 from commands.ui.views.blocks import Block
@@ -300,20 +301,18 @@ def _refusal(
 ) -> Delivered | None:
     """Why internal content may not go to `channel`, or None when it may (a user id: a DM).
 
-    Slack is asked afresh for every post: exactly one conversations.info, never an answer this
-    process remembers, since another process may have been told the channel was shared since,
-    and an invitation pending sends no event at all. (A later performance issue replaces this
-    with a database-backed cache that Slack's channel events keep honest for every process.)
+    What Slack last said of the channel, stored for every process and kept honest by Slack's
+    channel events, or Slack asked now when that is unknown, in doubt or too old
+    (`Directory.for_post`). Slack failing to answer is not an answer: nothing is posted.
     """
     if not is_channel(channel):
         return None
     try:
-        facts = channel_facts(client, team_id=team_id, channel_id=channel)
+        facts = directory.for_post(client, team_id=team_id, channel_id=channel)
     except Exception as error:
         if (failure := classify(error)) is None:
             raise
         return Delivered(Outcome.NOT_SENT, f"{NOT_CHECKED}: {failure.cause}")
-    directory.remember_channel(team_id=team_id, channel_id=channel, facts=facts)
     if facts.unseen:
         return Delivered(Outcome.UNCHECKED, facts.unseen)
     if facts.shared_outside:

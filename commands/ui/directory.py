@@ -1,10 +1,15 @@
-"""What Slack says about channels and users: asked, read strictly, and remembered a short while.
+"""What Slack says about channels and users: asked, read strictly, and remembered.
 
-`channel_facts` asks Slack about a channel now; `commands.ui.delivery` does so before every post
-of internal content. `Directory` remembers answers for two minutes, for reading only: who may
-see an account (a private channel's members, a user's admin flag), a card's "shared" mark, the
-account form's warning. Slack failing to answer is never remembered as a fact about a channel,
-and an answer that is not what Slack sends raises `MalformedAnswer` rather than read as one.
+`channel_facts` asks Slack about a channel now. Before a post of internal content,
+`Directory.for_post` says whether another organisation can read the channel from what Slack
+last said, kept in the database for every process (`store.channels`): Slack's channel events
+rewrite it at once (`commands.workspace`), and Slack is asked again when nothing is known, when
+an event left it in doubt, or when it is older than `max_age` (CHANNEL_FACTS_MAX_AGE: the window
+in which an event missed, or a pending invitation that sends none, could matter). In memory,
+`Directory` also remembers answers for two minutes, for reading only: who may see an account (a
+private channel's members, a user's admin flag), a card's "shared" mark, the account form's
+warning. Slack failing to answer is never remembered as a fact about a channel, and an answer
+that is not what Slack sends raises `MalformedAnswer` rather than read as one.
 """
 
 from __future__ import annotations
@@ -12,16 +17,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from commands.ui.slack_failures import Outcome, answered, classify
+from store.channels import (
+    FACTS_MAX_AGE,
+    LISTED,
+    channel_fact,
+    fresh_channels,
+    record_answer,
+    record_answers,
+)
+from store.db import Database
+from store.types import utcnow
 
 logger = logging.getLogger("accountbot.directory")
 
@@ -29,6 +46,10 @@ REMEMBER_SECONDS = 120
 """How long a channel's privacy and members, or a user's admin flag, are trusted (for reading)."""
 MEMBER_PAGES = 20
 """conversations.members pages (1,000 each) read at most per channel."""
+LIST_FROM = 10
+"""Channels about to be asked about one by one from which a team's channels are listed instead."""
+LIST_PAGES = 10
+"""conversations.list pages (1,000 channels each) read at most before a team's digests."""
 
 TeamIds = list[str] | None
 
@@ -123,20 +144,114 @@ Fact = TypeVar("Fact")
 
 class Directory:
     """Channels' privacy, sharing and members and users' admin flags, as Slack last said, per
-    team, for reading. `forget_channel` drops what is known of a channel (Slack said it
-    changed); `remember_channel` keeps what a post just asked."""
+    team: for posts (`for_post`), from the database shared by every process (`db`; without
+    one, each post asks Slack); for reading, from this process's memory. `forget_channel`
+    drops what this process remembers of a channel (Slack said it changed)."""
 
     def __init__(
         self,
+        db: Database | None = None,
         *,
+        max_age: float = FACTS_MAX_AGE,
         ttl: float = REMEMBER_SECONDS,
         maxsize: int = 20_000,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.db, self.max_age = db, timedelta(seconds=max_age)
         self._cache: TTLCache[tuple[str, ...], Any] = TTLCache(
             maxsize=maxsize, ttl=ttl, timer=timer
         )
         self._lock = threading.Lock()
+
+    def for_post(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
+        """What a post of internal content may believe of the channel: the stored fact while it
+        is younger than `max_age` and no event left it in doubt; else Slack's answer now
+        (kept for every process, unless it is a refusal: a channel Slack will not describe
+        is asked about at each post). Raises as `channel_facts` does when Slack cannot say."""
+        stored = self._stored(team_id=team_id, channel_id=channel_id)
+        if stored is not None:
+            return stored
+        asked_at = utcnow()
+        facts = channel_facts(client, team_id=team_id, channel_id=channel_id)
+        self.remember_channel(team_id=team_id, channel_id=channel_id, facts=facts)
+        if facts.unseen is None and self.db is not None:
+            try:
+                with self.db.transaction() as session:
+                    record_answer(
+                        session,
+                        team_id=team_id,
+                        channel_id=channel_id,
+                        shared_outside=facts.shared_outside,
+                        private=facts.private,
+                        asked_at=asked_at,
+                    )
+            except SQLAlchemyError as error:  # the answer stands; the next post asks again
+                logger.warning("what Slack said of %s was not stored: %s", channel_id, error)
+        return facts
+
+    def refresh(self, client: WebClient, *, team_id: str, channel_ids: Collection[str]) -> None:
+        """Before many posts (a team's digests): when at least `LIST_FROM` of `channel_ids`
+        would each ask Slack (nothing fresh stored), what Slack says of every channel the bot
+        can see is read in pages of conversations.list (at most `LIST_PAGES`, stopping once
+        all of them are seen) and stored for those: one call per thousand channels instead of
+        one per post. A channel not listed (a private one the bot is not in) is asked about
+        by its post; Slack failing here is logged, and each post asks for itself."""
+        if self.db is None or not self.max_age:
+            return
+        try:
+            with self.db.reading() as session:
+                fresh = fresh_channels(session, team_id=team_id, since=utcnow() - self.max_age)
+        except SQLAlchemyError as error:  # only a saving missed: each post reads for itself
+            logger.warning("stored facts of %s not read, channels not listed: %s", team_id, error)
+            return
+        wanted = {c for c in channel_ids if c[:1] in {"C", "G"}} - fresh
+        if len(wanted) < LIST_FROM:
+            return
+        asked_at, cursor = utcnow(), None
+        found: dict[str, tuple[bool, bool]] = {}
+        try:
+            for _ in range(LIST_PAGES):
+                page = client.conversations_list(
+                    types="public_channel,private_channel", limit=1000, cursor=cursor
+                )
+                for channel in answered(list[SlackChannel], page, "channels"):
+                    if channel.id in wanted:
+                        found[channel.id] = (
+                            channel.shared_outside(team_id=team_id),
+                            bool(channel.is_private),
+                        )
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor or len(found) == len(wanted):
+                    break
+        except Exception as error:
+            if (failure := classify(error)) is None:
+                raise
+            logger.warning("channels of %s not listed, each post asks: %s", team_id, failure.cause)
+        try:
+            with self.db.transaction() as session:
+                record_answers(
+                    session, team_id=team_id, answers=found, asked_at=asked_at, source=LISTED
+                )
+        except SQLAlchemyError as error:
+            logger.warning("what Slack listed of %s was not stored: %s", team_id, error)
+            return
+        logger.debug("%d of %d channels described by conversations.list", len(found), len(wanted))
+
+    def _stored(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
+        """The stored fact a post may believe, or None (unknown, in doubt, too old, or the
+        store not answering: then Slack is asked)."""
+        if self.db is None or not self.max_age:
+            return None
+        try:
+            with self.db.reading() as session:
+                fact = channel_fact(session, team_id=team_id, channel_id=channel_id)
+        except SQLAlchemyError as error:
+            logger.warning("stored facts of %s not read, Slack is asked: %s", channel_id, error)
+            return None
+        if fact is None or fact.in_doubt or utcnow() - fact.said_at > self.max_age:
+            return None
+        # privacy an event did not say counts as private: closed, not open
+        return ChannelFacts(private=fact.private is not False, shared_outside=fact.shared_outside)
 
     def channel(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
         """What Slack says of the channel, remembered for a while."""
@@ -155,7 +270,7 @@ class Directory:
             return self._cache.get(("channel", team_id, channel_id))
 
     def remember_channel(self, *, team_id: str, channel_id: str, facts: ChannelFacts) -> None:
-        """Slack has just said this of the channel (asked by a post): readings use it from now."""
+        """Slack has just said this of the channel (asked for a post): readings use it from now."""
         with self._lock:
             self._cache[("channel", team_id, channel_id)] = facts
 

@@ -13,6 +13,15 @@ class Event(StrEnum):
     TOKENS_REVOKED = "tokens_revoked"
     CHANNEL_SHARED = "channel_shared"
     CHANNEL_UNSHARED = "channel_unshared"
+    INVITE_ACCEPTED = "shared_channel_invite_accepted"
+    INVITE_APPROVED = "shared_channel_invite_approved"
+    INVITE_DECLINED = "shared_channel_invite_declined"
+    CHANNEL_ARCHIVE = "channel_archive"
+    CHANNEL_UNARCHIVE = "channel_unarchive"
+    CHANNEL_DELETED = "channel_deleted"
+    GROUP_ARCHIVE = "group_archive"
+    GROUP_UNARCHIVE = "group_unarchive"
+    GROUP_DELETED = "group_deleted"
 
 
 class Shortcut(StrEnum):
