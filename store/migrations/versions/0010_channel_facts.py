@@ -2,7 +2,7 @@
 private), kept for every process so a post need not ask Slack each time
 
 Revision ID: 0010
-Revises: 0008 (the lead re-chains it after the 0009 of another branch at merge)
+Revises: 0009
 Create Date: 2026-11-30 14:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import store.types
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
