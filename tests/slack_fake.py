@@ -64,6 +64,7 @@ class FakeSlack:
         self._failing_channels: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
+        self._holds: dict[str, threading.Event] = {}
         self._started: dict[str, int] = {}
         self._faults: dict[str, list[Fault]] = {}
         self.socket_mode_url: str | None = None
@@ -168,6 +169,19 @@ class FakeSlack:
 
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
+
+    def hold(self, method: str) -> None:
+        """Answer `method` only once `release(method)` is called (the calls come in, see
+        `wait_for_start`, and wait)."""
+        with self._condition:
+            self._holds[method] = threading.Event()
+
+    def release(self, method: str) -> None:
+        """Let every held call of `method` be answered, and the next ones straight away."""
+        with self._condition:
+            held = self._holds.pop(method, None)
+        if held is not None:
+            held.set()
 
     def delay_channel(self, method: str, channel: str, seconds: float) -> None:
         """Answer `method` for one channel only after `seconds` (the call still takes effect)."""
@@ -375,6 +389,10 @@ class FakeSlack:
                         fake._condition.notify_all()
                     if delay := fake._delays.get(f"{method}#{channel}") or fake._delays.get(method):
                         time.sleep(delay)
+                    with fake._condition:
+                        held = fake._holds.get(method)
+                    if held is not None:
+                        held.wait()
                     if fault := fake._take_fault(method, channel):
                         call = Call(method, params, dict(self.headers), path=path)
                         call.status = FAULTED if fault.kind in {"reset", "close"} else fault.status

@@ -104,7 +104,8 @@ def test_the_bot_wires_only_routes() -> None:
     }
     names = {getattr(d, "__name__", None) for d in declared}
     listeners = [listener.ack_function for listener in app._listeners]
-    assert listeners and all(f.__name__ in names for f in listeners)
+    runners = [run for f in listeners for run in f.runners.values()]  # type: ignore[attr-defined]
+    assert listeners and runners and all(f.__name__ in names for f in runners)
     assert all(r.need in {ANYONE, SEE, CHANGE} or r.need.name for r in [*ROUTES, *VERBS])
 
 
