@@ -109,6 +109,8 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        for method in list(self._holds):
+            self.release(method)
         self._server.shutdown()
         self._server.server_close()
 

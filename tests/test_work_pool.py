@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from commands.ui.errors import BUSY
 from commands.ui.values import ModalMeta
 from commands.ui.views.account import account_form
 from store.db import Database
+from store.types import utcnow
 from tests.conftest import bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
@@ -110,6 +112,11 @@ def queue_behind_held_card(bot: SlackSender, slack: FakeSlack) -> None:
         assert bot.command("help", response_url=slack.response_url(token)).body == ""
 
 
+def not_today() -> str:
+    """A digest day that is not today (UTC), so no digest asks Slack while the test runs."""
+    return (utcnow().date() + timedelta(days=1)).strftime("%A").lower()
+
+
 def migrated_with_acme(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'run.db'}")
     db.upgrade()
@@ -121,7 +128,8 @@ def test_on_sigterm_the_queued_work_is_finished_before_exit(
     tmp_path: Path, slack: FakeSlack
 ) -> None:
     migrated_with_acme(tmp_path)
-    with http_bot(tmp_path, slack, WORK_THREADS="1", WORK_QUEUE="4") as (process, bot):
+    env = {"WORK_THREADS": "1", "WORK_QUEUE": "4", "DIGEST_DAY": not_today()}
+    with http_bot(tmp_path, slack, **env) as (process, bot):
         queue_behind_held_card(bot, slack)
         process.process.terminate()
         process.wait_for_line(r"stopping: 1 running, 2 queued")
@@ -137,7 +145,7 @@ def test_on_sigterm_queued_work_past_the_grace_is_answered_not_dropped(
     tmp_path: Path, slack: FakeSlack
 ) -> None:
     migrated_with_acme(tmp_path)
-    env = {"WORK_THREADS": "1", "WORK_QUEUE": "4", "STOP_GRACE": "0"}
+    env = {"WORK_THREADS": "1", "WORK_QUEUE": "4", "STOP_GRACE": "0", "DIGEST_DAY": not_today()}
     with http_bot(tmp_path, slack, **env) as (process, bot):
         queue_behind_held_card(bot, slack)
         process.process.terminate()
