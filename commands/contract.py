@@ -358,15 +358,44 @@ def action_listener(routes: Sequence[Answer | Modal | InModal]) -> Callable[[Arg
     return run
 
 
+FORM_WAIT = 2.0
+"""Seconds a submitted form may wait in the pool's queue before it is answered as busy (Slack
+gives up on the acknowledgement after 3): once started, it is waited for, as it may be saving."""
+
+
+class Submitted:
+    """A submitted form handed to the pool: started by a worker, or given up by the request
+    thread while still queued (then the worker leaves it), never both."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.started = self.given_up = False
+
+    def start(self) -> bool:
+        with self._lock:
+            self.started = not self.given_up
+            return self.started
+
+    def give_up(self) -> bool:
+        with self._lock:
+            self.given_up = not self.started
+            return self.given_up
+
+
 def form_listener(route: Form) -> Callable[[Args], None]:
     """A form submitted: its listener runs in the pool, and the request thread waits for its
-    `ack` (inline errors, or the form closed), not for what it does after (a card redrawn)."""
+    `ack` (inline errors, or the form closed), not for what it does after (a card redrawn). A
+    form still queued after `FORM_WAIT` seconds is not saved: it stays open saying the bot is
+    busy."""
 
     def run(args: Args) -> None:
         acked = threading.Event()
         ack = SignalledAck(args.ack, acked)
+        submitted = Submitted()
 
         def work() -> None:
+            if not submitted.start():
+                return  # answered as busy meanwhile
             try:
                 answering_errors(
                     lambda: run_form(route, args, ack), ack=ack, body=args.body, respond=None
@@ -375,16 +404,18 @@ def form_listener(route: Form) -> Callable[[Args], None]:
                 acked.set()
 
         def refuse() -> None:
-            try:
-                say_busy(args)
-            finally:
-                acked.set()
+            if submitted.start():
+                try:
+                    say_busy(args)
+                finally:
+                    acked.set()
 
         pool: WorkPool = args.context["work"]
-        if pool.submit(work, refuse=refuse):
-            acked.wait()
+        queued = pool.submit(work, refuse=refuse)
+        if not queued or (not acked.wait(FORM_WAIT) and submitted.give_up()):
+            say_busy(args)  # full, or still queued: not saved, the form stays open
         else:
-            say_busy(args)
+            acked.wait()
 
     return run
 

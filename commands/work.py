@@ -35,7 +35,7 @@ class Task:
 class WorkPool:
     """`threads` worker threads and at most `queue` pieces of work waiting for one."""
 
-    def __init__(self, *, threads: int, queue: int, grace: float = 20.0) -> None:
+    def __init__(self, *, threads: int, queue: int, grace: float = 10.0) -> None:
         self.threads, self.queue, self.grace = threads, queue, grace
         self._waiting: deque[Task] = deque()
         self._running = 0

@@ -4,7 +4,8 @@ the queued work finished or answered when the process is stopped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -18,12 +19,13 @@ from tests.conftest import bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import (
+    Reply,
     SlackSender,
     block_actions_payload,
     message_shortcut_payload,
     view_submission_payload,
 )
-from tests.test_account_form import values
+from tests.test_account_form import count_accounts, values
 from tests.test_run_process import http_bot
 
 HELD = "conversations.info"
@@ -52,8 +54,14 @@ def full_pool(database: Database, slack: FakeSlack) -> Iterator[SlackSender]:
             slack.release(HELD)
 
 
-def busy_replies(slack: FakeSlack, token: str) -> list[str]:
-    return [c.params.get("text", "") for c in slack.replies_to(token) if BUSY in str(c.params)]
+def once_free(send: Callable[[], Reply], *, timeout: float = 5.0) -> Reply:
+    """`send()` again until the answer is not the busy one: the held work has delivered its
+    answer, and gives its thread back a moment later."""
+    deadline = time.monotonic() + timeout
+    while BUSY in (reply := send()).body:
+        assert time.monotonic() < deadline, "the pool stayed full"
+        time.sleep(0.05)
+    return reply
 
 
 def test_a_slash_command_is_told_the_bot_is_busy_in_its_acknowledgement(
@@ -66,7 +74,8 @@ def test_a_slash_command_is_told_the_bot_is_busy_in_its_acknowledgement(
         slack.release(HELD)  # the held card is still delivered, and the pool is free again
         [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/held")
         assert card.json_param("blocks")[0]["text"]["text"] == "Acme"
-        assert bot.command("help", response_url=slack.response_url("after")).body == ""
+        after = once_free(lambda: bot.command("help", response_url=slack.response_url("after")))
+        assert after.body == ""
         slack.wait_for("response_url", where=lambda c: c.path == "/response/after")
     assert slack.replies_to("busy") == []  # told once, in the acknowledgement
 
@@ -100,7 +109,29 @@ def test_a_form_submitted_to_a_full_pool_stays_open_saying_so(
         assert reply.json() == {"response_action": "errors", "errors": {"name": BUSY}}
         slack.release(HELD)
         slack.wait_for("response_url", where=lambda c: c.path == "/response/held")
-        assert bot.interaction(view_submission_payload(view, values())).body == ""  # saved now
+        saved = once_free(lambda: bot.interaction(view_submission_payload(view, values())))
+        assert saved.body == ""  # saved now
+
+
+def test_a_form_left_waiting_in_the_queue_is_not_saved_and_says_so(
+    database: Database, slack: FakeSlack
+) -> None:
+    """Room to wait, but the one worker held: rather than let Slack give up on the form (3 s),
+    it is answered as busy, stays open, and is not saved later behind Slack's back."""
+    make_account(database, "Acme")
+    settings = bot_settings(database, slack, work_threads=1, work_queue=4)
+    with serving(settings, database, slack) as bot:
+        try:
+            hold_the_only_worker(bot, slack)
+            view = account_form(meta=ModalMeta(response_url=slack.response_url("form")))
+            reply = bot.interaction(view_submission_payload(view, values()))
+            assert reply.json() == {"response_action": "errors", "errors": {"name": BUSY}}
+        finally:
+            slack.release(HELD)
+        slack.wait_for("response_url", where=lambda c: c.path == "/response/held")
+        assert bot.command("help", response_url=slack.response_url("after")).body == ""
+        slack.wait_for("response_url", where=lambda c: c.path == "/response/after")  # queued last
+    assert count_accounts(database) == 1  # Acme only: the busy form was never saved
 
 
 # -- stopping with work queued (the real process) -------------------------------------------
