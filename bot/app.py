@@ -20,6 +20,7 @@ from commands.errors import handle_error
 from commands.payloads import request_team
 from commands.ui.delivery import Respond, retry_handlers, slack_logger
 from commands.ui.directory import Directory
+from commands.work import WorkPool
 from store.db import Database
 from store.types import utcnow
 
@@ -45,16 +46,28 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
+def work_pool(settings: Settings) -> WorkPool:
+    """The pool listeners' slow parts run in: WORK_THREADS threads, WORK_QUEUE waiting."""
+    return WorkPool(
+        threads=settings.work_threads, queue=settings.work_queue, grace=settings.stop_grace
+    )
+
+
 def build_app(
     settings: Settings,
     db: Database,
     *,
     clock: Clock = utcnow,
     directory: Directory | None = None,
+    work: WorkPool | None = None,
 ) -> App:
     """The Bolt app with every listener wired (served over HTTP by `bot.server.make_web_app`,
     which verifies Slack's signatures, or in Socket Mode). `directory` is what Slack said about
-    channels and users (shared with the scheduler)."""
+    channels and users (shared with the scheduler); `work` the bounded pool the slow part of
+    every listener runs in (`commands.work`; `accountbot run` drains it on stop).
+
+    Bolt answers Slack as soon as a listener returns (`process_before_response`): every route
+    acknowledges in the request thread and leaves the rest to `work` (`commands.contract`)."""
     settings.require_slack()
     digest_defaults = settings.digest_defaults()
     many = settings.many_workspaces
@@ -64,12 +77,14 @@ def build_app(
         # HTTP requests are verified at the door, before their body is parsed (bot.inbound)
         request_verification_enabled=False,
         oauth_flow=install_flow(settings, db) if many else None,
+        process_before_response=True,  # no waiting for ack() in another thread (polled)
         listener_executor=ContextExecutor(max_workers=settings.http_threads),
         logger=BOLT_LOGGER,
     )
 
     if directory is None:
         directory = Directory(db, max_age=settings.channel_facts_max_age)
+    work = work_pool(settings) if work is None else work
 
     @app.middleware
     def attach_store(
@@ -89,6 +104,7 @@ def build_app(
         context["team_id"] = team_id
         bind(context)
         context["db"] = db
+        context["work"] = work
         context["respond"] = Respond(  # answers at most once (Bolt's own retries a reset)
             response_url=context.response_url, timeout=settings.slack_api_timeout
         )

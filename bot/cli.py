@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from commands.ui.directory import Directory
+    from commands.work import WorkPool
     from digests.deliver import ClientFor
 
 cli = typer.Typer(
@@ -91,6 +92,7 @@ def _team_clients(settings: Settings, db: Database) -> ClientFor:
 @cli.command()
 def run() -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
+    from bot.app import work_pool
     from bot.server import serve
     from commands.ui.directory import Directory
 
@@ -101,16 +103,19 @@ def run() -> None:
         db = _database(settings, create=True)
         # what Slack said of channels: the app's and the scheduler's
         directory = Directory(db, max_age=settings.channel_facts_max_age)
-        app = _checked_app(settings, db, directory)
+        work = work_pool(settings)  # drained when the server stops
+        app = _checked_app(settings, db, directory, work)
         if app is None:  # stopped while Slack did not answer
             return
-        serve(settings, app, db, directory=directory)
+        serve(settings, app, db, directory=directory, work=work)
     except SettingsError as exc:
         typer.echo(f"accountbot: {exc}", err=True)
         raise typer.Exit(2) from None
 
 
-def _checked_app(settings: Settings, db: Database, directory: Directory) -> App | None:
+def _checked_app(
+    settings: Settings, db: Database, directory: Directory, work: WorkPool
+) -> App | None:
     """The Bolt app; Bolt checks the bot token with `auth.test` as it starts. A token Slack
     refuses stops the start (one line); Slack down, unreachable or answering badly is tried
     again with a back-off, one line an attempt, until it answers, or SIGTERM / SIGINT (None)."""
@@ -126,7 +131,7 @@ def _checked_app(settings: Settings, db: Database, directory: Directory) -> App 
     try:
         while True:
             try:
-                return build_app(settings, db, directory=directory)
+                return build_app(settings, db, directory=directory, work=work)
             except Exception as error:
                 # Bolt wraps only Slack's JSON answers (a BoltError from the SlackApiError)
                 answer = error.__context__ if isinstance(error, BoltError) else error

@@ -22,6 +22,7 @@ from bot.settings import Settings, SettingsError
 from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from commands.ui.directory import Directory
+from commands.work import WorkPool
 from digests.scheduler import build_scheduler
 from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow
@@ -130,10 +131,16 @@ class HttpServer:
 
 
 def serve(
-    settings: Settings, bolt_app: App, db: Database, *, directory: Directory | None = None
+    settings: Settings,
+    bolt_app: App,
+    db: Database,
+    *,
+    directory: Directory | None = None,
+    work: WorkPool | None = None,
 ) -> None:
     """Run until interrupted, in Socket Mode when an app token is set, else over HTTP; the
-    scheduler (due-day reminders) runs beside either, with the app's `directory`."""
+    scheduler (due-day reminders) runs beside either, with the app's `directory`. Once no more
+    requests come in, the app's `work` pool finishes (or answers) what is queued."""
     scheduler = build_scheduler(
         db,
         team_clients(settings, db, bolt_app.client),
@@ -146,6 +153,8 @@ def serve(
         _serve(settings, bolt_app, db)
     finally:
         scheduler.shutdown(wait=False)
+        if work is not None:
+            work.close()
 
 
 def _serve(settings: Settings, bolt_app: App, db: Database) -> None:

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     http_threads: Annotated[
         int, Field(ge=1, le=256, description="a number of server threads from 1 to 256")
     ] = 16
+    work_threads: Annotated[
+        int, Field(ge=1, le=256, description="a number of worker threads from 1 to 256")
+    ] = 16
+    work_queue: Annotated[
+        int, Field(ge=0, le=10_000, description="a number of waiting requests from 0 to 10000")
+    ] = 64
+    stop_grace: Annotated[float, Field(ge=0, le=300, description="seconds, from 0 to 300")] = 10.0
     digest_day: str = Field(
         default="monday",
         pattern=r"(?i)^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$",

@@ -10,32 +10,37 @@ opened, in its place at submission), in a pushed notice for a button inside a mo
 from __future__ import annotations
 
 import inspect
+import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from slack_bolt import Args
+from slack_bolt import Ack, Args
 
 from commands.access import Access, target_account
-from commands.errors import answering_errors
+from commands.errors import answering_errors, submitted_form_field
 from commands.modals import open_modal, push_modal, update_modal
 from commands.needs import Check, Need
 from commands.payloads import BlockAction, SlashCommand
 from commands.replies import AskedCommand, Unresolved, named_account, read_command
 from commands.request import Loader, Request
-from commands.ui.errors import UserError
+from commands.ui.errors import BUSY, UserError
 from commands.ui.ids import Action, Command, Event, Shortcut, View
 from commands.ui.text import fallback_text
 from commands.ui.values import ButtonValue, ModalMeta, StaleValue
 from commands.ui.views.blocks import Block
 from commands.ui.views.messages import refusal_blocks
 from commands.ui.views.modal import notice_view
+from commands.work import WorkPool
 from store.db import Database
 from store.models import Account
 
 Listener = Callable[..., Any]
+logger = logging.getLogger("accountbot.contract")
+BUSY_TITLE = "Busy"
 
 
 class Find(StrEnum):
@@ -192,7 +197,6 @@ def pointed_at(route: Answer | InModal, value: ButtonValue) -> ModalMeta | None:
 
 
 def run_answer(route: Answer, args: Args, value: ButtonValue) -> None:
-    args.ack()
     request = Request.of(args)
     if message := refusal(route, request, pointed_at(route, value)):
         raise UserError(message)
@@ -200,7 +204,6 @@ def run_answer(route: Answer, args: Args, value: ButtonValue) -> None:
 
 
 def run_modal(route: Modal, args: Args, value: Any) -> None:
-    args.ack()
     request = Request.of(args)
     trigger_id = args.body.get("trigger_id")
     if not route.reads_store:
@@ -231,7 +234,6 @@ def run_modal(route: Modal, args: Args, value: Any) -> None:
 
 
 def run_in_modal(route: InModal, args: Args, value: ButtonValue) -> None:
-    args.ack()
     request = Request.of(args)
     if message := refusal(route, request, pointed_at(route, value)):
         update_modal(args.client, args.body, notice_view(route.title, message))
@@ -239,37 +241,103 @@ def run_in_modal(route: InModal, args: Args, value: ButtonValue) -> None:
     call(route.listener, args, value=value)
 
 
-def run_form(route: Form, args: Args) -> None:
+def run_form(route: Form, args: Args, ack: Any) -> None:
     view = args.body["view"]
     meta = route.target(view)  # a form the bot did not write is refused beside its first input
     message = refusal(route, Request.of(args), meta if route.account is Find.FORM else None)
     if message and route.refused_beside:
-        args.ack(response_action="errors", errors={route.refused_beside: message})
+        ack(response_action="errors", errors={route.refused_beside: message})
     elif message:
         title = (view.get("title") or {}).get("text") or "Not saved"
-        args.ack(response_action="update", view=notice_view(title, message))
+        ack(response_action="update", view=notice_view(title, message))
     else:
-        call(route.listener, args, value=meta)
+        call(route.listener, args, value=meta, ack=ack)
 
 
 def refuse_value(route: Route, args: Args, stale: StaleValue) -> None:
     """A value the bot did not write: said where the user looks, before anything runs."""
     if isinstance(route, Modal) and route.over:
-        args.ack()
         push_modal(
             args.client, args.body, title=route.title, view=notice_view(route.title, str(stale))
         )
         return
     if isinstance(route, InModal):
-        args.ack()
         update_modal(args.client, args.body, notice_view(route.title, str(stale)))
         return
     raise stale
 
 
+# -- acknowledged at once, the rest in the pool -------------------------------------------------
+
+
+def later(args: Args, work: Callable[[], None]) -> None:
+    """Acknowledge now (in the request thread: Bolt answers Slack as this returns), and hand
+    `work` to the bounded pool (`commands.work`), its errors answered by the one handler. When
+    the pool is full, the user is told at once that the bot is busy."""
+    respond = respond_of(args)
+
+    def answered() -> None:
+        answering_errors(work, ack=args.ack, body=args.body, respond=respond)
+
+    pool: WorkPool = args.context["work"]
+    if not pool.submit(answered, refuse=lambda: say_busy(args)):
+        say_busy(args)  # in the acknowledgement when it can be
+    elif args.ack.response is None:
+        args.ack()
+
+
+def say_busy(args: Args) -> None:
+    """`BUSY`, where the user looks: beside a form's first input (or in its place), in a slash
+    command's acknowledgement, at the response URL, or in a modal opened (or pushed over the
+    one clicked in). An event has no one to tell: it is logged."""
+    ack, body = args.ack, args.body
+    if ack.response is None and body.get("type") == "view_submission":
+        if field := submitted_form_field(body):
+            ack(response_action="errors", errors={field: BUSY})
+        else:
+            ack(response_action="update", view=notice_view(BUSY_TITLE, BUSY))
+        return
+    if ack.response is None and body.get("command"):
+        ack(text=f":hourglass: {BUSY}", response_type="ephemeral")
+        return
+    if ack.response is None:
+        ack()
+    logger.warning("busy: %s answered that the bot is busy", body.get("type") or "command")
+
+    def tell() -> None:
+        if respond := respond_of(args):
+            respond(text=f":hourglass: {BUSY}", response_type="ephemeral", replace_original=False)
+        elif body.get("view") and body.get("trigger_id"):
+            push_modal(args.client, body, title=BUSY_TITLE, view=notice_view(BUSY_TITLE, BUSY))
+        elif body.get("trigger_id"):
+            args.client.views_open(
+                trigger_id=body["trigger_id"], view=notice_view(BUSY_TITLE, BUSY)
+            )
+
+    answering_errors(tell, ack=ack, body=body, respond=None)
+
+
+class SignalledAck:
+    """Bolt's `ack`, also waking the request thread that waits for it (`form_listener`)."""
+
+    def __init__(self, ack: Ack, done: threading.Event) -> None:
+        self._ack, self._done = ack, done
+
+    @property
+    def response(self) -> Any:
+        return self._ack.response
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._ack(*args, **kwargs)
+        finally:
+            self._done.set()
+
+
 def action_listener(routes: Sequence[Answer | Modal | InModal]) -> Callable[[Args], None]:
-    """The one Bolt listener of an action id: its value decoded once, then the route of the
-    option chosen (a menu's options may be routed apart) checked and run."""
+    """The one Bolt listener of an action id: acknowledged at once; then in the pool its value
+    decoded, and the route of the option chosen (a menu's options may be routed apart) checked
+    and run."""
     first = routes[0]
     by_choice: Mapping[StrEnum | None, Answer | Modal | InModal] = {
         getattr(r, "choice", None): r for r in routes
@@ -290,51 +358,109 @@ def action_listener(routes: Sequence[Answer | Modal | InModal]) -> Callable[[Arg
             else:
                 run_in_modal(route, args, value)
 
-        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+        later(args, work)
 
     return run
 
 
+FORM_WAIT = 2.0
+"""Seconds a submitted form may wait in the pool's queue before it is answered as busy (Slack
+gives up on the acknowledgement after 3): once started, it is waited for, as it may be saving."""
+
+
+class Submitted:
+    """A submitted form handed to the pool: started by a worker, or given up by the request
+    thread while still queued (then the worker leaves it), never both."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.started = self.given_up = False
+
+    def start(self) -> bool:
+        with self._lock:
+            self.started = not self.given_up
+            return self.started
+
+    def give_up(self) -> bool:
+        with self._lock:
+            self.given_up = not self.started
+            return self.given_up
+
+
 def form_listener(route: Form) -> Callable[[Args], None]:
+    """A form submitted: its listener runs in the pool, and the request thread waits for its
+    `ack` (inline errors, or the form closed), not for what it does after (a card redrawn). A
+    form still queued after `FORM_WAIT` seconds is not saved: it stays open saying the bot is
+    busy."""
+
     def run(args: Args) -> None:
-        answering_errors(lambda: run_form(route, args), ack=args.ack, body=args.body, respond=None)
+        acked = threading.Event()
+        ack = SignalledAck(args.ack, acked)
+        submitted = Submitted()
+
+        def work() -> None:
+            if not submitted.start():
+                return  # answered as busy meanwhile
+            try:
+                answering_errors(
+                    lambda: run_form(route, args, ack), ack=ack, body=args.body, respond=None
+                )
+            finally:
+                acked.set()
+
+        def refuse() -> None:
+            if submitted.start():
+                try:
+                    say_busy(args)
+                finally:
+                    acked.set()
+
+        pool: WorkPool = args.context["work"]
+        queued = pool.submit(work, refuse=refuse)
+        if not queued or (not acked.wait(FORM_WAIT) and submitted.give_up()):
+            say_busy(args)  # full, or still queued: not saved, the form stays open
+        else:
+            acked.wait()
 
     return run
 
 
 def shortcut_listener(route: Modal) -> Callable[[Args], None]:
     def run(args: Args) -> None:
-        def work() -> None:
-            run_modal(route, args, decode(route.value, args.body))
-
-        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+        later(args, lambda: run_modal(route, args, decode(route.value, args.body)))
 
     return run
 
 
 def plain_listener(route: Listen) -> Callable[[Args], None]:
-    """Events, options and the slash command: the need (about the user alone) checked first."""
+    """Events and options, the need (about the user alone) checked first: an event acknowledged
+    at once and served in the pool; options answered in their acknowledgement."""
+
+    def work(args: Args) -> None:
+        if message := refusal(route, Request.of(args), None):
+            raise UserError(message)
+        call(route.listener, args)
 
     def run(args: Args) -> None:
-        def work() -> None:
-            if message := refusal(route, Request.of(args), None):
-                raise UserError(message)
-            call(route.listener, args)
-
-        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+        if route.kind == "options":
+            answering_errors(
+                lambda: work(args), ack=args.ack, body=args.body, respond=respond_of(args)
+            )
+        else:
+            later(args, lambda: work(args))
 
     return run
 
 
 def command_listener(verbs: Sequence[Verb]) -> Callable[[Args], None]:
-    """The one Bolt listener of `/account`: the text read by the grammar (a glance at the names
-    it may be, given up within half a second), then the verb's route: a form opens before any
-    other work (the need is checked once the loading view is up), an answer is sent privately."""
+    """The one Bolt listener of `/account`: acknowledged at once; then in the pool the text read
+    by the grammar (a glance at the names it may be, given up within half a second), and the
+    verb's route: a form opens before any other work (the need is checked once the loading view
+    is up), an answer is sent privately."""
     by_verb = {route.verb: route for route in verbs}
 
     def handle_account_command(args: Args) -> None:
         def work() -> None:
-            args.ack()
             request = Request.of(args)
             asked = read_command(request.db, slash=SlashCommand.model_validate(args.body))
             route = by_verb[asked.request.verb]
@@ -351,7 +477,7 @@ def command_listener(verbs: Sequence[Verb]) -> Callable[[Args], None]:
                 blocks=blocks,
             )
 
-        answering_errors(work, ack=args.ack, body=args.body, respond=respond_of(args))
+        later(args, work)
 
     return handle_account_command
 

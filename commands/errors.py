@@ -70,7 +70,7 @@ def answering_errors(
         work()
     except Exception as error:
         unanswered = ack is not None and ack.response is None
-        if unanswered and (field := _submitted_form_field(body)):
+        if unanswered and (field := submitted_form_field(body)):
             # an empty ack would close the form and lose what was typed, saying nothing
             ack(response_action="errors", errors={field: explain(error)})
             return
@@ -79,7 +79,7 @@ def answering_errors(
         handle_error(error, respond)
 
 
-def _submitted_form_field(body: dict[str, Any] | None) -> str | None:
+def submitted_form_field(body: dict[str, Any] | None) -> str | None:
     """The first input of a submitted form, to show an error beside; None for anything else."""
     if not body or body.get("type") != "view_submission":
         return None

@@ -10,8 +10,9 @@ runs, a refusal answered where the user looks. A new listener is a new line here
 from __future__ import annotations
 
 import inspect
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -337,8 +338,11 @@ def route_id(route: Route) -> str:
 def register(
     app: App, *, many_workspaces: bool = False, routes: Sequence[Route] | None = None
 ) -> None:
-    """Wire every route into Bolt: one listener per Slack id (a menu's options routed apart
-    share one), each serving its routes as `commands.contract` says."""
+    """Wire every route into Bolt: one runner per Slack id (a menu's options routed apart share
+    one), each serving its routes as `commands.contract` says, and one Bolt listener per kind of
+    request that hands it to the runner of its id. (Bolt tries its listeners in turn, building
+    each matcher's arguments: a few listeners instead of one per id keep that off every
+    acknowledgement. An id no route serves still matches none: Bolt answers 404.)"""
     chosen = list(ROUTES if routes is None else routes)
     if routes is None and not many_workspaces:
         chosen += ONE_TOKEN_ROUTES
@@ -348,28 +352,61 @@ def register(
     if many_workspaces:  # Bolt deletes the workspace's stored tokens
         app.enable_token_revocation_listeners()
     actions: dict[str, list[Answer | Modal | InModal]] = defaultdict(list)
+    runners: dict[str, dict[str, Runner]] = defaultdict(dict)  # kind -> Slack id -> runner
     for route in chosen:
         if isinstance(route, Answer | InModal) or (
             isinstance(route, Modal) and not isinstance(route.id, Shortcut)
         ):
             actions[str(route.id)].append(route)
         elif isinstance(route, Modal):
-            app.shortcut(route.id.value)(_named(shortcut_listener(route), route))
+            runners["shortcut"][route.id.value] = _named(shortcut_listener(route), route)
         elif isinstance(route, Form):
-            app.view(route.view.value)(_named(form_listener(route), route))
+            runners["view"][route.view.value] = _named(form_listener(route), route)
+        elif isinstance(route, Listen) and route.kind == "command":
+            runners["command"][route.id.value] = _named(route.listener, route)
         elif isinstance(route, Listen):
-            _listen(app, route)
+            runners[route.kind][route.id.value] = _named(plain_listener(route), route)
     for action_id, served in actions.items():
-        app.action(action_id)(_named(action_listener(served), *served))
+        runners["action"][action_id] = _named(action_listener(served), *served)
+    for kind in SLACK_ID:  # the most frequent first: Bolt tries its listeners in turn
+        if by_id := runners.get(kind):
+            _listen(app, kind, by_id)
 
 
-def _listen(app: App, route: Listen) -> None:
-    if route.kind == "command":
-        app.command(route.id.value)(_named(route.listener, route))
-    elif route.kind == "options":
-        app.options(route.id.value)(_named(plain_listener(route), route))
-    else:
-        app.event(route.id.value)(_named(plain_listener(route), route))
+Runner = Callable[[Args], None]
+
+
+def _listen(app: App, kind: str, by_id: dict[str, Runner]) -> None:
+    """One Bolt listener for every id of this kind, running the runner of the request's id."""
+    ids = re.compile("^(?:" + "|".join(re.escape(i) for i in sorted(by_id)) + ")$")
+    slack_id = SLACK_ID[kind]
+
+    def run(args: Args) -> None:
+        by_id[slack_id(args.body)](args)
+
+    only = next(iter(by_id.values())) if len(by_id) == 1 else None
+    run.__name__ = only.__name__ if only else f"{kind}s"  # Bolt's log: `Running listener: …`
+    run.runners = by_id  # type: ignore[attr-defined]  # what it serves, for tests/test_contract.py
+    listen = {
+        "command": app.command,
+        "action": app.action,
+        "view": app.view,
+        "shortcut": app.shortcut,
+        "options": app.options,
+        "event": app.event,
+    }[kind]
+    listen(ids)(run)
+
+
+SLACK_ID: dict[str, Callable[[dict[str, Any]], str]] = {
+    "command": lambda body: body["command"],
+    "action": lambda body: body["actions"][0]["action_id"],
+    "view": lambda body: body["view"]["callback_id"],
+    "shortcut": lambda body: body["callback_id"],
+    "options": lambda body: body["action_id"],
+    "event": lambda body: body["event"]["type"],
+}
+"""Where Bolt read the id a listener matched, in each kind of payload."""
 
 
 def _named(run: Any, route: Route, *also: Route) -> Any:

@@ -72,7 +72,8 @@ class FakeSlack:
         self._failing_channels: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, float] = {}
-        self._holds: dict[str, Hold] = {}
+        self._holds: dict[str, threading.Event] = {}
+        self._answer_holds: dict[str, Hold] = {}
         self._started: dict[str, int] = {}
         self._faults: dict[str, list[Fault]] = {}
         self.socket_mode_url: str | None = None
@@ -121,6 +122,10 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        for method in list(self._holds):
+            self.release(method)
+        for answer in self._answer_holds.values():
+            answer.release.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -182,11 +187,26 @@ class FakeSlack:
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
 
-    def hold(self, method: str, channel: str) -> Hold:
+    def hold_answer(self, method: str, channel: str) -> Hold:
         """Answers of `method` for `channel` are made, then held until `release` is set (Slack
         said it, and the answer is on its way while the world changes)."""
-        self._holds[f"{method}#{channel}"] = held = Hold(threading.Event(), threading.Event())
+        self._answer_holds[f"{method}#{channel}"] = held = Hold(
+            threading.Event(), threading.Event()
+        )
         return held
+
+    def hold(self, method: str) -> None:
+        """Answer `method` only once `release(method)` is called (the calls come in, see
+        `wait_for_start`, and wait)."""
+        with self._condition:
+            self._holds[method] = threading.Event()
+
+    def release(self, method: str) -> None:
+        """Let every held call of `method` be answered, and the next ones straight away."""
+        with self._condition:
+            held = self._holds.pop(method, None)
+        if held is not None:
+            held.set()
 
     def delay_channel(self, method: str, channel: str, seconds: float) -> None:
         """Answer `method` for one channel only after `seconds` (the call still takes effect)."""
@@ -411,6 +431,10 @@ class FakeSlack:
                         fake._condition.notify_all()
                     if delay := fake._delays.get(f"{method}#{channel}") or fake._delays.get(method):
                         time.sleep(delay)
+                    with fake._condition:
+                        held = fake._holds.get(method)
+                    if held is not None:
+                        held.wait()
                     if fault := fake._take_fault(method, channel):
                         call = Call(method, params, dict(self.headers), path=path)
                         call.status = FAULTED if fault.kind in {"reset", "close"} else fault.status
@@ -421,9 +445,9 @@ class FakeSlack:
                     status, headers, body = fake._answer(
                         method, params, params.get("token") or bearer or None
                     )
-                    if held := fake._holds.get(f"{method}#{channel}"):
-                        held.reached.set()
-                        held.release.wait(10)
+                    if answer_held := fake._answer_holds.get(f"{method}#{channel}"):
+                        answer_held.reached.set()
+                        answer_held.release.wait(10)
                 fake._record(
                     Call(method, params, dict(self.headers), status=status, answer=body, path=path)
                 )

@@ -97,7 +97,7 @@ def test_an_answer_asked_before_an_event_never_undoes_it(
     acme = make_account(database, "Acme")
     settings = bot_settings(database, slack)
     with serving(settings, database, slack) as first, serving(settings, database, slack) as second:
-        held = slack.hold("conversations.info", "C0GEN")
+        held = slack.hold_answer("conversations.info", "C0GEN")
         share(second, slack, acme.id, channel="C0GEN", token="racing")  # type: ignore[arg-type]
         assert held.reached.wait(10)
         slack.channels["C0GEN"] = EXTERNAL

@@ -15,6 +15,7 @@ STORE_DOWN = (
     "The account store is not answering right now, so nothing was saved or shown. "
     "Please try again in a minute."
 )
+BUSY = "The bot is busy right now, so this was not done. Please try again in a moment."
 SLACK_SLOW = "Slack did not answer in time, so this could not be finished. Please try again."
 SLACK_TROUBLE = (
     "Slack is having trouble right now ({what}), so this could not be finished. "
