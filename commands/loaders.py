@@ -105,17 +105,23 @@ def override_band(session: Session, value: AccountValue, request: Request) -> Vi
     )
 
 
-def renewal_stage(session: Session, value: AccountValue, request: Request) -> View | str:
-    """The card's "Renewal stage": the stage, signed date and notice date, filled in."""
-    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
-    if account is None:
-        return ACCOUNT_GONE
-    meta = ModalMeta(
+def _on_card(account: Account, request: Request) -> ModalMeta:
+    """A form of the account opened from its card: saved over the version the card showed, the
+    card redrawn after."""
+    return ModalMeta(
         account_id=account.id,
         response_url=request.response_url,
         replace_card=True,
         version=account.version,
     )
+
+
+def renewal_stage(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Renewal stage": the stage, signed date and notice date, filled in."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    meta = _on_card(account, request)
     return renewal_form(meta=meta, account=account, today=request.today)
 
 
@@ -124,12 +130,7 @@ def edit_account(session: Session, value: AccountValue, request: Request) -> Vie
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
-    meta = ModalMeta(
-        account_id=account.id,
-        response_url=request.response_url,
-        replace_card=True,
-        version=account.version,
-    )
+    meta = _on_card(account, request)
     return account_form(meta=meta, account=account)
 
 

@@ -4,20 +4,16 @@ loaders are in `commands.loaders`.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from commands.access import Access
 from commands.forms import parse_form
-from commands.submissions import Submission, submit_and_show_card
-from commands.ui.values import ModalMeta
+from commands.submissions import Submission, card_form
 from commands.ui.views.override import BAND, STAGE
 from store.accounts import update_account
-from store.db import Database
 from store.enums import Band, RenewalStage
 from store.overrides import REASON_LENGTH, set_band_override
 
@@ -33,44 +29,26 @@ class OverrideForm(BaseModel):
     expires_on: date
 
 
-def save_override(
-    value: ModalMeta,
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
+def _override(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Set the account's band by hand, then show its card with the override in it. A missing
     reason or an expiry in the past or beyond 90 days is refused beside its field, nothing
     written."""
-
-    def write(session: Session, sub: Submission) -> int:
-        form = parse_form(OverrideForm, view, today=today)
-        assert sub.meta.account_id is not None, "the form is opened for one account"
-        set_band_override(
-            session,
-            team_id=sub.team_id,
-            account_id=sub.meta.account_id,
-            band=form.band,
-            reason=form.reason,
-            expires_on=form.expires_on,
-            by_user_id=sub.user_id,
-            today=today,
-        )
-        return sub.meta.account_id
-
-    submit_and_show_card(
-        ack,
-        body=body,
-        meta=value,
-        db=db,
+    form = parse_form(OverrideForm, view, today=today)
+    assert sub.meta.account_id is not None, "the form is opened for one account"
+    set_band_override(
+        session,
+        team_id=sub.team_id,
+        account_id=sub.meta.account_id,
+        band=form.band,
+        reason=form.reason,
+        expires_on=form.expires_on,
+        by_user_id=sub.user_id,
         today=today,
-        write=write,
-        access=access,
-        default_block=BAND,
     )
+    return sub.meta.account_id
+
+
+save_override = card_form(_override, default_block=BAND)
 
 
 class RenewalForm(BaseModel):
@@ -83,40 +61,22 @@ class RenewalForm(BaseModel):
     notice_date: date | None = None
 
 
-def save_renewal(
-    value: ModalMeta,
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
+def _renewal(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Move the renewal to a stage and set its notice date, then show the card. A notice date
     after the renewal date, or signed without the day it was signed, is refused beside its
     field, nothing written; so is a save over a change someone made since the form opened."""
-
-    def write(session: Session, sub: Submission) -> int:
-        form = parse_form(RenewalForm, view, today=today)
-        assert sub.meta.account_id is not None, "the form is opened for one account"
-        update_account(
-            session,
-            team_id=sub.team_id,
-            account_id=sub.meta.account_id,
-            expected_version=sub.meta.version,
-            renewal_stage=form.renewal_stage,
-            renewal_signed_on=form.renewal_signed_on,
-            notice_date=form.notice_date,
-        )
-        return sub.meta.account_id
-
-    submit_and_show_card(
-        ack,
-        body=body,
-        meta=value,
-        db=db,
-        today=today,
-        write=write,
-        access=access,
-        default_block=STAGE,
+    form = parse_form(RenewalForm, view, today=today)
+    assert sub.meta.account_id is not None, "the form is opened for one account"
+    update_account(
+        session,
+        team_id=sub.team_id,
+        account_id=sub.meta.account_id,
+        expected_version=sub.meta.version,
+        renewal_stage=form.renewal_stage,
+        renewal_signed_on=form.renewal_signed_on,
+        notice_date=form.notice_date,
     )
+    return sub.meta.account_id
+
+
+save_renewal = card_form(_renewal, default_block=STAGE)
