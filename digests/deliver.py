@@ -146,6 +146,7 @@ def _post(
     team_id: str,
     now: datetime,
     settled: set[str],
+    holder: str | None = None,
 ) -> None:
     target = post.target
     if target in settled:  # sent or failed already this week: no pacing, no claim
@@ -161,6 +162,7 @@ def _post(
             channel_id=post.channel,
             account_id=post.account_id,
             now=now,
+            holder=holder,
         )
         claim_id, claim_status, claim_error = (
             (None, None, None) if claim is None else (claim.id, claim.status, claim.error)
@@ -321,11 +323,15 @@ def deliver_team_digests(
     force: bool = False,
     account_ids: Sequence[int] | None = None,
     directory: Directory | None = None,
+    holder: str | None = None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> DeliveryRun:
     """Post this week's channel digests, then the portfolio digest (in its channel, and to each
     of the team's leads by DM), and owners' DMs if asked.
     Each post asks Slack about its channel afresh; what it says is kept in `directory` (the
-    app's, in `accountbot run`) for the cards and forms that read it."""
+    app's, in `accountbot run`) for the cards and forms that read it. A run on the work queue
+    (`digests.queue`) names its `holder` in each claim and calls `heartbeat` before each post
+    (it renews the team's claim, and raises when another process has taken the team over)."""
     pacer = pacer or Pacer()
     directory = Directory() if directory is None else directory
     rendered = render_team_digests(
@@ -347,7 +353,20 @@ def deliver_team_digests(
         }
 
     def post(one: Post) -> None:
-        _post(db, client, directory, run, pacer, one, team_id=team_id, now=now, settled=settled)
+        if heartbeat is not None:
+            heartbeat()
+        _post(
+            db,
+            client,
+            directory,
+            run,
+            pacer,
+            one,
+            team_id=team_id,
+            now=now,
+            settled=settled,
+            holder=holder,
+        )
 
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
