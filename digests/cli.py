@@ -19,7 +19,7 @@ from digests.deliver import (
     scheduled_day,
     team_digests,
 )
-from digests.queue import new_holder, settled_run, work_digests
+from digests.queue import WORKERS, new_holder, settled_run, work_digests
 from digests.render import account_digest_blocks, portfolio_digest_blocks
 from store.accounts import search_accounts
 from store.db import Database
@@ -108,6 +108,7 @@ def post_digests(
     force: bool,
     teams: Sequence[str] = (),
     accounts: Sequence[str] = (),
+    workers: int = WORKERS,
 ) -> dict[str, DeliveryRun]:
     """Post the chosen teams' digests now; workspaces that uninstalled the bot are left out.
     On PostgreSQL a whole week's run (no `--force`, no `--account`) goes through the work queue:
@@ -124,6 +125,7 @@ def post_digests(
             clock=lambda: now + timedelta(seconds=time.monotonic() - started),
             holder=new_holder(),
             directory=Directory(),
+            workers=workers,
         )
         finished = {
             team: settled_run(db, team_id=team, week=scheduled_day(now, settings[team]))

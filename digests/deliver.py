@@ -104,6 +104,8 @@ class DeliveryRun:
     skipped: list[str] = field(default_factory=list)
     to_owner: dict[str, str] = field(default_factory=dict)
     """Sent (among `sent`) to the owner by DM, their channel being shared: target -> owner."""
+    released: list[str] = field(default_factory=list)
+    """Failed (among `failed`) with nothing sent: the claim given back for the next run."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ def _post(
     with db.transaction() as session:
         if delivered.outcome is Outcome.NOT_SENT:  # Slack has nothing: the next run posts it
             release_delivery(session, delivery_id=claim_id)
+            run.released.append(target)
         else:  # refused, or Slack may have it: reported, never posted again by itself
             finish_delivery(session, delivery_id=claim_id, status=FAILED, error=reason)
 

@@ -37,8 +37,9 @@ RENEW_AFTER = timedelta(seconds=15)
 """The holder renews its claim before a post once this much has passed since the last renewal."""
 POLL_SECONDS = 5.0
 """While other processes hold the last teams, look again this often (one expires: take it)."""
-WORKERS = 4
-"""Teams one process works on at once: each waits on Slack most of the time."""
+WORKERS = 8
+"""Teams one process works on at once (`DIGEST_WORKERS`): each mostly waits on Slack, whose
+limits are per workspace, so more teams at once is what makes a Monday morning short."""
 
 
 def new_holder() -> str:
@@ -183,7 +184,8 @@ def work_digests(
                 run.failed[target] = INTERRUPTED
             with lock:
                 runs[team_id] = run
-            done_for = week
+            if not run.released:  # else a later run (of any process) posts what was given back
+                done_for = week
         except ClaimLost as lost:
             logger.warning("%s: stopped", lost)
             return

@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from commands.ui.directory import Directory
 from digests.deliver import ClientFor, DeliveryRun, is_due, run_due_digests
-from digests.queue import new_holder, work_digests
+from digests.queue import WORKERS, new_holder, work_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
 from store.leases import hold_lease
@@ -39,6 +39,7 @@ def build_scheduler(
     clock: Callable[[], datetime],
     digest_defaults: DigestSettings,
     directory: Directory | None = None,
+    workers: int = WORKERS,
 ) -> BackgroundScheduler:
     """A scheduler with every job registered (not started); `directory` is the app's memory of
     what Slack said about channels, which each digest post refreshes (posts ask Slack afresh)."""
@@ -86,7 +87,13 @@ def build_scheduler(
         if not due:
             return {}
         return work_digests(
-            db, clients, teams=due, clock=clock, holder=holder, directory=directory
+            db,
+            clients,
+            teams=due,
+            clock=clock,
+            holder=holder,
+            directory=directory,
+            workers=workers,
         ).runs
 
     def digests() -> None:
