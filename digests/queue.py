@@ -35,7 +35,7 @@ CLAIM_TTL = timedelta(seconds=45)
 """A team's claim lasts this long unless renewed; a dead holder's is taken over after it."""
 RENEW_AFTER = timedelta(seconds=15)
 """The holder renews its claim before a post once this much has passed since the last renewal."""
-POLL_SECONDS = 5.0
+POLL_SECONDS = 2.0
 """While other processes hold the last teams, look again this often (one expires: take it)."""
 WORKERS = 8
 """Teams one process works on at once (`DIGEST_WORKERS`): each mostly waits on Slack, whose
