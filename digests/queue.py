@@ -164,20 +164,29 @@ def work_digests(
         beat = Heartbeat(db, kind=DIGESTS, team_id=team_id, holder=holder, clock=clock, ttl=ttl)
         done_for: date | None = None
         try:
-            client = clients(team_id)
-            if client is None:
-                return
-            run = deliver_team_digests(
-                db,
-                client,
-                team_id=team_id,
-                settings=teams[team_id],
-                now=clock(),
-                pacer=pacer(),
-                directory=directory,
-                holder=holder,
-                heartbeat=beat,
+            client = clients(team_id)  # None: uninstalled, given back as today's run skips it
+            run = (
+                None
+                if client is None
+                else deliver_team_digests(
+                    db,
+                    client,
+                    team_id=team_id,
+                    settings=teams[team_id],
+                    now=clock(),
+                    pacer=pacer(),
+                    directory=directory,
+                    holder=holder,
+                    heartbeat=beat,
+                )
             )
+        except ClaimLost as lost:  # no longer ours to give back
+            logger.warning("%s: stopped", lost)
+            return
+        except Exception:  # one team's failure must not stop the others
+            logger.exception("digests of team %s failed", team_id)
+            run = None
+        if run is not None:
             for target in interrupted:  # reported as the failures they may be, not skipped
                 if target in run.skipped:
                     run.skipped.remove(target)
@@ -186,11 +195,6 @@ def work_digests(
                 runs[team_id] = run
             if not run.released:  # else a later run (of any process) posts what was given back
                 done_for = week
-        except ClaimLost as lost:
-            logger.warning("%s: stopped", lost)
-            return
-        except Exception:  # one team's failure must not stop the others
-            logger.exception("digests of team %s failed", team_id)
         with db.transaction() as session:
             release_claim(session, kind=DIGESTS, team_id=team_id, holder=holder, done_for=done_for)
 

@@ -231,3 +231,17 @@ def test_on_sqlite_one_process_keeps_the_lease_and_writes_no_claims(
     with database.transaction() as session:
         [row] = session.scalars(select(DigestDelivery)).all()
     assert row.holder is None
+
+
+@on_postgres
+def test_a_team_that_uninstalled_the_bot_is_given_back_unfinished(
+    database: Database, slack: FakeSlack
+) -> None:
+    """As the single-process run skips it (and posts its digests if it reinstalls that day)."""
+    make_account(database, "Acme", channel_id="C0ACME")
+    scheduler = build_scheduler(
+        database, lambda _team: None, clock=lambda: MONDAY, digest_defaults=DigestSettings()
+    )
+    scheduler.get_job("weekly-digests").func()
+    assert slack.calls_to("chat.postMessage") == []
+    assert claims(database) == {(DIGESTS, TEAM_ID): (None, None)}
