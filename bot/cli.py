@@ -268,6 +268,7 @@ def digest(
             force=force,
             teams=team or (),
             accounts=account or (),
+            workers=settings.digest_workers,
         )
     except UnknownAccount as error:
         typer.echo(f"accountbot: {error}", err=True)

@@ -147,6 +147,7 @@ def serve(
         clock=utcnow,
         digest_defaults=settings.digest_defaults(),
         directory=directory,
+        workers=settings.digest_workers,
     )
     scheduler.start()
     try:

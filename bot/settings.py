@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     digest_all_clear: bool = Field(default=True, description="true or false")
     digest_weekly_all_clear: bool = Field(default=False, description="true or false")
     digest_owner_dms: bool = Field(default=False, description="true or false")
+    digest_workers: Annotated[
+        int, Field(ge=1, le=64, description="a whole number of teams from 1 to 64")
+    ] = 8
     log_format: str = Field(default="text", pattern=r"^(text|json)$", description="text or json")
     log_level: str = Field(
         default="INFO",
@@ -221,7 +224,7 @@ def token_keys(value: str) -> list[str]:
 DATABASE = frozenset({"database_url"})
 DIGESTS = frozenset(
     {"digest_day", "digest_time", "digest_timezone", "digest_portfolio_channel"}
-    | {"digest_all_clear", "digest_weekly_all_clear", "digest_owner_dms"}
+    | {"digest_all_clear", "digest_weekly_all_clear", "digest_owner_dms", "digest_workers"}
 )
 WEB_API = frozenset(
     {"slack_bot_token", "slack_api_url", "slack_api_timeout", "slack_client_id"}

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Console
 
 from commands.ui.directory import Directory
 from commands.ui.terminal import print_message
 from digests.content import build_portfolio_digest
-from digests.deliver import ClientFor, DeliveryRun, Pacer, deliver_team_digests, team_digests
+from digests.deliver import (
+    ClientFor,
+    DeliveryRun,
+    Pacer,
+    deliver_team_digests,
+    scheduled_day,
+    team_digests,
+)
+from digests.queue import WORKERS, new_holder, settled_run, work_digests
 from digests.render import account_digest_blocks, portfolio_digest_blocks
 from store.accounts import search_accounts
 from store.db import Database
@@ -100,12 +109,37 @@ def post_digests(
     teams: Sequence[str] = (),
     accounts: Sequence[str] = (),
     directory: Directory | None = None,
+    workers: int = WORKERS,
 ) -> dict[str, DeliveryRun]:
     """Post the chosen teams' digests now; workspaces that uninstalled the bot are left out.
-    `directory` reads what Slack said of channels (CHANNEL_FACTS_MAX_AGE's, from the CLI)."""
+    `directory` reads what Slack said of channels (CHANNEL_FACTS_MAX_AGE's, from the CLI).
+    On PostgreSQL a whole week's run (no `--force`, no `--account`) goes through the work queue:
+    several of these processes (and the bots' schedulers) share the teams, a team one of them
+    holds is left to it (taken over if its claim expires), and a team already finished this
+    week is reported from the ledger."""
     chosen, settings, picks = _selection(db, teams=teams, accounts=accounts, defaults=defaults)
-    clients_of = {team: clients(team) for team in chosen}
     directory = Directory(db) if directory is None else directory
+    if db.engine.dialect.name == "postgresql" and not force and not accounts:
+        started = time.monotonic()
+        queued = work_digests(
+            db,
+            clients,
+            teams={team: settings[team] for team in chosen},
+            clock=lambda: now + timedelta(seconds=time.monotonic() - started),
+            holder=new_holder(),
+            directory=directory,
+            workers=workers,
+        )
+        finished = {
+            team: settled_run(db, team_id=team, week=scheduled_day(now, settings[team]))
+            for team in sorted(queued.by_others)
+        }
+        return {
+            team: (queued.runs | finished)[team]
+            for team in chosen
+            if team in queued.runs or team in finished
+        }
+    clients_of = {team: clients(team) for team in chosen}
     return {
         team: deliver_team_digests(
             db,

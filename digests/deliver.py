@@ -104,6 +104,8 @@ class DeliveryRun:
     skipped: list[str] = field(default_factory=list)
     to_owner: dict[str, str] = field(default_factory=dict)
     """Sent (among `sent`) to the owner by DM, their channel being shared: target -> owner."""
+    released: list[str] = field(default_factory=list)
+    """Failed (among `failed`) with nothing sent: the claim given back for the next run."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ def _post(
     team_id: str,
     now: datetime,
     settled: set[str],
+    holder: str | None = None,
 ) -> None:
     target = post.target
     if target in settled:  # sent or failed already this week: no pacing, no claim
@@ -161,6 +164,7 @@ def _post(
             channel_id=post.channel,
             account_id=post.account_id,
             now=now,
+            holder=holder,
         )
         claim_id, claim_status, claim_error = (
             (None, None, None) if claim is None else (claim.id, claim.status, claim.error)
@@ -210,6 +214,7 @@ def _post(
     with db.transaction() as session:
         if delivered.outcome is Outcome.NOT_SENT:  # Slack has nothing: the next run posts it
             release_delivery(session, delivery_id=claim_id)
+            run.released.append(target)
         else:  # refused, or Slack may have it: reported, never posted again by itself
             finish_delivery(session, delivery_id=claim_id, status=FAILED, error=reason)
 
@@ -321,11 +326,15 @@ def deliver_team_digests(
     force: bool = False,
     account_ids: Sequence[int] | None = None,
     directory: Directory | None = None,
+    holder: str | None = None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> DeliveryRun:
     """Post this week's channel digests, then the portfolio digest (in its channel, and to each
     of the team's leads by DM), and owners' DMs if asked.
     Each post reads what Slack last said of its channel through `directory` (stored for every
-    process; Slack asked when it is unknown, in doubt or too old)."""
+    process; Slack asked when it is unknown, in doubt or too old). A run on the work queue
+    (`digests.queue`) names its `holder` in each claim and calls `heartbeat` before each post
+    (it renews the team's claim, and raises when another process has taken the team over)."""
     pacer = pacer or Pacer()
     directory = Directory(db) if directory is None else directory
     rendered = render_team_digests(
@@ -347,7 +356,20 @@ def deliver_team_digests(
         }
 
     def post(one: Post) -> None:
-        _post(db, client, directory, run, pacer, one, team_id=team_id, now=now, settled=settled)
+        if heartbeat is not None:
+            heartbeat()
+        _post(
+            db,
+            client,
+            directory,
+            run,
+            pacer,
+            one,
+            team_id=team_id,
+            now=now,
+            settled=settled,
+            holder=holder,
+        )
 
     due = {f"account:{d.account.id}": d.account.channel_id for d, _, _ in rendered.channel_digests}
     channels = [channel for target, channel in due.items() if channel and target not in settled]

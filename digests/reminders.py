@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands.ui.delivery import deliver
@@ -21,10 +21,12 @@ from commands.ui.slack_failures import Outcome, classify
 from commands.ui.text import fallback_text
 from commands.ui.views.plan import reminder_blocks
 from digests.deliver import ClientFor
+from digests.queue import CLAIM_TTL
 from store.actions import items_due_around
 from store.db import Database
-from store.models import saved_id
+from store.models import ActionItem, saved_id
 from store.users import UserKey, claim_reminder, known_zones, release_reminder, remember_user
+from store.work import REMINDERS, claim_team, enqueue, release_claim
 
 logger = logging.getLogger("accountbot.reminders")
 
@@ -83,27 +85,65 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def send_due_reminders(db: Database, clients: ClientFor, *, now: datetime) -> ReminderRun:
+def send_due_reminders(
+    db: Database, clients: ClientFor, *, now: datetime, holder: str | None = None
+) -> ReminderRun:
     """Send every reminder due by `now` that has not been sent today; one query finds them.
-    Workspaces that have uninstalled the bot are skipped."""
+    Workspaces that have uninstalled the bot are skipped. With a `holder` (on PostgreSQL, every
+    process's scheduler) the teams are shared out through the work queue: each team's reminders
+    are sent by whichever process claims it (`store.work`), a team another process holds right
+    now is left to it, and a dead holder's team is taken over once its claim has expired."""
     run = ReminderRun()
     with db.transaction() as session:
         due = items_due_around(session, day=now.date())
-    teams = {item.team_id for item, _ in due}
-    client_of = {team: client for team in teams if (client := clients(team)) is not None}
-    owners = {
-        (item.team_id, item.our_owner_user_id)
-        for item, _ in due
-        if item.our_owner_user_id and item.team_id in client_of
-    }
-    zones = owner_zones(db, client_of.get, users=owners, now=now)
-    directory = Directory()  # reminders are DMs: no channel to check
+    by_team: dict[str, list[tuple[ActionItem, str]]] = {}
     for item, account_name in due:
+        by_team.setdefault(item.team_id, []).append((item, account_name))
+    if holder is None:
+        for team_id, items in by_team.items():
+            _team_reminders(db, clients, run, team_id=team_id, items=items, now=now)
+        return run
+    with db.transaction() as session:
+        enqueue(session, kind=REMINDERS, team_ids=by_team)
+    left: dict[str, date | None] = dict.fromkeys(by_team)
+    while left:
+        with db.transaction() as session:
+            claimed = claim_team(
+                session, kind=REMINDERS, periods=left, holder=holder, now=now, ttl=CLAIM_TTL
+            )
+        if claimed is None:  # the rest are being sent by other processes right now
+            break
+        team_id = claimed.team_id
+        del left[team_id]
+        try:
+            _team_reminders(db, clients, run, team_id=team_id, items=by_team[team_id], now=now)
+        finally:
+            with db.transaction() as session:
+                release_claim(session, kind=REMINDERS, team_id=team_id, holder=holder)
+    return run
+
+
+def _team_reminders(
+    db: Database,
+    clients: ClientFor,
+    run: ReminderRun,
+    *,
+    team_id: str,
+    items: list[tuple[ActionItem, str]],
+    now: datetime,
+) -> None:
+    """One team's reminders due by `now`, each claimed for its owner's local day first."""
+    client = clients(team_id)
+    if client is None:
+        return
+    owners = {(team_id, item.our_owner_user_id) for item, _ in items if item.our_owner_user_id}
+    zones = owner_zones(db, lambda _team: client, users=owners, now=now)
+    directory = Directory()  # reminders are DMs: no channel to check
+    for item, account_name in items:
         owner = item.our_owner_user_id
         if not owner or (item.team_id, owner) not in zones:
             continue
         item_id = saved_id(item.id)
-        client = client_of[item.team_id]
         local = now.astimezone(zones[(item.team_id, owner)])
         if local.date() != item.due_on or local.time() < MORNING:
             continue
@@ -138,4 +178,3 @@ def send_due_reminders(db: Database, clients: ClientFor, *, now: datetime) -> Re
                 release_reminder(
                     session, team_id=item.team_id, item_id=item_id, local_day=local.date()
                 )
-    return run

@@ -1,11 +1,11 @@
-"""The bot's scheduled work, on APScheduler; each job isolates its own failures."""
+"""The bot's scheduled work, on APScheduler; each job isolates its own failures.
+
+On SQLite (one process) the holder of a lease in the database runs the jobs. On PostgreSQL
+every process runs them and the work is split through the database (`digests.queue`)."""
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -13,11 +13,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from commands.ui.directory import Directory
-from digests.deliver import ClientFor, run_due_digests
+from digests.deliver import ClientFor, DeliveryRun, is_due, run_due_digests
+from digests.queue import WORKERS, new_holder, work_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
 from store.leases import hold_lease
-from store.settings import DigestSettings
+from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
 
 logger = logging.getLogger("accountbot.scheduler")
 REMINDER_EVERY_MINUTES = 5
@@ -26,6 +27,9 @@ LEASE = timedelta(minutes=12)
 DIGEST_EVERY_MINUTES = 5
 """Digests are checked every few minutes: each team's goes out at its own time, and a run
 missed while the bot was down is caught up the same day."""
+SHARED_EVERY_MINUTES = 1
+"""On PostgreSQL, every process looks for due work this often: a dead process's teams are
+taken over within a minute of its claims expiring."""
 
 
 def build_scheduler(
@@ -35,11 +39,13 @@ def build_scheduler(
     clock: Callable[[], datetime],
     digest_defaults: DigestSettings,
     directory: Directory | None = None,
+    workers: int = WORKERS,
 ) -> BackgroundScheduler:
     """A scheduler with every job registered (not started); `directory` is the app's: what
     Slack said about channels, which each digest post reads (stored for every process)."""
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    holder = new_holder()
     leading: list[bool] = []
+    shared = db.engine.dialect.name == "postgresql"
 
     def leader() -> bool:
         """Only the lease holder runs jobs; the ledgers would stop a double post anyway. Each
@@ -62,18 +68,44 @@ def build_scheduler(
     )
 
     def reminders() -> None:
-        if not leader():
+        if shared:
+            run = send_due_reminders(db, clients, now=clock(), holder=holder)
+        elif not leader():
             return
-        run = send_due_reminders(db, clients, now=clock())  # it logs each failure
+        else:
+            run = send_due_reminders(db, clients, now=clock())  # it logs each failure
         if run.sent or run.failed:
             logger.info("due-day reminders: %d sent, %d failed", len(run.sent), len(run.failed))
 
+    def due_on_queue() -> dict[str, DeliveryRun]:
+        """The due teams' digests, shared with every other process through the database."""
+        now = clock()
+        with db.transaction() as session:
+            teams = teams_with_accounts(session)
+            settings = digest_settings_of(session, team_ids=teams, defaults=digest_defaults)
+        due = {team: settings[team] for team in teams if is_due(now, settings[team])}
+        if not due:
+            return {}
+        return work_digests(
+            db,
+            clients,
+            teams=due,
+            clock=clock,
+            holder=holder,
+            directory=directory,
+            workers=workers,
+        ).runs
+
     def digests() -> None:
-        if not leader():
+        if shared:
+            runs = due_on_queue()
+        elif not leader():
             return
-        for team_id, run in run_due_digests(
-            db, clients, now=clock(), defaults=digest_defaults, directory=directory
-        ).items():
+        else:
+            runs = run_due_digests(
+                db, clients, now=clock(), defaults=digest_defaults, directory=directory
+            )
+        for team_id, run in runs.items():
             logger.info(
                 "digests of %s for week %s: %d sent, %d failed, %d already done",
                 team_id,
@@ -83,16 +115,21 @@ def build_scheduler(
                 len(run.skipped),
             )
 
+    if shared:
+        logger.info(
+            "scheduled work is shared through the database: this process claims due teams (%s)",
+            holder,
+        )
     scheduler.add_job(
         digests,
-        IntervalTrigger(minutes=DIGEST_EVERY_MINUTES),
+        IntervalTrigger(minutes=SHARED_EVERY_MINUTES if shared else DIGEST_EVERY_MINUTES),
         id="weekly-digests",
         name="weekly digests",
         next_run_time=clock(),
     )
     scheduler.add_job(
         reminders,
-        IntervalTrigger(minutes=REMINDER_EVERY_MINUTES),
+        IntervalTrigger(minutes=SHARED_EVERY_MINUTES if shared else REMINDER_EVERY_MINUTES),
         id="due-reminders",
         name="due-day reminders",
         next_run_time=clock(),

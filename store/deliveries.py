@@ -33,6 +33,7 @@ def claim_delivery(
     channel_id: str | None,
     account_id: int | None = None,
     now: datetime | None = None,
+    holder: str | None = None,
 ) -> DigestDelivery | None:
     """Take the right to post one digest this week (claims are taken just before posting).
 
@@ -50,6 +51,7 @@ def claim_delivery(
                 channel_id=channel_id,
                 account_id=account_id,
                 claimed_at=now,
+                holder=holder,
             )
             session.add(row)
             session.flush()
@@ -67,6 +69,27 @@ def claim_delivery(
         existing.status, existing.error, existing.finished_at = FAILED, INTERRUPTED, now
         return existing
     return None
+
+
+def interrupt_holder(
+    session: Session, *, team_id: str, week: date, holder: str, now: datetime
+) -> list[str]:
+    """A team taken over from `holder`, whose claim expired: the posts it left `sending` may have
+    reached Slack. Marked failed (`INTERRUPTED`), to be reported, never posted again; returns
+    their targets."""
+    rows = session.exec(
+        select(DigestDelivery)
+        .where(
+            DigestDelivery.team_id == team_id,
+            DigestDelivery.week == week,
+            DigestDelivery.status == SENDING,
+            DigestDelivery.holder == holder,
+        )
+        .with_for_update()
+    ).all()
+    for row in rows:
+        row.status, row.error, row.finished_at = FAILED, INTERRUPTED, now
+    return [row.target for row in rows]
 
 
 def finish_delivery(

@@ -419,6 +419,9 @@ class DigestDelivery(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     claimed_at: datetime = created_at_field()
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    holder: str | None = Field(default=None, max_length=200)
+    """The process that claimed it (on PostgreSQL, through a team's `WorkClaim`): when another
+    takes that team over, this process's post still `sending` is known to be interrupted."""
 
 
 class SchedulerLease(SQLModel, table=True):
@@ -429,6 +432,21 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=200)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class WorkClaim(SQLModel, table=True):
+    """A team's scheduled work of one kind (`digests`, `reminders`), claimed by one process at a
+    time: PostgreSQL is the queue (`SELECT … FOR UPDATE SKIP LOCKED`). The holder renews
+    `expires_at` while it works; once it has expired, any process takes the team over."""
+
+    __tablename__ = "work_claim"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    holder: str | None = Field(default=None, max_length=200)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_for: date | None = None
+    """The period (a digest week) whose work is finished: not claimed again for it."""
 
 
 class UsedOAuthState(SQLModel, table=True):

@@ -54,6 +54,14 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
             r"bot stopped cleanly on SIGTERM",
         ],
     ),
+    "monday": (  # PostgreSQL only: its --database-url is added from TEST_DATABASE_URL
+        ["--workspaces", "2", "--accounts", "3", "--processes", "1,2", "--workers", "2"],
+        [
+            r"scaling 2 1 7 7 0 0",
+            r"scaling 2 2 7 7 0 0",
+            r"exactly once: held in every run",
+        ],
+    ),
     "socket_mode": (
         ["--rounds", "1"],
         [
@@ -62,6 +70,10 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
 }
+
+
+ON_POSTGRES = {"monday"}
+"""Benchmarks of what only PostgreSQL does (several processes sharing one queue)."""
 
 
 def test_every_benchmark_has_a_smoke_run() -> None:
@@ -77,6 +89,11 @@ def test_every_benchmark_has_a_smoke_run() -> None:
 @pytest.mark.parametrize("module", sorted(SMOKE))
 def test_the_benchmark_runs_and_prints_its_figures(module: str, tmp_path: Path) -> None:
     arguments, shown = SMOKE[module]
+    if module in ON_POSTGRES:
+        url = os.environ.get("TEST_DATABASE_URL", "")
+        if not url.startswith("postgresql"):
+            pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL): `make test` runs it there")
+        arguments = [*arguments, "--database-url", url]
     done = subprocess.run(
         [sys.executable, "-m", f"bench.{module}", *arguments],
         cwd=tmp_path,  # what a bench leaves behind (temporary files too) stays in tmp_path

@@ -1,0 +1,521 @@
+"""A Monday morning of many workspaces: every digest posted once by several processes sharing
+one PostgreSQL database as their work queue.
+
+python -m bench.monday --database-url postgresql+psycopg://USER@HOST:PORT/postgres
+    [--workspaces 100] [--accounts 100] [--processes 1,2,4] [--workers 32] [--kill]
+    [--full 1000] [--seed 7]
+
+For `--workspaces` teams it writes a template database once: the schema, a bot installation per
+team saved through the bot's own installation store (the rows OAuth writes, token sealed), and a
+synthetic portfolio of `--accounts` accounts per team (`bench.generate`), all due Monday 09:00
+UTC. Then, for each K of `--processes`, a fresh copy of it, a fake Slack in this process
+(`MondaySlack`: 30-80 ms per call, Slack's rate limits answered with 429 and `Retry-After`), and
+K real `accountbot digest --now` processes started at once (each claims teams from the queue,
+`DIGEST_WORKERS` at a time). Printed per run: digests expected and delivered, duplicates and
+lost (both must be 0: a post not delivered is lost unless the ledger reports it as failed, as
+it does a post a killed process had in flight, interrupted, whether or not it reached Slack),
+wall time, each process's share, 429s.
+`--kill` adds a run with the largest K where a process holding teams is killed (SIGKILL) a
+third of the way through: the others must take its teams over and finish, each digest once,
+its posts in flight reported. `--full N` adds one run at N workspaces with the largest K
+(target: 100,000 digests within 15 minutes with 4 processes). `--database-url` is the server's
+admin URL: the bench makes and drops its own databases there. Nothing is asserted: it prints
+figures and the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlmodel import col
+
+from bench.generate import generate_portfolio
+from bench.stats import BROKEN, TARGET_MISSED
+from bot.settings import load_settings
+from bot.workspaces import installation_store
+from digests.deliver import render_team_digests
+from store.db import Database
+from store.deliveries import FAILED, INTERRUPTED, SENT, TO_OWNER
+from store.models import DigestDelivery, WorkClaim
+from store.settings import DigestSettings
+from tests.slack_fake import Call, FakeSlack
+
+MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+"""Half an hour after every team's digest time (Monday 09:00 UTC, the default)."""
+PORTFOLIO = "C0BENCHPORTFOLIO"
+CLIENT_ID = "1234567890.0987654321"
+TOKEN_KEY = "cw_0x689RpI-jtRR7oWOVLdVBNmiYnbRvoRfoaqoHmk="
+SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
+TARGET_DIGESTS, TARGET_SECONDS, TARGET_PROCESSES = 100_000, 15 * 60, 4
+LATENCY = (0.030, 0.080)
+TIERS = {
+    "conversations.info": 50,  # Tier 3
+    "conversations.members": 100,  # Tier 4
+    "users.info": 100,  # Tier 4
+    "conversations.open": 50,  # Tier 3
+    "auth.test": 100,  # Special: a generous Tier 4
+}
+"""Calls a minute per method per workspace (Slack's tiers); a minute's worth may come at once."""
+PER_CHANNEL = (1.0, 3)
+"""chat.postMessage: one a second per channel, bursts of three."""
+SUMMARY = re.compile(r"^(T\w+) week of \S+: (\d+) sent, (\d+) failed, (\d+) already sent")
+
+
+class Bucket:
+    """A token bucket: `rate` a second, at most `burst` at once."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst, self.tokens, self.at = rate, burst, burst, time.monotonic()
+
+    def take(self) -> float:
+        """0 when a token was taken; else seconds until one is due (the call is refused)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class MondaySlack(FakeSlack):
+    """The fake Slack with Slack's latency and limits, keyed by the workspace of the token.
+    It keeps only what the bench counts of each call (method, channel, status, workspace)."""
+
+    def __init__(self, *, latency: tuple[float, float] = LATENCY) -> None:
+        super().__init__()
+        # Hundreds of connections may open at once: a deeper accept queue than socketserver's
+        # five, or the kernel resets the overflow and the bench measures its own fake.
+        self._server.socket.listen(4096)
+        self.latency = latency
+        self._limits: dict[tuple[str, str, str], Bucket] = {}
+        self._limits_lock = threading.Lock()
+        self.refused: Counter[str] = Counter()
+
+    def _answer(
+        self, method: str, params: dict[str, Any], token: str | None = None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        time.sleep(random.uniform(*self.latency))
+        team = (token or "").removeprefix("xoxb-bench-")
+        channel = str(params.get("channel") or "")
+        if method == "chat.postMessage":
+            key, rate, burst = (team, method, channel), PER_CHANNEL[0], PER_CHANNEL[1]
+        elif method in TIERS:
+            key, rate, burst = (team, method, ""), TIERS[method] / 60, TIERS[method]
+        else:
+            key = None
+        if key is not None:
+            with self._limits_lock:
+                bucket = self._limits.setdefault(key, Bucket(rate, burst))
+                wait = bucket.take()
+            if wait:
+                self.refused[method] += 1
+                retry = str(max(1, math.ceil(wait)))  # Slack sends whole seconds
+                return 429, {"Retry-After": retry}, {"ok": False, "error": "ratelimited"}
+        return super()._answer(method, params, token)
+
+    def _record(self, call: Call) -> None:
+        slim = {"channel": call.params.get("channel")}
+        auth = {"Authorization": call.headers.get("Authorization", "")}
+        super()._record(Call(call.method, slim, auth, status=call.status, at=call.at))
+
+
+@dataclass
+class RunFigures:
+    label: str
+    processes: int
+    workspaces: int
+    expected: int
+    delivered: int
+    duplicates: int
+    lost: int
+    failed: int
+    """Posts the ledger records as failed, reported (other than interrupted): an uncertain
+    answer from Slack, say. Never sent again by themselves, so not lost."""
+    interrupted: int
+    """Posts in flight in a killed process: reported as interrupted, never sent again."""
+    uncertain_delivered: int
+    """Of those, how many Slack did get before the process died."""
+    wall: float
+    shares: list[int]
+    refused: Counter[str]
+    killed: bool = False
+    exit_codes: list[int] = field(default_factory=list)
+
+
+def database_url(admin: str, name: str) -> str:
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def admin_connection(admin: str) -> Iterator[Any]:
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def drop(admin: str, name: str) -> None:
+    with admin_connection(admin) as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def teams_of(count: int) -> list[str]:
+    return [f"T0MON{n:05d}" for n in range(count)]
+
+
+def worker_env(url: str, slack: FakeSlack, workers: int) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGEST_"))}
+    return base | {
+        "DATABASE_URL": url,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": "bench-client-secret",
+        "SLACK_STATE_SECRET": "bench-state-secret-0123456789",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
+        "DIGEST_PORTFOLIO_CHANNEL": PORTFOLIO,
+        "DIGEST_WORKERS": str(workers),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def make_template(admin: str, name: str, *, workspaces: int, accounts: int, seed: int) -> float:
+    """The schema, an installation and a portfolio per team; returns seconds it took."""
+    started = time.monotonic()
+    drop(admin, name)
+    with admin_connection(admin) as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = database_url(admin, name)
+    db = Database(url)
+    db.upgrade()
+    settings = load_settings(
+        slack_client_id=CLIENT_ID,
+        slack_client_secret="bench-client-secret",
+        slack_state_secret="bench-state-secret-0123456789",
+        slack_signing_secret=SIGNING_SECRET,
+        token_encryption_key=TOKEN_KEY,
+        database_url=url,
+    )
+    store = installation_store(settings, db)
+    for index, team in enumerate(teams_of(workspaces)):
+        store.save(  # what Bolt's OAuth flow saves after oauth.v2.access
+            Installation(
+                app_id="A0ACCOUNTBOT",
+                team_id=team,
+                team_name=f"Bench {team}",
+                user_id="U0INSTALLER",
+                bot_token=f"xoxb-bench-{team}",
+                bot_id="B0BOT",
+                bot_user_id="U0BOT",
+                bot_scopes="commands,chat:write,users:read,channels:read,groups:read",
+                is_enterprise_install=False,
+                token_type="bot",
+            )
+        )
+        generate_portfolio(
+            db.engine, team_id=team, accounts=accounts, seed=seed + index, today=MONDAY.date()
+        )
+    db.dispose()
+    return time.monotonic() - started
+
+
+def expected_posts(url: str, *, workspaces: int) -> set[tuple[str, str]]:
+    """(team, channel) of every digest the week owes: as the bot renders them, plus each team's
+    portfolio digest."""
+    db = Database(url)
+    settings = DigestSettings(portfolio_channel_id=PORTFOLIO)
+    wanted: set[tuple[str, str]] = set()
+    for team in teams_of(workspaces):
+        rendered = render_team_digests(db, team_id=team, now=MONDAY, settings=settings)
+        wanted |= {(team, d.account.channel_id or "") for d, _, _ in rendered.channel_digests}
+        wanted.add((team, PORTFOLIO))
+    db.dispose()
+    return wanted
+
+
+def run(
+    admin: str,
+    template: str,
+    *,
+    label: str,
+    processes: int,
+    workspaces: int,
+    workers: int,
+    kill: bool = False,
+    console: Console,
+) -> RunFigures:
+    name = f"{template}_run"
+    drop(admin, name)
+    with admin_connection(admin) as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    url = database_url(admin, name)
+    expected = expected_posts(url, workspaces=workspaces)
+    slack = MondaySlack().start()
+    env = worker_env(url, slack, workers)
+    command = [sys.executable, "-m", "bot", "digest", "--now", "--at", MONDAY.isoformat()]
+    started = time.monotonic()
+    children = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in range(processes)
+    ]
+    outputs: list[str] = [""] * processes
+    readers = [
+        threading.Thread(target=_read, args=(child, outputs, n), daemon=True)
+        for n, child in enumerate(children)
+    ]
+    for reader in readers:
+        reader.start()
+    if kill:
+        slack.wait_until(
+            lambda calls: sum(c.method == "chat.postMessage" for c in calls) >= len(expected) // 3,
+            timeout=3600,
+        )
+        victim = holding(url, children)
+        children[victim].send_signal(signal.SIGKILL)
+        console.print(
+            f"  killed process {victim} (pid {children[victim].pid}), which held teams, a third "
+            "of the way through"
+        )
+    for child in children:
+        child.wait()
+    wall = time.monotonic() - started
+    for reader in readers:
+        reader.join()
+    slack.stop()
+    posts = Counter(
+        (c.headers["Authorization"].removeprefix("Bearer xoxb-bench-"), c.params["channel"])
+        for c in slack.calls
+        if c.method == "chat.postMessage" and c.status == 200
+    )
+    db = Database(url)
+    with db.transaction() as session:
+        by_holder = session.execute(
+            select(DigestDelivery.holder, func.count())
+            .where(col(DigestDelivery.status).in_([SENT, TO_OWNER]))
+            .group_by(col(DigestDelivery.holder))
+        ).all()
+        failed = {
+            (team, channel or "")
+            for team, channel in session.execute(
+                select(DigestDelivery.team_id, DigestDelivery.channel_id).where(
+                    DigestDelivery.status == FAILED
+                )
+            )
+        }
+        interrupted = {
+            (team, channel or "")
+            for team, channel in session.execute(
+                select(DigestDelivery.team_id, DigestDelivery.channel_id).where(
+                    DigestDelivery.status == FAILED, DigestDelivery.error == INTERRUPTED
+                )
+            )
+        }
+    db.dispose()
+    drop(admin, name)
+    pids = {child.pid: n for n, child in enumerate(children)}
+    shares = [0] * processes
+    for holder, count in by_holder:
+        if (n := pids.get(int(str(holder).split(":")[1]))) is not None:
+            shares[n] += count
+    for n, output in enumerate(outputs):
+        problems = [line for line in output.splitlines() if not SUMMARY.match(line)]
+        problems = [line for line in problems if not line.startswith("  ")]
+        if problems:
+            console.print(f"  process {n} also said: " + " | ".join(problems[:5]))
+    delivered = set(posts)
+    return RunFigures(
+        label=label,
+        processes=processes,
+        workspaces=workspaces,
+        expected=len(expected),
+        delivered=len(delivered & expected),
+        duplicates=sum(1 for count in posts.values() if count > 1),
+        lost=len(expected - delivered - failed),
+        failed=len(failed - interrupted),
+        interrupted=len(interrupted),
+        uncertain_delivered=len(interrupted & delivered),
+        wall=wall,
+        shares=shares,
+        refused=slack.refused,
+        killed=kill,
+        exit_codes=[child.returncode for child in children],
+    )
+
+
+def holding(url: str, children: list[subprocess.Popen[str]]) -> int:
+    """The index of a child holding a team's claim right now (its pid is in the holder)."""
+    db = Database(url)
+    try:
+        with db.transaction() as session:
+            holders = session.scalars(
+                select(WorkClaim.holder).where(col(WorkClaim.holder).is_not(None))
+            ).all()
+    finally:
+        db.dispose()
+    pids = Counter(int(str(h).split(":")[1]) for h in holders)
+    return max(range(len(children)), key=lambda n: pids.get(children[n].pid, 0))
+
+
+def _read(child: subprocess.Popen[str], outputs: list[str], index: int) -> None:
+    assert child.stdout is not None
+    outputs[index] = child.stdout.read()
+
+
+def table(figures: Iterable[RunFigures]) -> Table:
+    result = Table(title="Monday morning: digests posted by K processes sharing PostgreSQL")
+    for heading in (
+        "run",
+        "workspaces",
+        "K",
+        "expected",
+        "delivered",
+        "duplicates",
+        "lost",
+        "failed (reported)",
+        "interrupted",
+        "wall s",
+        "digests/s",
+        "per-process share (sent, from the ledger)",
+        "429s",
+    ):
+        result.add_column(heading, justify="left" if heading == "run" else "right")
+    for f in figures:
+        result.add_row(
+            f.label,
+            f"{f.workspaces:,}",
+            str(f.processes),
+            f"{f.expected:,}",
+            f"{f.delivered:,}",
+            str(f.duplicates),
+            str(f.lost),
+            str(f.failed),
+            f"{f.interrupted} ({f.uncertain_delivered} reached Slack)" if f.interrupted else "0",
+            f"{f.wall:.1f}",
+            f"{f.delivered / f.wall:.1f}",
+            " / ".join(f"{s:,}" for s in f.shares) + (" (one killed)" if f.killed else ""),
+            ", ".join(f"{m} {n}" for m, n in sorted(f.refused.items())) or "0",
+        )
+    return result
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.monday", description=__doc__)
+    parser.add_argument("--database-url", required=True, help="the PostgreSQL server's admin URL")
+    parser.add_argument("--workspaces", type=int, default=100)
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--workers", type=int, default=32, help="DIGEST_WORKERS of each process")
+    parser.add_argument("--kill", action="store_true")
+    parser.add_argument("--full", type=int, default=0, help="one more run at this many workspaces")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    console = Console(width=240)
+    counts = [int(k) for k in args.processes.split(",")]
+    template = f"accountbot_monday_{os.getpid()}"
+    figures: list[RunFigures] = []
+    try:
+        seconds = make_template(
+            args.database_url,
+            template,
+            workspaces=args.workspaces,
+            accounts=args.accounts,
+            seed=args.seed,
+        )
+        console.print(
+            f"{args.workspaces} workspaces x {args.accounts} accounts installed and generated "
+            f"in {seconds:.1f} s"
+        )
+        for k in counts:
+            figures.append(
+                run(
+                    args.database_url,
+                    template,
+                    label="scaling",
+                    processes=k,
+                    workspaces=args.workspaces,
+                    workers=args.workers,
+                    console=console,
+                )
+            )
+            console.print(table(figures[-1:]))
+        if args.kill:
+            figures.append(
+                run(
+                    args.database_url,
+                    template,
+                    label="one killed",
+                    processes=max(counts),
+                    workspaces=args.workspaces,
+                    workers=args.workers,
+                    kill=True,
+                    console=console,
+                )
+            )
+            console.print(table(figures[-1:]))
+        drop(args.database_url, template)
+        if args.full:
+            seconds = make_template(
+                args.database_url,
+                template,
+                workspaces=args.full,
+                accounts=args.accounts,
+                seed=args.seed,
+            )
+            console.print(f"{args.full} workspaces generated in {seconds:.1f} s")
+            figures.append(
+                run(
+                    args.database_url,
+                    template,
+                    label="full",
+                    processes=max(counts),
+                    workspaces=args.full,
+                    workers=args.workers,
+                    console=console,
+                )
+            )
+    finally:
+        drop(args.database_url, template)
+    console.print(table(figures))
+    missed = False
+    for f in figures:
+        if f.workspaces * args.accounts >= TARGET_DIGESTS and f.processes == TARGET_PROCESSES:
+            met = f.wall <= TARGET_SECONDS and f.lost == 0 and f.duplicates == 0
+            missed = missed or not met
+            console.print(
+                f"target (100,000 digests within 15 minutes with 4 processes, exactly once): "
+                f"{'met' if met else 'NOT met'} ({f.delivered:,} in {f.wall / 60:.1f} min)"
+            )
+    once = all(f.lost == 0 and f.duplicates == 0 for f in figures)
+    console.print(
+        "exactly once: " + ("held in every run" if once else "BROKEN (see duplicates / lost)")
+    )
+    return BROKEN if not once else TARGET_MISSED if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
