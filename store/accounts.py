@@ -114,6 +114,19 @@ def _duplicate(existing: Account) -> DuplicateAccountName:
     return DuplicateAccountName(f"An account named {existing.name} already exists.", field="name")
 
 
+def locked_account(session: Session, *, team_id: str, account_id: int) -> Account:
+    """The account, locked for the rest of this transaction (two changes at once go in turn);
+    `NotFound` when the team has no such account."""
+    account = session.exec(
+        select(Account)
+        .where(Account.team_id == team_id, Account.id == account_id)
+        .with_for_update()
+    ).one_or_none()
+    if account is None:
+        raise NotFound("That account no longer exists.")
+    return account
+
+
 def update_account(
     session: Session,
     *,
@@ -126,13 +139,7 @@ def update_account(
     an edit made on a version someone else has changed since (`expected_version`), and renewal
     facts that cannot all be true once changed (`check_renewal`). Moving the stage off signed
     clears the signed date."""
-    account = session.exec(
-        select(Account)
-        .where(Account.team_id == team_id, Account.id == account_id)
-        .with_for_update()
-    ).one_or_none()
-    if account is None:
-        raise NotFound("That account no longer exists.")
+    account = locked_account(session, team_id=team_id, account_id=account_id)
     check_version(expected_version, account.version, what=account.name)
     if unknown := set(changes) - _EDITABLE:
         raise ValueError(f"{', '.join(sorted(unknown))} cannot be changed this way")

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from store.accounts import locked_account
 from store.enums import Band
-from store.errors import NotFound, StoreError
-from store.models import Account, BandOverride
+from store.errors import StoreError
+from store.models import BandOverride
 from store.settings import thresholds_for
 from store.signals import assess
 from store.snapshots import load_snapshots
@@ -60,7 +61,7 @@ def set_band_override(
             f"{day(latest, today)}.",
             field="expires_on",
         )
-    account = _locked_account(session, team_id=team_id, account_id=account_id)
+    account = locked_account(session, team_id=team_id, account_id=account_id)
     _clear(session, account_id=account_id, by_user_id=by_user_id)
     snapshots = load_snapshots(session, team_id=team_id, account_ids=[account_id])
     rules = assess(snapshots[0], today=today, thresholds=thresholds_for(session, team_id=team_id))
@@ -83,7 +84,7 @@ def clear_band_override(
 ) -> BandOverride | None:
     """End the account's override now (the rules' band is shown again); the one cleared, or
     None when there was none."""
-    _locked_account(session, team_id=team_id, account_id=account_id)
+    locked_account(session, team_id=team_id, account_id=account_id)
     return _clear(session, account_id=account_id, by_user_id=by_user_id)
 
 
@@ -100,18 +101,6 @@ def override_history(
             .limit(limit)
         )
     )
-
-
-def _locked_account(session: Session, *, team_id: str, account_id: int) -> Account:
-    """The account, locked for this transaction (two overrides at once replace in turn)."""
-    account = session.exec(
-        select(Account)
-        .where(Account.team_id == team_id, Account.id == account_id)
-        .with_for_update()
-    ).one_or_none()
-    if account is None:
-        raise NotFound("That account no longer exists.")
-    return account
 
 
 def _clear(session: Session, *, account_id: int, by_user_id: str) -> BandOverride | None:
