@@ -13,12 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text
 
 from store.db import Database
 from store.enums import (
+    OPEN_ACTION_STATUSES,
     ActionStatus,
     ContactChannel,
     Influence,
@@ -40,6 +42,7 @@ CONTACT_LOGS_PER_ACCOUNT = 30
 ACTION_ITEMS_PER_ACCOUNT = 5
 STAKEHOLDERS_PER_ACCOUNT = (12, 18)
 DEPARTED_SHARE = 0.05
+"""Of the people outside the key roles; a key person leaves only as a troubled account's issue."""
 CREATED = "created"
 
 Row = dict[str, Any]
@@ -111,6 +114,33 @@ ROLE_WEIGHTS: dict[Role, int] = {
     Role.EXECUTIVE_SPONSOR: 8,
 }
 SENIOR_ROLES = frozenset({Role.ECONOMIC_BUYER, Role.DECISION_MAKER, Role.EXECUTIVE_SPONSOR})
+KEY_ROLES = (Role.EXECUTIVE_SPONSOR, Role.CHAMPION, Role.ECONOMIC_BUYER)
+"""Every map opens with these three, in this order: a real team knows who they are."""
+
+
+class Health(StrEnum):
+    """How an account is doing, drawn first: it decides which issues its rows carry."""
+
+    HEALTHY = "healthy"
+    WATCH = "watch"
+    TROUBLED = "troubled"
+
+
+class Issue(StrEnum):
+    """One thing wrong with an account, written into its rows so the rules find it."""
+
+    QUIET_KEY_PERSON = "quiet key person"  # a key person last contacted 61-89 days ago
+    OVERDUE = "overdue"  # one or two open items past their due date
+    LOW_ADOPTION = "low adoption"  # 30-49 % of seats active
+    DETRACTOR = "detractor"  # a negative, high-influence detractor
+    CHAMPION_LEFT = "champion left"  # every champion departed (critical)
+    NEGATIVE_BUYER = "negative buyer"  # the economic buyer turned negative (critical)
+    GONE_DARK = "gone dark"  # nobody contacted for 91-200 days (critical)
+
+
+HEALTH_WEIGHTS: dict[Health, int] = {Health.HEALTHY: 60, Health.WATCH: 25, Health.TROUBLED: 15}
+RISK_ISSUES = (Issue.QUIET_KEY_PERSON, Issue.OVERDUE, Issue.LOW_ADOPTION, Issue.DETRACTOR)
+CRITICAL_ISSUES = (Issue.CHAMPION_LEFT, Issue.NEGATIVE_BUYER, Issue.GONE_DARK)
 SEGMENT_WEIGHTS: dict[Segment, int] = {
     Segment.ENTERPRISE: 15,
     Segment.MID_MARKET: 45,
@@ -284,12 +314,27 @@ def _at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
+def draw_issues(rng: random.Random) -> tuple[Health, frozenset[Issue]]:
+    """A health profile and its issues: healthy has none (green), watch one risk (yellow),
+    troubled a critical issue with up to two risks, or three risks (red)."""
+    health = _pick(rng, HEALTH_WEIGHTS)
+    if health is Health.HEALTHY:
+        return health, frozenset()
+    if health is Health.WATCH:
+        return health, frozenset({rng.choice(RISK_ISSUES)})
+    if rng.random() < 0.5:
+        risks = rng.sample(RISK_ISSUES, rng.randint(0, 2))
+        return health, frozenset({rng.choice(CRITICAL_ISSUES), *risks})
+    return health, frozenset(rng.sample(RISK_ISSUES, 3))
+
+
 def _add_account(
     chunk: _Chunk, *, rng: random.Random, ids: _Ids, team_id: str, name: str, today: date
 ) -> None:
     """Rows of one account: the account, its people, their history, its contact logs and plan."""
     account_id = ids.account
     ids.account += 1
+    _, issues = draw_issues(rng)
     segment = _pick(rng, SEGMENT_WEIGHTS)
     low, high = SEGMENT_ARR[segment]
     seats_low, seats_high = SEGMENT_SEATS[segment]
@@ -312,7 +357,14 @@ def _add_account(
             "contract_start": renewal - timedelta(days=365 * rng.randint(1, 3)),
             "segment": segment.value,
             "seats_licensed": seats,
-            "seats_active": int(seats * rng.uniform(0.3, 1.08)),
+            "seats_active": int(
+                seats
+                * (
+                    rng.uniform(0.3, 0.49)
+                    if Issue.LOW_ADOPTION in issues
+                    else rng.uniform(0.55, 1.08)
+                )
+            ),
             "products": ["Core", *rng.sample(PRODUCTS[1:], rng.randint(0, 3))],
             "external_crm_id": f"0015g{account_id:013d}",
             "archived": rng.random() < 0.02,
@@ -322,15 +374,15 @@ def _add_account(
     )
     people = _add_people(
         chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
-        domain=domain, created=created, today=today,
+        domain=domain, created=created, today=today, issues=issues,
     )  # fmt: skip
     _add_contact_logs(
         chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
-        people=people, today=today,
+        people=people, today=today, issues=issues,
     )  # fmt: skip
     _add_action_items(
         chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
-        people=people, today=today,
+        people=people, today=today, issues=issues,
     )  # fmt: skip
 
 
@@ -345,22 +397,39 @@ def _add_people(
     domain: str,
     created: datetime,
     today: date,
+    issues: frozenset[Issue],
 ) -> list[Row]:
-    """Stakeholders of one account, each with its `created` change row."""
+    """Stakeholders of one account, each with its `created` change row: a sponsor, a champion
+    and an economic buyer first, then mixed roles. Key people are positive or neutral and stay,
+    a detractor has high influence, unless the account's issues say otherwise."""
     people: list[Row] = []
+    first_roles = (*KEY_ROLES, Role.DETRACTOR) if Issue.DETRACTOR in issues else KEY_ROLES
     for position in range(rng.randint(*STAKEHOLDERS_PER_ACCOUNT)):
-        role = Role.EXECUTIVE_SPONSOR if position == 0 else _pick(rng, ROLE_WEIGHTS)
+        role = first_roles[position] if position < len(first_roles) else _pick(rng, ROLE_WEIGHTS)
         if role in SENIOR_ROLES:
             influence = rng.choices((Influence.HIGH, Influence.MEDIUM), weights=(80, 20))[0]
         elif role is Role.END_USER:
             influence = rng.choices((Influence.LOW, Influence.MEDIUM), weights=(75, 25))[0]
+        elif role is Role.DETRACTOR:
+            influence = rng.choice((Influence.MEDIUM, Influence.LOW))
         else:
             influence = rng.choice(tuple(Influence))
         if role is Role.DETRACTOR:
             sentiment = rng.choices((Sentiment.NEGATIVE, Sentiment.NEUTRAL), weights=(80, 20))[0]
+            if position == 3 and Issue.DETRACTOR in issues:
+                influence, sentiment = Influence.HIGH, Sentiment.NEGATIVE
+        elif role in KEY_ROLES:
+            sentiment = rng.choices((Sentiment.POSITIVE, Sentiment.NEUTRAL), weights=(55, 45))[0]
+            if role is Role.ECONOMIC_BUYER and position == 2 and Issue.NEGATIVE_BUYER in issues:
+                sentiment = Sentiment.NEGATIVE
         else:
             sentiment = rng.choices(tuple(Sentiment), weights=(45, 40, 15))[0]
-        departed = rng.random() < DEPARTED_SHARE
+        if role is Role.CHAMPION:
+            departed = Issue.CHAMPION_LEFT in issues
+        elif role in KEY_ROLES:
+            departed = False
+        else:
+            departed = rng.random() < DEPARTED_SHARE
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         while any(p["name_key"] == name_key(f"{first} {last}") for p in people):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)  # once per map
@@ -386,7 +455,11 @@ def _add_people(
             "last_contacted_on": None,
             "email": f"{first}.{last}@{domain}".lower(),
             "notes": f"Cares about {rng.choice(CONTACT_TOPICS)}." if rng.random() < 0.2 else None,
-            "departed_on": today - timedelta(days=rng.randint(1, 240)) if departed else None,
+            "departed_on": (
+                today - timedelta(days=rng.randint(1, 60 if role in KEY_ROLES else 240))
+                if departed
+                else None
+            ),
             "created_at": added,
             "updated_at": added,
         }
@@ -420,21 +493,34 @@ def _add_contact_logs(
     owner: str | None,
     people: Sequence[Row],
     today: date,
+    issues: frozenset[Issue],
 ) -> None:
-    """Touchpoints spread unevenly over people; each person's last contact follows its logs."""
+    """Touchpoints spread unevenly over people: each person's latest first (key people within
+    45 days, others mostly recent, unless the issues say a key person or everyone went quiet),
+    then the rest further back. Each person's last contact follows its logs."""
     weights = [
         (3 if p["influence"] == Influence.HIGH.value else 1) * rng.random() + 0.05 for p in people
     ]
-    # Days since each person's most recent possible contact: most are recent, some go dark.
-    latest = [
-        (today - p["departed_on"]).days if p["departed_on"] else int(rng.expovariate(1 / 25))
-        for p in people
-    ]
-    for person_index in rng.choices(
-        range(len(people)), weights=weights, k=CONTACT_LOGS_PER_ACCOUNT
-    ):
+    quiet = rng.randrange(len(KEY_ROLES)) if Issue.QUIET_KEY_PERSON in issues else None
+    latest = []  # days since each person's most recent contact
+    for position, person in enumerate(people):
+        if person["departed_on"] is not None:
+            latest.append((today - person["departed_on"]).days)
+        elif Issue.GONE_DARK in issues:
+            latest.append(rng.randint(91, 200))
+        elif position == quiet:
+            latest.append(rng.randint(61, 89))
+        elif person["role"] in KEY_ROLES:
+            latest.append(rng.randint(1, 45))
+        else:
+            latest.append(int(rng.expovariate(1 / 20)))
+    extra = rng.choices(
+        range(len(people)), weights=weights, k=CONTACT_LOGS_PER_ACCOUNT - len(people)
+    )
+    for number, person_index in enumerate([*range(len(people)), *extra]):
         person = people[person_index]
-        contacted_on = today - timedelta(days=latest[person_index] + rng.randint(0, 300))
+        back = 0 if number < len(people) else rng.randint(0, 300)
+        contacted_on = today - timedelta(days=latest[person_index] + back)
         channel = _pick(rng, CHANNEL_WEIGHTS)
         log_id = ids.contact_log
         ids.contact_log += 1
@@ -470,12 +556,21 @@ def _add_action_items(
     owner: str | None,
     people: Sequence[Row],
     today: date,
+    issues: frozenset[Issue],
 ) -> None:
-    """A mutual action plan: open, done, blocked and cancelled items, due in the past and future."""
+    """A mutual action plan: open, done, blocked and cancelled items. Done and cancelled ones
+    fall due in the past or future; open and blocked ones ahead, but for an account whose issue
+    is overdue items: its first item (and sometimes its second) is open and past due."""
     active = [p for p in people if p["departed_on"] is None] or list(people)
-    for _ in range(ACTION_ITEMS_PER_ACCOUNT):
-        status = _pick(rng, ACTION_STATUS_WEIGHTS)
-        due_on = today + timedelta(days=rng.randint(-60, 90))
+    late = rng.randint(1, 2) if Issue.OVERDUE in issues else 0
+    for number in range(ACTION_ITEMS_PER_ACCOUNT):
+        status = ActionStatus.OPEN if number < late else _pick(rng, ACTION_STATUS_WEIGHTS)
+        if number < late:
+            due_on = today - timedelta(days=rng.randint(1, 45))
+        elif status in OPEN_ACTION_STATUSES:
+            due_on = today + timedelta(days=rng.randint(1, 90))
+        else:
+            due_on = today + timedelta(days=rng.randint(-60, 90))
         customer = rng.choice(active) if rng.random() < 0.8 else None
         completed_on = min(due_on - timedelta(days=rng.randint(0, 5)), today)
         created = _at(min(due_on, today) - timedelta(days=rng.randint(7, 60)), 10)

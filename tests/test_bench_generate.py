@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date
 from enum import StrEnum
@@ -12,7 +14,14 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from bench.digests import band_distribution, build_all, digest_moment
-from bench.generate import PortfolioExists, generate_portfolio
+from bench.generate import (
+    CRITICAL_ISSUES,
+    RISK_ISSUES,
+    Health,
+    PortfolioExists,
+    draw_issues,
+    generate_portfolio,
+)
 from store.db import Database
 from store.enums import (
     ActionStatus,
@@ -188,3 +197,52 @@ def test_the_digest_bench_prints_the_band_distribution_of_the_synthetic_portfoli
         "yellow",
         "green",
     ]
+
+
+def test_health_profiles_are_drawn_about_60_25_15_with_their_issues() -> None:
+    rng = random.Random(7)
+    drawn = [draw_issues(rng) for _ in range(10_000)]
+    shares = Counter(health for health, _ in drawn)
+    assert 5_700 <= shares[Health.HEALTHY] <= 6_300
+    assert 2_200 <= shares[Health.WATCH] <= 2_800
+    assert 1_200 <= shares[Health.TROUBLED] <= 1_800
+    for health, issues in drawn:
+        if health is Health.HEALTHY:
+            assert not issues
+        elif health is Health.WATCH:
+            assert len(issues) == 1 and set(issues) <= set(RISK_ISSUES)
+        else:
+            assert issues & set(CRITICAL_ISSUES) or len(issues) == 3
+
+
+def test_the_same_seed_and_day_write_the_same_rows(tmp_path: Path) -> None:
+    dumps = []
+    for copy in ("a", "b"):
+        database = Database(f"sqlite:///{tmp_path / f'{copy}.db'}")
+        database.upgrade()
+        generate_portfolio(database.engine, team_id=TEAM, accounts=5, seed=3, today=TODAY)
+        with database.engine.connect() as connection:
+            dumps.append(
+                {
+                    name: connection.execute(
+                        select(model.__table__).order_by(model.__table__.c.id)  # type: ignore[attr-defined]
+                    ).all()
+                    for name, model in MODELS.items()
+                }
+            )
+        database.dispose()
+    assert dumps[0] == dumps[1]
+
+
+def test_the_synthetic_portfolio_has_a_believable_band_spread(tmp_path: Path) -> None:
+    """Issue 19: when half the book is red, red means nothing. Mostly healthy accounts, a
+    quarter to watch, a minority in trouble: green the largest band, red the smallest."""
+    database = Database(f"sqlite:///{tmp_path / 'spread.db'}")
+    database.upgrade()
+    generate_portfolio(database.engine, team_id=TEAM, accounts=300, seed=7, today=TODAY)
+    built, _, shape = build_all(database, team_id=TEAM, now=digest_moment(TODAY))
+    database.dispose()
+    red, yellow, green = (shape.get(band, 0) / built for band in ("red", "yellow", "green"))
+    assert 0.45 <= green <= 0.75, shape
+    assert 0.15 <= yellow <= 0.40, shape
+    assert 0.05 <= red <= 0.25, shape

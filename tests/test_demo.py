@@ -43,7 +43,9 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "rules say red: gone dark: no contact with anyone",
         "🟢→🔴 Tyrell Analytics is now red (green last week)",  # a digest with its move
         "Since last week: new: champion departed with no successor · Rachael T. departed",
-        "$3.43M ARR in 13 accounts · 🔴 $1.37M (40%) red",  # the portfolio digest in money
+        "$3.43M ARR in 13 accounts · 🔴 $810k (24%) red",  # the portfolio digest in money
+        "🔴 4 red · 🟡 5 yellow · 🟢 4 green",  # a believable book: red still means something
+        "🟡 Cyberdyne Systems · $540k at stake",  # a renewal in its window with one risk: yellow
         "New reds this week: Tyrell Analytics ($150k)",
         "At risk (9), by owner",
     ):
