@@ -9,6 +9,7 @@ opened, in its place at submission), in a pushed notice for a button inside a mo
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import threading
@@ -176,12 +177,18 @@ def refusal(route: Route, request: Request, meta: ModalMeta | None) -> str | Non
     return route.need.refusal(Check(access=request.access, db=request.db, account=account))
 
 
+@functools.cache
+def parameters(listener: Listener) -> tuple[str, ...]:
+    """The arguments a listener names, read once (at `register`'s check), not on every request."""
+    return tuple(inspect.signature(listener).parameters)
+
+
 def call(listener: Listener, args: Args, **extra: Any) -> Any:
     """Call a listener with the arguments it names: Bolt's own (`ack`, `body`, `client`, …),
     what the middleware put in the context (`db`, `today`, `access`, …), and `extra`."""
     available = {**args.context, **extra}
     kwargs = {}
-    for name in inspect.signature(listener).parameters:
+    for name in parameters(listener):
         kwargs[name] = available[name] if name in available else getattr(args, name)
     return listener(**kwargs)
 

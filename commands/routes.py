@@ -45,6 +45,7 @@ from commands.contract import (
     answer_verb,
     command_listener,
     form_listener,
+    parameters,
     plain_listener,
     shortcut_listener,
 )
@@ -323,7 +324,7 @@ def _check_arguments(route: Route) -> None:
     listener = getattr(route, "listener", None)
     if listener is None or isinstance(route, Verb) or getattr(route, "kind", None) == "command":
         return
-    unknown = set(inspect.signature(listener).parameters) - BOLT_ARGUMENTS - CONTEXT - {"value"}
+    unknown = set(parameters(listener)) - BOLT_ARGUMENTS - CONTEXT - {"value"}
     if unknown:
         raise Undeclared(f"{route_id(route)}: its listener asks for {', '.join(sorted(unknown))}")
 
