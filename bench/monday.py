@@ -3,7 +3,7 @@ one PostgreSQL database as their work queue.
 
 python -m bench.monday --database-url postgresql+psycopg://USER@HOST:PORT/postgres
     [--workspaces 100] [--accounts 100] [--processes 1,2,4] [--workers 32] [--kill]
-    [--full 1000] [--seed 7]
+    [--full 1000] [--seed 7] [--keep-templates]
 
 For `--workspaces` teams it writes a template database once: the schema, a bot installation per
 team saved through the bot's own installation store (the rows OAuth writes, token sealed), and a
@@ -19,8 +19,10 @@ wall time, each process's share, 429s.
 third of the way through: the others must take its teams over and finish, each digest once,
 its posts in flight reported. `--full N` adds one run at N workspaces with the largest K
 (target: 100,000 digests within 15 minutes with 4 processes). `--database-url` is the server's
-admin URL: the bench makes and drops its own databases there. Nothing is asserted: it prints
-figures and the target.
+admin URL: the bench makes and drops its own databases there. With `--keep-templates` each
+template is named after its size and seed and left on the server, marked complete once written,
+and a later run of the same size reuses it instead of generating it again (a 1,000-workspace
+template takes minutes to write). Nothing is asserted: it prints figures and the target.
 """
 
 from __future__ import annotations
@@ -202,8 +204,33 @@ def worker_env(url: str, slack: FakeSlack, workers: int) -> dict[str, str]:
     }
 
 
-def make_template(admin: str, name: str, *, workspaces: int, accounts: int, seed: int) -> float:
-    """The schema, an installation and a portfolio per team; returns seconds it took."""
+COMPLETE = "accountbot bench.monday template, complete"
+"""The comment a kept template gets once every team is written: one without it is remade."""
+
+
+def template_name(*, workspaces: int, accounts: int, seed: int) -> str:
+    return f"accountbot_monday_{workspaces}x{accounts}_s{seed}"
+
+
+def is_complete(admin: str, name: str) -> bool:
+    with admin_connection(admin) as connection:
+        comment = connection.execute(
+            text(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname = :name"
+            ),
+            {"name": name},
+        ).scalar()
+    return comment == COMPLETE
+
+
+def make_template(
+    admin: str, name: str, *, workspaces: int, accounts: int, seed: int, reuse: bool = False
+) -> float | None:
+    """The schema, an installation and a portfolio per team; returns seconds it took, or None
+    when `reuse` and a complete template of that name is already there."""
+    if reuse and is_complete(admin, name):
+        return None
     started = time.monotonic()
     drop(admin, name)
     with admin_connection(admin) as connection:
@@ -239,6 +266,8 @@ def make_template(admin: str, name: str, *, workspaces: int, accounts: int, seed
             db.engine, team_id=team, accounts=accounts, seed=seed + index, today=MONDAY.date()
         )
     db.dispose()
+    with admin_connection(admin) as connection:
+        connection.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{COMPLETE}'"))
     return time.monotonic() - started
 
 
@@ -433,23 +462,48 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--kill", action="store_true")
     parser.add_argument("--full", type=int, default=0, help="one more run at this many workspaces")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep-templates",
+        action="store_true",
+        help="name templates by size and seed, keep them, and reuse a complete one",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     console = Console(width=240)
     counts = [int(k) for k in args.processes.split(",")]
-    template = f"accountbot_monday_{os.getpid()}"
+    keep = args.keep_templates
     figures: list[RunFigures] = []
-    try:
+
+    def prepare(workspaces: int) -> str:
+        name = (
+            template_name(workspaces=workspaces, accounts=args.accounts, seed=args.seed)
+            if keep
+            else f"accountbot_monday_{os.getpid()}"
+        )
         seconds = make_template(
             args.database_url,
-            template,
-            workspaces=args.workspaces,
+            name,
+            workspaces=workspaces,
             accounts=args.accounts,
             seed=args.seed,
+            reuse=keep,
         )
         console.print(
-            f"{args.workspaces} workspaces x {args.accounts} accounts installed and generated "
-            f"in {seconds:.1f} s"
+            f"{workspaces} workspaces x {args.accounts} accounts: "
+            + (
+                f"kept template {name} reused"
+                if seconds is None
+                else f"installed and generated in {seconds:.1f} s"
+            )
         )
+        return name
+
+    def done(name: str) -> None:
+        if not keep:
+            drop(args.database_url, name)
+
+    template = ""
+    try:
+        template = prepare(args.workspaces)
         for k in counts:
             figures.append(
                 run(
@@ -477,16 +531,9 @@ def main(argv: Iterable[str] | None = None) -> int:
                 )
             )
             console.print(table(figures[-1:]))
-        drop(args.database_url, template)
+        done(template)
         if args.full:
-            seconds = make_template(
-                args.database_url,
-                template,
-                workspaces=args.full,
-                accounts=args.accounts,
-                seed=args.seed,
-            )
-            console.print(f"{args.full} workspaces generated in {seconds:.1f} s")
+            template = prepare(args.full)
             figures.append(
                 run(
                     args.database_url,
@@ -499,7 +546,8 @@ def main(argv: Iterable[str] | None = None) -> int:
                 )
             )
     finally:
-        drop(args.database_url, template)
+        if template:
+            done(template)
     console.print(table(figures))
     missed = False
     for f in figures:
