@@ -188,6 +188,7 @@ def remind(
 ) -> None:
     """Send the due-day reminders owed right now (the scheduler does this every few minutes)."""
     from digests.reminders import send_due_reminders
+    from store.deliveries import INTERRUPTED
 
     settings = _settings(
         DATABASE | WEB_API | {"log_level"}, needs=_tokens("reminders are sent through Slack")
@@ -200,9 +201,14 @@ def remind(
         raise typer.Exit(2) from None
     db = _database(settings)
     run = send_due_reminders(db, _team_clients(settings, db), now=moment)
-    typer.echo(f"{len(run.sent)} reminder(s) sent, {len(run.failed)} failed")
+    typer.echo(
+        f"{len(run.sent)} reminder(s) sent, {len(run.failed)} failed, "
+        f"{len(run.interrupted)} interrupted"
+    )
     for item_id, reason in run.failed.items():
         typer.echo(f"  item {item_id}: {reason}")
+    for item_id in run.interrupted:
+        typer.echo(f"  item {item_id}: {INTERRUPTED}")
 
 
 @cli.command()

@@ -2,9 +2,12 @@
 
 Once per item per local day, in the owner's Slack time zone, from 09:00 their time. Runs every
 few minutes from the scheduler; a run missed while the bot was down catches up the same day.
-The day's claim is given back only when Slack has nothing (a refused connection, a 429 that
-outlasts the retries, a refusal that may pass); a reminder Slack may have delivered (any 5xx, a
-reset, an answer cut off, not JSON or not Slack's, a timeout) keeps its claim and is reported.
+The day's claim (the reminder ledger, `store.deliveries`) is given back only when Slack has
+nothing (a refused connection, a 429 that outlasts the retries, a refusal that may pass); a
+reminder Slack may have delivered (any 5xx, a reset, an answer cut off, not JSON or not Slack's,
+a timeout) keeps its claim, recorded as failed with why, and is reported. One a process had in
+flight when it stopped is found left `sending` (at once when another process takes its team
+over, otherwise after `STALE_AFTER`): recorded as interrupted and reported, never sent again.
 Each failure is logged once, here.
 """
 
@@ -24,8 +27,16 @@ from digests.deliver import ClientFor
 from digests.queue import CLAIM_TTL
 from store.actions import items_due_around
 from store.db import Database
+from store.deliveries import (
+    FAILED,
+    SENT,
+    claim_reminder,
+    finish_reminder,
+    interrupt_reminders,
+    release_reminder,
+)
 from store.models import ActionItem, saved_id
-from store.users import UserKey, claim_reminder, known_zones, release_reminder, remember_user
+from store.users import UserKey, known_zones, remember_user
 from store.work import REMINDERS, claim_team, enqueue, release_claim
 
 logger = logging.getLogger("accountbot.reminders")
@@ -40,6 +51,18 @@ GONE_FOR_GOOD = {"user_not_found", "account_inactive", "user_disabled", "cannot_
 class ReminderRun:
     sent: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    interrupted: list[int] = field(default_factory=list)
+    """Items whose reminder a stopped process had in flight: Slack may or may not have it."""
+
+    def note_interrupted(self, items: list[int], *, holder: str | None = None) -> None:
+        for item_id in items:
+            logger.warning(
+                "reminder for item %s was in flight when %s stopped: Slack may or may not "
+                "have it; not sent again",
+                item_id,
+                holder or "its process",
+            )
+        self.interrupted.extend(items)
 
 
 def owner_zones(
@@ -95,6 +118,7 @@ def send_due_reminders(
     now is left to it, and a dead holder's team is taken over once its claim has expired."""
     run = ReminderRun()
     with db.transaction() as session:
+        run.note_interrupted(interrupt_reminders(session, now=now))
         due = items_due_around(session, day=now.date())
     by_team: dict[str, list[tuple[ActionItem, str]]] = {}
     for item, account_name in due:
@@ -115,8 +139,16 @@ def send_due_reminders(
             break
         team_id = claimed.team_id
         del left[team_id]
+        if claimed.taken_from is not None:
+            with db.transaction() as session:
+                stopped = interrupt_reminders(
+                    session, now=now, team_id=team_id, holder=claimed.taken_from
+                )
+            run.note_interrupted(stopped, holder=claimed.taken_from)
         try:
-            _team_reminders(db, clients, run, team_id=team_id, items=by_team[team_id], now=now)
+            _team_reminders(
+                db, clients, run, team_id=team_id, items=by_team[team_id], now=now, holder=holder
+            )
         finally:
             with db.transaction() as session:
                 release_claim(session, kind=REMINDERS, team_id=team_id, holder=holder)
@@ -131,6 +163,7 @@ def _team_reminders(
     team_id: str,
     items: list[tuple[ActionItem, str]],
     now: datetime,
+    holder: str | None = None,
 ) -> None:
     """One team's reminders due by `now`, each claimed for its owner's local day first."""
     client = clients(team_id)
@@ -154,6 +187,8 @@ def _team_reminders(
                 item_id=item_id,
                 local_day=local.date(),
                 user_id=owner,
+                now=now,
+                holder=holder,
             )
         if not claimed:
             continue
@@ -166,15 +201,33 @@ def _team_reminders(
             text=fallback_text(blocks),
             blocks=blocks,
         )
+        day = local.date()
         if delivered.sent:
             run.sent.append(item_id)
+            with db.transaction() as session:
+                finish_reminder(
+                    session,
+                    team_id=item.team_id,
+                    item_id=item_id,
+                    local_day=day,
+                    status=SENT,
+                    now=now,
+                )
             continue
         run.failed[item_id] = delivered.reason
         logger.warning("reminder for item %s to %s failed: %s", item_id, owner, delivered.reason)
-        if delivered.outcome is Outcome.NOT_SENT or (
-            delivered.outcome is Outcome.REFUSED and delivered.reason not in GONE_FOR_GOOD
-        ):
-            with db.transaction() as session:
-                release_reminder(
-                    session, team_id=item.team_id, item_id=item_id, local_day=local.date()
+        with db.transaction() as session:
+            if delivered.outcome is Outcome.NOT_SENT or (
+                delivered.outcome is Outcome.REFUSED and delivered.reason not in GONE_FOR_GOOD
+            ):
+                release_reminder(session, team_id=item.team_id, item_id=item_id, local_day=day)
+            else:  # Slack may have it: kept, never sent again, its fate recorded
+                finish_reminder(
+                    session,
+                    team_id=item.team_id,
+                    item_id=item_id,
+                    local_day=day,
+                    status=FAILED,
+                    now=now,
+                    error=delivered.reason,
                 )

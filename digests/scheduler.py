@@ -74,8 +74,13 @@ def build_scheduler(
             return
         else:
             run = send_due_reminders(db, clients, now=clock())  # it logs each failure
-        if run.sent or run.failed:
-            logger.info("due-day reminders: %d sent, %d failed", len(run.sent), len(run.failed))
+        if run.sent or run.failed or run.interrupted:
+            logger.info(
+                "due-day reminders: %d sent, %d failed, %d interrupted",
+                len(run.sent),
+                len(run.failed),
+                len(run.interrupted),
+            )
 
     def due_on_queue() -> dict[str, DeliveryRun]:
         """The due teams' digests, shared with every other process through the database."""

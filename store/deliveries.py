@@ -1,15 +1,17 @@
-"""The digest delivery ledger: claim a (team, week, target) before posting, record how it went."""
+"""The delivery ledgers: claim a digest (team, week, target) or a due-day reminder (item, local
+day) before sending it, and record how it went. The claim is what prevents a second send; its
+fate (sent, failed with why, interrupted) is what the runs report."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, and_, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import DigestDelivery
+from store.models import ActionReminder, DigestDelivery
 from store.types import utcnow
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
@@ -129,3 +131,81 @@ def forget_week(
     if targets is not None:
         query = query.where(col(DigestDelivery.target).in_(targets))
     session.execute(query)
+
+
+def claim_reminder(
+    session: Session,
+    *,
+    team_id: str,
+    item_id: int,
+    local_day: date,
+    user_id: str,
+    now: datetime,
+    holder: str | None = None,
+) -> bool:
+    """Take the right to send an item's reminder on its owner's local day: True for the first
+    claim, False when it was sent, failed or is in flight."""
+    try:
+        with session.begin_nested():
+            session.add(
+                ActionReminder(
+                    team_id=team_id,
+                    action_item_id=item_id,
+                    local_day=local_day,
+                    user_id=user_id,
+                    claimed_at=now,
+                    holder=holder,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _reminder(team_id: str, item_id: int, local_day: date) -> ColumnElement[bool]:
+    return and_(
+        col(ActionReminder.team_id) == team_id,
+        col(ActionReminder.action_item_id) == item_id,
+        col(ActionReminder.local_day) == local_day,
+    )
+
+
+def finish_reminder(
+    session: Session,
+    *,
+    team_id: str,
+    item_id: int,
+    local_day: date,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    session.execute(
+        update(ActionReminder)
+        .where(_reminder(team_id, item_id, local_day))
+        .values(status=status, finished_at=now, error=error[:ERROR_LENGTH] if error else None)
+    )
+
+
+def release_reminder(session: Session, *, team_id: str, item_id: int, local_day: date) -> None:
+    """Give a claim back when Slack surely has nothing (a refused connection): the next run
+    tries again."""
+    session.execute(delete(ActionReminder).where(_reminder(team_id, item_id, local_day)))
+
+
+def interrupt_reminders(
+    session: Session, *, now: datetime, team_id: str | None = None, holder: str | None = None
+) -> list[int]:
+    """Reminders left `sending` by a process that stopped: those of `holder` in `team_id` (taken
+    over from it), or else any claimed more than `STALE_AFTER` ago. They may have reached
+    Slack: marked failed (`INTERRUPTED`), to be reported, never sent again; returns their items."""
+    query = select(ActionReminder).where(ActionReminder.status == SENDING)
+    if holder is not None and team_id is not None:
+        query = query.where(ActionReminder.team_id == team_id, ActionReminder.holder == holder)
+    else:
+        query = query.where(col(ActionReminder.claimed_at) < now - STALE_AFTER)
+    rows = session.exec(query.with_for_update()).all()
+    for row in rows:
+        row.status, row.error, row.finished_at = FAILED, INTERRUPTED, now
+    return sorted(row.action_item_id for row in rows)

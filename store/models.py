@@ -374,7 +374,9 @@ class ActionItemChange(SQLModel, table=True):
 
 
 class ActionReminder(SQLModel, table=True):
-    """The due-day reminder of one item on one local day: sent at most once."""
+    """The reminder ledger: the due-day reminder of one item on one local day, claimed before
+    sending so it goes out at most once, and its fate (`store.deliveries`: sending, sent,
+    failed with why, interrupted)."""
 
     __tablename__ = "action_reminder"
 
@@ -382,7 +384,12 @@ class ActionReminder(SQLModel, table=True):
     action_item_id: int = Field(primary_key=True, foreign_key="action_item.id", ondelete="CASCADE")
     local_day: date = Field(primary_key=True)
     user_id: str = Field(max_length=SLACK_ID_LENGTH)
-    sent_at: datetime = created_at_field()
+    claimed_at: datetime = created_at_field()
+    status: str = Field(default="sending", max_length=16)
+    error: str | None = Field(default=None, max_length=200)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    holder: str | None = Field(default=None, max_length=200)
+    """The process that claimed it: a take-over from it reports this send as interrupted."""
 
 
 class SlackUser(SQLModel, table=True):

@@ -1,17 +1,16 @@
-"""What the bot remembers of Slack users (their time zone), and once-a-day reminder claims."""
+"""What the bot remembers of Slack users: their time zone and whether they are admins."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import delete, tuple_
+from sqlalchemy import tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import ActionReminder, SlackUser
+from store.models import SlackUser
 from store.types import utcnow
 
 UserKey = tuple[str, str]
@@ -58,33 +57,5 @@ def remember_user(
         statement.on_conflict_do_update(
             index_elements=["team_id", "user_id"],
             set_={"tz": tz, "is_admin": is_admin, "fetched_at": values["fetched_at"]},
-        )
-    )
-
-
-def claim_reminder(
-    session: Session, *, team_id: str, item_id: int, local_day: date, user_id: str
-) -> bool:
-    """True for the first claim of an item's reminder on a day; False when it was sent already."""
-    try:
-        with session.begin_nested():
-            session.add(
-                ActionReminder(
-                    team_id=team_id, action_item_id=item_id, local_day=local_day, user_id=user_id
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
-
-
-def release_reminder(session: Session, *, team_id: str, item_id: int, local_day: date) -> None:
-    """Give a claim back after a failed send, so the next run tries again."""
-    session.execute(
-        delete(ActionReminder).where(
-            col(ActionReminder.team_id) == team_id,
-            col(ActionReminder.action_item_id) == item_id,
-            col(ActionReminder.local_day) == local_day,
         )
     )

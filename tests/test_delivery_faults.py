@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from store.db import Database
+from store.deliveries import INTERRUPTED
 from store.enums import Role
 from store.models import ActionReminder, DigestDelivery
 from tests.conftest import BOT_TOKEN, bot_settings, serving
@@ -66,8 +67,8 @@ def digests(slack: FakeSlack, database: Database, cwd: Path, *args: str, **setti
     return accountbot(slack, database, cwd, "digest", "--now", "--at", at, *args, **settings)
 
 
-def remind(slack: FakeSlack, database: Database, cwd: Path) -> str:
-    return accountbot(slack, database, cwd, "remind", "--now", MORNING.isoformat())
+def remind(slack: FakeSlack, database: Database, cwd: Path, at: datetime = MORNING) -> str:
+    return accountbot(slack, database, cwd, "remind", "--now", at.isoformat())
 
 
 def arrived(slack: FakeSlack, method: str = "chat.postMessage") -> Counter[str]:
@@ -84,6 +85,13 @@ def ledger(database: Database) -> dict[str, tuple[str, str | None]]:
 def reminder_claims(database: Database) -> int:
     with database.transaction() as session:
         return len(session.scalars(select(ActionReminder)).all())
+
+
+def reminder_fates(database: Database) -> dict[int, tuple[str, str | None]]:
+    """The reminder ledger: each item's (status, error)."""
+    with database.transaction() as session:
+        rows = session.scalars(select(ActionReminder)).all()
+        return {row.action_item_id: (row.status, row.error) for row in rows}
 
 
 # -- 1. a post that may have reached Slack is never sent again -----------------------------------
@@ -129,8 +137,47 @@ def test_a_reminder_whose_connection_is_reset_after_sending_is_sent_once_and_rep
     assert "item 1: uncertain: connection reset after sending" in output
     assert arrived(slack) == {"U0ALICE": 1}
     assert reminder_claims(database) == 1  # kept: Slack may have delivered it
+    [(status, error)] = reminder_fates(database).values()  # its fate, in the ledger that
+    assert status == "failed"  # keeps it from going twice
+    assert error is not None and error.startswith("uncertain: connection reset after sending")
     assert "0 reminder(s) sent, 0 failed" in remind(slack, database, tmp_path)
     assert arrived(slack) == {"U0ALICE": 1}
+
+
+def test_a_reminder_in_flight_when_its_process_is_killed_is_reported_interrupted_never_resent(
+    database: Database, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`accountbot remind` killed while Slack had its DM: the claim stays `sending`. A run soon
+    after leaves it (its process might still be at it); once it is older than any send can
+    take, a run records it as interrupted and reports it; no run sends it again."""
+    account = make_account(database, "Acme")
+    add_item(database, account, "Send the security questionnaire", DUE)
+    slack.hold("chat.postMessage")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGEST_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "remind", "--now", MORNING.isoformat()],
+        cwd=tmp_path,
+        env=base
+        | {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url}
+        | {"DATABASE_URL": database.url, "LOG_LEVEL": "WARNING"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        slack.wait_for_start("chat.postMessage", timeout=60)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    slack.release("chat.postMessage")
+    assert reminder_fates(database) == {1: ("sending", None)}
+    soon = remind(slack, database, tmp_path, MORNING + timedelta(minutes=1))
+    assert "0 reminder(s) sent, 0 failed, 0 interrupted" in soon
+    later = remind(slack, database, tmp_path, MORNING + timedelta(minutes=11))
+    assert "0 reminder(s) sent, 0 failed, 1 interrupted" in later
+    assert "item 1: interrupted: the bot stopped while posting it" in later
+    assert reminder_fates(database) == {1: ("failed", INTERRUPTED)}
+    assert "0 interrupted" in remind(slack, database, tmp_path, MORNING + timedelta(minutes=12))
+    assert slack.started("chat.postMessage") == 1  # the killed process's one try, never again
 
 
 def test_a_departure_alert_whose_connection_is_reset_is_posted_once_and_explained(

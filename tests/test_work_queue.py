@@ -20,8 +20,8 @@ from bot.settings import Settings
 from digests.queue import CLAIM_TTL
 from digests.scheduler import build_scheduler
 from store.db import Database
-from store.deliveries import FAILED, INTERRUPTED, SENT
-from store.models import DigestDelivery, WorkClaim
+from store.deliveries import FAILED, INTERRUPTED, SENT, claim_reminder
+from store.models import ActionReminder, DigestDelivery, WorkClaim
 from store.settings import DigestSettings
 from store.work import DIGESTS, REMINDERS, Claimed, claim_team, enqueue, release_claim, renew_claim
 from tests.conftest import POSTGRES_URL
@@ -182,10 +182,11 @@ def test_a_digest_process_killed_holding_a_team_is_taken_over_within_a_minute(
 
 @on_postgres
 def test_reminders_of_a_team_another_process_holds_wait_for_its_claim_to_expire(
-    database: Database, slack: FakeSlack, settings: Settings
+    database: Database, slack: FakeSlack, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     account = make_account(database, "Acme")
     item = add_item(database, account, "Send proposal", WEEK, our_owner_user_id="U0ALICE")
+    in_flight = add_item(database, account, "Send DPA", WEEK, our_owner_user_id="U0ALICE")
     with database.transaction() as session:  # a process that then died was sending them
         enqueue(session, kind=REMINDERS, team_ids=[TEAM_ID])
         claim_team(
@@ -195,6 +196,15 @@ def test_reminders_of_a_team_another_process_holds_wait_for_its_claim_to_expire(
             holder="dead",
             now=MONDAY,
             ttl=CLAIM_TTL,
+        )
+        claim_reminder(  # … and had this one's DM on its way to Slack
+            session,
+            team_id=TEAM_ID,
+            item_id=in_flight,
+            local_day=WEEK,
+            user_id="U0ALICE",
+            now=MONDAY,
+            holder="dead",
         )
     client = make_client(settings)
     moment = [MONDAY + timedelta(seconds=5)]
@@ -208,11 +218,19 @@ def test_reminders_of_a_team_another_process_holds_wait_for_its_claim_to_expire(
     reminders()
     assert slack.calls_to("chat.postMessage") == []  # the team is the other process's
     moment[0] = MONDAY + timedelta(minutes=1)  # its claim has expired
-    reminders()
-    [sent] = slack.calls_to("chat.postMessage")
+    with caplog.at_level(logging.INFO):
+        reminders()
+    [sent] = slack.calls_to("chat.postMessage")  # the one it never tried; not the one in flight
     assert sent.params["channel"] == "U0ALICE"
     assert f"reminder:{item}" in json.dumps(sent.json_param("blocks"))
     assert claims(database) == {(REMINDERS, TEAM_ID): (None, None)}
+    with database.transaction() as session:
+        fates = {
+            r.action_item_id: (r.status, r.error) for r in session.scalars(select(ActionReminder))
+        }
+    assert fates == {item: (SENT, None), in_flight: (FAILED, INTERRUPTED)}
+    assert f"reminder for item {in_flight} was in flight when dead stopped" in caplog.text
+    assert "due-day reminders: 1 sent, 0 failed, 1 interrupted" in caplog.text
 
 
 def test_on_sqlite_one_process_keeps_the_lease_and_writes_no_claims(
