@@ -8,7 +8,8 @@ python -m bench.monday --database-url postgresql+psycopg://USER@HOST:PORT/postgr
 For `--workspaces` teams it writes a template database once: the schema, a bot installation per
 team saved through the bot's own installation store (the rows OAuth writes, token sealed), and a
 synthetic portfolio of `--accounts` accounts per team (`bench.generate`), all due Monday 09:00
-UTC. Then, for each K of `--processes`, a fresh copy of it, a fake Slack in this process
+UTC, every team keeping its weekly all-clear posts (`DIGEST_WEEKLY_ALL_CLEAR`), so that every
+account with a channel owes a digest, green ones included: the load of issue 18's target. Then, for each K of `--processes`, a fresh copy of it, a fake Slack in this process
 (`MondaySlack`: 30-80 ms per call, Slack's rate limits answered with 429 and `Retry-After`), and
 K real `accountbot digest --now` processes started at once (each claims teams from the queue,
 `DIGEST_WORKERS` at a time). Printed per run: digests expected and delivered, duplicates and
@@ -199,6 +200,7 @@ def worker_env(url: str, slack: FakeSlack, workers: int) -> dict[str, str]:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
         "DIGEST_PORTFOLIO_CHANNEL": PORTFOLIO,
+        "DIGEST_WEEKLY_ALL_CLEAR": "true",
         "DIGEST_WORKERS": str(workers),
         "LOG_LEVEL": "WARNING",
     }
@@ -275,7 +277,7 @@ def expected_posts(url: str, *, workspaces: int) -> set[tuple[str, str]]:
     """(team, channel) of every digest the week owes: as the bot renders them, plus each team's
     portfolio digest."""
     db = Database(url)
-    settings = DigestSettings(portfolio_channel_id=PORTFOLIO)
+    settings = DigestSettings(portfolio_channel_id=PORTFOLIO, weekly_all_clear=True)
     wanted: set[tuple[str, str]] = set()
     for team in teams_of(workspaces):
         rendered = render_team_digests(db, team_id=team, now=MONDAY, settings=settings)
@@ -301,6 +303,9 @@ def run(
     with admin_connection(admin) as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = database_url(admin, name)
+    upgraded = Database(url)
+    upgraded.upgrade()  # a kept template may predate the latest migrations
+    upgraded.dispose()
     expected = expected_posts(url, workspaces=workspaces)
     slack = MondaySlack().start()
     env = worker_env(url, slack, workers)
