@@ -9,7 +9,8 @@ For `--workspaces` teams it writes a template database once: the schema, a bot i
 team saved through the bot's own installation store (the rows OAuth writes, token sealed), and a
 synthetic portfolio of `--accounts` accounts per team (`bench.generate`), all due Monday 09:00
 UTC, every team keeping its weekly all-clear posts (`DIGEST_WEEKLY_ALL_CLEAR`), so that every
-account with a channel owes a digest, green ones included: the load of issue 18's target. Then, for each K of `--processes`, a fresh copy of it, a fake Slack in this process
+account with a channel owes a digest, green ones included: the load of issue 18's target. Then,
+for each K of `--processes`, a fresh copy of it, a fake Slack in this process
 (`MondaySlack`: 30-80 ms per call, Slack's rate limits answered with 429 and `Retry-After`), and
 K real `accountbot digest --now` processes started at once (each claims teams from the queue,
 `DIGEST_WORKERS` at a time). Printed per run: digests expected and delivered, duplicates and
