@@ -29,6 +29,12 @@ FAULTED = 0
 """The `status` recorded for a call that got no proper answer (reset, closed, cut off)."""
 
 
+WAIT = 30.0
+"""How long a test waits for a call before failing. The waits end as soon as the call arrives, so
+this bounds only a failing test's time; it is generous because a loaded machine (a CI runner, a
+laptop running two suites) can take seconds to get a background thread onto a core."""
+
+
 @dataclass
 class Fault:
     kind: str
@@ -226,7 +232,7 @@ class FakeSlack:
         with self._condition:
             return self._started.get(method, 0)
 
-    def wait_for_start(self, method: str, *, count: int = 1, timeout: float = 5.0) -> None:
+    def wait_for_start(self, method: str, *, count: int = 1, timeout: float = WAIT) -> None:
         """Block until `count` requests to `method` have come in (recorded or not yet)."""
         deadline = time.monotonic() + timeout
         with self._condition:
@@ -240,7 +246,7 @@ class FakeSlack:
         method: str,
         *,
         count: int = 1,
-        timeout: float = 5.0,
+        timeout: float = WAIT,
         where: Callable[[Call], bool] | None = None,
     ) -> list[Call]:
         """Block until `count` calls of `method` (matching `where`) arrived, then return them."""
@@ -260,7 +266,7 @@ class FakeSlack:
                     )
                 self._condition.wait(left)
 
-    def wait_until(self, seen: Callable[[list[Call]], bool], *, timeout: float = 5.0) -> None:
+    def wait_until(self, seen: Callable[[list[Call]], bool], *, timeout: float = WAIT) -> None:
         """Block until `seen(calls)` holds for what the bot has sent so far."""
         deadline = time.monotonic() + timeout
         with self._condition:
@@ -269,7 +275,7 @@ class FakeSlack:
                 assert left > 0, f"not seen; calls: {sorted({c.method for c in self.calls})}"
                 self._condition.wait(left)
 
-    def opened_view(self, *, timeout: float = 5.0) -> dict[str, Any]:
+    def opened_view(self, *, timeout: float = WAIT) -> dict[str, Any]:
         """The modal the bot opened: a loading view at once, then the real one by views.update."""
         [opened] = self.wait_for("views.open", timeout=timeout)
         assert opened.json_param("view")["callback_id"] == "loading"
