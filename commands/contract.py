@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from slack_bolt import Ack, Args
+from slack_bolt import Ack, Args, BoltResponse
 
 from commands.access import Access, target_account
 from commands.errors import answering_errors, submitted_form_field
@@ -296,7 +296,8 @@ def later(args: Args, work: Callable[[], None]) -> None:
 def say_busy(args: Args) -> None:
     """`BUSY`, where the user looks: beside a form's first input (or in its place), in a slash
     command's acknowledgement, at the response URL, or in a modal opened (or pushed over the
-    one clicked in). An event has no one to tell: it is logged."""
+    one clicked in). An event has no one to tell: it is answered 503, so Slack sends it again
+    (at once, after a minute, after five)."""
     ack, body = args.ack, args.body
     if ack.response is None and body.get("type") == "view_submission":
         if field := submitted_form_field(body):
@@ -306,6 +307,12 @@ def say_busy(args: Args) -> None:
         return
     if ack.response is None and body.get("command"):
         ack(text=f":hourglass: {BUSY}", response_type="ephemeral")
+        return
+    if ack.response is None and body.get("type") == "event_callback":
+        # an event acknowledged is never sent again, and one lost (`channel_shared`) can leave
+        # what every process believes of a channel wrong: given back, Slack sends it again
+        ack.response = BoltResponse(status=503, body="")
+        logger.warning("busy: event %s given back to Slack", (body.get("event") or {}).get("type"))
         return
     if ack.response is None:
         ack()
