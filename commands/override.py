@@ -32,7 +32,7 @@ class OverrideForm(BaseModel):
 def _override(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Set the account's band by hand, then show its card with the override in it. A missing
     reason or an expiry in the past or beyond 90 days is refused beside its field, nothing
-    written."""
+    written; so is a save over an override someone set or cleared since the form opened."""
     form = parse_form(OverrideForm, view, today=today)
     assert sub.meta.account_id is not None, "the form is opened for one account"
     set_band_override(
@@ -44,6 +44,7 @@ def _override(session: Session, sub: Submission, view: dict[str, Any], today: da
         expires_on=form.expires_on,
         by_user_id=sub.user_id,
         today=today,
+        expected=sub.meta.version,
     )
     return sub.meta.account_id
 

@@ -1,0 +1,128 @@
+"""Attacks on the override and renewal forms (`commands.override`) through the signed endpoint:
+hostile text, forged metadata, replays, stale forms."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from store.db import Database
+from store.overrides import override_history
+from store.types import utcnow
+from tests.factories import TEAM_ID, make_account
+from tests.slack_fake import FakeSlack
+from tests.slack_sender import SlackSender, block_actions_payload
+from tests.test_band_override import open_form, stored, submit, values
+from tests.test_delivery_faults import accountbot
+from tests.test_overrides_and_renewals import overrides
+
+HOSTILE = "<!channel> call <@U0BOB> now <https://evil.example|click> &amp; <#C0SECRET>"
+RAW = re.compile(r"<!channel>|<@U0BOB>|<https://evil|<#C0SECRET>")
+
+
+def this_monday_after_nine() -> str:
+    now = utcnow()
+    monday = (now - timedelta(days=now.weekday())).date()
+    return datetime(monday.year, monday.month, monday.day, 9, 30, tzinfo=UTC).isoformat()
+
+
+def test_mentions_and_links_in_an_override_reason_never_reach_slack_as_markup(
+    bot: SlackSender, slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    """A reason typed as `<!channel> …`: shown as text everywhere it is shown (the card, the
+    history, the reopened form's prefill is plain text, the channel digest, the portfolio
+    digest), never as a mention of the channel, a user, a link or a channel."""
+    account = make_account(database, "Umbrella", channel_id="C0UMB")
+    assert submit(bot, open_form(bot, slack, account.id), values(reason=HOSTILE)) is None
+    assert stored(database) == 1
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    bot.command("umbrella history", response_url=slack.response_url("history"))
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/history")
+    bot.command("umbrella", response_url=slack.response_url("card2"))
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card2")
+    accountbot(
+        slack,
+        database,
+        tmp_path,
+        "digest",
+        "--now",
+        "--at",
+        this_monday_after_nine(),
+        DIGEST_PORTFOLIO_CHANNEL="C0LEADS",
+    )
+    posted = slack.calls_to("chat.postMessage")
+    assert {c.params["channel"] for c in posted} >= {"C0UMB", "C0LEADS"}
+    for call in [*slack.calls_to("response_url"), *posted]:
+        text = json.dumps(call.params, ensure_ascii=False)
+        assert not RAW.search(text), (call.path, text)
+    shown = [
+        c
+        for c in [*slack.calls_to("response_url"), *posted]
+        if "evil.example" in json.dumps(c.params)
+    ]
+    assert shown, "the reason is shown somewhere"
+
+
+def test_a_forged_form_naming_another_workspaces_account_writes_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The override form, its private metadata rewritten to name an account of another
+    workspace (same database): refused, nothing written there or here."""
+    mine = make_account(database, "Umbrella")
+    theirs = make_account(database, "Umbrella", team_id="T0OTHER", owner_user_id="U0ALICE")
+    form = open_form(bot, slack, mine.id)
+    forged = {**form, "private_metadata": json.dumps({"account_id": theirs.id})}
+    answer = submit(bot, forged, values())
+    assert answer is not None, "a forged form is answered, not saved"
+    assert stored(database) == 0
+
+
+def test_the_same_override_submitted_twice_is_saved_once(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Umbrella")
+    form = open_form(bot, slack, account.id)
+    assert submit(bot, form, values()) is None
+    assert submit(bot, form, values(reason="Replayed")) is None  # Slack's retry, or a replay
+    assert stored(database) == 1
+
+
+def open_override_as(bot: SlackSender, slack: FakeSlack, account_id: int, user_id: str, n: int):
+    """The override form as the `n`th modal opened in the test, for `user_id`."""
+    click = block_actions_payload(
+        "account.override",
+        str(account_id),
+        user_id=user_id,
+        response_url=slack.response_url(user_id),
+    )
+    assert bot.interaction(click).status == 200
+    opened = slack.wait_for("views.open", count=n)[n - 1]
+    updated = slack.wait_for(
+        "views.update", where=lambda c: c.params["view_id"] == opened.answer["view"]["id"]
+    )[0]
+    return {**updated.json_param("view"), **{k: updated.answer["view"][k] for k in ("id", "hash")}}
+
+
+def test_an_override_form_opened_before_someone_elses_override_does_not_silently_replace_it(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Alice opens the override form (no override yet); Bob, a member of the account's channel,
+    overrides to green meanwhile; Alice's save would replace Bob's override without her ever
+    seeing it (the form fills in the override in force when it opens). Refused beside the
+    band as changed by someone else, Bob's override kept; reopened, hers saves."""
+    account = make_account(database, "Umbrella", channel_id="C0UMB")
+    alices = open_override_as(bot, slack, account.id, "U0ALICE", 1)
+    bobs = open_override_as(bot, slack, account.id, "U0BOB", 2)
+    assert submit(bot, bobs, values(band="green", reason="Bob: the exec sponsor is back")) is None
+    answer = submit(bot, alices, values(band="red", reason="Alice: budget frozen"))
+    assert answer is not None and answer["response_action"] == "errors", answer
+    assert "changed by someone else" in answer["errors"]["band"]
+    with database.transaction() as session:
+        [current] = override_history(session, team_id=TEAM_ID, account_id=account.id)
+    assert (current.reason, current.cleared_at) == ("Bob: the exec sponsor is back", None)
+    again = open_override_as(bot, slack, account.id, "U0ALICE", 3)
+    assert "Bob: the exec sponsor is back" in json.dumps(again)  # now she sees it
+    assert submit(bot, again, values(band="red", reason="Alice: budget frozen")) is None
+    assert overrides(database) == 2
