@@ -3,12 +3,14 @@ back to Slack to send again; nothing a user or Slack sent is silently lost."""
 
 from __future__ import annotations
 
+import json
+
 from store.db import Database
 from tests.conftest import bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
-from tests.slack_sender import SlackSender
-from tests.test_channel_facts import refusal, shared_in_channel, sent_to
+from tests.slack_sender import SlackSender, block_actions_payload
+from tests.test_channel_facts import refusal, sent_to, shared_in_channel
 from tests.test_shared_channels import EXTERNAL, channel_event, share
 from tests.test_work_pool import once_free
 
@@ -49,3 +51,22 @@ def test_a_channel_shared_event_that_finds_the_pool_full_is_given_back_to_slack(
         sent_to(bot, channel_event("channel_shared", "C0ACME"))  # Slack's retry, now handled
         share(bot, slack, acme.id, channel="C0ACME", token="after")  # type: ignore[arg-type]
         assert "<#C0ACME> is shared with another organisation" in refusal(slack, "after")
+
+
+def test_slack_failing_while_a_form_is_filled_in_is_said_in_the_modal_not_left_loading(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Bob (not the owner) clicks Edit on Acme's card: the loading view opens, then the check
+    of his rights asks Slack whether Acme's channel is private, and Slack answers 503. The
+    modal he is looking at says Slack is having trouble, rather than stay on "Loading…"."""
+    acme = make_account(database, "Acme", channel_id="C0ACME")
+    slack.fault("conversations.members", "status", status=503)
+    click = block_actions_payload(
+        "account.edit", str(acme.id), user_id="U0BOB", response_url=slack.response_url("card")
+    )
+    assert bot.interaction(click).status == 200
+    [opened] = slack.wait_for("views.open")
+    assert opened.json_param("view")["callback_id"] == "loading"
+    [updated] = slack.wait_for("views.update")
+    assert updated.params["view_id"] == opened.answer["view"]["id"]
+    assert "Slack is having trouble" in json.dumps(updated.json_param("view"))
