@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session
 
 from commands.forms import parse_form
+from commands.people_forms import past_date
 from commands.submissions import Submission, card_form
 from commands.ui.views.override import BAND, STAGE
 from store.accounts import update_account
@@ -60,6 +61,8 @@ class RenewalForm(BaseModel):
     renewal_stage: RenewalStage
     renewal_signed_on: date | None = None
     notice_date: date | None = None
+
+    _signed = field_validator("renewal_signed_on")(past_date)  # signed: not on a day to come
 
 
 def _renewal(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:

@@ -8,13 +8,21 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from store.accounts import get_account
 from store.db import Database
 from store.overrides import override_history
 from store.types import utcnow
 from tests.factories import TEAM_ID, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload
-from tests.test_band_override import open_form, stored, submit, values
+from tests.test_band_override import (
+    open_form,
+    open_renewal,
+    renewal_values,
+    stored,
+    submit,
+    values,
+)
 from tests.test_delivery_faults import accountbot
 from tests.test_overrides_and_renewals import overrides
 
@@ -126,3 +134,19 @@ def test_an_override_form_opened_before_someone_elses_override_does_not_silently
     assert "Bob: the exec sponsor is back" in json.dumps(again)  # now she sees it
     assert submit(bot, again, values(band="red", reason="Alice: budget frozen")) is None
     assert overrides(database) == 2
+
+
+def test_a_renewal_signed_on_a_day_still_to_come_is_refused_beside_the_signed_date(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """ "Signed" on a day in the future cannot be true yet (the date picker offers any day):
+    refused beside the signed date, nothing written."""
+    today = utcnow().date()
+    account = make_account(database, "Stark", renewal_date=today + timedelta(days=28))
+    typed = renewal_values("signed", signed_on=today + timedelta(days=400))
+    answer = submit(bot, open_renewal(bot, slack, account.id), typed)
+    assert answer is not None and answer["response_action"] == "errors", answer
+    assert answer["errors"] == {"renewal_signed_on": "That date is in the future."}
+    with database.reading() as session:
+        stored_account = get_account(session, team_id=TEAM_ID, account_id=account.id)
+    assert stored_account is not None and stored_account.renewal_signed_on is None
