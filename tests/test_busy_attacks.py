@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
+from commands.ui.errors import BUSY
 from store.db import Database
 from tests.conftest import bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
-from tests.slack_sender import SlackSender, block_actions_payload
+from tests.slack_sender import SlackSender, block_actions_payload, view_block_action_payload
 from tests.test_channel_facts import refusal, sent_to, shared_in_channel
 from tests.test_shared_channels import EXTERNAL, channel_event, share
 from tests.test_work_pool import once_free
@@ -70,3 +71,26 @@ def test_slack_failing_while_a_form_is_filled_in_is_said_in_the_modal_not_left_l
     [updated] = slack.wait_for("views.update")
     assert updated.params["view_id"] == opened.answer["view"]["id"]
     assert "Slack is having trouble" in json.dumps(updated.json_param("view"))
+
+
+def test_a_choice_inside_a_modal_that_finds_the_pool_full_is_told_in_a_pushed_notice(
+    database: Database, slack: FakeSlack
+) -> None:
+    """The account form's channel select (no response URL: the user looks at the modal)."""
+    make_account(database, "Initech", channel_id="C0HELD")
+    settings = bot_settings(database, slack, work_threads=1, work_queue=0)
+    with serving(settings, database, slack) as bot:
+        try:
+            hold_the_only_worker(bot, slack)
+            form = {"type": "modal", "callback_id": "account.form", "private_metadata": "{}"}
+            channel = {
+                "type": "conversations_select",
+                "action_id": "account.channel",
+                "block_id": "channel_id",
+                "selected_conversation": "C0OTHER",
+            }
+            assert bot.interaction(view_block_action_payload(form, channel)).status == 200
+            [pushed] = slack.wait_for("views.push")
+            assert BUSY in json.dumps(pushed.json_param("view"))
+        finally:
+            slack.release(HELD)
