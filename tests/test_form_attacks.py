@@ -8,13 +8,16 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from commands.ui.values import ModalMeta
+from commands.ui.views.account import account_form
 from store.accounts import get_account
 from store.db import Database
 from store.overrides import override_history
 from store.types import utcnow
 from tests.factories import TEAM_ID, make_account
 from tests.slack_fake import FakeSlack
-from tests.slack_sender import SlackSender, block_actions_payload
+from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
+from tests.test_account_form import values as account_values
 from tests.test_band_override import (
     open_form,
     open_renewal,
@@ -150,3 +153,30 @@ def test_a_renewal_signed_on_a_day_still_to_come_is_refused_beside_the_signed_da
     with database.reading() as session:
         stored_account = get_account(session, team_id=TEAM_ID, account_id=account.id)
     assert stored_account is not None and stored_account.renewal_signed_on is None
+
+
+def test_a_form_whose_checks_outlast_slacks_three_seconds_is_not_saved_behind_its_back(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Bob (a member of Acme's channel) saves Acme's edit form; asking Slack who is in the
+    channel takes 4 s. Slack gives up on a submission after 3 s and shows Bob an error over
+    his form: it must not be saved afterwards behind his back. Submitted again (the members
+    now known), it saves."""
+    acme = make_account(database, "Acme", channel_id="C0ACME")
+    view = account_form(meta=ModalMeta(account_id=acme.id, version=acme.version))
+    typed = account_values(name="Acme Renamed", channel_id="C0ACME")
+    slack.delay("conversations.members", 4)
+    late = bot.interaction(view_submission_payload(view, typed, user_id="U0BOB"))
+    assert late.status == 200 and "errors" in late.body, late.body  # what Slack no longer reads
+    assert name_of(database, acme.id) == "Acme"  # not saved
+    slack.delay("conversations.members", 0)
+    again = bot.interaction(view_submission_payload(view, typed, user_id="U0BOB"))
+    assert (again.status, again.body) == (200, "")
+    assert name_of(database, acme.id) == "Acme Renamed"
+
+
+def name_of(database: Database, account_id: int) -> str:
+    with database.reading() as session:
+        account = get_account(session, team_id=TEAM_ID, account_id=account_id)
+    assert account is not None
+    return account.name
