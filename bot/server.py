@@ -134,7 +134,9 @@ class HttpServer:
         threading.Thread(target=self._drain, name="http-stop", daemon=True).start()
 
     def _drain(self) -> None:
-        self._in_loop(self._server.close)  # the listening socket: waitress has no graceful stop
+        # the listening socket only (the server's own close() also closes the trigger that task
+        # threads pull to have their answers sent): waitress has no graceful stop of its own
+        self._in_loop(lambda: wasyncore.dispatcher.close(self._server))
         logger.info("stopping: no new connections; answering the requests in flight")
         deadline = time.monotonic() + STOP_WAIT
         while self._in_flight() and time.monotonic() < deadline:
