@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
 from bot.inbound import Refused, slack_request
@@ -31,6 +33,8 @@ logger = logging.getLogger("accountbot.server")
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1_000_000
+STOP_WAIT = 10.0
+"""Seconds a stopping server waits for the requests in flight to be answered."""
 QUEUE_SUMMARY_SECONDS = 10.0
 """At most one line this often about requests waiting for a free HTTP thread (per process)."""
 QUEUE_LOGGER = logging.getLogger("waitress.queue")
@@ -123,11 +127,32 @@ class HttpServer:
             QUEUE_SUMMARY.flush(QUEUE_LOGGER)  # the requests queued since the last line
 
     def stop(self) -> None:
-        """Close every socket from inside the serving loop, which then returns."""
+        """Take no more connections, let the requests in flight be answered (for at most
+        `STOP_WAIT` seconds: a form being saved waits for its save), then close every socket from
+        inside the serving loop, which then returns. Returns at once: it is called from a signal
+        handler, on the thread that runs the loop, which must keep running to send the answers."""
+        threading.Thread(target=self._drain, name="http-stop", daemon=True).start()
+
+    def _drain(self) -> None:
+        # the listening socket only (the server's own close() also closes the trigger that task
+        # threads pull to have their answers sent): waitress has no graceful stop of its own
+        self._in_loop(lambda: wasyncore.dispatcher.close(self._server))
+        logger.info("stopping: no new connections; answering the requests in flight")
+        deadline = time.monotonic() + STOP_WAIT
+        while self._in_flight() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._in_loop(lambda: wasyncore.close_all(self._sockets))
+
+    def _in_flight(self) -> bool:
+        """A connection with a request read and not yet answered, or an answer not yet sent."""
+        channels = [c for c in list(self._sockets.values()) if isinstance(c, HTTPChannel)]
+        return any(c.requests or c.total_outbufs_len for c in channels)
+
+    def _in_loop(self, call: Callable[[], None]) -> None:
         try:
-            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))  # type: ignore[attr-defined]  # types-waitress says int: it is waitress's trigger
-        except OSError:  # the loop has already gone and closed its trigger: close what is left
-            wasyncore.close_all(self._sockets)
+            self._server.trigger.pull_trigger(call)  # type: ignore[attr-defined]  # types-waitress says int: it is waitress's trigger
+        except OSError:  # the loop has already gone and closed its trigger: do it here
+            call()
 
 
 def serve(

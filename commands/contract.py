@@ -13,13 +13,14 @@ import functools
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from slack_bolt import Ack, Args
+from slack_bolt import Ack, Args, BoltResponse
 
 from commands.access import Access, target_account
 from commands.errors import answering_errors, submitted_form_field
@@ -28,7 +29,7 @@ from commands.needs import Check, Need
 from commands.payloads import BlockAction, SlashCommand
 from commands.replies import AskedCommand, Unresolved, named_account, read_command
 from commands.request import Loader, Request
-from commands.ui.errors import BUSY, UserError
+from commands.ui.errors import BUSY, SLACK_SLOW, UserError
 from commands.ui.ids import Action, Command, Event, Shortcut, View
 from commands.ui.text import fallback_text
 from commands.ui.values import ButtonValue, ModalMeta, StaleValue
@@ -248,10 +249,20 @@ def run_in_modal(route: InModal, args: Args, value: ButtonValue) -> None:
     call(route.listener, args, value=value)
 
 
-def run_form(route: Form, args: Args, ack: Any) -> None:
+def run_form(route: Form, args: Args, ack: Any, *, save_by: float | None = None) -> None:
+    """The need checked (it may ask Slack), then the listener saves, unless `save_by` (a
+    `time.monotonic()` moment) has passed: Slack has given up on the answer by then and shown
+    the user an error over the form, so it is not saved behind their back (sent again, it is)."""
     view = args.body["view"]
     meta = route.target(view)  # a form the bot did not write is refused beside its first input
     message = refusal(route, Request.of(args), meta if route.account is Find.FORM else None)
+    if not message and save_by is not None and time.monotonic() > save_by:
+        logger.warning("form not saved: its checks outlasted the time Slack waits for its answer")
+        field = route.refused_beside or submitted_form_field(args.body)
+        if field:  # the form kept open with what was typed, should Slack still read this
+            ack(response_action="errors", errors={field: SLACK_SLOW})
+            return
+        message = SLACK_SLOW
     if message and route.refused_beside:
         ack(response_action="errors", errors={route.refused_beside: message})
     elif message:
@@ -296,7 +307,8 @@ def later(args: Args, work: Callable[[], None]) -> None:
 def say_busy(args: Args) -> None:
     """`BUSY`, where the user looks: beside a form's first input (or in its place), in a slash
     command's acknowledgement, at the response URL, or in a modal opened (or pushed over the
-    one clicked in). An event has no one to tell: it is logged."""
+    one clicked in). An event has no one to tell: it is answered 503, so Slack sends it again
+    (at once, after a minute, after five)."""
     ack, body = args.ack, args.body
     if ack.response is None and body.get("type") == "view_submission":
         if field := submitted_form_field(body):
@@ -306,6 +318,12 @@ def say_busy(args: Args) -> None:
         return
     if ack.response is None and body.get("command"):
         ack(text=f":hourglass: {BUSY}", response_type="ephemeral")
+        return
+    if ack.response is None and body.get("type") == "event_callback":
+        # an event acknowledged is never sent again, and one lost (`channel_shared`) can leave
+        # what every process believes of a channel wrong: given back, Slack sends it again
+        ack.response = BoltResponse(status=503, body="")
+        logger.warning("busy: event %s given back to Slack", (body.get("event") or {}).get("type"))
         return
     if ack.response is None:
         ack()
@@ -373,6 +391,9 @@ def action_listener(routes: Sequence[Answer | Modal | InModal]) -> Callable[[Arg
 FORM_WAIT = 2.0
 """Seconds a submitted form may wait in the pool's queue before it is answered as busy (Slack
 gives up on the acknowledgement after 3): once started, it is waited for, as it may be saving."""
+FORM_SAVE_BY = 2.5
+"""Seconds after it came in that a form's save may still start (its need checked, which may ask
+Slack): later, Slack has given up on the answer, and the form is not saved."""
 
 
 class Submitted:
@@ -404,13 +425,17 @@ def form_listener(route: Form) -> Callable[[Args], None]:
         acked = threading.Event()
         ack = SignalledAck(args.ack, acked)
         submitted = Submitted()
+        save_by = time.monotonic() + FORM_SAVE_BY
 
         def work() -> None:
             if not submitted.start():
                 return  # answered as busy meanwhile
             try:
                 answering_errors(
-                    lambda: run_form(route, args, ack), ack=ack, body=args.body, respond=None
+                    lambda: run_form(route, args, ack, save_by=save_by),
+                    ack=ack,
+                    body=args.body,
+                    respond=None,
                 )
             finally:
                 acked.set()

@@ -42,6 +42,7 @@ from store.actions import get_action_item
 from store.enums import ActionStatus, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
+from store.overrides import override_version
 from store.settings import (
     DigestSettings,
     SettingsSection,
@@ -98,7 +99,10 @@ def override_band(session: Session, value: AccountValue, request: Request) -> Vi
         thresholds=thresholds_for(session, team_id=request.team_id),
     )
     meta = ModalMeta(
-        account_id=value.account_id, response_url=request.response_url, replace_card=True
+        account_id=value.account_id,
+        response_url=request.response_url,
+        replace_card=True,
+        version=override_version(session, team_id=request.team_id, account_id=value.account_id),
     )
     return override_form(
         meta=meta, name=snapshot.account.name, assessment=assessment, today=request.today

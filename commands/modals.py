@@ -42,7 +42,9 @@ def open_modal(
     warns under the channel. `over`: the block action of a click inside a modal, to push the
     form on top of that modal rather than open a new one (see `push_modal`).
 
-    When Slack fails to take the filled-in form, the modal says so rather than stay on
+    When filling it in fails (Slack failing to say who may change the account, a bug), the
+    modal says what the error handler says of it. When Slack fails to take the filled-in form,
+    the modal says so rather than stay on
     "Loading…" (unless the form did arrive after all: the second update then finds the hash
     moved on, and Slack refuses it)."""
     opened: SlackResponse | None
@@ -54,6 +56,8 @@ def open_modal(
         built = fill()
     except UNAVAILABLE:  # say so in the modal rather than leave it loading
         built = STORE_DOWN
+    except Exception as error:  # Slack failing the rights check, a bug: said where they look
+        built = explain(error)  # the one error handler's words (and its one log line)
     if isinstance(built, dict) and built.get("callback_id") == View.ACCOUNT_FORM.value:
         built = warn_if_shared(built, access, linked_channel(built))
     view = notice_view(title, built) if isinstance(built, str) else built

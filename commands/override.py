@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session
 
 from commands.forms import parse_form
+from commands.people_forms import past_date
 from commands.submissions import Submission, card_form
 from commands.ui.views.override import BAND, STAGE
 from store.accounts import update_account
@@ -32,7 +33,7 @@ class OverrideForm(BaseModel):
 def _override(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Set the account's band by hand, then show its card with the override in it. A missing
     reason or an expiry in the past or beyond 90 days is refused beside its field, nothing
-    written."""
+    written; so is a save over an override someone set or cleared since the form opened."""
     form = parse_form(OverrideForm, view, today=today)
     assert sub.meta.account_id is not None, "the form is opened for one account"
     set_band_override(
@@ -44,6 +45,7 @@ def _override(session: Session, sub: Submission, view: dict[str, Any], today: da
         expires_on=form.expires_on,
         by_user_id=sub.user_id,
         today=today,
+        expected=sub.meta.version,
     )
     return sub.meta.account_id
 
@@ -59,6 +61,8 @@ class RenewalForm(BaseModel):
     renewal_stage: RenewalStage
     renewal_signed_on: date | None = None
     notice_date: date | None = None
+
+    _signed = field_validator("renewal_signed_on")(past_date)  # signed: not on a day to come
 
 
 def _renewal(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from store.accounts import locked_account
 from store.enums import Band
-from store.errors import StoreError
+from store.errors import StoreError, check_version
 from store.models import BandOverride
 from store.settings import thresholds_for
 from store.signals import assess
@@ -36,10 +36,13 @@ def set_band_override(
     expires_on: date,
     by_user_id: str,
     today: date,
+    expected: int | None = None,
 ) -> BandOverride:
     """Override the account's band until `expires_on` (today up to 90 days ahead), saying why.
     An override in place is replaced (marked cleared, by the same user). Refused, with nothing
-    written: no reason, a reason too long, an expiry in the past or more than 90 days ahead."""
+    written: no reason, a reason too long, an expiry in the past or more than 90 days ahead, or
+    a form opened over another override than the one in place now (`expected`, as
+    `override_version` read it then: someone else set or cleared one meanwhile)."""
     text = " ".join(reason.split())
     if not text:
         raise OverrideRefused(
@@ -62,6 +65,8 @@ def set_band_override(
             field="expires_on",
         )
     account = locked_account(session, team_id=team_id, account_id=account_id)
+    seen = override_version(session, team_id=team_id, account_id=account_id)
+    check_version(expected, seen, what=f"The band of {account.name}", field="band")
     _clear(session, account_id=account_id, by_user_id=by_user_id)
     snapshots = load_snapshots(session, team_id=team_id, account_ids=[account_id])
     rules = assess(snapshots[0], today=today, thresholds=thresholds_for(session, team_id=team_id))
@@ -77,6 +82,20 @@ def set_band_override(
     session.add(override)
     session.flush()
     return override
+
+
+def override_version(session: Session, *, team_id: str, account_id: int) -> int:
+    """What an override form saves over: the id of the account's override in place (0: none).
+    Each override is a new row, so a form opened before another was set or cleared sees a
+    different number."""
+    current = session.exec(
+        select(BandOverride.id).where(
+            BandOverride.team_id == team_id,
+            BandOverride.account_id == account_id,
+            col(BandOverride.cleared_at).is_(None),
+        )
+    ).one_or_none()
+    return current or 0
 
 
 def clear_band_override(
