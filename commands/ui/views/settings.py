@@ -111,6 +111,7 @@ def _threshold_summary(current: Thresholds) -> str:
         f" {current.renewal_window_smb_days} SMB"
         f" · no sponsor watched for {', '.join(watched) if watched else 'no segment'}"
         f" · items due within {current.action_due_soon_days} days"
+        f" · none booked: nothing due within {current.next_touch_days} days"
         f" · expansion at {current.expansion_seat_percent}% of seats"
         f" · low adoption under {current.adoption_risk_seat_percent}%"
     )
