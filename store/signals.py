@@ -484,12 +484,17 @@ def _relationship_signals(
         if not negative:
             continue
         critical = role is Role.ECONOMIC_BUYER and renewal_open
+        quiet = dict((p.name, d) for p, d in census.no_recent_contact)
         signals.append(
             Signal(
                 kind,
                 Severity.CRITICAL if critical else Severity.RISK,
                 f"negative {ROLE_WORDS[role]}",
-                ", ".join(_titled(p) for p in negative)
+                "; ".join(
+                    _titled(p)
+                    + (f", {_last_contact_words(quiet[p.name])}" if p.name in quiet else "")
+                    for p in negative
+                )
                 + ("; the renewal is inside its window" if critical else ""),
                 _names(negative),
             )
@@ -594,8 +599,9 @@ def _one_voice_per_person(
     1. *Gone dark* says it all: no recent contact and thin coverage (which gone dark implies:
        nobody contacted for that long is nobody live) fold into it; its evidence names the
        quiet key people, once.
-    2. A *negative* champion, economic buyer or sponsor is said by that signal, which adds how
-       long since their last contact; they leave *no recent contact* (gone when nobody is left).
+    2. A *negative* champion, economic buyer or sponsor is said by that signal, which says how
+       long since their last contact (`_relationship_signals`); they leave *no recent contact*
+       (gone when nobody is left).
     3. *Thin coverage* folds into *no recent contact* when reconnecting with the quiet key
        people would reach the target: one conversation fixes both, so one risk, which says what
        coverage it leaves.
@@ -628,15 +634,8 @@ def _one_voice_per_person(
             )
             if kind in by_kind
         }
-        for kind, said in negative.items():
-            theirs = [(p, d) for p, d in quiet if p.name in said.people]
-            if theirs:
-                extra = "; ".join(f"{p.name}: {_last_contact_words(d)}" for p, d in theirs)
-                replaced[kind] = Signal(
-                    kind, said.severity, said.reason, f"{said.evidence}; {extra}", said.people
-                )
-        named = {name for said in negative.values() for name in said.people}
-        quiet = [(p, d) for p, d in quiet if p.name not in named]
+        hostile = {name for said in negative.values() for name in said.people}
+        quiet = [(p, d) for p, d in quiet if p.name not in hostile]
         thin = by_kind.get(SignalKind.THIN_COVERAGE)
         tail = ""
         if quiet and thin is not None and len(census.threads) + len(quiet) >= needed:

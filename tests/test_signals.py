@@ -764,7 +764,7 @@ QUIET = [
         SignalKind.NEGATIVE_CHAMPION,
         (SignalKind.NO_RECENT_CONTACT,),
         Band.YELLOW,
-        "Alice; Alice: last contact 70 days ago",
+        "Alice, last contact 70 days ago",
     ),
 ]
 

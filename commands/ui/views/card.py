@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from commands.ui.ids import Action, StakeholderMenu
-from commands.ui.text import channel_mention, dated, days_phrase, escape, money, user_mention
+from commands.ui.text import channel_mention, dated, days_from, escape, money, user_mention
 from commands.ui.values import AccountValue, HistoryValue, PersonMenuValue
 from commands.ui.views.blocks import (
     Block,
@@ -207,7 +207,7 @@ def _person_line(person: Stakeholder, today: date) -> str:
     if person.last_contacted_on is None:
         contact = "never contacted"
     else:
-        contact = f"last contact {days_phrase((person.last_contacted_on - today).days)}"
+        contact = f"last contact {days_from(person.last_contacted_on, today)}"
     return (
         f"• *{escape(person.name)}*{title} · {person.influence.value} influence · "
         f"{SENTIMENT_ICON[person.sentiment]} {person.sentiment.value} · {contact}"
@@ -263,7 +263,7 @@ def _map_blocks(
     if departed:
         lines = [
             f"• {escape(p.name)} ({label(p.role).lower()}"
-            + (f", left {days_phrase((p.departed_on - today).days)}" if p.departed_on else "")
+            + (f", left {days_from(p.departed_on, today)}" if p.departed_on else "")
             + (f", now at {escape(p.left_for_company)}" if p.left_for_company else "")
             + ")"
             for p in departed
