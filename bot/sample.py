@@ -462,6 +462,19 @@ def _last_weeks_digest(session: Session, *, team_id: str, today: date) -> None:
     record_bands(session, team_id=team_id, week=monday - timedelta(days=7), shown=shown)
 
 
+CONTACT_SUMMARIES = {
+    Role.CHAMPION: "Weekly sync: rollout on track, wants the new reports for their team",
+    Role.ECONOMIC_BUYER: "Budget review: renewal timing and what they need to see first",
+    Role.EXECUTIVE_SPONSOR: "Exec check-in on next year's goals",
+    Role.DECISION_MAKER: "Roadmap fit: integration questions answered",
+    Role.INFLUENCER: "Feedback on the dashboards",
+    Role.END_USER: "Office hours: questions on exports",
+    Role.DETRACTOR: "Heard their security concerns out",
+}
+"""What the sample's last contact with each person was about (a summary says what was said,
+never only who was met)."""
+
+
 def _seed_account(
     session: Session, *, team_id: str, today: date, sample: SampleAccount, index: int
 ) -> None:
@@ -518,7 +531,7 @@ def _seed_account(
                 stakeholder_ids=[stakeholder_id],
                 contacted_on=today - timedelta(days=person.contacted_days_ago),
                 channel=ContactChannel.MEETING,
-                summary=f"Check-in with {person.name}",
+                summary=CONTACT_SUMMARIES[person.role],
                 by_user_id=sample.owner,
             )
         if person.departed_days_ago is not None:

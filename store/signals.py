@@ -570,9 +570,12 @@ def _last_contact_words(days: int | None) -> str:
 
 
 def _no_recent_contact(quiet: Sequence[tuple[Stakeholder, int | None]], tail: str = "") -> Signal:
-    """`no recent contact with the champion: Ana (champion): last contact 74 days ago`."""
+    """`no recent contact with the champion: Ana: last contact 74 days ago`; with several, each
+    with their role (`Ana (champion): …; Raj (economic buyer): never contacted`)."""
     evidence = "; ".join(
-        f"{p.name} ({ROLE_WORDS[p.role]}): {_last_contact_words(d)}" for p, d in quiet
+        (p.name if len(quiet) == 1 else f"{p.name} ({ROLE_WORDS[p.role]})")
+        + f": {_last_contact_words(d)}"
+        for p, d in quiet
     )
     reason = (
         f"no recent contact with {plural(len(quiet), 'key person', 'key people')}"
@@ -718,7 +721,9 @@ def _plan_signals(
                 SignalKind.ACTIONS_OVERDUE,
                 Severity.RISK,
                 f"{plural(len(overdue), 'action item')} overdue",
-                f"{titles} ({late} late)" if len(overdue) == 1 else f"oldest {late} late: {titles}",
+                f"{titles} ({late} overdue)"
+                if len(overdue) == 1
+                else f"oldest {late} overdue: {titles}",
             )
         )
     if due_soon:
@@ -984,7 +989,9 @@ def next_steps(
     if SignalKind.NO_CHAMPION in kinds and live:
         add(f"Find a champion: who among {_listed(_names(live[:3]))} sells for us inside?", later)
     if SignalKind.ADOPTION_RISK in kinds:
-        who = champion or (live[0].name if live else "the customer")
+        who = champion or (live[0].name if live else None)
+        who = who or next((p.name for p in active if p.sentiment is not Sentiment.NEGATIVE), None)
+        who = who or "their main users"
         add(
             f"Book an adoption review with {who}: {kinds[SignalKind.ADOPTION_RISK].evidence}", later
         )

@@ -652,7 +652,7 @@ def test_none_booked_is_said_on_the_renewal_line_and_as_a_step_when_the_account_
     [open_post] = posts(slack, "C0OPEN")
     headline = open_post.json_param("blocks")[0]["text"]["text"]
     assert headline.split("\n")[1] == (
-        "$120k at stake · renews 22 Jan (in 60 days) · renewal not started · "
+        "$120k ARR · renews 22 Jan (in 60 days) · renewal not started · "
         "none booked in the next 30 days"
     )
     [drift_post] = posts(slack, "C0DRIFT")

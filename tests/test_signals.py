@@ -552,12 +552,12 @@ def test_items_overdue_and_due_soon_are_counted_in_words() -> None:
     snap = snapshot(actions=[item("Late", -9), item("Soon", 7), item("Later", 8)])
     overdue = signal(snap, SignalKind.ACTIONS_OVERDUE)
     due = signal(snap, SignalKind.ACTIONS_DUE_SOON)
-    assert (overdue.reason, overdue.evidence) == ("1 action item overdue", "Late (9 days late)")
+    assert (overdue.reason, overdue.evidence) == ("1 action item overdue", "Late (9 days overdue)")
     assert (due.reason, due.evidence) == ("1 action item due within 7 days", "Soon")
     two = signal(snapshot(actions=[item("A", -1), item("B", -3)]), SignalKind.ACTIONS_OVERDUE)
-    assert (two.reason, two.evidence) == ("2 action items overdue", "oldest 3 days late: B; A")
+    assert (two.reason, two.evidence) == ("2 action items overdue", "oldest 3 days overdue: B; A")
     one_day = signal(snapshot(actions=[item("A", -1)]), SignalKind.ACTIONS_OVERDUE)
-    assert one_day.evidence == "A (1 day late)"
+    assert one_day.evidence == "A (1 day overdue)"
 
 
 @pytest.mark.parametrize(
@@ -751,7 +751,7 @@ QUIET = [
         SignalKind.NO_RECENT_CONTACT,
         (SignalKind.THIN_COVERAGE,),
         Band.YELLOW,
-        "Alice (champion): last contact 70 days ago; that leaves 2 live contacts (target 3)",
+        "Alice: last contact 70 days ago; that leaves 2 live contacts (target 3)",
     ),
     Quiet(
         "A negative champion nobody has called for 70 days: the negative champion says it",
@@ -790,9 +790,7 @@ def test_a_quiet_key_person_beside_thin_coverage_no_call_can_fix_keeps_both() ->
     result = verdict(snapshot(people))
     fired = {s.kind: s for s in result.signals}
     assert fired[SignalKind.THIN_COVERAGE].evidence == "Eve"
-    assert (
-        fired[SignalKind.NO_RECENT_CONTACT].evidence == "Alice (champion): last contact 70 days ago"
-    )
+    assert fired[SignalKind.NO_RECENT_CONTACT].evidence == "Alice: last contact 70 days ago"
 
 
 # -- none booked ---------------------------------------------------------------------------------

@@ -282,7 +282,7 @@ def _flag_blocks(assessment: Assessment) -> list[Block]:
         for s in assessment.signals
         if s.severity is not Severity.OPPORTUNITY and s.kind is not SignalKind.NONE_BOOKED
     ]
-    blocks = [section(listing("*Flags*", lines) if lines else "*Flags*\nNone: keep it that way.")]
+    blocks = [section(listing("*Flags*", lines) if lines else "*Flags*\nNo warning signs.")]
     play = assessment.expansion_play
     opportunity = assessment.of(Severity.OPPORTUNITY)
     if play is not None:

@@ -278,7 +278,11 @@ def _changes_line(entries: Sequence[HistoryEntry], today: date) -> str:
         went = f"at {escape(company)}" if company else ""
         went += f" as {escape(title)}" if title else ""
         on = changes.get("departed_on")
-        when = f" on {day(date.fromisoformat(on), today)}" if on else ""
+        logged = entries[0].at.date()
+        # the day they left, unless it is the day the line is dated already
+        when = (
+            f" on {day(date.fromisoformat(on), today)}" if on and on != logged.isoformat() else ""
+        )
         made = [change for change in made if change.field not in DEPARTURE_DETAILS]
         departed = f"*{who}* departed{when}" + (f" (now {went.strip()})" if went else "")
         rest = "; ".join(_change_text(change) for change in made if change.field != "status")
