@@ -765,7 +765,7 @@ def _seat_signals(account: Account, *, thresholds: Thresholds) -> list[Signal]:
                 SignalKind.ADOPTION_RISK,
                 Severity.RISK,
                 f"low adoption: {utilisation:.0%} of seats active",
-                evidence,
+                evidence.removesuffix(" active"),  # the reason says "active" already
             )
         ]
     return []
@@ -993,7 +993,8 @@ def next_steps(
         who = who or next((p.name for p in active if p.sentiment is not Sentiment.NEGATIVE), None)
         who = who or "their main users"
         add(
-            f"Book an adoption review with {who}: {kinds[SignalKind.ADOPTION_RISK].evidence}", later
+            f"Book an adoption review with {who}: {kinds[SignalKind.ADOPTION_RISK].evidence} active",
+            later,
         )
     if SignalKind.STALE_MAP in kinds:
         add("Refresh the map: log your latest conversations and who has moved", later)

@@ -53,6 +53,7 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "No warning signs.",  # not "None: keep it that way." above a 🌱 flag
         "Dana Lee departed · by",  # the day they left is the line's own day: said once
         "$610k ARR · renews 21 Dec (in 28 days) · proposal sent",  # green: nothing at stake
+        "low adoption: 44% of seats active: 110 of 250 seats",
     ):
         assert shown in first.output
     for misleading in (
@@ -62,6 +63,7 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "Check-in with",  # a summary that only repeats who was met
         "with the customer:",
         "days late",  # overdue, one word for it
+        "110 of 250 seats active",  # "low adoption: 44% of seats active: … seats active"
     ):
         assert misleading not in first.output, misleading
     second = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
