@@ -992,8 +992,9 @@ def next_steps(
         who = champion or (live[0].name if live else None)
         who = who or next((p.name for p in active if p.sentiment is not Sentiment.NEGATIVE), None)
         who = who or "their main users"
+        seats = kinds[SignalKind.ADOPTION_RISK].evidence
         add(
-            f"Book an adoption review with {who}: {kinds[SignalKind.ADOPTION_RISK].evidence} active",
+            f"Book an adoption review with {who}: {seats} active",
             later,
         )
     if SignalKind.STALE_MAP in kinds:

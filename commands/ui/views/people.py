@@ -33,6 +33,7 @@ from store.enums import (
 )
 from store.models import Account, AccountChange, Stakeholder, StakeholderChange
 from store.stakeholders import CREATED, HistoryEntry
+from store.wording import plural
 
 S = StakeholderField
 C = ContactField
@@ -450,7 +451,8 @@ def history_blocks(
 def departure_alert(
     *, account: Account, person: Stakeholder, threads_left: int, other_champions: int
 ) -> list[Block]:
-    """`Champion Dana Lee departed: 2 threads left; no other champion`, with a button to act."""
+    """`Champion Dana Lee departed: 2 live contacts left; no other champion`, with a button to
+    act ("live contact" as the card and the signals say it)."""
     role = label(person.role)
     went = ""
     if person.left_for_company:
@@ -459,12 +461,12 @@ def departure_alert(
             + (f" as {escape(person.left_for_title)}" if person.left_for_title else "")
             + ")"
         )
-    rest = f"{threads_left} thread{'s' if threads_left != 1 else ''} left"
+    rest = f"{plural(threads_left, 'live contact')} left"
     if person.role is Role.CHAMPION:
         rest += (
             "; no other champion"
             if other_champions == 0
-            else f"; {other_champions} other champion{'s' if other_champions != 1 else ''}"
+            else f"; {plural(other_champions, 'other champion')}"
         )
     return [
         section(f":rotating_light: *{role} {escape(person.name)} departed*{went}: {rest}."),
