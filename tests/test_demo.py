@@ -54,6 +54,7 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "Dana Lee departed · by",  # the day they left is the line's own day: said once
         "$610k ARR · renews 21 Dec (in 28 days) · proposal sent",  # green: nothing at stake
         "low adoption: 44% of seats active: 110 of 250 seats",
+        "📅 notice date: none → 4 Dec · by",  # the renewal's moves are history
     ):
         assert shown in first.output
     for misleading in (
