@@ -1,6 +1,6 @@
 """Weekly digests at scale: building every account's digest, and delivering them under 429s.
 
-python -m bench.digests [--accounts 10000] [--small 1000] [--delivery-accounts 1130] [--profile]
+python -m bench.digests [--accounts 10000] [--small 1000] [--delivery-accounts 2060] [--profile]
 
 1. For a fresh temporary SQLite portfolio at `--small` and `--accounts` accounts it builds and
    renders this week's digests as the scheduler does (`team_digests`, `account_digest_blocks`
@@ -68,9 +68,10 @@ from store.settings import DigestSettings
 from tests.slack_fake import FakeSlack
 
 SMALL_SCALE = 1_000
-DELIVERY_ACCOUNTS = 1_130
-"""The seeded portfolio of this many accounts has 1,005 account channels with a digest: with the
-portfolio channel, 1,006 digests to deliver."""
+DELIVERY_ACCOUNTS = 2_060
+"""The seeded portfolio of this many accounts has 1,020 account channels with a digest due (a
+quiet green account gets none: no weekly all-clear): with the portfolio channel, 1,021 digests
+to deliver, above the thousand the delivery is measured at (2026-11-30)."""
 TARGET_SECONDS = 5.0
 TARGET_BYTES = 300 * 2**20
 MIB = 2**20

@@ -9,12 +9,13 @@ from decimal import Decimal
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from store.accounts import create_account
+from store.accounts import create_account, update_account
 from store.actions import add_action_item, complete_action_item
 from store.digest_bands import ShownNow, record_bands
 from store.enums import Band, ContactChannel, Influence, RenewalStage, Role, Segment, Sentiment
 from store.models import (
     Account,
+    AccountChange,
     ActionItem,
     ActionItemChange,
     ContactLog,
@@ -462,6 +463,21 @@ def _last_weeks_digest(session: Session, *, team_id: str, today: date) -> None:
     record_bands(session, team_id=team_id, week=monday - timedelta(days=7), shown=shown)
 
 
+RENEWAL_MOVED_DAYS_AGO = 6
+"""When the sample's renewals moved to their stage (a signed one: the day it was signed)."""
+CONTACT_SUMMARIES = {
+    Role.CHAMPION: "Weekly sync: rollout on track, wants the new reports for their team",
+    Role.ECONOMIC_BUYER: "Budget review: renewal timing and what they need to see first",
+    Role.EXECUTIVE_SPONSOR: "Exec check-in on next year's goals",
+    Role.DECISION_MAKER: "Roadmap fit: integration questions answered",
+    Role.INFLUENCER: "Feedback on the dashboards",
+    Role.END_USER: "Office hours: questions on exports",
+    Role.DETRACTOR: "Heard their security concerns out",
+}
+"""What the sample's last contact with each person was about (a summary says what was said,
+never only who was met)."""
+
+
 def _seed_account(
     session: Session, *, team_id: str, today: date, sample: SampleAccount, index: int
 ) -> None:
@@ -482,11 +498,18 @@ def _seed_account(
         seats_active=sample.seats[1],
         products=sample.products,
         external_crm_id=f"0015g00000DEMO{index:03d}",
-        renewal_stage=sample.stage,
-        renewal_signed_on=signed,
-        notice_date=notice,
     )
     account_id = saved_id(account.id)
+    if sample.stage is not RenewalStage.NOT_STARTED or notice is not None:
+        update_account(  # as the owner would, through the renewal form: a line of history
+            session,
+            team_id=team_id,
+            account_id=account_id,
+            by_user_id=sample.owner,
+            renewal_stage=sample.stage,
+            renewal_signed_on=signed,
+            notice_date=notice,
+        )
     by_name: dict[str, int] = {}
     for person in sample.people:
         stakeholder = add_stakeholder(
@@ -518,7 +541,7 @@ def _seed_account(
                 stakeholder_ids=[stakeholder_id],
                 contacted_on=today - timedelta(days=person.contacted_days_ago),
                 channel=ContactChannel.MEETING,
-                summary=f"Check-in with {person.name}",
+                summary=CONTACT_SUMMARIES[person.role],
                 by_user_id=sample.owner,
             )
         if person.departed_days_ago is not None:
@@ -575,6 +598,12 @@ def _backdate(
     were held, items closed on their due day. (The store stamps its rows with the time of the
     write; only the sample portfolio is written after the fact.)"""
     long_ago = _at(today - timedelta(days=300))
+    moved = today - timedelta(days=sample.signed_days_ago or RENEWAL_MOVED_DAYS_AGO)
+    session.execute(
+        update(AccountChange)
+        .where(col(AccountChange.account_id) == account_id)
+        .values(changed_at=_at(moved))
+    )
     session.execute(
         update(StakeholderChange)
         .where(

@@ -169,6 +169,7 @@ def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> in
         team_id=sub.team_id,
         account_id=sub.meta.account_id,
         expected_version=sub.meta.version,
+        by_user_id=sub.user_id,
         **values,
     )
     return sub.meta.account_id

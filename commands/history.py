@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from commands.access import Access
@@ -12,13 +13,17 @@ from store.db import Database
 
 
 def show_history(
-    value: HistoryValue, respond: Callable[..., Any], db: Database, access: Access
+    value: HistoryValue, respond: Callable[..., Any], db: Database, access: Access, today: date
 ) -> None:
     """The card's History button opens the history privately; Newer and Older turn its page in
     place."""
     with db.reading() as session:
         blocks = history_of(
-            session, team_id=access.team_id, account_id=value.account_id, offset=value.offset
+            session,
+            team_id=access.team_id,
+            account_id=value.account_id,
+            today=today,
+            offset=value.offset,
         )
     send_blocks(
         respond,

@@ -385,7 +385,9 @@ def _item_form(
 # -- team settings --------------------------------------------------------------------------------
 
 
-def settings_menu_of(session: Session, *, team_id: str, defaults: DigestSettings) -> View:
+def settings_menu_of(
+    session: Session, *, team_id: str, defaults: DigestSettings, today: date
+) -> View:
     """The settings menu: what is in force in each section, and the latest changes."""
     return settings_menu(
         meta=ModalMeta(),
@@ -393,12 +395,15 @@ def settings_menu_of(session: Session, *, team_id: str, defaults: DigestSettings
         thresholds=thresholds_for(session, team_id=team_id),
         leads=team_leads(session, team_id=team_id),
         history=settings_history(session, team_id=team_id),
+        today=today,
     )
 
 
 def team_settings(session: Session, asked: AskedCommand, request: Request) -> View:
     """`/account settings` (admins: checked before, once the loading view is up)."""
-    return settings_menu_of(session, team_id=request.team_id, defaults=request.digest_defaults)
+    return settings_menu_of(
+        session, team_id=request.team_id, defaults=request.digest_defaults, today=request.today
+    )
 
 
 def settings_section(session: Session, value: SectionValue, request: Request) -> View:

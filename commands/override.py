@@ -76,6 +76,7 @@ def _renewal(session: Session, sub: Submission, view: dict[str, Any], today: dat
         team_id=sub.team_id,
         account_id=sub.meta.account_id,
         expected_version=sub.meta.version,
+        by_user_id=sub.user_id,
         renewal_stage=form.renewal_stage,
         renewal_signed_on=form.renewal_signed_on,
         notice_date=form.notice_date,

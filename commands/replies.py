@@ -87,7 +87,7 @@ def portfolio_of(session: Session, *, team_id: str, user_id: str, today: date) -
 
 
 def history_of(
-    session: Session, *, team_id: str, account_id: int, offset: int = 0
+    session: Session, *, team_id: str, account_id: int, today: date, offset: int = 0
 ) -> list[Block] | None:
     account = get_account(session, team_id=team_id, account_id=account_id)
     if account is None:
@@ -95,7 +95,9 @@ def history_of(
     entries, more = account_history(
         session, team_id=team_id, account_id=account_id, offset=offset, limit=HISTORY_PAGE
     )
-    return history_blocks(account, entries, offset=offset, more=more, page_size=HISTORY_PAGE)
+    return history_blocks(
+        account, entries, offset=offset, more=more, page_size=HISTORY_PAGE, today=today
+    )
 
 
 def plan_of(session: Session, *, team_id: str, account_id: int, today: date) -> list[Block] | None:
@@ -287,7 +289,10 @@ def history_answer(
 ) -> list[Block]:
     assert account is not None and account.id is not None
     with request.db.reading() as session:
-        return history_of(session, team_id=request.team_id, account_id=account.id) or []
+        return (
+            history_of(session, team_id=request.team_id, account_id=account.id, today=request.today)
+            or []
+        )
 
 
 def team_portfolio_answer(

@@ -5,7 +5,7 @@ form opens and again when it is saved."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -73,6 +73,7 @@ def _settings_listener(
         team_id: str,
         digest_defaults: DigestSettings,
         access: Access,
+        today: date,
     ) -> None:
         def write(session: Session) -> bool:
             values = read(view)
@@ -101,7 +102,9 @@ def _settings_listener(
         )
         if saved and (menu_id := view.get("root_view_id")) and menu_id != view.get("id"):
             with db.reading() as session:
-                menu = settings_menu_of(session, team_id=team_id, defaults=digest_defaults)
+                menu = settings_menu_of(
+                    session, team_id=team_id, defaults=digest_defaults, today=today
+                )
             client.views_update(view_id=menu_id, view=menu)
 
     listener.__name__, listener.__doc__ = read.__name__.lstrip("_"), read.__doc__

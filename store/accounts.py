@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from store.enums import RenewalStage, Segment
 from store.errors import DuplicateAccountName, NotFound, StoreError, check_version
-from store.models import Account, saved_id
+from store.models import Account, AccountChange, saved_id
 from store.names import NAME_LENGTH, clean_name, name_key
 from store.types import utcnow
 from store.unique import saved_once
@@ -133,12 +133,14 @@ def update_account(
     team_id: str,
     account_id: int,
     expected_version: int | None = None,
+    by_user_id: str | None = None,
     **changes: Any,
 ) -> Account:
     """Change an account's fields; a name another account of the team uses is refused, and so is
     an edit made on a version someone else has changed since (`expected_version`), and renewal
     facts that cannot all be true once changed (`check_renewal`). Moving the stage off signed
-    clears the signed date."""
+    clears the signed date. Each renewal fact that changes is kept in the account's history
+    (`AccountChange`, by `by_user_id`), in the same transaction."""
     account = locked_account(session, team_id=team_id, account_id=account_id)
     check_version(expected_version, account.version, what=account.name)
     if unknown := set(changes) - _EDITABLE:
@@ -172,9 +174,24 @@ def update_account(
         )
 
     def write() -> None:
+        at = utcnow()  # one moment for the changes made together: one line of history
+        for field in sorted(_RENEWAL_FIELDS & changes.keys()):
+            old, new = _as_text(getattr(account, field)), _as_text(changes[field])
+            if old != new:
+                session.add(
+                    AccountChange(
+                        team_id=team_id,
+                        account_id=account_id,
+                        field=field,
+                        old_value=old,
+                        new_value=new,
+                        changed_by_user_id=by_user_id,
+                        changed_at=at,
+                    )
+                )
         for field, value in changes.items():
             setattr(account, field, value)
-        account.updated_at = utcnow()
+        account.updated_at = at
         account.version += 1
 
     saved_once(session, write=write, check=check_name)
@@ -189,6 +206,16 @@ _EDITABLE = frozenset(
     }
 )  # fmt: skip
 _RENEWAL_FIELDS = frozenset({"renewal_date", "notice_date", "renewal_stage", "renewal_signed_on"})
+"""The renewal facts: checked together, and each change kept in the account's history."""
+
+
+def _as_text(value: object) -> str | None:
+    """A renewal fact as the history keeps it: a stage's value, a date in ISO form."""
+    if value is None:
+        return None
+    if isinstance(value, RenewalStage):
+        return value.value
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def set_renewal_stage(
@@ -199,6 +226,7 @@ def set_renewal_stage(
     stage: RenewalStage,
     signed_on: date | None = None,
     expected_version: int | None = None,
+    by_user_id: str | None = None,
 ) -> Account:
     """Move the renewal to a stage; signed needs the day it was signed (refused otherwise)."""
     return update_account(
@@ -206,6 +234,7 @@ def set_renewal_stage(
         team_id=team_id,
         account_id=account_id,
         expected_version=expected_version,
+        by_user_id=by_user_id,
         renewal_stage=stage,
         renewal_signed_on=signed_on,
     )

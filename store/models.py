@@ -278,6 +278,23 @@ class StakeholderChange(SQLModel, table=True):
     changed_at: datetime = created_at_field()
 
 
+class AccountChange(SQLModel, table=True):
+    """One renewal fact of an account changed (stage, signed date, notice date, renewal date),
+    written in the transaction of the change: the account's history shows who moved it, when."""
+
+    __tablename__ = "account_change"
+    __table_args__ = (sa.Index(None, "account_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    field: str = Field(max_length=64)
+    old_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    new_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    changed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    changed_at: datetime = created_at_field()
+
+
 class ActionItem(SQLModel, table=True):
     """A mutual-action-plan commitment: an owner on each side and a due date."""
 

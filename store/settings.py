@@ -131,6 +131,16 @@ class Thresholds(BaseModel):
             description="Open items due this soon are flagged to watch (0: only those due today).",
         ),
     ] = 7
+    next_touch_days: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=365,
+            title="Next touch booked within (days)",
+            description="No action item due this soon is none booked: watched while the renewal "
+            "is open, or when nobody has been contacted for as long.",
+        ),
+    ] = 30
     expansion_seat_percent: Annotated[
         Percent,
         Field(

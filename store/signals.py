@@ -61,6 +61,7 @@ class SignalKind(StrEnum):
     STALE_MAP = "stale_map"
     ACTIONS_OVERDUE = "actions_overdue"
     ACTIONS_DUE_SOON = "actions_due_soon"
+    NONE_BOOKED = "none_booked"
     ADOPTION_RISK = "adoption_risk"
     RENEWAL_SOON = "renewal_soon"
     RENEWAL_AT_RISK = "renewal_at_risk"
@@ -86,6 +87,7 @@ SIGNAL_NAMES = {
     SignalKind.STALE_MAP: "stale map",
     SignalKind.ACTIONS_OVERDUE: "overdue action items",
     SignalKind.ACTIONS_DUE_SOON: "action items due soon",
+    SignalKind.NONE_BOOKED: "none booked",
     SignalKind.ADOPTION_RISK: "low adoption",
     SignalKind.RENEWAL_SOON: "renewal inside its window",
     SignalKind.RENEWAL_AT_RISK: "renewal at risk",
@@ -190,6 +192,11 @@ class Assessment:
         """How many risk or critical signals hold (an open renewal's own urgency apart)."""
         return sum(s.severity in _WEIGHING and s.kind not in RENEWAL_KINDS for s in self.signals)
 
+    @property
+    def none_booked(self) -> Signal | None:
+        """The watch on the next touch (`SignalKind.NONE_BOOKED`), when it holds."""
+        return next((s for s in self.signals if s.kind is SignalKind.NONE_BOOKED), None)
+
     def of(self, severity: Severity) -> tuple[Signal, ...]:
         return tuple(s for s in self.signals if s.severity is severity)
 
@@ -231,16 +238,28 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
         and stage is not RenewalStage.SIGNED
     )
     needed = thresholds.threads_needed(segment)
-    signals = [
-        *_presence_signals(census, today=today, thresholds=thresholds),
-        *_relationship_signals(
-            census, renewal_open=renewal_open, needed=needed, thresholds=thresholds
-        ),
-        *_sponsor_watch(census, watched=thresholds.sponsor_watched(segment)),
-        *_map_freshness_signals(snapshot, census, today=today, thresholds=thresholds),
-        *_plan_signals(snapshot.open_actions, today=today, thresholds=thresholds),
-        *_seat_signals(account, thresholds=thresholds),
-    ]
+    signals = _one_voice_per_person(
+        [
+            *_presence_signals(census, today=today, thresholds=thresholds),
+            *_relationship_signals(
+                census, renewal_open=renewal_open, needed=needed, thresholds=thresholds
+            ),
+            *_sponsor_watch(census, watched=thresholds.sponsor_watched(segment)),
+            *_map_freshness_signals(snapshot, census, today=today, thresholds=thresholds),
+            *_plan_signals(snapshot.open_actions, today=today, thresholds=thresholds),
+            *_next_touch_signals(
+                snapshot.open_actions,
+                census,
+                renewal_open=renewal_open,
+                today=today,
+                thresholds=thresholds,
+            ),
+            *_seat_signals(account, thresholds=thresholds),
+        ],
+        census,
+        needed=needed,
+        today=today,
+    )
     first = ""
     if renewal_days is not None and 0 <= renewal_days <= window:
         weighing = [s for s in signals if s.severity in _WEIGHING]
@@ -465,12 +484,17 @@ def _relationship_signals(
         if not negative:
             continue
         critical = role is Role.ECONOMIC_BUYER and renewal_open
+        quiet = dict((p.name, d) for p, d in census.no_recent_contact)
         signals.append(
             Signal(
                 kind,
                 Severity.CRITICAL if critical else Severity.RISK,
                 f"negative {ROLE_WORDS[role]}",
-                ", ".join(_titled(p) for p in negative)
+                "; ".join(
+                    _titled(p)
+                    + (f", {_last_contact_words(quiet[p.name])}" if p.name in quiet else "")
+                    for p in negative
+                )
                 + ("; the renewal is inside its window" if critical else ""),
                 _names(negative),
             )
@@ -536,28 +560,150 @@ def _map_freshness_signals(
                 f"nobody added, changed or contacted for {plural(idle, 'day')}",
             )
         )
-    quiet = census.no_recent_contact
-    if quiet:
-        evidence = "; ".join(
-            f"{p.name} ({ROLE_WORDS[p.role]}): "
-            + ("never contacted" if d is None else f"last contact {plural(d, 'day')} ago")
-            for p, d in quiet
-        )
-        reason = (
-            f"no recent contact with {plural(len(quiet), 'key person', 'key people')}"
-            if len(quiet) > 1
-            else f"no recent contact with the {ROLE_WORDS[quiet[0][0].role]}"
-        )
-        signals.append(
-            Signal(
-                SignalKind.NO_RECENT_CONTACT,
-                Severity.RISK,
-                reason,
-                evidence,
-                tuple(p.name for p, _ in quiet),
-            )
-        )
+    if census.no_recent_contact:
+        signals.append(_no_recent_contact(census.no_recent_contact))
     return signals
+
+
+def _last_contact_words(days: int | None) -> str:
+    return "never contacted" if days is None else f"last contact {plural(days, 'day')} ago"
+
+
+def _no_recent_contact(quiet: Sequence[tuple[Stakeholder, int | None]], tail: str = "") -> Signal:
+    """`no recent contact with the champion: Ana: last contact 74 days ago`; with several, each
+    with their role (`Ana (champion): …; Raj (economic buyer): never contacted`)."""
+    evidence = "; ".join(
+        (p.name if len(quiet) == 1 else f"{p.name} ({ROLE_WORDS[p.role]})")
+        + f": {_last_contact_words(d)}"
+        for p, d in quiet
+    )
+    reason = (
+        f"no recent contact with {plural(len(quiet), 'key person', 'key people')}"
+        if len(quiet) > 1
+        else f"no recent contact with the {ROLE_WORDS[quiet[0][0].role]}"
+    )
+    return Signal(
+        SignalKind.NO_RECENT_CONTACT,
+        Severity.RISK,
+        reason,
+        evidence + tail,
+        tuple(p.name for p, _ in quiet),
+    )
+
+
+def _one_voice_per_person(
+    signals: list[Signal], census: _Census, *, needed: int, today: date
+) -> list[Signal]:
+    """One quiet key person is one cause, said once, by the gravest signal it feeds.
+
+    A champion nobody has called in 95 days would otherwise fire three signals at once (gone
+    dark, no recent contact, no live contacts) and count as three risks. The precedence:
+
+    1. *Gone dark* says it all: no recent contact and thin coverage (which gone dark implies:
+       nobody contacted for that long is nobody live) fold into it; its evidence names the
+       quiet key people, once.
+    2. A *negative* champion, economic buyer or sponsor is said by that signal, which says how
+       long since their last contact (`_relationship_signals`); they leave *no recent contact*
+       (gone when nobody is left).
+    3. *Thin coverage* folds into *no recent contact* when reconnecting with the quiet key
+       people would reach the target: one conversation fixes both, so one risk, which says what
+       coverage it leaves.
+    """
+    by_kind = {s.kind: s for s in signals}
+    quiet = list(census.no_recent_contact)
+    dark = by_kind.get(SignalKind.GONE_DARK)
+    replaced: dict[SignalKind, Signal | None] = {}
+    if dark is not None:
+        last = census.last_contact
+        others = [p for p, _ in quiet if last is None or p.name != last.name]
+        evidence = dark.evidence
+        if last is not None and last.role in KEY_ROLES:
+            evidence += f" ({ROLE_WORDS[last.role]})"
+        if others:
+            named = _listed([f"{p.name} ({ROLE_WORDS[p.role]})" for p in others])
+            evidence += f", {named} included" if last is None else f"; nor with {named}"
+        replaced[SignalKind.GONE_DARK] = Signal(
+            dark.kind, dark.severity, dark.reason, evidence, tuple(p.name for p, _ in quiet)
+        )
+        replaced[SignalKind.NO_RECENT_CONTACT] = None
+        replaced[SignalKind.THIN_COVERAGE] = None
+    else:
+        negative = {
+            kind: by_kind[kind]
+            for kind in (
+                SignalKind.NEGATIVE_ECONOMIC_BUYER,
+                SignalKind.NEGATIVE_CHAMPION,
+                SignalKind.NEGATIVE_SPONSOR,
+            )
+            if kind in by_kind
+        }
+        hostile = {name for said in negative.values() for name in said.people}
+        quiet = [(p, d) for p, d in quiet if p.name not in hostile]
+        thin = by_kind.get(SignalKind.THIN_COVERAGE)
+        tail = ""
+        if quiet and thin is not None and len(census.threads) + len(quiet) >= needed:
+            live = len(census.threads)
+            left = plural(live, "live contact") if live else "no live contacts"
+            tail = f"; that leaves {left} (target {needed})"
+            replaced[SignalKind.THIN_COVERAGE] = None
+        if SignalKind.NO_RECENT_CONTACT in by_kind:
+            replaced[SignalKind.NO_RECENT_CONTACT] = (
+                _no_recent_contact(quiet, tail) if quiet else None
+            )
+    folded = [replaced.get(s.kind, s) if s.kind in replaced else s for s in signals]
+    return [s for s in folded if s is not None]
+
+
+def _next_touch_signals(
+    actions: Sequence[ActionItem],
+    census: _Census,
+    *,
+    renewal_open: bool,
+    today: date,
+    thresholds: Thresholds,
+) -> list[Signal]:
+    """None booked (watch): no open mutual-action item due from today through the next
+    `next_touch_days` days, while the renewal is open inside its window (the next meeting
+    should be on the calendar) or nobody on the map has been contacted for as long (the
+    account is drifting). A recent call with nothing booked yet is normal, and says nothing;
+    an empty map or one gone dark says it more gravely."""
+    if not census.active or census.gone_dark:
+        return []
+    horizon = thresholds.next_touch_days
+    if any(0 <= (a.due_on - today).days <= horizon for a in actions):
+        return []
+    last = census.last_contact
+    since = None if last is None else days_since(last.last_contacted_on, today)
+    drifting = since is None or since > horizon
+    if not (renewal_open or drifting):
+        return []
+    facts = ["the renewal is open"] if renewal_open else []
+    if drifting:
+        facts.append(
+            "nobody contacted yet"
+            if since is None
+            else f"last contact with anyone {plural(since, 'day')} ago"
+        )
+    whom = _booking_contact(census)
+    return [
+        Signal(
+            SignalKind.NONE_BOOKED,
+            Severity.WATCH,
+            f"none booked in the next {plural(horizon, 'day')}",
+            "; ".join(facts),
+            (whom.name,) if whom is not None else (),
+        )
+    ]
+
+
+def _booking_contact(census: _Census) -> Stakeholder | None:
+    """Whom to book the next touch with: the champion, else the economic buyer, else the
+    sponsor (not a negative one), else whoever was contacted last."""
+    for role in KEY_ROLES:
+        for person in census.holding(role):
+            if person.sentiment is not Sentiment.NEGATIVE:
+                return person
+    return census.last_contact or (census.active[0] if census.active else None)
 
 
 def _plan_signals(
@@ -575,7 +721,9 @@ def _plan_signals(
                 SignalKind.ACTIONS_OVERDUE,
                 Severity.RISK,
                 f"{plural(len(overdue), 'action item')} overdue",
-                f"{titles} ({late} late)" if len(overdue) == 1 else f"oldest {late} late: {titles}",
+                f"{titles} ({late} overdue)"
+                if len(overdue) == 1
+                else f"oldest {late} overdue: {titles}",
             )
         )
     if due_soon:
@@ -617,7 +765,7 @@ def _seat_signals(account: Account, *, thresholds: Thresholds) -> list[Signal]:
                 SignalKind.ADOPTION_RISK,
                 Severity.RISK,
                 f"low adoption: {utilisation:.0%} of seats active",
-                evidence,
+                evidence.removesuffix(" active"),  # the reason says "active" already
             )
         ]
     return []
@@ -841,9 +989,13 @@ def next_steps(
     if SignalKind.NO_CHAMPION in kinds and live:
         add(f"Find a champion: who among {_listed(_names(live[:3]))} sells for us inside?", later)
     if SignalKind.ADOPTION_RISK in kinds:
-        who = champion or (live[0].name if live else "the customer")
+        who = champion or (live[0].name if live else None)
+        who = who or next((p.name for p in active if p.sentiment is not Sentiment.NEGATIVE), None)
+        who = who or "their main users"
+        seats = kinds[SignalKind.ADOPTION_RISK].evidence
         add(
-            f"Book an adoption review with {who}: {kinds[SignalKind.ADOPTION_RISK].evidence}", later
+            f"Book an adoption review with {who}: {seats} active",
+            later,
         )
     if SignalKind.STALE_MAP in kinds:
         add("Refresh the map: log your latest conversations and who has moved", later)
@@ -857,6 +1009,15 @@ def next_steps(
                 Step(f'Close "{item.title}"{them}', item.our_owner_user_id or owner, item.due_on)
             )
         steps.append(_signature_step(account, buyer, owner=owner, today=today, friday=friday))
+    if SignalKind.NONE_BOOKED in kinds and not assessment.renewal_open:
+        # (with the renewal open, the step toward signature above is the meeting to book)
+        booked = kinds[SignalKind.NONE_BOOKED]
+        for name in booked.people[:1]:
+            if name in called:
+                continue  # a step with them is the next meeting already
+            role = f" ({ROLE_WORDS[by_name[name].role]})" if name in by_name else ""
+            why = f", {booked.evidence}" if booked.evidence else ""
+            add(f"Book the next meeting with {name}{role}: none booked{why}", friday, name)
     if SignalKind.NO_EXECUTIVE_SPONSOR in kinds and (champion or buyer):
         add(
             f"Ask {champion or buyer} to introduce an executive sponsor",

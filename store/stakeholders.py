@@ -17,6 +17,7 @@ from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderS
 from store.errors import NotFound, StoreError, check_version
 from store.models import (
     ON_MAP,
+    AccountChange,
     BandOverride,
     ContactLog,
     Stakeholder,
@@ -399,6 +400,8 @@ class HistoryEntry:
     contact: ContactLog | None = None
     override: BandOverride | None = None
     """An owner's band override set (or, with `ended`, ended early by `by_user_id`)."""
+    renewal: AccountChange | None = None
+    """A renewal fact changed (stage, signed date, notice date, renewal date)."""
     ended: bool = False
     logged_at: datetime | None = None
     """When a contact was logged, kept beside `at`, when it happened."""
@@ -414,7 +417,8 @@ def happened_at(contact: ContactLog) -> datetime:
 def account_history(
     session: Session, *, team_id: str, account_id: int, offset: int = 0, limit: int = 10
 ) -> tuple[list[HistoryEntry], bool]:
-    """Changes, contacts and band overrides of an account, newest first by when they happened
+    """Changes to people and to the renewal, contacts and band overrides of an account, newest
+    first by when they happened
     (a contact by its day, its logging time kept beside it), one page; and whether more follow."""
     window = offset + limit + 1
     names = {
@@ -449,6 +453,12 @@ def account_history(
             .limit(window)
         )
     )
+    renewals = session.exec(
+        select(AccountChange)
+        .where(AccountChange.team_id == team_id, AccountChange.account_id == account_id)
+        .order_by(col(AccountChange.changed_at).desc(), col(AccountChange.id).desc())
+        .limit(window)
+    )
     entries = (
         [
             HistoryEntry(
@@ -456,6 +466,7 @@ def account_history(
             )
             for c in changes
         ]
+        + [HistoryEntry(r.changed_at, "", r.changed_by_user_id, renewal=r) for r in renewals]
         + [
             HistoryEntry(
                 happened_at(c),

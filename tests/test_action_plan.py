@@ -17,6 +17,7 @@ from digests.reminders import send_due_reminders
 from store.db import Database
 from store.enums import ActionStatus, Role
 from store.models import ActionItem, ActionItemChange, ActionReminder
+from store.wording import day as short_day
 from tests.factories import add_item, add_person, app_today, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import (
@@ -271,6 +272,18 @@ def test_plan_lists_open_items_and_recently_closed_ones(
         and "~Finished thing~" in text
     )
     assert f"plan:{late}" in text  # its buttons redraw the plan, not a card
+    lines = [
+        b["text"]["text"] for b in reply.params["blocks"] if b["type"] == "section"
+    ]  # each item in the short date form, and how far where that helps
+    assert lines[0].startswith(
+        ":warning: *Late thing* · 4 days overdue "
+        f"(due {short_day(TODAY - timedelta(days=4), TODAY)})"
+        " · us: <@U0ALICE> · them: Raj"
+    ), lines[0]
+    assert lines[1].startswith(
+        f"*Soon thing* · due {short_day(TODAY + timedelta(days=2), TODAY)} (in 2 days) · us:"
+    ), lines[1]
+    assert f"done {short_day(TODAY, TODAY)} by <@" in lines[2], lines[2]
     click(bot, slack, "action.done", str(late), block_id=f"plan:{late}")
     [_, redrawn] = slack.wait_for("response_url", count=2)
     assert "Mutual action plan: Acme" in json.dumps(redrawn.params["blocks"])

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from store.db import Database
 from store.enums import RenewalStage
-from store.models import Account, BandOverride
+from store.models import Account, AccountChange, BandOverride
 from store.types import utcnow
+from store.wording import day
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
@@ -207,3 +208,30 @@ def test_a_renewal_that_cannot_be_true_is_refused_beside_its_field_and_nothing_w
             RenewalStage.NOT_STARTED,
             None,
         )
+        assert session.scalars(select(AccountChange)).all() == []  # no history of a refusal
+
+
+def test_each_move_of_the_renewal_is_a_line_of_the_accounts_history(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Issue 19: the stage, the notice date and the signed date, as they moved, by whom."""
+    account = make_account(database, "Stark", renewal_date=TODAY + timedelta(days=28))
+    notice = TODAY + timedelta(days=10)
+    form = open_renewal(bot, slack, account.id)
+    assert submit(bot, form, renewal_values("proposal_sent", notice_on=notice)) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    slack.calls.clear()
+    form = open_renewal(bot, slack, account.id)
+    assert submit(bot, form, renewal_values("signed", signed_on=TODAY, notice_on=notice)) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    slack.calls.clear()
+    bot.command("stark history")
+    [shown] = slack.wait_for("response_url")
+    lines = shown.params["blocks"][1]["text"]["text"].split("\n")
+    now = day(TODAY, TODAY)
+    assert [line.split("` ", 1)[1] for line in lines] == [
+        f":date: renewal stage: proposal sent → signed; signed on: _none_ → {now} · by <@U0ALICE>",
+        f":date: renewal stage: not started → proposal sent; notice date: _none_ → "
+        f"{day(notice, TODAY)} · by <@U0ALICE>",
+    ]
+    assert lines[0].startswith(f"`{now} ")

@@ -48,8 +48,25 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "🟡 Cyberdyne Systems · $540k at stake",  # a renewal in its window with one risk: yellow
         "New reds this week: Tyrell Analytics ($150k)",
         "At risk (9), by owner",
+        # a Monday read as a CSM (issue 19): each thing said once, one meaning per word
+        "· renews 26 Feb (in 95 days) · renewal not started · 1 risk open: meet Sarah",
+        "No warning signs.",  # not "None: keep it that way." above a 🌱 flag
+        "Dana Lee departed · by",  # the day they left is the line's own day: said once
+        "$610k ARR · renews 21 Dec (in 28 days) · proposal sent",  # green: nothing at stake
+        "low adoption: 44% of seats active: 110 of 250 seats",
+        "📅 notice date: none → 4 Dec · by",  # the renewal's moves are history
     ):
         assert shown in first.output
+    for misleading in (
+        "renewal in 95 days with 1 risk open",  # the date twice on one line of the list
+        "keep it that way",
+        "$610k at stake",
+        "Check-in with",  # a summary that only repeats who was met
+        "with the customer:",
+        "days late",  # overdue, one word for it
+        "110 of 250 seats active",  # "low adoption: 44% of seats active: … seats active"
+    ):
+        assert misleading not in first.output, misleading
     second = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
     assert "Reusing the sample portfolio" in second.output
     with Database(demo_db).transaction() as session:

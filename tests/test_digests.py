@@ -273,6 +273,15 @@ def test_a_green_account_gets_an_all_clear_only_when_it_improves_unless_kept_wee
     assert kept.params["text"] == "Calm Co is green this week."
     slack.calls.clear()
     four_weeks = three_weeks + timedelta(days=7)
+    with database.transaction() as session:  # a month on from the last call: book the next one
+        add_action_item(
+            session,
+            team_id=TEAM_ID,
+            account_id=calm.id,
+            title="Roadmap call",
+            due_on=four_weeks.date() + timedelta(days=10),
+            by_user_id="U0ALICE",
+        )
     assert (
         deliver(database, client, now=four_weeks, all_clear=False, weekly_all_clear=True).sent == []
     )
@@ -612,3 +621,44 @@ def test_digest_settings_come_from_the_team_over_the_environment(
         pacer=NO_WAIT,
     )
     assert len(posts(slack)) == 1  # 07:31 in Paris on Wednesday
+
+
+def test_none_booked_is_said_on_the_renewal_line_and_as_a_step_when_the_account_drifts(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    """Issue 19 item 7: a green account with its renewal open and nothing on the calendar says so
+    beside the renewal; one nobody has spoken to for 40 days gets a step to book the next touch."""
+    open_co = make_account(
+        database, "Open Co", channel_id="C0OPEN", renewal_date=TODAY + timedelta(days=60)
+    )
+    people(
+        database,
+        open_co,
+        ("Cara", Role.CHAMPION, 3, Sentiment.POSITIVE),
+        ("Eve", Role.ECONOMIC_BUYER, 4, Sentiment.POSITIVE),
+        ("Sam", Role.EXECUTIVE_SPONSOR, 5, Sentiment.POSITIVE),
+    )
+    drifting = make_account(
+        database, "Drift Co", channel_id="C0DRIFT", renewal_date=TODAY + timedelta(days=300)
+    )
+    people(
+        database,
+        drifting,
+        ("Cara", Role.CHAMPION, 40, Sentiment.POSITIVE),
+        ("Eve", Role.ECONOMIC_BUYER, 45, Sentiment.POSITIVE),
+        ("Sam", Role.EXECUTIVE_SPONSOR, 50, Sentiment.POSITIVE),
+    )
+    deliver(database, client)
+    [open_post] = posts(slack, "C0OPEN")
+    headline = open_post.json_param("blocks")[0]["text"]["text"]
+    assert headline.split("\n")[1] == (
+        "$120k ARR · renews 22 Jan (in 60 days) · renewal not started · "
+        "none booked in the next 30 days"
+    )
+    [drift_post] = posts(slack, "C0DRIFT")
+    texts = [b.get("text", {}).get("text", "") for b in drift_post.json_param("blocks")]
+    assert texts[0] == ":large_green_circle: *Drift Co* is *green*: no warning signs"
+    assert (
+        "1. Book the next meeting with Cara (champion): none booked, last contact with anyone "
+        "40 days ago · by 27 Nov (in 4 days)"
+    ) in texts[-2].split("\n")

@@ -407,7 +407,7 @@ def test_one_window_decides_live_contacts_and_no_recent_contact() -> None:
     assert quiet.reason == "no recent contact with 2 key people"
     assert quiet.evidence == (
         "A day late (economic buyer): last contact 61 days ago; "
-        "Never (executive sponsor): never contacted"
+        "Never (executive sponsor): never contacted; that leaves 2 live contacts (target 3)"
     )
     shorter = Thresholds(recent_contact_days=30)
     assert {p.name for p in verdict(snapshot(people), shorter).threads} == {"Neutral"}
@@ -492,11 +492,11 @@ def test_gone_dark_counts_anyone_on_the_map_and_is_critical() -> None:
     ]
     dark = signal(snapshot(people), SignalKind.GONE_DARK)
     assert dark.severity is Severity.CRITICAL
-    assert dark.evidence == "last contact 95 days ago, with Alice"
+    assert dark.evidence == "last contact 95 days ago, with Alice (champion)"
     people.append(person("Bo", days_ago=89))
     assert SignalKind.GONE_DARK not in kinds(snapshot(people))
     never = signal(snapshot([person("New", Role.CHAMPION, days_ago=None)]), SignalKind.GONE_DARK)
-    assert never.evidence == "nobody on the map has been contacted"
+    assert never.evidence == "nobody on the map has been contacted, New (champion) included"
 
 
 def test_gone_dark_says_it_all_without_a_stale_map_beside_it() -> None:
@@ -552,12 +552,12 @@ def test_items_overdue_and_due_soon_are_counted_in_words() -> None:
     snap = snapshot(actions=[item("Late", -9), item("Soon", 7), item("Later", 8)])
     overdue = signal(snap, SignalKind.ACTIONS_OVERDUE)
     due = signal(snap, SignalKind.ACTIONS_DUE_SOON)
-    assert (overdue.reason, overdue.evidence) == ("1 action item overdue", "Late (9 days late)")
+    assert (overdue.reason, overdue.evidence) == ("1 action item overdue", "Late (9 days overdue)")
     assert (due.reason, due.evidence) == ("1 action item due within 7 days", "Soon")
     two = signal(snapshot(actions=[item("A", -1), item("B", -3)]), SignalKind.ACTIONS_OVERDUE)
-    assert (two.reason, two.evidence) == ("2 action items overdue", "oldest 3 days late: B; A")
+    assert (two.reason, two.evidence) == ("2 action items overdue", "oldest 3 days overdue: B; A")
     one_day = signal(snapshot(actions=[item("A", -1)]), SignalKind.ACTIONS_OVERDUE)
-    assert one_day.evidence == "A (1 day late)"
+    assert one_day.evidence == "A (1 day overdue)"
 
 
 @pytest.mark.parametrize(
@@ -701,4 +701,191 @@ def test_one_risk_order_money_at_stake_then_how_soon_then_severity() -> None:
         "Stark",  # nothing at stake (green), renews in 28 days
         "Umbrella",  # renews in 300 days
         "Hooli",  # no renewal date
+    ]
+
+
+# -- one quiet key person, one voice -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quiet:
+    story: str
+    people: list[Stakeholder]
+    said_by: SignalKind
+    """The one signal that names the quiet person."""
+    folded: tuple[SignalKind, ...]
+    """Signals the quiet person would also have fired, folded into `said_by`."""
+    band: Band
+    evidence: str
+    renewal_in: int = 300
+
+
+QUIET = [
+    Quiet(
+        "A champion not contacted for 95 days, the only person on the map: gone dark says it",
+        [person("Alice", Role.CHAMPION, days_ago=95)],
+        SignalKind.GONE_DARK,
+        (SignalKind.NO_RECENT_CONTACT, SignalKind.THIN_COVERAGE),
+        Band.RED,
+        "last contact 95 days ago, with Alice (champion)",
+    ),
+    Quiet(
+        "Gone dark with a quiet buyer too: both named once, in gone dark",
+        [
+            person("Alice", Role.CHAMPION, days_ago=95),
+            person("Raj", Role.ECONOMIC_BUYER, days_ago=None),
+            person("Uma", days_ago=100),
+        ],
+        SignalKind.GONE_DARK,
+        (SignalKind.NO_RECENT_CONTACT, SignalKind.THIN_COVERAGE),
+        Band.RED,
+        "last contact 95 days ago, with Alice (champion); nor with Raj (economic buyer)",
+    ),
+    Quiet(
+        "A champion quiet for 70 days beside two live contacts: one call fixes both, one risk",
+        [
+            person("Alice", Role.CHAMPION, days_ago=70),
+            person("Eve", Role.ECONOMIC_BUYER),
+            person("Uma"),
+        ],
+        SignalKind.NO_RECENT_CONTACT,
+        (SignalKind.THIN_COVERAGE,),
+        Band.YELLOW,
+        "Alice: last contact 70 days ago; that leaves 2 live contacts (target 3)",
+    ),
+    Quiet(
+        "A negative champion nobody has called for 70 days: the negative champion says it",
+        [
+            person("Alice", Role.CHAMPION, days_ago=70, sentiment=Sentiment.NEGATIVE),
+            person("Eve", Role.ECONOMIC_BUYER),
+            person("Uma"),
+            person("Bo"),
+        ],
+        SignalKind.NEGATIVE_CHAMPION,
+        (SignalKind.NO_RECENT_CONTACT,),
+        Band.YELLOW,
+        "Alice, last contact 70 days ago",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", QUIET, ids=[c.story[:60] for c in QUIET])
+def test_one_quiet_key_person_is_said_once_by_the_gravest_signal(case: Quiet) -> None:
+    result = verdict(snapshot(case.people, renewal_in=case.renewal_in, activity_days_ago=2))
+    fired = {s.kind for s in result.signals}
+    assert case.said_by in fired, result.reasons
+    assert not fired & set(case.folded), result.reasons
+    said = next(s for s in result.signals if s.kind is case.said_by)
+    assert said.evidence == case.evidence
+    assert result.band is case.band, result.reasons
+    quiet = case.people[0].name
+    naming = [s for s in result.signals if quiet in f"{s.reason} {s.evidence}"]
+    assert [s.kind for s in naming] == [case.said_by], naming
+
+
+def test_a_quiet_key_person_beside_thin_coverage_no_call_can_fix_keeps_both() -> None:
+    """One live contact and a quiet champion, target 3: calling the champion is not enough, so
+    thin coverage stays (naming the live one), and no recent contact names the champion."""
+    people = [person("Alice", Role.CHAMPION, days_ago=70), person("Eve", Role.ECONOMIC_BUYER)]
+    result = verdict(snapshot(people))
+    fired = {s.kind: s for s in result.signals}
+    assert fired[SignalKind.THIN_COVERAGE].evidence == "Eve"
+    assert fired[SignalKind.NO_RECENT_CONTACT].evidence == "Alice: last contact 70 days ago"
+
+
+# -- none booked ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Booked:
+    story: str
+    snap: AccountSnapshot
+    fires: bool
+    evidence: str = ""
+
+
+BOOKED = [
+    Booked(
+        "Renewal open in 60 days, last call a week ago, nothing on the calendar: watch",
+        snapshot(renewal_in=60),
+        True,
+        "the renewal is open",
+    ),
+    Booked(
+        "Renewal open, a QBR prep item due in 12 days: booked",
+        snapshot([*healthy_people()], [item("QBR prep", 12)], renewal_in=60),
+        False,
+    ),
+    Booked(
+        "Renewal open, the only item due in 45 days: beyond the 30-day horizon, watch",
+        snapshot(actions=[item("Order form", 45)], renewal_in=60),
+        True,
+        "the renewal is open",
+    ),
+    Booked(
+        "No renewal in sight, last contact a week ago, nothing booked: a normal week, silent",
+        snapshot(renewal_in=300),
+        False,
+    ),
+    Booked(
+        "No renewal in sight, nobody contacted for 40 days, nothing booked: drifting, watch",
+        snapshot(
+            [
+                person("Cara", Role.CHAMPION, days_ago=40),
+                person("Eve", Role.ECONOMIC_BUYER, days_ago=45),
+            ],
+            renewal_in=300,
+        ),
+        True,
+        "last contact with anyone 40 days ago",
+    ),
+    Booked(
+        "Only an overdue item: that is late, not booked",
+        snapshot(
+            [person("Cara", Role.CHAMPION, days_ago=40)], [item("Kick-off", -3)], renewal_in=300
+        ),
+        True,
+        "last contact with anyone 40 days ago",
+    ),
+    Booked(
+        "Gone dark: gone dark says it, none booked stays silent",
+        snapshot([person("Cara", Role.CHAMPION, days_ago=95)], renewal_in=60),
+        False,
+    ),
+    Booked("An empty map: nobody to book with", snapshot([], renewal_in=60), False),
+    Booked(
+        "Signed renewal, recent contact: nothing to chase",
+        snapshot(renewal_in=20, stage=RenewalStage.SIGNED, signed_days_ago=3),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BOOKED, ids=[c.story[:60] for c in BOOKED])
+def test_none_booked_is_watched_when_the_renewal_is_open_or_the_account_drifts(
+    case: Booked,
+) -> None:
+    result = verdict(case.snap)
+    booked = [s for s in result.signals if s.kind is SignalKind.NONE_BOOKED]
+    assert bool(booked) is case.fires, result.signals
+    if booked:
+        assert booked[0].severity is Severity.WATCH
+        assert booked[0].reason == "none booked in the next 30 days"
+        assert booked[0].evidence == case.evidence
+        assert result.band is verdict(case.snap, Thresholds(next_touch_days=365)).band
+
+
+def test_none_booked_horizon_is_a_team_setting_and_suggests_booking_with_the_champion() -> None:
+    snap = snapshot(actions=[item("Order form", 45)], renewal_in=60)
+    assert SignalKind.NONE_BOOKED in kinds(snap)
+    assert SignalKind.NONE_BOOKED not in kinds(snap, Thresholds(next_touch_days=45))
+    steps = next_steps(snap, verdict(snap), today=TODAY, limit=10)
+    assert not any(s.text.startswith("Book the next meeting") for s in steps), (
+        "with the renewal open, the step toward signature is the meeting to book"
+    )
+    drifting = snapshot([person("Cara", Role.CHAMPION, days_ago=40)], renewal_in=300)
+    steps = next_steps(drifting, verdict(drifting), today=TODAY, limit=10)
+    assert [s.text for s in steps if s.text.startswith("Book the next")] == [
+        "Book the next meeting with Cara (champion): none booked, last contact with anyone "
+        "40 days ago"
     ]

@@ -315,7 +315,7 @@ def test_a_departing_champion_alerts_the_account_channel(
     blocks = alert.json_param("blocks")
     assert blocks[0]["text"]["text"] == (
         ":rotating_light: *Champion Dana Lee departed* (now at Globex as COO): "
-        "2 threads left; no other champion."
+        "2 live contacts left; no other champion."
     )
     [replace] = blocks[1]["elements"]
     assert (replace["action_id"], replace["value"]) == ("stakeholder.add", f"{account.id}:champion")

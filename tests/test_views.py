@@ -178,7 +178,9 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         action_form(meta=meta, account=account, people=[person], today=TODAY, item=item),
         reschedule_form(meta=meta, item=item, today=TODAY),
         block_form(meta=meta, item=item),
-        settings_menu(meta=meta, digests=DigestSettings(), thresholds=Thresholds(), history=[]),
+        settings_menu(
+            meta=meta, digests=DigestSettings(), thresholds=Thresholds(), history=[], today=TODAY
+        ),
         settings_form(meta=meta, current=DigestSettings()),
         thresholds_form(meta=meta, current=Thresholds()),
         leads_form(meta=meta, current=["U0DANA"]),

@@ -31,16 +31,14 @@ def money(amount: Decimal, currency: str) -> str:
     return compact_money(amount, currency)
 
 
-def days_phrase(days: int) -> str:
-    if days == 0:
-        return "today"
-    if days < 0:
-        return f"{-days} day{'s' if days != -1 else ''} ago"
-    return f"in {days} day{'s' if days != 1 else ''}"
+def day(value: date, today: date) -> str:
+    """`17 Sep`; the year only when it would otherwise be guessed wrong (`store.wording.day`)."""
+    return wording.day(value, today)
 
 
-def short_date(value: date) -> str:
-    return f"{value:%a %-d %b %Y}"
+def days_from(value: date, today: date) -> str:
+    """`today`, `tomorrow`, `in 41 days`, `yesterday`, `9 days ago`."""
+    return wording.days_from(value, today)
 
 
 def fallback_text(blocks: list[dict[str, object]]) -> str:
@@ -59,8 +57,11 @@ def dated(day: date, today: date) -> str:
 
 
 def due_phrase(due: date, today: date) -> str:
-    """`due in 3 days`, `due today`, or `9 days overdue`."""
+    """`due 26 Nov (in 3 days)`, `due today`, or `9 days overdue (due 14 Nov)`: the short date
+    and, where it helps, how far."""
     days = (due - today).days
     if days < 0:
-        return f"{-days} day{'s' if days != -1 else ''} overdue"
-    return f"due {days_phrase(days)}"
+        return f"{wording.plural(-days, 'day')} overdue (due {day(due, today)})"
+    if days == 0:
+        return "due today"
+    return f"due {dated(due, today)}"

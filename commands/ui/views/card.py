@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from commands.ui.ids import Action, StakeholderMenu
-from commands.ui.text import channel_mention, dated, days_phrase, escape, money, user_mention
+from commands.ui.text import channel_mention, dated, days_from, escape, money, user_mention
 from commands.ui.values import AccountValue, HistoryValue, PersonMenuValue
 from commands.ui.views.blocks import (
     Block,
@@ -29,6 +29,7 @@ from store.signals import (
     Assessment,
     Band,
     Severity,
+    SignalKind,
     seat_utilisation,
     stage_words,
 )
@@ -116,7 +117,7 @@ def account_card(
             f"*Segment*\n{label(account.segment)}",
             f"*Seats*\n{_seats(snapshot)}",
         ),
-        section(_touches(snapshot, last, today)),
+        section(_touches(snapshot, assessment, last, today)),
         divider(),
         *_map_blocks(snapshot.stakeholders, assessment, today=today, interactive=shared_by is None),
         divider(),
@@ -162,9 +163,13 @@ def _renewal(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> 
     return "\n".join(parts)
 
 
-def _touches(snapshot: AccountSnapshot, last: LastTouch | None, today: date) -> str:
+def _touches(
+    snapshot: AccountSnapshot, assessment: Assessment, last: LastTouch | None, today: date
+) -> str:
     """Before a call: the last touch (when, how, with whom, what was said) and the next one
-    planned (the first open mutual-action item due from today), or that none is booked."""
+    planned (the first open mutual-action item due from today), or that none is booked: with
+    the watch icon and why when the rules watch it (`SignalKind.NONE_BOOKED`, said here rather
+    than among the flags)."""
     if last is None:
         said = "_no contact logged yet_"
     else:
@@ -180,7 +185,12 @@ def _touches(snapshot: AccountSnapshot, last: LastTouch | None, today: date) -> 
         them = f" with {escape(name)}" if name else ""
         planned = f"“{escape(item.title)}”{them} · {dated_words(item.due_on, today)}"
     else:
-        planned = f"{SEVERITY_ICON[Severity.WATCH]} none booked"
+        planned = "none booked"
+    watched = assessment.none_booked
+    if watched is not None:
+        warning = f"{SEVERITY_ICON[Severity.WATCH]} {escape(watched.reason)}"
+        warning += f" ({escape(watched.evidence)})" if watched.evidence else ""
+        planned = f"{planned} · {warning}" if ahead else warning
     return f"*Last touch* {said}\n*Next touch* {planned}"
 
 
@@ -197,7 +207,7 @@ def _person_line(person: Stakeholder, today: date) -> str:
     if person.last_contacted_on is None:
         contact = "never contacted"
     else:
-        contact = f"last contact {days_phrase((person.last_contacted_on - today).days)}"
+        contact = f"last contact {days_from(person.last_contacted_on, today)}"
     return (
         f"• *{escape(person.name)}*{title} · {person.influence.value} influence · "
         f"{SENTIMENT_ICON[person.sentiment]} {person.sentiment.value} · {contact}"
@@ -253,7 +263,7 @@ def _map_blocks(
     if departed:
         lines = [
             f"• {escape(p.name)} ({label(p.role).lower()}"
-            + (f", left {days_phrase((p.departed_on - today).days)}" if p.departed_on else "")
+            + (f", left {days_from(p.departed_on, today)}" if p.departed_on else "")
             + (f", now at {escape(p.left_for_company)}" if p.left_for_company else "")
             + ")"
             for p in departed
@@ -270,9 +280,9 @@ def _flag_blocks(assessment: Assessment) -> list[Block]:
             FLAG_LINE,
         )
         for s in assessment.signals
-        if s.severity is not Severity.OPPORTUNITY
+        if s.severity is not Severity.OPPORTUNITY and s.kind is not SignalKind.NONE_BOOKED
     ]
-    blocks = [section(listing("*Flags*", lines) if lines else "*Flags*\nNone: keep it that way.")]
+    blocks = [section(listing("*Flags*", lines) if lines else "*Flags*\nNo warning signs.")]
     play = assessment.expansion_play
     opportunity = assessment.of(Severity.OPPORTUNITY)
     if play is not None:

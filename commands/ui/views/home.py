@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from commands.ui.text import dated, due_phrase, escape, short_date
+from commands.ui.text import dated, due_phrase, escape
 from commands.ui.views.blocks import Block, context, divider, header, line_sections, section
 from commands.ui.views.card import BAND_ICON
 from commands.ui.views.portfolio import Assessed, portfolio_line, riskiest_first
@@ -66,4 +66,4 @@ def _action_line(item: ActionItem, account_name: str, today: date) -> str:
     when = due_phrase(item.due_on, today)
     if item.due_on < today:
         when = f":warning: *{when}*"
-    return f"• *{escape(item.title)}* · {escape(account_name)} · {when} ({short_date(item.due_on)})"
+    return f"• *{escape(item.title)}* · {escape(account_name)} · {when}"

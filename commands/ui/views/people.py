@@ -9,7 +9,7 @@ from typing import Any
 
 from commands.ui.fields import EMAIL, NAME, TEXT
 from commands.ui.ids import Action, ContactField, StakeholderField, View
-from commands.ui.text import escape, short_date, user_mention
+from commands.ui.text import day, escape, user_mention
 from commands.ui.values import HistoryValue, ModalMeta, NewPersonValue
 from commands.ui.views.blocks import Block, actions, button, context, header, section
 from commands.ui.views.modal import (
@@ -22,9 +22,18 @@ from commands.ui.views.modal import (
     option,
     text_input,
 )
-from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus, label
-from store.models import Account, Stakeholder, StakeholderChange
+from store.enums import (
+    ContactChannel,
+    Influence,
+    RenewalStage,
+    Role,
+    Sentiment,
+    StakeholderStatus,
+    label,
+)
+from store.models import Account, AccountChange, Stakeholder, StakeholderChange
 from store.stakeholders import CREATED, HistoryEntry
+from store.wording import plural
 
 S = StakeholderField
 C = ContactField
@@ -260,7 +269,7 @@ def _change_text(change: StakeholderChange) -> str:
     return f"{field} {old} → {new}"
 
 
-def _changes_line(entries: Sequence[HistoryEntry]) -> str:
+def _changes_line(entries: Sequence[HistoryEntry], today: date) -> str:
     """The fields changed together in one action, on one line."""
     who = escape(entries[0].stakeholder_name)
     made = [e.change for e in entries if e.change]
@@ -270,7 +279,11 @@ def _changes_line(entries: Sequence[HistoryEntry]) -> str:
         went = f"at {escape(company)}" if company else ""
         went += f" as {escape(title)}" if title else ""
         on = changes.get("departed_on")
-        when = f" on {short_date(date.fromisoformat(on))}" if on else ""
+        logged = entries[0].at.date()
+        # the day they left, unless it is the day the line is dated already
+        when = (
+            f" on {day(date.fromisoformat(on), today)}" if on and on != logged.isoformat() else ""
+        )
         made = [change for change in made if change.field not in DEPARTURE_DETAILS]
         departed = f"*{who}* departed{when}" + (f" (now {went.strip()})" if went else "")
         rest = "; ".join(_change_text(change) for change in made if change.field != "status")
@@ -282,17 +295,18 @@ def _changes_line(entries: Sequence[HistoryEntry]) -> str:
 
 
 def _grouped(entries: Sequence[HistoryEntry]) -> list[list[HistoryEntry]]:
-    """Contacts alone; changes made together (same person, same moment) as one group."""
+    """Contacts alone; changes made together (same person, or the renewal, at the same moment)
+    as one group."""
     groups: list[list[HistoryEntry]] = []
     for entry in entries:
         last = groups[-1][-1] if groups else None
-        together = (
-            last is not None
-            and entry.change is not None
-            and last.change is not None
-            and last.change.stakeholder_id == entry.change.stakeholder_id
-            and last.at == entry.at
-        )
+        together = last is not None and last.at == entry.at
+        if entry.change is not None and last is not None and last.change is not None:
+            together = together and last.change.stakeholder_id == entry.change.stakeholder_id
+        elif entry.renewal is not None and last is not None and last.renewal is not None:
+            together = together and last.renewal.account_id == entry.renewal.account_id
+        else:
+            together = False
         if together:
             groups[-1].append(entry)
         else:
@@ -300,7 +314,42 @@ def _grouped(entries: Sequence[HistoryEntry]) -> list[list[HistoryEntry]]:
     return [list(reversed(g)) if g[0].change else g for g in groups]
 
 
-def _override_line(entry: HistoryEntry) -> str:
+RENEWAL_FIELDS = {
+    "renewal_stage": "renewal stage",
+    "renewal_signed_on": "signed on",
+    "notice_date": "notice date",
+    "renewal_date": "renewal date",
+}
+"""The renewal's facts as the history names them, in the order a line says them."""
+
+
+def _renewal_value(field: str, value: str | None, today: date) -> str:
+    """`verbal yes`, `3 Dec`, `_none_`; anything unreadable shown as stored, escaped."""
+    if value is None:
+        return "_none_"
+    try:
+        if field == "renewal_stage":
+            return RenewalStage(value).value.replace("_", " ")
+        return day(date.fromisoformat(value), today)
+    except ValueError:
+        return escape(value)
+
+
+def _renewal_line(entries: Sequence[HistoryEntry], today: date) -> str:
+    """`:date: renewal stage: proposal sent → verbal yes; notice date: _none_ → 3 Dec`."""
+    made: list[AccountChange] = [e.renewal for e in entries if e.renewal is not None]
+    rank = {field: index for index, field in enumerate(RENEWAL_FIELDS)}
+    made.sort(key=lambda change: rank.get(change.field, len(rank)))
+    parts = [
+        f"{RENEWAL_FIELDS.get(c.field, escape(c.field))}: "
+        f"{_renewal_value(c.field, c.old_value, today)} → "
+        f"{_renewal_value(c.field, c.new_value, today)}"
+        for c in made
+    ]
+    return ":date: " + "; ".join(parts)
+
+
+def _override_line(entry: HistoryEntry, today: date) -> str:
     """`:pushpin: band overridden to yellow until 23 Dec 2026 (rules: red): Lab move`."""
     override = entry.override
     assert override is not None
@@ -309,7 +358,7 @@ def _override_line(entry: HistoryEntry) -> str:
     rules = f" (rules: {override.rules_band.value})" if override.rules_band else ""
     return (
         f":pushpin: band overridden to {override.band.value} until "
-        f"{short_date(override.expires_on)}{rules}: {escape(override.reason[:200])}"
+        f"{day(override.expires_on, today)}{rules}: {escape(override.reason[:200])}"
     )
 
 
@@ -317,40 +366,50 @@ def _logged_late(entry: HistoryEntry) -> bool:
     return entry.logged_at is not None and entry.logged_at.date() > entry.at.date()
 
 
-def _when(entry: HistoryEntry) -> str:
-    """`2026-11-18 17:00`; a contact logged on a later day: its day alone (when it happened)."""
-    return f"{entry.at:%Y-%m-%d}" if _logged_late(entry) else f"{entry.at:%Y-%m-%d %H:%M}"
+def _when(entry: HistoryEntry, today: date) -> str:
+    """`18 Nov 17:00` (UTC); a contact logged on a later day: its day alone (when it
+    happened)."""
+    on = day(entry.at.date(), today)
+    return on if _logged_late(entry) else f"{on} {entry.at:%H:%M}"
 
 
-def _contact_line(entry: HistoryEntry) -> str:
+def _contact_line(entry: HistoryEntry, today: date) -> str:
     contact = entry.contact
     assert contact is not None
     summary = f": {escape(contact.summary[:200])}" if contact.summary else ""
     link = f" (<{contact.message_link}|message>)" if contact.message_link else ""
     logged = entry.logged_at
-    late = f" · logged {short_date(logged.date())}" if logged and _logged_late(entry) else ""
+    late = f" · logged {day(logged.date(), today)}" if logged and _logged_late(entry) else ""
     return (
         f":speech_balloon: {WORDS[contact.channel].lower()} with "
-        f"*{escape(entry.stakeholder_name)}* on {short_date(contact.contacted_on)}{summary}{link}"
+        f"*{escape(entry.stakeholder_name)}*{summary}{link}"
         f"{late}"
     )
 
 
 def history_blocks(
-    account: Account, entries: Sequence[HistoryEntry], *, offset: int, more: bool, page_size: int
+    account: Account,
+    entries: Sequence[HistoryEntry],
+    *,
+    offset: int,
+    more: bool,
+    page_size: int,
+    today: date,
 ) -> list[Block]:
     """One page of an account's history, newest first, with Newer / Older buttons."""
     blocks: list[Block] = [header(f"History of {account.name}")]
     if not entries:
         blocks.append(section("Nothing recorded yet."))
     lines = [
-        f"`{_when(group[0])}` "
+        f"`{_when(group[0], today)}` "
         + (
-            _changes_line(group)
+            _changes_line(group, today)
             if group[0].change
-            else _override_line(group[0])
+            else _renewal_line(group, today)
+            if group[0].renewal
+            else _override_line(group[0], today)
             if group[0].override
-            else _contact_line(group[0])
+            else _contact_line(group[0], today)
         )
         + (f" · by {user_mention(group[0].by_user_id)}" if group[0].by_user_id else "")
         for group in _grouped(entries)
@@ -392,7 +451,8 @@ def history_blocks(
 def departure_alert(
     *, account: Account, person: Stakeholder, threads_left: int, other_champions: int
 ) -> list[Block]:
-    """`Champion Dana Lee departed: 2 threads left; no other champion`, with a button to act."""
+    """`Champion Dana Lee departed: 2 live contacts left; no other champion`, with a button to
+    act ("live contact" as the card and the signals say it)."""
     role = label(person.role)
     went = ""
     if person.left_for_company:
@@ -401,12 +461,12 @@ def departure_alert(
             + (f" as {escape(person.left_for_title)}" if person.left_for_title else "")
             + ")"
         )
-    rest = f"{threads_left} thread{'s' if threads_left != 1 else ''} left"
+    rest = f"{plural(threads_left, 'live contact')} left"
     if person.role is Role.CHAMPION:
         rest += (
             "; no other champion"
             if other_champions == 0
-            else f"; {other_champions} other champion{'s' if other_champions != 1 else ''}"
+            else f"; {plural(other_champions, 'other champion')}"
         )
     return [
         section(f":rotating_light: *{role} {escape(person.name)} departed*{went}: {rest}."),

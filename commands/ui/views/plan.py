@@ -9,7 +9,7 @@ from typing import Any
 
 from commands.ui.fields import NAME, TEXT, TITLE
 from commands.ui.ids import Action, ItemField, ItemMenu, View
-from commands.ui.text import due_phrase, escape, short_date, user_mention
+from commands.ui.text import day, due_phrase, escape, user_mention
 from commands.ui.values import AccountValue, ItemMenuValue, ItemValue, ModalMeta
 from commands.ui.views.blocks import Block, actions, button, context, header, listing, section
 from commands.ui.views.modal import (
@@ -39,10 +39,10 @@ def theirs(item: ActionItem) -> str:
 
 
 def item_line(item: ActionItem, today: date) -> str:
-    """`:warning: *Send proposal* · 3 days overdue (Fri 20 Nov) · us: @ann · them: Raj`."""
+    """`:warning: *Send proposal* · 3 days overdue (due 20 Nov) · us: @ann · them: Raj`."""
     status = item.status
     if status is ActionStatus.DONE:
-        when = f"done {short_date(item.completed_at.date())}" if item.completed_at else "done"
+        when = f"done {day(item.completed_at.date(), today)}" if item.completed_at else "done"
         by = user_mention(item.completed_by_user_id)
         return f":white_check_mark: ~{escape(item.title)}~ · {when} by {by}"
     if status is ActionStatus.CANCELLED:
@@ -55,8 +55,7 @@ def item_line(item: ActionItem, today: date) -> str:
     )
     link = f" · <{item.link}|link>" if item.link else ""
     return (
-        f"{icon}*{escape(item.title)}* · {due_phrase(item.due_on, today)} "
-        f"({short_date(item.due_on)}) · "
+        f"{icon}*{escape(item.title)}* · {due_phrase(item.due_on, today)} · "
         f"us: {user_mention(item.our_owner_user_id)} · them: {theirs(item)}{blocked}{link}"
     )
 
@@ -242,10 +241,7 @@ def action_form(
 
 def reschedule_form(*, meta: ModalMeta, item: ActionItem, today: date) -> dict[str, Any]:
     blocks = [
-        section(
-            f"*{escape(item.title)}* is {due_phrase(item.due_on, today)} "
-            f"({short_date(item.due_on)})."
-        ),
+        section(f"*{escape(item.title)}* is {due_phrase(item.due_on, today)}."),
         input_block(A.DUE, "New due date", date_input(max(item.due_on, today))),
     ]
     return modal(callback_id=View.RESCHEDULE_FORM, title="Reschedule", blocks=blocks, meta=meta)

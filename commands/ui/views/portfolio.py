@@ -8,9 +8,17 @@ from datetime import date
 from commands.ui.text import dated, escape
 from commands.ui.views.blocks import Block, context, header, line_sections, section
 from commands.ui.views.card import BAND_ICON
-from store.signals import RISK_ORDER, AccountSnapshot, Assessment, Band, stage_words
+from store.signals import (
+    RENEWAL_KINDS,
+    RISK_ORDER,
+    AccountSnapshot,
+    Assessment,
+    Band,
+    Severity,
+    stage_words,
+)
 from store.signals import riskiest_first as risk_order
-from store.wording import compact_money
+from store.wording import compact_money, plural
 
 Assessed = tuple[AccountSnapshot, Assessment]
 
@@ -31,11 +39,23 @@ def portfolio_line(snapshot: AccountSnapshot, assessment: Assessment, today: dat
         if account.renewal_date
         else "no renewal date"
     )
+    said = assessment.rule_reasons
     if assessment.in_window:
+        # the date is said once: the renewal's own reason ("renewal in 95 days with …") gives
+        # way to what it adds, the risks open and what to do first
         renewal += f" · {stage_words(account, today)}"
+        said = tuple(
+            s.reason
+            for s in assessment.signals
+            if s.kind not in RENEWAL_KINDS and s.severity in (Severity.CRITICAL, Severity.RISK)
+        )
+        if assessment.renewal_open and assessment.first_move:
+            renewal += f" · 1 risk open: {escape(assessment.first_move)} first"
+        elif assessment.renewal_open and assessment.risks > 1:
+            renewal += f" · {plural(assessment.risks, 'risk')} open"
     if assessment.override is not None:
         renewal += f" · override, rules say {assessment.rules_band.value}"
-    reasons = ", ".join(escape(r) for r in assessment.rule_reasons[:3])
+    reasons = ", ".join(escape(r) for r in said[:3])
     return f"{BAND_ICON[assessment.band]} *{escape(account.name)}* · {amount} · {renewal}" + (
         f" · {reasons}" if reasons else ""
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from annotated_types import Ge, Le
 from pydantic.fields import FieldInfo
 
 from commands.ui.ids import Action, View
-from commands.ui.text import channel_mention, escape, short_date, user_mention
+from commands.ui.text import channel_mention, day, escape, user_mention
 from commands.ui.values import ModalMeta, SectionValue
 from commands.ui.views.blocks import Block, button, context, divider, section
 from commands.ui.views.modal import initial, input_block, modal, option, text_input
@@ -40,6 +41,7 @@ def settings_menu(
     thresholds: Thresholds,
     leads: Sequence[str] = (),
     history: Sequence[TeamSettingsChange],
+    today: date,
 ) -> dict[str, Any]:
     """Each section with what is in force and a button to change it, then the latest changes."""
     blocks: list[Block] = [
@@ -52,7 +54,7 @@ def settings_menu(
         divider(),
         section("*Recent changes*"),
     ]
-    lines = [_change_line(change) for change in history]
+    lines = [_change_line(change, today) for change in history]
     blocks.append(
         context("\n".join(lines) if lines else "None yet: the deployment's defaults are in force.")
     )
@@ -111,6 +113,7 @@ def _threshold_summary(current: Thresholds) -> str:
         f" {current.renewal_window_smb_days} SMB"
         f" · no sponsor watched for {', '.join(watched) if watched else 'no segment'}"
         f" · items due within {current.action_due_soon_days} days"
+        f" · none booked: nothing due within {current.next_touch_days} days"
         f" · expansion at {current.expansion_seat_percent}% of seats"
         f" · low adoption under {current.adoption_risk_seat_percent}%"
     )
@@ -126,11 +129,11 @@ def _leads_summary(leads: Sequence[str]) -> str:
     )
 
 
-def _change_line(change: TeamSettingsChange) -> str:
+def _change_line(change: TeamSettingsChange, today: date) -> str:
     label = _label(change.section, change.field)
     old, new = (_shown(change.field, v) for v in (change.old_value, change.new_value))
     who = user_mention(change.changed_by_user_id) if change.changed_by_user_id else "someone"
-    return f"{short_date(change.changed_at.date())} · {who} · {label}: {old} → {new}"
+    return f"{day(change.changed_at.date(), today)} · {who} · {label}: {old} → {new}"
 
 
 def _label(section_id: str, field: str) -> str:
