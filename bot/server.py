@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -15,6 +15,7 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
+from werkzeug.wsgi import ClosingIterator
 
 from bot.inbound import Refused, slack_request
 from bot.logs import QueueSummary, begin_request
@@ -22,7 +23,7 @@ from bot.settings import Settings, SettingsError
 from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from commands.ui.directory import Directory
-from commands.work import WorkPool
+from commands.work import AfterResponse, WorkPool
 from digests.scheduler import build_scheduler
 from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow
@@ -47,6 +48,7 @@ def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
     verifier = SignatureVerifier(signing_secret)
 
     web.before_request(begin_request)
+    web.wsgi_app = starting_work_after_response(web.wsgi_app)  # type: ignore[assignment,method-assign]  # Flask's documented place for WSGI middleware
 
     @web.post(EVENTS_PATH)
     def slack_events() -> Response | tuple[Response, int]:
@@ -88,6 +90,28 @@ def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
         return jsonify(status="ok", database="ok"), 200
 
     return web
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def starting_work_after_response(app: WsgiApp) -> WsgiApp:
+    """The work a request hands to the pool (`commands.work`) starts only once its response
+    has been written: waitress writes the response (every `write` is sent from the request
+    thread) and then closes the WSGI response, in the same thread (PEP 3333's `close()`), also
+    when the client went away or serving failed."""
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        after = AfterResponse()
+        try:
+            with after.collecting():
+                body = app(environ, start_response)
+        except BaseException:
+            after.start()
+            raise
+        return ClosingIterator(body, after.start)
+
+    return serve
 
 
 class HttpServer:
