@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -97,21 +97,45 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def starting_work_after_response(app: WsgiApp) -> WsgiApp:
     """The work a request hands to the pool (`commands.work`) starts only once its response
-    has been written: waitress writes the response (every `write` is sent from the request
-    thread) and then closes the WSGI response, in the same thread (PEP 3333's `close()`), also
-    when the client went away or serving failed."""
+    has been written. Waitress sends each chunk as it is written, from the request thread,
+    then closes the WSGI response in that thread (PEP 3333's `close()`), also when the client
+    went away or serving failed: the work starts there. An empty body (most acks) has no chunk
+    to write, and waitress would write its headers only after `close()`: they are written
+    first through `start_response`'s `write` (PEP 3333), when the body turns out empty."""
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         after = AfterResponse()
+        writes: list[Callable[[bytes], Any]] = []
+
+        def starting(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            write = start_response(status, headers, *exc_info)
+            writes.append(write)
+            return write
+
         try:
             with after.collecting():
-                body = app(environ, start_response)
+                body = app(environ, starting)
         except BaseException:
             after.start()
             raise
-        return ClosingIterator(body, after.start)
+        return ClosingIterator(_headers_first(body, writes), [_closer(body), after.start])
 
     return serve
+
+
+def _headers_first(body: Iterable[bytes], writes: list[Callable[[bytes], Any]]) -> Iterator[bytes]:
+    """`body`'s chunks; when none had any bytes, the headers are written before it ends."""
+    empty = True
+    for chunk in body:
+        empty = empty and not chunk
+        yield chunk
+    if empty and writes:
+        writes[-1](b"")  # waitress writes the status line and headers on the first write
+
+
+def _closer(body: Iterable[bytes]) -> Callable[[], None]:
+    close = getattr(body, "close", None)
+    return close if callable(close) else (lambda: None)
 
 
 class HttpServer:

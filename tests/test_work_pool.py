@@ -10,6 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from werkzeug.test import EnvironBuilder
 
 from bot.app import build_app, work_pool
 from bot.server import EVENTS_PATH, make_web_app
@@ -71,10 +74,11 @@ def once_free(send: Callable[[], Reply], *, timeout: float = 5.0) -> Reply:
 def test_the_work_starts_only_once_the_acknowledgement_has_been_written(
     database: Database, slack: FakeSlack
 ) -> None:
-    """Waitress writes the response, then closes it (PEP 3333), in the request thread: until
-    then no worker thread may run, or it takes the interpreter lock from the thread writing the
-    acknowledgement. The signed request goes through the real WSGI app, closed as waitress
-    does once the acknowledgement is out."""
+    """Driven as waitress drives the WSGI app: call it, send each non-empty chunk (the status
+    line and headers go out with the first write, or at the end when nothing was written),
+    then `close()` the response, in the request thread. Until the acknowledgement (an empty
+    body) is out, no worker thread may run: it would take the interpreter lock from the thread
+    writing it. Then the work runs, and the card arrives."""
     make_account(database, "Acme")
     settings = bot_settings(database, slack)
     work = work_pool(settings)
@@ -83,19 +87,28 @@ def test_the_work_starts_only_once_the_acknowledgement_has_been_written(
     )
     sender = SlackSender("http://unused", SIGNING_SECRET, response_url=slack.response_url())
     body = sender.command_body("Acme", user_id="U0BOB", response_url=slack.response_url("card"))
-    before = set(threading.enumerate())
-    response = web.test_client().post(
-        EVENTS_PATH,
+    environ = EnvironBuilder(
+        path=EVENTS_PATH,
+        method="POST",
         data=body,
         headers=sender.sign(body) | {"Content-Type": FORM},
-        buffered=False,
-    )
+    ).get_environ()
+    sent: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+        sent.append(status)
+        return lambda data: sent.append("headers written")
+
+    before = set(threading.enumerate())
+    answer = web(environ, start_response)
     try:
-        assert response.status_code == 200 and response.get_data() == b""  # the ack, read
+        if any(list(answer)):  # waitress writes the headers with the first non-empty chunk
+            sent.append("headers written")
+        assert sent[0] == "200 OK" and "headers written" in sent, sent  # the ack is out
         started = [t.name for t in set(threading.enumerate()) - before]
         assert not [name for name in started if name.startswith("work")], started
     finally:
-        response.close()  # what waitress does once it has written it
+        answer.close()  # type: ignore[attr-defined]  # a WSGI response has close()
     [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
     assert card.json_param("blocks")[0]["text"]["text"] == "Acme"
     work.close()
