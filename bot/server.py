@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -31,7 +33,11 @@ from store.types import utcnow
 logger = logging.getLogger("accountbot.server")
 
 EVENTS_PATH = "/slack/events"
+PROCESS_HEADER = "X-Accountbot-Process"
 MAX_BODY_BYTES = 1_000_000
+HOST = "0.0.0.0"
+BACKLOG = 1024
+"""Connections waiting to be accepted, per listening socket (waitress's default)."""
 QUEUE_SUMMARY_SECONDS = 10.0
 """At most one line this often about requests waiting for a free HTTP thread (per process)."""
 QUEUE_LOGGER = logging.getLogger("waitress.queue")
@@ -87,7 +93,9 @@ def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
         except Exception:
             logger.exception("health check: database unreachable")
             return jsonify(status="error", database="unreachable"), 503
-        return jsonify(status="ok", database="ok"), 200
+        answer = jsonify(status="ok", database="ok")
+        answer.headers[PROCESS_HEADER] = str(os.getpid())  # which of `--workers` answered
+        return answer, 200
 
     return web
 
@@ -141,17 +149,27 @@ def _closer(body: Iterable[bytes]) -> Callable[[], None]:
 class HttpServer:
     """A waitress server (threaded, production grade) that can be stopped from any thread."""
 
-    def __init__(self, web: Flask, *, host: str, port: int, threads: int, **adjustments: Any):
+    def __init__(
+        self,
+        web: Flask,
+        *,
+        threads: int,
+        host: str | None = None,
+        port: int | None = None,
+        sockets: list[socket.socket] | None = None,
+        **adjustments: Any,
+    ):
+        """On `host` and `port`, or on `sockets` already bound (one of `--workers`)."""
         self._sockets: dict[int, Any] = {}
+        where: dict[str, Any] = {"sockets": sockets} if sockets else {"host": host, "port": port}
         server = create_server(
             web,
             map=self._sockets,
-            host=host,
-            port=port,
             threads=threads,
             max_request_body_size=MAX_BODY_BYTES,
             ident="accountbot",
             clear_untrusted_proxy_headers=True,
+            **where,
             **adjustments,
         )
         # One host and port make one server (only several `listen` addresses make more).
@@ -185,10 +203,14 @@ def serve(
     *,
     directory: Directory | None = None,
     work: WorkPool | None = None,
+    sockets: list[socket.socket] | None = None,
 ) -> None:
-    """Run until interrupted, in Socket Mode when an app token is set, else over HTTP; the
-    scheduler (due-day reminders) runs beside either, with the app's `directory`. Once no more
-    requests come in, the app's `work` pool finishes (or answers) what is queued."""
+    """Run until interrupted, in Socket Mode when an app token is set, else over HTTP (on PORT,
+    or on `sockets` already listening: one process of `run --workers`); the scheduler
+    (due-day reminders) runs beside either, with the app's `directory` (with several
+    processes, the scheduler lease or the work queue in the database keeps each job to one).
+    Once no more requests come in, the app's `work` pool finishes (or answers) what is
+    queued."""
     scheduler = build_scheduler(
         db,
         team_clients(settings, db, bolt_app.client),
@@ -199,14 +221,16 @@ def serve(
     )
     scheduler.start()
     try:
-        _serve(settings, bolt_app, db)
+        _serve(settings, bolt_app, db, sockets)
     finally:
         scheduler.shutdown(wait=False)
         if work is not None:
             work.close()
 
 
-def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
+def _serve(
+    settings: Settings, bolt_app: App, db: Database, sockets: list[socket.socket] | None
+) -> None:
     stopping = threading.Event()
     if settings.socket_mode:
         handler = socket_mode_handler(bolt_app, settings.slack_app_token or "")
@@ -228,16 +252,40 @@ def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
         handler.close()
         logger.info("Socket Mode connection closed")
         return
+    where: dict[str, Any] = (
+        {"sockets": sockets} if sockets else {"host": HOST, "port": settings.port}
+    )
     server = HttpServer(
         make_web_app(bolt_app, db, signing_secret=settings.slack_signing_secret or ""),
-        host="0.0.0.0",
-        port=settings.port,
         threads=settings.http_threads,
+        **where,
     )
     _on_stop_signal(server.stop)
-    logger.info("serving HTTP on port %s (POST %s, GET /healthz)", settings.port, EVENTS_PATH)
+    logger.info("serving HTTP on port %s (POST %s, GET /healthz)", server.port, EVENTS_PATH)
     server.run()
     logger.info("HTTP server stopped")
+
+
+def listening_sockets(port: int, count: int, *, host: str = HOST) -> list[socket.socket]:
+    """`count` sockets listening on one port, one per process of `run --workers`: each has
+    `SO_REUSEPORT`, so the kernel spreads new connections between them (by the connection's
+    addresses), and a process that stops takes only its own socket's queue with it. Port 0
+    picks a free port for all of them."""
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            port = sock.getsockname()[1]
+            sock.listen(BACKLOG)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 def _on_stop_signal(stop: Callable[[], None]) -> None:
