@@ -3,12 +3,16 @@ scheduler's jobs run by one of them, all stopped cleanly by one SIGTERM."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from pathlib import Path
 
 from bot.server import PROCESS_HEADER
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.slack_fake import FakeSlack
-from tests.test_run_process import http_bot
+from tests.slack_sender import SlackSender
+from tests.test_run_process import APP_TOKEN, free_port, http_bot, start_bot
 from tests.test_work_pool import not_today
 
 TRIES = 200
@@ -48,3 +52,36 @@ def test_two_workers_share_the_port_serve_requests_and_stop_together_on_sigterm(
     assert len(re.findall(r"scheduler lease taken", bot.output)) == 1, bot.output
     assert len(re.findall(r"HTTP server stopped", bot.output)) == 2, bot.output
     assert "every worker process stopped" in bot.output
+
+
+def test_a_worker_that_dies_stops_the_others_and_run_exits_1(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    """The orchestrator then restarts the whole, as it would a single process that died."""
+    port = free_port()
+    sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, response_url="unused")
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "PORT": str(port),
+        "DIGEST_DAY": not_today(),
+    }
+    bot = start_bot(tmp_path, args=("--workers", "2"), **env)
+    try:
+        bot.wait_for_line(r"serving HTTP on port", count=2)
+        victim = int(sender.get("/healthz").headers[PROCESS_HEADER])
+        os.kill(victim, signal.SIGKILL)
+        assert bot.process.wait(timeout=30) == 1
+    finally:
+        bot.stop()
+    bot.wait_for_line(rf"worker \d \(pid {victim}\) exited with status -9: stopping the others")
+    assert len(re.findall(r"HTTP server stopped", bot.output)) == 1, bot.output  # the other
+
+
+def test_workers_are_for_http_mode(tmp_path: Path, slack: FakeSlack) -> None:
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
+    bot = start_bot(tmp_path, args=("--workers", "2"), SLACK_API_URL=slack.api_url, **env)
+    assert bot.process.wait(timeout=30) == 2
+    bot.stop()  # the output read to the end
+    assert "--workers is for HTTP mode" in bot.output
