@@ -28,7 +28,7 @@ def test_two_workers_share_the_port_serve_requests_and_stop_together_on_sigterm(
         bot,
         sender,
     ):
-        bot.wait_for_line(r"serving HTTP on port", count=2)
+        bot.wait_for_line(r"serving HTTP on port", count=2, timeout=60)
         answered: set[str] = set()
         for _ in range(TRIES):
             reply = sender.get("/healthz")
@@ -69,10 +69,10 @@ def test_a_worker_that_dies_stops_the_others_and_run_exits_1(
     }
     bot = start_bot(tmp_path, args=("--workers", "2"), **env)
     try:
-        bot.wait_for_line(r"serving HTTP on port", count=2)
+        bot.wait_for_line(r"serving HTTP on port", count=2, timeout=60)
         victim = int(sender.get("/healthz").headers[PROCESS_HEADER])
         os.kill(victim, signal.SIGKILL)
-        assert bot.process.wait(timeout=30) == 1
+        assert bot.process.wait(timeout=60) == 1
     finally:
         bot.stop()
     bot.wait_for_line(rf"worker \d \(pid {victim}\) exited with status -9: stopping the others")
@@ -82,6 +82,6 @@ def test_a_worker_that_dies_stops_the_others_and_run_exits_1(
 def test_workers_are_for_http_mode(tmp_path: Path, slack: FakeSlack) -> None:
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
     bot = start_bot(tmp_path, args=("--workers", "2"), SLACK_API_URL=slack.api_url, **env)
-    assert bot.process.wait(timeout=30) == 2
+    assert bot.process.wait(timeout=60) == 2
     bot.stop()  # the output read to the end
     assert "--workers is for HTTP mode" in bot.output
