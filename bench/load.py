@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -35,7 +36,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -85,6 +86,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
 KEPT_ERROR_LINES = 5
 JOB_ADDED = 'Added job "'
+SERVING = "serving HTTP on port"
 JOB_DONE = ("executed successfully", "raised an exception")
 
 
@@ -168,6 +170,7 @@ class BotLog:
     queued: int = 0  # requests that waited for a free HTTP thread, as those lines count them
     deepest: int = 0  # the deepest the queue got
     jobs_run: int = 0
+    serving: int = 0  # processes that said they serve HTTP (one, or each of --workers)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def read(self, stream: IO[str]) -> None:
@@ -185,6 +188,10 @@ class BotLog:
             self.levels[level] += 1
             self._note_job(record)
             self._note_queue(record)
+            if str(record.get("message", "")).startswith(SERVING):
+                with self.changed:
+                    self.serving += 1
+                    self.changed.notify_all()
             if level in ERROR_LEVELS and len(self.errors) < KEPT_ERROR_LINES:
                 shown = f"{record.get('logger', '')} {record.get('message', '')}".strip()
                 if record.get("exc_info"):
@@ -216,6 +223,11 @@ class BotLog:
         if isinstance(deepest, int):
             self.deepest = max(self.deepest, deepest)
 
+    def wait_for_serving(self, processes: int, timeout: float) -> bool:
+        """Until `processes` processes have said they serve HTTP (true), or `timeout` passed."""
+        with self.changed:
+            return self.changed.wait_for(lambda: self.serving >= processes, timeout=timeout)
+
     def wait_for_jobs(self, timeout: float) -> bool:
         """Until every scheduled job has had its first run (true), or `timeout` passed."""
         with self.changed:
@@ -238,12 +250,21 @@ class BotProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_seconds(self) -> float | None:
-        """User and system CPU time the bot has used so far (Linux only)."""
+        """User and system CPU time the bot has used so far, its worker processes' included
+        (`run --workers`; Linux only)."""
+        pid = self.process.pid
         try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for one in [pid, *map(int, children)]:
+            try:
+                fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def wait_until_healthy(self, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -282,7 +303,13 @@ class BotProcess:
 
 @contextmanager
 def bot_process(
-    *, database_url: str, slack_api_url: str, workdir: Path, threads: int | None, digest_day: str
+    *,
+    database_url: str,
+    slack_api_url: str,
+    workdir: Path,
+    threads: int | None,
+    digest_day: str,
+    workers: int = 1,
 ) -> Iterator[BotProcess]:
     """The bot as its own process; killed if the block fails before `stop()` was called."""
     port = _free_port()
@@ -300,7 +327,7 @@ def bot_process(
     if threads is not None:
         env["HTTP_THREADS"] = str(threads)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "bot", "run", *(["--workers", str(workers)] if workers > 1 else [])],
         cwd=workdir,  # no stray .env of the developer's
         env=env,
         stdin=subprocess.DEVNULL,
@@ -338,6 +365,7 @@ class Options:
     team: str = DEFAULT_TEAM
     seed: int = DEFAULT_SEED
     digest_day: str | None = None  # None: tomorrow, so the weekly digests do not run meanwhile
+    workers: tuple[int, ...] = (1,)  # one run per value: `accountbot run --workers N`
 
 
 @dataclass(frozen=True)
@@ -359,6 +387,7 @@ class Result:
     live_accounts: int
     generation_seconds: float
     digest_day: str
+    workers: int = 1
     startup_seconds: float = 0.0  # from healthy until the scheduler's first runs were over
     startup_jobs_done: bool = False
     before_load: Counter[str] = field(default_factory=Counter)  # fake Slack calls by then
@@ -407,53 +436,76 @@ class Result:
         )
 
 
-def run_load(options: Options, *, console: Console | None = None) -> Result:
-    """Fill the database, start the bot, load it, stop it; every figure comes back in `Result`."""
+def run_load(options: Options, *, console: Console | None = None) -> list[Result]:
+    """Fill the database, then for each of `options.workers` start the bot with that many
+    worker processes (each run on its own copy of the filled SQLite file, so no run inherits
+    what an earlier one cached), load it, stop it; every figure comes back in a `Result`."""
     say = console.print if console else (lambda *_: None)
     digest_day = options.digest_day or WEEKDAYS[(datetime.now(UTC) + timedelta(days=1)).weekday()]
+    if options.database_url and len(options.workers) > 1:
+        raise ValueError("--database-url takes one --workers value (the runs would share it)")
     with tempfile.TemporaryDirectory(prefix="accountbot-load-") as scratch:
-        url = options.database_url or f"sqlite:///{Path(scratch) / 'load.db'}"
+        filled = Path(scratch) / "filled.db"
+        url = options.database_url or f"sqlite:///{filled}"
         say(f"generating {options.accounts:,} accounts into {_shown(url)}…")
         names, seconds = fill_database(url, options)
-        result = Result(
-            options=options,
-            database=_shown(url),
-            live_accounts=len(names),
-            generation_seconds=seconds,
-            digest_day=digest_day,
-        )
-        slack = LoadSlack().start()
-        slack.token_teams[BOT_TOKEN] = options.team  # the bot token's workspace (auth.test)
-        try:
-            with bot_process(
-                database_url=url,
-                slack_api_url=slack.api_url,
-                workdir=Path(scratch),
-                threads=options.http_threads,
+        results = []
+        for number, workers in enumerate(options.workers):
+            if not options.database_url:  # a fresh copy per run
+                run_file = Path(scratch) / f"load-{number}.db"
+                shutil.copyfile(filled, run_file)
+                url = f"sqlite:///{run_file}"
+            result = Result(
+                options=options,
+                database=_shown(url),
+                live_accounts=len(names),
+                generation_seconds=seconds,
                 digest_day=digest_day,
-            ) as bot:
-                bot.wait_until_healthy()
-                # Each scheduled job runs once as the bot starts (today's due-day reminders
-                # caught up, say): measure /account after that, not beside a one-off burst.
-                with timed() as startup:
-                    result.startup_jobs_done = bot.log.wait_for_jobs(START_TIMEOUT)
-                result.startup_seconds = startup.seconds
-                result.before_load = Counter(slack.methods)
-                say(
-                    f"bot serving on port {bot.port} (pid {bot.process.pid}); "
-                    f"{options.concurrency} clients for {options.warmup:g}s warm-up + "
-                    f"{options.duration:g}s…"
-                )
-                _load(bot, slack, names, options, result)
-                result.stop_problem = bot.stop()
-                result.bot_levels = bot.log.levels
-                result.bot_queue = bot.log.queue_lines, bot.log.queued, bot.log.deepest
-                result.bot_errors = bot.log.errors
-        finally:
-            slack.stop()
-        result.web_api = slack.methods
-        result.late_cards = slack.late
-    return result
+                workers=workers,
+            )
+            _run_bot(result, url, Path(scratch), names, say)
+            results.append(result)
+    return results
+
+
+def _run_bot(
+    result: Result, url: str, scratch: Path, names: Sequence[str], say: Callable[..., None]
+) -> None:
+    """One bot (with `result.workers` worker processes) on `url`, loaded, stopped."""
+    options = result.options
+    slack = LoadSlack().start()
+    slack.token_teams[BOT_TOKEN] = options.team  # the bot token's workspace (auth.test)
+    try:
+        with bot_process(
+            database_url=url,
+            slack_api_url=slack.api_url,
+            workdir=scratch,
+            threads=options.http_threads,
+            digest_day=result.digest_day,
+            workers=result.workers,
+        ) as bot:
+            bot.wait_until_healthy()
+            bot.log.wait_for_serving(result.workers, START_TIMEOUT)  # every worker
+            # Each scheduled job runs once as the bot starts (today's due-day reminders
+            # caught up, say): measure /account after that, not beside a one-off burst.
+            with timed() as startup:
+                result.startup_jobs_done = bot.log.wait_for_jobs(START_TIMEOUT)
+            result.startup_seconds = startup.seconds
+            result.before_load = Counter(slack.methods)
+            say(
+                f"bot serving on port {bot.port} (pid {bot.process.pid}, "
+                f"{result.workers} worker process(es)); {options.concurrency} clients for "
+                f"{options.warmup:g}s warm-up + {options.duration:g}s…"
+            )
+            _load(bot, slack, names, options, result)
+            result.stop_problem = bot.stop()
+            result.bot_levels = bot.log.levels
+            result.bot_queue = bot.log.queue_lines, bot.log.queued, bot.log.deepest
+            result.bot_errors = bot.log.errors
+    finally:
+        slack.stop()
+    result.web_api = slack.methods
+    result.late_cards = slack.late
 
 
 def fill_database(url: str, options: Options) -> tuple[list[str], float]:
@@ -627,7 +679,8 @@ def _row(label: str, samples: Sequence[float]) -> tuple[str, ...]:
 
 def report(result: Result, console: Console) -> None:
     options = result.options
-    table = Table(title="Signed /account <name> over HTTP, one bot process, milliseconds")
+    processes = "one bot process" if result.workers == 1 else f"{result.workers} bot processes"
+    table = Table(title=f"Signed /account <name> over HTTP, {processes}, milliseconds")
     for column in ("measured until", "n", "p50", "p95", "p99", "max"):
         table.add_column(column, justify="left" if column == "measured until" else "right")
     table.add_row(*_row("HTTP ack (Slack's 3 s limit)", result.acks))
@@ -644,7 +697,7 @@ def report(result: Result, console: Console) -> None:
         console.print(
             "CPU in the window: "
             + (
-                f"bot process {bot_cpu:.1f}s ({bot_cpu / window:.0%} of one core, "
+                f"bot process(es) {bot_cpu:.1f}s ({bot_cpu / window:.0%} of one core, "
                 f"{bot_cpu / max(result.requests, 1) * 1000:.1f} ms a request); "
                 if bot_cpu is not None
                 else ""
@@ -712,7 +765,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         team=args.team,
         seed=args.seed,
         digest_day=args.digest_day,
+        workers=args.workers,
     )
+    if args.database_url and len(args.workers) > 1:
+        raise SystemExit("--database-url takes one --workers value (the runs would share it)")
     console = Console(width=None if sys.stdout.isatty() else 120)
     threads = args.http_threads or Settings.model_fields["http_threads"].default
     console.print(
@@ -723,7 +779,18 @@ def main(argv: Iterable[str] | None = None) -> int:
         f"(+{args.warmup:g}s warm-up) · {threads} HTTP threads"
         + ("" if args.http_threads else " (the bot's default)")
     )
-    result = run_load(options, console=console)
+    results = run_load(options, console=console)
+    for result in results:
+        _report_run(result, console)
+    if len(results) > 1:
+        console.print(curve(results))
+    if all(result.met for result in results):
+        return 0
+    return BROKEN if any(result.broken for result in results) else TARGET_MISSED
+
+
+def _report_run(result: Result, console: Console) -> None:
+    console.rule(f"--workers {result.workers}")
     console.print(
         f"database: {result.database}; {result.live_accounts:,} live accounts to ask for; "
         f"generated in {result.generation_seconds:.1f}s; DIGEST_DAY={result.digest_day} "
@@ -740,7 +807,38 @@ def main(argv: Iterable[str] | None = None) -> int:
         + f"; fake Slack calls by then: {before or 'none'}"
     )
     report(result, console)
-    return 0 if result.met else BROKEN if result.broken else TARGET_MISSED
+
+
+def curve(results: Sequence[Result]) -> Table:
+    """Throughput and latency by the number of worker processes, side by side."""
+    table = Table(title="By worker processes (`accountbot run --workers N`), milliseconds")
+    for column in (
+        "workers",
+        "req/s",
+        "x of 1",
+        "ack p99",
+        "end to end p50",
+        "p99",
+        "bot CPU a request",
+        "errors",
+    ):
+        table.add_column(column, justify="right")
+    base = results[0].throughput or 1.0
+    for result in results:
+        card = percentiles(result.cards or [0.0], PERCENTILES)
+        ack = percentiles(result.acks or [0.0], PERCENTILES)
+        cpu = result.bot_cpu_seconds
+        table.add_row(
+            str(result.workers),
+            f"{result.throughput:.1f}",
+            f"{result.throughput / base:.2f}",
+            f"{ack[99]:.0f}",
+            f"{card[50]:.0f}",
+            f"{card[99]:.0f}",
+            f"{cpu / max(result.requests, 1) * 1000:.1f} ms" if cpu is not None else "?",
+            f"{result.error_count:,}",
+        )
+    return table
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -767,9 +865,26 @@ def _parser() -> argparse.ArgumentParser:
         choices=WEEKDAYS,
         help="DIGEST_DAY of the bot (default: tomorrow, so the weekly digests do not run)",
     )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=(1,),
+        help="worker processes of the bot (`run --workers N`); a list such as 1,2 runs once "
+        "per value, each on a fresh copy of the database, and prints the curve",
+    )
     parser.add_argument("--team", default=DEFAULT_TEAM)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     return parser
+
+
+def _workers(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers such as 1,2, not {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("every --workers value must be at least 1")
+    return values
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
@@ -90,27 +91,60 @@ def _team_clients(settings: Settings, db: Database) -> ClientFor:
 
 
 @cli.command()
-def run() -> None:
+def run(
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="HTTP processes sharing PORT (one core each); Socket Mode runs one.",
+        ),
+    ] = 1,
+) -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
-    from bot.app import work_pool
-    from bot.server import serve
-    from commands.ui.directory import Directory
+    from bot.server import listening_sockets
 
     settings = _settings(needs=Settings.slack_problems)
     _configure_logging(settings.log_level, json=settings.log_format == "json")
     try:
         settings.require_slack()
+        if workers > 1 and settings.socket_mode:
+            raise SettingsError(
+                "--workers is for HTTP mode: in Socket Mode run one process (unset SLACK_APP_TOKEN "
+                "to serve HTTP)"
+            )
         db = _database(settings, create=True)
-        # what Slack said of channels: the app's and the scheduler's
-        directory = Directory(db, max_age=settings.channel_facts_max_age)
-        work = work_pool(settings)  # drained when the server stops
-        app = _checked_app(settings, db, directory, work)
-        if app is None:  # stopped while Slack did not answer
+        if workers == 1:
+            _serve_one(settings, db)
             return
-        serve(settings, app, db, directory=directory, work=work)
+        db.dispose()  # each worker opens its own connections
+        sockets = listening_sockets(settings.port, workers)
     except SettingsError as exc:
         typer.echo(f"accountbot: {exc}", err=True)
         raise typer.Exit(2) from None
+    from bot.workers import run_workers
+
+    def serve_one(sock: socket.socket, number: int) -> None:
+        _serve_one(settings, Database(settings.database_url), sockets=[sock])
+
+    raise typer.Exit(run_workers(sockets, serve_one))
+
+
+def _serve_one(
+    settings: Settings, db: Database, *, sockets: list[socket.socket] | None = None
+) -> None:
+    """One process serving Slack until stopped (on `sockets` when `run --workers` made them)."""
+    from bot.app import work_pool
+    from bot.server import serve
+    from commands.ui.directory import Directory
+
+    # what Slack said of channels: the app's and the scheduler's
+    directory = Directory(db, max_age=settings.channel_facts_max_age)
+    work = work_pool(settings)  # drained when the server stops
+    app = _checked_app(settings, db, directory, work)
+    if app is None:  # stopped while Slack did not answer
+        return
+    serve(settings, app, db, directory=directory, work=work, sockets=sockets)
 
 
 def _checked_app(

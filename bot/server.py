@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -17,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
+from werkzeug.wsgi import ClosingIterator
 
 from bot.inbound import Refused, slack_request
 from bot.logs import QueueSummary, begin_request
@@ -24,7 +27,7 @@ from bot.settings import Settings, SettingsError
 from bot.socket_mode import AppTokenRefused, socket_mode_handler
 from bot.workspaces import INSTALL_PATH, REDIRECT_PATH, team_clients
 from commands.ui.directory import Directory
-from commands.work import WorkPool
+from commands.work import AfterResponse, WorkPool
 from digests.scheduler import build_scheduler
 from store.db import Database, DatabaseFileMissing, StoreNotWritable
 from store.types import utcnow
@@ -32,9 +35,13 @@ from store.types import utcnow
 logger = logging.getLogger("accountbot.server")
 
 EVENTS_PATH = "/slack/events"
+PROCESS_HEADER = "X-Accountbot-Process"
 MAX_BODY_BYTES = 1_000_000
 STOP_WAIT = 10.0
 """Seconds a stopping server waits for the requests in flight to be answered."""
+HOST = "0.0.0.0"
+BACKLOG = 1024
+"""Connections waiting to be accepted, per listening socket (waitress's default)."""
 QUEUE_SUMMARY_SECONDS = 10.0
 """At most one line this often about requests waiting for a free HTTP thread (per process)."""
 QUEUE_LOGGER = logging.getLogger("waitress.queue")
@@ -51,6 +58,7 @@ def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
     verifier = SignatureVerifier(signing_secret)
 
     web.before_request(begin_request)
+    web.wsgi_app = starting_work_after_response(web.wsgi_app)  # type: ignore[assignment,method-assign]  # Flask's documented place for WSGI middleware
 
     @web.post(EVENTS_PATH)
     def slack_events() -> Response | tuple[Response, int]:
@@ -89,25 +97,83 @@ def make_web_app(bolt_app: App, db: Database, *, signing_secret: str) -> Flask:
         except Exception:
             logger.exception("health check: database unreachable")
             return jsonify(status="error", database="unreachable"), 503
-        return jsonify(status="ok", database="ok"), 200
+        answer = jsonify(status="ok", database="ok")
+        answer.headers[PROCESS_HEADER] = str(os.getpid())  # which of `--workers` answered
+        return answer, 200
 
     return web
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def starting_work_after_response(app: WsgiApp) -> WsgiApp:
+    """The work a request hands to the pool (`commands.work`) starts only once its response
+    has been written. Waitress sends each chunk as it is written, from the request thread,
+    then closes the WSGI response in that thread (PEP 3333's `close()`), also when the client
+    went away or serving failed: the work starts there. An empty body (most acks) has no chunk
+    to write, and waitress would write its headers only after `close()`: they are written
+    first through `start_response`'s `write` (PEP 3333), when the body turns out empty."""
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        after = AfterResponse()
+        writes: list[Callable[[bytes], Any]] = []
+
+        def starting(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            write = start_response(status, headers, *exc_info)
+            writes.append(write)
+            return write
+
+        try:
+            with after.collecting():
+                body = app(environ, starting)
+        except BaseException:
+            after.start()
+            raise
+        return ClosingIterator(_headers_first(body, writes), [_closer(body), after.start])
+
+    return serve
+
+
+def _headers_first(body: Iterable[bytes], writes: list[Callable[[bytes], Any]]) -> Iterator[bytes]:
+    """`body`'s chunks; when none had any bytes, the headers are written before it ends."""
+    empty = True
+    for chunk in body:
+        empty = empty and not chunk
+        yield chunk
+    if empty and writes:
+        writes[-1](b"")  # waitress writes the status line and headers on the first write
+
+
+def _closer(body: Iterable[bytes]) -> Callable[[], None]:
+    close = getattr(body, "close", None)
+    return close if callable(close) else (lambda: None)
 
 
 class HttpServer:
     """A waitress server (threaded, production grade) that can be stopped from any thread."""
 
-    def __init__(self, web: Flask, *, host: str, port: int, threads: int, **adjustments: Any):
+    def __init__(
+        self,
+        web: Flask,
+        *,
+        threads: int,
+        host: str | None = None,
+        port: int | None = None,
+        sockets: list[socket.socket] | None = None,
+        **adjustments: Any,
+    ):
+        """On `host` and `port`, or on `sockets` already bound (one of `--workers`)."""
         self._sockets: dict[int, Any] = {}
+        where: dict[str, Any] = {"sockets": sockets} if sockets else {"host": host, "port": port}
         server = create_server(
             web,
             map=self._sockets,
-            host=host,
-            port=port,
             threads=threads,
             max_request_body_size=MAX_BODY_BYTES,
             ident="accountbot",
             clear_untrusted_proxy_headers=True,
+            **where,
             **adjustments,
         )
         # One host and port make one server (only several `listen` addresses make more).
@@ -162,10 +228,14 @@ def serve(
     *,
     directory: Directory | None = None,
     work: WorkPool | None = None,
+    sockets: list[socket.socket] | None = None,
 ) -> None:
-    """Run until interrupted, in Socket Mode when an app token is set, else over HTTP; the
-    scheduler (due-day reminders) runs beside either, with the app's `directory`. Once no more
-    requests come in, the app's `work` pool finishes (or answers) what is queued."""
+    """Run until interrupted, in Socket Mode when an app token is set, else over HTTP (on PORT,
+    or on `sockets` already listening: one process of `run --workers`); the scheduler
+    (due-day reminders) runs beside either, with the app's `directory` (with several
+    processes, the scheduler lease or the work queue in the database keeps each job to one).
+    Once no more requests come in, the app's `work` pool finishes (or answers) what is
+    queued."""
     scheduler = build_scheduler(
         db,
         team_clients(settings, db, bolt_app.client),
@@ -176,14 +246,16 @@ def serve(
     )
     scheduler.start()
     try:
-        _serve(settings, bolt_app, db)
+        _serve(settings, bolt_app, db, sockets)
     finally:
         scheduler.shutdown(wait=False)
         if work is not None:
             work.close()
 
 
-def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
+def _serve(
+    settings: Settings, bolt_app: App, db: Database, sockets: list[socket.socket] | None
+) -> None:
     stopping = threading.Event()
     if settings.socket_mode:
         handler = socket_mode_handler(bolt_app, settings.slack_app_token or "")
@@ -205,16 +277,40 @@ def _serve(settings: Settings, bolt_app: App, db: Database) -> None:
         handler.close()
         logger.info("Socket Mode connection closed")
         return
+    where: dict[str, Any] = (
+        {"sockets": sockets} if sockets else {"host": HOST, "port": settings.port}
+    )
     server = HttpServer(
         make_web_app(bolt_app, db, signing_secret=settings.slack_signing_secret or ""),
-        host="0.0.0.0",
-        port=settings.port,
         threads=settings.http_threads,
+        **where,
     )
     _on_stop_signal(server.stop)
-    logger.info("serving HTTP on port %s (POST %s, GET /healthz)", settings.port, EVENTS_PATH)
+    logger.info("serving HTTP on port %s (POST %s, GET /healthz)", server.port, EVENTS_PATH)
     server.run()
     logger.info("HTTP server stopped")
+
+
+def listening_sockets(port: int, count: int, *, host: str = HOST) -> list[socket.socket]:
+    """`count` sockets listening on one port, one per process of `run --workers`: each has
+    `SO_REUSEPORT`, so the kernel spreads new connections between them (by the connection's
+    addresses), and a process that stops takes only its own socket's queue with it. Port 0
+    picks a free port for all of them."""
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            port = sock.getsockname()[1]
+            sock.listen(BACKLOG)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 def _on_stop_signal(stop: Callable[[], None]) -> None:

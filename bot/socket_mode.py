@@ -46,6 +46,7 @@ from websockets.sync.client import ClientConnection, connect
 from bot.inbound import Refused, envelope_payload
 from bot.logs import ContextExecutor
 from commands.ui.slack_failures import MalformedAnswer, Outcome, classify
+from commands.work import AfterResponse
 
 PING_INTERVAL = 2.0
 PING_TIMEOUT = 3.0
@@ -434,9 +435,21 @@ class SocketModeHandler(BaseSocketModeHandler):
         self.client.close()
 
     def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+        """Bolt's answer sent as the envelope's ack; only then does the work the listener
+        handed to the pool start (`commands.work.AfterResponse`), as over HTTP."""
+        after = AfterResponse()
+        try:
+            self._answer(client, req, after)
+        finally:
+            after.start()
+
+    def _answer(
+        self, client: BaseSocketModeClient, req: SocketModeRequest, after: AfterResponse
+    ) -> None:
         start = time.time()
         try:
-            response = run_bolt_app(self.app, req)
+            with after.collecting():
+                response = run_bolt_app(self.app, req)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             self._drop(client, req, f"{type(error).__name__}: {error}")
             return

@@ -36,7 +36,7 @@ from commands.ui.values import ButtonValue, ModalMeta, StaleValue
 from commands.ui.views.blocks import Block
 from commands.ui.views.messages import refusal_blocks
 from commands.ui.views.modal import notice_view
-from commands.work import WorkPool
+from commands.work import AfterResponse, WorkPool
 from store.db import Database
 from store.models import Account
 
@@ -290,18 +290,22 @@ def refuse_value(route: Route, args: Args, stale: StaleValue) -> None:
 
 def later(args: Args, work: Callable[[], None]) -> None:
     """Acknowledge now (in the request thread: Bolt answers Slack as this returns), and hand
-    `work` to the bounded pool (`commands.work`), its errors answered by the one handler. When
-    the pool is full, the user is told at once that the bot is busy."""
+    `work` to the bounded pool (`commands.work`), its errors answered by the one handler, to be
+    started once the acknowledgement is written. When the pool is full, the user is told at
+    once that the bot is busy."""
     respond = respond_of(args)
 
     def answered() -> None:
         answering_errors(work, ack=args.ack, body=args.body, respond=respond)
 
     pool: WorkPool = args.context["work"]
-    if not pool.submit(answered, refuse=lambda: say_busy(args)):
+    reserved = pool.reserve(answered, refuse=lambda: say_busy(args))
+    if reserved is None:
         say_busy(args)  # in the acknowledgement when it can be
-    elif args.ack.response is None:
+        return
+    if args.ack.response is None:
         args.ack()
+    AfterResponse.defer(reserved)  # started once the acknowledgement is written
 
 
 def say_busy(args: Args) -> None:

@@ -1,4 +1,5 @@
-"""The bounded pool the slow part of every listener runs in, off the request thread.
+"""The bounded pool the slow part of every listener runs in, off the request thread, started
+only once the request's acknowledgement has been written.
 
 Bolt runs with `process_before_response=True`: a route acknowledges in the request thread (no
 polling for `ack()`), then hands what is left (the store, Slack's Web API, the answer at the
@@ -6,6 +7,13 @@ response URL) to this pool. The pool holds at most `threads` running and `queue`
 that the request is answered at once with `BUSY` where the user looks (`commands.contract`), never
 left unanswered. On stop (`close`), the work already queued is still run for `grace` seconds,
 and what has not started by then is answered instead (each piece of work carries its refusal).
+
+Whether there is room is decided before the acknowledgement (`reserve`: the busy answer goes in
+it), but the work is started after it: a worker thread that started at once would take the
+interpreter lock from the request thread, in slices of up to 5 ms, before the acknowledgement
+is written. The server says when a response is out (`AfterResponse`: `bot.server` once waitress
+has written it and closes the WSGI response, `bot.socket_mode` once the envelope's ack is sent);
+a listener served by anything else starts its work at once.
 """
 
 from __future__ import annotations
@@ -14,87 +22,133 @@ import contextvars
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 logger = logging.getLogger("accountbot.work")
 
 Work = Callable[[], None]
 
 
-@dataclass(frozen=True)
-class Task:
+@dataclass
+class Reserved:
+    """Room in the pool for one piece of work, taken before the acknowledgement; `start()` runs
+    it (once), in the context (log ids) of the request that reserved it."""
+
+    pool: WorkPool
     work: Work
     refuse: Work
     """What the user is told when the work will not run after all (the bot is stopping)."""
-    context: contextvars.Context
-    """The submitting request's log ids (`bot.logs`), carried into the worker thread."""
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    started: bool = False
+
+    def start(self) -> None:
+        if not self.started:
+            self.started = True
+            self.pool._start(self)
 
 
 class WorkPool:
-    """`threads` worker threads and at most `queue` pieces of work waiting for one."""
+    """`threads` worker threads and at most `queue` pieces of work waiting for one.
+
+    The threads and the queue are `concurrent.futures.ThreadPoolExecutor`'s (threads started as
+    work comes, `shutdown(wait=True)` runs what is queued); the bound is a semaphore taken at
+    `reserve` and given back when the work is done, so a full pool is known before the
+    acknowledgement; stopping runs queued work until `grace` seconds have passed and answers
+    what starts later with its refusal."""
 
     def __init__(self, *, threads: int, queue: int, grace: float = 10.0) -> None:
         self.threads, self.queue, self.grace = threads, queue, grace
-        self._waiting: deque[Task] = deque()
-        self._running = 0
-        self._condition = threading.Condition()
+        self._room = threading.BoundedSemaphore(threads + queue)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="work")
+        self._lock = threading.Lock()
+        self._queued = self._running = 0
         self._closed = False
         self._deadline: float | None = None
-        self._workers: list[threading.Thread] = []
+
+    def reserve(self, work: Work, *, refuse: Work) -> Reserved | None:
+        """Room for `work`, not started yet (None, and nothing taken: full or stopping)."""
+        if self._closed or not self._room.acquire(blocking=False):
+            return None
+        return Reserved(self, work, refuse)
 
     def submit(self, work: Work, *, refuse: Work) -> bool:
-        """Queue `work` (False, and nothing queued: the pool is full or stopping). A worker
-        starts on it at once when one is idle."""
-        task = Task(work, refuse, contextvars.copy_context())
-        with self._condition:
-            if self._closed or self._running + len(self._waiting) >= self.threads + self.queue:
-                return False
-            self._waiting.append(task)
-            idle = len(self._workers) - self._running - (len(self._waiting) - 1)
-            if idle <= 0 and len(self._workers) < self.threads:
-                worker = threading.Thread(
-                    target=self._serve, name=f"work-{len(self._workers) + 1}", daemon=True
-                )
-                self._workers.append(worker)
-                worker.start()
-            else:
-                self._condition.notify()
-        return True
-
-    def busy(self) -> int:
-        """Work running or waiting now."""
-        with self._condition:
-            return self._running + len(self._waiting)
+        """Reserve and start at once (False, and nothing queued: full or stopping)."""
+        reserved = self.reserve(work, refuse=refuse)
+        if reserved is not None:
+            reserved.start()
+        return reserved is not None
 
     def close(self) -> None:
         """Take no more work; run what is queued for up to `grace` seconds, answer the rest
         with its refusal, and return once every worker is done."""
-        with self._condition:
+        with self._lock:
             self._closed = True
             self._deadline = time.monotonic() + self.grace
-            queued, workers = len(self._waiting), list(self._workers)
-            self._condition.notify_all()
-        if queued or self._running:
-            logger.info("stopping: %d running, %d queued to finish", self._running, queued)
-        for worker in workers:
-            worker.join()
+            running, queued = self._running, self._queued
+        if queued or running:
+            logger.info("stopping: %d running, %d queued to finish", running, queued)
+        self._executor.shutdown(wait=True)
 
-    def _serve(self) -> None:
-        while True:
-            with self._condition:
-                while not self._waiting and not self._closed:
-                    self._condition.wait()
-                if not self._waiting:
-                    return  # closed, and nothing left
-                task = self._waiting.popleft()
-                self._running += 1
-                late = self._deadline is not None and time.monotonic() > self._deadline
-            try:
-                task.context.run(task.refuse if late else task.work)
-            except Exception:  # the work answers its own errors (commands.errors): a bug here
-                logger.exception("work failed outside the error handler")
-            finally:
-                with self._condition:
-                    self._running -= 1
+    def _start(self, reserved: Reserved) -> None:
+        with self._lock:
+            self._queued += 1
+        try:
+            self._executor.submit(self._run, reserved)
+        except RuntimeError:  # reserved before close(), started after it: run (or refuse) here
+            self._run(reserved)
+
+    def _run(self, reserved: Reserved) -> None:
+        with self._lock:
+            self._queued -= 1
+            self._running += 1
+            late = self._deadline is not None and time.monotonic() > self._deadline
+        try:
+            reserved.context.run(reserved.refuse if late else reserved.work)
+        except Exception:  # the work answers its own errors (commands.errors): a bug here
+            logger.exception("work failed outside the error handler")
+        finally:
+            with self._lock:
+                self._running -= 1
+            self._room.release()
+
+
+_collecting: contextvars.ContextVar[AfterResponse | None] = contextvars.ContextVar(
+    "after_response", default=None
+)
+
+
+class AfterResponse:
+    """The work reserved while one request is served, started once its response is out.
+
+    The server serves the request inside `collecting()` (in the thread that runs the listener,
+    as Bolt does with `process_before_response`), and calls `start()` once it has written the
+    response, also when serving it failed."""
+
+    def __init__(self) -> None:
+        self._reserved: list[Reserved] = []
+
+    @contextmanager
+    def collecting(self) -> Iterator[AfterResponse]:
+        token = _collecting.set(self)
+        try:
+            yield self
+        finally:
+            _collecting.reset(token)
+
+    def start(self) -> None:
+        reserved, self._reserved = self._reserved, []
+        for one in reserved:
+            one.start()
+
+    @staticmethod
+    def defer(reserved: Reserved) -> None:
+        """Start `reserved` once the response being served is out; at once when no server
+        said it would tell (a listener called some other way)."""
+        collector = _collecting.get()
+        if collector is None:
+            reserved.start()
+        else:
+            collector._reserved.append(reserved)

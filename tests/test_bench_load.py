@@ -13,7 +13,7 @@ from tests.slack_fake import Call
 def test_a_short_load_run_gets_every_card_and_stops_the_bot_cleanly() -> None:
     """Five clients on one HTTP thread, so requests queue behind it: the bot's log says so in
     a summary line or two (at the first one, every 10 s, at the stop), not a line each."""
-    result = run_load(Options(accounts=300, concurrency=5, duration=3, warmup=1, http_threads=1))
+    [result] = run_load(Options(accounts=300, concurrency=5, duration=3, warmup=1, http_threads=1))
 
     assert result.requests > 0
     assert result.live_accounts > 0

@@ -45,13 +45,18 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "load": (
-        ["--accounts", "120", "--concurrency", "3", "--duration", "2", "--warmup", "1"],
+        [
+            *("--accounts", "120", "--concurrency", "3", "--duration", "2", "--warmup", "1"),
+            *("--workers", "1,2"),
+        ],
         [
             r"card at response URL \(end to end\)\s+[1-9]",
             r"throughput [\d.]+ req/s",
-            r"bot process [\d.]+s \(\d+% of one core, [\d.]+ ms a request\)",
+            r"bot process\(es\) [\d.]+s \(\d+% of one core, [\d.]+ ms a request\)",
             r"Errors by kind\s+kind\s+count\s+none\s+0",
             r"bot stopped cleanly on SIGTERM",
+            r"By worker processes",
+            r"errors 1 [\d.]+ 1\.00 \d+ \d+ \d+ [\d.]+ ms 0 2 [\d.]+ [\d.]+ \d+",  # the curve
         ],
     ),
     "monday": (  # PostgreSQL only: its --database-url is added from TEST_DATABASE_URL

@@ -87,12 +87,12 @@ class RunningBot:
             self._condition.notify_all()
 
 
-def start_bot(tmp_path: Path, **env: str) -> RunningBot:
-    """`python -m bot run` in `tmp_path` with this environment (no SLACK_* of the test run's
-    own; the database `run.db` there unless DATABASE_URL says otherwise)."""
+def start_bot(tmp_path: Path, *, args: tuple[str, ...] = (), **env: str) -> RunningBot:
+    """`python -m bot run [args]` in `tmp_path` with this environment (no SLACK_* of the test
+    run's own; the database `run.db` there unless DATABASE_URL says otherwise)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "bot", "run", *args],
         cwd=tmp_path,
         env=base | {"DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}"} | env,
         stdout=subprocess.PIPE,
@@ -103,9 +103,9 @@ def start_bot(tmp_path: Path, **env: str) -> RunningBot:
 
 
 @contextmanager
-def running_bot(tmp_path: Path, **env: str) -> Iterator[RunningBot]:
+def running_bot(tmp_path: Path, *, args: tuple[str, ...] = (), **env: str) -> Iterator[RunningBot]:
     """`start_bot`; SIGTERM on leaving must end it cleanly (exit status 0)."""
-    bot = start_bot(tmp_path, **env)
+    bot = start_bot(tmp_path, args=args, **env)
     try:
         yield bot
     finally:
@@ -115,7 +115,7 @@ def running_bot(tmp_path: Path, **env: str) -> Iterator[RunningBot]:
 
 @contextmanager
 def http_bot(
-    tmp_path: Path, slack: FakeSlack, **env: str
+    tmp_path: Path, slack: FakeSlack, *, args: tuple[str, ...] = (), **env: str
 ) -> Iterator[tuple[RunningBot, SlackSender]]:
     """`running_bot` in HTTP mode on a free port, talking to the fake Slack, once it serves
     (`/healthz` answers 200); and a sender signing requests for it. One workspace (the test bot
@@ -126,7 +126,8 @@ def http_bot(
     )
     workspace = {} if "SLACK_CLIENT_ID" in env else {"SLACK_BOT_TOKEN": BOT_TOKEN}
     settings = {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.api_url}
-    with running_bot(tmp_path, **(workspace | settings | {"PORT": str(port)} | env)) as bot:
+    env = workspace | settings | {"PORT": str(port)} | env
+    with running_bot(tmp_path, args=args, **env) as bot:
         wait_until_serving(sender, bot)
         yield bot, sender
 

@@ -4,21 +4,28 @@ the queued work finished or answered when the process is stopped."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from werkzeug.test import EnvironBuilder
+
+from bot.app import build_app, work_pool
+from bot.server import EVENTS_PATH, make_web_app
 from commands.ui.errors import BUSY
 from commands.ui.values import ModalMeta
 from commands.ui.views.account import account_form
 from store.db import Database
 from store.types import utcnow
-from tests.conftest import bot_settings, serving
+from tests.conftest import SIGNING_SECRET, bot_settings, serving
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import (
+    FORM,
     Reply,
     SlackSender,
     block_actions_payload,
@@ -62,6 +69,49 @@ def once_free(send: Callable[[], Reply], *, timeout: float = 5.0) -> Reply:
         assert time.monotonic() < deadline, "the pool stayed full"
         time.sleep(0.05)
     return reply
+
+
+def test_the_work_starts_only_once_the_acknowledgement_has_been_written(
+    database: Database, slack: FakeSlack
+) -> None:
+    """Driven as waitress drives the WSGI app: call it, send each non-empty chunk (the status
+    line and headers go out with the first write, or at the end when nothing was written),
+    then `close()` the response, in the request thread. Until the acknowledgement (an empty
+    body) is out, no worker thread may run: it would take the interpreter lock from the thread
+    writing it. Then the work runs, and the card arrives."""
+    make_account(database, "Acme")
+    settings = bot_settings(database, slack)
+    work = work_pool(settings)
+    web = make_web_app(
+        build_app(settings, database, work=work), database, signing_secret=SIGNING_SECRET
+    )
+    sender = SlackSender("http://unused", SIGNING_SECRET, response_url=slack.response_url())
+    body = sender.command_body("Acme", user_id="U0BOB", response_url=slack.response_url("card"))
+    environ = EnvironBuilder(
+        path=EVENTS_PATH,
+        method="POST",
+        data=body,
+        headers=sender.sign(body) | {"Content-Type": FORM},
+    ).get_environ()
+    sent: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+        sent.append(status)
+        return lambda data: sent.append("headers written")
+
+    before = set(threading.enumerate())
+    answer = web(environ, start_response)
+    try:
+        if any(list(answer)):  # waitress writes the headers with the first non-empty chunk
+            sent.append("headers written")
+        assert sent[0] == "200 OK" and "headers written" in sent, sent  # the ack is out
+        started = [t.name for t in set(threading.enumerate()) - before]
+        assert not [name for name in started if name.startswith("work")], started
+    finally:
+        answer.close()  # type: ignore[attr-defined]  # a WSGI response has close()
+    [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    assert card.json_param("blocks")[0]["text"]["text"] == "Acme"
+    work.close()
 
 
 def test_a_slash_command_is_told_the_bot_is_busy_in_its_acknowledgement(
