@@ -20,7 +20,8 @@ from sqlmodel import Session, col
 
 from store.digest_bands import ShownBefore, bands_before
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Band
-from store.models import Account, ActionItem, ActionItemChange, StakeholderChange, saved_id
+from store.models import ActionItem, ActionItemChange, StakeholderChange, saved_id
+from store.rows import AccountRow
 from store.settings import thresholds_for
 from store.signals import (
     SIGNAL_NAMES,
@@ -86,7 +87,7 @@ class AccountDigest:
     steps: tuple[Step, ...] = ()
 
     @property
-    def account(self) -> Account:
+    def account(self) -> AccountRow:
         return self.snapshot.account
 
     @property
@@ -328,7 +329,11 @@ def build_account_digests(
     `week` is the digest's week (its scheduled day): what the runs before it showed is the
     comparison."""
     thresholds = thresholds_for(session, team_id=team_id)
-    snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids, rows=True)
+    snapshots = load_snapshots(
+        session,
+        team_id=team_id,
+        account_ids=account_ids,
+    )
     until = until or since + WEEK
     changes = _changes_since(session, team_id=team_id, since=since, until=until)
     moves = _item_moves(session, team_id=team_id, since=since, until=until)
