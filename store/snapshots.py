@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from itertools import groupby
-from operator import attrgetter
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, func
 from sqlalchemy import select as select_columns
@@ -54,6 +53,9 @@ OVERRIDE_COLUMNS: tuple[Any, ...] = (
     BandOverride.rules_band,
 )
 """An account's uncleared override, read in the accounts' own query (an outer join)."""
+CHUNK = 2_000
+"""Rows fetched from the driver at a time (`yield_per`): a whole team's people are never held
+twice over, as driver tuples and as light rows, only this many at once."""
 UNCLEARED_OVERRIDE = and_(
     col(BandOverride.account_id) == col(Account.id),
     col(BandOverride.cleared_at).is_(None),
@@ -72,8 +74,29 @@ def load_snapshots(
 
     Accounts, people and items come back as light read-only rows (`store.rows`: only the
     columns their readers use, no ORM instance), several times lighter and faster to read than
-    ORM objects, for one card as for a whole team's digests.
+    ORM objects, for one card as for an owner's portfolio.
     """
+    found = sorted(
+        stream_snapshots(
+            session, team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id
+        ),
+        key=itemgetter(0),
+    )
+    return [snapshot for _, snapshot in found]
+
+
+def stream_snapshots(
+    session: Session,
+    *,
+    team_id: str,
+    account_ids: Sequence[int] | None = None,
+    owner_user_id: str | None = None,
+) -> Iterator[tuple[int, AccountSnapshot]]:
+    """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
+    five queries as `load_snapshots`, whose people and items are streamed (`yield_per`, ordered
+    by account) and handed out account by account. A reader that keeps only what it makes of
+    each snapshot (a whole team's digests) never holds every person at once. Read it inside the
+    session's transaction."""
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
     found = session.execute(
         select_columns(*ACCOUNT_COLUMNS, *OVERRIDE_COLUMNS)
@@ -82,24 +105,20 @@ def load_snapshots(
         .order_by(Account.name_key)
     ).all()
     if not found:
-        return []
+        return
     width = len(ACCOUNT_COLUMNS)
-    people: dict[int, tuple[PersonRow, ...]] = {
-        account_id: tuple(mine)
-        for account_id, mine in groupby(
-            map(
-                PersonRow._make,
-                session.execute(
-                    select_columns(*PERSON_COLUMNS)
-                    .where(col(Stakeholder.account_id).in_(scope), ON_MAP)
-                    .order_by(col(Stakeholder.account_id), col(Stakeholder.name))
-                ),
-            ),
-            key=attrgetter("account_id"),
-        )
-    }
-    actions: dict[int, list[ItemRow]] = defaultdict(list)
-    for item in map(
+    accounts = [(AccountRow._make(row[:width]), _override(row[width:])) for row in found]
+    activity = _last_map_activity(session, scope=scope)
+    people = _ByAccount(
+        PersonRow._make,
+        session.execute(
+            select_columns(*PERSON_COLUMNS)
+            .where(col(Stakeholder.account_id).in_(scope), ON_MAP)
+            .order_by(col(Stakeholder.account_id), col(Stakeholder.name))
+            .execution_options(yield_per=CHUNK)
+        ),
+    )
+    items = _ByAccount(
         ItemRow._make,
         session.execute(
             select_columns(*ITEM_COLUMNS)
@@ -107,24 +126,44 @@ def load_snapshots(
                 col(ActionItem.account_id).in_(scope),
                 col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
             )
-            .order_by(col(ActionItem.due_on), col(ActionItem.id))
+            .order_by(col(ActionItem.account_id), col(ActionItem.due_on), col(ActionItem.id))
+            .execution_options(yield_per=CHUNK)
         ),
-    ):
-        actions[item.account_id].append(item)
-    activity = _last_map_activity(session, scope=scope)
-    snapshots = []
-    for row in found:
-        account = AccountRow._make(row[:width])
-        snapshots.append(
+    )
+    for place in sorted(range(len(accounts)), key=lambda i: accounts[i][0].id):
+        account, override = accounts[place]
+        yield (
+            place,
             AccountSnapshot(
                 account=account,
-                stakeholders=people.get(account.id, ()),
-                open_actions=tuple(actions.get(account.id, ())),
+                stakeholders=people.take(account.id),
+                open_actions=items.take(account.id),
                 last_map_activity=activity.get(account.id),
-                override=_override(row[width:]),
-            )
+                override=override,
+            ),
         )
-    return snapshots
+
+
+Row = TypeVar("Row", PersonRow, ItemRow)
+
+
+class _ByAccount(Generic[Row]):
+    """Rows ordered by account id, taken an account at a time, in increasing account ids."""
+
+    def __init__(self, make: Callable[[Any], Row], rows: Iterable[Any]) -> None:
+        self._groups: Iterator[tuple[int, Iterator[Row]]] = groupby(
+            map(make, rows), key=attrgetter("account_id")
+        )
+        self._next: tuple[int, Iterator[Row]] | None = next(self._groups, None)
+
+    def take(self, account_id: int) -> tuple[Row, ...]:
+        while self._next is not None and self._next[0] < account_id:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != account_id:
+            return ()
+        mine = tuple(self._next[1])
+        self._next = next(self._groups, None)
+        return mine
 
 
 def _override(values: Sequence[Any]) -> Override | None:
