@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -82,7 +82,11 @@ class AccountDigest:
 
     account: AccountRow
     assessment: Assessment
+    """The rules' verdict, without the live contacts themselves (`threads` is empty; their
+    number is `live_contacts`): their rows, kept for a whole team, would hold a third of the
+    build's memory, and a digest only counts them."""
     today: date
+    live_contacts: int = 0
     before: ShownBefore | None = None
     """What last week's digest run showed (None: no digest run to compare with)."""
     changes: tuple[MapChange, ...] = ()
@@ -340,7 +344,8 @@ def build_account_digests(
         items = _fell_overdue(snapshot, since=since_day, today=today) + moves.get(account_id, [])
         digest = AccountDigest(
             account=snapshot.account,
-            assessment=assessment,
+            assessment=replace(assessment, threads=()),
+            live_contacts=len(assessment.threads),
             today=today,
             before=before.get(account_id),
             changes=_named(changes.get(account_id, ()), snapshot),
