@@ -382,7 +382,8 @@ def build_table(results: list[BuildFigures]) -> Table:
     for f in results:
         table.add_row(
             f"{f.scale:,}", f"{f.digests:,}", f"{f.rendered:,}", f"{f.seconds:.2f}",
-            f"{f.cpu_seconds:.2f}", f"{f.warm_seconds:.2f}", f"{f.statements} (+{f.transaction_control} BEGIN)",
+            f"{f.cpu_seconds:.2f}", f"{f.warm_seconds:.2f}",
+            f"{f.statements} (+{f.transaction_control} BEGIN)",
             _mib(f.traced_peak), _mib(f.rss_base), _mib(f.rss_peak),
         )  # fmt: skip
     return table
