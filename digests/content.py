@@ -83,7 +83,7 @@ class AccountDigest:
     account: AccountRow
     assessment: Assessment
     """The rules' verdict, without the live contacts themselves (`threads` is empty; their
-    number is `live_contacts`): their rows, kept for a whole team, would hold a third of the
+    number is `live_contacts`): their rows, kept for a whole team, held about half of the
     build's memory, and a digest only counts them."""
     today: date
     live_contacts: int = 0
