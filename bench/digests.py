@@ -6,7 +6,7 @@ python -m bench.digests [--accounts 10000] [--small 1000] [--delivery-accounts 2
    renders this week's digests as the scheduler does (`team_digests`, `account_digest_blocks`
    for every account, the portfolio digest's blocks) in a fresh child process, and prints the
    wall time (first and second build), SQL statements, tracemalloc's peak (in another fresh
-   child) and the child's peak resident memory, against the target: under 5 s and 300 MB.
+   child) and the child's peak resident memory, against the target: 2.5 s and 200 MiB.
 2. On a `--delivery-accounts` portfolio it runs `deliver_team_digests` against a fake Slack
    that answers bursts of 429 (some longer than the client's three retries), then again as the
    catch-up run, and prints what was expected, posted, rate-limited, duplicated and missing,
@@ -72,8 +72,10 @@ DELIVERY_ACCOUNTS = 2_060
 """The seeded portfolio of this many accounts has 1,020 account channels with a digest due (a
 quiet green account gets none: no weekly all-clear): with the portfolio channel, 1,021 digests
 to deliver, above the thousand the delivery is measured at (2026-11-30)."""
-TARGET_SECONDS = 5.0
-TARGET_BYTES = 300 * 2**20
+TARGET_SECONDS = 2.5
+TARGET_BYTES = 200 * 2**20
+"""Issue 18's budget for the build at 10,000 accounts: 2.5 s and 200 MiB, the larger of peak RSS
+(the child's VmHWM) and tracemalloc's peak."""
 MIB = 2**20
 POST = "chat.postMessage"
 PORTFOLIO_CHANNEL = "C0BENCHPORTFOLIO"
@@ -114,6 +116,9 @@ class BuildFigures:
     digests: int
     rendered: int
     seconds: float
+    cpu_seconds: float
+    """The child's CPU time during the first build: on a shared machine, what the build cost
+    whatever else waited for the cores."""
     warm_seconds: float
     statements: int
     transaction_control: int
@@ -158,8 +163,10 @@ def _child_build(url: str, team_id: str, now: datetime, mode: str) -> dict[str, 
             stats.sort_stats("tottime").print_stats(15)
             stats.sort_stats("cumulative").print_stats(25)
             return {"profile": out.getvalue()}
+        started = clock.process_time()
         with count_statements(db.engine) as count, timed() as first:
             digests, rendered, shape = build_all(db, team_id=team_id, now=now)
+        cpu = clock.process_time() - started
         rss_peak = peak_rss()
         with timed() as second:
             build_all(db, team_id=team_id, now=now)
@@ -168,6 +175,7 @@ def _child_build(url: str, team_id: str, now: datetime, mode: str) -> dict[str, 
             "rendered": rendered,
             "shape": dict(shape),
             "seconds": first.seconds,
+            "cpu_seconds": cpu,
             "warm_seconds": second.seconds,
             "statements": count.queries,
             "transaction_control": count.total - count.queries,
@@ -367,7 +375,7 @@ def build_table(results: list[BuildFigures]) -> Table:
     """One row per scale: digests, build times, statements and memory."""
     table = Table(title="Building and rendering every account's digest (fresh child process)")
     columns = (
-        "accounts", "digests", "rendered", "first build s", "second build s", "SQL",
+        "accounts", "digests", "rendered", "first build s", "its CPU s", "second build s", "SQL",
         "tracemalloc peak MiB", "RSS after imports MiB", "peak RSS MiB",
     )  # fmt: skip
     for column in columns:
@@ -375,7 +383,8 @@ def build_table(results: list[BuildFigures]) -> Table:
     for f in results:
         table.add_row(
             f"{f.scale:,}", f"{f.digests:,}", f"{f.rendered:,}", f"{f.seconds:.2f}",
-            f"{f.warm_seconds:.2f}", f"{f.statements} (+{f.transaction_control} BEGIN)",
+            f"{f.cpu_seconds:.2f}", f"{f.warm_seconds:.2f}",
+            f"{f.statements} (+{f.transaction_control} BEGIN)",
             _mib(f.traced_peak), _mib(f.rss_base), _mib(f.rss_peak),
         )  # fmt: skip
     return table
@@ -383,8 +392,8 @@ def build_table(results: list[BuildFigures]) -> Table:
 
 def build_met(figures: BuildFigures) -> tuple[bool, bool]:
     """Whether one scale's build met the time target, and the memory target."""
-    fast = figures.seconds < TARGET_SECONDS
-    return fast, max(figures.rss_peak, figures.traced_peak) < TARGET_BYTES
+    fast = figures.seconds <= TARGET_SECONDS
+    return fast, max(figures.rss_peak, figures.traced_peak) <= TARGET_BYTES
 
 
 def band_distribution(shape: Mapping[str, int], *, accounts: int, scale: int) -> str:
@@ -399,7 +408,7 @@ def band_distribution(shape: Mapping[str, int], *, accounts: int, scale: int) ->
 
 
 def build_verdict(results: list[BuildFigures]) -> list[str]:
-    """Statements per scale and whether the largest scale met 5 s and 300 MB."""
+    """Statements per scale and whether the largest scale met 2.5 s and 200 MiB."""
     same = len({f.statements for f in results}) == 1
     per_scale = ", ".join(f"{f.scale:,}: {f.statements}" for f in results)
     largest = results[-1]
@@ -410,8 +419,8 @@ def build_verdict(results: list[BuildFigures]) -> list[str]:
         f"At {largest.scale:,} accounts: {shape}.",
         f"SQL statements per build: {per_scale} - "
         + ("[green]same at every scale[/]" if same else "[red]GROWS with the portfolio[/]"),
-        f"Target at {largest.scale:,} accounts (under {TARGET_SECONDS:g} s and "
-        f"{TARGET_BYTES // MIB} MB): {largest.seconds:.2f} s {'met' if fast else 'MISSED'}; "
+        f"Target at {largest.scale:,} accounts ({TARGET_SECONDS:g} s and "
+        f"{TARGET_BYTES // MIB} MiB): {largest.seconds:.2f} s {'met' if fast else 'MISSED'}; "
         f"peak RSS {_mib(largest.rss_peak)} MiB, tracemalloc {_mib(largest.traced_peak)} MiB "
         f"{'met' if small else 'MISSED'} - "
         + ("[bold green]target met[/]" if fast and small else "[bold red]target NOT met[/]"),

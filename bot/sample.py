@@ -459,7 +459,7 @@ def _last_weeks_digest(session: Session, *, team_id: str, today: date) -> None:
         kinds = {k.value for k in now.weighing_kinds} - {k.value for k in sample.new_this_week}
         kinds |= {k.value for k in sample.cleared_this_week}
         band = sample.last_week or now.rules_band
-        shown.append(ShownNow(snapshot.account.id, band, tuple(sorted(kinds))))  # type: ignore[arg-type]
+        shown.append(ShownNow(snapshot.account.id, band, tuple(sorted(kinds))))
     record_bands(session, team_id=team_id, week=monday - timedelta(days=7), shown=shown)
 
 

@@ -6,12 +6,21 @@ from datetime import date
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from commands.payloads import AppHomeOpened
 from commands.replies import assessed_accounts
 from commands.ui.views.home import home_view
 from store.actions import open_actions_owned_by
 from store.db import Database
+
+
+def home_of(session: Session, *, team_id: str, user_id: str, today: date) -> dict[str, Any]:
+    """The user's home tab: their portfolio, renewals ahead and open commitments, read as light
+    rows in a fixed number of statements whatever the number of accounts."""
+    mine = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=user_id)
+    actions = open_actions_owned_by(session, team_id=team_id, user_id=user_id)
+    return home_view(mine, actions, today=today)
 
 
 def publish_home(
@@ -22,6 +31,5 @@ def publish_home(
     if opened.tab != "home":
         return
     with db.reading() as session:
-        mine = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=opened.user)
-        actions = open_actions_owned_by(session, team_id=team_id, user_id=opened.user)
-    client.views_publish(user_id=opened.user, view=home_view(mine, actions, today=today))
+        view = home_of(session, team_id=team_id, user_id=opened.user, today=today)
+    client.views_publish(user_id=opened.user, view=view)

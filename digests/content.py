@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
+from operator import itemgetter
 
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from store.digest_bands import ShownBefore, bands_before
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Band
-from store.models import Account, ActionItem, ActionItemChange, StakeholderChange, saved_id
+from store.models import ActionItem, ActionItemChange, StakeholderChange
+from store.rows import AccountRow
 from store.settings import thresholds_for
 from store.signals import (
     SIGNAL_NAMES,
@@ -32,7 +35,7 @@ from store.signals import (
     next_steps,
     riskiest_first,
 )
-from store.snapshots import load_snapshots
+from store.snapshots import stream_snapshots
 from store.stakeholders import CREATED
 
 WEEK = timedelta(days=7)
@@ -74,20 +77,21 @@ class StepGroup:
 
 @dataclass(frozen=True)
 class AccountDigest:
-    """One account's digest: its band and the move since last week, what changed, what next."""
+    """One account's digest: its band and the move since last week, what changed, what next.
+    What the templates read more than once is worked out once (`cached_property`)."""
 
-    snapshot: AccountSnapshot
+    account: AccountRow
     assessment: Assessment
+    """The rules' verdict, without the live contacts themselves (`threads` is empty; their
+    number is `live_contacts`): their rows, kept for a whole team, held about half of the
+    build's memory, and a digest only counts them."""
     today: date
+    live_contacts: int = 0
     before: ShownBefore | None = None
     """What last week's digest run showed (None: no digest run to compare with)."""
     changes: tuple[MapChange, ...] = ()
     items: tuple[ItemChange, ...] = ()
     steps: tuple[Step, ...] = ()
-
-    @property
-    def account(self) -> Account:
-        return self.snapshot.account
 
     @property
     def band(self) -> Band:
@@ -114,7 +118,7 @@ class AccountDigest:
     def recovered(self) -> bool:
         return self.previous is Band.RED and self.band is not Band.RED
 
-    @property
+    @cached_property
     def appeared(self) -> tuple[str, ...]:
         """Reasons of risk or critical signals last week's digest did not have."""
         if self.before is None:
@@ -122,7 +126,7 @@ class AccountDigest:
         kinds = set(self.assessment.weighing_kinds) - self.before.signals
         return tuple(s.reason for s in self.assessment.signals if s.kind in kinds)
 
-    @property
+    @cached_property
     def cleared(self) -> tuple[str, ...]:
         """Signals last week's digest had that no longer hold, in a few words each."""
         if self.before is None:
@@ -133,7 +137,7 @@ class AccountDigest:
             SIGNAL_NAMES[SignalKind(k)] for k in gone if k in SignalKind._value2member_map_
         )
 
-    @property
+    @cached_property
     def anything_changed(self) -> bool:
         return bool(self.moved or self.appeared or self.cleared or self.changes or self.items)
 
@@ -141,7 +145,7 @@ class AccountDigest:
     def shown_steps(self) -> tuple[Step, ...]:
         return self.steps[:ACTIONS_SHOWN]
 
-    @property
+    @cached_property
     def step_groups(self) -> tuple[StepGroup, ...]:
         """The steps shown, grouped by owner in the order they first come (numbers kept)."""
         groups: dict[str | None, list[tuple[int, Step]]] = {}
@@ -149,14 +153,14 @@ class AccountDigest:
             groups.setdefault(step.owner_user_id, []).append((number, step))
         return tuple(StepGroup(owner, tuple(steps)) for owner, steps in groups.items())
 
-    @property
+    @cached_property
     def more_on_card(self) -> int:
         """Flags beyond the three reasons of the headline, and steps beyond the three shown."""
         flags = sum(1 for s in self.assessment.signals if s.severity.value != "opportunity")
         shown = min(len(self.assessment.rule_reasons), 3)
         return max(0, flags - shown) + max(0, len(self.steps) - ACTIONS_SHOWN)
 
-    @property
+    @cached_property
     def quiet(self) -> bool:
         """Green with nothing to do this week: no open renewal, no step due within the week."""
         week_end = self.today + timedelta(days=6)
@@ -328,29 +332,29 @@ def build_account_digests(
     `week` is the digest's week (its scheduled day): what the runs before it showed is the
     comparison."""
     thresholds = thresholds_for(session, team_id=team_id)
-    snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids, rows=True)
     until = until or since + WEEK
     changes = _changes_since(session, team_id=team_id, since=since, until=until)
     moves = _item_moves(session, team_id=team_id, since=since, until=until)
     before = bands_before(session, team_id=team_id, week=week or today)
     since_day = since.date()
-    digests = []
-    for snapshot in snapshots:
-        account_id = saved_id(snapshot.account.id)
+    digests: list[tuple[int, AccountDigest]] = []
+    for place, snapshot in stream_snapshots(session, team_id=team_id, account_ids=account_ids):
+        account_id = snapshot.account.id
         assessment = assess(snapshot, today=today, thresholds=thresholds)
         items = _fell_overdue(snapshot, since=since_day, today=today) + moves.get(account_id, [])
-        digests.append(
-            AccountDigest(
-                snapshot=snapshot,
-                assessment=assessment,
-                today=today,
-                before=before.get(account_id),
-                changes=_named(changes.get(account_id, ()), snapshot),
-                items=tuple(items),
-                steps=next_steps(snapshot, assessment, today=today, limit=STEPS_KEPT),
-            )
+        digest = AccountDigest(
+            account=snapshot.account,
+            assessment=replace(assessment, threads=()),
+            live_contacts=len(assessment.threads),
+            today=today,
+            before=before.get(account_id),
+            changes=_named(changes.get(account_id, ()), snapshot),
+            items=tuple(items),
+            steps=next_steps(snapshot, assessment, today=today, limit=STEPS_KEPT),
         )
-    return digests
+        digests.append((place, digest))  # the snapshot's people and items are let go here
+    digests.sort(key=itemgetter(0))
+    return [digest for _, digest in digests]
 
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> None:

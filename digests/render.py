@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from commands.ui.ids import Action
 from commands.ui.text import escape
@@ -81,8 +81,15 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, **values: Any) -> str:
-    return environment().get_template(template).render(icons=BAND_ICON, **values).strip()
+@cache
+def template(name: str) -> Template:
+    """A compiled template, looked up once: a week's build renders thousands of digests, and
+    jinja2's own lookup (its cache, keyed by loader and name, behind a lock) costs each time."""
+    return environment().get_template(name)
+
+
+def render(template_name: str, /, **values: Any) -> str:
+    return template(template_name).render(icons=BAND_ICON, **values).strip()
 
 
 def headline_reasons(digest: AccountDigest) -> list[str]:

@@ -10,11 +10,13 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus
 from store.errors import NotFound, StoreError, check_version
 from store.models import ON_MAP, Account, ActionItem, ActionItemChange, Stakeholder, saved_id
+from store.rows import ITEM_COLUMNS, ItemRow
 from store.types import utcnow
 
 CREATED = "created"
@@ -305,20 +307,21 @@ def plan_items(
 
 def open_actions_owned_by(
     session: Session, *, team_id: str, user_id: str
-) -> list[tuple[ActionItem, str]]:
-    """A user's open commitments across the team's live accounts, earliest due first."""
-    rows = session.exec(
-        select(ActionItem, Account.name)
+) -> list[tuple[ItemRow, str]]:
+    """A user's open commitments across the team's live accounts, earliest due first, as light
+    rows (the App Home lists them; no ORM object)."""
+    rows = session.execute(
+        select_columns(*ITEM_COLUMNS, col(Account.name))
         .join(Account, col(Account.id) == ActionItem.account_id)
         .where(
-            ActionItem.team_id == team_id,
-            ActionItem.our_owner_user_id == user_id,
+            col(ActionItem.team_id) == team_id,
+            col(ActionItem.our_owner_user_id) == user_id,
             col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
             col(Account.archived).is_(False),
         )
         .order_by(col(ActionItem.due_on), col(ActionItem.id))
     )
-    return [(item, name) for item, name in rows]
+    return [(ItemRow._make(row[:-1]), row[-1]) for row in rows]
 
 
 def items_due_around(session: Session, *, day: date) -> Sequence[tuple[ActionItem, str]]:

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from store.enums import Band, Influence, RenewalStage, Role, Sentiment, StakeholderStatus
-from store.models import Account, ActionItem, Stakeholder
+from store.rows import AccountRow, ItemRow, PersonRow
 from store.settings import Thresholds
 from store.wording import day, days_from, plural
 
@@ -123,9 +123,9 @@ class Override:
 class AccountSnapshot:
     """What the rules need about one account, loaded in a fixed number of queries."""
 
-    account: Account
-    stakeholders: tuple[Stakeholder, ...]
-    open_actions: tuple[ActionItem, ...]
+    account: AccountRow
+    stakeholders: tuple[PersonRow, ...]
+    open_actions: tuple[ItemRow, ...]
     last_map_activity: date | None
     override: Override | None = None
     """The account's uncleared override, if any (expired or not: the rules look at the day)."""
@@ -137,7 +137,7 @@ class Assessment:
 
     band: Band
     signals: tuple[Signal, ...]
-    threads: tuple[Stakeholder, ...]
+    threads: tuple[PersonRow, ...]
     """The live contacts: active, not negative, contacted within the recent-contact window."""
     expansion_play: Signal | None = None
     renewal_days: int | None = None
@@ -208,7 +208,7 @@ def days_since(day: date | None, today: date) -> int | None:
     return None if day is None else (today - day).days
 
 
-def is_thread(person: Stakeholder, *, today: date, thresholds: Thresholds) -> bool:
+def is_thread(person: PersonRow, *, today: date, thresholds: Thresholds) -> bool:
     """A live contact: active, recently contacted, not hostile."""
     since = days_since(person.last_contacted_on, today)
     return (
@@ -341,7 +341,7 @@ def _risk_score(signals: Sequence[Signal], band: Band) -> int:
 T = TypeVar("T")
 
 
-def risk_order_key(account: Account, assessment: Assessment) -> tuple[object, ...]:
+def risk_order_key(account: AccountRow, assessment: Assessment) -> tuple[object, ...]:
     """The one risk order (`RISK_ORDER`): ARR at stake first (red or yellow, renewal open
     inside its window), then how soon it renews (no date or a date passed last), then severity
     (band, then the weight of what fires), then the name."""
@@ -351,13 +351,13 @@ def risk_order_key(account: Account, assessment: Assessment) -> tuple[object, ..
 
 
 def riskiest_first(
-    items: Iterable[T], *, pick: Callable[[T], tuple[Account, Assessment]]
+    items: Iterable[T], *, pick: Callable[[T], tuple[AccountRow, Assessment]]
 ) -> list[T]:
     """Accounts (or anything holding one and its assessment) in the one risk order."""
     return sorted(items, key=lambda item: risk_order_key(*pick(item)))
 
 
-def _names(people: Sequence[Stakeholder]) -> tuple[str, ...]:
+def _names(people: Sequence[PersonRow]) -> tuple[str, ...]:
     return tuple(p.name for p in people)
 
 
@@ -368,7 +368,7 @@ def _listed(names: Sequence[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def _titled(person: Stakeholder) -> str:
+def _titled(person: PersonRow) -> str:
     return f"{person.name} ({person.title})" if person.title else person.name
 
 
@@ -376,21 +376,21 @@ def _titled(person: Stakeholder) -> str:
 class _Census:
     """One pass over an account's people: everything the relationship rules count."""
 
-    active: list[Stakeholder] = field(default_factory=list)
-    threads: list[Stakeholder] = field(default_factory=list)
-    by_role: dict[Role, list[Stakeholder]] = field(default_factory=dict)
-    departed: dict[Role, list[Stakeholder]] = field(default_factory=dict)
-    detractors: list[Stakeholder] = field(default_factory=list)
-    no_recent_contact: list[tuple[Stakeholder, int | None]] = field(default_factory=list)
-    last_contact: Stakeholder | None = None
+    active: list[PersonRow] = field(default_factory=list)
+    threads: list[PersonRow] = field(default_factory=list)
+    by_role: dict[Role, list[PersonRow]] = field(default_factory=dict)
+    departed: dict[Role, list[PersonRow]] = field(default_factory=dict)
+    detractors: list[PersonRow] = field(default_factory=list)
+    no_recent_contact: list[tuple[PersonRow, int | None]] = field(default_factory=list)
+    last_contact: PersonRow | None = None
     gone_dark: bool = False
     """People on the map, and none contacted within the gone-dark window (or ever)."""
 
-    def holding(self, role: Role) -> list[Stakeholder]:
+    def holding(self, role: Role) -> list[PersonRow]:
         return self.by_role.get(role, [])
 
 
-def _census(people: Sequence[Stakeholder], *, today: date, thresholds: Thresholds) -> _Census:
+def _census(people: Sequence[PersonRow], *, today: date, thresholds: Thresholds) -> _Census:
     census = _Census()
     recent = thresholds.recent_contact_days
     for person in people:
@@ -569,7 +569,7 @@ def _last_contact_words(days: int | None) -> str:
     return "never contacted" if days is None else f"last contact {plural(days, 'day')} ago"
 
 
-def _no_recent_contact(quiet: Sequence[tuple[Stakeholder, int | None]], tail: str = "") -> Signal:
+def _no_recent_contact(quiet: Sequence[tuple[PersonRow, int | None]], tail: str = "") -> Signal:
     """`no recent contact with the champion: Ana: last contact 74 days ago`; with several, each
     with their role (`Ana (champion): …; Raj (economic buyer): never contacted`)."""
     evidence = "; ".join(
@@ -655,7 +655,7 @@ def _one_voice_per_person(
 
 
 def _next_touch_signals(
-    actions: Sequence[ActionItem],
+    actions: Sequence[ItemRow],
     census: _Census,
     *,
     renewal_open: bool,
@@ -696,7 +696,7 @@ def _next_touch_signals(
     ]
 
 
-def _booking_contact(census: _Census) -> Stakeholder | None:
+def _booking_contact(census: _Census) -> PersonRow | None:
     """Whom to book the next touch with: the champion, else the economic buyer, else the
     sponsor (not a negative one), else whoever was contacted last."""
     for role in KEY_ROLES:
@@ -707,7 +707,7 @@ def _booking_contact(census: _Census) -> Stakeholder | None:
 
 
 def _plan_signals(
-    actions: Sequence[ActionItem], *, today: date, thresholds: Thresholds
+    actions: Sequence[ItemRow], *, today: date, thresholds: Thresholds
 ) -> list[Signal]:
     signals: list[Signal] = []
     overdue = sorted((a for a in actions if a.due_on < today), key=lambda a: a.due_on)
@@ -739,13 +739,13 @@ def _plan_signals(
     return signals
 
 
-def seat_utilisation(account: Account) -> float | None:
+def seat_utilisation(account: AccountRow) -> float | None:
     if not account.seats_licensed:
         return None
     return (account.seats_active or 0) / account.seats_licensed
 
 
-def _seat_signals(account: Account, *, thresholds: Thresholds) -> list[Signal]:
+def _seat_signals(account: AccountRow, *, thresholds: Thresholds) -> list[Signal]:
     utilisation = seat_utilisation(account)
     if utilisation is None:
         return []
@@ -771,7 +771,7 @@ def _seat_signals(account: Account, *, thresholds: Thresholds) -> list[Signal]:
     return []
 
 
-def stage_words(account: Account, today: date) -> str:
+def stage_words(account: AccountRow, today: date) -> str:
     """`renewal not started`, `proposal sent`, `verbal yes`, `signed 3 Nov`."""
     stage = account.renewal_stage or RenewalStage.NOT_STARTED
     if stage is RenewalStage.SIGNED and account.renewal_signed_on is not None:
@@ -780,7 +780,7 @@ def stage_words(account: Account, today: date) -> str:
 
 
 def _renewal_signal(
-    account: Account,
+    account: AccountRow,
     days: int,
     weighing: Sequence[Signal],
     first: str,
@@ -815,7 +815,7 @@ def _renewal_signal(
     return Signal(SignalKind.RENEWAL_SOON, Severity.WATCH, f"renewal {when}", evidence)
 
 
-def _first_move(signal: Signal, census: _Census, actions: Sequence[ActionItem], today: date) -> str:
+def _first_move(signal: Signal, census: _Census, actions: Sequence[ItemRow], today: date) -> str:
     """What to do about one risk, in a few words (`close "Order form"`, `meet Olga Berg`)."""
     named = signal.people[0] if signal.people else ""
     if signal.kind is SignalKind.ACTIONS_OVERDUE:
@@ -837,7 +837,7 @@ def _first_move(signal: Signal, census: _Census, actions: Sequence[ActionItem], 
 
 
 def _expansion_play(
-    expansion: Signal, active: Sequence[Stakeholder], *, today: date, thresholds: Thresholds
+    expansion: Signal, active: Sequence[PersonRow], *, today: date, thresholds: Thresholds
 ) -> Signal | None:
     """An expansion signal becomes a play only with a key stakeholder who cares, recently heard."""
     sponsors = [
@@ -1036,7 +1036,7 @@ def next_steps(
 
 
 def _signature_step(
-    account: Account, buyer: str | None, *, owner: str | None, today: date, friday: date
+    account: AccountRow, buyer: str | None, *, owner: str | None, today: date, friday: date
 ) -> Step:
     """The next step toward signature at the renewal's stage, due before the notice date."""
     who = buyer or "the economic buyer"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from itertools import groupby
+from operator import attrgetter, itemgetter
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, inspect
+from sqlalchemy import Select, and_, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -21,6 +22,7 @@ from store.models import (
     Stakeholder,
     StakeholderChange,
 )
+from store.rows import ACCOUNT_COLUMNS, ITEM_COLUMNS, PERSON_COLUMNS, AccountRow, ItemRow, PersonRow
 from store.signals import AccountSnapshot, Override
 
 
@@ -42,22 +44,6 @@ def account_scope(
     return scope
 
 
-LIGHT_COLUMNS: dict[Any, tuple[Any, ...]] = {
-    Account: tuple(
-        c for c in inspect(Account).columns if c.name not in {"created_at", "updated_at", "version"}
-    ),
-    Stakeholder: tuple(
-        c
-        for c in inspect(Stakeholder).columns
-        if c.name not in {"created_at", "updated_at", "notes", "email", "version", "team_id"}
-    ),
-    ActionItem: tuple(
-        c
-        for c in inspect(ActionItem).columns
-        if c.name not in {"created_at", "created_by_user_id", "version", "team_id", "link"}
-    ),
-}
-"""What the rules, the digests and their templates read; rows carry nothing else."""
 OVERRIDE_COLUMNS: tuple[Any, ...] = (
     BandOverride.band,
     BandOverride.reason,
@@ -67,6 +53,9 @@ OVERRIDE_COLUMNS: tuple[Any, ...] = (
     BandOverride.rules_band,
 )
 """An account's uncleared override, read in the accounts' own query (an outer join)."""
+CHUNK = 2_000
+"""Rows fetched from the driver at a time (`yield_per`): a whole team's people are never held
+twice over, as driver tuples and as light rows, only this many at once."""
 UNCLEARED_OVERRIDE = and_(
     col(BandOverride.account_id) == col(Account.id),
     col(BandOverride.cleared_at).is_(None),
@@ -79,61 +68,110 @@ def load_snapshots(
     team_id: str,
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
-    rows: bool = False,
 ) -> list[AccountSnapshot]:
     """Snapshots of the chosen accounts, by name, each with its uncleared override; five
     queries whatever their number.
 
-    With `rows`, accounts, people and items come back as plain read-only rows (typed values,
-    attribute access) instead of ORM objects: several times lighter for a whole team's digests.
+    Accounts, people and items come back as light read-only rows (`store.rows`: only the
+    columns their readers use, no ORM instance), several times lighter and faster to read than
+    ORM objects, for one card as for an owner's portfolio.
     """
+    found = sorted(
+        stream_snapshots(
+            session,
+            team_id=team_id,
+            account_ids=account_ids,
+            owner_user_id=owner_user_id,
+            chunk=None,
+        ),
+        key=itemgetter(0),
+    )
+    return [snapshot for _, snapshot in found]
+
+
+def stream_snapshots(
+    session: Session,
+    *,
+    team_id: str,
+    account_ids: Sequence[int] | None = None,
+    owner_user_id: str | None = None,
+    chunk: int | None = CHUNK,
+) -> Iterator[tuple[int, AccountSnapshot]]:
+    """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
+    five queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
+    (`yield_per`; ordered by account) and handed out account by account. A reader that keeps
+    only what it makes of each snapshot (a whole team's digests) never holds every person at
+    once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
+    150,000 people in about a sixth more): for an owner's few thousand people.
+    Read it inside the session's transaction."""
+    options = {} if chunk is None else {"yield_per": chunk}
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
-
-    def fetch(model: Any, query: Any) -> Any:
-        selected = select(*LIGHT_COLUMNS[model]) if rows else select(model)
-        result = session.execute(query(selected))
-        return result.all() if rows else result.scalars().all()
-
-    account_columns: tuple[Any, ...] = LIGHT_COLUMNS[Account] if rows else (Account,)
     found = session.execute(
-        select_columns(*account_columns, *OVERRIDE_COLUMNS)
+        select_columns(*ACCOUNT_COLUMNS, *OVERRIDE_COLUMNS)
         .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
         .where(col(Account.id).in_(scope))
         .order_by(Account.name_key)
     ).all()
     if not found:
-        return []
-    width = len(account_columns)
-    accounts: list[Any] = [row if rows else row[0] for row in found]
-    overrides = [_override(row[width:]) for row in found]
-    people: dict[int, list[Stakeholder]] = defaultdict(list)
-    for person in fetch(
-        Stakeholder,
-        lambda q: q.where(col(Stakeholder.account_id).in_(scope), ON_MAP).order_by(
-            Stakeholder.account_id, Stakeholder.name
-        ),
-    ):
-        people[person.account_id].append(person)
-    actions: dict[int, list[ActionItem]] = defaultdict(list)
-    for item in fetch(
-        ActionItem,
-        lambda q: q.where(
-            col(ActionItem.account_id).in_(scope),
-            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
-        ).order_by(ActionItem.due_on, ActionItem.id),
-    ):
-        actions[item.account_id].append(item)
+        return
+    width = len(ACCOUNT_COLUMNS)
+    accounts = [(AccountRow._make(row[:width]), _override(row[width:])) for row in found]
     activity = _last_map_activity(session, scope=scope)
-    return [
-        AccountSnapshot(
-            account=account,
-            stakeholders=tuple(people[account.id]),
-            open_actions=tuple(actions[account.id]),
-            last_map_activity=activity.get(account.id),
-            override=override,
+    people = _ByAccount(
+        PersonRow._make,
+        session.execute(
+            select_columns(*PERSON_COLUMNS)
+            .where(col(Stakeholder.account_id).in_(scope), ON_MAP)
+            .order_by(col(Stakeholder.account_id), col(Stakeholder.name))
+            .execution_options(**options)
+        ),
+    )
+    items = _ByAccount(
+        ItemRow._make,
+        session.execute(
+            select_columns(*ITEM_COLUMNS)
+            .where(
+                col(ActionItem.account_id).in_(scope),
+                col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+            )
+            .order_by(col(ActionItem.account_id), col(ActionItem.due_on), col(ActionItem.id))
+            .execution_options(**options)
+        ),
+    )
+    for place in sorted(range(len(accounts)), key=lambda i: accounts[i][0].id):
+        account, override = accounts[place]
+        yield (
+            place,
+            AccountSnapshot(
+                account=account,
+                stakeholders=people.take(account.id),
+                open_actions=items.take(account.id),
+                last_map_activity=activity.get(account.id),
+                override=override,
+            ),
         )
-        for account, override in zip(accounts, overrides, strict=True)
-    ]
+
+
+Row = TypeVar("Row", PersonRow, ItemRow)
+
+
+class _ByAccount(Generic[Row]):
+    """Rows ordered by account id, taken an account at a time, in increasing account ids."""
+
+    def __init__(self, make: Callable[[Any], Row], rows: Iterable[Any]) -> None:
+        self._groups: Iterator[tuple[int, Iterator[Row]]] = groupby(
+            map(make, rows), key=attrgetter("account_id")
+        )
+        self._next: tuple[int, Iterator[Row]] | None = next(self._groups, None)
+
+    def take(self, account_id: int) -> tuple[Row, ...]:
+        while self._next is not None and self._next[0] < account_id:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != account_id:
+            return ()
+        mine = tuple(self._next[1])
+        self._next = next(self._groups, None)
+        return mine
 
 
 def _override(values: Sequence[Any]) -> Override | None:

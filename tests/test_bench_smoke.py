@@ -28,7 +28,13 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
     ),
     "run": (
         ["--accounts", "60", "--small", "30", "--repeats", "3"],
-        [r"SQL/call card_of\(account_id=id\): 30: \d+, 60: \d+", r"peak resident memory"],
+        [
+            r"SQL/call card_of\(account_id=id\): 30: \d+, 60: \d+",
+            r"portfolio: bare /account \(U0BENCH001\) at 60: \d+ accounts, p50 [\d.]+ ms, "
+            r"p95 [\d.]+ ms \(target p95 ≤ 50 ms\)",
+            r"App Home: app_home_opened \(U0BENCH001\) at 60: \d+ accounts, p50",
+            r"peak resident memory",
+        ],
     ),
     "card_latency": (
         ["--accounts", "60", "--small", "30", "--requests", "5", "--warmup", "2"],

@@ -23,7 +23,7 @@ from commands.ui.views.blocks import (
 )
 from commands.ui.views.plan import plan_section
 from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
-from store.models import Stakeholder
+from store.rows import PersonRow
 from store.signals import (
     AccountSnapshot,
     Assessment,
@@ -180,7 +180,7 @@ def _touches(
     ahead = sorted((a for a in snapshot.open_actions if a.due_on >= today), key=lambda a: a.due_on)
     if ahead:
         item = ahead[0]
-        names = {p.id: p.name for p in snapshot.stakeholders}
+        names: dict[int | None, str] = {p.id: p.name for p in snapshot.stakeholders}
         name = item.customer_owner_name or names.get(item.customer_owner_stakeholder_id)
         them = f" with {escape(name)}" if name else ""
         planned = f"“{escape(item.title)}”{them} · {dated_words(item.due_on, today)}"
@@ -202,7 +202,7 @@ def _seats(snapshot: AccountSnapshot) -> str:
     return f"{account.seats_active or 0:,} of {account.seats_licensed:,} ({utilisation:.0%})"
 
 
-def _person_line(person: Stakeholder, today: date) -> str:
+def _person_line(person: PersonRow, today: date) -> str:
     title = f", {escape(person.title)}" if person.title else ""
     if person.last_contacted_on is None:
         contact = "never contacted"
@@ -214,7 +214,7 @@ def _person_line(person: Stakeholder, today: date) -> str:
     )
 
 
-def _person_menu(person: Stakeholder) -> dict[str, object]:
+def _person_menu(person: PersonRow) -> dict[str, object]:
     """The overflow beside a person: edit, sentiment, departed, promoted."""
     words = {
         StakeholderMenu.EDIT: "Edit",
@@ -236,7 +236,7 @@ def _person_menu(person: Stakeholder) -> dict[str, object]:
 
 
 def _map_blocks(
-    people: Sequence[Stakeholder], assessment: Assessment, *, today: date, interactive: bool
+    people: Sequence[PersonRow], assessment: Assessment, *, today: date, interactive: bool
 ) -> list[Block]:
     threads = assessment.threads
     holders = ", ".join(escape(p.name) for p in threads) or "nobody"

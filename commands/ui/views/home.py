@@ -10,7 +10,7 @@ from commands.ui.text import dated, due_phrase, escape
 from commands.ui.views.blocks import Block, context, divider, header, line_sections, section
 from commands.ui.views.card import BAND_ICON
 from commands.ui.views.portfolio import Assessed, portfolio_line, riskiest_first
-from store.models import ActionItem
+from store.rows import ItemRow
 from store.signals import RISK_ORDER, stage_words
 from store.wording import compact_money
 
@@ -18,7 +18,7 @@ HOME_BLOCKS = 100
 
 
 def home_view(
-    assessed: Sequence[Assessed], actions: Sequence[tuple[ActionItem, str]], *, today: date
+    assessed: Sequence[Assessed], actions: Sequence[tuple[ItemRow, str]], *, today: date
 ) -> dict[str, Any]:
     blocks: list[Block] = [header("Your accounts")]
     if assessed:
@@ -62,7 +62,7 @@ def home_view(
     return {"type": "home", "blocks": blocks[:HOME_BLOCKS]}
 
 
-def _action_line(item: ActionItem, account_name: str, today: date) -> str:
+def _action_line(item: ItemRow, account_name: str, today: date) -> str:
     when = due_phrase(item.due_on, today)
     if item.due_on < today:
         when = f":warning: *{when}*"

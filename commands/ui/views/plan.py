@@ -23,8 +23,11 @@ from commands.ui.views.modal import (
 )
 from store.enums import ActionStatus, StakeholderStatus, label
 from store.models import Account, ActionItem, Stakeholder
+from store.rows import ItemRow
 
 A = ItemField
+Item = ActionItem | ItemRow
+"""An item as stored (the plan, a reminder) or as a light row (the card)."""
 MENU_WORDS = {
     ItemMenu.EDIT: "Edit",
     ItemMenu.RESCHEDULE: "Reschedule",
@@ -34,11 +37,11 @@ MENU_WORDS = {
 }
 
 
-def theirs(item: ActionItem) -> str:
+def theirs(item: Item) -> str:
     return escape(item.customer_owner_name) or "_nobody_"
 
 
-def item_line(item: ActionItem, today: date) -> str:
+def item_line(item: Item, today: date) -> str:
     """`:warning: *Send proposal* · 3 days overdue (due 20 Nov) · us: @ann · them: Raj`."""
     status = item.status
     if status is ActionStatus.DONE:
@@ -60,7 +63,7 @@ def item_line(item: ActionItem, today: date) -> str:
     )
 
 
-def item_menu(item: ActionItem) -> dict[str, Any]:
+def item_menu(item: Item) -> dict[str, Any]:
     choices = [ItemMenu.EDIT, ItemMenu.RESCHEDULE]
     choices.append(ItemMenu.UNBLOCK if item.status is ActionStatus.BLOCKED else ItemMenu.BLOCK)
     choices.append(ItemMenu.CANCEL)
@@ -91,7 +94,7 @@ def origin_of(block_id: str) -> Origin:
     return Origin(head) if head in {o.value for o in Origin} else Origin.CARD
 
 
-def item_blocks(item: ActionItem, today: date, *, origin: Origin) -> list[Block]:
+def item_blocks(item: Item, today: date, *, origin: Origin) -> list[Block]:
     """An open item with its "Done" button and menu."""
     return [
         section(item_line(item, today)),
@@ -109,7 +112,7 @@ def item_blocks(item: ActionItem, today: date, *, origin: Origin) -> list[Block]
 
 
 def plan_section(
-    items: Sequence[ActionItem], *, today: date, interactive: bool, shown: int
+    items: Sequence[Item], *, today: date, interactive: bool, shown: int
 ) -> list[Block]:
     """The card's plan: overdue first (earliest due first), buttons on the first `shown`."""
     ordered = sorted(items, key=lambda a: (a.due_on, a.id or 0))

@@ -1,0 +1,70 @@
+"""The owner's portfolio (bare `/account` outside an account's channel) and the App Home read
+an owner's accounts in a fixed number of statements: one more account, person or item must
+never cost one more query (issue 18: 200 accounts answered within 50 ms)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from itertools import count
+
+from bench.stats import count_statements
+from store.db import Database
+from store.enums import Role
+from tests.factories import add_item, add_person, app_today, make_account
+from tests.slack_fake import FakeSlack
+from tests.slack_sender import SlackSender
+
+TODAY = app_today()
+_tokens = count(1)
+
+
+def add_accounts(database: Database, *, start: int, stop: int) -> None:
+    """Accounts of U0ALICE, each with people (one contacted) and an open item of hers."""
+    for n in range(start, stop):
+        account = make_account(
+            database,
+            f"Account {n:02d}",
+            channel_id=f"C0ACC{n:02d}",
+            renewal_date=TODAY + timedelta(days=20 + n),
+        )
+        add_person(database, account, f"Champion {n}", Role.CHAMPION, contacted_days_ago=5)
+        add_person(database, account, f"Buyer {n}", Role.ECONOMIC_BUYER)
+        add_item(database, account, f"Item {n}", TODAY + timedelta(days=n))
+
+
+def portfolio_statements(bot: SlackSender, slack: FakeSlack, database: Database) -> int:
+    """Statements the app sends for U0ALICE's bare `/account` in her DM, answer received."""
+    token = f"p{next(_tokens)}"
+    with count_statements(database.engine) as counted:
+        reply = bot.command(
+            "", user_id="U0ALICE", channel_id="D0ALICE", response_url=slack.response_url(token)
+        )
+        assert reply.status == 200
+        [answer] = slack.wait_for("response_url", where=lambda c: c.path == f"/response/{token}")
+    assert "Your accounts (" in json.dumps(answer.params)
+    return counted.queries
+
+
+def home_statements(bot: SlackSender, slack: FakeSlack, database: Database, *, nth: int) -> int:
+    """Statements the app sends for U0ALICE opening her App Home, the view published."""
+    event = {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home"}
+    with count_statements(database.engine) as counted:
+        assert bot.event(event | {"event_ts": f"17000000{nth:02d}.1"}).status == 200
+        calls = slack.wait_for("views.publish", count=nth)
+    assert "Account 00" in json.dumps(calls[-1].json_param("view"))
+    return counted.queries
+
+
+def test_portfolio_and_home_statements_do_not_grow_with_accounts(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    add_accounts(database, start=0, stop=2)
+    few = (portfolio_statements(bot, slack, database), home_statements(bot, slack, database, nth=1))
+    add_accounts(database, start=2, stop=8)
+    many = (
+        portfolio_statements(bot, slack, database),
+        home_statements(bot, slack, database, nth=2),
+    )
+    assert few == many, f"statements (portfolio, home) at 2 accounts {few}, at 8 {many}"
+    assert few[0] > 0 and few[1] > 0
