@@ -22,6 +22,8 @@ from store.models import (
     StakeholderChange,
 )
 from store.signals import AccountSnapshot, Override
+from store.types import utcnow
+from store.usage import usage_trends
 
 
 def account_scope(
@@ -80,9 +82,10 @@ def load_snapshots(
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
     rows: bool = False,
+    today: date | None = None,
 ) -> list[AccountSnapshot]:
-    """Snapshots of the chosen accounts, by name, each with its uncleared override; five
-    queries whatever their number.
+    """Snapshots of the chosen accounts, by name, each with its uncleared override and its
+    usage as read on `today` (the UTC day by default); six queries whatever their number.
 
     With `rows`, accounts, people and items come back as plain read-only rows (typed values,
     attribute access) instead of ORM objects: several times lighter for a whole team's digests.
@@ -124,6 +127,7 @@ def load_snapshots(
     ):
         actions[item.account_id].append(item)
     activity = _last_map_activity(session, scope=scope)
+    usage = usage_trends(session, scope=scope, today=today or utcnow().date())
     return [
         AccountSnapshot(
             account=account,
@@ -131,6 +135,7 @@ def load_snapshots(
             open_actions=tuple(actions[account.id]),
             last_map_activity=activity.get(account.id),
             override=override,
+            usage=usage.get(account.id),
         )
         for account, override in zip(accounts, overrides, strict=True)
     ]
