@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, tuple_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
@@ -28,6 +29,70 @@ QUARTER_DAYS = 90
 """The card's direction compares the latest reading with the latest one 90 days back."""
 OLDEST_DAYS = 180
 """Readings older than this are not read for the rules or the card."""
+
+
+LARGEST_COUNT = 1_000_000_000
+EARLIEST = date(2000, 1, 1)
+
+
+class UsageFigures(BaseModel):
+    """One reading as typed (in the form, or in a file's row): validated the same everywhere.
+    The day must not be in the future (`today` in the validation context)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    read_on: date
+    seats_active: Annotated[int, Field(le=LARGEST_COUNT)]
+    monthly_active_users: Annotated[int | None, Field(le=LARGEST_COUNT)] = None
+    adoption_percent: int | None = None
+    satisfaction: Decimal | None = None
+    escalations: Annotated[int | None, Field(le=LARGEST_COUNT)] = None
+
+    @field_validator("read_on")
+    @classmethod
+    def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
+        today = (info.context or {}).get("today") or utcnow().date()
+        if value > today:
+            raise ValueError("A reading cannot be dated in the future.")
+        if value < EARLIEST:
+            raise ValueError(f"A reading cannot be dated before {EARLIEST:%-d %b %Y}.")
+        return value
+
+    @field_validator("seats_active", "monthly_active_users", "escalations")
+    @classmethod
+    def _not_negative(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError("A count cannot be negative.")
+        return value
+
+    @field_validator("adoption_percent")
+    @classmethod
+    def _percent(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= 100:
+            raise ValueError("Adoption is a percentage: from 0 to 100.")
+        return value
+
+    @field_validator("satisfaction")
+    @classmethod
+    def _of_five(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        if not value.is_finite() or not 0 <= value <= 5:
+            raise ValueError("Satisfaction is out of 5: from 0 to 5.")
+        if value != value.quantize(Decimal("0.1")):
+            raise ValueError("Give satisfaction with one decimal at most, like 4.2.")
+        return value.quantize(Decimal("0.1"))
+
+    def reading(self, account_id: int) -> Reading:
+        return Reading(
+            account_id=account_id,
+            read_on=self.read_on,
+            seats_active=self.seats_active,
+            monthly_active_users=self.monthly_active_users,
+            adoption_percent=self.adoption_percent,
+            satisfaction=self.satisfaction,
+            escalations=self.escalations,
+        )
 
 
 class Outcome(StrEnum):

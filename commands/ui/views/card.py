@@ -139,6 +139,7 @@ def account_card(
                 button("Edit account", action_id=Action.EDIT_ACCOUNT, value=this),
                 button("Renewal stage", action_id=Action.RENEWAL_STAGE, value=this),
                 button("Override band", action_id=Action.OVERRIDE_BAND, value=this),
+                button("Record usage", action_id=Action.RECORD_USAGE, value=this),
             )
         )
     footer = f"Products: {', '.join(escape(p) for p in account.products) or '_none recorded_'}"
