@@ -21,6 +21,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from store.models import Account, UsageReading
+from store.names import name_key
 from store.sessions import mark_touched
 from store.signals import UsagePoint, UsageTrend
 from store.types import utcnow
@@ -327,6 +328,31 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
             escalations_30_days=total,
         )
     return trends
+
+
+def find_accounts(session: Session, *, team_id: str, references: Sequence[str]) -> dict[str, int]:
+    """The team's live accounts named by each reference: its external id, else its name (as
+    names compare, `store.names.name_key`); one statement. A reference nothing matches is left
+    out."""
+    keys = {reference: name_key(reference) for reference in set(references)}
+    rows = session.execute(
+        select_columns(col(Account.id), col(Account.name_key), col(Account.external_crm_id)).where(
+            col(Account.team_id) == team_id,
+            col(Account.archived).is_(False),
+            or_(
+                col(Account.name_key).in_(sorted(set(keys.values()))),
+                col(Account.external_crm_id).in_(sorted(keys)),
+            ),
+        )
+    ).all()
+    by_external = {external: account_id for account_id, _, external in rows if external}
+    by_name = {key: account_id for account_id, key, _ in rows}
+    found = {}
+    for reference, key in keys.items():
+        account_id = by_external.get(reference, by_name.get(key))
+        if account_id is not None:
+            found[reference] = account_id
+    return found
 
 
 def readings_of(
