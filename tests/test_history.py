@@ -5,7 +5,7 @@ daily check (once per team and day, a missed day caught up, once across processe
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -24,8 +24,11 @@ from store.history import (
     records_of,
     state_on,
 )
-from store.models import Account, AccountHistory, BandOverride, HistoryRun
+from store.models import Account, AccountHistory, BandOverride, HistoryRun, Stakeholder
 from store.settings import DigestSettings
+from store.stakeholders import mark_departed
+from store.types import utcnow
+from store.usage import Reading, record_readings
 from tests.conftest import POSTGRES_URL
 from tests.factories import add_item, add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
@@ -222,3 +225,50 @@ def test_two_processes_check_each_team_day_exactly_once(database: Database) -> N
     with database.transaction() as session:
         ledger = session.execute(select(HistoryRun.team_id, HistoryRun.day)).all()
     assert sorted(ledger) == [(team, (DAY + timedelta(days=1)).date()) for team in teams]
+
+
+# -- the card shows the trend ---------------------------------------------------------------------
+
+
+def test_the_card_says_how_long_the_band_has_held_and_where_usage_went_in_90_days(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    today = utcnow().date()
+    with time_machine.travel(datetime.combine(today - timedelta(days=40), time(9), UTC)):
+        account = healthy(database)
+    with database.transaction() as session:
+        champion = session.execute(
+            select(Stakeholder.id).where(Stakeholder.role == Role.CHAMPION)
+        ).scalar_one()
+    red_from = today - timedelta(days=21)
+    with (
+        time_machine.travel(datetime.combine(red_from, time(9), UTC)),
+        database.transaction() as session,
+    ):
+        mark_departed(
+            session, team_id=TEAM_ID, stakeholder_id=champion, on=red_from, by_user_id="U0ALICE"
+        )
+    with database.transaction() as session:  # today: readings, still red
+        record_readings(
+            session,
+            team_id=TEAM_ID,
+            readings=[
+                Reading(account.id, today - timedelta(days=95), 80, adoption_percent=30),
+                Reading(account.id, today - timedelta(days=2), 64, adoption_percent=45),
+            ],
+            by_user_id=None,
+            source="import",
+        )
+    assert bot.command("acme", response_url=slack.response_url("card")).status == 200
+    [reply] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    [trend] = [
+        b["elements"][0]["text"]
+        for b in reply.params["blocks"]
+        if b["type"] == "context" and "chart_with" in b["elements"][0]["text"]
+    ]
+    green_until = f"{red_from - timedelta(days=1):%-d %b}"
+    before = f"{today - timedelta(days=95):%-d %b}"
+    assert trend == (
+        f":chart_with_upwards_trend: Red for 3 weeks (green until {green_until}) · "
+        f"seats active 64 ↓ (80 on {before}) · adoption 45% ↑ (30% on {before})"
+    )
