@@ -24,8 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -47,13 +47,19 @@ CHANGE, DAILY, SEEDED = "change", "daily", "seeded"
 CATCH_UP_DAYS = 31
 """How many missed days the daily check catches up at most (older ones are gone for good)."""
 _RECORDING = "accountbot_history_recording"
+_DAY = "accountbot_history_day"
+
+
+def record_as_of(session: Session, day: date) -> None:
+    """Date this transaction's records `day` rather than the UTC day (the demo's pretend today)."""
+    session.info[_DAY] = day
 
 
 @event.listens_for(StoreSession, "before_commit")
 def _record_before_commit(session: Session) -> None:
     """The accounts this transaction changed get their record, in it, if their state moved."""
-    if session.info.get(_RECORDING):
-        return
+    if session.info.get(_RECORDING) or session.in_nested_transaction():
+        return  # a savepoint released inside the transaction: its outer commit records
     session.flush()
     touched = take_touched(session)
     if not touched:
@@ -63,7 +69,7 @@ def _record_before_commit(session: Session) -> None:
         by_team.setdefault(team_id, set()).add(account_id)
     session.info[_RECORDING] = True
     try:
-        today = utcnow().date()
+        today = session.info.get(_DAY) or utcnow().date()
         for team_id, account_ids in sorted(by_team.items()):
             record_states(
                 session, team_id=team_id, account_ids=sorted(account_ids), day=today, source=CHANGE
@@ -229,6 +235,41 @@ def _write(
         table: Table = AccountHistory.__table__  # type: ignore[attr-defined]  # SQLModel tables are Tables
         session.execute(table.insert(), rows)
     return len(rows)
+
+
+def seed_history(
+    session: Session,
+    *,
+    team_id: str,
+    day: date,
+    spells: Mapping[int, Sequence[tuple[date, Band]]],
+) -> int:
+    """A past for accounts that have no history yet (a demo's sample, a portfolio loaded from
+    elsewhere): for each account, records on the days given with the band given, oldest first,
+    each its state on `day` with that band (the evidence only where the band is not green).
+    Refused for an account that has records already: history is never rewritten."""
+    last = last_records(session, team_id=team_id, account_ids=list(spells))
+    if last:
+        raise ValueError(f"accounts {sorted(last)} have a history already: it is never rewritten")
+    states = {
+        state.account_id: state
+        for state in states_on(session, team_id=team_id, account_ids=sorted(spells), day=day)
+    }
+    written = 0
+    for account_id, dated in sorted(spells.items()):
+        for on, band in sorted(dated):
+            now = states[account_id]
+            past = replace(
+                now,
+                band=band,
+                rules_band=band,
+                override_band=None,
+                evidence={} if band is Band.GREEN else now.evidence,
+            )
+            written += _write(
+                session, team_id=team_id, states=[past], last=last, day=on, source=SEEDED
+            )
+    return written
 
 
 def check_team_day(

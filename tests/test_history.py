@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from sqlalchemy import event, func, select
 
 from digests.history import check_history
 from digests.scheduler import build_scheduler
+from store.accounts import create_account
 from store.db import Database
 from store.enums import Band, Role
 from store.history import (
@@ -26,7 +28,7 @@ from store.history import (
 )
 from store.models import Account, AccountHistory, BandOverride, HistoryRun, Stakeholder
 from store.settings import DigestSettings
-from store.stakeholders import mark_departed
+from store.stakeholders import add_stakeholder, mark_departed
 from store.types import utcnow
 from store.usage import Reading, record_readings
 from tests.conftest import POSTGRES_URL
@@ -272,3 +274,24 @@ def test_the_card_says_how_long_the_band_has_held_and_where_usage_went_in_90_day
         f":chart_with_upwards_trend: Red for 3 weeks (green until {green_until}) · "
         f"seats active 64 ↓ (80 on {before}) · adoption 45% ↑ (30% on {before})"
     )
+
+
+def test_one_transaction_writes_one_record_per_account_whatever_its_savepoints(
+    database: Database,
+) -> None:
+    """Adding people releases savepoints inside the transaction: the history is written once,
+    at the outer commit, with the state the transaction leaves (not one record per step)."""
+    with database.transaction() as session:
+        account = create_account(session, team_id=TEAM_ID, name="Acme", arr=Decimal(1000))
+        for name, role in (("Ana", Role.CHAMPION), ("Ben", Role.ECONOMIC_BUYER)):
+            add_stakeholder(
+                session,
+                team_id=TEAM_ID,
+                account_id=account.id,
+                name=name,
+                role=role,
+                by_user_id="U0ALICE",
+            )
+    with database.transaction() as session:
+        [record] = records_of(session, team_id=TEAM_ID, account_id=account.id)
+    assert "no_stakeholders" not in record.signals
