@@ -967,6 +967,7 @@ def next_steps(
         add(
             f"Book an adoption review with {who}: {kinds[SignalKind.ADOPTION_RISK].evidence}", later
         )
+    _usage_steps(kinds, add, who=champion or (live[0].name if live else "the customer"), due=later)
     if SignalKind.STALE_MAP in kinds:
         add("Refresh the map: log your latest conversations and who has moved", later)
     if assessment.renewal_open:
@@ -994,6 +995,24 @@ def next_steps(
     seen: set[str] = set()
     unique = [s for s in steps if not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
     return tuple(unique[:limit])
+
+
+def _usage_steps(
+    kinds: dict[SignalKind, Signal], add: Callable[[str, date], None], *, who: str, due: date
+) -> None:
+    """A step for each usage signal, with the person to see (the champion, or a live contact)."""
+    if SignalKind.DECLINING_USAGE in kinds:
+        reason = kinds[SignalKind.DECLINING_USAGE].reason.removeprefix("declining usage: ")
+        add(f"Find out with {who} why usage fell ({reason}) and agree a plan to win it back", due)
+    if SignalKind.LOW_FEATURE_ADOPTION in kinds:
+        reason = kinds[SignalKind.LOW_FEATURE_ADOPTION].reason
+        add(f"Book an enablement session on the core features with {who}: {reason}", due)
+    if SignalKind.LOW_SATISFACTION in kinds:
+        reason = kinds[SignalKind.LOW_SATISFACTION].reason
+        add(f"Review the support history with {who} and our support lead: {reason}", due)
+    if SignalKind.ESCALATION in kinds:
+        reason = kinds[SignalKind.ESCALATION].reason
+        add(f"Follow up the escalation with {who} and close it with support: {reason}", due)
 
 
 def _signature_step(

@@ -10,6 +10,7 @@ import time_machine
 
 from store.actions import add_action_item
 from store.db import Database
+from store.usage import Reading, record_readings
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.test_digests import (  # noqa: F401  (monday_morning: the fixtures' Monday)
     MONDAY,
@@ -57,3 +58,25 @@ def test_the_portfolio_lists_the_accounts_that_got_worse_this_week_first(
     assert ":large_green_circle:→:large_yellow_circle: *Slipping Co*" in text
     assert text.index("*Slipping Co*") < text.index("*Big Risk*")
     assert ":red_circle:→" not in text  # Big Risk was red last week too: no move shown
+
+
+def test_an_account_yellow_only_by_its_usage_gets_its_digest_and_a_step_for_it(
+    client,  # noqa: F811  (the fixture imported above)
+    slack: FakeSlack,
+    database: Database,
+) -> None:
+    account = healthy(database, "Quiet Usage Co", "C0QUIET")
+    with database.transaction() as session:
+        record_readings(
+            session,
+            team_id=TEAM_ID,
+            readings=[Reading(account.id, TODAY, 70, adoption_percent=40)],
+            by_user_id=None,
+            source="import",
+        )
+    run = deliver(database, client)
+    assert run.failed == {}
+    [post] = posts(slack, "C0QUIET")
+    text = json.dumps(post.json_param("blocks"), ensure_ascii=False)
+    assert "core-feature adoption 40%" in text
+    assert "Book an enablement session on the core features with Cara" in text

@@ -16,7 +16,7 @@ from store.db import Database
 from store.enums import Role
 from store.models import Account, AccountHistory, UsageReading
 from store.settings import Thresholds
-from store.signals import Band, Severity, SignalKind, UsagePoint, UsageTrend, assess
+from store.signals import Band, Severity, SignalKind, UsagePoint, UsageTrend, assess, next_steps
 from store.snapshots import load_snapshots
 from store.types import utcnow
 from store.usage import Outcome, Reading, record_readings
@@ -326,3 +326,21 @@ def test_a_bad_reading_is_refused_beside_its_field_and_nothing_is_written(
     with database.transaction() as session:
         assert session.execute(select(func.count()).select_from(UsageReading)).scalar_one() == 0
         assert session.get(Account, account.id).seats_active == 80  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("usage", "step"),
+    [
+        (UsageTrend(point(2, 80), month_ago=point(33, 100)), "why usage fell"),
+        (UsageTrend(point(5, 100, adoption_percent=42)), "enablement session"),
+        (UsageTrend(point(5, 100, satisfaction=Decimal("3.1"))), "support history"),
+        (UsageTrend(point(5, 100, escalations=2), escalations_30_days=2), "escalation"),
+    ],
+)
+def test_each_usage_signal_comes_with_a_next_step_naming_who_to_see(
+    usage: UsageTrend, step: str
+) -> None:
+    snap = replace(snapshot(), usage=usage)
+    verdict = assess(snap, today=TODAY, thresholds=Thresholds())
+    [found] = [s for s in next_steps(snap, verdict, today=TODAY) if step in s.text]
+    assert "with Cara" in found.text  # the champion
