@@ -339,7 +339,9 @@ def build_account_digests(
     `week` is the digest's week (its scheduled day): what the runs before it showed is the
     comparison."""
     thresholds = thresholds_for(session, team_id=team_id)
-    snapshots = load_snapshots(session, team_id=team_id, account_ids=account_ids, rows=True)
+    snapshots = load_snapshots(
+        session, team_id=team_id, account_ids=account_ids, rows=True, today=today
+    )
     until = until or since + WEEK
     changes = _changes_since(session, team_id=team_id, since=since, until=until)
     moves = _item_moves(session, team_id=team_id, since=since, until=until)
