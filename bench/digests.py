@@ -193,17 +193,31 @@ def in_child(url: str, team_id: str, now: datetime, mode: str) -> dict[str, Any]
         return pool.submit(_child_build, url, team_id, now, mode).result()
 
 
-def fresh_portfolio(path: Path, *, scale: int, team_id: str, seed: int, day: date) -> Database:
-    """A new SQLite database at `path` holding a `scale`-account portfolio generated on `day`."""
+def fresh_portfolio(
+    path: Path, *, scale: int, team_id: str, seed: int, day: date, history_weeks: int = 0
+) -> Database:
+    """A new SQLite database at `path` holding a `scale`-account portfolio generated on `day`
+    (with `history_weeks` of usage readings and history per account)."""
     db = Database(f"sqlite:///{path}")
     db.upgrade()
-    generate_portfolio(db.engine, team_id=team_id, accounts=scale, seed=seed, today=day)
+    generate_portfolio(
+        db.engine,
+        team_id=team_id,
+        accounts=scale,
+        seed=seed,
+        today=day,
+        history_weeks=history_weeks,
+    )
     return db
 
 
-def measure_build(path: Path, *, scale: int, team: str, seed: int, now: datetime) -> BuildFigures:
+def measure_build(
+    path: Path, *, scale: int, team: str, seed: int, now: datetime, history_weeks: int = 0
+) -> BuildFigures:
     """Generate a portfolio, then build its digests in fresh children: plain, then traced."""
-    db = fresh_portfolio(path, scale=scale, team_id=team, seed=seed, day=now.date())
+    db = fresh_portfolio(
+        path, scale=scale, team_id=team, seed=seed, day=now.date(), history_weeks=history_weeks
+    )
     db.dispose()
     plain = in_child(db.url, team, now, "plain")
     traced = in_child(db.url, team, now, "traced")
@@ -472,8 +486,18 @@ def main(argv: Iterable[str] | None = None) -> int:
         builds = []
         for scale in scales:
             path = Path(scratch) / f"build-{scale}.db"
-            builds.append(measure_build(path, scale=scale, team=args.team, seed=args.seed, now=now))
-            console.print(f"measured the build at {scale:,} accounts")
+            builds.append(
+                measure_build(
+                    path,
+                    scale=scale,
+                    team=args.team,
+                    seed=args.seed,
+                    now=now,
+                    history_weeks=args.history_weeks,
+                )
+            )
+            history = f" with {args.history_weeks} weeks of history" if args.history_weeks else ""
+            console.print(f"measured the build at {scale:,} accounts{history}")
         console.print(build_table(builds))
         for line in build_verdict(builds):
             console.print(line)
@@ -507,6 +531,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", action="store_true", help="cProfile the large build")
     parser.add_argument("--team", default=DEFAULT_TEAM)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--history-weeks",
+        type=int,
+        default=0,
+        help="give each account weekly usage readings and history over this many weeks (104)",
+    )
     return parser
 
 

@@ -29,7 +29,15 @@ from store.enums import (
     Sentiment,
     StakeholderStatus,
 )
-from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+from store.models import (
+    Account,
+    AccountHistory,
+    ActionItem,
+    ContactLog,
+    Stakeholder,
+    StakeholderChange,
+    UsageReading,
+)
 from store.names import name_key
 
 DEFAULT_TEAM = "T0BENCH"
@@ -55,6 +63,12 @@ CONTACT_LOG: Table = ContactLog.__table__  # type: ignore[attr-defined]
 ACTION_ITEM: Table = ActionItem.__table__  # type: ignore[attr-defined]
 # Parents before children: the order rows are inserted in (and the reverse of deletion).
 TABLES: tuple[Table, ...] = (ACCOUNT, STAKEHOLDER, STAKEHOLDER_CHANGE, CONTACT_LOG, ACTION_ITEM)
+USAGE_READING: Table = UsageReading.__table__  # type: ignore[attr-defined]
+ACCOUNT_HISTORY: Table = AccountHistory.__table__  # type: ignore[attr-defined]
+HISTORY_TABLES: tuple[Table, ...] = (USAGE_READING, ACCOUNT_HISTORY)
+"""Written only with `history_weeks` (their ids left to the database)."""
+HISTORY_EVERY_WEEKS = 4
+"""A generated history has a record about every four weeks per account (a band or figure moved)."""
 
 OWNERS = tuple(f"U0BENCH{n:03d}" for n in range(1, OWNER_COUNT + 1))
 CSMS = tuple(f"U0BENCHCS{n:02d}" for n in range(1, 11))
@@ -206,7 +220,9 @@ class _Ids:
 class _Chunk:
     """Rows of a slice of accounts, per table, ready for executemany."""
 
-    rows: dict[str, list[Row]] = field(default_factory=lambda: {t.name: [] for t in TABLES})
+    rows: dict[str, list[Row]] = field(
+        default_factory=lambda: {t.name: [] for t in (*TABLES, *HISTORY_TABLES)}
+    )
 
 
 def account_names(rng: random.Random, count: int) -> list[str]:
@@ -234,8 +250,12 @@ def generate_portfolio(
     today: date,
     replace: bool = False,
     timings: dict[str, float] | None = None,
+    history_weeks: int = 0,
 ) -> dict[str, int]:
     """Write a synthetic portfolio for one team in one transaction; returns rows per table.
+
+    With `history_weeks`, each account also gets that many weekly usage readings (the last one
+    its active seats) and a history record about every `HISTORY_EVERY_WEEKS` weeks over them.
 
     `timings`, when given, receives seconds spent per table inserting, building rows in Python
     ("build") and deleting a replaced portfolio ("delete").
@@ -243,8 +263,9 @@ def generate_portfolio(
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
     spent = timings if timings is not None else {}
-    spent.update({t.name: 0.0 for t in TABLES} | {"build": 0.0, "delete": 0.0})
-    counts = {t.name: 0 for t in TABLES}
+    written = (*TABLES, *HISTORY_TABLES) if history_weeks else TABLES
+    spent.update({t.name: 0.0 for t in written} | {"build": 0.0, "delete": 0.0})
+    counts = {t.name: 0 for t in written}
     rng = random.Random(seed)
     if replace:
         started = time.perf_counter()
@@ -266,8 +287,10 @@ def generate_portfolio(
             chunk = _Chunk()
             for name in names[start : start + ACCOUNTS_PER_CHUNK]:
                 _add_account(chunk, rng=rng, ids=ids, team_id=team_id, name=name, today=today)
+                if history_weeks:
+                    _add_history(chunk, rng=rng, weeks=history_weeks, today=today)
             spent["build"] += time.perf_counter() - started
-            for table in TABLES:
+            for table in written:
                 rows = chunk.rows[table.name]
                 started = time.perf_counter()
                 insert_batches(connection, table, rows)
@@ -287,7 +310,7 @@ def insert_batches(connection: Connection, table: Table, rows: Sequence[Row]) ->
 def delete_team(engine: Engine, *, team_id: str) -> None:
     """Delete every row of a team, children first, one statement per table, in one transaction."""
     with engine.begin() as connection:
-        for table in reversed(TABLES):
+        for table in (*HISTORY_TABLES, *reversed(TABLES)):
             connection.execute(delete(table).where(table.c.team_id == team_id))
 
 
@@ -384,6 +407,58 @@ def _add_account(
         chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
         people=people, today=today, issues=issues,
     )  # fmt: skip
+
+
+def _add_history(chunk: _Chunk, *, rng: random.Random, weeks: int, today: date) -> None:
+    """Weekly usage readings of the account just added, ending at its active seats, and its
+    history: a record about every few weeks, the band drifting, the last one today's figures."""
+    account = chunk.rows["account"][-1]
+    seats, licensed = account["seats_active"], account["seats_licensed"]
+    start = today - timedelta(weeks=weeks - 1)
+    drift = rng.uniform(-0.3, 0.3)
+    adoption = rng.randint(25, 85)
+    for week in range(weeks):
+        on = start + timedelta(weeks=week)
+        share = 1 - drift * (weeks - 1 - week) / max(1, weeks - 1)
+        chunk.rows["usage_reading"].append(
+            {
+                "team_id": account["team_id"],
+                "account_id": account["id"],
+                "read_on": on,
+                "seats_active": seats if week == weeks - 1 else max(0, int(seats * share)),
+                "monthly_active_users": int(seats * share * rng.uniform(1.1, 1.6)),
+                "adoption_percent": max(0, min(100, adoption + rng.randint(-5, 5))),
+                "satisfaction": Decimal(rng.randint(28, 49)) / 10,
+                "escalations": 1 if rng.random() < 0.03 else 0,
+                "source": "import",
+                "recorded_by_user_id": None,
+                "recorded_at": _at(on, 7),
+            }
+        )
+    band = rng.choice(("green", "yellow", "red"))
+    for week in range(0, weeks, HISTORY_EVERY_WEEKS):
+        on = start + timedelta(weeks=week)
+        if rng.random() < 0.3:
+            band = rng.choice(("green", "yellow", "red"))
+        chunk.rows["account_history"].append(
+            {
+                "team_id": account["team_id"],
+                "account_id": account["id"],
+                "day": on,
+                "source": "daily",
+                "band": band,
+                "rules_band": band,
+                "override_band": None,
+                "signals": [] if band == "green" else ["thin_coverage"],
+                "evidence": {} if band == "green" else {"thin_coverage": "thin coverage"},
+                "fingerprint": f"{rng.getrandbits(128):032x}",
+                "arr": account["arr"],
+                "currency": account["currency"],
+                "seats_licensed": licensed,
+                "seats_active": seats,
+                "recorded_at": _at(on, 6),
+            }
+        )
 
 
 def _add_people(
@@ -610,6 +685,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--replace", action="store_true", help="delete the team's rows first, if it has any"
     )
+    parser.add_argument(
+        "--history-weeks",
+        type=int,
+        default=0,
+        help="weekly usage readings and history records over this many weeks (104: two years)",
+    )
     return parser
 
 
@@ -630,6 +711,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             seed=args.seed,
             today=datetime.now(UTC).date(),
             replace=args.replace,
+            history_weeks=args.history_weeks,
         )
     except PortfolioExists as exc:
         print(exc, file=sys.stderr)

@@ -34,7 +34,6 @@ from bench.generate import (
     DEFAULT_SEED,
     DEFAULT_TEAM,
     OWNERS,
-    TABLES,
     generate_portfolio,
 )
 from bench.stats import TARGET_MISSED, count_statements, peak_rss_bytes, percentiles, timed
@@ -111,7 +110,12 @@ def main(argv: Iterable[str] | None = None) -> int:
             try:
                 database.upgrade()
                 generation = _generate(
-                    database.engine, scale=scale, team_id=args.team, seed=args.seed, today=today
+                    database.engine,
+                    scale=scale,
+                    team_id=args.team,
+                    seed=args.seed,
+                    today=today,
+                    history_weeks=args.history_weeks,
                 )
                 generations.append(generation)
                 console.print(
@@ -138,7 +142,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     return 0 if met else TARGET_MISSED
 
 
-def _generate(engine: Engine, *, scale: int, team_id: str, seed: int, today: date) -> Generation:
+def _generate(
+    engine: Engine, *, scale: int, team_id: str, seed: int, today: date, history_weeks: int = 0
+) -> Generation:
     timings: dict[str, float] = {}
     with timed() as timer:
         counts = generate_portfolio(
@@ -149,6 +155,7 @@ def _generate(engine: Engine, *, scale: int, team_id: str, seed: int, today: dat
             today=today,
             replace=True,
             timings=timings,
+            history_weeks=history_weeks,
         )
     return Generation(scale, counts, timings, timer.seconds, database_size(engine))
 
@@ -362,7 +369,7 @@ def _generation_table(generations: Sequence[Generation]) -> Table:
         table.add_column(column, justify="left" if column == "step" else "right")
     for generation in generations:
         scale = f"{generation.scale:,}"
-        for name in (t.name for t in TABLES):
+        for name in generation.counts:  # the portfolio's tables, then any history's
             rows, seconds = generation.counts[name], generation.timings[name]
             table.add_row(
                 scale, f"insert {name}", f"{rows:,}", f"{seconds:.2f}", _rate(rows, seconds)
@@ -441,6 +448,12 @@ def _parser() -> argparse.ArgumentParser:
         "--database-url",
         help="use this database instead of fresh temporary SQLite files; "
         "the team's rows there are deleted and regenerated at each scale",
+    )
+    parser.add_argument(
+        "--history-weeks",
+        type=int,
+        default=0,
+        help="give each account weekly usage readings and history over this many weeks (104)",
     )
     return parser
 

@@ -7,11 +7,13 @@ import signal
 import socket
 import threading
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from bot.imports import BATCH_SIZE
 from bot.logs import configure_logging
 from bot.settings import DATABASE, DIGESTS, WEB_API, Needs, Settings, SettingsError, load_settings
 from store.db import Database, DatabaseFileMissing, alembic_config, current_revision
@@ -32,9 +34,12 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+usage_cli = typer.Typer(help="Usage readings of the accounts.", no_args_is_help=True)
+cli.add_typer(usage_cli, name="usage")
 logger = logging.getLogger("accountbot.db")
 startup_logger = logging.getLogger("accountbot.startup")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+REJECTS_SHOWN = 20
 
 
 def _settings(uses: frozenset[str] | None = None, needs: Needs | None = None) -> Settings:
@@ -320,6 +325,77 @@ def digest(
             typer.echo(f"  {target}: {reason}")
         for target, owner in run.to_owner.items():
             typer.echo(f"  {target}: sent to {owner} by DM instead: {SHARED_OUTSIDE}")
+
+
+@usage_cli.command("import")
+def usage_import(
+    file: Annotated[Path, typer.Argument(help="A CSV file: account, date, seats active, …")],
+    team: Annotated[
+        str | None,
+        typer.Option("--team", "-t", help="The team id (needed when the store has several)."),
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the rejected rows (default: FILE.rejects.csv)."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
+    ] = BATCH_SIZE,
+) -> None:
+    """Import usage readings: a row per account and day (account name or external id, date,
+    seats active; optionally monthly active users, adoption %, satisfaction of 5, escalations).
+    A day already recorded is replaced and said so; bad rows go to a rejects file with their
+    line, the good ones go in. Safe to run again."""
+    from bot.imports import ImportFileError, run_import
+    from bot.usage_import import UsageImport
+    from store.settings import teams_with_accounts
+    from store.types import utcnow
+
+    settings = _settings(DATABASE)
+    _configure_logging("WARNING")
+    db = _database(settings)
+    with db.reading() as session:
+        teams = teams_with_accounts(session)
+    if team is None:
+        if len(teams) != 1:
+            known = ", ".join(teams) or "none"
+            typer.echo(
+                f"accountbot: say which team with --team (teams with accounts: {known})", err=True
+            )
+            raise typer.Exit(2)
+        team = teams[0]
+    elif team not in teams:
+        typer.echo(f"accountbot: team {team} has no accounts in this store", err=True)
+        raise typer.Exit(2)
+    console = Console()
+    try:
+        summary = run_import(
+            db,
+            file,
+            UsageImport(team_id=team),
+            context={"today": utcnow().date()},
+            rejects=rejects,
+            batch_size=batch_size,
+            console=console,
+        )
+    except ImportFileError as error:
+        typer.echo(f"accountbot: {error}", err=True)
+        raise typer.Exit(2) from None
+    counts = summary.counts
+    typer.echo(
+        f"{file.name} ({summary.encoding}, separated by {summary.delimiter!r}): "
+        f"{summary.rows} row(s): {counts['created']} created, {counts['replaced']} replaced, "
+        f"{counts['unchanged']} unchanged, {len(summary.rejected)} rejected"
+    )
+    for line, note in summary.replaced:
+        typer.echo(f"  line {line}: {note}")
+    if summary.rejects_file is not None:
+        typer.echo(f"rejected rows, with their line and reasons: {summary.rejects_file}")
+        for rejected in summary.rejected[:REJECTS_SHOWN]:
+            typer.echo(f"  line {rejected.line}: {'; '.join(rejected.reasons)}")
+        if len(summary.rejected) > REJECTS_SHOWN:
+            typer.echo(f"  … and {len(summary.rejected) - REJECTS_SHOWN} more in the file")
+        raise typer.Exit(1)
 
 
 @cli.command("token-key")

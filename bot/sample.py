@@ -13,6 +13,7 @@ from store.accounts import create_account, update_account
 from store.actions import add_action_item, complete_action_item
 from store.digest_bands import ShownNow, record_bands
 from store.enums import Band, ContactChannel, Influence, RenewalStage, Role, Segment, Sentiment
+from store.history import record_as_of, seed_history
 from store.models import (
     Account,
     AccountChange,
@@ -33,6 +34,7 @@ from store.stakeholders import (
     mark_departed,
     update_stakeholder,
 )
+from store.usage import Reading, record_readings
 
 DEMO_TEAM_ID = "T0DEMO"
 DEMO_OWNER = "U0DEMOAM"
@@ -440,10 +442,55 @@ def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int
     ).one()
     if existing:
         return 0
+    record_as_of(session, today)  # the history is dated by the demo's today
     for index, sample in enumerate(SAMPLE_PORTFOLIO):
         _seed_account(session, team_id=team_id, today=today, sample=sample, index=index)
     _last_weeks_digest(session, team_id=team_id, today=today)
+    _seed_history(session, team_id=team_id, today=today)
     return len(SAMPLE_PORTFOLIO)
+
+
+USAGE_WEEKS = 26
+"""Half a year of weekly usage readings per sample account, so the card shows a 90-day trend."""
+
+
+def _seed_history(session: Session, *, team_id: str, today: date) -> None:
+    """A past for each sample account: green half a year ago, then the band it has now from a
+    few weeks ago (from last week's, for the ones whose band moved this week); and weekly usage
+    readings ending at its active seats, gently up on green accounts, gently down on the others
+    (never enough to fire a usage signal: the sample's bands stay what its stories say)."""
+    samples = {sample.name: sample for sample in SAMPLE_PORTFOLIO}
+    thresholds = thresholds_for(session, team_id=team_id)
+    spells: dict[int, list[tuple[date, Band]]] = {}
+    readings: list[Reading] = []
+    for snapshot in load_snapshots(session, team_id=team_id, today=today):
+        account_id = saved_id(snapshot.account.id)
+        band = assess(snapshot, today=today, thresholds=thresholds).rules_band
+        sample = samples[snapshot.account.name]
+        dated = [(today - timedelta(days=180), Band.GREEN)]
+        if sample.last_week is not None and sample.last_week is not band:
+            dated += [(today - timedelta(days=60), sample.last_week), (today - timedelta(4), band)]
+        elif band is not Band.GREEN:
+            dated.append((today - timedelta(days=23), band))
+        spells[account_id] = dated
+        seats = sample.seats[1]
+        rising = band is Band.GREEN
+        for week in range(USAGE_WEEKS):
+            ago = (USAGE_WEEKS - 1 - week) * 7
+            share = 1 - (0.12 if rising else -0.08) * ago / (7 * (USAGE_WEEKS - 1))
+            readings.append(
+                Reading(
+                    account_id=account_id,
+                    read_on=today - timedelta(days=ago),
+                    seats_active=seats if ago == 0 else round(seats * share),
+                    monthly_active_users=round(seats * share * 1.4),
+                    adoption_percent=(72 - ago // 14) if rising else (58 + ago // 14),
+                    satisfaction=Decimal("4.3") if rising else Decimal("3.8"),
+                    escalations=0,
+                )
+            )
+    seed_history(session, team_id=team_id, day=today, spells=spells)
+    record_readings(session, team_id=team_id, readings=readings, by_user_id=None, source="import")
 
 
 def _last_weeks_digest(session: Session, *, team_id: str, today: date) -> None:

@@ -37,6 +37,7 @@ from commands.ui.views.people import (
 )
 from commands.ui.views.plan import Origin, action_form, block_form, origin_of, reschedule_form
 from commands.ui.views.settings import leads_form, settings_form, settings_menu, thresholds_form
+from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
 from store.actions import get_action_item
 from store.enums import ActionStatus, Role
@@ -54,6 +55,7 @@ from store.settings import (
 from store.signals import assess
 from store.snapshots import load_snapshots
 from store.stakeholders import get_stakeholder, list_stakeholders
+from store.usage import readings_of
 
 View = dict[str, Any]
 ACCOUNT_GONE = "That account no longer exists."
@@ -118,6 +120,16 @@ def _on_card(account: Account, request: Request) -> ModalMeta:
         replace_card=True,
         version=account.version,
     )
+
+
+def record_usage(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Record usage": a reading for today, the latest readings above it."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    latest = readings_of(session, team_id=request.team_id, account_id=saved_id(account.id))
+    meta = ModalMeta(account_id=account.id, response_url=request.response_url, replace_card=True)
+    return usage_form(meta=meta, account=account, latest=latest, today=request.today)
 
 
 def renewal_stage(session: Session, value: AccountValue, request: Request) -> View | str:

@@ -24,6 +24,7 @@ from commands.ui.views.portfolio import portfolio_blocks
 from store.accounts import accounts_named, find_account_by_channel, get_account, near_accounts
 from store.actions import plan_items
 from store.db import UNAVAILABLE, Database
+from store.history import band_spell
 from store.models import Account, saved_id
 from store.names import name_key
 from store.settings import thresholds_for
@@ -47,7 +48,7 @@ def assessed_accounts(
     """Snapshots and verdicts for the chosen accounts, in a fixed number of queries."""
     thresholds = thresholds_for(session, team_id=team_id)
     snapshots = load_snapshots(
-        session, team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id
+        session, team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id, today=today
     )
     return [(s, assess(s, today=today, thresholds=thresholds)) for s in snapshots]
 
@@ -67,6 +68,17 @@ def card_of(
     with db.reading() as session:
         found = assessed_accounts(session, team_id=team_id, today=today, account_ids=[account_id])
         touch = last_touch(session, team_id=team_id, account_id=account_id) if found else None
+        spell = (
+            band_spell(
+                session,
+                team_id=team_id,
+                account_id=account_id,
+                band=found[0][1].band,
+                today=today,
+            )
+            if found
+            else None
+        )
     if not found:
         return None
     snapshot, assessment = found[0]
@@ -78,6 +90,7 @@ def card_of(
         shared_by=shared_by,
         channel_shared_outside=shared,
         last=touch,
+        spell=spell,
     )
 
 

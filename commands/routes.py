@@ -29,6 +29,7 @@ from commands import (
     plan,
     replies,
     team_settings,
+    usage,
 )
 from commands import workspace as ws
 from commands.access import Access
@@ -115,6 +116,7 @@ ROUTES: tuple[Route, ...] = (
     Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
     Modal(A.OVERRIDE_BAND, "Override band", loaders.override_band, AccountValue, CHANGE),
     Modal(A.RENEWAL_STAGE, "Renewal stage", loaders.renewal_stage, AccountValue, CHANGE),
+    Modal(A.RECORD_USAGE, "Record usage", loaders.record_usage, AccountValue, CHANGE),
     Modal(
         A.CREATE_ACCOUNT,
         "New account",
@@ -217,6 +219,7 @@ ROUTES: tuple[Route, ...] = (
     Form(F.DEPARTED_FORM, people.save_departure, CHANGE),
     Form(F.OVERRIDE_FORM, override.save_override, CHANGE),
     Form(F.RENEWAL_FORM, override.save_renewal, CHANGE),
+    Form(F.USAGE_FORM, usage.save_usage, CHANGE),
     Form(F.PROMOTED_FORM, people.save_promotion, CHANGE),
     Form(F.CONTACT_FORM, contacts.save_contact, CHANGE, target=contacts.chosen_account),
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),

@@ -111,6 +111,12 @@ class AccountDigest:
         return previous is not None and BAND_RANK[self.band] < BAND_RANK[previous]
 
     @property
+    def worsened(self) -> bool:
+        """A worse band than last week's digest showed (green to yellow or red, yellow to red)."""
+        previous = self.previous
+        return previous is not None and BAND_RANK[self.band] > BAND_RANK[previous]
+
+    @property
     def newly_red(self) -> bool:
         return self.band is Band.RED and self.previous not in (None, Band.RED)
 
@@ -220,6 +226,11 @@ class PortfolioDigest:
     @property
     def at_risk(self) -> tuple[AccountDigest, ...]:
         return tuple(d for book in self.owners for d in book.at_risk)
+
+    @property
+    def any_worse(self) -> bool:
+        """Some account at risk got worse this week (listed first, its move shown)."""
+        return any(d.worsened for d in self.at_risk)
 
 
 def _changes_since(
@@ -338,7 +349,9 @@ def build_account_digests(
     before = bands_before(session, team_id=team_id, week=week or today)
     since_day = since.date()
     digests: list[tuple[int, AccountDigest]] = []
-    for place, snapshot in stream_snapshots(session, team_id=team_id, account_ids=account_ids):
+    for place, snapshot in stream_snapshots(
+        session, team_id=team_id, account_ids=account_ids, today=today
+    ):
         account_id = snapshot.account.id
         assessment = assess(snapshot, today=today, thresholds=thresholds)
         items = _fell_overdue(snapshot, since=since_day, today=today) + moves.get(account_id, [])
@@ -401,9 +414,14 @@ def build_portfolio_digest(
             arr=_sum(mine),
             red=_sum(d for d in mine if d.band is Band.RED),
             at_risk=tuple(
-                d
-                for d in riskiest_first(mine, pick=lambda d: (d.account, d.assessment))
-                if d.band is not Band.GREEN
+                sorted(  # those that got worse this week first, each part in the risk order
+                    (
+                        d
+                        for d in riskiest_first(mine, pick=lambda d: (d.account, d.assessment))
+                        if d.band is not Band.GREEN
+                    ),
+                    key=lambda d: not d.worsened,
+                )
             ),
         )
         for owner, mine in books.items()

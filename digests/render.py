@@ -126,7 +126,7 @@ def account_digest_blocks(
             "again." if digest.improved else "this week."
         )
         return [section(line)], fallback
-    headline, changes, steps = render(
+    parts = render(
         "account_digest.md.j2",
         digest=digest,
         today=today,
@@ -135,6 +135,9 @@ def account_digest_blocks(
         since_words=_since_words(digest),
         sep=Safe(SEPARATOR),
     ).split(SEPARATOR)
+    # `render` strips whitespace, and Python counts the separator as whitespace: empty last
+    # parts (nothing changed, no step) are cut off with it
+    headline, changes, steps = parts + [""] * (3 - len(parts))
     blocks: list[Block] = [
         section(part.strip()) for part in (headline, changes, steps) if part.strip()
     ]

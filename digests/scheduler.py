@@ -14,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from commands.ui.directory import Directory
 from digests.deliver import ClientFor, DeliveryRun, is_due, run_due_digests
+from digests.history import check_history
 from digests.queue import WORKERS, new_holder, work_digests
 from digests.reminders import send_due_reminders
 from store.db import Database
@@ -27,6 +28,9 @@ LEASE = timedelta(minutes=12)
 DIGEST_EVERY_MINUTES = 5
 """Digests are checked every few minutes: each team's goes out at its own time, and a run
 missed while the bot was down is caught up the same day."""
+HISTORY_EVERY_MINUTES = 5
+"""The daily history check is looked at this often: each team's day is checked once, at the
+first run of the day (a day missed while the bot was down is caught up by the next)."""
 SHARED_EVERY_MINUTES = 1
 """On PostgreSQL, every process looks for due work this often: a dead process's teams are
 taken over within a minute of its claims expiring."""
@@ -120,6 +124,15 @@ def build_scheduler(
                 len(run.skipped),
             )
 
+    def history() -> None:
+        if not shared and not leader():
+            return
+        run = check_history(db, now=clock(), holder=holder if shared else None)
+        for team_id, recorded in run.recorded.items():
+            logger.info(
+                "history of %s checked for %s: %d account(s) changed", team_id, run.day, recorded
+            )
+
     if shared:
         logger.info(
             "scheduled work is shared through the database: this process claims due teams (%s)",
@@ -137,6 +150,13 @@ def build_scheduler(
         IntervalTrigger(minutes=SHARED_EVERY_MINUTES if shared else REMINDER_EVERY_MINUTES),
         id="due-reminders",
         name="due-day reminders",
+        next_run_time=clock(),
+    )
+    scheduler.add_job(
+        history,
+        IntervalTrigger(minutes=HISTORY_EVERY_MINUTES),
+        id="daily-history",
+        name="daily history check",
         next_run_time=clock(),
     )
     return scheduler

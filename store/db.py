@@ -21,8 +21,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+import store.history
 import store.installations  # registers the Slack installation tables too
 import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store.sessions import StoreSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 logger = logging.getLogger("accountbot.db")
@@ -242,7 +244,7 @@ class Database:
         """A session inside one transaction: committed on success, rolled back on any error."""
         with (
             self._turn(),
-            Session(self.engine, expire_on_commit=False) as session,
+            StoreSession(self.engine, expire_on_commit=False) as session,
             session.begin(),
         ):
             yield session

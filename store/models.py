@@ -187,6 +187,97 @@ class DigestBand(SQLModel, table=True):
     previous_signals: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
 
 
+class AccountHistory(SQLModel, table=True):
+    """One dated record of an account's state: its band (and the override in force), the kinds
+    of its firing signals with their evidence, and its key figures. Rows are only ever added,
+    and only when the state differs from the account's last record (`fingerprint`: the state
+    with day counts taken out of the evidence), so the state of any past day is the last record
+    on or before it (`store.history.state_on`)."""
+
+    __tablename__ = "account_history"
+    __table_args__ = (
+        sa.Index(None, "account_id", "day", "id"),
+        sa.Index(None, "team_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    day: date
+    """The (UTC) day the state held from."""
+    source: str = Field(max_length=16)
+    """`change` (written with a change made through the bot) or `daily` (the scheduler)."""
+    band: Band = Field(sa_type=enum_column(Band))
+    """The band shown: the override's while one is in force."""
+    rules_band: Band = Field(sa_type=enum_column(Band, name="rules_band"))
+    override_band: Band | None = Field(
+        default=None, sa_type=enum_column(Band, name="override_band")
+    )
+    signals: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
+    """The kinds of the signals firing, sorted."""
+    evidence: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    """Per kind, the signal's reason and evidence as they read that day."""
+    fingerprint: str = Field(max_length=64)
+    """What is compared with the next state: a changed day count alone is no change."""
+    arr: Decimal = Field(default=Decimal("0"), max_digits=14, decimal_places=2)
+    currency: str = Field(default="USD", max_length=3)
+    seats_licensed: int | None = None
+    seats_active: int | None = None
+    recorded_at: datetime = created_at_field()
+
+
+class HistoryRun(SQLModel, table=True):
+    """The daily history check of one team for one day: written in the transaction that records
+    it, so each team's day is checked exactly once, whichever process gets there first."""
+
+    __tablename__ = "history_run"
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    day: date = Field(primary_key=True)
+    recorded: int = Field(default=0)
+    """How many accounts had changed (records written)."""
+    holder: str | None = Field(default=None, max_length=200)
+    ran_at: datetime = created_at_field()
+
+
+class UsageReading(SQLModel, table=True):
+    """An account's product usage on one day: one reading per account and date (a reading for a
+    date already recorded replaces it)."""
+
+    __tablename__ = "usage_reading"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "read_on"),
+        sa.Index(None, "team_id", "read_on"),
+        sa.CheckConstraint("seats_active >= 0", name="seats_active"),
+        sa.CheckConstraint("monthly_active_users IS NULL OR monthly_active_users >= 0", name="mau"),
+        sa.CheckConstraint(
+            "adoption_percent IS NULL OR (adoption_percent >= 0 AND adoption_percent <= 100)",
+            name="adoption_percent",
+        ),
+        sa.CheckConstraint(
+            "satisfaction IS NULL OR (satisfaction >= 0 AND satisfaction <= 5)",
+            name="satisfaction",
+        ),
+        sa.CheckConstraint("escalations IS NULL OR escalations >= 0", name="escalations"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    read_on: date
+    seats_active: int
+    monthly_active_users: int | None = None
+    adoption_percent: int | None = None
+    """Core-feature adoption, 0-100."""
+    satisfaction: Decimal | None = Field(default=None, max_digits=2, decimal_places=1)
+    """Support satisfaction, 0-5 with one decimal."""
+    escalations: int | None = None
+    source: str = Field(default="slack", max_length=16)
+    """`slack` (the form) or `import` (a file)."""
+    recorded_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    recorded_at: datetime = created_at_field()
+
+
 LIVE_PERSON = sa.text("status != 'merged'")
 """Everyone on a map but the duplicates merged into another record (kept for their history)."""
 

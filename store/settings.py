@@ -156,6 +156,21 @@ class Thresholds(BaseModel):
         ),
     ] = 50
 
+    usage_decline_percent: Annotated[
+        Percent,
+        Field(
+            title="Declining usage at a fall of (%)",
+            description="Active seats or monthly active users down this much over 30 days.",
+        ),
+    ] = 15
+    feature_adoption_risk_percent: Annotated[
+        Percent,
+        Field(
+            title="Low core-feature adoption below (%)",
+            description="A usage reading's core-feature adoption under this is a risk.",
+        ),
+    ] = 50
+
     # The rule that low adoption starts below the expansion signal is checked when an admin
     # saves the form (`commands.team_settings.ThresholdsForm`), not here: a stored row that
     # breaks it (written by hand, or by an older version) must not fail every card.

@@ -67,6 +67,10 @@ class SignalKind(StrEnum):
     RENEWAL_AT_RISK = "renewal_at_risk"
     RENEWAL_SIGNED = "renewal_signed"
     EXPANSION_SEATS = "expansion_seats"
+    DECLINING_USAGE = "declining_usage"
+    LOW_FEATURE_ADOPTION = "low_feature_adoption"
+    LOW_SATISFACTION = "low_satisfaction"
+    ESCALATION = "escalation"
 
 
 RENEWAL_KINDS = frozenset({SignalKind.RENEWAL_SOON, SignalKind.RENEWAL_AT_RISK})
@@ -93,6 +97,10 @@ SIGNAL_NAMES = {
     SignalKind.RENEWAL_AT_RISK: "renewal at risk",
     SignalKind.RENEWAL_SIGNED: "renewal signed",
     SignalKind.EXPANSION_SEATS: "expansion signal",
+    SignalKind.DECLINING_USAGE: "declining usage",
+    SignalKind.LOW_FEATURE_ADOPTION: "low core-feature adoption",
+    SignalKind.LOW_SATISFACTION: "low support satisfaction",
+    SignalKind.ESCALATION: "recent escalation",
 }
 """Each signal in two or three words, for saying one no longer holds ("cleared: stale map")."""
 
@@ -120,6 +128,30 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True)
+class UsagePoint:
+    """One dated usage reading, as the rules read it."""
+
+    read_on: date
+    seats_active: int
+    monthly_active_users: int | None = None
+    adoption_percent: int | None = None
+    satisfaction: Decimal | None = None
+    escalations: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTrend:
+    """An account's usage as the rules need it (`store.usage.usage_trends`, one query for any
+    number of accounts): the latest reading, the latest one 30 and 90 days back, and the
+    escalations of the readings inside the last 30 days."""
+
+    latest: UsagePoint
+    month_ago: UsagePoint | None = None
+    quarter_ago: UsagePoint | None = None
+    escalations_30_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """What the rules need about one account, loaded in a fixed number of queries."""
 
@@ -129,6 +161,8 @@ class AccountSnapshot:
     last_map_activity: date | None
     override: Override | None = None
     """The account's uncleared override, if any (expired or not: the rules look at the day)."""
+    usage: UsageTrend | None = None
+    """Its usage readings as the rules read them; None without a recent reading."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +289,7 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
                 thresholds=thresholds,
             ),
             *_seat_signals(account, thresholds=thresholds),
+            *usage_signals(snapshot.usage, today=today, thresholds=thresholds),
         ],
         census,
         needed=needed,
@@ -771,6 +806,89 @@ def _seat_signals(account: AccountRow, *, thresholds: Thresholds) -> list[Signal
     return []
 
 
+USAGE_CURRENT_DAYS = 90
+"""A latest reading older than this says nothing about adoption or satisfaction now."""
+DECLINE_BASE_DAYS = (30, 60)
+"""Declining usage compares the latest reading with one taken 30 to 60 days before today."""
+SATISFACTION_RISK = Decimal("3.5")
+"""Support satisfaction (of 5) under this is a risk (DOMAIN: support sentiment below 3.5)."""
+
+
+def _decline(before: int | None, now: int | None) -> float | None:
+    """The fall from `before` to `now` as a share of `before` (None when not comparable)."""
+    if before is None or now is None or before <= 0:
+        return None
+    return (before - now) / before
+
+
+def usage_signals(usage: UsageTrend | None, *, today: date, thresholds: Thresholds) -> list[Signal]:
+    """The usage rules: active seats or monthly active users down by the team's threshold over
+    30 days, core-feature adoption under its threshold, support satisfaction under 3.5 of 5, an
+    escalation in the last 30 days. All risks, from readings taken recently enough."""
+    if usage is None or (today - usage.latest.read_on).days > USAGE_CURRENT_DAYS:
+        return []
+    latest, signals = usage.latest, []
+    base = usage.month_ago
+    if (
+        base is not None
+        and DECLINE_BASE_DAYS[0] <= (today - base.read_on).days <= DECLINE_BASE_DAYS[1]
+    ):
+        falls = [
+            (what, fall, before, now)
+            for what, before, now in (
+                ("active seats", base.seats_active, latest.seats_active),
+                ("monthly active users", base.monthly_active_users, latest.monthly_active_users),
+            )
+            if (fall := _decline(before, now)) is not None
+            and fall * 100 >= thresholds.usage_decline_percent
+        ]
+        if falls:
+            what, fall, _before, _now = max(falls, key=lambda f: f[1])
+            signals.append(
+                Signal(
+                    SignalKind.DECLINING_USAGE,
+                    Severity.RISK,
+                    f"declining usage: {what} down {fall:.0%} in 30 days",
+                    "; ".join(
+                        f"{w} {b:,} on {day(base.read_on, today)}, {n:,} on "
+                        f"{day(latest.read_on, today)}"
+                        for w, _f, b, n in falls
+                    ),
+                )
+            )
+    adoption = latest.adoption_percent
+    if adoption is not None and adoption < thresholds.feature_adoption_risk_percent:
+        signals.append(
+            Signal(
+                SignalKind.LOW_FEATURE_ADOPTION,
+                Severity.RISK,
+                f"core-feature adoption {adoption}%",
+                f"under {thresholds.feature_adoption_risk_percent}%, read "
+                f"{day(latest.read_on, today)}",
+            )
+        )
+    satisfaction = latest.satisfaction
+    if satisfaction is not None and satisfaction < SATISFACTION_RISK:
+        signals.append(
+            Signal(
+                SignalKind.LOW_SATISFACTION,
+                Severity.RISK,
+                f"support satisfaction {satisfaction:.1f} of 5",
+                f"under {SATISFACTION_RISK} of 5, read {day(latest.read_on, today)}",
+            )
+        )
+    if usage.escalations_30_days > 0:
+        signals.append(
+            Signal(
+                SignalKind.ESCALATION,
+                Severity.RISK,
+                f"{plural(usage.escalations_30_days, 'support escalation')} in the last 30 days",
+                f"latest reading {day(latest.read_on, today)}",
+            )
+        )
+    return signals
+
+
 def stage_words(account: AccountRow, today: date) -> str:
     """`renewal not started`, `proposal sent`, `verbal yes`, `signed 3 Nov`."""
     stage = account.renewal_stage or RenewalStage.NOT_STARTED
@@ -832,6 +950,10 @@ def _first_move(signal: Signal, census: _Census, actions: Sequence[ItemRow], tod
         SignalKind.NO_CHAMPION: "find a champion",
         SignalKind.STALE_MAP: "refresh the map",
         SignalKind.ADOPTION_RISK: "book an adoption review",
+        SignalKind.DECLINING_USAGE: "find out why usage fell",
+        SignalKind.LOW_FEATURE_ADOPTION: "book an enablement session",
+        SignalKind.LOW_SATISFACTION: "review the support history",
+        SignalKind.ESCALATION: "follow up the escalation",
     }
     return moves.get(signal.kind, signal.reason)
 
@@ -997,6 +1119,7 @@ def next_steps(
             f"Book an adoption review with {who}: {seats} active",
             later,
         )
+    _usage_steps(kinds, add, who=champion or (live[0].name if live else "the customer"), due=later)
     if SignalKind.STALE_MAP in kinds:
         add("Refresh the map: log your latest conversations and who has moved", later)
     if assessment.renewal_open:
@@ -1033,6 +1156,24 @@ def next_steps(
     seen: set[str] = set()
     unique = [s for s in steps if not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
     return tuple(unique[:limit])
+
+
+def _usage_steps(
+    kinds: dict[SignalKind, Signal], add: Callable[[str, date], None], *, who: str, due: date
+) -> None:
+    """A step for each usage signal, with the person to see (the champion, or a live contact)."""
+    if SignalKind.DECLINING_USAGE in kinds:
+        reason = kinds[SignalKind.DECLINING_USAGE].reason.removeprefix("declining usage: ")
+        add(f"Find out with {who} why usage fell ({reason}) and agree a plan to win it back", due)
+    if SignalKind.LOW_FEATURE_ADOPTION in kinds:
+        reason = kinds[SignalKind.LOW_FEATURE_ADOPTION].reason
+        add(f"Book an enablement session on the core features with {who}: {reason}", due)
+    if SignalKind.LOW_SATISFACTION in kinds:
+        reason = kinds[SignalKind.LOW_SATISFACTION].reason
+        add(f"Review the support history with {who} and our support lead: {reason}", due)
+    if SignalKind.ESCALATION in kinds:
+        reason = kinds[SignalKind.ESCALATION].reason
+        add(f"Follow up the escalation with {who} and close it with support: {reason}", due)
 
 
 def _signature_step(

@@ -24,6 +24,8 @@ from store.models import (
 )
 from store.rows import ACCOUNT_COLUMNS, ITEM_COLUMNS, PERSON_COLUMNS, AccountRow, ItemRow, PersonRow
 from store.signals import AccountSnapshot, Override
+from store.types import utcnow
+from store.usage import usage_trends
 
 
 def account_scope(
@@ -68,9 +70,10 @@ def load_snapshots(
     team_id: str,
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
+    today: date | None = None,
 ) -> list[AccountSnapshot]:
-    """Snapshots of the chosen accounts, by name, each with its uncleared override; five
-    queries whatever their number.
+    """Snapshots of the chosen accounts, by name, each with its uncleared override and its
+    usage as read on `today` (the UTC day by default); six queries whatever their number.
 
     Accounts, people and items come back as light read-only rows (`store.rows`: only the
     columns their readers use, no ORM instance), several times lighter and faster to read than
@@ -83,6 +86,7 @@ def load_snapshots(
             account_ids=account_ids,
             owner_user_id=owner_user_id,
             chunk=None,
+            today=today,
         ),
         key=itemgetter(0),
     )
@@ -96,9 +100,10 @@ def stream_snapshots(
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
     chunk: int | None = CHUNK,
+    today: date | None = None,
 ) -> Iterator[tuple[int, AccountSnapshot]]:
     """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
-    five queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
+    six queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
     (`yield_per`; ordered by account) and handed out account by account. A reader that keeps
     only what it makes of each snapshot (a whole team's digests) never holds every person at
     once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
@@ -117,6 +122,7 @@ def stream_snapshots(
     width = len(ACCOUNT_COLUMNS)
     accounts = [(AccountRow._make(row[:width]), _override(row[width:])) for row in found]
     activity = _last_map_activity(session, scope=scope)
+    usage = usage_trends(session, scope=scope, today=today or utcnow().date())
     people = _ByAccount(
         PersonRow._make,
         session.execute(
@@ -148,6 +154,7 @@ def stream_snapshots(
                 open_actions=items.take(account.id),
                 last_map_activity=activity.get(account.id),
                 override=override,
+                usage=usage.get(account.id),
             ),
         )
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from store.models import WorkClaim
 
-DIGESTS, REMINDERS = "digests", "reminders"
+DIGESTS, REMINDERS, HISTORY = "digests", "reminders", "history"
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,7 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
         "account.edit",
         "account.renewal",
         "account.override",
+        "account.usage",
     ]
     assert len(blocks) <= 50
 

@@ -32,7 +32,14 @@ from store.enums import (
     Sentiment,
     StakeholderStatus,
 )
-from store.models import Account, ActionItem, ContactLog, Stakeholder, StakeholderChange
+from store.models import (
+    Account,
+    ActionItem,
+    ContactLog,
+    Stakeholder,
+    StakeholderChange,
+    UsageReading,
+)
 from store.names import name_key
 
 TEAM = "T0TESTBENCH"
@@ -246,3 +253,29 @@ def test_the_synthetic_portfolio_has_a_believable_band_spread(tmp_path: Path) ->
     assert 0.45 <= green <= 0.75, shape
     assert 0.15 <= yellow <= 0.40, shape
     assert 0.05 <= red <= 0.25, shape
+
+
+def test_history_weeks_add_weekly_readings_ending_at_the_active_seats_and_a_history(
+    engine: Engine,
+) -> None:
+    counts = generate_portfolio(
+        engine, team_id=TEAM, accounts=ACCOUNTS, seed=7, today=TODAY, history_weeks=10
+    )
+    assert counts["usage_reading"] == ACCOUNTS * 10
+    assert counts["account_history"] == ACCOUNTS * 3  # weeks 0, 4 and 8
+    with Session(engine) as session:
+        latest = session.execute(
+            select(UsageReading.account_id, func.max(UsageReading.read_on)).group_by(
+                UsageReading.account_id
+            )
+        ).all()
+        assert {on for _, on in latest} == {TODAY}
+        last = dict(
+            session.execute(
+                select(UsageReading.account_id, UsageReading.seats_active).where(
+                    UsageReading.read_on == TODAY
+                )
+            ).all()
+        )
+        seats = dict(session.execute(select(Account.id, Account.seats_active)).all())
+    assert last == seats

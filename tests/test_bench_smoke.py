@@ -27,7 +27,7 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         [r"account\s+20\b", r"total\s+[\d,]+ rows in"],
     ),
     "run": (
-        ["--accounts", "60", "--small", "30", "--repeats", "3"],
+        ["--accounts", "60", "--small", "30", "--repeats", "3", "--history-weeks", "8"],
         [
             r"SQL/call card_of\(account_id=id\): 30: \d+, 60: \d+",
             r"portfolio: bare /account \(U0BENCH001\) at 60: \d+ accounts, p50 [\d.]+ ms, "
@@ -41,7 +41,16 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         [r"SQL statements per /account request: 30: \d+", r"Target at 60 accounts"],
     ),
     "digests": (
-        ["--accounts", "120", "--small", "60", "--delivery-accounts", "150"],
+        [
+            "--accounts",
+            "120",
+            "--small",
+            "60",
+            "--delivery-accounts",
+            "150",
+            "--history-weeks",
+            "8",
+        ],
         [
             r"SQL statements per build: 60: (\d+), 120: \1 - same at every scale",
             r"Delivering to 150 accounts' channels under 429 bursts",

@@ -37,6 +37,8 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "$480k",
         "in 41 days",
         "notice by 4 Dec",  # renewal stages and notice dates
+        "📈 Red for 3 weeks (green until 30 Oct) · seats active 610 ↓ (635 on 24 Aug)",  # history
+        "📈 Green for 6 months · seats active 1,390 ↑ (1,303 on 24 Aug) · adoption 72% ↑",
         "proposal sent",
         "signed 17 Nov",
         "Umbrella Labs is now yellow by override until 23 Dec",  # an override, rules beside it

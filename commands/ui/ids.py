@@ -53,6 +53,8 @@ class Action(StrEnum):
     """The card's "Override band": the owner's band, why and until when."""
     RENEWAL_STAGE = "account.renewal"
     """The card's "Renewal stage": stage, signed date, notice date."""
+    RECORD_USAGE = "account.usage"
+    """The card's "Record usage": a dated usage reading."""
     FULL_CARD = "digest.card"
     """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
 
@@ -86,6 +88,7 @@ class View(StrEnum):
     CONTACT_FORM = "contact.form"
     OVERRIDE_FORM = "account.override"
     RENEWAL_FORM = "account.renewal"
+    USAGE_FORM = "account.usage"
     ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from commands.ui.ids import Action, StakeholderMenu
 from commands.ui.text import channel_mention, dated, days_from, escape, money, user_mention
@@ -23,6 +23,7 @@ from commands.ui.views.blocks import (
 )
 from commands.ui.views.plan import plan_section
 from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
+from store.history import BandSpell
 from store.rows import PersonRow
 from store.signals import (
     AccountSnapshot,
@@ -30,6 +31,7 @@ from store.signals import (
     Band,
     Severity,
     SignalKind,
+    UsageTrend,
     seat_utilisation,
     stage_words,
 )
@@ -99,9 +101,11 @@ def account_card(
     shared_by: str | None = None,
     channel_shared_outside: bool = False,
     last: LastTouch | None = None,
+    spell: BandSpell | None = None,
 ) -> list[Block]:
     """The whole card; buttons only on the private copy, a credit line on a shared one. A
-    linked channel shared with another organisation is marked: nothing internal goes there."""
+    linked channel shared with another organisation is marked: nothing internal goes there.
+    `spell` (from the account's history) says how long it has had its band."""
     account = snapshot.account
     channel = channel_mention(account.channel_id)
     if channel_shared_outside:
@@ -109,6 +113,7 @@ def account_card(
     blocks: list[Block] = [
         header(account.name),
         section(band_line(assessment, today)),
+        *([context(trend)] if (trend := trend_line(spell, snapshot.usage, today)) else []),
         fields(
             f"*ARR*\n{money(account.arr, account.currency)}",
             f"*Renewal*\n{_renewal(snapshot, assessment, today)}",
@@ -140,6 +145,7 @@ def account_card(
                 button("Edit account", action_id=Action.EDIT_ACCOUNT, value=this),
                 button("Renewal stage", action_id=Action.RENEWAL_STAGE, value=this),
                 button("Override band", action_id=Action.OVERRIDE_BAND, value=this),
+                button("Record usage", action_id=Action.RECORD_USAGE, value=this),
             )
         )
     footer = f"Products: {', '.join(escape(p) for p in account.products) or '_none recorded_'}"
@@ -192,6 +198,57 @@ def _touches(
         warning += f" ({escape(watched.evidence)})" if watched.evidence else ""
         planned = f"{planned} · {warning}" if ahead else warning
     return f"*Last touch* {said}\n*Next touch* {planned}"
+
+
+def spell_words(spell: BandSpell, today: date) -> str:
+    """`Red for 3 weeks (yellow until 9 Nov)`; `Green since today`."""
+    days = (today - spell.since).days
+    band = spell.band.value.capitalize()
+    if days <= 0:
+        text = f"{band} since today"
+    elif days < 14:
+        text = f"{band} for {plural(days, 'day')}"
+    elif days < 61:
+        text = f"{band} for {plural(days // 7, 'week')}"
+    else:
+        text = f"{band} for {plural(days // 30, 'month')}"
+    if spell.before is not None:
+        text += f" ({spell.before.value} until {day(spell.since - timedelta(days=1), today)})"
+    return text
+
+
+def direction(before: float | None, now: float | None) -> str:
+    """↑, ↓ or →."""
+    if before is None or now is None or before == now:
+        return "→"
+    return "↑" if now > before else "↓"
+
+
+def usage_words(usage: UsageTrend | None, today: date) -> list[str]:
+    """Seats active and core-feature adoption, with their direction over 90 days:
+    `seats active 64 ↓ (80 on 2 Sep)`, `adoption 45% ↑ (30% on 2 Sep)`."""
+    if usage is None:
+        return []
+    latest, base = usage.latest, usage.quarter_ago
+    since = f" on {day(base.read_on, today)}" if base else ""
+    seats = f"seats active {latest.seats_active:,}"
+    if base is not None:
+        arrow = direction(base.seats_active, latest.seats_active)
+        seats += f" {arrow} ({base.seats_active:,}{since})"
+    words = [seats]
+    if latest.adoption_percent is not None:
+        adoption = f"adoption {latest.adoption_percent}%"
+        if base is not None and base.adoption_percent is not None:
+            arrow = direction(base.adoption_percent, latest.adoption_percent)
+            adoption += f" {arrow} ({base.adoption_percent}%{since})"
+        words.append(adoption)
+    return words
+
+
+def trend_line(spell: BandSpell | None, usage: UsageTrend | None, today: date) -> str:
+    """The card's trend: how long the band has held, then usage with its 90-day direction."""
+    parts = ([spell_words(spell, today)] if spell else []) + usage_words(usage, today)
+    return ":chart_with_upwards_trend: " + " · ".join(parts) if parts else ""
 
 
 def _seats(snapshot: AccountSnapshot) -> str:

@@ -1,0 +1,313 @@
+"""The one bulk-import machinery: a CSV file as real files come, checked row by row, written in
+transactions of bounded size. Usage readings use it (`bot.usage_import`); later imports
+(business events, CRM) describe their rows the same way (`ImportKind`) and get the rest.
+
+- **Reading.** The encoding is told by its byte-order mark, else strict UTF-8, else
+  `charset-normalizer`'s best guess (Windows-1252 and the like); the dialect (comma, semicolon,
+  tab or bar; quoting) by the standard library's `csv.Sniffer`. Quoted fields may hold newlines:
+  each row is known by the physical line it starts on, as a spreadsheet shows it.
+- **Checking.** Each row is read into the kind's pydantic model; a row that fails is rejected
+  with its line and reasons while the good rows go in. A row repeating an earlier row's key
+  (say the same account and day) is rejected naming that line.
+- **Writing.** Rows are written in batches, each one transaction (`batch_size` rows): an import
+  interrupted half-way has its finished batches in, and simply runs again (each kind's write
+  is idempotent: a row already in is reported unchanged).
+- **Reporting.** A progress bar while it runs; the rejects as a CSV beside the file (the line,
+  the reasons, then the row as it was); a summary: created, replaced, unchanged, rejected, and
+  which rows replaced what was there.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from charset_normalizer import from_bytes
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlmodel import Session
+
+from store.db import Database
+
+CREATED, REPLACED, UNCHANGED, REJECTED = "created", "replaced", "unchanged", "rejected"
+OUTCOMES = (CREATED, REPLACED, UNCHANGED)
+BATCH_SIZE = 500
+"""Rows per transaction: small enough that an interruption loses little, large enough that a
+file of 100,000 rows is a few hundred statements."""
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (not there, empty, no header, an encoding nobody can
+    tell): nothing is imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One row of the file: the physical line it starts on, its values by column."""
+
+    line: int
+    values: dict[str, str]
+    raw: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """What was found about a file, and its rows."""
+
+    encoding: str
+    delimiter: str
+    header: list[str]
+    """The columns' names (as the kind of import calls them)."""
+    cells: list[str]
+    """The header as the file has it."""
+    rows: list[SourceRow]
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a file and the name of its encoding: a byte-order mark says it, else strict
+    UTF-8, else the best guess of charset-normalizer."""
+    for mark, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+        if data.startswith(mark):
+            return data.decode(name), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise ImportFileError("cannot tell the file's encoding: save it as UTF-8 and try again")
+    return str(best), best.encoding
+
+
+def read_file(path: Path, *, columns: Callable[[str], str]) -> SourceFile:
+    """Read a CSV file whatever its encoding and dialect; `columns` maps a header cell to the
+    column's name (aliases, case and spacing), as the kind of import knows it."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+    text, encoding = decode(data)
+    if not text.strip():
+        raise ImportFileError(f"{path} is empty")
+    dialect = _dialect(text)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    header: list[str] | None = None
+    header_cells: list[str] = []
+    rows: list[SourceRow] = []
+    last_line = 0
+    for cells in reader:
+        start, last_line = last_line + 1, reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            header, header_cells = [columns(cell) for cell in cells], cells
+            continue
+        values = {
+            name: cell.strip() for name, cell in zip(header, cells, strict=False) if name and cell
+        }
+        rows.append(SourceRow(line=start, values=values, raw=cells))
+    if header is None:
+        raise ImportFileError(f"{path} has no header row")
+    return SourceFile(
+        encoding=encoding,
+        delimiter=dialect.delimiter,
+        header=header,
+        cells=header_cells,
+        rows=rows,
+    )
+
+
+class _Commas(csv.excel):
+    """A file the sniffer cannot read: commas and double quotes, as most files are."""
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The file's dialect. The delimiter is the one that splits the header line most (a header
+    holds names, not numbers with decimal commas, nor quoted newlines, which mislead the
+    sniffer's count over whole rows); the sniffer then reads the quoting with it."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(DELIMITERS, key=first.count)
+    if not first.count(delimiter):
+        delimiter = ","
+    try:
+        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=delimiter)
+    except csv.Error:
+        return type("Found", (_Commas,), {"delimiter": delimiter})
+
+
+def column_name(cell: str) -> str:
+    """`Seats Active`, ` seats-active ` -> `seats_active`."""
+    return re.sub(r"[^0-9a-z]+", "_", cell.strip().casefold()).strip("_")
+
+
+Parsed = TypeVar("Parsed", bound=BaseModel)
+Target = TypeVar("Target")
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What writing one row did (`CREATED`, `REPLACED`, `UNCHANGED`), and what to say of it."""
+
+    outcome: str
+    note: str = ""
+
+
+class ImportKind(Protocol[Parsed, Target]):
+    """What one kind of import knows: its columns, its row model, how a row finds what it is
+    about (an account), and how a batch is written."""
+
+    @property
+    def model(self) -> type[Parsed]:
+        """The row's model (pydantic), which checks every value."""
+        ...
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Columns the header must have (after `column`)."""
+        ...
+
+    def column(self, cell: str) -> str:
+        """The column a header cell names (aliases understood)."""
+        ...
+
+    def prepare(self, values: dict[str, str], *, decimal_comma: bool) -> dict[str, Any]:
+        """A row's text as the model reads it (numbers written the file's way, say)."""
+        ...
+
+    def resolve(self, session: Session, rows: Sequence[Parsed]) -> Sequence[Target | str]:
+        """What each row is about, or why it cannot be found (a reason): one query."""
+        ...
+
+    def key(self, row: Parsed, target: Target) -> object:
+        """What a row is the one of in the file (say an account and a day)."""
+        ...
+
+    def write(self, session: Session, rows: Sequence[tuple[Parsed, Target]]) -> Sequence[Written]:
+        """Write a batch (its keys distinct); what each row did, in order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    line: int
+    reasons: list[str]
+    raw: list[str]
+
+
+@dataclass
+class ImportSummary:
+    """What an import did."""
+
+    encoding: str = ""
+    delimiter: str = ""
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    rejected: list[Rejected] = field(default_factory=list)
+    replaced: list[tuple[int, str]] = field(default_factory=list)
+    """The line of each row that replaced what was there, and what it says of it."""
+    rejects_file: Path | None = None
+
+
+def reasons_of(error: ValidationError) -> list[str]:
+    """Pydantic's errors as `column: message` lines."""
+    reasons = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "row"
+        message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+        if item["type"] == "missing":
+            message = "missing"
+        reasons.append(f"{where}: {message}")
+    return reasons
+
+
+def run_import(
+    db: Database,
+    path: Path,
+    kind: ImportKind[Parsed, Target],
+    *,
+    context: Mapping[str, Any],
+    rejects: Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    console: Console | None = None,
+) -> ImportSummary:
+    """Import `path` as `kind`: every good row written (batches of `batch_size`, each one
+    transaction), every bad one in the rejects file with its line and reasons."""
+    source = read_file(path, columns=kind.column)
+    missing = [name for name in kind.required if name not in source.header]
+    if missing:
+        raise ImportFileError(
+            f"{path} has no column {', '.join(missing)} (its header: "
+            f"{', '.join(h for h in source.header if h) or 'empty'})"
+        )
+    summary = ImportSummary(
+        encoding=source.encoding, delimiter=source.delimiter, rows=len(source.rows)
+    )
+    decimal_comma = source.delimiter != ","
+    parsed: list[tuple[SourceRow, Parsed]] = []
+    for row in source.rows:
+        try:
+            values = kind.prepare(row.values, decimal_comma=decimal_comma)
+            parsed.append((row, kind.model.model_validate(values, context=dict(context))))
+        except ValidationError as error:
+            summary.rejected.append(Rejected(row.line, reasons_of(error), row.raw))
+    seen: dict[object, int] = {}
+    progress = Progress(
+        TextColumn("importing {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(path.name, total=len(source.rows))
+        progress.advance(task, len(summary.rejected))
+        for batch in _batches(parsed, batch_size):
+            with db.transaction() as session:
+                targets = kind.resolve(session, [model for _, model in batch])
+                good: list[tuple[SourceRow, Parsed, Target]] = []
+                for (row, model), target in zip(batch, targets, strict=True):
+                    if isinstance(target, str):
+                        summary.rejected.append(Rejected(row.line, [target], row.raw))
+                        continue
+                    key = kind.key(model, target)
+                    if key in seen:
+                        reason = f"the same as line {seen[key]}: only the first is imported"
+                        summary.rejected.append(Rejected(row.line, [reason], row.raw))
+                        continue
+                    seen[key] = row.line
+                    good.append((row, model, target))
+                written = kind.write(session, [(model, target) for _, model, target in good])
+            for (row, _model, _target), result in zip(good, written, strict=True):
+                summary.counts[result.outcome] += 1
+                if result.outcome == REPLACED:
+                    summary.replaced.append((row.line, result.note))
+            progress.advance(task, len(batch))
+    summary.rejected.sort(key=lambda r: r.line)
+    if summary.rejected:
+        summary.rejects_file = rejects or path.with_name(f"{path.stem}.rejects.csv")
+        _write_rejects(summary.rejects_file, source.cells, summary.rejected)
+    return summary
+
+
+def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start : start + size]
+
+
+def _write_rejects(path: Path, header: list[str], rejected: list[Rejected]) -> None:
+    """The rejected rows as they were, after their line and reasons (UTF-8, commas)."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", "reasons", *header])
+        for row in rejected:
+            writer.writerow([row.line, "; ".join(row.reasons), *row.raw])

@@ -1,0 +1,107 @@
+"""`accountbot usage import FILE.csv`: usage readings from a file, on the import machinery
+(`bot.imports`). Each row names an account (by name, or by its external id), a day and the
+readings; a reading for a day already recorded is replaced, and the summary says so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from pydantic import field_validator
+from sqlmodel import Session
+
+from bot.imports import CREATED, REPLACED, UNCHANGED, Written, column_name
+from store.usage import Outcome, Reading, UsageFigures, find_accounts, record_readings
+
+ALIASES = {
+    "account_name": "account",
+    "name": "account",
+    "customer": "account",
+    "external_id": "account",
+    "crm_id": "account",
+    "external_crm_id": "account",
+    "date": "read_on",
+    "day": "read_on",
+    "reading_date": "read_on",
+    "seats": "seats_active",
+    "active_seats": "seats_active",
+    "mau": "monthly_active_users",
+    "adoption": "adoption_percent",
+    "core_feature_adoption": "adoption_percent",
+    "core_feature_adoption_percent": "adoption_percent",
+    "csat": "satisfaction",
+    "support_satisfaction": "satisfaction",
+    "escalation": "escalations",
+    "support_escalations": "escalations",
+}
+NUMBERS = ("seats_active", "monthly_active_users", "adoption_percent", "escalations")
+GROUPED = re.compile(r"^\d{1,3}(?:[,.\s\u00a0\u202f]\d{3})+$")
+"""A whole number with thousands grouped (`1,200`, `1.200`, `1 200`)."""
+OUTCOME_WORDS = {Outcome.CREATED: CREATED, Outcome.REPLACED: REPLACED}
+
+
+class UsageRow(UsageFigures):
+    """A row of a usage file: the account it is about (name or external id), then a reading."""
+
+    account: str
+
+    @field_validator("account")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name the account (its name or external id)")
+        return value.strip()
+
+
+class UsageImport:
+    """Usage readings, as `bot.imports.run_import` reads a kind of import."""
+
+    model = UsageRow
+    required: ClassVar[tuple[str, ...]] = ("account", "read_on", "seats_active")
+
+    def __init__(self, *, team_id: str) -> None:
+        self.team_id = team_id
+
+    def column(self, cell: str) -> str:
+        name = column_name(cell)
+        return ALIASES.get(name, name)
+
+    def prepare(self, values: dict[str, str], *, decimal_comma: bool) -> dict[str, Any]:
+        """Numbers as people write them: `1,200` or `1 200` whole, `4,2` with a decimal comma
+        in a file whose fields are not separated by commas; `%` after a percentage."""
+        prepared: dict[str, Any] = dict(values)
+        for name in NUMBERS:
+            text = prepared.get(name)
+            if text is None:
+                continue
+            text = text.removesuffix("%").strip()
+            if GROUPED.match(text):
+                text = re.sub(r"[,.\s\u00a0\u202f]", "", text)
+            prepared[name] = text
+        satisfaction = prepared.get("satisfaction")
+        if satisfaction is not None and decimal_comma and "," in satisfaction:
+            prepared["satisfaction"] = satisfaction.replace(",", ".")
+        return prepared
+
+    def resolve(self, session: Session, rows: Sequence[UsageRow]) -> Sequence[int | str]:
+        found = find_accounts(session, team_id=self.team_id, references=[r.account for r in rows])
+        return [found.get(r.account, f"unknown account: {r.account}") for r in rows]
+
+    def key(self, row: UsageRow, target: int) -> object:
+        return (target, row.read_on)
+
+    def write(self, session: Session, rows: Sequence[tuple[UsageRow, int]]) -> Sequence[Written]:
+        readings: list[Reading] = [row.reading(account_id) for row, account_id in rows]
+        outcomes = record_readings(
+            session, team_id=self.team_id, readings=readings, by_user_id=None, source="import"
+        )
+        return [
+            Written(
+                OUTCOME_WORDS.get(outcome, UNCHANGED),
+                f"{row.account}, {row.read_on:%-d %b %Y}: the reading recorded before was replaced"
+                if outcome is Outcome.REPLACED
+                else "",
+            )
+            for (row, _), outcome in zip(rows, outcomes, strict=True)
+        ]

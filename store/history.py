@@ -1,0 +1,400 @@
+"""Account history: an append-only, dated record of each account's state.
+
+A record holds the band shown (and the override in force), the kinds of the signals firing
+with their evidence, and the key figures (ARR, seats licensed and active). It is written only
+when that state differs from the account's last record, compared in a normalised form
+(`fingerprint`): the evidence with its numbers and relative days taken out, so that "last
+contact 61 days ago" becoming "62 days ago" is no change, while a new name or a new signal is.
+
+Two writers, one rule:
+- every transaction of the store (`StoreSession`, what `Database.transaction()` hands out)
+  notes the accounts whose rows it flushed (accounts, people, contacts, items, overrides, usage)
+  and, just before it commits, records those that changed, in the same transaction;
+- the scheduler's daily check (`check_team_day`) records every account of a team whose state
+  moved with the passing of days (an item fell overdue, an override expired), once per team and
+  day: its ledger row (`HistoryRun`) is written in the same transaction, first, so a second
+  process (or a second run) finds it and writes nothing.
+
+Records are never dated before an account's latest record, so the state of any past day is the
+last record on or before it (`state_on`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Table, event, func
+from sqlalchemy import select as select_columns
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from store.enums import Band
+from store.models import AccountHistory, HistoryRun, saved_id
+from store.sessions import StoreSession, take_touched
+from store.settings import thresholds_for
+from store.signals import assess
+from store.snapshots import stream_snapshots
+from store.types import utcnow
+
+CHANGE, DAILY, SEEDED = "change", "daily", "seeded"
+"""Sources of a record: a change made through the bot, the daily check, a seeded history."""
+CATCH_UP_DAYS = 31
+"""How many missed days the daily check catches up at most (older ones are gone for good)."""
+_RECORDING = "accountbot_history_recording"
+_DAY = "accountbot_history_day"
+
+
+def record_as_of(session: Session, day: date) -> None:
+    """Date this transaction's records `day` rather than the UTC day (the demo's pretend today)."""
+    session.info[_DAY] = day
+
+
+@event.listens_for(StoreSession, "before_commit")
+def _record_before_commit(session: Session) -> None:
+    """The accounts this transaction changed get their record, in it, if their state moved."""
+    if session.info.get(_RECORDING) or session.in_nested_transaction():
+        return  # a savepoint released inside the transaction: its outer commit records
+    session.flush()
+    touched = take_touched(session)
+    if not touched:
+        return
+    by_team: dict[str, set[int]] = {}
+    for team_id, account_id in touched:
+        by_team.setdefault(team_id, set()).add(account_id)
+    session.info[_RECORDING] = True
+    try:
+        today = session.info.get(_DAY) or utcnow().date()
+        for team_id, account_ids in sorted(by_team.items()):
+            record_states(
+                session, team_id=team_id, account_ids=sorted(account_ids), day=today, source=CHANGE
+            )
+    finally:
+        session.info.pop(_RECORDING, None)
+        take_touched(session)
+
+
+_NUMBER = re.compile(r"\d[\d,.]*")
+_RELATIVE = re.compile(r"\bin # \w+|# \w+ ago\b|\b(?:today|tomorrow|yesterday)\b")
+_PLURAL = re.compile(r"(# \w+?)s\b")
+
+
+def normalised(text: str) -> str:
+    """Evidence without what moves by itself with the days: numbers and relative days."""
+    text = _RELATIVE.sub("#", _NUMBER.sub("#", text))
+    return _PLURAL.sub(r"\1", text)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """One account's state on one day, as a record holds it."""
+
+    account_id: int
+    band: Band
+    rules_band: Band
+    override_band: Band | None
+    evidence: dict[str, str]
+    """Per kind of signal firing: its reason and evidence."""
+    arr: Any
+    currency: str
+    seats_licensed: int | None
+    seats_active: int | None
+
+    @property
+    def signals(self) -> list[str]:
+        return sorted(self.evidence)
+
+    @property
+    def fingerprint(self) -> str:
+        """What is compared with the last record: the state, its evidence normalised."""
+        form = {
+            "band": self.band.value,
+            "rules_band": self.rules_band.value,
+            "override": self.override_band.value if self.override_band else None,
+            "evidence": {kind: normalised(text) for kind, text in sorted(self.evidence.items())},
+            "arr": f"{self.arr:.2f}",
+            "currency": self.currency,
+            "seats": [self.seats_licensed, self.seats_active],
+        }
+        return hashlib.sha256(json.dumps(form, sort_keys=True).encode()).hexdigest()
+
+
+def states_on(
+    session: Session, *, team_id: str, account_ids: Sequence[int] | None, day: date
+) -> list[State]:
+    """The current facts of the team's live accounts (or of some), assessed on `day`: the
+    snapshot queries and one more for the thresholds, whatever the number."""
+    thresholds = thresholds_for(session, team_id=team_id)
+    states = []
+    for _, snapshot in stream_snapshots(
+        session, team_id=team_id, account_ids=account_ids, today=day
+    ):
+        assessment = assess(snapshot, today=day, thresholds=thresholds)
+        account = snapshot.account
+        states.append(
+            State(
+                account_id=saved_id(account.id),
+                band=assessment.band,
+                rules_band=assessment.rules_band,
+                override_band=assessment.override.band if assessment.override else None,
+                evidence={
+                    s.kind.value: f"{s.reason}: {s.evidence}" if s.evidence else s.reason
+                    for s in assessment.signals
+                },
+                arr=account.arr,
+                currency=account.currency,
+                seats_licensed=account.seats_licensed,
+                seats_active=account.seats_active,
+            )
+        )
+    return states
+
+
+@dataclass(frozen=True, slots=True)
+class LastRecord:
+    day: date
+    fingerprint: str
+
+
+def last_records(
+    session: Session, *, team_id: str, account_ids: Collection[int] | None = None
+) -> dict[int, LastRecord]:
+    """Each account's latest record (its day and fingerprint): one statement."""
+    latest = select_columns(func.max(AccountHistory.id)).where(
+        col(AccountHistory.team_id) == team_id
+    )
+    if account_ids is not None:
+        latest = latest.where(col(AccountHistory.account_id).in_(sorted(account_ids)))
+    latest = latest.group_by(col(AccountHistory.account_id))
+    rows = session.execute(
+        select_columns(
+            col(AccountHistory.account_id), col(AccountHistory.day), col(AccountHistory.fingerprint)
+        ).where(col(AccountHistory.id).in_(latest))
+    )
+    return {account_id: LastRecord(_as_date(on), print_) for account_id, on, print_ in rows}
+
+
+def record_states(
+    session: Session,
+    *,
+    team_id: str,
+    account_ids: Sequence[int] | None,
+    day: date,
+    source: str,
+) -> int:
+    """Record the accounts (all the team's live ones with None) whose state on `day` differs
+    from their last record and is not older than it; how many were recorded. A fixed number of
+    statements whatever the number of accounts."""
+    states = states_on(session, team_id=team_id, account_ids=account_ids, day=day)
+    last = last_records(session, team_id=team_id, account_ids=account_ids)
+    return _write(session, team_id=team_id, states=states, last=last, day=day, source=source)
+
+
+def _write(
+    session: Session,
+    *,
+    team_id: str,
+    states: Sequence[State],
+    last: dict[int, LastRecord],
+    day: date,
+    source: str,
+) -> int:
+    now = utcnow()
+    rows = []
+    for state in states:
+        before = last.get(state.account_id)
+        fingerprint = state.fingerprint
+        if before is not None and (before.fingerprint == fingerprint or before.day > day):
+            continue
+        rows.append(
+            {
+                "team_id": team_id,
+                "account_id": state.account_id,
+                "day": day,
+                "source": source,
+                "band": state.band,
+                "rules_band": state.rules_band,
+                "override_band": state.override_band,
+                "signals": state.signals,
+                "evidence": state.evidence,
+                "fingerprint": fingerprint,
+                "arr": state.arr,
+                "currency": state.currency,
+                "seats_licensed": state.seats_licensed,
+                "seats_active": state.seats_active,
+                "recorded_at": now,
+            }
+        )
+        last[state.account_id] = LastRecord(day, fingerprint)
+    if rows:
+        table: Table = AccountHistory.__table__  # type: ignore[attr-defined]  # SQLModel tables are Tables
+        session.execute(table.insert(), rows)
+    return len(rows)
+
+
+def seed_history(
+    session: Session,
+    *,
+    team_id: str,
+    day: date,
+    spells: Mapping[int, Sequence[tuple[date, Band]]],
+) -> int:
+    """A past for accounts that have no history yet (a demo's sample, a portfolio loaded from
+    elsewhere): for each account, records on the days given with the band given, oldest first,
+    each its state on `day` with that band (the evidence only where the band is not green).
+    Refused for an account that has records already: history is never rewritten."""
+    last = last_records(session, team_id=team_id, account_ids=list(spells))
+    if last:
+        raise ValueError(f"accounts {sorted(last)} have a history already: it is never rewritten")
+    states = {
+        state.account_id: state
+        for state in states_on(session, team_id=team_id, account_ids=sorted(spells), day=day)
+    }
+    written = 0
+    for account_id, dated in sorted(spells.items()):
+        for on, band in sorted(dated):
+            now = states[account_id]
+            past = replace(
+                now,
+                band=band,
+                rules_band=band,
+                override_band=None,
+                evidence={} if band is Band.GREEN else now.evidence,
+            )
+            written += _write(
+                session, team_id=team_id, states=[past], last=last, day=on, source=SEEDED
+            )
+    return written
+
+
+def check_team_day(
+    session: Session, *, team_id: str, day: date, holder: str | None = None
+) -> int | None:
+    """The daily check of one team: every missed day since its last check (at most
+    `CATCH_UP_DAYS`), then `day`, each assessed on that day over the current facts (a change
+    made through the bot in between was recorded when it was made, and no record is ever dated
+    before an account's latest). Returns how many records it wrote, or None when this team's
+    day was already checked (by this process or another). Claims the day first, in this
+    transaction: a process that comes second waits for the first to commit, then finds it."""
+    claimed = session.execute(
+        _insert(session)(HistoryRun)
+        .values(team_id=team_id, day=day, recorded=0, holder=holder, ran_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(col(HistoryRun.day))
+    ).first()
+    if claimed is None:
+        return None
+    previous = session.execute(
+        select_columns(func.max(HistoryRun.day)).where(
+            col(HistoryRun.team_id) == team_id, col(HistoryRun.day) < day
+        )
+    ).scalar_one_or_none()
+    first = day
+    if previous is not None:
+        first = max(_as_date(previous) + timedelta(days=1), day - timedelta(days=CATCH_UP_DAYS))
+    last = last_records(session, team_id=team_id)
+    written = 0
+    on = first
+    while on <= day:
+        states = states_on(session, team_id=team_id, account_ids=None, day=on)
+        written += _write(session, team_id=team_id, states=states, last=last, day=on, source=DAILY)
+        on += timedelta(days=1)
+    session.execute(
+        HistoryRun.__table__.update()  # type: ignore[attr-defined]  # SQLModel tables are Tables
+        .where(
+            HistoryRun.__table__.c.team_id == team_id,  # type: ignore[attr-defined]
+            HistoryRun.__table__.c.day == day,  # type: ignore[attr-defined]
+        )
+        .values(recorded=written)
+    )
+    return written
+
+
+def checked_days(session: Session, *, team_id: str) -> list[date]:
+    """The days the daily check ran for a team, oldest first."""
+    return [
+        _as_date(on)
+        for on in session.execute(
+            select_columns(col(HistoryRun.day))
+            .where(col(HistoryRun.team_id) == team_id)
+            .order_by(col(HistoryRun.day))
+        ).scalars()
+    ]
+
+
+def state_on(
+    session: Session, *, team_id: str, account_id: int, day: date
+) -> AccountHistory | None:
+    """The account's state on `day`: its last record on or before it (None: no record yet)."""
+    return session.exec(
+        select(AccountHistory)
+        .where(
+            AccountHistory.team_id == team_id,
+            AccountHistory.account_id == account_id,
+            col(AccountHistory.day) <= day,
+        )
+        .order_by(col(AccountHistory.day).desc(), col(AccountHistory.id).desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def records_of(session: Session, *, team_id: str, account_id: int) -> list[AccountHistory]:
+    """An account's records, oldest first."""
+    return list(
+        session.exec(
+            select(AccountHistory)
+            .where(AccountHistory.team_id == team_id, AccountHistory.account_id == account_id)
+            .order_by(col(AccountHistory.day), col(AccountHistory.id))
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BandSpell:
+    """How long an account has had its band: since `since`; before it, `before` (the band it
+    had until the day before `since`), None when history does not reach further back."""
+
+    band: Band
+    since: date
+    before: Band | None
+
+
+def band_spell(
+    session: Session, *, team_id: str, account_id: int, band: Band, today: date
+) -> BandSpell | None:
+    """Since when the account's band has been `band` (its band now), from its history: two
+    small statements. None without any record."""
+    table = AccountHistory
+    mine = (col(table.team_id) == team_id, col(table.account_id) == account_id)
+    other = session.execute(
+        select_columns(col(table.id), col(table.band))
+        .where(*mine, col(table.band) != band, col(table.day) <= today)
+        .order_by(col(table.day).desc(), col(table.id).desc())
+        .limit(1)
+    ).first()
+    since_query = select_columns(func.min(table.day)).where(*mine, col(table.day) <= today)
+    if other is not None:
+        since_query = since_query.where(col(table.id) > other[0])
+    since = session.execute(since_query).scalar_one_or_none()
+    if since is None:  # no record, or the band moved since the last one (not recorded yet)
+        return None if other is None else BandSpell(band=band, since=today, before=other[1])
+    return BandSpell(band=band, since=_as_date(since), before=other[1] if other else None)
+
+
+def _as_date(value: object) -> date:
+    """Aggregates come back untyped on SQLite (ISO text)."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which can skip a row another process has just written."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert

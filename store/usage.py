@@ -1,0 +1,369 @@
+"""Usage readings: one per account and date; the latest sets the account's active seats.
+
+Readings come one at a time from Slack (`record_reading`) or in batches from a file
+(`record_readings`); either way a reading for a date already recorded replaces it, and the caller
+is told whether each was created, replaced or unchanged. The rules read them through
+`usage_trends`: one statement for any number of accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, tuple_, update
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from store.models import Account, UsageReading
+from store.names import name_key
+from store.sessions import mark_touched
+from store.signals import UsagePoint, UsageTrend
+from store.types import utcnow
+
+QUARTER_DAYS = 90
+"""The card's direction compares the latest reading with the latest one 90 days back."""
+OLDEST_DAYS = 180
+"""Readings older than this are not read for the rules or the card."""
+
+
+LARGEST_COUNT = 1_000_000_000
+EARLIEST = date(2000, 1, 1)
+
+
+class UsageFigures(BaseModel):
+    """One reading as typed (in the form, or in a file's row): validated the same everywhere.
+    The day must not be in the future (`today` in the validation context)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    read_on: date
+    seats_active: Annotated[int, Field(le=LARGEST_COUNT)]
+    monthly_active_users: Annotated[int | None, Field(le=LARGEST_COUNT)] = None
+    adoption_percent: int | None = None
+    satisfaction: Decimal | None = None
+    escalations: Annotated[int | None, Field(le=LARGEST_COUNT)] = None
+
+    @field_validator("read_on")
+    @classmethod
+    def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
+        today = (info.context or {}).get("today") or utcnow().date()
+        if value > today:
+            raise ValueError("A reading cannot be dated in the future.")
+        if value < EARLIEST:
+            raise ValueError(f"A reading cannot be dated before {EARLIEST:%-d %b %Y}.")
+        return value
+
+    @field_validator("seats_active", "monthly_active_users", "escalations")
+    @classmethod
+    def _not_negative(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError("A count cannot be negative.")
+        return value
+
+    @field_validator("adoption_percent")
+    @classmethod
+    def _percent(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= 100:
+            raise ValueError("Adoption is a percentage: from 0 to 100.")
+        return value
+
+    @field_validator("satisfaction")
+    @classmethod
+    def _of_five(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        if not value.is_finite() or not 0 <= value <= 5:
+            raise ValueError("Satisfaction is out of 5: from 0 to 5.")
+        if value != value.quantize(Decimal("0.1")):
+            raise ValueError("Give satisfaction with one decimal at most, like 4.2.")
+        return value.quantize(Decimal("0.1"))
+
+    def reading(self, account_id: int) -> Reading:
+        return Reading(
+            account_id=account_id,
+            read_on=self.read_on,
+            seats_active=self.seats_active,
+            monthly_active_users=self.monthly_active_users,
+            adoption_percent=self.adoption_percent,
+            satisfaction=self.satisfaction,
+            escalations=self.escalations,
+        )
+
+
+class Outcome(StrEnum):
+    """What recording a reading did."""
+
+    CREATED = "created"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading to record (validated by its form or its file's row)."""
+
+    account_id: int
+    read_on: date
+    seats_active: int
+    monthly_active_users: int | None = None
+    adoption_percent: int | None = None
+    satisfaction: Decimal | None = None
+    escalations: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "seats_active": self.seats_active,
+            "monthly_active_users": self.monthly_active_users,
+            "adoption_percent": self.adoption_percent,
+            "satisfaction": self.satisfaction,
+            "escalations": self.escalations,
+        }
+
+
+READ_FIELDS = (
+    "seats_active",
+    "monthly_active_users",
+    "adoption_percent",
+    "satisfaction",
+    "escalations",
+)
+
+
+def record_reading(
+    session: Session, *, team_id: str, reading: Reading, by_user_id: str | None, source: str
+) -> Outcome:
+    """Record one reading (see `record_readings`)."""
+    return record_readings(
+        session, team_id=team_id, readings=[reading], by_user_id=by_user_id, source=source
+    )[0]
+
+
+def record_readings(
+    session: Session,
+    *,
+    team_id: str,
+    readings: Sequence[Reading],
+    by_user_id: str | None,
+    source: str,
+) -> list[Outcome]:
+    """Record readings of the team's accounts (at most one per account and date in the batch):
+    new dates are added, a recorded date is replaced when its figures differ. An account whose
+    newest reading is among them takes its active seats (its version raised, as any edit).
+    A few statements whatever the number; the accounts' history is checked at commit."""
+    if not readings:
+        return []
+    keys = [(r.account_id, r.read_on) for r in readings]
+    stored: dict[tuple[int, date], tuple[int, tuple[Any, ...]]] = {
+        (row.account_id, row.read_on): (row.id, tuple(getattr(row, f) for f in READ_FIELDS))
+        for row in session.execute(
+            select_columns(
+                col(UsageReading.id),
+                col(UsageReading.account_id),
+                col(UsageReading.read_on),
+                *(getattr(UsageReading, f) for f in READ_FIELDS),
+            ).where(
+                col(UsageReading.team_id) == team_id,
+                tuple_(col(UsageReading.account_id), col(UsageReading.read_on)).in_(keys),
+            )
+        )
+    }
+    now = utcnow()
+    outcomes: list[Outcome] = []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for reading in readings:
+        values = reading.values()
+        found = stored.get((reading.account_id, reading.read_on))
+        if found is None:
+            outcomes.append(Outcome.CREATED)
+            new.append(
+                values
+                | {
+                    "team_id": team_id,
+                    "account_id": reading.account_id,
+                    "read_on": reading.read_on,
+                    "source": source,
+                    "recorded_by_user_id": by_user_id,
+                    "recorded_at": now,
+                }
+            )
+        elif found[1] == tuple(_comparable(values[f]) for f in READ_FIELDS):
+            outcomes.append(Outcome.UNCHANGED)
+        else:
+            outcomes.append(Outcome.REPLACED)
+            changed.append(
+                values
+                | {"id": found[0], "source": source, "recorded_by_user_id": by_user_id}
+                | {"recorded_at": now}
+            )
+    if new:
+        readings_table: Table = UsageReading.__table__  # type: ignore[attr-defined]  # SQLModel tables are Tables
+        session.execute(readings_table.insert(), new)
+    if changed:
+        session.execute(update(UsageReading), changed)
+    if new or changed:
+        written = [r for r, o in zip(readings, outcomes, strict=True) if o is not Outcome.UNCHANGED]
+        _latest_seats(session, team_id=team_id, readings=written, at=now)
+    return outcomes
+
+
+def _comparable(value: Any) -> Any:
+    """A figure as the database gives it back (satisfaction to one decimal)."""
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.1"))
+    return value
+
+
+def _latest_seats(session: Session, *, team_id: str, readings: Sequence[Reading], at: Any) -> None:
+    """Accounts whose newest reading was just written take its active seats."""
+    newest: dict[int, Reading] = {}
+    for reading in readings:
+        if reading.account_id not in newest or reading.read_on > newest[reading.account_id].read_on:
+            newest[reading.account_id] = reading
+    latest = dict(
+        session.execute(
+            select_columns(col(UsageReading.account_id), func.max(UsageReading.read_on))
+            .where(
+                col(UsageReading.team_id) == team_id,
+                col(UsageReading.account_id).in_(sorted(newest)),
+            )
+            .group_by(col(UsageReading.account_id))
+        ).all()
+    )
+    moved = [
+        {"b_id": account_id, "b_seats": reading.seats_active, "b_at": at}
+        for account_id, reading in sorted(newest.items())
+        if _as_date(latest.get(account_id)) == reading.read_on
+    ]
+    if moved:
+        table: Table = Account.__table__  # type: ignore[attr-defined]  # SQLModel tables are Tables
+        session.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"), table.c.team_id == team_id)
+            .values(
+                seats_active=bindparam("b_seats"),
+                version=table.c.version + 1,
+                updated_at=bindparam("b_at"),
+            ),
+            moved,
+        )
+    mark_touched(session, team_id=team_id, account_ids=newest)
+
+
+def _as_date(value: object) -> date | None:
+    """Aggregates come back untyped on SQLite (ISO text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[int, UsageTrend]:
+    """Per account of `scope` (a query of account ids), its usage as the rules read it on
+    `today`: one statement, up to three readings per account."""
+    month_back, quarter_back = today - timedelta(days=30), today - timedelta(days=QUARTER_DAYS)
+    read_on = col(UsageReading.read_on)
+    marks = (
+        select_columns(
+            col(UsageReading.account_id).label("account_id"),
+            func.max(read_on).label("latest"),
+            func.max(case((read_on <= month_back, read_on))).label("month_ago"),
+            func.max(case((read_on <= quarter_back, read_on))).label("quarter_ago"),
+            func.sum(
+                case((read_on > month_back, func.coalesce(UsageReading.escalations, 0)), else_=0)
+            ).label("escalations"),
+        )
+        .where(
+            col(UsageReading.account_id).in_(scope),
+            read_on >= today - timedelta(days=OLDEST_DAYS),
+            read_on <= today,
+        )
+        .group_by(col(UsageReading.account_id))
+        .cte("marks")
+    )
+    rows = session.execute(
+        select_columns(
+            col(UsageReading.account_id),
+            read_on,
+            *(getattr(UsageReading, f) for f in READ_FIELDS),
+            marks.c.latest,
+            marks.c.month_ago,
+            marks.c.quarter_ago,
+            marks.c.escalations,
+        ).join(
+            marks,
+            and_(
+                col(UsageReading.account_id) == marks.c.account_id,
+                or_(
+                    read_on == marks.c.latest,
+                    read_on == marks.c.month_ago,
+                    read_on == marks.c.quarter_ago,
+                ),
+            ),
+        )
+    )
+    points: dict[int, dict[date, UsagePoint]] = {}
+    picks: dict[int, tuple[date | None, date | None, date | None, int]] = {}
+    for account_id, on, seats, mau, adoption, satisfaction, escalations, *marked in rows:
+        day = _as_date(on)
+        assert day is not None
+        points.setdefault(account_id, {})[day] = UsagePoint(
+            day, seats, mau, adoption, satisfaction, escalations
+        )
+        latest, month, quarter, total = marked
+        picks[account_id] = (_as_date(latest), _as_date(month), _as_date(quarter), int(total or 0))
+    trends = {}
+    for account_id, (latest, month, quarter, total) in picks.items():
+        found = points[account_id]
+        assert latest is not None
+        trends[account_id] = UsageTrend(
+            latest=found[latest],
+            month_ago=found.get(month) if month else None,
+            quarter_ago=found.get(quarter) if quarter else None,
+            escalations_30_days=total,
+        )
+    return trends
+
+
+def find_accounts(session: Session, *, team_id: str, references: Sequence[str]) -> dict[str, int]:
+    """The team's live accounts named by each reference: its external id, else its name (as
+    names compare, `store.names.name_key`); one statement. A reference nothing matches is left
+    out."""
+    keys = {reference: name_key(reference) for reference in set(references)}
+    rows = session.execute(
+        select_columns(col(Account.id), col(Account.name_key), col(Account.external_crm_id)).where(
+            col(Account.team_id) == team_id,
+            col(Account.archived).is_(False),
+            or_(
+                col(Account.name_key).in_(sorted(set(keys.values()))),
+                col(Account.external_crm_id).in_(sorted(keys)),
+            ),
+        )
+    ).all()
+    by_external = {external: account_id for account_id, _, external in rows if external}
+    by_name = {key: account_id for account_id, key, _ in rows}
+    found = {}
+    for reference, key in keys.items():
+        account_id = by_external.get(reference, by_name.get(key))
+        if account_id is not None:
+            found[reference] = account_id
+    return found
+
+
+def readings_of(
+    session: Session, *, team_id: str, account_id: int, limit: int = 10
+) -> list[UsageReading]:
+    """An account's latest readings, newest first."""
+    return list(
+        session.exec(
+            select(UsageReading)
+            .where(UsageReading.team_id == team_id, UsageReading.account_id == account_id)
+            .order_by(col(UsageReading.read_on).desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,297 @@
+"""Account history: a dated record of band, signals and key figures, appended only when the state
+differs from the last record, with a change made through the bot (same transaction) and by the
+daily check (once per team and day, a missed day caught up, once across processes)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from sqlalchemy import event, func, select
+
+from digests.history import check_history
+from digests.scheduler import build_scheduler
+from store.accounts import create_account
+from store.db import Database
+from store.enums import Band, Role
+from store.history import (
+    CHANGE,
+    DAILY,
+    check_team_day,
+    checked_days,
+    normalised,
+    records_of,
+    state_on,
+)
+from store.models import Account, AccountHistory, BandOverride, HistoryRun, Stakeholder
+from store.settings import DigestSettings
+from store.stakeholders import add_stakeholder, mark_departed
+from store.types import utcnow
+from store.usage import Reading, record_readings
+from tests.conftest import POSTGRES_URL
+from tests.factories import add_item, add_person, make_account
+from tests.slack_fake import TEAM_ID, FakeSlack
+from tests.slack_sender import SlackSender
+from tests.test_band_override import open_form, submit, values
+
+DAY = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)  # a Monday
+
+
+def history_count(database: Database) -> int:
+    with database.transaction() as session:
+        return session.execute(select(func.count()).select_from(AccountHistory)).scalar_one()
+
+
+def healthy(database: Database, name: str = "Acme", **fields: object) -> Account:
+    """A green account: champion, buyer and sponsor, all contacted lately."""
+    account = make_account(database, name, **fields)
+    for person, role in (
+        ("Ana", Role.CHAMPION),
+        ("Ben", Role.ECONOMIC_BUYER),
+        ("Cy", Role.EXECUTIVE_SPONSOR),
+    ):
+        add_person(database, account, person, role, contacted_days_ago=1)
+    return account
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "same"),
+    [
+        ("last contact 61 days ago, with Ana", "last contact 62 days ago, with Ana", True),
+        ("Kickoff (1 day late)", "Kickoff (2 days late)", True),
+        ("renewal in 9 days", "renewal tomorrow", True),
+        ("renews 9 Nov; proposal sent", "renews 10 Nov; proposal sent", True),
+        ("last contact 61 days ago, with Ana", "last contact 61 days ago, with Ben", False),
+        ("Kickoff (1 day late)", "Order form (1 day late)", False),
+    ],
+)
+def test_a_changed_day_count_alone_is_no_change(before: str, after: str, same: bool) -> None:
+    assert (normalised(before) == normalised(after)) is same
+
+
+def test_a_change_through_the_bot_is_recorded_with_it_and_an_unchanged_state_is_not(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Umbrella")  # nobody on the map: red
+    with database.transaction() as session:
+        [created] = records_of(session, team_id=TEAM_ID, account_id=account.id)
+    assert (created.source, created.band, created.override_band) == (CHANGE, Band.RED, None)
+    assert created.signals == sorted(created.evidence) and "no_stakeholders" in created.signals
+    assert (created.arr, created.seats_licensed, created.seats_active) == (120000, 100, 80)
+    form = open_form(bot, slack, account.id)
+    assert submit(bot, form, values(band="yellow")) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    with database.transaction() as session:
+        records = records_of(session, team_id=TEAM_ID, account_id=account.id)
+    assert [(r.band, r.rules_band, r.override_band) for r in records] == [
+        (Band.RED, Band.RED, None),
+        (Band.YELLOW, Band.RED, Band.YELLOW),
+    ]
+    assert records[1].day == records[0].day and records[1].source == CHANGE
+    # the override's reason changed, nothing the history keeps did: no record
+    again = {**form, "hash": "1700000001.again"}  # the form saved once more, with a new reason
+    assert submit(bot, again, values(band="yellow", reason="Another reason")) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card", count=2)
+    with database.transaction() as session:
+        reasons = session.execute(select(BandOverride.reason).order_by(BandOverride.id)).all()
+    assert [r for (r,) in reasons] == ["Lab move: back on the 7th", "Another reason"]
+    assert history_count(database) == 2
+
+
+def test_a_change_that_fails_writes_no_history(database: Database) -> None:
+    account_id = healthy(database).id
+    before = history_count(database)
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        row = session.get(Account, account_id)
+        assert row is not None
+        row.seats_active = 3
+        session.flush()
+        raise RuntimeError("the change fails after its flush")
+    assert history_count(database) == before
+
+
+def test_the_daily_check_records_what_moved_with_the_days_once_per_team_and_day(
+    database: Database,
+) -> None:
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+        account_id = account.id
+        add_item(database, account, "Kickoff", DAY.date() + timedelta(days=1))
+        first = history_count(database)
+    with database.transaction() as session:
+        assert check_team_day(session, team_id=TEAM_ID, day=DAY.date()) == 0  # nothing moved
+    with database.transaction() as session:
+        assert check_team_day(session, team_id=TEAM_ID, day=DAY.date()) is None  # done already
+    later = DAY.date() + timedelta(days=3)  # the item fell overdue on day 2: yellow from then
+    with database.transaction() as session:
+        assert check_team_day(session, team_id=TEAM_ID, day=later) == 1
+        records = records_of(session, team_id=TEAM_ID, account_id=account_id)
+        days = checked_days(session, team_id=TEAM_ID)
+    assert days == [DAY.date(), later]
+    [moved] = records[first:]
+    assert (moved.day, moved.source, moved.band) == (
+        DAY.date() + timedelta(days=2),
+        DAILY,
+        "yellow",
+    )
+    assert "actions_overdue" in moved.signals
+    assert "Kickoff (1 day late)" in moved.evidence["actions_overdue"]
+    with database.transaction() as session:  # a day later the item is 2 days late: no change
+        assert check_team_day(session, team_id=TEAM_ID, day=later + timedelta(days=1)) == 0
+        assert state_on(session, team_id=TEAM_ID, account_id=account_id, day=later).band == "yellow"
+        on_day_one = state_on(
+            session, team_id=TEAM_ID, account_id=account_id, day=DAY.date() + timedelta(days=1)
+        )
+        assert on_day_one is not None and on_day_one.band == Band.GREEN
+        assert (
+            state_on(
+                session, team_id=TEAM_ID, account_id=account_id, day=DAY.date() - timedelta(days=1)
+            )
+            is None
+        )
+
+
+def test_a_day_missed_is_caught_up_by_the_next_run_of_the_scheduler_job(
+    database: Database, slack: FakeSlack
+) -> None:
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+        account_id = account.id
+        add_item(database, account, "Kickoff", DAY.date())
+    clock = [DAY]
+    scheduler = build_scheduler(
+        database, lambda _team: None, clock=lambda: clock[0], digest_defaults=DigestSettings()
+    )
+    job = scheduler.get_job("daily-history").func
+    job()
+    job()  # the same day again: nothing more
+    clock[0] = DAY + timedelta(days=4)  # the bot was down three days
+    job()
+    with database.transaction() as session:
+        records = records_of(session, team_id=TEAM_ID, account_id=account_id)
+        days = checked_days(session, team_id=TEAM_ID)
+    assert days == [DAY.date(), DAY.date() + timedelta(days=4)]
+    assert [(r.day, r.band) for r in records][-1] == (DAY.date() + timedelta(days=1), "yellow")
+
+
+def test_the_daily_check_is_a_fixed_number_of_statements_whatever_the_accounts(
+    database: Database,
+) -> None:
+    counts = []
+    for size, team in ((3, "T0SMALL"), (30, "T0LARGE")):
+        for index in range(size):
+            make_account(database, f"Account {index}", team_id=team, channel_id=f"C{index}")
+        statements: list[str] = []
+
+        def count(*args: object, statements: list[str] = statements) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(database.engine, "before_cursor_execute", count)
+        with database.transaction() as session:
+            check_team_day(session, team_id=team, day=date(2026, 11, 2))
+        event.remove(database.engine, "before_cursor_execute", count)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+
+on_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="two processes share PostgreSQL")
+
+
+@on_postgres
+def test_two_processes_check_each_team_day_exactly_once(database: Database) -> None:
+    teams = [f"T0H{n:02d}" for n in range(6)]
+    for team in teams:
+        for index in range(3):
+            make_account(database, f"Account {index}", team_id=team, channel_id=f"C{index}")
+    engines = [Database(database.url) for _ in range(2)]
+    start = threading.Barrier(2, timeout=30)
+    runs = []
+
+    def process(db: Database, holder: str) -> None:
+        start.wait()
+        runs.append(check_history(db, now=DAY + timedelta(days=1), holder=holder))
+
+    threads = [
+        threading.Thread(target=process, args=(db, f"process-{n}")) for n, db in enumerate(engines)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for db in engines:
+        db.dispose()
+    assert sorted(team for run in runs for team in run.recorded) == teams
+    with database.transaction() as session:
+        ledger = session.execute(select(HistoryRun.team_id, HistoryRun.day)).all()
+    assert sorted(ledger) == [(team, (DAY + timedelta(days=1)).date()) for team in teams]
+
+
+# -- the card shows the trend ---------------------------------------------------------------------
+
+
+def test_the_card_says_how_long_the_band_has_held_and_where_usage_went_in_90_days(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    today = utcnow().date()
+    with time_machine.travel(datetime.combine(today - timedelta(days=40), time(9), UTC)):
+        account = healthy(database)
+    with database.transaction() as session:
+        champion = session.execute(
+            select(Stakeholder.id).where(Stakeholder.role == Role.CHAMPION)
+        ).scalar_one()
+    red_from = today - timedelta(days=21)
+    with (
+        time_machine.travel(datetime.combine(red_from, time(9), UTC)),
+        database.transaction() as session,
+    ):
+        mark_departed(
+            session, team_id=TEAM_ID, stakeholder_id=champion, on=red_from, by_user_id="U0ALICE"
+        )
+    with database.transaction() as session:  # today: readings, still red
+        record_readings(
+            session,
+            team_id=TEAM_ID,
+            readings=[
+                Reading(account.id, today - timedelta(days=95), 80, adoption_percent=30),
+                Reading(account.id, today - timedelta(days=2), 64, adoption_percent=45),
+            ],
+            by_user_id=None,
+            source="import",
+        )
+    assert bot.command("acme", response_url=slack.response_url("card")).status == 200
+    [reply] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    [trend] = [
+        b["elements"][0]["text"]
+        for b in reply.params["blocks"]
+        if b["type"] == "context" and "chart_with" in b["elements"][0]["text"]
+    ]
+    green_until = f"{red_from - timedelta(days=1):%-d %b}"
+    before = f"{today - timedelta(days=95):%-d %b}"
+    assert trend == (
+        f":chart_with_upwards_trend: Red for 3 weeks (green until {green_until}) · "
+        f"seats active 64 ↓ (80 on {before}) · adoption 45% ↑ (30% on {before})"
+    )
+
+
+def test_one_transaction_writes_one_record_per_account_whatever_its_savepoints(
+    database: Database,
+) -> None:
+    """Adding people releases savepoints inside the transaction: the history is written once,
+    at the outer commit, with the state the transaction leaves (not one record per step)."""
+    with database.transaction() as session:
+        account = create_account(session, team_id=TEAM_ID, name="Acme", arr=Decimal(1000))
+        for name, role in (("Ana", Role.CHAMPION), ("Ben", Role.ECONOMIC_BUYER)):
+            add_stakeholder(
+                session,
+                team_id=TEAM_ID,
+                account_id=account.id,
+                name=name,
+                role=role,
+                by_user_id="U0ALICE",
+            )
+    with database.transaction() as session:
+        [record] = records_of(session, team_id=TEAM_ID, account_id=account.id)
+    assert "no_stakeholders" not in record.signals
