@@ -183,7 +183,7 @@ def test_the_snapshots_read_usage_in_one_statement_whatever_the_accounts(
 
         event.listen(database.engine, "before_cursor_execute", count)
         with database.reading() as session:
-            snapshots = load_snapshots(session, team_id=team, rows=True, today=today)
+            snapshots = load_snapshots(session, team_id=team, today=today)
         event.remove(database.engine, "before_cursor_execute", count)
         counts.append(len(statements))
         for snap in snapshots:
