@@ -275,11 +275,12 @@ class FakeSlack:
                 assert left > 0, f"not seen; calls: {sorted({c.method for c in self.calls})}"
                 self._condition.wait(left)
 
-    def opened_view(self, *, timeout: float = WAIT) -> dict[str, Any]:
-        """The modal the bot opened: a loading view at once, then the real one by views.update."""
-        [opened] = self.wait_for("views.open", timeout=timeout)
+    def opened_view(self, *, timeout: float = WAIT, nth: int = 1) -> dict[str, Any]:
+        """The `nth` modal the bot opened (the first, unless the test opened several): a loading
+        view at once, then the real one by views.update."""
+        opened = self.wait_for("views.open", count=nth, timeout=timeout)[nth - 1]
         assert opened.json_param("view")["callback_id"] == "loading"
-        [updated] = self.wait_for("views.update", timeout=timeout)
+        updated = self.wait_for("views.update", count=nth, timeout=timeout)[nth - 1]
         assert opened.at <= updated.at
         assert updated.params["view_id"] == opened.answer["view"]["id"]
         return {

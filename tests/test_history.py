@@ -34,7 +34,7 @@ from store.usage import Reading, record_readings
 from tests.conftest import POSTGRES_URL
 from tests.factories import add_item, add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
-from tests.slack_sender import SlackSender
+from tests.slack_sender import SlackSender, block_actions_payload
 from tests.test_band_override import open_form, submit, values
 
 DAY = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)  # a Monday
@@ -61,11 +61,11 @@ def healthy(database: Database, name: str = "Acme", **fields: object) -> Account
     ("before", "after", "same"),
     [
         ("last contact 61 days ago, with Ana", "last contact 62 days ago, with Ana", True),
-        ("Kickoff (1 day late)", "Kickoff (2 days late)", True),
+        ("Kickoff (1 day overdue)", "Kickoff (2 days overdue)", True),
         ("renewal in 9 days", "renewal tomorrow", True),
         ("renews 9 Nov; proposal sent", "renews 10 Nov; proposal sent", True),
         ("last contact 61 days ago, with Ana", "last contact 61 days ago, with Ben", False),
-        ("Kickoff (1 day late)", "Order form (1 day late)", False),
+        ("Kickoff (1 day overdue)", "Order form (1 day overdue)", False),
     ],
 )
 def test_a_changed_day_count_alone_is_no_change(before: str, after: str, same: bool) -> None:
@@ -92,7 +92,11 @@ def test_a_change_through_the_bot_is_recorded_with_it_and_an_unchanged_state_is_
     ]
     assert records[1].day == records[0].day and records[1].source == CHANGE
     # the override's reason changed, nothing the history keeps did: no record
-    again = {**form, "hash": "1700000001.again"}  # the form saved once more, with a new reason
+    click = block_actions_payload(
+        "account.override", str(account.id), response_url=slack.response_url("card")
+    )
+    assert bot.interaction(click).status == 200  # the form opened again, over the override
+    again = slack.opened_view(nth=2)
     assert submit(bot, again, values(band="yellow", reason="Another reason")) is None
     slack.wait_for("response_url", where=lambda c: c.path == "/response/card", count=2)
     with database.transaction() as session:
@@ -138,7 +142,7 @@ def test_the_daily_check_records_what_moved_with_the_days_once_per_team_and_day(
         "yellow",
     )
     assert "actions_overdue" in moved.signals
-    assert "Kickoff (1 day late)" in moved.evidence["actions_overdue"]
+    assert "Kickoff (1 day overdue)" in moved.evidence["actions_overdue"]
     with database.transaction() as session:  # a day later the item is 2 days late: no change
         assert check_team_day(session, team_id=TEAM_ID, day=later + timedelta(days=1)) == 0
         assert state_on(session, team_id=TEAM_ID, account_id=account_id, day=later).band == "yellow"
