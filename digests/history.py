@@ -15,11 +15,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from digests.queue import CLAIM_TTL
+from digests.queue import each_team
 from store.db import Database
 from store.history import check_team_day
 from store.settings import teams_with_accounts
-from store.work import HISTORY, claim_team, enqueue, release_claim
+from store.work import HISTORY
 
 logger = logging.getLogger("accountbot.history")
 
@@ -45,27 +45,16 @@ def check_history(db: Database, *, now: datetime, holder: str | None = None) -> 
         for team_id in teams:
             _check(db, run, team_id=team_id, holder=None)
         return run
-    with db.transaction() as session:
-        enqueue(session, kind=HISTORY, team_ids=teams)
-    left: dict[str, date | None] = dict.fromkeys(teams, day)
-    while left:
-        with db.transaction() as session:
-            claimed = claim_team(
-                session, kind=HISTORY, periods=left, holder=holder, now=now, ttl=CLAIM_TTL
-            )
-        if claimed is None:  # the rest are being checked by other processes right now
-            break
-        team_id = claimed.team_id
-        del left[team_id]
-        done = _check(db, run, team_id=team_id, holder=holder)
-        with db.transaction() as session:
-            release_claim(
-                session,
-                kind=HISTORY,
-                team_id=team_id,
-                holder=holder,
-                done_for=day if done else None,
-            )
+    each_team(
+        db,
+        kind=HISTORY,
+        periods=dict.fromkeys(teams, day),
+        holder=holder,
+        now=now,
+        work=lambda claimed: (
+            day if _check(db, run, team_id=claimed.team_id, holder=holder) else None
+        ),
+    )
     return run
 
 

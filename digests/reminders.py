@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands.ui.delivery import deliver
@@ -24,7 +24,7 @@ from commands.ui.slack_failures import Outcome, classify
 from commands.ui.text import fallback_text
 from commands.ui.views.plan import reminder_blocks
 from digests.deliver import ClientFor
-from digests.queue import CLAIM_TTL
+from digests.queue import each_team
 from store.actions import items_due_around
 from store.db import Database
 from store.deliveries import (
@@ -37,7 +37,7 @@ from store.deliveries import (
 )
 from store.models import ActionItem, saved_id
 from store.users import UserKey, known_zones, remember_user
-from store.work import REMINDERS, claim_team, enqueue, release_claim
+from store.work import REMINDERS, Claimed
 
 logger = logging.getLogger("accountbot.reminders")
 
@@ -127,31 +127,20 @@ def send_due_reminders(
         for team_id, items in by_team.items():
             _team_reminders(db, clients, run, team_id=team_id, items=items, now=now)
         return run
-    with db.transaction() as session:
-        enqueue(session, kind=REMINDERS, team_ids=by_team)
-    left: dict[str, date | None] = dict.fromkeys(by_team)
-    while left:
-        with db.transaction() as session:
-            claimed = claim_team(
-                session, kind=REMINDERS, periods=left, holder=holder, now=now, ttl=CLAIM_TTL
-            )
-        if claimed is None:  # the rest are being sent by other processes right now
-            break
+
+    def work(claimed: Claimed) -> None:
         team_id = claimed.team_id
-        del left[team_id]
         if claimed.taken_from is not None:
             with db.transaction() as session:
                 stopped = interrupt_reminders(
                     session, now=now, team_id=team_id, holder=claimed.taken_from
                 )
             run.note_interrupted(stopped, holder=claimed.taken_from)
-        try:
-            _team_reminders(
-                db, clients, run, team_id=team_id, items=by_team[team_id], now=now, holder=holder
-            )
-        finally:
-            with db.transaction() as session:
-                release_claim(session, kind=REMINDERS, team_id=team_id, holder=holder)
+        _team_reminders(
+            db, clients, run, team_id=team_id, items=by_team[team_id], now=now, holder=holder
+        )
+
+    each_team(db, kind=REMINDERS, periods=dict.fromkeys(by_team), holder=holder, now=now, work=work)
     return run
 
 
