@@ -167,10 +167,36 @@ def _checked_app(
     stop = threading.Event()
     previous = {number: signal.signal(number, lambda *_: stop.set()) for number in STOP_SIGNALS}
     attempt = 0
+
+    def attempt_build() -> App | None:
+        """One start (Bolt's `auth.test`, with the client's own retries), in a daemon thread
+        so that a stop signal during it ends the wait at once (None) instead of after it."""
+        outcome: list[App | BaseException] = []
+        done = threading.Event()
+
+        def build() -> None:
+            try:
+                outcome.append(build_app(settings, db, directory=directory, work=work))
+            except BaseException as error:  # handed to the waiting thread, raised there
+                outcome.append(error)
+            finally:
+                done.set()
+
+        threading.Thread(target=build, name="startup-check", daemon=True).start()
+        while not done.wait(0.05):
+            if stop.is_set():
+                return None
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
     try:
         while True:
             try:
-                return build_app(settings, db, directory=directory, work=work)
+                app = attempt_build()
+                if app is None:
+                    startup_logger.warning("stopped before Slack answered")
+                return app
             except Exception as error:
                 # Bolt wraps only Slack's JSON answers (a BoltError from the SlackApiError)
                 answer = error.__context__ if isinstance(error, BoltError) else error
