@@ -6,6 +6,8 @@ import logging
 import signal
 import socket
 import threading
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -171,24 +173,21 @@ def _checked_app(
     def attempt_build() -> App | None:
         """One start (Bolt's `auth.test`, with the client's own retries), in a daemon thread
         so that a stop signal during it ends the wait at once (None) instead of after it."""
-        outcome: list[App | BaseException] = []
-        done = threading.Event()
+        started: Future[App] = Future()
 
         def build() -> None:
             try:
-                outcome.append(build_app(settings, db, directory=directory, work=work))
-            except BaseException as error:  # handed to the waiting thread, raised there
-                outcome.append(error)
-            finally:
-                done.set()
+                started.set_result(build_app(settings, db, directory=directory, work=work))
+            except BaseException as error:  # raised in the waiting thread by result()
+                started.set_exception(error)
 
         threading.Thread(target=build, name="startup-check", daemon=True).start()
-        while not done.wait(0.05):
-            if stop.is_set():
-                return None
-        if isinstance(outcome[0], BaseException):
-            raise outcome[0]
-        return outcome[0]
+        while not stop.is_set():
+            try:
+                return started.result(timeout=0.05)
+            except FutureTimeout:
+                continue
+        return None
 
     try:
         while True:
