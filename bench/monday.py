@@ -60,7 +60,7 @@ from bot.workspaces import installation_store
 from digests.deliver import render_team_digests
 from store.db import Database
 from store.deliveries import FAILED, INTERRUPTED, SENT, TO_OWNER
-from store.models import DigestDelivery, WorkClaim
+from store.models import Account, DigestDelivery, WorkClaim
 from store.settings import DigestSettings
 from tests.slack_fake import Call, FakeSlack
 
@@ -73,6 +73,7 @@ SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
 TARGET_DIGESTS, TARGET_SECONDS, TARGET_PROCESSES = 100_000, 15 * 60, 4
 LATENCY = (0.030, 0.080)
 TIERS = {
+    "conversations.list": 20,  # Tier 2
     "conversations.info": 50,  # Tier 3
     "conversations.members": 100,  # Tier 4
     "users.info": 100,  # Tier 4
@@ -104,10 +105,19 @@ class Bucket:
 
 class MondaySlack(FakeSlack):
     """The fake Slack with Slack's latency and limits, keyed by the workspace of the token.
-    It keeps only what the bench counts of each call (method, channel, status, workspace)."""
+    It keeps only what the bench counts of each call (method, channel, status, workspace).
+    conversations.list answers with the workspace's own channels (`team_channels`), as Slack
+    does for the channels a bot can see: without them every post would ask conversations.info
+    and wait on its Tier 3 limit, and the bench would measure its own fake."""
 
-    def __init__(self, *, latency: tuple[float, float] = LATENCY) -> None:
+    def __init__(
+        self,
+        *,
+        latency: tuple[float, float] = LATENCY,
+        team_channels: dict[str, list[str]] | None = None,
+    ) -> None:
         super().__init__()
+        self.team_channels = team_channels or {}
         # Hundreds of connections may open at once: a deeper accept queue than socketserver's
         # five, or the kernel resets the overflow and the bench measures its own fake.
         self._server.socket.listen(4096)
@@ -136,7 +146,22 @@ class MondaySlack(FakeSlack):
                 self.refused[method] += 1
                 retry = str(max(1, math.ceil(wait)))  # Slack sends whole seconds
                 return 429, {"Retry-After": retry}, {"ok": False, "error": "ratelimited"}
+        if method == "conversations.list":
+            return 200, {}, self._team_channel_list(team, params)
         return super()._answer(method, params, token)
+
+    def _team_channel_list(self, team: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A page of `team`'s channels, public and inside the workspace."""
+        ids = self.team_channels.get(team, [])
+        start = int(params.get("cursor") or 0)
+        end = start + min(int(params.get("limit") or 100), self.list_page)
+        return {
+            "ok": True,
+            "channels": [
+                {"id": c, "is_channel": True, "is_private": False} for c in ids[start:end]
+            ],
+            "response_metadata": {"next_cursor": str(end) if end < len(ids) else ""},
+        }
 
     def _record(self, call: Call) -> None:
         slim = {"channel": call.params.get("channel")}
@@ -288,6 +313,25 @@ def expected_posts(url: str, *, workspaces: int) -> set[tuple[str, str]]:
     return wanted
 
 
+def channels_of(url: str) -> dict[str, list[str]]:
+    """Each workspace's channels: its accounts' channels and the portfolio channel."""
+    db = Database(url)
+    found: dict[str, list[str]] = {}
+    with db.reading() as session:
+        rows = session.execute(
+            select(col(Account.team_id), col(Account.channel_id)).where(
+                col(Account.channel_id).is_not(None)
+            )
+        ).all()
+    db.dispose()
+    for team, channel in rows:
+        found.setdefault(team, []).append(str(channel))
+    for channels in found.values():
+        channels.append(PORTFOLIO)
+        channels.sort()
+    return found
+
+
 def run(
     admin: str,
     template: str,
@@ -308,7 +352,7 @@ def run(
     upgraded.upgrade()  # a kept template may predate the latest migrations
     upgraded.dispose()
     expected = expected_posts(url, workspaces=workspaces)
-    slack = MondaySlack().start()
+    slack = MondaySlack(team_channels=channels_of(url)).start()
     env = worker_env(url, slack, workers)
     command = [sys.executable, "-m", "bot", "digest", "--now", "--at", MONDAY.isoformat()]
     started = time.monotonic()
