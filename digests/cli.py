@@ -90,11 +90,12 @@ def print_digests(
                 build_portfolio_digest(digests, today=digests[0].today)
             )
             channel = settings[team].portfolio_channel_id
-            print_message(
-                console,
-                f"Portfolio → {('#' + channel) if channel else 'no portfolio channel set'}",
-                blocks,
+            where = (  # printed without asking Slack which channels are private
+                f"#{channel} (there without the accounts of private channels) and the leads"
+                if channel
+                else "the leads (no portfolio channel set)"
             )
+            print_message(console, f"Portfolio → {where}", blocks)
             shown += 1
     return shown
 

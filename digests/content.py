@@ -10,7 +10,7 @@ is red, new reds and recoveries, accounts grouped by owner in the one risk order
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -222,6 +222,11 @@ class PortfolioDigest:
     renewals: tuple[AccountDigest, ...] = ()
     windows: tuple[tuple[str, int], ...] = ()
     """(segment label, window days) of the segments present, for the renewals' heading."""
+    left_out: int = 0
+    """Accounts linked to a private channel, left out of this digest and its totals (the one
+    posted in the portfolio channel, which everyone there reads)."""
+    leads_named: bool = True
+    """The team has leads, who get every account by DM (else the note says how to name them)."""
 
     @property
     def at_risk(self) -> tuple[AccountDigest, ...]:
@@ -382,9 +387,21 @@ def build_portfolio_digest(
     title: str = "Portfolio this week",
     to_owners: Sequence[tuple[str, str, str]] = (),
     by_owner: bool = True,
+    private_channels: Collection[str] = frozenset(),
+    leads_named: bool = True,
 ) -> PortfolioDigest:
     """The money view of these accounts: totals per currency (never added across currencies),
-    new reds and recoveries, the ones at risk by owner in the one risk order, renewals ahead."""
+    new reds and recoveries, the ones at risk by owner in the one risk order, renewals ahead.
+    Accounts linked to one of `private_channels` are left out, from the totals too, and so are
+    the failures and DMs of those channels: only how many accounts were left out is said."""
+    if private_channels:
+        shown = [d for d in digests if d.account.channel_id not in private_channels]
+        left_out = len(digests) - len(shown)
+        digests = shown
+        failures = [f for f in failures if f[1] not in private_channels]
+        to_owners = [t for t in to_owners if t[1] not in private_channels]
+    else:
+        left_out = 0
     total: dict[str, Decimal] = {}
     red: dict[str, Decimal] = {}
     renewing: dict[str, Decimal] = {}
@@ -455,6 +472,8 @@ def build_portfolio_digest(
         owners=tuple(b for b in owners if b.at_risk or not by_owner),
         renewals=tuple(renewals),
         windows=tuple(sorted(windows.items(), key=lambda w: order.get(w[0], 9))),
+        left_out=left_out,
+        leads_named=leads_named,
     )
 
 

@@ -21,6 +21,7 @@ from store.actions import add_action_item, complete_action_item
 from store.db import Database
 from store.deliveries import INTERRUPTED, claim_delivery
 from store.enums import ContactChannel, Role, Sentiment
+from store.leads import TeamLeads, save_leads
 from store.models import ActionItem, DigestDelivery, Stakeholder
 from store.settings import DigestSettings, SettingsSection, save_settings
 from store.stakeholders import add_stakeholder, log_contact
@@ -335,10 +336,14 @@ def test_portfolio_ranks_risk_by_arr_and_lists_renewals_and_failures(
 
         update_account(session, team_id=TEAM_ID, account_id=big.id, arr=Decimal("900000"))
     healthy(database, "Calm Co", "C0CALM")
-    slack.fail_channel("C0SMALL", "not_in_channel")
+    slack.fail_channel("C0SMALL", "not_in_channel")  # a channel the bot cannot see: private
+    with database.transaction() as session:
+        save_leads(session, team_id=TEAM_ID, leads=TeamLeads(user_ids=("U0LEAD",)))
     run = deliver(database, client, portfolio_channel_id="C0LEADS")
     assert run.failed == {"account:1": "not_in_channel"}
-    [portfolio] = posts(slack, "C0LEADS")
+    [channel] = posts(slack, "C0LEADS")
+    assert "Small Risk" not in json.dumps(channel.json_param("blocks"))
+    [portfolio] = posts(slack, "U0LEAD")  # the leads see every account
     text = json.dumps(portfolio.json_param("blocks"), ensure_ascii=False)
     assert text.index("Big Risk") < text.index("Small Risk")  # most ARR at stake first
     assert "*Big Risk* · $900k at stake" in text and "🔴" not in text
