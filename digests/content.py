@@ -26,9 +26,11 @@ from store.models import ActionItem, ActionItemChange, StakeholderChange
 from store.rows import AccountRow
 from store.settings import thresholds_for
 from store.signals import (
+    RENEWAL_KINDS,
     SIGNAL_NAMES,
     AccountSnapshot,
     Assessment,
+    Severity,
     SignalKind,
     Step,
     assess,
@@ -160,11 +162,32 @@ class AccountDigest:
         return tuple(StepGroup(owner, tuple(steps)) for owner, steps in groups.items())
 
     @cached_property
+    def headline_reasons(self) -> tuple[str, ...]:
+        """The rules' reasons for line 1; inside the window the renewal has a line of its own."""
+        assessment = self.assessment
+        if not assessment.in_window:
+            return assessment.rule_reasons
+        return tuple(
+            s.reason
+            for s in assessment.signals
+            if s.kind not in RENEWAL_KINDS and s.severity in (Severity.CRITICAL, Severity.RISK)
+        )
+
+    @cached_property
     def more_on_card(self) -> int:
-        """Flags beyond the three reasons of the headline, and steps beyond the three shown."""
-        flags = sum(1 for s in self.assessment.signals if s.severity.value != "opportunity")
-        shown = min(len(self.assessment.rule_reasons), 3)
-        return max(0, flags - shown) + max(0, len(self.steps) - ACTIONS_SHOWN)
+        """Flags this digest does not show, and steps beyond the three shown. Shown: the three
+        reasons of line 1, and inside the window the renewal and "none booked" (its line)."""
+        assessment = self.assessment
+        shown = set(self.headline_reasons[:3])
+        flags = sum(
+            1
+            for s in assessment.signals
+            if s.severity is not Severity.OPPORTUNITY
+            and s.kind is not SignalKind.NONE_BOOKED  # its renewal line, or a step
+            and not (assessment.in_window and s.kind in RENEWAL_KINDS)
+            and s.reason not in shown
+        )
+        return flags + max(0, len(self.steps) - ACTIONS_SHOWN)
 
     @cached_property
     def quiet(self) -> bool:

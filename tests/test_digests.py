@@ -667,3 +667,6 @@ def test_none_booked_is_said_on_the_renewal_line_and_as_a_step_when_the_account_
         "1. Book the next meeting with Cara (champion): none booked, last contact with anyone "
         "40 days ago · by 27 Nov (in 4 days)"
     ) in texts[-2].split("\n")
+    # the renewal and "none booked" are on line 1: no flag is left for the full card alone
+    last = open_post.json_param("blocks")[-1]["text"]["text"]
+    assert last == "The map, the plan and every flag are on the full card"
