@@ -45,6 +45,7 @@ ACTIONS_SHOWN = 3
 STEPS_KEPT = 6
 """Steps worked out per account: three shown, the rest counted ("on the full card")."""
 BAND_RANK = {Band.GREEN: 0, Band.YELLOW: 1, Band.RED: 2}
+DEPARTURE_KINDS = frozenset({SignalKind.CHAMPION_DEPARTED, SignalKind.SPONSOR_DEPARTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,39 @@ class AccountDigest:
         return tuple(
             SIGNAL_NAMES[SignalKind(k)] for k in gone if k in SignalKind._value2member_map_
         )
+
+    @cached_property
+    def news(self) -> tuple[str, ...]:
+        """Line 2's new signals: those `appeared`, less what the digest says otherwise. Once
+        the band moved, line 1's reasons are this week's news already; a departure on line 2
+        ("Cara departed") is its own "champion departed" signal."""
+        if self.before is None:
+            return ()
+        shown = set(self.headline_reasons[:3]) if self.moved else set()
+        gone = {c.name for c in self.changes if c.kind == "departed"}
+        kinds = set(self.assessment.weighing_kinds) - self.before.signals
+        return tuple(
+            s.reason
+            for s in self.assessment.signals
+            if s.kind in kinds
+            and s.reason not in shown
+            and not (s.kind in DEPARTURE_KINDS and gone & set(s.people))
+        )
+
+    @cached_property
+    def map_news(self) -> tuple[MapChange, ...]:
+        """Line 2's moves on the map, less a departure line 1 already says (its signal new
+        there, with the band's move)."""
+        if not self.moved:
+            return self.changes
+        shown = set(self.headline_reasons[:3])
+        said = {
+            name
+            for s in self.assessment.signals
+            if s.kind in DEPARTURE_KINDS and s.reason in shown
+            for name in s.people
+        }
+        return tuple(c for c in self.changes if not (c.kind == "departed" and c.name in said))
 
     @cached_property
     def anything_changed(self) -> bool:

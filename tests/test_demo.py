@@ -43,8 +43,8 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "signed 17 Nov",
         "Umbrella Labs is now yellow by override until 23 Dec",  # an override, rules beside it
         "rules say red: gone dark: no contact with anyone",
-        "🟢→🔴 Tyrell Analytics is now red (green last week)",  # a digest with its move
-        "Since last week: new: champion departed with no successor · Rachael T. departed",
+        # a digest with its move, and why: the departure said once
+        "🟢→🔴 Tyrell Analytics is now red (green last week): champion departed with no successor",
         "$3.43M ARR in 13 accounts · 🔴 $810k (24%) red",  # the portfolio digest in money
         "🔴 4 red · 🟡 5 yellow · 🟢 4 green",  # a believable book: red still means something
         "🟡 Cyberdyne Systems · $540k at stake",  # a renewal in its window with one risk: yellow
@@ -67,6 +67,7 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "with the customer:",
         "days late",  # overdue, one word for it
         "110 of 250 seats active",  # "low adoption: 44% of seats active: … seats active"
+        "Rachael T. departed",  # line 1 says the champion departed: not again on line 2
     ):
         assert misleading not in first.output, misleading
     second = runner.invoke(cli, ["demo", "--today", "2026-11-23"])

@@ -24,7 +24,7 @@ from store.enums import ContactChannel, Role, Sentiment
 from store.leads import TeamLeads, save_leads
 from store.models import ActionItem, DigestDelivery, Stakeholder
 from store.settings import DigestSettings, SettingsSection, save_settings
-from store.stakeholders import add_stakeholder, log_contact
+from store.stakeholders import add_stakeholder, log_contact, mark_departed
 from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload
@@ -670,3 +670,39 @@ def test_none_booked_is_said_on_the_renewal_line_and_as_a_step_when_the_account_
     # the renewal and "none booked" are on line 1: no flag is left for the full card alone
     last = open_post.json_param("blocks")[-1]["text"]["text"]
     assert last == "The map, the plan and every flag are on the full card"
+
+
+def test_a_departure_that_turns_an_account_red_is_said_once(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    """Line 1 says the band moved and why; line 2 does not say the same departure again (as
+    "new: champion departed…" and "Cara departed"), and says nothing rather than "Nothing
+    changed" when the move is all there is."""
+    account = healthy(database, "Tyrell", "C0TYR")
+    deliver(database, client)  # green and quiet: the band is remembered, nothing posted
+    week_later = MONDAY + timedelta(days=7)
+    with (
+        time_machine.travel(week_later - timedelta(hours=1), tick=True),
+        database.transaction() as session,
+    ):
+        cara = session.scalars(
+            select(Stakeholder).where(
+                Stakeholder.account_id == account.id, Stakeholder.name == "Cara"
+            )
+        ).one()
+        mark_departed(
+            session,
+            team_id=TEAM_ID,
+            stakeholder_id=cara.id,
+            on=week_later.date() - timedelta(days=2),
+            by_user_id="U0ALICE",
+        )
+    deliver(database, client, now=week_later)
+    [post] = posts(slack, "C0TYR")
+    texts = [b.get("text", {}).get("text", "") for b in post.json_param("blocks")]
+    assert texts[0] == (
+        ":large_green_circle:→:red_circle: *Tyrell* is now *red* (green last week): "
+        "champion departed with no successor, thin coverage: 2 live contacts (target 3)"
+    )
+    assert " ".join(texts).count("departed") == 1, texts
+    assert not any("Nothing changed" in t for t in texts)
