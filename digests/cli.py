@@ -90,10 +90,10 @@ def print_digests(
                 build_portfolio_digest(digests, today=digests[0].today)
             )
             channel = settings[team].portfolio_channel_id
-            where = (  # printed without asking Slack which channels are private
-                f"#{channel} (there without the accounts of private channels) and the leads"
+            where = (  # as the leads get it: the channel's leaves out private channels
+                f"#{channel} (no private-channel accounts) and the leads' DMs"
                 if channel
-                else "the leads (no portfolio channel set)"
+                else "the leads' DMs (no portfolio channel set)"
             )
             print_message(console, f"Portfolio → {where}", blocks)
             shown += 1

@@ -26,6 +26,7 @@ from store.enums import ContactChannel, RenewalStage, Role, Sentiment, Stakehold
 from store.history import BandSpell
 from store.rows import PersonRow
 from store.signals import (
+    RENEWAL_KINDS,
     AccountSnapshot,
     Assessment,
     Band,
@@ -330,10 +331,12 @@ def _map_blocks(
 
 
 def _flag_blocks(assessment: Assessment) -> list[Block]:
+    """The flags, each with its evidence, but the renewal's: its date, stage and notice date
+    are the card's Renewal field, just above."""
     lines = [
         shorten(
             f"{SEVERITY_ICON[s.severity]} *{escape(s.reason)}*"
-            + (f": {escape(s.evidence)}" if s.evidence else ""),
+            + (f": {escape(s.evidence)}" if s.evidence and s.kind not in RENEWAL_KINDS else ""),
             FLAG_LINE,
         )
         for s in assessment.signals
