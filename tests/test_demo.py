@@ -123,3 +123,10 @@ def test_demo_refuses_a_bad_date(demo_db: str) -> None:
     result = runner.invoke(cli, ["demo", "--today", "23/11/2026"])
     assert result.exit_code == 2
     assert "expected YYYY-MM-DD" in result.output
+
+
+def test_a_map_with_no_live_contact_says_so_once(demo_db: str) -> None:
+    result = runner.invoke(cli, ["demo", "--account", "umbrella labs", "--today", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert "Stakeholder map · no live contacts (target 3)" in result.output
+    assert "0 live contacts" not in result.output and ": nobody" not in result.output

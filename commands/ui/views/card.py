@@ -297,13 +297,14 @@ def _map_blocks(
     people: Sequence[PersonRow], assessment: Assessment, *, today: date, interactive: bool
 ) -> list[Block]:
     threads = assessment.threads
-    holders = ", ".join(escape(p.name) for p in threads) or "nobody"
-    blocks = [
-        section(
-            f"*Stakeholder map* · {plural(len(threads), 'live contact')} "
-            f"(target {assessment.threads_needed}): {holders}"
-        )
-    ]
+    target = f"(target {assessment.threads_needed})"
+    live = (  # "no live contacts", not "0 live contacts: nobody"
+        f"{plural(len(threads), 'live contact')} {target}: "
+        + ", ".join(escape(p.name) for p in threads)
+        if threads
+        else f"no live contacts {target}"
+    )
+    blocks = [section(f"*Stakeholder map* · {live}")]
     rank = {role: index for index, role in enumerate(ROLE_ORDER)}
     active = sorted(
         (p for p in people if p.status is StakeholderStatus.ACTIVE),
