@@ -90,11 +90,12 @@ def print_digests(
                 build_portfolio_digest(digests, today=digests[0].today)
             )
             channel = settings[team].portfolio_channel_id
-            print_message(
-                console,
-                f"Portfolio → {('#' + channel) if channel else 'no portfolio channel set'}",
-                blocks,
+            where = (  # as the leads get it: the channel's leaves out private channels
+                f"#{channel} (no private-channel accounts) and the leads' DMs"
+                if channel
+                else "the leads' DMs (no portfolio channel set)"
             )
+            print_message(console, f"Portfolio → {where}", blocks)
             shown += 1
     return shown
 

@@ -10,7 +10,7 @@ is red, new reds and recoveries, accounts grouped by owner in the one risk order
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,9 +26,11 @@ from store.models import ActionItem, ActionItemChange, StakeholderChange
 from store.rows import AccountRow
 from store.settings import thresholds_for
 from store.signals import (
+    RENEWAL_KINDS,
     SIGNAL_NAMES,
     AccountSnapshot,
     Assessment,
+    Severity,
     SignalKind,
     Step,
     assess,
@@ -43,6 +45,7 @@ ACTIONS_SHOWN = 3
 STEPS_KEPT = 6
 """Steps worked out per account: three shown, the rest counted ("on the full card")."""
 BAND_RANK = {Band.GREEN: 0, Band.YELLOW: 1, Band.RED: 2}
+DEPARTURE_KINDS = frozenset({SignalKind.CHAMPION_DEPARTED, SignalKind.SPONSOR_DEPARTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,39 @@ class AccountDigest:
         )
 
     @cached_property
+    def news(self) -> tuple[str, ...]:
+        """Line 2's new signals: those `appeared`, less what the digest says otherwise. Once
+        the band moved, line 1's reasons are this week's news already; a departure on line 2
+        ("Cara departed") is its own "champion departed" signal."""
+        if self.before is None:
+            return ()
+        shown = set(self.headline_reasons[:3]) if self.moved else set()
+        gone = {c.name for c in self.changes if c.kind == "departed"}
+        kinds = set(self.assessment.weighing_kinds) - self.before.signals
+        return tuple(
+            s.reason
+            for s in self.assessment.signals
+            if s.kind in kinds
+            and s.reason not in shown
+            and not (s.kind in DEPARTURE_KINDS and gone & set(s.people))
+        )
+
+    @cached_property
+    def map_news(self) -> tuple[MapChange, ...]:
+        """Line 2's moves on the map, less a departure line 1 already says (its signal new
+        there, with the band's move)."""
+        if not self.moved:
+            return self.changes
+        shown = set(self.headline_reasons[:3])
+        said = {
+            name
+            for s in self.assessment.signals
+            if s.kind in DEPARTURE_KINDS and s.reason in shown
+            for name in s.people
+        }
+        return tuple(c for c in self.changes if not (c.kind == "departed" and c.name in said))
+
+    @cached_property
     def anything_changed(self) -> bool:
         return bool(self.moved or self.appeared or self.cleared or self.changes or self.items)
 
@@ -160,11 +196,32 @@ class AccountDigest:
         return tuple(StepGroup(owner, tuple(steps)) for owner, steps in groups.items())
 
     @cached_property
+    def headline_reasons(self) -> tuple[str, ...]:
+        """The rules' reasons for line 1; inside the window the renewal has a line of its own."""
+        assessment = self.assessment
+        if not assessment.in_window:
+            return assessment.rule_reasons
+        return tuple(
+            s.reason
+            for s in assessment.signals
+            if s.kind not in RENEWAL_KINDS and s.severity in (Severity.CRITICAL, Severity.RISK)
+        )
+
+    @cached_property
     def more_on_card(self) -> int:
-        """Flags beyond the three reasons of the headline, and steps beyond the three shown."""
-        flags = sum(1 for s in self.assessment.signals if s.severity.value != "opportunity")
-        shown = min(len(self.assessment.rule_reasons), 3)
-        return max(0, flags - shown) + max(0, len(self.steps) - ACTIONS_SHOWN)
+        """Flags this digest does not show, and steps beyond the three shown. Shown: the three
+        reasons of line 1, and inside the window the renewal and "none booked" (its line)."""
+        assessment = self.assessment
+        shown = set(self.headline_reasons[:3])
+        flags = sum(
+            1
+            for s in assessment.signals
+            if s.severity is not Severity.OPPORTUNITY
+            and s.kind is not SignalKind.NONE_BOOKED  # its renewal line, or a step
+            and not (assessment.in_window and s.kind in RENEWAL_KINDS)
+            and s.reason not in shown
+        )
+        return flags + max(0, len(self.steps) - ACTIONS_SHOWN)
 
     @cached_property
     def quiet(self) -> bool:
@@ -222,6 +279,11 @@ class PortfolioDigest:
     renewals: tuple[AccountDigest, ...] = ()
     windows: tuple[tuple[str, int], ...] = ()
     """(segment label, window days) of the segments present, for the renewals' heading."""
+    left_out: int = 0
+    """Accounts linked to a private channel, left out of this digest and its totals (the one
+    posted in the portfolio channel, which everyone there reads)."""
+    leads_named: bool = True
+    """The team has leads, who get every account by DM (else the note says how to name them)."""
 
     @property
     def at_risk(self) -> tuple[AccountDigest, ...]:
@@ -382,9 +444,21 @@ def build_portfolio_digest(
     title: str = "Portfolio this week",
     to_owners: Sequence[tuple[str, str, str]] = (),
     by_owner: bool = True,
+    private_channels: Collection[str] = frozenset(),
+    leads_named: bool = True,
 ) -> PortfolioDigest:
     """The money view of these accounts: totals per currency (never added across currencies),
-    new reds and recoveries, the ones at risk by owner in the one risk order, renewals ahead."""
+    new reds and recoveries, the ones at risk by owner in the one risk order, renewals ahead.
+    Accounts linked to one of `private_channels` are left out, from the totals too, and so are
+    the failures and DMs of those channels: only how many accounts were left out is said."""
+    if private_channels:
+        shown = [d for d in digests if d.account.channel_id not in private_channels]
+        left_out = len(digests) - len(shown)
+        digests = shown
+        failures = [f for f in failures if f[1] not in private_channels]
+        to_owners = [t for t in to_owners if t[1] not in private_channels]
+    else:
+        left_out = 0
     total: dict[str, Decimal] = {}
     red: dict[str, Decimal] = {}
     renewing: dict[str, Decimal] = {}
@@ -455,6 +529,8 @@ def build_portfolio_digest(
         owners=tuple(b for b in owners if b.at_risk or not by_owner),
         renewals=tuple(renewals),
         windows=tuple(sorted(windows.items(), key=lambda w: order.get(w[0], 9))),
+        left_out=left_out,
+        leads_named=leads_named,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import time as clock
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -274,9 +274,12 @@ class RenderedWeek:
         failures: Sequence[tuple[str, str, str]] = (),
         to_owners: Sequence[tuple[str, str, str]] = (),
         title: str = "Portfolio this week",
+        private_channels: Collection[str] = frozenset(),
+        leads_named: bool = True,
     ) -> tuple[list[Block], str]:
-        """The portfolio digest of these accounts (with the collector paused: a whole team's
-        digests are millions of objects, and a full collection would scan them all)."""
+        """The portfolio digest of these accounts, without those linked to `private_channels`
+        (with the collector paused: a whole team's digests are millions of objects, and a full
+        collection would scan them all)."""
         with gc_paused():
             today = self.digests[0].today if self.digests else self.week
             return portfolio_digest_blocks(
@@ -286,6 +289,8 @@ class RenderedWeek:
                     failures=failures,
                     to_owners=to_owners,
                     title=title,
+                    private_channels=private_channels,
+                    leads_named=leads_named,
                 )
             )
 
@@ -372,7 +377,11 @@ def deliver_team_digests(
         )
 
     due = {f"account:{d.account.id}": d.account.channel_id for d, _, _ in rendered.channel_digests}
-    channels = [channel for target, channel in due.items() if channel and target not in settled]
+    channels = {channel for target, channel in due.items() if channel and target not in settled}
+    portfolio_due = bool(whole_team and settings.portfolio_channel_id) and PORTFOLIO not in settled
+    linked = {d.account.channel_id for d in digests if d.account.channel_id}
+    if portfolio_due:  # it leaves out private channels: the privacy of every account's is needed
+        channels |= linked
     directory.refresh(client, team_id=team_id, channel_ids=channels)  # one call, not one a post
     for digest, blocks, text in rendered.channel_digests:
         account = digest.account
@@ -408,12 +417,23 @@ def deliver_team_digests(
         for row, account in named
         if row.status == TO_OWNER and account is not None
     ]
-    if settings.portfolio_channel_id or leads:
-        blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners)
-    if settings.portfolio_channel_id:
+    if settings.portfolio_channel_id and not portfolio_due:
+        run.skipped.append(PORTFOLIO)  # sent or failed already this week
+    elif settings.portfolio_channel_id:
+        # everyone in the portfolio channel reads it: no account of a private channel, and
+        # totals over the accounts listed (asked of Slack outside any transaction)
+        private = directory.private_channels(client, team_id=team_id, channel_ids=linked)
+        blocks, text = rendered.portfolio(
+            failures=failures,
+            to_owners=to_owners,
+            private_channels=private,
+            leads_named=bool(leads),
+        )
         post(
             Post(target=PORTFOLIO, channel=settings.portfolio_channel_id, blocks=blocks, text=text)
         )
+    if leads:  # leads see the whole portfolio, private-channel accounts included
+        blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners)
     for lead in leads:  # the team's leads get it by DM, each once a week (the ledger's target)
         post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
     if settings.owner_digests:

@@ -26,7 +26,7 @@ from commands.ui.views.card import BAND_ICON
 from digests.content import AccountDigest, OwnerBook, PortfolioDigest
 from store.enums import Band, Segment, label
 from store.models import saved_id
-from store.signals import RENEWAL_KINDS, RISK_ORDER, stage_words
+from store.signals import RISK_ORDER, stage_words
 from store.wording import compact_money, dated, day, plural
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -92,18 +92,6 @@ def render(template_name: str, /, **values: Any) -> str:
     return template(template_name).render(icons=BAND_ICON, **values).strip()
 
 
-def headline_reasons(digest: AccountDigest) -> list[str]:
-    """The rules' reasons for line 1; inside the window the renewal has a line of its own."""
-    assessment = digest.assessment
-    if not assessment.in_window:
-        return list(assessment.rule_reasons)
-    return [
-        s.reason
-        for s in assessment.signals
-        if s.kind not in RENEWAL_KINDS and s.severity.value in ("critical", "risk")
-    ]
-
-
 def _since_words(digest: AccountDigest) -> str:
     before = digest.before
     if before is None or (digest.today - before.week).days <= 7:
@@ -130,7 +118,7 @@ def account_digest_blocks(
         "account_digest.md.j2",
         digest=digest,
         today=today,
-        reasons=headline_reasons(digest),
+        reasons=digest.headline_reasons,
         stage=stage_words(account, today),
         since_words=_since_words(digest),
         sep=Safe(SEPARATOR),
@@ -180,7 +168,7 @@ def _line(digest: AccountDigest, *, step: bool = False) -> str:
         "portfolio_line.md.j2",
         digest=digest,
         today=digest.today,
-        reasons=headline_reasons(digest),
+        reasons=digest.headline_reasons,
         stage=stage_words(digest.account, digest.today),
         step=digest.steps[0] if step and digest.steps else None,
     )

@@ -105,6 +105,20 @@ def fresh_channels(session: Session, *, team_id: str, since: datetime) -> set[st
     )
 
 
+def known_privacy(session: Session, *, team_id: str, since: datetime) -> dict[str, bool]:
+    """Whether each of the team's channels is private, as Slack said since `since` (no event put
+    it in doubt, and the news said it: an event's does not): one read for the whole team."""
+    rows = session.exec(
+        select(ChannelFact.channel_id, ChannelFact.private).where(
+            ChannelFact.team_id == team_id,
+            ChannelFact.said_at >= since,
+            col(ChannelFact.in_doubt).is_(False),
+            col(ChannelFact.private).is_not(None),
+        )
+    )
+    return {channel_id: bool(private) for channel_id, private in rows}
+
+
 def record_event(
     session: Session,
     *,

@@ -22,6 +22,13 @@ MAX_OVERRIDE_DAYS = 90
 REASON_LENGTH = 500
 
 
+def reason_too_long(reason: str) -> str:
+    """What a reason past `REASON_LENGTH` is told, counted as stored (whitespace collapsed),
+    wherever it is refused: by the store, or by a form's wider bound against crafted input."""
+    length = len(" ".join(reason.split()))
+    return f"Keep the reason to {REASON_LENGTH} characters (it has {length:,})."
+
+
 class OverrideRefused(StoreError):
     """An override the rules of overriding do not allow; `field` names the input at fault."""
 
@@ -49,9 +56,7 @@ def set_band_override(
             "Say why you override the band: the reason is shown beside it.", field="reason"
         )
     if len(text) > REASON_LENGTH:
-        raise OverrideRefused(
-            f"Keep the reason to {REASON_LENGTH} characters (it has {len(text)}).", field="reason"
-        )
+        raise OverrideRefused(reason_too_long(text), field="reason")
     latest = today + timedelta(days=MAX_OVERRIDE_DAYS)
     if expires_on < today:
         raise OverrideRefused(

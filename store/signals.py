@@ -747,7 +747,9 @@ def _plan_signals(
     signals: list[Signal] = []
     overdue = sorted((a for a in actions if a.due_on < today), key=lambda a: a.due_on)
     soon = thresholds.action_due_soon_days
-    due_soon = [a for a in actions if 0 <= (a.due_on - today).days <= soon]
+    # the next touch (the first item due from today) is said on its own line, not again here
+    ahead = sorted((a for a in actions if a.due_on >= today), key=lambda a: a.due_on)
+    due_soon = [a for a in ahead[1:] if (a.due_on - today).days <= soon]
     if overdue:
         late = plural((today - overdue[0].due_on).days, "day")
         titles = "; ".join(a.title for a in overdue[:3])
@@ -767,7 +769,7 @@ def _plan_signals(
             Signal(
                 SignalKind.ACTIONS_DUE_SOON,
                 Severity.WATCH,
-                f"{plural(len(due_soon), 'action item')} due {within}",
+                f"{plural(len(due_soon), 'more action item')} due {within}",
                 "; ".join(a.title for a in due_soon[:3]),
             )
         )

@@ -363,6 +363,22 @@ def test_the_card_before_a_call_says_the_last_touch_and_the_next_one_booked(
     due = TODAY + timedelta(days=3)
     assert touches.endswith(f"*Next touch* “QBR” with Sam Ortiz · {dated(due, TODAY)}")
     assert dated(due, TODAY).endswith(" (in 3 days)")
+    flags = next(b["text"]["text"] for b in answer(slack)["blocks"] if "*Flags*" in str(b))
+    assert "due within" not in flags  # the next touch is said once, on its own line
+    slack.calls.clear()
+    with database.transaction() as session:
+        add_action_item(
+            session,
+            team_id=acme.team_id,
+            account_id=acme.id,
+            title="Order form",
+            due_on=TODAY + timedelta(days=5),
+            by_user_id="U0ALICE",
+            customer_owner_stakeholder_id=sam,
+        )
+    bot.command("acme")
+    flags = next(b["text"]["text"] for b in answer(slack)["blocks"] if "*Flags*" in str(b))
+    assert ":eyes: *1 more action item due within 7 days*: Order form" in flags
 
 
 def test_none_booked_is_watched_only_when_it_matters(

@@ -41,10 +41,12 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "📈 Green for 6 months · seats active 1,390 ↑ (1,303 on 24 Aug) · adoption 72% ↑",
         "proposal sent",
         "signed 17 Nov",
-        "Umbrella Labs is now yellow by override until 23 Dec",  # an override, rules beside it
+        # an override, rules beside it; the move said before the override's long reason
+        "🔴→🟡 Umbrella Labs is now yellow (red last week) by override until 23 Dec",
+        "· by override (rules say red) ·",  # in the lists: what the 🟡 is, and the rules' band
         "rules say red: gone dark: no contact with anyone",
-        "🟢→🔴 Tyrell Analytics is now red (green last week)",  # a digest with its move
-        "Since last week: new: champion departed with no successor · Rachael T. departed",
+        # a digest with its move, and why: the departure said once
+        "🟢→🔴 Tyrell Analytics is now red (green last week): champion departed with no successor",
         "$3.43M ARR in 13 accounts · 🔴 $810k (24%) red",  # the portfolio digest in money
         "🔴 4 red · 🟡 5 yellow · 🟢 4 green",  # a believable book: red still means something
         "🟡 Cyberdyne Systems · $540k at stake",  # a renewal in its window with one risk: yellow
@@ -67,8 +69,13 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "with the customer:",
         "days late",  # overdue, one word for it
         "110 of 250 seats active",  # "low adoption: 44% of seats active: … seats active"
+        "Rachael T. departed",  # line 1 says the champion departed: not again on line 2
+        "override, rules say",
+        "risks open: renews",  # the card's renewal flag repeating the Renewal field beside it
     ):
         assert misleading not in first.output, misleading
+    # the first move is said once: in the list; a digest says it as its step 1, not on line 1
+    assert first.output.count("1 risk open: meet Sarah") == 1
     second = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
     assert "Reusing the sample portfolio" in second.output
     with Database(demo_db).transaction() as session:
@@ -116,3 +123,10 @@ def test_demo_refuses_a_bad_date(demo_db: str) -> None:
     result = runner.invoke(cli, ["demo", "--today", "23/11/2026"])
     assert result.exit_code == 2
     assert "expected YYYY-MM-DD" in result.output
+
+
+def test_a_map_with_no_live_contact_says_so_once(demo_db: str) -> None:
+    result = runner.invoke(cli, ["demo", "--account", "umbrella labs", "--today", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert "Stakeholder map · no live contacts (target 3)" in result.output
+    assert "0 live contacts" not in result.output and ": nobody" not in result.output

@@ -40,7 +40,7 @@ def test_dry_run_prints_every_digest_and_posts_nothing(
     result = runner.invoke(cli, ["digest", "--dry-run", "--at", AT])
     assert result.exit_code == 0, result.output
     assert "Acme → #C0ACME" in result.output and "Globex → #C0GLOBEX" in result.output
-    assert "Portfolio → #C0LEADS" in result.output
+    assert "Portfolio → #C0LEADS (no private-channel accounts) and the leads' DMs" in result.output
     assert "3 digest(s) shown; nothing was posted" in result.output
     assert slack.calls_to("chat.postMessage") == []
 

@@ -21,9 +21,10 @@ from store.actions import add_action_item, complete_action_item
 from store.db import Database
 from store.deliveries import INTERRUPTED, claim_delivery
 from store.enums import ContactChannel, Role, Sentiment
+from store.leads import TeamLeads, save_leads
 from store.models import ActionItem, DigestDelivery, Stakeholder
 from store.settings import DigestSettings, SettingsSection, save_settings
-from store.stakeholders import add_stakeholder, log_contact
+from store.stakeholders import add_stakeholder, log_contact, mark_departed
 from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload
@@ -335,10 +336,14 @@ def test_portfolio_ranks_risk_by_arr_and_lists_renewals_and_failures(
 
         update_account(session, team_id=TEAM_ID, account_id=big.id, arr=Decimal("900000"))
     healthy(database, "Calm Co", "C0CALM")
-    slack.fail_channel("C0SMALL", "not_in_channel")
+    slack.fail_channel("C0SMALL", "not_in_channel")  # a channel the bot cannot see: private
+    with database.transaction() as session:
+        save_leads(session, team_id=TEAM_ID, leads=TeamLeads(user_ids=("U0LEAD",)))
     run = deliver(database, client, portfolio_channel_id="C0LEADS")
     assert run.failed == {"account:1": "not_in_channel"}
-    [portfolio] = posts(slack, "C0LEADS")
+    [channel] = posts(slack, "C0LEADS")
+    assert "Small Risk" not in json.dumps(channel.json_param("blocks"))
+    [portfolio] = posts(slack, "U0LEAD")  # the leads see every account
     text = json.dumps(portfolio.json_param("blocks"), ensure_ascii=False)
     assert text.index("Big Risk") < text.index("Small Risk")  # most ARR at stake first
     assert "*Big Risk* · $900k at stake" in text and "🔴" not in text
@@ -662,3 +667,42 @@ def test_none_booked_is_said_on_the_renewal_line_and_as_a_step_when_the_account_
         "1. Book the next meeting with Cara (champion): none booked, last contact with anyone "
         "40 days ago · by 27 Nov (in 4 days)"
     ) in texts[-2].split("\n")
+    # the renewal and "none booked" are on line 1: no flag is left for the full card alone
+    last = open_post.json_param("blocks")[-1]["text"]["text"]
+    assert last == "The map, the plan and every flag are on the full card"
+
+
+def test_a_departure_that_turns_an_account_red_is_said_once(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    """Line 1 says the band moved and why; line 2 does not say the same departure again (as
+    "new: champion departed…" and "Cara departed"), and says nothing rather than "Nothing
+    changed" when the move is all there is."""
+    account = healthy(database, "Tyrell", "C0TYR")
+    deliver(database, client)  # green and quiet: the band is remembered, nothing posted
+    week_later = MONDAY + timedelta(days=7)
+    with (
+        time_machine.travel(week_later - timedelta(hours=1), tick=True),
+        database.transaction() as session,
+    ):
+        cara = session.scalars(
+            select(Stakeholder).where(
+                Stakeholder.account_id == account.id, Stakeholder.name == "Cara"
+            )
+        ).one()
+        mark_departed(
+            session,
+            team_id=TEAM_ID,
+            stakeholder_id=cara.id,
+            on=week_later.date() - timedelta(days=2),
+            by_user_id="U0ALICE",
+        )
+    deliver(database, client, now=week_later)
+    [post] = posts(slack, "C0TYR")
+    texts = [b.get("text", {}).get("text", "") for b in post.json_param("blocks")]
+    assert texts[0] == (
+        ":large_green_circle:→:red_circle: *Tyrell* is now *red* (green last week): "
+        "champion departed with no successor, thin coverage: 2 live contacts (target 3)"
+    )
+    assert " ".join(texts).count("departed") == 1, texts
+    assert not any("Nothing changed" in t for t in texts)

@@ -8,6 +8,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from commands.ui.values import ModalMeta
 from commands.ui.views.account import account_form
 from store.accounts import get_account
@@ -180,3 +182,19 @@ def name_of(database: Database, account_id: int) -> str:
         account = get_account(session, team_id=TEAM_ID, account_id=account_id)
     assert account is not None
     return account.name
+
+
+@pytest.mark.parametrize("length", [501, 1001, 2999])
+def test_an_overlong_override_reason_is_refused_with_the_real_limit_whatever_its_length(
+    bot: SlackSender, slack: FakeSlack, database: Database, length: int
+) -> None:
+    """Slack's input stops at 500 characters; a crafted submission past it is told the store's
+    limit (500), not the form model's wider bound (twice that, so collapsed whitespace is not
+    counted), and nothing is written."""
+    account = make_account(database, "Umbrella")
+    answer = submit(bot, open_form(bot, slack, account.id), values(reason="x" * length))
+    assert answer is not None
+    assert answer["errors"]["reason"] == (
+        f"Keep the reason to 500 characters (it has {length:,})."
+    ), answer
+    assert stored(database) == 0

@@ -549,11 +549,13 @@ def test_only_high_influence_detractors_are_a_risk() -> None:
 
 
 def test_items_overdue_and_due_soon_are_counted_in_words() -> None:
-    snap = snapshot(actions=[item("Late", -9), item("Soon", 7), item("Later", 8)])
+    snap = snapshot(actions=[item("Late", -9), item("Next", 2), item("Soon", 7), item("Later", 8)])
     overdue = signal(snap, SignalKind.ACTIONS_OVERDUE)
     due = signal(snap, SignalKind.ACTIONS_DUE_SOON)
     assert (overdue.reason, overdue.evidence) == ("1 action item overdue", "Late (9 days overdue)")
-    assert (due.reason, due.evidence) == ("1 action item due within 7 days", "Soon")
+    # the next touch ("Next") is said on its own line: the watch is for the items after it
+    assert (due.reason, due.evidence) == ("1 more action item due within 7 days", "Soon")
+    assert SignalKind.ACTIONS_DUE_SOON not in kinds(snapshot(actions=[item("Next", 2)]))
     two = signal(snapshot(actions=[item("A", -1), item("B", -3)]), SignalKind.ACTIONS_OVERDUE)
     assert (two.reason, two.evidence) == ("2 action items overdue", "oldest 3 days overdue: B; A")
     one_day = signal(snapshot(actions=[item("A", -1)]), SignalKind.ACTIONS_OVERDUE)

@@ -34,6 +34,7 @@ from store.channels import (
     LISTED,
     channel_fact,
     fresh_channels,
+    known_privacy,
     record_answer,
     record_answers,
 )
@@ -171,6 +172,10 @@ class Directory:
         stored = self._stored(team_id=team_id, channel_id=channel_id)
         if stored is not None:
             return stored
+        return self._ask(client, team_id=team_id, channel_id=channel_id)
+
+    def _ask(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
+        """Slack's answer now, remembered here and stored for every process (not a refusal)."""
         asked_at = utcnow()
         facts = channel_facts(client, team_id=team_id, channel_id=channel_id)
         self.remember_channel(team_id=team_id, channel_id=channel_id, facts=facts)
@@ -236,6 +241,42 @@ class Directory:
             logger.warning("what Slack listed of %s was not stored: %s", team_id, error)
             return
         logger.debug("%d of %d channels described by conversations.list", len(found), len(wanted))
+
+    def private_channels(
+        self, client: WebClient, *, team_id: str, channel_ids: Collection[str]
+    ) -> frozenset[str]:
+        """Which of `channel_ids` are private, for a post everyone in a channel reads (the
+        portfolio digest): what Slack said of each within `max_age` (one read for the team),
+        else Slack asked now, once per channel (`conversations.info`, stored as a post's
+        answer is). A channel the bot cannot see, and one Slack failed to describe, count as
+        private: left out, never shown. Never call it inside a transaction."""
+        wanted = set(channel_ids)
+        known: dict[str, bool] = {}
+        if self.db is not None and self.max_age:
+            try:
+                with self.db.reading() as session:
+                    known = known_privacy(session, team_id=team_id, since=utcnow() - self.max_age)
+            except SQLAlchemyError as error:  # each channel is asked instead
+                logger.warning("stored privacy of %s not read, Slack is asked: %s", team_id, error)
+        private = {c for c in wanted if known.get(c)}
+        for channel_id in sorted(wanted - known.keys()):
+            remembered = self.remembered(team_id=team_id, channel_id=channel_id)
+            if remembered is not None and remembered.private:  # closed: no need to ask
+                private.add(channel_id)
+                continue
+            try:
+                facts = self._ask(client, team_id=team_id, channel_id=channel_id)
+            except Exception as error:
+                if (failure := classify(error)) is None:
+                    raise
+                logger.warning(
+                    "privacy of %s unknown, counted as private: %s", channel_id, failure.cause
+                )
+                private.add(channel_id)
+                continue
+            if facts.private:
+                private.add(channel_id)
+        return frozenset(private)
 
     def _stored(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
         """The stored fact a post may believe, or None (unknown, in doubt, too old, or the

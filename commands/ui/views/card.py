@@ -26,6 +26,7 @@ from store.enums import ContactChannel, RenewalStage, Role, Sentiment, Stakehold
 from store.history import BandSpell
 from store.rows import PersonRow
 from store.signals import (
+    RENEWAL_KINDS,
     AccountSnapshot,
     Assessment,
     Band,
@@ -296,13 +297,14 @@ def _map_blocks(
     people: Sequence[PersonRow], assessment: Assessment, *, today: date, interactive: bool
 ) -> list[Block]:
     threads = assessment.threads
-    holders = ", ".join(escape(p.name) for p in threads) or "nobody"
-    blocks = [
-        section(
-            f"*Stakeholder map* · {plural(len(threads), 'live contact')} "
-            f"(target {assessment.threads_needed}): {holders}"
-        )
-    ]
+    target = f"(target {assessment.threads_needed})"
+    live = (  # "no live contacts", not "0 live contacts: nobody"
+        f"{plural(len(threads), 'live contact')} {target}: "
+        + ", ".join(escape(p.name) for p in threads)
+        if threads
+        else f"no live contacts {target}"
+    )
+    blocks = [section(f"*Stakeholder map* · {live}")]
     rank = {role: index for index, role in enumerate(ROLE_ORDER)}
     active = sorted(
         (p for p in people if p.status is StakeholderStatus.ACTIVE),
@@ -330,10 +332,12 @@ def _map_blocks(
 
 
 def _flag_blocks(assessment: Assessment) -> list[Block]:
+    """The flags, each with its evidence, but the renewal's: its date, stage and notice date
+    are the card's Renewal field, just above."""
     lines = [
         shorten(
             f"{SEVERITY_ICON[s.severity]} *{escape(s.reason)}*"
-            + (f": {escape(s.evidence)}" if s.evidence else ""),
+            + (f": {escape(s.evidence)}" if s.evidence and s.kind not in RENEWAL_KINDS else ""),
             FLAG_LINE,
         )
         for s in assessment.signals

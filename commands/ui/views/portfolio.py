@@ -54,7 +54,7 @@ def portfolio_line(snapshot: AccountSnapshot, assessment: Assessment, today: dat
         elif assessment.renewal_open and assessment.risks > 1:
             renewal += f" · {plural(assessment.risks, 'risk')} open"
     if assessment.override is not None:
-        renewal += f" · override, rules say {assessment.rules_band.value}"
+        renewal += f" · by override (rules say {assessment.rules_band.value})"
     reasons = ", ".join(escape(r) for r in said[:3])
     return f"{BAND_ICON[assessment.band]} *{escape(account.name)}* · {amount} · {renewal}" + (
         f" · {reasons}" if reasons else ""
