@@ -20,6 +20,7 @@ from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, tuple_, 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from store.errors import NotFound
 from store.models import Account, UsageReading
 from store.names import name_key
 from store.sessions import mark_touched
@@ -158,6 +159,7 @@ def record_readings(
     A few statements whatever the number; the accounts' history is checked at commit."""
     if not readings:
         return []
+    _of_team(session, team_id=team_id, account_ids={r.account_id for r in readings})
     keys = [(r.account_id, r.read_on) for r in readings]
     stored: dict[tuple[int, date], tuple[int, tuple[Any, ...]]] = {
         (row.account_id, row.read_on): (row.id, tuple(getattr(row, f) for f in READ_FIELDS))
@@ -211,6 +213,22 @@ def record_readings(
         written = [r for r, o in zip(readings, outcomes, strict=True) if o is not Outcome.UNCHANGED]
         _latest_seats(session, team_id=team_id, readings=written, at=now)
     return outcomes
+
+
+def _of_team(session: Session, *, team_id: str, account_ids: set[int]) -> None:
+    """Readings are only of the team's live accounts: an id from a crafted form naming another
+    workspace's account (or none, or a merged one) is refused, nothing written."""
+    live = set(
+        session.execute(
+            select_columns(col(Account.id)).where(
+                col(Account.team_id) == team_id,
+                col(Account.id).in_(sorted(account_ids)),
+                col(Account.archived).is_(False),
+            )
+        ).scalars()
+    )
+    if account_ids - live:
+        raise NotFound("That account no longer exists.")
 
 
 def _comparable(value: Any) -> Any:
