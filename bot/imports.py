@@ -73,9 +73,14 @@ class SourceFile:
     rows: list[SourceRow]
 
 
+WESTERN = "cp1252"
+"""What Excel on a Western Windows saves "CSV" in (Latin-1's letters and more)."""
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The text of a file and the name of its encoding: a byte-order mark says it, else strict
-    UTF-8, else the best guess of charset-normalizer."""
+    UTF-8, else Windows-1252 when charset-normalizer finds it plausible (its best guess over a
+    short file took `São` and `Peña` for Baltic or Big5), else its best guess (cp1250, …)."""
     for mark, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                        (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
         if data.startswith(mark):
@@ -84,6 +89,9 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    western = from_bytes(data, cp_isolation=[WESTERN]).best()
+    if western is not None:
+        return str(western), western.encoding
     best = from_bytes(data).best()
     if best is None:
         raise ImportFileError("cannot tell the file's encoding: save it as UTF-8 and try again")

@@ -127,3 +127,28 @@ def test_a_header_naming_one_column_twice_is_refused_whole(
     assert result.exit_code == 2, result.output
     assert "names the column read_on twice (Date, Reading Date)" in result.output
     assert stored_readings(database) == []
+
+
+def test_a_file_saved_in_latin_1_or_windows_1252_keeps_its_accented_names(
+    tmp_path: Path, database: Database, team: dict[str, int]
+) -> None:
+    """Excel on a Western Windows saves "CSV" in Windows-1252 (Latin-1 for these letters):
+    a short file's guess took it for Baltic (cp775) or Big5, and `São`, `Peña`, `Müller`
+    became unknown accounts. A Central European file (cp1250) that says so still reads as one
+    (one short line of it cannot be told from Windows-1252: `Łódź` is `£ódŸ` there)."""
+    names = ["São Paulo Ltda", "Peña Hermanos", "Müller GmbH", "Łódź Spółka", "Zażółć Gęślą"]
+    for n, name in enumerate(names):
+        make_account(database, name, channel_id=f"C0ACC{n}")
+    day = (TODAY - timedelta(days=3)).isoformat()
+    files = [
+        ("latin.csv", "latin-1", f"account;date;seats\n{names[0]};{day};5\n{names[1]};{day};6\n"),
+        ("ansi.csv", "cp1252", f"account,date,seats\n{names[1]},{day},7\n{names[2]},{day},8\n"),
+        ("polish.csv", "cp1250", f"account,date,seats\n{names[3]},{day},9\n{names[4]},{day},1\n"),
+    ]
+    for name, encoding, text in files:
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        result = import_usage(str(path))
+        assert result.exit_code == 0, result.output
+        assert "0 rejected" in result.output
+    assert sorted(seats for _, _, seats in stored_readings(database)) == [1, 5, 7, 8, 9]
