@@ -54,6 +54,16 @@ class UsageRow(UsageFigures):
         return value.strip()
 
 
+def _one(reference: str, matches: Sequence[tuple[int, str]]) -> int | str:
+    """The account a row names, or why not: none, or several (never a pick among them)."""
+    if not matches:
+        return f"unknown account: {reference}"
+    if len(matches) > 1:
+        names = ", ".join(name for _, name in matches)
+        return f"ambiguous account: {reference} names {len(matches)} accounts ({names})"
+    return matches[0][0]
+
+
 class UsageImport:
     """Usage readings, as `bot.imports.run_import` reads a kind of import."""
 
@@ -86,7 +96,7 @@ class UsageImport:
 
     def resolve(self, session: Session, rows: Sequence[UsageRow]) -> Sequence[int | str]:
         found = find_accounts(session, team_id=self.team_id, references=[r.account for r in rows])
-        return [found.get(r.account, f"unknown account: {r.account}") for r in rows]
+        return [_one(r.account, found.get(r.account, [])) for r in rows]
 
     def key(self, row: UsageRow, target: int) -> object:
         return (target, row.read_on)

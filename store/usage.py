@@ -348,13 +348,19 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
     return trends
 
 
-def find_accounts(session: Session, *, team_id: str, references: Sequence[str]) -> dict[str, int]:
-    """The team's live accounts named by each reference: its external id, else its name (as
-    names compare, `store.names.name_key`); one statement. A reference nothing matches is left
-    out."""
+def find_accounts(
+    session: Session, *, team_id: str, references: Sequence[str]
+) -> dict[str, list[tuple[int, str]]]:
+    """The team's live accounts each reference names, by its external id or its name (as names
+    compare, `store.names.name_key`), as (id, name) by name: one when the reference is clear,
+    several when it is not (one account's name and another's external id, an external id two
+    accounts share), which the caller must not pick from. One statement; a reference nothing
+    matches is left out."""
     keys = {reference: name_key(reference) for reference in set(references)}
     rows = session.execute(
-        select_columns(col(Account.id), col(Account.name_key), col(Account.external_crm_id)).where(
+        select_columns(
+            col(Account.id), col(Account.name), col(Account.name_key), col(Account.external_crm_id)
+        ).where(
             col(Account.team_id) == team_id,
             col(Account.archived).is_(False),
             or_(
@@ -363,13 +369,15 @@ def find_accounts(session: Session, *, team_id: str, references: Sequence[str]) 
             ),
         )
     ).all()
-    by_external = {external: account_id for account_id, _, external in rows if external}
-    by_name = {key: account_id for account_id, key, _ in rows}
-    found = {}
+    found: dict[str, list[tuple[int, str]]] = {}
     for reference, key in keys.items():
-        account_id = by_external.get(reference, by_name.get(key))
-        if account_id is not None:
-            found[reference] = account_id
+        matches = {
+            (account_id, name)
+            for account_id, name, name_key_, external in rows
+            if external == reference or name_key_ == key
+        }
+        if matches:
+            found[reference] = sorted(matches, key=lambda match: (match[1], match[0]))
     return found
 
 

@@ -19,7 +19,7 @@ from store.db import Database
 from store.models import UsageReading
 from store.types import utcnow
 from tests.factories import make_account
-from tests.slack_fake import FakeSlack
+from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
 from tests.test_usage import open_usage_form, typed
 
@@ -152,3 +152,26 @@ def test_a_file_saved_in_latin_1_or_windows_1252_keeps_its_accented_names(
         assert result.exit_code == 0, result.output
         assert "0 rejected" in result.output
     assert sorted(seats for _, _, seats in stored_readings(database)) == [1, 5, 7, 8, 9]
+
+
+def test_a_reference_naming_two_accounts_is_rejected_not_given_to_either(
+    tmp_path: Path, database: Database, team: dict[str, int]
+) -> None:
+    """`Acme` is one account's name and another's external CRM id; `CRM-42` is the external id
+    of two accounts; `Acme` in another workspace is not in the running. Such rows went to
+    whichever came last; now they are rejected naming the accounts, the clear ones go in."""
+    make_account(database, "Acme", team_id="T0OTHER")
+    globex = make_account(database, "Globex", external_crm_id="Acme", channel_id="C0GLO").id
+    make_account(database, "Initech", external_crm_id="CRM-42", channel_id="C0INI")
+    make_account(database, "Umbrella", external_crm_id="CRM-42", channel_id="C0UMB")
+    path = tmp_path / "usage.csv"
+    day = (TODAY - timedelta(days=3)).isoformat()
+    path.write_text(
+        f"account,date,seats\nAcme,{day},1\nCRM-42,{day},2\nGlobex,{day},3\n", encoding="utf-8"
+    )
+    result = import_usage(str(path), "--team", TEAM_ID)
+    assert result.exit_code == 1, result.output
+    assert "3 row(s): 1 created, 0 replaced, 0 unchanged, 2 rejected" in result.output
+    assert "line 2: ambiguous account: Acme names 2 accounts (Acme, Globex)" in result.output
+    assert "line 3: ambiguous account: CRM-42 names 2 accounts (Initech, Umbrella)" in result.output
+    assert stored_readings(database) == [(TEAM_ID, globex, 3)]
