@@ -410,7 +410,7 @@ def usage_import(
     typer.echo(
         f"{file.name} ({summary.encoding}, separated by {summary.delimiter!r}): "
         f"{summary.rows} row(s): {counts['created']} created, {counts['replaced']} replaced, "
-        f"{counts['unchanged']} unchanged, {len(summary.rejected)} rejected"
+        f"{counts['unchanged']} unchanged, {summary.rejected_count} rejected"
     )
     for line, note in summary.replaced:
         typer.echo(f"  line {line}: {note}")
@@ -418,8 +418,8 @@ def usage_import(
         typer.echo(f"rejected rows, with their line and reasons: {summary.rejects_file}")
         for rejected in summary.rejected[:REJECTS_SHOWN]:
             typer.echo(f"  line {rejected.line}: {'; '.join(rejected.reasons)}")
-        if len(summary.rejected) > REJECTS_SHOWN:
-            typer.echo(f"  … and {len(summary.rejected) - REJECTS_SHOWN} more in the file")
+        if summary.rejected_count > REJECTS_SHOWN:
+            typer.echo(f"  … and {summary.rejected_count - REJECTS_SHOWN} more in the file")
         raise typer.Exit(1)
 
 

@@ -20,8 +20,9 @@ transactions of bounded size. Usage readings use it (`bot.usage_import`); later 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
-import io
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,6 +44,8 @@ BATCH_SIZE = 500
 """Rows per transaction: small enough that an interruption loses little, large enough that a
 file of 100,000 rows is a few hundred statements."""
 SNIFF_BYTES = 64 * 1024
+REJECTS_KEPT = 100
+"""Rejected rows kept in memory to show; the rejects file has every one."""
 DELIMITERS = ",;\t|"
 
 
@@ -53,16 +56,18 @@ class ImportFileError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
-    """One row of the file: the physical line it starts on, its values by column."""
+    """One row of the file: the physical lines it spans, its values by column."""
 
     line: int
     values: dict[str, str]
     raw: list[str]
+    end: int = 0
+    """The physical line it ends on (a quoted field may hold newlines)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """What was found about a file, and its rows."""
+    """What was found about a file, and its rows, read one at a time as they are asked for."""
 
     encoding: str
     delimiter: str
@@ -70,70 +75,102 @@ class SourceFile:
     """The columns' names (as the kind of import calls them)."""
     cells: list[str]
     """The header as the file has it."""
-    rows: list[SourceRow]
+    rows: Iterator[SourceRow]
+    lines: int
+    """How many physical lines the file has (for the progress bar)."""
 
 
 WESTERN = "cp1252"
 """What Excel on a Western Windows saves "CSV" in (Latin-1's letters and more)."""
+CHUNK = 1 << 20
+"""Bytes read at a time: a file of any size is read in bounded memory."""
+MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a file and the name of its encoding: a byte-order mark says it, else strict
-    UTF-8, else Windows-1252 when charset-normalizer finds it plausible (its best guess over a
-    short file took `São` and `Peña` for Baltic or Big5), else its best guess (cp1250, …)."""
-    for mark, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
-        if data.startswith(mark):
-            return data.decode(name), name
+def encoding_of(path: Path) -> tuple[str, int]:
+    """A file's encoding and its number of lines, read a chunk at a time: a byte-order mark
+    says it, else strict UTF-8 (checked over the whole file), else Windows-1252 when
+    charset-normalizer finds it plausible (its best guess over a short file took `São` and
+    `Peña` for Baltic or Big5), else its best guess (cp1250, …) over the file's first chunk."""
+    with path.open("rb") as data:
+        head = chunk = data.read(CHUNK)
+        utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+        lines = 0
+        while chunk:
+            lines += chunk.count(b"\n")
+            try:
+                if utf8 is not None:
+                    utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = None
+            chunk = data.read(CHUNK)
+    lines += bool(head) and not head.endswith(b"\n")
+    for mark, name in MARKS:
+        if head.startswith(mark):
+            return name, lines
     try:
-        return data.decode("utf-8"), "utf-8"
+        if utf8 is not None:
+            utf8.decode(b"", final=True)
+            return "utf-8", lines
     except UnicodeDecodeError:
         pass
-    western = from_bytes(data, cp_isolation=[WESTERN]).best()
+    western = from_bytes(head, cp_isolation=[WESTERN]).best()
     if western is not None:
-        return str(western), western.encoding
-    best = from_bytes(data).best()
+        return western.encoding, lines
+    best = from_bytes(head).best()
     if best is None:
         raise ImportFileError("cannot tell the file's encoding: save it as UTF-8 and try again")
-    return str(best), best.encoding
+    return best.encoding, lines
 
 
-def read_file(path: Path, *, columns: Callable[[str], str]) -> SourceFile:
-    """Read a CSV file whatever its encoding and dialect; `columns` maps a header cell to the
-    column's name (aliases, case and spacing), as the kind of import knows it."""
+@contextlib.contextmanager
+def open_file(path: Path, *, columns: Callable[[str], str]) -> Iterator[SourceFile]:
+    """A CSV file whatever its encoding and dialect, its rows read as they are asked for (a file
+    of any size in bounded memory); `columns` maps a header cell to the column's name (aliases,
+    case and spacing), as the kind of import knows it. A byte no encoding can read shows as
+    U+FFFD in its row, which is then refused or imported on its own merits."""
     try:
-        data = path.read_bytes()
+        encoding, lines = encoding_of(path)
+        text = path.open(encoding=encoding, errors="replace", newline="")
     except OSError as error:
         raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
-    text, encoding = decode(data)
-    if not text.strip():
-        raise ImportFileError(f"{path} is empty")
-    dialect = _dialect(text)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header: list[str] | None = None
-    header_cells: list[str] = []
-    rows: list[SourceRow] = []
-    last_line = 0
-    for cells in reader:
-        start, last_line = last_line + 1, reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if header is None:
-            header, header_cells = [columns(cell) for cell in cells], cells
-            continue
-        values = {
-            name: cell.strip() for name, cell in zip(header, cells, strict=False) if name and cell
-        }
-        rows.append(SourceRow(line=start, values=values, raw=cells))
-    if header is None:
-        raise ImportFileError(f"{path} has no header row")
-    return SourceFile(
-        encoding=encoding,
-        delimiter=dialect.delimiter,
-        header=header,
-        cells=header_cells,
-        rows=rows,
-    )
+    with text:
+        sample = text.read(SNIFF_BYTES)
+        if not sample.strip():
+            raise ImportFileError(f"{path} is empty")
+        dialect = _dialect(sample)
+        text.seek(0)
+        reader = csv.reader(text, dialect)
+        cells: list[str] | None = None
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                break
+        else:
+            raise ImportFileError(f"{path} has no header row")
+        header = [columns(cell) for cell in cells]
+
+        def rows() -> Iterator[SourceRow]:
+            last_line = reader.line_num
+            for cells in reader:
+                start, last_line = last_line + 1, reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    continue
+                values = {
+                    name: cell.strip()
+                    for name, cell in zip(header, cells, strict=False)
+                    if name and cell
+                }
+                yield SourceRow(line=start, values=values, raw=cells, end=last_line)
+
+        yield SourceFile(
+            encoding=encoding,
+            delimiter=dialect.delimiter,
+            header=header,
+            cells=cells,
+            rows=rows(),
+            lines=lines,
+        )
 
 
 class _Commas(csv.excel):
@@ -222,6 +259,8 @@ class ImportSummary:
     rows: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     rejected: list[Rejected] = field(default_factory=list)
+    """The first `REJECTS_KEPT` rows rejected (all are in the rejects file)."""
+    rejected_count: int = 0
     replaced: list[tuple[int, str]] = field(default_factory=list)
     """The line of each row that replaced what was there, and what it says of it."""
     rejects_file: Path | None = None
@@ -252,8 +291,33 @@ def run_import(
     """Import `path` as `kind`: every good row written (batches of `batch_size`, each one
     transaction), every bad one in the rejects file with its line and reasons."""
     rejects = _rejects_path(path, rejects)
-    source = read_file(path, columns=kind.column)
-    missing = [name for name in kind.required if name not in source.header]
+    with open_file(path, columns=kind.column) as source, _Rejects(rejects, source.cells) as out:
+        _check_header(path, source, kind.required)
+        summary = ImportSummary(encoding=source.encoding, delimiter=source.delimiter)
+        progress = Progress(
+            TextColumn("importing {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("lines"),
+            console=console,
+            transient=True,
+        )
+        seen: dict[object, int] = {}
+        with progress:
+            task = progress.add_task(path.name, total=source.lines)
+            while batch := list(itertools.islice(source.rows, max(1, batch_size))):
+                summary.rows += len(batch)
+                refused = _import_batch(db, kind, batch, context, seen, summary, source.delimiter)
+                out.write(summary, sorted(refused, key=lambda r: r.line))
+                progress.update(task, completed=batch[-1].end)
+    summary.rejects_file = out.path if out.count else None
+    return summary
+
+
+def _check_header(path: Path, source: SourceFile, required: Sequence[str]) -> None:
+    """Every column the kind needs, none twice (which of two `Date` columns counts cannot be
+    guessed)."""
+    missing = [name for name in required if name not in source.header]
     if missing:
         raise ImportFileError(
             f"{path} has no column {', '.join(missing)} (its header: "
@@ -267,54 +331,77 @@ def run_import(
             raise ImportFileError(
                 f"{path} names the column {name} twice ({', '.join(cells)}): keep one"
             )
-    summary = ImportSummary(
-        encoding=source.encoding, delimiter=source.delimiter, rows=len(source.rows)
-    )
-    decimal_comma = source.delimiter != ","
+
+
+def _import_batch(
+    db: Database,
+    kind: ImportKind[Parsed, Target],
+    batch: Sequence[SourceRow],
+    context: Mapping[str, Any],
+    seen: dict[object, int],
+    summary: ImportSummary,
+    delimiter: str,
+) -> list[Rejected]:
+    """Check a batch's rows, write the good ones in one transaction; the rejected ones."""
+    refused: list[Rejected] = []
     parsed: list[tuple[SourceRow, Parsed]] = []
-    for row in source.rows:
+    for row in batch:
         try:
-            values = kind.prepare(row.values, decimal_comma=decimal_comma)
+            values = kind.prepare(row.values, decimal_comma=delimiter != ",")
             parsed.append((row, kind.model.model_validate(values, context=dict(context))))
         except ValidationError as error:
-            summary.rejected.append(Rejected(row.line, reasons_of(error), row.raw))
-    seen: dict[object, int] = {}
-    progress = Progress(
-        TextColumn("importing {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    )
-    with progress:
-        task = progress.add_task(path.name, total=len(source.rows))
-        progress.advance(task, len(summary.rejected))
-        for batch in _batches(parsed, batch_size):
-            with db.transaction() as session:
-                targets = kind.resolve(session, [model for _, model in batch])
-                good: list[tuple[SourceRow, Parsed, Target]] = []
-                for (row, model), target in zip(batch, targets, strict=True):
-                    if isinstance(target, str):
-                        summary.rejected.append(Rejected(row.line, [target], row.raw))
-                        continue
-                    key = kind.key(model, target)
-                    if key in seen:
-                        reason = f"the same as line {seen[key]}: only the first is imported"
-                        summary.rejected.append(Rejected(row.line, [reason], row.raw))
-                        continue
-                    seen[key] = row.line
-                    good.append((row, model, target))
-                written = kind.write(session, [(model, target) for _, model, target in good])
-            for (row, _model, _target), result in zip(good, written, strict=True):
-                summary.counts[result.outcome] += 1
-                if result.outcome == REPLACED:
-                    summary.replaced.append((row.line, result.note))
-            progress.advance(task, len(batch))
-    summary.rejected.sort(key=lambda r: r.line)
-    if summary.rejected:
-        summary.rejects_file = rejects
-        _write_rejects(summary.rejects_file, source.cells, summary.rejected)
-    return summary
+            refused.append(Rejected(row.line, reasons_of(error), row.raw))
+    if not parsed:
+        return refused
+    with db.transaction() as session:
+        targets = kind.resolve(session, [model for _, model in parsed])
+        good: list[tuple[SourceRow, Parsed, Target]] = []
+        for (row, model), target in zip(parsed, targets, strict=True):
+            if isinstance(target, str):
+                refused.append(Rejected(row.line, [target], row.raw))
+                continue
+            key = kind.key(model, target)
+            if key in seen:
+                reason = f"the same as line {seen[key]}: only the first is imported"
+                refused.append(Rejected(row.line, [reason], row.raw))
+                continue
+            seen[key] = row.line
+            good.append((row, model, target))
+        written = kind.write(session, [(model, target) for _, model, target in good])
+    for (row, _model, _target), result in zip(good, written, strict=True):
+        summary.counts[result.outcome] += 1
+        if result.outcome == REPLACED:
+            summary.replaced.append((row.line, result.note))
+    return refused
+
+
+class _Rejects:
+    """The rejects file, written as rejected rows come (in line order: batch by batch), opened
+    at the first one; the summary keeps the first `REJECTS_KEPT` to show."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path, self.header, self.count = path, header, 0
+        self._stack = contextlib.ExitStack()
+        self._writer: Any = None
+
+    def __enter__(self) -> _Rejects:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.close()
+
+    def write(self, summary: ImportSummary, rows: Sequence[Rejected]) -> None:
+        if rows and self._writer is None:
+            out = self._stack.enter_context(self.path.open("w", encoding="utf-8", newline=""))
+            self._writer = csv.writer(out)
+            self._writer.writerow(["line", "reasons", *map(as_text, self.header)])
+        for row in rows:
+            self._writer.writerow(
+                [row.line, as_text("; ".join(row.reasons)), *map(as_text, row.raw)]
+            )
+        self.count += len(rows)
+        summary.rejected_count = self.count
+        summary.rejected.extend(rows[: max(0, REJECTS_KEPT - len(summary.rejected))])
 
 
 def _rejects_path(path: Path, rejects: Path | None) -> Path:
@@ -337,11 +424,6 @@ def _rejects_path(path: Path, rejects: Path | None) -> Path:
     return target
 
 
-def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), max(1, size)):
-        yield items[start : start + size]
-
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
 
@@ -350,13 +432,3 @@ def as_text(cell: str) -> str:
     """A cell written back as text: one a spreadsheet would run as a formula (a crafted
     `=HYPERLINK(…)` in the file imported) gets a leading apostrophe, which shows it as typed."""
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
-def _write_rejects(path: Path, header: list[str], rejected: list[Rejected]) -> None:
-    """The rejected rows as they were, after their line and reasons (UTF-8, commas), every cell
-    safe to open in a spreadsheet."""
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["line", "reasons", *map(as_text, header)])
-        for row in rejected:
-            writer.writerow([row.line, as_text("; ".join(row.reasons)), *map(as_text, row.raw)])
