@@ -109,7 +109,7 @@ def run(
     ] = 1,
 ) -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
-    from bot.server import listening_sockets
+    from bot.server import free_port, listening_sockets
 
     settings = _settings(needs=Settings.slack_problems)
     _configure_logging(settings.log_level, json=settings.log_format == "json")
@@ -120,6 +120,8 @@ def run(
                 "--workers is for HTTP mode: in Socket Mode run one process (unset SLACK_APP_TOKEN "
                 "to serve HTTP)"
             )
+        if not settings.socket_mode and workers == 1:
+            free_port(settings.port)  # (several: `listening_sockets` checks it)
         db = _database(settings, create=True)
         if workers == 1:
             _serve_one(settings, db)
