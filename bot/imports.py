@@ -202,7 +202,8 @@ Target = TypeVar("Target")
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """What writing one row did (`CREATED`, `REPLACED`, `UNCHANGED`), and what to say of it."""
+    """What writing one row did (`CREATED`, `REPLACED`, `UNCHANGED`), and what to say of it;
+    `REJECTED` when the store's rules refuse it (the note is the reason), the rest written."""
 
     outcome: str
     note: str = ""
@@ -368,7 +369,11 @@ def _import_batch(
             seen[key] = row.line
             good.append((row, model, target))
         written = kind.write(session, [(model, target) for _, model, target in good])
-    for (row, _model, _target), result in zip(good, written, strict=True):
+    for (row, model, target), result in zip(good, written, strict=True):
+        if result.outcome == REJECTED:  # refused by the store's rules: not the first of its key
+            refused.append(Rejected(row.line, [result.note], row.raw))
+            del seen[kind.key(model, target)]
+            continue
         summary.counts[result.outcome] += 1
         if result.outcome == REPLACED:
             summary.replaced.append((row.line, result.note))

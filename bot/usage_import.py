@@ -11,8 +11,15 @@ from typing import Any, ClassVar
 from pydantic import field_validator
 from sqlmodel import Session
 
-from bot.imports import CREATED, REPLACED, UNCHANGED, Written, column_name
-from store.usage import Outcome, Reading, UsageFigures, find_accounts, record_readings
+from bot.imports import CREATED, REJECTED, REPLACED, UNCHANGED, Written, column_name
+from store.usage import (
+    Outcome,
+    Reading,
+    UsageFigures,
+    find_accounts,
+    record_readings,
+    refusals,
+)
 
 ALIASES = {
     "account_name": "account",
@@ -102,16 +109,32 @@ class UsageImport:
         return (target, row.read_on)
 
     def write(self, session: Session, rows: Sequence[tuple[UsageRow, int]]) -> Sequence[Written]:
+        """Rows refused by the store's rules (`store.usage.refusals`: a latest reading over the
+        licensed seats) are rejected; the others recorded."""
         readings: list[Reading] = [row.reading(account_id) for row, account_id in rows]
-        outcomes = record_readings(
-            session, team_id=self.team_id, readings=readings, by_user_id=None, source="import"
-        )
-        return [
-            Written(
-                OUTCOME_WORDS.get(outcome, UNCHANGED),
-                f"{row.account}, {row.read_on:%-d %b %Y}: the reading recorded before was replaced"
-                if outcome is Outcome.REPLACED
-                else "",
+        refused = refusals(session, team_id=self.team_id, readings=readings)
+        outcomes = iter(
+            record_readings(
+                session,
+                team_id=self.team_id,
+                readings=[r for r, why in zip(readings, refused, strict=True) if why is None],
+                by_user_id=None,
+                source="import",
             )
-            for (row, _), outcome in zip(rows, outcomes, strict=True)
-        ]
+        )
+        written = []
+        for (row, _), why in zip(rows, refused, strict=True):
+            if why is not None:
+                written.append(Written(REJECTED, f"seats_active: {why}"))
+                continue
+            outcome = next(outcomes)
+            note = (
+                f"{row.account}, {row.read_on:%-d %b %Y}: the reading recorded before was replaced"
+            )
+            written.append(
+                Written(
+                    OUTCOME_WORDS.get(outcome, UNCHANGED),
+                    note if outcome is Outcome.REPLACED else "",
+                )
+            )
+        return written

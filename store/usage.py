@@ -20,7 +20,7 @@ from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, tuple_, 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from store.errors import NotFound
+from store.errors import NotFound, StoreError
 from store.models import Account, UsageReading
 from store.names import name_key
 from store.sessions import mark_touched
@@ -160,6 +160,8 @@ def record_readings(
     if not readings:
         return []
     _of_team(session, team_id=team_id, account_ids={r.account_id for r in readings})
+    if refused := [why for why in refusals(session, team_id=team_id, readings=readings) if why]:
+        raise StoreError(refused[0], field="seats_active")
     keys = [(r.account_id, r.read_on) for r in readings]
     stored: dict[tuple[int, date], tuple[int, tuple[Any, ...]]] = {
         (row.account_id, row.read_on): (row.id, tuple(getattr(row, f) for f in READ_FIELDS))
@@ -213,6 +215,45 @@ def record_readings(
         written = [r for r, o in zip(readings, outcomes, strict=True) if o is not Outcome.UNCHANGED]
         _latest_seats(session, team_id=team_id, readings=written, at=now)
     return outcomes
+
+
+def refusals(session: Session, *, team_id: str, readings: Sequence[Reading]) -> list[str | None]:
+    """Why each reading may not be recorded (None: it may). One dated on or after its
+    account's latest recorded reading sets the account's active seats, which the account form
+    keeps within its licensed seats: more is refused the same way (an older reading, which
+    sets nothing, is recorded; within the readings given, newest first, one dated before a
+    reading that is recorded sets nothing either). Two statements whatever the number."""
+    ids = sorted({r.account_id for r in readings})
+    licensed = dict(
+        session.execute(
+            select_columns(col(Account.id), col(Account.seats_licensed)).where(
+                col(Account.team_id) == team_id, col(Account.id).in_(ids)
+            )
+        ).all()
+    )
+    latest = dict(
+        session.execute(
+            select_columns(col(UsageReading.account_id), func.max(UsageReading.read_on))
+            .where(col(UsageReading.team_id) == team_id, col(UsageReading.account_id).in_(ids))
+            .group_by(col(UsageReading.account_id))
+        ).all()
+    )
+    newest = {account_id: _as_date(on) for account_id, on in latest.items()}
+    refused: list[str | None] = [None] * len(readings)
+    for n in sorted(range(len(readings)), key=lambda n: readings[n].read_on, reverse=True):
+        reading, cap = readings[n], licensed.get(readings[n].account_id)
+        before = newest.get(reading.account_id)
+        if (
+            cap is not None
+            and reading.seats_active > cap
+            and (before is None or reading.read_on >= before)
+        ):
+            refused[n] = (
+                f"Active seats ({reading.seats_active:,}) cannot exceed licensed seats ({cap:,})."
+            )
+        elif before is None or reading.read_on > before:
+            newest[reading.account_id] = reading.read_on  # a newer one recorded: older set nothing
+    return refused
 
 
 def _of_team(session: Session, *, team_id: str, account_ids: set[int]) -> None:

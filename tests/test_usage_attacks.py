@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from bot.cli import cli
 from store.db import Database
-from store.models import UsageReading
+from store.models import Account, UsageReading
 from store.types import utcnow
 from tests.factories import make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
@@ -175,3 +175,36 @@ def test_a_reference_naming_two_accounts_is_rejected_not_given_to_either(
     assert "line 2: ambiguous account: Acme names 2 accounts (Acme, Globex)" in result.output
     assert "line 3: ambiguous account: CRM-42 names 2 accounts (Initech, Umbrella)" in result.output
     assert stored_readings(database) == [(TEAM_ID, globex, 3)]
+
+
+def test_a_latest_reading_over_the_licensed_seats_is_refused_as_the_account_form_refuses_it(
+    bot: SlackSender, slack: FakeSlack, database: Database, tmp_path: Path, team: dict[str, int]
+) -> None:
+    """The account form refuses more active than licensed seats; a reading of 150 active seats
+    of 100 licensed made them the account's (the card said 150 of 100), after which every save
+    of the account form was refused until someone fixed the seats. The latest reading is
+    refused the same way, in the form beside its field and as a file's row; an older one,
+    which does not set the account's seats, is recorded."""
+    acme = team["Acme"]  # 100 licensed, 80 active
+    form = open_usage_form(bot, slack, acme)
+    reply = bot.interaction(view_submission_payload(form, typed(TODAY.isoformat(), "150")))
+    assert json.loads(reply.body) == {
+        "response_action": "errors",
+        "errors": {"seats_active": "Active seats (150) cannot exceed licensed seats (100)."},
+    }
+    assert stored_readings(database) == []
+    path = tmp_path / "usage.csv"
+    week_ago, older = TODAY - timedelta(days=7), TODAY - timedelta(days=60)
+    path.write_text(
+        f"account,date,seats\nAcme,{week_ago},90\nAcme,{TODAY},120\nAcme,{older},110\n",
+        encoding="utf-8",
+    )
+    result = import_usage(str(path))
+    assert result.exit_code == 1, result.output
+    assert "3 row(s): 2 created, 0 replaced, 0 unchanged, 1 rejected" in result.output
+    assert "line 3: seats_active: Active seats (120) cannot exceed licensed seats (100)." in (
+        result.output
+    )
+    assert sorted(seats for _, _, seats in stored_readings(database)) == [90, 110]
+    with database.transaction() as session:
+        assert session.get(Account, acme).seats_active == 90  # type: ignore[union-attr]
