@@ -8,6 +8,7 @@ is told whether each was created, replaced or unchanged. The rules read them thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,6 +35,7 @@ OLDEST_DAYS = 180
 
 
 LARGEST_COUNT = 1_000_000_000
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?")
 EARLIEST = date(2000, 1, 1)
 
 
@@ -49,6 +51,15 @@ class UsageFigures(BaseModel):
     adoption_percent: int | None = None
     satisfaction: Decimal | None = None
     escalations: Annotated[int | None, Field(le=LARGEST_COUNT)] = None
+
+    @field_validator("read_on", mode="before")
+    @classmethod
+    def _written_iso(cls, value: object) -> object:
+        """A day as text is `YYYY-MM-DD` (a time of midnight may follow): pydantic would also
+        read `1700006400` as a Unix time, and say of `30/11/2025` "invalid character in year"."""
+        if isinstance(value, str) and not ISO_DAY.fullmatch(value.strip()):
+            raise ValueError(f"write the day as YYYY-MM-DD, like 2025-11-30 (not {value.strip()})")
+        return value
 
     @field_validator("read_on")
     @classmethod

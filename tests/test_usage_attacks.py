@@ -208,3 +208,26 @@ def test_a_latest_reading_over_the_licensed_seats_is_refused_as_the_account_form
     assert sorted(seats for _, _, seats in stored_readings(database)) == [90, 110]
     with database.transaction() as session:
         assert session.get(Account, acme).seats_active == 90  # type: ignore[union-attr]
+
+
+def test_a_day_not_written_yyyy_mm_dd_is_rejected_saying_how_to_write_it(
+    tmp_path: Path, database: Database, team: dict[str, int]
+) -> None:
+    """Days as spreadsheets write them: `30/11/2025` was rejected as an "invalid character in
+    year", `20251102` or an Excel serial `45000` as "Datetimes provided to dates should have
+    zero time", and `1700006400` (a Unix time at midnight) went in as 15 Nov 2023."""
+    path = tmp_path / "usage.csv"
+    path.write_text(
+        "account,date,seats\n"
+        "Acme,30/11/2025,1\nAcme,20251102,2\nAcme,45000,3\nAcme,1700006400,4\nAcme,2025-02-31,5\n"
+        "Acme,2025-11-03,6\n",
+        encoding="utf-8",
+    )
+    result = import_usage(str(path))
+    assert result.exit_code == 1, result.output
+    assert "6 row(s): 1 created, 0 replaced, 0 unchanged, 5 rejected" in result.output
+    for line, typed_day in ((2, "30/11/2025"), (3, "20251102"), (4, "45000"), (5, "1700006400")):
+        reason = f"read_on: write the day as YYYY-MM-DD, like 2025-11-30 (not {typed_day})"
+        assert f"line {line}: {reason}" in result.output
+    assert "line 6: read_on: " in result.output  # 31 Feb: no such day
+    assert stored_readings(database) == [(TEAM_ID, team["Acme"], 6)]
