@@ -3,9 +3,11 @@ transactions of bounded size. Usage readings use it (`bot.usage_import`); later 
 (business events, CRM) describe their rows the same way (`ImportKind`) and get the rest.
 
 - **Reading.** The encoding is told by its byte-order mark, else strict UTF-8, else
-  `charset-normalizer`'s best guess (Windows-1252 and the like); the dialect (comma, semicolon,
-  tab or bar; quoting) by the standard library's `csv.Sniffer`. Quoted fields may hold newlines:
-  each row is known by the physical line it starts on, as a spreadsheet shows it.
+  Windows-1252 when `charset-normalizer` finds it plausible, else its best guess; the dialect
+  (comma, semicolon, tab or bar; quoting) by the standard library's `csv.Sniffer`. Quoted fields
+  may hold newlines: each row is known by the physical line it starts on, as a spreadsheet shows
+  it. The file is read a chunk and a batch at a time: its size does not change the memory used
+  (but for one key per good row, to find a row repeated further down).
 - **Checking.** Each row is read into the kind's pydantic model; a row that fails is rejected
   with its line and reasons while the good rows go in. A row repeating an earlier row's key
   (say the same account and day) is rejected naming that line.
@@ -13,8 +15,9 @@ transactions of bounded size. Usage readings use it (`bot.usage_import`); later 
   interrupted half-way has its finished batches in, and simply runs again (each kind's write
   is idempotent: a row already in is reported unchanged).
 - **Reporting.** A progress bar while it runs; the rejects as a CSV beside the file (the line,
-  the reasons, then the row as it was); a summary: created, replaced, unchanged, rejected, and
-  which rows replaced what was there.
+  the reasons, then the row as it was, a cell a spreadsheet would run as a formula written as
+  text), its path checked writable before anything is imported; a summary: created, replaced,
+  unchanged, rejected, and which rows replaced what was there.
 """
 
 from __future__ import annotations
