@@ -109,7 +109,7 @@ def run(
     ] = 1,
 ) -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT."""
-    from bot.server import listening_sockets
+    from bot.server import free_port, listening_sockets
 
     settings = _settings(needs=Settings.slack_problems)
     _configure_logging(settings.log_level, json=settings.log_format == "json")
@@ -120,6 +120,8 @@ def run(
                 "--workers is for HTTP mode: in Socket Mode run one process (unset SLACK_APP_TOKEN "
                 "to serve HTTP)"
             )
+        if not settings.socket_mode and workers == 1:
+            free_port(settings.port)  # (several: `listening_sockets` checks it)
         db = _database(settings, create=True)
         if workers == 1:
             _serve_one(settings, db)
@@ -410,7 +412,7 @@ def usage_import(
     typer.echo(
         f"{file.name} ({summary.encoding}, separated by {summary.delimiter!r}): "
         f"{summary.rows} row(s): {counts['created']} created, {counts['replaced']} replaced, "
-        f"{counts['unchanged']} unchanged, {len(summary.rejected)} rejected"
+        f"{counts['unchanged']} unchanged, {summary.rejected_count} rejected"
     )
     for line, note in summary.replaced:
         typer.echo(f"  line {line}: {note}")
@@ -418,8 +420,8 @@ def usage_import(
         typer.echo(f"rejected rows, with their line and reasons: {summary.rejects_file}")
         for rejected in summary.rejected[:REJECTS_SHOWN]:
             typer.echo(f"  line {rejected.line}: {'; '.join(rejected.reasons)}")
-        if len(summary.rejected) > REJECTS_SHOWN:
-            typer.echo(f"  … and {len(summary.rejected) - REJECTS_SHOWN} more in the file")
+        if summary.rejected_count > REJECTS_SHOWN:
+            typer.echo(f"  … and {summary.rejected_count - REJECTS_SHOWN} more in the file")
         raise typer.Exit(1)
 
 

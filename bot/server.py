@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -280,11 +281,18 @@ def _serve(
     where: dict[str, Any] = (
         {"sockets": sockets} if sockets else {"host": HOST, "port": settings.port}
     )
-    server = HttpServer(
-        make_web_app(bolt_app, db, signing_secret=settings.slack_signing_secret or ""),
-        threads=settings.http_threads,
-        **where,
-    )
+    try:
+        server = HttpServer(
+            make_web_app(bolt_app, db, signing_secret=settings.slack_signing_secret or ""),
+            threads=settings.http_threads,
+            **where,
+        )
+    except OSError as error:  # taken since `run` checked it free
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise SettingsError(
+            f"port {settings.port} is in use by another process: stop it, or set PORT to a free one"
+        ) from None
     _on_stop_signal(server.stop)
     logger.info("serving HTTP on port %s (POST %s, GET /healthz)", server.port, EVENTS_PATH)
     server.run()
@@ -295,7 +303,9 @@ def listening_sockets(port: int, count: int, *, host: str = HOST) -> list[socket
     """`count` sockets listening on one port, one per process of `run --workers`: each has
     `SO_REUSEPORT`, so the kernel spreads new connections between them (by the connection's
     addresses), and a process that stops takes only its own socket's queue with it. Port 0
-    picks a free port for all of them."""
+    picks a free port for all of them. The port is first checked free (`free_port`): another
+    process's `SO_REUSEPORT` sockets would otherwise take these in and share its requests."""
+    port = free_port(port, host=host)
     sockets: list[socket.socket] = []
     try:
         for _ in range(count):
@@ -311,6 +321,24 @@ def listening_sockets(port: int, count: int, *, host: str = HOST) -> list[socket
             sock.close()
         raise
     return sockets
+
+
+def free_port(port: int, *, host: str = HOST) -> int:
+    """`port` (or, for 0, one the system picks), checked free by binding it without
+    `SO_REUSEPORT`, which fails while any other process listens there, even one of another
+    `run --workers` (whose sockets would take ours into their group). In use, it stops the
+    start (`SettingsError`) before anything else starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed one's TIME_WAIT
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise SettingsError(
+                f"port {port} is in use by another process: stop it, or set PORT to a free one"
+            ) from None
+        return int(probe.getsockname()[1])
 
 
 def _on_stop_signal(stop: Callable[[], None]) -> None:

@@ -11,8 +11,15 @@ from typing import Any, ClassVar
 from pydantic import field_validator
 from sqlmodel import Session
 
-from bot.imports import CREATED, REPLACED, UNCHANGED, Written, column_name
-from store.usage import Outcome, Reading, UsageFigures, find_accounts, record_readings
+from bot.imports import CREATED, REJECTED, REPLACED, UNCHANGED, Written, column_name
+from store.usage import (
+    Outcome,
+    Reading,
+    UsageFigures,
+    find_accounts,
+    record_readings,
+    refusals,
+)
 
 ALIASES = {
     "account_name": "account",
@@ -54,6 +61,16 @@ class UsageRow(UsageFigures):
         return value.strip()
 
 
+def _one(reference: str, matches: Sequence[tuple[int, str]]) -> int | str:
+    """The account a row names, or why not: none, or several (never a pick among them)."""
+    if not matches:
+        return f"unknown account: {reference}"
+    if len(matches) > 1:
+        names = ", ".join(name for _, name in matches)
+        return f"ambiguous account: {reference} names {len(matches)} accounts ({names})"
+    return matches[0][0]
+
+
 class UsageImport:
     """Usage readings, as `bot.imports.run_import` reads a kind of import."""
 
@@ -86,22 +103,38 @@ class UsageImport:
 
     def resolve(self, session: Session, rows: Sequence[UsageRow]) -> Sequence[int | str]:
         found = find_accounts(session, team_id=self.team_id, references=[r.account for r in rows])
-        return [found.get(r.account, f"unknown account: {r.account}") for r in rows]
+        return [_one(r.account, found.get(r.account, [])) for r in rows]
 
     def key(self, row: UsageRow, target: int) -> object:
         return (target, row.read_on)
 
     def write(self, session: Session, rows: Sequence[tuple[UsageRow, int]]) -> Sequence[Written]:
+        """Rows refused by the store's rules (`store.usage.refusals`: a latest reading over the
+        licensed seats) are rejected; the others recorded."""
         readings: list[Reading] = [row.reading(account_id) for row, account_id in rows]
-        outcomes = record_readings(
-            session, team_id=self.team_id, readings=readings, by_user_id=None, source="import"
-        )
-        return [
-            Written(
-                OUTCOME_WORDS.get(outcome, UNCHANGED),
-                f"{row.account}, {row.read_on:%-d %b %Y}: the reading recorded before was replaced"
-                if outcome is Outcome.REPLACED
-                else "",
+        refused = refusals(session, team_id=self.team_id, readings=readings)
+        outcomes = iter(
+            record_readings(
+                session,
+                team_id=self.team_id,
+                readings=[r for r, why in zip(readings, refused, strict=True) if why is None],
+                by_user_id=None,
+                source="import",
             )
-            for (row, _), outcome in zip(rows, outcomes, strict=True)
-        ]
+        )
+        written = []
+        for (row, _), why in zip(rows, refused, strict=True):
+            if why is not None:
+                written.append(Written(REJECTED, f"seats_active: {why}"))
+                continue
+            outcome = next(outcomes)
+            note = (
+                f"{row.account}, {row.read_on:%-d %b %Y}: the reading recorded before was replaced"
+            )
+            written.append(
+                Written(
+                    OUTCOME_WORDS.get(outcome, UNCHANGED),
+                    note if outcome is Outcome.REPLACED else "",
+                )
+            )
+        return written

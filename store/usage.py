@@ -8,6 +8,7 @@ is told whether each was created, replaced or unchanged. The rules read them thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, tuple_, 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from store.errors import NotFound, StoreError
 from store.models import Account, UsageReading
 from store.names import name_key
 from store.sessions import mark_touched
@@ -33,6 +35,7 @@ OLDEST_DAYS = 180
 
 
 LARGEST_COUNT = 1_000_000_000
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?")
 EARLIEST = date(2000, 1, 1)
 
 
@@ -48,6 +51,15 @@ class UsageFigures(BaseModel):
     adoption_percent: int | None = None
     satisfaction: Decimal | None = None
     escalations: Annotated[int | None, Field(le=LARGEST_COUNT)] = None
+
+    @field_validator("read_on", mode="before")
+    @classmethod
+    def _written_iso(cls, value: object) -> object:
+        """A day as text is `YYYY-MM-DD` (a time of midnight may follow): pydantic would also
+        read `1700006400` as a Unix time, and say of `30/11/2025` "invalid character in year"."""
+        if isinstance(value, str) and not ISO_DAY.fullmatch(value.strip()):
+            raise ValueError(f"write the day as YYYY-MM-DD, like 2025-11-30 (not {value.strip()})")
+        return value
 
     @field_validator("read_on")
     @classmethod
@@ -158,6 +170,9 @@ def record_readings(
     A few statements whatever the number; the accounts' history is checked at commit."""
     if not readings:
         return []
+    _of_team(session, team_id=team_id, account_ids={r.account_id for r in readings})
+    if refused := [why for why in refusals(session, team_id=team_id, readings=readings) if why]:
+        raise StoreError(refused[0], field="seats_active")
     keys = [(r.account_id, r.read_on) for r in readings]
     stored: dict[tuple[int, date], tuple[int, tuple[Any, ...]]] = {
         (row.account_id, row.read_on): (row.id, tuple(getattr(row, f) for f in READ_FIELDS))
@@ -211,6 +226,61 @@ def record_readings(
         written = [r for r, o in zip(readings, outcomes, strict=True) if o is not Outcome.UNCHANGED]
         _latest_seats(session, team_id=team_id, readings=written, at=now)
     return outcomes
+
+
+def refusals(session: Session, *, team_id: str, readings: Sequence[Reading]) -> list[str | None]:
+    """Why each reading may not be recorded (None: it may). One dated on or after its
+    account's latest recorded reading sets the account's active seats, which the account form
+    keeps within its licensed seats: more is refused the same way (an older reading, which
+    sets nothing, is recorded; within the readings given, newest first, one dated before a
+    reading that is recorded sets nothing either). Two statements whatever the number."""
+    ids = sorted({r.account_id for r in readings})
+    licensed = dict(
+        session.execute(
+            select_columns(col(Account.id), col(Account.seats_licensed)).where(
+                col(Account.team_id) == team_id, col(Account.id).in_(ids)
+            )
+        ).all()
+    )
+    latest = dict(
+        session.execute(
+            select_columns(col(UsageReading.account_id), func.max(UsageReading.read_on))
+            .where(col(UsageReading.team_id) == team_id, col(UsageReading.account_id).in_(ids))
+            .group_by(col(UsageReading.account_id))
+        ).all()
+    )
+    newest = {account_id: _as_date(on) for account_id, on in latest.items()}
+    refused: list[str | None] = [None] * len(readings)
+    for n in sorted(range(len(readings)), key=lambda n: readings[n].read_on, reverse=True):
+        reading, cap = readings[n], licensed.get(readings[n].account_id)
+        before = newest.get(reading.account_id)
+        if (
+            cap is not None
+            and reading.seats_active > cap
+            and (before is None or reading.read_on >= before)
+        ):
+            refused[n] = (
+                f"Active seats ({reading.seats_active:,}) cannot exceed licensed seats ({cap:,})."
+            )
+        elif before is None or reading.read_on > before:
+            newest[reading.account_id] = reading.read_on  # a newer one recorded: older set nothing
+    return refused
+
+
+def _of_team(session: Session, *, team_id: str, account_ids: set[int]) -> None:
+    """Readings are only of the team's live accounts: an id from a crafted form naming another
+    workspace's account (or none, or a merged one) is refused, nothing written."""
+    live = set(
+        session.execute(
+            select_columns(col(Account.id)).where(
+                col(Account.team_id) == team_id,
+                col(Account.id).in_(sorted(account_ids)),
+                col(Account.archived).is_(False),
+            )
+        ).scalars()
+    )
+    if account_ids - live:
+        raise NotFound("That account no longer exists.")
 
 
 def _comparable(value: Any) -> Any:
@@ -330,13 +400,19 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
     return trends
 
 
-def find_accounts(session: Session, *, team_id: str, references: Sequence[str]) -> dict[str, int]:
-    """The team's live accounts named by each reference: its external id, else its name (as
-    names compare, `store.names.name_key`); one statement. A reference nothing matches is left
-    out."""
+def find_accounts(
+    session: Session, *, team_id: str, references: Sequence[str]
+) -> dict[str, list[tuple[int, str]]]:
+    """The team's live accounts each reference names, by its external id or its name (as names
+    compare, `store.names.name_key`), as (id, name) by name: one when the reference is clear,
+    several when it is not (one account's name and another's external id, an external id two
+    accounts share), which the caller must not pick from. One statement; a reference nothing
+    matches is left out."""
     keys = {reference: name_key(reference) for reference in set(references)}
     rows = session.execute(
-        select_columns(col(Account.id), col(Account.name_key), col(Account.external_crm_id)).where(
+        select_columns(
+            col(Account.id), col(Account.name), col(Account.name_key), col(Account.external_crm_id)
+        ).where(
             col(Account.team_id) == team_id,
             col(Account.archived).is_(False),
             or_(
@@ -345,13 +421,15 @@ def find_accounts(session: Session, *, team_id: str, references: Sequence[str]) 
             ),
         )
     ).all()
-    by_external = {external: account_id for account_id, _, external in rows if external}
-    by_name = {key: account_id for account_id, key, _ in rows}
-    found = {}
+    found: dict[str, list[tuple[int, str]]] = {}
     for reference, key in keys.items():
-        account_id = by_external.get(reference, by_name.get(key))
-        if account_id is not None:
-            found[reference] = account_id
+        matches = {
+            (account_id, name)
+            for account_id, name, name_key_, external in rows
+            if external == reference or name_key_ == key
+        }
+        if matches:
+            found[reference] = sorted(matches, key=lambda match: (match[1], match[0]))
     return found
 
 

@@ -35,7 +35,9 @@ def accounts(database: Database, monkeypatch: pytest.MonkeyPatch) -> dict[str, i
     monkeypatch.setenv("COLUMNS", "200")
     return {
         "Acme": make_account(database, "Acme").id,
-        "Société Générale": make_account(database, "Société Générale", channel_id="C0SG").id,
+        "Société Générale": make_account(
+            database, "Société Générale", channel_id="C0SG", seats_licensed=5000
+        ).id,
         "Initech": make_account(
             database, "Initech", channel_id="C0INI", external_crm_id="CRM-42"
         ).id,

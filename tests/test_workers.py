@@ -85,3 +85,35 @@ def test_workers_are_for_http_mode(tmp_path: Path, slack: FakeSlack) -> None:
     assert bot.process.wait(timeout=60) == 2
     bot.stop()  # the output read to the end
     assert "--workers is for HTTP mode" in bot.output
+
+
+def test_a_port_another_accountbot_serves_is_refused_whether_one_process_or_several(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    """Every socket of `run --workers` has SO_REUSEPORT, so a second `run --workers 2` on the
+    same port joined the first's and the kernel shared Slack's requests between two unrelated
+    bots; a single `run` on it failed at its bind with a traceback, after its scheduler had
+    started, and did not exit. Each is now refused at once: one line, exit status 2."""
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "PORT": str(port),
+        "DIGEST_DAY": not_today(),
+    }
+    for name in ("first", "second", "single"):
+        (tmp_path / name).mkdir()
+    first = start_bot(tmp_path / "first", args=("--workers", "2"), **env)
+    try:
+        first.wait_for_line(r"serving HTTP on port", count=2, timeout=60)
+        for name, args in (("second", ("--workers", "2")), ("single", ())):
+            late = start_bot(tmp_path / name, args=args, **env)
+            try:
+                assert late.process.wait(timeout=60) == 2, (name, late.output)
+            finally:
+                late.stop()
+            assert f"accountbot: port {port} is in use by another process" in late.output, name
+            assert "Traceback" not in late.output and "Scheduler started" not in late.output
+    finally:
+        assert first.stop() == 0, first.output
