@@ -43,13 +43,17 @@ def run_workers(sockets: list[socket.socket], serve_one: ServeOne) -> int:
 
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
     try:
-        for number, sock in enumerate(sockets, start=1):
-            # no stop signal between the fork and the worker's own handlers
-            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-            pid = os.fork()
-            if pid == 0:
-                _worker(sockets, sock, number, serve_one)  # never returns
-            children[pid] = number
+        # No stop signal while forking: in a child before its own handlers are set, and in the
+        # parent between two forks (it would stop the workers forked so far, then fork the rest,
+        # which nothing would stop). One arriving meanwhile is delivered once all are forked.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            for number, sock in enumerate(sockets, start=1):
+                pid = os.fork()
+                if pid == 0:
+                    _worker(sockets, sock, number, serve_one)  # never returns
+                children[pid] = number
+        finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         for sock in sockets:
             sock.close()  # the workers hold them now
