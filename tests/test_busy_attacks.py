@@ -4,6 +4,7 @@ back to Slack to send again; nothing a user or Slack sent is silently lost."""
 from __future__ import annotations
 
 import json
+import time
 
 from commands.ui.errors import BUSY
 from store.db import Database
@@ -50,8 +51,20 @@ def test_a_channel_shared_event_that_finds_the_pool_full_is_given_back_to_slack(
             slack.release(HELD)
         slack.wait_for("response_url", where=lambda c: c.path == "/response/held")
         sent_to(bot, channel_event("channel_shared", "C0ACME"))  # Slack's retry, now handled
-        share(bot, slack, acme.id, channel="C0ACME", token="after")  # type: ignore[arg-type]
-        assert "<#C0ACME> is shared with another organisation" in refusal(slack, "after")
+        assert "<#C0ACME> is shared with another organisation" in shared_once_free(
+            bot, slack, acme.id
+        )  # type: ignore[arg-type]
+
+
+def shared_once_free(bot: SlackSender, slack: FakeSlack, account_id: int) -> str:
+    """Share in channel, clicked again while the answer is "busy": the worker that handled the
+    event logs its line a moment before it gives its thread back."""
+    for attempt in range(100):
+        share(bot, slack, account_id, channel="C0ACME", token=f"after-{attempt}")
+        if (told := refusal(slack, f"after-{attempt}")) != BUSY:
+            return told
+        time.sleep(0.05)
+    raise AssertionError("the pool stayed full")
 
 
 def test_slack_failing_while_a_form_is_filled_in_is_said_in_the_modal_not_left_loading(
