@@ -73,6 +73,25 @@ class Band(StrEnum):
     RED = "red"
 
 
+class RevenueKind(StrEnum):
+    """What an ARR change was. A correction fixes a figure entered wrong: it is not movement."""
+
+    NEW = "new"
+    EXPANSION = "expansion"
+    CONTRACTION = "contraction"
+    CHURN = "churn"
+    CORRECTION = "correction"
+
+
+class RevenueSource(StrEnum):
+    """Where a revenue entry came from."""
+
+    FORM = "form"
+    RENEWAL = "renewal"
+    IMPORT = "import"
+    MIGRATION = "migration"
+
+
 _WORDS = {"smb": "SMB", "mid_market": "Mid-market"}
 
 

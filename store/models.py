@@ -16,6 +16,8 @@ from store.enums import (
     ContactChannel,
     Influence,
     RenewalStage,
+    RevenueKind,
+    RevenueSource,
     Role,
     Segment,
     Sentiment,
@@ -102,6 +104,9 @@ class Account(SQLModel, table=True):
             "renewal_stage != 'signed' OR renewal_signed_on IS NOT NULL",
             name="signed_on_when_signed",
         ),
+        sa.CheckConstraint(
+            "contract_months >= 1 AND contract_months <= 60", name="contract_months"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -126,11 +131,39 @@ class Account(SQLModel, table=True):
     notice_date: date | None = None
     """The last day the customer may give notice not to renew: on or before the renewal date."""
     external_crm_id: str | None = Field(default=None, max_length=64)
+    contract_months: int = Field(default=12)
+    """The contract term: a renewal recorded rolls the renewal date forward by it."""
     archived: bool = Field(default=False)
     version: int = Field(default=1)
     """Raised by every edit: a form opened on an older version is refused (changed elsewhere)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class RevenueEntry(SQLModel, table=True):
+    """One movement of an account's ARR (or a correction of it): the one record of revenue
+    movement, only ever added to (`store.revenue`). `change` is signed; `arr_after` is the
+    account's ARR from `effective_on`, in `currency`."""
+
+    __tablename__ = "revenue_entry"
+    __table_args__ = (
+        sa.Index(None, "team_id", "effective_on"),
+        sa.Index(None, "account_id", "effective_on", "id"),
+        sa.CheckConstraint("arr_after >= 0", name="arr_after_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    effective_on: date
+    kind: RevenueKind = Field(sa_type=enum_column(RevenueKind))
+    change: Decimal = Field(max_digits=14, decimal_places=2)
+    arr_after: Decimal = Field(max_digits=14, decimal_places=2)
+    currency: str = Field(min_length=3, max_length=3)
+    by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    source: RevenueSource = Field(sa_type=enum_column(RevenueSource))
+    note: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    recorded_at: datetime = created_at_field()
 
 
 UNCLEARED = sa.text("cleared_at IS NULL")
