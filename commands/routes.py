@@ -27,6 +27,7 @@ from commands import (
     override,
     people,
     plan,
+    renewals,
     replies,
     team_settings,
     usage,
@@ -50,7 +51,7 @@ from commands.contract import (
     plain_listener,
     shortcut_listener,
 )
-from commands.needs import ADMIN, ANYONE, CHANGE, LEAD, SEE
+from commands.needs import ADMIN, ANYONE, CHANGE, CHANGE_OR_LEAD, LEAD, SEE
 from commands.payloads import AccountVerb as V
 from commands.payloads import MessageShortcut, SlashCommand
 from commands.replies import read_command
@@ -69,6 +70,7 @@ from commands.ui.values import (
     NewAccountValue,
     NewPersonValue,
     PersonMenuValue,
+    RenewalAnswerValue,
     SectionValue,
 )
 from commands.ui.views.blocks import Block
@@ -117,6 +119,14 @@ ROUTES: tuple[Route, ...] = (
     Modal(A.OVERRIDE_BAND, "Override band", loaders.override_band, AccountValue, CHANGE),
     Modal(A.RENEWAL_STAGE, "Renewal stage", loaders.renewal_stage, AccountValue, CHANGE),
     Modal(A.RECORD_USAGE, "Record usage", loaders.record_usage, AccountValue, CHANGE),
+    # "Did Acme renew?" (a DM): its owner, or the team's leads when the owner left
+    Modal(
+        A.RENEWAL_ANSWER,
+        "Did it renew?",
+        loaders.renewal_answer,
+        RenewalAnswerValue,
+        CHANGE_OR_LEAD,
+    ),
     Modal(
         A.CREATE_ACCOUNT,
         "New account",
@@ -220,6 +230,7 @@ ROUTES: tuple[Route, ...] = (
     Form(F.OVERRIDE_FORM, override.save_override, CHANGE),
     Form(F.RENEWAL_FORM, override.save_renewal, CHANGE),
     Form(F.USAGE_FORM, usage.save_usage, CHANGE),
+    Form(F.RENEWAL_ANSWER_FORM, renewals.save_renewal_answer, CHANGE_OR_LEAD),
     Form(F.PROMOTED_FORM, people.save_promotion, CHANGE),
     Form(F.CONTACT_FORM, contacts.save_contact, CHANGE, target=contacts.chosen_account),
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),

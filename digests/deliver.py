@@ -28,6 +28,7 @@ from commands.ui.slack_failures import Outcome
 from commands.ui.views.blocks import Block
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
 from digests.render import account_digest_blocks, portfolio_digest_blocks, to_owner_blocks
+from digests.renewals import ask_again
 from store.db import Database
 from store.deliveries import (
     DONE,
@@ -106,6 +107,8 @@ class DeliveryRun:
     """Sent (among `sent`) to the owner by DM, their channel being shared: target -> owner."""
     released: list[str] = field(default_factory=list)
     """Failed (among `failed`) with nothing sent: the claim given back for the next run."""
+    asked_again: list[int] = field(default_factory=list)
+    """Accounts whose unanswered renewal question was asked again (by DM) this week."""
 
 
 @dataclass(frozen=True)
@@ -430,6 +433,8 @@ def deliver_team_digests(
                     continue
                 blocks, text = portfolio_digest_blocks(portfolio)
             post(Post(target=f"owner:{owner}", channel=owner, blocks=blocks, text=text))
+    asked = ask_again(db, client, team_id=team_id, now=now, round=week.isoformat(), holder=holder)
+    run.asked_again = [account_id for account_id, _ in asked.sent]
     return run
 
 

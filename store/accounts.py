@@ -155,6 +155,7 @@ def update_account(
     by_user_id: str | None = None,
     arr_kind: RevenueKind | None = None,
     arr_on: date | None = None,
+    arr_note: str | None = None,
     revenue_source: RevenueSource = RevenueSource.FORM,
     **changes: Any,
 ) -> Account:
@@ -233,7 +234,7 @@ def update_account(
                 effective_on=arr_on or at.date(),
                 source=revenue_source,
                 by_user_id=by_user_id,
-                note=f"restated from {account.arr:f} {account.currency}" if restated else None,
+                note=f"restated from {account.arr:f} {account.currency}" if restated else arr_note,
             )
         for field, value in changes.items():
             setattr(account, field, value)
@@ -249,7 +250,7 @@ _EDITABLE = frozenset(
         "name", "name_key", "owner_user_id", "channel_id", "arr", "currency", "renewal_date",
         "contract_start", "segment", "seats_licensed", "seats_active", "products",
         "external_crm_id", "archived", "renewal_stage", "renewal_signed_on", "notice_date",
-        "contract_months",
+        "contract_months", "churned_on", "churn_reason",
     }
 )  # fmt: skip
 _RENEWAL_FIELDS = frozenset({"renewal_date", "notice_date", "renewal_stage", "renewal_signed_on"})

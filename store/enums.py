@@ -83,6 +83,15 @@ class RevenueKind(StrEnum):
     CORRECTION = "correction"
 
 
+class RenewalOutcome(StrEnum):
+    """The answer to "Did Acme renew?"."""
+
+    RENEWED = "renewed"
+    EXPANDED = "expanded"
+    CONTRACTED = "contracted"
+    CHURNED = "churned"
+
+
 class RevenueSource(StrEnum):
     """Where a revenue entry came from."""
 

@@ -15,6 +15,7 @@ from store.enums import (
     Band,
     ContactChannel,
     Influence,
+    RenewalOutcome,
     RenewalStage,
     RevenueKind,
     RevenueSource,
@@ -133,6 +134,10 @@ class Account(SQLModel, table=True):
     external_crm_id: str | None = Field(default=None, max_length=64)
     contract_months: int = Field(default=12)
     """The contract term: a renewal recorded rolls the renewal date forward by it."""
+    churned_on: date | None = None
+    """Set when a renewal is answered churned: the account is inactive from then on (no
+    digests, signals, reminders or renewal questions), its history kept."""
+    churn_reason: str | None = Field(default=None, max_length=500)
     archived: bool = Field(default=False)
     version: int = Field(default=1)
     """Raised by every edit: a form opened on an older version is refused (changed elsewhere)."""
@@ -164,6 +169,47 @@ class RevenueEntry(SQLModel, table=True):
     source: RevenueSource = Field(sa_type=enum_column(RevenueSource))
     note: str | None = Field(default=None, max_length=TEXT_LENGTH)
     recorded_at: datetime = created_at_field()
+
+
+class RenewalAnswer(SQLModel, table=True):
+    """The answer to one renewal of an account (`renewal_date`: the renewal answered): one per
+    renewal, so a second answer to a renewal already recorded is refused."""
+
+    __tablename__ = "renewal_answer"
+    __table_args__ = (sa.UniqueConstraint("account_id", "renewal_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    renewal_date: date
+    outcome: RenewalOutcome = Field(sa_type=enum_column(RenewalOutcome))
+    arr_before: Decimal = Field(max_digits=14, decimal_places=2)
+    arr_after: Decimal = Field(max_digits=14, decimal_places=2)
+    reason: str | None = Field(default=None, max_length=500)
+    by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    answered_at: datetime = created_at_field()
+
+
+class RenewalAsk(SQLModel, table=True):
+    """The renewal questions' ledger: "Did Acme renew?" to one person about one renewal, in one
+    round (`first`, or the digest week it was asked again), claimed before sending so it goes
+    out at most once; where it went (to update it once answered) and its fate."""
+
+    __tablename__ = "renewal_ask"
+    __table_args__ = (sa.Index(None, "team_id", "account_id", "renewal_date"),)
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    account_id: int = Field(primary_key=True, foreign_key="account.id", ondelete="CASCADE")
+    renewal_date: date = Field(primary_key=True)
+    round: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=SLACK_ID_LENGTH)
+    status: str = Field(default="sending", max_length=16)
+    error: str | None = Field(default=None, max_length=200)
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    message_ts: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime = created_at_field()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    holder: str | None = Field(default=None, max_length=200)
 
 
 UNCLEARED = sa.text("cleared_at IS NULL")

@@ -331,7 +331,10 @@ class FakeSlack:
         if method == "apps.connections.open" and self.socket_mode_url:
             return {"ok": True, "url": self.socket_mode_url}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+            where = str(params.get("channel"))
+            if where[:1] in {"U", "W"}:  # a DM to a user lands in their D… conversation
+                where = "D" + where[1:]
+            return {"ok": True, "channel": where, "ts": ts, "message": {"ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method in {"views.open", "views.update", "views.push", "views.publish"}:

@@ -57,6 +57,8 @@ class Action(StrEnum):
     """The card's "Record usage": a dated usage reading."""
     FULL_CARD = "digest.card"
     """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
+    RENEWAL_ANSWER = "renewal.answer"
+    """An answer to "Did Acme renew?" (renewed, with expansion, with contraction, churned)."""
 
 
 class ItemMenu(StrEnum):
@@ -89,6 +91,7 @@ class View(StrEnum):
     OVERRIDE_FORM = "account.override"
     RENEWAL_FORM = "account.renewal"
     USAGE_FORM = "account.usage"
+    RENEWAL_ANSWER_FORM = "renewal.answer"
     ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"

@@ -97,6 +97,14 @@ HELP_FORMS = (
     "decimal) and escalations; a reading for a day already recorded replaces it, and the latest "
     "sets the account's active seats. Refused: a day in the future, adoption over 100 %, a "
     "negative count.\n"
+)
+HELP_FORMS_MORE = (
+    "*Did it renew?* (a DM to the owner from 14 days before the renewal date, asked again each "
+    "week until answered; to the team's leads when the owner left): *Renewed* (the renewal "
+    "date moves on by the contract term), *Renewed, expanded* (the new ARR, more than now), "
+    "*Renewed, contracted* (the new ARR, less than now) or *Churned* (why, required: the "
+    "account becomes inactive, its history kept). Refused: a new ARR its answer contradicts, "
+    "a renewal already recorded.\n"
     "*Add action item* / *Edit action item*: what, our owner, their owner (someone on the map "
     "or a typed name), due date (today or later) and a link. Each item has *Done* and a menu: "
     "edit, *Reschedule* (a new date), *Mark blocked* (with a reason), unblock, cancel.\n"
@@ -117,6 +125,7 @@ def help_blocks() -> list[Block]:
         context(HELP_GRAMMAR),
         header("The forms"),
         section(HELP_FORMS),
+        section(HELP_FORMS_MORE),
         header("What the emoji mean"),
         section(emoji_legend()),
     ]
