@@ -40,6 +40,7 @@ from commands.ui.views.plan import Origin, action_form, block_form, origin_of, r
 from commands.ui.views.renewal import answer_form
 from commands.ui.views.settings import (
     leads_form,
+    revenue_form,
     settings_form,
     settings_menu,
     thresholds_form,
@@ -52,10 +53,12 @@ from store.leads import team_leads
 from store.models import Account, saved_id
 from store.overrides import override_version
 from store.renewals import add_months, already_recorded
+from store.revenue import currencies_in_use
 from store.settings import (
     DigestSettings,
     SettingsSection,
     digest_settings_of,
+    revenue_settings,
     settings_history,
     settings_version,
     thresholds_for,
@@ -434,6 +437,7 @@ def settings_menu_of(
         digests=digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id],
         thresholds=thresholds_for(session, team_id=team_id),
         leads=team_leads(session, team_id=team_id),
+        revenue=revenue_settings(session, team_id=team_id),
         history=settings_history(session, team_id=team_id),
         today=today,
     )
@@ -454,6 +458,12 @@ def settings_section(session: Session, value: SectionValue, request: Request) ->
         return thresholds_form(meta=meta, current=thresholds_for(session, team_id=team_id))
     if value.section is SettingsSection.LEADS:
         return leads_form(meta=meta, current=team_leads(session, team_id=team_id))
+    if value.section is SettingsSection.REVENUE:
+        return revenue_form(
+            meta=meta,
+            current=revenue_settings(session, team_id=team_id),
+            in_use=currencies_in_use(session, team_id=team_id),
+        )
     defaults = request.digest_defaults
     current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
     return settings_form(meta=meta, current=current)

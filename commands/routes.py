@@ -29,6 +29,7 @@ from commands import (
     plan,
     renewals,
     replies,
+    revenue,
     team_settings,
     usage,
 )
@@ -89,6 +90,9 @@ VERBS: tuple[Verb, ...] = (
     Verb(V.PLAN, SEE, answer=replies.plan_answer, account=Find.NAMED),
     Verb(V.HISTORY, SEE, answer=replies.history_answer, account=Find.NAMED),
     Verb(V.PORTFOLIO, LEAD, answer=replies.team_portfolio_answer),
+    Verb(V.REVENUE, SEE, answer=revenue.account_revenue_answer, account=Find.NAMED),
+    # the user's own accounts, or the whole team's for leads and admins (the answer decides)
+    Verb(V.TEAM_REVENUE, ANYONE, answer=revenue.team_revenue_answer),
     Verb(V.NEW, ANYONE, title=TITLES[V.NEW], loader=loaders.new_account),
     Verb(V.EDIT, CHANGE, title=TITLES[V.EDIT], loader=loaders.edit_named, account=Find.NAMED),
     Verb(
@@ -256,6 +260,13 @@ ROUTES: tuple[Route, ...] = (
         ADMIN,
         account=Find.NONE,
         refused_beside=SETTINGS_BLOCKS[SettingsSection.LEADS],
+    ),
+    Form(
+        F.REVENUE_SETTINGS_FORM,
+        team_settings.save_revenue_settings,
+        ADMIN,
+        account=Find.NONE,
+        refused_beside=SETTINGS_BLOCKS[SettingsSection.REVENUE],
     ),
     # events
     Listen(Event.APP_HOME_OPENED, home.publish_home, ANYONE),  # the user's own accounts only

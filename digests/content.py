@@ -222,6 +222,8 @@ class PortfolioDigest:
     renewals: tuple[AccountDigest, ...] = ()
     windows: tuple[tuple[str, int], ...] = ()
     """(segment label, window days) of the segments present, for the renewals' heading."""
+    nrr_line: str = ""
+    """The month's NRR and GRR so far (`digests.deliver.month_nrr`), for the team's digest."""
 
     @property
     def at_risk(self) -> tuple[AccountDigest, ...]:
@@ -382,6 +384,7 @@ def build_portfolio_digest(
     title: str = "Portfolio this week",
     to_owners: Sequence[tuple[str, str, str]] = (),
     by_owner: bool = True,
+    nrr_line: str = "",
 ) -> PortfolioDigest:
     """The money view of these accounts: totals per currency (never added across currencies),
     new reds and recoveries, the ones at risk by owner in the one risk order, renewals ahead."""
@@ -441,6 +444,7 @@ def build_portfolio_digest(
         failures=tuple(failures),
         to_owners=tuple(to_owners),
         by_owner=by_owner,
+        nrr_line=nrr_line,
         total=total,
         red=red,
         renewing=renewing,

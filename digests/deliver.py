@@ -26,6 +26,7 @@ from commands.ui.delivery import SHARED_OUTSIDE, deliver
 from commands.ui.directory import Directory
 from commands.ui.slack_failures import Outcome
 from commands.ui.views.blocks import Block
+from commands.ui.views.revenue import against_target, percent
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
 from digests.render import account_digest_blocks, portfolio_digest_blocks, to_owner_blocks
 from digests.renewals import ask_again
@@ -45,7 +46,8 @@ from store.deliveries import (
 from store.digest_bands import ShownNow, record_bands
 from store.leads import team_leads
 from store.models import saved_id
-from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
+from store.revenue import MissingRate, Rates, revenue_report
+from store.settings import DigestSettings, digest_settings_of, revenue_settings, teams_with_accounts
 
 logger = logging.getLogger("accountbot.digests")
 
@@ -277,6 +279,7 @@ class RenderedWeek:
         failures: Sequence[tuple[str, str, str]] = (),
         to_owners: Sequence[tuple[str, str, str]] = (),
         title: str = "Portfolio this week",
+        nrr_line: str = "",
     ) -> tuple[list[Block], str]:
         """The portfolio digest of these accounts (with the collector paused: a whole team's
         digests are millions of objects, and a full collection would scan them all)."""
@@ -289,8 +292,30 @@ class RenderedWeek:
                     failures=failures,
                     to_owners=to_owners,
                     title=title,
+                    nrr_line=nrr_line,
                 )
             )
+
+
+def month_nrr(db: Database, *, team_id: str, today: date) -> str:
+    """The portfolio digest's revenue line: this month's NRR and GRR so far, against the 120 %
+    target (`store.revenue`; a currency without a rate is said, not guessed)."""
+    with db.reading() as session:
+        chosen = revenue_settings(session, team_id=team_id)
+        try:
+            report = revenue_report(
+                session,
+                team_id=team_id,
+                today=today,
+                rates=Rates(currency=chosen.currency, rates=chosen.rates),
+            )
+        except MissingRate as missing:
+            return f"*NRR this month:* not reported. {missing.message}"
+    month = report.months[-1]
+    return (
+        f"*NRR this month* ({month.start:%B}, to date): {percent(month.nrr)} · GRR "
+        f"{percent(month.grr)} ({against_target(month.nrr)})"
+    )
 
 
 def render_team_digests(
@@ -412,7 +437,11 @@ def deliver_team_digests(
         if row.status == TO_OWNER and account is not None
     ]
     if settings.portfolio_channel_id or leads:
-        blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners)
+        blocks, text = rendered.portfolio(
+            failures=failures,
+            to_owners=to_owners,
+            nrr_line=month_nrr(db, team_id=team_id, today=now.date()),
+        )
     if settings.portfolio_channel_id:
         post(
             Post(target=PORTFOLIO, channel=settings.portfolio_channel_id, blocks=blocks, text=text)

@@ -522,6 +522,8 @@ class TeamSettings(SQLModel, table=True):
     digest: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     leads: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     """The team's leads (Slack user ids): they see the team's portfolio, as admins do."""
+    revenue: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    """The reporting currency and the rates other currencies convert at (`RevenueSettings`)."""
     version: int = Field(default=0)
     """Raised by every save: a settings form opened on an older version is refused."""
     updated_at: datetime = created_at_field()

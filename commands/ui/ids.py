@@ -99,6 +99,7 @@ class View(StrEnum):
     SETTINGS_FORM = "team.settings"
     THRESHOLDS_FORM = "team.thresholds"
     LEADS_FORM = "team.leads"
+    REVENUE_SETTINGS_FORM = "team.revenue"
 
 
 class AccountField(StrEnum):

@@ -5,7 +5,8 @@ contraction, churn, correction), the signed change, the ARR after it, who and wh
 `account.contract_months`: the contract term (1-60 months, 12 unless said), by which a renewal
 recorded rolls the renewal date forward; `account.churned_on` and `churn_reason`: a churned
 account is inactive. `renewal_answer`: the one answer to each renewal. `renewal_ask`: the
-ledger of "Did Acme renew?" questions, each sent at most once.
+ledger of "Did Acme renew?" questions, each sent at most once. `team_settings.revenue`: the
+team's reporting currency and the rates other currencies convert at.
 
 Backfill: the ledger starts with one `new` entry per existing account, dated the day the account
 was created in the bot, for the ARR and currency it has now (source `migration`): what it moved
@@ -143,7 +144,10 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("account") as batch:
         batch.alter_column("contract_months", existing_type=sa.Integer(), server_default=None)
-
+    with op.batch_alter_table("team_settings") as batch:
+        batch.add_column(sa.Column("revenue", sa.JSON(), nullable=False, server_default="{}"))
+    with op.batch_alter_table("team_settings") as batch:
+        batch.alter_column("revenue", existing_type=sa.JSON(), server_default=None)
     created_on = (
         "CAST(created_at AT TIME ZONE 'UTC' AS DATE)"
         if op.get_bind().dialect.name == "postgresql"
@@ -160,6 +164,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("team_settings") as batch:
+        batch.drop_column("revenue")
     with op.batch_alter_table("account") as batch:
         batch.drop_constraint(batch.f("ck_account_contract_months"), type_="check")
         batch.drop_column("churn_reason")
