@@ -677,8 +677,9 @@ def _not_owner(account: Account) -> str:
 
 
 def _form_state(account: Account) -> dict[str, dict[str, Any]]:
-    """The account form as Slack reports it, every field as it is but the ARR (and active seats
-    no more than licensed ones, which the form requires and generated accounts may exceed)."""
+    """The account form as Slack reports it, every field as it is but the ARR, one more (an
+    expansion, as the form asks), and active seats no more than licensed ones (which the form
+    requires and generated accounts may exceed)."""
     seats_active = account.seats_active
     if seats_active is not None and account.seats_licensed is not None:
         seats_active = min(seats_active, account.seats_licensed)
@@ -687,6 +688,7 @@ def _form_state(account: Account) -> dict[str, dict[str, Any]]:
         "channel_id": {"type": "conversations_select", "selected_conversation": account.channel_id},
         "owner_user_id": {"type": "users_select", "selected_user": account.owner_user_id},
         "arr": {"type": "number_input", "value": str(account.arr + 1)},
+        "arr_kind": {"type": "static_select", "selected_option": {"value": "expansion"}},
         "currency": {"type": "static_select", "selected_option": {"value": account.currency}},
         "contract_start": {
             "type": "datepicker",

@@ -34,6 +34,7 @@ from store.models import (
     AccountHistory,
     ActionItem,
     ContactLog,
+    RevenueEntry,
     Stakeholder,
     StakeholderChange,
     UsageReading,
@@ -66,6 +67,9 @@ TABLES: tuple[Table, ...] = (ACCOUNT, STAKEHOLDER, STAKEHOLDER_CHANGE, CONTACT_L
 USAGE_READING: Table = UsageReading.__table__  # type: ignore[attr-defined]
 ACCOUNT_HISTORY: Table = AccountHistory.__table__  # type: ignore[attr-defined]
 HISTORY_TABLES: tuple[Table, ...] = (USAGE_READING, ACCOUNT_HISTORY)
+REVENUE_ENTRY: Table = RevenueEntry.__table__  # type: ignore[attr-defined]
+"""Each account's revenue ledger: its new entry, and for some a move in the last year (ids left
+to the database)."""
 """Written only with `history_weeks` (their ids left to the database)."""
 HISTORY_EVERY_WEEKS = 4
 """A generated history has a record about every four weeks per account (a band or figure moved)."""
@@ -221,7 +225,7 @@ class _Chunk:
     """Rows of a slice of accounts, per table, ready for executemany."""
 
     rows: dict[str, list[Row]] = field(
-        default_factory=lambda: {t.name: [] for t in (*TABLES, *HISTORY_TABLES)}
+        default_factory=lambda: {t.name: [] for t in (*TABLES, REVENUE_ENTRY, *HISTORY_TABLES)}
     )
 
 
@@ -263,7 +267,7 @@ def generate_portfolio(
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
     spent = timings if timings is not None else {}
-    written = (*TABLES, *HISTORY_TABLES) if history_weeks else TABLES
+    written = (*TABLES, REVENUE_ENTRY, *(HISTORY_TABLES if history_weeks else ()))
     spent.update({t.name: 0.0 for t in written} | {"build": 0.0, "delete": 0.0})
     counts = {t.name: 0 for t in written}
     rng = random.Random(seed)
@@ -310,7 +314,7 @@ def insert_batches(connection: Connection, table: Table, rows: Sequence[Row]) ->
 def delete_team(engine: Engine, *, team_id: str) -> None:
     """Delete every row of a team, children first, one statement per table, in one transaction."""
     with engine.begin() as connection:
-        for table in (*HISTORY_TABLES, *reversed(TABLES)):
+        for table in (*HISTORY_TABLES, REVENUE_ENTRY, *reversed(TABLES)):
             connection.execute(delete(table).where(table.c.team_id == team_id))
 
 
@@ -395,6 +399,7 @@ def _add_account(
             "updated_at": created + timedelta(days=rng.randint(0, 29)),
         }
     )
+    _add_revenue(chunk, rng=rng, row=chunk.rows["account"][-1], today=today)
     people = _add_people(
         chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
         domain=domain, created=created, today=today, issues=issues,
@@ -407,6 +412,31 @@ def _add_account(
         chunk, rng=rng, ids=ids, team_id=team_id, account_id=account_id, owner=owner,
         people=people, today=today, issues=issues,
     )  # fmt: skip
+
+
+MOVED_SHARE = 0.3
+"""Accounts whose ARR moved (expanded or contracted) in the last year."""
+
+
+def _add_revenue(chunk: _Chunk, *, rng: random.Random, row: Row, today: date) -> None:
+    """The account's ledger: new on its creation day, and for some a move in the last year
+    that ends at its ARR now."""
+    arr, created = row["arr"], row["created_at"]
+    moved = rng.random() < MOVED_SHARE and (today - created.date()).days > 60
+    start = (arr * Decimal(str(round(rng.uniform(0.7, 1.3), 2)))).quantize(Decimal("0.01"))
+    common = {"team_id": row["team_id"], "account_id": row["id"], "currency": row["currency"]}
+    first = start if moved else arr
+    chunk.rows[REVENUE_ENTRY.name].append(
+        common | {"effective_on": created.date(), "kind": "new", "change": first,
+                  "arr_after": first, "source": "import", "recorded_at": created}
+    )  # fmt: skip
+    if moved and start != arr:
+        on = today - timedelta(days=rng.randint(1, min(330, (today - created.date()).days - 1)))
+        chunk.rows[REVENUE_ENTRY.name].append(
+            common | {"effective_on": on, "kind": "expansion" if arr > start else "contraction",
+                      "change": arr - start, "arr_after": arr, "source": "import",
+                      "recorded_at": _at(on, 12)}
+        )  # fmt: skip
 
 
 def _add_history(chunk: _Chunk, *, rng: random.Random, weeks: int, today: date) -> None:

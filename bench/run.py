@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from commands.replies import card_of, portfolio_of
 from store.accounts import find_account_by_channel, find_account_by_name, search_accounts
 from store.db import Database
 from store.models import Account
+from store.revenue import Rates, churn_seen, revenue_report
 from store.snapshots import load_snapshots
 
 SMALL_SCALE = 1_000
@@ -136,7 +138,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     for line in statement_check(figures):
         console.print(line)
     lines, met = targets(figures)
-    for line in lines:
+    for line in [*lines, *revenue_lines(figures)]:
         console.print(line)
     console.print(f"peak resident memory of this process: {peak_rss_bytes() / 2**20:,.0f} MiB")
     return 0 if met else TARGET_MISSED
@@ -246,7 +248,15 @@ def measure_queries(
     # one letter dropped matches none exactly nor as a substring, so it takes the fuzzy path.
     words = [pick.name.split()[1].lower() for pick in picks]
     typos = [drop_letter(pick.name, rng) for pick in picks]
+    rates = Rates(currency="USD", rates=BENCH_RATES)
+
+    def team_revenue(session: Session, _i: int) -> int:  # `/account revenue` for a lead
+        report = revenue_report(session, team_id=team_id, today=today, rates=rates)
+        churn_seen(session, team_id=team_id, losses=report.losses)
+        return report.year.accounts
+
     cases = (
+        Case(REVENUE, team_revenue),
         Case(f"load_snapshots(owner_user_id={owner})", owner_portfolio),
         Case(PORTFOLIO.format(owner=owner), portfolio),
         Case(HOME.format(owner=owner), home),
@@ -259,6 +269,23 @@ def measure_queries(
         Case("find_account_by_channel", by_channel),
     )
     return [_measure(database, case=case, scale=scale, repeats=repeats) for case in cases]
+
+
+REVENUE = "revenue report (whole team)"
+"""Issue 13: `/account revenue` for a lead, the whole team's NRR, GRR and early sight of churn,
+in a few statements whatever the number of accounts."""
+BENCH_RATES = {"EUR": Decimal("1.08"), "GBP": Decimal("1.27")}
+"""The generated portfolio's other currencies, at fixed rates."""
+
+
+def revenue_lines(figures: Sequence[QueryFigures]) -> list[str]:
+    """The revenue report at each scale: p50, p95 and statements per call."""
+    return [
+        f"{REVENUE} at {f.scale:,}: {f.rows:,.0f} accounts at the start, p50 {f.p50_ms:.1f} ms, "
+        f"p95 {f.p95_ms:.1f} ms, {_statements(f.statements)} statements"
+        for f in figures
+        if f.name == REVENUE
+    ]
 
 
 def listed(header: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from rich.console import Console
 
@@ -11,10 +12,14 @@ from bot.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_p
 from commands.access import Access
 from commands.payloads import SlashCommand
 from commands.routes import answer_typed
+from commands.ui.chart import revenue_chart
 from commands.ui.terminal import print_message
+from commands.ui.views.renewal import question_blocks
 from digests.cli import print_digests
 from store.db import Database
-from store.settings import DigestSettings
+from store.renewals import ASK_BEFORE, renewals_to_ask
+from store.revenue import Rates, revenue_report
+from store.settings import DigestSettings, revenue_settings
 
 SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail")
 
@@ -54,6 +59,9 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
             defaults=DigestSettings(portfolio_channel_id="C0DEMOLEADS"),
             teams=[DEMO_TEAM_ID],
         )
+        show_renewal_question(db, console=console, today=today)
+        show("/account revenue", console=console, db=db, today=today)
+        write_chart(db, console=console, today=today)
         others = ", ".join(s.name for s in SAMPLE_PORTFOLIO if s.name not in SHOWCASE)
         console.print(
             f"[dim]Also in the sample: {others}. Try `accountbot demo --account Initech`.[/dim]"
@@ -70,3 +78,48 @@ def show(typed: str, *, console: Console, db: Database, today: date) -> None:
         console.print(f"[dim]{typed} opens a form in Slack.[/dim]")
         return
     print_message(console, typed, blocks)
+
+
+CHART_FILE = Path("accountbot-revenue.png")
+"""Where the demo writes the revenue report's chart (in Slack it is posted as a file)."""
+
+
+def show_renewal_question(db: Database, *, console: Console, today: date) -> None:
+    """The "Did it renew?" DM the scheduler sends: for a renewal due now, or else the next one
+    (asked from 14 days before it)."""
+    with db.reading() as session:
+        due = renewals_to_ask(session, day=today, team_ids=[DEMO_TEAM_ID])
+        if not due:
+            due = renewals_to_ask(session, day=today + timedelta(days=366), team_ids=[DEMO_TEAM_ID])
+            due = [r for r in due if r.renewal_date >= today][:1]
+    if not due:
+        return
+    renewal = due[0]
+    asked_on = max(today, renewal.renewal_date - ASK_BEFORE)
+    blocks = question_blocks(
+        account_id=renewal.account_id,
+        name=renewal.name,
+        renewal_date=renewal.renewal_date,
+        arr=renewal.arr,
+        currency=renewal.currency,
+        today=asked_on,
+    )
+    print_message(
+        console,
+        f"DM to @{renewal.owner_user_id} on {asked_on:%-d %b} (the renewal question)",
+        blocks,
+    )
+
+
+def write_chart(db: Database, *, console: Console, today: date) -> None:
+    """The revenue report's chart, written to `CHART_FILE` (Slack gets it as a file)."""
+    with db.reading() as session:
+        chosen = revenue_settings(session, team_id=DEMO_TEAM_ID)
+        report = revenue_report(
+            session,
+            team_id=DEMO_TEAM_ID,
+            today=today,
+            rates=Rates(currency=chosen.currency, rates=chosen.rates),
+        )
+    CHART_FILE.write_bytes(revenue_chart(report, title="NRR and GRR: the team's portfolio"))
+    console.print(f"The revenue chart is written to [bold]{CHART_FILE.resolve()}[/bold].")

@@ -356,6 +356,7 @@ ACTION_SHAPES: dict[str, type[_BlockActions]] = {
     Action.OVERRIDE_BAND: _OpensModal,
     Action.RENEWAL_STAGE: _OpensModal,
     Action.RECORD_USAGE: _OpensModal,
+    Action.RENEWAL_ANSWER: _OpensModal,
     Action.EDIT_ACCOUNT: _OpensModal,
     Action.CREATE_ACCOUNT: _OpensModal,
     Action.ADD_STAKEHOLDER: _OpensModal,

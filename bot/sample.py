@@ -12,7 +12,17 @@ from sqlmodel import Session, col, select
 from store.accounts import create_account, update_account
 from store.actions import add_action_item, complete_action_item
 from store.digest_bands import ShownNow, record_bands
-from store.enums import Band, ContactChannel, Influence, RenewalStage, Role, Segment, Sentiment
+from store.enums import (
+    Band,
+    ContactChannel,
+    Influence,
+    RenewalStage,
+    RevenueKind,
+    RevenueSource,
+    Role,
+    Segment,
+    Sentiment,
+)
 from store.history import record_as_of, seed_history
 from store.models import (
     Account,
@@ -525,19 +535,33 @@ CONTACT_SUMMARIES = {
 never only who was met)."""
 
 
+REVENUE_MOVES = {
+    "Acme Logistics": (540_000, 150),
+    "Northwind Health": (600_000, 95),
+    "Hooli": (20_000, 240),
+}
+"""Sample accounts whose ARR moved in the last year: (ARR before, how many days ago it moved to
+the sample's ARR), so the revenue report has expansion and contraction to show."""
+CUSTOMER_FOR = timedelta(days=730)
+"""How long the sample's accounts have been customers (their ledger's new entry)."""
+
+
 def _seed_account(
     session: Session, *, team_id: str, today: date, sample: SampleAccount, index: int
 ) -> None:
     renewal = today + timedelta(days=sample.renewal_in_days)
     signed = None if sample.signed_days_ago is None else today - timedelta(sample.signed_days_ago)
     notice = None if sample.notice_in_days is None else today + timedelta(sample.notice_in_days)
+    before, moved_days_ago = REVENUE_MOVES.get(sample.name, (sample.arr, None))
     account = create_account(
         session,
         team_id=team_id,
         name=sample.name,
         owner_user_id=sample.owner,
         channel_id=f"C0DEMO{index:03d}",
-        arr=Decimal(sample.arr),
+        arr=Decimal(before),
+        arr_since=today - CUSTOMER_FOR,
+        revenue_source=RevenueSource.IMPORT,
         renewal_date=renewal,
         contract_start=renewal - timedelta(days=365),
         segment=sample.segment,
@@ -547,6 +571,17 @@ def _seed_account(
         external_crm_id=f"0015g00000DEMO{index:03d}",
     )
     account_id = saved_id(account.id)
+    if moved_days_ago is not None:
+        update_account(  # the move, in the revenue ledger
+            session,
+            team_id=team_id,
+            account_id=account_id,
+            by_user_id=sample.owner,
+            arr=Decimal(sample.arr),
+            arr_kind=RevenueKind.EXPANSION if sample.arr > before else RevenueKind.CONTRACTION,
+            arr_on=today - timedelta(days=moved_days_ago),
+            revenue_source=RevenueSource.IMPORT,
+        )
     if sample.stage is not RenewalStage.NOT_STARTED or notice is not None:
         update_account(  # as the owner would, through the renewal form: a line of history
             session,

@@ -163,7 +163,10 @@ def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> in
     """Create or change the account (the form read again, as it is written)."""
     values = parse_account_form(view).model_dump()
     if sub.meta.account_id is None:
-        return saved_id(create_account(session, team_id=sub.team_id, **values).id)
+        del values["arr_kind"]  # a new account's ARR is new
+        return saved_id(
+            create_account(session, team_id=sub.team_id, by_user_id=sub.user_id, **values).id
+        )
     update_account(
         session,
         team_id=sub.team_id,

@@ -17,10 +17,13 @@ from pydantic import (
 
 from commands.ui.fields import CURRENCIES, SLACK_ID
 from commands.ui.ids import FIELD_ACTION, AccountField
-from store.enums import Segment
+from store.enums import RevenueKind, Segment
 
 MAX_ARR = Decimal("999999999999.99")
 FormModel = TypeVar("FormModel", bound=BaseModel)
+FORM_KINDS = (RevenueKind.EXPANSION, RevenueKind.CONTRACTION, RevenueKind.CORRECTION)
+"""The kinds of ARR change the account form records (new is its creation, churn a renewal's
+answer)."""
 
 
 class AccountForm(BaseModel):
@@ -32,8 +35,11 @@ class AccountForm(BaseModel):
     channel_id: Annotated[str | None, Field(pattern=SLACK_ID)] = None
     owner_user_id: Annotated[str | None, Field(pattern=SLACK_ID)] = None
     arr: Decimal = Decimal("0")
+    arr_kind: RevenueKind | None = None
+    """What a change of ARR is (the store checks it against the change)."""
     currency: str = "USD"
     contract_start: date | None = None
+    contract_months: Annotated[int, Field(ge=1, le=60)] = 12
     renewal_date: date | None = None
     seats_licensed: Annotated[int | None, Field(le=10_000_000)] = None
     seats_active: Annotated[int | None, Field(le=10_000_000)] = None
@@ -54,6 +60,13 @@ class AccountForm(BaseModel):
         if value > MAX_ARR:
             raise ValueError("ARR is too large.")
         return value.quantize(Decimal("0.01"))
+
+    @field_validator("arr_kind")
+    @classmethod
+    def _kind_of_the_form(cls, value: RevenueKind | None) -> RevenueKind | None:
+        if value is not None and value not in FORM_KINDS:
+            raise ValueError("Pick one of the options: expansion, contraction or correction.")
+        return value
 
     @field_validator("currency")
     @classmethod

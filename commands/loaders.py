@@ -24,6 +24,7 @@ from commands.ui.values import (
     NewAccountValue,
     NewPersonValue,
     PersonMenuValue,
+    RenewalAnswerValue,
     SectionValue,
 )
 from commands.ui.views.account import account_form
@@ -36,7 +37,14 @@ from commands.ui.views.people import (
     stakeholder_form,
 )
 from commands.ui.views.plan import Origin, action_form, block_form, origin_of, reschedule_form
-from commands.ui.views.settings import leads_form, settings_form, settings_menu, thresholds_form
+from commands.ui.views.renewal import answer_form
+from commands.ui.views.settings import (
+    leads_form,
+    revenue_form,
+    settings_form,
+    settings_menu,
+    thresholds_form,
+)
 from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
 from store.actions import get_action_item
@@ -44,10 +52,13 @@ from store.enums import ActionStatus, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
 from store.overrides import override_version
+from store.renewals import add_months, already_recorded
+from store.revenue import currencies_in_use
 from store.settings import (
     DigestSettings,
     SettingsSection,
     digest_settings_of,
+    revenue_settings,
     settings_history,
     settings_version,
     thresholds_for,
@@ -139,6 +150,26 @@ def renewal_stage(session: Session, value: AccountValue, request: Request) -> Vi
         return ACCOUNT_GONE
     meta = _on_card(account, request)
     return renewal_form(meta=meta, account=account, today=request.today)
+
+
+def renewal_answer(session: Session, value: RenewalAnswerValue, request: Request) -> View | str:
+    """An answer under "Did Acme renew?": its small form, unless the renewal is recorded."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    if refused := already_recorded(account, value.renewal_date):
+        return refused
+    meta = ModalMeta(account_id=account.id, renewal_on=value.renewal_date, outcome=value.outcome)
+    return answer_form(
+        meta=meta,
+        name=account.name,
+        outcome=value.outcome,
+        arr=account.arr,
+        currency=account.currency,
+        renewal_date=value.renewal_date,
+        next_renewal=add_months(value.renewal_date, account.contract_months),
+        today=request.today,
+    )
 
 
 def edit_account(session: Session, value: AccountValue, request: Request) -> View | str:
@@ -406,6 +437,7 @@ def settings_menu_of(
         digests=digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id],
         thresholds=thresholds_for(session, team_id=team_id),
         leads=team_leads(session, team_id=team_id),
+        revenue=revenue_settings(session, team_id=team_id),
         history=settings_history(session, team_id=team_id),
         today=today,
     )
@@ -426,6 +458,12 @@ def settings_section(session: Session, value: SectionValue, request: Request) ->
         return thresholds_form(meta=meta, current=thresholds_for(session, team_id=team_id))
     if value.section is SettingsSection.LEADS:
         return leads_form(meta=meta, current=team_leads(session, team_id=team_id))
+    if value.section is SettingsSection.REVENUE:
+        return revenue_form(
+            meta=meta,
+            current=revenue_settings(session, team_id=team_id),
+            in_use=currencies_in_use(session, team_id=team_id),
+        )
     defaults = request.digest_defaults
     current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
     return settings_form(meta=meta, current=current)

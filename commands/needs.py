@@ -73,6 +73,25 @@ class Change:
 
 
 @dataclass(frozen=True)
+class ChangeOrLead:
+    """Changing the account, or being one of the team's leads: a renewal question passes to the
+    leads when the account's owner has left the workspace. Named `change`: it is checked
+    against the account the request touches."""
+
+    name: str = "change"
+
+    def refusal(self, check: Check) -> str | None:
+        if check.account is None:
+            return None
+        refused = check.access.change_refusal(check.account)
+        if refused is None or check.access.user_id is None:
+            return refused
+        with check.db.reading() as session:
+            lead = is_lead(session, team_id=check.access.team_id, user_id=check.access.user_id)
+        return None if lead else refused
+
+
+@dataclass(frozen=True)
 class Admin:
     """A workspace admin or owner (Slack's answer, remembered for two minutes)."""
 
@@ -105,5 +124,6 @@ class Lead:
 ANYONE = Anyone()
 SEE = See()
 CHANGE = Change()
+CHANGE_OR_LEAD = ChangeOrLead()
 ADMIN = Admin()
 LEAD = Lead()

@@ -116,6 +116,10 @@ class AccountVerb(StrEnum):
     """`/account portfolio`: the team's accounts at risk (leads and admins)."""
     USAGE = "usage"
     """Text the grammar cannot take (too long to be a name, words after `settings`)."""
+    REVENUE = "revenue"
+    """`/account Acme revenue`: the account's NRR and GRR."""
+    TEAM_REVENUE = "team_revenue"
+    """`/account revenue`: the portfolio's (your accounts; the team's for leads and admins)."""
 
 
 RESERVED_WORDS = {
@@ -128,6 +132,7 @@ RESERVED_WORDS = {
     "--help": AccountVerb.HELP,
     "settings": AccountVerb.SETTINGS,
     "portfolio": AccountVerb.PORTFOLIO,
+    "revenue": AccountVerb.TEAM_REVENUE,
 }
 """`/account <word> …`: a first word that makes the text a command (rule 2). No account may be
 named exactly like one (`command_word`): the word alone is always the command."""
@@ -147,6 +152,7 @@ TRAILING_VERBS = {
         AccountVerb.HISTORY,
         AccountVerb.ITEM,
         AccountVerb.PLAN,
+        AccountVerb.REVENUE,
     )
 }
 """`/account Acme <verb>`: the last word names what to do with the account (rule 3)."""
@@ -242,7 +248,7 @@ class AccountRequest(BaseModel):
     def _command(cls, verb: AccountVerb, rest: str) -> AccountRequest:
         if verb is AccountVerb.HELP:
             return cls(verb=verb)
-        if verb in (AccountVerb.SETTINGS, AccountVerb.PORTFOLIO):
+        if verb in (AccountVerb.SETTINGS, AccountVerb.PORTFOLIO, AccountVerb.TEAM_REVENUE):
             if rest:
                 return cls(
                     verb=AccountVerb.USAGE,

@@ -27,7 +27,9 @@ from commands import (
     override,
     people,
     plan,
+    renewals,
     replies,
+    revenue,
     team_settings,
     usage,
 )
@@ -50,7 +52,7 @@ from commands.contract import (
     plain_listener,
     shortcut_listener,
 )
-from commands.needs import ADMIN, ANYONE, CHANGE, LEAD, SEE
+from commands.needs import ADMIN, ANYONE, CHANGE, CHANGE_OR_LEAD, LEAD, SEE
 from commands.payloads import AccountVerb as V
 from commands.payloads import MessageShortcut, SlashCommand
 from commands.replies import read_command
@@ -69,6 +71,7 @@ from commands.ui.values import (
     NewAccountValue,
     NewPersonValue,
     PersonMenuValue,
+    RenewalAnswerValue,
     SectionValue,
 )
 from commands.ui.views.blocks import Block
@@ -87,6 +90,9 @@ VERBS: tuple[Verb, ...] = (
     Verb(V.PLAN, SEE, answer=replies.plan_answer, account=Find.NAMED),
     Verb(V.HISTORY, SEE, answer=replies.history_answer, account=Find.NAMED),
     Verb(V.PORTFOLIO, LEAD, answer=replies.team_portfolio_answer),
+    Verb(V.REVENUE, SEE, answer=revenue.account_revenue_answer, account=Find.NAMED),
+    # the user's own accounts, or the whole team's for leads and admins (the answer decides)
+    Verb(V.TEAM_REVENUE, ANYONE, answer=revenue.team_revenue_answer),
     Verb(V.NEW, ANYONE, title=TITLES[V.NEW], loader=loaders.new_account),
     Verb(V.EDIT, CHANGE, title=TITLES[V.EDIT], loader=loaders.edit_named, account=Find.NAMED),
     Verb(
@@ -117,6 +123,14 @@ ROUTES: tuple[Route, ...] = (
     Modal(A.OVERRIDE_BAND, "Override band", loaders.override_band, AccountValue, CHANGE),
     Modal(A.RENEWAL_STAGE, "Renewal stage", loaders.renewal_stage, AccountValue, CHANGE),
     Modal(A.RECORD_USAGE, "Record usage", loaders.record_usage, AccountValue, CHANGE),
+    # "Did Acme renew?" (a DM): its owner, or the team's leads when the owner left
+    Modal(
+        A.RENEWAL_ANSWER,
+        "Did it renew?",
+        loaders.renewal_answer,
+        RenewalAnswerValue,
+        CHANGE_OR_LEAD,
+    ),
     Modal(
         A.CREATE_ACCOUNT,
         "New account",
@@ -220,6 +234,7 @@ ROUTES: tuple[Route, ...] = (
     Form(F.OVERRIDE_FORM, override.save_override, CHANGE),
     Form(F.RENEWAL_FORM, override.save_renewal, CHANGE),
     Form(F.USAGE_FORM, usage.save_usage, CHANGE),
+    Form(F.RENEWAL_ANSWER_FORM, renewals.save_renewal_answer, CHANGE_OR_LEAD),
     Form(F.PROMOTED_FORM, people.save_promotion, CHANGE),
     Form(F.CONTACT_FORM, contacts.save_contact, CHANGE, target=contacts.chosen_account),
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),
@@ -245,6 +260,13 @@ ROUTES: tuple[Route, ...] = (
         ADMIN,
         account=Find.NONE,
         refused_beside=SETTINGS_BLOCKS[SettingsSection.LEADS],
+    ),
+    Form(
+        F.REVENUE_SETTINGS_FORM,
+        team_settings.save_revenue_settings,
+        ADMIN,
+        account=Find.NONE,
+        refused_beside=SETTINGS_BLOCKS[SettingsSection.REVENUE],
     ),
     # events
     Listen(Event.APP_HOME_OPENED, home.publish_home, ANYONE),  # the user's own accounts only

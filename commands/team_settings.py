@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, time
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -16,11 +17,25 @@ from commands.access import Access
 from commands.forms import FormErrors, parse_form, state_values
 from commands.loaders import settings_menu_of
 from commands.submissions import save_submission
+from commands.ui.fields import CURRENCIES
 from commands.ui.values import ModalMeta
-from commands.ui.views.settings import ALL_CLEAR, LEADS_BLOCK, OWNER_DMS, WEEKLY_ALL_CLEAR
+from commands.ui.views.settings import (
+    ALL_CLEAR,
+    CURRENCY_BLOCK,
+    LEADS_BLOCK,
+    OWNER_DMS,
+    RATE_BLOCK,
+    WEEKLY_ALL_CLEAR,
+)
 from store.db import Database
 from store.leads import MAX_LEADS, USER_ID, TeamLeads, save_leads
-from store.settings import DigestSettings, SettingsSection, Thresholds, save_settings
+from store.settings import (
+    DigestSettings,
+    RevenueSettings,
+    SettingsSection,
+    Thresholds,
+    save_settings,
+)
 
 REQUIRED = "This field is required."
 
@@ -53,7 +68,7 @@ class SettingsForm(BaseModel):
         )
 
 
-SettingsValues = Thresholds | DigestSettings | TeamLeads
+SettingsValues = Thresholds | DigestSettings | TeamLeads | RevenueSettings
 
 
 def _settings_listener(
@@ -157,10 +172,37 @@ class LeadsForm(BaseModel):
         return TeamLeads(user_ids=tuple(self.leads))
 
 
+def _revenue(view: dict[str, Any]) -> RevenueSettings:
+    """Save the reporting currency and the rates other currencies convert at."""
+    typed = state_values(view)
+    currency = str(typed.get(CURRENCY_BLOCK, ""))
+    errors: dict[str, str] = {}
+    if currency not in CURRENCIES:
+        errors[CURRENCY_BLOCK] = f"Pick one of {', '.join(CURRENCIES)}."
+    rates: dict[str, Decimal] = {}
+    for block, text in typed.items():
+        if not block.startswith(RATE_BLOCK) or block.removeprefix(RATE_BLOCK) == currency:
+            continue
+        try:
+            rate = Decimal(str(text))
+        except InvalidOperation:
+            errors[block] = "Enter a number, like 1.08."
+            continue
+        if not rate.is_finite() or rate <= 0 or rate > MAX_RATE:
+            errors[block] = "A rate is a number above 0 (and below a million)."
+            continue
+        rates[block.removeprefix(RATE_BLOCK)] = rate.normalize()
+    if errors:
+        raise FormErrors(errors)
+    return RevenueSettings(currency=currency, rates=rates)
+
+
+MAX_RATE = Decimal(1_000_000)
 FIRST_BLOCKS = {
     SettingsSection.DIGESTS: "weekday",
     SettingsSection.THRESHOLDS: "min_threads",
     SettingsSection.LEADS: LEADS_BLOCK,
+    SettingsSection.REVENUE: CURRENCY_BLOCK,
 }
 """Each section's first input: a refusal at submission is shown beside it."""
 save_digest_settings = _settings_listener(
@@ -171,4 +213,7 @@ save_thresholds = _settings_listener(
 )
 save_leads_form = _settings_listener(
     SettingsSection.LEADS, _leads, first_block=FIRST_BLOCKS[SettingsSection.LEADS]
+)
+save_revenue_settings = _settings_listener(
+    SettingsSection.REVENUE, _revenue, first_block=FIRST_BLOCKS[SettingsSection.REVENUE]
 )

@@ -284,6 +284,8 @@ class PortfolioDigest:
     posted in the portfolio channel, which everyone there reads)."""
     leads_named: bool = True
     """The team has leads, who get every account by DM (else the note says how to name them)."""
+    nrr_line: str = ""
+    """The month's NRR and GRR so far (`digests.deliver.month_nrr`), for the team's digest."""
 
     @property
     def at_risk(self) -> tuple[AccountDigest, ...]:
@@ -446,6 +448,7 @@ def build_portfolio_digest(
     by_owner: bool = True,
     private_channels: Collection[str] = frozenset(),
     leads_named: bool = True,
+    nrr_line: str = "",
 ) -> PortfolioDigest:
     """The money view of these accounts: totals per currency (never added across currencies),
     new reds and recoveries, the ones at risk by owner in the one risk order, renewals ahead.
@@ -515,6 +518,7 @@ def build_portfolio_digest(
         failures=tuple(failures),
         to_owners=tuple(to_owners),
         by_owner=by_owner,
+        nrr_line=nrr_line,
         total=total,
         red=red,
         renewing=renewing,

@@ -26,8 +26,10 @@ from commands.ui.delivery import SHARED_OUTSIDE, deliver
 from commands.ui.directory import Directory
 from commands.ui.slack_failures import Outcome
 from commands.ui.views.blocks import Block
+from commands.ui.views.revenue import against_target, percent
 from digests.content import AccountDigest, build_account_digests, build_portfolio_digest
 from digests.render import account_digest_blocks, portfolio_digest_blocks, to_owner_blocks
+from digests.renewals import ask_again
 from store.db import Database
 from store.deliveries import (
     DONE,
@@ -44,7 +46,8 @@ from store.deliveries import (
 from store.digest_bands import ShownNow, record_bands
 from store.leads import team_leads
 from store.models import saved_id
-from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
+from store.revenue import MissingRate, Rates, revenue_report
+from store.settings import DigestSettings, digest_settings_of, revenue_settings, teams_with_accounts
 
 logger = logging.getLogger("accountbot.digests")
 
@@ -106,6 +109,8 @@ class DeliveryRun:
     """Sent (among `sent`) to the owner by DM, their channel being shared: target -> owner."""
     released: list[str] = field(default_factory=list)
     """Failed (among `failed`) with nothing sent: the claim given back for the next run."""
+    asked_again: list[int] = field(default_factory=list)
+    """Accounts whose unanswered renewal question was asked again (by DM) this week."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +281,7 @@ class RenderedWeek:
         title: str = "Portfolio this week",
         private_channels: Collection[str] = frozenset(),
         leads_named: bool = True,
+        nrr_line: str = "",
     ) -> tuple[list[Block], str]:
         """The portfolio digest of these accounts, without those linked to `private_channels`
         (with the collector paused: a whole team's digests are millions of objects, and a full
@@ -291,8 +297,30 @@ class RenderedWeek:
                     title=title,
                     private_channels=private_channels,
                     leads_named=leads_named,
+                    nrr_line=nrr_line,
                 )
             )
+
+
+def month_nrr(db: Database, *, team_id: str, today: date) -> str:
+    """The portfolio digest's revenue line: this month's NRR and GRR so far, against the 120 %
+    target (`store.revenue`; a currency without a rate is said, not guessed)."""
+    with db.reading() as session:
+        chosen = revenue_settings(session, team_id=team_id)
+        try:
+            report = revenue_report(
+                session,
+                team_id=team_id,
+                today=today,
+                rates=Rates(currency=chosen.currency, rates=chosen.rates),
+            )
+        except MissingRate as missing:
+            return f"*NRR this month:* not reported. {missing.message}"
+    month = report.months[-1]
+    return (
+        f"*NRR this month* ({month.start:%B}, to date): {percent(month.nrr)} · GRR "
+        f"{percent(month.grr)} ({against_target(month.nrr)})"
+    )
 
 
 def render_team_digests(
@@ -417,23 +445,30 @@ def deliver_team_digests(
         for row, account in named
         if row.status == TO_OWNER and account is not None
     ]
+    nrr_line = (
+        month_nrr(db, team_id=team_id, today=now.date())
+        if settings.portfolio_channel_id or leads
+        else ""
+    )
     if settings.portfolio_channel_id and not portfolio_due:
         run.skipped.append(PORTFOLIO)  # sent or failed already this week
     elif settings.portfolio_channel_id:
         # everyone in the portfolio channel reads it: no account of a private channel, and
-        # totals over the accounts listed (asked of Slack outside any transaction)
+        # totals over the accounts listed (asked of Slack outside any transaction); the
+        # team's NRR counts every account, so it is said there only when none is left out
         private = directory.private_channels(client, team_id=team_id, channel_ids=linked)
         blocks, text = rendered.portfolio(
             failures=failures,
             to_owners=to_owners,
             private_channels=private,
             leads_named=bool(leads),
+            nrr_line="" if private else nrr_line,
         )
         post(
             Post(target=PORTFOLIO, channel=settings.portfolio_channel_id, blocks=blocks, text=text)
         )
     if leads:  # leads see the whole portfolio, private-channel accounts included
-        blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners)
+        blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners, nrr_line=nrr_line)
     for lead in leads:  # the team's leads get it by DM, each once a week (the ledger's target)
         post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
     if settings.owner_digests:
@@ -450,6 +485,8 @@ def deliver_team_digests(
                     continue
                 blocks, text = portfolio_digest_blocks(portfolio)
             post(Post(target=f"owner:{owner}", channel=owner, blocks=blocks, text=text))
+    asked = ask_again(db, client, team_id=team_id, now=now, round=week.isoformat(), holder=holder)
+    run.asked_again = [account_id for account_id, _ in asked.sent]
     return run
 
 

@@ -15,8 +15,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from commands.ui.directory import Directory
 from digests.deliver import ClientFor, DeliveryRun, is_due, run_due_digests
 from digests.history import check_history
-from digests.queue import WORKERS, new_holder, work_digests
+from digests.queue import WORKERS, each_team, new_holder, work_digests
 from digests.reminders import send_due_reminders
+from digests.renewals import ask_renewals
 from store.db import Database
 from store.leases import hold_lease
 from store.settings import DigestSettings, digest_settings_of, teams_with_accounts
@@ -86,6 +87,26 @@ def build_scheduler(
                 len(run.interrupted),
             )
 
+    def renewals() -> None:
+        """ "Did Acme renew?" to the owners of renewals due, each once."""
+        if not shared and not leader():
+            return
+        run = ask_renewals(
+            db,
+            clients,
+            now=clock(),
+            holder=holder if shared else None,
+            share=each_team if shared else None,
+        )
+        if run.sent or run.failed:
+            logger.info(
+                "renewal questions: %d sent, %d failed, %d with nobody to ask (no owner, no "
+                "team leads)",
+                len(run.sent),
+                len(run.failed),
+                len(run.nobody),
+            )
+
     def due_on_queue() -> dict[str, DeliveryRun]:
         """The due teams' digests, shared with every other process through the database."""
         now = clock()
@@ -150,6 +171,13 @@ def build_scheduler(
         IntervalTrigger(minutes=SHARED_EVERY_MINUTES if shared else REMINDER_EVERY_MINUTES),
         id="due-reminders",
         name="due-day reminders",
+        next_run_time=clock(),
+    )
+    scheduler.add_job(
+        renewals,
+        IntervalTrigger(minutes=SHARED_EVERY_MINUTES if shared else REMINDER_EVERY_MINUTES),
+        id="renewal-questions",
+        name="renewal questions",
         next_run_time=clock(),
     )
     scheduler.add_job(

@@ -12,10 +12,11 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
-from store.enums import RenewalStage, Segment
+from store.enums import RenewalStage, RevenueKind, RevenueSource, Segment
 from store.errors import DuplicateAccountName, NotFound, StoreError, check_version
 from store.models import Account, AccountChange, saved_id
 from store.names import NAME_LENGTH, clean_name, name_key
+from store.revenue import check_kind, record_entry
 from store.types import utcnow
 from store.unique import saved_once
 
@@ -70,11 +71,16 @@ def create_account(
     renewal_stage: RenewalStage = RenewalStage.NOT_STARTED,
     renewal_signed_on: date | None = None,
     notice_date: date | None = None,
+    contract_months: int = 12,
+    arr_since: date | None = None,
+    by_user_id: str | None = None,
+    revenue_source: RevenueSource = RevenueSource.FORM,
 ) -> Account:
     """Insert an account; a name the team already uses (by its key: ignoring case, accents typed
     apart, letter widths and spacing) is refused, also when created at the same moment, and so
     are renewal facts that cannot all be true (`check_renewal`). A signed date is kept only
-    with the signed stage."""
+    with the signed stage. Its ARR goes in the revenue ledger as new, from `arr_since` (the day
+    it is created, unless said)."""
     name = clean_name(name)
     stage = RenewalStage(renewal_stage)
     signed_on = renewal_signed_on if stage is RenewalStage.SIGNED else None
@@ -99,6 +105,7 @@ def create_account(
         renewal_stage=stage,
         renewal_signed_on=signed_on,
         notice_date=notice_date,
+        contract_months=contract_months,
     )
 
     def check() -> None:
@@ -107,6 +114,18 @@ def create_account(
 
     check()
     saved_once(session, write=lambda: session.add(account), check=check)
+    record_entry(
+        session,
+        team_id=team_id,
+        account_id=saved_id(account.id),
+        kind=RevenueKind.NEW,
+        before=Decimal("0"),
+        arr_after=account.arr,
+        currency=account.currency,
+        effective_on=arr_since or utcnow().date(),
+        source=revenue_source,
+        by_user_id=by_user_id,
+    )
     return account
 
 
@@ -134,13 +153,19 @@ def update_account(
     account_id: int,
     expected_version: int | None = None,
     by_user_id: str | None = None,
+    arr_kind: RevenueKind | None = None,
+    arr_on: date | None = None,
+    arr_note: str | None = None,
+    revenue_source: RevenueSource = RevenueSource.FORM,
     **changes: Any,
 ) -> Account:
     """Change an account's fields; a name another account of the team uses is refused, and so is
     an edit made on a version someone else has changed since (`expected_version`), and renewal
     facts that cannot all be true once changed (`check_renewal`). Moving the stage off signed
     clears the signed date. Each renewal fact that changes is kept in the account's history
-    (`AccountChange`, by `by_user_id`), in the same transaction."""
+    (`AccountChange`, by `by_user_id`), in the same transaction. A change of ARR needs its kind
+    (`arr_kind`, checked against the change: `store.revenue.check_kind`) and goes in the revenue
+    ledger from `arr_on` (today unless said); a change of currency alone is a correction."""
     account = locked_account(session, team_id=team_id, account_id=account_id)
     check_version(expected_version, account.version, what=account.name)
     if unknown := set(changes) - _EDITABLE:
@@ -172,6 +197,14 @@ def update_account(
             signed_on=final["renewal_signed_on"],
             changed=frozenset(changes),
         )
+    arr_after = Decimal(changes.get("arr", account.arr))
+    currency = str(changes.get("currency", account.currency))
+    restated = currency.upper() != account.currency
+    revenue_moved = arr_after != account.arr or restated
+    if restated:  # the figure restated in another currency: no movement, whatever was said
+        arr_kind = RevenueKind.CORRECTION
+    elif revenue_moved:
+        arr_kind = check_kind(kind=arr_kind, before=account.arr, after=arr_after)
 
     def write() -> None:
         at = utcnow()  # one moment for the changes made together: one line of history
@@ -189,6 +222,20 @@ def update_account(
                         changed_at=at,
                     )
                 )
+        if revenue_moved and arr_kind is not None:
+            record_entry(
+                session,
+                team_id=team_id,
+                account_id=account_id,
+                kind=arr_kind,
+                before=arr_after if restated else account.arr,
+                arr_after=arr_after,
+                currency=currency,
+                effective_on=arr_on or at.date(),
+                source=revenue_source,
+                by_user_id=by_user_id,
+                note=f"restated from {account.arr:f} {account.currency}" if restated else arr_note,
+            )
         for field, value in changes.items():
             setattr(account, field, value)
         account.updated_at = at
@@ -203,6 +250,7 @@ _EDITABLE = frozenset(
         "name", "name_key", "owner_user_id", "channel_id", "arr", "currency", "renewal_date",
         "contract_start", "segment", "seats_licensed", "seats_active", "products",
         "external_crm_id", "archived", "renewal_stage", "renewal_signed_on", "notice_date",
+        "contract_months", "churned_on", "churn_reason",
     }
 )  # fmt: skip
 _RENEWAL_FIELDS = frozenset({"renewal_date", "notice_date", "renewal_stage", "renewal_signed_on"})

@@ -318,6 +318,7 @@ def open_actions_owned_by(
             col(ActionItem.our_owner_user_id) == user_id,
             col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
             col(Account.archived).is_(False),
+            col(Account.churned_on).is_(None),
         )
         .order_by(col(ActionItem.due_on), col(ActionItem.id))
     )
@@ -335,6 +336,7 @@ def items_due_around(session: Session, *, day: date) -> Sequence[tuple[ActionIte
             col(ActionItem.our_owner_user_id).is_not(None),
             col(ActionItem.due_on).between(day - timedelta(days=1), day + timedelta(days=1)),
             col(Account.archived).is_(False),
+            col(Account.churned_on).is_(None),  # a churned account is inactive
         )
         .order_by(col(ActionItem.id))
     )

@@ -73,6 +73,34 @@ class Band(StrEnum):
     RED = "red"
 
 
+class RevenueKind(StrEnum):
+    """What an ARR change was. A correction fixes a figure entered wrong: it is not movement."""
+
+    NEW = "new"
+    EXPANSION = "expansion"
+    CONTRACTION = "contraction"
+    CHURN = "churn"
+    CORRECTION = "correction"
+
+
+class RenewalOutcome(StrEnum):
+    """The answer to "Did Acme renew?"."""
+
+    RENEWED = "renewed"
+    EXPANDED = "expanded"
+    CONTRACTED = "contracted"
+    CHURNED = "churned"
+
+
+class RevenueSource(StrEnum):
+    """Where a revenue entry came from."""
+
+    FORM = "form"
+    RENEWAL = "renewal"
+    IMPORT = "import"
+    MIGRATION = "migration"
+
+
 _WORDS = {"smb": "SMB", "mid_market": "Mid-market"}
 
 

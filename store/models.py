@@ -15,7 +15,10 @@ from store.enums import (
     Band,
     ContactChannel,
     Influence,
+    RenewalOutcome,
     RenewalStage,
+    RevenueKind,
+    RevenueSource,
     Role,
     Segment,
     Sentiment,
@@ -102,6 +105,9 @@ class Account(SQLModel, table=True):
             "renewal_stage != 'signed' OR renewal_signed_on IS NOT NULL",
             name="signed_on_when_signed",
         ),
+        sa.CheckConstraint(
+            "contract_months >= 1 AND contract_months <= 60", name="contract_months"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -126,11 +132,84 @@ class Account(SQLModel, table=True):
     notice_date: date | None = None
     """The last day the customer may give notice not to renew: on or before the renewal date."""
     external_crm_id: str | None = Field(default=None, max_length=64)
+    contract_months: int = Field(default=12)
+    """The contract term: a renewal recorded rolls the renewal date forward by it."""
+    churned_on: date | None = None
+    """Set when a renewal is answered churned: the account is inactive from then on (no
+    digests, signals, reminders or renewal questions), its history kept."""
+    churn_reason: str | None = Field(default=None, max_length=500)
     archived: bool = Field(default=False)
     version: int = Field(default=1)
     """Raised by every edit: a form opened on an older version is refused (changed elsewhere)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class RevenueEntry(SQLModel, table=True):
+    """One movement of an account's ARR (or a correction of it): the one record of revenue
+    movement, only ever added to (`store.revenue`). `change` is signed; `arr_after` is the
+    account's ARR from `effective_on`, in `currency`."""
+
+    __tablename__ = "revenue_entry"
+    __table_args__ = (
+        sa.Index(None, "team_id", "effective_on"),
+        sa.Index(None, "account_id", "effective_on", "id"),
+        sa.CheckConstraint("arr_after >= 0", name="arr_after_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    effective_on: date
+    kind: RevenueKind = Field(sa_type=enum_column(RevenueKind))
+    change: Decimal = Field(max_digits=14, decimal_places=2)
+    arr_after: Decimal = Field(max_digits=14, decimal_places=2)
+    currency: str = Field(min_length=3, max_length=3)
+    by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    source: RevenueSource = Field(sa_type=enum_column(RevenueSource))
+    note: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    recorded_at: datetime = created_at_field()
+
+
+class RenewalAnswer(SQLModel, table=True):
+    """The answer to one renewal of an account (`renewal_date`: the renewal answered): one per
+    renewal, so a second answer to a renewal already recorded is refused."""
+
+    __tablename__ = "renewal_answer"
+    __table_args__ = (sa.UniqueConstraint("account_id", "renewal_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    renewal_date: date
+    outcome: RenewalOutcome = Field(sa_type=enum_column(RenewalOutcome))
+    arr_before: Decimal = Field(max_digits=14, decimal_places=2)
+    arr_after: Decimal = Field(max_digits=14, decimal_places=2)
+    reason: str | None = Field(default=None, max_length=500)
+    by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    answered_at: datetime = created_at_field()
+
+
+class RenewalAsk(SQLModel, table=True):
+    """The renewal questions' ledger: "Did Acme renew?" to one person about one renewal, in one
+    round (`first`, or the digest week it was asked again), claimed before sending so it goes
+    out at most once; where it went (to update it once answered) and its fate."""
+
+    __tablename__ = "renewal_ask"
+    __table_args__ = (sa.Index(None, "team_id", "account_id", "renewal_date"),)
+
+    team_id: str = Field(primary_key=True, max_length=TEAM_ID_LENGTH)
+    account_id: int = Field(primary_key=True, foreign_key="account.id", ondelete="CASCADE")
+    renewal_date: date = Field(primary_key=True)
+    round: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=SLACK_ID_LENGTH)
+    status: str = Field(default="sending", max_length=16)
+    error: str | None = Field(default=None, max_length=200)
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    message_ts: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime = created_at_field()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    holder: str | None = Field(default=None, max_length=200)
 
 
 UNCLEARED = sa.text("cleared_at IS NULL")
@@ -443,6 +522,8 @@ class TeamSettings(SQLModel, table=True):
     digest: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     leads: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     """The team's leads (Slack user ids): they see the team's portfolio, as admins do."""
+    revenue: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    """The reporting currency and the rates other currencies convert at (`RevenueSettings`)."""
     version: int = Field(default=0)
     """Raised by every save: a settings form opened on an older version is refused."""
     updated_at: datetime = created_at_field()

@@ -46,6 +46,8 @@ class AccountRow(NamedTuple):
     renewal_stage: RenewalStage
     renewal_signed_on: date | None
     notice_date: date | None
+    churned_on: date | None
+    churn_reason: str | None
 
 
 class PersonRow(NamedTuple):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -25,6 +26,7 @@ class SettingsSection(StrEnum):
     DIGESTS = "digests"
     THRESHOLDS = "thresholds"
     LEADS = "leads"
+    REVENUE = "revenue"
 
 
 Days = Annotated[int, Field(ge=1, le=3650)]
@@ -311,6 +313,25 @@ def digest_settings_of(
     }
 
 
+RATE_CODE = r"^[A-Z]{3}$"
+
+
+class RevenueSettings(BaseModel):
+    """The team's reporting currency, and what one unit of each other currency is worth in it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    currency: Annotated[str, Field(pattern=RATE_CODE)] = "USD"
+    rates: dict[Annotated[str, Field(pattern=RATE_CODE)], Annotated[Decimal, Field(gt=0)]] = {}
+
+
+def revenue_settings(session: Session, *, team_id: str) -> RevenueSettings:
+    stored = session.execute(
+        select(TeamSettings.revenue).where(TeamSettings.team_id == team_id)
+    ).scalar_one_or_none()
+    return RevenueSettings.model_validate(stored or {})
+
+
 def settings_version(session: Session, *, team_id: str) -> int:
     """The version of the team's settings (0 before its first save): a form carries the one it
     was opened on, and a save over a change made since is refused."""
@@ -325,7 +346,7 @@ def save_settings(
     *,
     team_id: str,
     section: SettingsSection,
-    values: Thresholds | DigestSettings,
+    values: Thresholds | DigestSettings | RevenueSettings,
     defaults: DigestSettings | None = None,
     by_user_id: str | None = None,
     expected_version: int | None = None,
@@ -340,6 +361,9 @@ def save_settings(
     if section is SettingsSection.THRESHOLDS:
         before = Thresholds.model_validate(row.thresholds)
         row.thresholds = values.model_dump()
+    elif section is SettingsSection.REVENUE:
+        before = RevenueSettings.model_validate(row.revenue)
+        row.revenue = values.model_dump(mode="json")
     else:
         in_force = (defaults or DigestSettings()).model_dump() | row.digest
         before = DigestSettings.model_validate(in_force)
@@ -359,7 +383,15 @@ def locked_settings(
     on another version (`expected_version`) is refused (`ChangedElsewhere`)."""
     session.execute(
         _insert(session)(TeamSettings)
-        .values(team_id=team_id, thresholds={}, digest={}, leads=[], version=0, updated_at=utcnow())
+        .values(
+            team_id=team_id,
+            thresholds={},
+            digest={},
+            leads=[],
+            revenue={},
+            version=0,
+            updated_at=utcnow(),
+        )
         .on_conflict_do_nothing(index_elements=["team_id"])
     )
     row = session.exec(
@@ -388,7 +420,7 @@ def _record_changes(
     after: BaseModel,
     by: str | None,
 ) -> list[TeamSettingsChange]:
-    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    old, new = _flat(before), _flat(after)
     changes = [
         TeamSettingsChange(
             team_id=team_id,
@@ -398,7 +430,7 @@ def _record_changes(
             new_value=_as_text(value),
             changed_by_user_id=by,
         )
-        for name, value in new.items()
+        for name, value in [*new.items(), *((name, None) for name in old if name not in new)]
         if old.get(name) != value
     ]
     session.add_all(changes)
@@ -407,6 +439,16 @@ def _record_changes(
 
 def _as_text(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _flat(values: BaseModel) -> dict[str, Any]:
+    """A section's values as its history compares them: the revenue rates one line each
+    (`rate EUR`), so a change names the rate it moved."""
+    dumped = values.model_dump(mode="json")
+    if isinstance(values, RevenueSettings):
+        rates = dumped.pop("rates")
+        dumped |= {f"rate {code}": rate for code, rate in sorted(rates.items())}
+    return dumped
 
 
 def settings_history(

@@ -34,13 +34,17 @@ def account_scope(
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
 ) -> Select[int | None]:
-    """The ids of a team's live accounts, optionally narrowed to some ids or one owner."""
+    """The ids of a team's live accounts, optionally narrowed to some ids or one owner. A
+    churned account is inactive: left out of every list, portfolio and digest, read only when
+    asked for by its id (its card)."""
     scope = select(col(Account.id)).where(
         Account.team_id == team_id,
         col(Account.archived).is_(False),
     )
     if account_ids is not None:
         scope = scope.where(col(Account.id).in_(account_ids))
+    else:
+        scope = scope.where(col(Account.churned_on).is_(None))
     if owner_user_id is not None:
         scope = scope.where(Account.owner_user_id == owner_user_id)
     return scope

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from store.models import WorkClaim
 
-DIGESTS, REMINDERS, HISTORY = "digests", "reminders", "history"
+DIGESTS, REMINDERS, HISTORY, RENEWALS = "digests", "reminders", "history", "renewals"
 
 
 @dataclass(frozen=True)

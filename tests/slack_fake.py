@@ -98,6 +98,8 @@ class FakeSlack:
         """Members of a channel not in `channels` (a public one)."""
         self.grants: dict[str, dict[str, Any]] = {}
         """OAuth codes `oauth.v2.access` accepts (once each): code -> the workspace's grant."""
+        self.uploads: dict[str, bytes] = {}
+        """Files uploaded (files upload v2, step 2), by file id: the bytes the bot sent."""
         self.token_teams: dict[str, str] = {}
         """Bot tokens handed out by `oauth.v2.access`, and their team (auth.test answers it)."""
         self.refused_tokens: dict[str, str] = {}
@@ -331,7 +333,21 @@ class FakeSlack:
         if method == "apps.connections.open" and self.socket_mode_url:
             return {"ok": True, "url": self.socket_mode_url}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+            where = str(params.get("channel"))
+            if where[:1] in {"U", "W"}:  # a DM to a user lands in their D… conversation
+                where = "D" + where[1:]
+            return {"ok": True, "channel": where, "ts": ts, "message": {"ts": ts}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {
+                "ok": True,
+                "upload_url": f"{self.base_url}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method in {"views.open", "views.update", "views.push", "views.publish"}:
@@ -416,8 +432,12 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
                 path = urlparse(self.path).path
+                if path.startswith("/upload/"):  # files upload v2, step 2: the file's bytes
+                    self._upload(path.removeprefix("/upload/"), data)
+                    return
+                raw = data.decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     params = json.loads(raw or "{}")
                 else:
@@ -468,6 +488,22 @@ class FakeSlack:
                 self.wfile.write(payload)
 
             do_GET = do_POST
+
+            def _upload(self, file_id: str, data: bytes) -> None:
+                """Slack's upload URL: takes the bytes, answers `OK - <length>` in plain text."""
+                with fake._condition:
+                    fake.uploads[file_id] = data
+                fake._record(
+                    Call(
+                        "file.upload", {"file_id": file_id, "length": len(data)}, {}, path=self.path
+                    )
+                )
+                answer = f"OK - {len(data)}".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
             def _misbehave(self, fault: Fault) -> None:
                 """Answer a request already read as `fault` says (see `FakeSlack.fault`)."""

@@ -14,6 +14,7 @@ from commands.ui.values import ModalMeta
 from commands.ui.views.account import account_form
 from store.accounts import find_account_by_name
 from store.db import Database
+from store.enums import RevenueKind
 from store.models import Account
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
@@ -23,6 +24,7 @@ from tests.slack_sender import SlackSender, view_submission_payload
 def values(**overrides: Any) -> dict[str, dict[str, Any]]:
     """Element states as Slack reports them for each block of the account modal."""
     state: dict[str, dict[str, Any]] = {
+        "arr_kind": {"type": "static_select", "selected_option": None},
         "name": {"type": "plain_text_input", "value": "Zebra Corp"},
         "channel_id": {"type": "conversations_select", "selected_conversation": "C0ZEBRA"},
         "owner_user_id": {"type": "users_select", "selected_user": "U0ALICE"},
@@ -141,7 +143,15 @@ def test_several_errors_are_reported_at_once(
 
 def test_edit_changes_the_account(bot: SlackSender, slack: FakeSlack, database: Database) -> None:
     account = make_account(database, "Zebra", arr=Decimal("1"))
-    assert submit(bot, slack, account_id=account.id, name="Zebra Holdings", arr="99").body == ""
+    changed = submit(
+        bot,
+        slack,
+        account_id=account.id,
+        name="Zebra Holdings",
+        arr="99",
+        arr_kind={"value": "expansion"},
+    )
+    assert changed.body == ""
     with database.transaction() as session:
         changed = session.get(Account, account.id)
     assert (changed.name, changed.name_key, changed.arr) == (
@@ -212,7 +222,13 @@ def test_an_edit_on_an_account_changed_meanwhile_is_refused(
     account = make_account(database, "Zebra", arr=Decimal("1"))
     view = account_form(meta=ModalMeta(account_id=account.id, version=1))
     with database.transaction() as session:
-        update_account(session, team_id=TEAM_ID, account_id=account.id, arr=Decimal("500"))
+        update_account(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            arr=Decimal("500"),
+            arr_kind=RevenueKind.EXPANSION,
+        )
     body = submit_view(bot, view, values(name="Zebra", arr="2")).json()
     assert "changed by someone else" in body["errors"]["name"]
     with database.transaction() as session:

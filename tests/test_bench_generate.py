@@ -27,6 +27,7 @@ from store.enums import (
     ActionStatus,
     ContactChannel,
     Influence,
+    RevenueKind,
     Role,
     Segment,
     Sentiment,
@@ -36,6 +37,7 @@ from store.models import (
     Account,
     ActionItem,
     ContactLog,
+    RevenueEntry,
     Stakeholder,
     StakeholderChange,
     UsageReading,
@@ -51,6 +53,7 @@ MODELS = {
     "stakeholder_change": StakeholderChange,
     "contact_log": ContactLog,
     "action_item": ActionItem,
+    "revenue_entry": RevenueEntry,
 }
 
 
@@ -84,7 +87,12 @@ def test_row_counts_per_table(engine: Engine, counts: dict[str, int]) -> None:
     assert counts["stakeholder_change"] == counts["stakeholder"]
     assert counts["contact_log"] == 30 * ACCOUNTS
     assert counts["action_item"] == 5 * ACCOUNTS
+    assert ACCOUNTS < counts["revenue_entry"] < 2 * ACCOUNTS  # each its new entry, some a move
     with Session(engine) as session:
+        new = session.execute(
+            select(func.count()).where(RevenueEntry.kind == RevenueKind.NEW)
+        ).scalar_one()
+        assert new == ACCOUNTS
         created = session.execute(
             select(StakeholderChange.stakeholder_id, StakeholderChange.field)
         ).all()

@@ -33,6 +33,9 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
             r"portfolio: bare /account \(U0BENCH001\) at 60: \d+ accounts, p50 [\d.]+ ms, "
             r"p95 [\d.]+ ms \(target p95 ≤ 50 ms\)",
             r"App Home: app_home_opened \(U0BENCH001\) at 60: \d+ accounts, p50",
+            r"revenue report \(whole team\) at 60: \d+ accounts at the start, p50 [\d.]+ ms, "
+            r"p95 [\d.]+ ms, \d+ statements",
+            r"SQL/call revenue report \(whole team\): 30: (\d+), 60: \1\b",
             r"peak resident memory",
         ],
     ),

@@ -334,7 +334,9 @@ def test_portfolio_ranks_risk_by_arr_and_lists_renewals_and_failures(
     with database.transaction() as session:
         from store.accounts import update_account
 
-        update_account(session, team_id=TEAM_ID, account_id=big.id, arr=Decimal("900000"))
+        update_account(
+            session, team_id=TEAM_ID, account_id=big.id, arr=Decimal("900000"), arr_kind="expansion"
+        )
     healthy(database, "Calm Co", "C0CALM")
     slack.fail_channel("C0SMALL", "not_in_channel")  # a channel the bot cannot see: private
     with database.transaction() as session:

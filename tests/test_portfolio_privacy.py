@@ -67,6 +67,8 @@ def test_the_portfolio_channel_lists_no_private_channel_account_and_the_leads_dm
     for name in ("Open Risk", "Secret Risk", "Hidden Risk"):
         assert name in everything
     assert "in 6 accounts" in everything and "private channels" not in everything
+    # the team's NRR counts every account: in the leads' DM, not where a few were left out
+    assert "NRR this month" in everything and "NRR this month" not in shown
     asked = info_calls(slack)
     assert asked["C0QUIET"] == 1 and asked["C0FLAKY"] == 1  # asked once, though no digest due
 

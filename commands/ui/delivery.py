@@ -187,6 +187,8 @@ class Delivered:
     reason: str = ""
     """Why it was not posted, for the delivery ledger and reports."""
     ts: str | None = None
+    channel: str | None = None
+    """Where Slack put it (a DM to a user id lands in a D… conversation), to update it later."""
     cause: str = ""
     """What failed, in a few words (`Slack answered HTTP 503`), when Slack may have it."""
 
@@ -292,8 +294,12 @@ def _send(
         if (failure := classify(error)) is None:
             raise  # a bug of ours, not Slack's answer
         return Delivered.failed(failure)
-    ts = posted.get("ts")
-    return Delivered(Outcome.SENT, ts=ts if isinstance(ts, str) else None)
+    ts, where = posted.get("ts"), posted.get("channel")
+    return Delivered(
+        Outcome.SENT,
+        ts=ts if isinstance(ts, str) else None,
+        channel=where if isinstance(where, str) else None,
+    )
 
 
 def _refusal(

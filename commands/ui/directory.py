@@ -99,6 +99,8 @@ class SlackUser(BaseModel):
     tz: str | None = None
     is_admin: bool | None = None
     is_owner: bool | None = None
+    deleted: bool | None = None
+    """The user left the workspace (deactivated)."""
 
     @property
     def admin(self) -> bool:

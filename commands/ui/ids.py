@@ -57,6 +57,8 @@ class Action(StrEnum):
     """The card's "Record usage": a dated usage reading."""
     FULL_CARD = "digest.card"
     """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
+    RENEWAL_ANSWER = "renewal.answer"
+    """An answer to "Did Acme renew?" (renewed, with expansion, with contraction, churned)."""
 
 
 class ItemMenu(StrEnum):
@@ -89,6 +91,7 @@ class View(StrEnum):
     OVERRIDE_FORM = "account.override"
     RENEWAL_FORM = "account.renewal"
     USAGE_FORM = "account.usage"
+    RENEWAL_ANSWER_FORM = "renewal.answer"
     ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"
@@ -96,6 +99,7 @@ class View(StrEnum):
     SETTINGS_FORM = "team.settings"
     THRESHOLDS_FORM = "team.thresholds"
     LEADS_FORM = "team.leads"
+    REVENUE_SETTINGS_FORM = "team.revenue"
 
 
 class AccountField(StrEnum):
@@ -105,8 +109,10 @@ class AccountField(StrEnum):
     CHANNEL = "channel_id"
     OWNER = "owner_user_id"
     ARR = "arr"
+    ARR_KIND = "arr_kind"
     CURRENCY = "currency"
     CONTRACT_START = "contract_start"
+    CONTRACT_MONTHS = "contract_months"
     RENEWAL = "renewal_date"
     SEATS_LICENSED = "seats_licensed"
     SEATS_ACTIVE = "seats_active"

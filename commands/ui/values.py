@@ -6,6 +6,7 @@ runs, see `commands.routes`)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from commands.ui.errors import UserError
 from commands.ui.ids import ItemMenu, StakeholderMenu
-from store.enums import Role
+from store.enums import RenewalOutcome, Role
 from store.settings import SettingsSection
 
 URL = r"^https?://[^\s<>|]+$"
@@ -94,6 +95,10 @@ class ModalMeta(BaseModel):
     """The version of the row being edited when the modal opened (see ChangedElsewhere)."""
     replace_card: bool = False
     """The modal was opened from a card: after saving, redraw that card in place."""
+    renewal_on: date | None = None
+    """The renewal a "Did it renew?" form answers."""
+    outcome: RenewalOutcome | None = None
+    """The answer that form records."""
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True, exclude_defaults=True)
@@ -280,3 +285,16 @@ class ChannelPick(ButtonValue):
 
 class FullCardValue(AccountValue):
     """A weekly digest's "Full card" button (`12`): the account's card, to whoever clicks."""
+
+
+class RenewalAnswerValue(ButtonValue):
+    """An answer button under "Did Acme renew?" (`expanded:12:2026-11-03`): the outcome, the
+    account and the renewal it answers."""
+
+    refused: ClassVar[str] = "That button no longer points at a renewal."
+    outcome: RenewalOutcome
+    account_id: PayloadId
+    renewal_date: date
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(account_id=self.account_id)

@@ -10,7 +10,7 @@ from commands.ui.text import channel_mention
 from commands.ui.values import ModalMeta
 from commands.ui.views.blocks import context
 from commands.ui.views.modal import initial, input_block, modal, option
-from store.enums import Segment, label
+from store.enums import RevenueKind, Segment, label
 from store.models import Account
 from store.names import NAME_LENGTH
 
@@ -64,6 +64,29 @@ def with_channel_warning(view: dict[str, Any], warning: str | None) -> dict[str,
         )
         blocks.insert(at, {**context(warning), "block_id": CHANNEL_WARNING})
     return {k: v for k, v in view.items() if k in VIEW_KEYS} | {"blocks": blocks}
+
+
+CHANGE_KINDS = {
+    RevenueKind.EXPANSION: "Expansion (they buy more)",
+    RevenueKind.CONTRACTION: "Contraction (they pay less)",
+    RevenueKind.CORRECTION: "Correction (the figure was wrong)",
+}
+"""What a change of ARR made on the form may be (new is the account's creation; churn is a
+renewal's answer)."""
+
+
+def _kind_select() -> dict[str, Any]:
+    return _input(
+        F.ARR_KIND,
+        "Kind of ARR change",
+        {
+            "type": "static_select",
+            "placeholder": {"type": "plain_text", "text": "Only when ARR changes"},
+            "options": [option(kind.value, text) for kind, text in CHANGE_KINDS.items()],
+        },
+        optional=True,
+        hint="Needed when you change ARR: a correction does not count as revenue movement.",
+    )
 
 
 def account_form(
@@ -121,6 +144,7 @@ def account_form(
             ),
             hint="Annual recurring revenue, in the currency below.",
         ),
+        *([_kind_select()] if editing else []),
         _input(
             F.CURRENCY,
             "Currency",
@@ -139,6 +163,18 @@ def account_form(
                 account.contract_start.isoformat() if account and account.contract_start else None,
             ),
             optional=True,
+        ),
+        _input(
+            F.CONTRACT_MONTHS,
+            "Contract term (months)",
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "min_value": "1",
+                "max_value": "60",
+                "initial_value": str(account.contract_months if account else 12),
+            },
+            hint="A renewal recorded moves the renewal date on by this.",
         ),
         _input(
             F.RENEWAL,

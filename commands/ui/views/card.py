@@ -111,6 +111,8 @@ def account_card(
     channel = channel_mention(account.channel_id)
     if channel_shared_outside:
         channel += f"\n{SHARED_OUTSIDE_MARK}"
+    if account.churned_on is not None:
+        return _churned_card(snapshot, today=today, channel=channel, shared_by=shared_by)
     blocks: list[Block] = [
         header(account.name),
         section(band_line(assessment, today)),
@@ -153,6 +155,34 @@ def account_card(
     if shared_by:
         footer += f" · shared by {user_mention(shared_by)}"
     blocks.append(context(footer))
+    return fit(blocks)
+
+
+def churned_line(churned_on: date, reason: str | None, today: date) -> str:
+    """`Churned on 3 Nov: moved to a competitor` (the reason escaped)."""
+    said = f": {escape(reason)}" if reason else ""
+    return f":no_entry: *Churned on {day(churned_on, today)}*{said}"
+
+
+def _churned_card(
+    snapshot: AccountSnapshot, *, today: date, channel: str, shared_by: str | None
+) -> list[Block]:
+    """A churned account: inactive (no band, signals or plan), its facts and history kept."""
+    account = snapshot.account
+    assert account.churned_on is not None
+    blocks: list[Block] = [
+        header(account.name),
+        section(churned_line(account.churned_on, account.churn_reason, today)),
+        fields(
+            f"*Owner*\n{user_mention(account.owner_user_id)}",
+            f"*Channel*\n{channel}",
+            f"*Segment*\n{label(account.segment)}",
+        ),
+        context("No digests, signals, reminders or renewal questions: its history is kept."),
+    ]
+    if shared_by is None:
+        history = HistoryValue.write(account_id=account.id, offset=0)
+        blocks.append(actions(button("History", action_id=Action.HISTORY_PAGE, value=history)))
     return fit(blocks)
 
 

@@ -57,6 +57,10 @@ HELP_COMMANDS = (
     "`/account settings` opens the team's settings (workspace admins).\n"
     "`/account portfolio` lists the team's accounts at risk, riskiest first (the team's leads "
     "and workspace admins).\n"
+    "`/account revenue` shows NRR and GRR over the last 12 months and month by month (your "
+    "accounts; the whole team's for its leads and admins), against the 120% target, and how "
+    "early churn was seen; `/account Acme revenue` shows one account's. The chart comes as a "
+    "file in your direct messages with the bot.\n"
     "`/account help` shows this message."
 )
 HELP_GRAMMAR = (
@@ -64,19 +68,20 @@ HELP_GRAMMAR = (
     "account's name, and not a command word alone: that account (an account called New "
     "Horizons opens with `/account New Horizons`, and `/account New Horizons plan` shows its "
     "plan; an older account named like a command opens with `/account show`); (2) its first "
-    "word is `new`, `edit`, `show`, `settings`, `portfolio` or `help`: that command (`show` "
-    "takes all the rest as the name: `/account show Acme plan` opens the account called Acme "
-    "plan); (3) a "
-    "name, then `plan`, `history`, `stakeholder`, `contact` or `action`; (4) a name, matched "
-    "loosely. A text over 150 characters is too long to be a name."
+    "word is `new`, `edit`, `show`, `settings`, `portfolio`, `revenue` or `help`: that command "
+    "(`show` takes all the rest as the name: `/account show Acme plan` opens the account called "
+    "Acme plan); (3) a name, then `plan`, `history`, `stakeholder`, `contact`, `action` or "
+    "`revenue`; (4) a name, matched loosely. A text over 150 characters is too long to be a name."
 )
 HELP_FORMS = (
     "*Account* (New account, Edit account): name (unique in the workspace, ignoring case and "
-    "accents), linked channel, owner, ARR and currency, contract start and renewal dates, seats "
-    "licensed and active, segment. Refused: an empty or taken name, a name that is a command "
-    "word (`new`, `edit`, `show`, `settings`, `portfolio`, `help`), a private channel you are "
-    "not in (admins may link any), negative ARR, a renewal before the contract start, more "
-    "active than licensed seats.\n"
+    "accents), linked channel, owner, ARR and currency, contract start, contract term (1-60 "
+    "months), renewal date, seats licensed and active, segment; editing ARR asks what kind of "
+    "change it is (expansion, contraction, correction). Refused: an empty or taken name, a name "
+    "that is a command word (`new`, `edit`, `show`, `settings`, `portfolio`, `revenue`, "
+    "`help`), a private channel you are not in (admins may link any), negative ARR, a change of "
+    "ARR without its kind or against it, a renewal before the contract start, more active than "
+    "licensed seats.\n"
     "*Add stakeholder* / *Edit stakeholder*: name, title, role (champion, economic buyer, "
     "decision maker, influencer, end user, detractor, executive sponsor), influence, sentiment, "
     "reports to, our relationship owner, last contact, email and notes. Someone already on the "
@@ -97,13 +102,22 @@ HELP_FORMS = (
     "decimal) and escalations; a reading for a day already recorded replaces it, and the latest "
     "sets the account's active seats. Refused: a day in the future, adoption over 100 %, a "
     "negative count.\n"
+)
+HELP_FORMS_MORE = (
+    "*Did it renew?* (a DM to the owner from 14 days before the renewal date, asked again each "
+    "week until answered; to the team's leads when the owner left): *Renewed* (the renewal "
+    "date moves on by the contract term), *Renewed, expanded* (the new ARR, more than now), "
+    "*Renewed, contracted* (the new ARR, less than now) or *Churned* (why, required: the "
+    "account becomes inactive, its history kept). Refused: a new ARR its answer contradicts, "
+    "a renewal already recorded.\n"
     "*Add action item* / *Edit action item*: what, our owner, their owner (someone on the map "
     "or a typed name), due date (today or later) and a link. Each item has *Done* and a menu: "
     "edit, *Reschedule* (a new date), *Mark blocked* (with a reason), unblock, cancel.\n"
     "*Team settings* (admins): *Weekly digests* (day, time, time zone, portfolio channel, "
     "all-clear lines, owners' DMs), *Signal thresholds* (when each warning fires) and *Team "
-    "leads* (people who see the team's portfolio and get its weekly digest by DM), every change "
-    "recorded.\n"
+    "leads* (people who see the team's portfolio and get its weekly digest by DM) and *Revenue "
+    "reporting* (the reporting currency and a rate for each other currency in use), every "
+    "change recorded.\n"
     "A refused field is marked beside it and nothing is saved; you may change an account if "
     "you own it, are in its linked channel, or are an admin; you may see it unless it is linked "
     "to a private channel you are not in."
@@ -117,6 +131,7 @@ def help_blocks() -> list[Block]:
         context(HELP_GRAMMAR),
         header("The forms"),
         section(HELP_FORMS),
+        section(HELP_FORMS_MORE),
         header("What the emoji mean"),
         section(emoji_legend()),
     ]

@@ -9,6 +9,7 @@ from typing import Any
 from annotated_types import Ge, Le
 from pydantic.fields import FieldInfo
 
+from commands.ui.fields import CURRENCIES
 from commands.ui.ids import Action, View
 from commands.ui.text import channel_mention, day, escape, user_mention
 from commands.ui.values import ModalMeta, SectionValue
@@ -16,7 +17,7 @@ from commands.ui.views.blocks import Block, button, context, divider, section
 from commands.ui.views.modal import initial, input_block, modal, option, text_input
 from store.leads import LEAD_FIELD, MAX_LEADS
 from store.models import TeamSettingsChange
-from store.settings import WEEKDAYS, DigestSettings, SettingsSection, Thresholds
+from store.settings import WEEKDAYS, DigestSettings, RevenueSettings, SettingsSection, Thresholds
 
 ALL_CLEAR = "all_clear"
 WEEKLY_ALL_CLEAR = "weekly_all_clear"
@@ -40,6 +41,7 @@ def settings_menu(
     digests: DigestSettings,
     thresholds: Thresholds,
     leads: Sequence[str] = (),
+    revenue: RevenueSettings | None = None,
     history: Sequence[TeamSettingsChange],
     today: date,
 ) -> dict[str, Any]:
@@ -51,6 +53,11 @@ def settings_menu(
             SettingsSection.THRESHOLDS, "Signal thresholds", _threshold_summary(thresholds)
         ),
         _section_row(SettingsSection.LEADS, "Team leads", _leads_summary(leads)),
+        _section_row(
+            SettingsSection.REVENUE,
+            "Revenue reporting",
+            _revenue_summary(revenue or RevenueSettings()),
+        ),
         divider(),
         section("*Recent changes*"),
     ]
@@ -129,6 +136,58 @@ def _leads_summary(leads: Sequence[str]) -> str:
     )
 
 
+def _revenue_summary(current: RevenueSettings) -> str:
+    rates = ", ".join(
+        f"1 {code} = {rate:f} {current.currency}" for code, rate in current.rates.items()
+    )
+    return f"Reported in {current.currency}" + (f" · {rates}" if rates else " · no rates set")
+
+
+CURRENCY_BLOCK = "currency"
+RATE_BLOCK = "rate_"
+"""The revenue form's blocks: the reporting currency, then `rate_EUR`, … one per currency."""
+
+
+def revenue_form(
+    *, meta: ModalMeta, current: RevenueSettings, in_use: Sequence[str]
+) -> dict[str, Any]:
+    """The reporting currency, and a rate for each currency the team's accounts use."""
+    blocks: list[Block] = [
+        context(
+            "Revenue reports (`/account revenue`) add every account up in one currency; each "
+            "other currency converts at the rate set here. A report that meets a currency "
+            "without a rate is refused, naming it."
+        ),
+        input_block(
+            CURRENCY_BLOCK,
+            "Reporting currency",
+            {
+                "type": "static_select",
+                "options": [option(c, c) for c in CURRENCIES],
+                "initial_option": option(current.currency, current.currency),
+            },
+        ),
+    ]
+    for code in sorted(set(in_use) | set(current.rates)):
+        rate = current.rates.get(code)
+        blocks.append(
+            input_block(
+                f"{RATE_BLOCK}{code}",
+                f"1 {code} is worth (in the reporting currency)",
+                initial(
+                    {"type": "number_input", "is_decimal_allowed": True, "min_value": "0"},
+                    "initial_value",
+                    f"{rate:f}" if rate is not None else None,
+                ),
+                optional=True,
+                hint="Leave empty when it is the reporting currency.",
+            )
+        )
+    return modal(
+        callback_id=View.REVENUE_SETTINGS_FORM, title="Revenue reporting", blocks=blocks, meta=meta
+    )
+
+
 def _change_line(change: TeamSettingsChange, today: date) -> str:
     label = _label(change.section, change.field)
     old, new = (_shown(change.field, v) for v in (change.old_value, change.new_value))
@@ -139,6 +198,8 @@ def _change_line(change: TeamSettingsChange, today: date) -> str:
 def _label(section_id: str, field: str) -> str:
     if section_id == SettingsSection.LEADS:
         return "Team lead"
+    if section_id == SettingsSection.REVENUE:
+        return "Reporting currency" if field == "currency" else field.replace("rate ", "Rate of ")
     if section_id == SettingsSection.THRESHOLDS and field in Thresholds.model_fields:
         return Thresholds.model_fields[field].title or field
     return DIGEST_LABELS.get(field, field)
