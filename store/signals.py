@@ -306,7 +306,7 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
     band = override.band if override is not None else rules_band
     expansion = next((s for s in signals if s.kind is SignalKind.EXPANSION_SEATS), None)
     play = None
-    if expansion is not None and Band.RED not in (band, rules_band):
+    if expansion is not None and band is Band.GREEN and rules_band is not Band.RED:
         play = _expansion_play(expansion, census.active, today=today, thresholds=thresholds)
     ordered = tuple(sorted(signals, key=_shown_order))
     note = ""
@@ -961,7 +961,8 @@ def _first_move(signal: Signal, census: _Census, actions: Sequence[ItemRow], tod
 def _expansion_play(
     expansion: Signal, active: Sequence[PersonRow], *, today: date, thresholds: Thresholds
 ) -> Signal | None:
-    """An expansion signal becomes a play only with a key stakeholder who cares, recently heard."""
+    """An expansion signal becomes a play only with a key stakeholder who cares, recently heard
+    (and only on a green account: yellow stabilises first, red is saved first)."""
     sponsors = [
         p
         for p in active
@@ -1007,8 +1008,8 @@ def next_steps(
     Critical signals first, then overdue items, then the risks (so with one risk inside the
     renewal window, what to do first leads); then, while the renewal is open, the items due
     soon and the next step toward signature; expansion only when no renewal is open and the
-    account is not red. Each names a person, a meeting or a deliverable, never "strengthen the
-    relationship"."""
+    account is green (yellow gets these as its stabilisation steps, red its save play). Each
+    names a person, a meeting or a deliverable, never "strengthen the relationship"."""
     account = snapshot.account
     owner = account.owner_user_id
     kinds = {s.kind: s for s in assessment.signals}
@@ -1147,7 +1148,7 @@ def next_steps(
             friday + timedelta(days=14),
         )
     play = assessment.expansion_play
-    if play is not None and not assessment.renewal_open and assessment.band is not Band.RED:
+    if play is not None and not assessment.renewal_open and assessment.band is Band.GREEN:
         add(
             f"Explore expansion with {play.people[0]}: {play.reason.removeprefix('expansion: ')}",
             friday + timedelta(days=14),

@@ -32,6 +32,7 @@ from store.signals import (
     Severity,
     SignalKind,
     UsageTrend,
+    next_steps,
     seat_utilisation,
     stage_words,
 )
@@ -127,6 +128,7 @@ def account_card(
         *_map_blocks(snapshot.stakeholders, assessment, today=today, interactive=shared_by is None),
         divider(),
         *_flag_blocks(assessment),
+        *_play_blocks(snapshot, assessment, today=today),
         divider(),
         *plan_section(
             snapshot.open_actions, today=today, interactive=shared_by is None, shown=PLAN_SHOWN
@@ -153,6 +155,35 @@ def account_card(
         footer += f" · shared by {user_mention(shared_by)}"
     blocks.append(context(footer))
     return fit(blocks)
+
+
+PLAY_TITLES = {
+    Band.YELLOW: "*Stabilise* · yellow gets stabilisation steps, never an expansion pitch",
+    Band.RED: "*Save play* · red: save it before anything else",
+}
+PLAY_STEPS = 3
+
+
+def _play_blocks(snapshot: AccountSnapshot, assessment: Assessment, *, today: date) -> list[Block]:
+    """The play of the account's band, from the signals that fire: a yellow account's
+    stabilisation steps (re-engage the map, fix adoption, close overdue commitments), a red
+    one's save steps. A green account's play is its expansion flag, above."""
+    title = PLAY_TITLES.get(assessment.band)
+    if title is None:
+        return []
+    steps = next_steps(snapshot, assessment, today=today, limit=PLAY_STEPS)
+    if not steps:
+        return []
+    lines = [
+        f"{number}. {escape(step.text)} · {user_mention(step.owner_user_id)} · "
+        + (
+            f"{plural(step.overdue, 'day')} overdue"
+            if step.overdue
+            else f"by {day(step.due_on, today)}"
+        )
+        for number, step in enumerate(steps, start=1)
+    ]
+    return [section(listing(title, lines))]
 
 
 def _renewal(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> str:
@@ -349,9 +380,14 @@ def _flag_blocks(assessment: Assessment) -> list[Block]:
                 f"{escape(play.evidence)}"
             )
         )
-    elif opportunity and assessment.band is Band.RED:
+    elif opportunity and assessment.band is not Band.GREEN:
+        signal = opportunity[0]
+        first = "save it" if assessment.band is Band.RED else "stabilise it"
         blocks.append(
-            context("Expansion signals are held while the account is red: save it first.")
+            context(
+                f"Expansion signals are held while the account is {assessment.band.value}: "
+                f"{first} first ({escape(signal.reason)}: {escape(signal.evidence)})."
+            )
         )
     elif opportunity:
         signal = opportunity[0]
