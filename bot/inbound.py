@@ -364,6 +364,8 @@ ACTION_SHAPES: dict[str, type[_BlockActions]] = {
     Action.HISTORY_PAGE: _Answered,
     Action.ADD_ITEM: _OpensModal,
     Action.ITEM_DONE: _Answered,
+    Action.ADD_TASK: _OpensModal,
+    Action.TASK_REOPEN: _Answered,
     Action.ITEM_MENU: _OpensModal,
     Action.CONTACT_ACCOUNT: _InModal,
     Action.ACCOUNT_CHANNEL: _InModal,

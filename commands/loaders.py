@@ -35,7 +35,14 @@ from commands.ui.views.people import (
     sentiment_form,
     stakeholder_form,
 )
-from commands.ui.views.plan import Origin, action_form, block_form, origin_of, reschedule_form
+from commands.ui.views.plan import (
+    Origin,
+    action_form,
+    block_form,
+    origin_of,
+    reschedule_form,
+    task_form,
+)
 from commands.ui.views.settings import leads_form, settings_form, settings_menu, thresholds_form
 from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
@@ -328,6 +335,17 @@ def add_item(session: Session, value: AccountValue, request: Request) -> View | 
         account_id=value.account_id, response_url=request.response_url, replace_card=True
     )
     return _item_form(session, request, account_id=value.account_id, meta=meta)
+
+
+def add_task(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Add task": an internal task, an owner on our side only."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    meta = ModalMeta(
+        account_id=value.account_id, response_url=request.response_url, replace_card=True
+    )
+    return task_form(meta=meta, account=account, today=request.today, our_owner=request.user_id)
 
 
 def item_named(session: Session, asked: AskedCommand, request: Request) -> View | str:

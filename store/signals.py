@@ -14,7 +14,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from store.enums import Band, Influence, RenewalStage, Role, Sentiment, StakeholderStatus
+from store.enums import (
+    Band,
+    Influence,
+    RenewalStage,
+    Role,
+    Sentiment,
+    StakeholderStatus,
+)
 from store.rows import AccountRow, ItemRow, PersonRow
 from store.settings import Thresholds
 from store.wording import day, days_from, plural
@@ -71,6 +78,7 @@ class SignalKind(StrEnum):
     LOW_FEATURE_ADOPTION = "low_feature_adoption"
     LOW_SATISFACTION = "low_satisfaction"
     ESCALATION = "escalation"
+    TASKS_OVERDUE = "tasks_overdue"
 
 
 RENEWAL_KINDS = frozenset({SignalKind.RENEWAL_SOON, SignalKind.RENEWAL_AT_RISK})
@@ -101,6 +109,7 @@ SIGNAL_NAMES = {
     SignalKind.LOW_FEATURE_ADOPTION: "low core-feature adoption",
     SignalKind.LOW_SATISFACTION: "low support satisfaction",
     SignalKind.ESCALATION: "recent escalation",
+    SignalKind.TASKS_OVERDUE: "overdue internal tasks",
 }
 """Each signal in two or three words, for saying one no longer holds ("cleared: stale map")."""
 
@@ -163,6 +172,8 @@ class AccountSnapshot:
     """The account's uncleared override, if any (expired or not: the rules look at the day)."""
     usage: UsageTrend | None = None
     """Its usage readings as the rules read them; None without a recent reading."""
+    open_tasks: tuple[ItemRow, ...] = ()
+    """Its open internal tasks (an owner on our side only), apart from the mutual action plan."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +292,7 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
             *_sponsor_watch(census, watched=thresholds.sponsor_watched(segment)),
             *_map_freshness_signals(snapshot, census, today=today, thresholds=thresholds),
             *_plan_signals(snapshot.open_actions, today=today, thresholds=thresholds),
+            *_task_signals(snapshot.open_tasks, today=today),
             *_next_touch_signals(
                 snapshot.open_actions,
                 census,
@@ -772,6 +784,26 @@ def _plan_signals(
             )
         )
     return signals
+
+
+def _task_signals(tasks: Sequence[ItemRow], *, today: date) -> list[Signal]:
+    """Overdue internal tasks (watch): our own work late, said apart from the mutual action
+    plan's items (which are commitments to the customer, and a risk when late)."""
+    overdue = sorted((t for t in tasks if t.due_on < today), key=lambda t: t.due_on)
+    if not overdue:
+        return []
+    late = plural((today - overdue[0].due_on).days, "day")
+    titles = "; ".join(t.title for t in overdue[:3])
+    return [
+        Signal(
+            SignalKind.TASKS_OVERDUE,
+            Severity.WATCH,
+            f"{plural(len(overdue), 'internal task')} overdue",
+            f"{titles} ({late} overdue)"
+            if len(overdue) == 1
+            else f"oldest {late} overdue: {titles}",
+        )
+    ]
 
 
 def seat_utilisation(account: AccountRow) -> float | None:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from store.enums import OPEN_ACTION_STATUSES
+from store.enums import OPEN_ACTION_STATUSES, ItemKind
 from store.models import (
     ON_MAP,
     Account,
@@ -146,12 +146,14 @@ def stream_snapshots(
     )
     for place in sorted(range(len(accounts)), key=lambda i: accounts[i][0].id):
         account, override = accounts[place]
+        open_items = items.take(account.id)
         yield (
             place,
             AccountSnapshot(
                 account=account,
                 stakeholders=people.take(account.id),
-                open_actions=items.take(account.id),
+                open_actions=tuple(i for i in open_items if i.kind is ItemKind.MUTUAL),
+                open_tasks=tuple(i for i in open_items if i.kind is ItemKind.INTERNAL),
                 last_map_activity=activity.get(account.id),
                 override=override,
                 usage=usage.get(account.id),

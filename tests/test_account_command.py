@@ -141,6 +141,7 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
         *["action.done", "action.menu"] * 2,  # each open item: Done and its menu
         "stakeholder.add",
         "action.add",
+        "task.add",
         "contact.log",
         "history.page",
         "account.share",

@@ -57,6 +57,10 @@ class Action(StrEnum):
     """The card's "Record usage": a dated usage reading."""
     FULL_CARD = "digest.card"
     """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
+    ADD_TASK = "task.add"
+    """The card's "Add task": an internal task, an owner on our side only."""
+    TASK_REOPEN = "task.reopen"
+    """"Reopen" beside a done internal task."""
 
 
 class ItemMenu(StrEnum):
@@ -92,6 +96,7 @@ class View(StrEnum):
     ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"
+    TASK_FORM = "task.form"
     SETTINGS_MENU = "team.settings.menu"
     SETTINGS_FORM = "team.settings"
     THRESHOLDS_FORM = "team.thresholds"

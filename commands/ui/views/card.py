@@ -21,7 +21,7 @@ from commands.ui.views.blocks import (
     section,
     shorten,
 )
-from commands.ui.views.plan import plan_section
+from commands.ui.views.plan import plan_section, tasks_section
 from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
 from store.history import BandSpell
 from store.rows import PersonRow
@@ -133,6 +133,12 @@ def account_card(
         *plan_section(
             snapshot.open_actions, today=today, interactive=shared_by is None, shown=PLAN_SHOWN
         ),
+        # our own work stays off a copy shared in a channel
+        *(
+            tasks_section(snapshot.open_tasks, today=today, shown=PLAN_SHOWN)
+            if shared_by is None
+            else []
+        ),
     ]
     if shared_by is None:
         this = AccountValue.write(account_id=account.id)
@@ -141,6 +147,7 @@ def account_card(
             actions(
                 button("Add stakeholder", action_id=Action.ADD_STAKEHOLDER, value=this),
                 button("Add action item", action_id=Action.ADD_ITEM, value=this),
+                button("Add task", action_id=Action.ADD_TASK, value=this),
                 button("Log contact", action_id=Action.LOG_CONTACT, value=this),
                 button("History", action_id=Action.HISTORY_PAGE, value=history),
                 button("Share in channel", action_id=Action.SHARE_CARD, value=this),

@@ -110,6 +110,13 @@ HELP_FORMS = (
 )
 
 
+HELP_TASKS = (
+    "*Add task* (a card button): an internal task, what, its owner on our side and a due date "
+    "(today or later); listed under *Our tasks*, never in the mutual action plan, with a due-day "
+    "reminder, *Done* (then *Reopen*) and a menu: reschedule, mark blocked, cancel."
+)
+
+
 def help_blocks() -> list[Block]:
     return [
         header("How to use /account"),
@@ -117,6 +124,7 @@ def help_blocks() -> list[Block]:
         context(HELP_GRAMMAR),
         header("The forms"),
         section(HELP_FORMS),
+        section(HELP_TASKS),
         header("What the emoji mean"),
         section(emoji_legend()),
     ]
