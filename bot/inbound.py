@@ -366,6 +366,8 @@ ACTION_SHAPES: dict[str, type[_BlockActions]] = {
     Action.ITEM_DONE: _Answered,
     Action.ADD_TASK: _OpensModal,
     Action.TASK_REOPEN: _Answered,
+    Action.SAVE_PLAN: _OpensModal,
+    Action.SHOW_SAVE_PLAN: _Answered,
     Action.ITEM_MENU: _OpensModal,
     Action.CONTACT_ACCOUNT: _InModal,
     Action.ACCOUNT_CHANNEL: _InModal,

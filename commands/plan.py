@@ -13,7 +13,7 @@ from commands.access import Access
 from commands.forms import FormErrors, parse_form
 from commands.payloads import BlockAction
 from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm, TaskForm
-from commands.replies import card_of, plan_of, send_blocks
+from commands.replies import card_of, plan_of, save_plan_of, send_blocks
 from commands.submissions import CardWrite, Submission, card_form
 from commands.ui.values import ItemMenuValue, ItemValue
 from commands.ui.views.blocks import Block
@@ -50,6 +50,10 @@ def redraw(
         origin = origin_of(click.block_id)
         if origin is Origin.PLAN:
             return plan_of(session, team_id=click.team_id, account_id=item.account_id, today=today)
+        if origin is Origin.SAVE_PLAN:
+            return save_plan_of(
+                session, team_id=click.team_id, account_id=item.account_id, today=today
+            )
         if origin is Origin.REMINDER:
             account = get_account(session, team_id=click.team_id, account_id=item.account_id)
             name = account.name if account else ""

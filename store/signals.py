@@ -17,6 +17,7 @@ from typing import TypeVar
 from store.enums import (
     Band,
     Influence,
+    Level,
     RenewalStage,
     Role,
     Sentiment,
@@ -79,6 +80,7 @@ class SignalKind(StrEnum):
     LOW_SATISFACTION = "low_satisfaction"
     ESCALATION = "escalation"
     TASKS_OVERDUE = "tasks_overdue"
+    NO_SAVE_PLAN = "no_save_plan"
 
 
 RENEWAL_KINDS = frozenset({SignalKind.RENEWAL_SOON, SignalKind.RENEWAL_AT_RISK})
@@ -110,6 +112,7 @@ SIGNAL_NAMES = {
     SignalKind.LOW_SATISFACTION: "low support satisfaction",
     SignalKind.ESCALATION: "recent escalation",
     SignalKind.TASKS_OVERDUE: "overdue internal tasks",
+    SignalKind.NO_SAVE_PLAN: "red with no save plan",
 }
 """Each signal in two or three words, for saying one no longer holds ("cleared: stale map")."""
 
@@ -161,6 +164,20 @@ class UsageTrend:
 
 
 @dataclass(frozen=True, slots=True)
+class SavePlanStatus:
+    """An account's current save plan as the card and the digests read it: its steps (internal
+    tasks, cancelled ones apart) and how many are done (`store.save_plans.save_plan_progress`,
+    one query for any number of accounts)."""
+
+    id: int
+    steps: int
+    done: int
+    churn_probability: Level
+    difficulty: Level
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """What the rules need about one account, loaded in a fixed number of queries."""
 
@@ -174,6 +191,8 @@ class AccountSnapshot:
     """Its usage readings as the rules read them; None without a recent reading."""
     open_tasks: tuple[ItemRow, ...] = ()
     """Its open internal tasks (an owner on our side only), apart from the mutual action plan."""
+    save_plan: SavePlanStatus | None = None
+    """Its current save plan, if one was saved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +335,8 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
     rules_band = band_for(signals)
     override = override_in_force(snapshot.override, today)
     band = override.band if override is not None else rules_band
+    if band is Band.RED and snapshot.save_plan is None:
+        signals.append(_no_save_plan())
     expansion = next((s for s in signals if s.kind is SignalKind.EXPANSION_SEATS), None)
     play = None
     if expansion is not None and band is Band.GREEN and rules_band is not Band.RED:
@@ -804,6 +825,17 @@ def _task_signals(tasks: Sequence[ItemRow], *, today: date) -> list[Signal]:
             else f"oldest {late} overdue: {titles}",
         )
     ]
+
+
+def _no_save_plan() -> Signal:
+    """A red account with no save plan saved: watched (it follows from the band, so it never
+    weighs on it), and said until someone writes the plan."""
+    return Signal(
+        SignalKind.NO_SAVE_PLAN,
+        Severity.WATCH,
+        "red with no save plan",
+        "every red account gets one: the card's Save plan button drafts it from these signals",
+    )
 
 
 def seat_utilisation(account: AccountRow) -> float | None:

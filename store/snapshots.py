@@ -23,6 +23,7 @@ from store.models import (
     StakeholderChange,
 )
 from store.rows import ACCOUNT_COLUMNS, ITEM_COLUMNS, PERSON_COLUMNS, AccountRow, ItemRow, PersonRow
+from store.save_plans import save_plan_progress
 from store.signals import AccountSnapshot, Override
 from store.types import utcnow
 from store.usage import usage_trends
@@ -73,7 +74,8 @@ def load_snapshots(
     today: date | None = None,
 ) -> list[AccountSnapshot]:
     """Snapshots of the chosen accounts, by name, each with its uncleared override and its
-    usage as read on `today` (the UTC day by default); six queries whatever their number.
+    usage as read on `today` (the UTC day by default) and its current save plan; seven queries
+    whatever their number.
 
     Accounts, people and items come back as light read-only rows (`store.rows`: only the
     columns their readers use, no ORM instance), several times lighter and faster to read than
@@ -103,7 +105,7 @@ def stream_snapshots(
     today: date | None = None,
 ) -> Iterator[tuple[int, AccountSnapshot]]:
     """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
-    six queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
+    seven queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
     (`yield_per`; ordered by account) and handed out account by account. A reader that keeps
     only what it makes of each snapshot (a whole team's digests) never holds every person at
     once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
@@ -123,6 +125,7 @@ def stream_snapshots(
     accounts = [(AccountRow._make(row[:width]), _override(row[width:])) for row in found]
     activity = _last_map_activity(session, scope=scope)
     usage = usage_trends(session, scope=scope, today=today or utcnow().date())
+    plans = save_plan_progress(session, scope=scope)
     people = _ByAccount(
         PersonRow._make,
         session.execute(
@@ -157,6 +160,7 @@ def stream_snapshots(
                 last_map_activity=activity.get(account.id),
                 override=override,
                 usage=usage.get(account.id),
+                save_plan=plans.get(account.id),
             ),
         )
 

@@ -57,6 +57,17 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "$610k ARR · renews 21 Dec (in 28 days) · proposal sent",  # green: nothing at stake
         "low adoption: 44% of seats active: 110 of 250 seats",
         "📅 notice date: none → 4 Dec · by",  # the renewal's moves are history
+        # plays by band: a red account's save plan, another's draft, a yellow one stabilised
+        "Save plan · 1 of 7 steps done, next: Executive outreach to Raj Patel (economic buyer)",
+        "✅ ~Meet Sam Ortiz this week; find Dana Lee's successor~ · done 22 Nov by @U0DEMOAM",
+        "High                 21 hours, 2 people",  # the risk assessment kept with the plan
+        "Why: renewal in 41 days with 5 risks open; champion departed with no successor",
+        "👀 red with no save plan: every red account gets one",
+        "🚨 No save plan yet. The draft, from the signals that fire:",
+        "Stabilise · yellow gets stabilisation steps, never an expansion pitch",
+        '1. Close "Usage review with team leads" with Peter Gibbons · @U0DEMOAM · 5 days overdue',
+        "Expansion signals are held while the account is yellow: stabilise it first",
+        "· 🚨 no save plan yet",  # the portfolio digest's line of a red account
     ):
         assert shown in first.output
     for misleading in (
@@ -67,6 +78,8 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "with the customer:",
         "days late",  # overdue, one word for it
         "110 of 250 seats active",  # "low adoption: 44% of seats active: … seats active"
+        "🌱 expansion: seat utilisation 90%",  # Initech is yellow: no expansion pitch
+        "Explore expansion with Peter",
     ):
         assert misleading not in first.output, misleading
     second = runner.invoke(cli, ["demo", "--today", "2026-11-23"])

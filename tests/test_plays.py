@@ -107,7 +107,8 @@ PLAYS = [
         "red",
         [
             "*Save play* · red: save it before anything else",
-            "1. Find a successor to Dana, the champion who left",
+            "No save plan yet. The draft, from the signals that fire:",
+            "1. Meet Sam this week; find Dana's successor",
             "Expansion signals are held while the account is red: save it first",
         ],
         [":seedling:", "Explore expansion", "*Stabilise*"],

@@ -61,6 +61,10 @@ class Action(StrEnum):
     """The card's "Add task": an internal task, an owner on our side only."""
     TASK_REOPEN = "task.reopen"
     """"Reopen" beside a done internal task."""
+    SAVE_PLAN = "saveplan.open"
+    """A red card's "Save plan": the form, pre-filled with the draft."""
+    SHOW_SAVE_PLAN = "saveplan.show"
+    """A red card's "View save plan": the saved plan and its steps."""
 
 
 class ItemMenu(StrEnum):
@@ -97,6 +101,7 @@ class View(StrEnum):
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"
     TASK_FORM = "task.form"
+    SAVE_PLAN_FORM = "saveplan.form"
     SETTINGS_MENU = "team.settings.menu"
     SETTINGS_FORM = "team.settings"
     THRESHOLDS_FORM = "team.thresholds"

@@ -95,6 +95,7 @@ class Origin(StrEnum):
     CARD = "card"
     PLAN = "plan"
     REMINDER = "reminder"
+    SAVE_PLAN = "saveplan"
 
 
 def origin_of(block_id: str) -> Origin:
