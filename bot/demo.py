@@ -8,20 +8,29 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.sample import DEMO_OWNER, DEMO_TEAM_ID, SAMPLE_PORTFOLIO, seed_sample_portfolio
+from bot.sample import (
+    DEMO_OWNER,
+    DEMO_TEAM_ID,
+    SAMPLE_PORTFOLIO,
+    SAVE_PLAN_SAMPLE,
+    seed_sample_portfolio,
+)
 from commands.access import Access
 from commands.payloads import SlashCommand
+from commands.replies import save_plan_of
 from commands.routes import answer_typed
 from commands.ui.chart import revenue_chart
 from commands.ui.terminal import print_message
 from commands.ui.views.renewal import question_blocks
 from digests.cli import print_digests
+from store.accounts import accounts_named
 from store.db import Database
+from store.models import saved_id
 from store.renewals import ASK_BEFORE, renewals_to_ask
 from store.revenue import Rates, revenue_report
 from store.settings import DigestSettings, revenue_settings
 
-SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail")
+SHOWCASE = ("Acme Logistics", "Northwind Health", "Globex Retail", "Initech")
 
 
 def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[str] = ()) -> None:
@@ -44,6 +53,7 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
     if not accounts:
         show(f"/account {SHOWCASE[0]} plan", console=console, db=db, today=today)
         show(f"/account {SHOWCASE[0]} history", console=console, db=db, today=today)
+        show_save_plan(SAVE_PLAN_SAMPLE, console=console, db=db, today=today)
     if not accounts:
         monday = datetime.combine(today - timedelta(days=today.weekday()), time(9, 30), tzinfo=UTC)
         console.print(
@@ -66,6 +76,22 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
         console.print(
             f"[dim]Also in the sample: {others}. Try `accountbot demo --account Initech`.[/dim]"
         )
+
+
+def show_save_plan(name: str, *, console: Console, db: Database, today: date) -> None:
+    """What a red card's "View save plan" button answers, for one sample account."""
+    with db.reading() as session:
+        found = accounts_named(session, team_id=DEMO_TEAM_ID, names=[name])
+        account = next(iter(found.values()), None)
+        blocks = (
+            save_plan_of(
+                session, team_id=DEMO_TEAM_ID, account_id=saved_id(account.id), today=today
+            )
+            if account is not None
+            else None
+        )
+    if blocks is not None:
+        print_message(console, f"{name}: View save plan", blocks)
 
 
 def show(typed: str, *, console: Console, db: Database, today: date) -> None:

@@ -34,6 +34,8 @@ from store.models import (
     saved_id,
 )
 from store.overrides import set_band_override
+from store.plays import draft_save_plan
+from store.save_plans import PlanStep, RiskAssessment, save_save_plan
 from store.settings import thresholds_for
 from store.signals import SignalKind, assess
 from store.snapshots import load_snapshots
@@ -455,9 +457,53 @@ def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int
     record_as_of(session, today)  # the history is dated by the demo's today
     for index, sample in enumerate(SAMPLE_PORTFOLIO):
         _seed_account(session, team_id=team_id, today=today, sample=sample, index=index)
+    _seed_save_plan(session, team_id=team_id, today=today)
     _last_weeks_digest(session, team_id=team_id, today=today)
     _seed_history(session, team_id=team_id, today=today)
     return len(SAMPLE_PORTFOLIO)
+
+
+SAVE_PLAN_SAMPLE = "Acme Logistics"
+"""The red sample account whose owner saved the drafted save plan and did its first step (the
+other red ones have none yet, and are flagged for it)."""
+
+
+def _seed_save_plan(session: Session, *, team_id: str, today: date) -> None:
+    """The drafted save plan of `SAVE_PLAN_SAMPLE`, saved as drafted, its first step done."""
+    thresholds = thresholds_for(session, team_id=team_id)
+    [snapshot] = [
+        s
+        for s in load_snapshots(session, team_id=team_id, today=today)
+        if s.account.name == SAVE_PLAN_SAMPLE
+    ]
+    draft = draft_save_plan(
+        snapshot, assess(snapshot, today=today, thresholds=thresholds), today=today
+    )
+    owner = snapshot.account.owner_user_id or DEMO_OWNER
+    plan = save_save_plan(
+        session,
+        team_id=team_id,
+        account_id=snapshot.account.id,
+        currency=snapshot.account.currency,
+        assessment=RiskAssessment(
+            churn_probability=draft.churn_probability,
+            rationale=draft.rationale,
+            arr_at_risk=draft.arr_at_risk,
+            difficulty=draft.difficulty,
+            investment_hours=draft.investment_hours,
+            investment_people=draft.investment_people,
+            executive_involvement=draft.executive_involvement,
+        ),
+        steps=[PlanStep(s.phase, s.title, s.owner_user_id or owner, s.due_on) for s in draft.steps],
+        by_user_id=owner,
+    )
+    plan.created_at = _at(today - timedelta(days=2))
+    first = session.exec(
+        select(ActionItem).where(ActionItem.save_plan_id == plan.id).order_by(col(ActionItem.id))
+    ).first()
+    if first is not None:
+        complete_action_item(session, team_id=team_id, item_id=saved_id(first.id), by_user_id=owner)
+        first.completed_at = _at(today - timedelta(days=1))
 
 
 USAGE_WEEKS = 26

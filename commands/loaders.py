@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from commands.payloads import AccountVerb, BlockAction, MessageShortcut
-from commands.replies import AskedCommand
+from commands.replies import AskedCommand, assessed_accounts
 from commands.request import Request
 from commands.ui.delivery import is_channel
 from commands.ui.fields import TEXT
@@ -36,8 +36,16 @@ from commands.ui.views.people import (
     sentiment_form,
     stakeholder_form,
 )
-from commands.ui.views.plan import Origin, action_form, block_form, origin_of, reschedule_form
+from commands.ui.views.plan import (
+    Origin,
+    action_form,
+    block_form,
+    origin_of,
+    reschedule_form,
+    task_form,
+)
 from commands.ui.views.renewal import answer_form
+from commands.ui.views.save_plan import save_plan_form
 from commands.ui.views.settings import (
     leads_form,
     revenue_form,
@@ -52,6 +60,7 @@ from store.enums import ActionStatus, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
 from store.overrides import override_version
+from store.plays import draft_save_plan
 from store.renewals import add_months, already_recorded
 from store.revenue import currencies_in_use
 from store.settings import (
@@ -63,7 +72,7 @@ from store.settings import (
     settings_version,
     thresholds_for,
 )
-from store.signals import assess
+from store.signals import Band, assess
 from store.snapshots import load_snapshots
 from store.stakeholders import get_stakeholder, list_stakeholders
 from store.usage import readings_of
@@ -359,6 +368,42 @@ def add_item(session: Session, value: AccountValue, request: Request) -> View | 
         account_id=value.account_id, response_url=request.response_url, replace_card=True
     )
     return _item_form(session, request, account_id=value.account_id, meta=meta)
+
+
+def add_task(session: Session, value: AccountValue, request: Request) -> View | str:
+    """The card's "Add task": an internal task, an owner on our side only."""
+    account = get_account(session, team_id=request.team_id, account_id=value.account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    meta = ModalMeta(
+        account_id=value.account_id, response_url=request.response_url, replace_card=True
+    )
+    return task_form(meta=meta, account=account, today=request.today, our_owner=request.user_id)
+
+
+def save_plan(session: Session, value: AccountValue, request: Request) -> View | str:
+    """A red card's "Save plan": the form, pre-filled with the plan the signals call for."""
+    found = assessed_accounts(
+        session, team_id=request.team_id, today=request.today, account_ids=[value.account_id]
+    )
+    if not found:
+        return ACCOUNT_GONE
+    snapshot, assessment = found[0]
+    if assessment.band is not Band.RED:
+        return (
+            f"{snapshot.account.name} is {assessment.band.value}: a save plan is for a red "
+            "account (yellow gets stabilisation steps, green expansion)."
+        )
+    meta = ModalMeta(
+        account_id=value.account_id, response_url=request.response_url, replace_card=True
+    )
+    return save_plan_form(
+        meta=meta,
+        account_name=snapshot.account.name,
+        draft=draft_save_plan(snapshot, assessment, today=request.today),
+        today=request.today,
+        replacing=snapshot.save_plan is not None,
+    )
 
 
 def item_named(session: Session, asked: AskedCommand, request: Request) -> View | str:

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from commands.access import Access
 from commands.forms import FormErrors, parse_form
 from commands.payloads import BlockAction
-from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm
-from commands.replies import card_of, plan_of, send_blocks
+from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm, TaskForm
+from commands.replies import card_of, plan_of, save_plan_of, send_blocks
 from commands.submissions import CardWrite, Submission, card_form
 from commands.ui.values import ItemMenuValue, ItemValue
 from commands.ui.views.blocks import Block
@@ -21,10 +21,12 @@ from commands.ui.views.plan import Origin, closed_note, origin_of, reminder_bloc
 from store.accounts import get_account
 from store.actions import (
     add_action_item,
+    add_internal_task,
     block_action_item,
     cancel_action_item,
     complete_action_item,
     get_action_item,
+    reopen_action_item,
     reschedule_action_item,
     unblock_action_item,
     update_action_item,
@@ -48,6 +50,10 @@ def redraw(
         origin = origin_of(click.block_id)
         if origin is Origin.PLAN:
             return plan_of(session, team_id=click.team_id, account_id=item.account_id, today=today)
+        if origin is Origin.SAVE_PLAN:
+            return save_plan_of(
+                session, team_id=click.team_id, account_id=item.account_id, today=today
+            )
         if origin is Origin.REMINDER:
             account = get_account(session, team_id=click.team_id, account_id=item.account_id)
             name = account.name if account else ""
@@ -101,6 +107,13 @@ unblock_item = _item_click(
         session, team_id=team_id, item_id=item_id, by_user_id=user_id
     ),
     'The menu\'s "Unblock".',
+)
+
+reopen_item = _item_click(
+    lambda session, team_id, item_id, user_id: reopen_action_item(
+        session, team_id=team_id, item_id=item_id, by_user_id=user_id
+    ),
+    """ "Reopen" beside a done internal task: open again, its completion cleared.""",
 )
 
 
@@ -171,6 +184,25 @@ def _block(
     )
 
 
+def _save_task(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
+    """Add an internal task: an owner on our side, due today or later."""
+    form = parse_form(TaskForm, view, today=today)
+    account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
+    if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
+        raise FormErrors({"title": "That account no longer exists."})
+    add_internal_task(
+        session,
+        team_id=sub.team_id,
+        account_id=account_id,
+        title=form.title,
+        due_on=form.due_on,
+        owner_user_id=form.our_owner_user_id,
+        by_user_id=sub.user_id,
+    )
+    return account_id
+
+
 save_item_form = card_form(_save_item, default_block="title")
+save_task_form = card_form(_save_task, default_block="title")
 save_reschedule = card_form(_item_change(_reschedule), default_block="due_on")
 save_block = card_form(_item_change(_block), default_block="blocked_reason")

@@ -54,6 +54,20 @@ class NewActionForm(ActionForm):
     _due = field_validator("due_on")(not_past)
 
 
+class TaskForm(BaseModel):
+    """An internal task: what, our owner (a Slack user), a date today or later; nobody on the
+    customer's side."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    title: Annotated[str, Field(max_length=TITLE)]
+    our_owner_user_id: Annotated[str, Field(pattern=SLACK_ID)]
+    due_on: date
+
+    _title = field_validator("title")(lambda value: required_name(value, "Say what will be done."))
+    _due = field_validator("due_on")(not_past)
+
+
 class RescheduleForm(BaseModel):
     model_config = ConfigDict(frozen=True)
 

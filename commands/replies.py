@@ -16,17 +16,19 @@ from commands.request import Request
 from commands.ui.errors import UserError
 from commands.ui.text import escape, fallback_text
 from commands.ui.views import messages
-from commands.ui.views.blocks import Block
+from commands.ui.views.blocks import Block, section
 from commands.ui.views.card import account_card
 from commands.ui.views.people import history_blocks
 from commands.ui.views.plan import plan_blocks
 from commands.ui.views.portfolio import portfolio_blocks
+from commands.ui.views.save_plan import save_plan_blocks
 from store.accounts import accounts_named, find_account_by_channel, get_account, near_accounts
 from store.actions import plan_items
 from store.db import UNAVAILABLE, Database
 from store.history import band_spell
 from store.models import Account, saved_id
 from store.names import name_key
+from store.save_plans import current_save_plan
 from store.settings import thresholds_for
 from store.signals import AccountSnapshot, Assessment, Band, assess
 from store.snapshots import load_snapshots
@@ -121,6 +123,27 @@ def plan_of(session: Session, *, team_id: str, account_id: int, today: date) -> 
     since = datetime.combine(today - timedelta(days=CLOSED_DAYS), time(), tzinfo=UTC)
     items = plan_items(session, team_id=team_id, account_id=account_id, closed_since=since)
     return plan_blocks(account, items, today=today, closed_days=CLOSED_DAYS)
+
+
+def save_plan_of(
+    session: Session, *, team_id: str, account_id: int, today: date
+) -> list[Block] | None:
+    """An account's current save plan with its steps, or a note that it has none."""
+    account = get_account(session, team_id=team_id, account_id=account_id)
+    if account is None:
+        return None
+    found = current_save_plan(session, team_id=team_id, account_id=account_id)
+    if found is None:
+        return [
+            section(
+                f"*{escape(account.name)}* has no save plan yet: the card's *Save plan* button "
+                "drafts one."
+            )
+        ]
+    plan, steps = found
+    return save_plan_blocks(
+        account_id=account_id, account_name=account.name, plan=plan, steps=steps, today=today
+    )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from commands import (
     renewals,
     replies,
     revenue,
+    save_plan,
     team_settings,
     usage,
 )
@@ -117,6 +118,8 @@ ROUTES: tuple[Route, ...] = (
     Answer(A.FULL_CARD, account.full_card, FullCardValue, SEE),  # a weekly digest's button
     Answer(A.HISTORY_PAGE, history.show_history, HistoryValue, SEE),
     Answer(A.ITEM_DONE, plan.complete_item, ItemValue, CHANGE),
+    Answer(A.TASK_REOPEN, plan.reopen_item, ItemValue, CHANGE),
+    Answer(A.SHOW_SAVE_PLAN, save_plan.show_save_plan, AccountValue, SEE),
     Answer(A.ITEM_MENU, plan.cancel_item, ItemMenuValue, CHANGE, choice=ItemMenu.CANCEL),
     Answer(A.ITEM_MENU, plan.unblock_item, ItemMenuValue, CHANGE, choice=ItemMenu.UNBLOCK),
     Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
@@ -175,6 +178,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     Modal(A.LOG_CONTACT, "Log contact", loaders.log_contact, AccountValue, CHANGE),
     Modal(A.ADD_ITEM, "Add action item", loaders.add_item, AccountValue, CHANGE),
+    Modal(A.ADD_TASK, "Add task", loaders.add_task, AccountValue, CHANGE),
+    Modal(A.SAVE_PLAN, "Save plan", loaders.save_plan, AccountValue, CHANGE),
     Modal(
         A.ITEM_MENU,
         "Edit action item",
@@ -240,6 +245,8 @@ ROUTES: tuple[Route, ...] = (
     Form(F.ITEM_FORM, plan.save_item_form, CHANGE),
     Form(F.RESCHEDULE_FORM, plan.save_reschedule, CHANGE),
     Form(F.BLOCK_FORM, plan.save_block, CHANGE),
+    Form(F.TASK_FORM, plan.save_task_form, CHANGE),
+    Form(F.SAVE_PLAN_FORM, save_plan.save_plan_form, CHANGE),
     Form(
         F.SETTINGS_FORM,
         team_settings.save_digest_settings,

@@ -20,6 +20,7 @@ from operator import itemgetter
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
+from commands.ui.views.save_plan import save_plan_line
 from store.digest_bands import ShownBefore, bands_before
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Band
 from store.models import ActionItem, ActionItemChange, StakeholderChange
@@ -95,6 +96,8 @@ class AccountDigest:
     changes: tuple[MapChange, ...] = ()
     items: tuple[ItemChange, ...] = ()
     steps: tuple[Step, ...] = ()
+    save_plan: str = ""
+    """A red account's save plan and how far it has got, or that it has none."""
 
     @property
     def band(self) -> Band:
@@ -403,7 +406,7 @@ def build_account_digests(
     week: date | None = None,
     account_ids: Sequence[int] | None = None,
 ) -> list[AccountDigest]:
-    """Every live account's digest (linked channel or not): nine queries for the whole team.
+    """Every live account's digest (linked channel or not): ten queries for the whole team.
     `week` is the digest's week (its scheduled day): what the runs before it showed is the
     comparison."""
     thresholds = thresholds_for(session, team_id=team_id)
@@ -428,6 +431,9 @@ def build_account_digests(
             changes=_named(changes.get(account_id, ()), snapshot),
             items=tuple(items),
             steps=next_steps(snapshot, assessment, today=today, limit=STEPS_KEPT),
+            save_plan=save_plan_line(snapshot.save_plan, snapshot.open_tasks, today)
+            if assessment.band is Band.RED
+            else "",
         )
         digests.append((place, digest))  # the snapshot's people and items are let go here
     digests.sort(key=itemgetter(0))

@@ -13,7 +13,7 @@ from sqlalchemy import or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from store.enums import OPEN_ACTION_STATUSES, ActionStatus
+from store.enums import OPEN_ACTION_STATUSES, ActionStatus, ItemKind, SavePhase
 from store.errors import NotFound, StoreError, check_version
 from store.models import ON_MAP, Account, ActionItem, ActionItemChange, Stakeholder, saved_id
 from store.rows import ITEM_COLUMNS, ItemRow
@@ -122,11 +122,51 @@ def add_action_item(
         created_at=now,
         updated_at=now,
     )
+    return _created(session, item, by_user_id=by_user_id, now=now)
+
+
+def _created(
+    session: Session, item: ActionItem, *, by_user_id: str | None, now: datetime
+) -> ActionItem:
+    """Write a new item and the history row that remembers every field it started with."""
     session.add(item)
     session.flush()
     snapshot = {field: _text(getattr(item, field)) for field in TRACKED_FIELDS}
+    if item.kind is ItemKind.INTERNAL:
+        snapshot["kind"] = item.kind.value
     _record(session, item, CREATED, None, json.dumps(snapshot), by_user_id, now)
     return item
+
+
+def add_internal_task(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    title: str,
+    due_on: date,
+    owner_user_id: str,
+    by_user_id: str | None,
+    save_plan_id: int | None = None,
+    phase: SavePhase | None = None,
+) -> ActionItem:
+    """Add an internal task: an owner on our side only and a due date; never in the mutual
+    action plan. A save plan's steps are such tasks, with the plan and the step's phase."""
+    now = utcnow()
+    item = ActionItem(
+        team_id=team_id,
+        account_id=account_id,
+        kind=ItemKind.INTERNAL,
+        title=" ".join(title.split()),
+        due_on=due_on,
+        our_owner_user_id=owner_user_id,
+        save_plan_id=save_plan_id,
+        phase=phase,
+        created_by_user_id=by_user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    return _created(session, item, by_user_id=by_user_id, now=now)
 
 
 def get_action_item(
@@ -230,6 +270,29 @@ def cancel_action_item(
     )
 
 
+def reopen_action_item(
+    session: Session, *, team_id: str, item_id: int, by_user_id: str
+) -> tuple[ActionItem, bool]:
+    """Open a done item again (an internal task marked done too soon); once: reopening an open
+    item (a double click, a retry) changes nothing. A cancelled item stays cancelled."""
+    item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
+    if item is None:
+        raise NotFound("That action item no longer exists.")
+    if item.status is ActionStatus.CANCELLED:
+        raise ActionItemClosed(f'"{item.title}" was cancelled: add it again instead.')
+    if item.status is not ActionStatus.DONE:
+        return item, False
+    return update_action_item(
+        session,
+        team_id=team_id,
+        item_id=item_id,
+        by_user_id=by_user_id,
+        status=ActionStatus.OPEN,
+        completed_at=None,
+        completed_by_user_id=None,
+    )
+
+
 def block_action_item(
     session: Session,
     *,
@@ -288,13 +351,15 @@ def reschedule_action_item(
 def plan_items(
     session: Session, *, team_id: str, account_id: int, closed_since: datetime
 ) -> list[ActionItem]:
-    """The plan: open items, and items closed since the given time, earliest due first."""
+    """The mutual action plan: open items, and items closed since the given time, earliest due
+    first (internal tasks are never in it)."""
     return list(
         session.exec(
             select(ActionItem)
             .where(
                 ActionItem.team_id == team_id,
                 ActionItem.account_id == account_id,
+                ActionItem.kind == ItemKind.MUTUAL,
                 or_(
                     col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
                     col(ActionItem.updated_at) >= closed_since,

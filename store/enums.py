@@ -56,6 +56,31 @@ class ActionStatus(StrEnum):
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.BLOCKED)
 
 
+class ItemKind(StrEnum):
+    """A mutual-action item (an owner on each side, in the mutual action plan) or an internal
+    task (an owner on our side only: "Our tasks", a save plan's steps)."""
+
+    MUTUAL = "mutual"
+    INTERNAL = "internal"
+
+
+class SavePhase(StrEnum):
+    """When a save plan's step happens: this week (stabilise), within 30 days (rebuild
+    engagement, show value), within 90 days (strategic alignment, a growth path)."""
+
+    THIS_WEEK = "this_week"
+    DAYS_30 = "days_30"
+    DAYS_90 = "days_90"
+
+
+class Level(StrEnum):
+    """Low, medium or high: a save plan's churn probability and its save difficulty."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class RenewalStage(StrEnum):
     """Where this term's renewal stands, from nothing done to signed."""
 

@@ -15,11 +15,14 @@ from store.enums import (
     Band,
     ContactChannel,
     Influence,
+    ItemKind,
+    Level,
     RenewalOutcome,
     RenewalStage,
     RevenueKind,
     RevenueSource,
     Role,
+    SavePhase,
     Segment,
     Sentiment,
     StakeholderStatus,
@@ -479,8 +482,33 @@ class AccountChange(SQLModel, table=True):
     changed_at: datetime = created_at_field()
 
 
+class SavePlan(SQLModel, table=True):
+    """A red account's save play as saved: the risk assessment (churn probability and why, ARR
+    at risk, save difficulty, the investment asked for); its steps are internal tasks
+    (`ActionItem.save_plan_id`). Saving a new plan marks the one before replaced, never deleted."""
+
+    __tablename__ = "save_plan"
+    __table_args__ = (sa.Index(None, "account_id", "replaced_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    churn_probability: Level = Field(sa_type=enum_column(Level, name="churn_probability"))
+    rationale: str = Field(max_length=TEXT_LENGTH)
+    arr_at_risk: Decimal = Field(default=Decimal("0"), max_digits=14, decimal_places=2)
+    currency: str = Field(default="USD", max_length=3)
+    difficulty: Level = Field(sa_type=enum_column(Level, name="difficulty"))
+    investment_hours: int
+    investment_people: int
+    executive_involvement: str = Field(default="", max_length=500)
+    created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    created_at: datetime = created_at_field()
+    replaced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class ActionItem(SQLModel, table=True):
-    """A mutual-action-plan commitment: an owner on each side and a due date."""
+    """A commitment with a due date: a mutual-action-plan item (an owner on each side) or an
+    internal task (`kind`: an owner on our side only), perhaps a step of a save plan."""
 
     __tablename__ = "action_item"
     __table_args__ = (
@@ -506,6 +534,11 @@ class ActionItem(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    kind: ItemKind = Field(default=ItemKind.MUTUAL, sa_type=enum_column(ItemKind))
+    save_plan_id: int | None = Field(
+        default=None, foreign_key="save_plan.id", ondelete="SET NULL", index=True
+    )
+    phase: SavePhase | None = Field(default=None, sa_type=enum_column(SavePhase))
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

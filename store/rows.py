@@ -18,8 +18,10 @@ from sqlalchemy import Column, Table
 from store.enums import (
     ActionStatus,
     Influence,
+    ItemKind,
     RenewalStage,
     Role,
+    SavePhase,
     Segment,
     Sentiment,
     StakeholderStatus,
@@ -68,7 +70,8 @@ class PersonRow(NamedTuple):
 
 
 class ItemRow(NamedTuple):
-    """A mutual-action item, as the rules, the card's plan and the App Home read it."""
+    """An item (mutual-action item or internal task, by `kind`), as the rules, the card's plan
+    and tasks, and the App Home read it."""
 
     id: int
     account_id: int
@@ -82,6 +85,9 @@ class ItemRow(NamedTuple):
     blocked_reason: str | None
     completed_at: datetime | None
     completed_by_user_id: str | None
+    kind: ItemKind
+    save_plan_id: int | None
+    phase: SavePhase | None
 
 
 def columns(model: Any, fields: tuple[str, ...]) -> tuple[Any, ...]:

@@ -14,7 +14,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from store.enums import Band, Influence, RenewalStage, Role, Sentiment, StakeholderStatus
+from store.enums import (
+    Band,
+    Influence,
+    Level,
+    RenewalStage,
+    Role,
+    Sentiment,
+    StakeholderStatus,
+)
 from store.rows import AccountRow, ItemRow, PersonRow
 from store.settings import Thresholds
 from store.wording import day, days_from, plural
@@ -71,6 +79,8 @@ class SignalKind(StrEnum):
     LOW_FEATURE_ADOPTION = "low_feature_adoption"
     LOW_SATISFACTION = "low_satisfaction"
     ESCALATION = "escalation"
+    TASKS_OVERDUE = "tasks_overdue"
+    NO_SAVE_PLAN = "no_save_plan"
 
 
 RENEWAL_KINDS = frozenset({SignalKind.RENEWAL_SOON, SignalKind.RENEWAL_AT_RISK})
@@ -101,6 +111,8 @@ SIGNAL_NAMES = {
     SignalKind.LOW_FEATURE_ADOPTION: "low core-feature adoption",
     SignalKind.LOW_SATISFACTION: "low support satisfaction",
     SignalKind.ESCALATION: "recent escalation",
+    SignalKind.TASKS_OVERDUE: "overdue internal tasks",
+    SignalKind.NO_SAVE_PLAN: "red with no save plan",
 }
 """Each signal in two or three words, for saying one no longer holds ("cleared: stale map")."""
 
@@ -152,6 +164,20 @@ class UsageTrend:
 
 
 @dataclass(frozen=True, slots=True)
+class SavePlanStatus:
+    """An account's current save plan as the card and the digests read it: its steps (internal
+    tasks, cancelled ones apart) and how many are done (`store.save_plans.save_plan_progress`,
+    one query for any number of accounts)."""
+
+    id: int
+    steps: int
+    done: int
+    churn_probability: Level
+    difficulty: Level
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """What the rules need about one account, loaded in a fixed number of queries."""
 
@@ -163,6 +189,10 @@ class AccountSnapshot:
     """The account's uncleared override, if any (expired or not: the rules look at the day)."""
     usage: UsageTrend | None = None
     """Its usage readings as the rules read them; None without a recent reading."""
+    open_tasks: tuple[ItemRow, ...] = ()
+    """Its open internal tasks (an owner on our side only), apart from the mutual action plan."""
+    save_plan: SavePlanStatus | None = None
+    """Its current save plan, if one was saved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +311,7 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
             *_sponsor_watch(census, watched=thresholds.sponsor_watched(segment)),
             *_map_freshness_signals(snapshot, census, today=today, thresholds=thresholds),
             *_plan_signals(snapshot.open_actions, today=today, thresholds=thresholds),
+            *_task_signals(snapshot.open_tasks, today=today),
             *_next_touch_signals(
                 snapshot.open_actions,
                 census,
@@ -304,9 +335,11 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
     rules_band = band_for(signals)
     override = override_in_force(snapshot.override, today)
     band = override.band if override is not None else rules_band
+    if band is Band.RED and snapshot.save_plan is None:
+        signals.append(_no_save_plan())
     expansion = next((s for s in signals if s.kind is SignalKind.EXPANSION_SEATS), None)
     play = None
-    if expansion is not None and Band.RED not in (band, rules_band):
+    if expansion is not None and band is Band.GREEN and rules_band is not Band.RED:
         play = _expansion_play(expansion, census.active, today=today, thresholds=thresholds)
     ordered = tuple(sorted(signals, key=_shown_order))
     note = ""
@@ -776,6 +809,37 @@ def _plan_signals(
     return signals
 
 
+def _task_signals(tasks: Sequence[ItemRow], *, today: date) -> list[Signal]:
+    """Overdue internal tasks (watch): our own work late, said apart from the mutual action
+    plan's items (which are commitments to the customer, and a risk when late)."""
+    overdue = sorted((t for t in tasks if t.due_on < today), key=lambda t: t.due_on)
+    if not overdue:
+        return []
+    late = plural((today - overdue[0].due_on).days, "day")
+    titles = "; ".join(t.title for t in overdue[:3])
+    return [
+        Signal(
+            SignalKind.TASKS_OVERDUE,
+            Severity.WATCH,
+            f"{plural(len(overdue), 'internal task')} overdue",
+            f"{titles} ({late} overdue)"
+            if len(overdue) == 1
+            else f"oldest {late} overdue: {titles}",
+        )
+    ]
+
+
+def _no_save_plan() -> Signal:
+    """A red account with no save plan saved: watched (it follows from the band, so it never
+    weighs on it), and said until someone writes the plan."""
+    return Signal(
+        SignalKind.NO_SAVE_PLAN,
+        Severity.WATCH,
+        "red with no save plan",
+        "every red account gets one: the card's Save plan button drafts it from these signals",
+    )
+
+
 def seat_utilisation(account: AccountRow) -> float | None:
     if not account.seats_licensed:
         return None
@@ -963,7 +1027,8 @@ def _first_move(signal: Signal, census: _Census, actions: Sequence[ItemRow], tod
 def _expansion_play(
     expansion: Signal, active: Sequence[PersonRow], *, today: date, thresholds: Thresholds
 ) -> Signal | None:
-    """An expansion signal becomes a play only with a key stakeholder who cares, recently heard."""
+    """An expansion signal becomes a play only with a key stakeholder who cares, recently heard
+    (and only on a green account: yellow stabilises first, red is saved first)."""
     sponsors = [
         p
         for p in active
@@ -1009,8 +1074,8 @@ def next_steps(
     Critical signals first, then overdue items, then the risks (so with one risk inside the
     renewal window, what to do first leads); then, while the renewal is open, the items due
     soon and the next step toward signature; expansion only when no renewal is open and the
-    account is not red. Each names a person, a meeting or a deliverable, never "strengthen the
-    relationship"."""
+    account is green (yellow gets these as its stabilisation steps, red its save play). Each
+    names a person, a meeting or a deliverable, never "strengthen the relationship"."""
     account = snapshot.account
     owner = account.owner_user_id
     kinds = {s.kind: s for s in assessment.signals}
@@ -1149,7 +1214,7 @@ def next_steps(
             friday + timedelta(days=14),
         )
     play = assessment.expansion_play
-    if play is not None and not assessment.renewal_open and assessment.band is not Band.RED:
+    if play is not None and not assessment.renewal_open and assessment.band is Band.GREEN:
         add(
             f"Explore expansion with {play.people[0]}: {play.reason.removeprefix('expansion: ')}",
             friday + timedelta(days=14),

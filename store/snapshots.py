@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from store.enums import OPEN_ACTION_STATUSES
+from store.enums import OPEN_ACTION_STATUSES, ItemKind
 from store.models import (
     ON_MAP,
     Account,
@@ -23,6 +23,7 @@ from store.models import (
     StakeholderChange,
 )
 from store.rows import ACCOUNT_COLUMNS, ITEM_COLUMNS, PERSON_COLUMNS, AccountRow, ItemRow, PersonRow
+from store.save_plans import save_plan_progress
 from store.signals import AccountSnapshot, Override
 from store.types import utcnow
 from store.usage import usage_trends
@@ -77,7 +78,8 @@ def load_snapshots(
     today: date | None = None,
 ) -> list[AccountSnapshot]:
     """Snapshots of the chosen accounts, by name, each with its uncleared override and its
-    usage as read on `today` (the UTC day by default); six queries whatever their number.
+    usage as read on `today` (the UTC day by default) and its current save plan; seven queries
+    whatever their number.
 
     Accounts, people and items come back as light read-only rows (`store.rows`: only the
     columns their readers use, no ORM instance), several times lighter and faster to read than
@@ -107,7 +109,7 @@ def stream_snapshots(
     today: date | None = None,
 ) -> Iterator[tuple[int, AccountSnapshot]]:
     """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
-    six queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
+    seven queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
     (`yield_per`; ordered by account) and handed out account by account. A reader that keeps
     only what it makes of each snapshot (a whole team's digests) never holds every person at
     once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
@@ -127,6 +129,7 @@ def stream_snapshots(
     accounts = [(AccountRow._make(row[:width]), _override(row[width:])) for row in found]
     activity = _last_map_activity(session, scope=scope)
     usage = usage_trends(session, scope=scope, today=today or utcnow().date())
+    plans = save_plan_progress(session, scope=scope)
     people = _ByAccount(
         PersonRow._make,
         session.execute(
@@ -150,15 +153,18 @@ def stream_snapshots(
     )
     for place in sorted(range(len(accounts)), key=lambda i: accounts[i][0].id):
         account, override = accounts[place]
+        open_items = items.take(account.id)
         yield (
             place,
             AccountSnapshot(
                 account=account,
                 stakeholders=people.take(account.id),
-                open_actions=items.take(account.id),
+                open_actions=tuple(i for i in open_items if i.kind is ItemKind.MUTUAL),
+                open_tasks=tuple(i for i in open_items if i.kind is ItemKind.INTERNAL),
                 last_map_activity=activity.get(account.id),
                 override=override,
                 usage=usage.get(account.id),
+                save_plan=plans.get(account.id),
             ),
         )
 

@@ -138,9 +138,11 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
     assert "9 days overdue" in plan and "them: Raj Patel" in plan and "them: Procurement" in plan
     buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons == [
+        "saveplan.open",  # red, no save plan yet: the draft's button
         *["action.done", "action.menu"] * 2,  # each open item: Done and its menu
         "stakeholder.add",
         "action.add",
+        "task.add",
         "contact.log",
         "history.page",
         "account.share",

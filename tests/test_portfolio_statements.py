@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from itertools import count
 
 from bench.stats import count_statements
 from store.db import Database
-from store.enums import Role
+from store.enums import Level, Role, SavePhase
+from store.save_plans import PlanStep, RiskAssessment, save_save_plan
 from tests.factories import add_item, add_person, app_today, make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
@@ -20,7 +22,8 @@ _tokens = count(1)
 
 
 def add_accounts(database: Database, *, start: int, stop: int) -> None:
-    """Accounts of U0ALICE, each with people (one contacted) and an open item of hers."""
+    """Accounts of U0ALICE, each with people (one contacted), an open item of hers and a save
+    plan of two steps (internal tasks)."""
     for n in range(start, stop):
         account = make_account(
             database,
@@ -31,6 +34,26 @@ def add_accounts(database: Database, *, start: int, stop: int) -> None:
         add_person(database, account, f"Champion {n}", Role.CHAMPION, contacted_days_ago=5)
         add_person(database, account, f"Buyer {n}", Role.ECONOMIC_BUYER)
         add_item(database, account, f"Item {n}", TODAY + timedelta(days=n))
+        with database.transaction() as session:  # a save plan with its steps (internal tasks)
+            save_save_plan(
+                session,
+                team_id=account.team_id,
+                account_id=account.id,
+                currency="USD",
+                assessment=RiskAssessment(
+                    churn_probability=Level.HIGH,
+                    rationale="champion departed",
+                    arr_at_risk=Decimal("1000"),
+                    difficulty=Level.MEDIUM,
+                    investment_hours=6,
+                    investment_people=2,
+                ),
+                steps=[
+                    PlanStep(SavePhase.THIS_WEEK, f"Meet {n}", "U0ALICE", TODAY),
+                    PlanStep(SavePhase.DAYS_90, f"EBR {n}", "U0ALICE", TODAY + timedelta(days=9)),
+                ],
+                by_user_id="U0ALICE",
+            )
 
 
 def portfolio_statements(bot: SlackSender, slack: FakeSlack, database: Database) -> int:

@@ -601,7 +601,12 @@ def test_the_renewal_says_its_stage_and_notice_date() -> None:
     assert signal(snapshot(renewal_in=1), SignalKind.RENEWAL_SOON).reason == "renewal tomorrow"
 
 
-def test_expansion_is_a_play_only_with_someone_who_cares_and_never_on_red() -> None:
+def test_expansion_is_a_play_only_with_someone_who_cares_and_only_on_green() -> None:
+    yellow_snap = snapshot(actions=[item("Usage review", -5)], seats=(100, 90))
+    yellow = verdict(yellow_snap)
+    assert yellow.band is Band.YELLOW and yellow.expansion_play is None
+    steps = next_steps(yellow_snap, yellow, today=TODAY, limit=9)
+    assert steps and not any("xpansion" in s.text for s in steps)
     green = verdict(snapshot(seats=(100, 90)))
     assert green.band is Band.GREEN and green.expansion_play is not None
     assert "positive and in touch: Cara, Eve and Sam" in green.expansion_play.evidence

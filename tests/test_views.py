@@ -152,13 +152,16 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         sentiment_form,
         stakeholder_form,
     )
-    from commands.ui.views.plan import action_form, block_form, reschedule_form
+    from commands.ui.views.plan import action_form, block_form, reschedule_form, task_form
+    from commands.ui.views.save_plan import save_plan_form
     from commands.ui.views.settings import (
         leads_form,
         settings_form,
         settings_menu,
         thresholds_form,
     )
+    from store.enums import Level
+    from store.plays import SaveDraft
     from store.settings import DigestSettings
 
     meta = ModalMeta()
@@ -191,6 +194,23 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
             today=TODAY,
         ),
         renewal_form(meta=meta, account=account, today=TODAY),
+        task_form(meta=meta, account=account, today=TODAY, our_owner="U0ANN"),
+        save_plan_form(
+            meta=meta,
+            account_name="Acme",
+            draft=SaveDraft(
+                steps=(),
+                churn_probability=Level.HIGH,
+                rationale="champion departed",
+                arr_at_risk=Decimal("1000"),
+                difficulty=Level.LOW,
+                investment_hours=3,
+                investment_people=2,
+                executive_involvement="",
+            ),
+            today=TODAY,
+            replacing=True,
+        ),
     ]
     shown = json.dumps(help_blocks())
     titles = {form["title"]["text"] for form in forms}

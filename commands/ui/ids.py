@@ -59,6 +59,14 @@ class Action(StrEnum):
     """A weekly digest's "Full card" button: the account's card, to whoever clicks."""
     RENEWAL_ANSWER = "renewal.answer"
     """An answer to "Did Acme renew?" (renewed, with expansion, with contraction, churned)."""
+    ADD_TASK = "task.add"
+    """The card's "Add task": an internal task, an owner on our side only."""
+    TASK_REOPEN = "task.reopen"
+    """"Reopen" beside a done internal task."""
+    SAVE_PLAN = "saveplan.open"
+    """A red card's "Save plan": the form, pre-filled with the draft."""
+    SHOW_SAVE_PLAN = "saveplan.show"
+    """A red card's "View save plan": the saved plan and its steps."""
 
 
 class ItemMenu(StrEnum):
@@ -95,6 +103,8 @@ class View(StrEnum):
     ITEM_FORM = "action.form"
     RESCHEDULE_FORM = "action.reschedule"
     BLOCK_FORM = "action.block"
+    TASK_FORM = "task.form"
+    SAVE_PLAN_FORM = "saveplan.form"
     SETTINGS_MENU = "team.settings.menu"
     SETTINGS_FORM = "team.settings"
     THRESHOLDS_FORM = "team.thresholds"

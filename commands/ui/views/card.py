@@ -21,9 +21,11 @@ from commands.ui.views.blocks import (
     section,
     shorten,
 )
-from commands.ui.views.plan import plan_section
+from commands.ui.views.plan import plan_section, tasks_section
+from commands.ui.views.save_plan import progress_words
 from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
 from store.history import BandSpell
+from store.plays import draft_save_plan
 from store.rows import PersonRow
 from store.signals import (
     RENEWAL_KINDS,
@@ -33,6 +35,7 @@ from store.signals import (
     Severity,
     SignalKind,
     UsageTrend,
+    next_steps,
     seat_utilisation,
     stage_words,
 )
@@ -75,6 +78,7 @@ SHARED_OUTSIDE_MARK = (
 PEOPLE_PER_ROLE = 12
 PEOPLE_SHOWN = 20
 PLAN_SHOWN = 5
+TASKS_SHOWN = 3
 FLAG_LINE = 400
 
 
@@ -130,9 +134,16 @@ def account_card(
         *_map_blocks(snapshot.stakeholders, assessment, today=today, interactive=shared_by is None),
         divider(),
         *_flag_blocks(assessment),
+        *(_play_blocks(snapshot, assessment, today=today) if shared_by is None else []),
         divider(),
         *plan_section(
             snapshot.open_actions, today=today, interactive=shared_by is None, shown=PLAN_SHOWN
+        ),
+        # our own work stays off a copy shared in a channel
+        *(
+            tasks_section(snapshot.open_tasks, today=today, shown=TASKS_SHOWN)
+            if shared_by is None
+            else []
         ),
     ]
     if shared_by is None:
@@ -142,6 +153,7 @@ def account_card(
             actions(
                 button("Add stakeholder", action_id=Action.ADD_STAKEHOLDER, value=this),
                 button("Add action item", action_id=Action.ADD_ITEM, value=this),
+                button("Add task", action_id=Action.ADD_TASK, value=this),
                 button("Log contact", action_id=Action.LOG_CONTACT, value=this),
                 button("History", action_id=Action.HISTORY_PAGE, value=history),
                 button("Share in channel", action_id=Action.SHARE_CARD, value=this),
@@ -184,6 +196,74 @@ def _churned_card(
         history = HistoryValue.write(account_id=account.id, offset=0)
         blocks.append(actions(button("History", action_id=Action.HISTORY_PAGE, value=history)))
     return fit(blocks)
+
+
+STABILISE = "*Stabilise* · yellow gets stabilisation steps, never an expansion pitch"
+SAVE_PLAY = "*Save play* · red: save it before anything else"
+PLAY_STEPS = 3
+
+
+def _play_blocks(snapshot: AccountSnapshot, assessment: Assessment, *, today: date) -> list[Block]:
+    """The play of the account's band, from the signals that fire: a yellow account's
+    stabilisation steps (re-engage the map, fix adoption, close overdue commitments), a red
+    one's save plan (how far it has got) or, with none yet, the draft and the button that opens
+    it. A green account's play is its expansion flag, above."""
+    if assessment.band is Band.RED:
+        return _save_blocks(snapshot, assessment, today=today)
+    if assessment.band is not Band.YELLOW:
+        return []
+    steps = next_steps(snapshot, assessment, today=today, limit=PLAY_STEPS)
+    if not steps:
+        return []
+    lines = [
+        f"{number}. {escape(step.text)} · {user_mention(step.owner_user_id)} · "
+        + (
+            f"{plural(step.overdue, 'day')} overdue"
+            if step.overdue
+            else f"by {day(step.due_on, today)}"
+        )
+        for number, step in enumerate(steps, start=1)
+    ]
+    return [section(listing(STABILISE, lines))]
+
+
+def _save_blocks(snapshot: AccountSnapshot, assessment: Assessment, *, today: date) -> list[Block]:
+    this = AccountValue.write(account_id=snapshot.account.id)
+    status = snapshot.save_plan
+    if status is not None:
+        return [
+            section(f"*Save plan* · {escape(progress_words(status, snapshot.open_tasks, today))}"),
+            context(
+                f"Churn risk {status.churn_probability.value} · save difficulty "
+                f"{status.difficulty.value} · saved {day(status.created_at.date(), today)}; "
+                "its steps are under *Our tasks*."
+            ),
+            actions(
+                button("View save plan", action_id=Action.SHOW_SAVE_PLAN, value=this),
+                button("Redraft save plan", action_id=Action.SAVE_PLAN, value=this),
+            ),
+        ]
+    draft = draft_save_plan(snapshot, assessment, today=today)
+    lines = [
+        f"{number}. {escape(step.title)} · {user_mention(step.owner_user_id)} · "
+        f"by {day(step.due_on, today)}"
+        for number, step in enumerate(draft.steps[:PLAY_STEPS], start=1)
+    ]
+    more = len(draft.steps) - PLAY_STEPS
+    title = (
+        f"{SAVE_PLAY}\n:rotating_light: No save plan yet. The draft, from the signals that fire:"
+    )
+    return [
+        section(listing(title, lines)),
+        context(
+            f"Churn risk {draft.churn_probability.value} · save difficulty "
+            f"{draft.difficulty.value}"
+            + (f" · {plural(more, 'more step')} in the draft" if more > 0 else "")
+        ),
+        actions(
+            button("Save plan", action_id=Action.SAVE_PLAN, value=this, style="primary"),
+        ),
+    ]
 
 
 def _renewal(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> str:
@@ -383,9 +463,14 @@ def _flag_blocks(assessment: Assessment) -> list[Block]:
                 f"{escape(play.evidence)}"
             )
         )
-    elif opportunity and assessment.band is Band.RED:
+    elif opportunity and assessment.band is not Band.GREEN:
+        signal = opportunity[0]
+        first = "save it" if assessment.band is Band.RED else "stabilise it"
         blocks.append(
-            context("Expansion signals are held while the account is red: save it first.")
+            context(
+                f"Expansion signals are held while the account is {assessment.band.value}: "
+                f"{first} first ({escape(signal.reason)}: {escape(signal.evidence)})."
+            )
         )
     elif opportunity:
         signal = opportunity[0]

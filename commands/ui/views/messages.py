@@ -124,6 +124,19 @@ HELP_FORMS_MORE = (
 )
 
 
+HELP_TASKS = (
+    "*Add task* (a card button): an internal task, what, its owner on our side and a due date "
+    "(today or later); listed under *Our tasks*, never in the mutual action plan, with a due-day "
+    "reminder, *Done* (then *Reopen*) and a menu: reschedule, mark blocked, cancel.\n"
+    "*Save plan* (a red card's button): drafted from the signals that fire, to edit: the churn "
+    "probability and why (required), ARR at risk, save difficulty, the investment asked for "
+    "(hours, people, executive involvement), then the steps: this week, 30 days, 90 days, each "
+    "naming a person, a meeting or a deliverable, with an owner on our side and a date (today "
+    "or later). Saved, the steps become internal tasks; *View save plan* lists them by phase "
+    "with *Done*. Saving again replaces the plan and cancels its open steps."
+)
+
+
 def help_blocks() -> list[Block]:
     return [
         header("How to use /account"),
@@ -132,6 +145,7 @@ def help_blocks() -> list[Block]:
         header("The forms"),
         section(HELP_FORMS),
         section(HELP_FORMS_MORE),
+        section(HELP_TASKS),
         header("What the emoji mean"),
         section(emoji_legend()),
     ]

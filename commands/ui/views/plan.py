@@ -21,7 +21,7 @@ from commands.ui.views.modal import (
     option,
     text_input,
 )
-from store.enums import ActionStatus, StakeholderStatus, label
+from store.enums import ActionStatus, ItemKind, StakeholderStatus, label
 from store.models import Account, ActionItem, Stakeholder
 from store.rows import ItemRow
 
@@ -57,6 +57,11 @@ def item_line(item: Item, today: date) -> str:
         else ""
     )
     link = f" · <{item.link}|link>" if item.link else ""
+    if item.kind is ItemKind.INTERNAL:
+        return (
+            f"{icon}*{escape(item.title)}* · {due_phrase(item.due_on, today)} · "
+            f"ours: {user_mention(item.our_owner_user_id)}{blocked}"
+        )
     return (
         f"{icon}*{escape(item.title)}* · {due_phrase(item.due_on, today)} · "
         f"us: {user_mention(item.our_owner_user_id)} · them: {theirs(item)}{blocked}{link}"
@@ -64,7 +69,11 @@ def item_line(item: Item, today: date) -> str:
 
 
 def item_menu(item: Item) -> dict[str, Any]:
-    choices = [ItemMenu.EDIT, ItemMenu.RESCHEDULE]
+    """Edit (a mutual-action item: the form asks for an owner on each side), reschedule, block
+    or unblock, cancel."""
+    choices = [ItemMenu.RESCHEDULE]
+    if item.kind is ItemKind.MUTUAL:
+        choices.insert(0, ItemMenu.EDIT)
     choices.append(ItemMenu.UNBLOCK if item.status is ActionStatus.BLOCKED else ItemMenu.BLOCK)
     choices.append(ItemMenu.CANCEL)
     return {
@@ -86,6 +95,7 @@ class Origin(StrEnum):
     CARD = "card"
     PLAN = "plan"
     REMINDER = "reminder"
+    SAVE_PLAN = "saveplan"
 
 
 def origin_of(block_id: str) -> Origin:
@@ -95,7 +105,19 @@ def origin_of(block_id: str) -> Origin:
 
 
 def item_blocks(item: Item, today: date, *, origin: Origin) -> list[Block]:
-    """An open item with its "Done" button and menu."""
+    """An open item with its "Done" button and menu; a done internal task with "Reopen"."""
+    if item.status is ActionStatus.DONE and item.kind is ItemKind.INTERNAL:
+        return [
+            section(item_line(item, today)),
+            actions(
+                button(
+                    "Reopen",
+                    action_id=Action.TASK_REOPEN,
+                    value=ItemValue.write(item_id=item.id),
+                ),
+                block_id=f"{origin.value}:{item.id}",
+            ),
+        ]
     return [
         section(item_line(item, today)),
         actions(
@@ -136,6 +158,40 @@ def plan_section(
             context(f"…and {len(ordered) - shown} more: `/account <name> plan` lists them all")
         )
     return blocks
+
+
+def tasks_section(items: Sequence[Item], *, today: date, shown: int) -> list[Block]:
+    """The card's "Our tasks": open internal tasks (an owner on our side only), overdue first,
+    with their buttons; never part of the mutual action plan."""
+    ordered = sorted(items, key=lambda a: (a.due_on, a.id or 0))
+    if not ordered:
+        return []
+    blocks: list[Block] = [section(f"*Our tasks* · {len(ordered)} open")]
+    for item in ordered[:shown]:
+        blocks += item_blocks(item, today, origin=Origin.CARD)
+    if len(ordered) > shown:
+        blocks.append(context(f"…and {len(ordered) - shown} more open tasks"))
+    return blocks
+
+
+def task_form(
+    *, meta: ModalMeta, account: Account, today: date, our_owner: str | None
+) -> dict[str, Any]:
+    """Add an internal task: what, our owner, a due date; nobody on the customer's side."""
+    blocks = [
+        context(
+            f"Internal task for *{escape(account.name)}*: an owner on our side and a date. It is "
+            "listed under *Our tasks*, never in the mutual action plan."
+        ),
+        input_block(A.TITLE, "What will be done", text_input(max_length=TITLE)),
+        input_block(
+            A.OUR_OWNER, "Owner", initial({"type": "users_select"}, "initial_user", our_owner)
+        ),
+        input_block(A.DUE, "Due", date_input(today)),
+    ]
+    return modal(
+        callback_id=View.TASK_FORM, title="Add task", blocks=blocks, meta=meta, submit="Add"
+    )
 
 
 def plan_blocks(
@@ -268,5 +324,7 @@ def reminder_blocks(item: ActionItem, account_name: str, today: date) -> list[Bl
 
 
 def closed_note(item: ActionItem, today: date) -> list[Block]:
-    """What a reminder becomes once the item is closed."""
+    """What a reminder becomes once the item is closed (a done task keeps "Reopen")."""
+    if item.status is ActionStatus.DONE and item.kind is ItemKind.INTERNAL:
+        return item_blocks(item, today, origin=Origin.REMINDER)
     return [section(item_line(item, today))]
