@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from itertools import count
 from operator import itemgetter
 
 from sqlalchemy import and_, or_, select
@@ -186,17 +187,27 @@ class AccountDigest:
     def anything_changed(self) -> bool:
         return bool(self.moved or self.appeared or self.cleared or self.changes or self.items)
 
-    @property
+    @cached_property
     def shown_steps(self) -> tuple[Step, ...]:
-        return self.steps[:ACTIONS_SHOWN]
+        """The most urgent steps, read by date, as a calendar is; with one risk inside the
+        window, what to do first (chosen first) is dated no later than the others: it leads."""
+        shown = list(self.steps[:ACTIONS_SHOWN])
+        if self.assessment.first_move and shown:
+            shown[0] = replace(shown[0], due_on=min(s.due_on for s in shown))
+        return tuple(sorted(shown, key=lambda s: s.due_on))
 
     @cached_property
     def step_groups(self) -> tuple[StepGroup, ...]:
-        """The steps shown, grouped by owner in the order they first come (numbers kept)."""
-        groups: dict[str | None, list[tuple[int, Step]]] = {}
-        for number, step in enumerate(self.shown_steps, start=1):
-            groups.setdefault(step.owner_user_id, []).append((number, step))
-        return tuple(StepGroup(owner, tuple(steps)) for owner, steps in groups.items())
+        """The steps shown, grouped by owner in the order they first come, each owner's in date
+        order, numbered as they are read (1, 2, 3 down the post, never 1, 3, 2)."""
+        groups: dict[str | None, list[Step]] = {}
+        for step in self.shown_steps:
+            groups.setdefault(step.owner_user_id, []).append(step)
+        numbers = count(1)
+        return tuple(
+            StepGroup(owner, tuple((next(numbers), step) for step in steps))
+            for owner, steps in groups.items()
+        )
 
     @cached_property
     def headline_reasons(self) -> tuple[str, ...]:

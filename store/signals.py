@@ -217,7 +217,7 @@ class Assessment:
     threads_needed: int = 3
     override_note: str = ""
     first_move: str = ""
-    """With an open renewal and one risk: what to do first (`close "Order form"`)."""
+    """With an open renewal and one risk: what to do first (`close “Order form”`)."""
 
     @property
     def in_window(self) -> bool:
@@ -339,7 +339,12 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
         signals.append(_no_save_plan())
     expansion = next((s for s in signals if s.kind is SignalKind.EXPANSION_SEATS), None)
     play = None
-    if expansion is not None and band is Band.GREEN and rules_band is not Band.RED:
+    if (
+        expansion is not None
+        and band is Band.GREEN
+        and rules_band is not Band.RED
+        and not renewal_open
+    ):
         play = _expansion_play(expansion, census.active, today=today, thresholds=thresholds)
     ordered = tuple(sorted(signals, key=_shown_order))
     note = ""
@@ -638,11 +643,11 @@ def _last_contact_words(days: int | None) -> str:
 
 
 def _no_recent_contact(quiet: Sequence[tuple[PersonRow, int | None]], tail: str = "") -> Signal:
-    """`no recent contact with the champion: Ana: last contact 74 days ago`; with several, each
-    with their role (`Ana (champion): …; Raj (economic buyer): never contacted`)."""
+    """`no recent contact with the champion` (`Ana, last contact 74 days ago`); with several,
+    each with their role (`Ana (champion), …; Raj (economic buyer), never contacted`)."""
     evidence = "; ".join(
         (p.name if len(quiet) == 1 else f"{p.name} ({ROLE_WORDS[p.role]})")
-        + f": {_last_contact_words(d)}"
+        + f", {_last_contact_words(d)}"
         for p, d in quiet
     )
     reason = (
@@ -1000,13 +1005,18 @@ def _renewal_signal(
 
 
 def _first_move(signal: Signal, census: _Census, actions: Sequence[ItemRow], today: date) -> str:
-    """What to do about one risk, in a few words (`close "Order form"`, `meet Olga Berg`)."""
+    """What to do about one risk, in a few words (`close “Order form”`, `meet Olga Berg`)."""
     named = signal.people[0] if signal.people else ""
     if signal.kind is SignalKind.ACTIONS_OVERDUE:
         late = sorted((a for a in actions if a.due_on < today), key=lambda a: a.due_on)
-        return f'close "{late[0].title}"' if len(late) == 1 else "close the overdue items"
+        return f"close “{late[0].title}”" if len(late) == 1 else "close the overdue items"
     champion = next(iter(_names(census.holding(Role.CHAMPION))), "your champion")
     moves = {
+        SignalKind.NO_STAKEHOLDERS: "map the account",
+        SignalKind.GONE_DARK: f"call {champion}",
+        SignalKind.CHAMPION_DEPARTED: "find the champion's successor",
+        SignalKind.SPONSOR_DEPARTED: "find a new executive sponsor",
+        SignalKind.NEGATIVE_ECONOMIC_BUYER: f"hear out {named}",
         SignalKind.THIN_COVERAGE: "open another live contact",
         SignalKind.NO_RECENT_CONTACT: f"book time with {named}",
         SignalKind.HIGH_INFLUENCE_DETRACTOR: f"meet {named}",
@@ -1069,7 +1079,8 @@ def end_of_week(today: date) -> date:
 def next_steps(
     snapshot: AccountSnapshot, assessment: Assessment, *, today: date, limit: int = 3
 ) -> tuple[Step, ...]:
-    """The next steps the signals suggest, most urgent first, each with an owner and a date.
+    """The next steps the signals suggest, most urgent first, each with an owner and a date
+    (a digest shows the most urgent in date order: `AccountDigest.shown_steps`).
 
     Critical signals first, then overdue items, then the risks (so with one risk inside the
     renewal window, what to do first leads); then, while the renewal is open, the items due
@@ -1129,7 +1140,7 @@ def next_steps(
         them = f" with {item.customer_owner_name}" if item.customer_owner_name else ""
         steps.append(
             Step(
-                f'Close "{item.title}"{them}',
+                f"Close “{item.title}”{them}",
                 item.our_owner_user_id or owner,
                 item.due_on,
                 (today - item.due_on).days,
@@ -1196,9 +1207,9 @@ def next_steps(
         for item in soon[:2]:
             them = f" with {item.customer_owner_name}" if item.customer_owner_name else ""
             steps.append(
-                Step(f'Close "{item.title}"{them}', item.our_owner_user_id or owner, item.due_on)
+                Step(f"Close “{item.title}”{them}", item.our_owner_user_id or owner, item.due_on)
             )
-        steps.append(_signature_step(account, buyer, owner=owner, today=today, friday=friday))
+        steps.append(signature_step(snapshot, today=today))
     if SignalKind.NONE_BOOKED in kinds and not assessment.renewal_open:
         # (with the renewal open, the step toward signature above is the meeting to book)
         booked = kinds[SignalKind.NONE_BOOKED]
@@ -1243,10 +1254,20 @@ def _usage_steps(
         add(f"Follow up the escalation with {who} and close it with support: {reason}", due)
 
 
-def _signature_step(
-    account: AccountRow, buyer: str | None, *, owner: str | None, today: date, friday: date
-) -> Step:
-    """The next step toward signature at the renewal's stage, due before the notice date."""
+def signature_step(snapshot: AccountSnapshot, *, today: date) -> Step:
+    """The next step toward signature at the renewal's stage, due before the notice date (the
+    card's band line says it for a green account inside its window)."""
+    account = snapshot.account
+    owner = account.owner_user_id
+    friday = end_of_week(today)
+    buyer = next(
+        (
+            p.name
+            for p in snapshot.stakeholders
+            if p.status is StakeholderStatus.ACTIVE and p.role is Role.ECONOMIC_BUYER
+        ),
+        None,
+    )
     who = buyer or "the economic buyer"
     deadline = account.notice_date or account.renewal_date or friday
     stage = account.renewal_stage or RenewalStage.NOT_STARTED

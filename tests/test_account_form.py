@@ -233,3 +233,22 @@ def test_an_edit_on_an_account_changed_meanwhile_is_refused(
     assert "changed by someone else" in body["errors"]["name"]
     with database.transaction() as session:
         assert session.get(Account, account.id).arr == Decimal("500.00")
+
+
+def test_a_renewal_date_moved_before_the_notice_date_is_refused_beside_it_and_nothing_written(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Issue 19's bad input from the other side: the notice date stays, the renewal date moves
+    before it in the account form; refused beside the renewal date, nothing written."""
+    renews, notice = date(2027, 1, 1), date(2026, 12, 20)
+    account = make_account(
+        database, "Zebra Corp", channel_id="C0ZEBRA", renewal_date=renews, notice_date=notice
+    )
+    body = submit(bot, slack, account_id=account.id, renewal_date="2026-12-15").json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"renewal_date"}
+    assert body["errors"]["renewal_date"].startswith("The notice date (20 Dec 2026) must be on or")
+    with database.transaction() as session:
+        kept = session.get(Account, account.id)
+        assert kept is not None and (kept.renewal_date, kept.notice_date) == (renews, notice)
+    assert slack.calls_to("response_url") == []

@@ -57,17 +57,17 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "No warning signs.",  # not "None: keep it that way." above a 🌱 flag
         "Dana Lee departed · by",  # the day they left is the line's own day: said once
         "$610k ARR · renews 21 Dec (in 28 days) · proposal sent",  # green: nothing at stake
-        "low adoption: 44% of seats active: 110 of 250 seats",
+        "low adoption: 44% of seats active · 110 of 250 seats",
         "📅 notice date: none → 4 Dec · by",  # the renewal's moves are history
         # plays by band: a red account's save plan, another's draft, a yellow one stabilised
         "Save plan · 1 of 7 steps done, next: Executive outreach to Raj Patel (economic buyer)",
         "✅ ~Meet Sam Ortiz this week; find Dana Lee's successor~ · done 22 Nov by @U0DEMOAM",
         "High                 21 hours, 2 people",  # the risk assessment kept with the plan
         "Why: renewal in 41 days with 5 risks open; champion departed with no successor",
-        "👀 red with no save plan: every red account gets one",
+        "👀 red with no save plan · every red account gets one",
         "🚨 No save plan yet. The draft, from the signals that fire:",
         "Stabilise · yellow gets stabilisation steps, never an expansion pitch",
-        '1. Close "Usage review with team leads" with Peter Gibbons · @U0DEMOAM · 5 days overdue',
+        "1. Close “Usage review with team leads” with Peter Gibbons · @U0DEMOAM · 5 days overdue",
         "Expansion signals are held while the account is yellow: stabilise it first",
         "· 🚨 no save plan yet",  # the portfolio digest's line of a red account
     ):
@@ -143,3 +143,72 @@ def test_a_map_with_no_live_contact_says_so_once(demo_db: str) -> None:
     assert result.exit_code == 0, result.output
     assert "Stakeholder map · no live contacts (target 3)" in result.output
     assert "0 live contacts" not in result.output and "(target 3): nobody" not in result.output
+
+
+def panels(output: str) -> dict[str, str]:
+    """Each printed panel's text by its title, on one line (the terminal's wrapping undone)."""
+    found: dict[str, list[str]] = {}
+    title = ""
+    for line in output.splitlines():
+        if line.startswith("╭─ "):
+            title = line.removeprefix("╭─ ").rstrip("─╮ ")
+            found[title] = []
+        elif title and line.startswith("│"):
+            found[title].append(line.strip("│ "))
+    return {name: " ".join(" ".join(lines).split()) for name, lines in found.items()}
+
+
+@pytest.fixture
+def monday(demo_db: str) -> dict[str, str]:
+    """This Monday's panels (its digests, the Acme card) and Stark's card, by title."""
+    week = runner.invoke(cli, ["demo", "--today", "2026-11-30"])
+    assert week.exit_code == 0, week.output
+    stark = runner.invoke(cli, ["demo", "--today", "2026-11-30", "--account", "Stark Components"])
+    assert stark.exit_code == 0, stark.output
+    return panels(week.output) | panels(stark.output)
+
+
+def test_one_quoting_style_in_steps_first_moves_and_line_2(monday: dict[str, str]) -> None:
+    everything = " ".join(monday.values())
+    assert 'Close "' not in everything and 'close "' not in everything
+    assert "Close “Order form to procurement” with Maya Hansen" in everything
+    assert "1 risk open: close “Usage review with team leads” first" in everything
+    assert "slipped: “Usage review with team leads”" in everything
+
+
+def test_the_steps_shown_are_in_date_order(monday: dict[str, str]) -> None:
+    digest = monday["Stark Components → #C0DEMO005"]  # 5 Dec, 11 Dec, 12 Dec; not 5, 12, 11
+    order = [
+        digest.index("1. Close “Order form to procurement” with Maya Hansen · by 5 Dec"),
+        digest.index("2. Get a verbal yes on the proposal from Maya Hansen · by 11 Dec"),
+        digest.index("3. Close “Reference call” with James Rhodes · by 12 Dec"),
+    ]
+    assert order == sorted(order)
+
+
+def test_a_flag_and_its_evidence_read_as_a_sentence(monday: dict[str, str]) -> None:
+    card = monday["/account Acme Logistics"]  # not "…buyer: Raj Patel: last contact 74 days ago"
+    assert "no recent contact with the economic buyer · Raj Patel, last contact 74 days ago" in card
+    assert "single-threaded: 1 live contact (target 3) · Sam Ortiz" in card
+    assert "Patel: last contact" not in card and ": Sam Ortiz" not in card.split("Flags")[1]
+
+
+def test_the_card_says_the_band_and_its_why_once_then_each_flag_once(
+    monday: dict[str, str],
+) -> None:
+    card = monday["/account Acme Logistics"]
+    assert card.startswith("Acme Logistics 🔴 Red: renewal in 41 days with 5 risks open 📈")
+    for reason in ("renewal in 41 days", "champion departed with no successor", "overdue ·"):
+        assert card.count(reason) == 1, reason
+
+
+def test_green_inside_its_window_shows_the_way_to_signature_not_expansion(
+    monday: dict[str, str],
+) -> None:
+    green = monday["/account Stark Components"]
+    assert green.startswith(
+        "Stark Components 🟢 Green: renewal in 28 days · next toward signature: get a verbal yes "
+        "on the proposal from Maya Hansen by 11 Dec (in 11 days)"
+    )
+    assert "proposal sent" in green and "No warning signs." in green
+    assert "expansion" not in green.lower() and "🌱" not in green

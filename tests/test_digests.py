@@ -151,11 +151,11 @@ def test_a_risky_account_gets_its_band_what_changed_and_three_actions_then_a_ful
     assert texts[2].split("\n") == [  # at most three, each owner named once above theirs
         "*Next steps*",
         "<@U0ALICE>",
-        '1. Close "Security review" with Olga · 9 days overdue',
+        "1. Close “Security review” with Olga · 9 days overdue",
         "2. Book time with the economic buyer Raj &lt;!channel&gt;: last contact 74 days ago"
         " · by 27 Nov (in 4 days)",
         "<@U0BOB>",
-        '3. Close "Proposal" with Raj · by 26 Nov (in 3 days)',
+        "3. Close “Proposal” with Raj · by 26 Nov (in 3 days)",
     ]
     body = "\n".join(texts)
     assert body.count("<@U0ALICE>") == 1  # the owner is mentioned once, over their steps

@@ -137,7 +137,7 @@ def test_an_overdue_task_is_watched_and_says_so_without_moving_the_band(
     account = make_account(database, "Acme")
     add_task(database, account, "Draft the QBR deck", -4)  # the store takes any day
     shown = card_text(bot, slack, "card")
-    assert ":eyes: *1 internal task overdue*: Draft the QBR deck (4 days overdue)" in shown
+    assert ":eyes: *1 internal task overdue* · Draft the QBR deck (4 days overdue)" in shown
     assert "action item" not in shown.split("*Flags*")[1].split("*Mutual action plan*")[0]
     assert "*Our tasks* · 1 open" in shown and ":warning: *Draft the QBR deck*" in shown
 

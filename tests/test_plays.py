@@ -96,12 +96,12 @@ PLAYS = [
         "yellow",
         [
             "*Stabilise* · yellow gets stabilisation steps, never an expansion pitch",
-            '1. Close "Usage review with team leads" with Cara · <@U0ALICE> · 5 days overdue',
+            "1. Close “Usage review with team leads” with Cara · <@U0ALICE> · 5 days overdue",
             "Expansion signals are held while the account is yellow: stabilise it first "
             "(seat utilisation 90%",
         ],
         [":seedling:", "Explore expansion", "*Save play*"],
-        'Close "Usage review with team leads" with Cara',
+        "Close “Usage review with team leads” with Cara",
     ),
     (
         "red",

@@ -137,7 +137,7 @@ def test_a_red_account_without_a_plan_is_flagged_and_shows_the_draft(
     shown = text_of(card(bot, slack, "card")["blocks"])
     assert "*Red*" in shown
     assert (
-        ":eyes: *red with no save plan*: every red account gets one: the card's Save plan "
+        ":eyes: *red with no save plan* · every red account gets one: the card's Save plan "
         "button drafts it from these signals"
     ) in shown
     assert "No save plan yet. The draft, from the signals that fire:" in shown

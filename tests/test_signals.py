@@ -181,7 +181,7 @@ CASES = [
             stage=RenewalStage.VERBAL_YES,
         ),
         Band.YELLOW,
-        'renewal in 14 days with 1 risk open: close "Send renewal order form" first',
+        "renewal in 14 days with 1 risk open: close “Send renewal order form” first",
         ("1 action item overdue",),
     ),
     Case(
@@ -406,8 +406,8 @@ def test_one_window_decides_live_contacts_and_no_recent_contact() -> None:
     quiet = signal(snapshot(people), SignalKind.NO_RECENT_CONTACT)
     assert quiet.reason == "no recent contact with 2 key people"
     assert quiet.evidence == (
-        "A day late (economic buyer): last contact 61 days ago; "
-        "Never (executive sponsor): never contacted; that leaves 2 live contacts (target 3)"
+        "A day late (economic buyer), last contact 61 days ago; "
+        "Never (executive sponsor), never contacted; that leaves 2 live contacts (target 3)"
     )
     shorter = Thresholds(recent_contact_days=30)
     assert {p.name for p in verdict(snapshot(people), shorter).threads} == {"Neutral"}
@@ -634,8 +634,8 @@ def test_green_inside_the_window_works_toward_signature_not_expansion() -> None:
     assert result.band is Band.GREEN and result.renewal_open
     steps = next_steps(snap, result, today=TODAY)
     assert [s.text for s in steps] == [
-        'Close "Order form to procurement" with Eve',
-        'Close "Reference call"',
+        "Close “Order form to procurement” with Eve",
+        "Close “Reference call”",
         "Get a verbal yes on the proposal from Eve",
     ]
     assert steps[0].due_on == TODAY + timedelta(days=5) and steps[0].owner_user_id == "U0AM"
@@ -666,8 +666,8 @@ def test_with_one_risk_inside_the_window_what_to_do_first_leads() -> None:
     snap = CASES[1].snap  # Vandelay Imports
     result = verdict(snap)
     steps = next_steps(snap, result, today=TODAY)
-    assert result.first_move == 'close "Send renewal order form"'
-    assert steps[0].text == 'Close "Send renewal order form" with Art Vandelay'
+    assert result.first_move == "close “Send renewal order form”"
+    assert steps[0].text == "Close “Send renewal order form” with Art Vandelay"
     assert steps[0].overdue == 2
     assert steps[1].text == ("Get the order form signed by Art Vandelay before the renewal, 7 Dec")
 
@@ -681,7 +681,7 @@ def test_every_step_has_an_owner_and_a_date_and_names_someone() -> None:
     )
     assert steps[0].due_on == date(2026, 11, 27)  # this Friday
     assert all(s.owner_user_id == "U0AM" for s in steps)
-    assert 'Close "Security review sign-off"' in [s.text for s in steps]
+    assert "Close “Security review sign-off”" in [s.text for s in steps]
 
 
 # -- the one risk order --------------------------------------------------------------------------
@@ -758,7 +758,7 @@ QUIET = [
         SignalKind.NO_RECENT_CONTACT,
         (SignalKind.THIN_COVERAGE,),
         Band.YELLOW,
-        "Alice: last contact 70 days ago; that leaves 2 live contacts (target 3)",
+        "Alice, last contact 70 days ago; that leaves 2 live contacts (target 3)",
     ),
     Quiet(
         "A negative champion nobody has called for 70 days: the negative champion says it",
@@ -797,7 +797,7 @@ def test_a_quiet_key_person_beside_thin_coverage_no_call_can_fix_keeps_both() ->
     result = verdict(snapshot(people))
     fired = {s.kind: s for s in result.signals}
     assert fired[SignalKind.THIN_COVERAGE].evidence == "Eve"
-    assert fired[SignalKind.NO_RECENT_CONTACT].evidence == "Alice: last contact 70 days ago"
+    assert fired[SignalKind.NO_RECENT_CONTACT].evidence == "Alice, last contact 70 days ago"
 
 
 # -- none booked ---------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from store.signals import (
     UsageTrend,
     next_steps,
     seat_utilisation,
+    signature_step,
     stage_words,
 )
 from store.stakeholders import LastTouch
@@ -80,21 +81,41 @@ PEOPLE_SHOWN = 20
 PLAN_SHOWN = 5
 TASKS_SHOWN = 3
 FLAG_LINE = 400
+SIGNED = SignalKind.RENEWAL_SIGNED
 
 
-def band_line(assessment: Assessment, today: date) -> str:
-    """`:red_circle: *Red*: renewal in 41 days with 2 risks open, champion departed …`; an
-    owner's override says so, why and until when, with the rules' band and reasons beside it."""
-    reasons = ", ".join(escape(r) for r in assessment.rule_reasons)
+def why_line(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> str:
+    """The band's why in one line; the Flags below list each signal, so it is said once. An
+    open renewal says it (`renewal in 41 days with 5 risks open`), and on a green account the
+    next step toward signature with it; otherwise the gravest reason and how many more."""
+    renewal = next((s for s in assessment.signals if s.kind in RENEWAL_KINDS), None)
+    if renewal is not None:
+        why = escape(renewal.reason)
+        if assessment.rules_band is Band.GREEN:
+            step = signature_step(snapshot, today=today)
+            why += f" · next toward signature: {escape(step.text[:1].lower() + step.text[1:])}"
+            why += f" by {dated_words(step.due_on, today)}"
+        return why
+    reasons = assessment.rule_reasons
+    if not reasons:
+        return "no warning signs"
+    more = f", and {plural(len(reasons) - 1, 'more risk')}" if len(reasons) > 1 else ""
+    return escape(reasons[0]) + more
+
+
+def band_line(snapshot: AccountSnapshot, assessment: Assessment, today: date) -> str:
+    """`:red_circle: *Red*: renewal in 41 days with 5 risks open`; an owner's override says so,
+    why and until when, with the rules' band and its why beside it."""
+    why = why_line(snapshot, assessment, today)
     text = f"{BAND_ICON[assessment.band]} *{assessment.band.value.capitalize()}*"
     override = assessment.override
     if override is None:
-        return f"{text}: {reasons}" if reasons else f"{text}: no warning signs"
+        return f"{text}: {why}"
     rules = f"{BAND_ICON[assessment.rules_band]} rules say {assessment.rules_band.value}"
     return (
         f"{text} by override until {day(override.expires_on, today)}: "
         f"“{escape(override.reason)}” ({user_mention(override.set_by_user_id)})\n"
-        f"{rules}" + (f": {reasons}" if reasons else ": no warning signs")
+        f"{rules}: {why}"
     )
 
 
@@ -119,7 +140,7 @@ def account_card(
         return _churned_card(snapshot, today=today, channel=channel, shared_by=shared_by)
     blocks: list[Block] = [
         header(account.name),
-        section(band_line(assessment, today)),
+        section(band_line(snapshot, assessment, today)),
         *([context(trend)] if (trend := trend_line(spell, snapshot.usage, today)) else []),
         fields(
             f"*ARR*\n{money(account.arr, account.currency)}",
@@ -442,16 +463,20 @@ def _map_blocks(
 
 
 def _flag_blocks(assessment: Assessment) -> list[Block]:
-    """The flags, each with its evidence, but the renewal's: its date, stage and notice date
-    are the card's Renewal field, just above."""
+    """The flags, each with its evidence after a dot (a reason often has a colon of its own:
+    `single-threaded: 1 live contact (target 3) · Sam Ortiz`), but the open renewal: the band's
+    line says it, and its date, stage and notice date (a signed one's too) are the card's
+    Renewal field."""
     lines = [
         shorten(
             f"{SEVERITY_ICON[s.severity]} *{escape(s.reason)}*"
-            + (f": {escape(s.evidence)}" if s.evidence and s.kind not in RENEWAL_KINDS else ""),
+            + (f" · {escape(s.evidence)}" if s.evidence and s.kind is not SIGNED else ""),
             FLAG_LINE,
         )
         for s in assessment.signals
-        if s.severity is not Severity.OPPORTUNITY and s.kind is not SignalKind.NONE_BOOKED
+        if s.severity is not Severity.OPPORTUNITY
+        and s.kind is not SignalKind.NONE_BOOKED
+        and s.kind not in RENEWAL_KINDS
     ]
     blocks = [section(listing("*Flags*", lines) if lines else "*Flags*\nNo warning signs.")]
     play = assessment.expansion_play
@@ -459,7 +484,7 @@ def _flag_blocks(assessment: Assessment) -> list[Block]:
     if play is not None:
         blocks.append(
             section(
-                f"{SEVERITY_ICON[Severity.OPPORTUNITY]} *{escape(play.reason)}*: "
+                f"{SEVERITY_ICON[Severity.OPPORTUNITY]} *{escape(play.reason)}* · "
                 f"{escape(play.evidence)}"
             )
         )
@@ -472,7 +497,7 @@ def _flag_blocks(assessment: Assessment) -> list[Block]:
                 f"{first} first ({escape(signal.reason)}: {escape(signal.evidence)})."
             )
         )
-    elif opportunity:
+    elif opportunity and not assessment.renewal_open:  # the renewal comes first: not a word
         signal = opportunity[0]
         blocks.append(
             context(
