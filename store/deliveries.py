@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from store.models import ActionReminder, DigestDelivery
 from store.types import utcnow
+from store.unique import inserted_once
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 TO_OWNER = "sent_to_owner"
@@ -145,22 +146,17 @@ def claim_reminder(
 ) -> bool:
     """Take the right to send an item's reminder on its owner's local day: True for the first
     claim, False when it was sent, failed or is in flight."""
-    try:
-        with session.begin_nested():
-            session.add(
-                ActionReminder(
-                    team_id=team_id,
-                    action_item_id=item_id,
-                    local_day=local_day,
-                    user_id=user_id,
-                    claimed_at=now,
-                    holder=holder,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return inserted_once(
+        session,
+        ActionReminder(
+            team_id=team_id,
+            action_item_id=item_id,
+            local_day=local_day,
+            user_id=user_id,
+            claimed_at=now,
+            holder=holder,
+        ),
+    )
 
 
 def _reminder(team_id: str, item_id: int, local_day: date) -> ColumnElement[bool]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from store.models import ProcessedRequest
+from store.unique import inserted_once
 
 
 def claim(session: Session, *, team_id: str, key: str) -> bool:
@@ -14,10 +14,4 @@ def claim(session: Session, *, team_id: str, key: str) -> bool:
     The claim commits or rolls back with the caller's transaction, so a failed write leaves the
     key free to try again.
     """
-    try:
-        with session.begin_nested():
-            session.add(ProcessedRequest(team_id=team_id, key=key[:200]))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return inserted_once(session, ProcessedRequest(team_id=team_id, key=key[:200]))

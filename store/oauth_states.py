@@ -7,10 +7,10 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from store.models import UsedOAuthState
+from store.unique import inserted_once
 
 
 def use_state(session: Session, *, state: str, expires_at: datetime, now: datetime) -> bool:
@@ -18,10 +18,4 @@ def use_state(session: Session, *, state: str, expires_at: datetime, now: dateti
     expiry are forgotten on the way (they are refused for being expired anyway)."""
     session.execute(delete(UsedOAuthState).where(col(UsedOAuthState.expires_at) <= now))
     state_hash = hashlib.sha256(state.encode()).hexdigest()
-    try:
-        with session.begin_nested():
-            session.add(UsedOAuthState(state_hash=state_hash, expires_at=expires_at))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return inserted_once(session, UsedOAuthState(state_hash=state_hash, expires_at=expires_at))

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, update
 from sqlalchemy import select as select_columns
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.accounts import locked_account, update_account
@@ -21,6 +20,7 @@ from store.enums import RenewalOutcome, RenewalStage, RevenueKind, RevenueSource
 from store.errors import StoreError
 from store.models import Account, RenewalAnswer, RenewalAsk, saved_id
 from store.revenue import RevenueRefused, check_kind
+from store.unique import inserted_once
 
 ASK_BEFORE = timedelta(days=14)
 """The owner is asked from this long before the renewal date (and after it passes)."""
@@ -145,23 +145,18 @@ def claim_ask(
 ) -> bool:
     """Take the right to ask one person about one renewal in one round: True for the first
     claim, False when it was sent, failed or is in flight."""
-    try:
-        with session.begin_nested():
-            session.add(
-                RenewalAsk(
-                    team_id=renewal.team_id,
-                    account_id=renewal.account_id,
-                    renewal_date=renewal.renewal_date,
-                    round=round,
-                    user_id=user_id,
-                    claimed_at=now,
-                    holder=holder,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return inserted_once(
+        session,
+        RenewalAsk(
+            team_id=renewal.team_id,
+            account_id=renewal.account_id,
+            renewal_date=renewal.renewal_date,
+            round=round,
+            user_id=user_id,
+            claimed_at=now,
+            holder=holder,
+        ),
+    )
 
 
 def _ask(renewal: DueRenewal, round: str, user_id: str) -> ColumnElement[bool]:
@@ -280,14 +275,8 @@ def record_renewal(
         reason=reason,
         by_user_id=by_user_id,
     )
-    try:
-        with session.begin_nested():
-            session.add(answer)
-            session.flush()
-    except IntegrityError:
-        raise RenewalRefused(
-            f"The renewal of {renewal_date:%-d %b %Y} is already recorded."
-        ) from None
+    if not inserted_once(session, answer):
+        raise RenewalRefused(f"The renewal of {renewal_date:%-d %b %Y} is already recorded.")
     changes: dict[str, Any]
     if outcome is RenewalOutcome.CHURNED:
         changes = {"churned_on": renewal_date, "churn_reason": reason}

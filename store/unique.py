@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
+
+
+def inserted_once(session: Session, row: SQLModel) -> bool:
+    """Add `row` and flush it in a savepoint: True when it went in, False when a unique index
+    says it is there already (claimed, used or saved before, perhaps a moment ago by another
+    process); the caller's transaction goes on either way."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def saved_once(session: Session, *, write: Callable[[], None], check: Callable[[], None]) -> None:
