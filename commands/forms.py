@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +27,20 @@ FORM_KINDS = (RevenueKind.EXPANSION, RevenueKind.CONTRACTION, RevenueKind.CORREC
 answer)."""
 
 
+def arr_amount(value: Decimal) -> Decimal:
+    """An ARR as typed in any form: a finite amount, not negative, within `MAX_ARR`, in cents."""
+    if not value.is_finite():
+        raise ValueError("ARR must be a number.")
+    if value < 0:
+        raise ValueError("ARR cannot be negative.")
+    if value > MAX_ARR:
+        raise ValueError("ARR is too large.")
+    return value.quantize(Decimal("0.01"))
+
+
+ArrAmount = Annotated[Decimal, AfterValidator(arr_amount)]
+
+
 class AccountForm(BaseModel):
     """An account as typed in the modal; field names are the modal's block ids."""
 
@@ -34,7 +49,7 @@ class AccountForm(BaseModel):
     name: Annotated[str, Field(max_length=150)]
     channel_id: Annotated[str | None, Field(pattern=SLACK_ID)] = None
     owner_user_id: Annotated[str | None, Field(pattern=SLACK_ID)] = None
-    arr: Decimal = Decimal("0")
+    arr: ArrAmount = Decimal("0")
     arr_kind: RevenueKind | None = None
     """What a change of ARR is (the store checks it against the change)."""
     currency: str = "USD"
@@ -49,17 +64,6 @@ class AccountForm(BaseModel):
     @classmethod
     def _name(cls, value: str) -> str:
         return required_name(value, "Give the account a name.")
-
-    @field_validator("arr")
-    @classmethod
-    def _arr(cls, value: Decimal) -> Decimal:
-        if not value.is_finite():
-            raise ValueError("ARR must be a number.")
-        if value < 0:
-            raise ValueError("ARR cannot be negative.")
-        if value > MAX_ARR:
-            raise ValueError("ARR is too large.")
-        return value.quantize(Decimal("0.01"))
 
     @field_validator("arr_kind")
     @classmethod

@@ -8,15 +8,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from commands.access import Access
-from commands.forms import MAX_ARR, FormErrors, parse_form
+from commands.forms import ArrAmount, FormErrors, parse_form
 from commands.submissions import save_submission
 from commands.ui.slack_failures import classify
 from commands.ui.text import fallback_text
@@ -36,21 +35,8 @@ class RenewalAnswerForm(BaseModel):
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    new_arr: Decimal | None = None
+    new_arr: ArrAmount | None = None
     reason: Annotated[str | None, Field(max_length=REASON_LENGTH)] = None
-
-    @field_validator("new_arr")
-    @classmethod
-    def _arr(cls, value: Decimal | None) -> Decimal | None:
-        if value is None:
-            return None
-        if not value.is_finite():
-            raise ValueError("ARR must be a number.")
-        if value < 0:
-            raise ValueError("ARR cannot be negative.")
-        if value > MAX_ARR:
-            raise ValueError("ARR is too large.")
-        return value.quantize(Decimal("0.01"))
 
     def required(self, outcome: RenewalOutcome) -> None:
         """A renewal that changes ARR needs the new ARR; a churn needs its reason."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session
 
 from commands.access import Access
-from commands.forms import MAX_ARR, FormErrors, form_errors, required_name, state_values
+from commands.forms import ArrAmount, FormErrors, form_errors, required_name, state_values
 from commands.plan_forms import not_past
 from commands.replies import save_plan_of, send_blocks
 from commands.submissions import Submission, card_form
@@ -34,7 +33,7 @@ class AssessmentForm(BaseModel):
 
     churn_probability: Level
     rationale: Annotated[str, Field(max_length=TEXT)]
-    arr_at_risk: Decimal
+    arr_at_risk: ArrAmount
     difficulty: Level
     investment_hours: Annotated[int, Field(ge=0, le=100_000)]
     investment_people: Annotated[int, Field(ge=1, le=999)]
@@ -43,13 +42,6 @@ class AssessmentForm(BaseModel):
     _rationale = field_validator("rationale")(
         lambda value: required_name(value, "Say why: the rationale of the churn probability.")
     )
-
-    @field_validator("arr_at_risk")
-    @classmethod
-    def _arr(cls, value: Decimal) -> Decimal:
-        if not value.is_finite() or value < 0 or value > MAX_ARR:
-            raise ValueError("Enter an amount of ARR, 0 or more.")
-        return value.quantize(Decimal("0.01"))
 
 
 class StepForm(BaseModel):
