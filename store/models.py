@@ -278,7 +278,10 @@ class AccountHistory(SQLModel, table=True):
 
     __tablename__ = "account_history"
     __table_args__ = (
-        sa.Index(None, "account_id", "day", "id"),
+        # team first: SQLite, without statistics, would read one account's days through the
+        # (team, day) index, a scan of the team's whole history (280 ms a card at 10,000
+        # accounts with two years of it); with both equalities this one wins
+        sa.Index(None, "team_id", "account_id", "day", "id"),
         sa.Index(None, "team_id", "day"),
     )
 
