@@ -50,14 +50,21 @@ def action_values(**overrides: Any) -> dict[str, dict[str, Any]]:
 
 
 def click(
-    bot: SlackSender, slack: FakeSlack, action: str, value: str, *, block_id: str = "card:0"
+    bot: SlackSender,
+    slack: FakeSlack,
+    action: str,
+    value: str,
+    *,
+    block_id: str = "card:0",
+    token: str = "msg",
 ) -> None:
+    """Click a button or a menu of a message whose response URL ends in `token`."""
     if action.endswith("menu"):
-        payload = overflow_payload(action, value, response_url=slack.response_url("msg"))
+        payload = overflow_payload(action, value, response_url=slack.response_url(token))
         payload["actions"][0]["block_id"] = block_id
     else:
         payload = block_actions_payload(
-            action, value, response_url=slack.response_url("msg"), block_id=block_id
+            action, value, response_url=slack.response_url(token), block_id=block_id
         )
     assert bot.interaction(payload).status == 200
 
@@ -227,18 +234,17 @@ def test_menu_reschedule_block_unblock_and_cancel(
     }
     assert bot.interaction(view_submission_payload(view, reason)).body == ""
     slack.calls.clear()
-    bot.command("acme plan")
-    plan = json.dumps(slack.wait_for("response_url")[0].params["blocks"])
+    bot.command("acme plan", response_url=slack.response_url("plan"))
+    [shown] = slack.wait_for("response_url", where=lambda c: c.path == "/response/plan")
+    plan = json.dumps(shown.params["blocks"])
     assert "blocked: Waiting on their legal team" in plan and "unblock:" in plan
 
     # each click once the previous one's redraw arrived, as a person clicks: Slack sends clicks
     # independently, and the bot works on them in parallel, so two in flight may land either way
-    click(bot, slack, "action.menu", f"unblock:{item_id}")
-    slack.wait_for("response_url", count=2)  # the plan, then the click's redraw
-    click(bot, slack, "action.menu", f"cancel:{item_id}")
-    slack.wait_for("response_url", count=3)
-    click(bot, slack, "action.menu", f"cancel:{item_id}")  # twice: nothing more happens
-    slack.wait_for("response_url", count=4)
+    # (each click has its own response URL: the block form's redraw may still be on its way)
+    for token, choice in (("unblock", "unblock"), ("cancel", "cancel"), ("again", "cancel")):
+        click(bot, slack, "action.menu", f"{choice}:{item_id}", token=token)
+        slack.wait_for("response_url", where=lambda c, t=token: c.path == f"/response/{t}")
     [cancelled] = items(database)
     assert cancelled.status is ActionStatus.CANCELLED
     assert [c for c in changes(database) if c[0] != "created"] == [
