@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -17,12 +18,26 @@ from bot.app import build_app
 from bot.server import HttpServer, make_web_app
 from bot.settings import Settings, load_settings
 from store.db import Database
+from tests import clock
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 _DATABASES = itertools.count()
 BOT_TOKEN = "xoxb-0000-test-token"
+_HELD: list[time_machine.travel] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One UTC date for the whole run, held before any test module computes its `TODAY`."""
+    traveller = clock.hold()
+    if traveller is not None:
+        _HELD.append(traveller)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for traveller in _HELD:
+        traveller.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -120,7 +120,11 @@ def test_the_benchmark_runs_and_prints_its_figures(module: str, tmp_path: Path) 
     done = subprocess.run(
         [sys.executable, "-m", f"bench.{module}", *arguments],
         cwd=tmp_path,  # what a bench leaves behind (temporary files too) stays in tmp_path
-        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
+            "TMPDIR": str(tmp_path),
+        },
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
