@@ -184,6 +184,16 @@ def month_starts(today: date, months: int = MONTHS) -> list[date]:
     return starts
 
 
+def year_start(today: date) -> date:
+    """The first day of the 12 months that end `today`: the day after the same day a year ago
+    (so on 1 Dec they run from 2 Dec, not from 1 Jan, which would be 11 months)."""
+    try:
+        back = today.replace(year=today.year - 1)
+    except ValueError:  # 29 Feb
+        back = today.replace(year=today.year - 1, day=28)
+    return back + timedelta(days=1)
+
+
 def revenue_report(
     session: Session,
     *,
@@ -193,14 +203,15 @@ def revenue_report(
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
 ) -> RevenueReport:
-    """NRR and GRR of the chosen accounts (all the team's, one owner's, or some) over the last 12
-    months and month by month (the current month to `today`), from the ledger alone: two
+    """NRR and GRR of the chosen accounts (all the team's, one owner's, or some) over the 12
+    months to `today` and month by month (12 calendar months, the current one to `today`),
+    from the ledger alone: two
     statements whatever the number of accounts (each account's ARR before the first month, by a
     window function, then every entry since). Corrections are not movement; an account with no
     ARR at a period's start (a new logo) is left out of that period. A currency without a rate
     is refused (`MissingRate`)."""
     starts = month_starts(today)
-    first = starts[0]
+    first = year_start(today)  # never after starts[0]: the replay reaches each month from here
     scope = select(col(Account.id)).where(col(Account.team_id) == team_id)
     if account_ids is not None:
         scope = scope.where(col(Account.id).in_(account_ids))

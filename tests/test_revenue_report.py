@@ -20,7 +20,7 @@ from store.db import Database
 from store.enums import Band, RevenueKind
 from store.history import seed_history
 from store.models import saved_id
-from store.revenue import month_starts
+from store.revenue import year_start
 from store.settings import (
     DigestSettings,
     RevenueSettings,
@@ -34,7 +34,7 @@ from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
 
 TODAY = app_today()
-FIRST = month_starts(TODAY)[0]
+FIRST = year_start(TODAY)
 """The first day of the 12 months reported."""
 
 
@@ -234,3 +234,34 @@ def test_the_portfolio_digest_has_the_months_nrr_line(
         )
     shown = portfolio_post(True)
     assert f"NRR this month* ({TODAY:%B}, to date)" in shown and "target" in shown
+
+
+def test_the_twelve_months_are_twelve_on_the_first_of_a_month(database: Database) -> None:
+    """On 1 Dec the 12 months run from 2 Dec a year ago, not from 1 Jan (11 months and a day):
+    a contraction on 10 Dec last year is in them, one on 1 Dec last year is not."""
+    from store.revenue import Rates, revenue_report
+
+    first_of_december = date(2026, 12, 1)
+    with database.transaction() as session:
+        for name, on in (("Inside", date(2025, 12, 10)), ("Outside", date(2025, 12, 1))):
+            account = create_account(
+                session, name=name, arr=Decimal(100_000), arr_since=date(2024, 1, 1),
+                team_id=TEAM_ID, owner_user_id="U0ALICE",
+            )  # fmt: skip
+            update_account(
+                session,
+                team_id=TEAM_ID,
+                account_id=saved_id(account.id),
+                arr=Decimal(90_000),
+                arr_kind=RevenueKind.CONTRACTION,
+                arr_on=on,
+            )
+    with database.transaction() as session:
+        report = revenue_report(
+            session, team_id=TEAM_ID, today=first_of_december, rates=Rates(currency="USD")
+        )
+    year = report.year
+    assert (year.start, year.end) == (date(2025, 12, 2), first_of_december)
+    assert (year.starting, year.contraction) == (Decimal(190_000), Decimal(10_000))
+    assert (report.months[0].start, len(report.months)) == (date(2026, 1, 1), 12)
+    assert [(loss.name, loss.on) for loss in report.losses] == [("Inside", date(2025, 12, 10))]
