@@ -147,5 +147,5 @@ def write_chart(db: Database, *, console: Console, today: date) -> None:
             today=today,
             rates=Rates(currency=chosen.currency, rates=chosen.rates),
         )
-    CHART_FILE.write_bytes(revenue_chart(report, title="NRR and GRR: the team's portfolio"))
+    CHART_FILE.write_bytes(revenue_chart(report, title="the team's portfolio"))
     console.print(f"The revenue chart is written to [bold]{CHART_FILE.resolve()}[/bold].")

@@ -118,7 +118,7 @@ def _post_chart(request: Request, report: RevenueReport, *, title: str) -> str:
     client: WebClient | None = request.client
     if client is None:
         return "The chart is posted in Slack (not at the terminal)."
-    png = revenue_chart(report, title=f"NRR and GRR: {title}")
+    png = revenue_chart(report, title=title)
     try:
         opened = client.conversations_open(users=request.user_id)
         channel = opened["channel"]["id"]

@@ -171,6 +171,9 @@ class RevenueReport:
     currency: str
     year: Movement
     months: tuple[Movement, ...]
+    so_far: tuple[Movement, ...]
+    """The 12 months' accounts from the year's start to each month's end (the last is `year`):
+    the path toward the 12-month target, which a single month's NRR cannot be read against."""
     losses: tuple[Loss, ...]
 
 
@@ -281,19 +284,18 @@ def revenue_report(
         cohort = {a: v for a, v in arr.items() if v[0] > 0}
         inside = [row for row in since if start <= row[1] < after]
         months.append(_movement(start, after, cohort, inside, rates))
-    year = _movement(
-        first,
-        today + timedelta(days=1),
-        {a: v for a, v in opening.items() if v[0] > 0},
-        since,
-        rates,
+    year_cohort = {a: v for a, v in opening.items() if v[0] > 0}
+    so_far = tuple(
+        _movement(first, after, year_cohort, [row for row in since if row[1] < after], rates)
+        for after in bounds
     )
+    year = so_far[-1]
     losses = tuple(
         Loss(account_id, name, RevenueKind(kind), on, rates.convert(-change, currency))
         for account_id, on, kind, change, _, currency, name in since
         if kind in (RevenueKind.CHURN, RevenueKind.CONTRACTION)
     )
-    return RevenueReport(rates.currency, year, tuple(months), losses)
+    return RevenueReport(rates.currency, year, tuple(months), so_far, losses)
 
 
 def _movement(

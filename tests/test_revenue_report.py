@@ -265,3 +265,9 @@ def test_the_twelve_months_are_twelve_on_the_first_of_a_month(database: Database
     assert (year.starting, year.contraction) == (Decimal(190_000), Decimal(10_000))
     assert (report.months[0].start, len(report.months)) == (date(2026, 1, 1), 12)
     assert [(loss.name, loss.on) for loss in report.losses] == [("Inside", date(2025, 12, 10))]
+    january, *_ = report.so_far  # the chart's first point: 2 Dec to 31 Jan, against the target
+    assert (january.end, january.contraction, report.so_far[-1]) == (
+        date(2026, 1, 31),
+        Decimal(10_000),
+        year,
+    )

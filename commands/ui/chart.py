@@ -1,4 +1,5 @@
-"""The revenue report's chart: monthly NRR and GRR against the 120 % target, drawn as a PNG with
+"""The revenue report's chart: NRR and GRR of the 12 months so far at each month's end, against the
+120 % target (a 12-month figure: one month's NRR cannot be read against it), drawn as a PNG with
 matplotlib's Agg backend (no display, no pyplot state: safe in the bot's worker threads)."""
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from store.revenue import TARGET_NRR, RevenueReport
 
 
 def revenue_chart(report: RevenueReport, *, title: str) -> bytes:
-    """A PNG of the report's months: NRR and GRR (%), the target and 100 % as lines."""
+    """A PNG of the 12 months so far at each month's end: NRR and GRR (%), the target and 100 %."""
     figure = Figure(figsize=(8, 4), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     labels = [f"{month.start:%b %y}" for month in report.months]
-    nrr = [float(m.nrr * 100) if m.nrr is not None else float("nan") for m in report.months]
-    grr = [float(m.grr * 100) if m.grr is not None else float("nan") for m in report.months]
+    nrr = [float(m.nrr * 100) if m.nrr is not None else float("nan") for m in report.so_far]
+    grr = [float(m.grr * 100) if m.grr is not None else float("nan") for m in report.so_far]
     axes.plot(labels, nrr, marker="o", label="NRR")
     axes.plot(labels, grr, marker="s", label="GRR")
     axes.axhline(float(TARGET_NRR * 100), linestyle="--", color="green", label="NRR target")
     axes.axhline(100, linestyle=":", color="grey")
-    axes.set_ylabel("% of starting ARR")
-    axes.set_title(title)
+    axes.set_ylabel("% of starting ARR, to each month's end")
+    axes.set_title(f"NRR and GRR since {report.year.start:%-d %b %Y}: {title}")
     axes.legend(loc="best")
     axes.tick_params(axis="x", labelrotation=45)
     figure.tight_layout()
