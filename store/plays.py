@@ -101,11 +101,13 @@ def draft_save_plan(snapshot: AccountSnapshot, assessment: Assessment, *, today:
     users_lead = min(users, key=lambda p: (_INFLUENCE[p.influence], p.name)) if users else None
     friday = end_of_week(today)
     day_30, day_90 = today + timedelta(days=30), today + timedelta(days=90)
-    renewal = account.renewal_date
-    if renewal is not None and renewal > friday:
-        # the later steps land before the renewal, not after it
-        day_30 = min(day_30, renewal - timedelta(days=1))
-        day_90 = min(day_90, renewal - timedelta(days=1))
+    # the later steps land before the customer can leave: the notice date while it is still
+    # ahead of this week, else the renewal
+    for deadline in (account.notice_date, account.renewal_date):
+        if deadline is not None and deadline > friday:
+            day_30 = min(day_30, deadline - timedelta(days=1))
+            day_90 = min(day_90, deadline - timedelta(days=1))
+            break
     steps: list[DraftStep] = []
 
     def add(phase: SavePhase, title: str, person: PersonRow | None = None) -> None:

@@ -18,7 +18,7 @@ from bot.settings import Settings
 from digests.deliver import Pacer, deliver_team_digests
 from store.db import Database
 from store.enums import ActionStatus, Influence, ItemKind, Level, Role, SavePhase, Sentiment
-from store.models import ActionItem, SavePlan
+from store.models import Account, ActionItem, SavePlan
 from store.settings import DigestSettings
 from store.stakeholders import mark_departed
 from tests.factories import add_person, make_account
@@ -145,6 +145,25 @@ def test_a_red_account_without_a_plan_is_flagged_and_shows_the_draft(
         "1. Meet Sam Ortiz this week; find Dana Lee's successor · <@U0ALICE> · by 27 Nov" in shown
     )
     assert "saveplan.open" in shown and "saveplan.show" not in shown
+
+
+def test_the_drafts_later_steps_land_before_the_customers_notice_date(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Renewal in 200 days, notice by 20 days from now: the customer can leave then, so the
+    30- and 90-day steps are due the day before, not in 30 and 90 days."""
+    account_id = red_account(database)
+    with database.transaction() as session:
+        account = session.get(Account, account_id)
+        assert account is not None
+        account.notice_date = TODAY + timedelta(days=20)
+    view = open_form(bot, slack, account_id)
+    dues = {
+        b["element"]["initial_date"]
+        for b in view["blocks"]
+        if b.get("block_id", "").endswith("_due") and b["element"].get("initial_date")
+    }
+    assert dues == {FRIDAY.isoformat(), (TODAY + timedelta(days=19)).isoformat()}
 
 
 def test_the_form_is_prefilled_with_the_draft_and_saving_makes_internal_tasks(
