@@ -17,6 +17,7 @@ from commands.request import Request
 from commands.ui.delivery import is_channel
 from commands.ui.fields import TEXT
 from commands.ui.ids import ContactField, ItemMenu, StakeholderMenu
+from commands.ui.text import escape
 from commands.ui.values import (
     AccountValue,
     ItemMenuValue,
@@ -55,8 +56,8 @@ from commands.ui.views.settings import (
 )
 from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
-from store.actions import get_action_item
-from store.enums import ActionStatus, Role
+from store.actions import INTERNAL_ONLY, get_action_item
+from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
 from store.overrides import override_version
@@ -430,6 +431,8 @@ def change_item(session: Session, value: ItemMenuValue, request: Request) -> Vie
         version=item.version,
     )
     if value.choice is ItemMenu.EDIT:
+        if item.kind is ItemKind.INTERNAL:  # the menu offers no Edit on a task: a forged click
+            return INTERNAL_ONLY.format(title=escape(item.title))
         return _item_form(session, request, account_id=item.account_id, meta=meta, item_id=item.id)
     if value.choice is ItemMenu.RESCHEDULE:
         return reschedule_form(meta=meta, item=item, today=request.today)
