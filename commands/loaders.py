@@ -396,7 +396,10 @@ def save_plan(session: Session, value: AccountValue, request: Request) -> View |
             "account (yellow gets stabilisation steps, green expansion)."
         )
     meta = ModalMeta(
-        account_id=value.account_id, response_url=request.response_url, replace_card=True
+        account_id=value.account_id,
+        response_url=request.response_url,
+        replace_card=True,
+        version=snapshot.save_plan.id if snapshot.save_plan is not None else 0,  # the plan seen
     )
     return save_plan_form(
         meta=meta,
