@@ -167,7 +167,7 @@ def renewal_answer(session: Session, value: RenewalAnswerValue, request: Request
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
-    if refused := already_recorded(account, value.renewal_date):
+    if refused := already_recorded(session, account, value.renewal_date):
         return refused
     meta = ModalMeta(account_id=account.id, renewal_on=value.renewal_date, outcome=value.outcome)
     return answer_form(

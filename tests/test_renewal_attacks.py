@@ -1,0 +1,81 @@
+""" "Did Acme renew?" attacked through the signed endpoint: a question whose renewal date was
+moved since it was asked (nothing recorded: said so, not "already recorded"), and two answers
+at once from the owner and a lead (one recorded, the date rolled forward once)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.settings import Settings
+from store.accounts import update_account
+from store.db import Database
+from store.enums import RenewalOutcome
+from store.leads import TeamLeads, save_leads
+from store.models import RenewalAnswer
+from store.renewals import add_months
+from tests.factories import app_today, make_account
+from tests.slack_fake import TEAM_ID, FakeSlack
+from tests.slack_sender import SlackSender, view_submission_payload
+from tests.test_renewals import account_of, ask, entries, open_answer, questions, submit
+
+
+def test_a_question_whose_renewal_was_moved_since_says_so_and_records_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database, settings: Settings
+) -> None:
+    renewal = app_today() + timedelta(days=3)
+    acme = make_account(database, "Acme", renewal_date=renewal)
+    ask(settings, database)
+    [question] = questions(slack)
+    form = open_answer(bot, slack, question, RenewalOutcome.RENEWED)
+    moved = app_today() + timedelta(days=40)
+    with database.transaction() as session:  # the date moved from the account form meanwhile
+        update_account(session, team_id=TEAM_ID, account_id=acme.id, renewal_date=moved)
+    said = json.dumps(open_answer(bot, slack, question, RenewalOutcome.RENEWED, nth=2))
+    assert "already recorded" not in said
+    assert f"was moved to {moved:%-d %b %Y} since" in said and "nothing was recorded" in said
+    refused = submit(bot, form)
+    assert refused is not None and "was moved to" in refused["errors"]["reason"]
+    assert account_of(database, acme.id).renewal_date == moved  # type: ignore[arg-type]
+    with database.transaction() as session:
+        assert session.exec(select(RenewalAnswer)).all() == []
+
+
+def test_the_owner_and_a_lead_answering_at_once_record_one_answer(
+    bot: SlackSender, slack: FakeSlack, database: Database, settings: Settings
+) -> None:
+    renewal = app_today() + timedelta(days=3)
+    acme = make_account(database, "Acme", renewal_date=renewal)
+    with database.transaction() as session:
+        save_leads(session, team_id=TEAM_ID, leads=TeamLeads(user_ids=["U0DANA"]))
+    ask(settings, database)
+    [question] = questions(slack)
+    alice = open_answer(bot, slack, question, RenewalOutcome.EXPANDED)
+    dana = open_answer(bot, slack, question, RenewalOutcome.CONTRACTED, user_id="U0DANA", nth=2)
+    payloads = [
+        view_submission_payload(
+            alice, {"new_arr": {"type": "number_input", "value": "150000"}}, user_id="U0ALICE"
+        ),
+        view_submission_payload(
+            dana, {"new_arr": {"type": "number_input", "value": "90000"}}, user_id="U0DANA"
+        ),
+    ]
+    replies: list[str] = []
+    threads = [
+        threading.Thread(target=lambda p=p: replies.append(bot.interaction(p).body))
+        for p in payloads
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(bool(r) for r in replies) == [False, True]  # one saved, one refused
+    assert "is already recorded" in next(r for r in replies if r)
+    with database.transaction() as session:
+        [answer] = session.exec(select(RenewalAnswer)).all()
+    account = account_of(database, acme.id)  # type: ignore[arg-type]
+    assert account.renewal_date == add_months(renewal, 12)  # rolled forward once
+    assert account.arr == answer.arr_after and len(entries(database)) == 2
