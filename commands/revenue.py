@@ -81,7 +81,10 @@ def _answer(
             churn_seen(session, team_id=request.team_id, losses=report.losses) if seen_early else []
         )
     extra = seen_lines(seen, report=report, today=request.today) if seen_early else []
-    extra.append(context(_post_chart(request, report, title=title)))
+    if any(month.nrr is not None for month in report.months):
+        extra.append(context(_post_chart(request, report, title=title)))
+    else:  # an empty chart would only add a file to the DM at every ask
+        extra.append(context("No chart: no month had ARR at its start to measure."))
     return revenue_blocks(report, title=title, today=request.today, extra=extra)
 
 

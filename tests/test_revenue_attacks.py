@@ -111,3 +111,16 @@ def test_an_account_name_with_mentions_and_links_is_text_in_the_report_and_the_c
     assert done.params["initial_comment"] == (
         "Revenue by month: Acme &lt;!channel&gt; &lt;https://evil.example|click&gt;"
     )
+
+
+def test_no_chart_is_posted_when_no_month_had_arr_to_measure(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """A team with no history, or only new logos: the report says n/a and posts no empty chart
+    (one more file in the DM at every ask)."""
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    make_account(database, "New logo")  # its ARR is new today: no month starts with it
+    shown = answer(bot, slack, "revenue", user_id="U0ADMIN", token="team")
+    assert "*NRR n/a* (no ARR at the start)" in shown
+    assert "No chart: no month had ARR at its start to measure." in shown
+    assert [len(slack.calls_to(step)) for step in STEPS] == [0, 0, 0]
