@@ -79,3 +79,19 @@ def test_the_owner_and_a_lead_answering_at_once_record_one_answer(
     account = account_of(database, acme.id)  # type: ignore[arg-type]
     assert account.renewal_date == add_months(renewal, 12)  # rolled forward once
     assert account.arr == answer.arr_after and len(entries(database)) == 2
+
+
+def test_a_churn_answered_before_its_renewal_date_is_not_said_to_have_happened(
+    bot: SlackSender, slack: FakeSlack, database: Database, settings: Settings
+) -> None:
+    """Asked from 14 days before: a churn answered then leaves on the renewal date, still to
+    come; the card said `Churned on 11 Dec` ten days before it."""
+    renewal = app_today() + timedelta(days=10)
+    make_account(database, "Acme", renewal_date=renewal)
+    ask(settings, database)
+    form = open_answer(bot, slack, questions(slack)[0], RenewalOutcome.CHURNED)
+    assert submit(bot, form, reason="budget cut") is None
+    assert bot.command("Acme", response_url=slack.response_url("card")).status == 200
+    [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    line = card.params["blocks"][1]["text"]["text"]
+    assert line == f":no_entry: *Churns on {renewal:%-d %b} (in 10 days)*: budget cut"
