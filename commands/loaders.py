@@ -60,6 +60,7 @@ from store.actions import INTERNAL_ONLY, get_action_item
 from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
+from store.rows import AccountRow
 from store.overrides import override_version
 from store.plays import draft_save_plan
 from store.renewals import add_months, already_recorded
@@ -109,6 +110,17 @@ def new_account_offered(session: Session | None, value: NewAccountValue, request
     )
 
 
+def inactive(account: Account | AccountRow) -> str | None:
+    """Why a churned account takes no more plans, overrides, stages or readings (an old card's
+    buttons still offer them): it is inactive, its history kept."""
+    if account.churned_on is None:
+        return None
+    return (
+        f"{escape(account.name)} churned ({account.churned_on:%-d %b %Y}): it is inactive, with "
+        "no band, plan or readings to change. Its history is kept (`History` on its card)."
+    )
+
+
 def override_band(session: Session, value: AccountValue, request: Request) -> View | str:
     """The card's "Override band": the rules' band and reasons, then the owner's band, why and
     until when (the override in force, if any, filled in)."""
@@ -116,6 +128,8 @@ def override_band(session: Session, value: AccountValue, request: Request) -> Vi
     if not snapshots:
         return ACCOUNT_GONE
     [snapshot] = snapshots
+    if refused := inactive(snapshot.account):
+        return refused
     assessment = assess(
         snapshot,
         today=request.today,
@@ -148,6 +162,8 @@ def record_usage(session: Session, value: AccountValue, request: Request) -> Vie
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     latest = readings_of(session, team_id=request.team_id, account_id=saved_id(account.id))
     meta = ModalMeta(account_id=account.id, response_url=request.response_url, replace_card=True)
     return usage_form(meta=meta, account=account, latest=latest, today=request.today)
@@ -158,6 +174,8 @@ def renewal_stage(session: Session, value: AccountValue, request: Request) -> Vi
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     meta = _on_card(account, request)
     return renewal_form(meta=meta, account=account, today=request.today)
 
@@ -376,6 +394,8 @@ def add_task(session: Session, value: AccountValue, request: Request) -> View | 
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     meta = ModalMeta(
         account_id=value.account_id, response_url=request.response_url, replace_card=True
     )
@@ -390,6 +410,8 @@ def save_plan(session: Session, value: AccountValue, request: Request) -> View |
     if not found:
         return ACCOUNT_GONE
     snapshot, assessment = found[0]
+    if refused := inactive(snapshot.account):
+        return refused
     if assessment.band is not Band.RED:
         return (
             f"{snapshot.account.name} is {assessment.band.value}: a save plan is for a red "
@@ -459,6 +481,8 @@ def _item_form(
     account = get_account(session, team_id=request.team_id, account_id=account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     item = None
     if item_id is not None:
         item = get_action_item(session, team_id=request.team_id, item_id=item_id)

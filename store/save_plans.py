@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from store.accounts import locked_account
 from store.actions import add_internal_task, cancel_action_item
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Level, SavePhase
-from store.errors import ChangedElsewhere
+from store.errors import ChangedElsewhere, StoreError
 from store.models import ActionItem, SavePlan, saved_id
 from store.signals import SavePlanStatus
 from store.types import utcnow
@@ -140,7 +140,9 @@ def save_save_plan(
     the current plan's id when the form was opened (0: none): a plan saved since by someone
     else is refused (`ChangedElsewhere`), never replaced unseen. The account's row is locked
     first, so two saves at once are taken one after the other."""
-    locked_account(session, team_id=team_id, account_id=account_id)
+    account = locked_account(session, team_id=team_id, account_id=account_id)
+    if account.churned_on is not None:  # a form opened before the churn was recorded
+        raise StoreError(f"{account.name} churned: it is inactive, with no plan to save.")
     now = utcnow()
     current = session.exec(
         select(SavePlan)

@@ -15,12 +15,13 @@ from store.accounts import update_account
 from store.db import Database
 from store.enums import RenewalOutcome
 from store.leads import TeamLeads, save_leads
-from store.models import RenewalAnswer
+from store.models import RenewalAnswer, SavePlan
 from store.renewals import add_months
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
-from tests.slack_sender import SlackSender, view_submission_payload
+from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
 from tests.test_renewals import account_of, ask, entries, open_answer, questions, submit
+from tests.test_save_plans import as_submitted
 
 
 def test_a_question_whose_renewal_was_moved_since_says_so_and_records_nothing(
@@ -95,3 +96,41 @@ def test_a_churn_answered_before_its_renewal_date_is_not_said_to_have_happened(
     [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
     line = card.params["blocks"][1]["text"]["text"]
     assert line == f":no_entry: *Churns on {renewal:%-d %b} (in 10 days)*: budget cut"
+
+
+def test_a_churned_accounts_old_card_buttons_open_nothing_to_change(
+    bot: SlackSender, slack: FakeSlack, database: Database, settings: Settings
+) -> None:
+    """The card posted before the churn keeps its buttons: each form that plans, overrides,
+    stages or records on the account answers that it is inactive (a save plan was drafted from
+    the signals of an account that has none), and a save plan form opened before the churn is
+    refused when saved."""
+    acme = make_account(database, "Acme", renewal_date=app_today() - timedelta(days=1))
+    ask(settings, database)
+    churn = open_answer(bot, slack, questions(slack)[0], RenewalOutcome.CHURNED)
+    plan = block_actions_payload(
+        "saveplan.open", str(acme.id), response_url=slack.response_url("plan"), block_id="card:0"
+    )
+    assert bot.interaction(plan).status == 200  # red (nobody on the map): the form opens
+    plan_form = slack.opened_view(nth=2)
+    assert plan_form["callback_id"] == "saveplan.form"
+    assert submit(bot, churn, reason="budget") is None
+    refused = bot.interaction(view_submission_payload(plan_form, as_submitted(plan_form)))
+    assert "Acme churned: it is inactive, with no plan to save." in refused.body
+    with database.transaction() as session:
+        assert session.exec(select(SavePlan)).all() == []
+    buttons = (
+        "saveplan.open",
+        "task.add",
+        "action.add",
+        "account.override",
+        "account.renewal",
+        "account.usage",
+    )
+    for nth, action in enumerate(buttons, start=3):
+        click = block_actions_payload(
+            action, str(acme.id), response_url=slack.response_url(action), block_id="card:0"
+        )
+        assert bot.interaction(click).status == 200
+        said = json.dumps(slack.opened_view(nth=nth)["blocks"])
+        assert "Acme churned" in said and "it is inactive" in said, action
