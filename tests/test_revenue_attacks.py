@@ -7,6 +7,7 @@ it."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -14,7 +15,7 @@ from store.db import Database
 from tests.factories import make_account
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender
-from tests.test_revenue_report import answer, portfolio, set_rates
+from tests.test_revenue_report import FIRST, answer, portfolio, set_rates
 
 STEPS = ("files.getUploadURLExternal", "file.upload", "files.completeUploadExternal")
 
@@ -97,7 +98,7 @@ def test_an_account_name_with_mentions_and_links_is_text_in_the_report_and_the_c
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     name = "Acme <!channel> <https://evil.example|click>"
-    make_account(database, name)
+    make_account(database, name, arr_since=FIRST - timedelta(days=30))  # a month to measure
     shown = json.loads(answer(bot, slack, f"{name} revenue", user_id="U0ALICE", token="a"))
     # a header is plain text: the name as typed, not escaped twice (`&lt;` shown as such)
     assert shown["blocks"][0]["text"] == {
