@@ -60,11 +60,11 @@ from store.actions import INTERNAL_ONLY, get_action_item
 from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
-from store.rows import AccountRow
 from store.overrides import override_version
 from store.plays import draft_save_plan
 from store.renewals import add_months, already_recorded
 from store.revenue import currencies_in_use
+from store.rows import AccountRow
 from store.settings import (
     DigestSettings,
     SettingsSection,
