@@ -8,6 +8,7 @@ import json
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.settings import Settings
@@ -21,6 +22,7 @@ from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
 from tests.test_renewals import account_of, ask, entries, open_answer, questions, submit
+from tests.test_revenue_ledger import submit as edit
 from tests.test_save_plans import as_submitted
 
 
@@ -134,3 +136,24 @@ def test_a_churned_accounts_old_card_buttons_open_nothing_to_change(
         assert bot.interaction(click).status == 200
         said = json.dumps(slack.opened_view(nth=nth)["blocks"])
         assert "Acme churned" in said and "it is inactive" in said, action
+
+
+@pytest.mark.parametrize("kind", ["expansion", "correction"])
+def test_a_churned_accounts_arr_cannot_be_raised_from_the_account_form(
+    bot: SlackSender, slack: FakeSlack, database: Database, settings: Settings, kind: str
+) -> None:
+    """Its facts (name, owner, channel) may still be put right; its ARR stays at nothing while
+    it is inactive: raised, the revenue reports counted an inactive account from the next
+    month."""
+    acme = make_account(database, "Acme", renewal_date=app_today() - timedelta(days=1))
+    ask(settings, database)
+    churn = open_answer(bot, slack, questions(slack)[0], RenewalOutcome.CHURNED)
+    assert submit(bot, churn, reason="budget") is None
+    churned = account_of(database, acme.id)  # type: ignore[arg-type]
+    refused = edit(bot, slack, churned, arr="50000", arr_kind=kind)
+    assert isinstance(refused, dict) and refused["response_action"] == "errors"
+    assert "Acme churned" in json.dumps(refused["errors"])
+    assert account_of(database, acme.id).arr == 0  # type: ignore[arg-type]
+    assert len(entries(database)) == 2  # new, churn
+    renamed = edit(bot, slack, churned, name="Acme Ltd")  # its facts: still editable
+    assert renamed == "" and account_of(database, acme.id).name == "Acme Ltd"  # type: ignore[arg-type]
