@@ -24,7 +24,7 @@ def revenue_chart(report: RevenueReport, *, title: str) -> bytes:
     axes.axhline(float(TARGET_NRR * 100), linestyle="--", color="green", label="NRR target")
     axes.axhline(100, linestyle=":", color="grey")
     axes.set_ylabel("% of starting ARR")
-    axes.set_title(title)
+    axes.set_title(title, parse_math=False)  # an account's name: `$…$` is text, not a formula
     axes.legend(loc="best")
     axes.tick_params(axis="x", labelrotation=45)
     figure.tight_layout()
