@@ -125,3 +125,30 @@ def test_no_chart_is_posted_when_no_month_had_arr_to_measure(
     assert "*NRR n/a* (no ARR at the start)" in shown
     assert "No chart: no month had ARR at its start to measure." in shown
     assert [len(slack.calls_to(step)) for step in STEPS] == [0, 0, 0]
+
+
+def test_an_accounts_revenue_asked_in_its_slack_connect_channel_stays_with_the_user(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Typed in the channel shared with the customer: the figures are answered ephemerally
+    (only the user sees them), the chart goes to the user's DM, nothing is posted in it."""
+    slack.channels["C0ACME"] = {
+        "is_shared": True,
+        "is_ext_shared": True,
+        "shared_team_ids": ["T0TEST", "T0CUSTOMER"],
+    }
+    make_account(database, "Acme", arr_since=FIRST - timedelta(days=30))
+    token = "shared"
+    reply = bot.command(
+        "Acme revenue",
+        channel_id="C0ACME",
+        user_id="U0ALICE",
+        response_url=slack.response_url(token),
+    )
+    assert reply.status == 200
+    [said] = slack.wait_for("response_url", where=lambda c: c.path == f"/response/{token}")
+    assert said.params["response_type"] == "ephemeral" and "NRR 100%" in json.dumps(said.params)
+    [done] = slack.wait_for("files.completeUploadExternal")
+    assert done.params["channel_id"] == "D0ALICE"
+    assert slack.calls_to("chat.postMessage") == []
+    assert all(c.params.get("channel") != "C0ACME" for c in slack.calls_to("chat.postEphemeral"))
