@@ -17,6 +17,7 @@ from commands.request import Request
 from commands.ui.delivery import is_channel
 from commands.ui.fields import TEXT
 from commands.ui.ids import ContactField, ItemMenu, StakeholderMenu
+from commands.ui.text import escape
 from commands.ui.values import (
     AccountValue,
     ItemMenuValue,
@@ -55,14 +56,15 @@ from commands.ui.views.settings import (
 )
 from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
-from store.actions import get_action_item
-from store.enums import ActionStatus, Role
+from store.actions import INTERNAL_ONLY, get_action_item
+from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
 from store.overrides import override_version
 from store.plays import draft_save_plan
 from store.renewals import add_months, already_recorded
 from store.revenue import currencies_in_use
+from store.rows import AccountRow
 from store.settings import (
     DigestSettings,
     SettingsSection,
@@ -108,6 +110,17 @@ def new_account_offered(session: Session | None, value: NewAccountValue, request
     )
 
 
+def inactive(account: Account | AccountRow) -> str | None:
+    """Why a churned account takes no more plans, overrides, stages or readings (an old card's
+    buttons still offer them): it is inactive, its history kept."""
+    if account.churned_on is None:
+        return None
+    return (
+        f"{escape(account.name)} churned ({account.churned_on:%-d %b %Y}): it is inactive, with "
+        "no band, plan or readings to change. Its history is kept (`History` on its card)."
+    )
+
+
 def override_band(session: Session, value: AccountValue, request: Request) -> View | str:
     """The card's "Override band": the rules' band and reasons, then the owner's band, why and
     until when (the override in force, if any, filled in)."""
@@ -115,6 +128,8 @@ def override_band(session: Session, value: AccountValue, request: Request) -> Vi
     if not snapshots:
         return ACCOUNT_GONE
     [snapshot] = snapshots
+    if refused := inactive(snapshot.account):
+        return refused
     assessment = assess(
         snapshot,
         today=request.today,
@@ -147,6 +162,8 @@ def record_usage(session: Session, value: AccountValue, request: Request) -> Vie
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     latest = readings_of(session, team_id=request.team_id, account_id=saved_id(account.id))
     meta = ModalMeta(account_id=account.id, response_url=request.response_url, replace_card=True)
     return usage_form(meta=meta, account=account, latest=latest, today=request.today)
@@ -157,6 +174,8 @@ def renewal_stage(session: Session, value: AccountValue, request: Request) -> Vi
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     meta = _on_card(account, request)
     return renewal_form(meta=meta, account=account, today=request.today)
 
@@ -166,7 +185,7 @@ def renewal_answer(session: Session, value: RenewalAnswerValue, request: Request
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
-    if refused := already_recorded(account, value.renewal_date):
+    if refused := already_recorded(session, account, value.renewal_date):
         return refused
     meta = ModalMeta(account_id=account.id, renewal_on=value.renewal_date, outcome=value.outcome)
     return answer_form(
@@ -375,6 +394,8 @@ def add_task(session: Session, value: AccountValue, request: Request) -> View | 
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     meta = ModalMeta(
         account_id=value.account_id, response_url=request.response_url, replace_card=True
     )
@@ -389,13 +410,18 @@ def save_plan(session: Session, value: AccountValue, request: Request) -> View |
     if not found:
         return ACCOUNT_GONE
     snapshot, assessment = found[0]
+    if refused := inactive(snapshot.account):
+        return refused
     if assessment.band is not Band.RED:
         return (
             f"{snapshot.account.name} is {assessment.band.value}: a save plan is for a red "
             "account (yellow gets stabilisation steps, green expansion)."
         )
     meta = ModalMeta(
-        account_id=value.account_id, response_url=request.response_url, replace_card=True
+        account_id=value.account_id,
+        response_url=request.response_url,
+        replace_card=True,
+        version=snapshot.save_plan.id if snapshot.save_plan is not None else 0,  # the plan seen
     )
     return save_plan_form(
         meta=meta,
@@ -430,6 +456,8 @@ def change_item(session: Session, value: ItemMenuValue, request: Request) -> Vie
         version=item.version,
     )
     if value.choice is ItemMenu.EDIT:
+        if item.kind is ItemKind.INTERNAL:  # the menu offers no Edit on a task: a forged click
+            return INTERNAL_ONLY.format(title=escape(item.title))
         return _item_form(session, request, account_id=item.account_id, meta=meta, item_id=item.id)
     if value.choice is ItemMenu.RESCHEDULE:
         return reschedule_form(meta=meta, item=item, today=request.today)
@@ -453,6 +481,8 @@ def _item_form(
     account = get_account(session, team_id=request.team_id, account_id=account_id)
     if account is None:
         return ACCOUNT_GONE
+    if refused := inactive(account):
+        return refused
     item = None
     if item_id is not None:
         item = get_action_item(session, team_id=request.team_id, item_id=item_id)

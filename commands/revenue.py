@@ -5,6 +5,7 @@ ephemeral, and a DM is never shared with the customer)."""
 from __future__ import annotations
 
 import logging
+import traceback
 from datetime import date
 from statistics import median
 
@@ -15,7 +16,7 @@ from commands.replies import AskedCommand
 from commands.request import Request
 from commands.ui.chart import revenue_chart
 from commands.ui.errors import UserError
-from commands.ui.slack_failures import classify
+from commands.ui.slack_failures import Outcome, classify
 from commands.ui.text import escape, money
 from commands.ui.views.blocks import Block, context, section
 from commands.ui.views.revenue import revenue_blocks
@@ -80,8 +81,11 @@ def _answer(
             churn_seen(session, team_id=request.team_id, losses=report.losses) if seen_early else []
         )
     extra = seen_lines(seen, report=report, today=request.today) if seen_early else []
-    extra.append(context(_post_chart(request, report, title=title)))
-    return revenue_blocks(report, title=escape(title), today=request.today, extra=extra)
+    if any(month.nrr is not None for month in report.months):
+        extra.append(context(_post_chart(request, report, title=title)))
+    else:  # an empty chart would only add a file to the DM at every ask
+        extra.append(context("No chart: no month had ARR at its start to measure."))
+    return revenue_blocks(report, title=title, today=request.today, extra=extra)
 
 
 def seen_lines(seen: list[Seen], *, report: RevenueReport, today: date) -> list[Block]:
@@ -126,12 +130,31 @@ def _post_chart(request: Request, report: RevenueReport, *, title: str) -> str:
             channel=channel,
             file=png,
             filename=CHART_NAME,
-            title=f"NRR and GRR by month: {title}",
-            initial_comment=f"Revenue by month: {title}",
+            title=f"NRR and GRR: {title}",
+            initial_comment=(  # a message: mrkdwn
+                f"NRR and GRR of the 12 months so far, at each month's end: {escape(title)}"
+            ),
         )
     except Exception as error:
         if (failure := classify(error)) is None:
             raise
         logger.warning("revenue chart not posted for %s: %s", request.user_id, failure.cause)
-        return f"The chart could not be posted ({failure.cause}): ask again in a minute."
+        if failure.outcome is Outcome.REFUSED:
+            return f"The chart was not posted: Slack refused it (`{failure.code}`)."
+        if failure.outcome is Outcome.UNCERTAIN and _while_sharing(error):
+            return (
+                f"The chart may have been posted ({failure.cause}): look in your direct messages "
+                "with the bot before asking again."
+            )
+        return f"The chart was not posted ({failure.cause}): ask again in a minute."
     return "The month-by-month chart is in your direct messages with the bot."
+
+
+def _while_sharing(error: BaseException) -> bool:
+    """Files upload v2 posts the file in its last call, files.completeUploadExternal: an error
+    raised inside it may have come after Slack posted the chart (a lost answer, a 5xx), so asking
+    again could post it twice. Earlier steps post nothing."""
+    return any(
+        frame.f_code.co_name == "files_completeUploadExternal"
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )

@@ -127,6 +127,7 @@ def _save_plan(session: Session, sub: Submission, view: dict[str, Any], today: d
         assessment=assessment,
         steps=steps,
         by_user_id=sub.user_id,
+        opened_on=sub.meta.version,
     )
     return account_id
 

@@ -181,23 +181,30 @@ def _revenue(view: dict[str, Any]) -> RevenueSettings:
         errors[CURRENCY_BLOCK] = f"Pick one of {', '.join(CURRENCIES)}."
     rates: dict[str, Decimal] = {}
     for block, text in typed.items():
-        if not block.startswith(RATE_BLOCK) or block.removeprefix(RATE_BLOCK) == currency:
+        code = block.removeprefix(RATE_BLOCK)
+        if not block.startswith(RATE_BLOCK) or code == currency:
+            continue
+        if code not in CURRENCIES:  # only a crafted submission names one the form never shows
+            errors[block] = f"Not a currency the bot knows: pick one of {', '.join(CURRENCIES)}."
             continue
         try:
             rate = Decimal(str(text))
         except InvalidOperation:
             errors[block] = "Enter a number, like 1.08."
             continue
-        if not rate.is_finite() or rate <= 0 or rate > MAX_RATE:
-            errors[block] = "A rate is a number above 0 (and below a million)."
+        if not rate.is_finite() or not MIN_RATE <= rate <= MAX_RATE:
+            errors[block] = f"A rate is a number from {MIN_RATE:f} to {MAX_RATE:,}."
             continue
-        rates[block.removeprefix(RATE_BLOCK)] = rate.normalize()
+        rates[code] = rate.normalize()
     if errors:
         raise FormErrors(errors)
     return RevenueSettings(currency=currency, rates=rates)
 
 
+MIN_RATE = Decimal("0.000001")
 MAX_RATE = Decimal(1_000_000)
+"""What one unit of a currency may be worth in another: a millionth to a million (a rate
+outside is a typo, and would make the report's figures nonsense)."""
 FIRST_BLOCKS = {
     SettingsSection.DIGESTS: "weekday",
     SettingsSection.THRESHOLDS: "min_threads",

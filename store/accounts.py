@@ -16,7 +16,7 @@ from store.enums import RenewalStage, RevenueKind, RevenueSource, Segment
 from store.errors import DuplicateAccountName, NotFound, StoreError, check_version
 from store.models import Account, AccountChange, saved_id
 from store.names import NAME_LENGTH, clean_name, name_key
-from store.revenue import check_kind, record_entry
+from store.revenue import RevenueRefused, check_kind, record_entry
 from store.types import utcnow
 from store.unique import saved_once
 
@@ -201,6 +201,12 @@ def update_account(
     currency = str(changes.get("currency", account.currency))
     restated = currency.upper() != account.currency
     revenue_moved = arr_after != account.arr or restated
+    if account.churned_on is not None and arr_after != account.arr:
+        raise RevenueRefused(  # inactive: the revenue reports would count it again
+            f"{account.name} churned on {account.churned_on:%-d %b %Y}: its ARR stays at "
+            f"{account.arr:,.2f} while it is inactive.",
+            field="arr",
+        )
     if restated:  # the figure restated in another currency: no movement, whatever was said
         arr_kind = RevenueKind.CORRECTION
     elif revenue_moved:

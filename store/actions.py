@@ -39,6 +39,18 @@ class ActionItemClosed(StoreError):
     """The item is done or cancelled already: the change is not applied again."""
 
 
+class WrongKind(StoreError):
+    """A change one kind of item does not take (a customer's owner on an internal task, Reopen
+    on a mutual-action item): only a forged click or form asks for it; nothing is written."""
+
+
+CUSTOMER_OWNER = frozenset({"customer_owner_stakeholder_id", "customer_owner_name"})
+INTERNAL_ONLY = (
+    '"{title}" is an internal task: it has an owner on our side only, and is changed from '
+    "Our tasks, not the mutual action plan."
+)
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -196,6 +208,8 @@ def update_action_item(
     if item is None:
         raise NotFound("That action item no longer exists.")
     check_version(expected_version, item.version, what=f'"{item.title}"')
+    if item.kind is ItemKind.INTERNAL and CUSTOMER_OWNER & changes.keys():
+        raise WrongKind(INTERNAL_ONLY.format(title=item.title))
     if "customer_owner_stakeholder_id" in changes:
         name = _check_customer_owner(
             session,
@@ -278,6 +292,10 @@ def reopen_action_item(
     item = get_action_item(session, team_id=team_id, item_id=item_id, for_update=True)
     if item is None:
         raise NotFound("That action item no longer exists.")
+    if item.kind is not ItemKind.INTERNAL:  # the plan has no Reopen: only a forged click
+        raise WrongKind(
+            f'"{item.title}" is in the mutual action plan: only an internal task is reopened.'
+        )
     if item.status is ActionStatus.CANCELLED:
         raise ActionItemClosed(f'"{item.title}" was cancelled: add it again instead.')
     if item.status is not ActionStatus.DONE:

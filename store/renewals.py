@@ -224,15 +224,31 @@ def add_months(day: date, months: int) -> date:
     )
 
 
-def already_recorded(account: Account, renewal_date: date) -> str | None:
-    """Why an answer about `renewal_date` cannot be recorded now, or None."""
+def already_recorded(session: Session, account: Account, renewal_date: date) -> str | None:
+    """Why an answer about `renewal_date` cannot be recorded now, or None: recorded already, or
+    the renewal date moved since the question (from the account form: nothing recorded, and the
+    new date is asked about as it nears)."""
     if account.churned_on is not None:
         return f"{account.name} churned on {account.churned_on:%-d %b %Y}: nothing more to record."
-    if account.renewal_date != renewal_date:
-        return f"The renewal of {renewal_date:%-d %b %Y} is already recorded" + (
-            f": the next is on {account.renewal_date:%-d %b %Y}." if account.renewal_date else "."
+    if account.renewal_date == renewal_date:
+        return None
+    asked = f"{renewal_date:%-d %b %Y}"
+    if account.id is not None and not answer_of(
+        session, team_id=account.team_id, account_id=account.id, renewal_date=renewal_date
+    ):
+        if account.renewal_date is None:
+            return (
+                f"{account.name}'s renewal of {asked} was cleared since this question: nothing "
+                "was recorded."
+            )
+        return (
+            f"{account.name}'s renewal of {asked} was moved to {account.renewal_date:%-d %b %Y} "
+            "since this question: nothing was recorded. The question comes again as that date "
+            "nears."
         )
-    return None
+    return f"The renewal of {asked} is already recorded" + (
+        f": the next is on {account.renewal_date:%-d %b %Y}." if account.renewal_date else "."
+    )
 
 
 def record_renewal(
@@ -252,7 +268,7 @@ def record_renewal(
     answer for a renewal already recorded (or by someone at the same moment) is refused; so is
     a new ARR its outcome contradicts (`new_arr` is reported)."""
     account = locked_account(session, team_id=team_id, account_id=account_id)
-    if refused := already_recorded(account, renewal_date):
+    if refused := already_recorded(session, account, renewal_date):
         raise RenewalRefused(refused)
     before = account.arr
     after = {

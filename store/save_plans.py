@@ -16,8 +16,10 @@ from sqlalchemy import Select, case, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from store.accounts import locked_account
 from store.actions import add_internal_task, cancel_action_item
 from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Level, SavePhase
+from store.errors import ChangedElsewhere, StoreError
 from store.models import ActionItem, SavePlan, saved_id
 from store.signals import SavePlanStatus
 from store.types import utcnow
@@ -131,9 +133,16 @@ def save_save_plan(
     assessment: RiskAssessment,
     steps: Sequence[PlanStep],
     by_user_id: str,
+    opened_on: int | None = None,
 ) -> SavePlan:
     """Save the account's plan (its assessment, its steps as internal tasks) in the caller's
-    transaction; a current plan is marked replaced and its open steps cancelled."""
+    transaction; a current plan is marked replaced and its open steps cancelled. `opened_on` is
+    the current plan's id when the form was opened (0: none): a plan saved since by someone
+    else is refused (`ChangedElsewhere`), never replaced unseen. The account's row is locked
+    first, so two saves at once are taken one after the other."""
+    account = locked_account(session, team_id=team_id, account_id=account_id)
+    if account.churned_on is not None:  # a form opened before the churn was recorded
+        raise StoreError(f"{account.name} churned: it is inactive, with no plan to save.")
     now = utcnow()
     current = session.exec(
         select(SavePlan)
@@ -144,6 +153,8 @@ def save_save_plan(
         )
         .with_for_update()
     ).all()
+    if opened_on is not None and opened_on != max((saved_id(p.id) for p in current), default=0):
+        raise ChangedElsewhere("The save plan")
     for old in current:
         old.replaced_at = now
         open_steps = session.exec(

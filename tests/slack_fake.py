@@ -158,7 +158,8 @@ class FakeSlack:
         body: bytes = b"",
     ) -> None:
         """The next `times` calls of `method` (only those naming `channel`, when given; the
-        method `response_url` for the response URLs) are read, recorded, then answered badly:
+        method `response_url` for the response URLs, `file.upload` for files upload v2's upload
+        URL) are read, recorded, then answered badly:
 
         - `reset`: the connection is reset (RST) without an answer;
         - `close`: the connection is closed (FIN) without an answer;
@@ -435,6 +436,12 @@ class FakeSlack:
                 data = self.rfile.read(length)
                 path = urlparse(self.path).path
                 if path.startswith("/upload/"):  # files upload v2, step 2: the file's bytes
+                    if fault := fake._take_fault("file.upload", None):
+                        call = Call("file.upload", {"length": len(data)}, {}, path=self.path)
+                        call.status = FAULTED if fault.kind in {"reset", "close"} else fault.status
+                        fake._record(call)
+                        self._misbehave(fault)
+                        return
                     self._upload(path.removeprefix("/upload/"), data)
                     return
                 raw = data.decode()

@@ -131,7 +131,7 @@ def test_a_missing_rate_is_refused_naming_the_currency_then_the_report_adds_up(
     assert slack.calls_to("files.getUploadURLExternal") == []
     assert set_rates(bot, database, EUR="-1") == {
         "response_action": "errors",
-        "errors": {"rate_EUR": "A rate is a number above 0 (and below a million)."},
+        "errors": {"rate_EUR": "A rate is a number from 0.000001 to 1,000,000."},
     }
     assert set_rates(bot, database, EUR="1.1") is None
     with database.transaction() as session:

@@ -25,7 +25,8 @@ def revenue_chart(report: RevenueReport, *, title: str) -> bytes:
     axes.axhline(float(TARGET_NRR * 100), linestyle="--", color="green", label="NRR target")
     axes.axhline(100, linestyle=":", color="grey")
     axes.set_ylabel("% of starting ARR, to each month's end")
-    axes.set_title(f"NRR and GRR since {report.year.start:%-d %b %Y}: {title}")
+    # an account's name: `$…$` is text, not a formula
+    axes.set_title(f"NRR and GRR since {report.year.start:%-d %b %Y}: {title}", parse_math=False)
     axes.legend(loc="best")
     axes.tick_params(axis="x", labelrotation=45)
     figure.tight_layout()

@@ -133,6 +133,8 @@ def classify(error: BaseException) -> Failure | None:
         return _uncertain("connection reset after sending", "the connection was reset")
     if isinstance(error, http.client.IncompleteRead):
         return _uncertain("Slack's answer was cut off", "its answer was cut off")
+    if isinstance(error, HTTPError):  # a plain HTTP request (files upload v2's upload URL)
+        return classify_answer(error.code, "")
     if isinstance(error, URLError):
         reason = type(error.reason).__name__
         return _uncertain(

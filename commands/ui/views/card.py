@@ -192,8 +192,11 @@ def account_card(
 
 
 def churned_line(churned_on: date, reason: str | None, today: date) -> str:
-    """`Churned on 3 Nov: moved to a competitor` (the reason escaped)."""
+    """`Churned on 3 Nov: moved to a competitor` (the reason escaped); `Churns on 11 Dec (in 10
+    days)` for a churn answered before its renewal date (inactive from the answer)."""
     said = f": {escape(reason)}" if reason else ""
+    if churned_on > today:
+        return f":no_entry: *Churns on {dated(churned_on, today)}*{said}"
     return f":no_entry: *Churned on {day(churned_on, today)}*{said}"
 
 
