@@ -17,6 +17,14 @@ Two writers, one rule:
 
 Records are never dated before an account's latest record, so the state of any past day is the
 last record on or before it (`state_on`).
+
+Both writers read an account's last record and append only when the state differs from it, so
+two at once (the daily check and a change, or two changes to one account) must not both read
+the same last record: under PostgreSQL's READ COMMITTED each would append, twice the same state
+or each its own half of two changes. Every writer first takes its team's transaction-level
+advisory lock (`hold_team_history`), held until it commits, before it reads the last record; the
+second then reads what the first wrote. SQLite needs none: its writers begin IMMEDIATE, one at
+a time.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, event, func
+from sqlalchemy import Table, event, func, text
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -48,6 +56,26 @@ CATCH_UP_DAYS = 31
 """How many missed days the daily check catches up at most (older ones are gone for good)."""
 _RECORDING = "accountbot_history_recording"
 _DAY = "accountbot_history_day"
+
+
+_LOCK_SPACE = "accountbot.history:"
+"""Prefix of the advisory lock keys, so that they cannot meet another use of advisory locks."""
+
+
+def history_lock_key(team_id: str) -> int:
+    """The team's advisory lock key: a stable signed 64-bit hash of its id."""
+    digest = hashlib.sha256(f"{_LOCK_SPACE}{team_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def hold_team_history(session: Session, *, team_id: str) -> None:
+    """Wait for, then hold until this transaction ends, the right to append to the team's
+    history (PostgreSQL's `pg_advisory_xact_lock`; taken again by the same transaction, it
+    returns at once). On SQLite, whose writers are one at a time, nothing to do."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": history_lock_key(team_id)}
+        )
 
 
 def record_as_of(session: Session, day: date) -> None:
@@ -190,6 +218,7 @@ def record_states(
     """Record the accounts (all the team's live ones with None) whose state on `day` differs
     from their last record and is not older than it; how many were recorded. A fixed number of
     statements whatever the number of accounts."""
+    hold_team_history(session, team_id=team_id)
     states = states_on(session, team_id=team_id, account_ids=account_ids, day=day)
     last = last_records(session, team_id=team_id, account_ids=account_ids)
     return _write(session, team_id=team_id, states=states, last=last, day=day, source=source)
@@ -248,6 +277,7 @@ def seed_history(
     elsewhere): for each account, records on the days given with the band given, oldest first,
     each its state on `day` with that band (the evidence only where the band is not green).
     Refused for an account that has records already: history is never rewritten."""
+    hold_team_history(session, team_id=team_id)
     last = last_records(session, team_id=team_id, account_ids=list(spells))
     if last:
         raise ValueError(f"accounts {sorted(last)} have a history already: it is never rewritten")
@@ -289,6 +319,7 @@ def check_team_day(
     ).first()
     if claimed is None:
         return None
+    hold_team_history(session, team_id=team_id)  # before the facts and last records are read
     previous = session.execute(
         select_columns(func.max(HistoryRun.day)).where(
             col(HistoryRun.team_id) == team_id, col(HistoryRun.day) < day

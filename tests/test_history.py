@@ -5,12 +5,15 @@ daily check (once per team and day, a missed day caught up, once across processe
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic, sleep
+from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from digests.history import check_history
 from digests.scheduler import build_scheduler
@@ -231,6 +234,97 @@ def test_two_processes_check_each_team_day_exactly_once(database: Database) -> N
     with database.transaction() as session:
         ledger = session.execute(select(HistoryRun.team_id, HistoryRun.day)).all()
     assert sorted(ledger) == [(team, (DAY + timedelta(days=1)).date()) for team in teams]
+
+
+def pg_advisory_waiters(database: Database) -> int:
+    """Transactions of this test's database waiting for an advisory lock another one holds."""
+    with database.engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ).scalar_one()
+
+
+def test_the_daily_check_and_a_change_at_once_record_a_moved_state_exactly_once(
+    database: Database,
+) -> None:
+    """Two writers, each in its own transaction on its own connections (two processes): the
+    daily check and a change to the same account, when the account's state has moved since its
+    last record. Each pauses just after appending its record, before it commits: without the
+    team's history lock the second reads the same last record as the first and appends the same
+    state again; with it, it waits for the first to commit and finds its record."""
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+        add_item(database, account, "Kickoff", DAY.date() + timedelta(days=1))
+    before = history_count(database)
+    later = DAY.date() + timedelta(days=3)  # the item fell overdue: a state not recorded yet
+    processes = [Database(database.url) for _ in range(2)]
+    start = threading.Barrier(2, timeout=30)
+    entered: list[str] = []
+    wrote: list[str] = []
+    go = threading.Event()
+    failures: list[BaseException] = []
+
+    def pause_after_history_insert(*args: Any) -> None:
+        if str(args[2]).lstrip().upper().startswith("INSERT INTO ACCOUNT_HISTORY"):
+            wrote.append(threading.current_thread().name)
+            go.wait(timeout=60)
+
+    for process in processes:
+        event.listen(process.engine, "after_cursor_execute", pause_after_history_insert)
+
+    def daily_check() -> None:
+        start.wait()
+        entered.append("daily")
+        with processes[0].transaction() as session:
+            check_team_day(session, team_id=TEAM_ID, day=later)
+
+    def change() -> None:
+        start.wait()
+        entered.append("change")
+        with processes[1].transaction() as session:  # a change history does not keep
+            row = session.get(Account, account.id)
+            assert row is not None
+            row.external_crm_id = "0061A00000Acme"
+
+    def run(writer: Callable[[], None]) -> None:
+        try:
+            writer()
+        except BaseException as error:  # reported by the test, not lost in its thread
+            failures.append(error)
+
+    def met() -> bool:
+        if len(wrote) == 2:
+            return True  # both appended before either committed: the race
+        if len(wrote) == 1 and len(entered) == 2:
+            # on PostgreSQL the other must be seen waiting for the lock; SQLite's writers are
+            # one at a time already (the other waits to begin)
+            return not POSTGRES_URL or pg_advisory_waiters(database) == 1
+        return False
+
+    with time_machine.travel(datetime.combine(later, time(9), UTC), tick=False):
+        threads = [
+            threading.Thread(target=run, args=(writer,), name=writer.__name__)
+            for writer in (daily_check, change)
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = monotonic() + 60
+        while not met():
+            assert monotonic() < deadline, f"the writers never met: wrote {wrote}"
+            sleep(0.01)
+        go.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    for process in processes:
+        process.dispose()
+    assert not failures
+    with database.transaction() as session:
+        records = records_of(session, team_id=TEAM_ID, account_id=account.id)
+    [moved] = records[before:]
+    assert moved.day == later and "actions_overdue" in moved.signals
 
 
 # -- the card shows the trend ---------------------------------------------------------------------
