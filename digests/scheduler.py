@@ -98,12 +98,13 @@ def build_scheduler(
             holder=holder if shared else None,
             share=each_team if shared else None,
         )
-        if run.sent or run.failed:
+        if run.sent or run.failed or run.interrupted:
             logger.info(
-                "renewal questions: %d sent, %d failed, %d with nobody to ask (no owner, no "
-                "team leads)",
+                "renewal questions: %d sent, %d failed, %d interrupted, %d with nobody to ask "
+                "(no owner, no team leads)",
                 len(run.sent),
                 len(run.failed),
+                len(run.interrupted),
                 len(run.nobody),
             )
 
