@@ -40,7 +40,7 @@ from store.renewals import (
     renewals_to_ask,
     unanswered,
 )
-from store.work import RENEWALS, Claimed
+from store.work import RENEWALS, Claimed, each_team
 
 logger = logging.getLogger("accountbot.renewals")
 
@@ -78,11 +78,9 @@ def ask_renewals(
     *,
     now: datetime,
     holder: str | None = None,
-    share: Callable[..., None] | None = None,
 ) -> AskRun:
-    """Ask every renewal due and never asked about, each once. With a `holder` and `share`
-    (PostgreSQL: `digests.queue.each_team`, which the digests' own module cannot import) the
-    teams are shared out through the work queue."""
+    """Ask every renewal due and never asked about, each once. With a `holder` (PostgreSQL)
+    the teams are shared out through the work queue (`store.work.each_team`)."""
     run = AskRun()
     with db.transaction() as session:
         run.note_interrupted(interrupt_asks(session, now=now))
@@ -96,7 +94,7 @@ def ask_renewals(
         if client is not None:
             ask(db, client, run, renewals=by_team[team_id], round=FIRST, now=now, holder=holder)
 
-    if holder is None or share is None:
+    if holder is None:
         for team_id in by_team:
             team(team_id)
         return run
@@ -110,7 +108,7 @@ def ask_renewals(
             run.note_interrupted(stopped, holder=claimed.taken_from)
         team(claimed.team_id)
 
-    share(db, kind=RENEWALS, periods=dict.fromkeys(by_team), holder=holder, now=now, work=work)
+    each_team(db, kind=RENEWALS, periods=dict.fromkeys(by_team), holder=holder, now=now, work=work)
     return run
 
 

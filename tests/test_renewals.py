@@ -19,7 +19,6 @@ from bot.app import make_client
 from bot.settings import Settings
 from bot.workspaces import team_clients
 from digests.deliver import Pacer, run_due_digests
-from digests.queue import CLAIM_TTL
 from digests.scheduler import build_scheduler
 from store.db import Database
 from store.deliveries import INTERRUPTED
@@ -28,7 +27,7 @@ from store.leads import TeamLeads, save_leads
 from store.models import Account, RenewalAnswer, RenewalAsk, RevenueEntry
 from store.renewals import FIRST, DueRenewal, claim_ask
 from store.settings import DigestSettings
-from store.work import RENEWALS, claim_team, enqueue
+from store.work import CLAIM_TTL, RENEWALS, claim_team, enqueue
 from tests.conftest import POSTGRES_URL, bot_settings
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
