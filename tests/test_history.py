@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select, text
 
 from digests.history import check_history
 from digests.scheduler import build_scheduler
-from store.accounts import create_account
+from store.accounts import create_account, update_account
 from store.db import Database
 from store.enums import Band, Role
 from store.history import (
@@ -25,9 +25,11 @@ from store.history import (
     DAILY,
     check_team_day,
     checked_days,
+    last_records,
     normalised,
     records_of,
     state_on,
+    states_on,
 )
 from store.models import Account, AccountHistory, BandOverride, HistoryRun, Stakeholder
 from store.settings import DigestSettings
@@ -325,6 +327,74 @@ def test_the_daily_check_and_a_change_at_once_record_a_moved_state_exactly_once(
         records = records_of(session, team_id=TEAM_ID, account_id=account.id)
     [moved] = records[before:]
     assert moved.day == later and "actions_overdue" in moved.signals
+
+
+def pg_lock_waits(database: Database) -> int:
+    """Transactions of this test's database waiting for a lock another one holds."""
+    with database.engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
+
+
+@on_postgres
+def test_the_daily_check_beside_an_account_form_saved_at_once_never_deadlocks(
+    database: Database,
+) -> None:
+    """An account form's save locks the account's row (`SELECT … FOR UPDATE`) and takes the
+    team's history lock as it commits; the daily check, meanwhile, records the same account
+    (its history row's foreign key needs a share of that row). Whoever waits for the other must
+    not hold the history lock while it waits, or each waits for the other (PostgreSQL then
+    aborts one): the check takes its accounts' rows before the lock. Both go in; the account's
+    last record is its state with both."""
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+        add_item(database, account, "Kickoff", DAY.date() + timedelta(days=1))
+    later = DAY.date() + timedelta(days=3)  # the item fell overdue: the check records it
+    processes = [Database(database.url) for _ in range(2)]
+    locked, go = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def save_form() -> None:
+        with processes[0].transaction() as session:
+            update_account(session, team_id=TEAM_ID, account_id=account.id, seats_active=55)
+            session.flush()
+            locked.set()
+            go.wait(timeout=60)  # the form's save still going on when the check comes
+
+    def daily_check() -> None:
+        locked.wait(timeout=60)
+        with processes[1].transaction() as session:
+            check_team_day(session, team_id=TEAM_ID, day=later)
+
+    def run(writer: Callable[[], None]) -> None:
+        try:
+            writer()
+        except BaseException as error:  # reported by the test, not lost in its thread
+            failures.append(error)
+
+    with time_machine.travel(datetime.combine(later, time(9), UTC), tick=False):
+        threads = [threading.Thread(target=run, args=(w,)) for w in (save_form, daily_check)]
+        for thread in threads:
+            thread.start()
+        deadline = monotonic() + 60
+        while not failures and pg_lock_waits(database) == 0:  # the check waits for the form
+            assert monotonic() < deadline, "the daily check never met the form's lock"
+            sleep(0.01)
+        go.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    for process in processes:
+        process.dispose()
+    assert not failures
+    with database.transaction() as session:
+        [now] = states_on(session, team_id=TEAM_ID, account_ids=[account.id], day=later)
+        last = last_records(session, team_id=TEAM_ID, account_ids=[account.id])[account.id]
+    assert (now.seats_active, "actions_overdue" in now.signals) == (55, True)
+    assert (last.day, last.fingerprint) == (later, now.fingerprint)
 
 
 # -- the card shows the trend ---------------------------------------------------------------------
