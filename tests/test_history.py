@@ -5,7 +5,7 @@ daily check (once per team and day, a missed day caught up, once across processe
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic, sleep
@@ -249,21 +249,17 @@ def pg_advisory_waiters(database: Database) -> int:
         ).scalar_one()
 
 
-def test_the_daily_check_and_a_change_at_once_record_a_moved_state_exactly_once(
-    database: Database,
-) -> None:
-    """Two writers, each in its own transaction on its own connections (two processes): the
-    daily check and a change to the same account, when the account's state has moved since its
-    last record. Each pauses just after appending its record, before it commits: without the
-    team's history lock the second reads the same last record as the first and appends the same
-    state again; with it, it waits for the first to commit and finds its record."""
-    with time_machine.travel(DAY, tick=False):
-        account = healthy(database)
-        add_item(database, account, "Kickoff", DAY.date() + timedelta(days=1))
-    before = history_count(database)
-    later = DAY.date() + timedelta(days=3)  # the item fell overdue: a state not recorded yet
-    processes = [Database(database.url) for _ in range(2)]
-    start = threading.Barrier(2, timeout=30)
+Writer = Callable[[Database], None]
+"""One writer's transaction, on its own `Database` (its own connections: another process)."""
+
+
+def at_once(database: Database, writers: Sequence[Writer]) -> None:
+    """Run two writers at once, each in its thread, each pausing just after appending a history
+    record, before it commits, until both have appended (no lock between them: the race) or one
+    has and the other is seen waiting for the team's history lock (on SQLite: has begun, its
+    writers being one at a time already). Any writer's failure fails the test."""
+    processes = [Database(database.url) for _ in writers]
+    start = threading.Barrier(len(writers), timeout=30)
     entered: list[str] = []
     wrote: list[str] = []
     go = threading.Event()
@@ -274,59 +270,110 @@ def test_the_daily_check_and_a_change_at_once_record_a_moved_state_exactly_once(
             wrote.append(threading.current_thread().name)
             go.wait(timeout=60)
 
-    for process in processes:
-        event.listen(process.engine, "after_cursor_execute", pause_after_history_insert)
-
-    def daily_check() -> None:
-        start.wait()
-        entered.append("daily")
-        with processes[0].transaction() as session:
-            check_team_day(session, team_id=TEAM_ID, day=later)
-
-    def change() -> None:
-        start.wait()
-        entered.append("change")
-        with processes[1].transaction() as session:  # a change history does not keep
-            row = session.get(Account, account.id)
-            assert row is not None
-            row.external_crm_id = "0061A00000Acme"
-
-    def run(writer: Callable[[], None]) -> None:
+    def run(writer: Writer, process: Database) -> None:
         try:
-            writer()
+            start.wait()
+            entered.append(threading.current_thread().name)
+            writer(process)
         except BaseException as error:  # reported by the test, not lost in its thread
             failures.append(error)
 
     def met() -> bool:
-        if len(wrote) == 2:
+        if failures or len(wrote) == 2:
             return True  # both appended before either committed: the race
         if len(wrote) == 1 and len(entered) == 2:
-            # on PostgreSQL the other must be seen waiting for the lock; SQLite's writers are
-            # one at a time already (the other waits to begin)
             return not POSTGRES_URL or pg_advisory_waiters(database) == 1
         return False
 
-    with time_machine.travel(datetime.combine(later, time(9), UTC), tick=False):
-        threads = [
-            threading.Thread(target=run, args=(writer,), name=writer.__name__)
-            for writer in (daily_check, change)
-        ]
-        for thread in threads:
-            thread.start()
-        deadline = monotonic() + 60
-        while not met():
-            assert monotonic() < deadline, f"the writers never met: wrote {wrote}"
-            sleep(0.01)
-        go.set()
-        for thread in threads:
-            thread.join(timeout=60)
+    for process in processes:
+        event.listen(process.engine, "after_cursor_execute", pause_after_history_insert)
+    threads = [
+        threading.Thread(target=run, args=(writer, process), name=writer.__name__)
+        for writer, process in zip(writers, processes, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = monotonic() + 60
+    while not met():
+        assert monotonic() < deadline, f"the writers never met: wrote {wrote}"
+        sleep(0.01)
+    go.set()
+    for thread in threads:
+        thread.join(timeout=60)
     for process in processes:
         process.dispose()
     assert not failures
+
+
+def test_the_daily_check_and_a_change_at_once_record_a_moved_state_exactly_once(
+    database: Database,
+) -> None:
+    """The daily check and a change to the same account, when the account's state has moved
+    since its last record: without the team's history lock the second reads the same last record
+    as the first and appends the same state again; with it, it waits for the first to commit and
+    finds its record."""
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+        add_item(database, account, "Kickoff", DAY.date() + timedelta(days=1))
+    before = history_count(database)
+    later = DAY.date() + timedelta(days=3)  # the item fell overdue: a state not recorded yet
+
+    def daily_check(process: Database) -> None:
+        with process.transaction() as session:
+            check_team_day(session, team_id=TEAM_ID, day=later)
+
+    def change(process: Database) -> None:
+        with process.transaction() as session:  # a change history does not keep
+            row = session.get(Account, account.id)
+            assert row is not None
+            row.external_crm_id = "0061A00000Acme"
+
+    with time_machine.travel(datetime.combine(later, time(9), UTC), tick=False):
+        at_once(database, [daily_check, change])
     with database.transaction() as session:
         records = records_of(session, team_id=TEAM_ID, account_id=account.id)
     [moved] = records[before:]
     assert moved.day == later and "actions_overdue" in moved.signals
+
+
+def test_two_changes_to_one_account_at_once_leave_its_state_with_both_as_its_last_record(
+    database: Database,
+) -> None:
+    """Two people change one account at once (its seats; its champion leaves): without the lock
+    each records its own half, and the account's last record is a state it never had; with it,
+    the second records the state with both."""
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+    with database.transaction() as session:
+        champion = session.execute(
+            select(Stakeholder.id).where(Stakeholder.role == Role.CHAMPION)
+        ).scalar_one()
+    before = history_count(database)
+
+    def seats(process: Database) -> None:
+        with process.transaction() as session:
+            row = session.get(Account, account.id)
+            assert row is not None
+            row.seats_active = 12
+
+    def departure(process: Database) -> None:
+        with process.transaction() as session:
+            mark_departed(
+                session,
+                team_id=TEAM_ID,
+                stakeholder_id=champion,
+                on=DAY.date(),
+                by_user_id="U0BOB",
+            )
+
+    with time_machine.travel(DAY, tick=False):
+        at_once(database, [seats, departure])
+    with database.transaction() as session:
+        [now] = states_on(session, team_id=TEAM_ID, account_ids=[account.id], day=DAY.date())
+        last = last_records(session, team_id=TEAM_ID, account_ids=[account.id])[account.id]
+    assert now.seats_active == 12 and "champion_departed" in now.signals
+    assert last.fingerprint == now.fingerprint
+    assert history_count(database) == before + 2
 
 
 def pg_lock_waits(database: Database) -> int:
