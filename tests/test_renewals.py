@@ -365,11 +365,10 @@ def test_a_question_in_flight_when_its_process_stopped_is_reported_interrupted_n
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Left `sending`: a run soon after leaves it alone (its process may still be at it); once
-    it is older than any send can take, a run records it as interrupted and reports it; no run
-    sends it."""
-    if POSTGRES_URL:
-        pytest.skip("SQLite's path: on PostgreSQL the team is taken over at once (below)")
+    """Left `sending` with no renewal-question claim on its team to say whose it was (SQLite's
+    one process, or the weekly digest run's asking again): a run soon after leaves it alone (its
+    process may still be at it); once it is older than any send can take, a run records it as
+    interrupted and reports it; no run sends it."""
     now = datetime.now(UTC)
     acme = make_account(database, "Acme", renewal_date=app_today() + timedelta(days=3))
     claim_in_flight(database, acme, at=now, holder="stopped")
