@@ -56,7 +56,7 @@ from commands.ui.views.settings import (
 )
 from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
-from store.actions import INTERNAL_ONLY, get_action_item
+from store.actions import get_action_item
 from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
@@ -442,7 +442,8 @@ def item_named(session: Session, asked: AskedCommand, request: Request) -> View 
 
 
 def change_item(session: Session, value: ItemMenuValue, request: Request) -> View | str:
-    """The menu beside an item: edit, reschedule, mark blocked (a closed item is said so)."""
+    """The menu beside an item: edit (an internal task in its own form, ours only), reschedule,
+    mark blocked (a closed item is said so)."""
     item = get_action_item(session, team_id=request.team_id, item_id=value.item_id)
     if item is None:
         return ITEM_GONE
@@ -455,9 +456,12 @@ def change_item(session: Session, value: ItemMenuValue, request: Request) -> Vie
         item_id=item.id,
         version=item.version,
     )
+    if value.choice is ItemMenu.EDIT and item.kind is ItemKind.INTERNAL:
+        account = get_account(session, team_id=request.team_id, account_id=item.account_id)
+        if account is None:
+            return ACCOUNT_GONE
+        return task_form(meta=meta, account=account, today=request.today, our_owner=None, task=item)
     if value.choice is ItemMenu.EDIT:
-        if item.kind is ItemKind.INTERNAL:  # the menu offers no Edit on a task: a forged click
-            return INTERNAL_ONLY.format(title=escape(item.title))
         return _item_form(session, request, account_id=item.account_id, meta=meta, item_id=item.id)
     if value.choice is ItemMenu.RESCHEDULE:
         return reschedule_form(meta=meta, item=item, today=request.today)

@@ -12,7 +12,14 @@ from sqlmodel import Session
 from commands.access import Access
 from commands.forms import FormErrors, parse_form
 from commands.payloads import BlockAction
-from commands.plan_forms import ActionForm, BlockForm, NewActionForm, RescheduleForm, TaskForm
+from commands.plan_forms import (
+    ActionForm,
+    BlockForm,
+    NewActionForm,
+    NewTaskForm,
+    RescheduleForm,
+    TaskForm,
+)
 from commands.replies import card_of, plan_of, save_plan_of, send_blocks
 from commands.submissions import CardWrite, Submission, card_form
 from commands.ui.values import ItemMenuValue, ItemValue
@@ -32,7 +39,7 @@ from store.actions import (
     update_action_item,
 )
 from store.db import Database
-from store.enums import ActionStatus
+from store.enums import ActionStatus, ItemKind
 from store.models import ActionItem
 
 GONE = "That action item no longer exists."
@@ -185,8 +192,24 @@ def _block(
 
 
 def _save_task(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
-    """Add an internal task: an owner on our side, due today or later."""
-    form = parse_form(TaskForm, view, today=today)
+    """Add an internal task (an owner on our side, due today or later), or save an edit of one:
+    the fields changed are recorded as a mutual-action item's edit is."""
+    if sub.meta.item_id is not None:
+        edited = parse_form(TaskForm, view, today=today)
+        task = get_action_item(session, team_id=sub.team_id, item_id=sub.meta.item_id)
+        if task is None or task.kind is not ItemKind.INTERNAL:
+            raise FormErrors({"title": "That task no longer exists."})
+        edited.moved_not_past(was=task.due_on, today=today)
+        task, _ = update_action_item(
+            session,
+            team_id=sub.team_id,
+            item_id=sub.meta.item_id,
+            by_user_id=sub.user_id,
+            expected_version=sub.meta.version,
+            **edited.model_dump(),
+        )
+        return task.account_id
+    form = parse_form(NewTaskForm, view, today=today)
     account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
     if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
         raise FormErrors({"title": "That account no longer exists."})

@@ -55,8 +55,8 @@ class NewActionForm(ActionForm):
 
 
 class TaskForm(BaseModel):
-    """An internal task: what, our owner (a Slack user), a date today or later; nobody on the
-    customer's side."""
+    """An internal task: what, our owner (a Slack user), a date; nobody on the customer's side.
+    As edited: an overdue task keeps its date unless it is moved (`moved_not_past`)."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
@@ -65,6 +65,17 @@ class TaskForm(BaseModel):
     due_on: date
 
     _title = field_validator("title")(lambda value: required_name(value, "Say what will be done."))
+
+    def moved_not_past(self, *, was: date, today: date) -> None:
+        """An edit may keep the date the task had (overdue or not) but not move it into the
+        past, the rule of a new task's date."""
+        if self.due_on != was and self.due_on < today:
+            raise FormErrors({"due_on": "That date is in the past: pick today or later."})
+
+
+class NewTaskForm(TaskForm):
+    """On creation the due date may not lie in the past."""
+
     _due = field_validator("due_on")(not_past)
 
 

@@ -180,9 +180,9 @@ ROUTES: tuple[Route, ...] = (
     Modal(A.ADD_ITEM, "Add action item", loaders.add_item, AccountValue, CHANGE),
     Modal(A.ADD_TASK, "Add task", loaders.add_task, AccountValue, CHANGE),
     Modal(A.SAVE_PLAN, "Save plan", loaders.save_plan, AccountValue, CHANGE),
-    Modal(
+    Modal(  # an action item's form, or an internal task's (the loader tells them apart)
         A.ITEM_MENU,
-        "Edit action item",
+        "Edit",
         loaders.change_item,
         ItemMenuValue,
         CHANGE,

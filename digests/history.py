@@ -15,11 +15,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from digests.queue import each_team
 from store.db import Database
 from store.history import check_team_day
 from store.settings import teams_with_accounts
-from store.work import HISTORY
+from store.work import HISTORY, each_team
 
 logger = logging.getLogger("accountbot.history")
 

@@ -28,8 +28,8 @@ from store.db import Database
 from store.deliveries import DONE, INTERRUPTED, interrupt_holder, week_deliveries
 from store.settings import DigestSettings
 from store.work import (
+    CLAIM_TTL,
     DIGESTS,
-    Claimed,
     claim_team,
     enqueue,
     release_claim,
@@ -39,8 +39,6 @@ from store.work import (
 
 logger = logging.getLogger("accountbot.queue")
 
-CLAIM_TTL = timedelta(seconds=45)
-"""A team's claim lasts this long unless renewed; a dead holder's is taken over after it."""
 RENEW_AFTER = timedelta(seconds=15)
 """The holder renews its claim before a post once this much has passed since the last renewal."""
 POLL_SECONDS = 2.0
@@ -48,40 +46,6 @@ POLL_SECONDS = 2.0
 WORKERS = 8
 """Teams one process works on at once (`DIGEST_WORKERS`): each mostly waits on Slack, whose
 limits are per workspace, so more teams at once is what makes a Monday morning short."""
-
-
-def each_team(
-    db: Database,
-    *,
-    kind: str,
-    periods: Mapping[str, date | None],
-    holder: str,
-    now: datetime,
-    work: Callable[[Claimed], date | None],
-) -> None:
-    """One process's share of a job done team by team (reminders, the daily history): the teams
-    of `periods` enqueued, then claimed one at a time and worked on in this thread, each claim
-    let go after its `work`, with the period `work` returns marked finished (None: not). Returns
-    when no team is left to claim: the rest are being done by other processes right now."""
-    with db.transaction() as session:
-        enqueue(session, kind=kind, team_ids=periods)
-    left = dict(periods)
-    while left:
-        with db.transaction() as session:
-            claimed = claim_team(
-                session, kind=kind, periods=left, holder=holder, now=now, ttl=CLAIM_TTL
-            )
-        if claimed is None:
-            return
-        del left[claimed.team_id]
-        done_for: date | None = None
-        try:
-            done_for = work(claimed)
-        finally:
-            with db.transaction() as session:
-                release_claim(
-                    session, kind=kind, team_id=claimed.team_id, holder=holder, done_for=done_for
-                )
 
 
 def new_holder() -> str:

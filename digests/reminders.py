@@ -24,7 +24,6 @@ from commands.ui.slack_failures import Outcome, classify
 from commands.ui.text import fallback_text
 from commands.ui.views.plan import reminder_blocks
 from digests.deliver import ClientFor
-from digests.queue import each_team
 from store.actions import items_due_around
 from store.db import Database
 from store.deliveries import (
@@ -37,7 +36,7 @@ from store.deliveries import (
 )
 from store.models import ActionItem, saved_id
 from store.users import UserKey, known_zones, remember_user
-from store.work import REMINDERS, Claimed
+from store.work import REMINDERS, Claimed, each_team
 
 logger = logging.getLogger("accountbot.reminders")
 

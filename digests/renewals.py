@@ -6,7 +6,11 @@ team's leads.
 
 Each question (renewal, round, person) is claimed in the ledger (`store.renewals`) before it is
 sent, so it goes out at most once, as digests and reminders do: the claim is given back only when
-Slack surely has nothing; a question Slack may have is kept, recorded as failed with why.
+Slack surely has nothing; a question Slack may have (a reset or a timeout after the request was
+written, an answer cut off) is kept, recorded as failed with why ("uncertain: …") and reported.
+One a process had in flight when it stopped is found left `sending` (at once when another
+process takes its team over, otherwise after `STALE_AFTER`): recorded as interrupted and
+reported, never sent again.
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ from store.renewals import (
     DueRenewal,
     claim_ask,
     finish_ask,
+    interrupt_asks,
     release_ask,
     renewals_to_ask,
     unanswered,
 )
-from store.work import RENEWALS, Claimed
+from store.work import RENEWALS, Claimed, each_team
 
 logger = logging.getLogger("accountbot.renewals")
 
@@ -52,6 +57,19 @@ class AskRun:
     failed: dict[tuple[int, str], str] = field(default_factory=dict)
     nobody: list[int] = field(default_factory=list)
     """Accounts due with nobody to ask: no owner (or the owner left) and no team leads."""
+    interrupted: list[tuple[int, str]] = field(default_factory=list)
+    """(account, person) whose question a stopped process had in flight: Slack may have it."""
+
+    def note_interrupted(self, asks: list[tuple[int, str]], *, holder: str | None = None) -> None:
+        for account_id, person in asks:
+            logger.warning(
+                "renewal question on account %s to %s was in flight when %s stopped: Slack may "
+                "or may not have it; not sent again",
+                account_id,
+                person,
+                holder or "its process",
+            )
+        self.interrupted.extend(asks)
 
 
 def ask_renewals(
@@ -60,13 +78,12 @@ def ask_renewals(
     *,
     now: datetime,
     holder: str | None = None,
-    share: Callable[..., None] | None = None,
 ) -> AskRun:
-    """Ask every renewal due and never asked about, each once. With a `holder` and `share`
-    (PostgreSQL: `digests.queue.each_team`, which the digests' own module cannot import) the
-    teams are shared out through the work queue."""
+    """Ask every renewal due and never asked about, each once. With a `holder` (PostgreSQL)
+    the teams are shared out through the work queue (`store.work.each_team`)."""
     run = AskRun()
     with db.transaction() as session:
+        run.note_interrupted(interrupt_asks(session, now=now))
         due = renewals_to_ask(session, day=now.date())
     by_team: dict[str, list[DueRenewal]] = {}
     for renewal in due:
@@ -77,15 +94,21 @@ def ask_renewals(
         if client is not None:
             ask(db, client, run, renewals=by_team[team_id], round=FIRST, now=now, holder=holder)
 
-    if holder is None or share is None:
+    if holder is None:
         for team_id in by_team:
             team(team_id)
         return run
 
     def work(claimed: Claimed) -> None:
+        if claimed.taken_from is not None:
+            with db.transaction() as session:
+                stopped = interrupt_asks(
+                    session, now=now, team_id=claimed.team_id, holder=claimed.taken_from
+                )
+            run.note_interrupted(stopped, holder=claimed.taken_from)
         team(claimed.team_id)
 
-    share(db, kind=RENEWALS, periods=dict.fromkeys(by_team), holder=holder, now=now, work=work)
+    each_team(db, kind=RENEWALS, periods=dict.fromkeys(by_team), holder=holder, now=now, work=work)
     return run
 
 

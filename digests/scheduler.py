@@ -15,7 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from commands.ui.directory import Directory
 from digests.deliver import ClientFor, DeliveryRun, is_due, run_due_digests
 from digests.history import check_history
-from digests.queue import WORKERS, each_team, new_holder, work_digests
+from digests.queue import WORKERS, new_holder, work_digests
 from digests.reminders import send_due_reminders
 from digests.renewals import ask_renewals
 from store.db import Database
@@ -96,14 +96,14 @@ def build_scheduler(
             clients,
             now=clock(),
             holder=holder if shared else None,
-            share=each_team if shared else None,
         )
-        if run.sent or run.failed:
+        if run.sent or run.failed or run.interrupted:
             logger.info(
-                "renewal questions: %d sent, %d failed, %d with nobody to ask (no owner, no "
-                "team leads)",
+                "renewal questions: %d sent, %d failed, %d interrupted, %d with nobody to ask "
+                "(no owner, no team leads)",
                 len(run.sent),
                 len(run.failed),
+                len(run.interrupted),
                 len(run.nobody),
             )
 

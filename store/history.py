@@ -17,6 +17,16 @@ Two writers, one rule:
 
 Records are never dated before an account's latest record, so the state of any past day is the
 last record on or before it (`state_on`).
+
+Both writers read an account's last record and append only when the state differs from it, so
+two at once (the daily check and a change, or two changes to one account) must not both read
+the same last record: under PostgreSQL's READ COMMITTED each would append, twice the same state
+or each its own half of two changes. Every writer first takes its team's transaction-level
+advisory lock (`hold_team_history`), held until it commits, before it reads the last record; the
+second then reads what the first wrote. The rows of the accounts it records are taken before the
+lock, so that no writer waits for a row while holding it (the deadlock of the daily check with
+an account form's save, which locks its row and takes the lock as it commits). SQLite needs
+none of it: its writers begin IMMEDIATE, one at a time.
 """
 
 from __future__ import annotations
@@ -29,13 +39,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, event, func
+from sqlalchemy import Table, event, func, text
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.enums import Band
-from store.models import AccountHistory, HistoryRun, saved_id
+from store.models import Account, AccountHistory, HistoryRun, saved_id
 from store.sessions import StoreSession, take_touched
 from store.settings import thresholds_for
 from store.signals import assess
@@ -48,6 +58,37 @@ CATCH_UP_DAYS = 31
 """How many missed days the daily check catches up at most (older ones are gone for good)."""
 _RECORDING = "accountbot_history_recording"
 _DAY = "accountbot_history_day"
+
+
+_LOCK_SPACE = "accountbot.history:"
+"""Prefix of the advisory lock keys, so that they cannot meet another use of advisory locks."""
+
+
+def history_lock_key(team_id: str) -> int:
+    """The team's advisory lock key: a stable signed 64-bit hash of its id."""
+    digest = hashlib.sha256(f"{_LOCK_SPACE}{team_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def hold_team_history(
+    session: Session, *, team_id: str, account_ids: Collection[int] | None
+) -> set[int] | None:
+    """Wait for, then hold until this transaction ends, the right to append to the team's
+    history (PostgreSQL's `pg_advisory_xact_lock`; taken again by the same transaction, it
+    returns at once), for the accounts given (None: all the team's). Their rows are taken first
+    (`FOR KEY SHARE`, what a history row's foreign key takes anyway): a change holding one of
+    them (an account form's save locks its row) is waited for before the lock, never with it,
+    since that change takes the lock in turn as it commits. Returns the accounts held, the only
+    ones the caller may record. On SQLite, whose writers are one at a time: nothing to do
+    (None)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    rows = select_columns(col(Account.id)).where(col(Account.team_id) == team_id)
+    if account_ids is not None:
+        rows = rows.where(col(Account.id).in_(sorted(account_ids)))
+    held = set(session.execute(rows.with_for_update(read=True, key_share=True)).scalars())
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": history_lock_key(team_id)})
+    return held
 
 
 def record_as_of(session: Session, day: date) -> None:
@@ -190,9 +231,16 @@ def record_states(
     """Record the accounts (all the team's live ones with None) whose state on `day` differs
     from their last record and is not older than it; how many were recorded. A fixed number of
     statements whatever the number of accounts."""
-    states = states_on(session, team_id=team_id, account_ids=account_ids, day=day)
+    held = hold_team_history(session, team_id=team_id, account_ids=account_ids)
+    states = _held(states_on(session, team_id=team_id, account_ids=account_ids, day=day), held)
     last = last_records(session, team_id=team_id, account_ids=account_ids)
     return _write(session, team_id=team_id, states=states, last=last, day=day, source=source)
+
+
+def _held(states: list[State], held: set[int] | None) -> list[State]:
+    """The states of the accounts whose rows this transaction holds (all, on SQLite): an
+    account made since they were taken is recorded by its own change, or the next check."""
+    return states if held is None else [s for s in states if s.account_id in held]
 
 
 def _write(
@@ -248,15 +296,20 @@ def seed_history(
     elsewhere): for each account, records on the days given with the band given, oldest first,
     each its state on `day` with that band (the evidence only where the band is not green).
     Refused for an account that has records already: history is never rewritten."""
+    held = hold_team_history(session, team_id=team_id, account_ids=list(spells))
     last = last_records(session, team_id=team_id, account_ids=list(spells))
     if last:
         raise ValueError(f"accounts {sorted(last)} have a history already: it is never rewritten")
     states = {
         state.account_id: state
-        for state in states_on(session, team_id=team_id, account_ids=sorted(spells), day=day)
+        for state in _held(
+            states_on(session, team_id=team_id, account_ids=sorted(spells), day=day), held
+        )
     }
     written = 0
     for account_id, dated in sorted(spells.items()):
+        if account_id not in states:
+            raise ValueError(f"account {account_id} is not a live account of team {team_id}")
         for on, band in sorted(dated):
             now = states[account_id]
             past = replace(
@@ -289,6 +342,7 @@ def check_team_day(
     ).first()
     if claimed is None:
         return None
+    held = hold_team_history(session, team_id=team_id, account_ids=None)  # before any read
     previous = session.execute(
         select_columns(func.max(HistoryRun.day)).where(
             col(HistoryRun.team_id) == team_id, col(HistoryRun.day) < day
@@ -301,7 +355,7 @@ def check_team_day(
     written = 0
     on = first
     while on <= day:
-        states = states_on(session, team_id=team_id, account_ids=None, day=on)
+        states = _held(states_on(session, team_id=team_id, account_ids=None, day=on), held)
         written += _write(session, team_id=team_id, states=states, last=last, day=on, source=DAILY)
         on += timedelta(days=1)
     session.execute(

@@ -5,11 +5,13 @@ claims one at a time with `SELECT … FOR UPDATE SKIP LOCKED`: a row another pro
 right now is passed over, not waited for. The claim itself is the row's holder and expiry, kept
 after the claiming transaction commits and renewed while the holder works; once it has expired
 (the holder died or hung), any process takes the team over, and is told whose it was.
+`each_team` is the loop every job shared out per team runs (reminders, renewal questions, the
+daily history; the digests have their own, with threads, in `digests.queue`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,9 +20,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from store.db import Database
 from store.models import WorkClaim
 
 DIGESTS, REMINDERS, HISTORY, RENEWALS = "digests", "reminders", "history", "renewals"
+CLAIM_TTL = timedelta(seconds=45)
+"""A team's claim lasts this long unless renewed; a dead holder's is taken over after it."""
 
 
 @dataclass(frozen=True)
@@ -138,3 +143,38 @@ def work_left(
         )
     ).all()
     return {team: expires for team, expires in rows}
+
+
+def each_team(
+    db: Database,
+    *,
+    kind: str,
+    periods: Mapping[str, date | None],
+    holder: str,
+    now: datetime,
+    work: Callable[[Claimed], date | None],
+) -> None:
+    """One process's share of a job done team by team (reminders, renewal questions, the daily
+    history): the teams
+    of `periods` enqueued, then claimed one at a time and worked on in this thread, each claim
+    let go after its `work`, with the period `work` returns marked finished (None: not). Returns
+    when no team is left to claim: the rest are being done by other processes right now."""
+    with db.transaction() as session:
+        enqueue(session, kind=kind, team_ids=periods)
+    left = dict(periods)
+    while left:
+        with db.transaction() as session:
+            claimed = claim_team(
+                session, kind=kind, periods=left, holder=holder, now=now, ttl=CLAIM_TTL
+            )
+        if claimed is None:
+            return
+        del left[claimed.team_id]
+        done_for: date | None = None
+        try:
+            done_for = work(claimed)
+        finally:
+            with db.transaction() as session:
+                release_claim(
+                    session, kind=kind, team_id=claimed.team_id, holder=holder, done_for=done_for
+                )

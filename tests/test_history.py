@@ -5,16 +5,19 @@ daily check (once per team and day, a missed day caught up, once across processe
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic, sleep
+from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from digests.history import check_history
 from digests.scheduler import build_scheduler
-from store.accounts import create_account
+from store.accounts import create_account, update_account
 from store.db import Database
 from store.enums import Band, Role
 from store.history import (
@@ -22,9 +25,11 @@ from store.history import (
     DAILY,
     check_team_day,
     checked_days,
+    last_records,
     normalised,
     records_of,
     state_on,
+    states_on,
 )
 from store.models import Account, AccountHistory, BandOverride, HistoryRun, Stakeholder
 from store.settings import DigestSettings
@@ -231,6 +236,212 @@ def test_two_processes_check_each_team_day_exactly_once(database: Database) -> N
     with database.transaction() as session:
         ledger = session.execute(select(HistoryRun.team_id, HistoryRun.day)).all()
     assert sorted(ledger) == [(team, (DAY + timedelta(days=1)).date()) for team in teams]
+
+
+def pg_advisory_waiters(database: Database) -> int:
+    """Transactions of this test's database waiting for an advisory lock another one holds."""
+    with database.engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ).scalar_one()
+
+
+Writer = Callable[[Database], None]
+"""One writer's transaction, on its own `Database` (its own connections: another process)."""
+
+
+def at_once(database: Database, writers: Sequence[Writer]) -> None:
+    """Run two writers at once, each in its thread, each pausing just after appending a history
+    record, before it commits, until both have appended (no lock between them: the race) or one
+    has and the other is seen waiting for the team's history lock (on SQLite: has begun, its
+    writers being one at a time already). Any writer's failure fails the test."""
+    processes = [Database(database.url) for _ in writers]
+    start = threading.Barrier(len(writers), timeout=30)
+    entered: list[str] = []
+    wrote: list[str] = []
+    go = threading.Event()
+    failures: list[BaseException] = []
+
+    def pause_after_history_insert(*args: Any) -> None:
+        if str(args[2]).lstrip().upper().startswith("INSERT INTO ACCOUNT_HISTORY"):
+            wrote.append(threading.current_thread().name)
+            go.wait(timeout=60)
+
+    def run(writer: Writer, process: Database) -> None:
+        try:
+            start.wait()
+            entered.append(threading.current_thread().name)
+            writer(process)
+        except BaseException as error:  # reported by the test, not lost in its thread
+            failures.append(error)
+
+    def met() -> bool:
+        if failures or len(wrote) == 2:
+            return True  # both appended before either committed: the race
+        if len(wrote) == 1 and len(entered) == 2:
+            return not POSTGRES_URL or pg_advisory_waiters(database) == 1
+        return False
+
+    for process in processes:
+        event.listen(process.engine, "after_cursor_execute", pause_after_history_insert)
+    threads = [
+        threading.Thread(target=run, args=(writer, process), name=writer.__name__)
+        for writer, process in zip(writers, processes, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = monotonic() + 60
+    while not met():
+        assert monotonic() < deadline, f"the writers never met: wrote {wrote}"
+        sleep(0.01)
+    go.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    for process in processes:
+        process.dispose()
+    assert not failures
+
+
+def test_the_daily_check_and_a_change_at_once_record_a_moved_state_exactly_once(
+    database: Database,
+) -> None:
+    """The daily check and a change to the same account, when the account's state has moved
+    since its last record: without the team's history lock the second reads the same last record
+    as the first and appends the same state again; with it, it waits for the first to commit and
+    finds its record."""
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+        add_item(database, account, "Kickoff", DAY.date() + timedelta(days=1))
+    before = history_count(database)
+    later = DAY.date() + timedelta(days=3)  # the item fell overdue: a state not recorded yet
+
+    def daily_check(process: Database) -> None:
+        with process.transaction() as session:
+            check_team_day(session, team_id=TEAM_ID, day=later)
+
+    def change(process: Database) -> None:
+        with process.transaction() as session:  # a change history does not keep
+            row = session.get(Account, account.id)
+            assert row is not None
+            row.external_crm_id = "0061A00000Acme"
+
+    with time_machine.travel(datetime.combine(later, time(9), UTC), tick=False):
+        at_once(database, [daily_check, change])
+    with database.transaction() as session:
+        records = records_of(session, team_id=TEAM_ID, account_id=account.id)
+    [moved] = records[before:]
+    assert moved.day == later and "actions_overdue" in moved.signals
+
+
+def test_two_changes_to_one_account_at_once_leave_its_state_with_both_as_its_last_record(
+    database: Database,
+) -> None:
+    """Two people change one account at once (its seats; its champion leaves): without the lock
+    each records its own half, and the account's last record is a state it never had; with it,
+    the second records the state with both."""
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+    with database.transaction() as session:
+        champion = session.execute(
+            select(Stakeholder.id).where(Stakeholder.role == Role.CHAMPION)
+        ).scalar_one()
+    before = history_count(database)
+
+    def seats(process: Database) -> None:
+        with process.transaction() as session:
+            row = session.get(Account, account.id)
+            assert row is not None
+            row.seats_active = 12
+
+    def departure(process: Database) -> None:
+        with process.transaction() as session:
+            mark_departed(
+                session,
+                team_id=TEAM_ID,
+                stakeholder_id=champion,
+                on=DAY.date(),
+                by_user_id="U0BOB",
+            )
+
+    with time_machine.travel(DAY, tick=False):
+        at_once(database, [seats, departure])
+    with database.transaction() as session:
+        [now] = states_on(session, team_id=TEAM_ID, account_ids=[account.id], day=DAY.date())
+        last = last_records(session, team_id=TEAM_ID, account_ids=[account.id])[account.id]
+    assert now.seats_active == 12 and "champion_departed" in now.signals
+    assert last.fingerprint == now.fingerprint
+    assert history_count(database) == before + 2
+
+
+def pg_lock_waits(database: Database) -> int:
+    """Transactions of this test's database waiting for a lock another one holds."""
+    with database.engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
+
+
+@on_postgres
+def test_the_daily_check_beside_an_account_form_saved_at_once_never_deadlocks(
+    database: Database,
+) -> None:
+    """An account form's save locks the account's row (`SELECT … FOR UPDATE`) and takes the
+    team's history lock as it commits; the daily check, meanwhile, records the same account
+    (its history row's foreign key needs a share of that row). Whoever waits for the other must
+    not hold the history lock while it waits, or each waits for the other (PostgreSQL then
+    aborts one): the check takes its accounts' rows before the lock. Both go in; the account's
+    last record is its state with both."""
+    with time_machine.travel(DAY, tick=False):
+        account = healthy(database)
+        add_item(database, account, "Kickoff", DAY.date() + timedelta(days=1))
+    later = DAY.date() + timedelta(days=3)  # the item fell overdue: the check records it
+    processes = [Database(database.url) for _ in range(2)]
+    locked, go = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def save_form() -> None:
+        with processes[0].transaction() as session:
+            update_account(session, team_id=TEAM_ID, account_id=account.id, seats_active=55)
+            session.flush()
+            locked.set()
+            go.wait(timeout=60)  # the form's save still going on when the check comes
+
+    def daily_check() -> None:
+        locked.wait(timeout=60)
+        with processes[1].transaction() as session:
+            check_team_day(session, team_id=TEAM_ID, day=later)
+
+    def run(writer: Callable[[], None]) -> None:
+        try:
+            writer()
+        except BaseException as error:  # reported by the test, not lost in its thread
+            failures.append(error)
+
+    with time_machine.travel(datetime.combine(later, time(9), UTC), tick=False):
+        threads = [threading.Thread(target=run, args=(w,)) for w in (save_form, daily_check)]
+        for thread in threads:
+            thread.start()
+        deadline = monotonic() + 60
+        while not failures and pg_lock_waits(database) == 0:  # the check waits for the form
+            assert monotonic() < deadline, "the daily check never met the form's lock"
+            sleep(0.01)
+        go.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    for process in processes:
+        process.dispose()
+    assert not failures
+    with database.transaction() as session:
+        [now] = states_on(session, team_id=TEAM_ID, account_ids=[account.id], day=later)
+        last = last_records(session, team_id=TEAM_ID, account_ids=[account.id])[account.id]
+    assert (now.seats_active, "actions_overdue" in now.signals) == (55, True)
+    assert (last.day, last.fingerprint) == (later, now.fingerprint)
 
 
 # -- the card shows the trend ---------------------------------------------------------------------

@@ -15,13 +15,18 @@ from bot.app import make_client
 from bot.settings import Settings
 from bot.workspaces import team_clients
 from digests.reminders import send_due_reminders
-from store.actions import add_internal_task
+from store.actions import add_internal_task, complete_action_item
 from store.db import Database
 from store.enums import ActionStatus, ItemKind
-from store.models import ActionItem
+from store.models import ActionItem, ActionItemChange
 from tests.factories import add_item, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
-from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
+from tests.slack_sender import (
+    SlackSender,
+    block_actions_payload,
+    overflow_payload,
+    view_submission_payload,
+)
 
 TODAY = app_today()
 
@@ -194,3 +199,137 @@ def test_a_task_gets_its_due_day_reminder_once_then_done_and_reopen(
         None,
         None,
     )
+
+
+def task_menu_choices(blocks: list[dict[str, Any]], task_id: int) -> dict[str, str]:
+    """The options of the menu beside a task, by label: their values."""
+    [row] = [b for b in blocks if b.get("block_id", "").endswith(f":{task_id}")]
+    [menu] = [e for e in row["elements"] if e["action_id"] == "action.menu"]
+    return {o["text"]["text"]: o["value"] for o in menu["options"]}
+
+
+def open_task_edit(bot: SlackSender, slack: FakeSlack, task_id: int) -> dict[str, Any]:
+    """Show the card, choose "Edit" in the task's menu: the form Slack shows."""
+    assert bot.command("acme", response_url=slack.response_url("card")).status == 200
+    [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    edit = task_menu_choices(card.params["blocks"], task_id)["Edit"]
+    click = overflow_payload(
+        "action.menu", edit, response_url=slack.response_url("card"), block_id=f"card:{task_id}"
+    )
+    click["actions"][0]["block_id"] = f"card:{task_id}"
+    assert bot.interaction(click).status == 200
+    return slack.opened_view()
+
+
+def task_changes(database: Database) -> list[tuple[str, str | None, str | None, str | None]]:
+    with database.transaction() as session:
+        rows = session.execute(select(ActionItemChange).order_by(ActionItemChange.id)).scalars()
+        return [(r.field, r.old_value, r.new_value, r.changed_by_user_id) for r in rows]
+
+
+def test_a_task_is_edited_from_its_menu_in_one_change_recorded_field_by_field(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    task_id = add_task(database, account, "Draft the QBR deck", 2)
+    view = open_task_edit(bot, slack, task_id)
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert (view["callback_id"], view["title"]["text"], view["submit"]["text"]) == (
+        "task.form",
+        "Edit task",
+        "Save",
+    )
+    assert blocks["title"]["element"]["initial_value"] == "Draft the QBR deck"
+    assert blocks["our_owner_user_id"]["element"]["initial_user"] == "U0ALICE"
+    assert blocks["due_on"]["element"]["initial_date"] == (TODAY + timedelta(days=2)).isoformat()
+    assert "customer_owner_stakeholder_id" not in blocks  # still nobody on the customer's side
+    due = (TODAY + timedelta(days=9)).isoformat()
+    edited = task_values(title="Draft the <!here> QBR deck", our_owner_user_id="U0BOB", due_on=due)
+    assert bot.interaction(view_submission_payload(view, edited)).body == ""
+    [task] = items(database)
+    assert (task.title, task.our_owner_user_id, task.due_on, task.kind, task.version) == (
+        "Draft the <!here> QBR deck",
+        "U0BOB",
+        TODAY + timedelta(days=9),
+        ItemKind.INTERNAL,
+        2,
+    )
+    assert task_changes(database)[1:] == [
+        ("title", "Draft the QBR deck", "Draft the <!here> QBR deck", "U0ALICE"),
+        ("our_owner_user_id", "U0ALICE", "U0BOB", "U0ALICE"),
+        ("due_on", (TODAY + timedelta(days=2)).isoformat(), due, "U0ALICE"),
+    ]
+    [_, redrawn] = slack.wait_for(
+        "response_url", where=lambda c: c.path == "/response/card", count=2
+    )
+    shown = json.dumps(redrawn.params["blocks"], ensure_ascii=False)
+    assert "*Draft the &lt;!here&gt; QBR deck* · due" in shown and "ours: <@U0BOB>" in shown
+    assert "*Mutual action plan*\\nNo open items." in shown  # still ours only
+
+
+@pytest.mark.parametrize(
+    ("values", "errors"),
+    [
+        ({"title": "  "}, {"title": "Say what will be done."}),
+        (
+            {"due_on": (TODAY - timedelta(days=1)).isoformat()},
+            {"due_on": "That date is in the past: pick today or later."},
+        ),
+        ({"our_owner_user_id": None}, {"our_owner_user_id": "This field is required."}),
+        ({"title": "t" * 301}, {"title": "Too long: at most 300 characters."}),
+    ],
+    ids=["no title", "moved into the past", "no owner", "title too long"],
+)
+def test_a_bad_task_edit_is_refused_beside_its_field_and_nothing_is_written(
+    bot: SlackSender,
+    slack: FakeSlack,
+    database: Database,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    account = make_account(database, "Acme")
+    task_id = add_task(database, account, "Draft the QBR deck", 2)
+    view = open_task_edit(bot, slack, task_id)
+    reply = bot.interaction(view_submission_payload(view, task_values(**values)))
+    answer = json.loads(reply.body)
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == set(errors)
+    for block, message in errors.items():
+        assert answer["errors"][block].startswith(message)
+    [task] = items(database)
+    assert (task.title, task.our_owner_user_id, task.version) == (
+        "Draft the QBR deck",
+        "U0ALICE",
+        1,
+    )
+    assert [change[0] for change in task_changes(database)] == ["created"]
+
+
+def test_an_overdue_task_keeps_its_date_when_only_its_title_is_edited(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    task_id = add_task(database, account, "Draft the QBR deck", -3)  # the store takes any day
+    view = open_task_edit(bot, slack, task_id)
+    late = (TODAY - timedelta(days=3)).isoformat()
+    edited = task_values(title="Draft the QBR deck (v2)", our_owner_user_id="U0ALICE", due_on=late)
+    assert bot.interaction(view_submission_payload(view, edited)).body == ""
+    [task] = items(database)
+    assert (task.title, task.due_on) == ("Draft the QBR deck (v2)", TODAY - timedelta(days=3))
+    assert [change[0] for change in task_changes(database)] == ["created", "title"]
+
+
+def test_a_task_edit_over_a_change_made_meanwhile_is_refused(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    task_id = add_task(database, account, "Draft the QBR deck", 2)
+    view = open_task_edit(bot, slack, task_id)
+    with database.transaction() as session:  # done by someone else while the form was open
+        complete_action_item(session, team_id=TEAM_ID, item_id=task_id, by_user_id="U0BOB")
+    reply = bot.interaction(view_submission_payload(view, task_values()))
+    answer = json.loads(reply.body)
+    assert answer["response_action"] == "errors"
+    assert "changed by someone else" in answer["errors"]["title"]
+    [task] = items(database)
+    assert (task.title, task.status) == ("Draft the QBR deck", ActionStatus.DONE)

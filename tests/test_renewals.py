@@ -6,10 +6,12 @@ updated; unanswered, asked again by the weekly digest run, never in a channel.""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import time_machine
 from sqlmodel import select
 
@@ -19,10 +21,14 @@ from bot.workspaces import team_clients
 from digests.deliver import Pacer, run_due_digests
 from digests.scheduler import build_scheduler
 from store.db import Database
+from store.deliveries import INTERRUPTED
 from store.enums import RenewalOutcome, RenewalStage, RevenueKind, RevenueSource
 from store.leads import TeamLeads, save_leads
 from store.models import Account, RenewalAnswer, RenewalAsk, RevenueEntry
+from store.renewals import FIRST, DueRenewal, claim_ask
 from store.settings import DigestSettings
+from store.work import CLAIM_TTL, RENEWALS, claim_team, enqueue
+from tests.conftest import POSTGRES_URL, bot_settings
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
@@ -280,3 +286,140 @@ def test_an_unanswered_question_is_asked_again_by_the_weekly_digest_run_by_dm_on
         c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == "C0ACME"
     ]
     assert digest_posts and all("renew?" not in json.dumps(c.params) for c in digest_posts)
+
+
+# -- a question Slack may have: never sent again, reported ---------------------------------------
+
+
+def renewal_job(settings: Settings, database: Database, moment: list[datetime]) -> Any:
+    """The scheduler's renewal-question job of one process, whose clock reads `moment[0]`."""
+    scheduler = build_scheduler(
+        database,
+        team_clients(settings, database, make_client(settings)),
+        clock=lambda: moment[0],
+        digest_defaults=DigestSettings(),
+    )
+    return scheduler.get_job("renewal-questions").func
+
+
+def fates(database: Database) -> dict[int, tuple[str, str | None]]:
+    with database.transaction() as session:
+        return {r.account_id: (r.status, r.error) for r in session.exec(select(RenewalAsk))}
+
+
+@pytest.mark.parametrize("fault", ["reset", "cut_off", "close", "timeout"])
+def test_a_question_lost_after_it_was_sent_is_kept_reported_and_never_sent_again(
+    slack: FakeSlack,
+    database: Database,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+) -> None:
+    """The DM was written to Slack, then its answer was lost (the connection reset or closed,
+    the answer cut off, or not come when the client gave up): Slack may have it, so its claim is
+    kept, recorded as failed with why, reported, and no later run asks that question again."""
+    acme = make_account(database, "Acme", renewal_date=app_today() + timedelta(days=3))
+    if fault == "timeout":  # Slack holds its answer past the client's timeout
+        settings = bot_settings(database, slack, slack_api_timeout=0.5)
+        slack.hold("chat.postMessage")
+    else:
+        slack.fault("chat.postMessage", fault, channel="U0ALICE")
+    moment = [datetime.now(UTC)]
+    job = renewal_job(settings, database, moment)
+    with caplog.at_level(logging.INFO, logger="accountbot"):
+        job()
+    assert slack.started("chat.postMessage") == 1
+    [(status, error)] = fates(database).values()
+    assert status == "failed" and error is not None
+    assert error.endswith("so it may or may not have been posted")  # "uncertain: …", "timed out: …"
+    assert f"renewal question on account {acme.id} to U0ALICE failed: {error}" in caplog.text
+    assert "renewal questions: 0 sent, 1 failed, 0 interrupted" in caplog.text
+    for minutes in (1, 11, 60 * 24):  # the same process's later runs, as the scheduler runs it
+        moment[0] += timedelta(minutes=minutes)
+        job()
+    assert slack.started("chat.postMessage") == 1  # never again
+    assert fates(database) == {acme.id: (status, error)}
+
+
+def claim_in_flight(database: Database, account: Account, *, at: datetime, holder: str) -> None:
+    """A process claimed the question and had it on its way to Slack when it stopped."""
+    assert account.id is not None and account.renewal_date is not None
+    renewal = DueRenewal(
+        TEAM_ID,
+        account.id,
+        account.name,
+        account.owner_user_id,
+        account.renewal_date,
+        account.arr,
+        account.currency,
+    )
+    with database.transaction() as session:
+        assert claim_ask(
+            session, renewal=renewal, round=FIRST, user_id="U0ALICE", now=at, holder=holder
+        )
+
+
+def test_a_question_in_flight_when_its_process_stopped_is_reported_interrupted_never_resent(
+    slack: FakeSlack,
+    database: Database,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Left `sending` with no renewal-question claim on its team to say whose it was (SQLite's
+    one process, or the weekly digest run's asking again): a run soon after leaves it alone (its
+    process may still be at it); once it is older than any send can take, a run records it as
+    interrupted and reports it; no run sends it."""
+    now = datetime.now(UTC)
+    acme = make_account(database, "Acme", renewal_date=app_today() + timedelta(days=3))
+    claim_in_flight(database, acme, at=now, holder="stopped")
+    moment = [now + timedelta(minutes=1)]
+    job = renewal_job(settings, database, moment)  # the process that runs the bot now
+    with caplog.at_level(logging.INFO, logger="accountbot"):
+        job()
+    assert "interrupted" not in caplog.text and fates(database) == {acme.id: ("sending", None)}
+    moment[0] = now + timedelta(minutes=11)
+    with caplog.at_level(logging.INFO, logger="accountbot"):
+        job()
+    assert fates(database) == {acme.id: ("failed", INTERRUPTED)}
+    assert (
+        f"renewal question on account {acme.id} to U0ALICE was in flight when its process "
+        "stopped" in caplog.text
+    )
+    assert "renewal questions: 0 sent, 0 failed, 1 interrupted" in caplog.text
+    caplog.clear()
+    moment[0] = now + timedelta(minutes=12)
+    with caplog.at_level(logging.INFO, logger="accountbot"):
+        job()
+    assert "interrupted" not in caplog.text  # reported once
+    assert slack.started("chat.postMessage") == 0  # never sent by a later run
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="the work queue shares teams on PostgreSQL")
+def test_a_question_in_flight_is_reported_interrupted_when_its_team_is_taken_over(
+    slack: FakeSlack,
+    database: Database,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A process that died held the team's renewal questions and had Acme's on its way; once its
+    claim has expired, the next process takes the team over: Acme's is reported interrupted at
+    once (long before the ledger's staleness), Globex's, never tried, is sent."""
+    now = datetime.now(UTC)
+    soon = app_today() + timedelta(days=3)
+    acme = make_account(database, "Acme", renewal_date=soon)
+    globex = make_account(database, "Globex", renewal_date=soon, channel_id="C0GLOBEX")
+    with database.transaction() as session:
+        enqueue(session, kind=RENEWALS, team_ids=[TEAM_ID])
+        claim_team(
+            session, kind=RENEWALS, periods={TEAM_ID: None}, holder="dead", now=now, ttl=CLAIM_TTL
+        )
+    claim_in_flight(database, acme, at=now, holder="dead")
+    with caplog.at_level(logging.INFO, logger="accountbot"):
+        renewal_job(settings, database, [now + timedelta(minutes=1)])()
+    assert fates(database) == {acme.id: ("failed", INTERRUPTED), globex.id: ("sent", None)}
+    assert len(questions(slack, "Globex")) == 1
+    assert questions(slack, "Acme") == []
+    assert f"renewal question on account {acme.id} to U0ALICE was in flight when dead" in (
+        caplog.text
+    )
+    assert "renewal questions: 1 sent, 0 failed, 1 interrupted" in caplog.text

@@ -23,7 +23,12 @@ from store.settings import DigestSettings
 from store.stakeholders import mark_departed
 from tests.factories import add_person, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
-from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
+from tests.slack_sender import (
+    SlackSender,
+    block_actions_payload,
+    overflow_payload,
+    view_submission_payload,
+)
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 TODAY = MONDAY.date()
@@ -358,6 +363,49 @@ def test_steps_done_from_the_plan_show_its_progress_on_the_card_and_in_the_portf
             select(ActionItem.status, func.count()).group_by(ActionItem.status)
         ).all()
     assert dict(statuses) == {ActionStatus.DONE: 1, ActionStatus.OPEN: len(tasks) - 1}
+
+
+def test_a_step_is_edited_from_the_save_plan_and_the_plan_shows_it(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    acme = red_account(database)
+    save_the_draft(bot, slack, acme)
+    show = block_actions_payload(
+        "saveplan.show", str(acme), response_url=slack.response_url("plan"), block_id="card:0"
+    )
+    assert bot.interaction(show).status == 200
+    [plan] = slack.wait_for("response_url", where=lambda c: c.path == "/response/plan")
+    step = plans_and_tasks(database)[1][0]
+    [row] = [b for b in plan.params["blocks"] if b.get("block_id") == f"saveplan:{step.id}"]
+    [menu] = [e for e in row["elements"] if e["action_id"] == "action.menu"]
+    edit = next(o["value"] for o in menu["options"] if o["text"]["text"] == "Edit")
+    click = overflow_payload("action.menu", edit, response_url=slack.response_url("plan"))
+    click["actions"][0]["block_id"] = f"saveplan:{step.id}"
+    assert bot.interaction(click).status == 200
+    view = slack.opened_view(nth=2)
+    assert (view["callback_id"], view["title"]["text"]) == ("task.form", "Edit task")
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks["title"]["element"]["initial_value"] == step.title
+    due = (FRIDAY + timedelta(days=1)).isoformat()
+    values = {
+        "title": {"type": "plain_text_input", "value": "Meet Sam with our VP"},
+        "our_owner_user_id": {"type": "users_select", "selected_user": "U0BOB"},
+        "due_on": {"type": "datepicker", "selected_date": due},
+    }
+    assert bot.interaction(view_submission_payload(view, values)).body == ""
+    edited = next(t for t in plans_and_tasks(database)[1] if t.id == step.id)
+    assert (edited.title, edited.our_owner_user_id, edited.due_on.isoformat(), edited.kind) == (
+        "Meet Sam with our VP",
+        "U0BOB",
+        due,
+        ItemKind.INTERNAL,
+    )
+    again = block_actions_payload(
+        "saveplan.show", str(acme), response_url=slack.response_url("plan2"), block_id="card:0"
+    )
+    assert bot.interaction(again).status == 200
+    [redrawn] = slack.wait_for("response_url", where=lambda c: c.path == "/response/plan2")
+    assert "*Meet Sam with our VP*" in text_of(redrawn.params["blocks"])
 
 
 def test_redrafting_replaces_the_plan_and_cancels_its_open_steps(

@@ -195,6 +195,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         ),
         renewal_form(meta=meta, account=account, today=TODAY),
         task_form(meta=meta, account=account, today=TODAY, our_owner="U0ANN"),
+        task_form(meta=meta, account=account, today=TODAY, our_owner=None, task=item),
         save_plan_form(
             meta=meta,
             account_name="Acme",

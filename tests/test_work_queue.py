@@ -17,13 +17,21 @@ from sqlalchemy import select
 
 from bot.app import make_client
 from bot.settings import Settings
-from digests.queue import CLAIM_TTL
 from digests.scheduler import build_scheduler
 from store.db import Database
 from store.deliveries import FAILED, INTERRUPTED, SENT, claim_reminder
 from store.models import ActionReminder, DigestDelivery, WorkClaim
 from store.settings import DigestSettings
-from store.work import DIGESTS, REMINDERS, Claimed, claim_team, enqueue, release_claim, renew_claim
+from store.work import (
+    CLAIM_TTL,
+    DIGESTS,
+    REMINDERS,
+    Claimed,
+    claim_team,
+    enqueue,
+    release_claim,
+    renew_claim,
+)
 from tests.conftest import POSTGRES_URL
 from tests.factories import add_item, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack

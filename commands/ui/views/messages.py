@@ -125,9 +125,10 @@ HELP_FORMS_MORE = (
 
 
 HELP_TASKS = (
-    "*Add task* (a card button): an internal task, what, its owner on our side and a due date "
-    "(today or later); listed under *Our tasks*, never in the mutual action plan, with a due-day "
-    "reminder, *Done* (then *Reopen*) and a menu: reschedule, mark blocked, cancel.\n"
+    "*Add task* (a card button) / *Edit task* (the task's menu): an internal task, what, its "
+    "owner on our side and a due date (today or later; an edited task may keep a date passed); "
+    "listed under *Our tasks*, never in the mutual action plan, with a due-day reminder, *Done* "
+    "(then *Reopen*) and a menu: edit, reschedule, mark blocked, cancel.\n"
     "*Save plan* (a red card's button): drafted from the signals that fire, to edit: the churn "
     "probability and why (required), ARR at risk, save difficulty, the investment asked for "
     "(hours, people, executive involvement), then the steps: this week, 30 days, 90 days, each "

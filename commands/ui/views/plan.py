@@ -69,11 +69,9 @@ def item_line(item: Item, today: date) -> str:
 
 
 def item_menu(item: Item) -> dict[str, Any]:
-    """Edit (a mutual-action item: the form asks for an owner on each side), reschedule, block
-    or unblock, cancel."""
-    choices = [ItemMenu.RESCHEDULE]
-    if item.kind is ItemKind.MUTUAL:
-        choices.insert(0, ItemMenu.EDIT)
+    """Edit (a mutual-action item's form asks for an owner on each side, an internal task's for
+    ours only), reschedule, block or unblock, cancel."""
+    choices = [ItemMenu.EDIT, ItemMenu.RESCHEDULE]
     choices.append(ItemMenu.UNBLOCK if item.status is ActionStatus.BLOCKED else ItemMenu.BLOCK)
     choices.append(ItemMenu.CANCEL)
     return {
@@ -175,22 +173,42 @@ def tasks_section(items: Sequence[Item], *, today: date, shown: int) -> list[Blo
 
 
 def task_form(
-    *, meta: ModalMeta, account: Account, today: date, our_owner: str | None
+    *,
+    meta: ModalMeta,
+    account: Account,
+    today: date,
+    our_owner: str | None,
+    task: ActionItem | None = None,
 ) -> dict[str, Any]:
-    """Add an internal task: what, our owner, a due date; nobody on the customer's side."""
+    """Add (or edit) an internal task: what, our owner, a due date; nobody on the customer's
+    side."""
     blocks = [
         context(
             f"Internal task for *{escape(account.name)}*: an owner on our side and a date. It is "
             "listed under *Our tasks*, never in the mutual action plan."
         ),
-        input_block(A.TITLE, "What will be done", text_input(max_length=TITLE)),
         input_block(
-            A.OUR_OWNER, "Owner", initial({"type": "users_select"}, "initial_user", our_owner)
+            A.TITLE,
+            "What will be done",
+            text_input(max_length=TITLE, value=task.title if task else None),
         ),
-        input_block(A.DUE, "Due", date_input(today)),
+        input_block(
+            A.OUR_OWNER,
+            "Owner",
+            initial(
+                {"type": "users_select"},
+                "initial_user",
+                task.our_owner_user_id if task else our_owner,
+            ),
+        ),
+        input_block(A.DUE, "Due", date_input(task.due_on if task else today)),
     ]
     return modal(
-        callback_id=View.TASK_FORM, title="Add task", blocks=blocks, meta=meta, submit="Add"
+        callback_id=View.TASK_FORM,
+        title="Edit task" if task else "Add task",
+        blocks=blocks,
+        meta=meta,
+        submit="Save" if task else "Add",
     )
 
 
