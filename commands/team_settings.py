@@ -179,10 +179,18 @@ def _revenue(view: dict[str, Any]) -> RevenueSettings:
     errors: dict[str, str] = {}
     if currency not in CURRENCIES:
         errors[CURRENCY_BLOCK] = f"Pick one of {', '.join(CURRENCIES)}."
+    opened = _initial_values(view)  # what the form showed: the currency, each rate
+    was = opened.get(CURRENCY_BLOCK)
     rates: dict[str, Decimal] = {}
     for block, text in typed.items():
         code = block.removeprefix(RATE_BLOCK)
         if not block.startswith(RATE_BLOCK) or code == currency:
+            continue
+        if was and was != currency and text is not None and str(text) == opened.get(block):
+            errors[block] = (
+                f"This rate is what 1 {code} is worth in {was}: with {currency} as the reporting "
+                f"currency, enter what it is worth in {currency}."
+            )
             continue
         if code not in CURRENCIES:  # only a crafted submission names one the form never shows
             errors[block] = f"Not a currency the bot knows: pick one of {', '.join(CURRENCIES)}."
@@ -199,6 +207,17 @@ def _revenue(view: dict[str, Any]) -> RevenueSettings:
     if errors:
         raise FormErrors(errors)
     return RevenueSettings(currency=currency, rates=rates)
+
+
+def _initial_values(view: dict[str, Any]) -> dict[str, str]:
+    """Each input's value as the form showed it when opened (Slack sends the view back whole)."""
+    shown: dict[str, str] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        value = element.get("initial_value") or (element.get("initial_option") or {}).get("value")
+        if block.get("block_id") and value is not None:
+            shown[block["block_id"]] = str(value)
+    return shown
 
 
 MIN_RATE = Decimal("0.000001")

@@ -6,6 +6,7 @@ written; a form opened on an older version of the settings is refused."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -85,3 +86,37 @@ def test_the_smallest_and_largest_rates_are_kept_and_two_admins_cannot_overwrite
     stale = submit(bot, database, {"EUR": "1.2"}, version=0)  # opened before that save
     assert stale is not None and "changed by someone else" in stale["errors"]["currency"]
     assert stored(database) == first
+
+
+def test_a_new_reporting_currency_with_the_old_rates_left_in_is_refused_beside_each(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Rates say what 1 GBP is worth in the reporting currency: switched from USD to EUR with
+    GBP's USD rate left as it was, the report would have converted at the wrong rate, silently.
+    A rate typed anew (or emptied) goes in with the new currency."""
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    with database.transaction() as session:
+        opened_on = settings_version(session, team_id=TEAM_ID)
+    current = RevenueSettings(
+        currency="USD", rates={"GBP": Decimal("1.27"), "EUR": Decimal("1.08")}
+    )
+    view = revenue_form(meta=ModalMeta(version=opened_on), current=current, in_use=["GBP", "EUR"])
+    view = {**view, "id": "V0SWITCH", "hash": "1700000000.9"}
+    state: dict[str, dict[str, Any]] = {
+        "currency": {"type": "static_select", "selected_option": {"value": "EUR"}},
+        "rate_GBP": {"type": "number_input", "value": "1.27"},
+        "rate_EUR": {"type": "number_input", "value": "1.08"},
+    }
+    reply = bot.interaction(view_submission_payload(view, state, user_id="U0ADMIN"))
+    assert json.loads(reply.body) == {
+        "response_action": "errors",
+        "errors": {
+            "rate_GBP": "This rate is what 1 GBP is worth in USD: with EUR as the reporting "
+            "currency, enter what it is worth in EUR.",
+        },
+    }
+    assert stored(database) == RevenueSettings()
+    state["rate_GBP"] = {"type": "number_input", "value": "1.17"}
+    again = {**view, "id": "V0SWITCH2", "hash": "1700000000.10"}
+    assert bot.interaction(view_submission_payload(again, state, user_id="U0ADMIN")).body == ""
+    assert stored(database) == RevenueSettings(currency="EUR", rates={"GBP": Decimal("1.17")})
