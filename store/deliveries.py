@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import ActionReminder, DigestDelivery
+from store.models import ActionReminder, DigestDelivery, RenewalAsk
 from store.types import utcnow
 from store.unique import inserted_once
 
@@ -190,18 +191,35 @@ def release_reminder(session: Session, *, team_id: str, item_id: int, local_day:
     session.execute(delete(ActionReminder).where(_reminder(team_id, item_id, local_day)))
 
 
-def interrupt_reminders(
-    session: Session, *, now: datetime, team_id: str | None = None, holder: str | None = None
-) -> list[int]:
-    """Reminders left `sending` by a process that stopped: those of `holder` in `team_id` (taken
-    over from it), or else any claimed more than `STALE_AFTER` ago. They may have reached
-    Slack: marked failed (`INTERRUPTED`), to be reported, never sent again; returns their items."""
-    query = select(ActionReminder).where(ActionReminder.status == SENDING)
+Ledger = TypeVar("Ledger", ActionReminder, RenewalAsk)
+
+
+def interrupt_left_sending(
+    session: Session,
+    ledger: type[Ledger],
+    *,
+    now: datetime,
+    team_id: str | None = None,
+    holder: str | None = None,
+) -> Sequence[Ledger]:
+    """Claims of a DM ledger (reminders, renewal questions) left `sending` by a process that
+    stopped: those of `holder` in `team_id` (taken over from it), or else any claimed more than
+    `STALE_AFTER` ago. Slack may have them: marked failed (`INTERRUPTED`), to be reported,
+    never sent again (their claim stays)."""
+    query = select(ledger).where(col(ledger.status) == SENDING)
     if holder is not None and team_id is not None:
-        query = query.where(ActionReminder.team_id == team_id, ActionReminder.holder == holder)
+        query = query.where(col(ledger.team_id) == team_id, col(ledger.holder) == holder)
     else:
-        query = query.where(col(ActionReminder.claimed_at) < now - STALE_AFTER)
+        query = query.where(col(ledger.claimed_at) < now - STALE_AFTER)
     rows = session.exec(query.with_for_update()).all()
     for row in rows:
         row.status, row.error, row.finished_at = FAILED, INTERRUPTED, now
+    return rows
+
+
+def interrupt_reminders(
+    session: Session, *, now: datetime, team_id: str | None = None, holder: str | None = None
+) -> list[int]:
+    """Reminders left `sending` (`interrupt_left_sending`): returns their items."""
+    rows = interrupt_left_sending(session, ActionReminder, now=now, team_id=team_id, holder=holder)
     return sorted(row.action_item_id for row in rows)

@@ -16,7 +16,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from store.accounts import locked_account, update_account
-from store.deliveries import FAILED, INTERRUPTED, SENDING, STALE_AFTER
+from store.deliveries import interrupt_left_sending
 from store.enums import RenewalOutcome, RenewalStage, RevenueKind, RevenueSource
 from store.errors import StoreError
 from store.models import Account, RenewalAnswer, RenewalAsk, saved_id
@@ -203,18 +203,8 @@ def release_ask(session: Session, *, renewal: DueRenewal, round: str, user_id: s
 def interrupt_asks(
     session: Session, *, now: datetime, team_id: str | None = None, holder: str | None = None
 ) -> list[tuple[int, str]]:
-    """Questions left `sending` by a process that stopped: those of `holder` in `team_id` (its
-    team taken over), or else any claimed more than `STALE_AFTER` ago. Slack may have them:
-    marked failed (`INTERRUPTED`), to be reported, never sent again (their claim stays);
-    returns their (account, person), as the reminders' ledger does (`interrupt_reminders`)."""
-    query = select(RenewalAsk).where(RenewalAsk.status == SENDING)
-    if holder is not None and team_id is not None:
-        query = query.where(RenewalAsk.team_id == team_id, RenewalAsk.holder == holder)
-    else:
-        query = query.where(col(RenewalAsk.claimed_at) < now - STALE_AFTER)
-    rows = session.exec(query.with_for_update()).all()
-    for row in rows:
-        row.status, row.error, row.finished_at = FAILED, INTERRUPTED, now
+    """Questions left `sending` (`interrupt_left_sending`): returns their (account, person)."""
+    rows = interrupt_left_sending(session, RenewalAsk, now=now, team_id=team_id, holder=holder)
     return sorted((row.account_id, row.user_id) for row in rows)
 
 
