@@ -356,7 +356,7 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
         .group_by(col(UsageReading.account_id))
         .cte("marks")
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select_columns(
             col(UsageReading.account_id),
             read_on,
@@ -369,11 +369,7 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
             marks,
             and_(
                 col(UsageReading.account_id) == marks.c.account_id,
-                or_(
-                    read_on == marks.c.latest,
-                    read_on == marks.c.month_ago,
-                    read_on == marks.c.quarter_ago,
-                ),
+                read_on.in_([marks.c.latest, marks.c.month_ago, marks.c.quarter_ago]),
             ),
         )
     )
