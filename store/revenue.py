@@ -232,7 +232,7 @@ def revenue_report(
             select_columns(latest.c.account_id, latest.c.arr_after, latest.c.currency).where(
                 latest.c.place == 1
             )
-        )
+        ).all()
     }
     since = connection.execute(
         select_columns(
@@ -383,10 +383,14 @@ def churn_seen(session: Session, *, team_id: str, losses: Sequence[Loss]) -> lis
         .where(col(AccountHistory.team_id) == team_id, col(AccountHistory.account_id).in_(ids))
         .subquery()
     )
-    rows = session.connection().execute(
-        select_columns(marked.c.account_id, marked.c.day, marked.c.red)
-        .where(or_(marked.c.was.is_(None), marked.c.was != marked.c.red))
-        .order_by(marked.c.account_id, marked.c.day, marked.c.id)
+    rows = (
+        session.connection()
+        .execute(
+            select_columns(marked.c.account_id, marked.c.day, marked.c.red)
+            .where(or_(marked.c.was.is_(None), marked.c.was != marked.c.red))
+            .order_by(marked.c.account_id, marked.c.day, marked.c.id)
+        )
+        .all()
     )
     history: dict[int, list[tuple[date, bool]]] = {}
     for account_id, day, is_red in rows:

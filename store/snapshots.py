@@ -222,18 +222,19 @@ def _override(values: Sequence[Any]) -> Override | None:
 def _last_map_activity(session: Session, *, scope: Select[int | None]) -> dict[int, date]:
     """The latest day a stakeholder was added, changed or contacted, per account."""
     latest: dict[int, date] = {}
-    changed = session.execute(
+    connection = session.connection()
+    changed = connection.execute(
         select(StakeholderChange.account_id, func.max(StakeholderChange.changed_at))
         .where(col(StakeholderChange.account_id).in_(scope))
         .group_by(col(StakeholderChange.account_id))
-    )
+    ).all()
     for account_id, at in changed:
         latest[account_id] = _as_date(at)
-    contacted = session.execute(
+    contacted = connection.execute(
         select(ContactLog.account_id, func.max(ContactLog.contacted_on))
         .where(col(ContactLog.account_id).in_(scope))
         .group_by(col(ContactLog.account_id))
-    )
+    ).all()
     for account_id, on in contacted:
         day = _as_date(on)
         if account_id not in latest or day > latest[account_id]:

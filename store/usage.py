@@ -356,23 +356,27 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
         .group_by(col(UsageReading.account_id))
         .cte("marks")
     )
-    rows = session.connection().execute(
-        select_columns(
-            col(UsageReading.account_id),
-            read_on,
-            *(getattr(UsageReading, f) for f in READ_FIELDS),
-            marks.c.latest,
-            marks.c.month_ago,
-            marks.c.quarter_ago,
-            marks.c.escalations,
-        ).join(
-            marks,
-            and_(
-                col(UsageReading.account_id) == marks.c.account_id,
-                read_on.in_([marks.c.latest, marks.c.month_ago, marks.c.quarter_ago]),
-            ),
+    rows = (
+        session.connection()
+        .execute(
+            select_columns(
+                col(UsageReading.account_id),
+                read_on,
+                *(getattr(UsageReading, f) for f in READ_FIELDS),
+                marks.c.latest,
+                marks.c.month_ago,
+                marks.c.quarter_ago,
+                marks.c.escalations,
+            ).join(
+                marks,
+                and_(
+                    col(UsageReading.account_id) == marks.c.account_id,
+                    read_on.in_([marks.c.latest, marks.c.month_ago, marks.c.quarter_ago]),
+                ),
+            )
         )
-    )
+        .all()
+    )  # one fetchall: iterating a Core result fetches a row at a time
     points: dict[int, dict[date, UsagePoint]] = {}
     picks: dict[int, tuple[date | None, date | None, date | None, int]] = {}
     for account_id, on, seats, mau, adoption, satisfaction, escalations, *marked in rows:
