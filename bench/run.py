@@ -38,6 +38,7 @@ from bench.generate import (
     generate_portfolio,
 )
 from bench.stats import TARGET_MISSED, count_statements, peak_rss_bytes, percentiles, timed
+from bot.server import freeze_startup_heap
 from commands.access import Access
 from commands.home import home_of
 from commands.replies import card_of, portfolio_of
@@ -123,6 +124,7 @@ def main(argv: Iterable[str] | None = None) -> int:
                 console.print(
                     f"generated {scale:,} accounts in {generation.seconds:.1f}s, measuring queries…"
                 )
+                freeze_startup_heap()  # as a serving process does once started
                 figures += measure_queries(
                     database,
                     team_id=args.team,

@@ -393,17 +393,21 @@ def open_actions_owned_by(
 ) -> list[tuple[ItemRow, str]]:
     """A user's open commitments across the team's live accounts, earliest due first, as light
     rows (the App Home lists them; no ORM object)."""
-    rows = session.execute(
-        select_columns(*ITEM_COLUMNS, col(Account.name))
-        .join(Account, col(Account.id) == ActionItem.account_id)
-        .where(
-            col(ActionItem.team_id) == team_id,
-            col(ActionItem.our_owner_user_id) == user_id,
-            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
-            col(Account.archived).is_(False),
-            col(Account.churned_on).is_(None),
+    rows = (
+        session.connection()
+        .execute(  # Core rows: plain columns, no ORM machinery
+            select_columns(*ITEM_COLUMNS, col(Account.name))
+            .join(Account, col(Account.id) == ActionItem.account_id)
+            .where(
+                col(ActionItem.team_id) == team_id,
+                col(ActionItem.our_owner_user_id) == user_id,
+                col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+                col(Account.archived).is_(False),
+                col(Account.churned_on).is_(None),
+            )
+            .order_by(col(ActionItem.due_on), col(ActionItem.id))
         )
-        .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        .all()
     )
     return [(ItemRow._make(row[:-1]), row[-1]) for row in rows]
 

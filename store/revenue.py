@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -239,15 +239,16 @@ def revenue_report(
         )
         .subquery()
     )
+    connection = session.connection()  # Core rows: the ORM adds only time to plain columns
     opening = {
         account_id: (arr, currency)
-        for account_id, arr, currency in session.execute(
+        for account_id, arr, currency in connection.execute(
             select_columns(latest.c.account_id, latest.c.arr_after, latest.c.currency).where(
                 latest.c.place == 1
             )
-        )
+        ).all()
     }
-    since = session.execute(
+    since = connection.execute(
         select_columns(
             col(RevenueEntry.account_id),
             col(RevenueEntry.effective_on),
@@ -272,39 +273,53 @@ def revenue_report(
             f"Revenue cannot be reported in {rates.currency}: there is no rate for "
             f"{', '.join(missing)}. An admin sets it in `/account settings` (Revenue)."
         )
+    # The cohort as the replay reaches each month: the accounts with ARR then, each with that
+    # ARR converted once (not once a month), updated by each month's entries after the month
+    # is counted; the entries, ordered by day, are taken a month's slice at a time. The year's
+    # own cohort stays as it was at its start (`so_far`: the year to each month's end).
+    year_cohort = {a: rates.convert(arr, c) for a, (arr, c) in opening.items() if arr > 0}
+    cohort = dict(year_cohort)
     bounds = [*starts[1:], today + timedelta(days=1)]
-    months = []
-    arr = dict(opening)  # each account's ARR (and currency) as the replay reaches each month
+    months, so_far = [], []
     at = 0
+
+    def replay(entries: Sequence[Any]) -> None:
+        for account_id, _, _, _, arr_after, currency, _ in entries:
+            if arr_after > 0:
+                cohort[account_id] = rates.convert(arr_after, currency)
+            else:
+                cohort.pop(account_id, None)
+
+    before = at
+    while before < len(since) and since[before][1] < starts[0]:
+        before += 1  # in the year (it began the day after the same day last year), in no month
+    replay(since[:before])
+    at = before
     for start, after in zip(starts, bounds, strict=True):
-        while at < len(since) and since[at][1] < start:
-            account_id, _, _, _, arr_after, currency, _ = since[at]
-            arr[account_id] = (arr_after, currency)
-            at += 1
-        cohort = {a: v for a, v in arr.items() if v[0] > 0}
-        inside = [row for row in since if start <= row[1] < after]
-        months.append(_movement(start, after, cohort, inside, rates))
-    year_cohort = {a: v for a, v in opening.items() if v[0] > 0}
-    so_far = tuple(
-        _movement(first, after, year_cohort, [row for row in since if row[1] < after], rates)
-        for after in bounds
-    )
+        end = at
+        while end < len(since) and since[end][1] < after:
+            end += 1
+        months.append(_movement(start, after, cohort, since[at:end], rates))
+        so_far.append(_movement(first, after, year_cohort, since[:end], rates))
+        replay(since[at:end])
+        at = end
     year = so_far[-1]
     losses = tuple(
         Loss(account_id, name, RevenueKind(kind), on, rates.convert(-change, currency))
         for account_id, on, kind, change, _, currency, name in since
         if kind in (RevenueKind.CHURN, RevenueKind.CONTRACTION)
     )
-    return RevenueReport(rates.currency, year, tuple(months), so_far, losses)
+    return RevenueReport(rates.currency, year, tuple(months), tuple(so_far), losses)
 
 
 def _movement(
     start: date,
     after: date,
-    cohort: Mapping[int, tuple[Decimal, str]],
+    cohort: Mapping[int, Decimal],
     entries: Sequence[Any],
     rates: Rates,
 ) -> Movement:
+    """The period's movement over `cohort` (each account's ARR at its start, converted)."""
     moved = {
         RevenueKind.EXPANSION: Decimal(0),
         RevenueKind.CONTRACTION: Decimal(0),
@@ -317,7 +332,7 @@ def _movement(
         start=start,
         end=after - timedelta(days=1),
         accounts=len(cohort),
-        starting=sum((rates.convert(a, c) for a, c in cohort.values()), Decimal(0)),
+        starting=sum(cohort.values(), Decimal(0)),
         expansion=moved[RevenueKind.EXPANSION],
         contraction=moved[RevenueKind.CONTRACTION],
         churn=moved[RevenueKind.CHURN],
@@ -363,27 +378,54 @@ class Seen:
 
 
 def churn_seen(session: Session, *, team_id: str, losses: Sequence[Loss]) -> list[Seen]:
-    """For each loss, how early the account's history saw it (one statement for all)."""
+    """For each loss, how early the account's history saw it (one statement for all). Only the
+    records where an account turned red or stopped being red come back (and its first), found
+    by the database with a window function: a red spell starts at one of them, and an account's
+    years of history are a few rows, not one a month."""
     if not losses:
         return []
     ids = sorted({loss.account_id for loss in losses})
-    rows = session.execute(
+    red = case(
+        (
+            or_(col(AccountHistory.band) == Band.RED, col(AccountHistory.rules_band) == Band.RED),
+            1,
+        ),
+        else_=0,
+    )
+    marked = (
         select_columns(
-            col(AccountHistory.account_id),
-            col(AccountHistory.day),
-            col(AccountHistory.band),
-            col(AccountHistory.rules_band),
+            col(AccountHistory.account_id).label("account_id"),
+            col(AccountHistory.day).label("day"),
+            col(AccountHistory.id).label("id"),
+            red.label("red"),
+            func.lag(red)
+            .over(
+                partition_by=col(AccountHistory.account_id),
+                order_by=(col(AccountHistory.day), col(AccountHistory.id)),
+            )
+            .label("was"),
         )
         .where(col(AccountHistory.team_id) == team_id, col(AccountHistory.account_id).in_(ids))
-        .order_by(col(AccountHistory.account_id), col(AccountHistory.day), col(AccountHistory.id))
-    ).all()
+        .subquery()
+    )
+    rows = (
+        session.connection()
+        .execute(
+            select_columns(marked.c.account_id, marked.c.day, marked.c.red)
+            .where(or_(marked.c.was.is_(None), marked.c.was != marked.c.red))
+            .order_by(marked.c.account_id, marked.c.day, marked.c.id)
+        )
+        .all()
+    )
     history: dict[int, list[tuple[date, bool]]] = {}
-    for account_id, day, band, rules_band in rows:
-        history.setdefault(account_id, []).append((day, Band.RED in (band, rules_band)))
+    for account_id, day, is_red in rows:
+        history.setdefault(account_id, []).append((day, bool(is_red)))
     return [_seen(loss, history.get(loss.account_id, [])) for loss in losses]
 
 
 def _seen(loss: Loss, records: Sequence[tuple[date, bool]]) -> Seen:
+    """`records`: (day, red) oldest first, every record or only where redness changed (the
+    same answer: a spell is walked back to its first record)."""
     before = [(day, red) for day, red in records if day <= loss.on]
     if not before:
         return Seen(loss, None, None)  # no history that far back

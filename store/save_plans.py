@@ -63,26 +63,30 @@ def save_plan_progress(session: Session, *, scope: Select[int | None]) -> dict[i
             else_=0,
         )
     )
-    rows = session.execute(
-        select_columns(
-            col(SavePlan.account_id),
-            col(SavePlan.id),
-            col(SavePlan.churn_probability),
-            col(SavePlan.difficulty),
-            col(SavePlan.created_at),
-            steps,
-            done,
+    rows = (
+        session.connection()
+        .execute(  # Core rows, fetched at once
+            select_columns(
+                col(SavePlan.account_id),
+                col(SavePlan.id),
+                col(SavePlan.churn_probability),
+                col(SavePlan.difficulty),
+                col(SavePlan.created_at),
+                steps,
+                done,
+            )
+            .outerjoin(ActionItem, col(ActionItem.save_plan_id) == col(SavePlan.id))
+            .where(col(SavePlan.account_id).in_(scope), col(SavePlan.replaced_at).is_(None))
+            .group_by(
+                col(SavePlan.account_id),
+                col(SavePlan.id),
+                col(SavePlan.churn_probability),
+                col(SavePlan.difficulty),
+                col(SavePlan.created_at),
+            )
+            .order_by(col(SavePlan.id))
         )
-        .outerjoin(ActionItem, col(ActionItem.save_plan_id) == col(SavePlan.id))
-        .where(col(SavePlan.account_id).in_(scope), col(SavePlan.replaced_at).is_(None))
-        .group_by(
-            col(SavePlan.account_id),
-            col(SavePlan.id),
-            col(SavePlan.churn_probability),
-            col(SavePlan.difficulty),
-            col(SavePlan.created_at),
-        )
-        .order_by(col(SavePlan.id))
+        .all()
     )
     return {
         account_id: SavePlanStatus(

@@ -8,7 +8,7 @@ from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func
+from sqlalchemy import Connection, Select, and_, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -117,7 +117,8 @@ def stream_snapshots(
     Read it inside the session's transaction."""
     options = {} if chunk is None else {"yield_per": chunk}
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
-    found = session.execute(
+    connection = session.connection()
+    found = connection.execute(
         select_columns(*ACCOUNT_COLUMNS, *OVERRIDE_COLUMNS)
         .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
         .where(col(Account.id).in_(scope))
@@ -132,23 +133,27 @@ def stream_snapshots(
     plans = save_plan_progress(session, scope=scope)
     people = _ByAccount(
         PersonRow._make,
-        session.execute(
+        _fetched(
+            connection,
             select_columns(*PERSON_COLUMNS)
             .where(col(Stakeholder.account_id).in_(scope), ON_MAP)
             .order_by(col(Stakeholder.account_id), col(Stakeholder.name))
-            .execution_options(**options)
+            .execution_options(**options),
+            chunk,
         ),
     )
     items = _ByAccount(
         ItemRow._make,
-        session.execute(
+        _fetched(
+            connection,
             select_columns(*ITEM_COLUMNS)
             .where(
                 col(ActionItem.account_id).in_(scope),
                 col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
             )
             .order_by(col(ActionItem.account_id), col(ActionItem.due_on), col(ActionItem.id))
-            .execution_options(**options)
+            .execution_options(**options),
+            chunk,
         ),
     )
     for place in sorted(range(len(accounts)), key=lambda i: accounts[i][0].id):
@@ -167,6 +172,14 @@ def stream_snapshots(
                 save_plan=plans.get(account.id),
             ),
         )
+
+
+def _fetched(connection: Connection, statement: Select[Any], chunk: int | None) -> Iterable[Any]:
+    """The statement's rows on the session's connection, as SQLAlchemy Core rows (the ORM's
+    result machinery adds nothing to plain columns but time): all at once (one `fetchall`, not a
+    `fetchone` per row) or, with `chunk`, streamed that many at a time."""
+    result = connection.execute(statement)
+    return result if chunk is not None else result.all()
 
 
 Row = TypeVar("Row", PersonRow, ItemRow)
@@ -209,18 +222,19 @@ def _override(values: Sequence[Any]) -> Override | None:
 def _last_map_activity(session: Session, *, scope: Select[int | None]) -> dict[int, date]:
     """The latest day a stakeholder was added, changed or contacted, per account."""
     latest: dict[int, date] = {}
-    changed = session.execute(
+    connection = session.connection()
+    changed = connection.execute(
         select(StakeholderChange.account_id, func.max(StakeholderChange.changed_at))
         .where(col(StakeholderChange.account_id).in_(scope))
         .group_by(col(StakeholderChange.account_id))
-    )
+    ).all()
     for account_id, at in changed:
         latest[account_id] = _as_date(at)
-    contacted = session.execute(
+    contacted = connection.execute(
         select(ContactLog.account_id, func.max(ContactLog.contacted_on))
         .where(col(ContactLog.account_id).in_(scope))
         .group_by(col(ContactLog.account_id))
-    )
+    ).all()
     for account_id, on in contacted:
         day = _as_date(on)
         if account_id not in latest or day > latest[account_id]:

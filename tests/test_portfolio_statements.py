@@ -9,12 +9,17 @@ from datetime import timedelta
 from decimal import Decimal
 from itertools import count
 
+import pytest
+from sqlalchemy import select
+
 from bench.stats import count_statements
 from store.db import Database
 from store.enums import Level, Role, SavePhase
+from store.models import Account
 from store.save_plans import PlanStep, RiskAssessment, save_save_plan
+from store.usage import Reading, record_readings
 from tests.factories import add_item, add_person, app_today, make_account
-from tests.slack_fake import FakeSlack
+from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender
 
 TODAY = app_today()
@@ -91,3 +96,48 @@ def test_portfolio_and_home_statements_do_not_grow_with_accounts(
     )
     assert few == many, f"statements (portfolio, home) at 2 accounts {few}, at 8 {many}"
     assert few[0] > 0 and few[1] > 0
+
+
+def test_portfolio_reads_no_account_whole_usage_history(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The portfolio reads each account's latest usage reading and those a month and a quarter
+    back by their day (account, day), never every reading the account has: over two years of
+    weekly readings, an owner's 200 accounts were 20,000 readings read to find 600."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's (PostgreSQL's depends on its statistics)")
+    add_accounts(database, start=0, stop=2)
+    with database.transaction() as session:
+        ids = session.execute(select(Account.id).where(Account.team_id == TEAM_ID)).scalars().all()
+        record_readings(
+            session,
+            team_id=TEAM_ID,
+            readings=[
+                Reading(
+                    account_id=account_id, read_on=TODAY - timedelta(weeks=week), seats_active=40
+                )
+                for account_id in ids
+                for week in range(60)
+            ],
+            by_user_id=None,
+            source="import",
+        )
+    token = f"p{next(_tokens)}"
+    with count_statements(database.engine, keep=True) as counted:
+        bot.command(
+            "", user_id="U0ALICE", channel_id="D0ALICE", response_url=slack.response_url(token)
+        )
+        slack.wait_for("response_url", where=lambda c: c.path == f"/response/{token}")
+    with database.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        steps = [
+            detail
+            for statement, parameters in counted.statements
+            if "usage_reading" in statement
+            for *_, detail in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            if "usage_reading" in detail
+        ]
+    assert steps, "the portfolio read no usage"
+    unbounded = [step for step in steps if "read_on" not in step]
+    assert not unbounded, f"reads an account's every usage reading: {unbounded}"
