@@ -59,6 +59,8 @@ class AccountForm(BaseModel):
     seats_licensed: Annotated[int | None, Field(le=10_000_000)] = None
     seats_active: Annotated[int | None, Field(le=10_000_000)] = None
     segment: Segment = Segment.MID_MARKET
+    products: Annotated[list[int], Field(max_length=100)] | None = None
+    """Ids of the catalogue entries in use (None: the form had no catalogue to pick from)."""
 
     @field_validator("name")
     @classmethod
