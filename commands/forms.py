@@ -147,6 +147,7 @@ _MESSAGES = {
     "string_too_long": "Too long: at most {max_length} characters.",
     "string_pattern_mismatch": "That is not in the expected form.",
     "decimal_parsing": "Enter a number, like 120000 or 120000.50.",
+    "finite_number": "Enter a number, like 120000 or 120000.50.",
     "int_parsing": "Enter a whole number.",
     "int_from_float": "Enter a whole number.",
     "date_from_datetime_parsing": "Pick a date.",

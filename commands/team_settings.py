@@ -80,9 +80,9 @@ class CatalogueForm(BaseModel):
 
     catalogue_name: Annotated[str, Field(max_length=NAME_LENGTH)]
     catalogue_kind: CatalogueKind
-    catalogue_requires: int | None = None
+    catalogue_requires: Annotated[int | None, Field(validate_default=True)] = None
     catalogue_price: Decimal | None = None
-    catalogue_basis: PriceBasis | None = None
+    catalogue_basis: Annotated[PriceBasis | None, Field(validate_default=True)] = None
     catalogue_currency: str
     catalogue_remove: list[str] = []
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from commands.ui.values import ModalMeta
 from commands.ui.views.account import account_form
 from store.accounts import find_account_by_name
-from store.db import Database
 from store.catalogue import EntryRow
+from store.db import Database
 from store.enums import CatalogueKind, RevenueKind
 from store.models import Account
 from tests.factories import app_today, make_account

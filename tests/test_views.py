@@ -167,6 +167,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
     from commands.routes import ROUTES, VERBS
     from commands.ui.values import ModalMeta
     from commands.ui.views.account import account_form
+    from commands.ui.views.catalogue import entry_form
     from commands.ui.views.messages import help_blocks
     from commands.ui.views.override import override_form, renewal_form
     from commands.ui.views.people import (
@@ -177,7 +178,6 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
         stakeholder_form,
     )
     from commands.ui.views.plan import action_form, block_form, reschedule_form, task_form
-    from commands.ui.views.catalogue import entry_form
     from commands.ui.views.save_plan import save_plan_form
     from commands.ui.views.settings import (
         leads_form,

@@ -132,7 +132,9 @@ def carry_products(connection: sa.Connection) -> None:
             sa.select(entry.c.id, entry.c.team_id, entry.c.name_key)
         )
     }
-    used = {(a, e) for a, e in connection.execute(sa.select(in_use.c.account_id, in_use.c.entry_id))}
+    used = {
+        (a, e) for a, e in connection.execute(sa.select(in_use.c.account_id, in_use.c.entry_id))
+    }
     now = store.types.utcnow()
     rows = connection.execute(
         sa.select(account.c.id, account.c.team_id, account.c.products).order_by(account.c.id)
