@@ -19,6 +19,7 @@ from commands.loaders import settings_menu_of
 from commands.submissions import save_submission
 from commands.ui.fields import CURRENCIES
 from commands.ui.values import ModalMeta
+from commands.ui.views.catalogue import NO_PRODUCT
 from commands.ui.views.settings import (
     ALL_CLEAR,
     CURRENCY_BLOCK,
@@ -93,6 +94,12 @@ class CatalogueForm(BaseModel):
         if any(mark in name for mark in "<>@"):
             raise ValueError("A name cannot hold a mention, nor < or >: type the name alone.")
         return name
+
+    @field_validator("catalogue_requires", mode="before")
+    @classmethod
+    def _no_product_yet(cls, value: object) -> object:
+        """The select's one option while the catalogue has no product (`none`) picks nothing."""
+        return None if value == NO_PRODUCT else value
 
     @field_validator("catalogue_requires")
     @classmethod

@@ -39,7 +39,7 @@ PRODUCT, MODULE = CatalogueKind.PRODUCT, CatalogueKind.MODULE
 def entry_state(
     name: str = "Analytics",
     kind: str = "product",
-    requires: int | None = None,
+    requires: int | str | None = None,
     price: str | None = "18",
     basis: str | None = "per_seat",
     currency: str = "USD",
@@ -187,6 +187,11 @@ def test_an_admin_adds_a_product_and_a_module_and_the_menu_lists_them(
         (entry_state(price="NaN"), "catalogue_price", "Enter a number"),
         (entry_state(currency="XYZ"), "catalogue_currency", "Pick one of USD, EUR"),
         (entry_state(kind="module"), "catalogue_requires", "A module needs one product"),
+        (
+            entry_state(kind="module", requires="none"),  # the option shown with no product
+            "catalogue_requires",
+            "A module needs one product",
+        ),
         (entry_state(requires=1), "catalogue_requires", "A product needs no other entry"),
         (entry_state(basis=None), "catalogue_basis", "Say what the price is per"),
         (entry_state(price=None), "catalogue_basis", "A basis goes with a list price"),

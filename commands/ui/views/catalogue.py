@@ -31,6 +31,8 @@ from store.names import NAME_LENGTH
 
 BASES = {PriceBasis.PER_SEAT: "per seat", PriceBasis.PER_UNIT: "per unit", PriceBasis.FLAT: "flat"}
 KINDS = {CatalogueKind.PRODUCT: "Product", CatalogueKind.MODULE: "Module (needs a product)"}
+NO_PRODUCT = "none"
+"""The needed-product select's one option while the catalogue has no product (it picks none)."""
 SUMMARY_LENGTH = 2500
 """The catalogue's summary in the settings menu, cut to fit a section (3,000 characters)."""
 
@@ -137,7 +139,7 @@ def entry_form(
                 {
                     "type": "static_select",
                     "placeholder": {"type": "plain_text", "text": "A module's product"},
-                    "options": products or [option("none", "No product in the catalogue yet")],
+                    "options": products or [option(NO_PRODUCT, "No product in the catalogue yet")],
                 },
                 "initial_option",
                 needed,
