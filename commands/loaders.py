@@ -97,8 +97,7 @@ def new_account(session: Session, asked: AskedCommand, request: Request) -> View
         name=asked.request.name,
         channel_id=slash.channel_id if slash.in_channel else None,
         owner_user_id=slash.user_id,
-        catalogue=catalogue(session, team_id=request.team_id),
-    )
+    )  # reads nothing (it opens even while the store is busy): products come on Edit account
 
 
 def new_account_offered(session: Session | None, value: NewAccountValue, request: Request) -> View:

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from commands.ui.values import ModalMeta
-from commands.ui.views.account import account_form
 from store.catalogue import (
     NO_PRICE,
     NO_SEATS,
@@ -409,30 +408,25 @@ def test_a_product_no_longer_in_the_catalogue_is_refused_inline(
 def test_with_no_catalogue_the_account_form_says_where_to_make_one(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
-    bot.command("new Zebra")
-    form = slack.opened_view()
+    account = make_account(database, "Acme", channel_id="C0GENERAL")
+    form = account_form_of(bot, slack, account.id)
     assert not [b for b in form["blocks"] if b.get("block_id") == "products"]
     assert "no product catalogue yet" in json.dumps(form)
     assert "/account settings" in json.dumps(form)
-    reply = bot.interaction(view_submission_payload(form, account_values()))
+    state = account_values(name="Acme", currency="USD", arr="120000")
+    reply = bot.interaction(view_submission_payload(form, state))
     assert reply.status == 200 and reply.body == ""
     with database.reading() as session:
         assert session.execute(select(func.count()).select_from(AccountProduct)).scalar_one() == 0
 
 
-def test_a_new_account_is_created_with_its_products(
+def test_a_new_account_form_reads_nothing_and_says_products_come_on_edit(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
-    core = add(database, "Core")
-    view = account_form(meta=ModalMeta(), catalogue=entries(database))
-    chosen = {"type": "multi_static_select", "selected_options": [{"value": str(core)}]}
-    reply = bot.interaction(view_submission_payload(view, account_values() | {"products": chosen}))
-    assert reply.status == 200 and reply.body == ""
-    with database.reading() as session:
-        [(_, entry_id)] = session.execute(
-            select(AccountProduct.account_id, AccountProduct.entry_id)
-        ).all()
-    assert entry_id == core
+    add(database, "Core")
+    form = latest_opened(bot, slack, "new Zebra", user_id="U0ALICE")
+    assert not [b for b in form["blocks"] if b.get("block_id") == "products"]
+    assert "pick them with *Edit account* once it is created" in json.dumps(form)
 
 
 # -- whitespace, the rule ----------------------------------------------------------------------
