@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text
+from sqlalchemy import true as sa_true
 
 from store.db import Database
 from store.enums import (
@@ -32,7 +33,9 @@ from store.enums import (
 from store.models import (
     Account,
     AccountHistory,
+    AccountProduct,
     ActionItem,
+    CatalogueEntry,
     ContactLog,
     RevenueEntry,
     Stakeholder,
@@ -67,6 +70,9 @@ TABLES: tuple[Table, ...] = (ACCOUNT, STAKEHOLDER, STAKEHOLDER_CHANGE, CONTACT_L
 USAGE_READING: Table = UsageReading.__table__  # type: ignore[attr-defined]
 ACCOUNT_HISTORY: Table = AccountHistory.__table__  # type: ignore[attr-defined]
 HISTORY_TABLES: tuple[Table, ...] = (USAGE_READING, ACCOUNT_HISTORY)
+CATALOGUE_ENTRY: Table = CatalogueEntry.__table__  # type: ignore[attr-defined]
+ACCOUNT_PRODUCT: Table = AccountProduct.__table__  # type: ignore[attr-defined]
+"""The team's catalogue (written first, `PRODUCTS`) and the entries each account uses."""
 REVENUE_ENTRY: Table = RevenueEntry.__table__  # type: ignore[attr-defined]
 """Each account's revenue ledger: its new entry, and for some a move in the last year (ids left
 to the database)."""
@@ -175,6 +181,16 @@ SEGMENT_SEATS: dict[Segment, tuple[int, int]] = {
     Segment.SMB: (5, 80),
 }
 PRODUCTS = ("Core", "Analytics", "Workflows", "API", "SSO", "Premium Support")
+CATALOGUE: dict[str, tuple[str | None, str, str]] = {
+    "Core": (None, "40", "per_seat"),
+    "Analytics": (None, "18", "per_seat"),
+    "Workflows": (None, "12", "per_seat"),
+    "API": ("Core", "0.02", "per_unit"),
+    "SSO": ("Core", "4000", "flat"),
+    "Premium Support": (None, "15000", "flat"),
+}
+"""Each of `PRODUCTS`: the product it needs (a module), its list price in USD, its basis.
+Every account uses Core, so a module is never without its product."""
 CHANNEL_WEIGHTS: dict[ContactChannel, int] = {
     ContactChannel.MEETING: 30,
     ContactChannel.CALL: 25,
@@ -225,7 +241,9 @@ class _Chunk:
     """Rows of a slice of accounts, per table, ready for executemany."""
 
     rows: dict[str, list[Row]] = field(
-        default_factory=lambda: {t.name: [] for t in (*TABLES, REVENUE_ENTRY, *HISTORY_TABLES)}
+        default_factory=lambda: {
+            t.name: [] for t in (*TABLES, ACCOUNT_PRODUCT, REVENUE_ENTRY, *HISTORY_TABLES)
+        }
     )
 
 
@@ -267,9 +285,9 @@ def generate_portfolio(
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
     spent = timings if timings is not None else {}
-    written = (*TABLES, REVENUE_ENTRY, *(HISTORY_TABLES if history_weeks else ()))
-    spent.update({t.name: 0.0 for t in written} | {"build": 0.0, "delete": 0.0})
-    counts = {t.name: 0 for t in written}
+    written = (*TABLES, ACCOUNT_PRODUCT, REVENUE_ENTRY, *(HISTORY_TABLES if history_weeks else ()))
+    spent.update({t.name: 0.0 for t in (CATALOGUE_ENTRY, *written)} | {"build": 0.0, "delete": 0.0})
+    counts = {t.name: 0 for t in (CATALOGUE_ENTRY, *written)}
     rng = random.Random(seed)
     if replace:
         started = time.perf_counter()
@@ -285,12 +303,19 @@ def generate_portfolio(
                 "pass --replace (replace=True) to delete them and generate afresh."
             )
         ids = _Ids(**{t.name: _next_id(connection, t) for t in TABLES})
+        started = time.perf_counter()
+        entries = _add_catalogue(connection, team_id=team_id, today=today)
+        spent[CATALOGUE_ENTRY.name] = time.perf_counter() - started
+        counts[CATALOGUE_ENTRY.name] = len(entries)
         names = account_names(rng, accounts)
         for start in range(0, accounts, ACCOUNTS_PER_CHUNK):
             started = time.perf_counter()
             chunk = _Chunk()
             for name in names[start : start + ACCOUNTS_PER_CHUNK]:
-                _add_account(chunk, rng=rng, ids=ids, team_id=team_id, name=name, today=today)
+                _add_account(
+                    chunk, rng=rng, ids=ids, team_id=team_id, name=name, today=today,
+                    entries=entries,
+                )  # fmt: skip
                 if history_weeks:
                     _add_history(chunk, rng=rng, weeks=history_weeks, today=today)
             spent["build"] += time.perf_counter() - started
@@ -305,6 +330,25 @@ def generate_portfolio(
     return counts
 
 
+def _add_catalogue(connection: Connection, *, team_id: str, today: date) -> dict[str, int]:
+    """The team's catalogue (`CATALOGUE`), products before the modules that need them; the
+    entries' ids by name."""
+    ids: dict[str, int] = {}
+    now = _at(today - timedelta(days=1_200), 9)  # before any account (the same every run)
+    for name, (needs, price, basis) in sorted(CATALOGUE.items(), key=lambda e: e[1][0] or ""):
+        ids[name] = connection.execute(
+            insert(CATALOGUE_ENTRY)
+            .values(
+                team_id=team_id, name=name, name_key=name_key(name),
+                kind="module" if needs else "product", list_price=Decimal(price),
+                price_basis=basis, currency="USD", requires_id=ids[needs] if needs else None,
+                created_at=now, updated_at=now,
+            )
+            .returning(CATALOGUE_ENTRY.c.id)
+        ).scalar_one()  # fmt: skip
+    return ids
+
+
 def insert_batches(connection: Connection, table: Table, rows: Sequence[Row]) -> None:
     """executemany in batches of BATCH_SIZE rows: one statement per batch, not per row."""
     for start in range(0, len(rows), BATCH_SIZE):
@@ -314,8 +358,13 @@ def insert_batches(connection: Connection, table: Table, rows: Sequence[Row]) ->
 def delete_team(engine: Engine, *, team_id: str) -> None:
     """Delete every row of a team, children first, one statement per table, in one transaction."""
     with engine.begin() as connection:
-        for table in (*HISTORY_TABLES, REVENUE_ENTRY, *reversed(TABLES)):
+        for table in (*HISTORY_TABLES, REVENUE_ENTRY, ACCOUNT_PRODUCT, *reversed(TABLES)):
             connection.execute(delete(table).where(table.c.team_id == team_id))
+        # modules before the products they need
+        for modules in (CATALOGUE_ENTRY.c.requires_id.is_not(None), sa_true()):
+            connection.execute(
+                delete(CATALOGUE_ENTRY).where(CATALOGUE_ENTRY.c.team_id == team_id, modules)
+            )
 
 
 def _next_id(connection: Connection, table: Table) -> int:
@@ -356,9 +405,17 @@ def draw_issues(rng: random.Random) -> tuple[Health, frozenset[Issue]]:
 
 
 def _add_account(
-    chunk: _Chunk, *, rng: random.Random, ids: _Ids, team_id: str, name: str, today: date
+    chunk: _Chunk,
+    *,
+    rng: random.Random,
+    ids: _Ids,
+    team_id: str,
+    name: str,
+    today: date,
+    entries: dict[str, int],
 ) -> None:
-    """Rows of one account: the account, its people, their history, its contact logs and plan."""
+    """Rows of one account: the account, its products in use (`entries`: the catalogue's ids
+    by name), its people, their history, its contact logs and plan."""
     account_id = ids.account
     ids.account += 1
     _, issues = draw_issues(rng)
@@ -392,12 +449,19 @@ def _add_account(
                     else rng.uniform(0.55, 1.08)
                 )
             ),
+            # drawn here, in the order the generator always drew it (the same portfolio per
+            # seed); written as rows of account_product, not a column
             "products": ["Core", *rng.sample(PRODUCTS[1:], rng.randint(0, 3))],
             "external_crm_id": f"0015g{account_id:013d}",
             "archived": rng.random() < 0.02,
             "created_at": created,
             "updated_at": created + timedelta(days=rng.randint(0, 29)),
         }
+    )
+    products = chunk.rows["account"][-1].pop("products")
+    chunk.rows[ACCOUNT_PRODUCT.name].extend(
+        {"account_id": account_id, "entry_id": entries[product], "team_id": team_id}
+        for product in products
     )
     _add_revenue(chunk, rng=rng, row=chunk.rows["account"][-1], today=today)
     people = _add_people(

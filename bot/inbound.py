@@ -373,6 +373,7 @@ ACTION_SHAPES: dict[str, type[_BlockActions]] = {
     Action.CONTACT_ACCOUNT: _InModal,
     Action.ACCOUNT_CHANNEL: _InModal,
     Action.SETTINGS_SECTION: _PushesModal,
+    Action.CATALOGUE_ENTRY: _PushesModal,
 }
 """What each block action's listener reads beyond any `block_actions` payload, by the action id
 of its first action (as Bolt routes it)."""

@@ -14,8 +14,10 @@ from store.actions import add_action_item, complete_action_item
 from store.digest_bands import ShownNow, record_bands
 from store.enums import (
     Band,
+    CatalogueKind,
     ContactChannel,
     Influence,
+    PriceBasis,
     RenewalStage,
     RevenueKind,
     RevenueSource,
@@ -27,12 +29,15 @@ from store.history import record_as_of, seed_history
 from store.models import (
     Account,
     AccountChange,
+    AccountProduct,
     ActionItem,
     ActionItemChange,
+    CatalogueEntry,
     ContactLog,
     StakeholderChange,
     saved_id,
 )
+from store.names import name_key
 from store.overrides import set_band_override
 from store.plays import draft_save_plan
 from store.save_plans import PlanStep, RiskAssessment, save_save_plan
@@ -455,12 +460,46 @@ def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int
     if existing:
         return 0
     record_as_of(session, today)  # the history is dated by the demo's today
+    catalogue = _seed_catalogue(session, team_id=team_id)
     for index, sample in enumerate(SAMPLE_PORTFOLIO):
-        _seed_account(session, team_id=team_id, today=today, sample=sample, index=index)
+        _seed_account(
+            session, team_id=team_id, today=today, sample=sample, index=index, catalogue=catalogue
+        )
     _seed_save_plan(session, team_id=team_id, today=today)
     _last_weeks_digest(session, team_id=team_id, today=today)
     _seed_history(session, team_id=team_id, today=today)
     return len(SAMPLE_PORTFOLIO)
+
+
+SAMPLE_CATALOGUE: tuple[tuple[str, str | None, str, PriceBasis], ...] = (
+    ("Core", None, "40", PriceBasis.PER_SEAT),
+    ("Analytics", None, "18", PriceBasis.PER_SEAT),
+    ("Workflows", None, "12", PriceBasis.PER_SEAT),
+    ("Premium Support", None, "15000", PriceBasis.FLAT),
+    ("API", "Core", "0.02", PriceBasis.PER_UNIT),
+    ("SSO", "Core", "4000", PriceBasis.FLAT),
+)
+"""The sample team's catalogue: name, the product a module needs, list price (USD), basis."""
+
+
+def _seed_catalogue(session: Session, *, team_id: str) -> dict[str, int]:
+    """The sample catalogue, as an admin would have kept it; its ids by name."""
+    ids: dict[str, int] = {}
+    for name, needs, price, basis in SAMPLE_CATALOGUE:
+        entry = CatalogueEntry(
+            team_id=team_id,
+            name=name,
+            name_key=name_key(name),
+            kind=CatalogueKind.MODULE if needs else CatalogueKind.PRODUCT,
+            list_price=Decimal(price),
+            price_basis=basis,
+            currency="USD",
+            requires_id=ids[needs] if needs else None,
+        )
+        session.add(entry)
+        session.flush()
+        ids[name] = saved_id(entry.id)
+    return ids
 
 
 SAVE_PLAN_SAMPLE = "Acme Logistics"
@@ -593,7 +632,13 @@ CUSTOMER_FOR = timedelta(days=730)
 
 
 def _seed_account(
-    session: Session, *, team_id: str, today: date, sample: SampleAccount, index: int
+    session: Session,
+    *,
+    team_id: str,
+    today: date,
+    sample: SampleAccount,
+    index: int,
+    catalogue: dict[str, int],
 ) -> None:
     renewal = today + timedelta(days=sample.renewal_in_days)
     signed = None if sample.signed_days_ago is None else today - timedelta(sample.signed_days_ago)
@@ -613,10 +658,13 @@ def _seed_account(
         segment=sample.segment,
         seats_licensed=sample.seats[0],
         seats_active=sample.seats[1],
-        products=sample.products,
         external_crm_id=f"0015g00000DEMO{index:03d}",
     )
     account_id = saved_id(account.id)
+    session.add_all(
+        AccountProduct(account_id=account_id, entry_id=catalogue[name], team_id=team_id)
+        for name in sample.products
+    )
     if moved_days_ago is not None:
         update_account(  # the move, in the revenue ledger
             session,

@@ -26,6 +26,7 @@ from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
 from commands.ui.values import AccountValue, ChannelPick, FullCardValue, ModalMeta
 from store.accounts import create_account, update_account
+from store.catalogue import set_products
 from store.db import Database
 from store.models import Account, saved_id
 from store.names import name_key
@@ -162,11 +163,14 @@ def _refusals(form: AccountForm, current: Account | None, access: Access) -> dic
 def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> int:
     """Create or change the account (the form read again, as it is written)."""
     values = parse_account_form(view).model_dump()
+    products = values.pop("products")
     if sub.meta.account_id is None:
         del values["arr_kind"]  # a new account's ARR is new
-        return saved_id(
+        account_id = saved_id(
             create_account(session, team_id=sub.team_id, by_user_id=sub.user_id, **values).id
         )
+        _set_products(session, sub, account_id, products)
+        return account_id
     update_account(
         session,
         team_id=sub.team_id,
@@ -175,7 +179,22 @@ def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> in
         by_user_id=sub.user_id,
         **values,
     )
+    _set_products(session, sub, sub.meta.account_id, products)
     return sub.meta.account_id
+
+
+def _set_products(
+    session: Session, sub: Submission, account_id: int, products: list[int] | None
+) -> None:
+    """The products picked, in the form's transaction (none offered: left as they are)."""
+    if products is not None:
+        set_products(
+            session,
+            team_id=sub.team_id,
+            account_id=account_id,
+            entry_ids=products,
+            by_user_id=sub.user_id,
+        )
 
 
 def warn_about_channel(

@@ -59,6 +59,8 @@ class AccountForm(BaseModel):
     seats_licensed: Annotated[int | None, Field(le=10_000_000)] = None
     seats_active: Annotated[int | None, Field(le=10_000_000)] = None
     segment: Segment = Segment.MID_MARKET
+    products: Annotated[list[int], Field(max_length=100)] | None = None
+    """Ids of the catalogue entries in use (None: the form had no catalogue to pick from)."""
 
     @field_validator("name")
     @classmethod
@@ -145,6 +147,7 @@ _MESSAGES = {
     "string_too_long": "Too long: at most {max_length} characters.",
     "string_pattern_mismatch": "That is not in the expected form.",
     "decimal_parsing": "Enter a number, like 120000 or 120000.50.",
+    "finite_number": "Enter a number, like 120000 or 120000.50.",
     "int_parsing": "Enter a whole number.",
     "int_from_float": "Enter a whole number.",
     "date_from_datetime_parsing": "Pick a date.",

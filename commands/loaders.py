@@ -20,6 +20,7 @@ from commands.ui.ids import ContactField, ItemMenu, StakeholderMenu
 from commands.ui.text import escape
 from commands.ui.values import (
     AccountValue,
+    CatalogueEntryValue,
     ItemMenuValue,
     ModalMeta,
     NewAccountValue,
@@ -29,6 +30,7 @@ from commands.ui.values import (
     SectionValue,
 )
 from commands.ui.views.account import account_form
+from commands.ui.views.catalogue import entry_form
 from commands.ui.views.override import override_form, renewal_form
 from commands.ui.views.people import (
     contact_form,
@@ -57,6 +59,7 @@ from commands.ui.views.settings import (
 from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
 from store.actions import get_action_item
+from store.catalogue import catalogue, in_use
 from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
@@ -96,7 +99,7 @@ def new_account(session: Session, asked: AskedCommand, request: Request) -> View
         name=asked.request.name,
         channel_id=slash.channel_id if slash.in_channel else None,
         owner_user_id=slash.user_id,
-    )
+    )  # reads nothing (it opens even while the store is busy): products come on Edit account
 
 
 def new_account_offered(session: Session | None, value: NewAccountValue, request: Request) -> View:
@@ -205,8 +208,7 @@ def edit_account(session: Session, value: AccountValue, request: Request) -> Vie
     account = get_account(session, team_id=request.team_id, account_id=value.account_id)
     if account is None:
         return ACCOUNT_GONE
-    meta = _on_card(account, request)
-    return account_form(meta=meta, account=account)
+    return _with_products(session, account, _on_card(account, request))
 
 
 def edit_named(session: Session, asked: AskedCommand, request: Request) -> View | str:
@@ -215,7 +217,18 @@ def edit_named(session: Session, asked: AskedCommand, request: Request) -> View 
 
 
 def _edit_form(session: Session, account: Account, meta: ModalMeta, request: Request) -> View:
-    return account_form(meta=meta.model_copy(update={"version": account.version}), account=account)
+    return _with_products(session, account, meta.model_copy(update={"version": account.version}))
+
+
+def _with_products(session: Session, account: Account, meta: ModalMeta) -> View:
+    """The account form filled in, with the catalogue and the entries the account uses."""
+    team_id, account_id = account.team_id, saved_id(account.id)
+    return account_form(
+        meta=meta,
+        account=account,
+        catalogue=catalogue(session, team_id=team_id),
+        in_use=in_use(session, team_id=team_id, account_id=account_id),
+    )
 
 
 # -- people ---------------------------------------------------------------------------------------
@@ -517,6 +530,7 @@ def settings_menu_of(
         thresholds=thresholds_for(session, team_id=team_id),
         leads=team_leads(session, team_id=team_id),
         revenue=revenue_settings(session, team_id=team_id),
+        catalogue=catalogue(session, team_id=team_id),
         history=settings_history(session, team_id=team_id),
         today=today,
     )
@@ -529,7 +543,7 @@ def team_settings(session: Session, asked: AskedCommand, request: Request) -> Vi
     )
 
 
-def settings_section(session: Session, value: SectionValue, request: Request) -> View:
+def settings_section(session: Session, value: SectionValue, request: Request) -> View | str:
     """A section's form, carrying the version of the settings it shows (see `save_settings`)."""
     team_id = request.team_id
     meta = ModalMeta(version=settings_version(session, team_id=team_id))
@@ -543,9 +557,33 @@ def settings_section(session: Session, value: SectionValue, request: Request) ->
             current=revenue_settings(session, team_id=team_id),
             in_use=currencies_in_use(session, team_id=team_id),
         )
+    if value.section is SettingsSection.CATALOGUE:
+        return _entry_form(session, team_id=team_id, meta=meta, entry_id=None)
     defaults = request.digest_defaults
     current = digest_settings_of(session, team_ids=[team_id], defaults=defaults)[team_id]
     return settings_form(meta=meta, current=current)
+
+
+def catalogue_entry(session: Session, value: CatalogueEntryValue, request: Request) -> View | str:
+    """An entry of the catalogue to change or remove, over the settings version it shows."""
+    team_id = request.team_id
+    meta = ModalMeta(version=settings_version(session, team_id=team_id), entry_id=value.entry_id)
+    return _entry_form(session, team_id=team_id, meta=meta, entry_id=value.entry_id)
+
+
+def _entry_form(
+    session: Session, *, team_id: str, meta: ModalMeta, entry_id: int | None
+) -> View | str:
+    entries = catalogue(session, team_id=team_id)
+    current = next((e for e in entries if e.id == entry_id), None)
+    if entry_id is not None and current is None:
+        return "That entry is no longer in the catalogue."
+    return entry_form(
+        meta=meta,
+        entries=entries,
+        current=current,
+        reporting_currency=revenue_settings(session, team_id=team_id).currency,
+    )
 
 
 # -- forms of an account named in /account's text ---------------------------------------------

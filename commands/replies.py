@@ -24,6 +24,7 @@ from commands.ui.views.portfolio import portfolio_blocks
 from commands.ui.views.save_plan import save_plan_blocks
 from store.accounts import accounts_named, find_account_by_channel, get_account, near_accounts
 from store.actions import plan_items
+from store.catalogue import account_products
 from store.db import UNAVAILABLE, Database
 from store.history import band_spell
 from store.models import Account, saved_id
@@ -81,6 +82,16 @@ def card_of(
             if found
             else None
         )
+        products = (
+            account_products(
+                session,
+                team_id=team_id,
+                account_id=account_id,
+                seats_licensed=found[0][0].account.seats_licensed,
+            )
+            if found
+            else None
+        )
     if not found:
         return None
     snapshot, assessment = found[0]
@@ -93,6 +104,7 @@ def card_of(
         channel_shared_outside=shared,
         last=touch,
         spell=spell,
+        products=products,
     )
 
 

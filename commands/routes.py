@@ -64,6 +64,7 @@ from commands.ui.ids import View as F
 from commands.ui.values import (
     AccountPick,
     AccountValue,
+    CatalogueEntryValue,
     ChannelPick,
     FullCardValue,
     HistoryValue,
@@ -224,6 +225,15 @@ ROUTES: tuple[Route, ...] = (
         account=Find.NONE,
         over=True,
     ),
+    Modal(
+        A.CATALOGUE_ENTRY,
+        "Product catalogue",
+        loaders.catalogue_entry,
+        CatalogueEntryValue,
+        ADMIN,
+        account=Find.NONE,
+        over=True,
+    ),
     InModal(A.CONTACT_ACCOUNT, contacts.redraw_for_account, AccountPick, CHANGE, "Log contact"),
     # the account form's channel picked: a warning redrawn, nothing read (saving re-checks it)
     InModal(
@@ -274,6 +284,13 @@ ROUTES: tuple[Route, ...] = (
         ADMIN,
         account=Find.NONE,
         refused_beside=SETTINGS_BLOCKS[SettingsSection.REVENUE],
+    ),
+    Form(
+        F.CATALOGUE_FORM,
+        team_settings.save_catalogue_entry,
+        ADMIN,
+        account=Find.NONE,
+        refused_beside=SETTINGS_BLOCKS[SettingsSection.CATALOGUE],
     ),
     # events
     Listen(Event.APP_HOME_OPENED, home.publish_home, ANYONE),  # the user's own accounts only

@@ -14,11 +14,12 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from commands.access import Access
-from commands.forms import FormErrors, parse_form, state_values
+from commands.forms import FormErrors, parse_form, required_name, state_values
 from commands.loaders import settings_menu_of
 from commands.submissions import save_submission
 from commands.ui.fields import CURRENCIES
 from commands.ui.values import ModalMeta
+from commands.ui.views.catalogue import NO_PRODUCT
 from commands.ui.views.settings import (
     ALL_CLEAR,
     CURRENCY_BLOCK,
@@ -27,8 +28,11 @@ from commands.ui.views.settings import (
     RATE_BLOCK,
     WEEKLY_ALL_CLEAR,
 )
+from store.catalogue import MAX_PRICE, NAME, REMOVE, EntryValues, remove_entry, save_entry
 from store.db import Database
+from store.enums import CatalogueKind, PriceBasis
 from store.leads import MAX_LEADS, USER_ID, TeamLeads, save_leads
+from store.names import NAME_LENGTH
 from store.settings import (
     DigestSettings,
     RevenueSettings,
@@ -68,7 +72,101 @@ class SettingsForm(BaseModel):
         )
 
 
-SettingsValues = Thresholds | DigestSettings | TeamLeads | RevenueSettings
+class CatalogueForm(BaseModel):
+    """A catalogue entry as typed (field names are its block ids): a name without mentions, a
+    price that is a price, its basis with it, a currency of the list, a module with its
+    product and a product without one."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    catalogue_name: Annotated[str, Field(max_length=NAME_LENGTH)]
+    catalogue_kind: CatalogueKind
+    catalogue_requires: Annotated[int | None, Field(validate_default=True)] = None
+    catalogue_price: Decimal | None = None
+    catalogue_basis: Annotated[PriceBasis | None, Field(validate_default=True)] = None
+    catalogue_currency: str
+    catalogue_remove: list[str] = []
+
+    @field_validator("catalogue_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        name = required_name(value, "Give the entry a name.")
+        if any(mark in name for mark in "<>@"):
+            raise ValueError("A name cannot hold a mention, nor < or >: type the name alone.")
+        return name
+
+    @field_validator("catalogue_requires", mode="before")
+    @classmethod
+    def _no_product_yet(cls, value: object) -> object:
+        """The select's one option while the catalogue has no product (`none`) picks nothing."""
+        return None if value == NO_PRODUCT else value
+
+    @field_validator("catalogue_requires")
+    @classmethod
+    def _needs(cls, value: int | None, info: ValidationInfo) -> int | None:
+        kind = info.data.get("catalogue_kind")
+        if kind is CatalogueKind.MODULE and value is None:
+            raise ValueError("A module needs one product of the catalogue: pick it.")
+        if kind is CatalogueKind.PRODUCT and value is not None:
+            raise ValueError(
+                "A product needs no other entry: leave this empty, or make it a module."
+            )
+        return value
+
+    @field_validator("catalogue_price")
+    @classmethod
+    def _price(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        if not value.is_finite() or value < 0:
+            raise ValueError("A list price is a number, 0 or more.")
+        if value > MAX_PRICE:
+            raise ValueError(f"That is not a list price: at most {MAX_PRICE:,.2f}.")
+        if value != value.quantize(Decimal("0.01")):
+            raise ValueError("A list price has at most two decimals.")
+        return value
+
+    @field_validator("catalogue_basis")
+    @classmethod
+    def _basis(cls, value: PriceBasis | None, info: ValidationInfo) -> PriceBasis | None:
+        priced = info.data.get("catalogue_price") is not None
+        if priced and value is None:
+            raise ValueError("Say what the price is per: a seat, a unit, or flat.")
+        if not priced and value is not None and "catalogue_price" in info.data:
+            raise ValueError("A basis goes with a list price: give the price, or leave this empty.")
+        return value
+
+    @field_validator("catalogue_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError(f"Pick one of {', '.join(CURRENCIES)}.")
+        return value
+
+    def change(self) -> CatalogueChange:
+        return CatalogueChange(
+            values=EntryValues(
+                name=self.catalogue_name,
+                kind=self.catalogue_kind,
+                list_price=self.catalogue_price,
+                price_basis=self.catalogue_basis,
+                currency=self.catalogue_currency,
+                requires_id=self.catalogue_requires,
+            ),
+            remove=bool(self.catalogue_remove),
+        )
+
+
+class CatalogueChange(BaseModel):
+    """An entry saved, or (`remove`) taken out of the catalogue."""
+
+    model_config = ConfigDict(frozen=True)
+
+    values: EntryValues
+    remove: bool = False
+
+
+SettingsValues = Thresholds | DigestSettings | TeamLeads | RevenueSettings | CatalogueChange
 
 
 def _settings_listener(
@@ -92,6 +190,9 @@ def _settings_listener(
     ) -> None:
         def write(session: Session) -> bool:
             values = read(view)
+            if isinstance(values, CatalogueChange):
+                _save_catalogue(session, values, meta=value, team_id=team_id, by=access.user_id)
+                return True
             if isinstance(values, TeamLeads):
                 save_leads(
                     session,
@@ -124,6 +225,30 @@ def _settings_listener(
 
     listener.__name__, listener.__doc__ = read.__name__.lstrip("_"), read.__doc__
     return listener
+
+
+def _save_catalogue(
+    session: Session, change: CatalogueChange, *, meta: ModalMeta, team_id: str, by: str | None
+) -> None:
+    if change.remove:
+        if meta.entry_id is None:  # the form of a new entry has no such box
+            raise FormErrors({REMOVE: "There is nothing to remove yet."})
+        remove_entry(
+            session,
+            team_id=team_id,
+            entry_id=meta.entry_id,
+            by_user_id=by,
+            expected_version=meta.version,
+        )
+        return
+    save_entry(
+        session,
+        team_id=team_id,
+        entry_id=meta.entry_id,
+        values=change.values,
+        by_user_id=by,
+        expected_version=meta.version,
+    )
 
 
 class ThresholdsForm(Thresholds):
@@ -209,6 +334,12 @@ def _revenue(view: dict[str, Any]) -> RevenueSettings:
     return RevenueSettings(currency=currency, rates=rates)
 
 
+def _catalogue(view: dict[str, Any]) -> CatalogueChange:
+    """Save an entry of the product catalogue (a product or a module, its list price), or
+    remove it."""
+    return parse_form(CatalogueForm, view).change()
+
+
 def _initial_values(view: dict[str, Any]) -> dict[str, str]:
     """Each input's value as the form showed it when opened (Slack sends the view back whole)."""
     shown: dict[str, str] = {}
@@ -229,6 +360,7 @@ FIRST_BLOCKS = {
     SettingsSection.THRESHOLDS: "min_threads",
     SettingsSection.LEADS: LEADS_BLOCK,
     SettingsSection.REVENUE: CURRENCY_BLOCK,
+    SettingsSection.CATALOGUE: NAME,
 }
 """Each section's first input: a refusal at submission is shown beside it."""
 save_digest_settings = _settings_listener(
@@ -242,4 +374,7 @@ save_leads_form = _settings_listener(
 )
 save_revenue_settings = _settings_listener(
     SettingsSection.REVENUE, _revenue, first_block=FIRST_BLOCKS[SettingsSection.REVENUE]
+)
+save_catalogue_entry = _settings_listener(
+    SettingsSection.CATALOGUE, _catalogue, first_block=FIRST_BLOCKS[SettingsSection.CATALOGUE]
 )

@@ -66,7 +66,6 @@ def create_account(
     segment: Segment = Segment.MID_MARKET,
     seats_licensed: int | None = None,
     seats_active: int | None = None,
-    products: Sequence[str] = (),
     external_crm_id: str | None = None,
     renewal_stage: RenewalStage = RenewalStage.NOT_STARTED,
     renewal_signed_on: date | None = None,
@@ -100,7 +99,6 @@ def create_account(
         segment=segment,
         seats_licensed=seats_licensed,
         seats_active=seats_active,
-        products=list(products),
         external_crm_id=external_crm_id,
         renewal_stage=stage,
         renewal_signed_on=signed_on,
@@ -254,7 +252,7 @@ def update_account(
 _EDITABLE = frozenset(
     {
         "name", "name_key", "owner_user_id", "channel_id", "arr", "currency", "renewal_date",
-        "contract_start", "segment", "seats_licensed", "seats_active", "products",
+        "contract_start", "segment", "seats_licensed", "seats_active",
         "external_crm_id", "archived", "renewal_stage", "renewal_signed_on", "notice_date",
         "contract_months", "churned_on", "churn_reason",
     }

@@ -132,3 +132,18 @@ _WORDS = {"smb": "SMB", "mid_market": "Mid-market"}
 def label(value: StrEnum) -> str:
     """Human wording of a stored value: `economic_buyer` -> `Economic buyer`, `smb` -> `SMB`."""
     return _WORDS.get(value.value) or value.value.replace("_", " ").capitalize()
+
+
+class CatalogueKind(StrEnum):
+    """A catalogue entry: a product, or a module that needs one product."""
+
+    PRODUCT = "product"
+    MODULE = "module"
+
+
+class PriceBasis(StrEnum):
+    """What a list price is per: a seat licensed, a unit (of volume), or once (flat)."""
+
+    PER_SEAT = "per_seat"
+    PER_UNIT = "per_unit"
+    FLAT = "flat"

@@ -13,10 +13,12 @@ from sqlmodel import Field, SQLModel, col
 from store.enums import (
     ActionStatus,
     Band,
+    CatalogueKind,
     ContactChannel,
     Influence,
     ItemKind,
     Level,
+    PriceBasis,
     RenewalOutcome,
     RenewalStage,
     RevenueKind,
@@ -126,7 +128,6 @@ class Account(SQLModel, table=True):
     segment: Segment = Field(default=Segment.MID_MARKET, sa_type=enum_column(Segment))
     seats_licensed: int | None = None
     seats_active: int | None = None
-    products: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     renewal_stage: RenewalStage = Field(
         default=RenewalStage.NOT_STARTED, sa_type=enum_column(RenewalStage)
     )
@@ -146,6 +147,49 @@ class Account(SQLModel, table=True):
     """Raised by every edit: a form opened on an older version is refused (changed elsewhere)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class CatalogueEntry(SQLModel, table=True):
+    """A product or module the team sells, with its list price: kept by admins in `/account
+    settings`; its name is unique per team by its key. A module needs exactly one product of
+    the team (`requires_id`), a product none; a price has its basis, and none has neither."""
+
+    __tablename__ = "catalogue_entry"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "name_key"),
+        sa.CheckConstraint("list_price IS NULL OR list_price >= 0", name="price_not_negative"),
+        sa.CheckConstraint("(list_price IS NULL) = (price_basis IS NULL)", name="price_with_basis"),
+        sa.CheckConstraint(
+            "(kind = 'module') = (requires_id IS NOT NULL)", name="module_needs_product"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    name: str = Field(max_length=NAME_LENGTH)
+    name_key: str = Field(max_length=NAME_KEY_LENGTH)
+    kind: CatalogueKind = Field(sa_type=enum_column(CatalogueKind))
+    list_price: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    price_basis: PriceBasis | None = Field(default=None, sa_type=enum_column(PriceBasis))
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    requires_id: int | None = Field(
+        default=None, foreign_key="catalogue_entry.id", ondelete="RESTRICT", index=True
+    )
+    """The product a module needs (a product needs none)."""
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class AccountProduct(SQLModel, table=True):
+    """A catalogue entry in use on an account (set on the account form); an entry in use cannot
+    be removed from the catalogue."""
+
+    __tablename__ = "account_product"
+    __table_args__ = (sa.Index(None, "team_id", "entry_id"),)
+
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", primary_key=True)
+    entry_id: int = Field(foreign_key="catalogue_entry.id", ondelete="RESTRICT", primary_key=True)
+    team_id: str = team_field()
 
 
 class RevenueEntry(SQLModel, table=True):
@@ -470,7 +514,8 @@ class StakeholderChange(SQLModel, table=True):
 
 class AccountChange(SQLModel, table=True):
     """One renewal fact of an account changed (stage, signed date, notice date, renewal date),
-    written in the transaction of the change: the account's history shows who moved it, when."""
+    or its products in use (`products`: the names before and after), written in the
+    transaction of the change: the account's history shows who moved it, when."""
 
     __tablename__ = "account_change"
     __table_args__ = (sa.Index(None, "account_id", "changed_at"),)

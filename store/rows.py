@@ -44,7 +44,6 @@ class AccountRow(NamedTuple):
     segment: Segment
     seats_licensed: int | None
     seats_active: int | None
-    products: list[str]
     renewal_stage: RenewalStage
     renewal_signed_on: date | None
     notice_date: date | None

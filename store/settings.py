@@ -27,6 +27,7 @@ class SettingsSection(StrEnum):
     THRESHOLDS = "thresholds"
     LEADS = "leads"
     REVENUE = "revenue"
+    CATALOGUE = "catalogue"
 
 
 Days = Annotated[int, Field(ge=1, le=3650)]

@@ -53,10 +53,11 @@ def test_create_button_opens_the_new_account_modal_with_the_typed_name(
 ) -> None:
     click(bot, slack, "account.create", "Zebra Corp", channel_id="C0ZEBRA", user_id="U0BOB")
     view = slack.wait_for("views.open")[0].json_param("view")  # no database work: opened directly
-    by_block = {b["block_id"]: b["element"] for b in view["blocks"]}
+    by_block = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert by_block["name"]["initial_value"] == "Zebra Corp"
     assert by_block["channel_id"]["initial_conversation"] == "C0ZEBRA"
     assert by_block["owner_user_id"]["initial_user"] == "U0BOB"
+    assert "pick them with *Edit account* once it is created" in json.dumps(view)  # no store read
 
 
 def test_a_button_for_another_teams_account_shows_nothing(

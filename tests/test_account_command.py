@@ -264,7 +264,7 @@ def test_new_opens_the_account_modal_with_channel_and_owner_defaults(
     view = slack.opened_view()
     assert view["callback_id"] == "account.form"
     assert slack.calls_to("views.open")[0].params["trigger_id"]
-    by_block = {b["block_id"]: b["element"] for b in view["blocks"]}
+    by_block = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert by_block["name"]["initial_value"] == "Zebra Corp"
     assert by_block["channel_id"]["initial_conversation"] == "C0ZEBRA"
     assert by_block["owner_user_id"]["initial_user"] == "U0ALICE"
@@ -279,7 +279,7 @@ def test_edit_opens_the_modal_filled_in(
     )
     bot.command("edit acme")
     view = slack.opened_view()
-    by_block = {b["block_id"]: b["element"] for b in view["blocks"]}
+    by_block = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert by_block["name"]["initial_value"] == "Acme"
     assert by_block["arr"]["initial_value"] == "1234.50"
     assert by_block["seats_active"]["initial_value"] == "4"

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from commands.ui.values import ModalMeta
 from commands.ui.views.account import account_form
 from store.accounts import find_account_by_name
+from store.catalogue import EntryRow
 from store.db import Database
-from store.enums import RevenueKind
+from store.enums import CatalogueKind, RevenueKind
 from store.models import Account
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
@@ -185,7 +186,10 @@ def test_edit_of_another_teams_account_is_refused(
 
 
 def test_the_modal_respects_slacks_limits() -> None:
-    view = account_form(meta=ModalMeta(response_url="https://hooks.slack.com/x"))
+    full = [  # a full catalogue: one option each
+        EntryRow(i, "P" * 150, CatalogueKind.PRODUCT, None, None, "USD", None) for i in range(100)
+    ]
+    view = account_form(meta=ModalMeta(response_url="https://hooks.slack.com/x"), catalogue=full)
     assert len(view["blocks"]) <= 100
     assert len(view["title"]["text"]) <= 24
     assert len(view["private_metadata"]) <= 3000

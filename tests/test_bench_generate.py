@@ -35,7 +35,9 @@ from store.enums import (
 )
 from store.models import (
     Account,
+    AccountProduct,
     ActionItem,
+    CatalogueEntry,
     ContactLog,
     RevenueEntry,
     Stakeholder,
@@ -54,6 +56,8 @@ MODELS = {
     "contact_log": ContactLog,
     "action_item": ActionItem,
     "revenue_entry": RevenueEntry,
+    "catalogue_entry": CatalogueEntry,
+    "account_product": AccountProduct,
 }
 
 
@@ -240,7 +244,7 @@ def test_the_same_seed_and_day_write_the_same_rows(tmp_path: Path) -> None:
             dumps.append(
                 {
                     name: connection.execute(
-                        select(model.__table__).order_by(model.__table__.c.id)  # type: ignore[attr-defined]
+                        select(model.__table__).order_by(*model.__table__.primary_key)  # type: ignore[attr-defined]
                     ).all()
                     for name, model in MODELS.items()
                 }

@@ -39,6 +39,9 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         "notice by 4 Dec",  # renewal stages and notice dates
         "📈 Red for 3 weeks (green until 30 Oct) · seats active 610 ↓ (635 on 24 Aug)",  # history
         "📈 Green for 6 months · seats active 1,390 ↑ (1,303 on 24 Aug) · adoption 72% ↑",
+        # the green Northwind Health's products, and what the catalogue sells it does not use
+        "Products: Analytics, API module, Core",
+        "Whitespace: Premium Support ($15k flat), Workflows ($12/seat), SSO module ($4k flat)",
         "proposal sent",
         "signed 17 Nov",
         # an override, rules beside it; the move said before the override's long reason

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from commands.ui.views.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, line_sections
 from commands.ui.views.card import account_card
 from commands.ui.views.portfolio import portfolio_blocks
-from store.enums import ActionStatus, Role, StakeholderStatus
+from store.catalogue import AccountProducts, EntryRow, whitespace
+from store.enums import ActionStatus, CatalogueKind, PriceBasis, Role, StakeholderStatus
 from store.models import Account, ActionItem, Stakeholder
 from store.settings import Thresholds
 from store.signals import AccountSnapshot, Assessment, Band, assess
@@ -30,7 +31,6 @@ def big_snapshot(people: int, items: int, name_length: int = 140) -> AccountSnap
         arr=Decimal("1"),
         currency="USD",
         renewal_date=TODAY + timedelta(days=30),
-        products=["P" * 60] * 40,
     )
     roles = list(Role)
     stakeholders = tuple(
@@ -64,6 +64,21 @@ def big_snapshot(people: int, items: int, name_length: int = 140) -> AccountSnap
     )
 
 
+def many_products(count: int = 100) -> AccountProducts:
+    """A full catalogue of long names (escaping makes them longer), a third of it in use."""
+    entries = [
+        EntryRow(i, f"P{i} " + "&" * 140, CatalogueKind.PRODUCT, Decimal("18"),
+                 PriceBasis.PER_SEAT, "USD", None)
+        for i in range(count)
+    ]  # fmt: skip
+    used = {e.id for e in entries[: count // 3]}
+    return AccountProducts(
+        in_use=tuple(e for e in entries if e.id in used),
+        whitespace=tuple(whitespace(entries, used, seats_licensed=10)),
+        catalogued=True,
+    )
+
+
 def assert_within_slack_limits(blocks: list[dict]) -> None:
     assert len(blocks) <= MAX_BLOCKS
     for block in blocks:
@@ -82,7 +97,10 @@ def assert_within_slack_limits(blocks: list[dict]) -> None:
 def test_a_huge_map_is_summarised_within_slacks_limits() -> None:
     snapshot = big_snapshot(people=500, items=80)
     blocks = account_card(
-        snapshot, assess(snapshot, today=TODAY, thresholds=Thresholds()), today=TODAY
+        snapshot,
+        assess(snapshot, today=TODAY, thresholds=Thresholds()),
+        today=TODAY,
+        products=many_products(),
     )
     assert_within_slack_limits(blocks)
     text = json.dumps(blocks, ensure_ascii=False)
@@ -101,6 +119,9 @@ def test_a_huge_map_is_summarised_within_slacks_limits() -> None:
         "…and 75 more: `/account <name> plan` lists them all" in text
     )  # 5 of 80 items shown  # says what it left out
     assert blocks[-1]["type"] == "context"
+    catalogue = blocks[-1]["elements"][0]["text"]
+    assert re.search(r"^Products: .* …and \d+ more$", catalogue, re.M)  # a third in use
+    assert re.search(r"^Whitespace: .* …and \d+ more$", catalogue, re.M)
 
 
 @settings(max_examples=40, deadline=None)
@@ -108,7 +129,10 @@ def test_a_huge_map_is_summarised_within_slacks_limits() -> None:
 def test_card_limits_hold_for_any_size(people: int, items: int, name_length: int) -> None:
     snapshot = big_snapshot(people=people, items=items, name_length=name_length)
     blocks = account_card(
-        snapshot, assess(snapshot, today=TODAY, thresholds=Thresholds()), today=TODAY
+        snapshot,
+        assess(snapshot, today=TODAY, thresholds=Thresholds()),
+        today=TODAY,
+        products=many_products(items),
     )
     assert_within_slack_limits(blocks)
 
@@ -143,6 +167,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
     from commands.routes import ROUTES, VERBS
     from commands.ui.values import ModalMeta
     from commands.ui.views.account import account_form
+    from commands.ui.views.catalogue import entry_form
     from commands.ui.views.messages import help_blocks
     from commands.ui.views.override import override_form, renewal_form
     from commands.ui.views.people import (
@@ -185,6 +210,7 @@ def test_help_explains_every_form_the_bot_opens_and_every_command_word() -> None
             meta=meta, digests=DigestSettings(), thresholds=Thresholds(), history=[], today=TODAY
         ),
         settings_form(meta=meta, current=DigestSettings()),
+        entry_form(meta=meta, entries=[], current=None, reporting_currency="USD"),
         thresholds_form(meta=meta, current=Thresholds()),
         leads_form(meta=meta, current=["U0DANA"]),
         override_form(

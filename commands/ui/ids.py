@@ -47,6 +47,8 @@ class Action(StrEnum):
     ITEM_DONE = "action.done"
     ITEM_MENU = "action.menu"
     SETTINGS_SECTION = "settings.section"
+    CATALOGUE_ENTRY = "settings.catalogue"
+    """The settings menu's "Edit or remove an entry" of the product catalogue."""
     ACCOUNT_CHANNEL = "account.channel"
     """The linked-channel select of the account form (warns when the channel is shared)."""
     OVERRIDE_BAND = "account.override"
@@ -110,6 +112,7 @@ class View(StrEnum):
     THRESHOLDS_FORM = "team.thresholds"
     LEADS_FORM = "team.leads"
     REVENUE_SETTINGS_FORM = "team.revenue"
+    CATALOGUE_FORM = "team.catalogue"
 
 
 class AccountField(StrEnum):

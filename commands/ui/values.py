@@ -91,6 +91,8 @@ class ModalMeta(BaseModel):
     response_url: Annotated[str | None, Field(max_length=1000, pattern=URL)] = None
     message_link: Annotated[str | None, Field(max_length=500, pattern=URL)] = None
     item_id: PayloadId | None = None
+    entry_id: PayloadId | None = None
+    """The catalogue entry a settings form changes (none: a new entry)."""
     version: Annotated[int | None, Field(ge=0, le=LARGEST_ID)] = None
     """The version of the row being edited when the modal opened (see ChangedElsewhere)."""
     replace_card: bool = False
@@ -273,6 +275,13 @@ class SectionValue(ButtonValue):
 
     refused: ClassVar[str] = "That button no longer points at a setting."
     section: SettingsSection
+
+
+class CatalogueEntryValue(ButtonValue):
+    """An entry of the product catalogue picked in the settings menu (`12`)."""
+
+    refused: ClassVar[str] = "That choice no longer points at an entry of the catalogue."
+    entry_id: PayloadId
 
 
 class ChannelPick(ButtonValue):

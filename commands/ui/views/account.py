@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from commands.ui.fields import CURRENCIES
 from commands.ui.ids import AccountField, Action, View
 from commands.ui.text import channel_mention
 from commands.ui.values import ModalMeta
-from commands.ui.views.blocks import context
+from commands.ui.views.blocks import Block, context
 from commands.ui.views.modal import initial, input_block, modal, option
+from store.catalogue import PRODUCTS, EntryRow
 from store.enums import RevenueKind, Segment, label
 from store.models import Account
 from store.names import NAME_LENGTH
@@ -89,6 +91,34 @@ def _kind_select() -> dict[str, Any]:
     )
 
 
+def _products(catalogue: Sequence[EntryRow] | None, in_use: Collection[int]) -> list[Block]:
+    """The products in use, a multi-select of the catalogue; or why there is none."""
+    if catalogue is None:
+        return [context("Products in use: pick them with *Edit account* once it is created.")]
+    if not catalogue:
+        return [
+            context(
+                "Products in use: the team has no product catalogue yet. A workspace admin adds "
+                "products and modules in `/account settings`."
+            )
+        ]
+    options = [option(str(e.id), e.name) for e in catalogue[:100]]
+    chosen = [o for o in options if int(o["value"]) in in_use]
+    return [
+        input_block(
+            PRODUCTS,
+            "Products in use",
+            initial(
+                {"type": "multi_static_select", "options": options},
+                "initial_options",
+                chosen,
+            ),
+            optional=True,
+            hint="From the team's catalogue; a module only with its product.",
+        )
+    ]
+
+
 def account_form(
     *,
     meta: ModalMeta,
@@ -96,8 +126,12 @@ def account_form(
     name: str = "",
     channel_id: str | None = None,
     owner_user_id: str | None = None,
+    catalogue: Sequence[EntryRow] | None = None,
+    in_use: Collection[int] = (),
 ) -> dict[str, Any]:
-    """The modal; an `account` fills every field, otherwise the given defaults do."""
+    """The modal; an `account` fills every field, otherwise the given defaults do. Its products
+    are picked from the team's `catalogue` (None: not read, as for a form built from a click
+    alone, then they are set on Edit account)."""
     editing = account is not None
     name = account.name if account else name
     channel_id = account.channel_id if account else channel_id
@@ -218,6 +252,7 @@ def account_form(
                 "initial_option": option(segment.value, label(segment)),
             },
         ),
+        *_products(catalogue, in_use),
     ]
     return modal(
         callback_id=View.ACCOUNT_FORM,

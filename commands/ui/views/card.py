@@ -21,8 +21,10 @@ from commands.ui.views.blocks import (
     section,
     shorten,
 )
+from commands.ui.views.catalogue import products_lines
 from commands.ui.views.plan import plan_section, tasks_section
 from commands.ui.views.save_plan import progress_words
+from store.catalogue import AccountProducts
 from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
 from store.history import BandSpell
 from store.plays import draft_save_plan
@@ -128,6 +130,7 @@ def account_card(
     channel_shared_outside: bool = False,
     last: LastTouch | None = None,
     spell: BandSpell | None = None,
+    products: AccountProducts | None = None,
 ) -> list[Block]:
     """The whole card; buttons only on the private copy, a credit line on a shared one. A
     linked channel shared with another organisation is marked: nothing internal goes there.
@@ -184,10 +187,11 @@ def account_card(
                 button("Record usage", action_id=Action.RECORD_USAGE, value=this),
             )
         )
-    footer = f"Products: {', '.join(escape(p) for p in account.products) or '_none recorded_'}"
+    footer = products_lines(products) if products else []
     if shared_by:
-        footer += f" · shared by {user_mention(shared_by)}"
-    blocks.append(context(footer))
+        footer.append(f"shared by {user_mention(shared_by)}")
+    if footer:
+        blocks.append(context("\n".join(footer)))
     return fit(blocks)
 
 

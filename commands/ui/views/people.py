@@ -22,6 +22,7 @@ from commands.ui.views.modal import (
     option,
     text_input,
 )
+from store.catalogue import PRODUCTS
 from store.enums import (
     ContactChannel,
     Influence,
@@ -319,14 +320,18 @@ RENEWAL_FIELDS = {
     "renewal_signed_on": "signed on",
     "notice_date": "notice date",
     "renewal_date": "renewal date",
+    PRODUCTS: "products in use",
 }
-"""The renewal's facts as the history names them, in the order a line says them."""
+"""The renewal's facts (and the products in use, set on the account form) as the history
+names them, in the order a line says them."""
 
 
 def _renewal_value(field: str, value: str | None, today: date) -> str:
     """`verbal yes`, `3 Dec`, `_none_`; anything unreadable shown as stored, escaped."""
     if value is None:
         return "_none_"
+    if field == PRODUCTS:
+        return escape(value)
     try:
         if field == "renewal_stage":
             return RenewalStage(value).value.replace("_", " ")

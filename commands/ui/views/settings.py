@@ -14,7 +14,9 @@ from commands.ui.ids import Action, View
 from commands.ui.text import channel_mention, day, escape, user_mention
 from commands.ui.values import ModalMeta, SectionValue
 from commands.ui.views.blocks import Block, button, context, divider, section
+from commands.ui.views.catalogue import catalogue_picker, catalogue_summary
 from commands.ui.views.modal import initial, input_block, modal, option, text_input
+from store.catalogue import EntryRow
 from store.leads import LEAD_FIELD, MAX_LEADS
 from store.models import TeamSettingsChange
 from store.settings import WEEKDAYS, DigestSettings, RevenueSettings, SettingsSection, Thresholds
@@ -42,6 +44,7 @@ def settings_menu(
     thresholds: Thresholds,
     leads: Sequence[str] = (),
     revenue: RevenueSettings | None = None,
+    catalogue: Sequence[EntryRow] = (),
     history: Sequence[TeamSettingsChange],
     today: date,
 ) -> dict[str, Any]:
@@ -58,6 +61,13 @@ def settings_menu(
             "Revenue reporting",
             _revenue_summary(revenue or RevenueSettings()),
         ),
+        _section_row(
+            SettingsSection.CATALOGUE,
+            "Product catalogue",
+            catalogue_summary(catalogue),
+            label="Add an entry",
+        ),
+        *catalogue_picker(catalogue),
         divider(),
         section("*Recent changes*"),
     ]
@@ -70,11 +80,13 @@ def settings_menu(
     )
 
 
-def _section_row(section_id: SettingsSection, title: str, summary: str) -> Block:
+def _section_row(
+    section_id: SettingsSection, title: str, summary: str, *, label: str = "Change"
+) -> Block:
     return section(
         f"*{title}*\n{summary}",
         accessory=button(
-            "Change",
+            label,
             action_id=Action.SETTINGS_SECTION,
             value=SectionValue.write(section=section_id),
         ),
@@ -190,7 +202,10 @@ def revenue_form(
 
 def _change_line(change: TeamSettingsChange, today: date) -> str:
     label = _label(change.section, change.field)
-    old, new = (_shown(change.field, v) for v in (change.old_value, change.new_value))
+    if change.section == SettingsSection.CATALOGUE:  # the field is an entry's name: no meaning
+        old, new = (escape(v) if v else "none" for v in (change.old_value, change.new_value))
+    else:
+        old, new = (_shown(change.field, v) for v in (change.old_value, change.new_value))
     who = user_mention(change.changed_by_user_id) if change.changed_by_user_id else "someone"
     return f"{day(change.changed_at.date(), today)} · {who} · {label}: {old} → {new}"
 
@@ -198,6 +213,8 @@ def _change_line(change: TeamSettingsChange, today: date) -> str:
 def _label(section_id: str, field: str) -> str:
     if section_id == SettingsSection.LEADS:
         return "Team lead"
+    if section_id == SettingsSection.CATALOGUE:
+        return f"Catalogue, {escape(field)}"
     if section_id == SettingsSection.REVENUE:
         return "Reporting currency" if field == "currency" else field.replace("rate ", "Rate of ")
     if section_id == SettingsSection.THRESHOLDS and field in Thresholds.model_fields:
