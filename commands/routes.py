@@ -42,6 +42,7 @@ from commands.contract import (
     Form,
     InModal,
     Listen,
+    Listener,
     Modal,
     Route,
     Verb,
@@ -82,6 +83,13 @@ from store.settings import DigestSettings, SettingsSection
 
 TITLES = loaders.COMMAND_TITLES
 SETTINGS_BLOCKS = team_settings.FIRST_BLOCKS
+
+
+def settings_form(view: F, listener: Listener, section: SettingsSection) -> Form:
+    """A section of `/account settings` saved: admins only, about no account, a refusal of the
+    whole form shown beside the section's first input."""
+    return Form(view, listener, ADMIN, account=Find.NONE, refused_beside=SETTINGS_BLOCKS[section])
+
 
 VERBS: tuple[Verb, ...] = (
     # /account <text>, read by the grammar (commands.payloads); each verb answered or a form
@@ -257,41 +265,13 @@ ROUTES: tuple[Route, ...] = (
     Form(F.BLOCK_FORM, plan.save_block, CHANGE),
     Form(F.TASK_FORM, plan.save_task_form, CHANGE),
     Form(F.SAVE_PLAN_FORM, save_plan.save_plan_form, CHANGE),
-    Form(
-        F.SETTINGS_FORM,
-        team_settings.save_digest_settings,
-        ADMIN,
-        account=Find.NONE,
-        refused_beside=SETTINGS_BLOCKS[SettingsSection.DIGESTS],
+    settings_form(F.SETTINGS_FORM, team_settings.save_digest_settings, SettingsSection.DIGESTS),
+    settings_form(F.THRESHOLDS_FORM, team_settings.save_thresholds, SettingsSection.THRESHOLDS),
+    settings_form(F.LEADS_FORM, team_settings.save_leads_form, SettingsSection.LEADS),
+    settings_form(
+        F.REVENUE_SETTINGS_FORM, team_settings.save_revenue_settings, SettingsSection.REVENUE
     ),
-    Form(
-        F.THRESHOLDS_FORM,
-        team_settings.save_thresholds,
-        ADMIN,
-        account=Find.NONE,
-        refused_beside=SETTINGS_BLOCKS[SettingsSection.THRESHOLDS],
-    ),
-    Form(
-        F.LEADS_FORM,
-        team_settings.save_leads_form,
-        ADMIN,
-        account=Find.NONE,
-        refused_beside=SETTINGS_BLOCKS[SettingsSection.LEADS],
-    ),
-    Form(
-        F.REVENUE_SETTINGS_FORM,
-        team_settings.save_revenue_settings,
-        ADMIN,
-        account=Find.NONE,
-        refused_beside=SETTINGS_BLOCKS[SettingsSection.REVENUE],
-    ),
-    Form(
-        F.CATALOGUE_FORM,
-        team_settings.save_catalogue_entry,
-        ADMIN,
-        account=Find.NONE,
-        refused_beside=SETTINGS_BLOCKS[SettingsSection.CATALOGUE],
-    ),
+    settings_form(F.CATALOGUE_FORM, team_settings.save_catalogue_entry, SettingsSection.CATALOGUE),
     # events
     Listen(Event.APP_HOME_OPENED, home.publish_home, ANYONE),  # the user's own accounts only
     # what Slack says of a channel's sharing, for every process (`commands.workspace`)
