@@ -286,7 +286,11 @@ def _serve(
                 f"SLACK_APP_TOKEN was refused by Slack ({refused}): expected an app-level token "
                 "(xapp-…) of this app with the connections:write scope"
             ) from None
-        stopping.wait()
+        # Waited in slices: a stop signal Linux hands to another thread only trips a flag, which
+        # the main thread reads when it next runs Python; blocked in one endless wait it never
+        # would (a SIGTERM was lost that way, about one run in five).
+        while not stopping.wait(timeout=0.2):
+            pass
         handler.close()
         logger.info("Socket Mode connection closed")
         return
