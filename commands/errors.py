@@ -9,6 +9,7 @@ from typing import Any
 
 from commands.ui.errors import UserError, slack_trouble, unavailable_message
 from commands.ui.slack_failures import classify
+from commands.ui.text import escape
 from store.errors import StoreError
 
 logger = logging.getLogger("accountbot.errors")
@@ -21,11 +22,13 @@ def handle_error(error: Exception, respond: Callable[..., Any] | None) -> None:
         respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)
 
 
-def explain(error: BaseException) -> str:
+def explain(error: BaseException, *, mrkdwn: bool = True) -> str:
     """Log the error for what it is (a refusal, an outage, or a bug with an id) and return what
-    to tell the user."""
+    to tell the user: mrkdwn, unless it goes beside a form's input (`mrkdwn=False`), which Slack
+    shows as plain text. The store words its refusals in plain text, quoting names and titles
+    as typed, so they are escaped for mrkdwn; a `UserError` is already mrkdwn."""
     if isinstance(error, UserError | StoreError):
-        message = str(error)
+        message = escape(str(error)) if mrkdwn and isinstance(error, StoreError) else str(error)
         logger.info("refused: %s", type(error).__name__)
         logger.debug("refused with: %s", message)
     elif (failure := classify(error)) is not None and failure.said is not None:
@@ -72,7 +75,7 @@ def answering_errors(
         unanswered = ack is not None and ack.response is None
         if unanswered and (field := submitted_form_field(body)):
             # an empty ack would close the form and lose what was typed, saying nothing
-            ack(response_action="errors", errors={field: explain(error)})
+            ack(response_action="errors", errors={field: explain(error, mrkdwn=False)})
             return
         if unanswered:
             ack()

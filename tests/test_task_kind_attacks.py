@@ -96,3 +96,16 @@ def test_a_task_of_another_team_is_not_found(
     assert "no longer exists" in click(bot, slack, "action.done", str(task), "done")
     assert "no longer exists" in click(bot, slack, "task.reopen", str(task), "reopen")
     assert items(database)[0].status is ActionStatus.OPEN
+
+
+def test_a_refusal_quoting_an_item_title_never_pings_the_channel(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The store words its refusals in plain text; quoted in an ephemeral (mrkdwn), the title is
+    escaped so it cannot ping the channel or forge a mention."""
+    acme = make_account(database, "Acme")
+    item = add_item(database, acme, "<!channel> & <@U0BOSS>", TODAY + timedelta(days=5))
+    click(bot, slack, "action.done", str(item), "done")
+    refused = click(bot, slack, "task.reopen", str(item), "reopen")
+    assert "&lt;!channel&gt; &amp; &lt;@U0BOSS&gt;" in refused
+    assert "<!channel>" not in refused and "<@U0BOSS>" not in refused
