@@ -1,0 +1,113 @@
+"""Business events at the customer (a funding round, a new leader, a reorganisation, ...): a
+dated, queryable record, logged by the form, the message shortcut or a CSV import, read by the
+card and by the growth rules."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from store.enums import EventKind, EventSource
+from store.errors import StoreError
+from store.models import BusinessEvent
+from store.rows import columns
+from store.types import utcnow
+from store.unique import saved_once
+
+RECENT_DAYS = 90
+"""The card shows the events of the last 90 days."""
+
+
+class EventRefused(StoreError):
+    """An event the record refuses (the same kind on the same day already logged)."""
+
+
+class EventRow(NamedTuple):
+    """An event as the card, the rules and later the QBR read it."""
+
+    id: int
+    account_id: int
+    kind: EventKind
+    happened_on: date
+    note: str
+    link: str | None
+    source: EventSource
+    recorded_by_user_id: str | None
+
+
+EVENT_COLUMNS = columns(BusinessEvent, EventRow._fields)
+
+
+def events_of(
+    session: Session, *, team_id: str, account_ids: Collection[int], since: date | None = None
+) -> dict[int, list[EventRow]]:
+    """The events of these accounts (on or after `since`), newest first, per account: one
+    statement whatever the number of accounts."""
+    if not account_ids:
+        return {}
+    query = select_columns(*EVENT_COLUMNS).where(
+        col(BusinessEvent.team_id) == team_id, col(BusinessEvent.account_id).in_(account_ids)
+    )
+    if since is not None:
+        query = query.where(col(BusinessEvent.happened_on) >= since)
+    query = query.order_by(col(BusinessEvent.happened_on).desc(), col(BusinessEvent.id).desc())
+    found: dict[int, list[EventRow]] = {}
+    for row in session.connection().execute(query):
+        event = EventRow._make(row)
+        found.setdefault(event.account_id, []).append(event)
+    return found
+
+
+def _same_day(
+    session: Session, *, account_id: int, kind: EventKind, on: date
+) -> BusinessEvent | None:
+    return session.exec(
+        select(BusinessEvent).where(
+            BusinessEvent.account_id == account_id,
+            BusinessEvent.kind == kind,
+            BusinessEvent.happened_on == on,
+        )
+    ).first()
+
+
+def log_event(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    kind: EventKind,
+    happened_on: date,
+    note: str = "",
+    link: str | None = None,
+    source: EventSource = EventSource.FORM,
+    by_user_id: str | None,
+) -> BusinessEvent:
+    """Log one event; the same kind on the same day of one account is refused (the record keeps
+    one, so an import run again writes nothing twice)."""
+
+    def check() -> None:
+        if _same_day(session, account_id=account_id, kind=kind, on=happened_on) is not None:
+            raise EventRefused(
+                f"This account already has a {kind.value.replace('_', ' ')} event on "
+                f"{happened_on:%-d %b %Y}.",
+                field="happened_on",
+            )
+
+    check()
+    event = BusinessEvent(
+        team_id=team_id,
+        account_id=account_id,
+        kind=kind,
+        happened_on=happened_on,
+        note=note,
+        link=link,
+        source=source,
+        recorded_by_user_id=by_user_id,
+        recorded_at=utcnow(),
+    )
+    saved_once(session, write=lambda: session.add(event), check=check)
+    return event
