@@ -5,15 +5,16 @@ card and by the growth rules."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from store.departments import list_departments
 from store.enums import EventKind, EventSource
 from store.errors import StoreError
-from store.models import BusinessEvent
+from store.models import AccountDepartment, BusinessEvent
 from store.rows import columns
 from store.types import utcnow
 from store.unique import saved_once
@@ -111,3 +112,22 @@ def log_event(
     )
     saved_once(session, write=lambda: session.add(event), check=check)
     return event
+
+
+class OrgFacts(NamedTuple):
+    """What the card shows of an account's org and news: its departments and recent events."""
+
+    departments: list[AccountDepartment]
+    events: list[EventRow]
+
+
+def org_facts(session: Session, *, team_id: str, account_id: int, today: date) -> OrgFacts:
+    """The account's departments and its events of the last `RECENT_DAYS` days (two
+    statements, whatever the portfolio's size)."""
+    since = today - timedelta(days=RECENT_DAYS)
+    return OrgFacts(
+        departments=list_departments(session, team_id=team_id, account_id=account_id),
+        events=events_of(session, team_id=team_id, account_ids=[account_id], since=since).get(
+            account_id, []
+        ),
+    )
