@@ -194,9 +194,12 @@ def _save_event(session: Session, sub: Submission, view: dict[str, Any], today: 
     """Log the event; a day in the future or a link that is not a web address is refused
     beside its field, nothing written."""
     form = parse_form(EventForm, view, today=today)
-    account_id = sub.required(sub.meta.account_id, gone="Pick the account.")
+    account_id = sub.meta.account_id
+    if account_id is None:
+        raise NotFound("Pick the account.", field=EventField.ACCOUNT)
     if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
-        raise NotFound(ACCOUNT_GONE, field=EventField.KIND)
+        field = EventField.ACCOUNT if _picked(view) else EventField.KIND
+        raise NotFound(ACCOUNT_GONE, field=field)
     log_event(
         session,
         team_id=sub.team_id,
@@ -205,7 +208,7 @@ def _save_event(session: Session, sub: Submission, view: dict[str, Any], today: 
         happened_on=form.happened_on,
         note=form.note or "",
         link=form.link,
-        source=EventSource.SHORTCUT if view.get("blocks") and _picked(view) else EventSource.FORM,
+        source=EventSource.SHORTCUT if _picked(view) else EventSource.FORM,
         by_user_id=sub.user_id,
     )
     return account_id

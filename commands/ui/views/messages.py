@@ -72,7 +72,8 @@ HELP_GRAMMAR = (
     "word is `new`, `edit`, `show`, `settings`, `portfolio`, `revenue` or `help`: that command "
     "(`show` takes all the rest as the name: `/account show Acme plan` opens the account called "
     "Acme plan); (3) a name, then `plan`, `history`, `stakeholder`, `contact`, `action`, "
-    "`revenue`, `event` or `departments`; (4) a name, matched loosely. A text over 150 characters is too long to be a name."
+    "`revenue`, `event` or `departments`; (4) a name, matched loosely. A text over 150 "
+    "characters is too long to be a name."
 )
 HELP_FORMS = (
     "*Account* (New account, Edit account): name (unique in the workspace, ignoring case and "
@@ -85,8 +86,9 @@ HELP_FORMS = (
     "licensed seats.\n"
     "*Add stakeholder* / *Edit stakeholder*: name, title, role (champion, economic buyer, "
     "decision maker, influencer, end user, detractor, executive sponsor), influence, sentiment, "
-    "department, level, reports to, our relationship owner, last contact, email and notes. Someone already on the "
-    "map (same name or email) is refused, naming them; so is a reporting loop.\n"
+    "department, level, reports to, our relationship owner, last contact, email and notes. "
+    "Someone already on the map (same name or email) is refused, naming them; so is a "
+    "reporting loop, and a department not the account's.\n"
     "Each person's menu on the card: *Edit*, *Change sentiment*, *Mark departed* (when, and "
     "where they went: a champion who leaves is a lead elsewhere; the channel is told when a "
     "champion or sponsor goes) and *Mark promoted* (the new title).\n"
