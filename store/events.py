@@ -4,8 +4,9 @@ card and by the growth rules."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy import select as select_columns
@@ -131,3 +132,64 @@ def org_facts(session: Session, *, team_id: str, account_id: int, today: date) -
             account_id, []
         ),
     )
+
+
+class NewEvent(NamedTuple):
+    """An event to record in bulk (an import's row, its account found)."""
+
+    account_id: int
+    kind: EventKind
+    happened_on: date
+    note: str
+    link: str | None
+
+
+class Recorded(StrEnum):
+    CREATED = "created"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+
+
+def record_events(
+    session: Session, *, team_id: str, events: Sequence[NewEvent], source: EventSource
+) -> list[Recorded]:
+    """Record a batch of events (their account, kind and day distinct): new ones added, one of
+    the same account, kind and day as recorded left alone, or its note and link replaced when
+    they differ. One read for the batch, so an import run again writes nothing twice."""
+    if not events:
+        return []
+    existing = {
+        (row.account_id, row.kind, row.happened_on): row
+        for row in session.exec(
+            select(BusinessEvent).where(
+                BusinessEvent.team_id == team_id,
+                col(BusinessEvent.account_id).in_({e.account_id for e in events}),
+                col(BusinessEvent.happened_on).in_({e.happened_on for e in events}),
+            )
+        )
+    }
+    now = utcnow()
+    outcomes: list[Recorded] = []
+    for new in events:
+        found = existing.get((new.account_id, new.kind, new.happened_on))
+        if found is None:
+            session.add(
+                BusinessEvent(
+                    team_id=team_id,
+                    account_id=new.account_id,
+                    kind=new.kind,
+                    happened_on=new.happened_on,
+                    note=new.note,
+                    link=new.link,
+                    source=source,
+                    recorded_at=now,
+                )
+            )
+            outcomes.append(Recorded.CREATED)
+        elif (found.note, found.link) == (new.note, new.link):
+            outcomes.append(Recorded.UNCHANGED)
+        else:
+            found.note, found.link, found.recorded_at = new.note, new.link, now
+            outcomes.append(Recorded.REPLACED)
+    session.flush()
+    return outcomes
