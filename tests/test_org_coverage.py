@@ -265,3 +265,26 @@ def test_threads_across_two_levels_are_a_watch_on_the_card_and_unknown_levels_sa
     shown = json.dumps(card.params)
     assert "threads reach 2 levels (director, manager); the method wants three" in shown
     assert "levels dir, mgr; no departments recorded" in shown
+
+
+def test_the_demo_shows_coverage_the_levels_watch_and_recent_events(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import cli
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    args = ["demo", "--today", "2026-11-23", "--account", "Northwind Health"]
+    shown = CliRunner().invoke(cli, [*args, "--account", "Acme Logistics"])
+    assert shown.exit_code == 0, shown.output
+    for line in (
+        "Coverage: Clinical 2 (mgr; uses product) · Finance 1 (dir) · IT 1 (dir; uses product) "
+        "· Operations 1 (exec)",
+        "Events (90 days): 3 Nov new office or region: Two new clinics in Austin",
+        "Warehouse: none, uses product",
+        "threads reach 1 level (individual contributor); the method wants three",
+        "29 Oct reorganisation: Operations and IT merged under one COO",
+    ):
+        assert line in shown.output
