@@ -84,11 +84,17 @@ def set_departments(
         )
         session.execute(delete(AccountDepartment).where(col(AccountDepartment.id).in_(gone)))
         session.flush()
-    # renames first, under keys no other row holds, so a swap of two names never collides
-    for row in rows:
-        if row.id is not None:
-            existing[row.id].name_key = f"\x00{row.id}"
-    session.flush()
+    # renames first go under keys no name has (a key never starts with a space), so a swap of
+    # two names never collides with the unique key on the way
+    renamed = [
+        row
+        for row in rows
+        if row.id is not None and existing[row.id].name_key != name_key(row.name)
+    ]
+    for row in renamed:
+        existing[saved_id(row.id)].name_key = f" {row.id}"
+    if renamed:
+        session.flush()
     for row in rows:
         name = clean_name(row.name)
         if row.id is not None:

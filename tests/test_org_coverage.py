@@ -100,6 +100,23 @@ def test_the_owner_adds_renames_and_removes_departments_from_the_card(
     assert department_ids(database, account.id)["Finance & Legal"] == ids["Finance"]
 
 
+def test_two_departments_swap_names_in_one_save_and_keep_their_people(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Each keeps its id (its people) under the other's name: the unique key never trips."""
+    account = make_account(database, "Acme")
+    set_departments(database, account.id, "Finance", "IT")
+    ids = department_ids(database, account.id)
+    form = open_departments(bot, slack, account.id)
+    swapped = {
+        f"department_name_{ids['Finance']}": text("IT"),
+        f"department_name_{ids['IT']}": text("Finance"),
+    }
+    assert submit(bot, form, swapped) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    assert department_ids(database, account.id) == {"IT": ids["Finance"], "Finance": ids["IT"]}
+
+
 def test_a_name_twice_ignoring_case_or_too_long_is_refused_beside_it_and_nothing_written(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
