@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -38,6 +38,8 @@ db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 usage_cli = typer.Typer(help="Usage readings of the accounts.", no_args_is_help=True)
 cli.add_typer(usage_cli, name="usage")
+events_cli = typer.Typer(help="Business events at the accounts.", no_args_is_help=True)
+cli.add_typer(events_cli, name="events")
 logger = logging.getLogger("accountbot.db")
 startup_logger = logging.getLogger("accountbot.startup")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -373,8 +375,54 @@ def usage_import(
     seats active; optionally monthly active users, adoption %, satisfaction of 5, escalations).
     A day already recorded is replaced and said so; bad rows go to a rejects file with their
     line, the good ones go in. Safe to run again."""
-    from bot.imports import ImportFileError, run_import
     from bot.usage_import import UsageImport
+
+    _import_file(file, UsageImport, team=team, rejects=rejects, batch_size=batch_size)
+
+
+@events_cli.command("import")
+def events_import(
+    file: Annotated[Path, typer.Argument(help="A CSV file: account, kind, date, note, link")],
+    team: Annotated[
+        str | None,
+        typer.Option("--team", "-t", help="The team id (needed when the store has several)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count every row; write nothing.")
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the rejected rows (default: FILE.rejects.csv)."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
+    ] = BATCH_SIZE,
+) -> None:
+    """Import business events: a row per event (account name or external id, kind, date;
+    optionally a note and a link). Kinds: funding, acquisition, new_office, headcount_growth,
+    new_leader, regulatory, reorganisation. The same account, kind and day again is left alone
+    or its note replaced, and said so; bad rows (an unknown account or another team's, a day in
+    the future, an unknown kind, a bad link) go to a rejects file with their line. Safe to run
+    again."""
+    from bot.events_import import EventsImport
+
+    _import_file(
+        file, EventsImport, team=team, rejects=rejects, batch_size=batch_size, dry_run=dry_run
+    )
+
+
+def _import_file(
+    file: Path,
+    kind: Any,
+    *,
+    team: str | None,
+    rejects: Path | None,
+    batch_size: int,
+    dry_run: bool = False,
+) -> None:
+    """Run an import of `kind` (built with the team) for the one team named or in the store,
+    print its summary; exit 1 when rows were rejected, 2 when the file or team is wrong."""
+    from bot.imports import ImportFileError, run_import
     from store.settings import teams_with_accounts
     from store.types import utcnow
 
@@ -399,18 +447,20 @@ def usage_import(
         summary = run_import(
             db,
             file,
-            UsageImport(team_id=team),
+            kind(team_id=team),
             context={"today": utcnow().date()},
             rejects=rejects,
             batch_size=batch_size,
             console=console,
+            dry_run=dry_run,
         )
     except ImportFileError as error:
         typer.echo(f"accountbot: {error}", err=True)
         raise typer.Exit(2) from None
     counts = summary.counts
+    would = "dry run, nothing written: " if dry_run else ""
     typer.echo(
-        f"{file.name} ({summary.encoding}, separated by {summary.delimiter!r}): "
+        f"{file.name} ({summary.encoding}, separated by {summary.delimiter!r}): {would}"
         f"{summary.rows} row(s): {counts['created']} created, {counts['replaced']} replaced, "
         f"{counts['unchanged']} unchanged, {summary.rejected_count} rejected"
     )

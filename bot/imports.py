@@ -291,9 +291,12 @@ def run_import(
     rejects: Path | None = None,
     batch_size: int = BATCH_SIZE,
     console: Console | None = None,
+    dry_run: bool = False,
 ) -> ImportSummary:
     """Import `path` as `kind`: every good row written (batches of `batch_size`, each one
-    transaction), every bad one in the rejects file with its line and reasons."""
+    transaction), every bad one in the rejects file with its line and reasons. With `dry_run`
+    each batch is checked and written as it would be, then rolled back: the summary says what
+    an import would do, and nothing is written."""
     rejects = _rejects_path(path, rejects)
     with open_file(path, columns=kind.column) as source, _Rejects(rejects, source.cells) as out:
         _check_header(path, source, kind.required)
@@ -311,7 +314,9 @@ def run_import(
             task = progress.add_task(path.name, total=source.lines)
             while batch := list(itertools.islice(source.rows, max(1, batch_size))):
                 summary.rows += len(batch)
-                refused = _import_batch(db, kind, batch, context, seen, summary, source.delimiter)
+                refused = _import_batch(
+                    db, kind, batch, context, seen, summary, source.delimiter, dry_run=dry_run
+                )
                 out.write(summary, sorted(refused, key=lambda r: r.line))
                 progress.update(task, completed=batch[-1].end)
     summary.rejects_file = out.path if out.count else None
@@ -345,8 +350,11 @@ def _import_batch(
     seen: dict[object, int],
     summary: ImportSummary,
     delimiter: str,
+    *,
+    dry_run: bool = False,
 ) -> list[Rejected]:
-    """Check a batch's rows, write the good ones in one transaction; the rejected ones."""
+    """Check a batch's rows, write the good ones in one transaction (rolled back on a dry
+    run); the rejected ones."""
     refused: list[Rejected] = []
     parsed: list[tuple[SourceRow, Parsed]] = []
     for row in batch:
@@ -357,6 +365,39 @@ def _import_batch(
             refused.append(Rejected(row.line, reasons_of(error), row.raw))
     if not parsed:
         return refused
+    try:
+        written, good = _write_batch(db, kind, parsed, seen, refused, dry_run=dry_run)
+    except _DryRun as done:
+        written, good = done.written, done.good
+    for (row, model, target), result in zip(good, written, strict=True):
+        if result.outcome == REJECTED:  # refused by the store's rules: not the first of its key
+            refused.append(Rejected(row.line, [result.note], row.raw))
+            del seen[kind.key(model, target)]
+            continue
+        summary.counts[result.outcome] += 1
+        if result.outcome == REPLACED:
+            summary.replaced.append((row.line, result.note))
+    return refused
+
+
+class _DryRun(Exception):
+    """Raised inside a dry run's transaction once its batch is written, to roll it back."""
+
+    def __init__(self, written: Sequence[Written], good: list[Any]) -> None:
+        super().__init__("dry run: rolled back")
+        self.written, self.good = written, good
+
+
+def _write_batch(
+    db: Database,
+    kind: ImportKind[Parsed, Target],
+    parsed: list[tuple[SourceRow, Parsed]],
+    seen: dict[object, int],
+    refused: list[Rejected],
+    *,
+    dry_run: bool,
+) -> tuple[Sequence[Written], list[tuple[SourceRow, Parsed, Target]]]:
+    """One transaction: find each row's target, skip a key seen before, write the rest."""
     with db.transaction() as session:
         targets = kind.resolve(session, [model for _, model in parsed])
         good: list[tuple[SourceRow, Parsed, Target]] = []
@@ -372,15 +413,9 @@ def _import_batch(
             seen[key] = row.line
             good.append((row, model, target))
         written = kind.write(session, [(model, target) for _, model, target in good])
-    for (row, model, target), result in zip(good, written, strict=True):
-        if result.outcome == REJECTED:  # refused by the store's rules: not the first of its key
-            refused.append(Rejected(row.line, [result.note], row.raw))
-            del seen[kind.key(model, target)]
-            continue
-        summary.counts[result.outcome] += 1
-        if result.outcome == REPLACED:
-            summary.replaced.append((row.line, result.note))
-    return refused
+        if dry_run:
+            raise _DryRun(written, good)
+    return written, good
 
 
 class _Rejects:

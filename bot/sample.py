@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from bot.sample_org import seed_sample_org
 from store.accounts import create_account, update_account
 from store.actions import add_action_item, complete_action_item
 from store.digest_bands import ShownNow, record_bands
@@ -466,6 +467,7 @@ def seed_sample_portfolio(session: Session, *, team_id: str, today: date) -> int
             session, team_id=team_id, today=today, sample=sample, index=index, catalogue=catalogue
         )
     _seed_save_plan(session, team_id=team_id, today=today)
+    seed_sample_org(session, team_id=team_id, today=today)
     _last_weeks_digest(session, team_id=team_id, today=today)
     _seed_history(session, team_id=team_id, today=today)
     return len(SAMPLE_PORTFOLIO)

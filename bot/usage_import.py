@@ -61,7 +61,7 @@ class UsageRow(UsageFigures):
         return value.strip()
 
 
-def _one(reference: str, matches: Sequence[tuple[int, str]]) -> int | str:
+def one_account(reference: str, matches: Sequence[tuple[int, str]]) -> int | str:
     """The account a row names, or why not: none, or several (never a pick among them)."""
     if not matches:
         return f"unknown account: {reference}"
@@ -103,7 +103,7 @@ class UsageImport:
 
     def resolve(self, session: Session, rows: Sequence[UsageRow]) -> Sequence[int | str]:
         found = find_accounts(session, team_id=self.team_id, references=[r.account for r in rows])
-        return [_one(r.account, found.get(r.account, [])) for r in rows]
+        return [one_account(r.account, found.get(r.account, [])) for r in rows]
 
     def key(self, row: UsageRow, target: int) -> object:
         return (target, row.read_on)

@@ -60,6 +60,7 @@ from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
 from store.actions import get_action_item
 from store.catalogue import catalogue, in_use
+from store.departments import list_departments
 from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, saved_id
@@ -250,10 +251,12 @@ def person_named(session: Session, asked: AskedCommand, request: Request) -> Vie
     """`/account Acme stakeholder`."""
 
     def build(session: Session, account: Account, meta: ModalMeta, request: Request) -> View:
-        people = list_stakeholders(
-            session, team_id=request.team_id, account_id=saved_id(account.id)
+        account_id = saved_id(account.id)
+        people = list_stakeholders(session, team_id=request.team_id, account_id=account_id)
+        known = list_departments(session, team_id=request.team_id, account_id=account_id)
+        return stakeholder_form(
+            meta=meta, account=account, people=people, today=request.today, departments=known
         )
-        return stakeholder_form(meta=meta, account=account, people=people, today=request.today)
 
     return _named(session, asked, request, build)
 
@@ -311,7 +314,13 @@ def _person_form(
         version=person.version if person else None,
     )
     return stakeholder_form(
-        meta=meta, account=account, people=people, person=person, role=role, today=request.today
+        meta=meta,
+        account=account,
+        people=people,
+        person=person,
+        role=role,
+        today=request.today,
+        departments=list_departments(session, team_id=request.team_id, account_id=account_id),
     )
 
 
@@ -612,4 +621,6 @@ COMMAND_TITLES = {
     AccountVerb.CONTACT: "Log contact",
     AccountVerb.ITEM: "Add action item",
     AccountVerb.SETTINGS: "Team settings",
+    AccountVerb.EVENT: "Log event",
+    AccountVerb.DEPARTMENTS: "Departments",
 }

@@ -121,9 +121,28 @@ class Lead:
         return None if access.is_admin() else self.refused
 
 
+@dataclass(frozen=True)
+class OwnerOrAdmin:
+    """The account's owner, or a workspace admin or owner: the account's departments, which
+    every coverage count reads, are theirs to keep. Named `change`: it is checked against the
+    account the request touches."""
+
+    name: str = "change"
+    refused: str = "Only the account's owner and workspace admins can change its departments."
+
+    def refusal(self, check: Check) -> str | None:
+        access, account = check.access, check.account
+        if account is None or access.operator:
+            return None
+        if access.user_id is not None and account.owner_user_id == access.user_id:
+            return None
+        return None if access.is_admin() else self.refused
+
+
 ANYONE = Anyone()
 SEE = See()
 CHANGE = Change()
 CHANGE_OR_LEAD = ChangeOrLead()
 ADMIN = Admin()
 LEAD = Lead()
+OWNER_OR_ADMIN = OwnerOrAdmin()

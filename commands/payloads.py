@@ -120,6 +120,10 @@ class AccountVerb(StrEnum):
     """`/account Acme revenue`: the account's NRR and GRR."""
     TEAM_REVENUE = "team_revenue"
     """`/account revenue`: the portfolio's (your accounts; the team's for leads and admins)."""
+    EVENT = "event"
+    """`/account Acme event`: log a business event at the customer."""
+    DEPARTMENTS = "departments"
+    """`/account Acme departments`: the account's departments (its owner and admins)."""
 
 
 RESERVED_WORDS = {
@@ -153,6 +157,8 @@ TRAILING_VERBS = {
         AccountVerb.ITEM,
         AccountVerb.PLAN,
         AccountVerb.REVENUE,
+        AccountVerb.EVENT,
+        AccountVerb.DEPARTMENTS,
     )
 }
 """`/account Acme <verb>`: the last word names what to do with the account (rule 3)."""

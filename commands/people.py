@@ -16,17 +16,18 @@ from commands.forms import parse_form
 from commands.people_forms import DepartedForm, PromotedForm, SentimentForm, StakeholderForm
 from commands.replies import assessed_accounts
 from commands.submissions import CardWrite, Submission, card_form, submit_and_show_card
-from commands.ui.delivery import deliver, webhook
+from commands.ui.delivery import DEFAULT_TIMEOUT, deliver, webhook
 from commands.ui.directory import Directory
 from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
 from commands.ui.values import ModalMeta
+from commands.ui.views.org import new_leader_proposal
 from commands.ui.views.people import departure_alert
 from store.accounts import get_account
 from store.db import Database
-from store.enums import Role, StakeholderStatus
+from store.enums import Influence, OrgLevel, Role, StakeholderStatus
 from store.errors import NotFound
-from store.models import Stakeholder
+from store.models import Stakeholder, saved_id
 from store.stakeholders import (
     add_stakeholder,
     get_stakeholder,
@@ -40,8 +41,15 @@ ALERT_ROLES = (Role.CHAMPION, Role.EXECUTIVE_SPONSOR)
 GONE = "That stakeholder is no longer on the map."
 
 
-def _save_stakeholder(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
-    """Add a person, or save an edit; duplicates and reporting loops are refused inline."""
+def _save_stakeholder(
+    session: Session,
+    sub: Submission,
+    view: dict[str, Any],
+    today: date,
+    added: list[Stakeholder] | None = None,
+) -> int:
+    """Add a person, or save an edit; duplicates, reporting loops and a department not the
+    account's are refused inline. A person added goes in `added`."""
     form = parse_form(StakeholderForm, view, today=today)
     if sub.meta.stakeholder_id is not None:
         person = update_stakeholder(
@@ -56,13 +64,15 @@ def _save_stakeholder(session: Session, sub: Submission, view: dict[str, Any], t
     account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
     if get_account(session, team_id=sub.team_id, account_id=account_id) is None:
         raise NotFound("That account no longer exists.", field="name")
-    add_stakeholder(
+    person = add_stakeholder(
         session,
         team_id=sub.team_id,
         account_id=account_id,
         by_user_id=sub.user_id,
         **form.model_dump(),
     )
+    if added is not None:
+        added.append(person)
     return account_id
 
 
@@ -99,7 +109,47 @@ def _one_field(form: type[SentimentForm | PromotedForm], field: str) -> CardWrit
     return _person_change(change)
 
 
-save_stakeholder_form = card_form(_save_stakeholder)
+def save_stakeholder_form(
+    value: ModalMeta,
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
+) -> None:
+    """Save the person and redraw the card; a new executive of high influence is then proposed
+    as a "new leader" business event, logged only if the user clicks (never on its own)."""
+    added: list[Stakeholder] = []
+    account_id = submit_and_show_card(
+        ack,
+        body=body,
+        meta=value,
+        db=db,
+        today=today,
+        write=lambda session, sub: _save_stakeholder(session, sub, view, today, added),
+        access=access,
+    )
+    leaders = [p for p in added if p.level is OrgLevel.EXECUTIVE and p.influence is Influence.HIGH]
+    if account_id is None or not leaders or not value.response_url:
+        return
+    with db.reading() as session:
+        account = get_account(session, team_id=access.team_id, account_id=account_id)
+    if account is None:
+        return
+    person = leaders[0]
+    blocks = new_leader_proposal(
+        account=account, name=person.name, stakeholder_id=saved_id(person.id)
+    )
+    timeout = access.client.timeout if access.client else DEFAULT_TIMEOUT
+    webhook(value.response_url, timeout=timeout).send(
+        text=fallback_text(blocks),
+        blocks=blocks,
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
 save_sentiment = card_form(_one_field(SentimentForm, "sentiment"), default_block="sentiment")
 save_promotion = card_form(_one_field(PromotedForm, "title"), default_block="title")
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from commands.forms import required_name
 from commands.ui.fields import EMAIL, NAME, SLACK_ID, TEXT
 from commands.ui.values import PayloadId
-from store.enums import ContactChannel, Influence, Role, Sentiment
+from store.enums import ContactChannel, Influence, OrgLevel, Role, Sentiment
 
 MAX_YEARS_BACK = 10
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -55,6 +55,9 @@ class StakeholderForm(BaseModel):
     last_contacted_on: date | None = None
     email: Annotated[str | None, Field(max_length=EMAIL)] = None
     notes: Annotated[str | None, Field(max_length=TEXT)] = None
+    department_id: PayloadId | None = None
+    """One of the account's departments (the store refuses any other, `check_department`)."""
+    level: OrgLevel | None = None
 
     _name = field_validator("name")(required_name)
     _text = field_validator("title", "notes")(optional_text)

@@ -26,6 +26,7 @@ from store.accounts import accounts_named, find_account_by_channel, get_account,
 from store.actions import plan_items
 from store.catalogue import account_products
 from store.db import UNAVAILABLE, Database
+from store.events import org_facts
 from store.history import band_spell
 from store.models import Account, saved_id
 from store.names import name_key
@@ -92,6 +93,11 @@ def card_of(
             if found
             else None
         )
+        org = (
+            org_facts(session, team_id=team_id, account_id=account_id, today=today)
+            if found
+            else None
+        )
     if not found:
         return None
     snapshot, assessment = found[0]
@@ -105,6 +111,7 @@ def card_of(
         last=touch,
         spell=spell,
         products=products,
+        org=org,
     )
 
 

@@ -24,6 +24,7 @@ from commands import (
     history,
     home,
     loaders,
+    org,
     override,
     people,
     plan,
@@ -54,7 +55,7 @@ from commands.contract import (
     plain_listener,
     shortcut_listener,
 )
-from commands.needs import ADMIN, ANYONE, CHANGE, CHANGE_OR_LEAD, LEAD, SEE
+from commands.needs import ADMIN, ANYONE, CHANGE, CHANGE_OR_LEAD, LEAD, OWNER_OR_ADMIN, SEE
 from commands.payloads import AccountVerb as V
 from commands.payloads import MessageShortcut, SlashCommand
 from commands.replies import read_command
@@ -72,6 +73,7 @@ from commands.ui.values import (
     ItemMenuValue,
     ItemValue,
     NewAccountValue,
+    NewLeaderValue,
     NewPersonValue,
     PersonMenuValue,
     RenewalAnswerValue,
@@ -117,6 +119,14 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(V.ITEM, CHANGE, title=TITLES[V.ITEM], loader=loaders.item_named, account=Find.NAMED),
     Verb(V.SETTINGS, ADMIN, title=TITLES[V.SETTINGS], loader=loaders.team_settings),
+    Verb(V.EVENT, CHANGE, title=TITLES[V.EVENT], loader=org.event_named, account=Find.NAMED),
+    Verb(
+        V.DEPARTMENTS,
+        OWNER_OR_ADMIN,
+        title=TITLES[V.DEPARTMENTS],
+        loader=org.departments_named,
+        account=Find.NAMED,
+    ),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -135,6 +145,10 @@ ROUTES: tuple[Route, ...] = (
     Modal(A.OVERRIDE_BAND, "Override band", loaders.override_band, AccountValue, CHANGE),
     Modal(A.RENEWAL_STAGE, "Renewal stage", loaders.renewal_stage, AccountValue, CHANGE),
     Modal(A.RECORD_USAGE, "Record usage", loaders.record_usage, AccountValue, CHANGE),
+    Modal(A.DEPARTMENTS, "Departments", org.departments, AccountValue, OWNER_OR_ADMIN),
+    Modal(A.LOG_EVENT, "Log event", org.log_event_form, AccountValue, CHANGE),
+    # shown after a high-influence executive joins a map: logged only when the form is saved
+    Modal(A.NEW_LEADER_EVENT, "Log event", org.new_leader_event, NewLeaderValue, CHANGE),
     # "Did Acme renew?" (a DM): its owner, or the team's leads when the owner left
     Modal(
         A.RENEWAL_ANSWER,
@@ -223,6 +237,14 @@ ROUTES: tuple[Route, ...] = (
         account=Find.BUILT,
         prepare=contacts.with_permalink,
     ),
+    Modal(
+        Shortcut.LOG_EVENT,
+        "Log event",
+        org.event_from_message,
+        MessageShortcut,
+        CHANGE,
+        account=Find.BUILT,
+    ),
     # inside forms
     Modal(
         A.SETTINGS_SECTION,
@@ -265,6 +287,8 @@ ROUTES: tuple[Route, ...] = (
     Form(F.BLOCK_FORM, plan.save_block, CHANGE),
     Form(F.TASK_FORM, plan.save_task_form, CHANGE),
     Form(F.SAVE_PLAN_FORM, save_plan.save_plan_form, CHANGE),
+    Form(F.DEPARTMENTS_FORM, org.save_departments, OWNER_OR_ADMIN),
+    Form(F.EVENT_FORM, org.save_event, CHANGE, target=contacts.chosen_account),
     settings_form(F.SETTINGS_FORM, team_settings.save_digest_settings, SettingsSection.DIGESTS),
     settings_form(F.THRESHOLDS_FORM, team_settings.save_thresholds, SettingsSection.THRESHOLDS),
     settings_form(F.LEADS_FORM, team_settings.save_leads_form, SettingsSection.LEADS),

@@ -126,7 +126,16 @@ class RevenueSource(StrEnum):
     MIGRATION = "migration"
 
 
-_WORDS = {"smb": "SMB", "mid_market": "Mid-market"}
+_WORDS = {
+    "smb": "SMB",
+    "mid_market": "Mid-market",
+    "individual": "Individual contributor",
+    "funding": "Funding round",
+    "acquisition": "Acquisition or merger",
+    "new_office": "New office or region",
+    "new_leader": "New leader (VP / C-level)",
+    "regulatory": "Regulatory change",
+}
 
 
 def label(value: StrEnum) -> str:
@@ -147,3 +156,41 @@ class PriceBasis(StrEnum):
     PER_SEAT = "per_seat"
     PER_UNIT = "per_unit"
     FLAT = "flat"
+
+
+class OrgLevel(StrEnum):
+    """How senior a stakeholder is: the method wants threads across levels, not only people."""
+
+    EXECUTIVE = "executive"
+    DIRECTOR = "director"
+    MANAGER = "manager"
+    INDIVIDUAL = "individual"
+
+
+ORG_LEVEL_SHORT = {
+    OrgLevel.EXECUTIVE: "exec",
+    OrgLevel.DIRECTOR: "dir",
+    OrgLevel.MANAGER: "mgr",
+    OrgLevel.INDIVIDUAL: "ic",
+}
+"""A level in the card's compact coverage line (`Finance 2 (exec, dir)`)."""
+
+
+class EventKind(StrEnum):
+    """A business event at the customer: context and timing for growth (values are stored)."""
+
+    FUNDING = "funding"
+    ACQUISITION = "acquisition"
+    NEW_OFFICE = "new_office"
+    HEADCOUNT_GROWTH = "headcount_growth"
+    NEW_LEADER = "new_leader"
+    REGULATORY = "regulatory"
+    REORGANISATION = "reorganisation"
+
+
+class EventSource(StrEnum):
+    """How a business event was logged."""
+
+    FORM = "form"
+    SHORTCUT = "shortcut"
+    IMPORT = "import"

@@ -15,9 +15,12 @@ from store.enums import (
     Band,
     CatalogueKind,
     ContactChannel,
+    EventKind,
+    EventSource,
     Influence,
     ItemKind,
     Level,
+    OrgLevel,
     PriceBasis,
     RenewalOutcome,
     RenewalStage,
@@ -43,6 +46,8 @@ SQLModel.metadata.naming_convention = {
 TEAM_ID_LENGTH = 32
 SLACK_ID_LENGTH = 32
 TEXT_LENGTH = 3000
+DEPARTMENT_LENGTH = 80
+LINK_LENGTH = 2000
 
 
 class _Enum(sa.Enum):
@@ -190,6 +195,45 @@ class AccountProduct(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", primary_key=True)
     entry_id: int = Field(foreign_key="catalogue_entry.id", ondelete="RESTRICT", primary_key=True)
     team_id: str = team_field()
+
+
+class AccountDepartment(SQLModel, table=True):
+    """A department or business unit known at an account, and whether it uses the product:
+    the map's coverage is counted by it. Its name is unique per account by its key."""
+
+    __tablename__ = "account_department"
+    __table_args__ = (sa.UniqueConstraint("account_id", "name_key"), sa.Index(None, "team_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    name: str = Field(max_length=DEPARTMENT_LENGTH)
+    name_key: str = Field(max_length=NAME_KEY_LENGTH)
+    uses_product: bool = Field(default=False)
+    created_at: datetime = created_at_field()
+
+
+class BusinessEvent(SQLModel, table=True):
+    """Something that happened at the customer (a funding round, a new leader, ...), dated: a
+    stable record the growth rules and later the QBR read (`store.events.events_of`). One per
+    account, kind and day, so an import run again writes nothing twice."""
+
+    __tablename__ = "business_event"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "kind", "happened_on"),
+        sa.Index(None, "team_id", "happened_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    kind: EventKind = Field(sa_type=enum_column(EventKind))
+    happened_on: date
+    note: str = Field(default="", max_length=TEXT_LENGTH)
+    link: str | None = Field(default=None, max_length=LINK_LENGTH)
+    source: EventSource = Field(default=EventSource.FORM, sa_type=enum_column(EventSource))
+    recorded_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    recorded_at: datetime = created_at_field()
 
 
 class RevenueEntry(SQLModel, table=True):
@@ -462,6 +506,10 @@ class Stakeholder(SQLModel, table=True):
     departed_on: date | None = None
     left_for_company: str | None = Field(default=None, max_length=NAME_LENGTH)
     left_for_title: str | None = Field(default=None, max_length=NAME_LENGTH)
+    department_id: int | None = Field(
+        default=None, foreign_key="account_department.id", ondelete="SET NULL", index=True
+    )
+    level: OrgLevel | None = Field(default=None, sa_type=enum_column(OrgLevel))
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

@@ -19,6 +19,7 @@ from store.enums import (
     ActionStatus,
     Influence,
     ItemKind,
+    OrgLevel,
     RenewalStage,
     Role,
     SavePhase,
@@ -66,6 +67,8 @@ class PersonRow(NamedTuple):
     last_contacted_on: date | None
     departed_on: date | None
     left_for_company: str | None
+    department_id: int | None = None
+    level: OrgLevel | None = None
 
 
 class ItemRow(NamedTuple):

@@ -18,10 +18,12 @@ from store.enums import (
     Band,
     Influence,
     Level,
+    OrgLevel,
     RenewalStage,
     Role,
     Sentiment,
     StakeholderStatus,
+    label,
 )
 from store.rows import AccountRow, ItemRow, PersonRow
 from store.settings import Thresholds
@@ -81,6 +83,7 @@ class SignalKind(StrEnum):
     ESCALATION = "escalation"
     TASKS_OVERDUE = "tasks_overdue"
     NO_SAVE_PLAN = "no_save_plan"
+    NARROW_LEVELS = "narrow_levels"
 
 
 RENEWAL_KINDS = frozenset({SignalKind.RENEWAL_SOON, SignalKind.RENEWAL_AT_RISK})
@@ -113,6 +116,7 @@ SIGNAL_NAMES = {
     SignalKind.ESCALATION: "recent escalation",
     SignalKind.TASKS_OVERDUE: "overdue internal tasks",
     SignalKind.NO_SAVE_PLAN: "red with no save plan",
+    SignalKind.NARROW_LEVELS: "threads at few levels",
 }
 """Each signal in two or three words, for saying one no longer holds ("cleared: stale map")."""
 
@@ -309,6 +313,7 @@ def assess(snapshot: AccountSnapshot, *, today: date, thresholds: Thresholds) ->
                 census, renewal_open=renewal_open, needed=needed, thresholds=thresholds
             ),
             *_sponsor_watch(census, watched=thresholds.sponsor_watched(segment)),
+            *_level_watch(census),
             *_map_freshness_signals(snapshot, census, today=today, thresholds=thresholds),
             *_plan_signals(snapshot.open_actions, today=today, thresholds=thresholds),
             *_task_signals(snapshot.open_tasks, today=today),
@@ -617,6 +622,39 @@ def _sponsor_watch(census: _Census, *, watched: bool) -> list[Signal]:
     if census.departed.get(Role.EXECUTIVE_SPONSOR):
         return []  # a sponsor gone unreplaced is critical already
     return [Signal(SignalKind.NO_EXECUTIVE_SPONSOR, Severity.WATCH, "no executive sponsor")]
+
+
+THREAD_LEVELS_NEEDED = 3
+"""The method wants threads across levels (executive, director, manager, individual
+contributor), not only many people: fewer levels reached is watched."""
+LEVELS_KNOWN_MIN = 2
+"""Fewer active people with a level than this: the levels are unknown, and nothing is said."""
+
+
+def _level_watch(census: _Census) -> list[Signal]:
+    """Threads across fewer than three levels (watch), once levels are known for enough
+    people; never guessed from titles."""
+    if sum(1 for person in census.active if person.level is not None) < LEVELS_KNOWN_MIN:
+        return []
+    reached = sorted(
+        {p.level for p in census.threads if p.level is not None}, key=_LEVEL_ORDER.index
+    )
+    if len(reached) >= THREAD_LEVELS_NEEDED:
+        return []
+    words = f" ({', '.join(label(level).lower() for level in reached)})" if reached else ""
+    return [
+        Signal(
+            SignalKind.NARROW_LEVELS,
+            Severity.WATCH,
+            "threads at few levels",
+            f"threads reach {plural(len(reached), 'level')}{words}; the method wants "
+            f"{_COUNT_WORDS.get(THREAD_LEVELS_NEEDED, str(THREAD_LEVELS_NEEDED))}",
+        )
+    ]
+
+
+_LEVEL_ORDER = list(OrgLevel)
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
 def _map_freshness_signals(

@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
-from store.enums import ContactChannel, Influence, Role, Sentiment, StakeholderStatus
+from store.departments import check_department
+from store.enums import (
+    ContactChannel,
+    Influence,
+    OrgLevel,
+    Role,
+    Sentiment,
+    StakeholderStatus,
+)
 from store.errors import NotFound, StoreError, check_version
 from store.models import (
     ON_MAP,
@@ -43,6 +51,8 @@ TRACKED_FIELDS = (
     "departed_on",
     "left_for_company",
     "left_for_title",
+    "department_id",
+    "level",
 )
 """The fields of a person whose every change is remembered."""
 
@@ -206,9 +216,12 @@ def add_stakeholder(
     last_contacted_on: date | None = None,
     email: str | None = None,
     notes: str | None = None,
+    department_id: int | None = None,
+    level: OrgLevel | None = None,
 ) -> Stakeholder:
     """Put a person on the map and remember every field they started with."""
     name = clean_name(name)
+    check_department(session, team_id=team_id, account_id=account_id, department_id=department_id)
 
     def check() -> None:
         _check_duplicate(session, team_id=team_id, account_id=account_id, name=name, email=email)
@@ -233,6 +246,8 @@ def add_stakeholder(
         email=email.strip() if email else None,
         email_key=email_key(email),
         notes=notes,
+        department_id=department_id,
+        level=level,
         created_at=now,
         updated_at=now,
     )
@@ -282,6 +297,13 @@ def update_stakeholder(
 
     if "name" in changes or "email" in changes:
         check()
+    if "department_id" in changes:
+        check_department(
+            session,
+            team_id=team_id,
+            account_id=person.account_id,
+            department_id=changes["department_id"],
+        )
     if "reports_to_id" in changes:
         _check_reports_to(
             session,

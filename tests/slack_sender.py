@@ -247,6 +247,7 @@ def message_shortcut_payload(
     team_id: str = TEAM_ID,
     message_ts: str = "1763856000.000200",
     response_url: str,
+    callback_id: str = "log_message_contact",
 ) -> dict[str, Any]:
     """A message shortcut (`message_action`) as Slack sends it."""
     return {
@@ -263,7 +264,7 @@ def message_shortcut_payload(
         "channel": {"id": channel_id, "name": "acme"},
         "is_enterprise_install": False,
         "enterprise": None,
-        "callback_id": "log_message_contact",
+        "callback_id": callback_id,
         "trigger_id": f"{int(time.time())}.777.trigger",
         "response_url": response_url,
         "message_ts": message_ts,

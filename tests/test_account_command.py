@@ -157,6 +157,8 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
         "account.renewal",
         "account.override",
         "account.usage",
+        "account.departments",
+        "account.event",
     ]
     assert len(blocks) <= 50
 

@@ -26,6 +26,8 @@ class Event(StrEnum):
 
 class Shortcut(StrEnum):
     LOG_MESSAGE = "log_message_contact"
+    LOG_EVENT = "log_message_event"
+    """A news link in a message logged as a business event of the account."""
 
 
 class Action(StrEnum):
@@ -69,6 +71,12 @@ class Action(StrEnum):
     """A red card's "Save plan": the form, pre-filled with the draft."""
     SHOW_SAVE_PLAN = "saveplan.show"
     """A red card's "View save plan": the saved plan and its steps."""
+    DEPARTMENTS = "account.departments"
+    """The card's "Departments": the account's known departments, which use the product."""
+    LOG_EVENT = "account.event"
+    """The card's "Log event": a business event at the customer."""
+    NEW_LEADER_EVENT = "event.new_leader"
+    """After a new executive of high influence is saved: "Log as new leader event"."""
 
 
 class ItemMenu(StrEnum):
@@ -113,6 +121,8 @@ class View(StrEnum):
     LEADS_FORM = "team.leads"
     REVENUE_SETTINGS_FORM = "team.revenue"
     CATALOGUE_FORM = "team.catalogue"
+    DEPARTMENTS_FORM = "account.departments"
+    EVENT_FORM = "account.event"
 
 
 class AccountField(StrEnum):
@@ -148,6 +158,8 @@ class StakeholderField(StrEnum):
     DEPARTED_ON = "departed_on"
     LEFT_FOR_COMPANY = "left_for_company"
     LEFT_FOR_TITLE = "left_for_title"
+    DEPARTMENT = "department_id"
+    LEVEL = "level"
 
 
 class ContactField(StrEnum):
@@ -170,6 +182,16 @@ class ItemField(StrEnum):
     DUE = "due_on"
     LINK = "link"
     REASON = "blocked_reason"
+
+
+class EventField(StrEnum):
+    """Block ids of the business event modal."""
+
+    ACCOUNT = "account_id"
+    KIND = "kind"
+    DATE = "happened_on"
+    NOTE = "note"
+    LINK = "link"
 
 
 FIELD_ACTION = "value"

@@ -249,6 +249,16 @@ class PersonMenuValue(ButtonValue):
         return ModalMeta(stakeholder_id=self.stakeholder_id)
 
 
+class NewLeaderValue(ButtonValue):
+    """ "Log as new leader event" under a saved stakeholder (`12`: the person)."""
+
+    refused: ClassVar[str] = "That button no longer points at anyone on the map."
+    stakeholder_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(stakeholder_id=self.stakeholder_id)
+
+
 class ItemValue(ButtonValue):
     """An action item's Done button (`12`)."""
 

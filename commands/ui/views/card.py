@@ -22,10 +22,12 @@ from commands.ui.views.blocks import (
     shorten,
 )
 from commands.ui.views.catalogue import products_lines
+from commands.ui.views.org import coverage_line, events_line
 from commands.ui.views.plan import plan_section, tasks_section
 from commands.ui.views.save_plan import progress_words
 from store.catalogue import AccountProducts
 from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
+from store.events import OrgFacts
 from store.history import BandSpell
 from store.plays import draft_save_plan
 from store.rows import PersonRow
@@ -131,6 +133,7 @@ def account_card(
     last: LastTouch | None = None,
     spell: BandSpell | None = None,
     products: AccountProducts | None = None,
+    org: OrgFacts | None = None,
 ) -> list[Block]:
     """The whole card; buttons only on the private copy, a credit line on a shared one. A
     linked channel shared with another organisation is marked: nothing internal goes there.
@@ -156,6 +159,7 @@ def account_card(
         section(_touches(snapshot, assessment, last, today)),
         divider(),
         *_map_blocks(snapshot.stakeholders, assessment, today=today, interactive=shared_by is None),
+        *(_org_blocks(org, snapshot, today) if org is not None else []),
         divider(),
         *_flag_blocks(assessment),
         *(_play_blocks(snapshot, assessment, today=today) if shared_by is None else []),
@@ -185,6 +189,8 @@ def account_card(
                 button("Renewal stage", action_id=Action.RENEWAL_STAGE, value=this),
                 button("Override band", action_id=Action.OVERRIDE_BAND, value=this),
                 button("Record usage", action_id=Action.RECORD_USAGE, value=this),
+                button("Departments", action_id=Action.DEPARTMENTS, value=this),
+                button("Log event", action_id=Action.LOG_EVENT, value=this),
             )
         )
     footer = products_lines(products) if products else []
@@ -193,6 +199,14 @@ def account_card(
     if footer:
         blocks.append(context("\n".join(footer)))
     return fit(blocks)
+
+
+def _org_blocks(org: OrgFacts, snapshot: AccountSnapshot, today: date) -> list[Block]:
+    """Coverage by department and level, and the account's recent events, one line each."""
+    lines = [coverage_line(org.departments, snapshot.stakeholders)]
+    if events := events_line(org.events, today):
+        lines.append(events)
+    return [context("\n".join(lines))]
 
 
 def churned_line(churned_on: date, reason: str | None, today: date) -> str:

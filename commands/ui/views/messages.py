@@ -52,7 +52,8 @@ HELP_COMMANDS = (
     "last 30 days); `/account Acme history` pages through every change to its map and every "
     "contact, newest first.\n"
     "`/account Acme stakeholder`, `/account Acme contact` and `/account Acme action` open the "
-    "forms below for Acme.\n"
+    "forms below for Acme; `/account Acme event` logs a business event, `/account Acme "
+    "departments` opens its departments.\n"
     "`/account new` opens the account form empty; `/account edit Acme` opens it filled in.\n"
     "`/account settings` opens the team's settings (workspace admins).\n"
     "`/account portfolio` lists the team's accounts at risk, riskiest first (the team's leads "
@@ -70,8 +71,9 @@ HELP_GRAMMAR = (
     "plan; an older account named like a command opens with `/account show`); (2) its first "
     "word is `new`, `edit`, `show`, `settings`, `portfolio`, `revenue` or `help`: that command "
     "(`show` takes all the rest as the name: `/account show Acme plan` opens the account called "
-    "Acme plan); (3) a name, then `plan`, `history`, `stakeholder`, `contact`, `action` or "
-    "`revenue`; (4) a name, matched loosely. A text over 150 characters is too long to be a name."
+    "Acme plan); (3) a name, then `plan`, `history`, `stakeholder`, `contact`, `action`, "
+    "`revenue`, `event` or `departments`; (4) a name, matched loosely. A text over 150 "
+    "characters is too long to be a name."
 )
 HELP_FORMS = (
     "*Account* (New account, Edit account): name (unique in the workspace, ignoring case and "
@@ -84,8 +86,9 @@ HELP_FORMS = (
     "licensed seats.\n"
     "*Add stakeholder* / *Edit stakeholder*: name, title, role (champion, economic buyer, "
     "decision maker, influencer, end user, detractor, executive sponsor), influence, sentiment, "
-    "reports to, our relationship owner, last contact, email and notes. Someone already on the "
-    "map (same name or email) is refused, naming them; so is a reporting loop.\n"
+    "department, level, reports to, our relationship owner, last contact, email and notes. "
+    "Someone already on the map (same name or email) is refused, naming them; so is a "
+    "reporting loop, and a department not the account's.\n"
     "Each person's menu on the card: *Edit*, *Change sentiment*, *Mark departed* (when, and "
     "where they went: a champion who leaves is a lead elsewhere; the channel is told when a "
     "champion or sponsor goes) and *Mark promoted* (the new title).\n"
@@ -140,6 +143,21 @@ HELP_TASKS = (
     "or later). Saved, the steps become internal tasks; *View save plan* lists them by phase "
     "with *Done*. Saving again replaces the plan and cancels its open steps."
 )
+HELP_ORG = (
+    "*Departments* (a card button; the account's owner and workspace admins): the account's "
+    "departments or business units, each marked if it uses the product; clear a name to remove "
+    "it. Refused: a name twice (ignoring case), over 80 characters. A stakeholder's form then "
+    "has their *Department* (one of the account's) and *Level* (executive, director, manager, "
+    "individual contributor); the card shows coverage by department and level, and threads "
+    "across fewer than three levels are watched once levels are known for two people or more.\n"
+    "*Log event* (a card button, or `/account Acme event`): a business event at the customer "
+    "(funding round, acquisition or merger, new office or region, headcount growth, new leader, "
+    "regulatory change, reorganisation), its day (not in the future), a note and a link "
+    "(http or https). The message shortcut *Log as business event* fills it in from a message "
+    "with a news link (the account asked for outside its channel). A new high-influence "
+    "executive added to the map is offered as a new leader event: *Log as new leader event*. "
+    "The card lists the last 90 days' events; `accountbot events import` loads a CSV file."
+)
 
 
 def help_blocks() -> list[Block]:
@@ -151,6 +169,7 @@ def help_blocks() -> list[Block]:
         section(HELP_FORMS),
         section(HELP_FORMS_MORE),
         section(HELP_TASKS),
+        section(HELP_ORG),
         header("What the emoji mean"),
         section(emoji_legend()),
     ]

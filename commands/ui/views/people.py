@@ -22,17 +22,19 @@ from commands.ui.views.modal import (
     option,
     text_input,
 )
+from commands.ui.views.org import LEVEL_WORDS, department_select
 from store.catalogue import PRODUCTS
 from store.enums import (
     ContactChannel,
     Influence,
+    OrgLevel,
     RenewalStage,
     Role,
     Sentiment,
     StakeholderStatus,
     label,
 )
-from store.models import Account, AccountChange, Stakeholder, StakeholderChange
+from store.models import Account, AccountChange, AccountDepartment, Stakeholder, StakeholderChange
 from store.stakeholders import CREATED, HistoryEntry
 from store.wording import plural
 
@@ -63,8 +65,10 @@ def stakeholder_form(
     person: Stakeholder | None = None,
     role: Role | None = None,
     today: date,
+    departments: Sequence[AccountDepartment] = (),
 ) -> dict[str, Any]:
-    """Add a person (empty, contact date today) or edit one (filled in)."""
+    """Add a person (empty, contact date today) or edit one (filled in); their department is
+    one of the account's (none known: the form says where to add them)."""
     others = [p for p in people if person is None or p.id != person.id]
     reports_to: dict[str, Any] = {"type": "static_select", "options": _people_options(others)}
     if person and person.reports_to_id:
@@ -103,6 +107,28 @@ def stakeholder_form(
             ),
         ),
     ]
+    if departments:
+        chosen = person.department_id if person else None
+        blocks.append(
+            input_block(
+                S.DEPARTMENT,
+                "Department",
+                department_select(departments, chosen),
+                optional=True,
+            )
+        )
+    else:
+        blocks.append(
+            context("No departments known yet: add them with the card's *Departments* button.")
+        )
+    blocks.append(
+        input_block(
+            S.LEVEL,
+            "Level",
+            enum_select(list(OrgLevel), value=person.level if person else None, words=LEVEL_WORDS),
+            optional=True,
+        )
+    )
     if others:
         blocks.append(input_block(S.REPORTS_TO, "Reports to", reports_to, optional=True))
     blocks += [
@@ -264,6 +290,8 @@ def _change_text(change: StakeholderChange) -> str:
         return "departed"
     if change.field == "status" and change.new_value == StakeholderStatus.MERGED.value:
         return "merged into the earlier record of the same person (a duplicate)"
+    if change.field == "department_id":
+        return "department changed" if change.new_value else "department cleared"
     field = change.field.replace("_id", "").replace("_", " ")
     old = escape(change.old_value) if change.old_value else "_empty_"
     new = escape(change.new_value) if change.new_value else "_empty_"
