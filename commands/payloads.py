@@ -120,6 +120,8 @@ class AccountVerb(StrEnum):
     """`/account Acme revenue`: the account's NRR and GRR."""
     TEAM_REVENUE = "team_revenue"
     """`/account revenue`: the portfolio's (your accounts; the team's for leads and admins)."""
+    LEADS = "leads"
+    """`/account leads`: former champions at their new companies (the whole team's)."""
 
 
 RESERVED_WORDS = {
@@ -133,6 +135,7 @@ RESERVED_WORDS = {
     "settings": AccountVerb.SETTINGS,
     "portfolio": AccountVerb.PORTFOLIO,
     "revenue": AccountVerb.TEAM_REVENUE,
+    "leads": AccountVerb.LEADS,
 }
 """`/account <word> …`: a first word that makes the text a command (rule 2). No account may be
 named exactly like one (`command_word`): the word alone is always the command."""
@@ -248,7 +251,12 @@ class AccountRequest(BaseModel):
     def _command(cls, verb: AccountVerb, rest: str) -> AccountRequest:
         if verb is AccountVerb.HELP:
             return cls(verb=verb)
-        if verb in (AccountVerb.SETTINGS, AccountVerb.PORTFOLIO, AccountVerb.TEAM_REVENUE):
+        if verb in (
+            AccountVerb.SETTINGS,
+            AccountVerb.PORTFOLIO,
+            AccountVerb.TEAM_REVENUE,
+            AccountVerb.LEADS,
+        ):
             if rest:
                 return cls(
                     verb=AccountVerb.USAGE,

@@ -69,6 +69,16 @@ class Action(StrEnum):
     """A red card's "Save plan": the form, pre-filled with the draft."""
     SHOW_SAVE_PLAN = "saveplan.show"
     """A red card's "View save plan": the saved plan and its steps."""
+    LEAD_ACCOUNT = "lead.account"
+    """`/account leads`: "Create account" for a former champion's new company (prefilled)."""
+    LEAD_OUTREACH = "lead.outreach"
+    """`/account leads`: "Log outreach" to a former champion."""
+    LEAD_OPPORTUNITY = "lead.opportunity"
+    """`/account leads`: "Create opportunity", a new logo of the lead."""
+    LEAD_STAKEHOLDER = "lead.stakeholder"
+    """After a lead's account is created: add the former champion as its first stakeholder."""
+    EDIT_OPPORTUNITY = "opportunity.edit"
+    """`/account leads`: a lead's opportunity, edited in the Opportunity form."""
 
 
 class ItemMenu(StrEnum):
@@ -113,6 +123,8 @@ class View(StrEnum):
     LEADS_FORM = "team.leads"
     REVENUE_SETTINGS_FORM = "team.revenue"
     CATALOGUE_FORM = "team.catalogue"
+    OUTREACH_FORM = "lead.outreach"
+    OPPORTUNITY_FORM = "opportunity.form"
 
 
 class AccountField(StrEnum):
@@ -170,6 +182,29 @@ class ItemField(StrEnum):
     DUE = "due_on"
     LINK = "link"
     REASON = "blocked_reason"
+
+
+class OpportunityField(StrEnum):
+    """Block ids of the opportunity modal (the record's field names: a refusal names one)."""
+
+    NAME = "name"
+    AMOUNT = "amount"
+    CURRENCY = "currency"
+    CLOSE_DATE = "close_date"
+    STAGE = "stage"
+    LOST_REASON = "lost_reason"
+    OWNER = "owner_user_id"
+    NEXT_STEP = "next_step"
+    NEXT_STEP_ON = "next_step_on"
+    TRIGGER = "trigger_signal"
+    BUSINESS_CASE = "business_case"
+
+
+class OutreachField(StrEnum):
+    """Block ids of the outreach modal."""
+
+    DATE = "outreach_date"
+    NOTE = "outreach_note"
 
 
 FIELD_ACTION = "value"

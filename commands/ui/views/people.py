@@ -63,8 +63,11 @@ def stakeholder_form(
     person: Stakeholder | None = None,
     role: Role | None = None,
     today: date,
+    suggested: tuple[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """Add a person (empty, contact date today) or edit one (filled in)."""
+    """Add a person (empty, contact date today; or `suggested`, a name and title, as for a
+    former champion offered to the account made from their lead) or edit one (filled in)."""
+    name, title = (person.name, person.title) if person else (suggested or (None, None))
     others = [p for p in people if person is None or p.id != person.id]
     reports_to: dict[str, Any] = {"type": "static_select", "options": _people_options(others)}
     if person and person.reports_to_id:
@@ -72,13 +75,11 @@ def stakeholder_form(
         if manager:
             reports_to["initial_option"] = _people_options([manager])[0]
     blocks = [
-        input_block(
-            S.NAME, "Name", text_input(max_length=NAME, value=person.name if person else None)
-        ),
+        input_block(S.NAME, "Name", text_input(max_length=NAME, value=name)),
         input_block(
             S.TITLE,
             "Title",
-            text_input(max_length=NAME, value=person.title if person else None),
+            text_input(max_length=NAME, value=title),
             optional=True,
         ),
         input_block(
