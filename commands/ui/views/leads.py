@@ -43,6 +43,8 @@ NEXT_STEP = 500
 
 def how_long(days: int) -> str:
     """`3 weeks`, `5 months`, `2 years 3 months`: how long someone championed us."""
+    if days < 1:
+        return "under a day"
     if days < 60:
         return plural(max(days // 7, 1), "week") if days >= 7 else plural(days, "day")
     months = days * 12 // 365
