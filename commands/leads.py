@@ -46,14 +46,13 @@ OPEN_STAGES = frozenset(
 
 def leads_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
     """`/account leads`: every lead of the team by new company (anyone on the team: a former
-    champion is a person we know, not a customer's internals). Three statements for the leads,
-    one per lead with deals for its opportunities."""
+    champion is a person we know, not a customer's internals): four statements whatever the
+    number of leads (the leads, the accounts their companies name, the outreaches, the deals)."""
     with request.db.reading() as session:
         leads = lead_rows(session, team_id=request.team_id)
-        deals = {
-            lead.id: lead_opportunities(session, team_id=request.team_id, lead_id=lead.id)
-            for lead in leads
-        }
+        deals = lead_opportunities(
+            session, team_id=request.team_id, lead_ids=[lead.id for lead in leads]
+        )
     return leads_blocks(leads, deals, today=request.today)
 
 
@@ -118,10 +117,9 @@ def _answer(db: Database, meta: ModalMeta, access: Access, *, today: date) -> No
         return
     with db.reading() as session:
         leads = lead_rows(session, team_id=access.team_id)
-        deals = {
-            lead.id: lead_opportunities(session, team_id=access.team_id, lead_id=lead.id)
-            for lead in leads
-        }
+        deals = lead_opportunities(
+            session, team_id=access.team_id, lead_ids=[lead.id for lead in leads]
+        )
     blocks = leads_blocks(leads, deals, today=today)
     timeout = access.client.timeout if access.client else DEFAULT_TIMEOUT
     webhook(meta.response_url, timeout=timeout).send(

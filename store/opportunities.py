@@ -315,12 +315,18 @@ def opportunity_history(
     )
 
 
-def lead_opportunities(session: Session, *, team_id: str, lead_id: int) -> list[Opportunity]:
-    """A lead's opportunities (its new logos), oldest first."""
-    return list(
-        session.exec(
-            select(Opportunity)
-            .where(col(Opportunity.team_id) == team_id, col(Opportunity.lead_id) == lead_id)
-            .order_by(col(Opportunity.id))
-        ).all()
-    )
+def lead_opportunities(
+    session: Session, *, team_id: str, lead_ids: Sequence[int]
+) -> dict[int, list[Opportunity]]:
+    """The leads' opportunities (their new logos), each lead's oldest first: one statement for
+    any number of leads."""
+    found: dict[int, list[Opportunity]] = {}
+    if not lead_ids:
+        return found
+    for opportunity in session.exec(
+        select(Opportunity)
+        .where(col(Opportunity.team_id) == team_id, col(Opportunity.lead_id).in_(lead_ids))
+        .order_by(col(Opportunity.id))
+    ):
+        found.setdefault(opportunity.lead_id or 0, []).append(opportunity)
+    return found

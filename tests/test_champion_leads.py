@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bench.stats import count_statements
 from commands.ui.values import LeadValue, ModalMeta, OpportunityValue
 from commands.ui.views.leads import opportunity_form, outreach_form
 from store.champion_leads import champion_promotions, lead_rows
@@ -67,8 +68,11 @@ def depart(
         )
 
 
-def a_lead(database: Database, *, team_id: str = TEAM_ID, company: str = "Globex") -> int:
-    account = make_account(database, f"Acme {team_id}", team_id=team_id, channel_id=None)
+def a_lead(
+    database: Database, *, team_id: str = TEAM_ID, company: str = "Globex", at: str = "Acme"
+) -> int:
+    """A champion of the account `at` departed for `company`: its lead's id."""
+    account = make_account(database, f"{at} {team_id}", team_id=team_id, channel_id=None)
     dana = add_person(database, account, "Dana Lee", Role.CHAMPION)
     depart(database, dana, company, team_id=team_id)
     with database.transaction() as session:
@@ -498,3 +502,34 @@ def test_a_promoted_champion_is_read_set_based_as_an_expansion_input(
         "VP Operations",
         TODAY,
     )
+
+
+def leads_statements(bot: SlackSender, slack: FakeSlack, database: Database, token: str) -> int:
+    """Statements the app sends for `/account leads`, answer received."""
+    with count_statements(database.engine) as counted:
+        reply = bot.command("leads", response_url=slack.response_url(token))
+        assert reply.status == 200
+        slack.wait_for("response_url", where=lambda c: c.path == f"/response/{token}")
+    return counted.queries
+
+
+def test_account_leads_reads_in_the_same_statements_whatever_the_number_of_leads(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    def grow(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            lead_id = a_lead(database, company=f"Company {n}", at=f"Account {n}")
+            with database.transaction() as session:
+                create_opportunity(
+                    session,
+                    team_id=TEAM_ID,
+                    values=values_of(type=OpportunityType.NEW_LOGO, name=f"Deal {n}"),
+                    by_user_id="U0ALICE",
+                    lead_id=lead_id,
+                )
+
+    grow(0, 1)
+    few = leads_statements(bot, slack, database, "few")
+    grow(1, 6)
+    many = leads_statements(bot, slack, database, "many")
+    assert many == few

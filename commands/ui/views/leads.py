@@ -25,6 +25,7 @@ from commands.ui.views.modal import (
 from store.champion_leads import LeadRow
 from store.enums import STAGE_PROBABILITY, LeadStatus, OpportunityStage, label
 from store.models import Opportunity
+from store.names import name_key
 from store.wording import plural
 
 OF = OpportunityField
@@ -77,7 +78,7 @@ def leads_blocks(
             )
         )
         return blocks
-    for _, group in groupby(leads, key=lambda lead: lead.company.casefold()):
+    for _, group in groupby(leads, key=lambda lead: name_key(lead.company)):
         people = list(group)
         first = people[0]
         company = f"*{escape(first.company)}*"
