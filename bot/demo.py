@@ -71,6 +71,7 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
         )
         show_renewal_question(db, console=console, today=today)
         show("/account revenue", console=console, db=db, today=today)
+        show("/account leads", console=console, db=db, today=today)
         write_chart(db, console=console, today=today)
         others = ", ".join(s.name for s in SAMPLE_PORTFOLIO if s.name not in SHOWCASE)
         console.print(

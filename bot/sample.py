@@ -34,6 +34,7 @@ from store.models import (
     ActionItem,
     ActionItemChange,
     CatalogueEntry,
+    ChampionLead,
     ContactLog,
     StakeholderChange,
     saved_id,
@@ -71,6 +72,8 @@ class Person:
     was: Sentiment | None = None
     """The sentiment first recorded, when it has since changed (the history shows the move)."""
     changed_days_ago: int = 3
+    left_for: tuple[str, str] | None = None
+    """Where a departed person went (company, title): a champion's move is a lead."""
     """When the sentiment moved to what it is now."""
 
 
@@ -312,6 +315,7 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
                 Sentiment.POSITIVE,
                 50,
                 departed_days_ago=30,
+                left_for=("Gotham Biotech", "Head of IT"),
             ),
             P("Selina Kyle", "Buyer", Role.ECONOMIC_BUYER, Influence.HIGH, Sentiment.NEGATIVE, 65),
         ),
@@ -729,6 +733,8 @@ def _seed_account(
                 stakeholder_id=stakeholder_id,
                 on=today - timedelta(days=person.departed_days_ago),
                 by_user_id=sample.owner,
+                left_for_company=person.left_for[0] if person.left_for else None,
+                left_for_title=person.left_for[1] if person.left_for else None,
             )
     for commitment in sample.plan:
         item = add_action_item(
@@ -789,6 +795,11 @@ def _backdate(
             col(StakeholderChange.field) == CREATED,
         )
         .values(changed_at=long_ago)
+    )
+    session.execute(  # a lead from a champion move: they championed us since they were added
+        update(ChampionLead)
+        .where(col(ChampionLead.account_id) == account_id)
+        .values(championed_from=long_ago.date())
     )
     for person in sample.people:
         moves = {}

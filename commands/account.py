@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from commands.access import Access, target_account
 from commands.forms import AccountForm, FormErrors, parse_account_form
+from commands.leads import offer_person
 from commands.modals import update_modal, warn_if_shared
 from commands.payloads import BlockAction, command_word
 from commands.replies import card_of, send_blocks
@@ -24,10 +25,12 @@ from commands.ui.errors import UserError
 from commands.ui.ids import AccountField
 from commands.ui.slack_failures import Outcome
 from commands.ui.text import fallback_text
-from commands.ui.values import AccountValue, ChannelPick, FullCardValue, ModalMeta
+from commands.ui.values import STALE_FORM, AccountValue, ChannelPick, FullCardValue, ModalMeta
 from store.accounts import create_account, update_account
 from store.catalogue import set_products
+from store.champion_leads import convert_lead
 from store.db import Database
+from store.errors import NotFound
 from store.models import Account, saved_id
 from store.names import name_key
 
@@ -132,7 +135,7 @@ def save_account_form(
     if errors := _refusals(form, current, access):
         ack(response_action="errors", errors=errors)
         return
-    submit_and_show_card(
+    saved = submit_and_show_card(
         ack,
         body=body,
         meta=value,
@@ -141,6 +144,8 @@ def save_account_form(
         write=lambda session, submission: _save_account(session, submission, view),
         access=access,
     )
+    if saved is not None and value.lead_id is not None:
+        offer_person(db, value, access)
 
 
 def _refusals(form: AccountForm, current: Account | None, access: Access) -> dict[str, str]:
@@ -170,7 +175,13 @@ def _save_account(session: Session, sub: Submission, view: dict[str, Any]) -> in
             create_account(session, team_id=sub.team_id, by_user_id=sub.user_id, **values).id
         )
         _set_products(session, sub, account_id, products)
+        if sub.meta.lead_id is not None:  # made from a lead: the lead is converted with it
+            convert_lead(
+                session, team_id=sub.team_id, lead_id=sub.meta.lead_id, account_id=account_id
+            )
         return account_id
+    if sub.meta.lead_id is not None:
+        raise NotFound(STALE_FORM)
     update_account(
         session,
         team_id=sub.team_id,

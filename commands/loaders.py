@@ -22,15 +22,18 @@ from commands.ui.values import (
     AccountValue,
     CatalogueEntryValue,
     ItemMenuValue,
+    LeadValue,
     ModalMeta,
     NewAccountValue,
     NewPersonValue,
+    OpportunityValue,
     PersonMenuValue,
     RenewalAnswerValue,
     SectionValue,
 )
 from commands.ui.views.account import account_form
 from commands.ui.views.catalogue import entry_form
+from commands.ui.views.leads import opportunity_form, outreach_form
 from commands.ui.views.override import override_form, renewal_form
 from commands.ui.views.people import (
     contact_form,
@@ -60,10 +63,11 @@ from commands.ui.views.usage import usage_form
 from store.accounts import find_account_by_channel, get_account
 from store.actions import get_action_item
 from store.catalogue import catalogue, in_use
+from store.champion_leads import LeadRow, lead_rows
 from store.departments import list_departments
 from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
-from store.models import Account, saved_id
+from store.models import Account, ChampionLead, Opportunity, saved_id
 from store.overrides import override_version
 from store.plays import draft_save_plan
 from store.renewals import add_months, already_recorded
@@ -612,6 +616,98 @@ def _named(session: Session, asked: AskedCommand, request: Request, build: Named
         return ACCOUNT_GONE
     meta = ModalMeta(account_id=current.id, response_url=asked.slash.response_url)
     return build(session, current, meta, request)
+
+
+# -- leads from champion moves ------------------------------------------------------------------
+
+LEAD_GONE = "That lead no longer exists."
+
+
+def _lead(session: Session, request: Request, lead_id: int) -> LeadRow | None:
+    found = lead_rows(session, team_id=request.team_id, lead_id=lead_id)
+    return found[0] if found else None
+
+
+def lead_account(session: Session, value: LeadValue, request: Request) -> View | str:
+    """ "Create account" on `/account leads`: the new-account form, named after the lead's
+    company; saved, the lead is converted and its person offered as the first stakeholder."""
+    lead = _lead(session, request, value.lead_id)
+    if lead is None:
+        return LEAD_GONE
+    return account_form(
+        meta=ModalMeta(response_url=request.response_url, lead_id=lead.id),
+        name=lead.company,
+        owner_user_id=request.user_id,
+    )
+
+
+def lead_outreach(session: Session, value: LeadValue, request: Request) -> View | str:
+    """ "Log outreach" on `/account leads`."""
+    lead = _lead(session, request, value.lead_id)
+    if lead is None:
+        return LEAD_GONE
+    meta = ModalMeta(response_url=request.response_url, lead_id=lead.id)
+    return outreach_form(meta=meta, lead=lead, today=request.today)
+
+
+def lead_opportunity(session: Session, value: LeadValue, request: Request) -> View | str:
+    """ "Create opportunity" on `/account leads`: a new logo of the lead's company."""
+    lead = _lead(session, request, value.lead_id)
+    if lead is None:
+        return LEAD_GONE
+    return opportunity_form(
+        meta=ModalMeta(response_url=request.response_url, lead_id=lead.id),
+        about=f"New logo: {lead.company}, through {lead.person_name}"
+        f" (championed us at {lead.from_account}).",
+        owner=request.user_id,
+        currency=revenue_settings(session, team_id=request.team_id).currency,
+        trigger=f"Champion move: {lead.person_name} left {lead.from_account} for {lead.company}",
+    )
+
+
+def edit_opportunity(session: Session, value: OpportunityValue, request: Request) -> View | str:
+    """A lead's opportunity, in the Opportunity form filled in."""
+    opportunity = session.get(Opportunity, value.opportunity_id)
+    if opportunity is None or opportunity.team_id != request.team_id:
+        return "That opportunity no longer exists."
+    lead = _lead(session, request, opportunity.lead_id) if opportunity.lead_id else None
+    if lead is None:
+        return "That opportunity is not a lead's: it is not edited here."
+    meta = ModalMeta(
+        response_url=request.response_url,
+        lead_id=lead.id,
+        opportunity_id=opportunity.id,
+        version=opportunity.version,
+    )
+    return opportunity_form(
+        meta=meta,
+        about=f"New logo: {lead.company}, through {lead.person_name}.",
+        owner=request.user_id,
+        currency=opportunity.currency,
+        current=opportunity,
+    )
+
+
+def lead_person(session: Session, value: LeadValue, request: Request) -> View | str:
+    """The person of a converted lead, offered as the first stakeholder of the account made
+    from it: the Add stakeholder form with their name, new title and role filled in."""
+    lead = session.get(ChampionLead, value.lead_id)
+    if lead is None or lead.team_id != request.team_id:
+        return LEAD_GONE
+    if lead.converted_account_id is None:
+        return "No account was made from this lead yet."
+    account = get_account(session, team_id=request.team_id, account_id=lead.converted_account_id)
+    if account is None:
+        return ACCOUNT_GONE
+    people = list_stakeholders(session, team_id=request.team_id, account_id=saved_id(account.id))
+    return stakeholder_form(
+        meta=ModalMeta(account_id=account.id, response_url=request.response_url),
+        account=account,
+        people=people,
+        role=lead.role,
+        today=request.today,
+        suggested=(lead.person_name, lead.title),
+    )
 
 
 COMMAND_TITLES = {

@@ -124,6 +124,8 @@ class AccountVerb(StrEnum):
     """`/account Acme event`: log a business event at the customer."""
     DEPARTMENTS = "departments"
     """`/account Acme departments`: the account's departments (its owner and admins)."""
+    LEADS = "leads"
+    """`/account leads`: former champions at their new companies (the whole team's)."""
 
 
 RESERVED_WORDS = {
@@ -137,6 +139,7 @@ RESERVED_WORDS = {
     "settings": AccountVerb.SETTINGS,
     "portfolio": AccountVerb.PORTFOLIO,
     "revenue": AccountVerb.TEAM_REVENUE,
+    "leads": AccountVerb.LEADS,
 }
 """`/account <word> …`: a first word that makes the text a command (rule 2). No account may be
 named exactly like one (`command_word`): the word alone is always the command."""
@@ -254,7 +257,12 @@ class AccountRequest(BaseModel):
     def _command(cls, verb: AccountVerb, rest: str) -> AccountRequest:
         if verb is AccountVerb.HELP:
             return cls(verb=verb)
-        if verb in (AccountVerb.SETTINGS, AccountVerb.PORTFOLIO, AccountVerb.TEAM_REVENUE):
+        if verb in (
+            AccountVerb.SETTINGS,
+            AccountVerb.PORTFOLIO,
+            AccountVerb.TEAM_REVENUE,
+            AccountVerb.LEADS,
+        ):
             if rest:
                 return cls(
                     verb=AccountVerb.USAGE,

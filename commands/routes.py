@@ -23,6 +23,7 @@ from commands import (
     contacts,
     history,
     home,
+    leads,
     loaders,
     org,
     override,
@@ -72,9 +73,11 @@ from commands.ui.values import (
     HistoryValue,
     ItemMenuValue,
     ItemValue,
+    LeadValue,
     NewAccountValue,
     NewLeaderValue,
     NewPersonValue,
+    OpportunityValue,
     PersonMenuValue,
     RenewalAnswerValue,
     SectionValue,
@@ -105,6 +108,8 @@ VERBS: tuple[Verb, ...] = (
     Verb(V.REVENUE, SEE, answer=revenue.account_revenue_answer, account=Find.NAMED),
     # the user's own accounts, or the whole team's for leads and admins (the answer decides)
     Verb(V.TEAM_REVENUE, ANYONE, answer=revenue.team_revenue_answer),
+    # former champions at new companies: the whole team's (people we know, not customer internals)
+    Verb(V.LEADS, ANYONE, answer=leads.leads_answer),
     Verb(V.NEW, ANYONE, title=TITLES[V.NEW], loader=loaders.new_account),
     Verb(V.EDIT, CHANGE, title=TITLES[V.EDIT], loader=loaders.edit_named, account=Find.NAMED),
     Verb(
@@ -264,6 +269,25 @@ ROUTES: tuple[Route, ...] = (
         account=Find.NONE,
         over=True,
     ),
+    # leads from champion moves (`/account leads`): anyone on the team; the store finds each lead
+    # in the request's team only, so a value naming another team's is gone
+    Modal(A.LEAD_ACCOUNT, "New account", loaders.lead_account, LeadValue, ANYONE, Find.NONE),
+    Modal(A.LEAD_OUTREACH, "Log outreach", loaders.lead_outreach, LeadValue, ANYONE, Find.NONE),
+    Modal(
+        A.LEAD_OPPORTUNITY, "Opportunity", loaders.lead_opportunity, LeadValue, ANYONE, Find.NONE
+    ),
+    Modal(
+        A.EDIT_OPPORTUNITY,
+        "Opportunity",
+        loaders.edit_opportunity,
+        OpportunityValue,
+        ANYONE,
+        Find.NONE,
+    ),
+    # the person of a converted lead, onto the account made from it: who may change that account
+    Modal(
+        A.LEAD_STAKEHOLDER, "Add stakeholder", loaders.lead_person, LeadValue, CHANGE, Find.BUILT
+    ),
     InModal(A.CONTACT_ACCOUNT, contacts.redraw_for_account, AccountPick, CHANGE, "Log contact"),
     # the account form's channel picked: a warning redrawn, nothing read (saving re-checks it)
     InModal(
@@ -289,6 +313,8 @@ ROUTES: tuple[Route, ...] = (
     Form(F.SAVE_PLAN_FORM, save_plan.save_plan_form, CHANGE),
     Form(F.DEPARTMENTS_FORM, org.save_departments, OWNER_OR_ADMIN),
     Form(F.EVENT_FORM, org.save_event, CHANGE, target=contacts.chosen_account),
+    Form(F.OUTREACH_FORM, leads.save_outreach, ANYONE, account=Find.NONE),
+    Form(F.OPPORTUNITY_FORM, leads.save_opportunity, ANYONE, account=Find.NONE),  # a lead's
     settings_form(F.SETTINGS_FORM, team_settings.save_digest_settings, SettingsSection.DIGESTS),
     settings_form(F.THRESHOLDS_FORM, team_settings.save_thresholds, SettingsSection.THRESHOLDS),
     settings_form(F.LEADS_FORM, team_settings.save_leads_form, SettingsSection.LEADS),

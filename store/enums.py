@@ -194,3 +194,44 @@ class EventSource(StrEnum):
     FORM = "form"
     SHORTCUT = "shortcut"
     IMPORT = "import"
+
+
+class LeadStatus(StrEnum):
+    """A former champion at a new company: open, contacted (outreach logged), converted (their
+    company became an account), dismissed."""
+
+    OPEN = "open"
+    CONTACTED = "contacted"
+    CONVERTED = "converted"
+    DISMISSED = "dismissed"
+
+
+class OpportunityType(StrEnum):
+    UPSELL = "upsell"
+    CROSS_SELL = "cross_sell"
+    RENEWAL = "renewal"
+    NEW_LOGO = "new_logo"
+
+
+class OpportunityStage(StrEnum):
+    """A deal's stage; each has its probability (`STAGE_PROBABILITY`)."""
+
+    PROSPECT = "prospect"
+    DISCOVERY = "discovery"
+    EVALUATION = "evaluation"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    CLOSED_WON = "closed_won"
+    CLOSED_LOST = "closed_lost"
+
+
+STAGE_PROBABILITY = {
+    OpportunityStage.PROSPECT: 10,
+    OpportunityStage.DISCOVERY: 20,
+    OpportunityStage.EVALUATION: 40,
+    OpportunityStage.PROPOSAL: 60,
+    OpportunityStage.NEGOTIATION: 80,
+    OpportunityStage.CLOSED_WON: 100,
+    OpportunityStage.CLOSED_LOST: 0,
+}
+"""The practice's probability of each stage, in percent."""

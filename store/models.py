@@ -19,7 +19,10 @@ from store.enums import (
     EventSource,
     Influence,
     ItemKind,
+    LeadStatus,
     Level,
+    OpportunityStage,
+    OpportunityType,
     OrgLevel,
     PriceBasis,
     RenewalOutcome,
@@ -553,6 +556,124 @@ class StakeholderChange(SQLModel, table=True):
     team_id: str = team_field()
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
     stakeholder_id: int = Field(foreign_key="stakeholder.id", ondelete="CASCADE")
+    field: str = Field(max_length=64)
+    old_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    new_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    changed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    changed_at: datetime = created_at_field()
+
+
+class ChampionLead(SQLModel, table=True):
+    """A champion or sponsor who left an account for a known company: a lead for the team
+    (`/account leads`). One per person (`stakeholder_id`): departing again or editing the
+    departure updates it, never a second."""
+
+    __tablename__ = "champion_lead"
+    __table_args__ = (
+        sa.UniqueConstraint("stakeholder_id"),
+        sa.Index(None, "team_id", "company_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    """The account they championed us at."""
+    stakeholder_id: int = Field(foreign_key="stakeholder.id", ondelete="CASCADE")
+    person_name: str = Field(max_length=NAME_LENGTH)
+    title: str | None = Field(default=None, max_length=NAME_LENGTH)
+    """Their title at the new company, when known."""
+    role: Role = Field(sa_type=enum_column(Role))
+    company: str = Field(max_length=NAME_LENGTH)
+    company_key: str = Field(max_length=NAME_KEY_LENGTH)
+    championed_from: date
+    championed_to: date
+    status: LeadStatus = Field(default=LeadStatus.OPEN, sa_type=enum_column(LeadStatus))
+    converted_account_id: int | None = Field(
+        default=None, foreign_key="account.id", ondelete="SET NULL"
+    )
+    version: int = Field(default=1)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class LeadOutreach(SQLModel, table=True):
+    """One outreach to a lead (date, note, who): appended, never edited away."""
+
+    __tablename__ = "lead_outreach"
+    __table_args__ = (sa.Index(None, "lead_id", "reached_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    lead_id: int = Field(foreign_key="champion_lead.id", ondelete="CASCADE")
+    reached_on: date
+    note: str = Field(max_length=TEXT_LENGTH)
+    by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    created_at: datetime = created_at_field()
+
+
+class Opportunity(SQLModel, table=True):
+    """A deal: an upsell, cross-sell or renewal of an account, or a new logo of a lead (exactly
+    one of the two, checked by the database). Every change is an `OpportunityChange`."""
+
+    __table_args__ = (
+        sa.CheckConstraint("(account_id IS NULL) != (lead_id IS NULL)", name="account_or_lead"),
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint(
+            "stage != 'closed_lost' OR lost_reason IS NOT NULL", name="lost_with_reason"
+        ),
+        sa.CheckConstraint(
+            "(hypothesis_kind IS NULL) = (hypothesis_key IS NULL)", name="hypothesis_whole"
+        ),
+        sa.Index(None, "team_id", "account_id"),
+        sa.Index(None, "team_id", "lead_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="CASCADE")
+    lead_id: int | None = Field(default=None, foreign_key="champion_lead.id", ondelete="CASCADE")
+    type: OpportunityType = Field(sa_type=enum_column(OpportunityType))
+    name: str = Field(max_length=NAME_LENGTH)
+    amount: Decimal = Field(max_digits=14, decimal_places=2)
+    currency: str = Field(min_length=3, max_length=3)
+    close_date: date
+    stage: OpportunityStage = Field(sa_type=enum_column(OpportunityStage))
+    lost_reason: str | None = Field(default=None, max_length=500)
+    owner_user_id: str = Field(max_length=SLACK_ID_LENGTH)
+    next_step: str | None = Field(default=None, max_length=500)
+    next_step_on: date | None = None
+    trigger_signal: str | None = Field(default=None, max_length=500)
+    business_case: str | None = Field(default=None, max_length=TEXT_LENGTH)
+    hypothesis_kind: str | None = Field(default=None, max_length=32)
+    hypothesis_key: str | None = Field(default=None, max_length=200)
+    """The expansion hypothesis it came from (`store.expansion`: its kind and key), if any."""
+    version: int = Field(default=1)
+    created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class OpportunityStakeholder(SQLModel, table=True):
+    """A person of the opportunity's account involved in it."""
+
+    __tablename__ = "opportunity_stakeholder"
+
+    opportunity_id: int = Field(foreign_key="opportunity.id", ondelete="CASCADE", primary_key=True)
+    stakeholder_id: int = Field(
+        foreign_key="stakeholder.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+    team_id: str = team_field()
+
+
+class OpportunityChange(SQLModel, table=True):
+    """One field of an opportunity changed (or `created`, with every field): its history."""
+
+    __tablename__ = "opportunity_change"
+    __table_args__ = (sa.Index(None, "opportunity_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    opportunity_id: int = Field(foreign_key="opportunity.id", ondelete="CASCADE")
     field: str = Field(max_length=64)
     old_value: str | None = Field(default=None, max_length=TEXT_LENGTH)
     new_value: str | None = Field(default=None, max_length=TEXT_LENGTH)

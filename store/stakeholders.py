@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
+from store.champion_leads import lead_from_departure
 from store.departments import check_department
 from store.enums import (
     ContactChannel,
@@ -55,6 +56,10 @@ TRACKED_FIELDS = (
     "level",
 )
 """The fields of a person whose every change is remembered."""
+LEAD_FIELDS = frozenset(
+    ("name", "role", "status", "departed_on", "left_for_company", "left_for_title")
+)
+"""A change to any of these may make (or update) the person's lead from a champion move."""
 
 
 class DuplicateStakeholder(StoreError):
@@ -328,6 +333,8 @@ def update_stakeholder(
         person.email_key = email_key(person.email)
         person.updated_at = now
         person.version += 1
+        if changed.keys() & LEAD_FIELDS:
+            lead_from_departure(session, person=person)
 
     if changed:
         saved_once(session, write=write, check=check)

@@ -58,6 +58,8 @@ def test_demo_seeds_once_and_shows_accounts(demo_db: str) -> None:
         # a Monday read as a CSM (issue 19): each thing said once, one meaning per word
         "· renews 26 Feb (in 95 days) · renewal not started · 1 risk open: meet Sarah",
         "No warning signs.",  # not "None: keep it that way." above a 🌱 flag
+        # a lead from a champion who left with a known company (`/account leads`)
+        "Lucius Fox, now Head of IT · champion at Wayne Foods for 8 months",
         "Dana Lee departed · by",  # the day they left is the line's own day: said once
         "$610k ARR · renews 21 Dec (in 28 days) · proposal sent",  # green: nothing at stake
         "low adoption: 44% of seats active · 110 of 250 seats",

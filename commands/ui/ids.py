@@ -77,6 +77,16 @@ class Action(StrEnum):
     """The card's "Log event": a business event at the customer."""
     NEW_LEADER_EVENT = "event.new_leader"
     """After a new executive of high influence is saved: "Log as new leader event"."""
+    LEAD_ACCOUNT = "lead.account"
+    """`/account leads`: "Create account" for a former champion's new company (prefilled)."""
+    LEAD_OUTREACH = "lead.outreach"
+    """`/account leads`: "Log outreach" to a former champion."""
+    LEAD_OPPORTUNITY = "lead.opportunity"
+    """`/account leads`: "Create opportunity", a new logo of the lead."""
+    LEAD_STAKEHOLDER = "lead.stakeholder"
+    """After a lead's account is created: add the former champion as its first stakeholder."""
+    EDIT_OPPORTUNITY = "opportunity.edit"
+    """`/account leads`: a lead's opportunity, edited in the Opportunity form."""
 
 
 class ItemMenu(StrEnum):
@@ -123,6 +133,8 @@ class View(StrEnum):
     CATALOGUE_FORM = "team.catalogue"
     DEPARTMENTS_FORM = "account.departments"
     EVENT_FORM = "account.event"
+    OUTREACH_FORM = "lead.outreach"
+    OPPORTUNITY_FORM = "opportunity.form"
 
 
 class AccountField(StrEnum):
@@ -192,6 +204,29 @@ class EventField(StrEnum):
     DATE = "happened_on"
     NOTE = "note"
     LINK = "link"
+
+
+class OpportunityField(StrEnum):
+    """Block ids of the opportunity modal (the record's field names: a refusal names one)."""
+
+    NAME = "name"
+    AMOUNT = "amount"
+    CURRENCY = "currency"
+    CLOSE_DATE = "close_date"
+    STAGE = "stage"
+    LOST_REASON = "lost_reason"
+    OWNER = "owner_user_id"
+    NEXT_STEP = "next_step"
+    NEXT_STEP_ON = "next_step_on"
+    TRIGGER = "trigger_signal"
+    BUSINESS_CASE = "business_case"
+
+
+class OutreachField(StrEnum):
+    """Block ids of the outreach modal."""
+
+    DATE = "outreach_date"
+    NOTE = "outreach_note"
 
 
 FIELD_ACTION = "value"

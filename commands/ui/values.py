@@ -101,6 +101,10 @@ class ModalMeta(BaseModel):
     """The renewal a "Did it renew?" form answers."""
     outcome: RenewalOutcome | None = None
     """The answer that form records."""
+    lead_id: PayloadId | None = None
+    """The lead from a champion move a form is about (its outreach, its new logo, its account)."""
+    opportunity_id: PayloadId | None = None
+    """The opportunity an Opportunity form edits (none: a new one)."""
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True, exclude_defaults=True)
@@ -317,3 +321,18 @@ class RenewalAnswerValue(ButtonValue):
 
     def target(self) -> ModalMeta:
         return ModalMeta(account_id=self.account_id)
+
+
+class LeadValue(ButtonValue):
+    """A lead's buttons on `/account leads` (`12`): create its account, log outreach, create
+    an opportunity; and the offer to add the person to the account made from it."""
+
+    refused: ClassVar[str] = "That button no longer points at a lead."
+    lead_id: PayloadId
+
+
+class OpportunityValue(ButtonValue):
+    """An opportunity's Edit button (`12`)."""
+
+    refused: ClassVar[str] = "That button no longer points at an opportunity."
+    opportunity_id: PayloadId

@@ -66,9 +66,12 @@ def stakeholder_form(
     role: Role | None = None,
     today: date,
     departments: Sequence[AccountDepartment] = (),
+    suggested: tuple[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """Add a person (empty, contact date today) or edit one (filled in); their department is
-    one of the account's (none known: the form says where to add them)."""
+    """Add a person (empty, contact date today; or `suggested`, a name and title, as for a
+    former champion offered to the account made from their lead) or edit one (filled in);
+    their department is one of the account's (none known: the form says where to add them)."""
+    name, title = (person.name, person.title) if person else (suggested or (None, None))
     others = [p for p in people if person is None or p.id != person.id]
     reports_to: dict[str, Any] = {"type": "static_select", "options": _people_options(others)}
     if person and person.reports_to_id:
@@ -76,13 +79,11 @@ def stakeholder_form(
         if manager:
             reports_to["initial_option"] = _people_options([manager])[0]
     blocks = [
-        input_block(
-            S.NAME, "Name", text_input(max_length=NAME, value=person.name if person else None)
-        ),
+        input_block(S.NAME, "Name", text_input(max_length=NAME, value=name)),
         input_block(
             S.TITLE,
             "Title",
-            text_input(max_length=NAME, value=person.title if person else None),
+            text_input(max_length=NAME, value=title),
             optional=True,
         ),
         input_block(
