@@ -115,6 +115,15 @@ class FileWatch:
             raise DatabaseFileMissing(f"the database file {self.path} was {lost}")
 
 
+GLANCE_MILLISECONDS = int(GLANCE_SECONDS * 1000)
+SERVER_OPTIONS = "-c jit=off -c random_page_cost=1.1"
+"""Planner settings for each PostgreSQL connection of the bot. JIT compilation is for long
+analytical queries: the bot's are short, and a list's usage read crossed `jit_above_cost` on a
+large team, adding some 20 ms of compiling to a 7 ms read. A random page read costs about a
+sequential one once the bot's rows are cached (or on an SSD): at the default 4 the planner read
+all 50,000 items by a sequential scan to find an owner's 454 open ones (12 ms, not 4)."""
+
+
 def make_engine(
     url: str, *, busy_seconds: float = 30, glance: bool = False, watch: FileWatch | None = None
 ) -> Engine:
@@ -138,7 +147,7 @@ def make_engine(
                 pool_timeout=GLANCE_SECONDS,
                 connect_args={
                     "connect_timeout": GLANCE_CONNECT_SECONDS,
-                    "options": f"-c statement_timeout={int(GLANCE_SECONDS * 1000)}",
+                    "options": f"{SERVER_OPTIONS} -c statement_timeout={GLANCE_MILLISECONDS}",
                 },
                 execution_options={"postgresql_readonly": True},
             )
@@ -148,7 +157,7 @@ def make_engine(
             pool_size=10,
             max_overflow=20,
             pool_timeout=CONNECT_SECONDS,
-            connect_args={"connect_timeout": CONNECT_SECONDS},
+            connect_args={"connect_timeout": CONNECT_SECONDS, "options": SERVER_OPTIONS},
         )
     busy = min(busy_seconds, GLANCE_SECONDS) if glance else busy_seconds
     options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": busy}}

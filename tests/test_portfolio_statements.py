@@ -10,7 +10,7 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.stats import count_statements
 from store.db import Database
@@ -141,3 +141,15 @@ def test_portfolio_reads_no_account_whole_usage_history(
     assert steps, "the portfolio read no usage"
     unbounded = [step for step in steps if "read_on" not in step]
     assert not unbounded, f"reads an account's every usage reading: {unbounded}"
+
+
+def test_postgres_sessions_plan_for_short_reads(database: Database) -> None:
+    """Each PostgreSQL connection of the bot runs without JIT compilation and with a random
+    page read costed near a sequential one: an owner's open items were found by a sequential
+    scan of every item, and a list's usage read paid some 20 ms of compiling."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    with database.reading() as session:
+        jit = session.execute(text("SHOW jit")).scalar_one()
+        cost = session.execute(text("SHOW random_page_cost")).scalar_one()
+    assert (jit, float(cost)) == ("off", 1.1)
