@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,26 +30,6 @@ from dataclasses import dataclass, field
 logger = logging.getLogger("accountbot.work")
 
 Work = Callable[[], None]
-
-NICE = 10
-"""How much lower the OS priority of the pool's threads is than the process's (Linux sets it per
-thread): a process woken to read an acknowledgement or send the next request, or this process's
-own request threads, take a core from the pool's work rather than wait for it to use up its
-time slice. The work still has every core nobody else wants."""
-
-
-def priority_setter(nice: int = NICE) -> Callable[[], None]:
-    """What sets a new thread's OS priority to `nice` below that of the thread calling this (the
-    one building the pool). Linux sets it per thread; elsewhere the call would reach the whole
-    process, so it does nothing there."""
-    if not nice or sys.platform != "linux":
-        return lambda: None
-    lowered = os.getpriority(os.PRIO_PROCESS, 0) + nice  # 0: this thread, on Linux
-
-    def lower() -> None:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), lowered)
-
-    return lower
 
 
 @dataclass
@@ -84,9 +62,7 @@ class WorkPool:
     def __init__(self, *, threads: int, queue: int, grace: float = 10.0) -> None:
         self.threads, self.queue, self.grace = threads, queue, grace
         self._room = threading.BoundedSemaphore(threads + queue)
-        self._executor = ThreadPoolExecutor(
-            max_workers=threads, thread_name_prefix="work", initializer=priority_setter()
-        )
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="work")
         self._lock = threading.Lock()
         self._queued = self._running = 0
         self._closed = False

@@ -4,8 +4,6 @@ the queued work finished or answered when the process is stopped."""
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from werkzeug.test import EnvironBuilder
 
 from bot.app import build_app, work_pool
@@ -22,7 +19,6 @@ from bot.server import EVENTS_PATH, make_web_app
 from commands.ui.errors import BUSY
 from commands.ui.values import ModalMeta
 from commands.ui.views.account import account_form
-from commands.work import NICE
 from store.db import Database
 from store.types import utcnow
 from tests.conftest import SIGNING_SECRET, bot_settings, serving
@@ -240,21 +236,3 @@ def test_on_sigterm_queued_work_past_the_grace_is_answered_not_dropped(
         [answer] = slack.replies_to(token)
         assert answer.params["text"] == f":hourglass: {BUSY}"
     assert slack.replies_to("held")  # the work already running was finished
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="Linux sets OS priorities per thread")
-def test_the_work_runs_at_a_lower_os_priority_than_the_request_threads(
-    database: Database, slack: FakeSlack
-) -> None:
-    """The card's work (held on Slack here) runs in a thread the OS ranks below the threads that
-    read requests and write acknowledgements, so a process woken by an acknowledgement (Slack's
-    side, or a client on the same machine) or this process's next request takes a core from the
-    work rather than waiting out its time slice."""
-    with full_pool(database, slack):
-        threads = {t.name: t.native_id for t in threading.enumerate()}
-        workers = [tid for name, tid in threads.items() if name.startswith("work")]
-        requests = [tid for name, tid in threads.items() if name.startswith("waitress-")]
-        assert workers and requests, threads
-        request_nice = {os.getpriority(os.PRIO_PROCESS, tid) for tid in requests if tid}
-        worker_nice = {os.getpriority(os.PRIO_PROCESS, tid) for tid in workers if tid}
-        assert worker_nice == {n + NICE for n in request_nice}, (worker_nice, request_nice)
