@@ -232,12 +232,13 @@ def _as_number(value: Any) -> float:
 _THRESHOLDS = select_columns(col(TeamSettings.thresholds)).where(
     col(TeamSettings.team_id) == bindparam("team_id")
 )
-"""Built once: every card and list reads it."""
+"""Built once: every card and list reads it. Run through the session, which flushes first: a
+write path (history recorded before a commit, an override) may read it beside unsaved changes."""
 
 
 def thresholds_for(session: Session, *, team_id: str) -> Thresholds:
     """The team's thresholds, or the defaults when it has set none."""
-    stored = session.connection().execute(_THRESHOLDS, {"team_id": team_id}).scalar_one_or_none()
+    stored = session.execute(_THRESHOLDS, {"team_id": team_id}).scalar_one_or_none()
     return Thresholds.model_validate(stored or {})
 
 
