@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from store.enums import RenewalStage, RevenueKind, RevenueSource, Segment
@@ -330,19 +330,21 @@ class AccountMatches:
     candidates: tuple[Account, ...]
 
 
+_NAMED = select(Account).where(
+    col(Account.team_id) == bindparam("team_id"),
+    col(Account.archived).is_(False),
+    col(Account.name_key).in_(bindparam("keys", expanding=True)),
+)
+"""Built once: every `/account <name>` reads it (its keys a list bound at execution)."""
+
+
 def accounts_named(session: Session, *, team_id: str, names: Iterable[str]) -> dict[str, Account]:
     """The team's live accounts with exactly one of these names (by key), keyed by name key: one
     query for every reading of a command's text."""
     keys = {name_key(name) for name in names}
     if not keys:
         return {}
-    found = session.exec(
-        select(Account).where(
-            Account.team_id == team_id,
-            col(Account.archived).is_(False),
-            col(Account.name_key).in_(keys),
-        )
-    )
+    found = session.execute(_NAMED, {"team_id": team_id, "keys": sorted(keys)}).scalars()
     return {account.name_key: account for account in found}
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, delete
+from sqlalchemy import and_, bindparam, delete
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -431,23 +431,31 @@ class AccountProducts:
     catalogued: bool
 
 
+_CATALOGUE_MARKED = (
+    select_columns(*ENTRY_COLUMNS, col(AccountProduct.account_id))
+    .outerjoin(
+        AccountProduct,
+        and_(
+            col(AccountProduct.entry_id) == col(CatalogueEntry.id),
+            col(AccountProduct.account_id) == bindparam("account_id"),
+        ),
+    )
+    .where(col(CatalogueEntry.team_id) == bindparam("team_id"))
+    .order_by(col(CatalogueEntry.name_key))
+)
+"""Built once: the card reads it on every request."""
+
+
 def account_products(
     session: Session, *, team_id: str, account_id: int, seats_licensed: int | None
 ) -> AccountProducts:
     """The card's products and whitespace: one query (the catalogue, each entry marked when
     the account uses it), whatever the catalogue's size."""
-    found = session.execute(
-        select_columns(*ENTRY_COLUMNS, col(AccountProduct.account_id))
-        .outerjoin(
-            AccountProduct,
-            and_(
-                col(AccountProduct.entry_id) == col(CatalogueEntry.id),
-                col(AccountProduct.account_id) == account_id,
-            ),
-        )
-        .where(col(CatalogueEntry.team_id) == team_id)
-        .order_by(col(CatalogueEntry.name_key))
-    ).all()
+    found = (
+        session.connection()
+        .execute(_CATALOGUE_MARKED, {"team_id": team_id, "account_id": account_id})
+        .all()
+    )
     width = len(ENTRY_COLUMNS)
     entries = [EntryRow._make(row[:width]) for row in found]
     used = {row[0] for row in found if row[width] is not None}

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, event, func, text
+from sqlalchemy import Table, bindparam, event, func, text
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -418,23 +418,35 @@ class BandSpell:
     before: Band | None
 
 
+_MINE = (
+    col(AccountHistory.team_id) == bindparam("team_id"),
+    col(AccountHistory.account_id) == bindparam("account_id"),
+    col(AccountHistory.day) <= bindparam("today"),
+)
+# Built once with named parameters: a card runs them on every request, and building a statement
+# (and running it through the ORM session) cost several times what SQLite takes to answer it.
+_LAST_OTHER_BAND = (
+    select_columns(col(AccountHistory.id), col(AccountHistory.band))
+    .where(*_MINE, col(AccountHistory.band) != bindparam("band"))
+    .order_by(col(AccountHistory.day).desc(), col(AccountHistory.id).desc())
+    .limit(1)
+)
+_FIRST_DAY = select_columns(func.min(AccountHistory.day)).where(*_MINE)
+_FIRST_DAY_AFTER = _FIRST_DAY.where(col(AccountHistory.id) > bindparam("after"))
+
+
 def band_spell(
     session: Session, *, team_id: str, account_id: int, band: Band, today: date
 ) -> BandSpell | None:
     """Since when the account's band has been `band` (its band now), from its history: two
     small statements. None without any record."""
-    table = AccountHistory
-    mine = (col(table.team_id) == team_id, col(table.account_id) == account_id)
-    other = session.execute(
-        select_columns(col(table.id), col(table.band))
-        .where(*mine, col(table.band) != band, col(table.day) <= today)
-        .order_by(col(table.day).desc(), col(table.id).desc())
-        .limit(1)
-    ).first()
-    since_query = select_columns(func.min(table.day)).where(*mine, col(table.day) <= today)
-    if other is not None:
-        since_query = since_query.where(col(table.id) > other[0])
-    since = session.execute(since_query).scalar_one_or_none()
+    connection = session.connection()
+    mine = {"team_id": team_id, "account_id": account_id, "today": today}
+    other = connection.execute(_LAST_OTHER_BAND, {**mine, "band": band}).first()
+    if other is None:
+        since = connection.execute(_FIRST_DAY, mine).scalar_one_or_none()
+    else:
+        since = connection.execute(_FIRST_DAY_AFTER, {**mine, "after": other[0]}).scalar_one()
     if since is None:  # no record, or the band moved since the last one (not recorded yet)
         return None if other is None else BandSpell(band=band, since=today, before=other[1])
     return BandSpell(band=band, since=_as_date(since), before=other[1] if other else None)

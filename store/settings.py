@@ -11,6 +11,8 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from sqlalchemy import bindparam
+from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -227,11 +229,16 @@ def _as_number(value: Any) -> float:
         return float("-inf")
 
 
+_THRESHOLDS = select_columns(col(TeamSettings.thresholds)).where(
+    col(TeamSettings.team_id) == bindparam("team_id")
+)
+"""Built once: every card and list reads it. Run through the session, which flushes first: a
+write path (history recorded before a commit, an override) may read it beside unsaved changes."""
+
+
 def thresholds_for(session: Session, *, team_id: str) -> Thresholds:
     """The team's thresholds, or the defaults when it has set none."""
-    stored = session.execute(
-        select(TeamSettings.thresholds).where(TeamSettings.team_id == team_id)
-    ).scalar_one_or_none()
+    stored = session.execute(_THRESHOLDS, {"team_id": team_id}).scalar_one_or_none()
     return Thresholds.model_validate(stored or {})
 
 

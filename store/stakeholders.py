@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, bindparam, or_, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from store.champion_leads import lead_from_departure
@@ -548,29 +549,38 @@ class LastTouch:
     summary: str
 
 
+_LATEST_TOUCHES = (
+    select_columns(
+        col(ContactLog.contacted_on),
+        col(ContactLog.channel),
+        col(ContactLog.summary),
+        col(ContactLog.logged_by_user_id),
+        col(Stakeholder.name),
+    )
+    .join(Stakeholder, col(ContactLog.stakeholder_id) == col(Stakeholder.id))
+    .where(
+        col(ContactLog.team_id) == bindparam("team_id"),
+        col(ContactLog.account_id) == bindparam("account_id"),
+    )
+    .order_by(col(ContactLog.contacted_on).desc(), col(ContactLog.created_at).desc())
+    .limit(TOUCH_ROWS)
+)
+"""Built once (the card reads it on every request); Core rows, no ORM objects."""
+
+
 def last_touch(session: Session, *, team_id: str, account_id: int) -> LastTouch | None:
     """The account's latest touchpoint (by the day it happened, then the latest logged), with
     everyone logged in that same touch (same day, way, summary and author: one row is written
     per person); one query over the latest few rows."""
-    rows = session.exec(
-        select(ContactLog, Stakeholder.name)
-        .join(Stakeholder, col(ContactLog.stakeholder_id) == col(Stakeholder.id))
-        .where(ContactLog.team_id == team_id, ContactLog.account_id == account_id)
-        .order_by(col(ContactLog.contacted_on).desc(), col(ContactLog.created_at).desc())
-        .limit(TOUCH_ROWS)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(_LATEST_TOUCHES, {"team_id": team_id, "account_id": account_id})
+        .all()
+    )
     if not rows:
         return None
-    latest = rows[0][0]
-
-    def same(log: ContactLog) -> bool:
-        return (log.contacted_on, log.channel, log.summary, log.logged_by_user_id) == (
-            latest.contacted_on,
-            latest.channel,
-            latest.summary,
-            latest.logged_by_user_id,
-        )
-
-    names = sorted({name for log, name in rows if same(log)})
-    first_line = latest.summary.strip().split("\n", 1)[0] if latest.summary else ""
-    return LastTouch(latest.contacted_on, tuple(names), latest.channel, first_line)
+    contacted_on, channel, summary, author, _ = rows[0]
+    touch = (contacted_on, channel, summary, author)  # same day, way, summary and author
+    names = sorted({name for *logged, name in rows if tuple(logged) == touch})
+    first_line = summary.strip().split("\n", 1)[0] if summary else ""
+    return LastTouch(contacted_on, tuple(names), channel, first_line)
