@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -69,20 +70,18 @@ def claim_delivery(
     be reported rather than posted a second time (`accountbot digest --now --force` re-sends).
     """
     now = now or utcnow()
-    claimed = session.execute(
-        _insert(session)(DigestDelivery)
-        .values(
-            team_id=team_id,
-            week=week,
-            target=target,
-            channel_id=channel_id,
-            account_id=account_id,
-            status=SENDING,
-            claimed_at=now,
-            holder=holder,
-        )
-        .on_conflict_do_nothing(index_elements=["team_id", "week", "target"])
-        .returning(col(DigestDelivery.id))
+    connection = session.connection()
+    claimed = connection.execute(
+        _statements(connection.dialect.name).claim,
+        {
+            "team_id": team_id,
+            "week": week,
+            "target": target,
+            "channel_id": channel_id,
+            "account_id": account_id,
+            "claimed_at": now,
+            "holder": holder,
+        },
     ).scalar()
     if claimed is not None:
         return Claim(id=claimed, status=SENDING)
@@ -106,16 +105,50 @@ def settle_delivery(session: Session, settle: Settle) -> None:
     if settle.status is None:
         release_delivery(session, delivery_id=settle.delivery_id)
         return
-    session.execute(
-        update(DigestDelivery)
-        .where(col(DigestDelivery.id) == settle.delivery_id)
+    connection = session.connection()
+    connection.execute(
+        _statements(connection.dialect.name).settle,
+        {
+            "delivery_id": settle.delivery_id,
+            "new_status": settle.status,
+            "new_ts": settle.message_ts,
+            "new_finished_at": settle.at,
+            "new_error": settle.error[:ERROR_LENGTH] if settle.error else None,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    claim: Any
+    settle: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    """The claim and the settling of every post, built once per dialect and run on the
+    session's connection: at a thousand workspaces, building them per post (and the ORM's
+    handling of each) was most of the ledger's cost."""
+    ledger: Table = DigestDelivery.__table__  # type: ignore[attr-defined]  # SQLModel tables are Tables
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("team_id", "week", "target", "channel_id", "account_id", "claimed_at", "holder")
+    claim = (
+        insert(ledger)
+        .values(status=SENDING, **{name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["team_id", "week", "target"])
+        .returning(ledger.c.id)
+    )
+    settle = (
+        update(ledger)
+        .where(ledger.c.id == bindparam("delivery_id"))
         .values(
-            status=settle.status,
-            message_ts=settle.message_ts,
-            finished_at=settle.at,
-            error=settle.error[:ERROR_LENGTH] if settle.error else None,
+            status=bindparam("new_status"),
+            message_ts=bindparam("new_ts"),
+            finished_at=bindparam("new_finished_at"),
+            error=bindparam("new_error"),
         )
     )
+    return _Statements(claim=claim, settle=settle)
 
 
 def interrupt_holder(
@@ -252,10 +285,3 @@ def interrupt_reminders(
     """Reminders left `sending` (`interrupt_left_sending`): returns their items."""
     rows = interrupt_left_sending(session, ActionReminder, now=now, team_id=team_id, holder=holder)
     return sorted(row.action_item_id for row in rows)
-
-
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which can skip a row already there (ON CONFLICT DO NOTHING)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
