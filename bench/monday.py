@@ -34,6 +34,7 @@ import math
 import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -190,6 +191,11 @@ class RunFigures:
     refused: Counter[str]
     killed: bool = False
     exit_codes: list[int] = field(default_factory=list)
+    cpu: float = 0.0
+    """CPU seconds (user + system) the K processes used, from the kernel's count of the
+    bench's reaped children: rendering, the ledger, the HTTP calls."""
+    load: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average as the processes started and as the last exited."""
 
 
 def database_url(admin: str, name: str) -> str:
@@ -355,6 +361,8 @@ def run(
     slack = MondaySlack(team_channels=channels_of(url)).start()
     env = worker_env(url, slack, workers)
     command = [sys.executable, "-m", "bot", "digest", "--now", "--at", MONDAY.isoformat()]
+    cpu_before = _children_cpu()
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     children = [
         subprocess.Popen(
@@ -383,6 +391,7 @@ def run(
     for child in children:
         child.wait()
     wall = time.monotonic() - started
+    cpu, load_after = _children_cpu() - cpu_before, os.getloadavg()[0]
     for reader in readers:
         reader.join()
     slack.stop()
@@ -443,7 +452,16 @@ def run(
         refused=slack.refused,
         killed=kill,
         exit_codes=[child.returncode for child in children],
+        cpu=cpu,
+        load=(load_before, load_after),
     )
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every child this process has reaped (the bench's only children are the
+    digest processes)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def holding(url: str, children: list[subprocess.Popen[str]]) -> int:
@@ -481,6 +499,8 @@ def table(figures: Iterable[RunFigures]) -> Table:
         "digests/s",
         "per-process share (sent, from the ledger)",
         "429s",
+        "CPU s (ms a digest)",
+        "load avg",
     ):
         result.add_column(heading, justify="left" if heading == "run" else "right")
     for f in figures:
@@ -498,6 +518,8 @@ def table(figures: Iterable[RunFigures]) -> Table:
             f"{f.delivered / f.wall:.1f}",
             " / ".join(f"{s:,}" for s in f.shares) + (" (one killed)" if f.killed else ""),
             ", ".join(f"{m} {n}" for m, n in sorted(f.refused.items())) or "0",
+            f"{f.cpu:.1f} ({1000 * f.cpu / max(f.delivered, 1):.1f})",
+            f"{f.load[0]:.1f} → {f.load[1]:.1f}",
         )
     return result
 

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from slack_sdk import WebClient
 
 from commands.ui.delivery import SHARED_OUTSIDE, deliver
-from commands.ui.directory import Directory
+from commands.ui.directory import ChannelFacts, Directory
 from commands.ui.slack_failures import Outcome
 from commands.ui.views.blocks import Block
 from commands.ui.views.revenue import against_target, percent
@@ -35,12 +35,14 @@ from store.deliveries import (
     DONE,
     FAILED,
     INTERRUPTED,
+    SENDING,
     SENT,
     TO_OWNER,
+    Claim,
+    Settle,
     claim_delivery,
-    finish_delivery,
     forget_week,
-    release_delivery,
+    settle_delivery,
     week_deliveries,
 )
 from store.digest_bands import ShownNow, record_bands
@@ -48,6 +50,7 @@ from store.leads import team_leads
 from store.models import saved_id
 from store.revenue import MissingRate, Rates, revenue_report
 from store.settings import DigestSettings, digest_settings_of, revenue_settings, teams_with_accounts
+from store.types import utcnow
 
 logger = logging.getLogger("accountbot.digests")
 
@@ -142,52 +145,98 @@ def is_due(now: datetime, settings: DigestSettings) -> bool:
     return now >= moment and now.astimezone(settings.zone).date() == moment.date()
 
 
+class TeamLedger:
+    """A team's posts in the delivery ledger, one transaction a post: each claim is written with
+    how the post before it went (its `Settle`, kept until then) and reads the stored fact of
+    the channel it posts to (`Directory.believed`), where three transactions did (claim, read,
+    finish). The claim is committed before its request is sent, as ever (at most once); a post's
+    fate waits at most one pacing for the next claim, and `flush` writes it when no claim
+    follows (before the ledger is read back, and whenever the run stops, by an error too). A
+    process killed in that wait leaves the post `sending`: reported as interrupted, never sent
+    again, as a post whose answer it was waiting for."""
+
+    def __init__(
+        self,
+        db: Database,
+        directory: Directory,
+        *,
+        team_id: str,
+        week: date,
+        now: datetime,
+        holder: str | None,
+    ) -> None:
+        self.db, self.directory, self.team_id = db, directory, team_id
+        self.week, self.now, self.holder = week, now, holder
+        self.pending: Settle | None = None
+
+    def claim(self, post: Post) -> tuple[Claim | None, ChannelFacts | None]:
+        """Settle the post before and claim this one, in one transaction; with the stored fact
+        of its channel, when a post may believe one."""
+        with self.db.transaction() as session:
+            if self.pending is not None:
+                settle_delivery(session, self.pending)
+            claim = claim_delivery(
+                session,
+                team_id=self.team_id,
+                week=self.week,
+                target=post.target,
+                channel_id=post.channel,
+                account_id=post.account_id,
+                now=self.now,
+                holder=self.holder,
+            )
+            believed = (
+                self.directory.believed(session, team_id=self.team_id, channel_id=post.channel)
+                if claim is not None and claim.status == SENDING
+                else None
+            )
+        self.pending = None
+        return claim, believed
+
+    def settle(self, settle: Settle) -> None:
+        """How the claimed post went, written with the next claim or by `flush`."""
+        assert self.pending is None, "each claim is settled before the next is taken"
+        self.pending = settle
+
+    def flush(self) -> None:
+        """Write the fate still pending, if any."""
+        if self.pending is not None:
+            with self.db.transaction() as session:
+                settle_delivery(session, self.pending)
+            self.pending = None
+
+
 def _post(
-    db: Database,
     client: WebClient,
     directory: Directory,
+    ledger: TeamLedger,
     run: DeliveryRun,
     pacer: Pacer,
     post: Post,
     *,
-    team_id: str,
-    now: datetime,
     settled: set[str],
-    holder: str | None = None,
 ) -> None:
     target = post.target
     if target in settled:  # sent or failed already this week: no pacing, no claim
         run.skipped.append(target)
         return
     pacer.wait(post.channel)  # before the claim: a claim is only ever held while posting
-    with db.transaction() as session:
-        claim = claim_delivery(
-            session,
-            team_id=team_id,
-            week=run.week,
-            target=target,
-            channel_id=post.channel,
-            account_id=post.account_id,
-            now=now,
-            holder=holder,
-        )
-        claim_id, claim_status, claim_error = (
-            (None, None, None) if claim is None else (claim.id, claim.status, claim.error)
-        )
-    if claim_id is None:
+    claim, believed = ledger.claim(post)
+    if claim is None:
         run.skipped.append(target)
         return
-    if claim_status == FAILED:  # found interrupted: reported, not posted again
-        run.failed[target] = claim_error or INTERRUPTED
+    if claim.status == FAILED:  # found interrupted: reported, not posted again
+        run.failed[target] = claim.error or INTERRUPTED
         return
     status, prefix = SENT, ""
     delivered = deliver(
         client,
         directory,
-        team_id=team_id,
+        team_id=ledger.team_id,
         channel=post.channel,
         text=post.text,
         blocks=post.blocks,
+        believed=believed,
         unfurl_links=False,
     )
     if delivered.outcome is Outcome.SHARED_OUTSIDE and post.account_id is not None:
@@ -200,15 +249,14 @@ def _post(
             delivered = deliver(
                 client,
                 directory,
-                team_id=team_id,
+                team_id=ledger.team_id,
                 channel=post.owner,
                 text=text,
                 blocks=blocks,
                 unfurl_links=False,
             )
     if delivered.sent:
-        with db.transaction() as session:
-            finish_delivery(session, delivery_id=claim_id, status=status, message_ts=delivered.ts)
+        ledger.settle(Settle(claim.id, status, at=utcnow(), message_ts=delivered.ts))
         run.sent.append(target)
         if status == TO_OWNER and post.owner is not None:
             run.to_owner[target] = post.owner
@@ -216,12 +264,11 @@ def _post(
     reason = prefix + delivered.reason
     run.failed[target] = reason
     logger.warning("digest %s to %s not delivered: %s", target, post.channel, reason)
-    with db.transaction() as session:
-        if delivered.outcome is Outcome.NOT_SENT:  # Slack has nothing: the next run posts it
-            release_delivery(session, delivery_id=claim_id)
-            run.released.append(target)
-        else:  # refused, or Slack may have it: reported, never posted again by itself
-            finish_delivery(session, delivery_id=claim_id, status=FAILED, error=reason)
+    if delivered.outcome is Outcome.NOT_SENT:  # Slack has nothing: the next run posts it
+        ledger.settle(Settle(claim.id, None, at=utcnow()))
+        run.released.append(target)
+    else:  # refused, or Slack may have it: reported, never posted again by itself
+        ledger.settle(Settle(claim.id, FAILED, at=utcnow(), error=reason))
 
 
 def team_digests(
@@ -388,21 +435,20 @@ def deliver_team_digests(
             if row.status in DONE
         }
 
-    def post(one: Post) -> None:
-        if heartbeat is not None:
-            heartbeat()
-        _post(
-            db,
-            client,
-            directory,
-            run,
-            pacer,
-            one,
-            team_id=team_id,
-            now=now,
-            settled=settled,
-            holder=holder,
-        )
+    ledger = TeamLedger(db, directory, team_id=team_id, week=week, now=now, holder=holder)
+
+    def post(one: Post, *, settle_now: bool = True) -> None:
+        """Post one digest; its fate is written with the next claim unless `settle_now` (the
+        account digests' loop settles each with the next, and its last after the loop)."""
+        try:
+            if heartbeat is not None:
+                heartbeat()
+            _post(client, directory, ledger, run, pacer, one, settled=settled)
+        except BaseException:  # the run stops here: the fate of the post before is written
+            ledger.flush()
+            raise
+        if settle_now:
+            ledger.flush()
 
     due = {f"account:{d.account.id}": d.account.channel_id for d, _, _ in rendered.channel_digests}
     channels = {channel for target, channel in due.items() if channel and target not in settled}
@@ -422,8 +468,10 @@ def deliver_team_digests(
                 text=text,
                 account_id=account.id,
                 owner=account.owner_user_id,
-            )
+            ),
+            settle_now=False,
         )
+    ledger.flush()
     if not whole_team:
         return run
     accounts = {f"account:{d.account.id}": d.account for d in digests}

@@ -5,11 +5,13 @@ fate (sent, failed with why, interrupted) is what the runs report."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.models import ActionReminder, DigestDelivery, RenewalAsk
@@ -28,6 +30,27 @@ INTERRUPTED = "interrupted: the bot stopped while posting it, so Slack may or ma
 TIMED_OUT = "timed out: Slack did not answer, so it may or may not have been posted"
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A digest claimed for posting (`SENDING`), or found interrupted (`FAILED`, with why)."""
+
+    id: int
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Settle:
+    """How a claimed digest went, to be written later, with the next claim (`claim_delivery`):
+    its status, or None for a claim given back (nothing sent: the next run posts it)."""
+
+    delivery_id: int
+    status: str | None
+    at: datetime
+    error: str | None = None
+    message_ts: str | None = None
+
+
 def claim_delivery(
     session: Session,
     *,
@@ -38,41 +61,94 @@ def claim_delivery(
     account_id: int | None = None,
     now: datetime | None = None,
     holder: str | None = None,
-) -> DigestDelivery | None:
-    """Take the right to post one digest this week (claims are taken just before posting).
+) -> Claim | None:
+    """Take the right to post one digest this week (claims are taken just before posting): one
+    `INSERT … ON CONFLICT DO NOTHING` on the ledger's unique (team, week, target).
 
     None when it is sent, failed or in flight. A claim left `sending` by a process that died is
     a post that may have reached Slack: it is marked failed (`INTERRUPTED`) and returned so, to
     be reported rather than posted a second time (`accountbot digest --now --force` re-sends).
     """
     now = now or utcnow()
-    try:
-        with session.begin_nested():
-            row = DigestDelivery(
-                team_id=team_id,
-                week=week,
-                target=target,
-                channel_id=channel_id,
-                account_id=account_id,
-                claimed_at=now,
-                holder=holder,
-            )
-            session.add(row)
-            session.flush()
-            return row
-    except IntegrityError:
-        pass
-    existing = session.exec(
-        select(DigestDelivery).where(
-            DigestDelivery.team_id == team_id,
-            DigestDelivery.week == week,
-            DigestDelivery.target == target,
+    connection = session.connection()
+    claimed = connection.execute(
+        _statements(connection.dialect.name).claim,
+        {
+            "team_id": team_id,
+            "week": week,
+            "target": target,
+            "channel_id": channel_id,
+            "account_id": account_id,
+            "claimed_at": now,
+            "holder": holder,
+        },
+    ).scalar()
+    if claimed is not None:
+        return Claim(id=claimed, status=SENDING)
+    stale = session.execute(
+        update(DigestDelivery)
+        .where(
+            col(DigestDelivery.team_id) == team_id,
+            col(DigestDelivery.week) == week,
+            col(DigestDelivery.target) == target,
+            col(DigestDelivery.status) == SENDING,
+            col(DigestDelivery.claimed_at) < now - STALE_AFTER,
         )
-    ).one()
-    if existing.status == SENDING and existing.claimed_at < now - STALE_AFTER:
-        existing.status, existing.error, existing.finished_at = FAILED, INTERRUPTED, now
-        return existing
-    return None
+        .values(status=FAILED, error=INTERRUPTED, finished_at=now)
+        .returning(col(DigestDelivery.id))
+    ).scalar()
+    return None if stale is None else Claim(id=stale, status=FAILED, error=INTERRUPTED)
+
+
+def settle_delivery(session: Session, settle: Settle) -> None:
+    """Write how a claimed digest went (one statement): its status, or the claim given back."""
+    if settle.status is None:
+        release_delivery(session, delivery_id=settle.delivery_id)
+        return
+    connection = session.connection()
+    connection.execute(
+        _statements(connection.dialect.name).settle,
+        {
+            "delivery_id": settle.delivery_id,
+            "new_status": settle.status,
+            "new_ts": settle.message_ts,
+            "new_finished_at": settle.at,
+            "new_error": settle.error[:ERROR_LENGTH] if settle.error else None,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    claim: Any
+    settle: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    """The claim and the settling of every post, built once per dialect and run on the
+    session's connection: at a thousand workspaces, building them per post (and the ORM's
+    handling of each) was most of the ledger's cost."""
+    ledger: Table = DigestDelivery.__table__  # type: ignore[attr-defined]  # SQLModel tables are Tables
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("team_id", "week", "target", "channel_id", "account_id", "claimed_at", "holder")
+    claim = (
+        insert(ledger)
+        .values(status=SENDING, **{name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["team_id", "week", "target"])
+        .returning(ledger.c.id)
+    )
+    settle = (
+        update(ledger)
+        .where(ledger.c.id == bindparam("delivery_id"))
+        .values(
+            status=bindparam("new_status"),
+            message_ts=bindparam("new_ts"),
+            finished_at=bindparam("new_finished_at"),
+            error=bindparam("new_error"),
+        )
+    )
+    return _Statements(claim=claim, settle=settle)
 
 
 def interrupt_holder(
@@ -94,20 +170,6 @@ def interrupt_holder(
     for row in rows:
         row.status, row.error, row.finished_at = FAILED, INTERRUPTED, now
     return [row.target for row in rows]
-
-
-def finish_delivery(
-    session: Session,
-    *,
-    delivery_id: int,
-    status: str,
-    error: str | None = None,
-    message_ts: str | None = None,
-) -> None:
-    row = session.get(DigestDelivery, delivery_id)
-    if row is not None:
-        row.status, row.message_ts, row.finished_at = status, message_ts, utcnow()
-        row.error = error[:ERROR_LENGTH] if error else None
 
 
 def release_delivery(session: Session, *, delivery_id: int) -> None:

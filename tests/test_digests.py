@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import make_client
 from bot.settings import Settings
@@ -18,6 +18,7 @@ from bot.workspaces import team_clients
 from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, run_due_digests
 from digests.scheduler import build_scheduler
 from store.actions import add_action_item, complete_action_item
+from store.channels import record_answers
 from store.db import Database
 from store.deliveries import INTERRUPTED, claim_delivery
 from store.enums import ContactChannel, Role, Sentiment
@@ -461,6 +462,49 @@ def test_a_restart_mid_run_posts_only_what_is_missing(
     assert restarted.sent == ["account:3", "account:4", "account:5"]
     assert restarted.skipped == ["account:1", "account:2"]
     assert sorted(p.params["channel"] for p in posts(slack)) == ["C0", "C1", "C2", "C3", "C4"]
+
+
+def test_each_post_costs_one_ledger_transaction_its_claim_settling_the_post_before(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    """At a thousand workspaces the bot's CPU per post is the bound: a post's claim, the stored
+    fact of its channel and the fate of the post before are one transaction, not three."""
+    for index in range(9):
+        risky(database, f"Account {index}", f"C{index}")
+    with database.transaction() as session:  # Slack described every channel a moment ago
+        record_answers(
+            session,
+            team_id=TEAM_ID,
+            answers={f"C{index}": (False, False) for index in range(9)},
+            asked_at=MONDAY - timedelta(minutes=5),
+        )
+    begun: list[object] = []
+
+    def transactions(account_ids: list[int]) -> int:
+        begun.clear()
+        listener = lambda *_: begun.append(1)  # noqa: E731
+        event.listen(database.engine, "begin", listener)
+        try:
+            run = deliver_team_digests(
+                database,
+                client,
+                team_id=TEAM_ID,
+                settings=DigestSettings(),
+                now=MONDAY,
+                pacer=NO_WAIT,
+                account_ids=account_ids,
+            )
+        finally:
+            event.remove(database.engine, "begin", listener)
+        assert run.sent == [f"account:{i}" for i in account_ids]
+        return len(begun)
+
+    three, six = transactions([1, 2, 3]), transactions([4, 5, 6, 7, 8, 9])
+    assert six - three == 3  # one a post
+    assert slack.calls_to("conversations.info") == []  # the stored facts were believed
+    with database.transaction() as session:
+        rows = session.scalars(select(DigestDelivery)).all()
+    assert {(row.status, bool(row.finished_at)) for row in rows} == {("sent", True)}
 
 
 def test_a_digest_whose_process_died_while_posting_is_reported_not_posted_twice(

@@ -29,7 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from commands.ui.directory import Directory
+from commands.ui.directory import ChannelFacts, Directory
 from commands.ui.slack_failures import Failure, Outcome, classify, classify_answer, never_sent
 from commands.ui.text import channel_mention
 from commands.ui.views.blocks import Block
@@ -255,6 +255,7 @@ def deliver(
     text: str,
     blocks: Sequence[Block],
     response_url: str | None = None,
+    believed: ChannelFacts | None = None,
     **options: Any,
 ) -> Delivered:
     """Post internal content to `channel` (a channel, or a user id for a DM), at most once.
@@ -263,9 +264,10 @@ def deliver(
     one Slack will not describe; a DM to a user of the workspace needs no check. With a
     `response_url` the message goes there, `in_channel` (Share in channel), else by
     chat.postMessage. Never raises for Slack or the network: the answer says what happened,
-    and the caller, who knows what the post was, logs it (here only at DEBUG).
+    and the caller, who knows what the post was, logs it (here only at DEBUG). `believed` is
+    the stored fact of the channel when the caller has just read it (`Directory.believed`).
     """
-    refused = _refusal(client, directory, team_id=team_id, channel=channel)
+    refused = _refusal(client, directory, team_id=team_id, channel=channel, believed=believed)
     delivered = refused or _send(
         client, channel=channel, text=text, blocks=blocks, response_url=response_url, **options
     )
@@ -303,7 +305,12 @@ def _send(
 
 
 def _refusal(
-    client: WebClient, directory: Directory, *, team_id: str, channel: str
+    client: WebClient,
+    directory: Directory,
+    *,
+    team_id: str,
+    channel: str,
+    believed: ChannelFacts | None = None,
 ) -> Delivered | None:
     """Why internal content may not go to `channel`, or None when it may (a user id: a DM).
 
@@ -314,7 +321,7 @@ def _refusal(
     if not is_channel(channel):
         return None
     try:
-        facts = directory.for_post(client, team_id=team_id, channel_id=channel)
+        facts = directory.for_post(client, team_id=team_id, channel_id=channel, stored=believed)
     except Exception as error:
         if (failure := classify(error)) is None:
             raise

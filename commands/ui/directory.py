@@ -27,12 +27,13 @@ from pydantic import BaseModel, ConfigDict
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from commands.ui.slack_failures import Outcome, answered, classify
 from store.channels import (
     FACTS_MAX_AGE,
     LISTED,
-    channel_fact,
+    believable_fact,
     fresh_channels,
     known_privacy,
     record_answer,
@@ -166,12 +167,22 @@ class Directory:
         )
         self._lock = threading.Lock()
 
-    def for_post(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
+    def for_post(
+        self,
+        client: WebClient,
+        *,
+        team_id: str,
+        channel_id: str,
+        stored: ChannelFacts | None = None,
+    ) -> ChannelFacts:
         """What a post of internal content may believe of the channel: the stored fact while it
-        is younger than `max_age` and no event left it in doubt; else Slack's answer now
-        (kept for every process, unless it is a refusal: a channel Slack will not describe
-        is asked about at each post). Raises as `channel_facts` does when Slack cannot say."""
-        stored = self._stored(team_id=team_id, channel_id=channel_id)
+        is younger than `max_age` and no event left it in doubt (`stored`, when the caller read
+        it just now with `believed`, in the transaction that claimed the post); else Slack's
+        answer now (kept for every process, unless it is a refusal: a channel Slack will not
+        describe is asked about at each post). Raises as `channel_facts` does when Slack
+        cannot say."""
+        if stored is None:
+            stored = self._stored(team_id=team_id, channel_id=channel_id)
         if stored is not None:
             return stored
         return self._ask(client, team_id=team_id, channel_id=channel_id)
@@ -280,6 +291,21 @@ class Directory:
                 private.add(channel_id)
         return frozenset(private)
 
+    def believed(self, session: Session, *, team_id: str, channel_id: str) -> ChannelFacts | None:
+        """The stored fact a post may believe, read in the caller's `session` (a digest reads it
+        in the transaction that claims the post), or None: unknown, in doubt, too old, or
+        nothing stored to believe (no database, no `max_age`)."""
+        if self.db is None or not self.max_age or channel_id[:1] not in {"C", "G", "D"}:
+            return None
+        fact = believable_fact(
+            session, team_id=team_id, channel_id=channel_id, since=utcnow() - self.max_age
+        )
+        if fact is None:
+            return None
+        shared_outside, private = fact
+        # privacy an event did not say counts as private: closed, not open
+        return ChannelFacts(private=private is not False, shared_outside=shared_outside)
+
     def _stored(self, *, team_id: str, channel_id: str) -> ChannelFacts | None:
         """The stored fact a post may believe, or None (unknown, in doubt, too old, or the
         store not answering: then Slack is asked)."""
@@ -287,14 +313,10 @@ class Directory:
             return None
         try:
             with self.db.reading() as session:
-                fact = channel_fact(session, team_id=team_id, channel_id=channel_id)
+                return self.believed(session, team_id=team_id, channel_id=channel_id)
         except SQLAlchemyError as error:
             logger.warning("stored facts of %s not read, Slack is asked: %s", channel_id, error)
             return None
-        if fact is None or fact.in_doubt or utcnow() - fact.said_at > self.max_age:
-            return None
-        # privacy an event did not say counts as private: closed, not open
-        return ChannelFacts(private=fact.private is not False, shared_outside=fact.shared_outside)
 
     def channel(self, client: WebClient, *, team_id: str, channel_id: str) -> ChannelFacts:
         """What Slack says of the channel, remembered for a while."""
