@@ -356,20 +356,24 @@ def digest(
             typer.echo(f"  {target}: sent to {owner} by DM instead: {SHARED_OUTSIDE}")
 
 
+TeamOption = Annotated[
+    str | None,
+    typer.Option("--team", "-t", help="The team id (needed when the store has several)."),
+]
+RejectsOption = Annotated[
+    Path | None,
+    typer.Option(help="Where to write the rejected rows (default: FILE.rejects.csv)."),
+]
+BatchSizeOption = Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction.")]
+"""The options every file import shares (`usage import`, `events import`)."""
+
+
 @usage_cli.command("import")
 def usage_import(
     file: Annotated[Path, typer.Argument(help="A CSV file: account, date, seats active, …")],
-    team: Annotated[
-        str | None,
-        typer.Option("--team", "-t", help="The team id (needed when the store has several)."),
-    ] = None,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(help="Where to write the rejected rows (default: FILE.rejects.csv)."),
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
-    ] = BATCH_SIZE,
+    team: TeamOption = None,
+    rejects: RejectsOption = None,
+    batch_size: BatchSizeOption = BATCH_SIZE,
 ) -> None:
     """Import usage readings: a row per account and day (account name or external id, date,
     seats active; optionally monthly active users, adoption %, satisfaction of 5, escalations).
@@ -383,20 +387,12 @@ def usage_import(
 @events_cli.command("import")
 def events_import(
     file: Annotated[Path, typer.Argument(help="A CSV file: account, kind, date, note, link")],
-    team: Annotated[
-        str | None,
-        typer.Option("--team", "-t", help="The team id (needed when the store has several)."),
-    ] = None,
+    team: TeamOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count every row; write nothing.")
     ] = False,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(help="Where to write the rejected rows (default: FILE.rejects.csv)."),
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
-    ] = BATCH_SIZE,
+    rejects: RejectsOption = None,
+    batch_size: BatchSizeOption = BATCH_SIZE,
 ) -> None:
     """Import business events: a row per event (account name or external id, kind, date;
     optionally a note and a link). Kinds: funding, acquisition, new_office, headcount_growth,
