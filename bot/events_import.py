@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlmodel import Session
 
-from bot.imports import CREATED, REPLACED, UNCHANGED, Written, column_name
+from bot.imports import CREATED, REPLACED, UNCHANGED, TeamImport, Written, column_name
 from bot.usage_import import one_account
 from commands.ui.values import URL
 from store.enums import EventKind, EventSource
@@ -123,18 +123,12 @@ class EventFileRow(BaseModel):
         return value
 
 
-class EventsImport:
+class EventsImport(TeamImport):
     """Business events, as `bot.imports.run_import` reads a kind of import."""
 
     model = EventFileRow
+    aliases = ALIASES
     required: ClassVar[tuple[str, ...]] = ("account", "kind", "happened_on")
-
-    def __init__(self, *, team_id: str) -> None:
-        self.team_id = team_id
-
-    def column(self, cell: str) -> str:
-        name = column_name(cell)
-        return ALIASES.get(name, name)
 
     def prepare(self, values: dict[str, str], *, decimal_comma: bool) -> dict[str, Any]:
         return dict(values)

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from charset_normalizer import from_bytes
 from pydantic import BaseModel, ValidationError
@@ -245,6 +245,20 @@ class ImportKind(Protocol[Parsed, Target]):
     def write(self, session: Session, rows: Sequence[tuple[Parsed, Target]]) -> Sequence[Written]:
         """Write a batch (its keys distinct); what each row did, in order."""
         ...
+
+
+class TeamImport:
+    """The common part of a kind of import into one team's accounts: the team, and header
+    cells read as columns through the kind's `aliases`."""
+
+    aliases: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *, team_id: str) -> None:
+        self.team_id = team_id
+
+    def column(self, cell: str) -> str:
+        name = column_name(cell)
+        return self.aliases.get(name, name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from pydantic import field_validator
 from sqlmodel import Session
 
-from bot.imports import CREATED, REJECTED, REPLACED, UNCHANGED, Written, column_name
+from bot.imports import CREATED, REJECTED, REPLACED, UNCHANGED, TeamImport, Written
 from store.usage import (
     Outcome,
     Reading,
@@ -71,18 +71,12 @@ def one_account(reference: str, matches: Sequence[tuple[int, str]]) -> int | str
     return matches[0][0]
 
 
-class UsageImport:
+class UsageImport(TeamImport):
     """Usage readings, as `bot.imports.run_import` reads a kind of import."""
 
     model = UsageRow
+    aliases = ALIASES
     required: ClassVar[tuple[str, ...]] = ("account", "read_on", "seats_active")
-
-    def __init__(self, *, team_id: str) -> None:
-        self.team_id = team_id
-
-    def column(self, cell: str) -> str:
-        name = column_name(cell)
-        return ALIASES.get(name, name)
 
     def prepare(self, values: dict[str, str], *, decimal_comma: bool) -> dict[str, Any]:
         """Numbers as people write them: `1,200` or `1 200` whole, `4,2` with a decimal comma
