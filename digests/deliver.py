@@ -46,6 +46,7 @@ from store.deliveries import (
     week_deliveries,
 )
 from store.digest_bands import ShownNow, record_bands
+from store.growth import refresh_accounts
 from store.leads import team_leads
 from store.models import saved_id
 from store.revenue import MissingRate, Rates, revenue_report
@@ -422,6 +423,13 @@ def deliver_team_digests(
     )
     week, digests = rendered.week, rendered.digests
     remember_bands(db, team_id=team_id, week=week, digests=digests)
+    with db.transaction() as session:  # the weekly run keeps the expansion hypotheses fresh
+        refresh_accounts(
+            session,
+            team_id=team_id,
+            today=now.astimezone(settings.zone).date(),
+            account_ids=account_ids,
+        )
     run = DeliveryRun(week=week)
     whole_team = account_ids is None
     if force:

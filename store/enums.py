@@ -235,3 +235,12 @@ STAGE_PROBABILITY = {
     OpportunityStage.CLOSED_LOST: 0,
 }
 """The practice's probability of each stage, in percent."""
+
+
+class HypothesisStatus(StrEnum):
+    """Where a stored expansion hypothesis stands: open, dismissed with a reason, or turned into
+    an opportunity."""
+
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    CONVERTED = "converted"

@@ -17,6 +17,7 @@ from store.enums import (
     ContactChannel,
     EventKind,
     EventSource,
+    HypothesisStatus,
     Influence,
     ItemKind,
     LeadStatus,
@@ -651,6 +652,40 @@ class Opportunity(SQLModel, table=True):
     created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class ExpansionHypothesis(SQLModel, table=True):
+    """An account's expansion hypothesis as last computed (`store.growth.refresh_hypotheses`),
+    one per account, kind and key: a stable record the growth view, the pipeline and later the
+    QBR read, whose status (open, dismissed, converted) outlives each refresh."""
+
+    __tablename__ = "expansion_hypothesis"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "kind", "key"),
+        sa.Index(None, "team_id", "account_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = team_field()
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    key: str = Field(max_length=200)
+    evidence: str = Field(max_length=TEXT_LENGTH)
+    measure: int | None = None
+    """The evidence's number (seat use in percent of the licence, ...), when the kind has one:
+    what a dismissal is compared against."""
+    estimate: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    currency: str = Field(min_length=3, max_length=3)
+    readiness: str = Field(max_length=16)
+    score: int
+    observation: bool
+    status: HypothesisStatus = Field(
+        default=HypothesisStatus.OPEN, sa_type=enum_column(HypothesisStatus)
+    )
+    current: bool = True
+    """Seen on the account's latest refresh (false: no longer found, or the account is red)."""
+    first_seen_on: date
+    last_seen_on: date
 
 
 class OpportunityStakeholder(SQLModel, table=True):

@@ -1,0 +1,381 @@
+"""The expansion engine's facts read from the record for any number of accounts, and its
+hypotheses kept as a stable record (`expansion_hypothesis`): both in a fixed number of
+statements, whatever the number of accounts (`store/expansion.py` stays pure)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, bindparam, insert, update
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
+
+from store.catalogue import ENTRY_COLUMNS, EntryRow, whitespace
+from store.champion_leads import champion_promotions
+from store.enums import Band, HypothesisStatus, StakeholderStatus
+from store.enums import EventKind as StoredEventKind
+from store.events import events_of
+from store.expansion import (
+    FRESH_EVENT_DAYS,
+    AccountFacts,
+    BusinessEvent,
+    Department,
+    EventKind,
+    Expansion,
+    HypothesisKind,
+    Person,
+    Setting,
+    expansion,
+)
+from store.models import (
+    AccountDepartment,
+    AccountProduct,
+    CatalogueEntry,
+    ExpansionHypothesis,
+    Stakeholder,
+)
+from store.revenue import Rates
+from store.settings import revenue_settings, thresholds_for
+from store.signals import AccountSnapshot, assess
+from store.snapshots import account_scope, load_snapshots
+
+EVENT_KINDS = {
+    StoredEventKind.FUNDING: EventKind.FUNDING,
+    StoredEventKind.ACQUISITION: EventKind.ACQUISITION,
+    StoredEventKind.NEW_OFFICE: EventKind.NEW_OFFICE,
+    StoredEventKind.HEADCOUNT_GROWTH: EventKind.HEADCOUNT_GROWTH,
+    StoredEventKind.NEW_LEADER: EventKind.NEW_LEADER,
+    StoredEventKind.REGULATORY: EventKind.REGULATORY_CHANGE,
+    StoredEventKind.REORGANISATION: EventKind.REORGANISATION,
+}
+"""A stored event's kind as the engine names it (the record says `regulatory`)."""
+NO_DEPARTMENT_USAGE = "no per-department usage"
+"""Usage readings carry no department: the engine is told so (None), never a guess."""
+
+
+@dataclass(frozen=True, slots=True)
+class GrowthInput:
+    """One account's facts and its team's setting, with the band the rules gave it."""
+
+    facts: AccountFacts
+    setting: Setting
+
+
+def growth_inputs(
+    session: Session,
+    *,
+    team_id: str,
+    today: date,
+    account_ids: Sequence[int] | None = None,
+    owner_user_id: str | None = None,
+) -> list[GrowthInput]:
+    """The engine's input for the chosen accounts (as `account_scope` chooses them), by name:
+    the band from the risk rules (an override in force included), seats, departments with and
+    without the product, whitespace with catalogue prices, business events, champion
+    promotions of the last 90 days, the people on the map and their notes, the renewal date,
+    and the team's reporting currency and rates. Fifteen statements whatever their number.
+    Usage by department is None ("no per-department usage": readings carry no department) and
+    the fiscal year's first month None (no team setting for it yet)."""
+    snapshots = load_snapshots(
+        session, team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id, today=today
+    )
+    if not snapshots:
+        return []
+    thresholds = thresholds_for(session, team_id=team_id)
+    money = revenue_settings(session, team_id=team_id)
+    rates = Rates(currency=money.currency, rates=dict(money.rates))
+    scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
+    ids = [s.account.id for s in snapshots]
+    entries, used = _catalogue(session, team_id=team_id, scope=scope)
+    departments = _departments(session, scope=scope)
+    notes = _notes(session, scope=scope)
+    events = events_of(session, team_id=team_id, account_ids=ids)
+    promotions = champion_promotions(
+        session, team_id=team_id, account_ids=ids, since=today - timedelta(FRESH_EVENT_DAYS)
+    )
+    found = []
+    for snapshot in snapshots:
+        account = snapshot.account
+        in_use = used.get(account.id, set())
+        found.append(
+            GrowthInput(
+                facts=AccountFacts(
+                    account_id=account.id,
+                    name=account.name,
+                    band=_band(snapshot, today=today, thresholds=thresholds),
+                    seats_licensed=account.seats_licensed,
+                    seats_active=account.seats_active,
+                    renewal_date=account.renewal_date,
+                    products_in_use=tuple(e for e in entries if e.id in in_use),
+                    whitespace=tuple(
+                        whitespace(entries, in_use, seats_licensed=account.seats_licensed)
+                    ),
+                    people=tuple(
+                        Person(
+                            name=p.name,
+                            role=p.role,
+                            sentiment=p.sentiment,
+                            last_contacted_on=p.last_contacted_on,
+                            level=p.level.value if p.level is not None else None,
+                        )
+                        for p in snapshot.stakeholders
+                        if p.status is StakeholderStatus.ACTIVE
+                    ),
+                    events=tuple(
+                        BusinessEvent(kind=EVENT_KINDS[e.kind], on=e.happened_on, note=e.note)
+                        for e in events.get(account.id, [])
+                    ),
+                    promotions=tuple(promotions.get(account.id, [])),
+                    usage_by_department=None,
+                    departments=departments.get(account.id),
+                    notes=tuple(notes.get(account.id, [])),
+                ),
+                setting=Setting(
+                    today=today,
+                    recent_contact_days=thresholds.recent_contact_days,
+                    renewal_window_days=thresholds.renewal_window(account.segment),
+                    fiscal_year_start_month=None,
+                    rates=rates,
+                ),
+            )
+        )
+    return found
+
+
+def _band(snapshot: AccountSnapshot, *, today: date, thresholds: Any) -> Band:
+    return assess(snapshot, today=today, thresholds=thresholds).band
+
+
+def _catalogue(
+    session: Session, *, team_id: str, scope: Select[Any]
+) -> tuple[list[EntryRow], dict[int, set[int]]]:
+    """The team's catalogue by name, and the entries each account in scope uses (two
+    statements)."""
+    entries = [
+        EntryRow._make(row)
+        for row in session.execute(
+            select_columns(*ENTRY_COLUMNS)
+            .where(col(CatalogueEntry.team_id) == team_id)
+            .order_by(col(CatalogueEntry.name_key))
+        )
+    ]
+    used: dict[int, set[int]] = defaultdict(set)
+    for account_id, entry_id in session.execute(
+        select_columns(col(AccountProduct.account_id), col(AccountProduct.entry_id)).where(
+            col(AccountProduct.account_id).in_(scope)
+        )
+    ):
+        used[account_id].add(entry_id)
+    return entries, used
+
+
+def _departments(session: Session, *, scope: Select[Any]) -> dict[int, tuple[Department, ...]]:
+    """Each account's known departments, by name (none known: absent, never an empty guess).
+    Departments carry no headcount yet, so their estimate says it is unknown."""
+    found: dict[int, list[Department]] = defaultdict(list)
+    for account_id, name, uses in session.execute(
+        select_columns(
+            col(AccountDepartment.account_id),
+            col(AccountDepartment.name),
+            col(AccountDepartment.uses_product),
+        )
+        .where(col(AccountDepartment.account_id).in_(scope))
+        .order_by(col(AccountDepartment.account_id), col(AccountDepartment.name_key))
+    ):
+        found[account_id].append(Department(name=name, uses_product=uses))
+    return {account_id: tuple(rows) for account_id, rows in found.items()}
+
+
+def _notes(session: Session, *, scope: Select[Any]) -> dict[int, list[str]]:
+    """The notes the team wrote on each account's active stakeholders: evidence for a module."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for account_id, note in session.execute(
+        select_columns(col(Stakeholder.account_id), col(Stakeholder.notes))
+        .where(
+            col(Stakeholder.account_id).in_(scope),
+            col(Stakeholder.status) == StakeholderStatus.ACTIVE,
+            col(Stakeholder.notes).is_not(None),
+        )
+        .order_by(col(Stakeholder.account_id), col(Stakeholder.id))
+    ):
+        if note.strip():
+            found[account_id].append(note)
+    return found
+
+
+def measure_of(kind: HypothesisKind, facts: AccountFacts) -> int | None:
+    """The evidence's number a dismissal is compared against: seat use in percent of the
+    licence for the seat signal, the number of events for an event (none for other kinds)."""
+    if kind is HypothesisKind.SEATS and facts.seats_licensed and facts.seats_active is not None:
+        return facts.seats_active * 100 // facts.seats_licensed
+    return None
+
+
+def refresh_hypotheses(
+    session: Session, *, team_id: str, inputs: Sequence[GrowthInput], today: date
+) -> dict[int, Expansion]:
+    """Run the engine over `inputs` and keep what it finds: a new hypothesis is inserted
+    (open, first seen today), one found again has its evidence, estimate, readiness and score
+    brought up to date and its last-seen day moved (its status kept: a dismissal or a
+    conversion outlives the refresh), one no longer found stays, no longer `current` (a red
+    account is held: none of its hypotheses is current). At most four statements, whatever the
+    number of accounts."""
+    results = {i.facts.account_id: expansion(i.facts, i.setting) for i in inputs}
+    if not results:
+        return results
+    table = ExpansionHypothesis.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+    existing = {
+        (account_id, kind, key): row_id
+        for row_id, account_id, kind, key in session.execute(
+            select_columns(
+                col(ExpansionHypothesis.id),
+                col(ExpansionHypothesis.account_id),
+                col(ExpansionHypothesis.kind),
+                col(ExpansionHypothesis.key),
+            ).where(
+                col(ExpansionHypothesis.team_id) == team_id,
+                col(ExpansionHypothesis.account_id).in_(list(results)),
+            )
+        )
+    }
+    if existing:
+        session.execute(
+            update(table)
+            .where(
+                table.c.team_id == team_id,
+                table.c.account_id.in_(list(results)),
+                table.c.current.is_(True),
+            )
+            .values(current=False)
+        )
+    new: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
+    for item in inputs:
+        account_id = item.facts.account_id
+        found = results[account_id]
+        for hypothesis in (*found.hypotheses, *found.observations):
+            values = {
+                "evidence": hypothesis.evidence,
+                "measure": measure_of(hypothesis.kind, item.facts),
+                "estimate": hypothesis.estimate.amount,
+                "currency": hypothesis.estimate.currency,
+                "readiness": hypothesis.readiness.value,
+                "score": hypothesis.score,
+                "observation": hypothesis.observation,
+                "current": True,
+                "last_seen_on": today,
+            }
+            row_id = existing.get((account_id, hypothesis.kind.value, hypothesis.key))
+            if row_id is None:
+                new.append(
+                    {
+                        **values,
+                        "team_id": team_id,
+                        "account_id": account_id,
+                        "kind": hypothesis.kind.value,
+                        "key": hypothesis.key,
+                        "status": HypothesisStatus.OPEN,
+                        "first_seen_on": today,
+                    }
+                )
+            else:
+                seen.append({**values, "row_id": row_id})
+    if new:
+        session.execute(insert(table), new)
+    if seen:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(name) for name in seen[0] if name != "row_id"}),
+            seen,
+        )
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHypothesis:
+    """A stored hypothesis as the growth view, the pipeline and the digests read it."""
+
+    id: int
+    account_id: int
+    kind: HypothesisKind
+    key: str
+    evidence: str
+    measure: int | None
+    estimate: Any
+    currency: str
+    readiness: str
+    score: int
+    observation: bool
+    status: HypothesisStatus
+    first_seen_on: date
+    last_seen_on: date
+
+
+def stored_hypotheses(
+    session: Session, *, team_id: str, account_ids: Sequence[int]
+) -> dict[int, list[StoredHypothesis]]:
+    """Each account's current hypotheses (seen on its latest refresh), hypotheses before
+    observations, each best first (score, then estimate, kind and key): one statement."""
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select_columns(
+            col(ExpansionHypothesis.id),
+            col(ExpansionHypothesis.account_id),
+            col(ExpansionHypothesis.kind),
+            col(ExpansionHypothesis.key),
+            col(ExpansionHypothesis.evidence),
+            col(ExpansionHypothesis.measure),
+            col(ExpansionHypothesis.estimate),
+            col(ExpansionHypothesis.currency),
+            col(ExpansionHypothesis.readiness),
+            col(ExpansionHypothesis.score),
+            col(ExpansionHypothesis.observation),
+            col(ExpansionHypothesis.status),
+            col(ExpansionHypothesis.first_seen_on),
+            col(ExpansionHypothesis.last_seen_on),
+        ).where(
+            col(ExpansionHypothesis.team_id) == team_id,
+            col(ExpansionHypothesis.account_id).in_(account_ids),
+            col(ExpansionHypothesis.current).is_(True),
+        )
+    ).all()
+    found: dict[int, list[StoredHypothesis]] = defaultdict(list)
+    for row in rows:
+        found[row[1]].append(StoredHypothesis(row[0], row[1], HypothesisKind(row[2]), *row[3:]))
+    for hypotheses in found.values():
+        hypotheses.sort(
+            key=lambda h: (
+                h.observation,
+                -h.score,
+                -(h.estimate if h.estimate is not None else -1),
+                h.kind.value,
+                h.key,
+            )
+        )
+    return dict(found)
+
+
+def refresh_accounts(
+    session: Session,
+    *,
+    team_id: str,
+    today: date,
+    account_ids: Sequence[int] | None = None,
+    owner_user_id: str | None = None,
+) -> dict[int, Expansion]:
+    """Read the chosen accounts' facts and refresh their stored hypotheses (the weekly run: a
+    whole team; a view: one account or an owner's): a fixed number of statements."""
+    inputs = growth_inputs(
+        session,
+        team_id=team_id,
+        today=today,
+        account_ids=account_ids,
+        owner_user_id=owner_user_id,
+    )
+    return refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today)

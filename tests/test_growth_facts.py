@@ -1,0 +1,259 @@
+"""The engine's facts read from the record, and the hypotheses kept as a record
+(`store/growth.py`): what each fact comes from, what is never guessed, that a refresh keeps one
+row per hypothesis with its status, and that neither grows in statements with the accounts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from bench.stats import count_statements
+from bot.app import make_client
+from bot.settings import Settings
+from digests.deliver import Pacer, deliver_team_digests
+from store.catalogue import set_products
+from store.db import Database
+from store.departments import DepartmentRow, set_departments
+from store.enums import (
+    Band,
+    CatalogueKind,
+    EventKind,
+    HypothesisStatus,
+    PriceBasis,
+    Role,
+    Sentiment,
+)
+from store.events import log_event
+from store.expansion import EventKind as EngineEventKind
+from store.expansion import HypothesisKind
+from store.growth import growth_inputs, refresh_hypotheses, stored_hypotheses
+from store.models import Account, CatalogueEntry, ExpansionHypothesis
+from store.settings import DigestSettings
+from tests.factories import add_person, app_today, make_account
+from tests.slack_fake import TEAM_ID, FakeSlack
+
+
+def catalogue(database: Database) -> tuple[int, int]:
+    """Core (per seat, 100 USD) and its SSO module (flat, 4,000 USD): their ids."""
+    with database.transaction() as session:
+        core = CatalogueEntry(
+            team_id=TEAM_ID,
+            name="Core",
+            name_key="core",
+            kind=CatalogueKind.PRODUCT,
+            list_price=Decimal("100"),
+            price_basis=PriceBasis.PER_SEAT,
+            currency="USD",
+        )
+        session.add(core)
+        session.flush()
+        sso = CatalogueEntry(
+            team_id=TEAM_ID,
+            name="SSO",
+            name_key="sso",
+            kind=CatalogueKind.MODULE,
+            list_price=Decimal("4000"),
+            price_basis=PriceBasis.FLAT,
+            currency="USD",
+            requires_id=core.id,
+        )
+        session.add(sso)
+        session.flush()
+        return core.id, sso.id  # type: ignore[return-value]  # flushed: ids are set
+
+
+def grown(database: Database, name: str = "Acme", *, seats_active: int = 95) -> Account:
+    """A green account on Core using 95 of 100 seats, a positive champion in touch who wrote
+    about SSO, two departments (one without the product), a funding round ten days ago."""
+    account = make_account(database, name, seats_active=seats_active)
+    add_person(
+        database,
+        account,
+        "Ana Diaz",
+        Role.CHAMPION,
+        contacted_days_ago=3,
+        sentiment=Sentiment.POSITIVE,
+        notes="Asked about SSO for the new teams",
+    )
+    add_person(database, account, "Bo Li", Role.ECONOMIC_BUYER, contacted_days_ago=5)
+    add_person(database, account, "Cy Ng", Role.DECISION_MAKER, contacted_days_ago=5)
+    with database.transaction() as session:
+        core_id = session.execute(
+            select(CatalogueEntry.id).where(CatalogueEntry.name_key == "core")
+        ).scalar_one()
+        set_products(
+            session, team_id=TEAM_ID, account_id=account.id, entry_ids=[core_id], by_user_id=None
+        )
+        set_departments(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            rows=[DepartmentRow(None, "Sales", True), DepartmentRow(None, "Finance", False)],
+            field_of={},
+        )
+        log_event(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            kind=EventKind.FUNDING,
+            happened_on=app_today() - timedelta(10),
+            note="Series C to grow the sales team",
+            by_user_id=None,
+        )
+        log_event(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            kind=EventKind.REGULATORY,
+            happened_on=app_today() - timedelta(20),
+            by_user_id=None,
+        )
+    return account
+
+
+def test_facts_come_from_the_record_and_nothing_is_guessed(database: Database) -> None:
+    catalogue(database)
+    account = grown(database)
+    with database.transaction() as session:
+        (found,) = growth_inputs(session, team_id=TEAM_ID, today=app_today())
+    facts = found.facts
+    assert facts.account_id == account.id
+    assert facts.band is Band.GREEN
+    assert (facts.seats_licensed, facts.seats_active) == (100, 95)
+    assert [e.name for e in facts.products_in_use] == ["Core"]
+    assert [(w.entry.name, w.estimate) for w in facts.whitespace] == [("SSO", Decimal("4000"))]
+    assert [(d.name, d.uses_product, d.headcount) for d in facts.departments or ()] == [
+        ("Finance", False, None),
+        ("Sales", True, None),
+    ]
+    assert facts.usage_by_department is None  # readings carry no department: never guessed
+    assert {e.kind for e in facts.events} == {
+        EngineEventKind.FUNDING,
+        EngineEventKind.REGULATORY_CHANGE,  # the record's `regulatory`, as the engine names it
+    }
+    assert facts.notes == ("Asked about SSO for the new teams",)
+    assert {p.name for p in facts.people} == {"Ana Diaz", "Bo Li", "Cy Ng"}
+    assert found.setting.fiscal_year_start_month is None
+    assert found.setting.rates.currency == "USD"
+
+
+def test_a_refresh_keeps_one_row_per_hypothesis_with_its_status(database: Database) -> None:
+    catalogue(database)
+    account = grown(database)
+    today = app_today()
+    with database.transaction() as session:
+        inputs = growth_inputs(session, team_id=TEAM_ID, today=today)
+        result = refresh_hypotheses(session, team_id=TEAM_ID, inputs=inputs, today=today)
+    kinds = {h.kind for h in result[account.id].hypotheses}
+    assert {HypothesisKind.SEATS, HypothesisKind.WHITESPACE_MODULE} <= kinds
+    with database.transaction() as session:
+        stored = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id])[account.id]
+        seats = next(h for h in stored if h.kind is HypothesisKind.SEATS)
+        assert (seats.measure, seats.status, seats.first_seen_on) == (
+            95,
+            HypothesisStatus.OPEN,
+            today,
+        )
+        assert seats.estimate == Decimal("3600.00")  # 36 more seats x 100 USD
+        departments = next(h for h in stored if h.kind is HypothesisKind.DEPARTMENTS_NOT_USING)
+        assert departments.estimate is None  # no headcount known: no invented number
+        session.execute(
+            update(ExpansionHypothesis)
+            .where(ExpansionHypothesis.id == seats.id)
+            .values(status=HypothesisStatus.DISMISSED)
+        )
+    later = today + timedelta(7)
+    with database.transaction() as session:
+        session.execute(update(Account).where(Account.id == account.id).values(seats_active=97))
+        refresh_hypotheses(
+            session,
+            team_id=TEAM_ID,
+            inputs=growth_inputs(session, team_id=TEAM_ID, today=later),
+            today=later,
+        )
+    with database.transaction() as session:
+        rows = session.execute(select(ExpansionHypothesis)).scalars().all()
+        assert len(rows) == len({(r.account_id, r.kind, r.key) for r in rows})
+        again = next(r for r in rows if r.kind == HypothesisKind.SEATS)
+        assert (again.id, again.status, again.measure) == (seats.id, HypothesisStatus.DISMISSED, 97)
+        assert (again.first_seen_on, again.last_seen_on) == (today, later)
+        session.execute(update(Account).where(Account.id == account.id).values(seats_active=50))
+        refresh_hypotheses(
+            session,
+            team_id=TEAM_ID,
+            inputs=growth_inputs(session, team_id=TEAM_ID, today=later),
+            today=later,
+        )
+    with database.transaction() as session:
+        current = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id])
+        assert HypothesisKind.SEATS not in {h.kind for h in current[account.id]}
+
+
+def test_a_red_account_is_held_and_none_of_its_hypotheses_stays_current(
+    database: Database,
+) -> None:
+    catalogue(database)
+    account = grown(database)
+    today = app_today()
+    with database.transaction() as session:
+        refresh_hypotheses(
+            session,
+            team_id=TEAM_ID,
+            inputs=growth_inputs(session, team_id=TEAM_ID, today=today),
+            today=today,
+        )
+    with database.transaction() as session:
+        (found,) = growth_inputs(session, team_id=TEAM_ID, today=today)
+        red = replace(found, facts=replace(found.facts, band=Band.RED))
+        result = refresh_hypotheses(session, team_id=TEAM_ID, inputs=[red], today=today)
+    assert result[account.id].held is not None
+    with database.transaction() as session:
+        assert stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id]) == {}
+
+
+def test_statements_do_not_grow_with_the_accounts(database: Database) -> None:
+    catalogue(database)
+
+    def counted() -> int:
+        today = app_today()
+        with count_statements(database.engine) as count, database.transaction() as session:
+            inputs = growth_inputs(session, team_id=TEAM_ID, today=today)
+            refresh_hypotheses(session, team_id=TEAM_ID, inputs=inputs, today=today)
+        return count.queries
+
+    grown(database, "Acme")
+    grown(database, "Globex")
+    counted()  # the first refresh inserts; compare refreshes that insert and update alike
+    grown(database, "Initech")
+    few = counted()
+    for name in ("Umbrella", "Hooli", "Stark", "Wayne"):
+        grown(database, name)
+    assert counted() == few
+    with count_statements(database.engine) as count, database.transaction() as session:
+        growth_inputs(session, team_id=TEAM_ID, today=app_today())
+    assert count.queries == 15  # seven for the snapshots, eight for the rest (README)
+
+
+def test_the_weekly_digest_run_refreshes_the_teams_hypotheses(
+    database: Database, settings: Settings, slack: FakeSlack
+) -> None:
+    """Through the run the scheduler makes: the team's digests delivered, its accounts'
+    hypotheses stored (first seen on the run's day)."""
+    catalogue(database)
+    account = grown(database)
+    now = datetime.combine(app_today(), time(9, 30), UTC)
+    deliver_team_digests(
+        database,
+        make_client(settings),
+        team_id=TEAM_ID,
+        settings=DigestSettings(),
+        now=now,
+        pacer=Pacer(per_channel=0, between=0),
+    )
+    with database.transaction() as session:
+        stored = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id])
+    assert HypothesisKind.SEATS in {h.kind for h in stored[account.id]}
+    assert {h.first_seen_on for h in stored[account.id]} == {app_today()}
