@@ -77,11 +77,12 @@ def _tokens(why: str) -> Needs:
     return missing
 
 
-def _database(settings: Settings, *, create: bool = False) -> Database:
+def _database(settings: Settings, *, create: bool = False, serving: bool = False) -> Database:
     """DATABASE_URL, migrated to the latest schema; what the migrations report is logged. A
     SQLite file that is not there is created only by the commands documented to create it
-    (`create`: `run`, `demo`, `db upgrade`); the others stop rather than work on an empty one."""
-    db = Database(settings.database_url)
+    (`create`: `run`, `demo`, `db upgrade`); the others stop rather than work on an empty one.
+    Its pool is sized for the process's threads (`serving`: Slack's requests too)."""
+    db = _connect(settings, serving=serving)
     try:
         notes = db.upgrade(create=create)
     except DatabaseFileMissing as missing:
@@ -90,6 +91,11 @@ def _database(settings: Settings, *, create: bool = False) -> Database:
     for note in notes:
         logger.warning("%s", note)
     return db
+
+
+def _connect(settings: Settings, *, serving: bool = False) -> Database:
+    connections = settings.database_connections(serving=serving)
+    return Database(settings.database_url, connections=connections)
 
 
 def _team_clients(settings: Settings, db: Database) -> ClientFor:
@@ -124,7 +130,7 @@ def run(
             )
         if not settings.socket_mode and workers == 1:
             free_port(settings.port)  # (several: `listening_sockets` checks it)
-        db = _database(settings, create=True)
+        db = _database(settings, create=True, serving=True)
         if workers == 1:
             _serve_one(settings, db)
             return
@@ -136,7 +142,7 @@ def run(
     from bot.workers import run_workers
 
     def serve_one(sock: socket.socket, number: int) -> None:
-        _serve_one(settings, Database(settings.database_url), sockets=[sock])
+        _serve_one(settings, _connect(settings, serving=True), sockets=[sock])
 
     raise typer.Exit(run_workers(sockets, serve_one))
 

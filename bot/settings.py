@@ -20,6 +20,9 @@ from store.installations import TokenCipher
 from store.settings import WEEKDAYS, DigestSettings, zone_name
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
+SCHEDULED_JOBS = 4
+"""The scheduler's jobs (digests, reminders, renewal questions, history), each in a thread of
+its own while it runs: the digests' own workers come on top."""
 
 
 class SettingsError(Exception):
@@ -116,6 +119,10 @@ class Settings(BaseSettings):
     digest_workers: Annotated[
         int, Field(ge=1, le=64, description="a whole number of teams from 1 to 64")
     ] = 8
+    database_pool_size: Annotated[
+        int | None,
+        Field(ge=1, le=1000, description="a number of connections from 1 to 1000"),
+    ] = None
     log_format: str = Field(default="text", pattern=r"^(text|json)$", description="text or json")
     log_level: str = Field(
         default="INFO",
@@ -152,6 +159,18 @@ class Settings(BaseSettings):
             portfolio_channel_id=self.digest_portfolio_channel,
             owner_digests=self.digest_owner_dms,
         )
+
+    def database_connections(self, *, serving: bool) -> int:
+        """Connections each process keeps open to PostgreSQL: DATABASE_POOL_SIZE, or one for each
+        thread that may hold one at once, so no transaction waits for, or opens, a connection
+        of its own: the digest workers and the scheduler's other jobs, and when `serving` the
+        request and work threads too."""
+        if self.database_pool_size is not None:
+            return self.database_pool_size
+        threads = self.digest_workers + SCHEDULED_JOBS
+        if serving:
+            threads += self.http_threads + self.work_threads
+        return threads
 
     @property
     def socket_mode(self) -> bool:
@@ -221,7 +240,7 @@ def token_keys(value: str) -> list[str]:
     return [key.strip() for key in value.split(",") if key.strip()]
 
 
-DATABASE = frozenset({"database_url"})
+DATABASE = frozenset({"database_url", "database_pool_size"})
 DIGESTS = frozenset(
     {"digest_day", "digest_time", "digest_timezone", "digest_portfolio_channel"}
     | {"digest_all_clear", "digest_weekly_all_clear", "digest_owner_dms", "digest_workers"}

@@ -551,6 +551,7 @@ class StakeholderChange(SQLModel, table=True):
     __table_args__ = (
         sa.Index(None, "account_id", "changed_at"),
         sa.Index(None, "stakeholder_id", "changed_at"),
+        sa.Index(None, "team_id", "changed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
