@@ -261,6 +261,7 @@ def remind(
     ] = None,
 ) -> None:
     """Send the due-day reminders owed right now (the scheduler does this every few minutes)."""
+    from digests.queue import new_holder
     from digests.reminders import send_due_reminders
     from store.deliveries import INTERRUPTED
 
@@ -274,7 +275,10 @@ def remind(
         typer.echo(f"accountbot: --now {now!r} is not a time: expected ISO 8601", err=True)
         raise typer.Exit(2) from None
     db = _database(settings)
-    run = send_due_reminders(db, _team_clients(settings, db), now=moment)
+    # On PostgreSQL several processes share the teams out through the work queue, as the
+    # scheduler's and `digest --now` do; on SQLite one process sends them all.
+    holder = new_holder() if db.engine.dialect.name == "postgresql" else None
+    run = send_due_reminders(db, _team_clients(settings, db), now=moment, holder=holder)
     typer.echo(
         f"{len(run.sent)} reminder(s) sent, {len(run.failed)} failed, "
         f"{len(run.interrupted)} interrupted"

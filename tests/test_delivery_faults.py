@@ -23,7 +23,8 @@ from sqlalchemy import select
 from store.db import Database
 from store.deliveries import INTERRUPTED
 from store.enums import Role
-from store.models import ActionReminder, DigestDelivery
+from store.models import ActionReminder, DigestDelivery, WorkClaim
+from store.work import REMINDERS
 from tests.conftest import BOT_TOKEN, bot_settings, serving
 from tests.factories import add_item, make_account
 from tests.slack_fake import FAULTED, TEAM_ID, FakeSlack
@@ -170,7 +171,7 @@ def test_a_reminder_in_flight_when_its_process_is_killed_is_reported_interrupted
         process.wait(timeout=30)
     slack.release("chat.postMessage")
     assert reminder_fates(database) == {1: ("sending", None)}
-    soon = remind(slack, database, tmp_path, MORNING + timedelta(minutes=1))
+    soon = remind(slack, database, tmp_path, MORNING + timedelta(seconds=10))
     assert "0 reminder(s) sent, 0 failed, 0 interrupted" in soon
     later = remind(slack, database, tmp_path, MORNING + timedelta(minutes=11))
     assert "0 reminder(s) sent, 0 failed, 1 interrupted" in later
@@ -385,3 +386,19 @@ def test_the_scheduler_reports_reminders_it_could_not_send(
         "so it may or may not have been posted"
     }
     assert arrived(slack) == {"U0ALICE": 1}
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="the work queue is PostgreSQL's"
+)
+def test_remind_shares_its_teams_through_the_work_queue_on_postgresql(
+    database: Database, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Several `accountbot remind` processes split the teams as the scheduler's do: each team
+    is claimed in the queue by the process that sends its reminders."""
+    account = make_account(database, "Acme")
+    add_item(database, account, "Send the security questionnaire", DUE)
+    assert "1 reminder(s) sent" in remind(slack, database, tmp_path)
+    with database.transaction() as session:
+        claims = session.execute(select(WorkClaim.team_id, WorkClaim.kind)).all()
+    assert (TEAM_ID, REMINDERS) in claims
