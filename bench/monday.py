@@ -44,7 +44,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -59,14 +59,19 @@ from bench.stats import BROKEN, TARGET_MISSED
 from bot.settings import load_settings
 from bot.workspaces import installation_store
 from digests.deliver import render_team_digests
+from store.actions import items_due_around
 from store.db import Database
 from store.deliveries import FAILED, INTERRUPTED, SENT, TO_OWNER
-from store.models import Account, DigestDelivery, WorkClaim
+from store.models import Account, ActionReminder, DigestDelivery, WorkClaim
 from store.settings import DigestSettings
 from tests.slack_fake import Call, FakeSlack
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 """Half an hour after every team's digest time (Monday 09:00 UTC, the default)."""
+TUESDAY = MONDAY + timedelta(days=1)
+"""The reminders' morning: the generator puts open items 1-90 days after Monday, so about one
+in ninety is due on Tuesday (owners' time zone: UTC, as the fake's users.info says)."""
+REMINDED = re.compile(r"^(\d+) reminder\(s\) sent, (\d+) failed, (\d+) interrupted")
 PORTFOLIO = "C0BENCHPORTFOLIO"
 CLIENT_ID = "1234567890.0987654321"
 TOKEN_KEY = "cw_0x689RpI-jtRR7oWOVLdVBNmiYnbRvoRfoaqoHmk="
@@ -319,6 +324,20 @@ def expected_posts(url: str, *, workspaces: int) -> set[tuple[str, str]]:
     return wanted
 
 
+def expected_reminders(url: str) -> Counter[tuple[str, str]]:
+    """(team, owner) of every reminder Tuesday morning owes, counted: open items with an owner
+    on our side, due that day, at active accounts (the bot's own query)."""
+    db = Database(url)
+    with db.reading() as session:
+        due = items_due_around(session, day=TUESDAY.date())
+    db.dispose()
+    return Counter(
+        (item.team_id, str(item.our_owner_user_id))
+        for item, _ in due
+        if item.due_on == TUESDAY.date()
+    )
+
+
 def channels_of(url: str) -> dict[str, list[str]]:
     """Each workspace's channels: its accounts' channels and the portfolio channel."""
     db = Database(url)
@@ -364,19 +383,7 @@ def run(
     cpu_before = _children_cpu()
     load_before = os.getloadavg()[0]
     started = time.monotonic()
-    children = [
-        subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        for _ in range(processes)
-    ]
-    outputs: list[str] = [""] * processes
-    readers = [
-        threading.Thread(target=_read, args=(child, outputs, n), daemon=True)
-        for n, child in enumerate(children)
-    ]
-    for reader in readers:
-        reader.start()
+    children, outputs, readers = _start(command, env, processes)
     if kill:
         slack.wait_until(
             lambda calls: sum(c.method == "chat.postMessage" for c in calls) >= len(expected) // 3,
@@ -451,6 +458,91 @@ def run(
         shares=shares,
         refused=slack.refused,
         killed=kill,
+        exit_codes=[child.returncode for child in children],
+        cpu=cpu,
+        load=(load_before, load_after),
+    )
+
+
+def _start(
+    command: list[str], env: dict[str, str], processes: int
+) -> tuple[list[subprocess.Popen[str]], list[str], list[threading.Thread]]:
+    """K copies of `command` started at once, each one's output read by a thread of its own."""
+    children = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in range(processes)
+    ]
+    outputs: list[str] = [""] * processes
+    readers = [
+        threading.Thread(target=_read, args=(child, outputs, n), daemon=True)
+        for n, child in enumerate(children)
+    ]
+    for reader in readers:
+        reader.start()
+    return children, outputs, readers
+
+
+def run_reminders(
+    admin: str, template: str, *, processes: int, workspaces: int, console: Console
+) -> RunFigures:
+    """Tuesday morning's due-day reminders sent by K `accountbot remind` processes at once,
+    sharing the teams through the work queue: each reminder once, each process a share."""
+    name = f"{template}_run"
+    drop(admin, name)
+    with admin_connection(admin) as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    url = database_url(admin, name)
+    upgraded = Database(url)
+    upgraded.upgrade()
+    upgraded.dispose()
+    expected = expected_reminders(url)
+    slack = MondaySlack(team_channels=channels_of(url)).start()
+    command = [sys.executable, "-m", "bot", "remind", "--now", TUESDAY.isoformat()]
+    cpu_before, load_before = _children_cpu(), os.getloadavg()[0]
+    started = time.monotonic()
+    children, outputs, readers = _start(command, worker_env(url, slack, 1), processes)
+    for child in children:
+        child.wait()
+    wall = time.monotonic() - started
+    cpu, load_after = _children_cpu() - cpu_before, os.getloadavg()[0]
+    for reader in readers:
+        reader.join()
+    slack.stop()
+    posts = Counter(
+        (c.headers["Authorization"].removeprefix("Bearer xoxb-bench-"), c.params["channel"])
+        for c in slack.calls
+        if c.method == "chat.postMessage" and c.status == 200
+    )
+    db = Database(url)
+    with db.reading() as session:
+        ledger = session.execute(
+            select(ActionReminder.team_id, ActionReminder.user_id, ActionReminder.status)
+        ).all()
+    db.dispose()
+    drop(admin, name)
+    failed = Counter((team, user) for team, user, status in ledger if status == FAILED)
+    shares = [int(m.group(1)) if (m := REMINDED.search(output)) else 0 for output in outputs]
+    for n, output in enumerate(outputs):
+        problems = [line for line in output.splitlines() if not REMINDED.match(line)]
+        if problems := [line for line in problems if not line.startswith("  ")]:
+            console.print(f"  process {n} also said: " + " | ".join(problems[:5]))
+    owed = sum(expected.values())
+    return RunFigures(
+        label="reminders",
+        processes=processes,
+        workspaces=workspaces,
+        expected=owed,
+        delivered=sum(min(posts[key], count) for key, count in expected.items()),
+        duplicates=sum(max(0, posts[key] - expected[key]) for key in posts),
+        lost=sum(max(0, count - posts[key] - failed[key]) for key, count in expected.items()),
+        failed=sum(failed.values()),
+        interrupted=0,
+        uncertain_delivered=0,
+        wall=wall,
+        shares=shares,
+        refused=slack.refused,
         exit_codes=[child.returncode for child in children],
         cpu=cpu,
         load=(load_before, load_after),
@@ -532,6 +624,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--processes", default="1,2,4")
     parser.add_argument("--workers", type=int, default=32, help="DIGEST_WORKERS of each process")
     parser.add_argument("--kill", action="store_true")
+    parser.add_argument(
+        "--reminders",
+        action="store_true",
+        help="one more run at the largest scale: Tuesday's due-day reminders by K processes",
+    )
     parser.add_argument("--full", type=int, default=0, help="one more run at this many workspaces")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -574,6 +671,20 @@ def main(argv: Iterable[str] | None = None) -> int:
             drop(args.database_url, name)
 
     template = ""
+
+    def reminders(workspaces: int) -> None:
+        """Tuesday's reminders on the largest scale's template, by the largest K."""
+        figures.append(
+            run_reminders(
+                args.database_url,
+                template,
+                processes=max(counts),
+                workspaces=workspaces,
+                console=console,
+            )
+        )
+        console.print(table(figures[-1:]))
+
     try:
         template = prepare(args.workspaces)
         for k in counts:
@@ -603,6 +714,8 @@ def main(argv: Iterable[str] | None = None) -> int:
                 )
             )
             console.print(table(figures[-1:]))
+        if args.reminders and not args.full:
+            reminders(args.workspaces)
         done(template)
         if args.full:
             template = prepare(args.full)
@@ -617,12 +730,16 @@ def main(argv: Iterable[str] | None = None) -> int:
                     console=console,
                 )
             )
+        if args.reminders and args.full:
+            reminders(args.full)
     finally:
         if template:
             done(template)
     console.print(table(figures))
     missed = False
     for f in figures:
+        if f.label == "reminders":
+            continue
         if f.workspaces * args.accounts >= TARGET_DIGESTS and f.processes == TARGET_PROCESSES:
             met = f.wall <= TARGET_SECONDS and f.lost == 0 and f.duplicates == 0
             missed = missed or not met

@@ -78,10 +78,12 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "monday": (  # PostgreSQL only: its --database-url is added from TEST_DATABASE_URL
-        ["--workspaces", "2", "--accounts", "3", "--processes", "1,2", "--workers", "2"],
+        ["--workspaces", "2", "--accounts", "3", "--processes", "1,2", "--workers", "2"]
+        + ["--reminders"],
         [
             r"scaling 2 1 ([1-9]\d*) \1 0 0",  # every digest expected delivered, none twice or lost
             r"scaling 2 2 ([1-9]\d*) \1 0 0",
+            r"reminders 2 2 (\d+) \1 0 0",  # Tuesday's reminders (at this scale, maybe none)
             r"exactly once: held in every run",
         ],
     ),
