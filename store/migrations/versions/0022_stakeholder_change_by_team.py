@@ -5,7 +5,7 @@ changes of its week by team and time, and without it PostgreSQL scanned every te
 for each team (at 1,000 workspaces of 100 accounts, 1,850 scans of 1.5 million rows, most of a
 Monday morning's database time). Downgrade drops it.
 
-Revision ID: 0025
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-01 08:00:00
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0025"
+revision: str = "0022"
 down_revision: str | Sequence[str] | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
