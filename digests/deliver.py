@@ -547,8 +547,8 @@ def deliver_team_digests(
         )
     if leads:  # leads see the whole portfolio, private-channel accounts included
         blocks, text = team.portfolio(failures=failures, to_owners=to_owners, nrr_line=nrr_line)
-    for lead in leads:  # the team's leads get it by DM, each once a week (the ledger's target)
-        post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
+        for lead in leads:  # each lead gets it by DM, once a week (the ledger's target)
+            post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
     if settings.owner_digests:
         by_owner: dict[str, list[AccountDigest]] = {}
         for digest in digests:
