@@ -59,7 +59,7 @@ from bench.stats import (
 from bot.app import make_client
 from bot.settings import load_settings
 from commands.ui.delivery import RateLimitRetryHandler
-from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, render_team_digests
+from digests.deliver import DeliveryRun, Pacer, deliver_team_digests, team_week
 from store.db import Database
 from store.deliveries import SENT
 from store.enums import Band
@@ -129,9 +129,13 @@ class BuildFigures:
 
 
 def build_all(db: Database, *, team_id: str, now: datetime) -> tuple[int, int, Counter[str]]:
-    """What the scheduler builds for a team: every account digest in blocks, and the portfolio's."""
-    week = render_team_digests(db, team_id=team_id, now=now, settings=SETTINGS)
-    digests, rendered, shape = week.digests, len(week.channel_digests), Counter[str]()
+    """What the scheduler builds for a team: every account digest, each owed one rendered in
+    blocks one at a time (as the delivery renders each just before its post, and lets it go),
+    and the portfolio's."""
+    week = team_week(db, team_id=team_id, now=now, settings=SETTINGS)
+    digests, rendered, shape = week.digests, len(week.owed), Counter[str]()
+    for owed in week.owed:
+        week.blocks(owed)
     for digest in digests:
         shape[digest.assessment.band.value] += 1
         shape["all clear"] += digest.quiet
@@ -310,10 +314,8 @@ def time_retry_waits(client: WebClient) -> list[float]:
 def expected_channels(db: Database, *, team_id: str, now: datetime) -> set[str]:
     """Channels that must get exactly one post: accounts with a channel and a digest, and the
     portfolio channel."""
-    week = render_team_digests(db, team_id=team_id, now=now, settings=SETTINGS)
-    return {PORTFOLIO_CHANNEL} | {
-        d.account.channel_id for d, _blocks, _text in week.channel_digests
-    }
+    week = team_week(db, team_id=team_id, now=now, settings=SETTINGS)
+    return {PORTFOLIO_CHANNEL} | {d.account.channel_id for d in week.owed}
 
 
 def measure_delivery(

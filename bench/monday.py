@@ -58,7 +58,7 @@ from bench.generate import generate_portfolio
 from bench.stats import BROKEN, TARGET_MISSED
 from bot.settings import load_settings
 from bot.workspaces import installation_store
-from digests.deliver import render_team_digests
+from digests.deliver import team_week
 from store.actions import items_due_around
 from store.db import Database
 from store.deliveries import FAILED, INTERRUPTED, SENT, TO_OWNER
@@ -317,8 +317,8 @@ def expected_posts(url: str, *, workspaces: int) -> set[tuple[str, str]]:
     settings = DigestSettings(portfolio_channel_id=PORTFOLIO, weekly_all_clear=True)
     wanted: set[tuple[str, str]] = set()
     for team in teams_of(workspaces):
-        rendered = render_team_digests(db, team_id=team, now=MONDAY, settings=settings)
-        wanted |= {(team, d.account.channel_id or "") for d, _, _ in rendered.channel_digests}
+        owed = team_week(db, team_id=team, now=MONDAY, settings=settings).owed
+        wanted |= {(team, d.account.channel_id or "") for d in owed}
         wanted.add((team, PORTFOLIO))
     db.dispose()
     return wanted

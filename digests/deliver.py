@@ -313,13 +313,26 @@ def remember_bands(
 
 
 @dataclass
-class RenderedWeek:
-    """A team's digests of one week, built and rendered: what gets posted."""
+class TeamWeek:
+    """A team's digests of one week, built (light rows, set-based reads) but not rendered: each
+    channel digest is rendered just before its post (`blocks`), so a team's week of Block Kit
+    is never held in memory at once."""
 
     week: date
     digests: list[AccountDigest]
-    channel_digests: list[tuple[AccountDigest, list[Block], str]]
-    """Accounts with a linked channel and something to post: (digest, blocks, fallback text)."""
+    owed: list[AccountDigest]
+    """Accounts with a linked channel and something to post this week."""
+    all_clear: bool = True
+    weekly_all_clear: bool = False
+
+    def blocks(self, digest: AccountDigest) -> tuple[list[Block], str]:
+        """One owed digest in blocks and its fallback text (the collector paused meanwhile)."""
+        with gc_paused():
+            rendered = account_digest_blocks(
+                digest, all_clear=self.all_clear, weekly_all_clear=self.weekly_all_clear
+            )
+        assert rendered is not None, "only owed digests are rendered"
+        return rendered
 
     def portfolio(
         self,
@@ -371,29 +384,32 @@ def month_nrr(db: Database, *, team_id: str, today: date) -> str:
     )
 
 
-def render_team_digests(
+def team_week(
     db: Database,
     *,
     team_id: str,
     now: datetime,
     settings: DigestSettings,
     account_ids: Sequence[int] | None = None,
-) -> RenderedWeek:
-    """Build and render every channel digest of the week, the cycle collector paused meanwhile."""
+) -> TeamWeek:
+    """Build every account digest of the week and say which channel digests are owed (what
+    `account_digest_blocks` would render: the same `AccountDigest.posts` rule), rendering none."""
     week, digests = team_digests(
         db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
     )
-    rendered = []
-    with gc_paused():
-        for digest in digests:
-            if not digest.account.channel_id:
-                continue
-            blocks = account_digest_blocks(
-                digest, all_clear=settings.all_clear, weekly_all_clear=settings.weekly_all_clear
-            )
-            if blocks is not None:
-                rendered.append((digest, *blocks))
-    return RenderedWeek(week=week, digests=digests, channel_digests=rendered)
+    owed = [
+        digest
+        for digest in digests
+        if digest.account.channel_id
+        and digest.posts(all_clear=settings.all_clear, weekly_all_clear=settings.weekly_all_clear)
+    ]
+    return TeamWeek(
+        week=week,
+        digests=digests,
+        owed=owed,
+        all_clear=settings.all_clear,
+        weekly_all_clear=settings.weekly_all_clear,
+    )
 
 
 def deliver_team_digests(
@@ -418,18 +434,9 @@ def deliver_team_digests(
     (it renews the team's claim, and raises when another process has taken the team over)."""
     pacer = pacer or Pacer()
     directory = Directory(db) if directory is None else directory
-    rendered = render_team_digests(
-        db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
-    )
-    week, digests = rendered.week, rendered.digests
+    team = team_week(db, team_id=team_id, now=now, settings=settings, account_ids=account_ids)
+    week, digests = team.week, team.digests
     remember_bands(db, team_id=team_id, week=week, digests=digests)
-    with db.transaction() as session:  # the weekly run keeps the expansion hypotheses fresh
-        refresh_accounts(
-            session,
-            team_id=team_id,
-            today=now.astimezone(settings.zone).date(),
-            account_ids=account_ids,
-        )
     run = DeliveryRun(week=week)
     whole_team = account_ids is None
     if force:
@@ -442,6 +449,20 @@ def deliver_team_digests(
             for row in week_deliveries(session, team_id=team_id, week=week)
             if row.status in DONE
         }
+        leads = team_leads(session, team_id=team_id) if whole_team else []
+    due = {f"account:{d.account.id}": d.account.channel_id for d in team.owed}
+    channels = {channel for target, channel in due.items() if channel and target not in settled}
+    portfolio_due = bool(whole_team and settings.portfolio_channel_id) and PORTFOLIO not in settled
+    if channels or portfolio_due or any(f"{LEAD}{lead}" not in settled for lead in leads):
+        # the weekly run keeps the expansion hypotheses fresh: once, with the week's first
+        # posts, not again on each later call of digest day that finds them all sent
+        with db.transaction() as session:
+            refresh_accounts(
+                session,
+                team_id=team_id,
+                today=now.astimezone(settings.zone).date(),
+                account_ids=account_ids,
+            )
 
     ledger = TeamLedger(db, directory, team_id=team_id, week=week, now=now, holder=holder)
 
@@ -458,19 +479,21 @@ def deliver_team_digests(
         if settle_now:
             ledger.flush()
 
-    due = {f"account:{d.account.id}": d.account.channel_id for d, _, _ in rendered.channel_digests}
-    channels = {channel for target, channel in due.items() if channel and target not in settled}
-    portfolio_due = bool(whole_team and settings.portfolio_channel_id) and PORTFOLIO not in settled
     linked = {d.account.channel_id for d in digests if d.account.channel_id}
     if portfolio_due:  # it leaves out private channels: the privacy of every account's is needed
         channels |= linked
     directory.refresh(client, team_id=team_id, channel_ids=channels)  # one call, not one a post
-    for digest, blocks, text in rendered.channel_digests:
+    for digest in team.owed:
         account = digest.account
-        assert account.channel_id, "render_team_digests renders only accounts with a channel"
+        assert account.channel_id, "team_week owes channel digests only to linked accounts"
+        target = f"account:{account.id}"
+        if target in settled:  # sent or failed already this week: not even rendered
+            run.skipped.append(target)
+            continue
+        blocks, text = team.blocks(digest)  # rendered just before its post, then let go
         post(
             Post(
-                target=f"account:{account.id}",
+                target=target,
                 channel=account.channel_id,
                 blocks=blocks,
                 text=text,
@@ -489,7 +512,6 @@ def deliver_team_digests(
             for row in week_deliveries(session, team_id=team_id, week=week)
             if row.target.startswith("account:")
         ]
-        leads = team_leads(session, team_id=team_id)
     named = [(row, accounts.get(row.target)) for row in rows]
     failures = [
         (account.name if account else row.target, row.channel_id or "", row.error or "")
@@ -513,7 +535,7 @@ def deliver_team_digests(
         # totals over the accounts listed (asked of Slack outside any transaction); the
         # team's NRR counts every account, so it is said there only when none is left out
         private = directory.private_channels(client, team_id=team_id, channel_ids=linked)
-        blocks, text = rendered.portfolio(
+        blocks, text = team.portfolio(
             failures=failures,
             to_owners=to_owners,
             private_channels=private,
@@ -524,9 +546,9 @@ def deliver_team_digests(
             Post(target=PORTFOLIO, channel=settings.portfolio_channel_id, blocks=blocks, text=text)
         )
     if leads:  # leads see the whole portfolio, private-channel accounts included
-        blocks, text = rendered.portfolio(failures=failures, to_owners=to_owners, nrr_line=nrr_line)
-    for lead in leads:  # the team's leads get it by DM, each once a week (the ledger's target)
-        post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
+        blocks, text = team.portfolio(failures=failures, to_owners=to_owners, nrr_line=nrr_line)
+        for lead in leads:  # each lead gets it by DM, once a week (the ledger's target)
+            post(Post(target=f"{LEAD}{lead}", channel=lead, blocks=blocks, text=text))
     if settings.owner_digests:
         by_owner: dict[str, list[AccountDigest]] = {}
         for digest in digests:

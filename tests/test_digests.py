@@ -650,6 +650,38 @@ def test_a_run_missed_while_down_is_caught_up_the_same_day_only(
     assert len(posts(slack)) == 1
 
 
+def test_the_weekly_hypothesis_refresh_runs_with_the_weeks_posts_not_on_each_later_call(
+    settings: Settings, slack: FakeSlack, database: Database
+) -> None:
+    """The scheduler calls the digests every few minutes all digest day: the expansion
+    hypotheses are refreshed with the week's posts, not again by each call that finds them sent."""
+    risky(database, "Acme", "C0ACME")
+    scheduler = build_scheduler(
+        database,
+        team_clients(settings, database, make_client(settings)),
+        clock=lambda: datetime.now(UTC),
+        digest_defaults=DigestSettings(),
+    )
+    job = scheduler.get_job("weekly-digests")
+    statements: list[str] = []
+
+    def hypotheses_touched() -> int:
+        statements.clear()
+        listener = lambda _conn, _cursor, sql, *_: statements.append(sql)  # noqa: E731
+        event.listen(database.engine, "before_cursor_execute", listener)
+        try:
+            job.func()
+        finally:
+            event.remove(database.engine, "before_cursor_execute", listener)
+        return sum("expansion_hypothesis" in sql for sql in statements)
+
+    with time_machine.travel(datetime(2026, 11, 23, 16, tzinfo=UTC), tick=False):
+        first, second = hypotheses_touched(), hypotheses_touched()
+    assert len(posts(slack)) == 1
+    assert first > 0  # the week's run refreshed them
+    assert second == 0  # the same day's next call found its posts sent and left them alone
+
+
 def test_digest_settings_come_from_the_team_over_the_environment(
     clients, slack: FakeSlack, database: Database
 ) -> None:
