@@ -91,6 +91,17 @@ def _department_rows(view: dict[str, Any]) -> tuple[list[DepartmentRow], dict[in
     return rows, field_of
 
 
+def _shown_departments(view: dict[str, Any]) -> set[int]:
+    """The departments the form showed (its rows' block ids): only those may be removed by
+    clearing them, so a form opened before someone else added one never removes it."""
+    slots = (
+        str(block.get("block_id", "")).removeprefix(DEPARTMENT_NAME)
+        for block in view.get("blocks", [])
+        if str(block.get("block_id", "")).startswith(DEPARTMENT_NAME)
+    )
+    return {int(slot) for slot in slots if slot.isdigit() and len(slot) <= 18}
+
+
 def _save_departments(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Replace the account's departments by the form's rows; a name twice (by its key), too long,
     or a row of another account is refused beside it, nothing written."""
@@ -99,7 +110,12 @@ def _save_departments(session: Session, sub: Submission, view: dict[str, Any], t
         raise NotFound(ACCOUNT_GONE)
     rows, field_of = _department_rows(view)
     set_departments(
-        session, team_id=sub.team_id, account_id=account_id, rows=rows, field_of=field_of
+        session,
+        team_id=sub.team_id,
+        account_id=account_id,
+        rows=rows,
+        shown=_shown_departments(view),
+        field_of=field_of,
     )
     return account_id
 

@@ -305,3 +305,43 @@ def test_the_demo_shows_coverage_the_levels_watch_and_recent_events(
         "29 Oct reorganisation: Operations and IT merged under one COO",
     ):
         assert line in shown.output
+
+
+def test_a_stale_departments_form_keeps_a_department_added_meanwhile_and_its_people(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Alice's form was opened before Carol added Ops (and put Dana in it): Alice's save removes
+    only what her form showed and she cleared, never a department she never saw; typing Ops
+    again is refused beside the row, not a database error."""
+    account = make_account(database, "Acme", owner_user_id="U0ALICE")
+    set_departments(database, account.id, "Finance")
+    ids = department_ids(database, account.id)
+    stale = open_departments(bot, slack, account.id)
+    slack.users["U0CAROL"] = {"is_admin": True}
+    fresh = open_departments(bot, slack, account.id, user_id="U0CAROL", nth=2)
+    added = {
+        f"department_name_{ids['Finance']}": text("Finance"),
+        "department_name_new1": text("Ops"),
+    }
+    assert submit(bot, fresh, added, user_id="U0CAROL") is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    ops = department_ids(database, account.id)["Ops"]
+    add_person(database, account, "Dana Lee", department_id=ops)
+    again = {
+        f"department_name_{ids['Finance']}": text("Finance"),
+        "department_name_new1": text("OPS"),
+    }
+    reply = submit(bot, stale, again)
+    assert reply["errors"] == {
+        "department_name_new1": "OPS is already a department of this account."
+    }
+    kept = {
+        f"department_name_{ids['Finance']}": text("Finance"),
+        "department_name_new1": text("IT"),
+    }
+    assert submit(bot, {**stale, "hash": "2"}, kept) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card", count=2)
+    assert departments(database, account.id) == [("Finance", False), ("IT", False), ("Ops", False)]
+    with database.transaction() as session:
+        dana = session.execute(select(Stakeholder.department_id)).scalar_one()
+    assert dana == ops
