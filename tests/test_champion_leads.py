@@ -533,3 +533,23 @@ def test_account_leads_reads_in_the_same_statements_whatever_the_number_of_leads
     grow(1, 6)
     many = leads_statements(bot, slack, database, "many")
     assert many == few
+
+
+def test_create_account_twice_from_one_lead_two_tabs_makes_one_account(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Two tabs opened *Create account*; the first saved converts the lead. The second, renamed
+    so no name collides, must not make a second account nor move the lead onto it."""
+    lead_id = a_lead(database)
+    first = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    second = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    state = account_values(name="Globex", channel_id=None)
+    assert bot.interaction(view_submission_payload(first, state)).body == ""
+    before = count(database, Account)
+    again = account_values(name="Globex Holdings", channel_id=None)
+    reply = bot.interaction(view_submission_payload(second, again))
+    assert reply.json()["errors"] == {"name": "An account was made from this lead already: Globex."}
+    assert count(database, Account) == before
+    with database.transaction() as session:
+        globex = session.execute(select(Account.id).where(Account.name == "Globex")).scalar_one()
+        assert session.get(ChampionLead, lead_id).converted_account_id == globex
