@@ -169,7 +169,7 @@ def event_from_message(session: Session, value: MessageShortcut, request: Reques
         today=request.today,
         choose_account=True,
         values={
-            EventField.NOTE: value.text[:TEXT],
+            EventField.NOTE: message_note(value.text),
             EventField.DATE: on.isoformat(),
             **({EventField.LINK: link} if link else {}),
         },
@@ -177,12 +177,27 @@ def event_from_message(session: Session, value: MessageShortcut, request: Reques
 
 
 def message_link(text: str) -> str | None:
-    """The first web link of a message (Slack writes `<https://…|label>`; a bare one too)."""
+    """The first web link of a message (Slack writes `<https://…|label>`; a bare one too), as
+    the address itself: Slack sends `&` inside a link as `&amp;`."""
     found = _SLACK_LINK.search(text) or _BARE_LINK.search(text)
     if found is None:
         return None
-    link = found.group(1) if found.re is _SLACK_LINK else found.group(0)
+    link = _unescape(found.group(1) if found.re is _SLACK_LINK else found.group(0))
     return link if len(link) <= LINK_LENGTH else None
+
+
+def message_note(text: str) -> str:
+    """A message's text as people read it: a link shown as its label (or its address), and
+    Slack's `&amp;`, `&lt;`, `&gt;` as the characters (the card escapes the note again)."""
+    plain = _SLACK_LINK.sub(
+        lambda link: link.group(0)[1:-1].partition("|")[2] or link.group(1), text
+    )
+    return _unescape(plain)[:TEXT]
+
+
+def _unescape(text: str) -> str:
+    """Slack's three entities (only those: `&amp;lt;` is `&lt;` typed)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def new_leader_event(session: Session, value: NewLeaderValue, request: Request) -> View | str:

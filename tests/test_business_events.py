@@ -172,7 +172,7 @@ def test_a_news_link_in_the_accounts_channel_opens_the_form_filled_in(
     assert (
         blocks["link"]["element"]["initial_value"] == "https://news.example.com/acme-buys-initech"
     )
-    assert blocks["note"]["element"]["initial_value"] == text
+    assert blocks["note"]["element"]["initial_value"] == "Big news: Acme buys Initech"
     assert blocks["happened_on"]["element"]["initial_date"] == posted.date().isoformat()
     assert blocks["account_id"]["element"]["initial_option"]["value"] == str(account.id)
     state = typed(
@@ -331,3 +331,31 @@ def test_events_of_reads_many_accounts_in_one_statement_newest_first_and_only_th
     assert all(len(found[a.id]) == 2 for a in accounts)
     with database.transaction() as session:
         assert session.execute(select(func.count()).select_from(BusinessEvent)).scalar_one() == 16
+
+
+def test_the_shortcut_reads_slacks_escaped_text_a_link_with_amp_and_a_labelled_link_as_plain(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Slack sends a message's `&`, `<`, `>` as entities, inside links too, and links as
+    `<url|label>`: the event's link is the address itself, its note the text as people read it."""
+    make_account(database, "Acme", channel_id="C0ACME")
+    text = (
+        "Tom &amp; Jerry &lt;3 <@U0BOB>: "
+        "<https://news.example.com/story?id=1&amp;ref=slack|Acme raises $5M> "
+        "and <https://other.example.com/two>"
+    )
+    payload = message_shortcut_payload(
+        text=text,
+        channel_id="C0ACME",
+        response_url=slack.response_url(),
+        callback_id="log_message_event",
+    )
+    assert bot.interaction(payload).status == 200
+    blocks = {b.get("block_id"): b for b in slack.opened_view()["blocks"]}
+    assert (
+        blocks["link"]["element"]["initial_value"]
+        == "https://news.example.com/story?id=1&ref=slack"
+    )
+    assert blocks["note"]["element"]["initial_value"] == (
+        "Tom & Jerry <3 <@U0BOB>: Acme raises $5M and https://other.example.com/two"
+    )
