@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from store.db import Database
-from store.enums import OrgLevel, Role
+from store.enums import EventKind, EventSource, OrgLevel, Role
+from store.events import log_event
 from store.models import AccountDepartment, Stakeholder
-from tests.factories import add_person, make_account
+from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
 
@@ -345,3 +346,37 @@ def test_a_stale_departments_form_keeps_a_department_added_meanwhile_and_its_peo
     with database.transaction() as session:
         dana = session.execute(select(Stakeholder.department_id)).scalar_one()
     assert dana == ops
+
+
+def test_thirty_long_hostile_department_names_keep_the_card_whole_and_escaped(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """30 departments of 80 characters full of `<!channel>` and `&lt;`: the coverage line is
+    escaped and cut, the events line under it still shown, the departments form still opens."""
+    account = make_account(database, "Acme")
+    names = [f"{n:02} <!channel> <@U123> &lt; " + "<" * 53 for n in range(30)]
+    assert all(len(name) == 80 for name in names)
+    set_departments(database, account.id, *names)
+    with database.transaction() as session:
+        log_event(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            kind=EventKind.FUNDING,
+            happened_on=app_today(),
+            note="Series C",
+            link="https://news.example.com/c",
+            source=EventSource.FORM,
+            by_user_id="U0ALICE",
+        )
+    assert bot.command("acme", response_url=slack.response_url("card")).status == 200
+    [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    shown = json.dumps(card.params["blocks"], ensure_ascii=False)
+    assert "<!channel>" not in shown and "<@U123>" not in shown and "&lt; <" not in shown
+    assert "&lt;!channel&gt;" in shown and "&amp;lt;" in shown
+    assert "funding round: Series C" in shown and " more\\nEvents (90 days)" in shown
+    form = open_departments(bot, slack, account.id)
+    assert len(form["blocks"]) <= 100
+    assert (
+        sum(1 for b in form["blocks"] if b.get("block_id", "").startswith("department_name_")) == 30
+    )
