@@ -326,6 +326,10 @@ PAST = (TODAY - timedelta(days=1)).isoformat()
             },
         ),
         ({"next_step": None}, {"next_step": "Say what the next step is."}),
+        ({"amount": "NaN"}, {"amount": "Enter a number, like 120000 or 120000.50."}),
+        ({"amount": "1e400"}, {"amount": "The amount is too large."}),
+        # rounds to 1,000,000,000,000.00: over the column's 14 digits once rounded
+        ({"amount": "999999999999.995"}, {"amount": "The amount is too large."}),
     ],
 )
 def test_bad_opportunity_input_is_refused_beside_its_field_and_writes_nothing(

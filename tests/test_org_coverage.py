@@ -380,3 +380,18 @@ def test_thirty_long_hostile_department_names_keep_the_card_whole_and_escaped(
     assert (
         sum(1 for b in form["blocks"] if b.get("block_id", "").startswith("department_name_")) == 30
     )
+
+
+def test_a_departments_form_submitted_by_someone_neither_owner_nor_admin_writes_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Bob may change Acme (he is in its channel) but owns it not: the form Alice opened,
+    submitted as Bob, is refused and writes nothing."""
+    account = make_account(database, "Acme", owner_user_id="U0ALICE")
+    set_departments(database, account.id, "Finance")
+    ids = department_ids(database, account.id)
+    form = open_departments(bot, slack, account.id)
+    forged = {f"department_name_{ids['Finance']}": text(""), "department_name_new1": text("Bob")}
+    reply = submit(bot, form, forged, user_id="U0BOB")
+    assert "only the account's owner" in json.dumps(reply).lower()
+    assert departments(database, account.id) == [("Finance", False)]
