@@ -60,9 +60,10 @@ def set_departments(
     existing = {
         saved_id(d.id): d for d in list_departments(session, team_id=team_id, account_id=account_id)
     }
+    showed = set(shown)
     kept = {row.id for row in rows if row.id is not None}
     gone = [
-        department_id for department_id in set(shown) & existing.keys() if department_id not in kept
+        department_id for department_id in showed & existing.keys() if department_id not in kept
     ]
     unseen = {
         d.name_key: d.name
@@ -73,6 +74,12 @@ def set_departments(
     for position, row in enumerate(rows):
         field = field_of.get(position)
         if row.id is not None and row.id not in existing:
+            if row.id in showed and session.get(AccountDepartment, row.id) is None:
+                raise DepartmentRefused(
+                    "Someone removed this department after you opened the form: "
+                    "clear the row, or add it again in an empty one.",
+                    field=field,
+                )
             raise DepartmentRefused("That department is not this account's.", field=field)
         name = clean_name(row.name)
         if len(name) > DEPARTMENT_LENGTH:

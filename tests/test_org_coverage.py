@@ -395,3 +395,30 @@ def test_a_departments_form_submitted_by_someone_neither_owner_nor_admin_writes_
     reply = submit(bot, form, forged, user_id="U0BOB")
     assert "only the account's owner" in json.dumps(reply).lower()
     assert departments(database, account.id) == [("Finance", False)]
+
+
+def test_a_stale_departments_form_renaming_one_removed_meanwhile_says_so(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme", owner_user_id="U0ALICE")
+    set_departments(database, account.id, "Finance", "IT")
+    ids = department_ids(database, account.id)
+    stale = open_departments(bot, slack, account.id)
+    slack.users["U0CAROL"] = {"is_admin": True}
+    fresh = open_departments(bot, slack, account.id, user_id="U0CAROL", nth=2)
+    cleared = {
+        f"department_name_{ids['Finance']}": text(""),
+        f"department_name_{ids['IT']}": text("IT"),
+    }
+    assert submit(bot, fresh, cleared, user_id="U0CAROL") is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    renamed = {
+        f"department_name_{ids['Finance']}": text("Finance & Legal"),
+        f"department_name_{ids['IT']}": text("IT"),
+    }
+    reply = submit(bot, stale, renamed)
+    assert reply["errors"] == {
+        f"department_name_{ids['Finance']}": "Someone removed this department after you opened "
+        "the form: clear the row, or add it again in an empty one."
+    }
+    assert departments(database, account.id) == [("IT", False)]
