@@ -21,6 +21,7 @@ from commands.request import Request
 from commands.submissions import Submission, card_form
 from commands.ui.fields import TEXT
 from commands.ui.ids import EventField
+from commands.ui.text import escape
 from commands.ui.values import URL, AccountValue, ModalMeta, NewLeaderValue
 from commands.ui.views.org import (
     DEPARTMENT_NAME,
@@ -32,7 +33,7 @@ from commands.ui.views.org import (
 )
 from store.accounts import find_account_by_channel, get_account
 from store.departments import DepartmentRow, list_departments, set_departments
-from store.enums import EventKind, EventSource
+from store.enums import EventKind, EventSource, StakeholderStatus
 from store.errors import NotFound
 from store.events import log_event
 from store.models import LINK_LENGTH, Account, saved_id
@@ -209,6 +210,11 @@ def new_leader_event(session: Session, value: NewLeaderValue, request: Request) 
     account = get_account(session, team_id=request.team_id, account_id=person.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if person.status is not StakeholderStatus.ACTIVE:  # the proposal outlived their place
+        return (
+            f"{escape(person.name)} is no longer on {escape(account.name)}'s map: "
+            "no new leader to log."
+        )
     who = person.name + (f", {person.title}" if person.title else "")
     return event_form(
         meta=ModalMeta(account_id=account.id, response_url=request.response_url),

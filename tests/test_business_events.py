@@ -17,7 +17,8 @@ from store.db import Database
 from store.enums import EventKind, EventSource
 from store.events import events_of, log_event
 from store.models import BusinessEvent
-from tests.factories import app_today, make_account
+from store.stakeholders import mark_departed
+from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -359,3 +360,32 @@ def test_the_shortcut_reads_slacks_escaped_text_a_link_with_amp_and_a_labelled_l
     assert blocks["note"]["element"]["initial_value"] == (
         "Tom & Jerry <3 <@U0BOB>: Acme raises $5M and https://other.example.com/two"
     )
+
+
+def test_the_new_leader_proposal_clicked_after_the_person_left_logs_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The proposal stays in the channel; clicked after Dana departed, it offers no form to log
+    her as the account's new leader."""
+    account = make_account(database, "Acme")
+    dana = add_person(database, account, "Dana Lee", title="CFO")
+    with database.transaction() as session:
+        mark_departed(
+            session,
+            team_id=TEAM_ID,
+            stakeholder_id=dana,
+            on=app_today(),
+            by_user_id="U0ALICE",
+        )
+    clicked = block_actions_payload(
+        "event.new_leader", str(dana), response_url=slack.response_url("proposal")
+    )
+    assert bot.interaction(clicked).status == 200
+    slack.wait_until(
+        lambda calls: "no longer on acme's map" in json.dumps([c.params for c in calls]).lower()
+    )
+    assert not [
+        c
+        for c in slack.calls
+        if "event.form" in json.dumps(c.params) and "new_leader" in json.dumps(c.params)
+    ]
