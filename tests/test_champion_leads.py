@@ -557,3 +557,23 @@ def test_create_account_twice_from_one_lead_two_tabs_makes_one_account(
     with database.transaction() as session:
         globex = session.execute(select(Account.id).where(Account.name == "Globex")).scalar_one()
         assert session.get(ChampionLead, lead_id).converted_account_id == globex
+
+
+def test_an_outreach_blank_huge_or_sent_twice_is_refused_or_written_once(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    lead_id = a_lead(database)
+    view = click(bot, slack, "lead.outreach", LeadValue.write(lead_id=lead_id))
+    today = TODAY.isoformat()
+    for n, note in enumerate(["   ", None, "x" * 5000]):
+        reply = bot.interaction(
+            view_submission_payload({**view, "hash": f"h{n}"}, outreach_state(today, note))  # type: ignore[arg-type]  # None: the field left empty
+        )
+        assert list(reply.json()["errors"]) == ["outreach_note"], note
+    old = (TODAY - timedelta(days=3700)).isoformat()
+    reply = bot.interaction(view_submission_payload({**view, "hash": "old"}, outreach_state(old)))
+    assert list(reply.json()["errors"]) == ["outreach_date"]
+    assert count(database, LeadOutreach) == 0
+    twice = view_submission_payload({**view, "hash": "once"}, outreach_state(today))
+    assert bot.interaction(twice).body == "" and bot.interaction(twice).body == ""
+    assert count(database, LeadOutreach) == 1
