@@ -577,3 +577,21 @@ def test_an_outreach_blank_huge_or_sent_twice_is_refused_or_written_once(
     twice = view_submission_payload({**view, "hash": "once"}, outreach_state(today))
     assert bot.interaction(twice).body == "" and bot.interaction(twice).body == ""
     assert count(database, LeadOutreach) == 1
+
+
+def test_create_account_for_a_company_made_an_account_meanwhile_is_refused_by_its_name(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The form opened; meanwhile someone made ＧＬＯＢＥＸ (full-width: the same name key):
+    the save is refused beside the name, no second account, the lead still open."""
+    lead_id = a_lead(database)
+    view = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    make_account(database, "ＧＬＯＢＥＸ", channel_id="C0GLOBEX")
+    before = count(database, Account)
+    reply = bot.interaction(
+        view_submission_payload(view, account_values(name="Globex", channel_id=None))
+    )
+    assert list(reply.json()["errors"]) == ["name"]
+    assert count(database, Account) == before
+    with database.transaction() as session:
+        assert session.get(ChampionLead, lead_id).status is LeadStatus.OPEN
