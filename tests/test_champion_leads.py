@@ -582,11 +582,12 @@ def test_an_outreach_blank_huge_or_sent_twice_is_refused_or_written_once(
 def test_create_account_for_a_company_made_an_account_meanwhile_is_refused_by_its_name(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
-    """The form opened; meanwhile someone made ＧＬＯＢＥＸ (full-width: the same name key):
-    the save is refused beside the name, no second account, the lead still open."""
+    """The form opened; meanwhile someone made GLOBEX typed in full-width letters (the same
+    name key): the save is refused beside the name, no second account, the lead still open."""
     lead_id = a_lead(database)
     view = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
-    make_account(database, "ＧＬＯＢＥＸ", channel_id="C0GLOBEX")
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "GLOBEX")  # what CJK keyboards type
+    make_account(database, full_width, channel_id="C0GLOBEX")
     before = count(database, Account)
     reply = bot.interaction(
         view_submission_payload(view, account_values(name="Globex", channel_id=None))
