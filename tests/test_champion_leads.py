@@ -596,3 +596,29 @@ def test_create_account_for_a_company_made_an_account_meanwhile_is_refused_by_it
     assert count(database, Account) == before
     with database.transaction() as session:
         assert session.get(ChampionLead, lead_id).status is LeadStatus.OPEN
+
+
+def test_a_leads_deal_edited_after_the_lead_became_an_account_saves_on_the_lead(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """A deal's form open on a lead; the lead is converted (Create account) meanwhile: the edit
+    saves (the deal stays the lead's new logo until the deals work moves it) and its version
+    moves, so the form submitted again is refused as changed."""
+    lead_id = a_lead(database)
+    view = click(bot, slack, "lead.opportunity", LeadValue.write(lead_id=lead_id))
+    assert bot.interaction(view_submission_payload(view, opportunity_state())).body == ""
+    with database.transaction() as session:
+        deal_id = session.execute(select(Opportunity.id)).scalar_one()
+    edit = click(bot, slack, "opportunity.edit", OpportunityValue.write(opportunity_id=deal_id))
+    made = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    made_state = account_values(name="Globex", channel_id=None)
+    assert bot.interaction(view_submission_payload(made, made_state)).body == ""
+    moved = opportunity_state(stage="proposal")
+    assert bot.interaction(view_submission_payload(edit, moved)).body == ""
+    with database.transaction() as session:
+        deal = session.get(Opportunity, deal_id)
+        assert (deal.stage, deal.lead_id, deal.version) == (OpportunityStage.PROPOSAL, lead_id, 2)
+    again = view_submission_payload(
+        {**edit, "hash": "again"}, opportunity_state(stage="evaluation")
+    )
+    assert "changed by someone else" in bot.interaction(again).json()["errors"]["name"]
