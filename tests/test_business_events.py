@@ -119,6 +119,9 @@ def test_account_acme_event_opens_the_form_for_acme(
         (0, "javascript:alert(1)", "link", "Give a web address starting with https://"),
         (0, "news.example.com/acme", "link", "Give a web address starting with https://"),
         (0, "https://example.com/a b", "link", "Give a web address starting with https://"),
+        (0, "slack://open?team=T0", "link", "Give a web address starting with https://"),
+        (0, "https://example.com/<!channel>", "link", "Give a web address starting with https://"),
+        (-36525, "", "happened_on", "That is more than 10 years ago."),
     ],
 )
 def test_a_future_day_or_a_bad_link_is_refused_beside_it_and_nothing_written(
@@ -389,3 +392,16 @@ def test_the_new_leader_proposal_clicked_after_the_person_left_logs_nothing(
         for c in slack.calls
         if "event.form" in json.dumps(c.params) and "new_leader" in json.dumps(c.params)
     ]
+
+
+def test_a_kind_not_offered_or_a_note_over_the_limit_is_refused_and_nothing_written(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    form = open_event_form(bot, slack, account.id)
+    today = app_today().isoformat()
+    reply = submit(bot, form, typed("ipo", today, "listed"))
+    assert list(reply["errors"]) == ["kind"]
+    reply = submit(bot, {**form, "hash": "2"}, typed("funding", today, "x" * 5000))
+    assert list(reply["errors"]) == ["note"]
+    assert events(database) == []
