@@ -21,6 +21,7 @@ from commands.request import Request
 from commands.submissions import Submission, card_form
 from commands.ui.fields import TEXT
 from commands.ui.ids import EventField
+from commands.ui.text import escape
 from commands.ui.values import URL, AccountValue, ModalMeta, NewLeaderValue
 from commands.ui.views.org import (
     DEPARTMENT_NAME,
@@ -32,7 +33,7 @@ from commands.ui.views.org import (
 )
 from store.accounts import find_account_by_channel, get_account
 from store.departments import DepartmentRow, list_departments, set_departments
-from store.enums import EventKind, EventSource
+from store.enums import EventKind, EventSource, StakeholderStatus
 from store.errors import NotFound
 from store.events import log_event
 from store.models import LINK_LENGTH, Account, saved_id
@@ -91,6 +92,17 @@ def _department_rows(view: dict[str, Any]) -> tuple[list[DepartmentRow], dict[in
     return rows, field_of
 
 
+def _shown_departments(view: dict[str, Any]) -> set[int]:
+    """The departments the form showed (its rows' block ids): only those may be removed by
+    clearing them, so a form opened before someone else added one never removes it."""
+    slots = (
+        str(block.get("block_id", "")).removeprefix(DEPARTMENT_NAME)
+        for block in view.get("blocks", [])
+        if str(block.get("block_id", "")).startswith(DEPARTMENT_NAME)
+    )
+    return {int(slot) for slot in slots if slot.isdigit() and len(slot) <= 18}
+
+
 def _save_departments(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
     """Replace the account's departments by the form's rows; a name twice (by its key), too long,
     or a row of another account is refused beside it, nothing written."""
@@ -99,7 +111,12 @@ def _save_departments(session: Session, sub: Submission, view: dict[str, Any], t
         raise NotFound(ACCOUNT_GONE)
     rows, field_of = _department_rows(view)
     set_departments(
-        session, team_id=sub.team_id, account_id=account_id, rows=rows, field_of=field_of
+        session,
+        team_id=sub.team_id,
+        account_id=account_id,
+        rows=rows,
+        shown=_shown_departments(view),
+        field_of=field_of,
     )
     return account_id
 
@@ -153,7 +170,7 @@ def event_from_message(session: Session, value: MessageShortcut, request: Reques
         today=request.today,
         choose_account=True,
         values={
-            EventField.NOTE: value.text[:TEXT],
+            EventField.NOTE: message_note(value.text),
             EventField.DATE: on.isoformat(),
             **({EventField.LINK: link} if link else {}),
         },
@@ -161,12 +178,27 @@ def event_from_message(session: Session, value: MessageShortcut, request: Reques
 
 
 def message_link(text: str) -> str | None:
-    """The first web link of a message (Slack writes `<https://…|label>`; a bare one too)."""
+    """The first web link of a message (Slack writes `<https://…|label>`; a bare one too), as
+    the address itself: Slack sends `&` inside a link as `&amp;`."""
     found = _SLACK_LINK.search(text) or _BARE_LINK.search(text)
     if found is None:
         return None
-    link = found.group(1) if found.re is _SLACK_LINK else found.group(0)
+    link = _unescape(found.group(1) if found.re is _SLACK_LINK else found.group(0))
     return link if len(link) <= LINK_LENGTH else None
+
+
+def message_note(text: str) -> str:
+    """A message's text as people read it: a link shown as its label (or its address), and
+    Slack's `&amp;`, `&lt;`, `&gt;` as the characters (the card escapes the note again)."""
+    plain = _SLACK_LINK.sub(
+        lambda link: link.group(0)[1:-1].partition("|")[2] or link.group(1), text
+    )
+    return _unescape(plain)[:TEXT]
+
+
+def _unescape(text: str) -> str:
+    """Slack's three entities (only those: `&amp;lt;` is `&lt;` typed)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def new_leader_event(session: Session, value: NewLeaderValue, request: Request) -> View | str:
@@ -178,6 +210,11 @@ def new_leader_event(session: Session, value: NewLeaderValue, request: Request) 
     account = get_account(session, team_id=request.team_id, account_id=person.account_id)
     if account is None:
         return ACCOUNT_GONE
+    if person.status is not StakeholderStatus.ACTIVE:  # the proposal outlived their place
+        return (
+            f"{escape(person.name)} is no longer on {escape(account.name)}'s map: "
+            "no new leader to log."
+        )
     who = person.name + (f", {person.title}" if person.title else "")
     return event_form(
         meta=ModalMeta(account_id=account.id, response_url=request.response_url),

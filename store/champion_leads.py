@@ -237,8 +237,14 @@ def log_outreach(
 
 
 def convert_lead(session: Session, *, team_id: str, lead_id: int, account_id: int) -> ChampionLead:
-    """Mark the lead converted: its company is now the team's account `account_id`."""
+    """Mark the lead converted: its company is now the team's account `account_id`. A lead
+    converted already (two *Create account* forms open at once) is refused, so the second form
+    makes no second account."""
     lead = get_lead(session, team_id=team_id, lead_id=lead_id)
+    if lead.converted_account_id is not None and lead.converted_account_id != account_id:
+        made = session.get(Account, lead.converted_account_id)
+        named = f": {made.name}" if made is not None else ""
+        raise LeadRefused(f"An account was made from this lead already{named}.", field="name")
     account = session.get(Account, account_id)
     if account is None or account.team_id != team_id:
         raise NotFound("That account no longer exists.")

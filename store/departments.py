@@ -3,7 +3,7 @@ on the map sits where, at which level, and which departments use the product."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
@@ -49,19 +49,37 @@ def set_departments(
     team_id: str,
     account_id: int,
     rows: Sequence[DepartmentRow],
+    shown: Iterable[int] = (),
     field_of: dict[int, str],
 ) -> list[AccountDepartment]:
-    """Replace the account's departments by `rows`: a row with an id renames (or re-marks) that
-    department, one without adds it, a department missing from `rows` goes (its people keep
-    their place on the map, with no department). Names are unique per account by their key;
+    """Save the departments form: a row with an id renames (or re-marks) that department, one
+    without adds it, a department the form `shown` but missing from `rows` goes (its people keep
+    their place on the map, with no department). One added since the form opened is kept: a
+    stale form never removes what it did not show. Names are unique per account by their key;
     `field_of` maps a row's position to the input a refusal names."""
     existing = {
         saved_id(d.id): d for d in list_departments(session, team_id=team_id, account_id=account_id)
+    }
+    showed = set(shown)
+    kept = {row.id for row in rows if row.id is not None}
+    gone = [
+        department_id for department_id in showed & existing.keys() if department_id not in kept
+    ]
+    unseen = {
+        d.name_key: d.name
+        for department_id, d in existing.items()
+        if department_id not in kept and department_id not in gone
     }
     seen: dict[str, int] = {}
     for position, row in enumerate(rows):
         field = field_of.get(position)
         if row.id is not None and row.id not in existing:
+            if row.id in showed and session.get(AccountDepartment, row.id) is None:
+                raise DepartmentRefused(
+                    "Someone removed this department after you opened the form: "
+                    "clear the row, or add it again in an empty one.",
+                    field=field,
+                )
             raise DepartmentRefused("That department is not this account's.", field=field)
         name = clean_name(row.name)
         if len(name) > DEPARTMENT_LENGTH:
@@ -71,11 +89,11 @@ def set_departments(
         key = name_key(name)
         if key in seen:
             raise DepartmentRefused(f"{name} is listed twice.", field=field)
+        if key in unseen:
+            raise DepartmentRefused(f"{name} is already a department of this account.", field=field)
         seen[key] = position
-    if len(rows) > MAX_DEPARTMENTS:
+    if len(rows) + len(unseen) > MAX_DEPARTMENTS:
         raise DepartmentRefused(f"An account has at most {MAX_DEPARTMENTS} departments.")
-    kept = {row.id for row in rows if row.id is not None}
-    gone = [department_id for department_id in existing if department_id not in kept]
     if gone:
         session.execute(
             update(Stakeholder)

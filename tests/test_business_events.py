@@ -17,7 +17,8 @@ from store.db import Database
 from store.enums import EventKind, EventSource
 from store.events import events_of, log_event
 from store.models import BusinessEvent
-from tests.factories import app_today, make_account
+from store.stakeholders import mark_departed
+from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import (
     SlackSender,
@@ -118,6 +119,9 @@ def test_account_acme_event_opens_the_form_for_acme(
         (0, "javascript:alert(1)", "link", "Give a web address starting with https://"),
         (0, "news.example.com/acme", "link", "Give a web address starting with https://"),
         (0, "https://example.com/a b", "link", "Give a web address starting with https://"),
+        (0, "slack://open?team=T0", "link", "Give a web address starting with https://"),
+        (0, "https://example.com/<!channel>", "link", "Give a web address starting with https://"),
+        (-36525, "", "happened_on", "That is more than 10 years ago."),
     ],
 )
 def test_a_future_day_or_a_bad_link_is_refused_beside_it_and_nothing_written(
@@ -172,7 +176,7 @@ def test_a_news_link_in_the_accounts_channel_opens_the_form_filled_in(
     assert (
         blocks["link"]["element"]["initial_value"] == "https://news.example.com/acme-buys-initech"
     )
-    assert blocks["note"]["element"]["initial_value"] == text
+    assert blocks["note"]["element"]["initial_value"] == "Big news: Acme buys Initech"
     assert blocks["happened_on"]["element"]["initial_date"] == posted.date().isoformat()
     assert blocks["account_id"]["element"]["initial_option"]["value"] == str(account.id)
     state = typed(
@@ -331,3 +335,73 @@ def test_events_of_reads_many_accounts_in_one_statement_newest_first_and_only_th
     assert all(len(found[a.id]) == 2 for a in accounts)
     with database.transaction() as session:
         assert session.execute(select(func.count()).select_from(BusinessEvent)).scalar_one() == 16
+
+
+def test_the_shortcut_reads_slacks_escaped_text_a_link_with_amp_and_a_labelled_link_as_plain(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Slack sends a message's `&`, `<`, `>` as entities, inside links too, and links as
+    `<url|label>`: the event's link is the address itself, its note the text as people read it."""
+    make_account(database, "Acme", channel_id="C0ACME")
+    text = (
+        "Tom &amp; Jerry &lt;3 <@U0BOB>: "
+        "<https://news.example.com/story?id=1&amp;ref=slack|Acme raises $5M> "
+        "and <https://other.example.com/two>"
+    )
+    payload = message_shortcut_payload(
+        text=text,
+        channel_id="C0ACME",
+        response_url=slack.response_url(),
+        callback_id="log_message_event",
+    )
+    assert bot.interaction(payload).status == 200
+    blocks = {b.get("block_id"): b for b in slack.opened_view()["blocks"]}
+    assert (
+        blocks["link"]["element"]["initial_value"]
+        == "https://news.example.com/story?id=1&ref=slack"
+    )
+    assert blocks["note"]["element"]["initial_value"] == (
+        "Tom & Jerry <3 <@U0BOB>: Acme raises $5M and https://other.example.com/two"
+    )
+
+
+def test_the_new_leader_proposal_clicked_after_the_person_left_logs_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The proposal stays in the channel; clicked after Dana departed, it offers no form to log
+    her as the account's new leader."""
+    account = make_account(database, "Acme")
+    dana = add_person(database, account, "Dana Lee", title="CFO")
+    with database.transaction() as session:
+        mark_departed(
+            session,
+            team_id=TEAM_ID,
+            stakeholder_id=dana,
+            on=app_today(),
+            by_user_id="U0ALICE",
+        )
+    clicked = block_actions_payload(
+        "event.new_leader", str(dana), response_url=slack.response_url("proposal")
+    )
+    assert bot.interaction(clicked).status == 200
+    slack.wait_until(
+        lambda calls: "no longer on acme's map" in json.dumps([c.params for c in calls]).lower()
+    )
+    assert not [
+        c
+        for c in slack.calls
+        if "event.form" in json.dumps(c.params) and "new_leader" in json.dumps(c.params)
+    ]
+
+
+def test_a_kind_not_offered_or_a_note_over_the_limit_is_refused_and_nothing_written(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme")
+    form = open_event_form(bot, slack, account.id)
+    today = app_today().isoformat()
+    reply = submit(bot, form, typed("ipo", today, "listed"))
+    assert list(reply["errors"]) == ["kind"]
+    reply = submit(bot, {**form, "hash": "2"}, typed("funding", today, "x" * 5000))
+    assert list(reply["errors"]) == ["note"]
+    assert events(database) == []

@@ -326,6 +326,10 @@ PAST = (TODAY - timedelta(days=1)).isoformat()
             },
         ),
         ({"next_step": None}, {"next_step": "Say what the next step is."}),
+        ({"amount": "NaN"}, {"amount": "Enter a number, like 120000 or 120000.50."}),
+        ({"amount": "1e400"}, {"amount": "The amount is too large."}),
+        # rounds to 1,000,000,000,000.00: over the column's 14 digits once rounded
+        ({"amount": "999999999999.995"}, {"amount": "The amount is too large."}),
     ],
 )
 def test_bad_opportunity_input_is_refused_beside_its_field_and_writes_nothing(
@@ -533,3 +537,88 @@ def test_account_leads_reads_in_the_same_statements_whatever_the_number_of_leads
     grow(1, 6)
     many = leads_statements(bot, slack, database, "many")
     assert many == few
+
+
+def test_create_account_twice_from_one_lead_two_tabs_makes_one_account(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Two tabs opened *Create account*; the first saved converts the lead. The second, renamed
+    so no name collides, must not make a second account nor move the lead onto it."""
+    lead_id = a_lead(database)
+    first = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    second = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    state = account_values(name="Globex", channel_id=None)
+    assert bot.interaction(view_submission_payload(first, state)).body == ""
+    before = count(database, Account)
+    again = account_values(name="Globex Holdings", channel_id=None)
+    reply = bot.interaction(view_submission_payload(second, again))
+    assert reply.json()["errors"] == {"name": "An account was made from this lead already: Globex."}
+    assert count(database, Account) == before
+    with database.transaction() as session:
+        globex = session.execute(select(Account.id).where(Account.name == "Globex")).scalar_one()
+        assert session.get(ChampionLead, lead_id).converted_account_id == globex
+
+
+def test_an_outreach_blank_huge_or_sent_twice_is_refused_or_written_once(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    lead_id = a_lead(database)
+    view = click(bot, slack, "lead.outreach", LeadValue.write(lead_id=lead_id))
+    today = TODAY.isoformat()
+    for n, note in enumerate(["   ", None, "x" * 5000]):
+        reply = bot.interaction(
+            view_submission_payload({**view, "hash": f"h{n}"}, outreach_state(today, note))  # type: ignore[arg-type]  # None: the field left empty
+        )
+        assert list(reply.json()["errors"]) == ["outreach_note"], note
+    old = (TODAY - timedelta(days=3700)).isoformat()
+    reply = bot.interaction(view_submission_payload({**view, "hash": "old"}, outreach_state(old)))
+    assert list(reply.json()["errors"]) == ["outreach_date"]
+    assert count(database, LeadOutreach) == 0
+    twice = view_submission_payload({**view, "hash": "once"}, outreach_state(today))
+    assert bot.interaction(twice).body == "" and bot.interaction(twice).body == ""
+    assert count(database, LeadOutreach) == 1
+
+
+def test_create_account_for_a_company_made_an_account_meanwhile_is_refused_by_its_name(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The form opened; meanwhile someone made GLOBEX typed in full-width letters (the same
+    name key): the save is refused beside the name, no second account, the lead still open."""
+    lead_id = a_lead(database)
+    view = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "GLOBEX")  # what CJK keyboards type
+    make_account(database, full_width, channel_id="C0GLOBEX")
+    before = count(database, Account)
+    reply = bot.interaction(
+        view_submission_payload(view, account_values(name="Globex", channel_id=None))
+    )
+    assert list(reply.json()["errors"]) == ["name"]
+    assert count(database, Account) == before
+    with database.transaction() as session:
+        assert session.get(ChampionLead, lead_id).status is LeadStatus.OPEN
+
+
+def test_a_leads_deal_edited_after_the_lead_became_an_account_saves_on_the_lead(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """A deal's form open on a lead; the lead is converted (Create account) meanwhile: the edit
+    saves (the deal stays the lead's new logo until the deals work moves it) and its version
+    moves, so the form submitted again is refused as changed."""
+    lead_id = a_lead(database)
+    view = click(bot, slack, "lead.opportunity", LeadValue.write(lead_id=lead_id))
+    assert bot.interaction(view_submission_payload(view, opportunity_state())).body == ""
+    with database.transaction() as session:
+        deal_id = session.execute(select(Opportunity.id)).scalar_one()
+    edit = click(bot, slack, "opportunity.edit", OpportunityValue.write(opportunity_id=deal_id))
+    made = click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+    made_state = account_values(name="Globex", channel_id=None)
+    assert bot.interaction(view_submission_payload(made, made_state)).body == ""
+    moved = opportunity_state(stage="proposal")
+    assert bot.interaction(view_submission_payload(edit, moved)).body == ""
+    with database.transaction() as session:
+        deal = session.get(Opportunity, deal_id)
+        assert (deal.stage, deal.lead_id, deal.version) == (OpportunityStage.PROPOSAL, lead_id, 2)
+    again = view_submission_payload(
+        {**edit, "hash": "again"}, opportunity_state(stage="evaluation")
+    )
+    assert "changed by someone else" in bot.interaction(again).json()["errors"]["name"]

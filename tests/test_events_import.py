@@ -165,3 +165,26 @@ def test_without_team_in_a_store_of_two_teams_it_asks_which(
     assert result.exit_code == 2
     assert "say which team with --team" in result.output
     assert stored(database) == []
+
+
+def test_a_windows_1252_semicolon_file_with_a_bom_less_excel_export_goes_in_once(
+    tmp_path: Path, database: Database, accounts: dict[str, int]
+) -> None:
+    """What Excel on a French Windows writes: Windows-1252, `;`, a decimal comma world; a note
+    with `é` and `€`, a row twice, then the run again after an interruption: nothing twice."""
+    make_account(database, "Société Générale", channel_id="C0SG")
+    path = tmp_path / "events.csv"
+    path.write_bytes(
+        (
+            "Account;Kind;Date;Note\r\n"
+            f"Société Générale;M&A;{D1};Rachat à 12,5 M€\r\n"
+            f"Société Générale;M&A;{D1};Rachat à 12,5 M€\r\n"
+            f"SOCIÉTÉ GÉNÉRALE;hiring;{D2};+40 postes\r\n"
+        ).encode("cp1252")
+    )
+    first = run(str(path), "--team", TEAM_ID)
+    assert "3 row(s): 2 created" in first.output, first.output
+    again = run(str(path), "--team", TEAM_ID)
+    assert "0 created, 0 replaced, 2 unchanged" in again.output, again.output
+    notes = sorted(row[3] for row in stored(database))
+    assert notes == ["+40 postes", "Rachat à 12,5 M€"]

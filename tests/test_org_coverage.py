@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from store.db import Database
-from store.enums import OrgLevel, Role
+from store.enums import EventKind, EventSource, OrgLevel, Role
+from store.events import log_event
 from store.models import AccountDepartment, Stakeholder
-from tests.factories import add_person, make_account
+from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
 
@@ -305,3 +306,119 @@ def test_the_demo_shows_coverage_the_levels_watch_and_recent_events(
         "29 Oct reorganisation: Operations and IT merged under one COO",
     ):
         assert line in shown.output
+
+
+def test_a_stale_departments_form_keeps_a_department_added_meanwhile_and_its_people(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Alice's form was opened before Carol added Ops (and put Dana in it): Alice's save removes
+    only what her form showed and she cleared, never a department she never saw; typing Ops
+    again is refused beside the row, not a database error."""
+    account = make_account(database, "Acme", owner_user_id="U0ALICE")
+    set_departments(database, account.id, "Finance")
+    ids = department_ids(database, account.id)
+    stale = open_departments(bot, slack, account.id)
+    slack.users["U0CAROL"] = {"is_admin": True}
+    fresh = open_departments(bot, slack, account.id, user_id="U0CAROL", nth=2)
+    added = {
+        f"department_name_{ids['Finance']}": text("Finance"),
+        "department_name_new1": text("Ops"),
+    }
+    assert submit(bot, fresh, added, user_id="U0CAROL") is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    ops = department_ids(database, account.id)["Ops"]
+    add_person(database, account, "Dana Lee", department_id=ops)
+    again = {
+        f"department_name_{ids['Finance']}": text("Finance"),
+        "department_name_new1": text("OPS"),
+    }
+    reply = submit(bot, stale, again)
+    assert reply["errors"] == {
+        "department_name_new1": "OPS is already a department of this account."
+    }
+    kept = {
+        f"department_name_{ids['Finance']}": text("Finance"),
+        "department_name_new1": text("IT"),
+    }
+    assert submit(bot, {**stale, "hash": "2"}, kept) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card", count=2)
+    assert departments(database, account.id) == [("Finance", False), ("IT", False), ("Ops", False)]
+    with database.transaction() as session:
+        dana = session.execute(select(Stakeholder.department_id)).scalar_one()
+    assert dana == ops
+
+
+def test_thirty_long_hostile_department_names_keep_the_card_whole_and_escaped(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """30 departments of 80 characters full of `<!channel>` and `&lt;`: the coverage line is
+    escaped and cut, the events line under it still shown, the departments form still opens."""
+    account = make_account(database, "Acme")
+    names = [f"{n:02} <!channel> <@U123> &lt; " + "<" * 53 for n in range(30)]
+    assert all(len(name) == 80 for name in names)
+    set_departments(database, account.id, *names)
+    with database.transaction() as session:
+        log_event(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            kind=EventKind.FUNDING,
+            happened_on=app_today(),
+            note="Series C",
+            link="https://news.example.com/c",
+            source=EventSource.FORM,
+            by_user_id="U0ALICE",
+        )
+    assert bot.command("acme", response_url=slack.response_url("card")).status == 200
+    [card] = slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    shown = json.dumps(card.params["blocks"], ensure_ascii=False)
+    assert "<!channel>" not in shown and "<@U123>" not in shown and "&lt; <" not in shown
+    assert "&lt;!channel&gt;" in shown and "&amp;lt;" in shown
+    assert "funding round: Series C" in shown and " more\\nEvents (90 days)" in shown
+    form = open_departments(bot, slack, account.id)
+    assert len(form["blocks"]) <= 100
+    assert (
+        sum(1 for b in form["blocks"] if b.get("block_id", "").startswith("department_name_")) == 30
+    )
+
+
+def test_a_departments_form_submitted_by_someone_neither_owner_nor_admin_writes_nothing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Bob may change Acme (he is in its channel) but owns it not: the form Alice opened,
+    submitted as Bob, is refused and writes nothing."""
+    account = make_account(database, "Acme", owner_user_id="U0ALICE")
+    set_departments(database, account.id, "Finance")
+    ids = department_ids(database, account.id)
+    form = open_departments(bot, slack, account.id)
+    forged = {f"department_name_{ids['Finance']}": text(""), "department_name_new1": text("Bob")}
+    reply = submit(bot, form, forged, user_id="U0BOB")
+    assert "only the account's owner" in json.dumps(reply).lower()
+    assert departments(database, account.id) == [("Finance", False)]
+
+
+def test_a_stale_departments_form_renaming_one_removed_meanwhile_says_so(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database, "Acme", owner_user_id="U0ALICE")
+    set_departments(database, account.id, "Finance", "IT")
+    ids = department_ids(database, account.id)
+    stale = open_departments(bot, slack, account.id)
+    slack.users["U0CAROL"] = {"is_admin": True}
+    fresh = open_departments(bot, slack, account.id, user_id="U0CAROL", nth=2)
+    cleared = {
+        f"department_name_{ids['Finance']}": text(""),
+        f"department_name_{ids['IT']}": text("IT"),
+    }
+    assert submit(bot, fresh, cleared, user_id="U0CAROL") is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card")
+    renamed = {
+        f"department_name_{ids['Finance']}": text("Finance & Legal"),
+        f"department_name_{ids['IT']}": text("IT"),
+    }
+    reply = submit(bot, stale, renamed)
+    assert reply["errors"] == {
+        f"department_name_{ids['Finance']}": "Someone removed this department after you opened "
+        "the form: clear the row, or add it again in an empty one."
+    }
+    assert departments(database, account.id) == [("IT", False)]

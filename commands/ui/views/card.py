@@ -9,6 +9,7 @@ from commands.ui.ids import Action, StakeholderMenu
 from commands.ui.text import channel_mention, dated, days_from, escape, money, user_mention
 from commands.ui.values import AccountValue, HistoryValue, PersonMenuValue
 from commands.ui.views.blocks import (
+    MAX_CONTEXT_TEXT,
     Block,
     actions,
     button,
@@ -83,6 +84,8 @@ SHARED_OUTSIDE_MARK = (
 PEOPLE_PER_ROLE = 12
 PEOPLE_SHOWN = 20
 PLAN_SHOWN = 5
+COVERAGE_FLOOR = 500
+"""Characters the coverage line keeps however long the events line under it is."""
 TASKS_SHOWN = 3
 FLAG_LINE = 400
 SIGNED = SignalKind.RENEWAL_SIGNED
@@ -203,8 +206,10 @@ def account_card(
 
 def _org_blocks(org: OrgFacts, snapshot: AccountSnapshot, today: date) -> list[Block]:
     """Coverage by department and level, and the account's recent events, one line each."""
-    lines = [coverage_line(org.departments, snapshot.stakeholders)]
-    if events := events_line(org.events, today):
+    events = events_line(org.events, today)
+    room = MAX_CONTEXT_TEXT - len(events) - 1 if events else MAX_CONTEXT_TEXT
+    lines = [coverage_line(org.departments, snapshot.stakeholders, limit=max(room, COVERAGE_FLOOR))]
+    if events:
         lines.append(events)
     return [context("\n".join(lines))]
 

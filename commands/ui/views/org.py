@@ -12,7 +12,15 @@ from commands.ui.fields import TEXT
 from commands.ui.ids import Action, ContactField, EventField, View
 from commands.ui.text import day, escape
 from commands.ui.values import ModalMeta, NewLeaderValue
-from commands.ui.views.blocks import Block, actions, button, context, section, shorten
+from commands.ui.views.blocks import (
+    MAX_CONTEXT_TEXT,
+    Block,
+    actions,
+    button,
+    context,
+    section,
+    shorten,
+)
 from commands.ui.views.modal import (
     date_input,
     enum_select,
@@ -95,9 +103,16 @@ def department_select(
     return initial({"type": "static_select", "options": options}, "initial_option", picked)
 
 
-def coverage_line(departments: Sequence[AccountDepartment], people: Sequence[PersonRow]) -> str:
+def coverage_line(
+    departments: Sequence[AccountDepartment],
+    people: Sequence[PersonRow],
+    *,
+    limit: int = MAX_CONTEXT_TEXT,
+) -> str:
     """`Coverage: Finance 2 (exec, dir) · IT 1 (mgr) · Ops: none, uses product`: active people
-    per department with their levels; `levels unknown` rather than a guess."""
+    per department with their levels; `levels unknown` rather than a guess. Within `limit`
+    characters, whole departments dropped for `and N more` (a cut mid-name could split an
+    escaped `&lt;`, and would crowd out the card's events line below)."""
     active = [p for p in people if p.status is StakeholderStatus.ACTIVE]
     if not departments and not any(p.level for p in active):
         return "Coverage: no departments or levels recorded yet"
@@ -120,7 +135,12 @@ def coverage_line(departments: Sequence[AccountDepartment], people: Sequence[Per
         parts.append(f"no department {len(elsewhere)}" + (f" ({levels})" if levels else ""))
     if not departments:
         parts.append(f"levels {_levels(active)}; no departments recorded")
-    return "Coverage: " + " · ".join(parts)
+    line = "Coverage: " + " · ".join(parts)
+    shown = len(parts)
+    while len(line) > limit and shown > 0:
+        shown -= 1
+        line = "Coverage: " + " · ".join([*parts[:shown], f"and {len(parts) - shown} more"])
+    return line
 
 
 def _ids(departments: Sequence[AccountDepartment]) -> set[int | None]:
