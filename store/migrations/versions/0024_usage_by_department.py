@@ -1,0 +1,68 @@
+"""Usage by department
+
+`usage_reading.department_id`: a reading may be of one of the account's departments (None: the
+whole account, as every reading so far). One reading per account, day and department: the unique
+key on (account, day) becomes two partial unique indexes, one for the whole account's readings
+and one per department and day (NULL never equals NULL, so one composite key could not say it).
+Downgrade drops the departments' readings (the old key has no room for them) and restores it.
+
+Revision ID: 0024
+Revises: 0021
+Create Date: 2026-12-01 08:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0024"
+down_revision: str | Sequence[str] | None = "0021"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+WHOLE = sa.text("department_id IS NULL")
+PER_DEPARTMENT = sa.text("department_id IS NOT NULL")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("usage_reading") as batch:
+        batch.add_column(sa.Column("department_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_usage_reading_department_id_account_department"),
+            "account_department",
+            ["department_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+        batch.drop_constraint(batch.f("uq_usage_reading_account_id_read_on"), type_="unique")
+    op.create_index(
+        "uq_usage_reading_account_day",
+        "usage_reading",
+        ["account_id", "read_on"],
+        unique=True,
+        sqlite_where=WHOLE,
+        postgresql_where=WHOLE,
+    )
+    op.create_index(
+        "uq_usage_reading_department_day",
+        "usage_reading",
+        ["department_id", "read_on"],
+        unique=True,
+        sqlite_where=PER_DEPARTMENT,
+        postgresql_where=PER_DEPARTMENT,
+    )
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM usage_reading WHERE department_id IS NOT NULL")
+    op.drop_index("uq_usage_reading_department_day", table_name="usage_reading")
+    op.drop_index("uq_usage_reading_account_day", table_name="usage_reading")
+    with op.batch_alter_table("usage_reading") as batch:
+        batch.create_unique_constraint(
+            batch.f("uq_usage_reading_account_id_read_on"), ["account_id", "read_on"]
+        )
+        batch.drop_constraint(
+            batch.f("fk_usage_reading_department_id_account_department"), type_="foreignkey"
+        )
+        batch.drop_column("department_id")
