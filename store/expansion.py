@@ -173,7 +173,8 @@ class Department:
 @dataclass(frozen=True, slots=True)
 class AccountFacts:
     """Everything the engine reads of one account. The optional parts are None when unknown
-    (never guessed): usage by department, the account's departments."""
+    (never guessed): usage by department, the account's departments, the customer's fiscal
+    year's first month (its budget cycle; None: timing from renewal and events only)."""
 
     account_id: int
     name: str
@@ -190,18 +191,17 @@ class AccountFacts:
     departments: Sequence[Department] | None = None
     notes: Sequence[str] = ()
     """Free text the team wrote about the account (stakeholder notes): evidence for a module."""
+    fiscal_year_start_month: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
     """The team's side: today, the recent-contact (stale) window, the renewal window of the
-    account's segment, the fiscal year's first month (None: timing from renewal and events
-    only), and the reporting currency with its rates."""
+    account's segment, and the reporting currency with its rates."""
 
     today: date
     recent_contact_days: int = 60
     renewal_window_days: int = 120
-    fiscal_year_start_month: int | None = None
     rates: Rates = field(default_factory=Rates)
 
 
@@ -370,7 +370,7 @@ def _timing(signal: _Signal, facts: AccountFacts, setting: Setting) -> tuple[str
         latest = max(recent)
         pressing = 3 if (today - latest).days <= VERY_FRESH_DAYS else 2
         reasons.append((pressing, f"fresh: {dated(latest, today)}"))
-    month = setting.fiscal_year_start_month
+    month = facts.fiscal_year_start_month
     if month is not None:
         start = date(today.year, month, 1)
         if start < today:

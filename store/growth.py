@@ -81,10 +81,9 @@ def growth_inputs(
     the band from the risk rules (an override in force included), seats, departments with and
     without the product, whitespace with catalogue prices, business events, champion
     promotions of the last 90 days, the people on the map and their notes, the renewal date,
-    and the team's reporting currency and rates. Fifteen statements whatever their number.
-    Usage by department is each department's latest reading (None, "no per-department usage",
-    when no department of the account has one) and the fiscal year's first month None (no
-    team setting for it yet)."""
+    the customer's fiscal year's first month, and the team's reporting currency and rates.
+    Fifteen statements whatever their number. Usage by department is each department's latest
+    reading (None, "no per-department usage", when no department of the account has one)."""
     snapshots = load_snapshots(
         session, team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id, today=today
     )
@@ -138,12 +137,12 @@ def growth_inputs(
                     usage_by_department=usage.get(account.id),
                     departments=departments.get(account.id),
                     notes=tuple(notes.get(account.id, [])),
+                    fiscal_year_start_month=account.fiscal_year_start_month,
                 ),
                 setting=Setting(
                     today=today,
                     recent_contact_days=thresholds.recent_contact_days,
                     renewal_window_days=thresholds.renewal_window(account.segment),
-                    fiscal_year_start_month=None,
                     rates=rates,
                 ),
             )

@@ -122,6 +122,11 @@ class Account(SQLModel, table=True):
         sa.CheckConstraint(
             "contract_months >= 1 AND contract_months <= 60", name="contract_months"
         ),
+        sa.CheckConstraint(
+            "fiscal_year_start_month IS NULL OR"
+            " (fiscal_year_start_month >= 1 AND fiscal_year_start_month <= 12)",
+            name="fiscal_year_start_month",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -147,6 +152,9 @@ class Account(SQLModel, table=True):
     external_crm_id: str | None = Field(default=None, max_length=64)
     contract_months: int = Field(default=12)
     """The contract term: a renewal recorded rolls the renewal date forward by it."""
+    fiscal_year_start_month: int | None = None
+    """The customer's fiscal year's first month (1-12), its budget cycle: the expansion
+    engine's timing. None: not known."""
     churned_on: date | None = None
     """Set when a renewal is answered churned: the account is inactive from then on (no
     digests, signals, reminders or renewal questions), its history kept."""

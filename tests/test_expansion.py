@@ -203,11 +203,11 @@ def test_a_promoted_champion_in_touch_is_who_cares() -> None:
 def test_budget_cycle_gives_timing_when_the_fiscal_year_is_near() -> None:
     no_timing = facts(seats_active=92, renewal_date=None, events=())
     assert only(no_timing, HypothesisKind.SEATS).timing is None
-    budget = replace(SETTING, fiscal_year_start_month=1)
-    found = only(no_timing, HypothesisKind.SEATS, budget)
+    budget = replace(no_timing, fiscal_year_start_month=1)
+    found = only(budget, HypothesisKind.SEATS)
     assert found.timing == "budget cycle: the fiscal year starts 1 Jan (in 39 days)"
-    far = replace(SETTING, fiscal_year_start_month=6)
-    assert only(no_timing, HypothesisKind.SEATS, far).timing is None
+    far = replace(no_timing, fiscal_year_start_month=6)
+    assert only(far, HypothesisKind.SEATS).timing is None
 
 
 @pytest.mark.parametrize(("active", "strength"), [(79, None), (80, 2), (89, 2), (90, 3), (100, 3)])

@@ -14,6 +14,7 @@ from bench.stats import count_statements
 from bot.app import make_client
 from bot.settings import Settings
 from digests.deliver import Pacer, deliver_team_digests
+from store.accounts import update_account
 from store.catalogue import set_products
 from store.db import Database
 from store.departments import DepartmentRow, list_departments, set_departments
@@ -137,7 +138,7 @@ def test_facts_come_from_the_record_and_nothing_is_guessed(database: Database) -
     }
     assert facts.notes == ("Asked about SSO for the new teams",)
     assert {p.name for p in facts.people} == {"Ana Diaz", "Bo Li", "Cy Ng"}
-    assert found.setting.fiscal_year_start_month is None
+    assert facts.fiscal_year_start_month is None  # not known: no budget-cycle timing
     assert found.setting.rates.currency == "USD"
 
 
@@ -263,6 +264,34 @@ def test_usage_by_department_is_each_departments_latest_reading(database: Databa
     keys = {h.key for h in (*result.hypotheses, *result.observations)}
     assert "concentrated:sales" in keys
     assert "departments:finance" in keys
+
+
+def test_the_customers_fiscal_year_times_expansion_by_their_budget_cycle(
+    database: Database,
+) -> None:
+    """An account whose fiscal year starts within 90 days has its hypotheses timed by it;
+    another account's fiscal year says nothing of this one."""
+    catalogue(database)
+    today = app_today()
+    soon = (today.replace(day=1) + timedelta(days=45)).replace(day=1)  # next month's first
+    account = grown(database, "Acme")
+    other = grown(database, "Globex")
+    with database.transaction() as session:
+        update_account(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            fiscal_year_start_month=soon.month,
+        )
+        inputs = {
+            i.facts.account_id: i for i in growth_inputs(session, team_id=TEAM_ID, today=today)
+        }
+    assert inputs[account.id].facts.fiscal_year_start_month == soon.month
+    assert inputs[other.id].facts.fiscal_year_start_month is None
+    timed = expansion(inputs[account.id].facts, inputs[account.id].setting)
+    assert all("budget cycle: the fiscal year starts" in (h.timing or "") for h in timed.hypotheses)
+    untimed = expansion(inputs[other.id].facts, inputs[other.id].setting)
+    assert not any("budget cycle" in (h.timing or "") for h in untimed.hypotheses)
 
 
 def test_statements_do_not_grow_with_the_accounts(database: Database) -> None:

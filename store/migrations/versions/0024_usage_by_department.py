@@ -1,10 +1,11 @@
-"""Usage by department
+"""Usage by department, the customer's fiscal year
 
 `usage_reading.department_id`: a reading may be of one of the account's departments (None: the
 whole account, as every reading so far). One reading per account, day and department: the unique
 key on (account, day) becomes two partial unique indexes, one for the whole account's readings
 and one per department and day (NULL never equals NULL, so one composite key could not say it).
 Downgrade drops the departments' readings (the old key has no room for them) and restores it.
+`account.fiscal_year_start_month`: the customer's fiscal year's first month (1-12, or none).
 
 Revision ID: 0024
 Revises: 0021
@@ -26,6 +27,13 @@ PER_DEPARTMENT = sa.text("department_id IS NOT NULL")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("account") as batch:
+        batch.add_column(sa.Column("fiscal_year_start_month", sa.Integer(), nullable=True))
+        batch.create_check_constraint(
+            "fiscal_year_start_month",
+            "fiscal_year_start_month IS NULL OR"
+            " (fiscal_year_start_month >= 1 AND fiscal_year_start_month <= 12)",
+        )
     with op.batch_alter_table("usage_reading") as batch:
         batch.add_column(sa.Column("department_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -66,3 +74,6 @@ def downgrade() -> None:
             batch.f("fk_usage_reading_department_id_account_department"), type_="foreignkey"
         )
         batch.drop_column("department_id")
+    with op.batch_alter_table("account") as batch:
+        batch.drop_constraint(batch.f("ck_account_fiscal_year_start_month"), type_="check")
+        batch.drop_column("fiscal_year_start_month")
