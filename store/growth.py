@@ -17,7 +17,6 @@ from sqlmodel import Session, col
 from store.catalogue import ENTRY_COLUMNS, EntryRow, whitespace
 from store.champion_leads import champion_promotions
 from store.enums import Band, HypothesisStatus, StakeholderStatus
-from store.enums import EventKind as StoredEventKind
 from store.events import events_of
 from store.expansion import (
     FRESH_EVENT_DAYS,
@@ -25,7 +24,6 @@ from store.expansion import (
     BusinessEvent,
     Department,
     DepartmentUsage,
-    EventKind,
     Expansion,
     HypothesisKind,
     Person,
@@ -46,16 +44,6 @@ from store.signals import AccountSnapshot, assess
 from store.snapshots import account_scope, load_snapshots
 from store.usage import OLDEST_DAYS
 
-EVENT_KINDS = {
-    StoredEventKind.FUNDING: EventKind.FUNDING,
-    StoredEventKind.ACQUISITION: EventKind.ACQUISITION,
-    StoredEventKind.NEW_OFFICE: EventKind.NEW_OFFICE,
-    StoredEventKind.HEADCOUNT_GROWTH: EventKind.HEADCOUNT_GROWTH,
-    StoredEventKind.NEW_LEADER: EventKind.NEW_LEADER,
-    StoredEventKind.REGULATORY: EventKind.REGULATORY_CHANGE,
-    StoredEventKind.REORGANISATION: EventKind.REORGANISATION,
-}
-"""A stored event's kind as the engine names it (the record says `regulatory`)."""
 NO_DEPARTMENT_USAGE = "no per-department usage"
 """An account none of whose departments has a reading: the engine is told so (None), never a
 guess."""
@@ -124,13 +112,13 @@ def growth_inputs(
                             role=p.role,
                             sentiment=p.sentiment,
                             last_contacted_on=p.last_contacted_on,
-                            level=p.level.value if p.level is not None else None,
+                            level=p.level,
                         )
                         for p in snapshot.stakeholders
                         if p.status is StakeholderStatus.ACTIVE
                     ),
                     events=tuple(
-                        BusinessEvent(kind=EVENT_KINDS[e.kind], on=e.happened_on, note=e.note)
+                        BusinessEvent(kind=e.kind, on=e.happened_on, note=e.note)
                         for e in events.get(account.id, [])
                     ),
                     promotions=tuple(promotions.get(account.id, [])),

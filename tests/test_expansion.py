@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from store.catalogue import EntryRow, whitespace
-from store.enums import Band, CatalogueKind, PriceBasis, Role, Sentiment
+from store.enums import Band, CatalogueKind, EventKind, PriceBasis, Role, Sentiment
 from store.expansion import (
     HELD_RED,
     HELD_YELLOW,
@@ -23,7 +23,6 @@ from store.expansion import (
     BusinessEvent,
     Department,
     DepartmentUsage,
-    EventKind,
     Hypothesis,
     HypothesisKind,
     Person,
@@ -98,7 +97,7 @@ FULL = {
         "events": (BusinessEvent(EventKind.ACQUISITION, TODAY - timedelta(20), "bought Beta", 30),),
     },
     HypothesisKind.REGULATORY_CHANGE: {
-        "events": (BusinessEvent(EventKind.REGULATORY_CHANGE, TODAY - timedelta(40), "DORA"),),
+        "events": (BusinessEvent(EventKind.REGULATORY, TODAY - timedelta(40), "DORA"),),
     },
 }
 """Each kind's evidence added to the base account (which has context, timing and Ana)."""
@@ -123,7 +122,7 @@ NO_EVIDENCE = {
         "events": (BusinessEvent(EventKind.REORGANISATION, TODAY - timedelta(20), "merger"),),
     },
     HypothesisKind.REGULATORY_CHANGE: {
-        "events": (BusinessEvent(EventKind.REGULATORY_CHANGE, TODAY - timedelta(91), "DORA"),),
+        "events": (BusinessEvent(EventKind.REGULATORY, TODAY - timedelta(91), "DORA"),),
     },
 }
 """The same evidence, short of its threshold: too few seats, spread usage, an old or future
@@ -272,7 +271,7 @@ def test_ranking_is_by_score_then_estimate_then_kind_and_is_stable() -> None:
         notes=("SSO asked for",),
         events=(
             BusinessEvent(EventKind.FUNDING, TODAY - timedelta(2), "Series C", 400),
-            BusinessEvent(EventKind.REGULATORY_CHANGE, TODAY - timedelta(60), "DORA"),
+            BusinessEvent(EventKind.REGULATORY, TODAY - timedelta(60), "DORA"),
         ),
     )
     found = expansion(everything, SETTING)

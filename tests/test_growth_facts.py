@@ -28,7 +28,6 @@ from store.enums import (
     Sentiment,
 )
 from store.events import log_event
-from store.expansion import EventKind as EngineEventKind
 from store.expansion import HypothesisKind, expansion
 from store.growth import growth_inputs, refresh_hypotheses, stored_hypotheses
 from store.models import Account, CatalogueEntry, ExpansionHypothesis
@@ -133,9 +132,13 @@ def test_facts_come_from_the_record_and_nothing_is_guessed(database: Database) -
     ]
     assert facts.usage_by_department is None  # no department has a reading: never guessed
     assert {e.kind for e in facts.events} == {
-        EngineEventKind.FUNDING,
-        EngineEventKind.REGULATORY_CHANGE,  # the record's `regulatory`, as the engine names it
+        EventKind.FUNDING,
+        EventKind.REGULATORY,  # the record's own kinds: one vocabulary
     }
+    regulatory = f"event:regulatory:{(app_today() - timedelta(20)).isoformat()}"
+    found_keys = {h.key: h for h in expansion(facts, found.setting).hypotheses}
+    assert regulatory in found_keys  # the key 0024 rewrote stored ones to
+    assert found_keys[regulatory].evidence.startswith("regulatory change ")
     assert facts.notes == ("Asked about SSO for the new teams",)
     assert {p.name for p in facts.people} == {"Ana Diaz", "Bo Li", "Cy Ng"}
     assert facts.fiscal_year_start_month is None  # not known: no budget-cycle timing

@@ -6,6 +6,10 @@ key on (account, day) becomes two partial unique indexes, one for the whole acco
 and one per department and day (NULL never equals NULL, so one composite key could not say it).
 Downgrade drops the departments' readings (the old key has no room for them) and restores it.
 `account.fiscal_year_start_month`: the customer's fiscal year's first month (1-12, or none).
+The expansion engine now names events as the record does (`regulatory`, not
+`regulatory_change`), so the keys of stored regulatory-event hypotheses are rewritten to match
+(`event:regulatory_change:2026-11-02` becomes `event:regulatory:2026-11-02`), and back on
+downgrade: a refresh finds them again, their status kept.
 
 Revision ID: 0024
 Revises: 0021
@@ -22,11 +26,23 @@ down_revision: str | Sequence[str] | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+OLD_EVENT_KEY, NEW_EVENT_KEY = "event:regulatory_change:", "event:regulatory:"
 WHOLE = sa.text("department_id IS NULL")
 PER_DEPARTMENT = sa.text("department_id IS NOT NULL")
 
 
+def _rekey(old: str, new: str) -> None:
+    """Event hypotheses' keys from one event name to the other (the rest of the key kept)."""
+    hypotheses = sa.table("expansion_hypothesis", sa.column("key", sa.String))
+    op.execute(
+        hypotheses.update()
+        .where(hypotheses.c.key.startswith(old, autoescape=True))
+        .values(key=sa.literal(new) + sa.func.substr(hypotheses.c.key, len(old) + 1))
+    )
+
+
 def upgrade() -> None:
+    _rekey(OLD_EVENT_KEY, NEW_EVENT_KEY)
     with op.batch_alter_table("account") as batch:
         batch.add_column(sa.Column("fiscal_year_start_month", sa.Integer(), nullable=True))
         batch.create_check_constraint(
@@ -63,6 +79,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _rekey(NEW_EVENT_KEY, OLD_EVENT_KEY)
     op.execute("DELETE FROM usage_reading WHERE department_id IS NOT NULL")
     op.drop_index("uq_usage_reading_department_day", table_name="usage_reading")
     op.drop_index("uq_usage_reading_account_day", table_name="usage_reading")
