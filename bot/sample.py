@@ -170,7 +170,7 @@ SAMPLE_PORTFOLIO: tuple[SampleAccount, ...] = (
                 "VP Finance",
                 Role.ECONOMIC_BUYER,
                 Influence.HIGH,
-                Sentiment.NEUTRAL,
+                Sentiment.POSITIVE,
                 35,
             ),
             P(

@@ -1,6 +1,7 @@
 """The sample portfolio's org coverage and business events (`accountbot demo`): departments and
-levels on two maps, and the events a CSM would have logged, so the cards show coverage, the watch
-on threads across few levels, and recent events."""
+levels on two maps, the events a CSM would have logged, usage by department and a customer's
+fiscal year, so the cards show coverage, the watch on threads across few levels, recent events,
+and the green account's expansion hypotheses have real evidence and timing."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from store.accounts import update_account
 from store.departments import DepartmentRow, set_departments
 from store.enums import EventKind, OrgLevel
 from store.events import log_event
 from store.models import Account, Stakeholder, saved_id
+from store.usage import Reading, record_readings
 
 E, D, M, IC = OrgLevel.EXECUTIVE, OrgLevel.DIRECTOR, OrgLevel.MANAGER, OrgLevel.INDIVIDUAL
 SAMPLE_DEPARTMENTS: dict[str, tuple[tuple[str, bool], ...]] = {
@@ -60,6 +63,12 @@ SAMPLE_EVENTS: dict[str, tuple[tuple[EventKind, int, str, str | None], ...]] = {
     ),
 }
 """Each account's events: kind, days ago, note, link."""
+SAMPLE_DEPARTMENT_USAGE: dict[str, dict[str, int]] = {
+    "Northwind Health": {"Clinical": 1150, "IT": 180},
+}
+"""Each department's active seats in its latest reading (two days ago): Clinical holds most."""
+SAMPLE_FISCAL_YEAR_IN_DAYS = {"Northwind Health": 45}
+"""The customer's fiscal year starts in the month this many days ahead: its budget cycle."""
 
 
 def seed_sample_org(session: Session, *, team_id: str, today: date) -> None:
@@ -84,6 +93,24 @@ def seed_sample_org(session: Session, *, team_id: str, today: date) -> None:
             if person.name in places:  # as recorded when they were added
                 department, level = places[person.name]
                 person.department_id, person.level = ids[department], level
+        usage = SAMPLE_DEPARTMENT_USAGE.get(name, {})
+        record_readings(
+            session,
+            team_id=team_id,
+            readings=[
+                Reading(account_id, today - timedelta(days=2), seats, department_id=ids[dept])
+                for dept, seats in usage.items()
+            ],
+            by_user_id=None,
+            source="import",
+        )
+        if (ahead := SAMPLE_FISCAL_YEAR_IN_DAYS.get(name)) is not None:
+            update_account(
+                session,
+                team_id=team_id,
+                account_id=account_id,
+                fiscal_year_start_month=(today + timedelta(days=ahead)).month,
+            )
         for kind, days_ago, note, link in SAMPLE_EVENTS.get(name, ()):
             log_event(
                 session,

@@ -1,6 +1,7 @@
 """`accountbot usage import FILE.csv`: usage readings from a file, on the import machinery
 (`bot.imports`). Each row names an account (by name, or by its external id), a day and the
-readings; a reading for a day already recorded is replaced, and the summary says so."""
+readings, and optionally one of the account's departments (by name): a reading for a day (and
+department) already recorded is replaced, and the summary says so."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pydantic import field_validator
 from sqlmodel import Session
 
 from bot.imports import CREATED, REJECTED, REPLACED, UNCHANGED, TeamImport, Written
+from store.names import name_key
 from store.usage import (
     Outcome,
     Reading,
     UsageFigures,
+    departments_named,
     find_accounts,
     record_readings,
     refusals,
@@ -41,6 +44,9 @@ ALIASES = {
     "support_satisfaction": "satisfaction",
     "escalation": "escalations",
     "support_escalations": "escalations",
+    "dept": "department",
+    "business_unit": "department",
+    "department_id": "department",
 }
 NUMBERS = ("seats_active", "monthly_active_users", "adoption_percent", "escalations")
 GROUPED = re.compile(r"^\d{1,3}(?:[,.\s\u00a0\u202f]\d{3})+$")
@@ -52,6 +58,9 @@ class UsageRow(UsageFigures):
     """A row of a usage file: the account it is about (name or external id), then a reading."""
 
     account: str
+    department: str | None = None
+    """One of the account's departments, by name (case and accents aside); none: the whole
+    account."""
 
     @field_validator("account")
     @classmethod
@@ -59,6 +68,10 @@ class UsageRow(UsageFigures):
         if not value.strip():
             raise ValueError("name the account (its name or external id)")
         return value.strip()
+
+
+Target = tuple[int, int | None]
+"""A row's account, and its department (None: the whole account)."""
 
 
 def one_account(reference: str, matches: Sequence[tuple[int, str]]) -> int | str:
@@ -95,17 +108,39 @@ class UsageImport(TeamImport):
             prepared["satisfaction"] = satisfaction.replace(",", ".")
         return prepared
 
-    def resolve(self, session: Session, rows: Sequence[UsageRow]) -> Sequence[int | str]:
+    def resolve(self, session: Session, rows: Sequence[UsageRow]) -> Sequence[Target | str]:
+        """Each row's account, then its department among that account's (two statements): an
+        unknown one is refused with the departments the account has."""
         found = find_accounts(session, team_id=self.team_id, references=[r.account for r in rows])
-        return [one_account(r.account, found.get(r.account, [])) for r in rows]
+        accounts = [one_account(r.account, found.get(r.account, [])) for r in rows]
+        named = {
+            a for a, r in zip(accounts, rows, strict=True) if isinstance(a, int) and r.department
+        }
+        known = departments_named(session, team_id=self.team_id, account_ids=sorted(named))
+        targets: list[Target | str] = []
+        for account, row in zip(accounts, rows, strict=True):
+            if isinstance(account, str) or not row.department:
+                targets.append(account if isinstance(account, str) else (account, None))
+                continue
+            departments = known.get(account, {})
+            department = departments.get(name_key(row.department))
+            if department is not None:
+                targets.append((account, department[0]))
+                continue
+            listed = ", ".join(sorted(name for _, name in departments.values())) or "none yet"
+            targets.append(
+                f"unknown department: {row.department} is not one of {row.account}'s"
+                f" departments ({listed})"
+            )
+        return targets
 
-    def key(self, row: UsageRow, target: int) -> object:
-        return (target, row.read_on)
+    def key(self, row: UsageRow, target: Target) -> object:
+        return (*target, row.read_on)
 
-    def write(self, session: Session, rows: Sequence[tuple[UsageRow, int]]) -> Sequence[Written]:
+    def write(self, session: Session, rows: Sequence[tuple[UsageRow, Target]]) -> Sequence[Written]:
         """Rows refused by the store's rules (`store.usage.refusals`: a latest reading over the
         licensed seats) are rejected; the others recorded."""
-        readings: list[Reading] = [row.reading(account_id) for row, account_id in rows]
+        readings: list[Reading] = [row.reading(*target) for row, target in rows]
         refused = refusals(session, team_id=self.team_id, readings=readings)
         outcomes = iter(
             record_readings(
@@ -122,9 +157,8 @@ class UsageImport(TeamImport):
                 written.append(Written(REJECTED, f"seats_active: {why}"))
                 continue
             outcome = next(outcomes)
-            note = (
-                f"{row.account}, {row.read_on:%-d %b %Y}: the reading recorded before was replaced"
-            )
+            of = f"{row.account} ({row.department})" if row.department else row.account
+            note = f"{of}, {row.read_on:%-d %b %Y}: the reading recorded before was replaced"
             written.append(
                 Written(
                     OUTCOME_WORDS.get(outcome, UNCHANGED),

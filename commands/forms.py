@@ -59,6 +59,8 @@ class AccountForm(BaseModel):
     seats_licensed: Annotated[int | None, Field(le=10_000_000)] = None
     seats_active: Annotated[int | None, Field(le=10_000_000)] = None
     segment: Segment = Segment.MID_MARKET
+    fiscal_year_start_month: int | None = None
+    """The customer's fiscal year's first month (the form's select of months)."""
     products: Annotated[list[int], Field(max_length=100)] | None = None
     """Ids of the catalogue entries in use (None: the form had no catalogue to pick from)."""
 
@@ -66,6 +68,13 @@ class AccountForm(BaseModel):
     @classmethod
     def _name(cls, value: str) -> str:
         return required_name(value, "Give the account a name.")
+
+    @field_validator("fiscal_year_start_month")
+    @classmethod
+    def _a_month(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 12:
+            raise ValueError("Pick one of the months.")
+        return value
 
     @field_validator("arr_kind")
     @classmethod

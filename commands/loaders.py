@@ -174,7 +174,12 @@ def record_usage(session: Session, value: AccountValue, request: Request) -> Vie
         return refused
     latest = readings_of(session, team_id=request.team_id, account_id=saved_id(account.id))
     meta = ModalMeta(account_id=account.id, response_url=request.response_url, replace_card=True)
-    return usage_form(meta=meta, account=account, latest=latest, today=request.today)
+    departments = list_departments(
+        session, team_id=request.team_id, account_id=saved_id(account.id)
+    )
+    return usage_form(
+        meta=meta, account=account, latest=latest, today=request.today, departments=departments
+    )
 
 
 def renewal_stage(session: Session, value: AccountValue, request: Request) -> View | str:

@@ -11,19 +11,19 @@ from sqlmodel import Session
 from commands.forms import parse_form
 from commands.submissions import Submission, card_form
 from commands.ui.views.usage import SEATS_ACTIVE
-from store.usage import UsageFigures, record_reading
+from store.usage import UsageForm, record_reading
 
 
 def _usage(session: Session, sub: Submission, view: dict[str, Any], today: date) -> int:
-    """Record the reading (replacing one of the same day), then show the card. A day in the
-    future, adoption over 100 % or a negative count is refused beside its field, nothing
-    written."""
-    form = parse_form(UsageFigures, view, today=today)
+    """Record the reading (replacing one of the same day and department), then show the card.
+    A day in the future, adoption over 100 %, a negative count or a department not the
+    account's is refused beside its field, nothing written."""
+    form = parse_form(UsageForm, view, today=today)
     account_id = sub.required(sub.meta.account_id, gone="That account no longer exists.")
     record_reading(
         session,
         team_id=sub.team_id,
-        reading=form.reading(account_id),
+        reading=form.reading(account_id, form.department_id),
         by_user_id=sub.user_id,
         source="slack",
     )

@@ -71,6 +71,7 @@ def create_account(
     renewal_signed_on: date | None = None,
     notice_date: date | None = None,
     contract_months: int = 12,
+    fiscal_year_start_month: int | None = None,
     arr_since: date | None = None,
     by_user_id: str | None = None,
     revenue_source: RevenueSource = RevenueSource.FORM,
@@ -104,6 +105,7 @@ def create_account(
         renewal_signed_on=signed_on,
         notice_date=notice_date,
         contract_months=contract_months,
+        fiscal_year_start_month=fiscal_year_start_month,
     )
 
     def check() -> None:
@@ -254,7 +256,7 @@ _EDITABLE = frozenset(
         "name", "name_key", "owner_user_id", "channel_id", "arr", "currency", "renewal_date",
         "contract_start", "segment", "seats_licensed", "seats_active",
         "external_crm_id", "archived", "renewal_stage", "renewal_signed_on", "notice_date",
-        "contract_months", "churned_on", "churn_reason",
+        "contract_months", "churned_on", "churn_reason", "fiscal_year_start_month",
     }
 )  # fmt: skip
 _RENEWAL_FIELDS = frozenset({"renewal_date", "notice_date", "renewal_stage", "renewal_signed_on"})

@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from store.catalogue import EntryRow, Whitespace
-from store.enums import Band, PriceBasis, Role, Sentiment
+from store.enums import Band, EventKind, OrgLevel, PriceBasis, Role, Sentiment, label
 from store.names import name_key
 from store.revenue import Rates
 from store.wording import compact_money, dated
@@ -63,18 +63,6 @@ class HypothesisKind(StrEnum):
     REGULATORY_CHANGE = "regulatory_change"
 
 
-class EventKind(StrEnum):
-    """A business event on an account (the vocabulary of issue 14's business events)."""
-
-    FUNDING = "funding"
-    ACQUISITION = "acquisition"
-    NEW_OFFICE = "new_office"
-    HEADCOUNT_GROWTH = "headcount_growth"
-    NEW_LEADER = "new_leader"
-    REGULATORY_CHANGE = "regulatory_change"
-    REORGANISATION = "reorganisation"
-
-
 class Readiness(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
@@ -87,7 +75,7 @@ EVENT_HYPOTHESIS = {
     EventKind.HEADCOUNT_GROWTH: HypothesisKind.GROWTH_EVENT,
     EventKind.ACQUISITION: HypothesisKind.MERGER_ACQUISITION,
     EventKind.NEW_LEADER: HypothesisKind.NEW_LEADER,
-    EventKind.REGULATORY_CHANGE: HypothesisKind.REGULATORY_CHANGE,
+    EventKind.REGULATORY: HypothesisKind.REGULATORY_CHANGE,
 }
 """Events that are a hypothesis of their own (a reorganisation is context only)."""
 
@@ -131,7 +119,7 @@ class Person:
     role: Role
     sentiment: Sentiment
     last_contacted_on: date | None
-    level: str | None = None
+    level: OrgLevel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +161,8 @@ class Department:
 @dataclass(frozen=True, slots=True)
 class AccountFacts:
     """Everything the engine reads of one account. The optional parts are None when unknown
-    (never guessed): usage by department, the account's departments."""
+    (never guessed): usage by department, the account's departments, the customer's fiscal
+    year's first month (its budget cycle; None: timing from renewal and events only)."""
 
     account_id: int
     name: str
@@ -190,18 +179,17 @@ class AccountFacts:
     departments: Sequence[Department] | None = None
     notes: Sequence[str] = ()
     """Free text the team wrote about the account (stakeholder notes): evidence for a module."""
+    fiscal_year_start_month: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
     """The team's side: today, the recent-contact (stale) window, the renewal window of the
-    account's segment, the fiscal year's first month (None: timing from renewal and events
-    only), and the reporting currency with its rates."""
+    account's segment, and the reporting currency with its rates."""
 
     today: date
     recent_contact_days: int = 60
     renewal_window_days: int = 120
-    fiscal_year_start_month: int | None = None
     rates: Rates = field(default_factory=Rates)
 
 
@@ -370,7 +358,7 @@ def _timing(signal: _Signal, facts: AccountFacts, setting: Setting) -> tuple[str
         latest = max(recent)
         pressing = 3 if (today - latest).days <= VERY_FRESH_DAYS else 2
         reasons.append((pressing, f"fresh: {dated(latest, today)}"))
-    month = setting.fiscal_year_start_month
+    month = facts.fiscal_year_start_month
     if month is not None:
         start = date(today.year, month, 1)
         if start < today:
@@ -408,13 +396,19 @@ def _who_cares(people: Sequence[Person], setting: Setting) -> str | None:
     return f"{best.name} ({best.role.value.replace('_', ' ')})"
 
 
+def event_words(kind: EventKind) -> str:
+    """An event's kind in a sentence, as the record's forms word it: `regulatory change`."""
+    words = label(kind)
+    return words[:1].lower() + words[1:]
+
+
 def _context(facts: AccountFacts, setting: Setting) -> str | None:
     """Why it is happening, from the latest event with a note (none: ask)."""
     noted = [e for e in facts.events if e.note.strip() and e.on <= setting.today]
     if not noted:
         return None
     latest = max(noted, key=lambda e: (e.on, e.kind.value))
-    return f"{latest.kind.value.replace('_', ' ')} {dated(latest.on, setting.today)}: {latest.note}"
+    return f"{event_words(latest.kind)} {dated(latest.on, setting.today)}: {latest.note}"
 
 
 def _convert(amount: Decimal, currency: str, rates: Rates, formula: str) -> Estimate:
@@ -541,10 +535,7 @@ def _departments(facts: AccountFacts, setting: Setting) -> list[_Signal]:
 def _modules(facts: AccountFacts, setting: Setting) -> list[_Signal]:
     """A whitespace entry becomes a hypothesis only with evidence: an event note or a note of
     the team naming it. The whitespace alone is a list, not a signal."""
-    texts = [
-        (e.note, f"{e.kind.value.replace('_', ' ')} {dated(e.on, setting.today)}")
-        for e in facts.events
-    ]
+    texts = [(e.note, f"{event_words(e.kind)} {dated(e.on, setting.today)}") for e in facts.events]
     texts += [(note, "a note") for note in facts.notes]
     signals = []
     for row in facts.whitespace:
@@ -582,7 +573,7 @@ def _events(facts: AccountFacts, setting: Setting) -> list[_Signal]:
             _Signal(
                 kind,
                 f"event:{event.kind.value}:{event.on.isoformat()}",
-                f"{event.kind.value.replace('_', ' ')} {dated(event.on, setting.today)}{units}",
+                f"{event_words(event.kind)} {dated(event.on, setting.today)}{units}",
                 3 if age <= VERY_FRESH_DAYS else 2,
                 _times(
                     facts.products_in_use,
@@ -593,9 +584,7 @@ def _events(facts: AccountFacts, setting: Setting) -> list[_Signal]:
                     "the event names no units",
                 ),
                 context=(
-                    f"{event.kind.value.replace('_', ' ')}: {event.note}"
-                    if event.note.strip()
-                    else None
+                    f"{event_words(event.kind)}: {event.note}" if event.note.strip() else None
                 ),
                 fresh_on=event.on,
             )

@@ -10,21 +10,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, update
+from sqlalchemy import Select, and_, bindparam, func, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
 from store.catalogue import ENTRY_COLUMNS, EntryRow, whitespace
 from store.champion_leads import champion_promotions
 from store.enums import Band, HypothesisStatus, StakeholderStatus
-from store.enums import EventKind as StoredEventKind
 from store.events import events_of
 from store.expansion import (
     FRESH_EVENT_DAYS,
     AccountFacts,
     BusinessEvent,
     Department,
-    EventKind,
+    DepartmentUsage,
     Expansion,
     HypothesisKind,
     Person,
@@ -37,24 +36,17 @@ from store.models import (
     CatalogueEntry,
     ExpansionHypothesis,
     Stakeholder,
+    UsageReading,
 )
 from store.revenue import Rates
 from store.settings import revenue_settings, thresholds_for
 from store.signals import AccountSnapshot, assess
 from store.snapshots import account_scope, load_snapshots
+from store.usage import OLDEST_DAYS
 
-EVENT_KINDS = {
-    StoredEventKind.FUNDING: EventKind.FUNDING,
-    StoredEventKind.ACQUISITION: EventKind.ACQUISITION,
-    StoredEventKind.NEW_OFFICE: EventKind.NEW_OFFICE,
-    StoredEventKind.HEADCOUNT_GROWTH: EventKind.HEADCOUNT_GROWTH,
-    StoredEventKind.NEW_LEADER: EventKind.NEW_LEADER,
-    StoredEventKind.REGULATORY: EventKind.REGULATORY_CHANGE,
-    StoredEventKind.REORGANISATION: EventKind.REORGANISATION,
-}
-"""A stored event's kind as the engine names it (the record says `regulatory`)."""
 NO_DEPARTMENT_USAGE = "no per-department usage"
-"""Usage readings carry no department: the engine is told so (None), never a guess."""
+"""An account none of whose departments has a reading: the engine is told so (None), never a
+guess."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +69,9 @@ def growth_inputs(
     the band from the risk rules (an override in force included), seats, departments with and
     without the product, whitespace with catalogue prices, business events, champion
     promotions of the last 90 days, the people on the map and their notes, the renewal date,
-    and the team's reporting currency and rates. Fifteen statements whatever their number.
-    Usage by department is None ("no per-department usage": readings carry no department) and
-    the fiscal year's first month None (no team setting for it yet)."""
+    the customer's fiscal year's first month, and the team's reporting currency and rates.
+    Fifteen statements whatever their number. Usage by department is each department's latest
+    reading (None, "no per-department usage", when no department of the account has one)."""
     snapshots = load_snapshots(
         session, team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id, today=today
     )
@@ -91,7 +83,7 @@ def growth_inputs(
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
     ids = [s.account.id for s in snapshots]
     entries, used = _catalogue(session, team_id=team_id, scope=scope)
-    departments = _departments(session, scope=scope)
+    departments, usage = _departments(session, scope=scope, today=today)
     notes = _notes(session, scope=scope)
     events = events_of(session, team_id=team_id, account_ids=ids)
     promotions = champion_promotions(
@@ -120,25 +112,25 @@ def growth_inputs(
                             role=p.role,
                             sentiment=p.sentiment,
                             last_contacted_on=p.last_contacted_on,
-                            level=p.level.value if p.level is not None else None,
+                            level=p.level,
                         )
                         for p in snapshot.stakeholders
                         if p.status is StakeholderStatus.ACTIVE
                     ),
                     events=tuple(
-                        BusinessEvent(kind=EVENT_KINDS[e.kind], on=e.happened_on, note=e.note)
+                        BusinessEvent(kind=e.kind, on=e.happened_on, note=e.note)
                         for e in events.get(account.id, [])
                     ),
                     promotions=tuple(promotions.get(account.id, [])),
-                    usage_by_department=None,
+                    usage_by_department=usage.get(account.id),
                     departments=departments.get(account.id),
                     notes=tuple(notes.get(account.id, [])),
+                    fiscal_year_start_month=account.fiscal_year_start_month,
                 ),
                 setting=Setting(
                     today=today,
                     recent_contact_days=thresholds.recent_contact_days,
                     renewal_window_days=thresholds.renewal_window(account.segment),
-                    fiscal_year_start_month=None,
                     rates=rates,
                 ),
             )
@@ -173,21 +165,57 @@ def _catalogue(
     return entries, used
 
 
-def _departments(session: Session, *, scope: Select[Any]) -> dict[int, tuple[Department, ...]]:
-    """Each account's known departments, by name (none known: absent, never an empty guess).
+def _departments(
+    session: Session, *, scope: Select[Any], today: date
+) -> tuple[dict[int, tuple[Department, ...]], dict[int, tuple[DepartmentUsage, ...]]]:
+    """Each account's known departments, by name (none known: absent, never an empty guess),
+    and the active seats of each department's latest reading of the last 180 days (an account
+    none of whose departments has one: absent, "no per-department usage"); a department with
+    active seats there counts as using the product. One statement.
     Departments carry no headcount yet, so their estimate says it is unknown."""
+    ranked = (
+        select_columns(
+            col(UsageReading.department_id).label("department_id"),
+            col(UsageReading.seats_active).label("seats_active"),
+            func.row_number()
+            .over(
+                partition_by=col(UsageReading.department_id),
+                order_by=col(UsageReading.read_on).desc(),
+            )
+            .label("newest"),
+        )
+        .where(
+            col(UsageReading.account_id).in_(scope),
+            col(UsageReading.department_id).is_not(None),
+            col(UsageReading.read_on) >= today - timedelta(days=OLDEST_DAYS),
+            col(UsageReading.read_on) <= today,
+        )
+        .subquery("ranked")
+    )
     found: dict[int, list[Department]] = defaultdict(list)
-    for account_id, name, uses in session.execute(
+    used: dict[int, list[DepartmentUsage]] = defaultdict(list)
+    for account_id, name, uses, seats in session.execute(
         select_columns(
             col(AccountDepartment.account_id),
             col(AccountDepartment.name),
             col(AccountDepartment.uses_product),
+            ranked.c.seats_active,
+        )
+        .outerjoin(
+            ranked,
+            and_(ranked.c.department_id == col(AccountDepartment.id), ranked.c.newest == 1),
         )
         .where(col(AccountDepartment.account_id).in_(scope))
         .order_by(col(AccountDepartment.account_id), col(AccountDepartment.name_key))
     ):
-        found[account_id].append(Department(name=name, uses_product=uses))
-    return {account_id: tuple(rows) for account_id, rows in found.items()}
+        # a department with active seats in its latest reading uses the product, marked or not
+        found[account_id].append(Department(name=name, uses_product=uses or bool(seats)))
+        if seats is not None:
+            used[account_id].append(DepartmentUsage(department=name, active_users=seats))
+    return (
+        {account_id: tuple(rows) for account_id, rows in found.items()},
+        {account_id: tuple(rows) for account_id, rows in used.items()},
+    )
 
 
 def _notes(session: Session, *, scope: Select[Any]) -> dict[int, list[str]]:

@@ -122,6 +122,11 @@ class Account(SQLModel, table=True):
         sa.CheckConstraint(
             "contract_months >= 1 AND contract_months <= 60", name="contract_months"
         ),
+        sa.CheckConstraint(
+            "fiscal_year_start_month IS NULL OR"
+            " (fiscal_year_start_month >= 1 AND fiscal_year_start_month <= 12)",
+            name="fiscal_year_start_month",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -147,6 +152,9 @@ class Account(SQLModel, table=True):
     external_crm_id: str | None = Field(default=None, max_length=64)
     contract_months: int = Field(default=12)
     """The contract term: a renewal recorded rolls the renewal date forward by it."""
+    fiscal_year_start_month: int | None = None
+    """The customer's fiscal year's first month (1-12), its budget cycle: the expansion
+    engine's timing. None: not known."""
     churned_on: date | None = None
     """Set when a renewal is answered churned: the account is inactive from then on (no
     digests, signals, reminders or renewal questions), its history kept."""
@@ -418,12 +426,28 @@ class HistoryRun(SQLModel, table=True):
 
 
 class UsageReading(SQLModel, table=True):
-    """An account's product usage on one day: one reading per account and date (a reading for a
-    date already recorded replaces it)."""
+    """An account's product usage on one day, of the whole account or of one of its departments:
+    one reading per account, date and department (a reading for one already recorded replaces
+    it). Two partial unique indexes, as NULL (the whole account) never equals NULL."""
 
     __tablename__ = "usage_reading"
     __table_args__ = (
-        sa.UniqueConstraint("account_id", "read_on"),
+        sa.Index(
+            "uq_usage_reading_account_day",
+            "account_id",
+            "read_on",
+            unique=True,
+            sqlite_where=sa.text("department_id IS NULL"),
+            postgresql_where=sa.text("department_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_usage_reading_department_day",
+            "department_id",
+            "read_on",
+            unique=True,
+            sqlite_where=sa.text("department_id IS NOT NULL"),
+            postgresql_where=sa.text("department_id IS NOT NULL"),
+        ),
         sa.Index(None, "team_id", "read_on"),
         sa.CheckConstraint("seats_active >= 0", name="seats_active"),
         sa.CheckConstraint("monthly_active_users IS NULL OR monthly_active_users >= 0", name="mau"),
@@ -441,6 +465,10 @@ class UsageReading(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = team_field()
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    department_id: int | None = Field(
+        default=None, foreign_key="account_department.id", ondelete="CASCADE"
+    )
+    """None: the whole account. A department removed takes its readings with it."""
     read_on: date
     seats_active: int
     monthly_active_users: int | None = None

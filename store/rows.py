@@ -50,6 +50,8 @@ class AccountRow(NamedTuple):
     notice_date: date | None
     churned_on: date | None
     churn_reason: str | None
+    fiscal_year_start_month: int | None = None
+    """The customer's fiscal year's first month (the expansion engine's budget cycle)."""
 
 
 class PersonRow(NamedTuple):

@@ -1,9 +1,11 @@
-"""Usage readings: one per account and date; the latest sets the account's active seats.
+"""Usage readings: one per account, date and department (None: the whole account); the latest
+whole-account reading sets the account's active seats.
 
 Readings come one at a time from Slack (`record_reading`) or in batches from a file
-(`record_readings`); either way a reading for a date already recorded replaces it, and the caller
-is told whether each was created, replaced or unchanged. The rules read them through
-`usage_trends`: one statement for any number of accounts.
+(`record_readings`); either way a reading for a date (and department) already recorded replaces
+it, and the caller is told whether each was created, replaced or unchanged. The rules read the
+whole account's readings through `usage_trends`: one statement for any number of accounts; the
+expansion engine reads the departments' (`store.growth`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from store.errors import NotFound, StoreError
-from store.models import Account, UsageReading
+from store.models import Account, AccountDepartment, UsageReading
 from store.names import name_key
 from store.sessions import mark_touched
 from store.signals import UsagePoint, UsageTrend
@@ -96,7 +98,7 @@ class UsageFigures(BaseModel):
             raise ValueError("Give satisfaction with one decimal at most, like 4.2.")
         return value.quantize(Decimal("0.1"))
 
-    def reading(self, account_id: int) -> Reading:
+    def reading(self, account_id: int, department_id: int | None = None) -> Reading:
         return Reading(
             account_id=account_id,
             read_on=self.read_on,
@@ -105,7 +107,15 @@ class UsageFigures(BaseModel):
             adoption_percent=self.adoption_percent,
             satisfaction=self.satisfaction,
             escalations=self.escalations,
+            department_id=department_id,
         )
+
+
+class UsageForm(UsageFigures):
+    """The "Record usage" form: a reading, and the department it is of (the form's select of
+    the account's departments; None: the whole account)."""
+
+    department_id: int | None = None
 
 
 class Outcome(StrEnum):
@@ -127,6 +137,13 @@ class Reading:
     adoption_percent: int | None = None
     satisfaction: Decimal | None = None
     escalations: int | None = None
+    department_id: int | None = None
+    """None: the whole account's reading (the only kind that sets the account's seats)."""
+
+    @property
+    def key(self) -> tuple[int, date, int | None]:
+        """What makes a reading one: its account, day and department."""
+        return (self.account_id, self.read_on, self.department_id)
 
     def values(self) -> dict[str, Any]:
         return {
@@ -164,23 +181,30 @@ def record_readings(
     by_user_id: str | None,
     source: str,
 ) -> list[Outcome]:
-    """Record readings of the team's accounts (at most one per account and date in the batch):
-    new dates are added, a recorded date is replaced when its figures differ. An account whose
-    newest reading is among them takes its active seats (its version raised, as any edit).
-    A few statements whatever the number; the accounts' history is checked at commit."""
+    """Record readings of the team's accounts (at most one per account, date and department in
+    the batch): new ones are added, one recorded is replaced when its figures differ (the same
+    figures again change nothing, so a file imported twice writes nothing the second time). An
+    account whose newest whole-account reading is among them takes its active seats (its
+    version raised, as any edit); a department's reading sets nothing on the account. A few
+    statements whatever the number; the accounts' history is checked at commit."""
     if not readings:
         return []
     _of_team(session, team_id=team_id, account_ids={r.account_id for r in readings})
+    _departments_of_accounts(session, team_id=team_id, readings=readings)
     if refused := [why for why in refusals(session, team_id=team_id, readings=readings) if why]:
         raise StoreError(refused[0], field="seats_active")
-    keys = [(r.account_id, r.read_on) for r in readings]
-    stored: dict[tuple[int, date], tuple[int, tuple[Any, ...]]] = {
-        (row.account_id, row.read_on): (row.id, tuple(getattr(row, f) for f in READ_FIELDS))
+    keys = sorted({(r.account_id, r.read_on) for r in readings})
+    stored: dict[tuple[int, date, int | None], tuple[int, tuple[Any, ...]]] = {
+        (row.account_id, row.read_on, row.department_id): (
+            row.id,
+            tuple(getattr(row, f) for f in READ_FIELDS),
+        )
         for row in session.execute(
             select_columns(
                 col(UsageReading.id),
                 col(UsageReading.account_id),
                 col(UsageReading.read_on),
+                col(UsageReading.department_id),
                 *(getattr(UsageReading, f) for f in READ_FIELDS),
             ).where(
                 col(UsageReading.team_id) == team_id,
@@ -194,7 +218,7 @@ def record_readings(
     changed: list[dict[str, Any]] = []
     for reading in readings:
         values = reading.values()
-        found = stored.get((reading.account_id, reading.read_on))
+        found = stored.get(reading.key)
         if found is None:
             outcomes.append(Outcome.CREATED)
             new.append(
@@ -203,6 +227,7 @@ def record_readings(
                     "team_id": team_id,
                     "account_id": reading.account_id,
                     "read_on": reading.read_on,
+                    "department_id": reading.department_id,
                     "source": source,
                     "recorded_by_user_id": by_user_id,
                     "recorded_at": now,
@@ -228,12 +253,39 @@ def record_readings(
     return outcomes
 
 
+def _departments_of_accounts(
+    session: Session, *, team_id: str, readings: Sequence[Reading]
+) -> None:
+    """A reading's department is one of its account's (a crafted form may name any): one
+    statement when any reading names a department, nothing written otherwise."""
+    named = {r.department_id: r.account_id for r in readings if r.department_id is not None}
+    if not named:
+        return
+    found = dict(
+        session.execute(
+            select_columns(col(AccountDepartment.id), col(AccountDepartment.account_id)).where(
+                col(AccountDepartment.team_id) == team_id,
+                col(AccountDepartment.id).in_(sorted(named)),
+            )
+        ).all()
+    )
+    if any(
+        found.get(r.department_id) != r.account_id for r in readings if r.department_id is not None
+    ):
+        raise StoreError(
+            "Pick one of this account's departments (add it on its departments form first).",
+            field="department_id",
+        )
+
+
 def refusals(session: Session, *, team_id: str, readings: Sequence[Reading]) -> list[str | None]:
-    """Why each reading may not be recorded (None: it may). One dated on or after its
-    account's latest recorded reading sets the account's active seats, which the account form
-    keeps within its licensed seats: more is refused the same way (an older reading, which
+    """Why each reading may not be recorded (None: it may). A whole-account reading dated on or
+    after its account's latest recorded one sets the account's active seats, which the account
+    form keeps within its licensed seats: more is refused the same way (an older reading, which
     sets nothing, is recorded; within the readings given, newest first, one dated before a
-    reading that is recorded sets nothing either). Two statements whatever the number."""
+    reading that is recorded sets nothing either). A department's reading sets nothing, but a
+    department using more seats than the whole account has licensed is refused whatever its day.
+    Two statements whatever the number."""
     ids = sorted({r.account_id for r in readings})
     licensed = dict(
         session.execute(
@@ -245,7 +297,11 @@ def refusals(session: Session, *, team_id: str, readings: Sequence[Reading]) -> 
     latest = dict(
         session.execute(
             select_columns(col(UsageReading.account_id), func.max(UsageReading.read_on))
-            .where(col(UsageReading.team_id) == team_id, col(UsageReading.account_id).in_(ids))
+            .where(
+                col(UsageReading.team_id) == team_id,
+                col(UsageReading.account_id).in_(ids),
+                col(UsageReading.department_id).is_(None),
+            )
             .group_by(col(UsageReading.account_id))
         ).all()
     )
@@ -254,6 +310,13 @@ def refusals(session: Session, *, team_id: str, readings: Sequence[Reading]) -> 
     for n in sorted(range(len(readings)), key=lambda n: readings[n].read_on, reverse=True):
         reading, cap = readings[n], licensed.get(readings[n].account_id)
         before = newest.get(reading.account_id)
+        if reading.department_id is not None:
+            if cap is not None and reading.seats_active > cap:
+                refused[n] = (
+                    f"A department's active seats ({reading.seats_active:,}) cannot exceed the"
+                    f" account's licensed seats ({cap:,})."
+                )
+            continue
         if (
             cap is not None
             and reading.seats_active > cap
@@ -291,9 +354,11 @@ def _comparable(value: Any) -> Any:
 
 
 def _latest_seats(session: Session, *, team_id: str, readings: Sequence[Reading], at: Any) -> None:
-    """Accounts whose newest reading was just written take its active seats."""
+    """Accounts whose newest whole-account reading was just written take its active seats."""
     newest: dict[int, Reading] = {}
     for reading in readings:
+        if reading.department_id is not None:
+            continue
         if reading.account_id not in newest or reading.read_on > newest[reading.account_id].read_on:
             newest[reading.account_id] = reading
     latest = dict(
@@ -302,6 +367,7 @@ def _latest_seats(session: Session, *, team_id: str, readings: Sequence[Reading]
             .where(
                 col(UsageReading.team_id) == team_id,
                 col(UsageReading.account_id).in_(sorted(newest)),
+                col(UsageReading.department_id).is_(None),
             )
             .group_by(col(UsageReading.account_id))
         ).all()
@@ -323,7 +389,7 @@ def _latest_seats(session: Session, *, team_id: str, readings: Sequence[Reading]
             ),
             moved,
         )
-    mark_touched(session, team_id=team_id, account_ids=newest)
+    mark_touched(session, team_id=team_id, account_ids={r.account_id for r in readings})
 
 
 def _as_date(value: object) -> date | None:
@@ -335,7 +401,8 @@ def _as_date(value: object) -> date | None:
 
 def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[int, UsageTrend]:
     """Per account of `scope` (a query of account ids), its usage as the rules read it on
-    `today`: one statement, up to three readings per account."""
+    `today` (the whole account's readings, not its departments'): one statement, up to three
+    readings per account."""
     month_back, quarter_back = today - timedelta(days=30), today - timedelta(days=QUARTER_DAYS)
     read_on = col(UsageReading.read_on)
     marks = (
@@ -350,6 +417,7 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
         )
         .where(
             col(UsageReading.account_id).in_(scope),
+            col(UsageReading.department_id).is_(None),
             read_on >= today - timedelta(days=OLDEST_DAYS),
             read_on <= today,
         )
@@ -364,6 +432,7 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
     )
     wanted = and_(
         col(UsageReading.account_id) == marks.c.account_id,
+        col(UsageReading.department_id).is_(None),
         read_on.in_([marks.c.latest, marks.c.month_ago, marks.c.quarter_ago]),
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -432,14 +501,41 @@ def find_accounts(
     return found
 
 
+def departments_named(
+    session: Session, *, team_id: str, account_ids: Sequence[int]
+) -> dict[int, dict[str, tuple[int, str]]]:
+    """The accounts' departments by their name's key (`store.names.name_key`), as (id, name):
+    one statement, none when no account is asked for."""
+    if not account_ids:
+        return {}
+    found: dict[int, dict[str, tuple[int, str]]] = {}
+    for department_id, account_id, name, key in session.execute(
+        select_columns(
+            col(AccountDepartment.id),
+            col(AccountDepartment.account_id),
+            col(AccountDepartment.name),
+            col(AccountDepartment.name_key),
+        ).where(
+            col(AccountDepartment.team_id) == team_id,
+            col(AccountDepartment.account_id).in_(account_ids),
+        )
+    ):
+        found.setdefault(account_id, {})[key] = (department_id, name)
+    return found
+
+
 def readings_of(
     session: Session, *, team_id: str, account_id: int, limit: int = 10
 ) -> list[UsageReading]:
-    """An account's latest readings, newest first."""
+    """An account's latest whole-account readings, newest first."""
     return list(
         session.exec(
             select(UsageReading)
-            .where(UsageReading.team_id == team_id, UsageReading.account_id == account_id)
+            .where(
+                UsageReading.team_id == team_id,
+                UsageReading.account_id == account_id,
+                col(UsageReading.department_id).is_(None),
+            )
             .order_by(col(UsageReading.read_on).desc())
             .limit(limit)
         )

@@ -36,6 +36,7 @@ def values(**overrides: Any) -> dict[str, dict[str, Any]]:
         "seats_licensed": {"type": "number_input", "value": "100"},
         "seats_active": {"type": "number_input", "value": "85"},
         "segment": {"type": "static_select", "selected_option": {"value": "enterprise"}},
+        "fiscal_year_start_month": {"type": "static_select", "selected_option": None},
     }
     for block, value in overrides.items():
         key = next(k for k in state[block] if k != "type")
@@ -103,6 +104,11 @@ def test_valid_submission_creates_the_account_and_shows_its_card(
         ({"segment": {"value": "galactic"}}, "segment", "Pick one of the options."),
         ({"segment": "not-an-option-object"}, "segment", "Pick one of the options."),
         ({"channel_id": "<!channel>"}, "channel_id", "That is not a Slack channel."),
+        (
+            {"fiscal_year_start_month": {"value": "13"}},
+            "fiscal_year_start_month",
+            "Pick one of the months.",
+        ),
     ],
 )
 def test_refused_input_keeps_the_modal_open_with_the_error_and_writes_nothing(
@@ -256,3 +262,27 @@ def test_a_renewal_date_moved_before_the_notice_date_is_refused_beside_it_and_no
         kept = session.get(Account, account.id)
         assert kept is not None and (kept.renewal_date, kept.notice_date) == (renews, notice)
     assert slack.calls_to("response_url") == []
+
+
+def test_the_customers_fiscal_year_is_picked_shown_again_and_cleared(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The fiscal year's first month is optional: picked it is kept, the edit form shows it
+    picked, emptied it is forgotten."""
+    assert submit(bot, slack, fiscal_year_start_month={"value": "4"}).body == ""
+    with database.transaction() as session:
+        account = find_account_by_name(session, team_id=TEAM_ID, name="Zebra Corp")
+        assert account is not None and account.fiscal_year_start_month == 4
+        meta = ModalMeta(
+            account_id=account.id, response_url=slack.response_url("edit"), version=account.version
+        )
+        form = account_form(meta=meta, account=account)
+    [block] = [b for b in form["blocks"] if b.get("block_id") == "fiscal_year_start_month"]
+    assert block["optional"] is True
+    assert block["element"]["initial_option"]["text"]["text"] == "April"
+    assert [o["value"] for o in block["element"]["options"]] == [str(n) for n in range(1, 13)]
+    edit = {**form, "id": "V0EDIT", "hash": "2.edit"}  # another modal than the first
+    state = values(arr="125000.50")
+    assert submit_view(bot, edit, state).body == ""
+    with database.transaction() as session:
+        assert session.get(Account, account.id).fiscal_year_start_month is None  # type: ignore[union-attr]

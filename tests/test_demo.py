@@ -217,3 +217,38 @@ def test_green_inside_its_window_shows_the_way_to_signature_not_expansion(
     )
     assert "proposal sent" in green and "No warning signs." in green
     assert "expansion" not in green.lower() and "🌱" not in green
+
+
+def test_demo_shows_expansion_by_band_and_a_lead_from_a_departed_champion(
+    demo_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's own run: the green Northwind Health has ranked hypotheses from its catalogue,
+    products, departments with and without the product, usage by department, a recent event,
+    its fiscal year and a positive economic buyer in touch; the yellow Initech observations
+    only; the red Acme Logistics is held; `/account leads` has a departed champion's lead."""
+    monkeypatch.setenv("COLUMNS", "400")  # one hypothesis a line
+    result = runner.invoke(cli, ["demo", "--today", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    growth = result.output[result.output.index("Expansion hypotheses") :]
+    lines = growth.splitlines()
+    [northwind] = [n for n, line in enumerate(lines) if line.startswith("Northwind Health: ")]
+    assert lines[northwind].startswith("Northwind Health: 5 hypotheses, 0 observations")
+    ranked = lines[northwind + 1 : northwind + 6]
+    assert [line.split(":")[0].strip() for line in ranked] == [
+        "1. seats",
+        "2. growth event",
+        "3. usage concentrated",
+        "4. departments not using",
+        "5. growth event",
+    ]
+    assert "$19.4k ARR (per-seat price" in ranked[0]  # the catalogue's per-seat price
+    assert "Clinical has 1150 of 1330 active users (86%) across 2 departments" in ranked[2]
+    assert "2 of 4 known departments do not use the product: Finance, Operations" in ranked[3]
+    assert "new office or region 3 Nov (20 days ago)" in ranked[1]
+    for line in ranked:
+        assert "who cares: Grace Kim (economic buyer)" in line
+        assert "budget cycle: the fiscal year starts 1 Jan (in 39 days)" in line
+    assert "Initech: 0 hypotheses, 1 observations (stabilise it first" in growth
+    assert "· observation: 270 of 300 seats active (90% of the licence)" in growth
+    assert "Acme Logistics: held, save it first: the account is red" in growth
+    assert "Lucius Fox, now Head of IT · champion at Wayne Foods for 8 months" in result.output

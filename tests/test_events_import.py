@@ -4,23 +4,19 @@ file with their line and reason; run again, nothing twice; `--dry-run` writes no
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from typer.testing import CliRunner
 
-from bot.cli import cli
 from store.db import Database
 from store.enums import EventKind, EventSource
 from store.models import BusinessEvent
+from tests.cli_import import rejects_file, run_cli, stored_rows, use_database
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID
 
-runner = CliRunner()
 TODAY = app_today()
 D1, D2 = (TODAY - timedelta(days=30)).isoformat(), (TODAY - timedelta(days=2)).isoformat()
 FUTURE = (TODAY + timedelta(days=1)).isoformat()
@@ -28,8 +24,7 @@ FUTURE = (TODAY + timedelta(days=1)).isoformat()
 
 @pytest.fixture
 def accounts(database: Database, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("COLUMNS", "200")
+    use_database(database, monkeypatch)
     return {
         "Acme": make_account(database, "Acme").id,
         "Initech": make_account(
@@ -40,24 +35,20 @@ def accounts(database: Database, monkeypatch: pytest.MonkeyPatch) -> dict[str, i
 
 
 def stored(database: Database) -> list[tuple[Any, ...]]:
-    with database.transaction() as session:
-        return [
-            tuple(row)
-            for row in session.execute(
-                select(
-                    BusinessEvent.account_id,
-                    BusinessEvent.kind,
-                    BusinessEvent.happened_on,
-                    BusinessEvent.note,
-                    BusinessEvent.link,
-                    BusinessEvent.source,
-                ).order_by(BusinessEvent.account_id, BusinessEvent.happened_on)
-            )
-        ]
+    return stored_rows(
+        database,
+        BusinessEvent.account_id,
+        BusinessEvent.kind,
+        BusinessEvent.happened_on,
+        BusinessEvent.note,
+        BusinessEvent.link,
+        BusinessEvent.source,
+        order_by=(BusinessEvent.account_id, BusinessEvent.happened_on),
+    )
 
 
 def run(*args: str) -> Any:
-    return runner.invoke(cli, ["events", "import", *args])
+    return run_cli("events", *args)
 
 
 def test_good_rows_go_in_bad_ones_are_rejected_with_their_line_and_again_changes_nothing(
@@ -104,8 +95,7 @@ def test_good_rows_go_in_bad_ones_are_rejected_with_their_line_and_again_changes
             EventSource.IMPORT,
         ),
     ]
-    with (tmp_path / "events.rejects.csv").open(newline="", encoding="utf-8") as rejects:
-        lines = [row[0] for row in csv.reader(rejects)][1:]
+    lines = [row[0] for row in rejects_file(tmp_path / "events.rejects.csv")][1:]
     assert lines == ["5", "6", "7", "8", "9", "10"]
     again = run(str(path), "--team", TEAM_ID)
     assert "8 row(s): 0 created, 0 replaced, 2 unchanged, 6 rejected" in again.output

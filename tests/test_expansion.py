@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from store.catalogue import EntryRow, whitespace
-from store.enums import Band, CatalogueKind, PriceBasis, Role, Sentiment
+from store.enums import Band, CatalogueKind, EventKind, PriceBasis, Role, Sentiment
 from store.expansion import (
     HELD_RED,
     HELD_YELLOW,
@@ -23,7 +23,6 @@ from store.expansion import (
     BusinessEvent,
     Department,
     DepartmentUsage,
-    EventKind,
     Hypothesis,
     HypothesisKind,
     Person,
@@ -98,7 +97,7 @@ FULL = {
         "events": (BusinessEvent(EventKind.ACQUISITION, TODAY - timedelta(20), "bought Beta", 30),),
     },
     HypothesisKind.REGULATORY_CHANGE: {
-        "events": (BusinessEvent(EventKind.REGULATORY_CHANGE, TODAY - timedelta(40), "DORA"),),
+        "events": (BusinessEvent(EventKind.REGULATORY, TODAY - timedelta(40), "DORA"),),
     },
 }
 """Each kind's evidence added to the base account (which has context, timing and Ana)."""
@@ -123,7 +122,7 @@ NO_EVIDENCE = {
         "events": (BusinessEvent(EventKind.REORGANISATION, TODAY - timedelta(20), "merger"),),
     },
     HypothesisKind.REGULATORY_CHANGE: {
-        "events": (BusinessEvent(EventKind.REGULATORY_CHANGE, TODAY - timedelta(91), "DORA"),),
+        "events": (BusinessEvent(EventKind.REGULATORY, TODAY - timedelta(91), "DORA"),),
     },
 }
 """The same evidence, short of its threshold: too few seats, spread usage, an old or future
@@ -203,11 +202,11 @@ def test_a_promoted_champion_in_touch_is_who_cares() -> None:
 def test_budget_cycle_gives_timing_when_the_fiscal_year_is_near() -> None:
     no_timing = facts(seats_active=92, renewal_date=None, events=())
     assert only(no_timing, HypothesisKind.SEATS).timing is None
-    budget = replace(SETTING, fiscal_year_start_month=1)
-    found = only(no_timing, HypothesisKind.SEATS, budget)
+    budget = replace(no_timing, fiscal_year_start_month=1)
+    found = only(budget, HypothesisKind.SEATS)
     assert found.timing == "budget cycle: the fiscal year starts 1 Jan (in 39 days)"
-    far = replace(SETTING, fiscal_year_start_month=6)
-    assert only(no_timing, HypothesisKind.SEATS, far).timing is None
+    far = replace(no_timing, fiscal_year_start_month=6)
+    assert only(far, HypothesisKind.SEATS).timing is None
 
 
 @pytest.mark.parametrize(("active", "strength"), [(79, None), (80, 2), (89, 2), (90, 3), (100, 3)])
@@ -272,7 +271,7 @@ def test_ranking_is_by_score_then_estimate_then_kind_and_is_stable() -> None:
         notes=("SSO asked for",),
         events=(
             BusinessEvent(EventKind.FUNDING, TODAY - timedelta(2), "Series C", 400),
-            BusinessEvent(EventKind.REGULATORY_CHANGE, TODAY - timedelta(60), "DORA"),
+            BusinessEvent(EventKind.REGULATORY, TODAY - timedelta(60), "DORA"),
         ),
     )
     found = expansion(everything, SETTING)

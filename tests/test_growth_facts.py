@@ -14,9 +14,10 @@ from bench.stats import count_statements
 from bot.app import make_client
 from bot.settings import Settings
 from digests.deliver import Pacer, deliver_team_digests
+from store.accounts import update_account
 from store.catalogue import set_products
 from store.db import Database
-from store.departments import DepartmentRow, set_departments
+from store.departments import DepartmentRow, list_departments, set_departments
 from store.enums import (
     Band,
     CatalogueKind,
@@ -27,11 +28,11 @@ from store.enums import (
     Sentiment,
 )
 from store.events import log_event
-from store.expansion import EventKind as EngineEventKind
-from store.expansion import HypothesisKind
+from store.expansion import HypothesisKind, expansion
 from store.growth import growth_inputs, refresh_hypotheses, stored_hypotheses
 from store.models import Account, CatalogueEntry, ExpansionHypothesis
 from store.settings import DigestSettings
+from store.usage import Reading, record_readings
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 
@@ -129,14 +130,18 @@ def test_facts_come_from_the_record_and_nothing_is_guessed(database: Database) -
         ("Finance", False, None),
         ("Sales", True, None),
     ]
-    assert facts.usage_by_department is None  # readings carry no department: never guessed
+    assert facts.usage_by_department is None  # no department has a reading: never guessed
     assert {e.kind for e in facts.events} == {
-        EngineEventKind.FUNDING,
-        EngineEventKind.REGULATORY_CHANGE,  # the record's `regulatory`, as the engine names it
+        EventKind.FUNDING,
+        EventKind.REGULATORY,  # the record's own kinds: one vocabulary
     }
+    regulatory = f"event:regulatory:{(app_today() - timedelta(20)).isoformat()}"
+    found_keys = {h.key: h for h in expansion(facts, found.setting).hypotheses}
+    assert regulatory in found_keys  # the key 0023 rewrote stored ones to
+    assert found_keys[regulatory].evidence.startswith("regulatory change ")
     assert facts.notes == ("Asked about SSO for the new teams",)
     assert {p.name for p in facts.people} == {"Ana Diaz", "Bo Li", "Cy Ng"}
-    assert found.setting.fiscal_year_start_month is None
+    assert facts.fiscal_year_start_month is None  # not known: no budget-cycle timing
     assert found.setting.rates.currency == "USD"
 
 
@@ -212,6 +217,84 @@ def test_a_red_account_is_held_and_none_of_its_hypotheses_stays_current(
     assert result[account.id].held is not None
     with database.transaction() as session:
         assert stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id]) == {}
+
+
+def test_usage_by_department_is_each_departments_latest_reading(database: Database) -> None:
+    """The engine reads each department's latest reading (an older one, or one older than 180
+    days, or the whole account's, not): Sales with 80 of 90 active users is concentrated usage,
+    Ops with active seats uses the product though not marked, Finance without either does not."""
+    catalogue(database)
+    account = grown(database)
+    today = app_today()
+    with database.transaction() as session:
+        set_departments(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            rows=[
+                DepartmentRow(d.id, d.name, d.uses_product)
+                for d in list_departments(session, team_id=TEAM_ID, account_id=account.id)
+            ]
+            + [DepartmentRow(None, "Ops", False)],
+            field_of={},
+        )
+        ids = {
+            d.name: d.id for d in list_departments(session, team_id=TEAM_ID, account_id=account.id)
+        }
+        readings = [
+            Reading(account.id, today - timedelta(days=200), 90, department_id=ids["Finance"]),
+            Reading(account.id, today - timedelta(days=30), 20, department_id=ids["Sales"]),
+            Reading(account.id, today - timedelta(days=3), 80, department_id=ids["Sales"]),
+            Reading(account.id, today - timedelta(days=9), 10, department_id=ids["Ops"]),
+            Reading(account.id, today - timedelta(days=3), 95),
+        ]
+        record_readings(
+            session, team_id=TEAM_ID, readings=readings, by_user_id=None, source="import"
+        )
+    with database.transaction() as session:
+        (found,) = growth_inputs(session, team_id=TEAM_ID, today=today)
+    facts = found.facts
+    assert [(u.department, u.active_users) for u in facts.usage_by_department or ()] == [
+        ("Ops", 10),
+        ("Sales", 80),
+    ]
+    assert [(d.name, d.uses_product) for d in facts.departments or ()] == [
+        ("Finance", False),
+        ("Ops", True),
+        ("Sales", True),
+    ]
+    result = expansion(facts, found.setting)
+    keys = {h.key for h in (*result.hypotheses, *result.observations)}
+    assert "concentrated:sales" in keys
+    assert "departments:finance" in keys
+
+
+def test_the_customers_fiscal_year_times_expansion_by_their_budget_cycle(
+    database: Database,
+) -> None:
+    """An account whose fiscal year starts within 90 days has its hypotheses timed by it;
+    another account's fiscal year says nothing of this one."""
+    catalogue(database)
+    today = app_today()
+    soon = (today.replace(day=1) + timedelta(days=45)).replace(day=1)  # next month's first
+    account = grown(database, "Acme")
+    other = grown(database, "Globex")
+    with database.transaction() as session:
+        update_account(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            fiscal_year_start_month=soon.month,
+        )
+        inputs = {
+            i.facts.account_id: i for i in growth_inputs(session, team_id=TEAM_ID, today=today)
+        }
+    assert inputs[account.id].facts.fiscal_year_start_month == soon.month
+    assert inputs[other.id].facts.fiscal_year_start_month is None
+    timed = expansion(inputs[account.id].facts, inputs[account.id].setting)
+    assert all("budget cycle: the fiscal year starts" in (h.timing or "") for h in timed.hypotheses)
+    untimed = expansion(inputs[other.id].facts, inputs[other.id].setting)
+    assert not any("budget cycle" in (h.timing or "") for h in untimed.hypotheses)
 
 
 def test_statements_do_not_grow_with_the_accounts(database: Database) -> None:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from store.db import Database
+from store.departments import DepartmentRow, list_departments, set_departments
 from store.enums import Role
 from store.models import Account, AccountHistory, UsageReading
 from store.settings import Thresholds
@@ -176,6 +177,21 @@ def test_the_snapshots_read_usage_in_one_statement_whatever_the_accounts(
                 by_user_id=None,
                 source="import",
             )
+            # a department's readings, newer and as old as the whole account's: the rules
+            # read the whole account's only
+            rows = [DepartmentRow(id=None, name="Sales", uses_product=True)]
+            set_departments(session, team_id=team, account_id=ids[0], rows=rows, field_of={})
+            [sales] = list_departments(session, team_id=team, account_id=ids[0])
+            record_readings(
+                session,
+                team_id=team,
+                readings=[
+                    Reading(ids[0], today - timedelta(days=days), 5, department_id=sales.id)
+                    for days in (40, 1, 0)
+                ],
+                by_user_id=None,
+                source="import",
+            )
         statements: list[str] = []
 
         def count(*args: object, statements: list[str] = statements) -> None:
@@ -197,12 +213,14 @@ def test_the_snapshots_read_usage_in_one_statement_whatever_the_accounts(
 # -- the form, through the signed endpoint --------------------------------------------------------
 
 
-def open_usage_form(bot: SlackSender, slack: FakeSlack, account_id: int) -> dict[str, Any]:
+def open_usage_form(
+    bot: SlackSender, slack: FakeSlack, account_id: int, *, nth: int = 1
+) -> dict[str, Any]:
     click = block_actions_payload(
         "account.usage", str(account_id), response_url=slack.response_url("card")
     )
     assert bot.interaction(click).status == 200
-    return slack.opened_view()
+    return slack.opened_view(nth=nth)
 
 
 def typed(day: str, seats: str, **optional: str) -> dict[str, Any]:
@@ -344,3 +362,56 @@ def test_each_usage_signal_comes_with_a_next_step_naming_who_to_see(
     verdict = assess(snap, today=TODAY, thresholds=Thresholds())
     [found] = [s for s in next_steps(snap, verdict, today=TODAY) if step in s.text]
     assert "with Cara" in found.text  # the champion
+
+
+def department_select_of(form: dict[str, Any]) -> list[str] | None:
+    """The names the form's department select offers (None: the form has no select)."""
+    for block in form["blocks"]:
+        if block.get("block_id") == "department_id":
+            return [o["text"]["text"] for o in block["element"]["options"]]
+    return None
+
+
+def test_a_reading_of_a_department_is_its_own_and_sets_nothing_on_the_account(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The form offers the account's departments (none: no select); a department's reading of
+    a day stands beside the whole account's of that day, replaced only by its own department's,
+    and leaves the account's active seats alone; another account's department, named by a
+    crafted form, is refused beside the select with nothing written."""
+    bare = make_account(database, "Initech", channel_id="C0INI")
+    assert department_select_of(open_usage_form(bot, slack, bare.id)) is None
+    with database.transaction() as session:
+        rows = [DepartmentRow(id=None, name="Legal", uses_product=False)]
+        set_departments(session, team_id=TEAM_ID, account_id=bare.id, rows=rows, field_of={})
+        [legal] = list_departments(session, team_id=TEAM_ID, account_id=bare.id)
+    account = make_account(database, "Acme", seats_licensed=100, seats_active=80)
+    with database.transaction() as session:
+        rows = [DepartmentRow(id=None, name=name, uses_product=True) for name in ("Sales", "Ops")]
+        set_departments(session, team_id=TEAM_ID, account_id=account.id, rows=rows, field_of={})
+        ids = {
+            d.name: d.id for d in list_departments(session, team_id=TEAM_ID, account_id=account.id)
+        }
+    form = open_usage_form(bot, slack, account.id, nth=2)
+    assert department_select_of(form) == ["Ops", "Sales"]
+    today = utcnow().date().isoformat()
+
+    def of(department_id: object, seats: str) -> dict[str, Any]:
+        chosen = {"text": {"type": "plain_text", "text": "x"}, "value": str(department_id)}
+        return typed(today, seats) | {
+            "department_id": {"type": "static_select", "selected_option": chosen}
+        }
+
+    assert submit(bot, form, typed(today, "70")) is None
+    assert submit(bot, {**form, "hash": "2"}, of(ids["Sales"], "55")) is None
+    assert submit(bot, {**form, "hash": "3"}, of(ids["Sales"], "50")) is None
+    slack.wait_for("response_url", where=lambda c: c.path == "/response/card", count=3)
+    crafted = submit(bot, {**form, "hash": "4"}, of(legal.id, "5"))
+    assert crafted["response_action"] == "errors"
+    assert "this account's departments" in crafted["errors"]["department_id"]
+    with database.transaction() as session:
+        stored = session.execute(
+            select(UsageReading.department_id, UsageReading.seats_active).order_by(UsageReading.id)
+        ).all()
+        assert session.get(Account, account.id).seats_active == 70  # type: ignore[union-attr]
+    assert [tuple(r) for r in stored] == [(None, 70), (ids["Sales"], 50)]

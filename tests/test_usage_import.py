@@ -1,38 +1,35 @@
 """`accountbot usage import FILE.csv` through the real CLI, with real files as people save them:
 UTF-8 with a byte-order mark, Windows-1252 with semicolons and decimal commas, quoted newlines;
 bad rows rejected with their physical line while the good ones go in; a day already recorded
-replaced and said so; an interrupted import run again without a double."""
+replaced and said so; an interrupted import run again without a double; readings of the
+account's departments, matched by name."""
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from typer.testing import CliRunner
 
-from bot.cli import cli
 from bot.imports import run_import
 from bot.usage_import import UsageImport
 from store.db import Database
+from store.departments import DepartmentRow, list_departments, set_departments
 from store.models import Account, UsageReading
 from store.types import utcnow
+from tests.cli_import import rejects_file, run_cli, stored_rows, use_database
 from tests.factories import make_account
 from tests.slack_fake import TEAM_ID
 
-runner = CliRunner()
 TODAY = utcnow().date()
 D1, D2 = (TODAY - timedelta(days=14)).isoformat(), (TODAY - timedelta(days=7)).isoformat()
 
 
 @pytest.fixture
 def accounts(database: Database, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("COLUMNS", "200")
+    use_database(database, monkeypatch)
     return {
         "Acme": make_account(database, "Acme").id,
         "Société Générale": make_account(
@@ -45,25 +42,21 @@ def accounts(database: Database, monkeypatch: pytest.MonkeyPatch) -> dict[str, i
 
 
 def stored(database: Database) -> list[tuple[Any, ...]]:
-    with database.transaction() as session:
-        return [
-            tuple(row)
-            for row in session.execute(
-                select(
-                    UsageReading.account_id,
-                    UsageReading.read_on,
-                    UsageReading.seats_active,
-                    UsageReading.monthly_active_users,
-                    UsageReading.adoption_percent,
-                    UsageReading.satisfaction,
-                    UsageReading.escalations,
-                ).order_by(UsageReading.account_id, UsageReading.read_on)
-            )
-        ]
+    return stored_rows(
+        database,
+        UsageReading.account_id,
+        UsageReading.read_on,
+        UsageReading.seats_active,
+        UsageReading.monthly_active_users,
+        UsageReading.adoption_percent,
+        UsageReading.satisfaction,
+        UsageReading.escalations,
+        order_by=(UsageReading.account_id, UsageReading.read_on),
+    )
 
 
 def run(*args: str) -> Any:
-    return runner.invoke(cli, ["usage", "import", *args])
+    return run_cli("usage", *args)
 
 
 def test_a_utf8_file_with_a_byte_order_mark_goes_in_and_again_changes_nothing(
@@ -136,8 +129,7 @@ def test_bad_rows_are_rejected_with_their_physical_line_while_the_good_ones_go_i
     result = run(str(path), "--rejects", str(tmp_path / "bad.csv"))
     assert result.exit_code == 1, result.output
     assert "6 row(s): 2 created, 0 replaced, 0 unchanged, 4 rejected" in result.output
-    with (tmp_path / "bad.csv").open(encoding="utf-8", newline="") as rejects:
-        rows = list(csv.reader(rejects))
+    rows = rejects_file(tmp_path / "bad.csv")
     assert rows[0] == [
         "line",
         "reasons",
@@ -176,6 +168,91 @@ def test_a_day_already_recorded_is_replaced_and_said_so(
     assert f"  line 3: Acme, {day}: the reading recorded before was replaced" in result.output
     with database.transaction() as session:
         assert session.get(Account, accounts["Acme"]).seats_active == 70  # type: ignore[union-attr]
+
+
+def departments(database: Database, account_id: int, *names: str) -> dict[str, int]:
+    """Give the account these departments (none using the product yet): their ids by name."""
+    rows = [DepartmentRow(id=None, name=name, uses_product=False) for name in names]
+    with database.transaction() as session:
+        set_departments(session, team_id=TEAM_ID, account_id=account_id, rows=rows, field_of={})
+        return {
+            d.name: d.id  # type: ignore[misc]  # stored: ids are set
+            for d in list_departments(session, team_id=TEAM_ID, account_id=account_id)
+        }
+
+
+def by_department(database: Database) -> list[tuple[Any, ...]]:
+    return stored_rows(
+        database,
+        UsageReading.account_id,
+        UsageReading.department_id,
+        UsageReading.read_on,
+        UsageReading.seats_active,
+        order_by=(
+            UsageReading.account_id,
+            UsageReading.read_on,
+            UsageReading.department_id.is_not(None),  # type: ignore[union-attr]  # a column
+            UsageReading.department_id,
+        ),
+    )
+
+
+def test_readings_by_department_go_in_matched_by_name_and_again_change_nothing(
+    tmp_path: Path, database: Database, accounts: dict[str, int]
+) -> None:
+    """One reading per account, day and department: the whole account's and each department's
+    of the same day all go in; the department is matched by name whatever its case; an unknown
+    one, or one of another account, is rejected with its line while the good rows go in; only
+    the whole account's reading sets the account's active seats; run again, nothing changes."""
+    acme = accounts["Acme"]
+    known = departments(database, acme, "Sales", "Operations")
+    departments(database, accounts["Initech"], "Legal")
+    path = tmp_path / "usage.csv"
+    path.write_text(
+        "account,date,department,seats_active\n"
+        f"Acme,{D2},,60\n"  # line 2: the whole account
+        f"Acme,{D2},sales,45\n"  # line 3: Sales, by name whatever the case
+        f"Acme,{D2},OPERATIONS,5\n"  # line 4
+        f"Acme,{D2},Marketing,9\n"  # line 5: no such department
+        f"Acme,{D2},Legal,3\n"  # line 6: Initech's, not Acme's
+        f"Acme,{D1},Sales,40\n",  # line 7: an older day of Sales
+        encoding="utf-8",
+    )
+    first = run(str(path))
+    assert first.exit_code == 1, first.output
+    assert "6 row(s): 4 created, 0 replaced, 0 unchanged, 2 rejected" in first.output
+    reasons = {int(row[0]): row[1] for row in rejects_file(tmp_path / "usage.rejects.csv")[1:]}
+    assert reasons == {
+        5: "unknown department: Marketing is not one of Acme's departments (Operations, Sales)",
+        6: "unknown department: Legal is not one of Acme's departments (Operations, Sales)",
+    }
+    d1, d2 = TODAY - timedelta(days=14), TODAY - timedelta(days=7)
+    sales, ops = known["Sales"], known["Operations"]
+    assert by_department(database) == [
+        (acme, sales, d1, 40),
+        (acme, None, d2, 60),
+        (acme, sales, d2, 45) if sales < ops else (acme, ops, d2, 5),
+        (acme, ops, d2, 5) if sales < ops else (acme, sales, d2, 45),
+    ]
+    with database.transaction() as session:
+        assert session.get(Account, acme).seats_active == 60  # type: ignore[union-attr]
+    again = run(str(path))
+    assert "6 row(s): 0 created, 0 replaced, 4 unchanged, 2 rejected" in again.output
+    assert len(by_department(database)) == 4
+    path.write_text(
+        f"account,date,department,seats_active\nAcme,{D2},Sales,50\nAcme,{D2},Sales,51\n",
+        encoding="utf-8",
+    )
+    changed = run(str(path))
+    assert "2 row(s): 0 created, 1 replaced, 0 unchanged, 1 rejected" in changed.output
+    day = d2.strftime("%-d %b %Y")
+    assert f"line 2: Acme (Sales), {day}: the reading recorded before was replaced" in (
+        changed.output
+    )
+    assert "line 3: the same as line 2: only the first is imported" in changed.output
+    assert (acme, sales, d2, 50) in by_department(database)
+    with database.transaction() as session:
+        assert session.get(Account, acme).seats_active == 60  # type: ignore[union-attr]
 
 
 def test_an_interrupted_import_simply_runs_again(

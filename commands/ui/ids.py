@@ -152,6 +152,7 @@ class AccountField(StrEnum):
     SEATS_LICENSED = "seats_licensed"
     SEATS_ACTIVE = "seats_active"
     SEGMENT = "segment"
+    FISCAL_YEAR = "fiscal_year_start_month"
 
 
 class StakeholderField(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -23,6 +24,13 @@ VIEW_KEYS = frozenset(
     {"type", "title", "blocks", "close", "submit", "private_metadata", "callback_id"}
 )
 """What of a view Slack sent back may be sent to views.update again."""
+
+
+def _months(chosen: int | None) -> dict[str, Any]:
+    """A select of the twelve months (January is 1), the chosen one picked."""
+    options = [option(str(n), calendar.month_name[n]) for n in range(1, 13)]
+    picked = options[chosen - 1] if chosen else None
+    return initial({"type": "static_select", "options": options}, "initial_option", picked)
 
 
 def _input(
@@ -251,6 +259,13 @@ def account_form(
                 "options": [option(s.value, label(s)) for s in Segment],
                 "initial_option": option(segment.value, label(segment)),
             },
+        ),
+        _input(
+            F.FISCAL_YEAR,
+            "Customer's fiscal year starts in",
+            _months(account.fiscal_year_start_month if account else None),
+            optional=True,
+            hint="Their budget cycle: expansion is timed by it.",
         ),
         *_products(catalogue, in_use),
     ]

@@ -11,7 +11,8 @@ from commands.ui.text import escape
 from commands.ui.values import ModalMeta
 from commands.ui.views.blocks import context, section
 from commands.ui.views.modal import date_input, initial, input_block, modal
-from store.models import Account, UsageReading
+from commands.ui.views.org import department_select
+from store.models import Account, AccountDepartment, UsageReading
 from store.wording import day
 
 READ_ON = "read_on"
@@ -20,6 +21,7 @@ MAU = "monthly_active_users"
 ADOPTION = "adoption_percent"
 SATISFACTION = "satisfaction"
 ESCALATIONS = "escalations"
+DEPARTMENT = "department_id"
 """Block ids: the fields of `store.usage.UsageFigures`, so its refusals land beside them."""
 
 
@@ -43,15 +45,34 @@ def reading_line(reading: UsageReading, today: date) -> str:
 
 
 def usage_form(
-    *, meta: ModalMeta, account: Account, latest: Sequence[UsageReading], today: date
+    *,
+    meta: ModalMeta,
+    account: Account,
+    latest: Sequence[UsageReading],
+    today: date,
+    departments: Sequence[AccountDepartment] = (),
 ) -> dict[str, Any]:
-    """A usage reading for one day (today by default); a day already recorded is replaced."""
+    """A usage reading for one day (today by default), of the whole account or of one of its
+    departments (a select only when it has any); one already recorded is replaced."""
     last = latest[0] if latest else None
     seats = last.seats_active if last else account.seats_active
     recorded = "\n".join(reading_line(r, today) for r in latest[:3]) or "none yet"
     blocks = [
         section(f"Usage of *{escape(account.name)}*. Latest readings:\n{recorded}"),
         input_block(READ_ON, "Day of the reading", date_input(today)),
+        *(
+            [
+                input_block(
+                    DEPARTMENT,
+                    "Department",
+                    department_select(departments, None),
+                    optional=True,
+                    hint="Leave empty for the whole account.",
+                )
+            ]
+            if departments
+            else []
+        ),
         input_block(SEATS_ACTIVE, "Seats active", _number(seats)),
         input_block(MAU, "Monthly active users", _number(None), optional=True),
         input_block(
@@ -72,8 +93,9 @@ def usage_form(
             ESCALATIONS, "Support escalations since the last reading", _number(None), optional=True
         ),
         context(
-            "A reading for a day already recorded replaces it. The latest reading sets the "
-            "account's active seats; the readings feed the usage signals and the card's trend."
+            "A reading for a day (and department) already recorded replaces it. The latest "
+            "whole-account reading sets the account's active seats and feeds the usage signals "
+            "and the card's trend; departments' readings feed the expansion hypotheses."
         ),
     ]
     return modal(callback_id=View.USAGE_FORM, title="Record usage", blocks=blocks, meta=meta)
