@@ -62,6 +62,11 @@ HELP_COMMANDS = (
     "accounts; the whole team's for its leads and admins), against the 120% target, and how "
     "early churn was seen; `/account Acme revenue` shows one account's. The chart comes as a "
     "file in your direct messages with the bot.\n"
+    "`/account Acme grow` (or the card's *Growth*) shows its growth view: expansion hypotheses "
+    "and observations ranked, each with its evidence, context, timing, who cares, estimate, "
+    "score and angle, with *Turn into opportunity* (the *Opportunity* form prefilled) and "
+    "*Dismiss* (a reason required); the whitespace with estimates; coverage by department and "
+    "level. A red account shows save it first, a yellow one observations only.\n"
     "`/account leads` lists former champions and sponsors by the company they left for (the "
     "whole team's): whether it is already our account, where and how long they championed us, "
     "with *Create account* (the form named after the company; saved, the person is offered as "
@@ -77,7 +82,7 @@ HELP_GRAMMAR = (
     "that command "
     "(`show` takes all the rest as the name: `/account show Acme plan` opens the account called "
     "Acme plan); (3) a name, then `plan`, `history`, `stakeholder`, `contact`, `action`, "
-    "`revenue`, `event` or `departments`; (4) a name, matched loosely. A text over 150 "
+    "`revenue`, `event`, `departments` or `grow`; (4) a name, matched loosely. A text over 150 "
     "characters is too long to be a name."
 )
 HELP_FORMS = (
