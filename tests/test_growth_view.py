@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bench.stats import count_statements
 from commands.ui.values import AccountValue, HypothesisValue, ModalMeta
 from commands.ui.views.growth import dismiss_form
 from store.db import Database
 from store.enums import Band, HypothesisStatus, OpportunityType
+from store.growth import growth_inputs, refresh_hypotheses
 from store.models import Account, ExpansionHypothesis, Opportunity
 from store.overrides import set_band_override
 from tests.factories import app_today
@@ -275,3 +277,42 @@ def test_a_dismissal_needs_a_reason_and_comes_back_only_past_the_threshold(
     assert hypothesis(database).status is HypothesisStatus.OPEN
     assert "back: seat use up from 84% to 91%" in shown
     assert "More seats*" in shown and "*Dismissed*" not in shown
+
+
+def test_returns_from_dismissal_cost_the_same_statements_whatever_the_accounts(
+    database: Database,
+) -> None:
+    """Every account's seat signal dismissed at 80% and back at 95%: one statement opens them
+    all, so the refresh's count does not grow with the accounts that come back."""
+    catalogue(database)
+
+    def refreshed(names: list[str]) -> int:
+        for name in names:
+            grown(database, name)
+        today = app_today()
+        with database.transaction() as session:
+            refresh_hypotheses(
+                session,
+                team_id=TEAM_ID,
+                inputs=growth_inputs(session, team_id=TEAM_ID, today=today),
+                today=today,
+            )
+            session.execute(
+                update(ExpansionHypothesis)
+                .where(ExpansionHypothesis.kind == "seats")
+                .values(status=HypothesisStatus.DISMISSED, dismissed_measure=80)
+            )
+        with count_statements(database.engine) as count, database.transaction() as session:
+            inputs = growth_inputs(session, team_id=TEAM_ID, today=today)
+            refresh_hypotheses(session, team_id=TEAM_ID, inputs=inputs, today=today)
+        with database.transaction() as session:
+            statuses = set(
+                session.execute(
+                    select(ExpansionHypothesis.status).where(ExpansionHypothesis.kind == "seats")
+                ).scalars()
+            )
+        assert statuses == {HypothesisStatus.OPEN}
+        return count.queries
+
+    few = refreshed(["Acme", "Globex"])
+    assert refreshed(["Initech", "Umbrella", "Hooli", "Stark"]) == few
