@@ -24,7 +24,7 @@ from commands.ui.ids import View as F
 from commands.ui.text import fallback_text
 from commands.ui.values import STALE_FORM, AccountValue, HypothesisValue, ModalMeta
 from commands.ui.views.blocks import Block
-from commands.ui.views.growth import REASON_LENGTH, dismiss_form, growth_blocks
+from commands.ui.views.growth import KIND_WORDS, REASON_LENGTH, dismiss_form, growth_blocks
 from commands.ui.views.leads import opportunity_form
 from commands.ui.views.org import coverage_line
 from store.db import Database
@@ -42,7 +42,6 @@ from store.hypotheses import (
 )
 from store.models import Account, saved_id
 from store.opportunities import OpportunityValues
-from store.settings import revenue_settings
 from store.snapshots import load_snapshots
 from store.stakeholders import list_stakeholders
 
@@ -232,15 +231,14 @@ def convert_loader(session: Session, value: HypothesisValue, request: Request) -
         hypothesis_id=saved_id(row.id),
         response_url=request.response_url,
     )
-    currency = row.currency or revenue_settings(session, team_id=request.team_id).currency
     return opportunity_form(
         meta=meta,
         about=f"{kind.value.replace('_', '-').capitalize()} of {facts.name}, from the hypothesis:"
         f" {row.evidence}",
         owner=request.user_id,
-        currency=currency,
-        trigger=row.evidence[:500],
-        name=f"{facts.name}: {row.kind.replace('_', ' ')}"[:200],
+        currency=row.currency,  # the estimate's: the team's reporting currency
+        trigger=row.evidence,
+        name=f"{facts.name}: {KIND_WORDS[HypothesisKind(row.kind)].lower()}",
         amount=row.estimate,
         people=[(saved_id(p.id), p.name) for p in people],
         chosen=chosen,

@@ -316,3 +316,29 @@ def test_returns_from_dismissal_cost_the_same_statements_whatever_the_accounts(
 
     few = refreshed(["Acme", "Globex"])
     assert refreshed(["Initech", "Umbrella", "Hooli", "Stark"]) == few
+
+
+def test_a_private_channel_accounts_growth_view_shows_only_to_its_members(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    slack.channels["C0SECRET"] = {"is_private": True, "members": ["U0ALICE"]}
+    catalogue(database)
+    secret = grown(database, "Secret Deal")
+    with database.transaction() as session:
+        session.execute(
+            update(Account).where(Account.id == secret.id).values(channel_id="C0SECRET")
+        )
+    stranger = "U0MALLORY"
+    bot.command("Secret Deal grow", user_id=stranger, response_url=slack.response_url(stranger))
+    click_as = block_actions_payload(
+        "account.growth",
+        AccountValue.write(account_id=secret.id),
+        user_id=stranger,
+        response_url=slack.response_url(stranger),
+    )
+    assert bot.interaction(click_as).status == 200
+    answers = slack.wait_for("response_url", count=2)
+    for answer in answers:
+        shown = json.dumps(answer.params)
+        assert "private channel you are not in" in shown and "More seats" not in shown
+    assert count(database, ExpansionHypothesis) == 0  # nothing refreshed for a stranger
