@@ -16,7 +16,8 @@ from bench.stats import count_statements
 from commands.ui.values import AccountValue, HypothesisValue, ModalMeta
 from commands.ui.views.growth import dismiss_form
 from store.db import Database
-from store.enums import Band, HypothesisStatus, OpportunityType
+from store.enums import Band, EventKind, HypothesisStatus, OpportunityType
+from store.events import log_event
 from store.growth import growth_inputs, refresh_hypotheses
 from store.models import Account, ExpansionHypothesis, Opportunity
 from store.overrides import set_band_override
@@ -342,3 +343,43 @@ def test_a_private_channel_accounts_growth_view_shows_only_to_its_members(
         shown = json.dumps(answer.params)
         assert "private channel you are not in" in shown and "More seats" not in shown
     assert count(database, ExpansionHypothesis) == 0  # nothing refreshed for a stranger
+
+
+def test_a_dismissed_event_comes_back_only_with_a_newer_event(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    catalogue(database)
+    account = grown(database)
+    growth_view(bot, slack)
+    funding = hypothesis(database, "growth_event")
+    assert (
+        dismiss(bot, slack, account, funding.id, "Their round funds hiring, not tools").body == ""
+    )
+    shown = growth_view(bot, slack)
+    assert "Growth at the customer*" not in shown  # listed as dismissed only
+    with database.transaction() as session:
+        log_event(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            kind=EventKind.HEADCOUNT_GROWTH,
+            happened_on=app_today() - timedelta(2),
+            note="Hiring 200 engineers",
+            by_user_id=None,
+        )
+    shown = growth_view(bot, slack)
+    assert "Growth at the customer*" in shown and "headcount growth" in shown
+    with database.transaction() as session:
+        statuses = dict(
+            session.execute(
+                select(ExpansionHypothesis.key, ExpansionHypothesis.status).where(
+                    ExpansionHypothesis.kind == "growth_event"
+                )
+            ).all()
+        )
+    assert statuses == {
+        funding.key: HypothesisStatus.DISMISSED,
+        f"event:headcount_growth:{(app_today() - timedelta(2)).isoformat()}": (
+            HypothesisStatus.OPEN
+        ),
+    }
