@@ -126,6 +126,8 @@ class AccountVerb(StrEnum):
     """`/account Acme departments`: the account's departments (its owner and admins)."""
     LEADS = "leads"
     """`/account leads`: former champions at their new companies (the whole team's)."""
+    GROW = "grow"
+    """`/account Acme grow`: the account's growth view (hypotheses, whitespace, coverage)."""
 
 
 RESERVED_WORDS = {
@@ -162,6 +164,7 @@ TRAILING_VERBS = {
         AccountVerb.REVENUE,
         AccountVerb.EVENT,
         AccountVerb.DEPARTMENTS,
+        AccountVerb.GROW,
     )
 }
 """`/account Acme <verb>`: the last word names what to do with the account (rule 3)."""

@@ -21,6 +21,7 @@ from slack_bolt import App, Args
 from commands import (
     account,
     contacts,
+    growth,
     history,
     home,
     leads,
@@ -71,6 +72,7 @@ from commands.ui.values import (
     ChannelPick,
     FullCardValue,
     HistoryValue,
+    HypothesisValue,
     ItemMenuValue,
     ItemValue,
     LeadValue,
@@ -106,6 +108,7 @@ VERBS: tuple[Verb, ...] = (
     Verb(V.HISTORY, SEE, answer=replies.history_answer, account=Find.NAMED),
     Verb(V.PORTFOLIO, LEAD, answer=replies.team_portfolio_answer),
     Verb(V.REVENUE, SEE, answer=revenue.account_revenue_answer, account=Find.NAMED),
+    Verb(V.GROW, SEE, answer=growth.grow_answer, account=Find.NAMED),
     # the user's own accounts, or the whole team's for leads and admins (the answer decides)
     Verb(V.TEAM_REVENUE, ANYONE, answer=revenue.team_revenue_answer),
     # former champions at new companies: the whole team's (people we know, not customer internals)
@@ -144,6 +147,10 @@ ROUTES: tuple[Route, ...] = (
     Answer(A.ITEM_DONE, plan.complete_item, ItemValue, CHANGE),
     Answer(A.TASK_REOPEN, plan.reopen_item, ItemValue, CHANGE),
     Answer(A.SHOW_SAVE_PLAN, save_plan.show_save_plan, AccountValue, SEE),
+    Answer(A.SHOW_GROWTH, growth.show_growth, AccountValue, SEE),
+    # the growth view's hypotheses: the store finds each in the account the value names only
+    Modal(A.CONVERT_HYPOTHESIS, "Opportunity", growth.convert_loader, HypothesisValue, CHANGE),
+    Modal(A.DISMISS_HYPOTHESIS, "Dismiss", growth.dismiss_loader, HypothesisValue, CHANGE),
     Answer(A.ITEM_MENU, plan.cancel_item, ItemMenuValue, CHANGE, choice=ItemMenu.CANCEL),
     Answer(A.ITEM_MENU, plan.unblock_item, ItemMenuValue, CHANGE, choice=ItemMenu.UNBLOCK),
     Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
@@ -315,6 +322,8 @@ ROUTES: tuple[Route, ...] = (
     Form(F.EVENT_FORM, org.save_event, CHANGE, target=contacts.chosen_account),
     Form(F.OUTREACH_FORM, leads.save_outreach, ANYONE, account=Find.NONE),
     Form(F.OPPORTUNITY_FORM, leads.save_opportunity, ANYONE, account=Find.NONE),  # a lead's
+    Form(F.ACCOUNT_OPPORTUNITY_FORM, growth.save_account_opportunity, CHANGE),  # an account's
+    Form(F.DISMISS_FORM, growth.save_dismissal, CHANGE),
     settings_form(F.SETTINGS_FORM, team_settings.save_digest_settings, SettingsSection.DIGESTS),
     settings_form(F.THRESHOLDS_FORM, team_settings.save_thresholds, SettingsSection.THRESHOLDS),
     settings_form(F.LEADS_FORM, team_settings.save_leads_form, SettingsSection.LEADS),

@@ -38,6 +38,22 @@ BUDGET_LEAD_DAYS = 90
 """A fiscal year starting within this many days puts the account in its budget cycle."""
 LARGE_ESTIMATE = Decimal("25000")
 """An estimate from this much (in the reporting currency) is a large revenue potential."""
+SEAT_RETURN_POINTS = 5
+"""A dismissed seat signal comes back when seat use is this many points (of the licence) over
+its measure at dismissal."""
+RETURNS = {
+    "seats": f"seat use up at least {SEAT_RETURN_POINTS} points over the dismissal's",
+    "usage_concentrated": "never on its own: its evidence has no measure yet",
+    "departments_not_using": "a different set of departments without the product (a new key)",
+    "whitespace_module": "never on its own: the module is named or it is not",
+    "new_leader": "a newer event than the one dismissed (a new key)",
+    "champion_promoted": "a newer promotion than the one dismissed (a new key)",
+    "growth_event": "a newer event than the one dismissed (a new key)",
+    "merger_acquisition": "a newer event than the one dismissed (a new key)",
+    "regulatory_change": "a newer event than the one dismissed (a new key)",
+}
+"""When a dismissed hypothesis of each kind comes back (`store.growth.refresh_hypotheses`):
+a kind keyed by its event is dismissed for that event only, so a newer one is a new hypothesis."""
 UNKNOWN_CONTEXT = "unknown: ask"
 HELD_RED = "save it first: the account is red, no expansion talk until it is stable"
 HELD_YELLOW = "stabilise it first: the account is yellow"

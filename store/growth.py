@@ -20,6 +20,7 @@ from store.enums import Band, HypothesisStatus, StakeholderStatus
 from store.events import events_of
 from store.expansion import (
     FRESH_EVENT_DAYS,
+    SEAT_RETURN_POINTS,
     AccountFacts,
     BusinessEvent,
     Department,
@@ -249,27 +250,32 @@ def refresh_hypotheses(
     """Run the engine over `inputs` and keep what it finds: a new hypothesis is inserted
     (open, first seen today), one found again has its evidence, estimate, readiness and score
     brought up to date and its last-seen day moved (its status kept: a dismissal or a
-    conversion outlives the refresh), one no longer found stays, no longer `current` (a red
-    account is held: none of its hypotheses is current). At most four statements, whatever the
-    number of accounts."""
+    conversion outlives the refresh, until a dismissed one's evidence crosses its kind's
+    threshold again: then it is open again, `comes_back`), one no longer found stays, no longer
+    `current` (a red account is held: none of its hypotheses is current). At most five
+    statements, whatever the number of accounts."""
     results = {i.facts.account_id: expansion(i.facts, i.setting) for i in inputs}
     if not results:
         return results
     table = ExpansionHypothesis.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-    existing = {
-        (account_id, kind, key): row_id
-        for row_id, account_id, kind, key in session.execute(
-            select_columns(
-                col(ExpansionHypothesis.id),
-                col(ExpansionHypothesis.account_id),
-                col(ExpansionHypothesis.kind),
-                col(ExpansionHypothesis.key),
-            ).where(
-                col(ExpansionHypothesis.team_id) == team_id,
-                col(ExpansionHypothesis.account_id).in_(list(results)),
-            )
+    existing: dict[tuple[int, str, str], int] = {}
+    dismissed: dict[int, int | None] = {}
+    for row_id, account_id, kind, key, status, at_dismissal in session.execute(
+        select_columns(
+            col(ExpansionHypothesis.id),
+            col(ExpansionHypothesis.account_id),
+            col(ExpansionHypothesis.kind),
+            col(ExpansionHypothesis.key),
+            col(ExpansionHypothesis.status),
+            col(ExpansionHypothesis.dismissed_measure),
+        ).where(
+            col(ExpansionHypothesis.team_id) == team_id,
+            col(ExpansionHypothesis.account_id).in_(list(results)),
         )
-    }
+    ):
+        existing[(account_id, kind, key)] = row_id
+        if status == HypothesisStatus.DISMISSED:
+            dismissed[row_id] = at_dismissal
     if existing:
         session.execute(
             update(table)
@@ -282,13 +288,15 @@ def refresh_hypotheses(
         )
     new: list[dict[str, Any]] = []
     seen: list[dict[str, Any]] = []
+    back: list[int] = []
     for item in inputs:
         account_id = item.facts.account_id
         found = results[account_id]
         for hypothesis in (*found.hypotheses, *found.observations):
+            measure = measure_of(hypothesis.kind, item.facts)
             values = {
                 "evidence": hypothesis.evidence,
-                "measure": measure_of(hypothesis.kind, item.facts),
+                "measure": measure,
                 "estimate": hypothesis.estimate.amount,
                 "currency": hypothesis.estimate.currency,
                 "readiness": hypothesis.readiness.value,
@@ -312,6 +320,8 @@ def refresh_hypotheses(
                 )
             else:
                 seen.append({**values, "row_id": row_id})
+                if row_id in dismissed and comes_back(measure, at_dismissal=dismissed[row_id]):
+                    back.append(row_id)
     if new:
         session.execute(insert(table), new)
     if seen:
@@ -321,7 +331,24 @@ def refresh_hypotheses(
             .values({name: bindparam(name) for name in seen[0] if name != "row_id"}),
             seen,
         )
+    if back:  # still dismissed when the update runs: a dismissal made meanwhile is kept
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(back), table.c.status == HypothesisStatus.DISMISSED)
+            .values(status=HypothesisStatus.OPEN)
+        )
     return results
+
+
+def comes_back(measure: int | None, *, at_dismissal: int | None) -> bool:
+    """A dismissed hypothesis returns when its evidence's number is at least
+    `SEAT_RETURN_POINTS` over the one it was dismissed at (only the seat signal has one; a kind
+    keyed by its event returns as a new hypothesis when a newer event comes: `RETURNS`)."""
+    return (
+        measure is not None
+        and at_dismissal is not None
+        and measure >= at_dismissal + SEAT_RETURN_POINTS
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +369,9 @@ class StoredHypothesis:
     status: HypothesisStatus
     first_seen_on: date
     last_seen_on: date
+    dismissed_reason: str | None = None
+    dismissed_measure: int | None = None
+    """Set on a dismissed one, and kept on one that came back (what it came back from)."""
 
 
 def stored_hypotheses(
@@ -367,6 +397,8 @@ def stored_hypotheses(
             col(ExpansionHypothesis.status),
             col(ExpansionHypothesis.first_seen_on),
             col(ExpansionHypothesis.last_seen_on),
+            col(ExpansionHypothesis.dismissed_reason),
+            col(ExpansionHypothesis.dismissed_measure),
         ).where(
             col(ExpansionHypothesis.team_id) == team_id,
             col(ExpansionHypothesis.account_id).in_(account_ids),

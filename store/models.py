@@ -715,6 +715,12 @@ class ExpansionHypothesis(SQLModel, table=True):
     """Seen on the account's latest refresh (false: no longer found, or the account is red)."""
     first_seen_on: date
     last_seen_on: date
+    dismissed_reason: str | None = Field(default=None, max_length=500)
+    dismissed_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
+    dismissed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dismissed_measure: int | None = None
+    """The evidence's number when it was dismissed: it comes back only past the kind's
+    threshold over this (`store.growth.RETURN_THRESHOLDS`)."""
 
 
 class OpportunityStakeholder(SQLModel, table=True):

@@ -159,6 +159,7 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
         "account.usage",
         "account.departments",
         "account.event",
+        "account.growth",
     ]
     assert len(blocks) <= 50
 

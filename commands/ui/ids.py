@@ -87,6 +87,12 @@ class Action(StrEnum):
     """After a lead's account is created: add the former champion as its first stakeholder."""
     EDIT_OPPORTUNITY = "opportunity.edit"
     """`/account leads`: a lead's opportunity, edited in the Opportunity form."""
+    SHOW_GROWTH = "account.growth"
+    """The card's "Growth": the account's growth view (`/account Acme grow`)."""
+    CONVERT_HYPOTHESIS = "hypothesis.convert"
+    """The growth view: "Turn into opportunity" on a hypothesis."""
+    DISMISS_HYPOTHESIS = "hypothesis.dismiss"
+    """The growth view: "Dismiss" a hypothesis or observation, with a reason."""
 
 
 class ItemMenu(StrEnum):
@@ -135,6 +141,9 @@ class View(StrEnum):
     EVENT_FORM = "account.event"
     OUTREACH_FORM = "lead.outreach"
     OPPORTUNITY_FORM = "opportunity.form"
+    ACCOUNT_OPPORTUNITY_FORM = "opportunity.account_form"
+    """The Opportunity form of an account's deal, opened from an expansion hypothesis."""
+    DISMISS_FORM = "hypothesis.dismiss_form"
 
 
 class AccountField(StrEnum):
@@ -221,6 +230,12 @@ class OpportunityField(StrEnum):
     NEXT_STEP_ON = "next_step_on"
     TRIGGER = "trigger_signal"
     BUSINESS_CASE = "business_case"
+
+
+class DismissField(StrEnum):
+    """Block ids of the dismiss-hypothesis modal."""
+
+    REASON = "reason"
 
 
 class OutreachField(StrEnum):

@@ -105,6 +105,8 @@ class ModalMeta(BaseModel):
     """The lead from a champion move a form is about (its outreach, its new logo, its account)."""
     opportunity_id: PayloadId | None = None
     """The opportunity an Opportunity form edits (none: a new one)."""
+    hypothesis_id: PayloadId | None = None
+    """The expansion hypothesis a form dismisses or turns into an opportunity (of `account_id`)."""
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True, exclude_defaults=True)
@@ -336,3 +338,14 @@ class OpportunityValue(ButtonValue):
 
     refused: ClassVar[str] = "That button no longer points at an opportunity."
     opportunity_id: PayloadId
+
+
+class HypothesisValue(ButtonValue):
+    """A hypothesis's buttons on the growth view (`12:40`): its account, then the hypothesis."""
+
+    refused: ClassVar[str] = "That button no longer points at a hypothesis."
+    account_id: PayloadId
+    hypothesis_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(account_id=self.account_id)

@@ -194,6 +194,7 @@ def account_card(
                 button("Record usage", action_id=Action.RECORD_USAGE, value=this),
                 button("Departments", action_id=Action.DEPARTMENTS, value=this),
                 button("Log event", action_id=Action.LOG_EVENT, value=this),
+                button("Growth", action_id=Action.SHOW_GROWTH, value=this),
             )
         )
     footer = products_lines(products) if products else []

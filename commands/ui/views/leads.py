@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
@@ -26,6 +27,7 @@ from store.champion_leads import LeadRow
 from store.enums import STAGE_PROBABILITY, LeadStatus, OpportunityStage, label
 from store.models import Opportunity
 from store.names import name_key
+from store.opportunities import STAKEHOLDERS
 from store.wording import plural
 
 OF = OpportunityField
@@ -168,8 +170,14 @@ def opportunity_form(
     currency: str,
     trigger: str | None = None,
     current: Opportunity | None = None,
+    name: str | None = None,
+    amount: Decimal | None = None,
+    people: Sequence[tuple[int, str]] = (),
+    chosen: Sequence[int] = (),
+    callback_id: View = View.OPPORTUNITY_FORM,
 ) -> dict[str, Any]:
-    """An opportunity, new or edited (filled in). `about` says whose it is (escaped here)."""
+    """An opportunity, new or edited (filled in), or new and prefilled (`name`, `amount`, the
+    people of an account's deal with those `chosen`). `about` says whose it is (escaped here)."""
     c = current
     currency = c.currency if c else currency
     element = {
@@ -178,11 +186,14 @@ def opportunity_form(
     }
     blocks = [
         section(escape(about)),
-        input_block(OF.NAME, "Name", text_input(max_length=NAME, value=c.name if c else None)),
+        input_block(OF.NAME, "Name", text_input(max_length=NAME, value=c.name if c else name)),
         input_block(
             OF.AMOUNT,
             "Amount (ARR)",
-            text_input(max_length=20, value=str(c.amount) if c else None),
+            text_input(
+                max_length=20,
+                value=str(c.amount) if c else (str(amount) if amount is not None else None),
+            ),
         ),
         input_block(
             OF.CURRENCY,
@@ -238,4 +249,16 @@ def opportunity_form(
             optional=True,
         ),
     ]
-    return modal(callback_id=View.OPPORTUNITY_FORM, title="Opportunity", blocks=blocks, meta=meta)
+    if people:
+        options = [option(str(i), who) for i, who in people[:100]]
+        picked = [o for o in options if o["value"] in {str(i) for i in chosen}]
+        element = {"type": "multi_static_select", "options": options}
+        blocks.append(
+            input_block(
+                STAKEHOLDERS,
+                "People involved",
+                initial(element, "initial_options", picked or None),
+                optional=True,
+            )
+        )
+    return modal(callback_id=callback_id, title="Opportunity", blocks=blocks, meta=meta)

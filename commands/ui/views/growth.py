@@ -1,0 +1,194 @@
+"""An account's growth view (`/account Acme grow`, the card's "Growth"): its hypotheses and
+observations ranked and read whole, the whitespace with estimates, coverage by department and
+level; and the form that dismisses a hypothesis with its reason. Pure: data in, Block Kit out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from commands.ui.ids import Action, DismissField, View
+from commands.ui.text import escape, money
+from commands.ui.values import HypothesisValue, ModalMeta
+from commands.ui.views.blocks import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    divider,
+    fit,
+    header,
+    listing,
+    section,
+)
+from commands.ui.views.modal import input_block, modal, text_input
+from store.catalogue import Whitespace
+from store.enums import HypothesisStatus
+from store.expansion import HELD_RED, Expansion, Hypothesis, HypothesisKind
+from store.growth import StoredHypothesis
+
+REASON_LENGTH = 500
+SHOWN = 20
+"""Hypotheses and observations drawn with their buttons (two blocks each): the rest of Slack's
+50 blocks go to the header, the whitespace, coverage and what is not shown."""
+KIND_WORDS = {
+    HypothesisKind.SEATS: "More seats",
+    HypothesisKind.USAGE_CONCENTRATED: "Usage concentrated in one department",
+    HypothesisKind.DEPARTMENTS_NOT_USING: "Departments not using it",
+    HypothesisKind.WHITESPACE_MODULE: "A module not in use",
+    HypothesisKind.NEW_LEADER: "A new leader",
+    HypothesisKind.CHAMPION_PROMOTED: "A champion promoted",
+    HypothesisKind.GROWTH_EVENT: "Growth at the customer",
+    HypothesisKind.MERGER_ACQUISITION: "A merger or acquisition",
+    HypothesisKind.REGULATORY_CHANGE: "A regulatory change",
+}
+MEASURE_WORDS = {HypothesisKind.SEATS: "seat use"}
+"""What a kind's measure is, said when a dismissed hypothesis comes back."""
+STATUS_WORDS = {
+    HypothesisStatus.CONVERTED: "turned into an opportunity",
+    HypothesisStatus.DISMISSED: "dismissed",
+}
+
+
+def growth_blocks(
+    *,
+    account_id: int,
+    name: str,
+    found: Expansion,
+    stored: Mapping[tuple[str, str], StoredHypothesis],
+    whitespace: Sequence[Whitespace],
+    coverage: str,
+) -> list[Block]:
+    """The growth view. A red account shows "save it first" and no hypothesis; a yellow one its
+    observations only ("stabilise it first"); a dismissed one is listed with its reason, without
+    buttons; one back from a dismissal says what moved."""
+    blocks: list[Block] = [header(f"Growth: {name}")]
+    if found.held == HELD_RED:
+        blocks.append(section(f":rotating_light: *Save it first.* {escape(HELD_RED)}."))
+    elif found.held is not None:
+        blocks.append(
+            section(
+                ":warning: *Stabilise it first:* the account is yellow, so observations only, "
+                "no expansion pitch."
+            )
+        )
+    ranked = [*found.hypotheses, *found.observations]
+    settled = [h for h in ranked if _status(h, stored) is HypothesisStatus.DISMISSED]
+    live = [h for h in ranked if h not in settled]
+    if found.held != HELD_RED:
+        if not ranked:
+            blocks.append(section("No expansion signal yet: nothing in the record points to one."))
+        for number, hypothesis in enumerate(live[:SHOWN], start=1):
+            blocks.extend(_hypothesis(number, hypothesis, stored, account_id=account_id))
+        if len(live) > SHOWN:
+            blocks.append(context(f"…and {len(live) - SHOWN} more not shown"))
+        if settled:
+            blocks.append(section(listing("*Dismissed*", [_dismissed(h, stored) for h in settled])))
+    blocks.append(divider())
+    blocks.append(section(listing("*Whitespace* (not in use, with estimates)", _white(whitespace))))
+    blocks.append(context(coverage))
+    return fit(blocks)  # SHOWN keeps it under Slack's limit; fit says so if it ever is not
+
+
+def _status(h: Hypothesis, stored: Mapping[tuple[str, str], StoredHypothesis]) -> HypothesisStatus:
+    row = stored.get((h.kind.value, h.key))
+    return row.status if row is not None else HypothesisStatus.OPEN
+
+
+def _hypothesis(
+    number: int,
+    h: Hypothesis,
+    stored: Mapping[tuple[str, str], StoredHypothesis],
+    *,
+    account_id: int,
+) -> list[Block]:
+    row = stored.get((h.kind.value, h.key))
+    kind = "Observation" if h.observation else "Hypothesis"
+    title = f"*{number}. {KIND_WORDS[h.kind]}* · {kind.lower()}"
+    if not h.observation:
+        title += f" · readiness {h.readiness.value}"
+    lines = [title]
+    if row is not None and row.status in STATUS_WORDS:
+        lines.append(f"_{STATUS_WORDS[row.status]}_")
+    if back := _back(h, row):
+        lines.append(f":leftwards_arrow_with_hook: {back}")
+    lines += [
+        f"*Evidence:* {escape(h.evidence)}",
+        f"*Context:* {escape(h.context)}",
+        f"*Timing:* {escape(h.timing or 'no reason to talk now')}",
+        f"*Who cares:* {escape(h.stakeholder or 'nobody in touch yet')}",
+        f"*Estimate:* {escape(h.estimate.words())}",
+        f"*Score:* {escape(h.score_explained)}",
+        f"*Angle:* {escape(h.angle)}",
+    ]
+    if h.find_out:
+        lines.append(f"*Find out:* {escape('; '.join(h.find_out))}")
+    blocks = [section(clip("\n".join(lines)))]
+    if row is None or row.status is not HypothesisStatus.OPEN:
+        return blocks
+    value = HypothesisValue.write(account_id=account_id, hypothesis_id=row.id)
+    buttons = [button("Dismiss", action_id=Action.DISMISS_HYPOTHESIS, value=value)]
+    if not h.observation:
+        buttons.insert(
+            0,
+            button(
+                "Turn into opportunity",
+                action_id=Action.CONVERT_HYPOTHESIS,
+                value=value,
+                style="primary",
+            ),
+        )
+    blocks.append(actions(*buttons))
+    return blocks
+
+
+def _back(h: Hypothesis, row: StoredHypothesis | None) -> str | None:
+    """`back: seat use up from 84% to 91%` for one that came back from a dismissal."""
+    if row is None or row.status is not HypothesisStatus.OPEN or row.dismissed_measure is None:
+        return None
+    if row.measure is None or h.kind not in MEASURE_WORDS:
+        return None
+    said = f" (dismissed: {escape(row.dismissed_reason)})" if row.dismissed_reason else ""
+    return f"back: {MEASURE_WORDS[h.kind]} up from {row.dismissed_measure}% to {row.measure}%{said}"
+
+
+def _dismissed(h: Hypothesis, stored: Mapping[tuple[str, str], StoredHypothesis]) -> str:
+    row = stored[(h.kind.value, h.key)]
+    return (
+        f"• {KIND_WORDS[h.kind]}: {escape(h.evidence)} · dismissed:"
+        f" {escape(row.dismissed_reason or 'no reason kept')}"
+    )
+
+
+def _white(rows: Sequence[Whitespace]) -> list[str]:
+    if not rows:
+        return ["Nothing: the account uses every product and module of the catalogue."]
+    return [
+        f"• {escape(row.entry.name)}: "
+        + (
+            money(row.estimate, row.entry.currency)
+            if row.estimate is not None
+            else f"no estimate ({escape(row.no_estimate or 'no price')})"
+        )
+        + (f", with {escape(row.with_product)}" if row.with_product else "")
+        for row in rows
+    ]
+
+
+def dismiss_form(*, meta: ModalMeta, evidence: str, observation: bool) -> dict[str, Any]:
+    """Dismiss a hypothesis or observation: why (required), kept with who and when."""
+    what = "observation" if observation else "hypothesis"
+    blocks = [
+        section(f"Dismiss this {what}: {escape(evidence)}"),
+        input_block(
+            DismissField.REASON,
+            "Why dismiss it",
+            text_input(max_length=REASON_LENGTH, multiline=True),
+        ),
+        context(
+            "It comes back only when its evidence crosses its threshold again (seat use up 5 "
+            "points; for an event, a newer one)."
+        ),
+    ]
+    return modal(callback_id=View.DISMISS_FORM, title="Dismiss", blocks=blocks, meta=meta)
