@@ -4,8 +4,8 @@
 at dismissal (what a return is compared against). New nullable columns: nothing to carry over,
 downgrade drops them.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-01 08:05:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import store.types
 
-revision: str = "0022"
-down_revision: str | Sequence[str] | None = "0021"
+revision: str = "0024"
+down_revision: str | Sequence[str] | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
