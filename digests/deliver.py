@@ -418,18 +418,19 @@ def deliver_team_digests(
     (it renews the team's claim, and raises when another process has taken the team over)."""
     pacer = pacer or Pacer()
     directory = Directory(db) if directory is None else directory
-    rendered = render_team_digests(
-        db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
-    )
-    week, digests = rendered.week, rendered.digests
-    remember_bands(db, team_id=team_id, week=week, digests=digests)
-    with db.transaction() as session:  # the weekly run keeps the expansion hypotheses fresh
+    # the weekly run keeps the expansion hypotheses fresh, before the digests say what they found
+    with db.transaction() as session:
         refresh_accounts(
             session,
             team_id=team_id,
             today=now.astimezone(settings.zone).date(),
             account_ids=account_ids,
         )
+    rendered = render_team_digests(
+        db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
+    )
+    week, digests = rendered.week, rendered.digests
+    remember_bands(db, team_id=team_id, week=week, digests=digests)
     run = DeliveryRun(week=week)
     whole_team = account_ids is None
     if force:

@@ -408,6 +408,12 @@ def _who_cares(people: Sequence[Person], setting: Setting) -> str | None:
     return f"{best.name} ({best.role.value.replace('_', ' ')})"
 
 
+def who_cares(people: Sequence[Person], setting: Setting) -> str | None:
+    """The stakeholder who cares about a stored hypothesis, by the engine's rule (the weekly
+    digest names them beside it; a promotion's, never high, is the promoted person)."""
+    return _who_cares(people, setting)
+
+
 def _context(facts: AccountFacts, setting: Setting) -> str | None:
     """Why it is happening, from the latest event with a note (none: ask)."""
     noted = [e for e in facts.events if e.note.strip() and e.on <= setting.today]
