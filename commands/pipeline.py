@@ -5,6 +5,10 @@ budget many times over, and the weekly digest run (every account) and an account
 
 from __future__ import annotations
 
+from datetime import date
+
+from sqlmodel import Session
+
 from commands.needs import LEAD, Check
 from commands.payloads import MINE
 from commands.replies import AskedCommand, assessed_accounts
@@ -29,12 +33,24 @@ def expansion_answer(
     )
     owner = None if whole_team else request.user_id
     with request.db.reading() as session:
-        assessed = assessed_accounts(
-            session, team_id=request.team_id, today=request.today, owner_user_id=owner
+        return pipeline_of(
+            session,
+            team_id=request.team_id,
+            today=request.today,
+            owner_user_id=owner,
+            title="the team's accounts" if whole_team else "your accounts",
         )
-        ids = [snapshot.account.id for snapshot, _ in assessed]
-        stored = stored_hypotheses(session, team_id=request.team_id, account_ids=ids)
-        currency = revenue_settings(session, team_id=request.team_id).currency
+
+
+def pipeline_of(
+    session: Session, *, team_id: str, today: date, owner_user_id: str | None, title: str
+) -> list[Block]:
+    """The pipeline of an owner's accounts (None: the team's), drawn: the snapshots with their
+    bands, the stored hypotheses and the reporting currency, in a fixed number of statements."""
+    assessed = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=owner_user_id)
+    ids = [snapshot.account.id for snapshot, _ in assessed]
+    stored = stored_hypotheses(session, team_id=team_id, account_ids=ids)
+    currency = revenue_settings(session, team_id=team_id).currency
     accounts = [
         PipelineAccount(
             name=snapshot.account.name,
@@ -50,8 +66,8 @@ def expansion_answer(
     seen = [h.last_seen_on for found in stored.values() for h in found]
     return pipeline_blocks(
         accounts,
-        title="the team's accounts" if whole_team else "your accounts",
+        title=title,
         currency=currency,
         as_of=max(seen) if seen else None,
-        today=request.today,
+        today=today,
     )
