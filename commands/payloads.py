@@ -128,6 +128,8 @@ class AccountVerb(StrEnum):
     """`/account leads`: former champions at their new companies (the whole team's)."""
     GROW = "grow"
     """`/account Acme grow`: the account's growth view (hypotheses, whitespace, coverage)."""
+    EXPANSION = "expansion"
+    """`/account expansion`: the expansion pipeline (yours; the team's for leads and admins)."""
 
 
 RESERVED_WORDS = {
@@ -142,6 +144,7 @@ RESERVED_WORDS = {
     "portfolio": AccountVerb.PORTFOLIO,
     "revenue": AccountVerb.TEAM_REVENUE,
     "leads": AccountVerb.LEADS,
+    "expansion": AccountVerb.EXPANSION,
 }
 """`/account <word> …`: a first word that makes the text a command (rule 2). No account may be
 named exactly like one (`command_word`): the word alone is always the command."""
@@ -168,6 +171,8 @@ TRAILING_VERBS = {
     )
 }
 """`/account Acme <verb>`: the last word names what to do with the account (rule 3)."""
+MINE = "mine"
+"""`/account expansion mine`: the owner filter (a lead's or admin's own accounts)."""
 TOO_LONG = f"That is too long to be an account name ({NAME_LENGTH} characters at most)."
 
 
@@ -272,6 +277,13 @@ class AccountRequest(BaseModel):
                     problem=f"`/account {verb.value}` takes nothing after it.",
                 )
             return cls(verb=verb)
+        if verb is AccountVerb.EXPANSION:
+            if rest.casefold() not in ("", MINE):
+                return cls(
+                    verb=AccountVerb.USAGE,
+                    problem=f"`/account expansion` takes nothing after it, or `{MINE}`.",
+                )
+            return cls(verb=verb, name=rest.casefold())  # `mine`: a lead's own accounts only
         if verb is AccountVerb.NEW:
             return cls(verb=verb, name=rest)  # a suggestion for the form, cut to fit it
         if verb is AccountVerb.SHOW and not rest:

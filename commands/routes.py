@@ -29,6 +29,7 @@ from commands import (
     org,
     override,
     people,
+    pipeline,
     plan,
     renewals,
     replies,
@@ -113,6 +114,7 @@ VERBS: tuple[Verb, ...] = (
     Verb(V.TEAM_REVENUE, ANYONE, answer=revenue.team_revenue_answer),
     # former champions at new companies: the whole team's (people we know, not customer internals)
     Verb(V.LEADS, ANYONE, answer=leads.leads_answer),
+    Verb(V.EXPANSION, ANYONE, answer=pipeline.expansion_answer),  # the team's for leads
     Verb(V.NEW, ANYONE, title=TITLES[V.NEW], loader=loaders.new_account),
     Verb(V.EDIT, CHANGE, title=TITLES[V.EDIT], loader=loaders.edit_named, account=Find.NAMED),
     Verb(

@@ -21,9 +21,13 @@ from operator import itemgetter
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
+from commands.ui.views.pipeline import KIND_WORDS
 from commands.ui.views.save_plan import save_plan_line
+from store.champion_leads import leads_since
 from store.digest_bands import ShownBefore, bands_before
-from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Band
+from store.enums import OPEN_ACTION_STATUSES, ActionStatus, Band, StakeholderStatus
+from store.expansion import Person, Readiness, Setting, who_cares
+from store.growth import StoredHypothesis, open_hypotheses
 from store.models import ActionItem, ActionItemChange, StakeholderChange
 from store.rows import AccountRow
 from store.settings import thresholds_for
@@ -80,6 +84,21 @@ class StepGroup:
     """(number shown, step)"""
 
 
+GROWTH_LINES = 2
+"""High-readiness hypotheses a green account's digest names (the growth view has them all)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GrowthLine:
+    """One hypothesis of a digest's Growth section: kind, evidence, estimate, who cares."""
+
+    kind: str
+    evidence: str
+    estimate: Decimal | None
+    currency: str
+    stakeholder: str | None
+
+
 @dataclass(frozen=True)
 class AccountDigest:
     """One account's digest: its band and the move since last week, what changed, what next.
@@ -99,6 +118,12 @@ class AccountDigest:
     steps: tuple[Step, ...] = ()
     save_plan: str = ""
     """A red account's save plan and how far it has got, or that it has none."""
+    hypotheses: tuple[StoredHypothesis, ...] = ()
+    """Its open expansion hypotheses (never observations), best first, as last refreshed."""
+    growth: tuple[GrowthLine, ...] = ()
+    """A green account's Growth section: its top high-readiness hypotheses (internal)."""
+    new_leads: tuple[str, ...] = ()
+    """Leads made this week from its champions' moves (`Lucius Fox left for Gotham Biotech`)."""
 
     @property
     def band(self) -> Band:
@@ -249,8 +274,9 @@ class AccountDigest:
 
     def posts(self, *, all_clear: bool, weekly_all_clear: bool) -> bool:
         """Whether its channel gets this week's digest: always unless green and quiet; a quiet
-        green one only when the band improved (or every week, if the team keeps those)."""
-        if not self.quiet:
+        green one only when the band improved (or every week, if the team keeps those), or when
+        it has growth to raise."""
+        if not self.quiet or self.growth:
             return True
         return all_clear and (self.improved or weekly_all_clear)
 
@@ -300,6 +326,14 @@ class PortfolioDigest:
     """The team has leads, who get every account by DM (else the note says how to name them)."""
     nrr_line: str = ""
     """The month's NRR and GRR so far (`digests.deliver.month_nrr`), for the team's digest."""
+    identified: dict[str, Decimal] = field(default_factory=dict)
+    """The open hypotheses' estimates (observations never), per currency."""
+    no_estimate: int = 0
+    """Open hypotheses without an estimate: counted apart, never given a number."""
+    new_hypotheses: tuple[tuple[str, StoredHypothesis], ...] = ()
+    """(account name, hypothesis) first seen this week, best first."""
+    champion_leads: tuple[tuple[str, str], ...] = ()
+    """(account name, the lead in words) made this week from a champion's move."""
 
     @property
     def at_risk(self) -> tuple[AccountDigest, ...]:
@@ -426,6 +460,8 @@ def build_account_digests(
     moves = _item_moves(session, team_id=team_id, since=since, until=until)
     before = bands_before(session, team_id=team_id, week=week or today)
     since_day = since.date()
+    opened = open_hypotheses(session, team_id=team_id, account_ids=account_ids)
+    leads = leads_since(session, team_id=team_id, since=since, until=until, account_ids=account_ids)
     digests: list[tuple[int, AccountDigest]] = []
     for place, snapshot in stream_snapshots(
         session, team_id=team_id, account_ids=account_ids, today=today
@@ -445,10 +481,41 @@ def build_account_digests(
             save_plan=save_plan_line(snapshot.save_plan, snapshot.open_tasks, today)
             if assessment.band is Band.RED
             else "",
+            hypotheses=tuple(opened.get(account_id, ())),
+            growth=_growth(
+                snapshot,
+                opened.get(account_id, ()),
+                band=assessment.band,
+                setting=Setting(today=today, recent_contact_days=thresholds.recent_contact_days),
+            ),
+            new_leads=tuple(leads.get(account_id, ())),
         )
         digests.append((place, digest))  # the snapshot's people and items are let go here
     digests.sort(key=itemgetter(0))
     return [digest for _, digest in digests]
+
+
+def _growth(
+    snapshot: AccountSnapshot,
+    hypotheses: Sequence[StoredHypothesis],
+    *,
+    band: Band,
+    setting: Setting,
+) -> tuple[GrowthLine, ...]:
+    """A green account's top high-readiness hypotheses, with who cares (the engine's rule over
+    the map as it is now); none for a yellow or red account."""
+    ready = [h for h in hypotheses if h.readiness == Readiness.HIGH][:GROWTH_LINES]
+    if band is not Band.GREEN or not ready:
+        return ()
+    people = [
+        Person(p.name, p.role, p.sentiment, p.last_contacted_on)
+        for p in snapshot.stakeholders
+        if p.status is StakeholderStatus.ACTIVE
+    ]
+    cares = who_cares(people, setting)
+    return tuple(
+        GrowthLine(KIND_WORDS[h.kind], h.evidence, h.estimate, h.currency, cares) for h in ready
+    )
 
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> None:
@@ -528,7 +595,26 @@ def build_portfolio_digest(
         key=lambda d: (d.assessment.renewal_days, d.account.name_key),
     )
     order = {"enterprise": 0, "mid_market": 1, "smb": 2}
+    identified: dict[str, Decimal] = {}
+    week_start = today - timedelta(days=6)
+    for digest in digests:
+        for h in digest.hypotheses:
+            if h.estimate is not None:
+                _add(identified, h.currency, h.estimate)
+    fresh = sorted(
+        (
+            (d.account.name, h)
+            for d in digests
+            for h in d.hypotheses
+            if h.first_seen_on >= week_start
+        ),
+        key=lambda pair: (-pair[1].score, -(pair[1].estimate or 0), pair[0].casefold()),
+    )
     return PortfolioDigest(
+        identified=identified,
+        no_estimate=sum(h.estimate is None for d in digests for h in d.hypotheses),
+        new_hypotheses=tuple(fresh),
+        champion_leads=tuple((d.account.name, lead) for d in ordered for lead in d.new_leads),
         today=today,
         digests=tuple(ordered),
         title=title,

@@ -44,6 +44,7 @@ from store.deliveries import (
     forget_week,
     settle_delivery,
     week_deliveries,
+    week_started,
 )
 from store.digest_bands import ShownNow, record_bands
 from store.growth import refresh_accounts
@@ -412,6 +413,29 @@ def team_week(
     )
 
 
+def refresh_hypotheses_once(
+    db: Database,
+    *,
+    team_id: str,
+    now: datetime,
+    settings: DigestSettings,
+    account_ids: Sequence[int] | None = None,
+) -> None:
+    """The weekly run keeps the expansion hypotheses fresh before the digests say what they
+    found: once a week, by the first call of the team's week (nothing of that week in the
+    ledger yet), not again by each later call of digest day that finds its posts sent."""
+    week = scheduled_day(now, settings)
+    with db.transaction() as session:
+        if week_started(session, team_id=team_id, week=week):
+            return
+        refresh_accounts(
+            session,
+            team_id=team_id,
+            today=now.astimezone(settings.zone).date(),
+            account_ids=account_ids,
+        )
+
+
 def deliver_team_digests(
     db: Database,
     client: WebClient,
@@ -434,6 +458,9 @@ def deliver_team_digests(
     (it renews the team's claim, and raises when another process has taken the team over)."""
     pacer = pacer or Pacer()
     directory = Directory(db) if directory is None else directory
+    refresh_hypotheses_once(
+        db, team_id=team_id, now=now, settings=settings, account_ids=account_ids
+    )
     team = team_week(db, team_id=team_id, now=now, settings=settings, account_ids=account_ids)
     week, digests = team.week, team.digests
     remember_bands(db, team_id=team_id, week=week, digests=digests)
@@ -453,16 +480,6 @@ def deliver_team_digests(
     due = {f"account:{d.account.id}": d.account.channel_id for d in team.owed}
     channels = {channel for target, channel in due.items() if channel and target not in settled}
     portfolio_due = bool(whole_team and settings.portfolio_channel_id) and PORTFOLIO not in settled
-    if channels or portfolio_due or any(f"{LEAD}{lead}" not in settled for lead in leads):
-        # the weekly run keeps the expansion hypotheses fresh: once, with the week's first
-        # posts, not again on each later call of digest day that finds them all sent
-        with db.transaction() as session:
-            refresh_accounts(
-                session,
-                team_id=team_id,
-                today=now.astimezone(settings.zone).date(),
-                account_ids=account_ids,
-            )
 
     ledger = TeamLedger(db, directory, team_id=team_id, week=week, now=now, holder=holder)
 

@@ -113,7 +113,7 @@ def account_digest_blocks(
         fallback = f"{escape(account.name)} is green " + (
             "again." if digest.improved else "this week."
         )
-        return [section(line)], fallback
+        return [section(line), *growth_blocks(digest)], fallback
     parts = render(
         "account_digest.md.j2",
         digest=digest,
@@ -135,9 +135,59 @@ def account_digest_blocks(
         if more
         else "The map, the plan and every flag are on the full card"
     )
+    blocks += growth_blocks(digest)
     blocks.append(section(note, accessory=full_card_button(saved_id(account.id))))
     first = headline.strip().split("\n")[0].replace("*", "")
     return blocks, clip(first, 3000)
+
+
+def growth_blocks(digest: AccountDigest) -> list[Block]:
+    """A green account's Growth section: its top high-readiness hypotheses, each with its
+    estimate and who cares. Internal: it goes where the digest goes, never to a channel shared
+    with another organisation (the delivery sends such a digest to the owner by DM)."""
+    if not digest.growth:
+        return []
+    lines = [
+        f"• *{escape(g.kind.capitalize())}*: {escape(g.evidence)} · "
+        + (
+            f"est. {compact_money(g.estimate, g.currency)} ARR"
+            if g.estimate is not None
+            else "no estimate"
+        )
+        + (f" · {escape(g.stakeholder)} cares" if g.stakeholder else "")
+        for g in digest.growth
+    ]
+    return [section(clip("*Growth* (high readiness, internal)\n" + "\n".join(lines)))]
+
+
+def expansion_lines(portfolio: PortfolioDigest) -> list[Block]:
+    """The portfolio digest's growth: the identified expansion ARR, the hypotheses first seen
+    this week, the leads from champion moves this week (over the accounts listed only)."""
+    total = _amounts(portfolio.identified) or compact_money(0, "USD")
+    apart = (
+        f" ({plural(portfolio.no_estimate, 'hypothesis', 'hypotheses')} without an estimate, "
+        "not counted)"
+        if portfolio.no_estimate
+        else ""
+    )
+    new = portfolio.new_hypotheses
+    named = ", ".join(
+        f"{escape(name)} ({escape(h.kind.value.replace('_', ' '))})" for name, h in new[:8]
+    )
+    leads = portfolio.champion_leads
+    lead_words = ", ".join(f"{escape(words)} ({escape(name)})" for name, words in leads[:8])
+    lines = [
+        f"*Identified expansion:* {total} ARR{apart}",
+        f"*New hypotheses this week:* {len(new)}"
+        + (f": {named}" + (f" and {len(new) - 8} more" if len(new) > 8 else "") if new else ""),
+        f"*Leads from champion moves this week:* {len(leads)}"
+        + (
+            f": {lead_words}" + (f" and {len(leads) - 8} more" if len(leads) > 8 else "")
+            if leads
+            else ""
+        ),
+    ]
+    return [section(clip("\n".join(lines)))]
 
 
 def full_card_button(account_id: int) -> dict[str, Any]:
@@ -204,6 +254,7 @@ def portfolio_digest_blocks(portfolio: PortfolioDigest) -> tuple[list[Block], st
         header(portfolio.title),
         context(render("portfolio_header.md.j2", portfolio=portfolio, order=RISK_ORDER)),
         section(summary),
+        *expansion_lines(portfolio),
     ]
     lines: list[str] = []
     for book in portfolio.owners:

@@ -9,7 +9,7 @@ sponsor, from the map's history."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -287,4 +287,34 @@ def champion_promotions(
     found: dict[int, list[Promotion]] = defaultdict(list)
     for account_id, name, old, new, at in rows:
         found[account_id].append(Promotion(name=name, old_title=old, new_title=new, on=at.date()))
+    return dict(found)
+
+
+def leads_since(
+    session: Session,
+    *,
+    team_id: str,
+    since: datetime,
+    until: datetime,
+    account_ids: Sequence[int] | None = None,
+) -> dict[int, list[str]]:
+    """The leads made from champion moves between `since` and `until`, by the account they
+    championed us at, oldest first, each in words (`Lucius Fox left for Gotham Biotech`): the
+    portfolio digest's leads of the week. One statement."""
+    query = (
+        select_columns(
+            col(ChampionLead.account_id), col(ChampionLead.person_name), col(ChampionLead.company)
+        )
+        .where(
+            col(ChampionLead.team_id) == team_id,
+            col(ChampionLead.created_at) >= since,
+            col(ChampionLead.created_at) < until,
+        )
+        .order_by(col(ChampionLead.created_at), col(ChampionLead.id))
+    )
+    if account_ids is not None:
+        query = query.where(col(ChampionLead.account_id).in_(account_ids))
+    found: dict[int, list[str]] = defaultdict(list)
+    for account_id, person, company in session.execute(query):
+        found[account_id].append(f"{person} left for {company}")
     return dict(found)

@@ -418,6 +418,12 @@ def event_words(kind: EventKind) -> str:
     return words[:1].lower() + words[1:]
 
 
+def who_cares(people: Sequence[Person], setting: Setting) -> str | None:
+    """The stakeholder who cares about a stored hypothesis, by the engine's rule (the weekly
+    digest names them beside it; a promotion's, never high, is the promoted person)."""
+    return _who_cares(people, setting)
+
+
 def _context(facts: AccountFacts, setting: Setting) -> str | None:
     """Why it is happening, from the latest event with a note (none: ask)."""
     noted = [e for e in facts.events if e.note.strip() and e.on <= setting.today]

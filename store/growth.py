@@ -439,3 +439,51 @@ def refresh_accounts(
         owner_user_id=owner_user_id,
     )
     return refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today)
+
+
+def open_hypotheses(
+    session: Session, *, team_id: str, account_ids: Sequence[int] | None = None
+) -> dict[int, list[StoredHypothesis]]:
+    """Each account's current, open hypotheses (never observations, nor dismissed or converted
+    ones), best first, for a whole team (or some accounts): what the weekly digests say of
+    growth (a green account's Growth section, the identified ARR, the new ones). One statement."""
+    query = select_columns(*_STORED_COLUMNS).where(
+        col(ExpansionHypothesis.team_id) == team_id,
+        col(ExpansionHypothesis.current).is_(True),
+        col(ExpansionHypothesis.observation).is_(False),
+        col(ExpansionHypothesis.status) == HypothesisStatus.OPEN,
+    )
+    if account_ids is not None:
+        query = query.where(col(ExpansionHypothesis.account_id).in_(account_ids))
+    found: dict[int, list[StoredHypothesis]] = defaultdict(list)
+    for row in session.execute(query):
+        found[row[1]].append(StoredHypothesis(row[0], row[1], HypothesisKind(row[2]), *row[3:]))
+    for hypotheses in found.values():
+        hypotheses.sort(
+            key=lambda h: (
+                -h.score,
+                -(h.estimate if h.estimate is not None else -1),
+                h.kind.value,
+                h.key,
+            )
+        )
+    return dict(found)
+
+
+_STORED_COLUMNS = (
+    col(ExpansionHypothesis.id),
+    col(ExpansionHypothesis.account_id),
+    col(ExpansionHypothesis.kind),
+    col(ExpansionHypothesis.key),
+    col(ExpansionHypothesis.evidence),
+    col(ExpansionHypothesis.measure),
+    col(ExpansionHypothesis.estimate),
+    col(ExpansionHypothesis.currency),
+    col(ExpansionHypothesis.readiness),
+    col(ExpansionHypothesis.score),
+    col(ExpansionHypothesis.observation),
+    col(ExpansionHypothesis.status),
+    col(ExpansionHypothesis.first_seen_on),
+    col(ExpansionHypothesis.last_seen_on),
+)
+"""A `StoredHypothesis`'s columns, in its fields' order."""

@@ -62,6 +62,17 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
             r"posts to unexpected channels: 0 - exactly once",
         ],
     ),
+    "growth": (
+        ["--accounts", "120", "--small", "60", "--repeats", "3"],
+        [
+            r"hypotheses refresh at 120: \d+ accounts, \d+ hypotheses, \d+ observations, "
+            r"[\d.]+ s, \d+ statements, peak traced [\d.]+ MiB",
+            r"/account expansion \(U0BENCH001\) at 120: \d+ accounts, p50 [\d.]+ ms, "
+            r"p95 [\d.]+ ms, \d+ statements",
+            r"SQL statements per refresh: 60: (\d+), 120: \1 - same at every scale",
+            r"SQL statements per /account expansion: 60: (\d+), 120: \1 - same at every scale",
+        ],
+    ),
     "load": (
         [
             *("--accounts", "120", "--concurrency", "3", "--duration", "2", "--warmup", "1"),
@@ -78,8 +89,10 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "monday": (  # PostgreSQL only: its --database-url is added from TEST_DATABASE_URL
-        ["--workspaces", "2", "--accounts", "3", "--processes", "1,2", "--workers", "2"]
-        + ["--reminders"],
+        [
+            *("--workspaces", "2", "--accounts", "3", "--processes", "1,2"),
+            *("--workers", "2", "--reminders"),
+        ],
         [
             r"scaling 2 1 ([1-9]\d*) \1 0 0",  # every digest expected delivered, none twice or lost
             r"scaling 2 2 ([1-9]\d*) \1 0 0",

@@ -1,0 +1,73 @@
+"""`/account expansion`: the expansion pipeline, read from the stored hypotheses. It does not
+refresh them: an owner's 200 accounts through the engine at every ask would cost the listener's
+budget many times over, and the weekly digest run (every account) and an account's growth view
+(its own) keep them fresh; the view says as of when."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from commands.needs import LEAD, Check
+from commands.payloads import MINE
+from commands.replies import AskedCommand, assessed_accounts
+from commands.request import Request
+from commands.ui.views.blocks import Block
+from commands.ui.views.pipeline import PipelineAccount, pipeline_blocks
+from store.enums import HypothesisStatus
+from store.growth import stored_hypotheses
+from store.models import Account
+from store.settings import revenue_settings
+
+
+def expansion_answer(
+    *, request: Request, asked: AskedCommand, account: Account | None
+) -> list[Block]:
+    """The user's own accounts; the whole team's for its leads and admins (as `/account revenue`
+    and `/account portfolio` decide it, private-channel accounts included as in the portfolio),
+    unless they ask for `mine`. A fixed number of statements whatever the number of accounts."""
+    own = asked.request.name == MINE
+    whole_team = (
+        not own and LEAD.refusal(Check(access=request.access, db=request.db, account=None)) is None
+    )
+    owner = None if whole_team else request.user_id
+    with request.db.reading() as session:
+        return pipeline_of(
+            session,
+            team_id=request.team_id,
+            today=request.today,
+            owner_user_id=owner,
+            title="the team's accounts" if whole_team else "your accounts",
+        )
+
+
+def pipeline_of(
+    session: Session, *, team_id: str, today: date, owner_user_id: str | None, title: str
+) -> list[Block]:
+    """The pipeline of an owner's accounts (None: the team's), drawn: the snapshots with their
+    bands, the stored hypotheses and the reporting currency, in a fixed number of statements."""
+    assessed = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=owner_user_id)
+    ids = [snapshot.account.id for snapshot, _ in assessed]
+    stored = stored_hypotheses(session, team_id=team_id, account_ids=ids)
+    currency = revenue_settings(session, team_id=team_id).currency
+    accounts = [
+        PipelineAccount(
+            name=snapshot.account.name,
+            band=assessment.band,
+            arr=snapshot.account.arr,
+            currency=snapshot.account.currency,
+            hypotheses=[
+                h for h in stored.get(snapshot.account.id, []) if h.status == HypothesisStatus.OPEN
+            ],
+        )
+        for snapshot, assessment in assessed
+    ]
+    seen = [h.last_seen_on for found in stored.values() for h in found]
+    return pipeline_blocks(
+        accounts,
+        title=title,
+        currency=currency,
+        as_of=max(seen) if seen else None,
+        today=today,
+    )
