@@ -368,14 +368,7 @@ def run(
     kill: bool = False,
     console: Console,
 ) -> RunFigures:
-    name = f"{template}_run"
-    drop(admin, name)
-    with admin_connection(admin) as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    url = database_url(admin, name)
-    upgraded = Database(url)
-    upgraded.upgrade()  # a kept template may predate the latest migrations
-    upgraded.dispose()
+    name, url = fresh_copy(admin, template)
     expected = expected_posts(url, workspaces=workspaces)
     slack = MondaySlack(team_channels=channels_of(url)).start()
     env = worker_env(url, slack, workers)
@@ -395,18 +388,9 @@ def run(
             f"  killed process {victim} (pid {children[victim].pid}), which held teams, a third "
             "of the way through"
         )
-    for child in children:
-        child.wait()
-    wall = time.monotonic() - started
-    cpu, load_after = _children_cpu() - cpu_before, os.getloadavg()[0]
-    for reader in readers:
-        reader.join()
+    wall, cpu, load_after = finish(children, readers, started=started, cpu_before=cpu_before)
     slack.stop()
-    posts = Counter(
-        (c.headers["Authorization"].removeprefix("Bearer xoxb-bench-"), c.params["channel"])
-        for c in slack.calls
-        if c.method == "chat.postMessage" and c.status == 200
-    )
+    posts = posted(slack)
     db = Database(url)
     with db.transaction() as session:
         by_holder = session.execute(
@@ -464,6 +448,46 @@ def run(
     )
 
 
+def fresh_copy(admin: str, template: str) -> tuple[str, str]:
+    """A run's own copy of the template (name, URL), brought to the latest migration: a kept
+    template may predate them."""
+    name = f"{template}_run"
+    drop(admin, name)
+    with admin_connection(admin) as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    url = database_url(admin, name)
+    upgraded = Database(url)
+    upgraded.upgrade()
+    upgraded.dispose()
+    return name, url
+
+
+def finish(
+    children: list[subprocess.Popen[str]],
+    readers: list[threading.Thread],
+    *,
+    started: float,
+    cpu_before: float,
+) -> tuple[float, float, float]:
+    """Wait for every process: the wall time, their CPU seconds, the load average then."""
+    for child in children:
+        child.wait()
+    wall = time.monotonic() - started
+    cpu, load_after = _children_cpu() - cpu_before, os.getloadavg()[0]
+    for reader in readers:
+        reader.join()
+    return wall, cpu, load_after
+
+
+def posted(slack: FakeSlack) -> Counter[tuple[str, str]]:
+    """(team, channel) of every post Slack accepted, counted."""
+    return Counter(
+        (c.headers["Authorization"].removeprefix("Bearer xoxb-bench-"), c.params["channel"])
+        for c in slack.calls
+        if c.method == "chat.postMessage" and c.status == 200
+    )
+
+
 def _start(
     command: list[str], env: dict[str, str], processes: int
 ) -> tuple[list[subprocess.Popen[str]], list[str], list[threading.Thread]]:
@@ -489,32 +513,16 @@ def run_reminders(
 ) -> RunFigures:
     """Tuesday morning's due-day reminders sent by K `accountbot remind` processes at once,
     sharing the teams through the work queue: each reminder once, each process a share."""
-    name = f"{template}_run"
-    drop(admin, name)
-    with admin_connection(admin) as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    url = database_url(admin, name)
-    upgraded = Database(url)
-    upgraded.upgrade()
-    upgraded.dispose()
+    name, url = fresh_copy(admin, template)
     expected = expected_reminders(url)
     slack = MondaySlack(team_channels=channels_of(url)).start()
     command = [sys.executable, "-m", "bot", "remind", "--now", TUESDAY.isoformat()]
     cpu_before, load_before = _children_cpu(), os.getloadavg()[0]
     started = time.monotonic()
     children, outputs, readers = _start(command, worker_env(url, slack, 1), processes)
-    for child in children:
-        child.wait()
-    wall = time.monotonic() - started
-    cpu, load_after = _children_cpu() - cpu_before, os.getloadavg()[0]
-    for reader in readers:
-        reader.join()
+    wall, cpu, load_after = finish(children, readers, started=started, cpu_before=cpu_before)
     slack.stop()
-    posts = Counter(
-        (c.headers["Authorization"].removeprefix("Bearer xoxb-bench-"), c.params["channel"])
-        for c in slack.calls
-        if c.method == "chat.postMessage" and c.status == 200
-    )
+    posts = posted(slack)
     db = Database(url)
     with db.reading() as session:
         ledger = session.execute(

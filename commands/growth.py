@@ -40,7 +40,7 @@ from store.hypotheses import (
     open_hypothesis,
     opportunity_type,
 )
-from store.models import Account, saved_id
+from store.models import Account, ExpansionHypothesis, saved_id
 from store.opportunities import OpportunityValues
 from store.snapshots import load_snapshots
 from store.stakeholders import list_stakeholders
@@ -109,13 +109,11 @@ def _redraw(db: Database, meta: ModalMeta, access: Access, *, today: date) -> No
     )
 
 
-# -- dismiss ----------------------------------------------------------------------------------
-
-
-def dismiss_loader(session: Session, value: HypothesisValue, request: Request) -> View | str:
-    """ "Dismiss" on the growth view: the form asking why (an already settled one is said)."""
+def _open(session: Session, value: HypothesisValue, request: Request) -> ExpansionHypothesis | str:
+    """The open hypothesis a button names, or why it cannot be acted on (not this account's or
+    team's, or settled since the view was drawn)."""
     try:
-        row = open_hypothesis(
+        return open_hypothesis(
             session,
             team_id=request.team_id,
             account_id=value.account_id,
@@ -124,6 +122,16 @@ def dismiss_loader(session: Session, value: HypothesisValue, request: Request) -
         )
     except (NotFound, HypothesisRefused) as refused:
         return refused.message
+
+
+# -- dismiss ----------------------------------------------------------------------------------
+
+
+def dismiss_loader(session: Session, value: HypothesisValue, request: Request) -> View | str:
+    """ "Dismiss" on the growth view: the form asking why (an already settled one is said)."""
+    row = _open(session, value, request)
+    if isinstance(row, str):
+        return row
     meta = ModalMeta(
         account_id=value.account_id,
         hypothesis_id=saved_id(row.id),
@@ -194,16 +202,9 @@ def convert_loader(session: Session, value: HypothesisValue, request: Request) -
     hypothesis (its type by kind, a name, the estimate as amount, the evidence as trigger, the
     stakeholder who cares among its people). Refused on an observation, a settled hypothesis or
     a red account."""
-    try:
-        row = open_hypothesis(
-            session,
-            team_id=request.team_id,
-            account_id=value.account_id,
-            hypothesis_id=value.hypothesis_id,
-            field=None,
-        )
-    except (NotFound, HypothesisRefused) as refused:
-        return refused.message
+    row = _open(session, value, request)
+    if isinstance(row, str):
+        return row
     inputs = growth_inputs(
         session, team_id=request.team_id, today=request.today, account_ids=[value.account_id]
     )

@@ -383,20 +383,7 @@ def stored_hypotheses(
         return {}
     rows = session.execute(
         select_columns(
-            col(ExpansionHypothesis.id),
-            col(ExpansionHypothesis.account_id),
-            col(ExpansionHypothesis.kind),
-            col(ExpansionHypothesis.key),
-            col(ExpansionHypothesis.evidence),
-            col(ExpansionHypothesis.measure),
-            col(ExpansionHypothesis.estimate),
-            col(ExpansionHypothesis.currency),
-            col(ExpansionHypothesis.readiness),
-            col(ExpansionHypothesis.score),
-            col(ExpansionHypothesis.observation),
-            col(ExpansionHypothesis.status),
-            col(ExpansionHypothesis.first_seen_on),
-            col(ExpansionHypothesis.last_seen_on),
+            *_STORED_COLUMNS,
             col(ExpansionHypothesis.dismissed_reason),
             col(ExpansionHypothesis.dismissed_measure),
         ).where(
