@@ -25,8 +25,6 @@ from commands.ui.views.renewal import question_blocks
 from digests.cli import print_digests
 from store.accounts import accounts_named
 from store.db import Database
-from store.expansion import Expansion
-from store.growth import refresh_accounts
 from store.models import saved_id
 from store.renewals import ASK_BEFORE, renewals_to_ask
 from store.revenue import Rates, revenue_report
@@ -76,45 +74,14 @@ def run_demo(db: Database, *, today: date, console: Console, accounts: Sequence[
         show_renewal_question(db, console=console, today=today)
         show("/account revenue", console=console, db=db, today=today)
         show("/account leads", console=console, db=db, today=today)
-        show_growth(GROWTH_SHOWCASE, console=console, db=db, today=today)
+        for name in GROWTH_SHOWCASE:  # the view refreshes the account's hypotheses first
+            show(f"/account {name} grow", console=console, db=db, today=today)
+        show("/account expansion", console=console, db=db, today=today)
         write_chart(db, console=console, today=today)
         others = ", ".join(s.name for s in SAMPLE_PORTFOLIO if s.name not in SHOWCASE)
         console.print(
             f"[dim]Also in the sample: {others}. Try `accountbot demo --account Initech`.[/dim]"
         )
-
-
-def show_growth(names: Sequence[str], *, console: Console, db: Database, today: date) -> None:
-    """The expansion hypotheses of some sample accounts, refreshed and stored as the weekly run
-    does (`store.growth.refresh_accounts`), printed best first: what the growth view will show."""
-    with db.transaction() as session:
-        found = accounts_named(session, team_id=DEMO_TEAM_ID, names=list(names))
-        ids = {saved_id(a.id): a.name for a in found.values()}
-        results = refresh_accounts(
-            session, team_id=DEMO_TEAM_ID, today=today, account_ids=list(ids)
-        )
-    console.print("\n[bold]Expansion hypotheses[/bold] (stored by the weekly refresh):")
-    for account_id, name in sorted(ids.items(), key=lambda item: names.index(item[1])):
-        console.print(growth_text(name, results[account_id]), markup=False, highlight=False)
-
-
-def growth_text(name: str, result: Expansion) -> str:
-    """One account's hypotheses as plain lines: held, or each with its evidence, timing, who
-    cares, estimate and readiness; then the observations with what to find out."""
-    if result.held is not None and not result.observations:
-        return f"{name}: held, {result.held}"
-    counted = f"{len(result.hypotheses)} hypotheses, {len(result.observations)} observations"
-    lines = [f"{name}: {counted}" + (f" ({result.held})" if result.held else "")]
-    for n, h in enumerate(result.hypotheses, 1):
-        lines.append(
-            f"  {n}. {h.kind.value.replace('_', ' ')}: {h.evidence} · why now: {h.timing}"
-            f" · who cares: {h.stakeholder} · {h.estimate.words()} · readiness"
-            f" {h.readiness.value} (score {h.score})"
-        )
-    for h in result.observations:
-        missing = "; ".join(h.find_out)
-        lines.append(f"  · observation: {h.evidence} · find out: {missing}")
-    return "\n".join(lines)
 
 
 def show_save_plan(name: str, *, console: Console, db: Database, today: date) -> None:

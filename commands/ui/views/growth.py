@@ -65,7 +65,7 @@ def growth_blocks(
     buttons; one back from a dismissal says what moved."""
     blocks: list[Block] = [header(f"Growth: {name}")]
     if found.held == HELD_RED:
-        blocks.append(section(f":rotating_light: *Save it first.* {escape(HELD_RED)}."))
+        blocks.append(section(f":rotating_light: {escape(_sentence(HELD_RED))}."))
     elif found.held is not None:
         blocks.append(
             section(
@@ -169,7 +169,7 @@ def _white(rows: Sequence[Whitespace]) -> list[str]:
         + (
             money(row.estimate, row.entry.currency)
             if row.estimate is not None
-            else f"no estimate ({escape(row.no_estimate or 'no price')})"
+            else escape(_no_estimate(row.no_estimate))
         )
         + (f", with {escape(row.with_product)}" if row.with_product else "")
         for row in rows
@@ -192,3 +192,14 @@ def dismiss_form(*, meta: ModalMeta, evidence: str, observation: bool) -> dict[s
         ),
     ]
     return modal(callback_id=View.DISMISS_FORM, title="Dismiss", blocks=blocks, meta=meta)
+
+
+def _no_estimate(why: str | None) -> str:
+    """`no estimate without units`, `no estimate (no price in the catalogue)`: said once."""
+    if why is None:
+        return "no estimate"
+    return why if why.startswith("no estimate") else f"no estimate ({why})"
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
