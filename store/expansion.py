@@ -10,6 +10,7 @@ yellow account only observations (stabilise it first)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,20 @@ a kind keyed by its event is dismissed for that event only, so a newer one is a 
 UNKNOWN_CONTEXT = "unknown: ask"
 HELD_RED = "save it first: the account is red, no expansion talk until it is stable"
 HELD_YELLOW = "stabilise it first: the account is yellow"
+KEY_LENGTH = 200
+"""The longest key the record keeps (`expansion_hypothesis.key`, `opportunity.hypothesis_key`)."""
+
+
+def bounded_key(key: str) -> str:
+    """A hypothesis's key as stored: itself, or, past `KEY_LENGTH` (idle departments' names,
+    thirty of up to 80 characters), its start and a digest of the whole, so one long key never
+    stops a team's refresh and the same facts still give the same key."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[: KEY_LENGTH - len(digest) - 1]}~{digest}"
+
+
 CARING_ROLES = (
     Role.ECONOMIC_BUYER,
     Role.EXECUTIVE_SPONSOR,
@@ -325,7 +340,7 @@ def _read(signal: _Signal, facts: AccountFacts, setting: Setting) -> Hypothesis:
     top = facts.usage_by_department[0].department if facts.usage_by_department else ""
     return Hypothesis(
         kind=signal.kind,
-        key=signal.key,
+        key=bounded_key(signal.key),
         evidence=signal.evidence,
         context=context or UNKNOWN_CONTEXT,
         timing=timing,

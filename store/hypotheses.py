@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from store.enums import Band, HypothesisStatus, OpportunityType
 from store.errors import NotFound, StoreError
-from store.expansion import HELD_RED, HypothesisKind
+from store.expansion import HELD_RED, HELD_YELLOW, HypothesisKind, expansion
 from store.growth import growth_inputs
 from store.models import ExpansionHypothesis, Opportunity
 from store.opportunities import OpportunityValues, create_opportunity
@@ -31,11 +31,18 @@ def opportunity_type(kind: HypothesisKind) -> OpportunityType:
 
 
 def open_hypothesis(
-    session: Session, *, team_id: str, account_id: int, hypothesis_id: int, field: str | None
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    hypothesis_id: int,
+    field: str | None,
+    lock: bool = False,
 ) -> ExpansionHypothesis:
     """The team's hypothesis of this account, still open; another team's or account's is not
-    found, a settled one refused saying how it was settled."""
-    row = session.get(ExpansionHypothesis, hypothesis_id)
+    found, a settled one refused saying how it was settled. With `lock` (a dismissal or a
+    conversion) its row is locked until the transaction ends: two clicks at once settle it once."""
+    row = session.get(ExpansionHypothesis, hypothesis_id, with_for_update=lock)
     if row is None or row.team_id != team_id or row.account_id != account_id:
         raise NotFound(GONE, field=field)
     if row.status is HypothesisStatus.CONVERTED:
@@ -62,7 +69,12 @@ def dismiss_hypothesis(
     """Dismiss an open hypothesis or observation: the reason, who and when, and its evidence's
     number now (it comes back only past its kind's threshold over it)."""
     row = open_hypothesis(
-        session, team_id=team_id, account_id=account_id, hypothesis_id=hypothesis_id, field=field
+        session,
+        team_id=team_id,
+        account_id=account_id,
+        hypothesis_id=hypothesis_id,
+        field=field,
+        lock=True,
     )
     row.status = HypothesisStatus.DISMISSED
     row.dismissed_reason = reason
@@ -85,10 +97,16 @@ def convert_hypothesis(
     field: str | None = None,
 ) -> Opportunity:
     """Open the account's opportunity from an open hypothesis (never an observation, never on
-    a red account: save it first), linked to it by kind and key; the hypothesis is converted.
-    The caller's transaction holds all three."""
+    a red account: save it first; nor on a yellow one, or one the account's facts no longer
+    give: the engine is asked again), linked to it by kind and key; the hypothesis is
+    converted. The caller's transaction holds all three."""
     row = open_hypothesis(
-        session, team_id=team_id, account_id=account_id, hypothesis_id=hypothesis_id, field=field
+        session,
+        team_id=team_id,
+        account_id=account_id,
+        hypothesis_id=hypothesis_id,
+        field=field,
+        lock=True,
     )
     if row.observation:
         raise HypothesisRefused(
@@ -98,8 +116,19 @@ def convert_hypothesis(
     found = growth_inputs(session, team_id=team_id, today=today, account_ids=[account_id])
     if not found:
         raise NotFound("That account no longer exists.", field=field)
-    if found[0].facts.band is Band.RED:
+    facts = found[0].facts
+    if facts.band is Band.RED:
         raise HypothesisRefused(f"The account turned red: {HELD_RED}.", field=field)
+    if facts.band is Band.YELLOW:
+        raise HypothesisRefused(
+            f"The account turned yellow: {HELD_YELLOW}, observations only.", field=field
+        )
+    now = expansion(facts, found[0].setting).hypotheses
+    if not row.current or all((h.kind.value, h.key) != (row.kind, row.key) for h in now):
+        raise HypothesisRefused(
+            "The account's facts no longer give this hypothesis: open its growth view again.",
+            field=field,
+        )
     kind = HypothesisKind(row.kind)
     linked = values.model_copy(
         update={

@@ -340,3 +340,36 @@ def test_the_weekly_digest_run_refreshes_the_teams_hypotheses(
         stored = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id])
     assert HypothesisKind.SEATS in {h.kind for h in stored[account.id]}
     assert {h.first_seen_on for h in stored[account.id]} == {app_today()}
+
+
+def test_thirty_long_idle_department_names_keep_one_bounded_key_and_the_refresh_whole(
+    database: Database,
+) -> None:
+    """The departments-not-using key lists the idle departments' names: thirty of 80 characters
+    would overflow the stored key (200), which PostgreSQL refuses, stopping the team's whole
+    refresh. The stored key is bounded, and the same facts give the same key again."""
+    catalogue(database)
+    account = grown(database)
+    today = app_today()
+    with database.transaction() as session:
+        set_departments(
+            session,
+            team_id=TEAM_ID,
+            account_id=account.id,
+            rows=[  # beside Sales and Finance: 30 departments, 28 of 75 characters, all idle
+                DepartmentRow(None, f"{n:02d} " + "Regional ops unit " * 4, False)
+                for n in range(28)
+            ],
+            field_of={},
+        )
+    for _ in range(2):
+        with database.transaction() as session:
+            inputs = growth_inputs(session, team_id=TEAM_ID, today=today)
+            refresh_hypotheses(session, team_id=TEAM_ID, inputs=inputs, today=today)
+    with database.transaction() as session:
+        keys = session.scalars(
+            select(ExpansionHypothesis.key).where(
+                ExpansionHypothesis.kind == HypothesisKind.DEPARTMENTS_NOT_USING
+            )
+        ).all()
+    assert len(keys) == 1 and len(keys[0]) <= 200

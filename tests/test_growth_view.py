@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from bench.stats import count_statements
@@ -383,3 +384,40 @@ def test_a_dismissed_event_comes_back_only_with_a_newer_event(
             HypothesisStatus.OPEN
         ),
     }
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ("yellow", "stabilise it first"),  # turned yellow after the form opened
+        ("seats", "no longer give this hypothesis"),  # seat use fell under the signal
+    ],
+)
+def test_a_hypothesis_the_account_no_longer_gives_is_not_turned_into_an_opportunity(
+    bot: SlackSender, slack: FakeSlack, database: Database, change: str, refusal: str
+) -> None:
+    """The engine is asked again on saving: a yellow account gets observations only, and a
+    hypothesis its facts no longer give (seat use down to half the licence) is refused; nothing
+    is written and the hypothesis stays open."""
+    catalogue(database)
+    acme = grown(database)
+    growth_view(bot, slack)
+    ours = hypothesis_of(database, acme.id)
+    assert ours is not None
+    click(
+        bot,
+        slack,
+        "hypothesis.convert",
+        HypothesisValue.write(account_id=acme.id, hypothesis_id=ours.id),
+    )
+    view = slack.opened_view()
+    if change == "yellow":
+        override(database, acme, Band.YELLOW)
+    else:
+        set_seats(database, acme, 50)
+    state = opportunity_state(currency="USD", next_step=None, next_step_on=None)
+    reply = bot.interaction(view_submission_payload(view, state))
+    assert refusal in reply.json()["errors"]["name"]
+    assert count(database, Opportunity) == 0
+    again = hypothesis_of(database, acme.id)
+    assert again is not None and again.status is HypothesisStatus.OPEN
