@@ -207,7 +207,8 @@ def test_the_migration_backfills_a_new_entry_for_every_account(tmp_path: Path) -
     db.upgrade(revision="0015")
     with db.transaction() as session:
         [entry] = session.exec(select(RevenueEntry)).all()
-        account = session.exec(select(Account)).one()
+        # the account as 0015 left it, by its columns then (the model has columns added since)
+        contract_months = session.execute(text("SELECT contract_months FROM account")).scalar_one()
     assert (entry.kind, entry.arr_after, entry.change, entry.currency) == (
         RevenueKind.NEW,
         Decimal("5000"),
@@ -215,5 +216,5 @@ def test_the_migration_backfills_a_new_entry_for_every_account(tmp_path: Path) -
         "GBP",
     )
     assert (entry.effective_on.isoformat(), entry.source) == ("2025-03-04", RevenueSource.MIGRATION)
-    assert account.contract_months == 12
+    assert contract_months == 12
     db.dispose()
