@@ -21,7 +21,7 @@ from operator import itemgetter
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
-from commands.ui.views.pipeline import KIND_WORDS
+from commands.ui.views.growth import KIND_WORDS
 from commands.ui.views.save_plan import save_plan_line
 from store.champion_leads import leads_since
 from store.digest_bands import ShownBefore, bands_before

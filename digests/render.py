@@ -23,6 +23,7 @@ from commands.ui.text import escape
 from commands.ui.values import FullCardValue
 from commands.ui.views.blocks import Block, button, clip, context, header, line_sections, section
 from commands.ui.views.card import BAND_ICON
+from commands.ui.views.pipeline import KIND_WORDS
 from digests.content import AccountDigest, OwnerBook, PortfolioDigest
 from store.enums import Band, Segment, label
 from store.models import saved_id
@@ -148,7 +149,7 @@ def growth_blocks(digest: AccountDigest) -> list[Block]:
     if not digest.growth:
         return []
     lines = [
-        f"• *{escape(g.kind.capitalize())}*: {escape(g.evidence)} · "
+        f"• *{escape(g.kind)}*: {escape(g.evidence)} · "
         + (
             f"est. {compact_money(g.estimate, g.currency)} ARR"
             if g.estimate is not None
@@ -171,9 +172,7 @@ def expansion_lines(portfolio: PortfolioDigest) -> list[Block]:
         else ""
     )
     new = portfolio.new_hypotheses
-    named = ", ".join(
-        f"{escape(name)} ({escape(h.kind.value.replace('_', ' '))})" for name, h in new[:8]
-    )
+    named = ", ".join(f"{escape(name)} ({KIND_WORDS[h.kind]})" for name, h in new[:8])
     leads = portfolio.champion_leads
     lead_words = ", ".join(f"{escape(words)} ({escape(name)})" for name, words in leads[:8])
     lines = [

@@ -126,6 +126,7 @@ def test_the_portfolio_digest_has_identified_arr_new_hypotheses_and_champion_lea
     total = sum(r.estimate for r in rows if r.estimate is not None)
     assert f"*Identified expansion:* {compact_money(total, 'USD')} ARR" in dm
     assert f"*New hypotheses this week:* {len(rows)}: Acme (" in dm
+    assert "Acme (more seats)" in dm  # in words, not the record's names
     assert (
         "*Leads from champion moves this week:* 1: Lucius Fox left for Gotham &lt;Biotech&gt; "
         "(Globex)" in dm
