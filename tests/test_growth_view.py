@@ -134,13 +134,7 @@ def test_turning_a_hypothesis_into_an_opportunity_writes_it_on_the_account_linke
     account = grown(database)
     growth_view(bot, slack)
     seats = hypothesis(database)
-    click(
-        bot,
-        slack,
-        "hypothesis.convert",
-        HypothesisValue.write(account_id=account.id, hypothesis_id=seats.id),
-    )
-    view = slack.opened_view()
+    view = convert_form(bot, slack, account, seats.id)
     assert view["callback_id"] == "opportunity.account_form"
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     assert by_id["amount"]["element"]["initial_value"] == "3600.00"
@@ -204,13 +198,7 @@ def test_crafted_ids_and_an_account_turned_red_write_nothing(
     assert "no longer exists" in reply.json()["errors"]["reason"]
     ours = hypothesis_of(database, acme.id)
     assert ours is not None
-    click(
-        bot,
-        slack,
-        "hypothesis.convert",
-        HypothesisValue.write(account_id=acme.id, hypothesis_id=ours.id),
-    )
-    view = slack.opened_view()
+    view = convert_form(bot, slack, acme, ours.id)
     override(database, acme, Band.RED)  # turned red after the form opened
     state = opportunity_state(currency="USD", next_step=None, next_step_on=None)
     reply = bot.interaction(view_submission_payload(view, state))
@@ -404,13 +392,7 @@ def test_a_hypothesis_the_account_no_longer_gives_is_not_turned_into_an_opportun
     growth_view(bot, slack)
     ours = hypothesis_of(database, acme.id)
     assert ours is not None
-    click(
-        bot,
-        slack,
-        "hypothesis.convert",
-        HypothesisValue.write(account_id=acme.id, hypothesis_id=ours.id),
-    )
-    view = slack.opened_view()
+    view = convert_form(bot, slack, acme, ours.id)
     if change == "yellow":
         override(database, acme, Band.YELLOW)
     else:
@@ -421,3 +403,14 @@ def test_a_hypothesis_the_account_no_longer_gives_is_not_turned_into_an_opportun
     assert count(database, Opportunity) == 0
     again = hypothesis_of(database, acme.id)
     assert again is not None and again.status is HypothesisStatus.OPEN
+
+
+def convert_form(bot: SlackSender, slack: FakeSlack, account: Account, hypothesis_id: int) -> Any:
+    """*Turn into opportunity* clicked on the growth view: the form Slack opened."""
+    click(
+        bot,
+        slack,
+        "hypothesis.convert",
+        HypothesisValue.write(account_id=account.id, hypothesis_id=hypothesis_id),
+    )
+    return slack.opened_view()
