@@ -51,7 +51,9 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, int]:
 
 
 def readings(database: Database) -> int:
-    with database.transaction() as session:
+    # a read-only session: one that takes the write lock (SQLite) can lose it to the import
+    # until the import ends, and the count arrives too late to kill it half-way
+    with database.reading() as session:
         return session.execute(select(func.count()).select_from(UsageReading)).scalar_one()
 
 
