@@ -91,6 +91,11 @@ def growth_blocks(
     return fit(blocks)  # SHOWN keeps it under Slack's limit; fit says so if it ever is not
 
 
+def inactive_blocks(name: str, why: str) -> list[Block]:
+    """A churned account's growth view: why nothing is proposed (`why`, the store's words)."""
+    return [header(f"Growth: {name}"), section(f":no_entry: {escape(why)}")]
+
+
 def _status(h: Hypothesis, stored: Mapping[tuple[str, str], StoredHypothesis]) -> HypothesisStatus:
     row = stored.get((h.kind.value, h.key))
     return row.status if row is not None else HypothesisStatus.OPEN

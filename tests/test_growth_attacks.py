@@ -1,0 +1,63 @@
+"""The growth view, its Turn into opportunity and Dismiss attacked through the signed endpoint:
+probes of issue 14's expansion surfaces kept as tests."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import update
+
+from commands.ui.values import AccountValue, HypothesisValue
+from store.db import Database
+from store.models import Account, ExpansionHypothesis, Opportunity
+from tests.factories import app_today
+from tests.slack_fake import FakeSlack
+from tests.slack_sender import SlackSender, view_submission_payload
+from tests.test_champion_leads import opportunity_state
+from tests.test_growth_facts import catalogue, grown
+from tests.test_growth_view import click, convert_form, count, growth_view, hypothesis_of
+
+
+def churn(database: Database, account: Account) -> None:
+    with database.transaction() as session:
+        session.execute(
+            update(Account)
+            .where(Account.id == account.id)
+            .values(churned_on=app_today(), churn_reason="budget")
+        )
+
+
+def test_a_churned_accounts_growth_is_not_offered_nor_turned_into_an_opportunity(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """A churned account is inactive: its growth view (asked by name, or the old card's
+    Growth) proposes nothing, and a Turn into opportunity form opened before the churn
+    writes no upsell on it."""
+    catalogue(database)
+    acme = grown(database)
+    growth_view(bot, slack)
+    ours = hypothesis_of(database, acme.id)
+    assert ours is not None
+    view = convert_form(bot, slack, acme, ours.id)
+    churn(database, acme)
+    shown = growth_view(bot, slack)
+    assert "Acme churned" in shown and "inactive" in shown
+    assert "More seats" not in shown and "Turn into opportunity" not in shown
+    click(bot, slack, "account.growth", AccountValue.write(account_id=acme.id))
+    [answer] = slack.wait_for("response_url")
+    assert "Acme churned" in json.dumps(answer.params) and "More seats" not in json.dumps(
+        answer.params
+    )
+    click(
+        bot,
+        slack,
+        "hypothesis.convert",
+        HypothesisValue.write(account_id=acme.id, hypothesis_id=ours.id),
+    )
+    said = json.dumps(slack.opened_view()["blocks"])
+    assert "Acme churned" in said
+    state = opportunity_state(currency="USD", next_step=None, next_step_on=None)
+    reply = bot.interaction(view_submission_payload(view, state))
+    assert "Acme churned" in reply.json()["errors"]["name"]
+    assert count(database, Opportunity) == 0
+    assert count(database, ExpansionHypothesis) > 0
