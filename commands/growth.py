@@ -226,7 +226,7 @@ def convert_loader(session: Session, value: HypothesisValue, request: Request) -
         return GONE
     facts = inputs[0].facts
     if facts.band is Band.RED:
-        return f"{facts.name} is red: {HELD_RED}."
+        return f"{escape(facts.name)} is red: {HELD_RED}."
     if row.observation:
         return "An observation says what to find out first: it is not an opportunity yet."
     found = expansion(facts, inputs[0].setting)

@@ -9,13 +9,21 @@ from sqlalchemy import update
 
 from commands.ui.values import AccountValue, HypothesisValue
 from store.db import Database
+from store.enums import Band
 from store.models import Account, ExpansionHypothesis, Opportunity
 from tests.factories import app_today
 from tests.slack_fake import FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
 from tests.test_champion_leads import opportunity_state
 from tests.test_growth_facts import catalogue, grown
-from tests.test_growth_view import click, convert_form, count, growth_view, hypothesis_of
+from tests.test_growth_view import (
+    click,
+    convert_form,
+    count,
+    growth_view,
+    hypothesis_of,
+    override,
+)
 
 
 def churn(database: Database, account: Account) -> None:
@@ -61,3 +69,25 @@ def test_a_churned_accounts_growth_is_not_offered_nor_turned_into_an_opportunity
     assert "Acme churned" in reply.json()["errors"]["name"]
     assert count(database, Opportunity) == 0
     assert count(database, ExpansionHypothesis) > 0
+
+
+def test_turn_into_opportunity_on_a_red_account_says_its_name_escaped(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """The refusal on a red account names it: a name holding a mention or markup is shown as
+    typed, not as `@channel` nor bold."""
+    catalogue(database)
+    acme = grown(database, "Acme <!channel> *x*")
+    growth_view(bot, slack, "Acme <!channel> *x* grow")
+    ours = hypothesis_of(database, acme.id)
+    assert ours is not None
+    override(database, acme, Band.RED)
+    click(
+        bot,
+        slack,
+        "hypothesis.convert",
+        HypothesisValue.write(account_id=acme.id, hypothesis_id=ours.id),
+    )
+    said = json.dumps(slack.opened_view()["blocks"])
+    assert "Acme &lt;!channel&gt; *x* is red" in said
+    assert "<!channel>" not in said
