@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import update
 
 from commands.ui.values import AccountValue, HypothesisValue
@@ -91,3 +92,30 @@ def test_turn_into_opportunity_on_a_red_account_says_its_name_escaped(
     said = json.dumps(slack.opened_view()["blocks"])
     assert "Acme &lt;!channel&gt; *x* is red" in said
     assert "<!channel>" not in said
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"stage": "closed_won", "close_date": "1926-02-28"}, "close_date"),  # a century back
+        ({"close_date": "2999-02-28"}, "close_date"),
+        ({"next_step": "Call", "next_step_on": "1926-01-01"}, "next_step_on"),
+    ],
+)
+def test_an_opportunitys_dates_far_from_today_are_refused_beside_them(
+    bot: SlackSender, slack: FakeSlack, database: Database, changes: dict[str, str], field: str
+) -> None:
+    """A deal closed won a century ago, one closing in 2999, a next step in 1926: refused
+    beside the date (typed for 2026 as 1926, or 2099 for 2029), nothing written."""
+    catalogue(database)
+    acme = grown(database)
+    growth_view(bot, slack)
+    ours = hypothesis_of(database, acme.id)
+    assert ours is not None
+    view = convert_form(bot, slack, acme, ours.id)
+    state = opportunity_state(
+        currency="USD", **({"next_step": None, "next_step_on": None} | changes)
+    )
+    reply = bot.interaction(view_submission_payload(view, state))
+    assert reply.json()["errors"] == {field: "Pick a day within 10 years of today."}
+    assert count(database, Opportunity) == 0
