@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlmodel import Session
 
 from commands.access import Access
-from commands.forms import FormErrors, parse_form
+from commands.forms import FormErrors, parse_form, required_name
 from commands.people_forms import MAX_YEARS_BACK
 from commands.replies import AskedCommand
 from commands.request import Request
@@ -163,7 +163,7 @@ class OpportunityForm(BaseModel):
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=NAME)]
+    name: Annotated[str, Field(max_length=NAME)]
     amount: Decimal
     currency: str = "USD"
     close_date: date
@@ -174,6 +174,11 @@ class OpportunityForm(BaseModel):
     next_step_on: date | None = None
     trigger_signal: Annotated[str | None, Field(max_length=NEXT_STEP)] = None
     business_case: Annotated[str | None, Field(max_length=TEXT)] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return required_name(value, "Give the deal a name.")
 
     @field_validator("amount")
     @classmethod

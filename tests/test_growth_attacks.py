@@ -119,3 +119,20 @@ def test_an_opportunitys_dates_far_from_today_are_refused_beside_them(
     reply = bot.interaction(view_submission_payload(view, state))
     assert reply.json()["errors"] == {field: "Pick a day within 10 years of today."}
     assert count(database, Opportunity) == 0
+
+
+def test_an_opportunity_named_with_spaces_only_is_asked_for_its_name(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Slack lets spaces through a required input: the name is asked for in the form's words,
+    not pydantic's."""
+    catalogue(database)
+    acme = grown(database)
+    growth_view(bot, slack)
+    ours = hypothesis_of(database, acme.id)
+    assert ours is not None
+    view = convert_form(bot, slack, acme, ours.id)
+    state = opportunity_state(currency="USD", name="   ", next_step=None, next_step_on=None)
+    reply = bot.interaction(view_submission_payload(view, state))
+    assert reply.json()["errors"] == {"name": "Give the deal a name."}
+    assert count(database, Opportunity) == 0
