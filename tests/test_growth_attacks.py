@@ -4,16 +4,18 @@ probes of issue 14's expansion surfaces kept as tests."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from commands.ui.values import AccountValue, HypothesisValue
 from store.db import Database
-from store.enums import Band
+from store.enums import Band, EventKind
+from store.events import log_event
 from store.models import Account, ExpansionHypothesis, Opportunity
 from tests.factories import app_today
-from tests.slack_fake import FakeSlack
+from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
 from tests.test_champion_leads import opportunity_state
 from tests.test_growth_facts import catalogue, grown
@@ -136,3 +138,30 @@ def test_an_opportunity_named_with_spaces_only_is_asked_for_its_name(
     reply = bot.interaction(view_submission_payload(view, state))
     assert reply.json()["errors"] == {"name": "Give the deal a name."}
     assert count(database, Opportunity) == 0
+
+
+def test_a_long_event_note_leaves_each_hypothesis_read_whole(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """An event's note may be 3,000 characters: the context it gives is cut on the view, not
+    every line after it (who cares, the estimate, the score and the angle were dropped for
+    "…and 6 more")."""
+    catalogue(database)
+    acme = grown(database)
+    with database.transaction() as session:
+        log_event(
+            session,
+            team_id=TEAM_ID,
+            account_id=acme.id,
+            kind=EventKind.HEADCOUNT_GROWTH,
+            happened_on=app_today() - timedelta(1),
+            note="Hiring & growing " + "very " * 590 + "fast",
+            by_user_id=None,
+        )
+    shown = growth_view(bot, slack)
+    blocks = json.loads(shown)
+    seats = next(b for b in blocks if "More seats" in json.dumps(b))
+    text = seats["text"]["text"]
+    for words in ("*Context:* headcount growth", "*Who cares:*", "*Estimate:*", "*Angle:*"):
+        assert words in text, words
+    assert "more" not in text.splitlines()[-1] and "Hiring &amp; growing very" in text
