@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
@@ -13,7 +14,7 @@ from commands.ui.values import AccountValue, HypothesisValue
 from store.db import Database
 from store.enums import Band, EventKind
 from store.events import log_event
-from store.models import Account, ExpansionHypothesis, Opportunity
+from store.models import Account, CatalogueEntry, ExpansionHypothesis, Opportunity
 from tests.factories import app_today
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
@@ -165,3 +166,26 @@ def test_a_long_event_note_leaves_each_hypothesis_read_whole(
     for words in ("*Context:* headcount growth", "*Who cares:*", "*Estimate:*", "*Angle:*"):
         assert words in text, words
     assert "more" not in text.splitlines()[-1] and "Hiring &amp; growing very" in text
+
+
+def test_an_estimate_past_what_the_record_keeps_is_no_estimate_and_the_view_still_draws(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """A careless price (99,999,999.99 a seat) on an account of ten million seats gives an
+    estimate past the record's 14 digits: it stopped the account's refresh on PostgreSQL
+    (numeric overflow: the view failed, and so would the team's weekly refresh); it is now
+    no estimate, saying why, and nothing past the record is kept."""
+    catalogue(database)
+    acme = grown(database)
+    with database.transaction() as session:
+        session.execute(update(CatalogueEntry).values(list_price=Decimal("99999999.99")))
+        session.execute(
+            update(Account)
+            .where(Account.id == acme.id)
+            .values(seats_licensed=10_000_000, seats_active=9_500_000)
+        )
+    shown = growth_view(bot, slack)
+    assert "More seats" in shown
+    assert "no estimate (too large to be an estimate: check the catalogue's prices)" in shown
+    seats = hypothesis_of(database, acme.id)
+    assert seats is not None and seats.estimate is None
