@@ -10,15 +10,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
-from commands.ui.values import AccountValue, HypothesisValue
+from commands.ui.values import AccountValue, HypothesisValue, LeadValue
 from store.db import Database
 from store.enums import Band, EventKind
 from store.events import log_event
 from store.models import Account, CatalogueEntry, ExpansionHypothesis, Opportunity
-from tests.factories import app_today
+from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
-from tests.test_champion_leads import opportunity_state
+from tests.test_account_form import values as account_values
+from tests.test_champion_leads import a_lead, opportunity_state
+from tests.test_champion_leads import click as lead_click
 from tests.test_growth_facts import catalogue, grown
 from tests.test_growth_view import (
     click,
@@ -189,3 +191,27 @@ def test_an_estimate_past_what_the_record_keeps_is_no_estimate_and_the_view_stil
     assert "no estimate (too large to be an estimate: check the catalogue's prices)" in shown
     seats = hypothesis_of(database, acme.id)
     assert seats is not None and seats.estimate is None
+
+
+@pytest.mark.parametrize("how", ["converted", "named"])
+def test_a_lead_whose_company_is_an_account_takes_no_new_logo(
+    bot: SlackSender, slack: FakeSlack, database: Database, how: str
+) -> None:
+    """The list hides *Create opportunity* once the lead's company is an account (made from the
+    lead, or one of its name made meanwhile): an old list's button says so, and a form opened
+    before is refused, no new logo written for a customer."""
+    lead_id = a_lead(database)
+    stale = lead_click(bot, slack, "lead.opportunity", LeadValue.write(lead_id=lead_id))
+    if how == "converted":
+        made = lead_click(bot, slack, "lead.account", LeadValue.write(lead_id=lead_id))
+        state = account_values(name="Globex", channel_id=None)
+        assert bot.interaction(view_submission_payload(made, state)).body == ""
+    else:
+        make_account(database, "GLOBEX", channel_id="C0GLOBEX")
+    name = "Globex" if how == "converted" else "GLOBEX"
+    notice = lead_click(bot, slack, "lead.opportunity", LeadValue.write(lead_id=lead_id))
+    assert notice["callback_id"] == "loading"  # a notice, no form
+    assert f"{name} is one of the team's accounts already" in json.dumps(notice["blocks"])
+    reply = bot.interaction(view_submission_payload(stale, opportunity_state()))
+    assert f"{name} is one of the team's accounts already" in reply.json()["errors"]["name"]
+    assert count(database, Opportunity) == 0
