@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from commands.ui.values import AccountValue, HypothesisValue, LeadValue
 from store.db import Database
+from store.departments import DepartmentRow, set_departments
 from store.enums import Band, EventKind
 from store.events import log_event
 from store.models import Account, CatalogueEntry, ExpansionHypothesis, Opportunity
@@ -215,3 +216,29 @@ def test_a_lead_whose_company_is_an_account_takes_no_new_logo(
     reply = bot.interaction(view_submission_payload(stale, opportunity_state()))
     assert f"{name} is one of the team's accounts already" in reply.json()["errors"]["name"]
     assert count(database, Opportunity) == 0
+
+
+def test_a_right_to_left_override_in_a_name_does_not_turn_the_rest_of_the_line(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """A department named with U+202E (right-to-left override) would show every department
+    after it on the coverage line reversed (`enon :lageL`): the explicit direction controls
+    are left out where user text is shown; Arabic or Hebrew names show as typed."""
+    catalogue(database)
+    acme = grown(database)
+    with database.transaction() as session:
+        set_departments(
+            session,
+            team_id=TEAM_ID,
+            account_id=acme.id,
+            rows=[
+                DepartmentRow(None, "\u202etroppuS", True),
+                DepartmentRow(None, "Legal", False),
+                DepartmentRow(None, "المبيعات", False),
+            ],
+            field_of={},
+        )
+    shown = growth_view(bot, slack)
+    for control in ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2069"):
+        assert control not in shown
+    assert "troppuS" in shown and "المبيعات" in shown
