@@ -22,7 +22,7 @@ from commands.ui.ids import DismissField
 from commands.ui.ids import OpportunityField as OF
 from commands.ui.ids import View as F
 from commands.ui.text import escape, fallback_text
-from commands.ui.values import STALE_FORM, AccountValue, HypothesisValue, ModalMeta
+from commands.ui.values import STALE_FORM, AccountValue, HypothesisValue, ModalMeta, PayloadId
 from commands.ui.views.blocks import Block
 from commands.ui.views.growth import (
     KIND_WORDS,
@@ -264,7 +264,7 @@ def convert_loader(session: Session, value: HypothesisValue, request: Request) -
 class AccountOpportunityForm(OpportunityForm):
     """An account's opportunity as typed: the lead's form, with the people involved."""
 
-    stakeholders: tuple[int, ...] = ()
+    stakeholders: tuple[PayloadId, ...] = ()
 
 
 def save_account_opportunity(

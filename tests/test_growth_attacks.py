@@ -242,3 +242,22 @@ def test_a_right_to_left_override_in_a_name_does_not_turn_the_rest_of_the_line(
     for control in ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2069"):
         assert control not in shown
     assert "troppuS" in shown and "المبيعات" in shown
+
+
+@pytest.mark.parametrize("forged", ["99999999999999999999", "+2", "0x2"])
+def test_a_forged_person_of_an_opportunity_is_refused_beside_the_people(
+    bot: SlackSender, slack: FakeSlack, database: Database, forged: str
+) -> None:
+    """Slack sends only the options it offered: an id past the database's integers (an error id
+    on PostgreSQL, its query overflowing) or written otherwise is refused beside the people."""
+    catalogue(database)
+    acme = grown(database)
+    growth_view(bot, slack)
+    ours = hypothesis_of(database, acme.id)
+    assert ours is not None
+    view = convert_form(bot, slack, acme, ours.id)
+    state = opportunity_state(currency="USD", next_step=None, next_step_on=None)
+    state["stakeholders"] = {"type": "multi_static_select", "selected_options": [{"value": forged}]}
+    reply = bot.interaction(view_submission_payload(view, state))
+    assert reply.json()["errors"] == {"stakeholders": "Pick one of the options offered."}
+    assert count(database, Opportunity) == 0
