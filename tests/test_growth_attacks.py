@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 
-from commands.ui.values import AccountValue, HypothesisValue, LeadValue
+from commands.ui.values import AccountValue, LeadValue
 from store.db import Database
 from store.departments import DepartmentRow, set_departments
 from store.enums import Band, EventKind
@@ -42,18 +43,33 @@ def churn(database: Database, account: Account) -> None:
         )
 
 
+def viewed(
+    bot: SlackSender, slack: FakeSlack, database: Database, name: str = "Acme"
+) -> tuple[Account, ExpansionHypothesis]:
+    """A grown account's growth view drawn: the account and its stored seat hypothesis."""
+    catalogue(database)
+    account = grown(database, name)
+    growth_view(bot, slack, f"{name} grow")
+    seats = hypothesis_of(database, account.id)
+    assert seats is not None
+    return account, seats
+
+
+def opened(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> tuple[Account, ExpansionHypothesis, Any]:
+    """... and its Turn into opportunity form opened."""
+    account, seats = viewed(bot, slack, database)
+    return account, seats, convert_form(bot, slack, account, seats.id)
+
+
 def test_a_churned_accounts_growth_is_not_offered_nor_turned_into_an_opportunity(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     """A churned account is inactive: its growth view (asked by name, or the old card's
     Growth) proposes nothing, and a Turn into opportunity form opened before the churn
     writes no upsell on it."""
-    catalogue(database)
-    acme = grown(database)
-    growth_view(bot, slack)
-    ours = hypothesis_of(database, acme.id)
-    assert ours is not None
-    view = convert_form(bot, slack, acme, ours.id)
+    acme, ours, view = opened(bot, slack, database)
     churn(database, acme)
     shown = growth_view(bot, slack)
     assert "Acme churned" in shown and "inactive" in shown
@@ -63,13 +79,7 @@ def test_a_churned_accounts_growth_is_not_offered_nor_turned_into_an_opportunity
     assert "Acme churned" in json.dumps(answer.params) and "More seats" not in json.dumps(
         answer.params
     )
-    click(
-        bot,
-        slack,
-        "hypothesis.convert",
-        HypothesisValue.write(account_id=acme.id, hypothesis_id=ours.id),
-    )
-    said = json.dumps(slack.opened_view()["blocks"])
+    said = json.dumps(convert_form(bot, slack, acme, ours.id)["blocks"])
     assert "Acme churned" in said
     state = opportunity_state(currency="USD", next_step=None, next_step_on=None)
     reply = bot.interaction(view_submission_payload(view, state))
@@ -83,19 +93,9 @@ def test_turn_into_opportunity_on_a_red_account_says_its_name_escaped(
 ) -> None:
     """The refusal on a red account names it: a name holding a mention or markup is shown as
     typed, not as `@channel` nor bold."""
-    catalogue(database)
-    acme = grown(database, "Acme <!channel> *x*")
-    growth_view(bot, slack, "Acme <!channel> *x* grow")
-    ours = hypothesis_of(database, acme.id)
-    assert ours is not None
+    acme, ours = viewed(bot, slack, database, "Acme <!channel> *x*")
     override(database, acme, Band.RED)
-    click(
-        bot,
-        slack,
-        "hypothesis.convert",
-        HypothesisValue.write(account_id=acme.id, hypothesis_id=ours.id),
-    )
-    said = json.dumps(slack.opened_view()["blocks"])
+    said = json.dumps(convert_form(bot, slack, acme, ours.id)["blocks"])
     assert "Acme &lt;!channel&gt; *x* is red" in said
     assert "<!channel>" not in said
 
@@ -113,12 +113,7 @@ def test_an_opportunitys_dates_far_from_today_are_refused_beside_them(
 ) -> None:
     """A deal closed won a century ago, one closing in 2999, a next step in 1926: refused
     beside the date (typed for 2026 as 1926, or 2099 for 2029), nothing written."""
-    catalogue(database)
-    acme = grown(database)
-    growth_view(bot, slack)
-    ours = hypothesis_of(database, acme.id)
-    assert ours is not None
-    view = convert_form(bot, slack, acme, ours.id)
+    *_, view = opened(bot, slack, database)
     state = opportunity_state(
         currency="USD", **({"next_step": None, "next_step_on": None} | changes)
     )
@@ -132,12 +127,7 @@ def test_an_opportunity_named_with_spaces_only_is_asked_for_its_name(
 ) -> None:
     """Slack lets spaces through a required input: the name is asked for in the form's words,
     not pydantic's."""
-    catalogue(database)
-    acme = grown(database)
-    growth_view(bot, slack)
-    ours = hypothesis_of(database, acme.id)
-    assert ours is not None
-    view = convert_form(bot, slack, acme, ours.id)
+    *_, view = opened(bot, slack, database)
     state = opportunity_state(currency="USD", name="   ", next_step=None, next_step_on=None)
     reply = bot.interaction(view_submission_payload(view, state))
     assert reply.json()["errors"] == {"name": "Give the deal a name."}
@@ -250,12 +240,7 @@ def test_a_forged_person_of_an_opportunity_is_refused_beside_the_people(
 ) -> None:
     """Slack sends only the options it offered: an id past the database's integers (an error id
     on PostgreSQL, its query overflowing) or written otherwise is refused beside the people."""
-    catalogue(database)
-    acme = grown(database)
-    growth_view(bot, slack)
-    ours = hypothesis_of(database, acme.id)
-    assert ours is not None
-    view = convert_form(bot, slack, acme, ours.id)
+    *_, view = opened(bot, slack, database)
     state = opportunity_state(currency="USD", next_step=None, next_step_on=None)
     state["stakeholders"] = {"type": "multi_static_select", "selected_options": [{"value": forged}]}
     reply = bot.interaction(view_submission_payload(view, state))
