@@ -9,14 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from commands.ui.values import AccountValue, LeadValue
 from store.db import Database
 from store.departments import DepartmentRow, set_departments
 from store.enums import Band, EventKind
 from store.events import log_event
-from store.models import Account, CatalogueEntry, ExpansionHypothesis, Opportunity
+from store.models import Account, CatalogueEntry, ExpansionHypothesis, Opportunity, Stakeholder
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, view_submission_payload
@@ -32,6 +32,7 @@ from tests.test_growth_view import (
     hypothesis_of,
     override,
 )
+from tests.test_stakeholder_map import open_form, stakeholder_values, submit
 
 
 def churn(database: Database, account: Account) -> None:
@@ -246,3 +247,21 @@ def test_a_forged_person_of_an_opportunity_is_refused_beside_the_people(
     reply = bot.interaction(view_submission_payload(view, state))
     assert reply.json()["errors"] == {"stakeholders": "Pick one of the options offered."}
     assert count(database, Opportunity) == 0
+
+
+def test_a_champions_title_retyped_in_other_case_is_no_promotion(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Fixing a title's case or spacing on the Edit form is not a promotion: no "A champion
+    promoted" hypothesis (it said "Ana Diaz promoted to VP  Sales from vp sales")."""
+    viewed(bot, slack, database)
+    with database.transaction() as session:
+        ana = session.execute(
+            select(Stakeholder).where(Stakeholder.name == "Ana Diaz")
+        ).scalar_one()
+        ana.title = "vp sales"
+        session.add(ana)
+    view = open_form(bot, slack, "stakeholder.menu", f"edit:{ana.id}")
+    retyped = stakeholder_values(name="Ana Diaz", title="VP  Sales", email="ana@acme.test")
+    assert submit(bot, view, retyped).body == ""
+    assert "A champion promoted" not in growth_view(bot, slack)
