@@ -21,10 +21,16 @@ from commands.ui.delivery import DEFAULT_TIMEOUT, webhook
 from commands.ui.ids import DismissField
 from commands.ui.ids import OpportunityField as OF
 from commands.ui.ids import View as F
-from commands.ui.text import fallback_text
-from commands.ui.values import STALE_FORM, AccountValue, HypothesisValue, ModalMeta
+from commands.ui.text import escape, fallback_text
+from commands.ui.values import STALE_FORM, AccountValue, HypothesisValue, ModalMeta, PayloadId
 from commands.ui.views.blocks import Block
-from commands.ui.views.growth import KIND_WORDS, REASON_LENGTH, dismiss_form, growth_blocks
+from commands.ui.views.growth import (
+    KIND_WORDS,
+    REASON_LENGTH,
+    dismiss_form,
+    growth_blocks,
+    inactive_blocks,
+)
 from commands.ui.views.leads import opportunity_form
 from commands.ui.views.org import coverage_line
 from store.db import Database
@@ -35,6 +41,7 @@ from store.expansion import HELD_RED, HypothesisKind, expansion
 from store.growth import growth_inputs, refresh_hypotheses, stored_hypotheses
 from store.hypotheses import (
     HypothesisRefused,
+    churned_words,
     convert_hypothesis,
     dismiss_hypothesis,
     open_hypothesis,
@@ -53,13 +60,20 @@ def growth_of(
     session: Session, *, team_id: str, account_id: int, today: date
 ) -> list[Block] | None:
     """Refresh the account's hypotheses (set-based, as the weekly run does) and draw the view;
-    None when the account is gone."""
+    None when the account is gone. A churned account is inactive: nothing refreshed, nothing
+    proposed."""
+    snapshots = load_snapshots(session, team_id=team_id, account_ids=[account_id], today=today)
+    if not snapshots:
+        return None
+    (snapshot,) = snapshots
+    account = snapshot.account
+    if account.churned_on is not None:
+        return inactive_blocks(account.name, churned_words(account.name, account.churned_on))
     inputs = growth_inputs(session, team_id=team_id, today=today, account_ids=[account_id])
     if not inputs:
         return None
     found = refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today)
     stored = stored_hypotheses(session, team_id=team_id, account_ids=[account_id])
-    (snapshot,) = load_snapshots(session, team_id=team_id, account_ids=[account_id], today=today)
     departments = list_departments(session, team_id=team_id, account_id=account_id)
     facts = inputs[0].facts
     return growth_blocks(
@@ -121,7 +135,7 @@ def _open(session: Session, value: HypothesisValue, request: Request) -> Expansi
             field=None,
         )
     except (NotFound, HypothesisRefused) as refused:
-        return refused.message
+        return escape(refused.message)
 
 
 # -- dismiss ----------------------------------------------------------------------------------
@@ -212,7 +226,7 @@ def convert_loader(session: Session, value: HypothesisValue, request: Request) -
         return GONE
     facts = inputs[0].facts
     if facts.band is Band.RED:
-        return f"{facts.name} is red: {HELD_RED}."
+        return f"{escape(facts.name)} is red: {HELD_RED}."
     if row.observation:
         return "An observation says what to find out first: it is not an opportunity yet."
     found = expansion(facts, inputs[0].setting)
@@ -250,7 +264,7 @@ def convert_loader(session: Session, value: HypothesisValue, request: Request) -
 class AccountOpportunityForm(OpportunityForm):
     """An account's opportunity as typed: the lead's form, with the people involved."""
 
-    stakeholders: tuple[int, ...] = ()
+    stakeholders: tuple[PayloadId, ...] = ()
 
 
 def save_account_opportunity(

@@ -5,7 +5,7 @@ Opportunity form of a lead's new logo. The forms' typed contents are here too.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlmodel import Session
 
 from commands.access import Access
-from commands.forms import FormErrors, parse_form
+from commands.forms import FormErrors, parse_form, required_name
+from commands.people_forms import MAX_YEARS_BACK
 from commands.replies import AskedCommand
 from commands.request import Request
 from commands.submissions import save_submission
@@ -157,11 +158,12 @@ def _amount(value: Decimal) -> Decimal:
 
 class OpportunityForm(BaseModel):
     """An opportunity as typed (the form's block ids); checked as revenue figures are: an
-    amount not negative, one of the bot's currencies; an open deal's close date not past."""
+    amount not negative, one of the bot's currencies; an open deal's close date not past; its
+    dates within ten years of today."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=NAME)]
+    name: Annotated[str, Field(max_length=NAME)]
     amount: Decimal
     currency: str = "USD"
     close_date: date
@@ -172,6 +174,11 @@ class OpportunityForm(BaseModel):
     next_step_on: date | None = None
     trigger_signal: Annotated[str | None, Field(max_length=NEXT_STEP)] = None
     business_case: Annotated[str | None, Field(max_length=TEXT)] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return required_name(value, "Give the deal a name.")
 
     @field_validator("amount")
     @classmethod
@@ -190,8 +197,12 @@ class OpportunityForm(BaseModel):
         errors: dict[str, str] = {}
         if self.stage is OpportunityStage.CLOSED_LOST and not self.lost_reason:
             errors[OF.LOST_REASON] = "Say why it was lost."
+        far = timedelta(days=365 * MAX_YEARS_BACK)
+        for field, day in ((OF.CLOSE_DATE, self.close_date), (OF.NEXT_STEP_ON, self.next_step_on)):
+            if day is not None and not today - far <= day <= today + far:
+                errors[field] = f"Pick a day within {MAX_YEARS_BACK} years of today."
         if self.stage in OPEN_STAGES and self.close_date < today:
-            errors[OF.CLOSE_DATE] = "An open deal's close date cannot be in the past."
+            errors.setdefault(OF.CLOSE_DATE, "An open deal's close date cannot be in the past.")
         if self.next_step_on is not None and not self.next_step:
             errors[OF.NEXT_STEP] = "Say what the next step is."
         return errors

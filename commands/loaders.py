@@ -68,6 +68,7 @@ from store.departments import list_departments
 from store.enums import ActionStatus, ItemKind, Role
 from store.leads import team_leads
 from store.models import Account, ChampionLead, Opportunity, saved_id
+from store.opportunities import lead_customer, new_logo_refusal
 from store.overrides import override_version
 from store.plays import draft_save_plan
 from store.renewals import add_months, already_recorded
@@ -660,6 +661,8 @@ def lead_opportunity(session: Session, value: LeadValue, request: Request) -> Vi
     lead = _lead(session, request, value.lead_id)
     if lead is None:
         return LEAD_GONE
+    if customer := lead_customer(session, team_id=request.team_id, lead_id=lead.id):
+        return escape(new_logo_refusal(customer))  # an old list's button
     return opportunity_form(
         meta=ModalMeta(response_url=request.response_url, lead_id=lead.id),
         about=f"New logo: {lead.company}, through {lead.person_name}"

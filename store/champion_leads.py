@@ -259,8 +259,8 @@ def champion_promotions(
     session: Session, *, team_id: str, account_ids: Collection[int], since: date
 ) -> dict[int, list[Promotion]]:
     """Each account's champions and sponsors promoted since `since`: a title changed (from one
-    title to another) on a person who is active and holds a lead role now. One statement for any
-    number of accounts."""
+    title to another, not the same one retyped in other case or spacing) on a person who is
+    active and holds a lead role now. One statement for any number of accounts."""
     if not account_ids:
         return {}
     rows = session.execute(
@@ -286,6 +286,8 @@ def champion_promotions(
     ).all()
     found: dict[int, list[Promotion]] = defaultdict(list)
     for account_id, name, old, new, at in rows:
+        if name_key(old) == name_key(new):  # the same title retyped (case, spaces): no promotion
+            continue
         found[account_id].append(Promotion(name=name, old_title=old, new_title=new, on=at.date()))
     return dict(found)
 

@@ -21,6 +21,7 @@ from enum import StrEnum
 from store.catalogue import EntryRow, Whitespace
 from store.enums import Band, EventKind, OrgLevel, PriceBasis, Role, Sentiment, label
 from store.names import name_key
+from store.opportunities import MAX_AMOUNT
 from store.revenue import Rates
 from store.wording import compact_money, dated
 
@@ -37,6 +38,10 @@ FRESH_EVENT_DAYS = 90
 VERY_FRESH_DAYS = 30
 BUDGET_LEAD_DAYS = 90
 """A fiscal year starting within this many days puts the account in its budget cycle."""
+MAX_ESTIMATE = MAX_AMOUNT
+"""The largest estimate the record keeps (`expansion_hypothesis.estimate`, 14 digits, as an
+opportunity's amount, which it prefills)."""
+TOO_LARGE = "too large to be an estimate: check the catalogue's prices"
 LARGE_ESTIMATE = Decimal("25000")
 """An estimate from this much (in the reporting currency) is a large revenue potential."""
 SEAT_RETURN_POINTS = 5
@@ -449,11 +454,14 @@ def _context(facts: AccountFacts, setting: Setting) -> str | None:
 
 
 def _convert(amount: Decimal, currency: str, rates: Rates, formula: str) -> Estimate:
+    """The estimate in the reporting currency; past what the record keeps (`MAX_ESTIMATE`: a
+    careless price times millions of seats), none, saying why, never a figure no deal holds."""
     if currency != rates.currency and currency not in rates.rates:
         return Estimate(None, rates.currency, formula, f"no rate for {currency}")
-    return Estimate(
-        rates.convert(amount, currency).quantize(Decimal("0.01")), rates.currency, formula
-    )
+    converted = rates.convert(amount, currency).quantize(Decimal("0.01"))
+    if converted > MAX_ESTIMATE:
+        return Estimate(None, rates.currency, formula, TOO_LARGE)
+    return Estimate(converted, rates.currency, formula)
 
 
 def _priced(entries: Sequence[EntryRow], bases: tuple[PriceBasis, ...]) -> EntryRow | None:

@@ -12,7 +12,7 @@ from store.enums import Band, HypothesisStatus, OpportunityType
 from store.errors import NotFound, StoreError
 from store.expansion import HELD_RED, HELD_YELLOW, HypothesisKind, expansion
 from store.growth import growth_inputs
-from store.models import ExpansionHypothesis, Opportunity
+from store.models import Account, ExpansionHypothesis, Opportunity
 from store.opportunities import OpportunityValues, create_opportunity
 from store.types import utcnow
 
@@ -24,6 +24,14 @@ uses (an upsell)."""
 
 class HypothesisRefused(StoreError):
     """The hypothesis cannot take this action (already settled, or its account is red)."""
+
+
+def churned_words(name: str, churned_on: date) -> str:
+    """Why a churned account's growth is not talked about (it is inactive)."""
+    return (
+        f"{name} churned ({churned_on:%-d %b %Y}): it is inactive, with no expansion to talk "
+        "about. Its history is kept (`History` on its card)."
+    )
 
 
 def opportunity_type(kind: HypothesisKind) -> OpportunityType:
@@ -40,11 +48,17 @@ def open_hypothesis(
     lock: bool = False,
 ) -> ExpansionHypothesis:
     """The team's hypothesis of this account, still open; another team's or account's is not
-    found, a settled one refused saying how it was settled. With `lock` (a dismissal or a
-    conversion) its row is locked until the transaction ends: two clicks at once settle it once."""
+    found, a settled one refused saying how it was settled, one of an account churned since
+    refused (it is inactive). With `lock` (a dismissal or a conversion) its row is locked until
+    the transaction ends: two clicks at once settle it once."""
     row = session.get(ExpansionHypothesis, hypothesis_id, with_for_update=lock)
     if row is None or row.team_id != team_id or row.account_id != account_id:
         raise NotFound(GONE, field=field)
+    account = session.get(Account, account_id)
+    if account is None or account.archived:
+        raise NotFound("That account no longer exists.", field=field)
+    if account.churned_on is not None:
+        raise HypothesisRefused(churned_words(account.name, account.churned_on), field=field)
     if row.status is HypothesisStatus.CONVERTED:
         raise HypothesisRefused(
             "This hypothesis is already an opportunity: nothing changed.", field=field

@@ -161,6 +161,33 @@ def _check_owner(
         raise NotFound("That account or lead no longer exists.")
 
 
+def lead_customer(session: Session, *, team_id: str, lead_id: int) -> Account | None:
+    """The team's account the lead's company is already: the one made from the lead, or a live
+    account of the company's name (by its key). Such a lead takes no new logo."""
+    lead = session.get(ChampionLead, lead_id)
+    if lead is None or lead.team_id != team_id:
+        return None
+    if lead.converted_account_id is not None:
+        made = session.get(Account, lead.converted_account_id)
+        if made is not None and not made.archived:
+            return made
+    return session.exec(
+        select(Account).where(
+            col(Account.team_id) == team_id,
+            col(Account.name_key) == lead.company_key,
+            col(Account.archived).is_(False),
+        )
+    ).first()
+
+
+def new_logo_refusal(account: Account) -> str:
+    """Why a lead whose company is the team's account `account` takes no new logo."""
+    return (
+        f"{account.name} is one of the team's accounts already: a deal there is an upsell or "
+        f"cross-sell, turned from its growth view (`/account {account.name} grow`), not a new logo."
+    )
+
+
 def _check_type(values: OpportunityValues, *, lead_id: int | None) -> None:
     if (values.type is OpportunityType.NEW_LOGO) != (lead_id is not None):
         raise OpportunityRefused(
@@ -182,6 +209,10 @@ def create_opportunity(
     history starts with every field it was created with."""
     _check_owner(session, team_id=team_id, account_id=account_id, lead_id=lead_id)
     _check_type(values, lead_id=lead_id)
+    if lead_id is not None and (
+        customer := lead_customer(session, team_id=team_id, lead_id=lead_id)
+    ):
+        raise OpportunityRefused(new_logo_refusal(customer), field="name")
     _check_people(
         session, team_id=team_id, account_id=account_id, stakeholder_ids=values.stakeholder_ids
     )

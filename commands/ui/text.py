@@ -8,11 +8,22 @@ from decimal import Decimal
 from store import wording
 from store.wording import compact_money
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        # explicit direction controls: an override left open turns the rest of the line
+        # (a name typed with U+202E shows what follows it reversed); letters keep their own
+        **dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)], None),
+    }
+)
 
 
 def escape(text: str | None) -> str:
-    """Escape `&`, `<` and `>` as Slack requires, so `<!channel>` or `<@U1>` show as text."""
+    """Escape `&`, `<` and `>` as Slack requires, so `<!channel>` or `<@U1>` show as text, and
+    leave out the explicit direction controls (embeddings, overrides, isolates), so a name
+    cannot turn the text after it; right-to-left letters show as typed."""
     return "" if text is None else text.translate(_ESCAPES)
 
 

@@ -11,6 +11,7 @@ from commands.ui.ids import Action, DismissField, View
 from commands.ui.text import escape, money
 from commands.ui.values import HypothesisValue, ModalMeta
 from commands.ui.views.blocks import (
+    MAX_SECTION_TEXT,
     Block,
     actions,
     button,
@@ -45,6 +46,8 @@ KIND_WORDS = {
 }
 MEASURE_WORDS = {HypothesisKind.SEATS: "seat use"}
 """What a kind's measure is, said when a dismissed hypothesis comes back."""
+SHORTEST = 80
+"""A text of a hypothesis is never cut shorter than this to make room for the others."""
 STATUS_WORDS = {
     HypothesisStatus.CONVERTED: "turned into an opportunity",
     HypothesisStatus.DISMISSED: "dismissed",
@@ -91,6 +94,11 @@ def growth_blocks(
     return fit(blocks)  # SHOWN keeps it under Slack's limit; fit says so if it ever is not
 
 
+def inactive_blocks(name: str, why: str) -> list[Block]:
+    """A churned account's growth view: why nothing is proposed (`why`, the store's words)."""
+    return [header(f"Growth: {name}"), section(f":no_entry: {escape(why)}")]
+
+
 def _status(h: Hypothesis, stored: Mapping[tuple[str, str], StoredHypothesis]) -> HypothesisStatus:
     row = stored.get((h.kind.value, h.key))
     return row.status if row is not None else HypothesisStatus.OPEN
@@ -113,17 +121,19 @@ def _hypothesis(
         lines.append(f"_{STATUS_WORDS[row.status]}_")
     if back := _back(h, row):
         lines.append(f":leftwards_arrow_with_hook: {back}")
-    lines += [
-        f"*Evidence:* {escape(h.evidence)}",
-        f"*Context:* {escape(h.context)}",
-        f"*Timing:* {escape(h.timing or 'no reason to talk now')}",
-        f"*Who cares:* {escape(h.stakeholder or 'nobody in touch yet')}",
-        f"*Estimate:* {escape(h.estimate.words())}",
-        f"*Score:* {escape(h.score_explained)}",
-        f"*Angle:* {escape(h.angle)}",
+    parts = [
+        ("*Evidence:*", h.evidence),
+        ("*Context:*", h.context),
+        ("*Timing:*", h.timing or "no reason to talk now"),
+        ("*Who cares:*", h.stakeholder or "nobody in touch yet"),
+        ("*Estimate:*", h.estimate.words()),
+        ("*Score:*", h.score_explained),
+        ("*Angle:*", h.angle),
     ]
     if h.find_out:
-        lines.append(f"*Find out:* {escape('; '.join(h.find_out))}")
+        parts.append(("*Find out:*", "; ".join(h.find_out)))
+    head = "\n".join(lines)
+    lines += _read_whole(parts, room=MAX_SECTION_TEXT - len(head) - 1)
     blocks = [section(clip("\n".join(lines)))]
     if row is None or row.status is not HypothesisStatus.OPEN:
         return blocks
@@ -141,6 +151,27 @@ def _hypothesis(
         )
     blocks.append(actions(*buttons))
     return blocks
+
+
+def _read_whole(parts: Sequence[tuple[str, str]], *, room: int) -> list[str]:
+    """Each `*Label:* text` line, escaped, within `room` characters: past it, the longest texts
+    are cut (their start kept, with "…") rather than the lines after them dropped, so a long
+    event note or thirty departments' names leave who cares, the estimate and the angle read."""
+    labels = [label for label, _ in parts]
+    texts = [text for _, text in parts]
+
+    def size() -> int:
+        return sum(
+            len(label) + len(escape(text)) + 2 for label, text in zip(labels, texts, strict=True)
+        )
+
+    while (over := size() - room) > 0:
+        longest = max(range(len(texts)), key=lambda i: len(escape(texts[i])))
+        keep = max(len(texts[longest]) - over - 1, SHORTEST)
+        if keep >= len(texts[longest]):
+            break  # every text as short as it gets: `clip` says what is left out
+        texts[longest] = texts[longest][:keep].rstrip() + "…"
+    return [f"{label} {escape(text)}" for label, text in zip(labels, texts, strict=True)]
 
 
 def _back(h: Hypothesis, row: StoredHypothesis | None) -> str | None:
