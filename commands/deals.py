@@ -6,6 +6,7 @@ here too; the rules are `store.deals`'."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,14 +16,14 @@ from sqlmodel import Session
 from commands.access import Access
 from commands.forms import FormErrors, parse_form
 from commands.growth import AccountOpportunityForm
+from commands.leads import typed_opportunity
 from commands.replies import AskedCommand, send_blocks
 from commands.request import Request
 from commands.submissions import save_submission
-from commands.ui.delivery import DEFAULT_TIMEOUT, webhook
+from commands.ui.delivery import answer_privately
 from commands.ui.ids import OpportunityField as OF
 from commands.ui.ids import QualifyField, StageField
 from commands.ui.ids import View as F
-from commands.ui.text import fallback_text
 from commands.ui.values import (
     STALE_FORM,
     AccountValue,
@@ -54,7 +55,7 @@ from store.enums import (
     StakeholderStatus,
 )
 from store.errors import NotFound
-from store.models import Account, saved_id
+from store.models import Account, Opportunity, saved_id
 from store.opportunities import (
     OpportunityValues,
     create_opportunity,
@@ -117,12 +118,8 @@ def _redraw(db: Database, meta: ModalMeta, access: Access, *, today: date) -> No
         blocks = deals_of(session, team_id=access.team_id, account_id=meta.account_id, today=today)
     if blocks is None:
         return
-    timeout = access.client.timeout if access.client else DEFAULT_TIMEOUT
-    webhook(meta.response_url, timeout=timeout).send(
-        text=fallback_text(blocks),
-        blocks=blocks,
-        response_type="ephemeral",
-        replace_original=meta.replace_deals,
+    answer_privately(
+        meta.response_url, blocks, client=access.client, replace_original=meta.replace_deals
     )
 
 
@@ -132,6 +129,92 @@ def _people(session: Session, request: Request, account_id: int) -> list[tuple[i
         for p in list_stakeholders(session, team_id=request.team_id, account_id=account_id)
         if p.status is StakeholderStatus.ACTIVE
     ]
+
+
+def _opened(
+    session: Session, value: DealValue | DealStageValue, request: Request
+) -> tuple[Opportunity, ModalMeta] | str:
+    """The deal a button names (found in its account only) and the meta of the form it opens
+    (its version, redrawing the list it came from), or why it is gone."""
+    try:
+        deal = account_deal(
+            session,
+            team_id=request.team_id,
+            account_id=value.account_id,
+            opportunity_id=value.opportunity_id,
+        )
+    except NotFound as gone:
+        return gone.message
+    meta = ModalMeta(
+        account_id=value.account_id,
+        opportunity_id=value.opportunity_id,
+        version=deal.version,
+        response_url=request.response_url,
+        replace_deals=True,
+    )
+    return deal, meta
+
+
+def _save(
+    *,
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    db: Database,
+    today: date,
+    access: Access,
+    meta: ModalMeta,
+    write: Callable[[Session], int],
+    block: str,
+) -> None:
+    """Save once per submitted view (a refusal beside `block` or its own field, nothing
+    written), then redraw the deals where the form came from."""
+    if save_submission(ack, body=body, db=db, write=write, access=access, default_block=block):
+        _redraw(db, meta, access, today=today)
+
+
+@dataclass(frozen=True)
+class DealAt:
+    """The deal a submitted form is about: its account and id, with the form's meta."""
+
+    account_id: int
+    opportunity_id: int
+    meta: ModalMeta
+
+
+DealWrite = Callable[[Session, DealAt, dict[str, Any], Access], int]
+
+
+def deal_form(write: DealWrite, *, block: str) -> Callable[..., None]:
+    """The listener of a form about one deal: `write` parses the view and saves (a refusal
+    beside its field, or `block`, nothing written), once per submitted view; the deals are
+    redrawn after."""
+
+    def listener(
+        value: ModalMeta,
+        ack: Callable[..., None],
+        body: dict[str, Any],
+        view: dict[str, Any],
+        db: Database,
+        today: date,
+        access: Access,
+    ) -> None:
+        if value.account_id is None or value.opportunity_id is None:
+            ack(response_action="errors", errors={block: STALE_FORM})
+            return
+        deal = DealAt(value.account_id, value.opportunity_id, value)
+        _save(
+            ack=ack,
+            body=body,
+            db=db,
+            today=today,
+            access=access,
+            meta=value,
+            write=lambda session: write(session, deal, view, access),
+            block=block,
+        )
+
+    listener.__name__, listener.__doc__ = write.__name__.lstrip("_"), write.__doc__
+    return listener
 
 
 # -- add and edit --------------------------------------------------------------------------------
@@ -157,22 +240,10 @@ def add_deal(session: Session, value: AccountValue, request: Request) -> dict[st
 
 def edit_deal(session: Session, value: DealValue, request: Request) -> dict[str, Any] | str:
     """A deal's Edit: its Opportunity form filled in (a new logo is edited on `/account leads`)."""
-    try:
-        deal = account_deal(
-            session,
-            team_id=request.team_id,
-            account_id=value.account_id,
-            opportunity_id=value.opportunity_id,
-        )
-    except NotFound as gone:
-        return gone.message
-    meta = ModalMeta(
-        account_id=value.account_id,
-        opportunity_id=value.opportunity_id,
-        version=deal.version,
-        response_url=request.response_url,
-        replace_deals=True,
-    )
+    opened = _opened(session, value, request)
+    if isinstance(opened, str):
+        return opened
+    deal, meta = opened
     return opportunity_form(
         meta=meta,
         about=f"A deal of this account, at {deal.stage.value.replace('_', ' ')}.",
@@ -210,13 +281,8 @@ def save_deal(
     if account_id is None:
         ack(response_action="errors", errors={OF.NAME: STALE_FORM})
         return
-    try:
-        form = parse_form(DealForm, view)
-    except FormErrors as refused:
-        ack(response_action="errors", errors=refused.errors)
-        return
-    if errors := form.refusals(today):
-        ack(response_action="errors", errors=errors)
+    form = typed_opportunity(DealForm, view, today=today, ack=ack)
+    if form is None:
         return
     fields = form.model_dump(exclude={"stakeholders"})
     values = OpportunityValues(stakeholder_ids=form.stakeholders, **fields)
@@ -252,8 +318,16 @@ def save_deal(
         )
         return saved_id(deal.id)
 
-    if save_submission(ack, body=body, db=db, write=write, access=access, default_block=OF.NAME):
-        _redraw(db, value, access, today=today)
+    _save(
+        ack=ack,
+        body=body,
+        db=db,
+        today=today,
+        access=access,
+        meta=value,
+        write=write,
+        block=OF.NAME,
+    )
 
 
 # -- move stage ----------------------------------------------------------------------------------
@@ -261,28 +335,17 @@ def save_deal(
 
 def stage_loader(session: Session, value: DealStageValue, request: Request) -> dict[str, Any] | str:
     """A stage picked in a deal's menu: the Move stage form, with the criteria it passes."""
-    try:
-        deal = account_deal(
-            session,
-            team_id=request.team_id,
-            account_id=value.account_id,
-            opportunity_id=value.opportunity_id,
-        )
-    except NotFound as gone:
-        return gone.message
+    opened = _opened(session, value, request)
+    if isinstance(opened, str):
+        return opened
+    deal, meta = opened
     if not is_open(deal.stage):
         return "This deal is closed: its stage no longer moves."
     if value.stage is deal.stage or value.stage not in OPEN_STAGE_ORDER:
         return "The deal is at that stage already." if value.stage is deal.stage else GONE
-    meta = ModalMeta(
-        account_id=value.account_id,
-        opportunity_id=value.opportunity_id,
-        version=deal.version,
-        stage=value.stage,
-        response_url=request.response_url,
-        replace_deals=True,
+    return stage_form(
+        meta=meta.model_copy(update={"stage": value.stage}), deal=deal, to=value.stage
     )
-    return stage_form(meta=meta, deal=deal, to=value.stage)
 
 
 class StageForm(BaseModel):
@@ -294,47 +357,25 @@ class StageForm(BaseModel):
     reason: Annotated[str | None, Field(max_length=NEXT_STEP)] = None
 
 
-def save_stage(
-    value: ModalMeta,
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
+def _move(session: Session, deal: DealAt, view: dict[str, Any], access: Access) -> int:
     """Move the deal: an unticked criterion without a reason is refused beside the reason,
     nothing written; the move and its criteria are the deal's history."""
-    account_id, deal_id, to = value.account_id, value.opportunity_id, value.stage
-    if account_id is None or deal_id is None or to is None:
-        ack(response_action="errors", errors={StageField.REASON: STALE_FORM})
-        return
-    try:
-        form = parse_form(StageForm, view)
-    except FormErrors as refused:
-        ack(response_action="errors", errors=refused.errors)
-        return
-
-    def write(session: Session) -> int:
-        deal = move_stage(
-            session,
-            team_id=access.team_id,
-            account_id=account_id,
-            opportunity_id=deal_id,
-            to=to,
-            met=frozenset(form.criteria),
-            reason=form.reason,
-            by_user_id=access.user_id,
-            expected_version=value.version,
-            reason_field=StageField.REASON,
-        )
-        return saved_id(deal.id)
-
-    saved = save_submission(
-        ack, body=body, db=db, write=write, access=access, default_block=StageField.REASON
+    if deal.meta.stage is None:
+        raise NotFound(STALE_FORM, field=StageField.REASON)
+    form = parse_form(StageForm, view)
+    moved = move_stage(
+        session,
+        team_id=access.team_id,
+        account_id=deal.account_id,
+        opportunity_id=deal.opportunity_id,
+        to=deal.meta.stage,
+        met=frozenset(form.criteria),
+        reason=form.reason,
+        by_user_id=access.user_id,
+        expected_version=deal.meta.version,
+        reason_field=StageField.REASON,
     )
-    if saved is not None:
-        _redraw(db, value, access, today=today)
+    return saved_id(moved.id)
 
 
 # -- MEDDIC and scorecard ------------------------------------------------------------------------
@@ -342,23 +383,11 @@ def save_stage(
 
 def qualify_loader(session: Session, value: DealValue, request: Request) -> dict[str, Any] | str:
     """ "MEDDIC / score": the deal's form, the map's economic buyer and champion offered."""
-    try:
-        deal = account_deal(
-            session,
-            team_id=request.team_id,
-            account_id=value.account_id,
-            opportunity_id=value.opportunity_id,
-        )
-    except NotFound as gone:
-        return gone.message
+    opened = _opened(session, value, request)
+    if isinstance(opened, str):
+        return opened
+    deal, meta = opened
     people = _people(session, request, value.account_id)
-    meta = ModalMeta(
-        account_id=value.account_id,
-        opportunity_id=value.opportunity_id,
-        version=deal.version,
-        response_url=request.response_url,
-        replace_deals=True,
-    )
 
     def first(role: Role) -> int | None:
         return next((i for i, _, r in people if r is role), None)
@@ -379,41 +408,21 @@ class QualifyForm(Qualification):
     champion_id: PayloadId | None = None
 
 
-def save_qualification(
-    value: ModalMeta,
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    view: dict[str, Any],
-    db: Database,
-    today: date,
-    access: Access,
-) -> None:
+def _qualify(session: Session, deal: DealAt, view: dict[str, Any], access: Access) -> int:
     """Save the deal's MEDDIC and scorecard; someone of another account is refused beside their
     field, nothing written."""
-    account_id, deal_id = value.account_id, value.opportunity_id
-    if account_id is None or deal_id is None:
-        ack(response_action="errors", errors={QualifyField.METRICS: STALE_FORM})
-        return
-    try:
-        form = parse_form(QualifyForm, view)
-    except FormErrors as refused:
-        ack(response_action="errors", errors=refused.errors)
-        return
-
-    def write(session: Session) -> int:
-        deal = qualify(
-            session,
-            team_id=access.team_id,
-            account_id=account_id,
-            opportunity_id=deal_id,
-            values=form,
-            by_user_id=access.user_id,
-            expected_version=value.version,
-        )
-        return saved_id(deal.id)
-
-    saved = save_submission(
-        ack, body=body, db=db, write=write, access=access, default_block=QualifyField.METRICS
+    form = parse_form(QualifyForm, view)
+    saved = qualify(
+        session,
+        team_id=access.team_id,
+        account_id=deal.account_id,
+        opportunity_id=deal.opportunity_id,
+        values=form,
+        by_user_id=access.user_id,
+        expected_version=deal.meta.version,
     )
-    if saved is not None:
-        _redraw(db, value, access, today=today)
+    return saved_id(saved.id)
+
+
+save_stage = deal_form(_move, block=StageField.REASON)
+save_qualification = deal_form(_qualify, block=QualifyField.METRICS)
