@@ -305,6 +305,7 @@ def save_deal(
             team_id=access.team_id,
             account_id=account_id,
             opportunity_id=value.opportunity_id,
+            lock=True,  # held through the update below
         )
         if form.stage is not deal.stage and is_forward(deal.stage, form.stage):
             raise FormErrors({OF.STAGE: MOVE_ON})

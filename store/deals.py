@@ -82,10 +82,12 @@ def criteria_passed(current: OpportunityStage, to: OpportunityStage) -> tuple[Ex
 
 
 def account_deal(
-    session: Session, *, team_id: str, account_id: int, opportunity_id: int
+    session: Session, *, team_id: str, account_id: int, opportunity_id: int, lock: bool = False
 ) -> Opportunity:
-    """The account's deal; another account's, another team's, a lead's (or none) is not found."""
-    deal = session.get(Opportunity, opportunity_id)
+    """The account's deal; another account's, another team's, a lead's (or none) is not found.
+    `lock` holds its row to the end of the transaction (PostgreSQL): a change made at the same
+    moment from the same version waits, then is refused on the version, never lost."""
+    deal = session.get(Opportunity, opportunity_id, with_for_update=lock)
     if deal is None or deal.team_id != team_id or deal.account_id != account_id:
         raise NotFound("That deal no longer exists.")
     return deal
@@ -108,7 +110,7 @@ def move_stage(
     passes is met or the move says why not (refused otherwise, nothing written); the stage and
     the criteria (met, unmet, the reason) are rows of its history, in this transaction."""
     deal = account_deal(
-        session, team_id=team_id, account_id=account_id, opportunity_id=opportunity_id
+        session, team_id=team_id, account_id=account_id, opportunity_id=opportunity_id, lock=True
     )
     check_version(expected_version, deal.version, what=deal.name, field=reason_field)
     if not is_open(deal.stage):
@@ -187,7 +189,7 @@ def qualify(
     the deal's own account's map (another's is refused beside its field, nothing written);
     each changed part is a row of its history."""
     deal = account_deal(
-        session, team_id=team_id, account_id=account_id, opportunity_id=opportunity_id
+        session, team_id=team_id, account_id=account_id, opportunity_id=opportunity_id, lock=True
     )
     check_version(expected_version, deal.version, what=deal.name, field="metrics")
     picked = {

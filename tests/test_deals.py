@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,10 +20,12 @@ from sqlalchemy import func, select
 from bench.stats import count_statements
 from commands.ui.values import AccountValue, DealStageValue, DealValue
 from store.db import Database
-from store.deals import Scorecard, deal_flags
-from store.enums import OpportunityStage, OpportunityType, Role
+from store.deals import Scorecard, deal_flags, move_stage
+from store.enums import ExitCriterion, OpportunityStage, OpportunityType, Role
+from store.errors import StoreError
 from store.models import Account, Opportunity, OpportunityChange
 from store.opportunities import OpportunityValues, create_opportunity
+from tests.conftest import POSTGRES_URL
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
@@ -412,3 +416,51 @@ def test_a_card_shared_in_the_channel_keeps_the_deals_off_and_deals_opens_the_li
     [listed] = slack.wait_for("response_url", where=lambda c: "Deals: Acme" in words(c))
     assert "Confidential upsell" in words(listed)
     assert listed.params["replace_original"] is False  # below the card, which stays
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="a row lock is PostgreSQL's (SQLite has one writer)")
+def test_two_moves_of_one_deal_at_once_write_one_and_refuse_the_other(database: Database) -> None:
+    """Two people move the same deal from the same form version at the same moment: the second
+    waits for the first's lock and is refused on the version; one move in the history."""
+    account = make_account(database)
+    deal_id = deal(database, account, OpportunityStage.PROSPECT)
+    first_moved = threading.Event()
+    outcomes: list[str] = []
+
+    def move(to: OpportunityStage, *, first: bool) -> None:
+        if not first:
+            assert first_moved.wait(timeout=30)
+        try:
+            with database.transaction() as session:
+                move_stage(
+                    session,
+                    team_id=TEAM_ID,
+                    account_id=account.id,
+                    opportunity_id=deal_id,
+                    to=to,
+                    met=frozenset({ExitCriterion.MEETING_SCHEDULED}),
+                    reason=None,
+                    by_user_id="U0ALICE" if first else "U0BOB",
+                    expected_version=1,
+                    reason_field="reason",
+                )
+                session.flush()  # the first holds the row, and takes its time to commit
+                if first:
+                    first_moved.set()
+                    time.sleep(0.5)
+            outcomes.append(f"moved to {to.value}")
+        except StoreError as refused:
+            outcomes.append(f"refused: {refused.message}")
+
+    threads = [
+        threading.Thread(target=move, args=(OpportunityStage.DISCOVERY,), kwargs={"first": True}),
+        threading.Thread(target=move, args=(OpportunityStage.DISCOVERY,), kwargs={"first": False}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes[0] == "moved to discovery"
+    assert outcomes[1].startswith("refused: ") and "changed by someone else" in outcomes[1]
+    assert [f for f, _ in history(database, deal_id)].count("stage") == 1
+    assert stored(database, deal_id).version == 2
