@@ -70,6 +70,7 @@ FORM_STAGES = (*OPEN_STAGE_ORDER, OpportunityStage.CLOSED_LOST)
 """What the Opportunity form of an account's deal offers: a new deal starts at an open stage;
 an edited one moves back, or is lost; forward is *Move stage* (its exit criteria); closing won
 is a later step."""
+REOPEN = "This deal is closed: its stage is not changed here."
 MOVE_ON = "Move it forward with *Move stage* on /account deals: its exit criteria are asked there."
 
 
@@ -307,6 +308,8 @@ def save_deal(
             opportunity_id=value.opportunity_id,
             lock=True,  # held through the update below
         )
+        if form.stage is not deal.stage and not is_open(deal.stage):
+            raise FormErrors({OF.STAGE: REOPEN})
         if form.stage is not deal.stage and is_forward(deal.stage, form.stage):
             raise FormErrors({OF.STAGE: MOVE_ON})
         update_opportunity(

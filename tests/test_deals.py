@@ -277,6 +277,19 @@ def test_every_criterion_ticked_moves_without_a_reason_and_edit_never_moves_forw
     assert submit(bot, edit, state, 4).body == ""
     saved = stored(database, deal_id)
     assert (saved.stage, saved.amount) == (OpportunityStage.PROSPECT, Decimal("52000.00"))
+    lost = opportunity_state(currency="USD", stage="closed_lost", lost_reason="No budget")
+    lost["type"] = chosen("upsell")
+    edit = click(
+        bot, slack, "deal.edit", DealValue.write(account_id=account.id, opportunity_id=deal_id)
+    )
+    assert submit(bot, edit, lost, 5).body == ""  # lost, with its reason
+    edit = click(
+        bot, slack, "deal.edit", DealValue.write(account_id=account.id, opportunity_id=deal_id)
+    )
+    state = opportunity_state(currency="USD", stage="negotiation")  # reopened past every stage
+    state["type"] = chosen("upsell")
+    assert "is closed" in submit(bot, edit, state, 6).json()["errors"]["stage"]
+    assert stored(database, deal_id).stage is OpportunityStage.CLOSED_LOST
 
 
 def test_meddic_links_the_map_refuses_another_accounts_person_and_reads_the_score(

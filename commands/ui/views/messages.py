@@ -165,7 +165,8 @@ HELP_FORMS_MORE = (
 HELP_DEALS = (
     "*Add deal* (the card, or `/account Acme deals`) / *Edit*: the *Opportunity* form of an "
     "account's deal, with its type (upsell, cross-sell, renewal) and the people involved; a new "
-    "deal starts at an open stage, and an edit may move it back or mark it lost, never forward. "
+    "deal starts at an open stage, and an edit may move it back or mark it lost, never forward "
+    "(a closed deal's stage stays). "
     "Refused: a negative amount, an open deal's close date in the past, someone of another "
     "account.\n"
     "*Move stage* (a deal's menu): moving forward shows the exit criteria of every stage it "
