@@ -312,11 +312,12 @@ def save_deal(
             raise FormErrors({OF.STAGE: REOPEN})
         if form.stage is not deal.stage and is_forward(deal.stage, form.stage):
             raise FormErrors({OF.STAGE: MOVE_ON})
+        kept = {"hypothesis_kind": deal.hypothesis_kind, "hypothesis_key": deal.hypothesis_key}
         update_opportunity(
             session,
             team_id=access.team_id,
             opportunity_id=value.opportunity_id,
-            values=values,
+            values=values.model_copy(update=kept),  # the form has no hypothesis: keep its link
             by_user_id=access.user_id,
             expected_version=value.version,
         )

@@ -477,3 +477,40 @@ def test_two_moves_of_one_deal_at_once_write_one_and_refuse_the_other(database: 
     assert outcomes[1].startswith("refused: ") and "changed by someone else" in outcomes[1]
     assert [f for f, _ in history(database, deal_id)].count("stage") == 1
     assert stored(database, deal_id).version == 2
+
+
+def test_editing_a_deal_from_a_hypothesis_keeps_its_link(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    account = make_account(database)
+    with database.transaction() as session:
+        made = create_opportunity(
+            session,
+            team_id=TEAM_ID,
+            values=OpportunityValues(
+                type=OpportunityType.UPSELL,
+                name="Seats",
+                amount=Decimal("3600"),
+                currency="USD",
+                close_date=TODAY + timedelta(days=60),
+                owner_user_id="U0ALICE",
+                hypothesis_kind="seats",
+                hypothesis_key="seats",
+            ),
+            by_user_id="U0ALICE",
+            account_id=account.id,
+        )
+        session.flush()
+        deal_id = made.id
+    edit = click(
+        bot, slack, "deal.edit", DealValue.write(account_id=account.id, opportunity_id=deal_id)
+    )
+    state = opportunity_state(currency="USD", stage="prospect", amount="4000")
+    state["type"] = chosen("upsell")
+    assert submit(bot, edit, state).body == ""
+    saved = stored(database, deal_id)
+    assert (saved.amount, saved.hypothesis_kind, saved.hypothesis_key) == (
+        Decimal("4000.00"),
+        "seats",
+        "seats",
+    )
