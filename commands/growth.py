@@ -13,15 +13,15 @@ from sqlmodel import Session
 
 from commands.access import Access
 from commands.forms import FormErrors, parse_form
-from commands.leads import OpportunityForm
+from commands.leads import OpportunityForm, typed_opportunity
 from commands.replies import AskedCommand, send_blocks
 from commands.request import Request
 from commands.submissions import save_submission
-from commands.ui.delivery import DEFAULT_TIMEOUT, webhook
+from commands.ui.delivery import answer_privately
 from commands.ui.ids import DismissField
 from commands.ui.ids import OpportunityField as OF
 from commands.ui.ids import View as F
-from commands.ui.text import escape, fallback_text
+from commands.ui.text import escape
 from commands.ui.values import STALE_FORM, AccountValue, HypothesisValue, ModalMeta, PayloadId
 from commands.ui.views.blocks import Block
 from commands.ui.views.growth import (
@@ -117,10 +117,7 @@ def _redraw(db: Database, meta: ModalMeta, access: Access, *, today: date) -> No
         blocks = growth_of(session, team_id=access.team_id, account_id=meta.account_id, today=today)
     if blocks is None:
         return
-    timeout = access.client.timeout if access.client else DEFAULT_TIMEOUT
-    webhook(meta.response_url, timeout=timeout).send(
-        text=fallback_text(blocks), blocks=blocks, response_type="ephemeral", replace_original=True
-    )
+    answer_privately(meta.response_url, blocks, client=access.client, replace_original=True)
 
 
 def _open(session: Session, value: HypothesisValue, request: Request) -> ExpansionHypothesis | str:
@@ -284,13 +281,8 @@ def save_account_opportunity(
     if account_id is None or hypothesis_id is None:
         ack(response_action="errors", errors={OF.NAME: STALE_FORM})
         return
-    try:
-        form = parse_form(AccountOpportunityForm, view)
-    except FormErrors as refused:
-        ack(response_action="errors", errors=refused.errors)
-        return
-    if errors := form.refusals(today):
-        ack(response_action="errors", errors=errors)
+    form = typed_opportunity(AccountOpportunityForm, view, today=today, ack=ack)
+    if form is None:
         return
     fields = form.model_dump(exclude={"stakeholders"})
     values = OpportunityValues(

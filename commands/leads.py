@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlmodel import Session
@@ -18,10 +18,9 @@ from commands.people_forms import MAX_YEARS_BACK
 from commands.replies import AskedCommand
 from commands.request import Request
 from commands.submissions import save_submission
-from commands.ui.delivery import DEFAULT_TIMEOUT, webhook
+from commands.ui.delivery import answer_privately
 from commands.ui.fields import CURRENCIES, NAME, SLACK_ID, TEXT
 from commands.ui.ids import OpportunityField, OutreachField
-from commands.ui.text import fallback_text
 from commands.ui.values import STALE_FORM, LeadValue, ModalMeta
 from commands.ui.views.blocks import Block
 from commands.ui.views.leads import NEXT_STEP, leads_blocks, person_offer
@@ -122,10 +121,7 @@ def _answer(db: Database, meta: ModalMeta, access: Access, *, today: date) -> No
             session, team_id=access.team_id, lead_ids=[lead.id for lead in leads]
         )
     blocks = leads_blocks(leads, deals, today=today)
-    timeout = access.client.timeout if access.client else DEFAULT_TIMEOUT
-    webhook(meta.response_url, timeout=timeout).send(
-        text=fallback_text(blocks), blocks=blocks, response_type="ephemeral", replace_original=True
-    )
+    answer_privately(meta.response_url, blocks, client=access.client, replace_original=True)
 
 
 def offer_person(db: Database, meta: ModalMeta, access: Access) -> None:
@@ -140,10 +136,7 @@ def offer_person(db: Database, meta: ModalMeta, access: Access) -> None:
             company=lead.company,
             value=LeadValue.write(lead_id=meta.lead_id),
         )
-    timeout = access.client.timeout if access.client else DEFAULT_TIMEOUT
-    webhook(meta.response_url, timeout=timeout).send(
-        text=fallback_text(blocks), blocks=blocks, response_type="ephemeral", replace_original=False
-    )
+    answer_privately(meta.response_url, blocks, client=access.client, replace_original=False)
 
 
 def _amount(value: Decimal) -> Decimal:
@@ -208,6 +201,25 @@ class OpportunityForm(BaseModel):
         return errors
 
 
+Typed = TypeVar("Typed", bound=OpportunityForm)
+
+
+def typed_opportunity(
+    model: type[Typed], view: dict[str, Any], *, today: date, ack: Callable[..., None]
+) -> Typed | None:
+    """The Opportunity form as typed, or None once its refusals are acked beside their fields
+    (each input's, then what holds them together)."""
+    try:
+        form = parse_form(model, view)
+    except FormErrors as refused:
+        ack(response_action="errors", errors=refused.errors)
+        return None
+    if errors := form.refusals(today):
+        ack(response_action="errors", errors=errors)
+        return None
+    return form
+
+
 def save_opportunity(
     value: ModalMeta,
     ack: Callable[..., None],
@@ -224,13 +236,8 @@ def save_opportunity(
         ack(response_action="errors", errors={OF.NAME: STALE_FORM})
         return
     lead_id = value.lead_id
-    try:
-        form = parse_form(OpportunityForm, view)
-    except FormErrors as refused:
-        ack(response_action="errors", errors=refused.errors)
-        return
-    if errors := form.refusals(today):
-        ack(response_action="errors", errors=errors)
+    form = typed_opportunity(OpportunityForm, view, today=today, ack=ack)
+    if form is None:
         return
     values = OpportunityValues(type=OpportunityType.NEW_LOGO, **form.model_dump())
 

@@ -130,6 +130,8 @@ class AccountVerb(StrEnum):
     """`/account Acme grow`: the account's growth view (hypotheses, whitespace, coverage)."""
     EXPANSION = "expansion"
     """`/account expansion`: the expansion pipeline (yours; the team's for leads and admins)."""
+    DEALS = "deals"
+    """`/account Acme deals`: the account's deals, to edit, move and qualify."""
 
 
 RESERVED_WORDS = {
@@ -168,6 +170,7 @@ TRAILING_VERBS = {
         AccountVerb.EVENT,
         AccountVerb.DEPARTMENTS,
         AccountVerb.GROW,
+        AccountVerb.DEALS,
     )
 }
 """`/account Acme <verb>`: the last word names what to do with the account (rule 3)."""

@@ -26,6 +26,7 @@ from store.accounts import accounts_named, find_account_by_channel, get_account,
 from store.actions import plan_items
 from store.catalogue import account_products
 from store.db import UNAVAILABLE, Database
+from store.deals import account_deals
 from store.events import org_facts
 from store.history import band_spell
 from store.models import Account, saved_id
@@ -98,6 +99,11 @@ def card_of(
             if found
             else None
         )
+        deals = (
+            account_deals(session, team_id=team_id, account_id=account_id, open_only=True)
+            if found and shared_by is None
+            else []
+        )
     if not found:
         return None
     snapshot, assessment = found[0]
@@ -112,6 +118,7 @@ def card_of(
         spell=spell,
         products=products,
         org=org,
+        deals=deals,
     )
 
 

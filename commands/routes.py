@@ -21,6 +21,7 @@ from slack_bolt import App, Args
 from commands import (
     account,
     contacts,
+    deals,
     growth,
     history,
     home,
@@ -71,6 +72,8 @@ from commands.ui.values import (
     AccountValue,
     CatalogueEntryValue,
     ChannelPick,
+    DealStageValue,
+    DealValue,
     FullCardValue,
     HistoryValue,
     HypothesisValue,
@@ -110,6 +113,7 @@ VERBS: tuple[Verb, ...] = (
     Verb(V.PORTFOLIO, LEAD, answer=replies.team_portfolio_answer),
     Verb(V.REVENUE, SEE, answer=revenue.account_revenue_answer, account=Find.NAMED),
     Verb(V.GROW, SEE, answer=growth.grow_answer, account=Find.NAMED),
+    Verb(V.DEALS, SEE, answer=deals.deals_answer, account=Find.NAMED),
     # the user's own accounts, or the whole team's for leads and admins (the answer decides)
     Verb(V.TEAM_REVENUE, ANYONE, answer=revenue.team_revenue_answer),
     # former champions at new companies: the whole team's (people we know, not customer internals)
@@ -153,6 +157,12 @@ ROUTES: tuple[Route, ...] = (
     # the growth view's hypotheses: the store finds each in the account the value names only
     Modal(A.CONVERT_HYPOTHESIS, "Opportunity", growth.convert_loader, HypothesisValue, CHANGE),
     Modal(A.DISMISS_HYPOTHESIS, "Dismiss", growth.dismiss_loader, HypothesisValue, CHANGE),
+    # an account's deals: the store finds each deal in the account the value names only
+    Answer(A.SHOW_DEALS, deals.show_deals, AccountValue, SEE),
+    Modal(A.ADD_DEAL, "Add deal", deals.add_deal, AccountValue, CHANGE),
+    Modal(A.EDIT_DEAL, "Opportunity", deals.edit_deal, DealValue, CHANGE),
+    Modal(A.MOVE_STAGE, "Move stage", deals.stage_loader, DealStageValue, CHANGE),
+    Modal(A.QUALIFY_DEAL, "MEDDIC / score", deals.qualify_loader, DealValue, CHANGE),
     Answer(A.ITEM_MENU, plan.cancel_item, ItemMenuValue, CHANGE, choice=ItemMenu.CANCEL),
     Answer(A.ITEM_MENU, plan.unblock_item, ItemMenuValue, CHANGE, choice=ItemMenu.UNBLOCK),
     Modal(A.EDIT_ACCOUNT, "Edit account", loaders.edit_account, AccountValue, CHANGE),
@@ -326,6 +336,9 @@ ROUTES: tuple[Route, ...] = (
     Form(F.OPPORTUNITY_FORM, leads.save_opportunity, ANYONE, account=Find.NONE),  # a lead's
     Form(F.ACCOUNT_OPPORTUNITY_FORM, growth.save_account_opportunity, CHANGE),  # an account's
     Form(F.DISMISS_FORM, growth.save_dismissal, CHANGE),
+    Form(F.DEAL_FORM, deals.save_deal, CHANGE),
+    Form(F.STAGE_FORM, deals.save_stage, CHANGE),
+    Form(F.QUALIFY_FORM, deals.save_qualification, CHANGE),
     settings_form(F.SETTINGS_FORM, team_settings.save_digest_settings, SettingsSection.DIGESTS),
     settings_form(F.THRESHOLDS_FORM, team_settings.save_thresholds, SettingsSection.THRESHOLDS),
     settings_form(F.LEADS_FORM, team_settings.save_leads_form, SettingsSection.LEADS),

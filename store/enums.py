@@ -236,6 +236,26 @@ STAGE_PROBABILITY = {
 }
 """The practice's probability of each stage, in percent."""
 
+OPEN_STAGE_ORDER = (
+    OpportunityStage.PROSPECT,
+    OpportunityStage.DISCOVERY,
+    OpportunityStage.EVALUATION,
+    OpportunityStage.PROPOSAL,
+    OpportunityStage.NEGOTIATION,
+)
+"""The open stages in the order a deal moves through them."""
+
+
+class ExitCriterion(StrEnum):
+    """What a stage asks before a deal leaves it (`store.deals.EXIT_CRITERIA`)."""
+
+    MEETING_SCHEDULED = "meeting_scheduled"
+    QUALIFIED = "qualified"
+    DEMO_DELIVERED = "demo_delivered"
+    BUDGET_APPROVED = "budget_approved"
+    PROPOSAL_ACCEPTED = "proposal_accepted"
+    CONTRACT_AGREED = "contract_agreed"
+
 
 class HypothesisStatus(StrEnum):
     """Where a stored expansion hypothesis stands: open, dismissed with a reason, or turned into

@@ -641,6 +641,17 @@ class LeadOutreach(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+SCORE_COLUMNS = (
+    "score_budget",
+    "score_authority",
+    "score_need",
+    "score_timeline",
+    "score_champion",
+    "score_competition",
+)
+"""The qualification scorecard's columns on `opportunity`, in the practice's order."""
+
+
 class Opportunity(SQLModel, table=True):
     """A deal: an upsell, cross-sell or renewal of an account, or a new logo of a lead (exactly
     one of the two, checked by the database). Every change is an `OpportunityChange`."""
@@ -653,6 +664,10 @@ class Opportunity(SQLModel, table=True):
         ),
         sa.CheckConstraint(
             "(hypothesis_kind IS NULL) = (hypothesis_key IS NULL)", name="hypothesis_whole"
+        ),
+        *(
+            sa.CheckConstraint(f"{column} BETWEEN 1 AND 5", name=f"{column}_1_to_5")
+            for column in SCORE_COLUMNS
         ),
         sa.Index(None, "team_id", "account_id"),
         sa.Index(None, "team_id", "lead_id"),
@@ -677,6 +692,22 @@ class Opportunity(SQLModel, table=True):
     hypothesis_kind: str | None = Field(default=None, max_length=32)
     hypothesis_key: str | None = Field(default=None, max_length=200)
     """The expansion hypothesis it came from (`store.expansion`: its kind and key), if any."""
+    # MEDDIC (`store.deals`): each empty one is a gap; the buyer and champion are on the map
+    metrics: str | None = Field(default=None, max_length=500)
+    economic_buyer_id: int | None = Field(
+        default=None, foreign_key="stakeholder.id", ondelete="SET NULL"
+    )
+    decision_criteria: str | None = Field(default=None, max_length=500)
+    decision_process: str | None = Field(default=None, max_length=500)
+    identified_pain: str | None = Field(default=None, max_length=500)
+    champion_id: int | None = Field(default=None, foreign_key="stakeholder.id", ondelete="SET NULL")
+    # the qualification scorecard, 1-5 each (none: not scored yet)
+    score_budget: int | None = None
+    score_authority: int | None = None
+    score_need: int | None = None
+    score_timeline: int | None = None
+    score_champion: int | None = None
+    score_competition: int | None = None
     version: int = Field(default=1)
     created_by_user_id: str | None = Field(default=None, max_length=SLACK_ID_LENGTH)
     created_at: datetime = created_at_field()

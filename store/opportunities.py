@@ -92,7 +92,7 @@ class OpportunityValues(BaseModel):
         return self
 
 
-def _text(value: Any) -> str | None:
+def field_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, date):
@@ -100,7 +100,7 @@ def _text(value: Any) -> str | None:
     return str(getattr(value, "value", value))
 
 
-def _record(
+def record_change(
     session: Session,
     opportunity: Opportunity,
     *,
@@ -236,9 +236,9 @@ def create_opportunity(
                 opportunity_id=saved_id(opportunity.id), stakeholder_id=person_id, team_id=team_id
             )
         )
-    snapshot = {field: _text(getattr(opportunity, field)) for field in TRACKED}
+    snapshot = {field: field_text(getattr(opportunity, field)) for field in TRACKED}
     snapshot[STAKEHOLDERS] = _people_text(values.stakeholder_ids)
-    _record(
+    record_change(
         session,
         opportunity,
         field=CREATED,
@@ -296,9 +296,11 @@ def update_opportunity(
     new["name"] = clean_name(values.name)
     changed = False
     for field in TRACKED:
-        old, value = _text(getattr(opportunity, field)), _text(new[field])
+        old, value = field_text(getattr(opportunity, field)), field_text(new[field])
         if old != value:
-            _record(session, opportunity, field=field, old=old, new=value, by_user_id=by_user_id)
+            record_change(
+                session, opportunity, field=field, old=old, new=value, by_user_id=by_user_id
+            )
             setattr(opportunity, field, new[field])
             changed = True
     before = involved(session, opportunity_id=opportunity_id)
@@ -315,7 +317,7 @@ def update_opportunity(
                     opportunity_id=opportunity_id, stakeholder_id=person_id, team_id=team_id
                 )
             )
-        _record(
+        record_change(
             session,
             opportunity,
             field=STAKEHOLDERS,

@@ -160,6 +160,8 @@ def test_card_shows_snapshot_band_map_flags_and_plan(
         "account.departments",
         "account.event",
         "account.growth",
+        "deal.add",
+        "account.deals",
     ]
     assert len(blocks) <= 50
 

@@ -31,7 +31,7 @@ from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from commands.ui.directory import ChannelFacts, Directory
 from commands.ui.slack_failures import Failure, Outcome, classify, classify_answer, never_sent
-from commands.ui.text import channel_mention
+from commands.ui.text import channel_mention, fallback_text
 from commands.ui.views.blocks import Block
 from store.deliveries import TIMED_OUT
 
@@ -154,6 +154,20 @@ def webhook(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> WebhookClient:
         timeout=timeout,  # type: ignore[arg-type]  # slack_sdk says int; urllib takes a float
         retry_handlers=retry_handlers(),
         logger=slack_logger(),
+    )
+
+
+def answer_privately(
+    url: str, blocks: list[Block], *, client: WebClient | None, replace_original: bool
+) -> None:
+    """A private answer on a response URL: a view redrawn in place of the message a form came
+    from (`replace_original`), or below it."""
+    timeout = client.timeout if client else DEFAULT_TIMEOUT
+    webhook(url, timeout=timeout).send(
+        text=fallback_text(blocks),
+        blocks=blocks,
+        response_type="ephemeral",
+        replace_original=replace_original,
     )
 
 

@@ -93,6 +93,16 @@ class Action(StrEnum):
     """The growth view: "Turn into opportunity" on a hypothesis."""
     DISMISS_HYPOTHESIS = "hypothesis.dismiss"
     """The growth view: "Dismiss" a hypothesis or observation, with a reason."""
+    ADD_DEAL = "deal.add"
+    """The card's and `/account Acme deals`' "Add deal": the account's Opportunity form."""
+    SHOW_DEALS = "account.deals"
+    """The card's "Deals": `/account Acme deals`."""
+    EDIT_DEAL = "deal.edit"
+    """`/account Acme deals`: a deal's Edit (its Opportunity form filled in)."""
+    MOVE_STAGE = "deal.stage"
+    """`/account Acme deals`: a deal's stage menu (each option a stage to move to)."""
+    QUALIFY_DEAL = "deal.qualify"
+    """`/account Acme deals`: a deal's MEDDIC and scorecard."""
 
 
 class ItemMenu(StrEnum):
@@ -144,6 +154,10 @@ class View(StrEnum):
     ACCOUNT_OPPORTUNITY_FORM = "opportunity.account_form"
     """The Opportunity form of an account's deal, opened from an expansion hypothesis."""
     DISMISS_FORM = "hypothesis.dismiss_form"
+    DEAL_FORM = "deal.form"
+    """The Opportunity form of an account's deal, added or edited directly."""
+    STAGE_FORM = "deal.stage_form"
+    QUALIFY_FORM = "deal.qualify_form"
 
 
 class AccountField(StrEnum):
@@ -230,6 +244,32 @@ class OpportunityField(StrEnum):
     NEXT_STEP_ON = "next_step_on"
     TRIGGER = "trigger_signal"
     BUSINESS_CASE = "business_case"
+    TYPE = "type"
+    """An account's deal only: upsell, cross-sell or renewal."""
+
+
+class StageField(StrEnum):
+    """Block ids of the Move stage modal."""
+
+    CRITERIA = "criteria"
+    REASON = "reason"
+
+
+class QualifyField(StrEnum):
+    """Block ids of the MEDDIC and scorecard modal (the record's column names)."""
+
+    METRICS = "metrics"
+    ECONOMIC_BUYER = "economic_buyer_id"
+    DECISION_CRITERIA = "decision_criteria"
+    DECISION_PROCESS = "decision_process"
+    IDENTIFIED_PAIN = "identified_pain"
+    CHAMPION = "champion_id"
+    BUDGET = "score_budget"
+    AUTHORITY = "score_authority"
+    NEED = "score_need"
+    TIMELINE = "score_timeline"
+    CHAMPION_SCORE = "score_champion"
+    COMPETITION = "score_competition"
 
 
 class DismissField(StrEnum):

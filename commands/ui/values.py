@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from commands.ui.errors import UserError
 from commands.ui.ids import ItemMenu, StakeholderMenu
-from store.enums import RenewalOutcome, Role
+from store.enums import OpportunityStage, RenewalOutcome, Role
 from store.settings import SettingsSection
 
 URL = r"^https?://[^\s<>|]+$"
@@ -107,6 +107,10 @@ class ModalMeta(BaseModel):
     """The opportunity an Opportunity form edits (none: a new one)."""
     hypothesis_id: PayloadId | None = None
     """The expansion hypothesis a form dismisses or turns into an opportunity (of `account_id`)."""
+    stage: OpportunityStage | None = None
+    """The stage a Move stage form moves the deal to."""
+    replace_deals: bool = False
+    """The modal was opened from `/account Acme deals`: after saving, redraw that list in place."""
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True, exclude_defaults=True)
@@ -346,6 +350,29 @@ class HypothesisValue(ButtonValue):
     refused: ClassVar[str] = "That button no longer points at a hypothesis."
     account_id: PayloadId
     hypothesis_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(account_id=self.account_id)
+
+
+class DealValue(ButtonValue):
+    """A deal's buttons on `/account Acme deals` (`12:40`): its account, then the deal."""
+
+    refused: ClassVar[str] = "That button no longer points at a deal."
+    account_id: PayloadId
+    opportunity_id: PayloadId
+
+    def target(self) -> ModalMeta:
+        return ModalMeta(account_id=self.account_id)
+
+
+class DealStageValue(ButtonValue):
+    """An option of a deal's stage menu (`12:40:proposal`): its account, the deal, the stage."""
+
+    refused: ClassVar[str] = "That menu no longer points at a deal."
+    account_id: PayloadId
+    opportunity_id: PayloadId
+    stage: OpportunityStage
 
     def target(self) -> ModalMeta:
         return ModalMeta(account_id=self.account_id)

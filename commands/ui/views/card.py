@@ -23,6 +23,7 @@ from commands.ui.views.blocks import (
     shorten,
 )
 from commands.ui.views.catalogue import products_lines
+from commands.ui.views.deals import card_deals
 from commands.ui.views.org import coverage_line, events_line
 from commands.ui.views.plan import plan_section, tasks_section
 from commands.ui.views.save_plan import progress_words
@@ -30,6 +31,7 @@ from store.catalogue import AccountProducts
 from store.enums import ContactChannel, RenewalStage, Role, Sentiment, StakeholderStatus, label
 from store.events import OrgFacts
 from store.history import BandSpell
+from store.models import Opportunity
 from store.plays import draft_save_plan
 from store.rows import PersonRow
 from store.signals import (
@@ -137,10 +139,12 @@ def account_card(
     spell: BandSpell | None = None,
     products: AccountProducts | None = None,
     org: OrgFacts | None = None,
+    deals: Sequence[Opportunity] = (),
 ) -> list[Block]:
     """The whole card; buttons only on the private copy, a credit line on a shared one. A
     linked channel shared with another organisation is marked: nothing internal goes there.
-    `spell` (from the account's history) says how long it has had its band."""
+    `spell` (from the account's history) says how long it has had its band; `deals` are its
+    open deals (listed on the private copy only, as our tasks are)."""
     account = snapshot.account
     channel = channel_mention(account.channel_id)
     if channel_shared_outside:
@@ -176,6 +180,7 @@ def account_card(
             if shared_by is None
             else []
         ),
+        *(card_deals(deals, today=today) if shared_by is None else []),
     ]
     if shared_by is None:
         this = AccountValue.write(account_id=account.id)
@@ -195,6 +200,8 @@ def account_card(
                 button("Departments", action_id=Action.DEPARTMENTS, value=this),
                 button("Log event", action_id=Action.LOG_EVENT, value=this),
                 button("Growth", action_id=Action.SHOW_GROWTH, value=this),
+                button("Add deal", action_id=Action.ADD_DEAL, value=this),
+                button("Deals", action_id=Action.SHOW_DEALS, value=this),
             )
         )
     footer = products_lines(products) if products else []

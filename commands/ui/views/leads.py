@@ -24,7 +24,7 @@ from commands.ui.views.modal import (
     text_input,
 )
 from store.champion_leads import LeadRow
-from store.enums import STAGE_PROBABILITY, LeadStatus, OpportunityStage, label
+from store.enums import STAGE_PROBABILITY, LeadStatus, OpportunityStage, OpportunityType, label
 from store.models import Opportunity
 from store.names import name_key
 from store.opportunities import STAKEHOLDERS
@@ -42,6 +42,9 @@ STAGE_WORDS: dict[Any, str] = {
 }
 STAGE_WORDS[OpportunityStage.EVALUATION] = "Demo / evaluation (40%)"
 NEXT_STEP = 500
+TYPE_WORDS: dict[Any, str] = {kind: label(kind) for kind in OpportunityType} | {
+    OpportunityType.CROSS_SELL: "Cross-sell"
+}
 
 
 def how_long(days: int) -> str:
@@ -175,9 +178,13 @@ def opportunity_form(
     people: Sequence[tuple[int, str]] = (),
     chosen: Sequence[int] = (),
     callback_id: View = View.OPPORTUNITY_FORM,
+    types: Sequence[OpportunityType] = (),
+    stages: Sequence[OpportunityStage] = tuple(OpportunityStage),
 ) -> dict[str, Any]:
     """An opportunity, new or edited (filled in), or new and prefilled (`name`, `amount`, the
-    people of an account's deal with those `chosen`). `about` says whose it is (escaped here)."""
+    people of an account's deal with those `chosen`). `about` says whose it is (escaped here).
+    An account's deal added directly picks its type among `types`; `stages` are those the
+    form offers."""
     c = current
     currency = c.currency if c else currency
     element = {
@@ -187,6 +194,17 @@ def opportunity_form(
     blocks = [
         section(escape(about)),
         input_block(OF.NAME, "Name", text_input(max_length=NAME, value=c.name if c else name)),
+        *(
+            [
+                input_block(
+                    OF.TYPE,
+                    "Type",
+                    enum_select(types, value=c.type if c else types[0], words=TYPE_WORDS),
+                )
+            ]
+            if types
+            else []
+        ),
         input_block(
             OF.AMOUNT,
             "Amount (ARR)",
@@ -207,7 +225,7 @@ def opportunity_form(
             OF.STAGE,
             "Stage",
             enum_select(
-                list(OpportunityStage),
+                list(stages),
                 value=c.stage if c else OpportunityStage.PROSPECT,
                 words=STAGE_WORDS,
             ),

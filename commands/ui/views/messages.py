@@ -75,6 +75,9 @@ HELP_COMMANDS = (
     "leads and admins, `/account expansion mine` their own): accounts by readiness with their "
     "top hypothesis and estimated ARR, the total identified, red accounts to stabilise first; "
     "as of the last refresh (the weekly digest run).\n"
+    "`/account Acme deals` (or the card's *Deals*) lists its deals: stage, amount, close date, "
+    "next step, score and flags, and MEDDIC filled or as gaps, with *Edit*, a menu to move the "
+    "stage and *MEDDIC / score* on each, and *Add deal*. The card lists the open ones.\n"
     "`/account help` shows this message."
 )
 HELP_GRAMMAR = (
@@ -87,8 +90,8 @@ HELP_GRAMMAR = (
     "that command "
     "(`show` takes all the rest as the name: `/account show Acme plan` opens the account called "
     "Acme plan); (3) a name, then `plan`, `history`, `stakeholder`, `contact`, `action`, "
-    "`revenue`, `event`, `departments` or `grow`; (4) a name, matched loosely. A text over 150 "
-    "characters is too long to be a name."
+    "`revenue`, `event`, `departments`, `grow` or `deals`; (4) a name, matched loosely. A text "
+    "over 150 characters is too long to be a name."
 )
 HELP_FORMS = (
     "*Account* (New account, Edit account): name (unique in the workspace, ignoring case and "
@@ -159,6 +162,25 @@ HELP_FORMS_MORE = (
 )
 
 
+HELP_DEALS = (
+    "*Add deal* (the card, or `/account Acme deals`) / *Edit*: the *Opportunity* form of an "
+    "account's deal, with its type (upsell, cross-sell, renewal) and the people involved; a new "
+    "deal starts at an open stage, and an edit may move it back or mark it lost, never forward "
+    "(a closed deal's stage stays). "
+    "Refused: a negative amount, an open deal's close date in the past, someone of another "
+    "account.\n"
+    "*Move stage* (a deal's menu): moving forward shows the exit criteria of every stage it "
+    "passes as a checklist (prospect: meeting scheduled; discovery: qualified; demo / "
+    "evaluation: demo delivered, budget approved; proposal: proposal accepted; negotiation: "
+    "contract agreed); a criterion left unticked needs a reason, and the move, the criteria and "
+    "the reason are kept in the deal's history. Without either, nothing is written.\n"
+    "*MEDDIC / score* (a deal's button): metrics, economic buyer (someone on the account's "
+    "map; its economic buyer offered), decision criteria, decision process, identified pain, "
+    "champion (from the map); each empty part is a gap. The qualification scorecard: budget, "
+    "authority, need, timeline, champion, competition, 1-5 each, total /30: 25+ strong, 18-24 "
+    "work on the weak areas, under 18 needs qualification. A deal at proposal or later is "
+    "flagged with a score under 18 (or not scored), no economic buyer or no champion."
+)
 HELP_TASKS = (
     "*Add task* (a card button) / *Edit task* (the task's menu): an internal task, what, its "
     "owner on our side and a due date (today or later; an edited task may keep a date passed); "
@@ -196,6 +218,7 @@ def help_blocks() -> list[Block]:
         header("The forms"),
         section(HELP_FORMS),
         section(HELP_FORMS_MORE),
+        section(HELP_DEALS),
         section(HELP_TASKS),
         section(HELP_ORG),
         header("What the emoji mean"),
