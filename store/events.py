@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from store.departments import list_departments
 from store.enums import EventKind, EventSource
 from store.errors import StoreError
 from store.models import AccountDepartment, BusinessEvent
@@ -115,22 +115,55 @@ def log_event(
     return event
 
 
+class DepartmentFact(NamedTuple):
+    """A department as the card's coverage line reads it."""
+
+    id: int
+    name: str
+    uses_product: bool
+
+
 class OrgFacts(NamedTuple):
     """What the card shows of an account's org and news: its departments and recent events."""
 
-    departments: list[AccountDepartment]
+    departments: list[DepartmentFact]
     events: list[EventRow]
 
 
+_DEPARTMENTS = (
+    select_columns(*columns(AccountDepartment, DepartmentFact._fields))
+    .where(
+        col(AccountDepartment.team_id) == bindparam("team_id"),
+        col(AccountDepartment.account_id) == bindparam("account_id"),
+    )
+    .order_by(col(AccountDepartment.name_key))
+)
+_RECENT_EVENTS = (
+    select_columns(*EVENT_COLUMNS)
+    .where(
+        col(BusinessEvent.team_id) == bindparam("team_id"),
+        col(BusinessEvent.account_id) == bindparam("account_id"),
+        col(BusinessEvent.happened_on) >= bindparam("since"),
+    )
+    .order_by(col(BusinessEvent.happened_on).desc(), col(BusinessEvent.id).desc())
+)
+"""Built once: every card reads them (as Core rows on the session's connection)."""
+
+
 def org_facts(session: Session, *, team_id: str, account_id: int, today: date) -> OrgFacts:
-    """The account's departments and its events of the last `RECENT_DAYS` days (two
-    statements, whatever the portfolio's size)."""
+    """The account's departments, by name, and its events of the last `RECENT_DAYS` days,
+    newest first (two statements, whatever the portfolio's size)."""
+    connection = session.connection()
+    mine = {"team_id": team_id, "account_id": account_id}
     since = today - timedelta(days=RECENT_DAYS)
     return OrgFacts(
-        departments=list_departments(session, team_id=team_id, account_id=account_id),
-        events=events_of(session, team_id=team_id, account_ids=[account_id], since=since).get(
-            account_id, []
-        ),
+        departments=[
+            DepartmentFact._make(row) for row in connection.execute(_DEPARTMENTS, mine).all()
+        ],
+        events=[
+            EventRow._make(row)
+            for row in connection.execute(_RECENT_EVENTS, mine | {"since": since}).all()
+        ],
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, case, func
 from sqlalchemy import select as select_columns
@@ -49,9 +50,10 @@ class RiskAssessment:
     executive_involvement: str = ""
 
 
-def save_plan_progress(session: Session, *, scope: Select[int | None]) -> dict[int, SavePlanStatus]:
+def save_plan_query(scope: Select[int | None]) -> Select[*tuple[Any, ...]]:
     """The current save plan of each account in `scope`, with its steps counted (cancelled ones
-    apart) and those done: one statement whatever the number of accounts."""
+    apart) and those done: one statement whatever the number of accounts, read by
+    `save_plans_of`."""
     done = func.sum(case((col(ActionItem.status) == ActionStatus.DONE, 1), else_=0))
     steps = func.sum(
         case(
@@ -63,31 +65,31 @@ def save_plan_progress(session: Session, *, scope: Select[int | None]) -> dict[i
             else_=0,
         )
     )
-    rows = (
-        session.connection()
-        .execute(  # Core rows, fetched at once
-            select_columns(
-                col(SavePlan.account_id),
-                col(SavePlan.id),
-                col(SavePlan.churn_probability),
-                col(SavePlan.difficulty),
-                col(SavePlan.created_at),
-                steps,
-                done,
-            )
-            .outerjoin(ActionItem, col(ActionItem.save_plan_id) == col(SavePlan.id))
-            .where(col(SavePlan.account_id).in_(scope), col(SavePlan.replaced_at).is_(None))
-            .group_by(
-                col(SavePlan.account_id),
-                col(SavePlan.id),
-                col(SavePlan.churn_probability),
-                col(SavePlan.difficulty),
-                col(SavePlan.created_at),
-            )
-            .order_by(col(SavePlan.id))
+    return (
+        select_columns(
+            col(SavePlan.account_id),
+            col(SavePlan.id),
+            col(SavePlan.churn_probability),
+            col(SavePlan.difficulty),
+            col(SavePlan.created_at),
+            steps,
+            done,
         )
-        .all()
+        .outerjoin(ActionItem, col(ActionItem.save_plan_id) == col(SavePlan.id))
+        .where(col(SavePlan.account_id).in_(scope), col(SavePlan.replaced_at).is_(None))
+        .group_by(
+            col(SavePlan.account_id),
+            col(SavePlan.id),
+            col(SavePlan.churn_probability),
+            col(SavePlan.difficulty),
+            col(SavePlan.created_at),
+        )
+        .order_by(col(SavePlan.id))
     )
+
+
+def save_plans_of(rows: Sequence[Any]) -> dict[int, SavePlanStatus]:
+    """Each account's plan in `save_plan_query`'s rows (Core rows, fetched at once)."""
     return {
         account_id: SavePlanStatus(
             id=plan_id,

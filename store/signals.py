@@ -157,7 +157,7 @@ class UsagePoint:
 
 @dataclass(frozen=True, slots=True)
 class UsageTrend:
-    """An account's usage as the rules need it (`store.usage.usage_trends`, one query for any
+    """An account's usage as the rules need it (`store.usage.usage_query`, one query for any
     number of accounts): the latest reading, the latest one 30 and 90 days back, and the
     escalations of the readings inside the last 30 days."""
 
@@ -170,7 +170,7 @@ class UsageTrend:
 @dataclass(frozen=True, slots=True)
 class SavePlanStatus:
     """An account's current save plan as the card and the digests read it: its steps (internal
-    tasks, cancelled ones apart) and how many are done (`store.save_plans.save_plan_progress`,
+    tasks, cancelled ones apart) and how many are done (`store.save_plans.save_plan_query`,
     one query for any number of accounts)."""
 
     id: int

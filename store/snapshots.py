@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 from itertools import chain, groupby
 from operator import attrgetter, itemgetter
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Connection, Select, and_, func
+from sqlalchemy import Connection, Select, and_, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -24,10 +24,10 @@ from store.models import (
     StakeholderChange,
 )
 from store.rows import ACCOUNT_COLUMNS, ITEM_COLUMNS, PERSON_COLUMNS, AccountRow, ItemRow, PersonRow
-from store.save_plans import save_plan_progress
+from store.save_plans import save_plan_query, save_plans_of
 from store.signals import AccountSnapshot, Override
 from store.types import utcnow
-from store.usage import usage_trends
+from store.usage import usage_of, usage_params, usage_query
 
 
 def account_scope(
@@ -39,17 +39,34 @@ def account_scope(
     """The ids of a team's live accounts, optionally narrowed to some ids or one owner. A
     churned account is inactive: left out of every list, portfolio and digest, read only when
     asked for by its id (its card)."""
+    scope = _scope(by_ids=account_ids is not None, by_owner=owner_user_id is not None)
+    return scope.params(_scope_params(team_id, account_ids, owner_user_id))
+
+
+def _scope(*, by_ids: bool, by_owner: bool) -> Select[int | None]:
+    """`account_scope`'s query, its team, ids and owner bound at execution (`_scope_params`)."""
     scope = select(col(Account.id)).where(
-        Account.team_id == team_id,
+        Account.team_id == bindparam("scope_team"),
         col(Account.archived).is_(False),
     )
-    if account_ids is not None:
-        scope = scope.where(col(Account.id).in_(account_ids))
+    if by_ids:
+        scope = scope.where(col(Account.id).in_(bindparam("scope_ids", expanding=True)))
     else:
         scope = scope.where(col(Account.churned_on).is_(None))
-    if owner_user_id is not None:
-        scope = scope.where(Account.owner_user_id == owner_user_id)
+    if by_owner:
+        scope = scope.where(Account.owner_user_id == bindparam("scope_owner"))
     return scope
+
+
+def _scope_params(
+    team_id: str, account_ids: Sequence[int] | None, owner_user_id: str | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"scope_team": team_id}
+    if account_ids is not None:
+        params["scope_ids"] = list(account_ids)
+    if owner_user_id is not None:
+        params["scope_owner"] = owner_user_id
+    return params
 
 
 OVERRIDE_COLUMNS: tuple[Any, ...] = (
@@ -116,47 +133,25 @@ def stream_snapshots(
     once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
     150,000 people in about a sixth more): for an owner's few thousand people.
     Read it inside the session's transaction."""
-    options = {} if chunk is None else {"yield_per": chunk}
-    scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
     connection = session.connection()
-    found = connection.execute(
-        select_columns(*ACCOUNT_COLUMNS, *OVERRIDE_COLUMNS)
-        .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
-        .where(col(Account.id).in_(scope))
-        .order_by(Account.name_key)
-    ).all()
+    built = _snapshot_statements(
+        by_ids=account_ids is not None,
+        by_owner=owner_user_id is not None,
+        postgres=connection.dialect.name == "postgresql",
+    )
+    params = _scope_params(team_id, account_ids, owner_user_id)
+    found = connection.execute(built.accounts, params).all()
     if not found:
         return
     width = len(ACCOUNT_COLUMNS)
     accounts = [(AccountRow._make(row[:width]), _override(row[width:])) for row in found]
-    activity = _last_map_activity(session, scope=scope)
-    usage = usage_trends(session, scope=scope, today=today or utcnow().date())
-    plans = save_plan_progress(session, scope=scope)
-    people = _ByAccount(
-        rows_of(PersonRow),
-        _fetched(
-            connection,
-            select_columns(*PERSON_COLUMNS)
-            .where(col(Stakeholder.account_id).in_(scope), ON_MAP)
-            .order_by(col(Stakeholder.account_id), col(Stakeholder.name))
-            .execution_options(**options),
-            chunk,
-        ),
+    activity = _last_map_activity(connection, built, params)
+    usage = usage_of(
+        connection.execute(built.usage, params | usage_params(today or utcnow().date())).all()
     )
-    items = _ByAccount(
-        rows_of(ItemRow),
-        _fetched(
-            connection,
-            select_columns(*ITEM_COLUMNS)
-            .where(
-                col(ActionItem.account_id).in_(scope),
-                col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
-            )
-            .order_by(col(ActionItem.account_id), col(ActionItem.due_on), col(ActionItem.id))
-            .execution_options(**options),
-            chunk,
-        ),
-    )
+    plans = save_plans_of(connection.execute(built.plans, params).all())
+    people = _ByAccount(rows_of(PersonRow), _fetched(connection, built.people, params, chunk))
+    items = _ByAccount(rows_of(ItemRow), _fetched(connection, built.items, params, chunk))
     for place in sorted(range(len(accounts)), key=lambda i: accounts[i][0].id):
         account, override = accounts[place]
         open_items = items.take(account.id)
@@ -175,6 +170,54 @@ def stream_snapshots(
         )
 
 
+Statement = Select[*tuple[Any, ...]]
+"""A select of any columns."""
+
+
+class _Statements(NamedTuple):
+    """A snapshot's seven statements for one shape of scope, their parameters bound at
+    execution (`_scope_params`, and the usage's days)."""
+
+    accounts: Statement
+    changed: Statement
+    contacted: Statement
+    usage: Statement
+    plans: Statement
+    people: Statement
+    items: Statement
+
+
+@cache
+def _snapshot_statements(*, by_ids: bool, by_owner: bool, postgres: bool) -> _Statements:
+    """Built once per shape of scope (a card's ids, an owner's, the whole team) and dialect:
+    built per call, the statements cost more Python than SQLite took to answer them for a card
+    (SQLAlchemy's coercions and cache keys, about 15 % of a card's CPU)."""
+    scope = _scope(by_ids=by_ids, by_owner=by_owner)
+    return _Statements(
+        accounts=select_columns(*ACCOUNT_COLUMNS, *OVERRIDE_COLUMNS)
+        .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
+        .where(col(Account.id).in_(scope))
+        .order_by(Account.name_key),
+        changed=select(StakeholderChange.account_id, func.max(StakeholderChange.changed_at))
+        .where(col(StakeholderChange.account_id).in_(scope))
+        .group_by(col(StakeholderChange.account_id)),
+        contacted=select(ContactLog.account_id, func.max(ContactLog.contacted_on))
+        .where(col(ContactLog.account_id).in_(scope))
+        .group_by(col(ContactLog.account_id)),
+        usage=usage_query(scope, postgres=postgres),
+        plans=save_plan_query(scope),
+        people=select_columns(*PERSON_COLUMNS)
+        .where(col(Stakeholder.account_id).in_(scope), ON_MAP)
+        .order_by(col(Stakeholder.account_id), col(Stakeholder.name)),
+        items=select_columns(*ITEM_COLUMNS)
+        .where(
+            col(ActionItem.account_id).in_(scope),
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+        )
+        .order_by(col(ActionItem.account_id), col(ActionItem.due_on), col(ActionItem.id)),
+    )
+
+
 Row = TypeVar("Row", PersonRow, ItemRow)
 
 
@@ -184,13 +227,15 @@ def rows_of(kind: type[Row]) -> Callable[[Any], Row]:
     return cast(Callable[[Any], Row], partial(tuple.__new__, kind))
 
 
-def _fetched(connection: Connection, statement: Select[Any], chunk: int | None) -> Iterable[Any]:
+def _fetched(
+    connection: Connection, statement: Statement, params: dict[str, Any], chunk: int | None
+) -> Iterable[Any]:
     """The statement's rows on the session's connection, as SQLAlchemy Core rows (the ORM's
     result machinery adds nothing to plain columns but time): all at once (one `fetchall`, not a
-    `fetchone` per row) or, with `chunk`, streamed that many at a time."""
-    result = connection.execute(statement)
+    `fetchone` per row) or, with `chunk`, streamed that many at a time (`yield_per`)."""
     if chunk is None:
-        return result.all()
+        return connection.execute(statement, params).all()
+    result = connection.execute(statement, params, execution_options={"yield_per": chunk})
     # Whole partitions (`fetchmany`) chained, not the result iterated: iterating a streamed
     # result fetches a row at a time through SQLAlchemy's Python (a team's 150,000 people).
     return chain.from_iterable(result.partitions(chunk))
@@ -230,23 +275,14 @@ def _override(values: Sequence[Any]) -> Override | None:
     )
 
 
-def _last_map_activity(session: Session, *, scope: Select[int | None]) -> dict[int, date]:
+def _last_map_activity(
+    connection: Connection, built: _Statements, params: dict[str, Any]
+) -> dict[int, date]:
     """The latest day a stakeholder was added, changed or contacted, per account."""
     latest: dict[int, date] = {}
-    connection = session.connection()
-    changed = connection.execute(
-        select(StakeholderChange.account_id, func.max(StakeholderChange.changed_at))
-        .where(col(StakeholderChange.account_id).in_(scope))
-        .group_by(col(StakeholderChange.account_id))
-    ).all()
-    for account_id, at in changed:
+    for account_id, at in connection.execute(built.changed, params).all():
         latest[account_id] = _as_date(at)
-    contacted = connection.execute(
-        select(ContactLog.account_id, func.max(ContactLog.contacted_on))
-        .where(col(ContactLog.account_id).in_(scope))
-        .group_by(col(ContactLog.account_id))
-    ).all()
-    for account_id, on in contacted:
+    for account_id, on in connection.execute(built.contacted, params).all():
         day = _as_date(on)
         if account_id not in latest or day > latest[account_id]:
             latest[account_id] = day

@@ -4,7 +4,7 @@ whole-account reading sets the account's active seats.
 Readings come one at a time from Slack (`record_reading`) or in batches from a file
 (`record_readings`); either way a reading for a date (and department) already recorded replaces
 it, and the caller is told whether each was created, replaced or unchanged. The rules read the
-whole account's readings through `usage_trends`: one statement for any number of accounts; the
+whole account's readings through `usage_query`: one statement for any number of accounts; the
 expansion engine reads the departments' (`store.growth`).
 """
 
@@ -19,7 +19,19 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, true, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -399,11 +411,25 @@ def _as_date(value: object) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[int, UsageTrend]:
-    """Per account of `scope` (a query of account ids), its usage as the rules read it on
-    `today` (the whole account's readings, not its departments'): one statement, up to three
-    readings per account."""
-    month_back, quarter_back = today - timedelta(days=30), today - timedelta(days=QUARTER_DAYS)
+def usage_params(today: date) -> dict[str, date]:
+    """The days `usage_query`'s parameters name, read on `today`."""
+    return {
+        "usage_today": today,
+        "usage_month_back": today - timedelta(days=30),
+        "usage_quarter_back": today - timedelta(days=QUARTER_DAYS),
+        "usage_oldest": today - timedelta(days=OLDEST_DAYS),
+    }
+
+
+def usage_query(scope: Select[Any], *, postgres: bool) -> Select[*tuple[Any, ...]]:
+    """Per account of `scope` (a query of account ids), its usage as the rules read it on the
+    day `usage_params` binds (the whole account's readings, not its departments'): one
+    statement, up to three readings per account, read by `usage_of`. Its days are bound at
+    execution, so a scope that takes its own parameters lets it be built once."""
+    today: BindParameter[date] = bindparam("usage_today")
+    oldest: BindParameter[date] = bindparam("usage_oldest")
+    month_back: BindParameter[date] = bindparam("usage_month_back")
+    quarter_back: BindParameter[date] = bindparam("usage_quarter_back")
     read_on = col(UsageReading.read_on)
     marks = (
         select_columns(
@@ -418,7 +444,7 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
         .where(
             col(UsageReading.account_id).in_(scope),
             col(UsageReading.department_id).is_(None),
-            read_on >= today - timedelta(days=OLDEST_DAYS),
+            read_on >= oldest,
             read_on <= today,
         )
         .group_by(col(UsageReading.account_id))
@@ -435,16 +461,18 @@ def usage_trends(session: Session, *, scope: Select[Any], today: date) -> dict[i
         col(UsageReading.department_id).is_(None),
         read_on.in_([marks.c.latest, marks.c.month_ago, marks.c.quarter_ago]),
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         # Each account's readings looked up through its (account, day) key: joined, PostgreSQL
         # hashed the marks (thinking them 5,000 for an owner's 183 accounts) and scanned every
         # reading of every account, 161 ms at 10,000 accounts with two years of history. The
         # limit (three days at most) keeps the planner from flattening it back into that join.
         picked = select_columns(*reading).where(wanted).limit(3).lateral("picked")
-        query = select_columns(*picked.c, *figures).select_from(marks).join(picked, true())
-    else:
-        query = select_columns(*reading, *figures).join(marks, wanted)
-    rows = session.connection().execute(query).all()  # iterating fetches a row at a time
+        return select_columns(*picked.c, *figures).select_from(marks).join(picked, true())
+    return select_columns(*reading, *figures).join(marks, wanted)
+
+
+def usage_of(rows: Sequence[Any]) -> dict[int, UsageTrend]:
+    """The trends in `usage_query`'s rows (fetched at once: iterating fetches a row at a time)."""
     points: dict[int, dict[date, UsagePoint]] = {}
     picks: dict[int, tuple[date | None, date | None, date | None, int]] = {}
     for account_id, on, seats, mau, adoption, satisfaction, escalations, *marked in rows:

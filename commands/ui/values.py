@@ -6,8 +6,10 @@ runs, see `commands.routes`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
+from functools import cache, partial
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -149,17 +151,19 @@ class ButtonValue(BaseModel):
     def write(cls, **fields: Any) -> str:
         """The value a view writes into a button: its fields are the bot's own rows (validated
         when read back, `decode`), so writing never fails on data. Written straight from the
-        fields, no model built (a card writes some 70 of them)."""
-        if unknown := fields.keys() - cls.model_fields.keys():
+        fields, no model built (a card writes some 70 of them), in the order `_layout` read
+        from the model once."""
+        names, layout = _layout(cls)
+        if unknown := fields.keys() - names:
             raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
         values = []
-        for name, info in cls.model_fields.items():
+        for name, required, default in layout:
             if name in fields:
                 values.append(fields[name])
-            elif info.is_required():
+            elif required:
                 raise TypeError(f"{cls.__name__} needs {name}")
             else:
-                values.append(info.get_default(call_default_factory=True))
+                values.append(default())
         return cls._joined(values)
 
     def encode(self) -> str:
@@ -191,6 +195,19 @@ class ButtonValue(BaseModel):
     def target(self) -> ModalMeta:
         """The row the value points at, for the route's access check (none by default)."""
         return ModalMeta()
+
+
+@cache
+def _layout(
+    model: type[ButtonValue],
+) -> tuple[frozenset[str], tuple[tuple[str, bool, Callable[[], Any]], ...]]:
+    """A value model's field names, and each field in order with whether it is required and
+    its default: read from pydantic once per model (its `model_fields` a property each time)."""
+    fields = model.model_fields
+    return frozenset(fields), tuple(
+        (name, info.is_required(), partial(info.get_default, call_default_factory=True))
+        for name, info in fields.items()
+    )
 
 
 def _text(value: object) -> str:

@@ -32,7 +32,7 @@ from commands.ui.views.modal import (
 )
 from store.departments import MAX_DEPARTMENTS
 from store.enums import ORG_LEVEL_SHORT, EventKind, OrgLevel, StakeholderStatus, label
-from store.events import RECENT_DAYS, EventRow
+from store.events import RECENT_DAYS, DepartmentFact, EventRow
 from store.models import DEPARTMENT_LENGTH, LINK_LENGTH, Account, AccountDepartment
 from store.rows import PersonRow
 
@@ -104,7 +104,7 @@ def department_select(
 
 
 def coverage_line(
-    departments: Sequence[AccountDepartment],
+    departments: Sequence[AccountDepartment] | Sequence[DepartmentFact],
     people: Sequence[PersonRow],
     *,
     limit: int = MAX_CONTEXT_TEXT,
@@ -143,7 +143,7 @@ def coverage_line(
     return line
 
 
-def _ids(departments: Sequence[AccountDepartment]) -> set[int | None]:
+def _ids(departments: Sequence[AccountDepartment] | Sequence[DepartmentFact]) -> set[int | None]:
     return {d.id for d in departments}
 
 
