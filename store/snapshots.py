@@ -79,7 +79,7 @@ def load_snapshots(
     today: date | None = None,
 ) -> list[AccountSnapshot]:
     """Snapshots of the chosen accounts, by name, each with its uncleared override and its
-    usage as read on `today` (the UTC day by default) and its current save plan; seven queries
+    usage as read on `today` (the UTC day by default) and its current save plan; six queries
     whatever their number.
 
     Accounts, people and items come back as light read-only rows (`store.rows`: only the
@@ -110,7 +110,7 @@ def stream_snapshots(
     today: date | None = None,
 ) -> Iterator[tuple[int, AccountSnapshot]]:
     """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
-    seven queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
+    six queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
     (`yield_per`; ordered by account) and handed out account by account. A reader that keeps
     only what it makes of each snapshot (a whole team's digests) never holds every person at
     once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
