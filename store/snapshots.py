@@ -96,7 +96,7 @@ def load_snapshots(
     today: date | None = None,
 ) -> list[AccountSnapshot]:
     """Snapshots of the chosen accounts, by name, each with its uncleared override and its
-    usage as read on `today` (the UTC day by default) and its current save plan; seven queries
+    usage as read on `today` (the UTC day by default) and its current save plan; six queries
     whatever their number.
 
     Accounts, people and items come back as light read-only rows (`store.rows`: only the
@@ -127,7 +127,7 @@ def stream_snapshots(
     today: date | None = None,
 ) -> Iterator[tuple[int, AccountSnapshot]]:
     """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
-    seven queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
+    six queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
     (`yield_per`; ordered by account) and handed out account by account. A reader that keeps
     only what it makes of each snapshot (a whole team's digests) never holds every person at
     once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
@@ -175,16 +175,31 @@ Statement = Select[*tuple[Any, ...]]
 
 
 class _Statements(NamedTuple):
-    """A snapshot's seven statements for one shape of scope, their parameters bound at
+    """A snapshot's six statements for one shape of scope, their parameters bound at
     execution (`_scope_params`, and the usage's days)."""
 
     accounts: Statement
-    changed: Statement
-    contacted: Statement
+    activity: Statement
     usage: Statement
     plans: Statement
     people: Statement
     items: Statement
+
+
+# The map's last activity: each account's two latest days as correlated `max()`s, which walk one
+# entry of the (account, day) indexes each. Grouping the changes and contacts by account read every
+# one of a team's entries (two years of them: 0.12-0.17 s at 10,000 accounts on SQLite, 0.05-0.07
+# this way).
+_latest_change = (
+    select_columns(func.max(StakeholderChange.changed_at))
+    .where(col(StakeholderChange.account_id) == col(Account.id))
+    .scalar_subquery()
+)
+_latest_contact = (
+    select_columns(func.max(ContactLog.contacted_on))
+    .where(col(ContactLog.account_id) == col(Account.id))
+    .scalar_subquery()
+)
 
 
 @cache
@@ -198,12 +213,9 @@ def _snapshot_statements(*, by_ids: bool, by_owner: bool, postgres: bool) -> _St
         .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
         .where(col(Account.id).in_(scope))
         .order_by(Account.name_key),
-        changed=select(StakeholderChange.account_id, func.max(StakeholderChange.changed_at))
-        .where(col(StakeholderChange.account_id).in_(scope))
-        .group_by(col(StakeholderChange.account_id)),
-        contacted=select(ContactLog.account_id, func.max(ContactLog.contacted_on))
-        .where(col(ContactLog.account_id).in_(scope))
-        .group_by(col(ContactLog.account_id)),
+        activity=select_columns(col(Account.id), _latest_change, _latest_contact).where(
+            col(Account.id).in_(scope)
+        ),
         usage=usage_query(scope, postgres=postgres),
         plans=save_plan_query(scope),
         people=select_columns(*PERSON_COLUMNS)
@@ -280,12 +292,11 @@ def _last_map_activity(
 ) -> dict[int, date]:
     """The latest day a stakeholder was added, changed or contacted, per account."""
     latest: dict[int, date] = {}
-    for account_id, at in connection.execute(built.changed, params).all():
-        latest[account_id] = _as_date(at)
-    for account_id, on in connection.execute(built.contacted, params).all():
-        day = _as_date(on)
-        if account_id not in latest or day > latest[account_id]:
-            latest[account_id] = day
+    for account_id, at, on in connection.execute(built.activity, params).all():
+        found: tuple[object, ...] = (at, on)  # None for an account without changes, contacts
+        days = [_as_date(value) for value in found if value is not None]
+        if days and account_id is not None:
+            latest[account_id] = max(days)
     return latest
 
 

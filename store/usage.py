@@ -481,8 +481,14 @@ def usage_of(rows: Sequence[Any]) -> dict[int, UsageTrend]:
         points.setdefault(account_id, {})[day] = UsagePoint(
             day, seats, mau, adoption, satisfaction, escalations
         )
-        latest, month, quarter, total = marked
-        picks[account_id] = (_as_date(latest), _as_date(month), _as_date(quarter), int(total or 0))
+        if account_id not in picks:  # the account's marks, the same on its (up to) three rows
+            latest, month, quarter, total = marked
+            picks[account_id] = (
+                _as_date(latest),
+                _as_date(month),
+                _as_date(quarter),
+                int(total or 0),
+            )
     trends = {}
     for account_id, (latest, month, quarter, total) in picks.items():
         found = points[account_id]

@@ -1,19 +1,23 @@
 """The revenue report's chart: NRR and GRR of the 12 months so far at each month's end, against the
 120 % target (a 12-month figure: one month's NRR cannot be read against it), drawn as a PNG with
-matplotlib's Agg backend (no display, no pyplot state: safe in the bot's worker threads)."""
+matplotlib's Agg backend (no display, no pyplot state: safe in the bot's worker threads).
+
+matplotlib is imported where the chart is drawn, not with this module: it is about 40 MiB of a
+process's memory, and only the revenue report draws a chart (a digest run, a reminder run or a bot
+nobody asks for the report never needs it; `tests/test_start_up_imports.py`)."""
 
 from __future__ import annotations
 
 import io
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from store.revenue import TARGET_NRR, RevenueReport
 
 
 def revenue_chart(report: RevenueReport, *, title: str) -> bytes:
     """A PNG of the 12 months so far at each month's end: NRR and GRR (%), the target and 100 %."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 4), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
