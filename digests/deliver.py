@@ -44,10 +44,9 @@ from store.deliveries import (
     forget_week,
     settle_delivery,
     week_deliveries,
-    week_started,
 )
 from store.digest_bands import ShownNow, record_bands
-from store.growth import refresh_accounts
+from store.growth import claim_team_refresh, refresh_accounts
 from store.leads import team_leads
 from store.models import saved_id
 from store.revenue import MissingRate, Rates, revenue_report
@@ -422,18 +421,17 @@ def refresh_hypotheses_once(
     account_ids: Sequence[int] | None = None,
 ) -> None:
     """The weekly run keeps the expansion hypotheses fresh before the digests say what they
-    found: once a week, by the first call of the team's week (nothing of that week in the
-    ledger yet), not again by each later call of digest day that finds its posts sent."""
-    week = scheduled_day(now, settings)
+    found: the whole team once a week, by its first whole-team call of the week (the week's
+    refresh claimed with it, `claim_team_refresh`), not again by each later call of digest day.
+    A run for some accounts (`digest --now --account X`) refreshes those alone, every time (a
+    few accounts: cheap), and leaves the team's weekly refresh to come."""
+    today = now.astimezone(settings.zone).date()
     with db.transaction() as session:
-        if week_started(session, team_id=team_id, week=week):
+        if account_ids is None and not claim_team_refresh(
+            session, team_id=team_id, week=scheduled_day(now, settings)
+        ):
             return
-        refresh_accounts(
-            session,
-            team_id=team_id,
-            today=now.astimezone(settings.zone).date(),
-            account_ids=account_ids,
-        )
+        refresh_accounts(session, team_id=team_id, today=today, account_ids=account_ids)
 
 
 def deliver_team_digests(

@@ -31,6 +31,7 @@ from store.expansion import (
     Setting,
     expansion,
 )
+from store.idempotency import claim
 from store.models import (
     AccountDepartment,
     AccountProduct,
@@ -426,6 +427,17 @@ def refresh_accounts(
         owner_user_id=owner_user_id,
     )
     return refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today)
+
+
+TEAM_REFRESH = "hypotheses-refreshed:"
+"""The key (`processed_request`, with the week's digest day) of a team's weekly refresh."""
+
+
+def claim_team_refresh(session: Session, *, team_id: str, week: date) -> bool:
+    """True for the first whole-team refresh of the week (`week`: its digest day), which then
+    refreshes every account in the same transaction; False when it is done (or under way in
+    another process, which holds the claim until it commits)."""
+    return claim(session, team_id=team_id, key=f"{TEAM_REFRESH}{week.isoformat()}")
 
 
 def open_hypotheses(

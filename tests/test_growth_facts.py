@@ -373,3 +373,42 @@ def test_thirty_long_idle_department_names_keep_one_bounded_key_and_the_refresh_
             )
         ).all()
     assert len(keys) == 1 and len(keys[0]) <= 200
+
+
+def test_a_digest_of_one_account_leaves_the_teams_weekly_refresh_to_the_full_run(
+    database: Database, settings: Settings, slack: FakeSlack
+) -> None:
+    """`accountbot digest --now --account Acme` refreshes Acme alone; the team's run later that
+    week still refreshes every account (the partial run's posts do not count as the week's
+    refresh), and a second full run does not refresh again."""
+    catalogue(database)
+    acme = grown(database, "Acme")
+    globex = grown(database, "Globex")
+    now = datetime.combine(app_today(), time(9, 30), UTC)
+
+    def run(account_ids: list[int] | None) -> None:
+        deliver_team_digests(
+            database,
+            make_client(settings),
+            team_id=TEAM_ID,
+            settings=DigestSettings(),
+            now=now,
+            pacer=Pacer(per_channel=0, between=0),
+            account_ids=account_ids,
+        )
+
+    def stored() -> dict[int, list[object]]:
+        with database.reading() as session:
+            found = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[acme.id, globex.id])
+        return {account_id: list(rows) for account_id, rows in found.items()}
+
+    run([acme.id])
+    assert set(stored()) == {acme.id}
+    run(None)
+    assert set(stored()) == {acme.id, globex.id}
+    initech = grown(database, "Initech")
+    with database.reading() as session:
+        before = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[initech.id])
+    run(None)  # the week's refresh is done: not again
+    with database.reading() as session:
+        assert stored_hypotheses(session, team_id=TEAM_ID, account_ids=[initech.id]) == before == {}
