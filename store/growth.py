@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, update
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
@@ -33,10 +33,12 @@ from store.expansion import (
 )
 from store.idempotency import claim
 from store.models import (
+    Account,
     AccountDepartment,
     AccountProduct,
     CatalogueEntry,
     ExpansionHypothesis,
+    ProcessedRequest,
     Stakeholder,
     UsageReading,
 )
@@ -438,6 +440,35 @@ def claim_team_refresh(session: Session, *, team_id: str, week: date) -> bool:
     refreshes every account in the same transaction; False when it is done (or under way in
     another process, which holds the claim until it commits)."""
     return claim(session, team_id=team_id, key=f"{TEAM_REFRESH}{week.isoformat()}")
+
+
+def not_refreshed(session: Session, *, team_id: str, scope: Select[Any]) -> list[int]:
+    """The accounts in `scope` the engine has not run over yet: no stored hypothesis of any
+    status, and made since the team's last weekly refresh began (every such account before the
+    team's first). One with a refresh that found nothing may be among them: asking again costs
+    it one more refresh, never a wrong "nothing found". One statement."""
+    last = (
+        select_columns(func.max(col(ProcessedRequest.created_at)))
+        .where(
+            col(ProcessedRequest.team_id) == team_id,
+            col(ProcessedRequest.key).startswith(TEAM_REFRESH),
+        )
+        .scalar_subquery()
+    )
+    stored = select_columns(col(ExpansionHypothesis.id)).where(
+        col(ExpansionHypothesis.account_id) == col(Account.id)
+    )
+    return list(
+        session.scalars(
+            select_columns(col(Account.id))
+            .where(
+                col(Account.id).in_(scope),
+                ~stored.exists(),
+                or_(last.is_(None), col(Account.created_at) >= last),
+            )
+            .order_by(col(Account.id))
+        )
+    )
 
 
 def open_hypotheses(

@@ -13,10 +13,11 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bench.stats import count_statements
+from commands.pipeline import ON_DEMAND
 from commands.ui.views.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from store.db import Database
 from store.enums import HypothesisStatus
-from store.growth import refresh_accounts
+from store.growth import claim_team_refresh, refresh_accounts
 from store.leads import TeamLeads, save_leads
 from store.models import Account, ExpansionHypothesis
 from store.wording import compact_money, plural
@@ -100,13 +101,47 @@ def test_dismissed_hypotheses_leave_the_pipeline_and_its_total(
     assert "1 account with nothing found." in text
 
 
-def test_before_any_refresh_the_pipeline_says_so(
+def test_before_any_refresh_a_few_accounts_are_computed_as_asked(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """A team before its first digest day: its few accounts are refreshed on the spot, not shown
+    as "nothing found"."""
+    catalogue(database)
+    grown(database, "Acme")
+    text = words(ask(bot, slack))
+    assert "Expansion pipeline: your accounts (1)" in text
+    assert "*Acme* · more seats: " in text and "As of the last refresh, " in text
+    assert "nothing found" not in text
+
+
+def test_an_account_new_since_the_weekly_refresh_is_computed_as_asked(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:
     catalogue(database)
     grown(database, "Acme")
+    with database.transaction() as session:  # the weekly run's refresh, as it claims it
+        assert claim_team_refresh(session, team_id=TEAM_ID, week=app_today())
+        refresh_accounts(session, team_id=TEAM_ID, today=app_today())
+    grown(database, "Globex")  # made after it
     text = words(ask(bot, slack))
-    assert "Not refreshed yet: the weekly digest run finds" in text
+    assert "Expansion pipeline: your accounts (2)" in text
+    assert "*Globex* · more seats: " in text
+    assert "nothing found" not in text and "not computed yet" not in text
+
+
+def test_more_accounts_than_computed_as_asked_are_said_not_computed_yet(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    catalogue(database)
+    for n in range(ON_DEMAND + 1):
+        grown(database, f"Account {n:02d}")
+    with count_statements(database.engine) as counted:
+        text = words(ask(bot, slack))
+    assert f"{ON_DEMAND + 1} accounts not computed yet: the weekly digest run" in text
+    assert "nothing found" not in text and "more seats" not in text
+    with database.reading() as session:
+        assert session.exec(select(ExpansionHypothesis)).first() is None
+    assert counted.queries < 40
 
 
 def test_leads_see_the_teams_pipeline_private_channels_included_others_only_their_own(

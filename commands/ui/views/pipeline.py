@@ -45,6 +45,8 @@ class PipelineAccount:
     arr: Decimal
     currency: str
     hypotheses: Sequence[StoredHypothesis]
+    computed: bool = True
+    """False for an account the engine has not run over yet: not "nothing found"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,8 @@ def pipeline_blocks(
     end with "…and N more"."""
     red = [a for a in accounts if a.band is Band.RED]
     listed = [a for a in accounts if a.band is not Band.RED and a.hypotheses]
-    quiet = len(accounts) - len(red) - len(listed)
+    pending = sum(not a.computed for a in accounts if a.band is not Band.RED and not a.hypotheses)
+    quiet = len(accounts) - len(red) - len(listed) - pending
     total = identified(accounts, currency=currency)
     fresh = (
         f"As of the last refresh, {dated(as_of, today)} (the weekly digest run refreshes every "
@@ -164,6 +167,14 @@ def pipeline_blocks(
         )
     if quiet:
         blocks.append(context(f"{plural(quiet, 'account')} with nothing found."))
+    if pending:
+        blocks.append(
+            context(
+                f"{plural(pending, 'account')} not computed yet: the weekly digest run computes "
+                "every account's hypotheses, and an account's growth view (`/account <name> "
+                "grow`) its own now."
+            )
+        )
     if not listed:
         blocks.append(section("No hypothesis or observation open on these accounts."))
         return blocks
