@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, or_, update
+from sqlalchemy import Select, and_, bindparam, func, or_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
@@ -46,6 +46,7 @@ from store.revenue import Rates
 from store.settings import revenue_settings, thresholds_for
 from store.signals import AccountSnapshot, assess
 from store.snapshots import account_scope, load_snapshots
+from store.unique import skipping_insert
 from store.usage import OLDEST_DAYS
 
 NO_DEPARTMENT_USAGE = "no per-department usage"
@@ -325,8 +326,8 @@ def refresh_hypotheses(
                 seen.append({**values, "row_id": row_id})
                 if row_id in dismissed and comes_back(measure, at_dismissal=dismissed[row_id]):
                     back.append(row_id)
-    if new:
-        session.execute(insert(table), new)
+    if new:  # another process refreshing the same account may have inserted some: skipped
+        session.execute(skipping_insert(session, table), new)
     if seen:
         session.execute(
             update(table)

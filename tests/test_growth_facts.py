@@ -4,10 +4,12 @@ row per hypothesis with its status, and that neither grows in statements with th
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, update
 
 from bench.stats import count_statements
@@ -29,10 +31,11 @@ from store.enums import (
 )
 from store.events import log_event
 from store.expansion import HypothesisKind, expansion
-from store.growth import growth_inputs, refresh_hypotheses, stored_hypotheses
+from store.growth import growth_inputs, refresh_accounts, refresh_hypotheses, stored_hypotheses
 from store.models import Account, CatalogueEntry, ExpansionHypothesis
 from store.settings import DigestSettings
 from store.usage import Reading, record_readings
+from tests.conftest import POSTGRES_URL
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 
@@ -412,3 +415,38 @@ def test_a_digest_of_one_account_leaves_the_teams_weekly_refresh_to_the_full_run
     run(None)  # the week's refresh is done: not again
     with database.reading() as session:
         assert stored_hypotheses(session, team_id=TEAM_ID, account_ids=[initech.id]) == before == {}
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+def test_two_refreshes_inserting_the_same_hypotheses_at_once_both_commit(
+    database: Database,
+) -> None:
+    """Two processes refresh the same new account at once (the weekly run and a growth view):
+    the second's insert waits for the first's rows and skips them, instead of failing on the
+    unique (account, kind, key)."""
+    catalogue(database)
+    account = grown(database)
+    today = app_today()
+    other = Database(database.url)
+    errors: list[BaseException] = []
+    with database.transaction() as first:
+        inputs = growth_inputs(first, team_id=TEAM_ID, today=today, account_ids=[account.id])
+        refresh_hypotheses(first, team_id=TEAM_ID, inputs=inputs, today=today)
+
+        def second() -> None:
+            try:
+                with other.transaction() as session:
+                    refresh_accounts(session, team_id=TEAM_ID, today=today)
+            except BaseException as failed:  # the test reports it below
+                errors.append(failed)
+
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=1)  # it waits on the first's uncommitted rows
+        assert racer.is_alive()
+    racer.join(timeout=30)
+    other.engine.dispose()
+    assert not racer.is_alive() and errors == []
+    with database.reading() as session:
+        rows = session.execute(select(ExpansionHypothesis.kind, ExpansionHypothesis.key)).all()
+    assert rows and len(set(rows)) == len(rows)
