@@ -176,7 +176,8 @@ def expansion_lines(portfolio: PortfolioDigest) -> list[Block]:
     leads = portfolio.champion_leads
     lead_words = ", ".join(f"{escape(words)} ({escape(name)})" for name, words in leads[:8])
     lines = [
-        f"*Identified expansion:* {total} ARR{apart}",
+        f"*Identified expansion:* {total} ARR{apart}, green accounts' open hypotheses only "
+        "(observations never)",
         f"*New hypotheses this week:* {len(new)}"
         + (f": {named}" + (f" and {len(new) - 8} more" if len(new) > 8 else "") if new else ""),
         f"*Leads from champion moves this week:* {len(leads)}"

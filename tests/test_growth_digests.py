@@ -18,7 +18,7 @@ from bot.settings import Settings
 from digests.content import build_account_digests
 from digests.deliver import Pacer, deliver_team_digests
 from store.db import Database
-from store.enums import HypothesisStatus, Role
+from store.enums import Band, HypothesisStatus, Role
 from store.growth import refresh_accounts
 from store.leads import TeamLeads, save_leads
 from store.models import ExpansionHypothesis
@@ -29,6 +29,7 @@ from store.wording import compact_money
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.test_growth_facts import catalogue, grown
+from tests.test_growth_view import override
 from tests.test_shared_channels import EXTERNAL
 
 GROWTH = "*Growth* (high readiness, internal)"
@@ -186,3 +187,41 @@ def test_the_digest_build_reads_growth_in_a_fixed_number_of_statements(
     with database.transaction() as session:
         refresh_accounts(session, team_id=TEAM_ID, today=app_today())
     assert build_statements(database) == few
+
+
+def test_an_account_yellow_since_the_refresh_is_not_counted_in_the_identified_arr(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    """The week's refresh is done; Globex turns yellow; a forced re-send builds the digests from
+    the stored hypotheses: Globex's are no longer counted (to be stabilised first)."""
+    catalogue(database)
+    acme = grown(database, "Acme")
+    globex = grown(database, "Globex")
+    with database.transaction() as session:
+        save_leads(session, team_id=TEAM_ID, leads=TeamLeads(user_ids=("U0LEAD",)))
+    deliver(database, client)
+    override(database, globex, Band.YELLOW)
+    deliver_team_digests(
+        database,
+        client,
+        team_id=TEAM_ID,
+        settings=DigestSettings(),
+        now=utcnow(),
+        pacer=Pacer(per_channel=0, between=0),
+        force=True,
+    )
+    dm = posted(slack, "U0LEAD")[-1]
+    with database.reading() as session:
+        rows = session.exec(
+            select(ExpansionHypothesis).where(
+                ExpansionHypothesis.current,
+                ExpansionHypothesis.observation == False,  # noqa: E712
+            )
+        ).all()
+    assert any(r.account_id == globex.id and r.estimate for r in rows)
+    acme_total = sum(r.estimate for r in rows if r.account_id == acme.id and r.estimate)
+    assert (
+        f"*Identified expansion:* {compact_money(acme_total, 'USD')} ARR" in dm
+        and "green accounts' open hypotheses only" in dm
+    ), dm
+    assert "Globex (" not in dm.split("*New hypotheses this week:*")[1].split("\\n")[0]

@@ -16,7 +16,7 @@ from bench.stats import count_statements
 from commands.pipeline import ON_DEMAND
 from commands.ui.views.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from store.db import Database
-from store.enums import HypothesisStatus
+from store.enums import Band, HypothesisStatus
 from store.growth import claim_team_refresh, refresh_accounts
 from store.leads import TeamLeads, save_leads
 from store.models import Account, ExpansionHypothesis
@@ -25,6 +25,7 @@ from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender
 from tests.test_growth_facts import catalogue, grown
+from tests.test_growth_view import override
 
 _tokens = count(1)
 
@@ -69,7 +70,7 @@ def test_the_pipeline_groups_by_readiness_totals_and_holds_red_apart(
     assert "*At risk: stabilise before any expansion talk*" in text
     assert "*Globex* · $120k ARR" in text
     assert "Quiet Co" not in text  # Bob's account, not Alice's
-    assert "*Identified:* $" in text and "Observations are not counted" in text
+    assert "*Identified:* $" in text and "observations, and a yellow" in text
     with database.reading() as session:
         rows = list(session.exec(select(ExpansionHypothesis).where(ExpansionHypothesis.current)))
     hypotheses = [r for r in rows if not r.observation]
@@ -83,6 +84,32 @@ def test_the_pipeline_groups_by_readiness_totals_and_holds_red_apart(
     assert expected in text, text
     if no_estimate:
         assert f"{plural(no_estimate, 'hypothesis', 'hypotheses')} without an estimate" in text
+
+
+def test_a_yellow_accounts_stored_hypotheses_are_not_counted_in_the_total(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """An account refreshed green, yellow since: to be stabilised first, so what was stored for
+    it is neither counted nor estimated in the pipeline until it is green again."""
+    catalogue(database)
+    acme = grown(database, "Acme")
+    globex = grown(database, "Globex", seats_active=90)
+    refresh(database)
+    override(database, globex, Band.YELLOW)
+    text = words(ask(bot, slack))
+    with database.reading() as session:
+        rows = session.exec(
+            select(ExpansionHypothesis).where(
+                ExpansionHypothesis.current,
+                ExpansionHypothesis.observation == False,  # noqa: E712
+            )
+        ).all()
+    acme_total = sum(r.estimate for r in rows if r.account_id == acme.id and r.estimate)
+    assert any(r.account_id == globex.id and r.estimate for r in rows)
+    assert f"*Identified:* {compact_money(acme_total, 'USD')} ARR over " in text, text
+    assert "Only green accounts' open hypotheses are counted" in text
+    globex_line = next(line for line in text.split("\\n") if "*Globex*" in line)
+    assert "est. $" not in globex_line and "stabilise it first" in globex_line
 
 
 def test_dismissed_hypotheses_leave_the_pipeline_and_its_total(

@@ -51,9 +51,10 @@ class PipelineAccount:
 
 @dataclass(frozen=True, slots=True)
 class Identified:
-    """What the open hypotheses (never observations) of the green and yellow accounts add up to,
-    in the reporting currency; those without an estimate, or estimated in another currency (a
-    refresh before the reporting currency changed), counted apart, never added."""
+    """What the open hypotheses (never observations) of the green accounts add up to, in the
+    reporting currency (a yellow account's, stored while it was green, are not hypotheses now:
+    it is to be stabilised first); those without an estimate, or estimated in another currency
+    (a refresh before the reporting currency changed), counted apart, never added."""
 
     amount: Decimal
     counted: int
@@ -64,7 +65,7 @@ class Identified:
 def identified(accounts: Sequence[PipelineAccount], *, currency: str) -> Identified:
     amount, counted, none, other = Decimal(0), 0, 0, 0
     for account in accounts:
-        if account.band is Band.RED:
+        if account.band is not Band.GREEN:
             continue
         for h in account.hypotheses:
             if h.observation:
@@ -87,7 +88,9 @@ def _readiness(account: PipelineAccount) -> Readiness:
     return Readiness(account.hypotheses[0].readiness)
 
 
-def _estimate(h: StoredHypothesis) -> str:
+def _estimate(h: StoredHypothesis, band: Band) -> str:
+    if band is not Band.GREEN:
+        return "stabilise it first: no estimate counted"
     if h.observation:
         return "observation: find out more"
     if h.estimate is None:
@@ -105,7 +108,7 @@ def pipeline_line(account: PipelineAccount) -> str:
     more = len(account.hypotheses) - 1
     return (
         f"{BAND_ICON[account.band]} *{escape(account.name)}* · {KIND_WORDS[top.kind]}: "
-        f"{escape(_evidence(top.evidence))} · {_estimate(top)}"
+        f"{escape(_evidence(top.evidence))} · {_estimate(top, account.band)}"
         + (f" · {more} more" if more else "")
     )
 
@@ -150,7 +153,8 @@ def pipeline_blocks(
             f"*Identified:* {compact_money(total.amount, currency)} ARR over "
             f"{plural(total.counted, 'hypothesis', 'hypotheses')}"
             + (f" ({', '.join(apart)}: not counted)" if apart else "")
-            + ". Observations are not counted."
+            + ". Only green accounts' open hypotheses are counted: observations, and a yellow "
+            "account's (to stabilise first), are not."
         ),
     ]
     if red:
@@ -195,6 +199,8 @@ def pipeline_blocks(
 
 
 def _amount(account: PipelineAccount, currency: str) -> Decimal:
+    if account.band is not Band.GREEN:
+        return Decimal(0)
     return sum(
         (
             h.estimate
