@@ -61,8 +61,7 @@ def pipeline_of(
         refresh_accounts(session, team_id=team_id, today=today, account_ids=missing)
         missing = []
     assessed = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=owner_user_id)
-    ids = [snapshot.account.id for snapshot, _ in assessed]
-    stored = stored_hypotheses(session, team_id=team_id, account_ids=ids)
+    stored = stored_hypotheses(session, team_id=team_id, account_ids=scope)
     currency = revenue_settings(session, team_id=team_id).currency
     uncomputed = set(missing)
     accounts = [

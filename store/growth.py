@@ -86,13 +86,12 @@ def growth_inputs(
     money = revenue_settings(session, team_id=team_id)
     rates = Rates(currency=money.currency, rates=dict(money.rates))
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
-    ids = [s.account.id for s in snapshots]
     entries, used = _catalogue(session, team_id=team_id, scope=scope)
     departments, usage = _departments(session, scope=scope, today=today)
     notes = _notes(session, scope=scope)
-    events = events_of(session, team_id=team_id, account_ids=ids)
+    events = events_of(session, team_id=team_id, account_ids=scope)
     promotions = champion_promotions(
-        session, team_id=team_id, account_ids=ids, since=today - timedelta(FRESH_EVENT_DAYS)
+        session, team_id=team_id, account_ids=scope, since=today - timedelta(FRESH_EVENT_DAYS)
     )
     found = []
     for snapshot in snapshots:
@@ -249,7 +248,12 @@ def measure_of(kind: HypothesisKind, facts: AccountFacts) -> int | None:
 
 
 def refresh_hypotheses(
-    session: Session, *, team_id: str, inputs: Sequence[GrowthInput], today: date
+    session: Session,
+    *,
+    team_id: str,
+    inputs: Sequence[GrowthInput],
+    today: date,
+    scope: Select[Any] | None = None,
 ) -> dict[int, Expansion]:
     """Run the engine over `inputs` and keep what it finds: a new hypothesis is inserted
     (open, first seen today), one found again has its evidence, estimate, readiness and score
@@ -257,10 +261,13 @@ def refresh_hypotheses(
     conversion outlives the refresh, until a dismissed one's evidence crosses its kind's
     threshold again: then it is open again, `comes_back`), one no longer found stays, no longer
     `current` (a red account is held: none of its hypotheses is current). At most five
-    statements, whatever the number of accounts."""
+    statements, whatever the number of accounts. `scope`, the accounts' subquery the inputs were
+    read with (`refresh_accounts`), chooses their rows: a whole team's ids are never bound one
+    value each; without it, the inputs' ids are (a view's few accounts)."""
     results = {i.facts.account_id: expansion(i.facts, i.setting) for i in inputs}
     if not results:
         return results
+    chosen: Select[Any] | list[int] = list(results) if scope is None else scope
     table = ExpansionHypothesis.__table__  # type: ignore[attr-defined]  # SQLModel sets it
     existing: dict[tuple[int, str, str], int] = {}
     dismissed: dict[int, int | None] = {}
@@ -274,7 +281,7 @@ def refresh_hypotheses(
             col(ExpansionHypothesis.dismissed_measure),
         ).where(
             col(ExpansionHypothesis.team_id) == team_id,
-            col(ExpansionHypothesis.account_id).in_(list(results)),
+            col(ExpansionHypothesis.account_id).in_(chosen),
         )
     ):
         existing[(account_id, kind, key)] = row_id
@@ -285,7 +292,7 @@ def refresh_hypotheses(
             update(table)
             .where(
                 table.c.team_id == team_id,
-                table.c.account_id.in_(list(results)),
+                table.c.account_id.in_(chosen),
                 table.c.current.is_(True),
             )
             .values(current=False)
@@ -379,11 +386,13 @@ class StoredHypothesis:
 
 
 def stored_hypotheses(
-    session: Session, *, team_id: str, account_ids: Sequence[int]
+    session: Session, *, team_id: str, account_ids: Sequence[int] | Select[Any]
 ) -> dict[int, list[StoredHypothesis]]:
     """Each account's current hypotheses (seen on its latest refresh), hypotheses before
-    observations, each best first (score, then estimate, kind and key): one statement."""
-    if not account_ids:
+    observations, each best first (score, then estimate, kind and key): one statement. The
+    accounts: some ids, or a subquery of them (an owner's or a team's, never bound one value
+    per account)."""
+    if isinstance(account_ids, Sequence) and not account_ids:
         return {}
     rows = session.execute(
         select_columns(
@@ -429,7 +438,8 @@ def refresh_accounts(
         account_ids=account_ids,
         owner_user_id=owner_user_id,
     )
-    return refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today)
+    scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
+    return refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today, scope=scope)
 
 
 TEAM_REFRESH = "hypotheses-refreshed:"

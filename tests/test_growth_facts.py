@@ -450,3 +450,38 @@ def test_two_refreshes_inserting_the_same_hypotheses_at_once_both_commit(
     with database.reading() as session:
         rows = session.execute(select(ExpansionHypothesis.kind, ExpansionHypothesis.key)).all()
     assert rows and len(set(rows)) == len(rows)
+
+
+def widths(statements: list[tuple[str, object]]) -> list[int]:
+    """The values bound to each statement (one row's, for a statement run over many rows)."""
+
+    def width(parameters: object) -> int:
+        if isinstance(parameters, list):  # executemany: each row's
+            return max((width(p) for p in parameters), default=0)
+        return len(parameters) if isinstance(parameters, tuple | dict) else 0
+
+    return [width(parameters) for _, parameters in statements]
+
+
+def test_a_whole_teams_refresh_binds_no_list_of_its_account_ids(database: Database) -> None:
+    """The team's accounts are chosen by a subquery, never bound one value per account (`IN
+    (:id1, …, :idN)` would pass SQLite's and PostgreSQL's limits at a large portfolio): the
+    values a statement binds do not grow with the accounts."""
+    catalogue(database)
+
+    def bound() -> list[int]:
+        with (
+            count_statements(database.engine, keep=True) as count,
+            database.transaction() as session,
+        ):
+            refresh_accounts(session, team_id=TEAM_ID, today=app_today())
+        return widths(count.statements)
+
+    for name in ("Acme", "Globex"):
+        grown(database, name)
+    bound()  # the first refresh inserts; compare refreshes that update
+    few = bound()
+    for name in ("Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell", "Wonka"):
+        grown(database, name)
+    bound()
+    assert bound() == few
