@@ -46,7 +46,7 @@ from store.deliveries import (
     week_deliveries,
 )
 from store.digest_bands import ShownNow, record_bands
-from store.growth import claim_team_refresh, refresh_accounts
+from store.growth import claim_team_refresh, refresh_accounts, team_refreshed
 from store.leads import team_leads
 from store.models import saved_id
 from store.revenue import MissingRate, Rates, revenue_report
@@ -279,12 +279,21 @@ def team_digests(
     now: datetime,
     settings: DigestSettings,
     account_ids: Sequence[int] | None = None,
+    preview: bool = False,
 ) -> tuple[date, list[AccountDigest]]:
-    """This week's account digests of a team (for posting or printing), and the week's day."""
+    """This week's account digests of a team (for posting or printing), and the week's day.
+    A `preview` (`digest --dry-run`, the demo) shows what the run would post: the hypotheses
+    refreshed first as the run would (`refresh_hypotheses_once`: the team's, unless this week's
+    refresh is done; some accounts', always), in a savepoint rolled back: nothing written."""
     day = scheduled_day(now, settings)
     since = scheduled_moment(now, settings).astimezone(UTC) - timedelta(days=7)
     today = now.astimezone(settings.zone).date()
     with db.transaction() as session, gc_paused():
+        trial = session.begin_nested() if preview else None
+        if trial is not None and (
+            account_ids is not None or not team_refreshed(session, team_id=team_id, week=day)
+        ):
+            refresh_accounts(session, team_id=team_id, today=today, account_ids=account_ids)
         digests = build_account_digests(
             session,
             team_id=team_id,
@@ -294,6 +303,8 @@ def team_digests(
             week=day,
             account_ids=account_ids,
         )
+        if trial is not None:
+            trial.rollback()
     return day, digests
 
 

@@ -453,6 +453,12 @@ def claim_team_refresh(session: Session, *, team_id: str, week: date) -> bool:
     return claim(session, team_id=team_id, key=f"{TEAM_REFRESH}{week.isoformat()}")
 
 
+def team_refreshed(session: Session, *, team_id: str, week: date) -> bool:
+    """Whether the team's refresh of the week (`week`: its digest day) is done (claimed)."""
+    key = f"{TEAM_REFRESH}{week.isoformat()}"
+    return session.get(ProcessedRequest, (team_id, key)) is not None
+
+
 def not_refreshed(session: Session, *, team_id: str, scope: Select[Any]) -> list[int]:
     """The accounts in `scope` the engine has not run over yet: no stored hypothesis of any
     status, and made since the team's last weekly refresh began (every such account before the
