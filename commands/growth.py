@@ -69,6 +69,7 @@ def growth_of(
         stored={(h.kind.value, h.key): h for h in stored.get(account_id, [])},
         whitespace=facts.whitespace,
         coverage=coverage_line(departments, snapshot.stakeholders),
+        department_usage=facts.usage_by_department is not None,
     )
 
 

@@ -17,11 +17,13 @@ from bench.stats import count_statements
 from commands.ui.values import AccountValue, HypothesisValue, ModalMeta
 from commands.ui.views.growth import dismiss_form
 from store.db import Database
+from store.departments import list_departments
 from store.enums import Band, EventKind, HypothesisStatus, OpportunityType
 from store.events import log_event
-from store.growth import growth_inputs, refresh_hypotheses
+from store.growth import NO_DEPARTMENT_USAGE, growth_inputs, refresh_hypotheses
 from store.models import Account, ExpansionHypothesis, Opportunity
 from store.overrides import set_band_override
+from store.usage import Reading, record_readings
 from tests.factories import app_today
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
@@ -414,3 +416,29 @@ def convert_form(bot: SlackSender, slack: FakeSlack, account: Account, hypothesi
         HypothesisValue.write(account_id=account.id, hypothesis_id=hypothesis_id),
     )
     return slack.opened_view()
+
+
+def test_the_view_says_when_usage_by_department_is_missing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Concentrated usage needs each department's readings: without one the view says so (never
+    a silent "no signal"); with one it no longer does."""
+    catalogue(database)
+    account = grown(database)
+    missing = f"Usage by department: {NO_DEPARTMENT_USAGE}"
+    shown = growth_view(bot, slack)
+    assert missing in shown and "record usage with a department" in shown
+    with database.transaction() as session:
+        [sales] = [
+            d.id
+            for d in list_departments(session, team_id=TEAM_ID, account_id=account.id)
+            if d.name == "Sales"
+        ]
+        record_readings(
+            session,
+            team_id=TEAM_ID,
+            readings=[Reading(account.id, app_today(), 40, department_id=sales)],
+            by_user_id=None,
+            source="import",
+        )
+    assert missing not in growth_view(bot, slack)

@@ -26,7 +26,7 @@ from commands.ui.views.modal import input_block, modal, text_input
 from store.catalogue import Whitespace
 from store.enums import HypothesisStatus
 from store.expansion import HELD_RED, Expansion, Hypothesis, HypothesisKind
-from store.growth import StoredHypothesis
+from store.growth import NO_DEPARTMENT_USAGE, StoredHypothesis
 
 REASON_LENGTH = 500
 SHOWN = 20
@@ -59,10 +59,12 @@ def growth_blocks(
     stored: Mapping[tuple[str, str], StoredHypothesis],
     whitespace: Sequence[Whitespace],
     coverage: str,
+    department_usage: bool = True,
 ) -> list[Block]:
     """The growth view. A red account shows "save it first" and no hypothesis; a yellow one its
     observations only ("stabilise it first"); a dismissed one is listed with its reason, without
-    buttons; one back from a dismissal says what moved."""
+    buttons; one back from a dismissal says what moved. Without usage by department
+    (`department_usage` False) it says so: concentrated usage is not checked, not absent."""
     blocks: list[Block] = [header(f"Growth: {name}")]
     if found.held == HELD_RED:
         blocks.append(section(f":rotating_light: {escape(_sentence(HELD_RED))}."))
@@ -88,6 +90,14 @@ def growth_blocks(
     blocks.append(divider())
     blocks.append(section(listing("*Whitespace* (not in use, with estimates)", _white(whitespace))))
     blocks.append(context(coverage))
+    if not department_usage and found.held != HELD_RED:
+        blocks.append(
+            context(
+                f"Usage by department: {NO_DEPARTMENT_USAGE}, so concentrated usage is not "
+                "checked: record usage with a department (*Record usage*, or a `department` "
+                "column in `accountbot usage import`)."
+            )
+        )
     return fit(blocks)  # SHOWN keeps it under Slack's limit; fit says so if it ever is not
 
 
