@@ -97,6 +97,8 @@ class GrowthLine:
     estimate: Decimal | None
     currency: str
     stakeholder: str | None
+    no_estimate: str | None = None
+    """Without an estimate, what is missing for one."""
 
 
 @dataclass(frozen=True)
@@ -515,7 +517,8 @@ def _growth(
     ]
     cares = who_cares(people, setting)
     return tuple(
-        GrowthLine(KIND_WORDS[h.kind], h.evidence, h.estimate, h.currency, cares) for h in ready
+        GrowthLine(KIND_WORDS[h.kind], h.evidence, h.estimate, h.currency, cares, h.no_estimate)
+        for h in ready
     )
 
 

@@ -153,6 +153,8 @@ def growth_blocks(digest: AccountDigest) -> list[Block]:
         + (
             f"est. {compact_money(g.estimate, g.currency)} ARR"
             if g.estimate is not None
+            else f"no estimate: {escape(g.no_estimate)}"
+            if g.no_estimate
             else "no estimate"
         )
         + (f" · {escape(g.stakeholder)} cares" if g.stakeholder else "")

@@ -49,6 +49,8 @@ from store.snapshots import account_scope, load_snapshots
 from store.unique import skipping_insert
 from store.usage import OLDEST_DAYS
 
+NO_ESTIMATE_LENGTH = 200
+"""What is missing for an estimate, as the record keeps it (`expansion_hypothesis.no_estimate`)."""
 NO_DEPARTMENT_USAGE = "no per-department usage"
 """An account none of whose departments has a reading: the engine is told so (None), never a
 guess."""
@@ -309,6 +311,9 @@ def refresh_hypotheses(
                 "evidence": hypothesis.evidence,
                 "measure": measure,
                 "estimate": hypothesis.estimate.amount,
+                "no_estimate": None
+                if hypothesis.estimate.amount is not None
+                else (hypothesis.estimate.why_none or "")[:NO_ESTIMATE_LENGTH] or None,
                 "currency": hypothesis.estimate.currency,
                 "readiness": hypothesis.readiness.value,
                 "score": hypothesis.score,
@@ -380,6 +385,8 @@ class StoredHypothesis:
     status: HypothesisStatus
     first_seen_on: date
     last_seen_on: date
+    no_estimate: str | None
+    """Without an estimate, what is missing for one (None on one stored before it was kept)."""
     dismissed_reason: str | None = None
     dismissed_measure: int | None = None
     """Set on a dismissed one, and kept on one that came back (what it came back from)."""
@@ -532,5 +539,6 @@ _STORED_COLUMNS = (
     col(ExpansionHypothesis.status),
     col(ExpansionHypothesis.first_seen_on),
     col(ExpansionHypothesis.last_seen_on),
+    col(ExpansionHypothesis.no_estimate),
 )
 """A `StoredHypothesis`'s columns, in its fields' order."""

@@ -112,6 +112,33 @@ def test_a_yellow_accounts_stored_hypotheses_are_not_counted_in_the_total(
     assert "est. $" not in globex_line and "stabilise it first" in globex_line
 
 
+def test_a_hypothesis_without_an_estimate_says_what_is_missing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Acme's estimated hypotheses dismissed: its top one left has no estimate, and its line
+    says why (an event's: the event names no units), not a bare "no estimate"."""
+    catalogue(database)
+    grown(database, "Acme")
+    refresh(database)
+    with database.transaction() as session:
+        session.execute(
+            update(ExpansionHypothesis)  # type: ignore[arg-type]  # SQLModel's class is a table
+            .where(ExpansionHypothesis.estimate.is_not(None))  # type: ignore[union-attr]
+            .values(status=HypothesisStatus.DISMISSED)
+        )
+        missing = set(
+            session.exec(
+                select(ExpansionHypothesis.no_estimate).where(
+                    ExpansionHypothesis.status == HypothesisStatus.OPEN
+                )
+            )
+        )
+    assert "the event names no units" in missing
+    line = next(line for line in words(ask(bot, slack)).split("\\n") if "*Acme*" in line)
+    assert "· no estimate: " in line, line
+    assert any(f"no estimate: {why}" in line for why in missing if why)
+
+
 def test_dismissed_hypotheses_leave_the_pipeline_and_its_total(
     bot: SlackSender, slack: FakeSlack, database: Database
 ) -> None:

@@ -94,7 +94,7 @@ def _estimate(h: StoredHypothesis, band: Band) -> str:
     if h.observation:
         return "observation: find out more"
     if h.estimate is None:
-        return "no estimate"
+        return f"no estimate: {escape(h.no_estimate)}" if h.no_estimate else "no estimate"
     return f"est. {compact_money(h.estimate, h.currency)} ARR"
 
 
