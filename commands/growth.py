@@ -138,7 +138,13 @@ def dismiss_loader(session: Session, value: HypothesisValue, request: Request) -
         hypothesis_id=saved_id(row.id),
         response_url=request.response_url,
     )
-    return dismiss_form(meta=meta, evidence=row.evidence, observation=row.observation)
+    return dismiss_form(
+        meta=meta,
+        evidence=row.evidence,
+        observation=row.observation,
+        kind=HypothesisKind(row.kind),
+        measure=row.measure,
+    )
 
 
 class DismissForm(BaseModel):

@@ -20,6 +20,7 @@ from store.db import Database
 from store.departments import list_departments
 from store.enums import Band, EventKind, HypothesisStatus, OpportunityType
 from store.events import log_event
+from store.expansion import HypothesisKind
 from store.growth import NO_DEPARTMENT_USAGE, growth_inputs, refresh_hypotheses
 from store.models import Account, ExpansionHypothesis, Opportunity
 from store.overrides import set_band_override
@@ -193,6 +194,7 @@ def test_crafted_ids_and_an_account_turned_red_write_nothing(
         meta=ModalMeta(account_id=acme.id, hypothesis_id=theirs.id),
         evidence="x",
         observation=False,
+        kind=HypothesisKind.SEATS,
     )
     reply = bot.interaction(
         view_submission_payload(crafted, {"reason": {"type": "plain_text_input", "value": "No"}})
@@ -442,3 +444,24 @@ def test_the_view_says_when_usage_by_department_is_missing(
             source="import",
         )
     assert missing not in growth_view(bot, slack)
+
+
+def test_the_dismiss_button_and_its_form_say_what_happens_and_when_it_comes_back(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    catalogue(database)
+    account = grown(database, seats_active=84)
+    shown = growth_view(bot, slack)
+    assert '"text": "Dismiss until seat use rises"' in shown
+    assert '"text": "Dismiss until a newer event"' in shown  # the funding round's
+    seats = hypothesis(database)
+    click(
+        bot,
+        slack,
+        "hypothesis.dismiss",
+        HypothesisValue.write(account_id=account.id, hypothesis_id=seats.id),
+    )
+    form = json.dumps(slack.opened_view(), ensure_ascii=False)
+    assert "It leaves this view, the pipeline and the digests now" in form
+    assert "It comes back when seat use reaches 89% of the licence (84% now)" in form
+    assert '"text": "Dismiss"' in form  # the form's button says what it does
