@@ -142,7 +142,7 @@ def test_the_portfolio_channel_leaves_private_accounts_growth_out(
     grown(database, "Acme")
     deliver(database, client, portfolio_channel_id="C0LEADS")
     [post] = posted(slack, "C0LEADS")
-    assert "*Identified expansion:* $0 ARR" in post
+    assert "*Identified expansion:* none estimated, green accounts'" in post  # no "$0"
     assert "*New hypotheses this week:* 0" in post
 
 

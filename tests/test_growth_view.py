@@ -97,7 +97,7 @@ def test_a_green_accounts_view_ranks_hypotheses_read_whole_and_the_card_opens_it
         "*Timing:*",
         "*Who cares:* Ana Diaz (champion)",
         "$3.6k ARR (per-seat price x seats needed",
-        "*Score:* evidence 3 (strong)",
+        "*Score:* 18 of 27 = evidence 3 (strong) x revenue 2 ($3.6k) x timing 3 (pressing)",
         "*Angle:*",
         "Turn into opportunity",
         "*Whitespace*",
@@ -128,6 +128,8 @@ def test_a_yellow_account_shows_observations_only_and_a_red_one_save_it_first(
     shown = growth_view(bot, slack)
     assert "Save it first" in shown
     assert "*Evidence:*" not in shown and "Dismiss" not in shown
+    assert "held: no prices until it is stable" in shown and "• SSO" in shown
+    assert "$4" not in shown  # SSO's flat price, not shown on a red account
 
 
 def test_turning_a_hypothesis_into_an_opportunity_writes_it_on_the_account_linked(
@@ -141,6 +143,7 @@ def test_turning_a_hypothesis_into_an_opportunity_writes_it_on_the_account_linke
     assert view["callback_id"] == "opportunity.account_form"
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     assert by_id["amount"]["element"]["initial_value"] == "3600.00"
+    assert by_id["name"]["element"]["initial_value"] == "Acme upsell: more seats"
     assert by_id["trigger_signal"]["element"]["initial_value"].startswith("95 of 100 seats")
     [ana] = by_id["stakeholders"]["element"]["initial_options"]
     assert ana["text"]["text"] == "Ana Diaz"

@@ -119,7 +119,19 @@ def growth_blocks(
         if settled:
             blocks.append(section(listing("*Dismissed*", [_dismissed(h, stored) for h in settled])))
     blocks.append(divider())
-    blocks.append(section(listing("*Whitespace* (not in use, with estimates)", _white(whitespace))))
+    if found.held == HELD_RED:  # no prices before it is stable: nothing to pitch
+        blocks.append(
+            section(
+                listing(
+                    "*Whitespace* (not in use; held: no prices until it is stable)",
+                    _white(whitespace, priced=False),
+                )
+            )
+        )
+    else:
+        blocks.append(
+            section(listing("*Whitespace* (not in use, with estimates)", _white(whitespace)))
+        )
     blocks.append(context(coverage))
     if not department_usage and found.held != HELD_RED:
         blocks.append(
@@ -202,9 +214,15 @@ def _dismissed(h: Hypothesis, stored: Mapping[tuple[str, str], StoredHypothesis]
     )
 
 
-def _white(rows: Sequence[Whitespace]) -> list[str]:
+def _white(rows: Sequence[Whitespace], *, priced: bool = True) -> list[str]:
     if not rows:
         return ["Nothing: the account uses every product and module of the catalogue."]
+    if not priced:
+        return [
+            f"• {escape(row.entry.name)}"
+            + (f", with {escape(row.with_product)}" if row.with_product else "")
+            for row in rows
+        ]
     return [
         f"• {escape(row.entry.name)}: "
         + (
