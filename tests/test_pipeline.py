@@ -63,7 +63,7 @@ def test_the_pipeline_groups_by_readiness_totals_and_holds_red_apart(
 
     answer = ask(bot, slack)
     text = words(answer)
-    assert "Expansion pipeline: your accounts (1)" in text
+    assert "Expansion pipeline: your accounts, 1 of 2 with growth found" in text
     assert "As of the last refresh, " in text
     assert "*High readiness* (1)" in text
     assert "*Acme* · more seats: " in text and "est. $" in text
@@ -163,7 +163,7 @@ def test_before_any_refresh_a_few_accounts_are_computed_as_asked(
     catalogue(database)
     grown(database, "Acme")
     text = words(ask(bot, slack))
-    assert "Expansion pipeline: your accounts (1)" in text
+    assert "Expansion pipeline: your accounts, 1 of 1 with growth found" in text
     assert "*Acme* · more seats: " in text and "As of the last refresh, " in text
     assert "nothing found" not in text
 
@@ -178,7 +178,7 @@ def test_an_account_new_since_the_weekly_refresh_is_computed_as_asked(
         refresh_accounts(session, team_id=TEAM_ID, today=app_today())
     grown(database, "Globex")  # made after it
     text = words(ask(bot, slack))
-    assert "Expansion pipeline: your accounts (2)" in text
+    assert "Expansion pipeline: your accounts, 2 of 2 with growth found" in text
     assert "*Globex* · more seats: " in text
     assert "nothing found" not in text and "not computed yet" not in text
 
@@ -213,12 +213,12 @@ def test_leads_see_the_teams_pipeline_private_channels_included_others_only_thei
     refresh(database)
 
     bob = words(ask(bot, slack, user="U0BOB"))
-    assert "Expansion pipeline: your accounts (0)" in bob and "Secret" not in bob
+    assert "Expansion pipeline: your accounts, none" in bob and "Secret" not in bob
     lead = words(ask(bot, slack, user="U0LEAD"))
-    assert "Expansion pipeline: the team's accounts (1)" in lead
+    assert "Expansion pipeline: the team's accounts, 1 of 1 with growth found" in lead
     assert "*Secret Deal &lt;b&gt;* · more seats" in lead  # user text escaped
     own = words(ask(bot, slack, "expansion mine", user="U0LEAD"))
-    assert "Expansion pipeline: your accounts (0)" in own
+    assert "Expansion pipeline: your accounts, none" in own
     alice = words(ask(bot, slack))
     assert "*Secret Deal &lt;b&gt;*" in alice
 
@@ -241,7 +241,7 @@ def test_a_long_pipeline_stays_within_slacks_limits_and_says_how_many_more(
     blocks = answer["blocks"]
     assert len(blocks) <= MAX_BLOCKS
     assert all(len(b.get("text", {}).get("text", "")) <= MAX_SECTION_TEXT for b in blocks)
-    assert "Expansion pipeline: your accounts (60)" in words(answer)
+    assert "Expansion pipeline: your accounts, 60 of 60 with growth found" in words(answer)
     shown = words(answer).count("· more seats: ")
     assert shown < 60, "60 long lines fit: the test no longer reaches Slack's limits"
     assert f"…and {60 - shown} more" in words(answer)

@@ -133,8 +133,8 @@ def pipeline_blocks(
     quiet = len(accounts) - len(red) - len(listed) - pending
     total = identified(accounts, currency=currency)
     fresh = (
-        f"As of the last refresh, {dated(as_of, today)} (the weekly digest run refreshes every "
-        "account; an account's growth view refreshes its own)."
+        f"As of the last refresh, {dated(as_of, today)}: the weekly digest run refreshes every "
+        "account, an account's growth view its own."
         if as_of is not None
         else "Not refreshed yet: the weekly digest run finds each account's hypotheses."
     )
@@ -147,7 +147,11 @@ def pipeline_blocks(
         if n
     ]
     blocks: list[Block] = [
-        header(f"Expansion pipeline: {title} ({len(listed)})"),
+        header(
+            f"Expansion pipeline: {title}, {len(listed)} of {len(accounts)} with growth found"
+            if accounts
+            else f"Expansion pipeline: {title}, none"
+        ),
         context(fresh),
         section(
             f"*Identified:* {compact_money(total.amount, currency)} ARR over "
