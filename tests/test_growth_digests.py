@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
 
 from bench.stats import count_statements
 from bot.app import make_client
@@ -28,7 +27,7 @@ from store.types import utcnow
 from store.wording import compact_money
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
-from tests.test_growth_facts import catalogue, grown
+from tests.test_growth_facts import catalogue, current_hypotheses, grown
 from tests.test_growth_view import override
 from tests.test_shared_channels import EXTERNAL
 
@@ -117,13 +116,7 @@ def test_the_portfolio_digest_has_identified_arr_new_hypotheses_and_champion_lea
         save_leads(session, team_id=TEAM_ID, leads=TeamLeads(user_ids=("U0LEAD",)))
     deliver(database, client)
     [dm] = posted(slack, "U0LEAD")
-    with database.reading() as session:
-        rows = session.exec(
-            select(ExpansionHypothesis).where(
-                ExpansionHypothesis.current,
-                ExpansionHypothesis.observation == False,  # noqa: E712
-            )
-        ).all()
+    rows = current_hypotheses(database)
     total = sum(r.estimate for r in rows if r.estimate is not None)
     assert f"*Identified expansion:* {compact_money(total, 'USD')} ARR" in dm
     assert f"*New hypotheses this week:* {len(rows)}: Acme (" in dm
@@ -211,13 +204,7 @@ def test_an_account_yellow_since_the_refresh_is_not_counted_in_the_identified_ar
         force=True,
     )
     dm = posted(slack, "U0LEAD")[-1]
-    with database.reading() as session:
-        rows = session.exec(
-            select(ExpansionHypothesis).where(
-                ExpansionHypothesis.current,
-                ExpansionHypothesis.observation == False,  # noqa: E712
-            )
-        ).all()
+    rows = current_hypotheses(database)
     assert any(r.account_id == globex.id and r.estimate for r in rows)
     acme_total = sum(r.estimate for r in rows if r.account_id == acme.id and r.estimate)
     assert (

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from bench.stats import count_statements
 from bot.app import make_client
@@ -116,6 +117,34 @@ def grown(database: Database, name: str = "Acme", *, seats_active: int = 95) -> 
             by_user_id=None,
         )
     return account
+
+
+def weekly_run(
+    database: Database, settings: Settings, *, account_ids: list[int] | None = None
+) -> None:
+    """The team's digest run of today, 9:30 UTC, as the scheduler (or `digest --now`) makes it."""
+    deliver_team_digests(
+        database,
+        make_client(settings),
+        team_id=TEAM_ID,
+        settings=DigestSettings(),
+        now=datetime.combine(app_today(), time(9, 30), UTC),
+        pacer=Pacer(per_channel=0, between=0),
+        account_ids=account_ids,
+    )
+
+
+def current_hypotheses(database: Database) -> list[ExpansionHypothesis]:
+    """The stored hypotheses seen on their account's latest refresh, observations left out."""
+    with database.reading() as session:
+        return list(
+            session.scalars(
+                select(ExpansionHypothesis).where(
+                    col(ExpansionHypothesis.current).is_(True),
+                    col(ExpansionHypothesis.observation).is_(False),
+                )
+            )
+        )
 
 
 def test_facts_come_from_the_record_and_nothing_is_guessed(database: Database) -> None:
@@ -330,15 +359,7 @@ def test_the_weekly_digest_run_refreshes_the_teams_hypotheses(
     hypotheses stored (first seen on the run's day)."""
     catalogue(database)
     account = grown(database)
-    now = datetime.combine(app_today(), time(9, 30), UTC)
-    deliver_team_digests(
-        database,
-        make_client(settings),
-        team_id=TEAM_ID,
-        settings=DigestSettings(),
-        now=now,
-        pacer=Pacer(per_channel=0, between=0),
-    )
+    weekly_run(database, settings)
     with database.transaction() as session:
         stored = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id])
     assert HypothesisKind.SEATS in {h.kind for h in stored[account.id]}
@@ -387,32 +408,20 @@ def test_a_digest_of_one_account_leaves_the_teams_weekly_refresh_to_the_full_run
     catalogue(database)
     acme = grown(database, "Acme")
     globex = grown(database, "Globex")
-    now = datetime.combine(app_today(), time(9, 30), UTC)
-
-    def run(account_ids: list[int] | None) -> None:
-        deliver_team_digests(
-            database,
-            make_client(settings),
-            team_id=TEAM_ID,
-            settings=DigestSettings(),
-            now=now,
-            pacer=Pacer(per_channel=0, between=0),
-            account_ids=account_ids,
-        )
 
     def stored() -> dict[int, list[object]]:
         with database.reading() as session:
             found = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[acme.id, globex.id])
         return {account_id: list(rows) for account_id, rows in found.items()}
 
-    run([acme.id])
+    weekly_run(database, settings, account_ids=[acme.id])
     assert set(stored()) == {acme.id}
-    run(None)
+    weekly_run(database, settings)
     assert set(stored()) == {acme.id, globex.id}
     initech = grown(database, "Initech")
     with database.reading() as session:
         before = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[initech.id])
-    run(None)  # the week's refresh is done: not again
+    weekly_run(database, settings)  # the week's refresh is done: not again
     with database.reading() as session:
         assert stored_hypotheses(session, team_id=TEAM_ID, account_ids=[initech.id]) == before == {}
 

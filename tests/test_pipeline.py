@@ -24,7 +24,7 @@ from store.wording import compact_money, plural
 from tests.factories import app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender
-from tests.test_growth_facts import catalogue, grown, widths
+from tests.test_growth_facts import catalogue, current_hypotheses, grown, widths
 from tests.test_growth_view import override
 
 _tokens = count(1)
@@ -97,13 +97,7 @@ def test_a_yellow_accounts_stored_hypotheses_are_not_counted_in_the_total(
     refresh(database)
     override(database, globex, Band.YELLOW)
     text = words(ask(bot, slack))
-    with database.reading() as session:
-        rows = session.exec(
-            select(ExpansionHypothesis).where(
-                ExpansionHypothesis.current,
-                ExpansionHypothesis.observation == False,  # noqa: E712
-            )
-        ).all()
+    rows = current_hypotheses(database)
     acme_total = sum(r.estimate for r in rows if r.account_id == acme.id and r.estimate)
     assert any(r.account_id == globex.id and r.estimate for r in rows)
     assert f"*Identified:* {compact_money(acme_total, 'USD')} ARR over " in text, text
