@@ -24,13 +24,7 @@ from commands.ui.ids import View as F
 from commands.ui.text import escape
 from commands.ui.values import STALE_FORM, AccountValue, HypothesisValue, ModalMeta, PayloadId
 from commands.ui.views.blocks import Block
-from commands.ui.views.growth import (
-    KIND_WORDS,
-    REASON_LENGTH,
-    dismiss_form,
-    growth_blocks,
-    inactive_blocks,
-)
+from commands.ui.views.growth import REASON_LENGTH, dismiss_form, growth_blocks, inactive_blocks
 from commands.ui.views.leads import opportunity_form
 from commands.ui.views.org import coverage_line
 from store.db import Database
@@ -54,6 +48,19 @@ from store.stakeholders import list_stakeholders
 
 View = dict[str, Any]
 GONE = "That account no longer exists."
+DEAL_WORDS = {
+    HypothesisKind.SEATS: "more seats",
+    HypothesisKind.USAGE_CONCENTRATED: "wider use beyond one department",
+    HypothesisKind.DEPARTMENTS_NOT_USING: "departments not using it yet",
+    HypothesisKind.WHITESPACE_MODULE: "a module not in use",
+    HypothesisKind.NEW_LEADER: "a new leader's plans",
+    HypothesisKind.CHAMPION_PROMOTED: "a champion's new role",
+    HypothesisKind.GROWTH_EVENT: "their growth",
+    HypothesisKind.MERGER_ACQUISITION: "a merger or acquisition",
+    HypothesisKind.REGULATORY_CHANGE: "a regulatory change",
+}
+"""What a deal opened from a hypothesis of each kind is about, for its default name
+(`Acme upsell: more seats`)."""
 
 
 def growth_of(
@@ -83,6 +90,7 @@ def growth_of(
         stored={(h.kind.value, h.key): h for h in stored.get(account_id, [])},
         whitespace=facts.whitespace,
         coverage=coverage_line(departments, snapshot.stakeholders),
+        department_usage=facts.usage_by_department is not None,
     )
 
 
@@ -148,7 +156,13 @@ def dismiss_loader(session: Session, value: HypothesisValue, request: Request) -
         hypothesis_id=saved_id(row.id),
         response_url=request.response_url,
     )
-    return dismiss_form(meta=meta, evidence=row.evidence, observation=row.observation)
+    return dismiss_form(
+        meta=meta,
+        evidence=row.evidence,
+        observation=row.observation,
+        kind=HypothesisKind(row.kind),
+        measure=row.measure,
+    )
 
 
 class DismissForm(BaseModel):
@@ -250,7 +264,7 @@ def convert_loader(session: Session, value: HypothesisValue, request: Request) -
         owner=request.user_id,
         currency=row.currency,  # the estimate's: the team's reporting currency
         trigger=row.evidence,
-        name=f"{facts.name}: {KIND_WORDS[HypothesisKind(row.kind)].lower()}",
+        name=f"{facts.name} {kind.value.replace('_', '-')}: {DEAL_WORDS[HypothesisKind(row.kind)]}",
         amount=row.estimate,
         people=[(saved_id(p.id), p.name) for p in people],
         chosen=chosen,

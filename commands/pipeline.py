@@ -1,7 +1,9 @@
 """`/account expansion`: the expansion pipeline, read from the stored hypotheses. It does not
-refresh them: an owner's 200 accounts through the engine at every ask would cost the listener's
-budget many times over, and the weekly digest run (every account) and an account's growth view
-(its own) keep them fresh; the view says as of when."""
+refresh them all: an owner's 200 accounts through the engine at every ask would cost the
+listener's budget many times over, and the weekly digest run (every account) and an account's
+growth view (its own) keep them fresh; the view says as of when. Accounts the engine has not run
+over yet (new since the team's weekly refresh, or all before its first) are refreshed on the spot
+when they are few (`ON_DEMAND`), else said to be not computed yet: never "nothing found"."""
 
 from __future__ import annotations
 
@@ -16,9 +18,14 @@ from commands.request import Request
 from commands.ui.views.blocks import Block
 from commands.ui.views.pipeline import PipelineAccount, pipeline_blocks
 from store.enums import HypothesisStatus
-from store.growth import stored_hypotheses
+from store.growth import not_refreshed, refresh_accounts, stored_hypotheses
 from store.models import Account
 from store.settings import revenue_settings
+from store.snapshots import account_scope
+
+ON_DEMAND = 25
+"""Accounts not refreshed yet that the pipeline refreshes as it is asked (a few new accounts:
+cheap); more are said to be not computed yet, for the weekly run."""
 
 
 def expansion_answer(
@@ -32,7 +39,7 @@ def expansion_answer(
         not own and LEAD.refusal(Check(access=request.access, db=request.db, account=None)) is None
     )
     owner = None if whole_team else request.user_id
-    with request.db.reading() as session:
+    with request.db.transaction() as session:
         return pipeline_of(
             session,
             team_id=request.team_id,
@@ -45,12 +52,18 @@ def expansion_answer(
 def pipeline_of(
     session: Session, *, team_id: str, today: date, owner_user_id: str | None, title: str
 ) -> list[Block]:
-    """The pipeline of an owner's accounts (None: the team's), drawn: the snapshots with their
-    bands, the stored hypotheses and the reporting currency, in a fixed number of statements."""
+    """The pipeline of an owner's accounts (None: the team's), drawn: the accounts not yet
+    refreshed refreshed first when they are few, then the snapshots with their bands, the stored
+    hypotheses and the reporting currency, in a fixed number of statements."""
+    scope = account_scope(team_id=team_id, owner_user_id=owner_user_id)
+    missing = not_refreshed(session, team_id=team_id, scope=scope)
+    if missing and len(missing) <= ON_DEMAND:
+        refresh_accounts(session, team_id=team_id, today=today, account_ids=missing)
+        missing = []
     assessed = assessed_accounts(session, team_id=team_id, today=today, owner_user_id=owner_user_id)
-    ids = [snapshot.account.id for snapshot, _ in assessed]
-    stored = stored_hypotheses(session, team_id=team_id, account_ids=ids)
+    stored = stored_hypotheses(session, team_id=team_id, account_ids=scope)
     currency = revenue_settings(session, team_id=team_id).currency
+    uncomputed = set(missing)
     accounts = [
         PipelineAccount(
             name=snapshot.account.name,
@@ -60,6 +73,7 @@ def pipeline_of(
             hypotheses=[
                 h for h in stored.get(snapshot.account.id, []) if h.status == HypothesisStatus.OPEN
             ],
+            computed=snapshot.account.id not in uncomputed,
         )
         for snapshot, assessment in assessed
     ]

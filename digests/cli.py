@@ -67,7 +67,12 @@ def print_digests(
     shown = 0
     for team in chosen:
         week, digests = team_digests(
-            db, team_id=team, now=now, settings=settings[team], account_ids=picks[team]
+            db,
+            team_id=team,
+            now=now,
+            settings=settings[team],
+            account_ids=picks[team],
+            preview=True,  # the growth the run would find, not stored
         )
         console.print(f"[bold]Team {team}[/bold] · digests of the week of {week:%a %-d %b %Y}")
         for digest in digests:

@@ -97,6 +97,8 @@ class GrowthLine:
     estimate: Decimal | None
     currency: str
     stakeholder: str | None
+    no_estimate: str | None = None
+    """Without an estimate, what is missing for one."""
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,8 @@ class PortfolioDigest:
     nrr_line: str = ""
     """The month's NRR and GRR so far (`digests.deliver.month_nrr`), for the team's digest."""
     identified: dict[str, Decimal] = field(default_factory=dict)
-    """The open hypotheses' estimates (observations never), per currency."""
+    """The green accounts' open hypotheses' estimates (observations never, nor what was stored
+    for an account yellow or red since), per currency."""
     no_estimate: int = 0
     """Open hypotheses without an estimate: counted apart, never given a number."""
     new_hypotheses: tuple[tuple[str, StoredHypothesis], ...] = ()
@@ -514,7 +517,8 @@ def _growth(
     ]
     cares = who_cares(people, setting)
     return tuple(
-        GrowthLine(KIND_WORDS[h.kind], h.evidence, h.estimate, h.currency, cares) for h in ready
+        GrowthLine(KIND_WORDS[h.kind], h.evidence, h.estimate, h.currency, cares, h.no_estimate)
+        for h in ready
     )
 
 
@@ -597,14 +601,15 @@ def build_portfolio_digest(
     order = {"enterprise": 0, "mid_market": 1, "smb": 2}
     identified: dict[str, Decimal] = {}
     week_start = today - timedelta(days=6)
-    for digest in digests:
+    growing = [d for d in digests if d.band is Band.GREEN]  # a yellow one is to be stabilised
+    for digest in growing:
         for h in digest.hypotheses:
             if h.estimate is not None:
                 _add(identified, h.currency, h.estimate)
     fresh = sorted(
         (
             (d.account.name, h)
-            for d in digests
+            for d in growing
             for h in d.hypotheses
             if h.first_seen_on >= week_start
         ),
@@ -612,7 +617,7 @@ def build_portfolio_digest(
     )
     return PortfolioDigest(
         identified=identified,
-        no_estimate=sum(h.estimate is None for d in digests for h in d.hypotheses),
+        no_estimate=sum(h.estimate is None for d in growing for h in d.hypotheses),
         new_hypotheses=tuple(fresh),
         champion_leads=tuple((d.account.name, lead) for d in ordered for lead in d.new_leads),
         today=today,

@@ -44,10 +44,9 @@ from store.deliveries import (
     forget_week,
     settle_delivery,
     week_deliveries,
-    week_started,
 )
 from store.digest_bands import ShownNow, record_bands
-from store.growth import refresh_accounts
+from store.growth import claim_team_refresh, refresh_accounts, team_refreshed
 from store.leads import team_leads
 from store.models import saved_id
 from store.revenue import MissingRate, Rates, revenue_report
@@ -280,12 +279,21 @@ def team_digests(
     now: datetime,
     settings: DigestSettings,
     account_ids: Sequence[int] | None = None,
+    preview: bool = False,
 ) -> tuple[date, list[AccountDigest]]:
-    """This week's account digests of a team (for posting or printing), and the week's day."""
+    """This week's account digests of a team (for posting or printing), and the week's day.
+    A `preview` (`digest --dry-run`, the demo) shows what the run would post: the hypotheses
+    refreshed first as the run would (`refresh_hypotheses_once`: the team's, unless this week's
+    refresh is done; some accounts', always), in a savepoint rolled back: nothing written."""
     day = scheduled_day(now, settings)
     since = scheduled_moment(now, settings).astimezone(UTC) - timedelta(days=7)
     today = now.astimezone(settings.zone).date()
     with db.transaction() as session, gc_paused():
+        trial = session.begin_nested() if preview else None
+        if trial is not None and (
+            account_ids is not None or not team_refreshed(session, team_id=team_id, week=day)
+        ):
+            refresh_accounts(session, team_id=team_id, today=today, account_ids=account_ids)
         digests = build_account_digests(
             session,
             team_id=team_id,
@@ -295,6 +303,8 @@ def team_digests(
             week=day,
             account_ids=account_ids,
         )
+        if trial is not None:
+            trial.rollback()
     return day, digests
 
 
@@ -422,18 +432,17 @@ def refresh_hypotheses_once(
     account_ids: Sequence[int] | None = None,
 ) -> None:
     """The weekly run keeps the expansion hypotheses fresh before the digests say what they
-    found: once a week, by the first call of the team's week (nothing of that week in the
-    ledger yet), not again by each later call of digest day that finds its posts sent."""
-    week = scheduled_day(now, settings)
+    found: the whole team once a week, by its first whole-team call of the week (the week's
+    refresh claimed with it, `claim_team_refresh`), not again by each later call of digest day.
+    A run for some accounts (`digest --now --account X`) refreshes those alone, every time (a
+    few accounts: cheap), and leaves the team's weekly refresh to come."""
+    today = now.astimezone(settings.zone).date()
     with db.transaction() as session:
-        if week_started(session, team_id=team_id, week=week):
+        if account_ids is None and not claim_team_refresh(
+            session, team_id=team_id, week=scheduled_day(now, settings)
+        ):
             return
-        refresh_accounts(
-            session,
-            team_id=team_id,
-            today=now.astimezone(settings.zone).date(),
-            account_ids=account_ids,
-        )
+        refresh_accounts(session, team_id=team_id, today=today, account_ids=account_ids)
 
 
 def deliver_team_digests(

@@ -153,6 +153,8 @@ def growth_blocks(digest: AccountDigest) -> list[Block]:
         + (
             f"est. {compact_money(g.estimate, g.currency)} ARR"
             if g.estimate is not None
+            else f"no estimate: {escape(g.no_estimate)}"
+            if g.no_estimate
             else "no estimate"
         )
         + (f" · {escape(g.stakeholder)} cares" if g.stakeholder else "")
@@ -164,7 +166,7 @@ def growth_blocks(digest: AccountDigest) -> list[Block]:
 def expansion_lines(portfolio: PortfolioDigest) -> list[Block]:
     """The portfolio digest's growth: the identified expansion ARR, the hypotheses first seen
     this week, the leads from champion moves this week (over the accounts listed only)."""
-    total = _amounts(portfolio.identified) or compact_money(0, "USD")
+    total = _amounts(portfolio.identified)
     apart = (
         f" ({plural(portfolio.no_estimate, 'hypothesis', 'hypotheses')} without an estimate, "
         "not counted)"
@@ -176,7 +178,8 @@ def expansion_lines(portfolio: PortfolioDigest) -> list[Block]:
     leads = portfolio.champion_leads
     lead_words = ", ".join(f"{escape(words)} ({escape(name)})" for name, words in leads[:8])
     lines = [
-        f"*Identified expansion:* {total} ARR{apart}",
+        f"*Identified expansion:* {f'{total} ARR' if total else 'none estimated'}{apart}, "
+        "green accounts' open hypotheses only (observations never)",
         f"*New hypotheses this week:* {len(new)}"
         + (f": {named}" + (f" and {len(new) - 8} more" if len(new) > 8 else "") if new else ""),
         f"*Leads from champion moves this week:* {len(leads)}"

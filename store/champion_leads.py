@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlalchemy import select as select_columns
 from sqlalchemy import true as sa_true
 from sqlmodel import Session, col, select
@@ -256,12 +256,13 @@ def convert_lead(session: Session, *, team_id: str, lead_id: int, account_id: in
 
 
 def champion_promotions(
-    session: Session, *, team_id: str, account_ids: Collection[int], since: date
+    session: Session, *, team_id: str, account_ids: Collection[int] | Select[Any], since: date
 ) -> dict[int, list[Promotion]]:
     """Each account's champions and sponsors promoted since `since`: a title changed (from one
     title to another, not the same one retyped in other case or spacing) on a person who is
-    active and holds a lead role now. One statement for any number of accounts."""
-    if not account_ids:
+    active and holds a lead role now. The accounts: some ids, or a subquery of them (a whole
+    team's). One statement for any number of accounts."""
+    if isinstance(account_ids, Collection) and not account_ids:
         return {}
     rows = session.execute(
         select_columns(

@@ -185,16 +185,6 @@ def week_deliveries(session: Session, *, team_id: str, week: date) -> Sequence[D
     ).all()
 
 
-def week_started(session: Session, *, team_id: str, week: date) -> bool:
-    """Whether anything of the team's week is in the ledger (claimed, sent or failed)."""
-    first = session.exec(
-        select(DigestDelivery.id)
-        .where(DigestDelivery.team_id == team_id, DigestDelivery.week == week)
-        .limit(1)
-    ).first()
-    return first is not None
-
-
 def forget_week(
     session: Session, *, team_id: str, week: date, targets: Sequence[str] | None = None
 ) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import Select, bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -45,11 +45,16 @@ EVENT_COLUMNS = columns(BusinessEvent, EventRow._fields)
 
 
 def events_of(
-    session: Session, *, team_id: str, account_ids: Collection[int], since: date | None = None
+    session: Session,
+    *,
+    team_id: str,
+    account_ids: Collection[int] | Select[Any],
+    since: date | None = None,
 ) -> dict[int, list[EventRow]]:
-    """The events of these accounts (on or after `since`), newest first, per account: one
+    """The events of these accounts (some ids, or a subquery of them: a whole team's, never
+    bound one value per account), on or after `since`, newest first, per account: one
     statement whatever the number of accounts."""
-    if not account_ids:
+    if isinstance(account_ids, Collection) and not account_ids:
         return {}
     query = select_columns(*EVENT_COLUMNS).where(
         col(BusinessEvent.team_id) == team_id, col(BusinessEvent.account_id).in_(account_ids)

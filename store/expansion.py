@@ -327,9 +327,9 @@ def _read(signal: _Signal, facts: AccountFacts, setting: Setting) -> Hypothesis:
     potential, potential_words = _potential(signal.estimate)
     score = signal.strength * potential * timing_factor
     explained = (
-        f"evidence {signal.strength} ({_STRENGTH[signal.strength]}) x revenue {potential}"
-        f" ({potential_words}) x timing {timing_factor}"
-        f" ({timing or 'no reason to talk now'}) = {score}"
+        f"{score} of {MAX_SCORE} = evidence {signal.strength} ({_STRENGTH[signal.strength]})"
+        f" x revenue {potential} ({potential_words}) x timing {timing_factor}"
+        f" ({_PRESSING[timing_factor]})"
     )
     find_out = []
     if context is None:
@@ -369,6 +369,12 @@ def _readiness(score: int) -> Readiness:
     if score >= 8:
         return Readiness.MEDIUM
     return Readiness.LOW
+
+
+MAX_SCORE = 27
+"""Evidence, revenue and timing are each 1 to 3: a score is out of 27."""
+_PRESSING = {3: "pressing", 2: "soon", 1: "nothing says now"}
+"""The timing factor in words (its reasons are the hypothesis's timing, said once)."""
 
 
 def _potential(estimate: Estimate) -> tuple[int, str]:

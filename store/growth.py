@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, update
+from sqlalchemy import Select, and_, bindparam, func, or_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
@@ -31,11 +31,14 @@ from store.expansion import (
     Setting,
     expansion,
 )
+from store.idempotency import claim
 from store.models import (
+    Account,
     AccountDepartment,
     AccountProduct,
     CatalogueEntry,
     ExpansionHypothesis,
+    ProcessedRequest,
     Stakeholder,
     UsageReading,
 )
@@ -43,8 +46,11 @@ from store.revenue import Rates
 from store.settings import revenue_settings, thresholds_for
 from store.signals import AccountSnapshot, assess
 from store.snapshots import account_scope, load_snapshots
+from store.unique import skipping_insert
 from store.usage import OLDEST_DAYS
 
+NO_ESTIMATE_LENGTH = 200
+"""What is missing for an estimate, as the record keeps it (`expansion_hypothesis.no_estimate`)."""
 NO_DEPARTMENT_USAGE = "no per-department usage"
 """An account none of whose departments has a reading: the engine is told so (None), never a
 guess."""
@@ -82,13 +88,12 @@ def growth_inputs(
     money = revenue_settings(session, team_id=team_id)
     rates = Rates(currency=money.currency, rates=dict(money.rates))
     scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
-    ids = [s.account.id for s in snapshots]
     entries, used = _catalogue(session, team_id=team_id, scope=scope)
     departments, usage = _departments(session, scope=scope, today=today)
     notes = _notes(session, scope=scope)
-    events = events_of(session, team_id=team_id, account_ids=ids)
+    events = events_of(session, team_id=team_id, account_ids=scope)
     promotions = champion_promotions(
-        session, team_id=team_id, account_ids=ids, since=today - timedelta(FRESH_EVENT_DAYS)
+        session, team_id=team_id, account_ids=scope, since=today - timedelta(FRESH_EVENT_DAYS)
     )
     found = []
     for snapshot in snapshots:
@@ -245,7 +250,12 @@ def measure_of(kind: HypothesisKind, facts: AccountFacts) -> int | None:
 
 
 def refresh_hypotheses(
-    session: Session, *, team_id: str, inputs: Sequence[GrowthInput], today: date
+    session: Session,
+    *,
+    team_id: str,
+    inputs: Sequence[GrowthInput],
+    today: date,
+    scope: Select[Any] | None = None,
 ) -> dict[int, Expansion]:
     """Run the engine over `inputs` and keep what it finds: a new hypothesis is inserted
     (open, first seen today), one found again has its evidence, estimate, readiness and score
@@ -253,10 +263,13 @@ def refresh_hypotheses(
     conversion outlives the refresh, until a dismissed one's evidence crosses its kind's
     threshold again: then it is open again, `comes_back`), one no longer found stays, no longer
     `current` (a red account is held: none of its hypotheses is current). At most five
-    statements, whatever the number of accounts."""
+    statements, whatever the number of accounts. `scope`, the accounts' subquery the inputs were
+    read with (`refresh_accounts`), chooses their rows: a whole team's ids are never bound one
+    value each; without it, the inputs' ids are (a view's few accounts)."""
     results = {i.facts.account_id: expansion(i.facts, i.setting) for i in inputs}
     if not results:
         return results
+    chosen: Select[Any] | list[int] = list(results) if scope is None else scope
     table = ExpansionHypothesis.__table__  # type: ignore[attr-defined]  # SQLModel sets it
     existing: dict[tuple[int, str, str], int] = {}
     dismissed: dict[int, int | None] = {}
@@ -270,7 +283,7 @@ def refresh_hypotheses(
             col(ExpansionHypothesis.dismissed_measure),
         ).where(
             col(ExpansionHypothesis.team_id) == team_id,
-            col(ExpansionHypothesis.account_id).in_(list(results)),
+            col(ExpansionHypothesis.account_id).in_(chosen),
         )
     ):
         existing[(account_id, kind, key)] = row_id
@@ -281,7 +294,7 @@ def refresh_hypotheses(
             update(table)
             .where(
                 table.c.team_id == team_id,
-                table.c.account_id.in_(list(results)),
+                table.c.account_id.in_(chosen),
                 table.c.current.is_(True),
             )
             .values(current=False)
@@ -298,6 +311,9 @@ def refresh_hypotheses(
                 "evidence": hypothesis.evidence,
                 "measure": measure,
                 "estimate": hypothesis.estimate.amount,
+                "no_estimate": None
+                if hypothesis.estimate.amount is not None
+                else (hypothesis.estimate.why_none or "")[:NO_ESTIMATE_LENGTH] or None,
                 "currency": hypothesis.estimate.currency,
                 "readiness": hypothesis.readiness.value,
                 "score": hypothesis.score,
@@ -322,8 +338,8 @@ def refresh_hypotheses(
                 seen.append({**values, "row_id": row_id})
                 if row_id in dismissed and comes_back(measure, at_dismissal=dismissed[row_id]):
                     back.append(row_id)
-    if new:
-        session.execute(insert(table), new)
+    if new:  # another process refreshing the same account may have inserted some: skipped
+        session.execute(skipping_insert(session, table), new)
     if seen:
         session.execute(
             update(table)
@@ -369,17 +385,21 @@ class StoredHypothesis:
     status: HypothesisStatus
     first_seen_on: date
     last_seen_on: date
+    no_estimate: str | None
+    """Without an estimate, what is missing for one (None on one stored before it was kept)."""
     dismissed_reason: str | None = None
     dismissed_measure: int | None = None
     """Set on a dismissed one, and kept on one that came back (what it came back from)."""
 
 
 def stored_hypotheses(
-    session: Session, *, team_id: str, account_ids: Sequence[int]
+    session: Session, *, team_id: str, account_ids: Sequence[int] | Select[Any]
 ) -> dict[int, list[StoredHypothesis]]:
     """Each account's current hypotheses (seen on its latest refresh), hypotheses before
-    observations, each best first (score, then estimate, kind and key): one statement."""
-    if not account_ids:
+    observations, each best first (score, then estimate, kind and key): one statement. The
+    accounts: some ids, or a subquery of them (an owner's or a team's, never bound one value
+    per account)."""
+    if isinstance(account_ids, Sequence) and not account_ids:
         return {}
     rows = session.execute(
         select_columns(
@@ -425,7 +445,54 @@ def refresh_accounts(
         account_ids=account_ids,
         owner_user_id=owner_user_id,
     )
-    return refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today)
+    scope = account_scope(team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id)
+    return refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today, scope=scope)
+
+
+TEAM_REFRESH = "hypotheses-refreshed:"
+"""The key (`processed_request`, with the week's digest day) of a team's weekly refresh."""
+
+
+def claim_team_refresh(session: Session, *, team_id: str, week: date) -> bool:
+    """True for the first whole-team refresh of the week (`week`: its digest day), which then
+    refreshes every account in the same transaction; False when it is done (or under way in
+    another process, which holds the claim until it commits)."""
+    return claim(session, team_id=team_id, key=f"{TEAM_REFRESH}{week.isoformat()}")
+
+
+def team_refreshed(session: Session, *, team_id: str, week: date) -> bool:
+    """Whether the team's refresh of the week (`week`: its digest day) is done (claimed)."""
+    key = f"{TEAM_REFRESH}{week.isoformat()}"
+    return session.get(ProcessedRequest, (team_id, key)) is not None
+
+
+def not_refreshed(session: Session, *, team_id: str, scope: Select[Any]) -> list[int]:
+    """The accounts in `scope` the engine has not run over yet: no stored hypothesis of any
+    status, and made since the team's last weekly refresh began (every such account before the
+    team's first). One with a refresh that found nothing may be among them: asking again costs
+    it one more refresh, never a wrong "nothing found". One statement."""
+    last = (
+        select_columns(func.max(col(ProcessedRequest.created_at)))
+        .where(
+            col(ProcessedRequest.team_id) == team_id,
+            col(ProcessedRequest.key).startswith(TEAM_REFRESH),
+        )
+        .scalar_subquery()
+    )
+    stored = select_columns(col(ExpansionHypothesis.id)).where(
+        col(ExpansionHypothesis.account_id) == col(Account.id)
+    )
+    return list(
+        session.scalars(
+            select_columns(col(Account.id))
+            .where(
+                col(Account.id).in_(scope),
+                ~stored.exists(),
+                or_(last.is_(None), col(Account.created_at) >= last),
+            )
+            .order_by(col(Account.id))
+        )
+    )
 
 
 def open_hypotheses(
@@ -472,5 +539,6 @@ _STORED_COLUMNS = (
     col(ExpansionHypothesis.status),
     col(ExpansionHypothesis.first_seen_on),
     col(ExpansionHypothesis.last_seen_on),
+    col(ExpansionHypothesis.no_estimate),
 )
 """A `StoredHypothesis`'s columns, in its fields' order."""

@@ -735,6 +735,8 @@ class ExpansionHypothesis(SQLModel, table=True):
     """The evidence's number (seat use in percent of the licence, ...), when the kind has one:
     what a dismissal is compared against."""
     estimate: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    no_estimate: str | None = Field(default=None, max_length=200)
+    """Without an estimate, what is missing for one (`no price in the catalogue`, ...)."""
     currency: str = Field(min_length=3, max_length=3)
     readiness: str = Field(max_length=16)
     score: int

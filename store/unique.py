@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
@@ -35,3 +37,11 @@ def saved_once(session: Session, *, write: Callable[[], None], check: Callable[[
         with session.no_autoflush:
             check()
         raise
+
+
+def skipping_insert(session: Session, table: Any) -> Any:
+    """An INSERT into `table` that skips a row a unique index already holds (`ON CONFLICT DO
+    NOTHING`, PostgreSQL's or SQLite's): another process may have written it a moment ago (on
+    PostgreSQL it waits for that process's transaction, then skips its rows)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()

@@ -253,5 +253,11 @@ def test_demo_shows_expansion_by_band_and_a_lead_from_a_departed_champion(
     assert "270 of 300 seats active (90% of the licence)" in initech
     assert "Turn into opportunity" not in initech  # observations only
     assert "Save it first: the account is red" in acme and "· hypothesis" not in acme
+    monday = result.output[result.output.index("This Monday's digests") :]
+    monday = monday[: monday.index("/account Northwind Health grow")]
+    northwind_digest = monday[monday.index("Northwind Health → ") :]
+    assert "Growth (high readiness, internal)" in northwind_digest  # as the weekly run posts it
+    assert "More seats: " in northwind_digest and "Grace Kim (economic buyer) cares" in monday
+    assert "Identified expansion: $0 ARR" not in monday
     assert "/account expansion" in result.output
     assert "Lucius Fox, now Head of IT · champion at Wayne Foods for 8 months" in result.output

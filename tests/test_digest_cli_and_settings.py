@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 import time_machine
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import cli
 from store.db import Database
+from store.models import ExpansionHypothesis
 from tests.conftest import BOT_TOKEN
-from tests.factories import make_account
+from tests.factories import app_today, make_account
 from tests.slack_fake import FakeSlack
+from tests.test_growth_facts import catalogue, grown
 
 runner = CliRunner()
 AT = "2026-11-23T10:00:00+00:00"
@@ -91,3 +94,21 @@ def test_environment_defaults_are_validated(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DIGEST_TIME", "07:45")
     defaults = load_settings().digest_defaults()
     assert (defaults.weekday, defaults.at.isoformat()) == (2, "07:45:00")
+
+
+def test_dry_run_shows_the_growth_the_weekly_run_would_post_and_writes_nothing(
+    env: None, database: Database, slack: FakeSlack
+) -> None:
+    """Before the week's refresh, the dry run finds the hypotheses as the weekly run will (a
+    Growth section, the identified expansion), then drops them: nothing stored."""
+    catalogue(database)
+    grown(database, "Acme")
+    at = datetime.combine(app_today(), time(10), UTC).isoformat()
+    result = runner.invoke(cli, ["digest", "--dry-run", "--at", at])
+    assert result.exit_code == 0, result.output
+    assert "Growth (high readiness, internal)" in result.output, result.output
+    assert "More seats: 95 of 100 seats" in result.output
+    assert "Identified expansion: $0 ARR" not in result.output
+    with database.reading() as session:
+        assert session.execute(select(func.count()).select_from(ExpansionHypothesis)).scalar() == 0
+    assert slack.calls_to("chat.postMessage") == []

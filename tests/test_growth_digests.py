@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
 
 from bench.stats import count_statements
 from bot.app import make_client
@@ -18,7 +17,7 @@ from bot.settings import Settings
 from digests.content import build_account_digests
 from digests.deliver import Pacer, deliver_team_digests
 from store.db import Database
-from store.enums import HypothesisStatus, Role
+from store.enums import Band, HypothesisStatus, Role
 from store.growth import refresh_accounts
 from store.leads import TeamLeads, save_leads
 from store.models import ExpansionHypothesis
@@ -28,7 +27,8 @@ from store.types import utcnow
 from store.wording import compact_money
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
-from tests.test_growth_facts import catalogue, grown
+from tests.test_growth_facts import catalogue, current_hypotheses, grown
+from tests.test_growth_view import override
 from tests.test_shared_channels import EXTERNAL
 
 GROWTH = "*Growth* (high readiness, internal)"
@@ -116,13 +116,7 @@ def test_the_portfolio_digest_has_identified_arr_new_hypotheses_and_champion_lea
         save_leads(session, team_id=TEAM_ID, leads=TeamLeads(user_ids=("U0LEAD",)))
     deliver(database, client)
     [dm] = posted(slack, "U0LEAD")
-    with database.reading() as session:
-        rows = session.exec(
-            select(ExpansionHypothesis).where(
-                ExpansionHypothesis.current,
-                ExpansionHypothesis.observation == False,  # noqa: E712
-            )
-        ).all()
+    rows = current_hypotheses(database)
     total = sum(r.estimate for r in rows if r.estimate is not None)
     assert f"*Identified expansion:* {compact_money(total, 'USD')} ARR" in dm
     assert f"*New hypotheses this week:* {len(rows)}: Acme (" in dm
@@ -141,7 +135,7 @@ def test_the_portfolio_channel_leaves_private_accounts_growth_out(
     grown(database, "Acme")
     deliver(database, client, portfolio_channel_id="C0LEADS")
     [post] = posted(slack, "C0LEADS")
-    assert "*Identified expansion:* $0 ARR" in post
+    assert "*Identified expansion:* none estimated, green accounts'" in post  # no "$0"
     assert "*New hypotheses this week:* 0" in post
 
 
@@ -186,3 +180,35 @@ def test_the_digest_build_reads_growth_in_a_fixed_number_of_statements(
     with database.transaction() as session:
         refresh_accounts(session, team_id=TEAM_ID, today=app_today())
     assert build_statements(database) == few
+
+
+def test_an_account_yellow_since_the_refresh_is_not_counted_in_the_identified_arr(
+    client, slack: FakeSlack, database: Database
+) -> None:
+    """The week's refresh is done; Globex turns yellow; a forced re-send builds the digests from
+    the stored hypotheses: Globex's are no longer counted (to be stabilised first)."""
+    catalogue(database)
+    acme = grown(database, "Acme")
+    globex = grown(database, "Globex")
+    with database.transaction() as session:
+        save_leads(session, team_id=TEAM_ID, leads=TeamLeads(user_ids=("U0LEAD",)))
+    deliver(database, client)
+    override(database, globex, Band.YELLOW)
+    deliver_team_digests(
+        database,
+        client,
+        team_id=TEAM_ID,
+        settings=DigestSettings(),
+        now=utcnow(),
+        pacer=Pacer(per_channel=0, between=0),
+        force=True,
+    )
+    dm = posted(slack, "U0LEAD")[-1]
+    rows = current_hypotheses(database)
+    assert any(r.account_id == globex.id and r.estimate for r in rows)
+    acme_total = sum(r.estimate for r in rows if r.account_id == acme.id and r.estimate)
+    assert (
+        f"*Identified expansion:* {compact_money(acme_total, 'USD')} ARR" in dm
+        and "green accounts' open hypotheses only" in dm
+    ), dm
+    assert "Globex (" not in dm.split("*New hypotheses this week:*")[1].split("\\n")[0]

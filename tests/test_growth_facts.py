@@ -4,11 +4,14 @@ row per hypothesis with its status, and that neither grows in statements with th
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from bench.stats import count_statements
 from bot.app import make_client
@@ -29,10 +32,11 @@ from store.enums import (
 )
 from store.events import log_event
 from store.expansion import HypothesisKind, expansion
-from store.growth import growth_inputs, refresh_hypotheses, stored_hypotheses
+from store.growth import growth_inputs, refresh_accounts, refresh_hypotheses, stored_hypotheses
 from store.models import Account, CatalogueEntry, ExpansionHypothesis
 from store.settings import DigestSettings
 from store.usage import Reading, record_readings
+from tests.conftest import POSTGRES_URL
 from tests.factories import add_person, app_today, make_account
 from tests.slack_fake import TEAM_ID, FakeSlack
 
@@ -113,6 +117,34 @@ def grown(database: Database, name: str = "Acme", *, seats_active: int = 95) -> 
             by_user_id=None,
         )
     return account
+
+
+def weekly_run(
+    database: Database, settings: Settings, *, account_ids: list[int] | None = None
+) -> None:
+    """The team's digest run of today, 9:30 UTC, as the scheduler (or `digest --now`) makes it."""
+    deliver_team_digests(
+        database,
+        make_client(settings),
+        team_id=TEAM_ID,
+        settings=DigestSettings(),
+        now=datetime.combine(app_today(), time(9, 30), UTC),
+        pacer=Pacer(per_channel=0, between=0),
+        account_ids=account_ids,
+    )
+
+
+def current_hypotheses(database: Database) -> list[ExpansionHypothesis]:
+    """The stored hypotheses seen on their account's latest refresh, observations left out."""
+    with database.reading() as session:
+        return list(
+            session.scalars(
+                select(ExpansionHypothesis).where(
+                    col(ExpansionHypothesis.current).is_(True),
+                    col(ExpansionHypothesis.observation).is_(False),
+                )
+            )
+        )
 
 
 def test_facts_come_from_the_record_and_nothing_is_guessed(database: Database) -> None:
@@ -327,15 +359,7 @@ def test_the_weekly_digest_run_refreshes_the_teams_hypotheses(
     hypotheses stored (first seen on the run's day)."""
     catalogue(database)
     account = grown(database)
-    now = datetime.combine(app_today(), time(9, 30), UTC)
-    deliver_team_digests(
-        database,
-        make_client(settings),
-        team_id=TEAM_ID,
-        settings=DigestSettings(),
-        now=now,
-        pacer=Pacer(per_channel=0, between=0),
-    )
+    weekly_run(database, settings)
     with database.transaction() as session:
         stored = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[account.id])
     assert HypothesisKind.SEATS in {h.kind for h in stored[account.id]}
@@ -373,3 +397,100 @@ def test_thirty_long_idle_department_names_keep_one_bounded_key_and_the_refresh_
             )
         ).all()
     assert len(keys) == 1 and len(keys[0]) <= 200
+
+
+def test_a_digest_of_one_account_leaves_the_teams_weekly_refresh_to_the_full_run(
+    database: Database, settings: Settings, slack: FakeSlack
+) -> None:
+    """`accountbot digest --now --account Acme` refreshes Acme alone; the team's run later that
+    week still refreshes every account (the partial run's posts do not count as the week's
+    refresh), and a second full run does not refresh again."""
+    catalogue(database)
+    acme = grown(database, "Acme")
+    globex = grown(database, "Globex")
+
+    def stored() -> dict[int, list[object]]:
+        with database.reading() as session:
+            found = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[acme.id, globex.id])
+        return {account_id: list(rows) for account_id, rows in found.items()}
+
+    weekly_run(database, settings, account_ids=[acme.id])
+    assert set(stored()) == {acme.id}
+    weekly_run(database, settings)
+    assert set(stored()) == {acme.id, globex.id}
+    initech = grown(database, "Initech")
+    with database.reading() as session:
+        before = stored_hypotheses(session, team_id=TEAM_ID, account_ids=[initech.id])
+    weekly_run(database, settings)  # the week's refresh is done: not again
+    with database.reading() as session:
+        assert stored_hypotheses(session, team_id=TEAM_ID, account_ids=[initech.id]) == before == {}
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+def test_two_refreshes_inserting_the_same_hypotheses_at_once_both_commit(
+    database: Database,
+) -> None:
+    """Two processes refresh the same new account at once (the weekly run and a growth view):
+    the second's insert waits for the first's rows and skips them, instead of failing on the
+    unique (account, kind, key)."""
+    catalogue(database)
+    account = grown(database)
+    today = app_today()
+    other = Database(database.url)
+    errors: list[BaseException] = []
+    with database.transaction() as first:
+        inputs = growth_inputs(first, team_id=TEAM_ID, today=today, account_ids=[account.id])
+        refresh_hypotheses(first, team_id=TEAM_ID, inputs=inputs, today=today)
+
+        def second() -> None:
+            try:
+                with other.transaction() as session:
+                    refresh_accounts(session, team_id=TEAM_ID, today=today)
+            except BaseException as failed:  # the test reports it below
+                errors.append(failed)
+
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=1)  # it waits on the first's uncommitted rows
+        assert racer.is_alive()
+    racer.join(timeout=30)
+    other.engine.dispose()
+    assert not racer.is_alive() and errors == []
+    with database.reading() as session:
+        rows = session.execute(select(ExpansionHypothesis.kind, ExpansionHypothesis.key)).all()
+    assert rows and len(set(rows)) == len(rows)
+
+
+def widths(statements: list[tuple[str, object]]) -> list[int]:
+    """The values bound to each statement (one row's, for a statement run over many rows)."""
+
+    def width(parameters: object) -> int:
+        if isinstance(parameters, list):  # executemany: each row's
+            return max((width(p) for p in parameters), default=0)
+        return len(parameters) if isinstance(parameters, tuple | dict) else 0
+
+    return [width(parameters) for _, parameters in statements]
+
+
+def test_a_whole_teams_refresh_binds_no_list_of_its_account_ids(database: Database) -> None:
+    """The team's accounts are chosen by a subquery, never bound one value per account (`IN
+    (:id1, …, :idN)` would pass SQLite's and PostgreSQL's limits at a large portfolio): the
+    values a statement binds do not grow with the accounts."""
+    catalogue(database)
+
+    def bound() -> list[int]:
+        with (
+            count_statements(database.engine, keep=True) as count,
+            database.transaction() as session,
+        ):
+            refresh_accounts(session, team_id=TEAM_ID, today=app_today())
+        return widths(count.statements)
+
+    for name in ("Acme", "Globex"):
+        grown(database, name)
+    bound()  # the first refresh inserts; compare refreshes that update
+    few = bound()
+    for name in ("Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell", "Wonka"):
+        grown(database, name)
+    bound()
+    assert bound() == few

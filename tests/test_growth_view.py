@@ -17,11 +17,14 @@ from bench.stats import count_statements
 from commands.ui.values import AccountValue, HypothesisValue, ModalMeta
 from commands.ui.views.growth import dismiss_form
 from store.db import Database
+from store.departments import list_departments
 from store.enums import Band, EventKind, HypothesisStatus, OpportunityType
 from store.events import log_event
-from store.growth import growth_inputs, refresh_hypotheses
+from store.expansion import HypothesisKind
+from store.growth import NO_DEPARTMENT_USAGE, growth_inputs, refresh_hypotheses
 from store.models import Account, ExpansionHypothesis, Opportunity
 from store.overrides import set_band_override
+from store.usage import Reading, record_readings
 from tests.factories import app_today
 from tests.slack_fake import TEAM_ID, FakeSlack
 from tests.slack_sender import SlackSender, block_actions_payload, view_submission_payload
@@ -94,7 +97,7 @@ def test_a_green_accounts_view_ranks_hypotheses_read_whole_and_the_card_opens_it
         "*Timing:*",
         "*Who cares:* Ana Diaz (champion)",
         "$3.6k ARR (per-seat price x seats needed",
-        "*Score:* evidence 3 (strong)",
+        "*Score:* 18 of 27 = evidence 3 (strong) x revenue 2 ($3.6k) x timing 3 (pressing)",
         "*Angle:*",
         "Turn into opportunity",
         "*Whitespace*",
@@ -125,6 +128,8 @@ def test_a_yellow_account_shows_observations_only_and_a_red_one_save_it_first(
     shown = growth_view(bot, slack)
     assert "Save it first" in shown
     assert "*Evidence:*" not in shown and "Dismiss" not in shown
+    assert "held: no prices until it is stable" in shown and "• SSO" in shown
+    assert "$4" not in shown  # SSO's flat price, not shown on a red account
 
 
 def test_turning_a_hypothesis_into_an_opportunity_writes_it_on_the_account_linked(
@@ -138,6 +143,7 @@ def test_turning_a_hypothesis_into_an_opportunity_writes_it_on_the_account_linke
     assert view["callback_id"] == "opportunity.account_form"
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     assert by_id["amount"]["element"]["initial_value"] == "3600.00"
+    assert by_id["name"]["element"]["initial_value"] == "Acme upsell: more seats"
     assert by_id["trigger_signal"]["element"]["initial_value"].startswith("95 of 100 seats")
     [ana] = by_id["stakeholders"]["element"]["initial_options"]
     assert ana["text"]["text"] == "Ana Diaz"
@@ -191,6 +197,7 @@ def test_crafted_ids_and_an_account_turned_red_write_nothing(
         meta=ModalMeta(account_id=acme.id, hypothesis_id=theirs.id),
         evidence="x",
         observation=False,
+        kind=HypothesisKind.SEATS,
     )
     reply = bot.interaction(
         view_submission_payload(crafted, {"reason": {"type": "plain_text_input", "value": "No"}})
@@ -414,3 +421,50 @@ def convert_form(bot: SlackSender, slack: FakeSlack, account: Account, hypothesi
         HypothesisValue.write(account_id=account.id, hypothesis_id=hypothesis_id),
     )
     return slack.opened_view()
+
+
+def test_the_view_says_when_usage_by_department_is_missing(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    """Concentrated usage needs each department's readings: without one the view says so (never
+    a silent "no signal"); with one it no longer does."""
+    catalogue(database)
+    account = grown(database)
+    missing = f"Usage by department: {NO_DEPARTMENT_USAGE}"
+    shown = growth_view(bot, slack)
+    assert missing in shown and "record usage with a department" in shown
+    with database.transaction() as session:
+        [sales] = [
+            d.id
+            for d in list_departments(session, team_id=TEAM_ID, account_id=account.id)
+            if d.name == "Sales"
+        ]
+        record_readings(
+            session,
+            team_id=TEAM_ID,
+            readings=[Reading(account.id, app_today(), 40, department_id=sales)],
+            by_user_id=None,
+            source="import",
+        )
+    assert missing not in growth_view(bot, slack)
+
+
+def test_the_dismiss_button_and_its_form_say_what_happens_and_when_it_comes_back(
+    bot: SlackSender, slack: FakeSlack, database: Database
+) -> None:
+    catalogue(database)
+    account = grown(database, seats_active=84)
+    shown = growth_view(bot, slack)
+    assert '"text": "Dismiss until seat use rises"' in shown
+    assert '"text": "Dismiss until a newer event"' in shown  # the funding round's
+    seats = hypothesis(database)
+    click(
+        bot,
+        slack,
+        "hypothesis.dismiss",
+        HypothesisValue.write(account_id=account.id, hypothesis_id=seats.id),
+    )
+    form = json.dumps(slack.opened_view(), ensure_ascii=False)
+    assert "It leaves this view, the pipeline and the digests now" in form
+    assert "It comes back when seat use reaches 89% of the licence (84% now)" in form
+    assert '"text": "Dismiss"' in form  # the form's button says what it does

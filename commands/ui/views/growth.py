@@ -26,8 +26,8 @@ from commands.ui.views.blocks import (
 from commands.ui.views.modal import input_block, modal, text_input
 from store.catalogue import Whitespace
 from store.enums import HypothesisStatus
-from store.expansion import HELD_RED, Expansion, Hypothesis, HypothesisKind
-from store.growth import StoredHypothesis
+from store.expansion import HELD_RED, SEAT_RETURN_POINTS, Expansion, Hypothesis, HypothesisKind
+from store.growth import NO_DEPARTMENT_USAGE, StoredHypothesis
 
 REASON_LENGTH = 500
 SHOWN = 20
@@ -44,6 +44,37 @@ KIND_WORDS = {
     HypothesisKind.MERGER_ACQUISITION: "A merger or acquisition",
     HypothesisKind.REGULATORY_CHANGE: "A regulatory change",
 }
+_NEWER_EVENT = "Dismiss until a newer event"
+DISMISS_WORDS = {
+    HypothesisKind.SEATS: "Dismiss until seat use rises",
+    HypothesisKind.USAGE_CONCENTRATED: "Dismiss for good",
+    HypothesisKind.DEPARTMENTS_NOT_USING: "Dismiss until departments change",
+    HypothesisKind.WHITESPACE_MODULE: "Dismiss for good",
+    HypothesisKind.NEW_LEADER: _NEWER_EVENT,
+    HypothesisKind.CHAMPION_PROMOTED: "Dismiss until a newer promotion",
+    HypothesisKind.GROWTH_EVENT: _NEWER_EVENT,
+    HypothesisKind.MERGER_ACQUISITION: _NEWER_EVENT,
+    HypothesisKind.REGULATORY_CHANGE: _NEWER_EVENT,
+}
+"""The Dismiss button of each kind says when the hypothesis comes back (`RETURNS`)."""
+_EVENT_BACK = (
+    "A newer event of this kind comes as a hypothesis of its own; this one stays dismissed."
+)
+COMES_BACK = {
+    HypothesisKind.USAGE_CONCENTRATED: "It does not come back on its own: nothing it measures "
+    "can move it past a threshold.",
+    HypothesisKind.DEPARTMENTS_NOT_USING: "It comes back when the departments without the "
+    "product change.",
+    HypothesisKind.WHITESPACE_MODULE: "It does not come back on its own: the module is named "
+    "or it is not.",
+    HypothesisKind.NEW_LEADER: _EVENT_BACK,
+    HypothesisKind.CHAMPION_PROMOTED: "A newer promotion comes as a hypothesis of its own; this "
+    "one stays dismissed.",
+    HypothesisKind.GROWTH_EVENT: _EVENT_BACK,
+    HypothesisKind.MERGER_ACQUISITION: _EVENT_BACK,
+    HypothesisKind.REGULATORY_CHANGE: _EVENT_BACK,
+}
+"""What the dismissal form says of when it comes back (the seat signal's says its numbers)."""
 MEASURE_WORDS = {HypothesisKind.SEATS: "seat use"}
 """What a kind's measure is, said when a dismissed hypothesis comes back."""
 SHORTEST = 80
@@ -62,10 +93,12 @@ def growth_blocks(
     stored: Mapping[tuple[str, str], StoredHypothesis],
     whitespace: Sequence[Whitespace],
     coverage: str,
+    department_usage: bool = True,
 ) -> list[Block]:
     """The growth view. A red account shows "save it first" and no hypothesis; a yellow one its
     observations only ("stabilise it first"); a dismissed one is listed with its reason, without
-    buttons; one back from a dismissal says what moved."""
+    buttons; one back from a dismissal says what moved. Without usage by department
+    (`department_usage` False) it says so: concentrated usage is not checked, not absent."""
     blocks: list[Block] = [header(f"Growth: {name}")]
     if found.held == HELD_RED:
         blocks.append(section(f":rotating_light: {escape(_sentence(HELD_RED))}."))
@@ -89,8 +122,28 @@ def growth_blocks(
         if settled:
             blocks.append(section(listing("*Dismissed*", [_dismissed(h, stored) for h in settled])))
     blocks.append(divider())
-    blocks.append(section(listing("*Whitespace* (not in use, with estimates)", _white(whitespace))))
+    if found.held == HELD_RED:  # no prices before it is stable: nothing to pitch
+        blocks.append(
+            section(
+                listing(
+                    "*Whitespace* (not in use; held: no prices until it is stable)",
+                    _white(whitespace, priced=False),
+                )
+            )
+        )
+    else:
+        blocks.append(
+            section(listing("*Whitespace* (not in use, with estimates)", _white(whitespace)))
+        )
     blocks.append(context(coverage))
+    if not department_usage and found.held != HELD_RED:
+        blocks.append(
+            context(
+                f"Usage by department: {NO_DEPARTMENT_USAGE}, so concentrated usage is not "
+                "checked: record usage with a department (*Record usage*, or a `department` "
+                "column in `accountbot usage import`)."
+            )
+        )
     return fit(blocks)  # SHOWN keeps it under Slack's limit; fit says so if it ever is not
 
 
@@ -138,7 +191,7 @@ def _hypothesis(
     if row is None or row.status is not HypothesisStatus.OPEN:
         return blocks
     value = HypothesisValue.write(account_id=account_id, hypothesis_id=row.id)
-    buttons = [button("Dismiss", action_id=Action.DISMISS_HYPOTHESIS, value=value)]
+    buttons = [button(DISMISS_WORDS[h.kind], action_id=Action.DISMISS_HYPOTHESIS, value=value)]
     if not h.observation:
         buttons.insert(
             0,
@@ -192,9 +245,15 @@ def _dismissed(h: Hypothesis, stored: Mapping[tuple[str, str], StoredHypothesis]
     )
 
 
-def _white(rows: Sequence[Whitespace]) -> list[str]:
+def _white(rows: Sequence[Whitespace], *, priced: bool = True) -> list[str]:
     if not rows:
         return ["Nothing: the account uses every product and module of the catalogue."]
+    if not priced:
+        return [
+            f"• {escape(row.entry.name)}"
+            + (f", with {escape(row.with_product)}" if row.with_product else "")
+            for row in rows
+        ]
     return [
         f"• {escape(row.entry.name)}: "
         + (
@@ -207,8 +266,28 @@ def _white(rows: Sequence[Whitespace]) -> list[str]:
     ]
 
 
-def dismiss_form(*, meta: ModalMeta, evidence: str, observation: bool) -> dict[str, Any]:
-    """Dismiss a hypothesis or observation: why (required), kept with who and when."""
+def comes_back(kind: HypothesisKind, measure: int | None) -> str:
+    """When a dismissed hypothesis of this kind comes back, in the user's words."""
+    if kind is not HypothesisKind.SEATS:
+        return COMES_BACK[kind]
+    if measure is None:
+        return f"It comes back when seat use is up {SEAT_RETURN_POINTS} points of the licence."
+    return (
+        f"It comes back when seat use reaches {measure + SEAT_RETURN_POINTS}% of the licence"
+        f" ({measure}% now)."
+    )
+
+
+def dismiss_form(
+    *,
+    meta: ModalMeta,
+    evidence: str,
+    observation: bool,
+    kind: HypothesisKind,
+    measure: int | None = None,
+) -> dict[str, Any]:
+    """Dismiss a hypothesis or observation: why (required), kept with who and when; what
+    dismissing does, and when it comes back."""
     what = "observation" if observation else "hypothesis"
     blocks = [
         section(f"Dismiss this {what}: {escape(evidence)}"),
@@ -218,11 +297,13 @@ def dismiss_form(*, meta: ModalMeta, evidence: str, observation: bool) -> dict[s
             text_input(max_length=REASON_LENGTH, multiline=True),
         ),
         context(
-            "It comes back only when its evidence crosses its threshold again (seat use up 5 "
-            "points; for an event, a newer one)."
+            f"It leaves this view, the pipeline and the digests now, kept with your reason. "
+            f"{comes_back(kind, measure)}"
         ),
     ]
-    return modal(callback_id=View.DISMISS_FORM, title="Dismiss", blocks=blocks, meta=meta)
+    return modal(
+        callback_id=View.DISMISS_FORM, title="Dismiss", blocks=blocks, meta=meta, submit="Dismiss"
+    )
 
 
 def _no_estimate(why: str | None) -> str:

@@ -45,13 +45,16 @@ class PipelineAccount:
     arr: Decimal
     currency: str
     hypotheses: Sequence[StoredHypothesis]
+    computed: bool = True
+    """False for an account the engine has not run over yet: not "nothing found"."""
 
 
 @dataclass(frozen=True, slots=True)
 class Identified:
-    """What the open hypotheses (never observations) of the green and yellow accounts add up to,
-    in the reporting currency; those without an estimate, or estimated in another currency (a
-    refresh before the reporting currency changed), counted apart, never added."""
+    """What the open hypotheses (never observations) of the green accounts add up to, in the
+    reporting currency (a yellow account's, stored while it was green, are not hypotheses now:
+    it is to be stabilised first); those without an estimate, or estimated in another currency
+    (a refresh before the reporting currency changed), counted apart, never added."""
 
     amount: Decimal
     counted: int
@@ -62,7 +65,7 @@ class Identified:
 def identified(accounts: Sequence[PipelineAccount], *, currency: str) -> Identified:
     amount, counted, none, other = Decimal(0), 0, 0, 0
     for account in accounts:
-        if account.band is Band.RED:
+        if account.band is not Band.GREEN:
             continue
         for h in account.hypotheses:
             if h.observation:
@@ -85,11 +88,13 @@ def _readiness(account: PipelineAccount) -> Readiness:
     return Readiness(account.hypotheses[0].readiness)
 
 
-def _estimate(h: StoredHypothesis) -> str:
+def _estimate(h: StoredHypothesis, band: Band) -> str:
+    if band is not Band.GREEN:
+        return "stabilise it first: no estimate counted"
     if h.observation:
         return "observation: find out more"
     if h.estimate is None:
-        return "no estimate"
+        return f"no estimate: {escape(h.no_estimate)}" if h.no_estimate else "no estimate"
     return f"est. {compact_money(h.estimate, h.currency)} ARR"
 
 
@@ -103,7 +108,7 @@ def pipeline_line(account: PipelineAccount) -> str:
     more = len(account.hypotheses) - 1
     return (
         f"{BAND_ICON[account.band]} *{escape(account.name)}* · {KIND_WORDS[top.kind]}: "
-        f"{escape(_evidence(top.evidence))} · {_estimate(top)}"
+        f"{escape(_evidence(top.evidence))} · {_estimate(top, account.band)}"
         + (f" · {more} more" if more else "")
     )
 
@@ -124,11 +129,12 @@ def pipeline_blocks(
     end with "…and N more"."""
     red = [a for a in accounts if a.band is Band.RED]
     listed = [a for a in accounts if a.band is not Band.RED and a.hypotheses]
-    quiet = len(accounts) - len(red) - len(listed)
+    pending = sum(not a.computed for a in accounts if a.band is not Band.RED and not a.hypotheses)
+    quiet = len(accounts) - len(red) - len(listed) - pending
     total = identified(accounts, currency=currency)
     fresh = (
-        f"As of the last refresh, {dated(as_of, today)} (the weekly digest run refreshes every "
-        "account; an account's growth view refreshes its own)."
+        f"As of the last refresh, {dated(as_of, today)}: the weekly digest run refreshes every "
+        "account, an account's growth view its own."
         if as_of is not None
         else "Not refreshed yet: the weekly digest run finds each account's hypotheses."
     )
@@ -141,13 +147,18 @@ def pipeline_blocks(
         if n
     ]
     blocks: list[Block] = [
-        header(f"Expansion pipeline: {title} ({len(listed)})"),
+        header(
+            f"Expansion pipeline: {title}, {len(listed)} of {len(accounts)} with growth found"
+            if accounts
+            else f"Expansion pipeline: {title}, none"
+        ),
         context(fresh),
         section(
             f"*Identified:* {compact_money(total.amount, currency)} ARR over "
             f"{plural(total.counted, 'hypothesis', 'hypotheses')}"
             + (f" ({', '.join(apart)}: not counted)" if apart else "")
-            + ". Observations are not counted."
+            + ". Only green accounts' open hypotheses are counted: observations, and a yellow "
+            "account's (to stabilise first), are not."
         ),
     ]
     if red:
@@ -164,6 +175,14 @@ def pipeline_blocks(
         )
     if quiet:
         blocks.append(context(f"{plural(quiet, 'account')} with nothing found."))
+    if pending:
+        blocks.append(
+            context(
+                f"{plural(pending, 'account')} not computed yet: the weekly digest run computes "
+                "every account's hypotheses, and an account's growth view (`/account <name> "
+                "grow`) its own now."
+            )
+        )
     if not listed:
         blocks.append(section("No hypothesis or observation open on these accounts."))
         return blocks
@@ -184,6 +203,8 @@ def pipeline_blocks(
 
 
 def _amount(account: PipelineAccount, currency: str) -> Decimal:
+    if account.band is not Band.GREEN:
+        return Decimal(0)
     return sum(
         (
             h.estimate

@@ -8,7 +8,7 @@ existing deal starts with its gaps and unscored); downgrade drops them. The exit
 move of stage met or skipped are rows of `opportunity_change`, which needs nothing new.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-02 13:40:00
 """
 
@@ -19,7 +19,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | Sequence[str] | None = "0024"
+down_revision: str | Sequence[str] | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
