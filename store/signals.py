@@ -469,30 +469,51 @@ class _Census:
 
 
 def _census(people: Sequence[PersonRow], *, today: date, thresholds: Thresholds) -> _Census:
+    """One pass over an account's people (the lists run it for every person of an owner's
+    portfolio: the lists are built from local names and one date comparison per person)."""
     census = _Census()
-    recent = thresholds.recent_contact_days
+    active, threads, by_role, departed = (
+        census.active,
+        census.threads,
+        census.by_role,
+        census.departed,
+    )
+    detractors, quiet = census.detractors, census.no_recent_contact
+    recent_since = today - timedelta(days=thresholds.recent_contact_days)  # within the window
+    last: PersonRow | None = None
+    last_on: date | None = None
     for person in people:
         role = person.role
         if person.status is not StakeholderStatus.ACTIVE:
-            census.departed.setdefault(role, []).append(person)
+            gone = departed.get(role)
+            if gone is None:
+                departed[role] = [person]
+            else:
+                gone.append(person)
             continue
-        census.active.append(person)
-        census.by_role.setdefault(role, []).append(person)
+        active.append(person)
+        holding = by_role.get(role)
+        if holding is None:
+            by_role[role] = [person]
+        else:
+            holding.append(person)
         contacted = person.last_contacted_on
-        since = None if contacted is None else (today - contacted).days
-        if contacted is not None and (
-            census.last_contact is None or contacted > census.last_contact.last_contacted_on  # type: ignore[operator]
-        ):
-            census.last_contact = person
-        if since is not None and since <= recent and person.sentiment is not Sentiment.NEGATIVE:
-            census.threads.append(person)
+        if contacted is None:
+            if role in KEY_ROLES:
+                quiet.append((person, None))
+        else:
+            if last_on is None or contacted > last_on:
+                last, last_on = person, contacted
+            if contacted >= recent_since:
+                if person.sentiment is not Sentiment.NEGATIVE:
+                    threads.append(person)
+            elif role in KEY_ROLES:
+                quiet.append((person, (today - contacted).days))
         if role is Role.DETRACTOR and person.influence is Influence.HIGH:
-            census.detractors.append(person)
-        if role in KEY_ROLES and (since is None or since > recent):
-            census.no_recent_contact.append((person, since))
-    last = census.last_contact
-    census.gone_dark = bool(census.active) and (
-        last is None or (today - last.last_contacted_on).days >= thresholds.gone_dark_days  # type: ignore[operator]
+            detractors.append(person)
+    census.last_contact = last
+    census.gone_dark = bool(active) and (
+        last_on is None or (today - last_on).days >= thresholds.gone_dark_days
     )
     return census
 

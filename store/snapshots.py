@@ -78,6 +78,17 @@ OVERRIDE_COLUMNS: tuple[Any, ...] = (
     BandOverride.rules_band,
 )
 """An account's uncleared override, read in the accounts' own query (an outer join)."""
+LAST_ACTIVITY: tuple[Any, ...] = (
+    select_columns(func.max(StakeholderChange.changed_at))
+    .where(col(StakeholderChange.account_id) == col(Account.id))
+    .scalar_subquery(),
+    select_columns(func.max(ContactLog.contacted_on))
+    .where(col(ContactLog.account_id) == col(Account.id))
+    .scalar_subquery(),
+)
+"""An account's latest map change and latest contact, read in the accounts' own query: one
+seek down each table's (account, day) index per account, where grouping them read every change
+and contact of every account in two more statements."""
 CHUNK = 2_000
 """Rows fetched from the driver at a time (`yield_per`): a whole team's people are never held
 twice over, as driver tuples and as light rows, only this many at once."""
@@ -96,7 +107,7 @@ def load_snapshots(
     today: date | None = None,
 ) -> list[AccountSnapshot]:
     """Snapshots of the chosen accounts, by name, each with its uncleared override and its
-    usage as read on `today` (the UTC day by default) and its current save plan; six queries
+    usage as read on `today` (the UTC day by default) and its current save plan; five queries
     whatever their number.
 
     Accounts, people and items come back as light read-only rows (`store.rows`: only the
@@ -127,7 +138,7 @@ def stream_snapshots(
     today: date | None = None,
 ) -> Iterator[tuple[int, AccountSnapshot]]:
     """`(place by name, snapshot)` of the chosen accounts, in the order of their ids: the same
-    six queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
+    five queries as `load_snapshots`, whose people and items are streamed `chunk` rows at a time
     (`yield_per`; ordered by account) and handed out account by account. A reader that keeps
     only what it makes of each snapshot (a whole team's digests) never holds every person at
     once. `chunk=None` reads them in one go, which costs a little less CPU (`yield_per` fetched
@@ -143,9 +154,11 @@ def stream_snapshots(
     found = connection.execute(built.accounts, params).all()
     if not found:
         return
-    width = len(ACCOUNT_COLUMNS)
-    accounts = [(AccountRow._make(row[:width]), _override(row[width:])) for row in found]
-    activity = _last_map_activity(connection, built, params)
+    width, end = len(ACCOUNT_COLUMNS), len(ACCOUNT_COLUMNS) + len(OVERRIDE_COLUMNS)
+    accounts = [
+        (AccountRow._make(row[:width]), _override(row[width:end]), _last_activity(*row[end:]))
+        for row in found
+    ]
     usage = usage_of(
         connection.execute(built.usage, params | usage_params(today or utcnow().date())).all()
     )
@@ -153,7 +166,7 @@ def stream_snapshots(
     people = _ByAccount(rows_of(PersonRow), _fetched(connection, built.people, params, chunk))
     items = _ByAccount(rows_of(ItemRow), _fetched(connection, built.items, params, chunk))
     for place in sorted(range(len(accounts)), key=lambda i: accounts[i][0].id):
-        account, override = accounts[place]
+        account, override, activity = accounts[place]
         open_items = items.take(account.id)
         yield (
             place,
@@ -162,7 +175,7 @@ def stream_snapshots(
                 stakeholders=people.take(account.id),
                 open_actions=tuple(i for i in open_items if i.kind is ItemKind.MUTUAL),
                 open_tasks=tuple(i for i in open_items if i.kind is ItemKind.INTERNAL),
-                last_map_activity=activity.get(account.id),
+                last_map_activity=activity,
                 override=override,
                 usage=usage.get(account.id),
                 save_plan=plans.get(account.id),
@@ -175,31 +188,14 @@ Statement = Select[*tuple[Any, ...]]
 
 
 class _Statements(NamedTuple):
-    """A snapshot's six statements for one shape of scope, their parameters bound at
+    """A snapshot's five statements for one shape of scope, their parameters bound at
     execution (`_scope_params`, and the usage's days)."""
 
     accounts: Statement
-    activity: Statement
     usage: Statement
     plans: Statement
     people: Statement
     items: Statement
-
-
-# The map's last activity: each account's two latest days as correlated `max()`s, which walk one
-# entry of the (account, day) indexes each. Grouping the changes and contacts by account read every
-# one of a team's entries (two years of them: 0.12-0.17 s at 10,000 accounts on SQLite, 0.05-0.07
-# this way).
-_latest_change = (
-    select_columns(func.max(StakeholderChange.changed_at))
-    .where(col(StakeholderChange.account_id) == col(Account.id))
-    .scalar_subquery()
-)
-_latest_contact = (
-    select_columns(func.max(ContactLog.contacted_on))
-    .where(col(ContactLog.account_id) == col(Account.id))
-    .scalar_subquery()
-)
 
 
 @cache
@@ -209,13 +205,10 @@ def _snapshot_statements(*, by_ids: bool, by_owner: bool, postgres: bool) -> _St
     (SQLAlchemy's coercions and cache keys, about 15 % of a card's CPU)."""
     scope = _scope(by_ids=by_ids, by_owner=by_owner)
     return _Statements(
-        accounts=select_columns(*ACCOUNT_COLUMNS, *OVERRIDE_COLUMNS)
+        accounts=select_columns(*ACCOUNT_COLUMNS, *OVERRIDE_COLUMNS, *LAST_ACTIVITY)
         .outerjoin(BandOverride, UNCLEARED_OVERRIDE)
         .where(col(Account.id).in_(scope))
         .order_by(Account.name_key),
-        activity=select_columns(col(Account.id), _latest_change, _latest_contact).where(
-            col(Account.id).in_(scope)
-        ),
         usage=usage_query(scope, postgres=postgres),
         plans=save_plan_query(scope),
         people=select_columns(*PERSON_COLUMNS)
@@ -287,17 +280,10 @@ def _override(values: Sequence[Any]) -> Override | None:
     )
 
 
-def _last_map_activity(
-    connection: Connection, built: _Statements, params: dict[str, Any]
-) -> dict[int, date]:
-    """The latest day a stakeholder was added, changed or contacted, per account."""
-    latest: dict[int, date] = {}
-    for account_id, at, on in connection.execute(built.activity, params).all():
-        found: tuple[object, ...] = (at, on)  # None for an account without changes, contacts
-        days = [_as_date(value) for value in found if value is not None]
-        if days and account_id is not None:
-            latest[account_id] = max(days)
-    return latest
+def _last_activity(changed: object, contacted: object) -> date | None:
+    """The latest day a stakeholder was added, changed or contacted (None: never)."""
+    days = [_as_date(at) for at in (changed, contacted) if at is not None]
+    return max(days) if days else None
 
 
 def _as_date(value: object) -> date:

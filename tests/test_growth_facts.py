@@ -349,7 +349,7 @@ def test_statements_do_not_grow_with_the_accounts(database: Database) -> None:
     assert counted() == few
     with count_statements(database.engine) as count, database.transaction() as session:
         growth_inputs(session, team_id=TEAM_ID, today=app_today())
-    assert count.queries == 14  # six for the snapshots, eight for the rest (README)
+    assert count.queries == 13  # five for the snapshots, eight for the rest (README)
 
 
 def test_the_weekly_digest_run_refreshes_the_teams_hypotheses(

@@ -31,6 +31,7 @@ from store.signals import (
     Severity,
     Signal,
     SignalKind,
+    _census,
     assess,
     band_for,
     next_steps,
@@ -896,3 +897,33 @@ def test_none_booked_horizon_is_a_team_setting_and_suggests_booking_with_the_cha
         "Book the next meeting with Cara (champion): none booked, last contact with anyone "
         "40 days ago"
     ]
+
+
+def test_the_census_counts_a_contact_on_the_windows_last_day_and_not_the_day_after() -> None:
+    """Who is a thread, who of the key people has gone quiet, who left and who was contacted
+    last: on the recent-contact window's last day a person is still a thread, the day after a
+    key person is quiet (with the days), never contacted quiet without them; a negative recent
+    contact is neither a thread nor quiet; a departed person counts only as departed."""
+    window = Thresholds().recent_contact_days
+    people = [
+        person("Ana", Role.CHAMPION, days_ago=window),
+        person("Ben", Role.ECONOMIC_BUYER, days_ago=window + 1),
+        person("Cy", days_ago=0),
+        person("Di", Role.CHAMPION, days_ago=3, sentiment=Sentiment.NEGATIVE),
+        person("Ed", Role.EXECUTIVE_SPONSOR, days_ago=None),
+        person("Flo", Role.CHAMPION, days_ago=-1, departed=True),
+    ]
+    census = _census(people, today=TODAY, thresholds=Thresholds())  # type: ignore[arg-type]
+    assert [p.name for p in census.threads] == ["Ana", "Cy"]
+    assert [(p.name, days) for p, days in census.no_recent_contact] == [
+        ("Ben", window + 1),
+        ("Ed", None),
+    ]
+    assert {role: [p.name for p in found] for role, found in census.departed.items()} == {
+        Role.CHAMPION: ["Flo"]
+    }
+    assert [p.name for p in census.holding(Role.CHAMPION)] == ["Ana", "Di"]
+    assert census.last_contact is not None and census.last_contact.name == "Cy"
+    assert not census.gone_dark
+    verdict = assess(snapshot(people), today=TODAY, thresholds=Thresholds())
+    assert [p.name for p in verdict.threads] == ["Ana", "Cy"]

@@ -210,6 +210,60 @@ def test_the_snapshots_read_usage_in_one_statement_whatever_the_accounts(
     assert counts[0] == counts[1]
 
 
+def test_the_snapshots_usage_marks_at_their_edges(database: Database) -> None:
+    """As of a day (`asked`): a reading after it or older than half a year is not read; with
+    no reading in the last month the latest is also the month-old one; escalations are the
+    whole account's over the last 30 days, a department's apart; an account whose readings are
+    all too old has no usage."""
+    asked = utcnow().date() - timedelta(days=5)
+
+    def on(days_before: int) -> Any:
+        return asked - timedelta(days=days_before)
+
+    stale = make_account(database, "Stale", channel_id="C1").id
+    busy = make_account(database, "Busy", channel_id="C2").id
+    silent = make_account(database, "Silent", channel_id="C3").id
+    with database.transaction() as session:
+        rows = [DepartmentRow(id=None, name="Sales", uses_product=True)]
+        set_departments(session, team_id=TEAM_ID, account_id=busy, rows=rows, field_of={})
+        [sales] = list_departments(session, team_id=TEAM_ID, account_id=busy)
+        record_readings(
+            session,
+            team_id=TEAM_ID,
+            readings=[
+                Reading(stale, on(195), 10),
+                Reading(stale, on(40), 20),
+                Reading(stale, on(-5), 30),  # after the day asked
+                Reading(busy, on(100), 45, escalations=8),
+                Reading(busy, on(40), 50, escalations=7),  # more than 30 days before
+                Reading(busy, on(20), 55, escalations=2),
+                Reading(busy, on(1), 60, escalations=3),
+                Reading(busy, on(-3), 65, escalations=9),  # after the day asked
+                Reading(busy, on(2), 5, escalations=4, department_id=sales.id),
+                Reading(silent, on(181), 70),
+            ],
+            by_user_id=None,
+            source="import",
+        )
+    with database.reading() as session:
+        found = {
+            s.account.name: s.usage for s in load_snapshots(session, team_id=TEAM_ID, today=asked)
+        }
+    assert found["Stale"] == UsageTrend(
+        latest=UsagePoint(on(40), 20),
+        month_ago=UsagePoint(on(40), 20),
+        quarter_ago=None,
+        escalations_30_days=0,
+    )
+    assert found["Busy"] == UsageTrend(
+        latest=UsagePoint(on(1), 60, escalations=3),
+        month_ago=UsagePoint(on(40), 50, escalations=7),
+        quarter_ago=UsagePoint(on(100), 45, escalations=8),
+        escalations_30_days=5,
+    )
+    assert found["Silent"] is None
+
+
 # -- the form, through the signed endpoint --------------------------------------------------------
 
 
