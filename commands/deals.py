@@ -17,7 +17,7 @@ from commands.access import Access
 from commands.forms import FormErrors, parse_form
 from commands.growth import AccountOpportunityForm
 from commands.leads import typed_opportunity
-from commands.replies import AskedCommand, send_blocks
+from commands.replies import AskedCommand, account_view, send_blocks
 from commands.request import Request
 from commands.submissions import save_submission
 from commands.ui.delivery import answer_privately
@@ -92,21 +92,23 @@ def deals_of(session: Session, *, team_id: str, account_id: int, today: date) ->
 def deals_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
     """`/account Acme deals`, privately."""
     assert account is not None
-    with request.db.reading() as session:
-        blocks = deals_of(
-            session, team_id=request.team_id, account_id=saved_id(account.id), today=request.today
-        )
-    if blocks is None:
-        raise NotFound(GONE)
-    return blocks
+    return account_view(
+        deals_of,
+        request.db,
+        team_id=request.team_id,
+        account_id=saved_id(account.id),
+        today=request.today,
+        missing=GONE,
+    )
 
 
 def show_deals(
     value: AccountValue, respond: Callable[..., Any], db: Database, today: date, access: Access
 ) -> None:
     """The card's *Deals*: the same list, below the card."""
-    with db.reading() as session:
-        blocks = deals_of(session, team_id=access.team_id, account_id=value.account_id, today=today)
+    blocks = account_view(
+        deals_of, db, team_id=access.team_id, account_id=value.account_id, today=today, missing=GONE
+    )
     send_blocks(respond, blocks, missing=GONE, replace_original=False)
 
 

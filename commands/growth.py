@@ -14,7 +14,7 @@ from sqlmodel import Session
 from commands.access import Access
 from commands.forms import FormErrors, parse_form
 from commands.leads import OpportunityForm, typed_opportunity
-from commands.replies import AskedCommand, send_blocks
+from commands.replies import AskedCommand, account_view, send_blocks
 from commands.request import Request
 from commands.submissions import save_submission
 from commands.ui.delivery import answer_privately
@@ -97,23 +97,30 @@ def growth_of(
 def grow_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
     """`/account Acme grow`: the growth view, privately."""
     assert account is not None
-    with request.db.transaction() as session:
-        blocks = growth_of(
-            session, team_id=request.team_id, account_id=saved_id(account.id), today=request.today
-        )
-    if blocks is None:
-        raise NotFound(GONE)
-    return blocks
+    return account_view(
+        growth_of,
+        request.db,
+        team_id=request.team_id,
+        account_id=saved_id(account.id),
+        today=request.today,
+        missing=GONE,
+        write=True,
+    )
 
 
 def show_growth(
     value: AccountValue, respond: Callable[..., Any], db: Database, today: date, access: Access
 ) -> None:
     """The card's "Growth": the same view, below the card."""
-    with db.transaction() as session:
-        blocks = growth_of(
-            session, team_id=access.team_id, account_id=value.account_id, today=today
-        )
+    blocks = account_view(
+        growth_of,
+        db,
+        team_id=access.team_id,
+        account_id=value.account_id,
+        today=today,
+        missing=GONE,
+        write=True,
+    )
     send_blocks(respond, blocks, missing=GONE, replace_original=False)
 
 

@@ -369,6 +369,29 @@ def team_portfolio_answer(
     )
 
 
+AccountView = Callable[..., list[Block] | None]
+"""`(session, *, team_id, account_id, today) -> blocks`, None when the account is gone."""
+
+
+def account_view(
+    view_of: AccountView,
+    db: Database,
+    *,
+    team_id: str,
+    account_id: int,
+    today: date,
+    missing: str,
+    write: bool = False,
+) -> list[Block]:
+    """One account's view, read in a session of its own (a transaction, `write`, for a view that
+    refreshes what it shows); an account gone is told the user as `missing`."""
+    with db.transaction() if write else db.reading() as session:
+        blocks = view_of(session, team_id=team_id, account_id=account_id, today=today)
+    if blocks is None:
+        raise UserError(missing)
+    return blocks
+
+
 def send_blocks(
     respond: Callable[..., Any],
     blocks: list[dict[str, Any]] | None,
