@@ -35,6 +35,7 @@ from bench.stats import (
     timed,
     traced_memory,
 )
+from bot.server import freeze_startup_heap
 from commands.pipeline import pipeline_of
 from store.db import Database
 from store.enums import EventKind
@@ -124,6 +125,7 @@ def measure(database: Database, *, scale: int, team_id: str, repeats: int) -> Fi
             )
         return len(blocks)
 
+    freeze_startup_heap()  # as a serving process does once started (`bench.run` the same)
     samples = []
     for i in range(repeats + WARMUP):
         with timed() as one:
