@@ -11,12 +11,11 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.models import ActionReminder, DigestDelivery, RenewalAsk
 from store.types import utcnow
-from store.unique import inserted_once
+from store.unique import insert_for, inserted_once
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 TO_OWNER = "sent_to_owner"
@@ -130,7 +129,7 @@ def _statements(dialect: str) -> _Statements:
     session's connection: at a thousand workspaces, building them per post (and the ORM's
     handling of each) was most of the ledger's cost."""
     ledger: Table = DigestDelivery.__table__  # type: ignore[attr-defined]  # SQLModel tables are Tables
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     columns = ("team_id", "week", "target", "channel_id", "account_id", "claimed_at", "holder")
     claim = (
         insert(ledger)

@@ -17,11 +17,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from store.enums import Band
 from store.models import DigestBand
+from store.unique import dialect_insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +96,6 @@ def record_bands(session: Session, *, team_id: str, week: date, shown: Iterable[
         elif before[0] == week:
             changed.append(values)
     if new:
-        session.execute(_insert(session)(DigestBand).on_conflict_do_nothing(), new)
+        session.execute(dialect_insert(session)(DigestBand).on_conflict_do_nothing(), new)
     if changed:
         session.execute(update(DigestBand), changed)
-
-
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which can skip a row another process has just written."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert

@@ -41,7 +41,6 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, event, func, text
 from sqlalchemy import select as select_columns
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.enums import Band
@@ -51,6 +50,7 @@ from store.settings import thresholds_for
 from store.signals import assess
 from store.snapshots import stream_snapshots
 from store.types import utcnow
+from store.unique import dialect_insert
 
 CHANGE, DAILY, SEEDED = "change", "daily", "seeded"
 """Sources of a record: a change made through the bot, the daily check, a seeded history."""
@@ -335,7 +335,7 @@ def check_team_day(
     day was already checked (by this process or another). Claims the day first, in this
     transaction: a process that comes second waits for the first to commit, then finds it."""
     claimed = session.execute(
-        _insert(session)(HistoryRun)
+        dialect_insert(session)(HistoryRun)
         .values(team_id=team_id, day=day, recorded=0, holder=holder, ran_at=utcnow())
         .on_conflict_do_nothing()
         .returning(col(HistoryRun.day))
@@ -457,10 +457,3 @@ def _as_date(value: object) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which can skip a row another process has just written."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy import bindparam
 from sqlalchemy import select as select_columns
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.enums import Segment
 from store.errors import check_version
 from store.models import Account, TeamSettings, TeamSettingsChange
 from store.types import utcnow
+from store.unique import dialect_insert
 
 
 class SettingsSection(StrEnum):
@@ -390,7 +390,7 @@ def locked_settings(
     for the rest of the transaction (the caller raises its version); a save from a form opened
     on another version (`expected_version`) is refused (`ChangedElsewhere`)."""
     session.execute(
-        _insert(session)(TeamSettings)
+        dialect_insert(session)(TeamSettings)
         .values(
             team_id=team_id,
             thresholds={},
@@ -410,13 +410,6 @@ def locked_settings(
     ).one()
     check_version(expected_version, row.version, what="Team settings")
     return row
-
-
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which can skip a row that exists (ON CONFLICT DO NOTHING)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
 
 
 def _record_changes(

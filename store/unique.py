@@ -39,9 +39,19 @@ def saved_once(session: Session, *, write: Callable[[], None], check: Callable[[
         raise
 
 
+def insert_for(dialect: str) -> Any:
+    """The dialect's INSERT (PostgreSQL's or SQLite's), which can skip a row a unique index
+    already holds (`on_conflict_do_nothing`)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def dialect_insert(session: Session) -> Any:
+    """`insert_for` the dialect of the session's database."""
+    return insert_for(session.get_bind().dialect.name)
+
+
 def skipping_insert(session: Session, table: Any) -> Any:
     """An INSERT into `table` that skips a row a unique index already holds (`ON CONFLICT DO
     NOTHING`, PostgreSQL's or SQLite's): another process may have written it a moment ago (on
     PostgreSQL it waits for that process's transaction, then skips its rows)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    return dialect_insert(session)(table).on_conflict_do_nothing()

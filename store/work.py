@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from store.db import Database
 from store.models import WorkClaim
+from store.unique import dialect_insert
 
 DIGESTS, REMINDERS, HISTORY, RENEWALS = "digests", "reminders", "history", "renewals"
 CLAIM_TTL = timedelta(seconds=45)
@@ -39,10 +38,8 @@ def enqueue(session: Session, *, kind: str, team_ids: Collection[str]) -> None:
     """Make sure each team has its claimable row (one statement; safe from several processes)."""
     if not team_ids:
         return
-    dialect = session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     rows = [{"kind": kind, "team_id": team} for team in sorted(team_ids)]
-    session.execute(insert(WorkClaim).values(rows).on_conflict_do_nothing())
+    session.execute(dialect_insert(session)(WorkClaim).values(rows).on_conflict_do_nothing())
 
 
 def _unfinished(periods: Mapping[str, date | None]) -> ColumnElement[bool]:
