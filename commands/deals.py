@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from commands.access import Access
 from commands.forms import FormErrors, parse_form
-from commands.growth import AccountOpportunityForm
+from commands.growth import GONE, AccountOpportunityForm
 from commands.leads import typed_opportunity
 from commands.replies import AskedCommand, account_view, send_blocks
 from commands.request import Request
@@ -38,6 +38,8 @@ from commands.ui.views.leads import NEXT_STEP, opportunity_form
 from store.accounts import get_account
 from store.db import Database
 from store.deals import (
+    AT_STAGE,
+    CLOSED,
     Qualification,
     account_deal,
     account_deals,
@@ -64,7 +66,6 @@ from store.opportunities import (
 )
 from store.stakeholders import list_stakeholders
 
-GONE = "That account no longer exists."
 ACCOUNT_TYPES = (OpportunityType.UPSELL, OpportunityType.CROSS_SELL, OpportunityType.RENEWAL)
 FORM_STAGES = (*OPEN_STAGE_ORDER, OpportunityStage.CLOSED_LOST)
 """What the Opportunity form of an account's deal offers: a new deal starts at an open stage;
@@ -347,9 +348,9 @@ def stage_loader(session: Session, value: DealStageValue, request: Request) -> d
         return opened
     deal, meta = opened
     if not is_open(deal.stage):
-        return "This deal is closed: its stage no longer moves."
+        return CLOSED
     if value.stage is deal.stage or value.stage not in OPEN_STAGE_ORDER:
-        return "The deal is at that stage already." if value.stage is deal.stage else GONE
+        return AT_STAGE if value.stage is deal.stage else GONE
     return stage_form(
         meta=meta.model_copy(update={"stage": value.stage}), deal=deal, to=value.stage
     )

@@ -26,6 +26,7 @@ from commands.ui.views.blocks import Block
 from commands.ui.views.leads import NEXT_STEP, leads_blocks, person_offer
 from store.champion_leads import get_lead, lead_rows, log_outreach
 from store.db import Database
+from store.deals import is_open
 from store.enums import OpportunityStage, OpportunityType
 from store.errors import NotFound
 from store.models import Account, saved_id
@@ -39,9 +40,6 @@ from store.opportunities import (
 )
 
 OF = OpportunityField
-OPEN_STAGES = frozenset(
-    set(OpportunityStage) - {OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST}
-)
 
 
 def leads_answer(*, request: Request, asked: AskedCommand, account: Account | None) -> list[Block]:
@@ -194,7 +192,7 @@ class OpportunityForm(BaseModel):
         for field, day in ((OF.CLOSE_DATE, self.close_date), (OF.NEXT_STEP_ON, self.next_step_on)):
             if day is not None and not today - far <= day <= today + far:
                 errors[field] = f"Pick a day within {MAX_YEARS_BACK} years of today."
-        if self.stage in OPEN_STAGES and self.close_date < today:
+        if is_open(self.stage) and self.close_date < today:
             errors.setdefault(OF.CLOSE_DATE, "An open deal's close date cannot be in the past.")
         if self.next_step_on is not None and not self.next_step:
             errors[OF.NEXT_STEP] = "Say what the next step is."

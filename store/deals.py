@@ -43,7 +43,6 @@ EXIT_FIELD = "exit_criteria"
 """The history's field for a move's criteria: met, unmet and the reason (JSON)."""
 LATE_STAGES = frozenset({S.PROPOSAL, S.NEGOTIATION})
 """Open stages at which an unqualified deal is flagged."""
-MEDDIC_TEXTS = ("metrics", "decision_criteria", "decision_process", "identified_pain")
 MEDDIC_PARTS = (
     ("metrics", "metrics"),
     ("economic_buyer_id", "economic buyer"),
@@ -57,6 +56,8 @@ QUALIFICATION_FIELDS = tuple(column for column, _ in MEDDIC_PARTS) + SCORE_COLUM
 SCORE_MAX = 5 * len(SCORE_COLUMNS)
 STRONG = 25
 WORK_ON = 18
+CLOSED = "This deal is closed: its stage no longer moves."
+AT_STAGE = "The deal is at that stage already."
 
 
 def is_open(stage: OpportunityStage) -> bool:
@@ -114,15 +115,13 @@ def move_stage(
     )
     check_version(expected_version, deal.version, what=deal.name, field=reason_field)
     if not is_open(deal.stage):
-        raise OpportunityRefused(
-            "This deal is closed: its stage no longer moves.", field=reason_field
-        )
+        raise OpportunityRefused(CLOSED, field=reason_field)
     if not is_open(to):
         raise OpportunityRefused(
             "Closing a deal is not done here: pick an open stage.", field=reason_field
         )
     if to is deal.stage:
-        raise OpportunityRefused("The deal is at that stage already.", field=reason_field)
+        raise OpportunityRefused(AT_STAGE, field=reason_field)
     asked = criteria_passed(deal.stage, to)
     unmet = [c for c in asked if c not in met]
     if unmet and not reason:

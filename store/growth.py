@@ -457,13 +457,16 @@ def claim_team_refresh(session: Session, *, team_id: str, week: date) -> bool:
     """True for the first whole-team refresh of the week (`week`: its digest day), which then
     refreshes every account in the same transaction; False when it is done (or under way in
     another process, which holds the claim until it commits)."""
-    return claim(session, team_id=team_id, key=f"{TEAM_REFRESH}{week.isoformat()}")
+    return claim(session, team_id=team_id, key=_refresh_key(week))
 
 
 def team_refreshed(session: Session, *, team_id: str, week: date) -> bool:
     """Whether the team's refresh of the week (`week`: its digest day) is done (claimed)."""
-    key = f"{TEAM_REFRESH}{week.isoformat()}"
-    return session.get(ProcessedRequest, (team_id, key)) is not None
+    return session.get(ProcessedRequest, (team_id, _refresh_key(week))) is not None
+
+
+def _refresh_key(week: date) -> str:
+    return f"{TEAM_REFRESH}{week.isoformat()}"
 
 
 def not_refreshed(session: Session, *, team_id: str, scope: Select[Any]) -> list[int]:
