@@ -7,7 +7,6 @@ flags of a deal at proposal or later that is not qualified. Reads are set-based.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,7 +18,6 @@ from store.errors import NotFound, check_version
 from store.models import SCORE_COLUMNS, Opportunity, Stakeholder
 from store.opportunities import OpportunityRefused, field_text, record_change
 from store.types import utcnow
-from store.wording import plural
 
 S = OpportunityStage
 EXIT_CRITERIA: dict[OpportunityStage, tuple[ExitCriterion, ...]] = {
@@ -52,6 +50,8 @@ MEDDIC_PARTS = (
     ("champion_id", "champion"),
 )
 """MEDDIC's parts in order: the record's column and its words."""
+MEDDIC_PEOPLE = ("economic_buyer_id", "champion_id")
+"""MEDDIC's parts that are people of the deal's account's map."""
 QUALIFICATION_FIELDS = tuple(column for column, _ in MEDDIC_PARTS) + SCORE_COLUMNS
 SCORE_MAX = 5 * len(SCORE_COLUMNS)
 STRONG = 25
@@ -192,9 +192,7 @@ def qualify(
     )
     check_version(expected_version, deal.version, what=deal.name, field="metrics")
     picked = {
-        field: person
-        for field in ("economic_buyer_id", "champion_id")
-        if (person := getattr(values, field)) is not None
+        field: person for field in MEDDIC_PEOPLE if (person := getattr(values, field)) is not None
     }
     if picked:
         found = set(
@@ -299,8 +297,3 @@ def account_deals(
         query = query.where(col(Opportunity.stage).in_(OPEN_STAGE_ORDER))
     deals = list(session.exec(query.order_by(col(Opportunity.close_date), col(Opportunity.id))))
     return sorted(deals, key=lambda d: not is_open(d.stage))
-
-
-def deals_summary(deals: Sequence[Opportunity]) -> str:
-    """`3 open deals` (what a list says above its lines)."""
-    return plural(sum(is_open(d.stage) for d in deals), "open deal")

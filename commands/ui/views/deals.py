@@ -17,6 +17,8 @@ from commands.ui.views.modal import initial, input_block, modal, option, text_in
 from store.deals import (
     CRITERION_WORDS,
     EXIT_CRITERIA,
+    MEDDIC_PARTS,
+    MEDDIC_PEOPLE,
     criteria_passed,
     deal_flags,
     is_open,
@@ -116,8 +118,8 @@ def deals_blocks(
 def _meddic_line(deal: Opportunity, people: Mapping[int, str]) -> str:
     """`MEDDIC: economic buyer Bo Li, champion Ana Diaz · gaps: metrics, decision process`."""
     found = []
-    for column, words in (("economic_buyer_id", "economic buyer"), ("champion_id", "champion")):
-        person = getattr(deal, column)
+    for column, words in MEDDIC_PARTS:
+        person = getattr(deal, column) if column in MEDDIC_PEOPLE else None
         if person is not None:
             found.append(f"{words} {escape(people.get(person, 'someone removed'))}")
     gaps = meddic_gaps(deal)
