@@ -76,7 +76,9 @@ def growth_of(
     account = snapshot.account
     if account.churned_on is not None:
         return inactive_blocks(account.name, churned_words(account.name, account.churned_on))
-    inputs = growth_inputs(session, team_id=team_id, today=today, account_ids=[account_id])
+    inputs = growth_inputs(
+        session, team_id=team_id, today=today, account_ids=[account_id], snapshots=snapshots
+    )
     if not inputs:
         return None
     found = refresh_hypotheses(session, team_id=team_id, inputs=inputs, today=today)

@@ -71,17 +71,25 @@ def growth_inputs(
     today: date,
     account_ids: Sequence[int] | None = None,
     owner_user_id: str | None = None,
+    snapshots: Sequence[AccountSnapshot] | None = None,
 ) -> list[GrowthInput]:
     """The engine's input for the chosen accounts (as `account_scope` chooses them), by name:
     the band from the risk rules (an override in force included), seats, departments with and
     without the product, whitespace with catalogue prices, business events, champion
     promotions of the last 90 days, the people on the map and their notes, the renewal date,
     the customer's fiscal year's first month, and the team's reporting currency and rates.
-    Fifteen statements whatever their number. Usage by department is each department's latest
-    reading (None, "no per-department usage", when no department of the account has one)."""
-    snapshots = load_snapshots(
-        session, team_id=team_id, account_ids=account_ids, owner_user_id=owner_user_id, today=today
-    )
+    Thirteen statements whatever their number. Usage by department is each department's latest
+    reading (None, "no per-department usage", when no department of the account has one).
+    `snapshots`, when the caller has read those accounts' already (`load_snapshots`), are used
+    rather than read again."""
+    if snapshots is None:
+        snapshots = load_snapshots(
+            session,
+            team_id=team_id,
+            account_ids=account_ids,
+            owner_user_id=owner_user_id,
+            today=today,
+        )
     if not snapshots:
         return []
     thresholds = thresholds_for(session, team_id=team_id)
