@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from commands.ui.delivery import SHARED_OUTSIDE, deliver
 from commands.ui.directory import ChannelFacts, Directory
@@ -290,10 +291,8 @@ def team_digests(
     today = now.astimezone(settings.zone).date()
     with db.transaction() as session, gc_paused():
         trial = session.begin_nested() if preview else None
-        if trial is not None and (
-            account_ids is not None or not team_refreshed(session, team_id=team_id, week=day)
-        ):
-            refresh_accounts(session, team_id=team_id, today=today, account_ids=account_ids)
+        if trial is not None:
+            _refresh(session, team_id=team_id, week=day, today=today, account_ids=account_ids)
         digests = build_account_digests(
             session,
             team_id=team_id,
@@ -438,11 +437,37 @@ def refresh_hypotheses_once(
     few accounts: cheap), and leaves the team's weekly refresh to come."""
     today = now.astimezone(settings.zone).date()
     with db.transaction() as session:
-        if account_ids is None and not claim_team_refresh(
-            session, team_id=team_id, week=scheduled_day(now, settings)
-        ):
+        _refresh(
+            session,
+            team_id=team_id,
+            week=scheduled_day(now, settings),
+            today=today,
+            account_ids=account_ids,
+            claim=True,
+        )
+
+
+def _refresh(
+    session: Session,
+    *,
+    team_id: str,
+    week: date,
+    today: date,
+    account_ids: Sequence[int] | None,
+    claim: bool = False,
+) -> None:
+    """Refresh the hypotheses as the weekly run does: some accounts always; the whole team
+    unless its refresh of the week (`week`: its digest day) is done. `claim` takes that refresh
+    for this transaction (the run); without it (a preview) the refresh is only looked up."""
+    if account_ids is None:
+        due = (
+            claim_team_refresh(session, team_id=team_id, week=week)
+            if claim
+            else not team_refreshed(session, team_id=team_id, week=week)
+        )
+        if not due:
             return
-        refresh_accounts(session, team_id=team_id, today=today, account_ids=account_ids)
+    refresh_accounts(session, team_id=team_id, today=today, account_ids=account_ids)
 
 
 def deliver_team_digests(
